@@ -1,0 +1,50 @@
+# Passage: `make run` serves a demo on 127.0.0.1:5000; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PASSAGE_INSTANCE_PATH ?= $(CURDIR)/instance
+
+.PHONY: install run test lint translations catalogues demo-code clean
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+
+# Re-extract every user-facing string and merge it into the French and Spanish catalogues.
+catalogues: $(STAMP)
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o translations/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-location --omit-header
+
+$(PASSAGE_INSTANCE_PATH)/config.py:
+	mkdir -p -m 700 $(PASSAGE_INSTANCE_PATH)
+	printf '# Development settings written by `make run`; never commit this folder.\nSECRET_KEY = "%s"\n' \
+		"$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(48))')" > $@
+	chmod 600 $@
+
+run: install $(PASSAGE_INSTANCE_PATH)/config.py
+	PASSAGE_ENV=development $(BIN)/flask --app wsgi init-db
+	PASSAGE_ENV=development $(BIN)/flask --app wsgi demo
+	@echo "Serving on http://127.0.0.1:5000 (stop with Ctrl-C)."
+	PASSAGE_ENV=development $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+
+demo-code: install
+	@PASSAGE_ENV=development $(BIN)/flask --app wsgi demo code $(EMAIL)
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
+	find . -name '__pycache__' -type d -prune -exec rm -rf {} +

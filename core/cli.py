@@ -1,0 +1,36 @@
+"""``flask --app wsgi init-db``: create or migrate the schema with Alembic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app
+
+
+def alembic_config(app: Flask) -> Config:
+    """An Alembic configuration for ``app``'s database and Passage's migrations folder."""
+    config = Config()
+    config.set_main_option("script_location", str(Path(app.root_path) / "migrations"))
+    config.attributes["engine"] = app.extensions["passage.engine"]
+    return config
+
+
+def upgrade(app: Flask, revision: str = "head") -> None:
+    """Bring ``app``'s database to ``revision``."""
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
+    command.upgrade(alembic_config(app), revision)
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Create or migrate the database schema (Alembic upgrade head)."""
+    upgrade(current_app)
+    click.echo("database is at the latest schema")
+
+
+def init_app(app: Flask) -> None:
+    """Register the command."""
+    app.cli.add_command(init_db_command)

@@ -1,0 +1,39 @@
+"""The one source of "now": a clock stored on the app, which tests replace with a frozen one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask, current_app
+
+
+class Clock:
+    """Wall-clock time in UTC."""
+
+    def now(self) -> datetime:
+        """Return the current aware UTC time."""
+        return datetime.now(UTC)
+
+
+class FrozenClock(Clock):
+    """A clock that stands still until moved; for tests and benchmarks."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, **delta: float) -> None:
+        """Move the clock forward by a ``timedelta(**delta)``."""
+        self._now += timedelta(**delta)
+
+
+def init_app(app: Flask, clock: Clock | None = None) -> None:
+    """Attach ``clock`` (the wall clock by default) to ``app``."""
+    app.extensions["passage.clock"] = clock or Clock()
+
+
+def now() -> datetime:
+    """The current app's idea of now."""
+    return current_app.extensions["passage.clock"].now()  # type: ignore[no-any-return]

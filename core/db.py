@@ -1,0 +1,118 @@
+"""Database plumbing: the declarative ``Base``, UTC timestamps, the engine and a session per request.
+
+Views and CLI commands get their session from :func:`session`; services take it as an
+argument and never commit. The request's transaction is committed by the view that
+changed something; whatever is left uncommitted when the response goes out is rolled back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every Passage model, with a constraint naming convention."""
+
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """A timestamp stored as naive UTC and always read back as an aware UTC datetime.
+
+    SQLite has no time zones; storing naive UTC everywhere keeps both databases alike.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware UTC datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def new_id() -> uuid.UUID:
+    """Return a fresh random identifier for a row (opaque in URLs, unguessable)."""
+    return uuid.uuid4()
+
+
+def create_engine(url: str) -> Engine:
+    """Create an engine for ``url`` with the settings Passage needs on each database."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling is switched off so that BEGIN is ours (see below).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # IMMEDIATE takes the write lock at the start, so two writers queue instead of
+    # failing half-way with "database is locked" when one upgrades a read lock.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def init_app(app: Flask) -> None:
+    """Create the engine for the app's ``DATABASE_URL`` and tie a session to each request."""
+    engine = create_engine(app.config["DATABASE_URL"])
+    app.extensions["passage.engine"] = engine
+    app.extensions["passage.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    app.after_request(_rollback_uncommitted)
+    app.teardown_appcontext(_close_session)
+
+
+def engine() -> Engine:
+    """The current app's engine."""
+    return current_app.extensions["passage.engine"]  # type: ignore[no-any-return]
+
+
+def session() -> Session:
+    """The database session of the current request or CLI command, opened on first use."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["passage.sessionmaker"]()
+    return g.db_session  # type: ignore[no-any-return]
+
+
+def _rollback_uncommitted(response: Any) -> Any:
+    # Views commit what they mean to keep; anything else (a half-done change before an
+    # error) must not be committed by the session store that saves after us.
+    if "db_session" in g:
+        g.db_session.rollback()
+    return response
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    db_session = g.pop("db_session", None)
+    if db_session is not None:
+        db_session.close()

@@ -1,0 +1,25 @@
+"""Language choice: the user's setting, then the visitor's choice, then Accept-Language."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_babel import Babel, get_locale
+from flask_login import current_user
+
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
+
+
+def select_locale() -> str:
+    """Pick the language for the current request."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = getattr(current_user, "locale", None) or session.get("locale")
+    if chosen in languages:
+        return str(chosen)
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def init_app(app: Flask) -> None:
+    """Set up Flask-Babel with Passage's catalogues and locale selector."""
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")

@@ -1,0 +1,122 @@
+"""Configuration: defaults, then ``instance/config.py``, then ``PASSAGE_*`` variables, then overrides.
+
+Production (``PASSAGE_ENV`` unset or ``production``) refuses to start with any setting that
+would weaken the service; :func:`check` names the setting and how to fix it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ENVIRONMENTS = ("production", "development", "testing")
+
+# Policy floor for Argon2id (OWASP / RFC 9106 second recommendation).
+ARGON2_MIN = {"ARGON2_TIME_COST": 3, "ARGON2_MEMORY_COST": 65536, "ARGON2_PARALLELISM": 1}
+
+DEFAULTS: dict[str, Any] = {
+    "ENV": "production",
+    "SECRET_KEY": None,
+    "DATABASE_URL": None,
+    "DEBUG": False,
+    "TESTING": False,
+    "LANGUAGES": ["en", "fr", "es"],
+    "BABEL_DEFAULT_LOCALE": "en",
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "TRUSTED_PROXIES": 0,
+    "SESSION_IDLE_TIMEOUT": 30 * 60,
+    "SESSION_ABSOLUTE_TIMEOUT": 12 * 60 * 60,
+    "STEP_UP_MAX_AGE": 5 * 60,
+    "SIGN_IN_STEP_MAX_AGE": 5 * 60,
+    "LOGIN_FAILURE_LIMIT": 5,
+    "LOGIN_FAILURE_WINDOW": 60,
+    "LOCKOUT_THRESHOLD": 100,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "LOGIN_RATE_LIMIT": "30 per minute",
+    "API_RATE_LIMIT": "600 per minute",
+    "ARGON2_TIME_COST": 3,
+    "ARGON2_MEMORY_COST": 65536,
+    "ARGON2_PARALLELISM": 4,
+    "TOTP_ISSUER": "Passage",
+    "API_TOKEN_DAYS": 90,
+    "PASSWORD_LINK_HOURS": 24,
+    "WTF_CSRF_TIME_LIMIT": None,
+    "WTF_CSRF_SSL_STRICT": True,
+    # None means "derive from ENV": Secure and __Host- everywhere but development.
+    "SESSION_COOKIE_SECURE": None,
+    "SESSION_COOKIE_NAME": None,
+}
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the message says which setting and why."""
+
+
+def load(app: Flask, overrides: dict[str, Any] | None) -> None:
+    """Fill ``app.config`` from defaults, the instance file, the environment and ``overrides``."""
+    app.config.update(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("PASSAGE")
+    app.config.update(overrides or {})
+    _derive(app)
+    check(app.config)
+
+
+def _derive(app: Flask) -> None:
+    config = app.config
+    if config["DATABASE_URL"] is None:
+        config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'passage.sqlite3'}"
+    if config["SECRET_KEY"] is None and config["ENV"] != "production":
+        # Development and tests may run without a configured key; sessions die with the process.
+        logging.getLogger(__name__).warning("no SECRET_KEY configured; using a throwaway key")
+        config["SECRET_KEY"] = secrets.token_urlsafe(48)
+    if config["SESSION_COOKIE_SECURE"] is None:
+        config["SESSION_COOKIE_SECURE"] = config["ENV"] != "development"
+    secure = config["SESSION_COOKIE_SECURE"]
+    if config["SESSION_COOKIE_NAME"] is None:
+        # The __Host- prefix makes browsers refuse the cookie unless Secure, path=/, no domain.
+        config["SESSION_COOKIE_NAME"] = "__Host-passage" if secure else "passage"
+    config["SESSION_COOKIE_HTTPONLY"] = True
+    config["SESSION_COOKIE_SAMESITE"] = "Strict"
+    config["SESSION_COOKIE_PATH"] = "/"
+    config["SESSION_COOKIE_DOMAIN"] = None
+    config["PREFERRED_URL_SCHEME"] = "https" if secure else "http"
+
+
+def check(config: Any) -> None:
+    """Raise :class:`ConfigError` when ``config`` is unsafe for its environment."""
+    env = config["ENV"]
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"PASSAGE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    if env != "production":
+        return
+    problems = list(_production_problems(config))
+    if problems:
+        raise ConfigError("refusing to start in production: " + "; ".join(problems))
+
+
+def _production_problems(config: Any) -> Any:
+    key = config["SECRET_KEY"]
+    if not key or len(str(key).encode()) < 32:
+        yield ("SECRET_KEY must be set to at least 32 random bytes (instance/config.py or "
+               "PASSAGE_SECRET_KEY); generate one with "
+               "python -c 'import secrets; print(secrets.token_urlsafe(48))'")
+    if config["DEBUG"] or os.environ.get("FLASK_DEBUG", "0") not in ("", "0", "false"):
+        yield "DEBUG must be off"
+    if config["TESTING"]:
+        yield "TESTING must be off"
+    if not config["SESSION_COOKIE_SECURE"]:
+        yield "SESSION_COOKIE_SECURE must be on (serve over HTTPS)"
+    if not str(config["SESSION_COOKIE_NAME"]).startswith("__Host-"):
+        yield "SESSION_COOKIE_NAME must keep the __Host- prefix"
+    if str(config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
+        yield ("RATELIMIT_STORAGE_URI must point at shared storage such as "
+               "redis://127.0.0.1:6379/0 (in-memory limits multiply with workers)")
+    for name, floor in ARGON2_MIN.items():
+        if int(config[name]) < floor:
+            yield f"{name} must be at least {floor}"
