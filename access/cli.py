@@ -1,0 +1,179 @@
+"""Command-line management of users and API tokens (``flask --app wsgi users|tokens ...``)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from access import services, tokens, totp
+from access.passwords import PasswordRejected
+from access.roles import Role
+from core import clock, db
+
+users_cli = AppGroup("users", help="Create, disable and list users.")
+tokens_cli = AppGroup("tokens", help="Issue, list and revoke API tokens.")
+
+
+def _fail(message: object) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--team", help="Team name (screeners and supervisors); created if new.")
+@click.option("--partner", help="Partner organisation slug (partner staff).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(email: str, role: str, team: str | None, partner: str | None,
+                        password_stdin: bool) -> None:
+    """Create a user and print the second-factor provisioning URI, once."""
+    store = db.session()
+    try:
+        user = services.create_user(store, email, role, clock.now(), team=team, partner=partner,
+                                    password=_read_password(password_stdin))
+    except (services.UserError, PasswordRejected) as error:
+        _fail(error)
+        return
+    store.commit()
+    click.echo(f"created {user.role} {user.email} ({user.id})")
+    click.echo("Second factor: add this to an authenticator app (shown only now; the QR code "
+               "also appears at first sign-in):")
+    click.echo(totp.provisioning_uri(user.totp_secret or "", user.email,
+                                     current_app.config["TOTP_ISSUER"]))
+
+
+@users_cli.command("disable")
+@click.argument("email")
+def disable_user_command(email: str) -> None:
+    """Disable a user: no sign-in, no API tokens, every session ended."""
+    store = db.session()
+    user = services.find_user(store, email)
+    if user is None:
+        _fail("no such user")
+        return
+    services.disable_user(store, user, clock.now())
+    store.commit()
+    click.echo(f"disabled {user.email}")
+
+
+@users_cli.command("list")
+def list_users_command() -> None:
+    """List users with role, membership and state."""
+    for user in services.list_users(db.session()):
+        member = (user.team.name if user.team else user.partner.slug if user.partner else "-")
+        state = ("disabled" if user.disabled_at else "locked" if user.locked_at else
+                 "active" if user.totp_confirmed_at else "not-enrolled")
+        click.echo(f"{user.email}\t{user.role}\t{member}\t{state}")
+
+
+@tokens_cli.command("issue")
+@click.argument("email")
+@click.option("--days", type=click.IntRange(1, 366), default=None,
+              help="Days until the token expires (default API_TOKEN_DAYS).")
+def issue_token_command(email: str, days: int | None) -> None:
+    """Print a new API token for EMAIL, once; only its hash is kept."""
+    store = db.session()
+    user = services.find_user(store, email)
+    if user is None or not user.is_active:
+        _fail("no such active user")
+        return
+    row, token = tokens.issue_token(store, user, clock.now(),
+                                    days or int(current_app.config["API_TOKEN_DAYS"]))
+    store.commit()
+    click.echo(token)
+    click.echo(f"token {row.id} for {user.email} expires {row.expires_at:%Y-%m-%d %H:%M} UTC",
+               err=True)
+
+
+@tokens_cli.command("list")
+@click.argument("email")
+def list_tokens_command(email: str) -> None:
+    """List EMAIL's tokens (ids and dates, never the tokens)."""
+    store = db.session()
+    user = services.find_user(store, email)
+    if user is None:
+        _fail("no such user")
+        return
+    for row in tokens.list_tokens(store, user):
+        state = "revoked" if row.revoked_at else "expired" if row.expires_at <= clock.now() \
+            else "live"
+        click.echo(f"{row.id}\t{row.created_at:%Y-%m-%d}\t{row.expires_at:%Y-%m-%d}\t{state}")
+
+
+@tokens_cli.command("revoke")
+@click.argument("token_id", type=click.UUID)
+def revoke_token_command(token_id: object) -> None:
+    """Revoke a token by its id (from ``tokens list``)."""
+    store = db.session()
+    if not tokens.revoke_token(store, token_id, clock.now()):  # type: ignore[arg-type]
+        _fail("no live token with that id")
+        return
+    store.commit()
+    click.echo("revoked")
+
+
+DEMO_PASSWORD = "synthetic demo data only"
+DEMO_PARTNERS = (("demo-shelter", "Demo Shelter Network"), ("demo-legal", "Demo Legal Aid"))
+DEMO_USERS = (
+    ("ada.admin@demo.passage.example", Role.ADMIN, {}),
+    ("screener@demo.passage.example", Role.SCREENER, {"team": "Demo North"}),
+    ("supervisor@demo.passage.example", Role.SUPERVISOR, {"team": "Demo North"}),
+    ("screener.south@demo.passage.example", Role.SCREENER, {"team": "Demo South"}),
+    ("partner@demo.passage.example", Role.PARTNER, {"partner": "demo-shelter"}),
+    ("auditor@demo.passage.example", Role.AUDITOR, {}),
+)
+
+
+def _refuse_outside_development() -> None:
+    if current_app.config["ENV"] == "production":
+        _fail("demo data has published passwords; it is refused when PASSAGE_ENV=production")
+
+
+@click.group("demo", invoke_without_command=True)
+@click.pass_context
+def demo_cli(context: click.Context) -> None:
+    """Load demo partners and users (development only); `demo code EMAIL` prints a code."""
+    _refuse_outside_development()
+    if context.invoked_subcommand is None:
+        _load_demo()
+
+
+def _load_demo() -> None:
+    store = db.session()
+    now = clock.now()
+    for slug, name in DEMO_PARTNERS:
+        services.ensure_partner_organisation(store, slug, name)
+    for email, role, membership in DEMO_USERS:
+        user = services.find_user(store, email)
+        if user is None:
+            user = services.create_user(store, email, role, now, password=DEMO_PASSWORD,
+                                        **membership)
+            user.totp_confirmed_at = now
+    store.commit()
+    click.echo("Demo data (synthetic, never real people). Sign in at http://127.0.0.1:5000 as:")
+    for email, role, _membership in DEMO_USERS:
+        click.echo(f"  {role.value:<11} {email}")
+    click.echo(f"Password for all of them: {DEMO_PASSWORD}")
+    click.echo("Second-factor code: run `make demo-code EMAIL=<address>` "
+               "(or `flask --app wsgi demo code <address>`).")
+
+
+@demo_cli.command("code")
+@click.argument("email")
+def demo_code_command(email: str) -> None:
+    """Print the current second-factor code of a demo user."""
+    user = services.find_user(db.session(), email)
+    if user is None or user.email not in {e for e, _r, _m in DEMO_USERS}:
+        _fail("only demo users' codes are shown")
+        return
+    click.echo(totp.code_at(user.totp_secret or "", totp.step_at(clock.now())))

@@ -1,0 +1,144 @@
+"""Tables of the access package: teams, partner organisations, users, sessions, tokens, throttling."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from access.roles import Role
+from core.db import Base, UTCDateTime, new_id
+
+
+class Team(Base):
+    """A team of screeners and their supervisors; cases are scoped to a team."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+
+
+class PartnerOrganisation(Base):
+    """A partner organisation whose staff receive referrals; the directory details live in
+    ``referral``. A suspended organisation's staff cannot sign in."""
+
+    __tablename__ = "partner_organisations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class User(Base):
+    """A member of staff who signs in. Never a screened person."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(role IN ('screener', 'supervisor')) = (team_id IS NOT NULL)", name="team_role"),
+        sa.CheckConstraint(
+            "(role = 'partner') = (partner_id IS NOT NULL)", name="partner_role"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    role: Mapped[Role] = mapped_column(sa.Enum(Role, native_enum=False, length=20,
+                                               values_callable=lambda e: [m.value for m in e]))
+    team_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("teams.id"))
+    partner_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("partner_organisations.id"))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    team: Mapped[Team | None] = relationship(lazy="joined")
+    partner: Mapped[PartnerOrganisation | None] = relationship(lazy="joined")
+
+    # Flask-Login's interface.
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the user may sign in and keep using the service right now."""
+        partner_ok = self.partner is None or self.partner.active
+        return self.disabled_at is None and self.locked_at is None and partner_ok
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class WebSession(Base):
+    """A browser session kept on the server; the cookie holds only a random token whose
+    SHA-256 is this row's id, so a copy of the database cannot be replayed as a cookie."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    data: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    user_agent: Mapped[str] = mapped_column(sa.String(200), default="")
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API; only the SHA-256 of the token is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                               index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class PasswordLink(Base):
+    """A single-use link to set a first password or reset a forgotten one."""
+
+    __tablename__ = "password_links"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                               index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginFailure(Base):
+    """One failed sign-in attempt for an account name (keyed HMAC of it, whether or not such
+    an account exists); recent rows throttle further attempts."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (sa.Index("ix_login_failures_key_at", "account_key", "at"),)
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    account_key: Mapped[str] = mapped_column(sa.String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

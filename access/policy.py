@@ -1,0 +1,134 @@
+"""The access policy, in one place: which role may take which action, which objects a user
+may touch, and the guard that refuses every endpoint that has not declared a rule.
+
+A view declares its rule with :func:`public` or :func:`requires`; the guard runs before every
+request. ``authorize`` answers the same question for web views, the API and services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.exceptions import Forbidden, NotFound
+
+from access.roles import ALL_ROLES, Role
+from core import clock
+from core.errors import ApiError, is_api_request
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Role -> action permission table. Every action a view or service names must be here.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "home.view": ALL_ROLES,
+    "account.manage": ALL_ROLES,
+    "api.describe": ALL_ROLES,
+    "users.manage": frozenset({Role.ADMIN}),
+}
+
+# Object-level scopes: (user, object) -> may the user touch it. An object outside its scope
+# answers 404, exactly as one that does not exist.
+SCOPES: dict[str, Callable[[Any, Any], bool]] = {
+    "account.manage": lambda user, obj: getattr(obj, "user_id", None) == user.id,
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What an endpoint needs: nothing (public), or an action, perhaps with a recent re-auth."""
+
+    action: str | None
+    step_up: bool = False
+
+
+def public(view: F) -> F:
+    """Declare ``view`` reachable without signing in."""
+    view.passage_rule = Rule(None)  # type: ignore[attr-defined]
+    return view
+
+
+def requires(action: str, *, step_up: bool = False) -> Callable[[F], F]:
+    """Declare that ``view`` needs ``action`` (and, with ``step_up``, a recent re-auth)."""
+    if action not in PERMISSIONS:
+        raise KeyError(f"unknown action {action!r}: add it to access.policy.PERMISSIONS")
+
+    def declare(view: F) -> F:
+        view.passage_rule = Rule(action, step_up)  # type: ignore[attr-defined]
+        return view
+
+    return declare
+
+
+def rule_for(app: Flask, endpoint: str) -> Rule | None:
+    """The rule ``endpoint`` declared, or None when it declared none."""
+    if endpoint == "static":
+        return Rule(None)
+    return getattr(app.view_functions.get(endpoint), "passage_rule", None)
+
+
+def authorize(user: Any, action: str, obj: Any = None) -> bool:
+    """May ``user`` take ``action`` (on ``obj``, when given)? Deny when in doubt."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.role not in PERMISSIONS.get(action, frozenset()):
+        return False
+    scope = SCOPES.get(action)
+    return obj is None or scope is None or scope(user, obj)
+
+
+def require(user: Any, action: str, obj: Any) -> None:
+    """Raise NotFound unless ``user`` may take ``action`` on ``obj`` (None counts as missing)."""
+    if obj is None or not authorize(user, action, obj):
+        raise NotFound()
+
+
+def recently_authenticated(now: datetime) -> bool:
+    """Whether the current web session proved both factors within ``STEP_UP_MAX_AGE``."""
+    proved = session.get("auth_at")
+    limit = timedelta(seconds=current_app.config["STEP_UP_MAX_AGE"])
+    return proved is not None and now - datetime.fromisoformat(proved) <= limit
+
+
+def _guard() -> Any:
+    if request.endpoint is None:
+        return None  # no route: routing answers 404/405
+    rule = rule_for(current_app, request.endpoint)
+    if rule is None:
+        current_app.logger.error("endpoint %s declares no access rule", request.endpoint)
+        raise Forbidden()
+    if rule.action is None:
+        return None
+    if not current_user.is_authenticated:
+        return _not_signed_in()
+    if not authorize(current_user, rule.action):
+        if is_api_request():
+            raise ApiError(403, "not allowed for your role")
+        raise Forbidden()
+    if rule.step_up and not recently_authenticated(clock.now()):
+        flash(_l("Confirm it is you before going on."), "info")
+        return redirect(url_for("auth.reauth", next=request.full_path))
+    return None
+
+
+def _not_signed_in() -> Any:
+    if is_api_request():
+        raise ApiError(401, "a valid bearer token is required")
+    if getattr(session, "expired", None):
+        flash(_l("You were signed out after a period of inactivity. Please sign in again.")
+              if session.expired == "idle" else  # type: ignore[attr-defined]
+              _l("Your session has ended. Please sign in again."), "info")
+    pending = session.get("pending_step")
+    if pending in ("code", "enrol"):
+        return redirect(url_for(f"auth.{pending}"))
+    target = request.full_path if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=target))
+
+
+def init_app(app: Flask) -> None:
+    """Install the deny-by-default guard in front of every endpoint."""
+    app.before_request(_guard)

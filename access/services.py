@@ -1,0 +1,223 @@
+"""Managing users: create, disable, enable, unlock, reset the second factor, change passwords,
+single-use password links. Each function takes a session and values, and never commits."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from access import passwords, totp
+from access.models import ApiToken, PartnerOrganisation, PasswordLink, Team, User
+from access.roles import PARTNER_ROLES, TEAM_ROLES, Role
+from access.sessions import end_all_sessions
+from access.tokens import digest
+
+RESERVED_NAMES = frozenset({"admin", "administrator", "root", "system", "deleted", "passage",
+                            "support", "security", "postmaster", "noreply", "no-reply"})
+
+
+class UserError(ValueError):
+    """A user-management request that cannot be carried out; the message is fit to show."""
+
+
+def normalise_email(email: str) -> str:
+    """Lower-case, NFKC, validated form of ``email``; raises :class:`UserError` when invalid."""
+    try:
+        valid = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise UserError(_l("Enter a valid e-mail address.")) from error
+    return valid.normalized.casefold()
+
+
+def find_user(store: Session, email: str) -> User | None:
+    """The user with ``email``, or None (also for an address that is not valid)."""
+    try:
+        address = normalise_email(email)
+    except UserError:
+        return None
+    return store.scalar(sa.select(User).where(User.email == address))
+
+
+def get_user(store: Session, user_id: uuid.UUID) -> User | None:
+    """The user with id ``user_id``, or None."""
+    return store.get(User, user_id)
+
+
+def list_users(store: Session) -> list[User]:
+    """Every user, by e-mail address."""
+    return list(store.scalars(sa.select(User).order_by(User.email)))
+
+
+def list_partner_organisations(store: Session) -> list[PartnerOrganisation]:
+    """Every partner organisation, by name."""
+    return list(store.scalars(sa.select(PartnerOrganisation).order_by(PartnerOrganisation.name)))
+
+
+def ensure_partner_organisation(store: Session, slug: str, name: str) -> PartnerOrganisation:
+    """The partner organisation ``slug``, created with ``name`` if it does not exist yet."""
+    organisation = store.scalar(sa.select(PartnerOrganisation)
+                                .where(PartnerOrganisation.slug == slug))
+    if organisation is None:
+        organisation = PartnerOrganisation(id=uuid.uuid4(), slug=slug, name=name, active=True)
+        store.add(organisation)
+        store.flush()
+    return organisation
+
+
+def create_user(store: Session, email: str, role: Role | str, now: datetime, *,
+                team: str | None = None, partner: str | None = None,
+                password: str | None = None) -> User:
+    """Create a user with a pending second factor; ``password`` is optional (a set-up link
+    can be issued instead)."""
+    address = normalise_email(email)
+    role = _role(role)
+    if address.split("@", 1)[0] in RESERVED_NAMES:
+        raise UserError(_l("This address is reserved. Choose another."))
+    if store.scalar(sa.select(User.id).where(User.email == address)) is not None:
+        raise UserError(_l("A user with this e-mail address already exists."))
+    user = User(id=uuid.uuid4(), email=address, role=role, created_at=now,
+                totp_secret=totp.new_secret(), totp_last_step=0, failed_logins=0)
+    _assign(store, user, role, team, partner)
+    if password is not None:
+        passwords.check_policy(password, address, _partner_words(user))
+        user.password_hash = passwords.hash_password(password)
+    store.add(user)
+    store.flush()
+    return user
+
+
+def _role(role: Role | str) -> Role:
+    try:
+        return Role(role)
+    except ValueError as error:
+        raise UserError(_l("Choose one of the roles.")) from error
+
+
+def _assign(store: Session, user: User, role: Role, team: str | None,
+            partner: str | None) -> None:
+    if role in TEAM_ROLES:
+        if not team or not team.strip():
+            raise UserError(_l("Screeners and supervisors belong to a team; name it."))
+        user.team = _team(store, team.strip())
+    elif team:
+        raise UserError(_l("Only screeners and supervisors belong to a team."))
+    if role in PARTNER_ROLES:
+        organisation = store.scalar(
+            sa.select(PartnerOrganisation).where(PartnerOrganisation.slug == (partner or "")))
+        if organisation is None:
+            raise UserError(_l("Partner staff belong to a known partner organisation; choose it."))
+        user.partner = organisation
+    elif partner:
+        raise UserError(_l("Only partner staff belong to a partner organisation."))
+
+
+def _team(store: Session, name: str) -> Team:
+    team = store.scalar(sa.select(Team).where(Team.name == name))
+    if team is None:
+        team = Team(id=uuid.uuid4(), name=name)
+        store.add(team)
+    return team
+
+
+def _partner_words(user: User) -> tuple[str, ...]:
+    return (user.partner.slug, user.partner.name) if user.partner else ()
+
+
+def set_password(store: Session, user: User, password: str) -> None:
+    """Replace ``user``'s password after checking the policy; ends all their sessions."""
+    passwords.check_policy(password, user.email, _partner_words(user))
+    user.password_hash = passwords.hash_password(password)
+    end_all_sessions(store, user.id)
+
+
+def change_password(store: Session, user: User, current: str, new: str, code: str,
+                    now: datetime) -> None:
+    """Change the signed-in user's password; needs the current password and a fresh code.
+
+    Raises :class:`UserError` on a wrong credential and ``PasswordRejected`` on a weak password.
+    Ends all the user's sessions, this one included.
+    """
+    if not passwords.verify_password(user.password_hash, current):
+        raise UserError(_l("The current password or the code is wrong."))
+    step = totp.accepted_step(user.totp_secret or "", code, now, user.totp_last_step)
+    if step is None:
+        raise UserError(_l("The current password or the code is wrong."))
+    user.totp_last_step = step
+    set_password(store, user, new)
+
+
+def disable_user(store: Session, user: User, now: datetime) -> None:
+    """Stop ``user`` signing in or using tokens; ends all their sessions."""
+    user.disabled_at = now
+    end_all_sessions(store, user.id)
+
+
+def enable_user(user: User) -> None:
+    """Let a disabled user sign in again."""
+    user.disabled_at = None
+
+
+def unlock_user(user: User) -> None:
+    """Lift a lock-out after repeated failures."""
+    user.locked_at = None
+    user.failed_logins = 0
+
+
+def reset_second_factor(store: Session, user: User) -> None:
+    """Replace the second factor with a fresh, unconfirmed one; the user enrols again at the
+    next sign-in. Ends all their sessions."""
+    user.totp_secret = totp.new_secret()
+    user.totp_confirmed_at = None
+    user.totp_last_step = 0
+    end_all_sessions(store, user.id)
+
+
+def issue_password_link(store: Session, user: User, now: datetime, hours: int) -> str:
+    """Create a single-use link token for ``user`` to choose a password; return the token.
+
+    Earlier unused links of the user stop working. Only the token's SHA-256 is stored.
+    """
+    store.execute(sa.update(PasswordLink).where(PasswordLink.user_id == user.id,
+                                                PasswordLink.used_at.is_(None))
+                  .values(used_at=now))
+    token = secrets.token_urlsafe(32)
+    store.add(PasswordLink(id=uuid.uuid4(), user_id=user.id, token_hash=digest(token),
+                           created_at=now, expires_at=now + timedelta(hours=hours)))
+    return token
+
+
+def find_password_link(store: Session, token: str, now: datetime) -> PasswordLink | None:
+    """The usable link for ``token``: unknown, used or expired links answer None."""
+    link = store.scalar(sa.select(PasswordLink).where(PasswordLink.token_hash == digest(token)))
+    if link is None or link.used_at is not None or link.expires_at <= now:
+        return None
+    if link.user.disabled_at is not None:
+        return None
+    return link
+
+
+def use_password_link(store: Session, link: PasswordLink, password: str, code: str,
+                      now: datetime) -> None:
+    """Set the password through ``link``; a user with a confirmed second factor must also
+    give a valid code. The link is spent only on success."""
+    user = link.user
+    if user.totp_confirmed_at is not None:
+        step = totp.accepted_step(user.totp_secret or "", code, now, user.totp_last_step)
+        if step is None:
+            raise UserError(_l("The code is wrong or has already been used."))
+        user.totp_last_step = step
+    set_password(store, user, password)
+    link.used_at = now
+
+
+def revoke_tokens(store: Session, user: User, now: datetime) -> None:
+    """Revoke every API token of ``user``."""
+    store.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id,
+                                            ApiToken.revoked_at.is_(None))
+                  .values(revoked_at=now))

@@ -1,0 +1,59 @@
+"""API tokens: issued once, stored as a SHA-256, presented as ``Authorization: Bearer``."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from access.models import ApiToken, User
+
+PREFIX = "psg_"
+
+
+def issue_token(store: Session, user: User, now: datetime, days: int) -> tuple[ApiToken, str]:
+    """Create a token for ``user`` valid for ``days``; return the row and the token itself,
+    which is shown once and never stored."""
+    token = PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(id=uuid.uuid4(), user_id=user.id, token_hash=digest(token), created_at=now,
+                   expires_at=now + timedelta(days=days))
+    store.add(row)
+    return row, token
+
+
+def authenticate_token(store: Session, token: str, now: datetime) -> User | None:
+    """The active user behind a live token, or None for an unknown, expired or revoked one."""
+    if not token.startswith(PREFIX) or len(token) > 100:
+        return None
+    row = store.scalar(sa.select(ApiToken).where(ApiToken.token_hash == digest(token)))
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    if not row.user.is_active:
+        return None
+    return row.user
+
+
+def list_tokens(store: Session, user: User) -> list[ApiToken]:
+    """The user's tokens, newest first."""
+    return list(store.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id)
+                              .order_by(ApiToken.created_at.desc())))
+
+
+def revoke_token(store: Session, token_id: uuid.UUID, now: datetime) -> bool:
+    """Revoke one token by id; False when there is no live token with that id."""
+    result = store.execute(sa.update(ApiToken).where(ApiToken.id == token_id,
+                                                     ApiToken.revoked_at.is_(None))
+                           .values(revoked_at=now))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def digest(token: str) -> str:
+    """The stored form of a random token (API token, session token, password link).
+
+    Tokens carry 256 random bits, so a fast hash is enough to make a stolen table useless.
+    """
+    return hashlib.sha256(token.encode()).hexdigest()

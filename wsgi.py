@@ -1,0 +1,97 @@
+"""Composition root: ``create_app(config=None)`` builds Passage from its packages.
+
+Run it with ``flask --app wsgi run`` in development or ``gunicorn 'wsgi:create_app()'`` in
+production. Nothing is built when this module is imported.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, jsonify
+from flask_login import current_user
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.exc import SQLAlchemyError
+
+from access import admin_views, authn, policy, sessions
+from access import api as access_api
+from access import views as access_views
+from access.cli import demo_cli, tokens_cli, users_cli
+from access.forms import ROLE_LABELS
+from core import clock, db, errors, i18n, ratelimit, settings, web
+from core import cli as core_cli
+from core.api import openapi_document
+from core.clock import Clock
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+API_BLUEPRINTS = (access_api.bp,)
+API_SPECS = (access_api.spec,)
+
+
+def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None) -> Flask:
+    """Build the Passage application; ``config`` overrides every other configuration source."""
+    app = Flask(__name__, root_path=str(PROJECT_ROOT), instance_path=_instance_path(config),
+                instance_relative_config=True)
+    settings.load(app, config)
+    clock.init_app(app, clock_)
+    db.init_app(app)
+    web.init_app(app)
+    errors.init_app(app)
+    sessions.init_app(app)
+    authn.init_app(app)
+    i18n.init_app(app)
+    policy.init_app(app)
+    csrf = CSRFProtect(app)
+    for blueprint in API_BLUEPRINTS:
+        csrf.exempt(blueprint)  # bearer tokens only; browsers' cookies never reach the API
+    ratelimit.init_app(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    app.extensions["passage.openapi"] = openapi_document(API_SPECS, "Passage", "1")
+    app.jinja_env.globals.update(can=_can, role_labels=ROLE_LABELS)
+    if app.config["ENV"] == "testing":
+        _register_test_routes(app)
+    return app
+
+
+def _instance_path(config: dict[str, Any] | None) -> str:
+    path = (config or {}).get("INSTANCE_PATH") or os.environ.get("PASSAGE_INSTANCE_PATH")
+    return str(Path(path).resolve()) if path else str(PROJECT_ROOT / "instance")
+
+
+def _register_blueprints(app: Flask) -> None:
+    for blueprint in (access_views.bp, admin_views.bp, *API_BLUEPRINTS):
+        app.register_blueprint(blueprint)
+    app.add_url_rule("/healthz", "healthz", healthz)
+
+
+def _register_commands(app: Flask) -> None:
+    core_cli.init_app(app)
+    for group in (users_cli, tokens_cli, demo_cli):
+        app.cli.add_command(group)
+
+
+def _can(action: str) -> bool:
+    return policy.authorize(current_user, action)
+
+
+@policy.public
+def healthz() -> Any:
+    """``200 {"status": "ok"}`` when the database answers, else 503."""
+    try:
+        db.session().execute(sa.text("SELECT 1"))
+    except SQLAlchemyError:
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok")
+
+
+def _register_test_routes(app: Flask) -> None:
+    # Exists only under ENV=testing: proves a crash shows a generic page.
+    @policy.public
+    def boom() -> Any:
+        raise RuntimeError("canary-secret-in-exception Traceback")
+
+    app.add_url_rule("/_test/boom", "test_boom", boom)
