@@ -1,0 +1,1 @@
+"""Passage's test suite; it mirrors the packages."""

@@ -1,0 +1,175 @@
+"""Fixtures: an app on a temporary instance, a frozen clock, accounts for every role, clients.
+
+The suite runs on SQLite, or on PostgreSQL when ``TEST_DATABASE_URL`` is set: each run gets
+its own database, migrated once with Alembic, emptied after every test.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from access import services
+from access.roles import Role
+from core import db
+from core.cli import upgrade
+from core.clock import FrozenClock
+from tests.helpers import PASSWORD, Account, Client
+from wsgi import create_app
+
+START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
+
+TEST_CONFIG: dict[str, Any] = {
+    "ENV": "testing",
+    "SECRET_KEY": "test-only-secret-key-" + "x" * 32,
+    "ARGON2_TIME_COST": 1,
+    "ARGON2_MEMORY_COST": 8,
+    "ARGON2_PARALLELISM": 1,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "LOGIN_RATE_LIMIT": "1000 per minute",
+    "API_RATE_LIMIT": "1000 per minute",
+}
+
+
+@contextmanager
+def _postgres_database(base_url: str) -> Iterator[str]:
+    name = f"passage_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _migrate(url: str, instance: Any) -> None:
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": url, "INSTANCE_PATH": str(instance)})
+    upgrade(app)
+    app.extensions["passage.engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database of this test run's own."""
+    instance = tmp_path_factory.mktemp("migrate")
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'passage.sqlite3'}"
+        _migrate(url, instance)
+        yield url
+        return
+    with _postgres_database(base) as url:
+        _migrate(url, instance)
+        yield url
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """A clock standing at a fixed moment until a test moves it."""
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def make_app(database_url: str, tmp_path: Any, clock: FrozenClock) -> Iterator[Callable[..., Flask]]:
+    """Build apps on the test database with extra configuration; emptied afterwards."""
+    apps: list[Flask] = []
+
+    def build(**overrides: Any) -> Flask:
+        app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url,
+                          "INSTANCE_PATH": str(tmp_path / "instance"), **overrides}, clock)
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        app.extensions["passage.engine"].dispose()
+    cleaner = db.create_engine(database_url)
+    with cleaner.begin() as connection:
+        for table in reversed(db.Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+    cleaner.dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    """The app under test, with the test configuration."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask, clock: FrozenClock) -> Client:
+    """An anonymous browser."""
+    return Client(app, clock)
+
+
+@pytest.fixture
+def new_client(app: Flask, clock: FrozenClock) -> Callable[[], Client]:
+    """Make further independent browsers."""
+    return lambda: Client(app, clock)
+
+
+@pytest.fixture
+def make_account(app: Flask, clock: FrozenClock) -> Callable[..., Account]:
+    """Create a user (enrolled in the second factor unless ``enrolled=False``)."""
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "screener", *, email: str | None = None, team: str | None = None,
+             partner: str | None = None, enrolled: bool = True,
+             password: str = PASSWORD) -> Account:
+        email = email or f"{role}.{next(counter)}@test.passage.example"
+        if role in ("screener", "supervisor"):
+            team = team or "Team A"
+        if role == "partner":
+            partner = partner or "org-a"
+        with app.app_context():
+            store = db.session()
+            if partner:
+                services.ensure_partner_organisation(store, partner, f"Organisation {partner}")
+            user = services.create_user(store, email, role, clock.now(), team=team,
+                                        partner=partner, password=password)
+            if enrolled:
+                user.totp_confirmed_at = clock.now()
+            store.commit()
+            return Account(user.id, user.email, role, user.totp_secret or "", password)
+
+    return make
+
+
+@pytest.fixture
+def accounts(make_account: Callable[..., Account]) -> dict[str, Account]:
+    """One enrolled account per role, plus a second team and a second partner organisation."""
+    return {
+        "screener": make_account("screener", team="Team A"),
+        "supervisor": make_account("supervisor", team="Team A"),
+        "screener_b": make_account("screener", team="Team B"),
+        "supervisor_b": make_account("supervisor", team="Team B"),
+        "partner": make_account("partner", partner="org-a"),
+        "partner_b": make_account("partner", partner="org-b"),
+        "auditor": make_account("auditor"),
+        "admin": make_account("admin"),
+    }
+
+
+@pytest.fixture
+def signed_in(client: Client, accounts: dict[str, Account]) -> Callable[[str], Client]:
+    """Sign the client in as the account of a role name from ``accounts``."""
+
+    def sign_in(name: str) -> Client:
+        client.sign_in(accounts[name])
+        return client
+
+    return sign_in
+
+
+ROLES = [role.value for role in Role]

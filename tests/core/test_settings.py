@@ -1,0 +1,90 @@
+"""Configuration: sources in order, and production's refusal to start with unsafe settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from core.settings import ConfigError
+from wsgi import create_app
+
+SAFE_PRODUCTION: dict[str, Any] = {
+    "ENV": "production",
+    "SECRET_KEY": "k" * 48,
+    "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+}
+
+
+def build(tmp_path: Any, **config: Any) -> Any:
+    return create_app({"INSTANCE_PATH": str(tmp_path), **config})
+
+
+def test_safe_production_config_starts(tmp_path: Any) -> None:
+    app = build(tmp_path, **SAFE_PRODUCTION)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_NAME"] == "__Host-passage"
+    assert app.debug is False and app.testing is False
+
+
+@pytest.mark.parametrize(("setting", "value", "named"), [
+    ("SECRET_KEY", None, "SECRET_KEY"),
+    ("SECRET_KEY", "short-key", "SECRET_KEY"),
+    ("DEBUG", True, "DEBUG"),
+    ("TESTING", True, "TESTING"),
+    ("SESSION_COOKIE_SECURE", False, "SESSION_COOKIE_SECURE"),
+    ("SESSION_COOKIE_NAME", "passage", "__Host-"),
+    ("RATELIMIT_STORAGE_URI", "memory://", "RATELIMIT_STORAGE_URI"),
+    ("ARGON2_MEMORY_COST", 8, "ARGON2_MEMORY_COST"),
+    ("ARGON2_TIME_COST", 1, "ARGON2_TIME_COST"),
+])
+def test_production_refuses_unsafe_setting(tmp_path: Any, setting: str, value: Any,
+                                           named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        build(tmp_path, **{**SAFE_PRODUCTION, setting: value})
+
+
+def test_production_is_the_default_environment(tmp_path: Any, monkeypatch: Any) -> None:
+    monkeypatch.delenv("PASSAGE_ENV", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        build(tmp_path)
+
+
+def test_unknown_environment_is_refused(tmp_path: Any) -> None:
+    with pytest.raises(ConfigError, match="PASSAGE_ENV"):
+        build(tmp_path, ENV="staging")
+
+
+def test_environment_variables_override_instance_file(tmp_path: Any, monkeypatch: Any) -> None:
+    (tmp_path / "config.py").write_text(
+        'SECRET_KEY = "from-the-instance-file-' + "x" * 32 + '"\nTOTP_ISSUER = "File"\n')
+    monkeypatch.setenv("PASSAGE_ENV", "development")
+    monkeypatch.setenv("PASSAGE_TOTP_ISSUER", "Env")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SECRET_KEY"].startswith("from-the-instance-file-")
+    assert app.config["TOTP_ISSUER"] == "Env"
+
+
+def test_instance_path_variable_moves_database(tmp_path: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("PASSAGE_INSTANCE_PATH", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("PASSAGE_ENV", "development")
+    app = create_app()
+    assert app.instance_path == str(tmp_path / "elsewhere")
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'elsewhere' / 'passage.sqlite3'}"
+
+
+def test_database_url_variable_is_used(tmp_path: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("PASSAGE_DATABASE_URL", "sqlite:////tmp/other.sqlite3")
+    app = build(tmp_path, ENV="development")
+    assert app.config["DATABASE_URL"] == "sqlite:////tmp/other.sqlite3"
+
+
+def test_development_uses_plain_http_cookie(tmp_path: Any) -> None:
+    app = build(tmp_path, ENV="development")
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+    assert app.config["SESSION_COOKIE_NAME"] == "passage"
+
+
+def test_production_registers_no_test_shortcuts(tmp_path: Any) -> None:
+    app = build(tmp_path, **SAFE_PRODUCTION)
+    assert not [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/_test")]

@@ -1,0 +1,80 @@
+"""Test helpers: a test-client wrapper that carries CSRF tokens and signs in like a person."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from access import totp
+from core.clock import FrozenClock
+
+CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+PASSWORD = "a synthetic passphrase for tests"
+
+
+@dataclass
+class Account:
+    """A test user and what it takes to sign in as them."""
+
+    id: Any
+    email: str
+    role: str
+    secret: str
+    password: str = PASSWORD
+
+
+def csrf_from(response: TestResponse) -> str:
+    """The CSRF token in a page's first form."""
+    match = CSRF_PATTERN.search(response.get_data(as_text=True))
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+class Client:
+    """A browser-like wrapper around Flask's test client, with CSRF on as in production."""
+
+    def __init__(self, app: Flask, clock: FrozenClock) -> None:
+        self.app = app
+        self.clock = clock
+        self.raw: FlaskClient = app.test_client()
+
+    def get(self, url: str, **kwargs: Any) -> TestResponse:
+        return self.raw.get(url, **kwargs)
+
+    def post(self, url: str, data: dict[str, Any] | None = None, *, form_page: str | None = None,
+             **kwargs: Any) -> TestResponse:
+        """POST ``data`` with the CSRF token from ``form_page`` (or from ``url`` itself)."""
+        token = csrf_from(self.raw.get(form_page or url))
+        return self.raw.post(url, data={"csrf_token": token, **(data or {})}, **kwargs)
+
+    def code_for(self, account: Account, steps_ahead: int = 0) -> str:
+        """A valid code for ``account`` at the test clock's time (plus ``steps_ahead`` steps)."""
+        return totp.code_at(account.secret, totp.step_at(self.clock.now()) + steps_ahead)
+
+    def password_step(self, account: Account, password: str | None = None) -> TestResponse:
+        return self.post("/login", {"email": account.email,
+                                    "password": password or account.password})
+
+    def sign_in(self, account: Account) -> TestResponse:
+        """Sign in with password and code; the clock moves on a step so codes stay fresh."""
+        first = self.password_step(account)
+        assert first.status_code == 302, first.get_data(as_text=True)
+        step = first.location.rsplit("/", 1)[-1]
+        self.clock.advance(seconds=30)
+        response = self.post(f"/login/{step}", {"code": self.code_for(account)})
+        assert response.status_code == 302 and "/login" not in response.location, response.location
+        return response
+
+    def reauth(self, account: Account) -> TestResponse:
+        self.clock.advance(seconds=30)
+        return self.post("/reauth", {"password": account.password,
+                                     "code": self.code_for(account)})
+
+    def cookie(self) -> str | None:
+        cookie = self.raw.get_cookie(self.app.config["SESSION_COOKIE_NAME"])
+        return cookie.value if cookie else None
