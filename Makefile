@@ -16,12 +16,14 @@ $(STAMP): setup.cfg pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+	$(BIN)/pybabel compile --statistics -d translations 2>&1 | grep -v '^compiling' || true
 
 # Re-extract every user-facing string and merge it into the French and Spanish catalogues.
 catalogues: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o translations/messages.pot --no-location --omit-header .
-	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-location --omit-header
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location \
+		--omit-header --sort-output --ignore-dirs='.* tests' .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-location \
+		--no-wrap --ignore-obsolete
 
 $(PASSAGE_INSTANCE_PATH)/config.py:
 	mkdir -p -m 700 $(PASSAGE_INSTANCE_PATH)

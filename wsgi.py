@@ -89,9 +89,11 @@ def healthz() -> Any:
 
 
 def _register_test_routes(app: Flask) -> None:
-    # Exists only under ENV=testing: proves a crash shows a generic page.
+    # Exists only under ENV=testing: proves a crash shows a generic page and that the log
+    # keeps the exception's message (which may quote a person's data) out.
     @policy.public
     def boom() -> Any:
-        raise RuntimeError("canary-secret-in-exception Traceback")
+        value = "-".join(("canary", "secret", "in", "exception"))
+        raise RuntimeError(f"{value} Traceback")
 
     app.add_url_rule("/_test/boom", "test_boom", boom)

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
+from wtforms import SelectChoice
 
 from access import services
 from access.forms import ActionForm, UserForm
@@ -41,8 +42,9 @@ def new_user() -> Any:
     """Create an account; the page then shows its single-use set-up link once."""
     store = db.session()
     form = UserForm()
-    form.partner.choices = [("", "—")] + [
-        (p.slug, p.name) for p in services.list_partner_organisations(store) if p.active]
+    form.partner.choices = [SelectChoice("", "—")] + [
+        SelectChoice(p.slug, p.name) for p in services.list_partner_organisations(store)
+        if p.active]
     if form.validate_on_submit():
         now = clock.now()
         try:

@@ -6,7 +6,7 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from access import services, tokens, totp
 from access.passwords import PasswordRejected
@@ -139,8 +139,9 @@ def _refuse_outside_development() -> None:
         _fail("demo data has published passwords; it is refused when PASSAGE_ENV=production")
 
 
-@click.group("demo", invoke_without_command=True)
+@click.group("demo", cls=AppGroup, invoke_without_command=True)
 @click.pass_context
+@with_appcontext
 def demo_cli(context: click.Context) -> None:
     """Load demo partners and users (development only); `demo code EMAIL` prints a code."""
     _refuse_outside_development()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from access.passwords import MAX_LENGTH
 from access.roles import Role
+from core.i18n import LANGUAGE_NAMES
 
 # Longer than any allowed password, so an over-long one gets the policy's clear message
 # rather than being cut; far below anything that would make hashing a burden.
@@ -82,8 +83,8 @@ class ChangePasswordForm(FlaskForm):
 class LanguageForm(FlaskForm):
     """The language switcher and the language setting."""
 
-    locale = SelectField(_l("Language"), choices=[("en", "English"), ("fr", "Français"),
-                                                  ("es", "Español")])
+    locale = SelectField(_l("Language"), choices=[SelectChoice(code, name)
+                                                  for code, name in LANGUAGE_NAMES.items()])
     next = HiddenField()
 
 
@@ -92,7 +93,8 @@ class UserForm(FlaskForm):
     their own through a single-use link."""
 
     email = StringField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
-    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
+    role = SelectField(_l("Role"), choices=[SelectChoice(role.value, label)
+                                            for role, label in ROLE_LABELS.items()])
     team = StringField(_l("Team (screeners and supervisors)"),
                        validators=[Optional(), Length(max=80)])
     partner = SelectField(_l("Partner organisation (partner staff)"), choices=[],

@@ -47,7 +47,7 @@ def check_policy(password: str, email: str, extra_words: Iterable[str] = ()) -> 
         raise PasswordRejected(_l("The password must not contain your user name."))
     letters = re.sub(r"[\W\d_]+", "", lowered)
     words = [w.casefold() for w in (*CONTEXT_WORDS, *extra_words) if w]
-    if not letters or _made_of(letters, words):
+    if letters and _made_of(letters, words):
         raise PasswordRejected(_l("This password is too easy to guess. Choose another."))
 
 

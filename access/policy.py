@@ -111,7 +111,7 @@ def _guard() -> Any:
         raise Forbidden()
     if rule.step_up and not recently_authenticated(clock.now()):
         flash(_l("Confirm it is you before going on."), "info")
-        return redirect(url_for("auth.reauth", next=request.full_path))
+        return redirect(url_for("access.reauth", next=request.full_path))
     return None
 
 
@@ -124,9 +124,9 @@ def _not_signed_in() -> Any:
               _l("Your session has ended. Please sign in again."), "info")
     pending = session.get("pending_step")
     if pending in ("code", "enrol"):
-        return redirect(url_for(f"auth.{pending}"))
+        return redirect(url_for(f"access.{pending}"))
     target = request.full_path if request.method == "GET" else None
-    return redirect(url_for("auth.login", next=target))
+    return redirect(url_for("access.login", next=target))
 
 
 def init_app(app: Flask) -> None:

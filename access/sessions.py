@@ -99,9 +99,11 @@ class ServerSessionInterface(SessionInterface):
             _purge_expired(store, now, app.config)
         elif not session.modified and session.last_seen and now - session.last_seen < TOUCH_INTERVAL:
             return
+        # default=str turns lazily translated flash messages into text.
+        data = json.dumps(dict(session), default=str)
         updated = store.execute(
             sa.update(WebSession).where(WebSession.id == session.row_id)
-            .values(data=json.dumps(dict(session)), user_id=_user_id(session), last_seen_at=now))
+            .values(data=data, user_id=_user_id(session), last_seen_at=now))
         store.commit()
         if not updated.rowcount:  # type: ignore[attr-defined]
             # Ended on the server meanwhile (sign-out everywhere, an admin's revocation).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
@@ -12,6 +12,8 @@ LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
 def select_locale() -> str:
     """Pick the language for the current request."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])  # CLI commands
     chosen = getattr(current_user, "locale", None) or session.get("locale")
     if chosen in languages:
         return str(chosen)

@@ -46,7 +46,9 @@ DEFAULTS: dict[str, Any] = {
     "API_TOKEN_DAYS": 90,
     "PASSWORD_LINK_HOURS": 24,
     "WTF_CSRF_TIME_LIMIT": None,
-    "WTF_CSRF_SSL_STRICT": True,
+    # Referrer-Policy: no-referrer means browsers send no Referer, so Flask-WTF's referrer
+    # check would refuse every form over HTTPS. The token and SameSite=Strict protect instead.
+    "WTF_CSRF_SSL_STRICT": False,
     # None means "derive from ENV": Secure and __Host- everywhere but development.
     "SESSION_COOKIE_SECURE": None,
     "SESSION_COOKIE_NAME": None,

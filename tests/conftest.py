@@ -173,3 +173,20 @@ def signed_in(client: Client, accounts: dict[str, Account]) -> Callable[[str], C
 
 
 ROLES = [role.value for role in Role]
+
+
+@pytest.fixture
+def issue_token(app: Flask, clock: FrozenClock) -> Callable[..., str]:
+    """Issue an API token for an account and return it."""
+    from access import tokens
+
+    def issue(account: Account, days: int = 30) -> str:
+        with app.app_context():
+            store = db.session()
+            user = services.get_user(store, account.id)
+            assert user is not None
+            _row, token = tokens.issue_token(store, user, clock.now(), days)
+            store.commit()
+            return token
+
+    return issue

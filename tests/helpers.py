@@ -13,7 +13,7 @@ from werkzeug.test import TestResponse
 from access import totp
 from core.clock import FrozenClock
 
-CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF_PATTERN = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 PASSWORD = "a synthetic passphrase for tests"
 
 

@@ -1,0 +1,195 @@
+"""Administrators manage accounts (create, disable, unlock, reset the second factor, issue
+password links) after a recent re-authentication (R17), and never set passwords (R9, R10)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from access.models import User
+from access.services import UserError, create_user
+from core import db
+from tests.helpers import Account, Client
+
+
+def admin_client(client: Client, accounts: dict[str, Account]) -> Client:
+    client.sign_in(accounts["admin"])
+    client.reauth(accounts["admin"])
+    return client
+
+
+def user_row(app: Flask, email: str) -> User | None:
+    with app.app_context():
+        return db.session().scalar(sa.select(User).where(User.email == email))
+
+
+def test_admin_pages_need_a_recent_reauth(client: Client, accounts: dict[str, Account]) -> None:
+    client.sign_in(accounts["admin"])
+    client.clock.advance(minutes=6)
+    response = client.get("/admin/users")
+    assert response.status_code == 302 and "/reauth" in response.location
+    client.reauth(accounts["admin"])
+    assert client.get("/admin/users").status_code == 200
+
+
+def test_reauth_with_wrong_code_does_not_unlock_admin_pages(
+        client: Client, accounts: dict[str, Account]) -> None:
+    client.sign_in(accounts["admin"])
+    client.clock.advance(minutes=6)
+    response = client.post("/reauth", {"password": accounts["admin"].password,
+                                       "code": "000000"})
+    assert response.status_code == 200
+    assert "/reauth" in client.get("/admin/users").location
+
+
+def test_admin_creates_a_user_who_sets_password_and_enrols(
+        app: Flask, client: Client, new_client: Any, accounts: dict[str, Account]) -> None:
+    admin = admin_client(client, accounts)
+    form = admin.get("/admin/users/new").get_data(as_text=True)
+    assert 'name="password"' not in form
+    page = admin.post("/admin/users/new", {"email": "New.Person@Test.Passage.Example",
+                                           "role": "partner", "team": "", "partner": "org-a"})
+    assert page.status_code == 200
+    link = re.search(r"https?://[^/]+(/password/[\w-]+)", page.get_data(as_text=True)).group(1)
+    created = user_row(app, "new.person@test.passage.example")
+    assert created is not None and created.password_hash is None
+    newcomer = new_client()
+    assert newcomer.post(link, {"password": "a brand new passphrase",
+                                "confirm": "a brand new passphrase"}).status_code == 302
+    assert newcomer.post(link, {"password": "a brand new passphrase",
+                                "confirm": "a brand new passphrase"}).status_code == 404
+    secret = user_row(app, "new.person@test.passage.example").totp_secret
+    account = Account(created.id, created.email, "partner", secret or "",
+                      "a brand new passphrase")
+    assert newcomer.password_step(account).location.endswith("/login/enrol")
+
+
+def test_password_link_expires_after_a_day(app: Flask, client: Client, new_client: Any,
+                                           accounts: dict[str, Account]) -> None:
+    admin = admin_client(client, accounts)
+    page = admin.post(f"/admin/users/{accounts['screener'].id}/password-link",
+                      form_page=f"/admin/users/{accounts['screener'].id}")
+    link = re.search(r"(/password/[\w-]+)", page.get_data(as_text=True)).group(1)
+    client.clock.advance(hours=25)
+    assert new_client().get(link).status_code == 404
+
+
+def test_password_reset_for_an_enrolled_user_needs_a_code(
+        app: Flask, client: Client, new_client: Any, accounts: dict[str, Account]) -> None:
+    admin = admin_client(client, accounts)
+    page = admin.post(f"/admin/users/{accounts['screener'].id}/password-link",
+                      form_page=f"/admin/users/{accounts['screener'].id}")
+    link = re.search(r"(/password/[\w-]+)", page.get_data(as_text=True)).group(1)
+    person = new_client()
+    refused = person.post(link, {"password": "a brand new passphrase",
+                                 "confirm": "a brand new passphrase", "code": "000000"})
+    assert refused.status_code == 200
+    person.clock.advance(seconds=30)
+    accepted = person.post(link, {"password": "a brand new passphrase",
+                                  "confirm": "a brand new passphrase",
+                                  "code": person.code_for(accounts["screener"])})
+    assert accepted.status_code == 302
+
+
+def test_admin_creation_refuses_weak_or_inconsistent_input(
+        client: Client, accounts: dict[str, Account]) -> None:
+    admin = admin_client(client, accounts)
+    for data in ({"email": "not-an-address", "role": "auditor"},
+                 {"email": "screener.x@test.passage.example", "role": "screener", "team": ""},
+                 {"email": "partner.x@test.passage.example", "role": "partner", "partner": ""},
+                 {"email": "root@test.passage.example", "role": "auditor"},
+                 {"email": accounts["auditor"].email, "role": "auditor"},
+                 {"email": "odd.role@test.passage.example", "role": "superuser"}):
+        response = admin.post("/admin/users/new", {"team": "", "partner": "", **data})
+        assert response.status_code == 200
+        assert "Password link" not in response.get_data(as_text=True)
+
+
+def test_mass_assignment_is_ignored(app: Flask, client: Client,
+                                    accounts: dict[str, Account]) -> None:
+    admin = admin_client(client, accounts)
+    admin.post("/admin/users/new", {"email": "plain.user@test.passage.example",
+                                    "role": "auditor", "team": "", "partner": "",
+                                    "id": "00000000-0000-0000-0000-000000000001",
+                                    "disabled_at": "2020-01-01", "totp_confirmed_at": "x",
+                                    "password_hash": "x"})
+    created = user_row(app, "plain.user@test.passage.example")
+    assert created is not None
+    assert str(created.id) != "00000000-0000-0000-0000-000000000001"
+    assert created.disabled_at is None and created.totp_confirmed_at is None
+    assert created.password_hash is None
+
+
+def test_admin_disables_and_enables_a_user(app: Flask, client: Client, new_client: Any,
+                                           accounts: dict[str, Account]) -> None:
+    victim = new_client()
+    victim.sign_in(accounts["screener"])
+    admin = admin_client(client, accounts)
+    target = f"/admin/users/{accounts['screener'].id}"
+    assert admin.post(f"{target}/disable", form_page=target).status_code == 302
+    assert victim.get("/").status_code == 302
+    assert new_client().password_step(accounts["screener"]).status_code == 200
+    admin.post(f"{target}/enable", form_page=target)
+    assert new_client().password_step(accounts["screener"]).status_code == 302
+
+
+def test_admin_unlocks_a_locked_user(app: Flask, client: Client, new_client: Any,
+                                     accounts: dict[str, Account]) -> None:
+    with app.app_context():
+        store = db.session()
+        store.execute(sa.update(User).where(User.id == accounts["screener"].id)
+                      .values(locked_at=client.clock.now(), failed_logins=100))
+        store.commit()
+    admin = admin_client(client, accounts)
+    target = f"/admin/users/{accounts['screener'].id}"
+    assert "Locked" in admin.get(target).get_data(as_text=True)
+    admin.post(f"{target}/unlock", form_page=target)
+    assert new_client().password_step(accounts["screener"]).status_code == 302
+
+
+def test_admin_resets_second_factor(app: Flask, client: Client, new_client: Any,
+                                    accounts: dict[str, Account]) -> None:
+    admin = admin_client(client, accounts)
+    target = f"/admin/users/{accounts['screener'].id}"
+    admin.post(f"{target}/reset-second-factor", form_page=target)
+    changed = user_row(app, accounts["screener"].email)
+    assert changed.totp_confirmed_at is None and changed.totp_secret != accounts["screener"].secret
+    assert new_client().password_step(accounts["screener"]).location.endswith("/login/enrol")
+
+
+def test_admin_cannot_disable_themselves(app: Flask, client: Client,
+                                         accounts: dict[str, Account]) -> None:
+    admin = admin_client(client, accounts)
+    target = f"/admin/users/{accounts['admin'].id}"
+    admin.post(f"{target}/disable", form_page=target)
+    assert user_row(app, accounts["admin"].email).disabled_at is None
+
+
+def test_unknown_user_id_is_404(client: Client, accounts: dict[str, Account]) -> None:
+    admin = admin_client(client, accounts)
+    assert admin.get("/admin/users/00000000-0000-0000-0000-000000000000").status_code == 404
+
+
+def test_fresh_install_has_no_users_and_reserved_names_are_refused(
+        app: Flask, clock: Any) -> None:
+    with app.app_context():
+        store = db.session()
+        assert store.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+        for name in ("admin", "root", "system", "deleted"):
+            try:
+                create_user(store, f"{name}@test.passage.example", "auditor", clock.now())
+            except UserError:
+                continue
+            raise AssertionError(f"{name} was accepted")
+
+
+def test_admin_pages_show_no_password_fields_or_hashes(
+        client: Client, accounts: dict[str, Account]) -> None:
+    admin = admin_client(client, accounts)
+    for page in ("/admin/users", f"/admin/users/{accounts['screener'].id}"):
+        body = admin.get(page).get_data(as_text=True)
+        assert "$argon2id$" not in body and accounts["screener"].secret not in body
+        assert 'type="password"' not in body

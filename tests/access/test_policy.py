@@ -1,0 +1,176 @@
+"""Deny by default (R19), the role matrix (R20), object scopes answering 404 (R21), the auditor
+changes nothing (R24), permission changes at once (R25), and CSRF on every change (R27)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask, url_for
+from sqlalchemy import event
+
+from access import policy
+from access.models import User
+from access.roles import Role
+from core import db
+from tests.conftest import ROLES
+from tests.helpers import Account, Client
+
+PUBLIC_ENDPOINTS = {"static", "healthz", "test_boom", "access.login", "access.code",
+                    "access.enrol", "access.logout", "access.set_password", "access.language"}
+
+
+def endpoints(app: Flask) -> Iterator[tuple[str, Any]]:
+    for rule in app.url_map.iter_rules():
+        yield rule.endpoint, rule
+
+
+def test_every_endpoint_declares_a_rule(app: Flask) -> None:
+    missing = [e for e, _r in endpoints(app) if policy.rule_for(app, e) is None]
+    assert missing == []
+
+
+def test_only_the_short_list_is_public(app: Flask) -> None:
+    public = {e for e, _r in endpoints(app) if policy.rule_for(app, e).action is None}
+    assert public == PUBLIC_ENDPOINTS
+
+
+def test_endpoint_without_a_rule_is_refused(make_app: Any) -> None:
+    app = make_app()
+    app.add_url_rule("/undeclared", "undeclared", lambda: "secret")
+    assert app.test_client().get("/undeclared").status_code == 403
+
+
+def test_unknown_action_cannot_be_declared() -> None:
+    with pytest.raises(KeyError):
+        policy.requires("cases.read.everything")
+
+
+def _url(app: Flask, rule: Any, account_id: Any) -> str:
+    values = {name: account_id if name == "user_id" else "x" for name in rule.arguments}
+    if "action" in rule.arguments:
+        values["action"] = "unlock"
+    with app.test_request_context():
+        return url_for(rule.endpoint, **values)
+
+
+def protected_rules(app: Flask) -> list[Any]:
+    return [r for e, r in endpoints(app) if e not in PUBLIC_ENDPOINTS]
+
+
+def test_anonymous_requests_to_protected_pages_are_turned_away(app: Flask,
+                                                               client: Client) -> None:
+    for rule in protected_rules(app):
+        url = _url(app, rule, "00000000-0000-0000-0000-000000000000")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.raw.open(url, method=method)
+            if url.startswith("/api/"):
+                assert response.status_code == 401, (method, url)
+                assert response.get_json()["error"]["code"] == "unauthorized"
+            else:
+                assert response.status_code == 302, (method, url)
+                assert "/login" in response.location
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_matrix_for_web_pages(app: Flask, client: Client, accounts: dict[str, Account],
+                                   role: str) -> None:
+    account = accounts[role]
+    client.sign_in(account)
+    client.reauth(account)
+    for rule in protected_rules(app):
+        if "GET" not in rule.methods or rule.rule.startswith("/api/"):
+            continue
+        url = _url(app, rule, account.id)
+        allowed = Role(role) in policy.PERMISSIONS[policy.rule_for(app, rule.endpoint).action]
+        response = client.get(url)
+        assert response.status_code == (200 if allowed else 403), (role, url)
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_matrix_for_the_api(app: Flask, client: Client, accounts: dict[str, Account],
+                                 role: str, issue_token: Any) -> None:
+    token = issue_token(accounts[role])
+    for rule in protected_rules(app):
+        if not rule.rule.startswith("/api/"):
+            continue
+        url = _url(app, rule, accounts[role].id)
+        allowed = Role(role) in policy.PERMISSIONS[policy.rule_for(app, rule.endpoint).action]
+        response = client.get(url, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == (200 if allowed else 403), (role, url)
+
+
+def test_auditor_cannot_change_anything(app: Flask, signed_in: Any,
+                                        accounts: dict[str, Account]) -> None:
+    client = signed_in("auditor")
+    client.reauth(accounts["auditor"])
+    target = accounts["screener"].id
+    for rule in protected_rules(app):
+        if "POST" not in rule.methods or rule.rule.startswith("/api/"):
+            continue
+        if policy.rule_for(app, rule.endpoint).action == "account.manage":
+            continue  # their own account: language, password, sessions
+        response = client.post(_url(app, rule, target), form_page="/")
+        assert response.status_code == 403, rule.rule
+
+
+def test_role_change_applies_on_next_request(app: Flask, signed_in: Any,
+                                             accounts: dict[str, Account]) -> None:
+    client = signed_in("admin")
+    client.reauth(accounts["admin"])
+    assert client.get("/admin/users").status_code == 200
+    with app.app_context():
+        store = db.session()
+        store.execute(sa.update(User).where(User.id == accounts["admin"].id)
+                      .values(role="auditor"))
+        store.commit()
+    assert client.get("/admin/users").status_code == 403
+
+
+@contextmanager
+def counting_writes(app: Flask) -> Iterator[list[str]]:
+    writes: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().split(" ", 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append(statement)
+
+    engine = app.extensions["passage.engine"]
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield writes
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_posts_without_csrf_token_are_refused_and_write_nothing(
+        app: Flask, client: Client, accounts: dict[str, Account]) -> None:
+    account = accounts["admin"]
+    client.sign_in(account)
+    client.reauth(account)
+    client.get("/")
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or rule.rule.startswith("/api/"):
+            continue
+        url = _url(app, rule, accounts["screener"].id)
+        with counting_writes(app) as writes:
+            response = client.raw.post(url, data={"email": account.email, "locale": "fr"})
+        assert response.status_code == 400, url
+        assert writes == [], url
+
+
+def test_get_requests_write_nothing_but_session_bookkeeping(
+        app: Flask, client: Client, accounts: dict[str, Account]) -> None:
+    account = accounts["admin"]
+    client.sign_in(account)
+    client.reauth(account)
+    for rule in protected_rules(app):
+        if "GET" not in rule.methods:
+            continue
+        with counting_writes(app) as writes:
+            client.get(_url(app, rule, account.id))
+        assert [w for w in writes if "web_sessions" not in w] == [], rule.rule

@@ -1,0 +1,225 @@
+"""Server-side sessions: opaque cookie (R11), its attributes (R12), timeouts (R14), sign-out
+(R15), ending every session at once (R16), and one's own session list (R18)."""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+from typing import Any
+
+import sqlalchemy as sa
+
+from access.models import WebSession
+from core import db
+from tests.helpers import Account, Client
+
+
+def set_cookie_header(response: Any, name: str) -> str:
+    headers = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(name + "=")]
+    assert headers, f"no Set-Cookie for {name}"
+    return headers[-1]
+
+
+def test_cookie_holds_only_a_random_token(client: Client, accounts: dict[str, Account],
+                                          app: Any) -> None:
+    client.sign_in(accounts["screener"])
+    token = client.cookie()
+    assert token is not None and len(token) == 43 and "." not in token
+    assert accounts["screener"].email not in token
+    with app.app_context():
+        rows = db.session().scalars(sa.select(WebSession.id)).all()
+    assert token not in rows  # only the token's digest is stored
+
+
+def test_tokens_are_unique(client: Client, new_client: Any) -> None:
+    tokens = set()
+    for _ in range(200):
+        browser = new_client()
+        browser.get("/login")
+        tokens.add(browser.cookie())
+    assert len(tokens) == 200
+
+
+def test_tampered_cookie_is_anonymous(client: Client, accounts: dict[str, Account]) -> None:
+    client.sign_in(accounts["screener"])
+    token = client.cookie() or ""
+    client.raw.set_cookie(client.app.config["SESSION_COOKIE_NAME"], token[:-1] + "A")
+    assert client.get("/").status_code == 302
+
+
+def test_cookie_attributes(client: Client, accounts: dict[str, Account]) -> None:
+    client.password_step(accounts["screener"])
+    client.clock.advance(seconds=30)
+    response = client.post("/login/code", {"code": client.code_for(accounts["screener"])})
+    header = set_cookie_header(response, "__Host-passage")
+    parts = {p.strip().split("=")[0].lower() for p in header.split(";")}
+    assert {"secure", "httponly", "path", "samesite"} <= parts
+    assert "domain" not in parts and "expires" not in parts
+    assert "SameSite=Strict" in header and "Path=/" in header
+    morsel = SimpleCookie(header)["__Host-passage"]
+    assert morsel["path"] == "/"
+
+
+def test_idle_timeout(client: Client, accounts: dict[str, Account]) -> None:
+    client.sign_in(accounts["screener"])
+    client.clock.advance(minutes=29)
+    assert client.get("/").status_code == 200
+    client.clock.advance(minutes=31)
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.location
+    page = client.get(response.location).get_data(as_text=True)
+    assert "inactivity" in page
+
+
+def test_absolute_timeout(client: Client, accounts: dict[str, Account]) -> None:
+    client.sign_in(accounts["screener"])
+    for _ in range(36):  # a request every 20 minutes for 12 hours
+        client.clock.advance(minutes=20)
+        assert client.get("/").status_code == 200
+    client.clock.advance(minutes=1)
+    assert client.get("/").status_code == 302
+
+
+def test_logout_needs_post(client: Client, accounts: dict[str, Account]) -> None:
+    client.sign_in(accounts["screener"])
+    assert client.get("/logout").status_code == 405
+
+
+def test_logout_ends_session_on_server(client: Client, new_client: Any,
+                                       accounts: dict[str, Account]) -> None:
+    client.sign_in(accounts["screener"])
+    old = client.cookie()
+    response = client.post("/logout", form_page="/")
+    assert response.status_code == 302
+    assert response.headers["Clear-Site-Data"] == '"cache", "cookies", "storage"'
+    replay = new_client()
+    replay.raw.set_cookie(client.app.config["SESSION_COOKIE_NAME"], old or "")
+    assert replay.get("/").status_code == 302
+
+
+def test_logout_without_csrf_token_is_refused(client: Client,
+                                              accounts: dict[str, Account]) -> None:
+    client.sign_in(accounts["screener"])
+    assert client.raw.post("/logout").status_code == 400
+    assert client.get("/").status_code == 200
+
+
+def _two_browsers(new_client: Any, account: Account) -> tuple[Client, Client]:
+    first, second = new_client(), new_client()
+    first.sign_in(account)
+    second.sign_in(account)
+    return first, second
+
+
+def test_password_change_ends_every_session(new_client: Any,
+                                            accounts: dict[str, Account]) -> None:
+    account = accounts["screener"]
+    first, second = _two_browsers(new_client, account)
+    first.clock.advance(seconds=30)
+    response = first.post("/account/password", {
+        "current": account.password, "password": "another synthetic passphrase",
+        "confirm": "another synthetic passphrase", "code": first.code_for(account)})
+    assert response.status_code == 302 and "/login" in response.location
+    assert second.get("/").status_code == 302
+    assert first.get("/").status_code == 302
+
+
+def test_password_change_needs_current_password_and_code(
+        client: Client, app: Any, accounts: dict[str, Account]) -> None:
+    from access.models import User
+
+    account = accounts["screener"]
+    client.sign_in(account)
+    with app.app_context():
+        before = db.session().get(User, account.id).password_hash
+    client.clock.advance(seconds=30)
+    wrong = client.post("/account/password", {
+        "current": "not my password at all", "password": "another synthetic passphrase",
+        "confirm": "another synthetic passphrase", "code": client.code_for(account)})
+    assert wrong.status_code == 200
+    client.clock.advance(seconds=30)
+    no_code = client.post("/account/password", {
+        "current": account.password, "password": "another synthetic passphrase",
+        "confirm": "another synthetic passphrase", "code": "000000"})
+    assert no_code.status_code == 200
+    with app.app_context():
+        assert db.session().get(User, account.id).password_hash == before
+
+
+def test_disabling_a_user_ends_their_sessions(new_client: Any, app: Any, clock: Any,
+                                              accounts: dict[str, Account]) -> None:
+    from access import services
+
+    first, second = _two_browsers(new_client, accounts["screener"])
+    with app.app_context():
+        store = db.session()
+        services.disable_user(store, services.get_user(store, accounts["screener"].id),
+                              clock.now())
+        store.commit()
+    assert first.get("/").status_code == 302
+    assert second.get("/").status_code == 302
+
+
+def test_second_factor_reset_ends_their_sessions(new_client: Any, app: Any,
+                                                 accounts: dict[str, Account]) -> None:
+    from access import services
+
+    first, _second = _two_browsers(new_client, accounts["screener"])
+    with app.app_context():
+        store = db.session()
+        services.reset_second_factor(store, services.get_user(store, accounts["screener"].id))
+        store.commit()
+    assert first.get("/").status_code == 302
+
+
+def test_suspending_a_partner_organisation_signs_out_its_staff(
+        client: Client, app: Any, accounts: dict[str, Account]) -> None:
+    from access.models import PartnerOrganisation
+
+    client.sign_in(accounts["partner"])
+    with app.app_context():
+        store = db.session()
+        store.execute(sa.update(PartnerOrganisation).where(PartnerOrganisation.slug == "org-a")
+                      .values(active=False))
+        store.commit()
+    assert client.get("/").status_code == 302
+
+
+def test_user_ends_another_of_their_sessions(new_client: Any, app: Any,
+                                             accounts: dict[str, Account]) -> None:
+    account = accounts["screener"]
+    first, second = _two_browsers(new_client, account)
+    first.reauth(account)
+    page = first.get("/account").get_data(as_text=True)
+    assert page.count("/end\"") == 1  # one other session, with an End button
+    with app.app_context():
+        own = db.session().scalars(sa.select(WebSession).where(
+            WebSession.user_id == account.id)).all()
+    current = {s.id for s in own} - {s.id for s in own if f"/account/sessions/{s.id}/end" in page}
+    other = next(s.id for s in own if s.id not in current)
+    response = first.post(f"/account/sessions/{other}/end", form_page="/account")
+    assert response.status_code == 302
+    assert second.get("/").status_code == 302
+    assert first.get("/").status_code == 200
+
+
+def test_user_cannot_end_someone_elses_session(new_client: Any, app: Any,
+                                               accounts: dict[str, Account]) -> None:
+    victim = new_client()
+    victim.sign_in(accounts["screener_b"])
+    attacker = new_client()
+    attacker.sign_in(accounts["screener"])
+    attacker.reauth(accounts["screener"])
+    with app.app_context():
+        foreign = db.session().scalar(sa.select(WebSession.id).where(
+            WebSession.user_id == accounts["screener_b"].id))
+    response = attacker.post(f"/account/sessions/{foreign}/end", form_page="/account")
+    assert response.status_code == 404
+    assert victim.get("/").status_code == 200
+
+
+def test_ending_sessions_needs_a_recent_reauth(new_client: Any,
+                                               accounts: dict[str, Account]) -> None:
+    first, _second = _two_browsers(new_client, accounts["screener"])
+    first.clock.advance(minutes=6)
+    response = first.post("/account/sessions/end-others", form_page="/account")
+    assert "/reauth" in response.location

@@ -1,0 +1,98 @@
+"""Headers on every response (R32), no caching of pages (R33), generic errors (R34), size
+limits (R30) and templates that need no inline script."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from core.web import CONTENT_SECURITY_POLICY
+from tests.helpers import Account, Client
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+def assert_security_headers(response: Any) -> None:
+    headers = response.headers
+    assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert "camera=()" in headers["Permissions-Policy"]
+    assert "Server" not in headers
+
+
+@pytest.mark.parametrize("path", ["/login", "/", "/healthz", "/static/passage.css",
+                                  "/no-such-page", "/_test/boom", "/api/v1/me"])
+def test_every_response_carries_security_headers(client: Client, path: str) -> None:
+    with client.get(path) as response:
+        assert_security_headers(response)
+
+
+def test_signed_in_pages_are_not_cached(signed_in: Any) -> None:
+    client = signed_in("screener")
+    for path in ("/", "/account", "/account/password"):
+        assert client.get(path).headers["Cache-Control"] == "no-store"
+
+
+def test_crash_shows_generic_page_without_details(client: Client, caplog: Any) -> None:
+    response = client.get("/_test/boom")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Traceback" not in body and "canary-secret" not in body and "RuntimeError" not in body
+    assert "canary-secret" not in caplog.text
+
+
+def test_api_crash_uses_error_shape(app: Flask) -> None:
+    app.add_url_rule("/api/v1/_boom", "api_boom",
+                     app.view_functions["test_boom"])
+    response = app.test_client().get("/api/v1/_boom")
+    assert response.status_code == 500
+    assert response.get_json()["error"]["code"] == "internal_error"
+
+
+def test_trace_is_not_allowed(client: Client) -> None:
+    assert client.raw.open("/login", method="TRACE").status_code == 405
+
+
+def test_oversized_body_gets_413(client: Client) -> None:
+    response = client.raw.post("/login", data={"email": "x" * (1024 * 1024 + 10)})
+    assert response.status_code == 413
+
+
+def test_invalid_form_input_gets_form_errors_not_500(client: Client,
+                                                     accounts: dict[str, Account]) -> None:
+    for data in ({"email": "", "password": ""}, {"email": "\x00\x01", "password": "\ud7ff"},
+                 {"email": "a" * 300, "password": "b" * 2000}):
+        response = client.post("/login", data)
+        assert response.status_code == 200
+        assert 'class="error"' in response.get_data(as_text=True) or "Sign-in failed" in \
+            response.get_data(as_text=True)
+
+
+def test_templates_have_no_inline_script_or_handlers() -> None:
+    for template in TEMPLATES.rglob("*.html"):
+        text = template.read_text()
+        assert not re.search(r"<script(?![^>]*\bsrc=)", text), template
+        assert not re.search(r"\son[a-z]+\s*=", text), template
+        assert "style=" not in text, template
+
+
+def test_pages_load_nothing_from_elsewhere(client: Client) -> None:
+    body = client.get("/login").get_data(as_text=True)
+    assert not re.search(r'(src|href)="(https?:)?//', body)
+
+
+def test_autoescaping_of_user_supplied_text(client: Client) -> None:
+    response = client.post("/login", {"email": "<script>alert(1)</script>@x.org",
+                                      "password": "whatever it is long"})
+    body = response.get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;" in body
