@@ -21,8 +21,8 @@ from access import api as access_api
 from access import views as access_views
 from access.cli import demo_cli, tokens_cli, users_cli
 from access.forms import ROLE_LABELS
-from core import clock, db, errors, i18n, ratelimit, settings, web
 from core import cli as core_cli
+from core import clock, db, errors, i18n, ratelimit, settings, web
 from core.api import openapi_document
 from core.clock import Clock
 

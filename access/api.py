@@ -44,8 +44,8 @@ def me() -> Any:
 @bp.route("/openapi.json")
 @requires("api.describe")
 @spec.operation("/openapi.json", "get", summary="This API's OpenAPI 3 description",
-                responses={"200": {"description": "the OpenAPI document",
-                                   "content": {"application/json": {"schema": {"type": "object"}}}}})
+                responses={"200": {"description": "the OpenAPI document", "content": {
+                    "application/json": {"schema": {"type": "object"}}}}})
 def openapi() -> Any:
     """The OpenAPI document of every endpoint under /api/v1."""
     return jsonify(current_app.extensions["passage.openapi"])

@@ -122,7 +122,7 @@ def revoke_token_command(token_id: object) -> None:
     click.echo("revoked")
 
 
-DEMO_PASSWORD = "synthetic demo data only"
+DEMO_PASSWORD = "synthetic demo data only"  # noqa: S105 - published on purpose; demo only
 DEMO_PARTNERS = (("demo-shelter", "Demo Shelter Network"), ("demo-legal", "Demo Legal Aid"))
 DEMO_USERS = (
     ("ada.admin@demo.passage.example", Role.ADMIN, {}),

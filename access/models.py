@@ -1,4 +1,5 @@
-"""Tables of the access package: teams, partner organisations, users, sessions, tokens, throttling."""
+"""Tables of the access package: teams, partner organisations, users, sessions, tokens and
+sign-in throttling."""
 
 from __future__ import annotations
 

@@ -97,7 +97,7 @@ class ServerSessionInterface(SessionInterface):
             store.add(WebSession(id=session.row_id, created_at=now, last_seen_at=now, data="{}",
                                  user_agent=request.user_agent.string[:200]))
             _purge_expired(store, now, app.config)
-        elif not session.modified and session.last_seen and now - session.last_seen < TOUCH_INTERVAL:
+        elif not session.modified and now - (session.last_seen or now) < TOUCH_INTERVAL:
             return
         # default=str turns lazily translated flash messages into text.
         data = json.dumps(dict(session), default=str)

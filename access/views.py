@@ -7,14 +7,30 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from access import authn, services, totp
-from access.forms import (ActionForm, ChangePasswordForm, CodeForm, LanguageForm, LoginForm,
-                          NewPasswordForm, ReauthForm)
+from access.forms import (
+    ActionForm,
+    ChangePasswordForm,
+    CodeForm,
+    LanguageForm,
+    LoginForm,
+    NewPasswordForm,
+    ReauthForm,
+)
 from access.models import User
 from access.passwords import PasswordRejected
 from access.policy import public, require, requires

@@ -53,8 +53,8 @@ def openapi_document(specs: Iterable[ApiSpec], title: str, version: str) -> dict
         for path, operations in spec.paths.items():
             paths.setdefault(path, {}).update(operations)
     responses = {
-        str(status): {"description": code.replace("_", " "),
-                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        str(status): {"description": code.replace("_", " "), "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         for status, code in ERROR_CODES.items()
     }
     return {

@@ -1,4 +1,4 @@
-"""Database plumbing: the declarative ``Base``, UTC timestamps, the engine and a session per request.
+"""Database plumbing: the declarative ``Base``, UTC timestamps, the engine, a session per request.
 
 Views and CLI commands get their session from :func:`session`; services take it as an
 argument and never commit. The request's transaction is committed by the view that

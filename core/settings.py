@@ -1,4 +1,4 @@
-"""Configuration: defaults, then ``instance/config.py``, then ``PASSAGE_*`` variables, then overrides.
+"""Configuration: defaults, ``instance/config.py``, ``PASSAGE_*`` variables, then overrides.
 
 Production (``PASSAGE_ENV`` unset or ``production``) refuses to start with any setting that
 would weaken the service; :func:`check` names the setting and how to fix it.

@@ -82,7 +82,8 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def make_app(database_url: str, tmp_path: Any, clock: FrozenClock) -> Iterator[Callable[..., Flask]]:
+def make_app(database_url: str, tmp_path: Any,
+             clock: FrozenClock) -> Iterator[Callable[..., Flask]]:
     """Build apps on the test database with extra configuration; emptied afterwards."""
     apps: list[Flask] = []
 

@@ -67,7 +67,8 @@ class Client:
         step = first.location.rsplit("/", 1)[-1]
         self.clock.advance(seconds=30)
         response = self.post(f"/login/{step}", {"code": self.code_for(account)})
-        assert response.status_code == 302 and "/login" not in response.location, response.location
+        assert response.status_code == 302
+        assert "/login" not in response.location, response.location
         return response
 
     def reauth(self, account: Account) -> TestResponse:

@@ -30,7 +30,8 @@ def test_admin_pages_need_a_recent_reauth(client: Client, accounts: dict[str, Ac
     client.sign_in(accounts["admin"])
     client.clock.advance(minutes=6)
     response = client.get("/admin/users")
-    assert response.status_code == 302 and "/reauth" in response.location
+    assert response.status_code == 302
+    assert "/reauth" in response.location
     client.reauth(accounts["admin"])
     assert client.get("/admin/users").status_code == 200
 
@@ -55,7 +56,8 @@ def test_admin_creates_a_user_who_sets_password_and_enrols(
     assert page.status_code == 200
     link = re.search(r"https?://[^/]+(/password/[\w-]+)", page.get_data(as_text=True)).group(1)
     created = user_row(app, "new.person@test.passage.example")
-    assert created is not None and created.password_hash is None
+    assert created is not None
+    assert created.password_hash is None
     newcomer = new_client()
     assert newcomer.post(link, {"password": "a brand new passphrase",
                                 "confirm": "a brand new passphrase"}).status_code == 302
@@ -119,7 +121,8 @@ def test_mass_assignment_is_ignored(app: Flask, client: Client,
     created = user_row(app, "plain.user@test.passage.example")
     assert created is not None
     assert str(created.id) != "00000000-0000-0000-0000-000000000001"
-    assert created.disabled_at is None and created.totp_confirmed_at is None
+    assert created.disabled_at is None
+    assert created.totp_confirmed_at is None
     assert created.password_hash is None
 
 
@@ -156,7 +159,8 @@ def test_admin_resets_second_factor(app: Flask, client: Client, new_client: Any,
     target = f"/admin/users/{accounts['screener'].id}"
     admin.post(f"{target}/reset-second-factor", form_page=target)
     changed = user_row(app, accounts["screener"].email)
-    assert changed.totp_confirmed_at is None and changed.totp_secret != accounts["screener"].secret
+    assert changed.totp_confirmed_at is None
+    assert changed.totp_secret != accounts["screener"].secret
     assert new_client().password_step(accounts["screener"]).location.endswith("/login/enrol")
 
 
@@ -191,5 +195,6 @@ def test_admin_pages_show_no_password_fields_or_hashes(
     admin = admin_client(client, accounts)
     for page in ("/admin/users", f"/admin/users/{accounts['screener'].id}"):
         body = admin.get(page).get_data(as_text=True)
-        assert "$argon2id$" not in body and accounts["screener"].secret not in body
+        assert "$argon2id$" not in body
+        assert accounts["screener"].secret not in body
         assert 'type="password"' not in body

@@ -39,7 +39,9 @@ def test_only_the_token_hash_is_stored(app: Flask, accounts: dict[str, Account],
     token = issue_token(accounts["screener"])
     with app.app_context():
         stored = db.session().scalars(sa.select(ApiToken.token_hash)).all()
-    assert token not in stored and len(stored) == 1 and len(stored[0]) == 64
+    assert token not in stored
+    assert len(stored) == 1
+    assert len(stored[0]) == 64
 
 
 def test_missing_unknown_and_malformed_tokens_get_401(client: Client) -> None:

@@ -25,7 +25,8 @@ def test_users_create_prints_provisioning_uri_once(app: Flask) -> None:
     with app.app_context():
         user = db.session().scalar(sa.select(User).where(
             User.email == "cli.person@test.passage.example"))
-        assert user is not None and user.team.name == "Night shift"
+        assert user is not None
+        assert user.team.name == "Night shift"
         assert user.password_hash.startswith("$argon2id$")
         assert user.totp_confirmed_at is None
 
@@ -33,14 +34,17 @@ def test_users_create_prints_provisioning_uri_once(app: Flask) -> None:
 def test_users_create_refuses_weak_password_and_bad_membership(app: Flask) -> None:
     weak = run(app, "users", "create", "weak.one@test.passage.example", "--role", "auditor",
                "--password-stdin", stdin="short\n")
-    assert weak.exit_code == 1 and "at least 12" in weak.output
+    assert weak.exit_code == 1
+    assert "at least 12" in weak.output
     no_team = run(app, "users", "create", "lonely@test.passage.example", "--role", "screener",
                   "--password-stdin", stdin="a synthetic cli passphrase\n")
-    assert no_team.exit_code == 1 and "team" in no_team.output
+    assert no_team.exit_code == 1
+    assert "team" in no_team.output
     no_partner = run(app, "users", "create", "staff@test.passage.example", "--role", "partner",
                      "--partner", "missing-org", "--password-stdin",
                      stdin="a synthetic cli passphrase\n")
-    assert no_partner.exit_code == 1 and "partner organisation" in no_partner.output
+    assert no_partner.exit_code == 1
+    assert "partner organisation" in no_partner.output
     with app.app_context():
         assert db.session().scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
@@ -59,10 +63,12 @@ def test_tokens_issue_prints_token_once_and_stores_hash(app: Flask, make_account
     result = run(app, "tokens", "issue", account.email, "--days", "7")
     assert result.exit_code == 0
     token = result.stdout.strip().splitlines()[0]
-    assert token.startswith("psg_") and len(token) > 40
+    assert token.startswith("psg_")
+    assert len(token) > 40
     with app.app_context():
         row = db.session().scalar(sa.select(ApiToken))
-        assert row is not None and token not in row.token_hash
+        assert row is not None
+        assert token not in row.token_hash
         assert (row.expires_at - row.created_at).days == 7
     response = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
@@ -82,7 +88,8 @@ def test_demo_refuses_production(make_app: Any) -> None:
     app = make_app(ENV="production", RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
                    ARGON2_TIME_COST=3, ARGON2_MEMORY_COST=65536, SECRET_KEY="p" * 48)
     result = run(app, "demo")
-    assert result.exit_code == 1 and "production" in result.output
+    assert result.exit_code == 1
+    assert "production" in result.output
 
 
 def test_demo_loads_users_who_can_sign_in(make_app: Any, clock: Any) -> None:
@@ -93,7 +100,8 @@ def test_demo_loads_users_who_can_sign_in(make_app: Any, clock: Any) -> None:
     assert run(app, "demo").exit_code == 0
     assert run(app, "demo").exit_code == 0  # loading twice is harmless
     code = run(app, "demo", "code", "screener@demo.passage.example").output.strip()
-    assert code.isdigit() and len(code) == 6
+    assert code.isdigit()
+    assert len(code) == 6
     browser = Client(app, clock)
     account = Account(None, "screener@demo.passage.example", "screener", "", DEMO_PASSWORD)
     assert browser.password_step(account).location.endswith("/login/code")

@@ -23,7 +23,9 @@ def test_cookie_holds_only_a_random_token(client: Client, accounts: dict[str, Ac
                                           app: Any) -> None:
     client.sign_in(accounts["screener"])
     token = client.cookie()
-    assert token is not None and len(token) == 43 and "." not in token
+    assert token is not None
+    assert len(token) == 43
+    assert "." not in token
     assert accounts["screener"].email not in token
     with app.app_context():
         rows = db.session().scalars(sa.select(WebSession.id)).all()
@@ -53,8 +55,10 @@ def test_cookie_attributes(client: Client, accounts: dict[str, Account]) -> None
     header = set_cookie_header(response, "__Host-passage")
     parts = {p.strip().split("=")[0].lower() for p in header.split(";")}
     assert {"secure", "httponly", "path", "samesite"} <= parts
-    assert "domain" not in parts and "expires" not in parts
-    assert "SameSite=Strict" in header and "Path=/" in header
+    assert "domain" not in parts
+    assert "expires" not in parts
+    assert "SameSite=Strict" in header
+    assert "Path=/" in header
     morsel = SimpleCookie(header)["__Host-passage"]
     assert morsel["path"] == "/"
 
@@ -65,7 +69,8 @@ def test_idle_timeout(client: Client, accounts: dict[str, Account]) -> None:
     assert client.get("/").status_code == 200
     client.clock.advance(minutes=31)
     response = client.get("/")
-    assert response.status_code == 302 and "/login" in response.location
+    assert response.status_code == 302
+    assert "/login" in response.location
     page = client.get(response.location).get_data(as_text=True)
     assert "inactivity" in page
 
@@ -118,7 +123,8 @@ def test_password_change_ends_every_session(new_client: Any,
     response = first.post("/account/password", {
         "current": account.password, "password": "another synthetic passphrase",
         "confirm": "another synthetic passphrase", "code": first.code_for(account)})
-    assert response.status_code == 302 and "/login" in response.location
+    assert response.status_code == 302
+    assert "/login" in response.location
     assert second.get("/").status_code == 302
     assert first.get("/").status_code == 302
 

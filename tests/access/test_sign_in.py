@@ -44,7 +44,8 @@ def test_unenrolled_user_must_enrol_before_anything(client: Client, make_account
     assert response.location.endswith("/login/enrol")
     assert client.get("/account").location.endswith("/login/enrol")
     page = client.get("/login/enrol").get_data(as_text=True)
-    assert '<svg viewBox' in page and 'class="qr"' in page
+    assert '<svg viewBox' in page
+    assert 'class="qr"' in page
     grouped = " ".join(account.secret[i:i + 4] for i in range(0, len(account.secret), 4))
     assert grouped in page
     wrong = client.post("/login/enrol", {"code": "000000"})
@@ -209,7 +210,8 @@ def test_sign_in_renews_the_session_id(client: Client, new_client: Any,
     assert before
     client.sign_in(accounts["screener"])
     after = client.cookie()
-    assert after and after != before
+    assert after
+    assert after != before
     replay = new_client()
     replay.raw.set_cookie(client.app.config["SESSION_COOKIE_NAME"], before)
     assert replay.get("/").status_code == 302

@@ -42,7 +42,8 @@ def test_switcher_choice_beats_the_browser(client: Client) -> None:
 def test_switcher_refuses_unknown_language_and_foreign_redirects(client: Client) -> None:
     response = client.post("/language", {"locale": "xx", "next": "https://evil.example/"},
                            form_page="/login")
-    assert response.status_code == 302 and response.location == "/"
+    assert response.status_code == 302
+    assert response.location == "/"
     assert html_lang(client.get("/login")) == "en"
 
 

@@ -24,7 +24,8 @@ def test_safe_production_config_starts(tmp_path: Any) -> None:
     app = build(tmp_path, **SAFE_PRODUCTION)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_NAME"] == "__Host-passage"
-    assert app.debug is False and app.testing is False
+    assert app.debug is False
+    assert app.testing is False
 
 
 @pytest.mark.parametrize(("setting", "value", "named"), [
