@@ -22,7 +22,7 @@ from access import views as access_views
 from access.cli import demo_cli, tokens_cli, users_cli
 from access.forms import ROLE_LABELS
 from core import cli as core_cli
-from core import clock, db, errors, i18n, ratelimit, settings, web
+from core import clock, db, errors, i18n, logs, ratelimit, settings, web
 from core.api import openapi_document
 from core.clock import Clock
 
@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None
     app = Flask(__name__, root_path=str(PROJECT_ROOT), instance_path=_instance_path(config),
                 instance_relative_config=True)
     settings.load(app, config)
+    logs.init_app(app)
     clock.init_app(app, clock_)
     db.init_app(app)
     web.init_app(app)
