@@ -37,7 +37,7 @@ run: install $(PASSAGE_INSTANCE_PATH)/config.py
 	@echo "Serving on http://127.0.0.1:5000 (stop with Ctrl-C)."
 	PASSAGE_ENV=development $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
-demo-code: install
+demo-code: $(STAMP)
 	@PASSAGE_ENV=development $(BIN)/flask --app wsgi demo code $(EMAIL)
 
 test: install

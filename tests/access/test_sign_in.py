@@ -238,3 +238,36 @@ def test_next_parameter_returns_to_the_page_asked_for(client: Client,
     client.clock.advance(seconds=30)
     response = client.post("/login/code", {"code": client.code_for(account)})
     assert response.location == "/account"
+
+
+@pytest.mark.slow
+def test_unknown_account_costs_as_much_as_a_wrong_password(make_app: Any, clock: Any) -> None:
+    import statistics
+    import time
+
+    from access import services
+
+    app = make_app(ARGON2_MEMORY_COST=32768, ARGON2_TIME_COST=1)
+    with app.app_context():
+        store = db.session()
+        services.create_user(store, "timed.one@test.passage.example", "auditor", clock.now(),
+                             password="a synthetic passphrase for tests")
+        store.commit()
+    client = Client(app, clock)
+    token_page = client.get("/login")
+
+    def median_seconds(email: str) -> float:
+        samples = []
+        for _ in range(25):
+            clock.advance(seconds=61)  # stay clear of the per-account throttle
+            data = {"csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
+                                            token_page.get_data(as_text=True)).group(1),
+                    "email": email, "password": "not the right passphrase"}
+            started = time.perf_counter()
+            client.raw.post("/login", data=data)
+            samples.append(time.perf_counter() - started)
+        return statistics.median(samples)
+
+    known = median_seconds("timed.one@test.passage.example")
+    unknown = median_seconds("nobody.here@test.passage.example")
+    assert 0.6 < unknown / known < 1.6
