@@ -16,13 +16,13 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
 
-from access import admin_views, authn, policy, sessions
+from access import admin_views, audit_views, authn, policy, sessions
 from access import api as access_api
 from access import views as access_views
-from access.cli import demo_cli, tokens_cli, users_cli
+from access.cli import audit_cli, demo_cli, tokens_cli, users_cli
 from access.forms import ROLE_LABELS
 from core import cli as core_cli
-from core import clock, db, errors, i18n, logs, ratelimit, settings, web
+from core import clock, db, errors, i18n, keys, logs, ratelimit, settings, web
 from core.api import openapi_document
 from core.clock import Clock
 
@@ -38,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None
     settings.load(app, config)
     logs.init_app(app)
     clock.init_app(app, clock_)
+    keys.init_app(app)
     db.init_app(app)
     web.init_app(app)
     errors.init_app(app)
@@ -64,14 +65,14 @@ def _instance_path(config: dict[str, Any] | None) -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
-    for blueprint in (access_views.bp, admin_views.bp, *API_BLUEPRINTS):
+    for blueprint in (access_views.bp, admin_views.bp, audit_views.bp, *API_BLUEPRINTS):
         app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", healthz)
 
 
 def _register_commands(app: Flask) -> None:
     core_cli.init_app(app)
-    for group in (users_cli, tokens_cli, demo_cli):
+    for group in (users_cli, tokens_cli, audit_cli, demo_cli):
         app.cli.add_command(group)
 
 

@@ -16,7 +16,6 @@ from access.forms import ActionForm, UserForm
 from access.models import User
 from access.passwords import PasswordRejected
 from access.policy import requires
-from access.sessions import end_all_sessions
 from core import clock, db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -81,14 +80,14 @@ def user(user_id: uuid.UUID) -> str:
 ACTIONS = {
     "disable": (lambda store, user, now: services.disable_user(store, user, now),
                 _l("The account is disabled and its sessions have ended.")),
-    "enable": (lambda store, user, now: services.enable_user(user),
+    "enable": (lambda store, user, now: services.enable_user(store, user),
                _l("The account is enabled.")),
-    "unlock": (lambda store, user, now: services.unlock_user(user),
+    "unlock": (lambda store, user, now: services.unlock_user(store, user),
                _l("The account is unlocked.")),
     "reset-second-factor": (lambda store, user, now: services.reset_second_factor(store, user),
                             _l("The second factor is reset; the user sets it up again at the "
                                "next sign-in.")),
-    "end-sessions": (lambda store, user, now: end_all_sessions(store, user.id),
+    "end-sessions": (lambda store, user, now: services.end_sessions(store, user),
                      _l("All sessions of this account have ended.")),
 }
 NOT_ON_SELF = frozenset({"disable", "reset-second-factor", "end-sessions"})

@@ -1,14 +1,19 @@
-"""The access package's part of the JSON API: who am I, and the OpenAPI description."""
+"""The access package's part of the JSON API: who am I, the audit log for auditors, and the
+OpenAPI description."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 
+from access import audit
+from access.forms import AuditFilterForm
 from access.policy import requires
-from core.api import ApiSpec
+from core import db
+from core.api import ApiSpec, page_schema
+from core.errors import ApiError
 from core.ratelimit import limit_api
 
 bp = limit_api(Blueprint("access_api", __name__, url_prefix="/api/v1"))
@@ -49,3 +54,68 @@ def me() -> Any:
 def openapi() -> Any:
     """The OpenAPI document of every endpoint under /api/v1."""
     return jsonify(current_app.extensions["passage.openapi"])
+
+
+EVENT_SCHEMA = {
+    "type": "object",
+    "required": ["seq", "at", "action", "outcome", "mac", "prev_mac"],
+    "properties": {
+        "seq": {"type": "integer"}, "at": {"type": "string"},
+        "actor_id": {"type": ["string", "null"]}, "actor_role": {"type": ["string", "null"]},
+        "actor_org": {"type": ["string", "null"]}, "action": {"type": "string"},
+        "object_type": {"type": ["string", "null"]}, "object_id": {"type": ["string", "null"]},
+        "outcome": {"type": "string", "enum": ["allowed", "denied", "failed"]},
+        "client_ip": {"type": ["string", "null"]}, "request_id": {"type": ["string", "null"]},
+        "details": {"type": "object"}, "prev_mac": {"type": "string"}, "mac": {"type": "string"},
+    },
+}
+FILTER_PARAMETERS = [
+    {"name": name, "in": "query", "schema": {"type": "string"}}
+    for name in ("actor", "action", "object_type", "object_id", "outcome", "since", "until")
+] + [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+     {"name": "per_page", "in": "query",
+      "schema": {"type": "integer", "minimum": 1, "maximum": 500}}]
+VERIFICATION_SCHEMA = {
+    "type": "object",
+    "required": ["ok", "entries_checked"],
+    "properties": {"ok": {"type": "boolean"}, "entries_checked": {"type": "integer"},
+                   "first_bad_seq": {"type": ["integer", "null"]},
+                   "reason": {"type": ["string", "null"]},
+                   "expected": {"type": ["string", "null"]},
+                   "found": {"type": ["string", "null"]},
+                   "last_checkpoint_seq": {"type": ["integer", "null"]}},
+}
+
+
+@bp.route("/audit/events")
+@requires("audit.read")
+@spec.operation("/audit/events", "get", summary="Audit events, filtered and paginated",
+                parameters=FILTER_PARAMETERS, errors=(400, 401, 403),
+                responses={"200": {"description": "a page of events", "content": {
+                    "application/json": {"schema": page_schema(EVENT_SCHEMA)}}}})
+def audit_events() -> Any:
+    """A page of audit events, newest first."""
+    form = AuditFilterForm(formdata=request.args)
+    if not form.validate():
+        raise ApiError(400, "invalid filters",
+                       {name: " ".join(map(str, errors)) for name, errors in form.errors.items()})
+    page, per_page = form.page.data or 1, form.per_page.data or 50
+    store = db.session()
+    rows, total = audit.read_page(store, form.filters(), page, per_page, via="api")
+    store.commit()
+    return jsonify(items=[audit.as_dict(row) for row in rows], page=page, per_page=per_page,
+                   total=total)
+
+
+@bp.route("/audit/verify")
+@requires("audit.read")
+@spec.operation("/audit/verify", "get", summary="Verify the audit chain now",
+                errors=(401, 403),
+                responses={"200": {"description": "the verification result", "content": {
+                    "application/json": {"schema": VERIFICATION_SCHEMA}}}})
+def audit_verify() -> Any:
+    """The result of walking the audit chain."""
+    store = db.session()
+    result = audit.run_verification(store, via="api")
+    store.commit()
+    return jsonify(result.as_dict())

@@ -17,7 +17,7 @@ from flask import Flask, Request
 from flask_login import LoginManager
 from sqlalchemy.orm import Session
 
-from access import passwords, tokens, totp
+from access import audit, passwords, tokens, totp
 from access.models import LoginFailure, User
 from access.services import find_user
 from core import clock, db
@@ -41,7 +41,8 @@ def is_throttled(store: Session, key: str, now: datetime, config: Any) -> bool:
 
 def record_failure(store: Session, key: str, now: datetime, user: User | None,
                    config: Any) -> None:
-    """Count a failure against the account name and, for a real account, towards lock-out."""
+    """Count a failure against the account name and, for a real account, towards lock-out
+    (audited when it locks the account)."""
     store.execute(sa.delete(LoginFailure).where(
         LoginFailure.at < now - timedelta(seconds=config["LOGIN_FAILURE_WINDOW"])))
     store.add(LoginFailure(account_key=key, at=now))
@@ -50,11 +51,23 @@ def record_failure(store: Session, key: str, now: datetime, user: User | None,
     # Incremented in SQL so concurrent workers never lose a failure.
     store.execute(sa.update(User).where(User.id == user.id)
                   .values(failed_logins=User.failed_logins + 1))
-    store.execute(sa.update(User).where(User.id == user.id, User.locked_at.is_(None),
-                                        User.failed_logins >= config["LOCKOUT_THRESHOLD"])
-                  .values(locked_at=now))
+    locked = store.execute(sa.update(User).where(
+        User.id == user.id, User.locked_at.is_(None),
+        User.failed_logins >= config["LOCKOUT_THRESHOLD"]).values(locked_at=now))
     store.flush()
     store.refresh(user)
+    if locked.rowcount:  # type: ignore[attr-defined]
+        audit.record(store, "account.locked", "denied", object_type="user", object_id=user.id,
+                     actor=audit.actor_for(user))
+
+
+def _failed(store: Session, user: User | None, factor: str, reason: str,
+            outcome: str = "failed") -> None:
+    # Which factor failed and why is for auditors only; the person sees one message.
+    audit.record(store, f"sign_in.{factor}", outcome, object_type="user",
+                 object_id=user.id if user else None,
+                 actor=audit.actor_for(user) if user else audit.Actor(),
+                 details={"reason": reason})
 
 
 def check_password(store: Session, email: str, password: str, now: datetime,
@@ -64,15 +77,20 @@ def check_password(store: Session, email: str, password: str, now: datetime,
     user = find_user(store, email)
     if is_throttled(store, key, now, config):
         passwords.verify_password(None, password)  # same cost as a real attempt
+        _failed(store, user, "password", "throttled", "denied")
         return None
     valid = passwords.verify_password(user.password_hash if user else None, password)
     if not valid or user is None:
         record_failure(store, key, now, user, config)
+        _failed(store, user, "password", "wrong_password" if user else "unknown_account")
         return None
     if not user.is_active:
+        _failed(store, user, "password", "account_inactive", "denied")
         return None
     if passwords.needs_rehash(user.password_hash or ""):
         user.password_hash = passwords.hash_password(password)
+    audit.record(store, "sign_in.password", object_type="user", object_id=user.id,
+                 actor=audit.actor_for(user))
     return user
 
 
@@ -83,20 +101,27 @@ def check_code(store: Session, user: User, code: str, now: datetime, config: Any
     """
     key = account_key(user.email, config["SECRET_KEY"])
     if is_throttled(store, key, now, config) or not user.is_active:
+        _failed(store, user, "code", "throttled" if user.is_active else "account_inactive",
+                "denied")
         return False
     step = totp.accepted_step(user.totp_secret or "", code, now, user.totp_last_step)
     if step is None:
         record_failure(store, key, now, user, config)
+        _failed(store, user, "code", "wrong_code")
         return False
     user.totp_last_step = step
     if user.totp_confirmed_at is None:
         user.totp_confirmed_at = now
+        audit.record(store, "second_factor.enrolled", object_type="user", object_id=user.id,
+                     actor=audit.actor_for(user))
     return True
 
 
-def signed_in(user: User) -> None:
-    """Reset the failure count once both factors have succeeded."""
+def signed_in(store: Session, user: User) -> None:
+    """Both factors succeeded: reset the failure count and audit the sign-in."""
     user.failed_logins = 0
+    audit.record(store, "sign_in", object_type="user", object_id=user.id,
+                 actor=audit.actor_for(user))
 
 
 def _load_user(user_id: str) -> User | None:

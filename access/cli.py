@@ -1,17 +1,21 @@
-"""Command-line management of users and API tokens (``flask --app wsgi users|tokens ...``)."""
+"""Command-line management: users, API tokens, the audit chain and demo data
+(``flask --app wsgi users|tokens|audit|demo ...``)."""
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from access import services, tokens, totp
+from access import audit, services, tokens, totp
 from access.passwords import PasswordRejected
 from access.roles import Role
-from core import clock, db
+from core import clock, db, keys
 
 users_cli = AppGroup("users", help="Create, disable and list users.")
 tokens_cli = AppGroup("tokens", help="Issue, list and revoke API tokens.")
@@ -178,3 +182,54 @@ def demo_code_command(email: str) -> None:
         _fail("only demo users' codes are shown")
         return
     click.echo(totp.code_at(user.totp_secret or "", totp.step_at(clock.now())))
+
+
+audit_cli = AppGroup("audit", help="Verify the audit chain and write signed checkpoints.")
+
+
+@audit_cli.command("verify")
+@click.option("--checkpoint", "checkpoint_file", type=click.File("r"),
+              help="A signed checkpoint from `audit checkpoint`; also catches a cut tail.")
+def verify_audit_command(checkpoint_file: Any) -> None:
+    """Exit 0 with `intact: N events`, or 1 naming the first event that breaks the chain."""
+    store = db.session()
+    statement = None
+    if checkpoint_file is not None:
+        statement = _read_checkpoint(checkpoint_file)
+    result = audit.run_verification(store, via="cli", checkpoint=statement)
+    store.commit()
+    if result.ok:
+        click.echo(f"intact: {result.entries_checked} events")
+        return
+    click.echo(f"broken at event {result.first_bad_seq}: {result.reason} "
+               f"(expected {result.expected}, found {result.found}; "
+               f"{result.entries_checked} events intact before it)")
+    sys.exit(1)
+
+
+def _read_checkpoint(handle: Any) -> dict[str, Any]:
+    try:
+        statement = json.load(handle)
+    except ValueError:
+        _fail("the checkpoint file is not JSON")
+    public = keys.keyring().checkpoint.public_key()
+    if not isinstance(statement, dict) or not audit.checkpoint_is_authentic(statement, public):
+        _fail("the checkpoint's signature does not verify with this installation's key")
+    return statement  # type: ignore[no-any-return]
+
+
+@audit_cli.command("checkpoint")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True),
+              help="Write the statement to this file as well as printing it.")
+def checkpoint_audit_command(out: str | None) -> None:
+    """Print a signed (Ed25519) statement of the chain head, for auditors to keep elsewhere."""
+    store = db.session()
+    ring = keys.keyring()
+    statement = audit.checkpoint(store, ring.checkpoint, clock.now())
+    statement["public_key"] = keys.public_key_text(ring.checkpoint)
+    audit.record(store, "audit.checkpoint", details={"seq": statement["seq"]})
+    store.commit()
+    text = json.dumps(statement, indent=2)
+    if out:
+        Path(out).write_text(text + "\n")
+    click.echo(text)

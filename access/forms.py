@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms import HiddenField, IntegerField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import (
+    UUID,
+    DataRequired,
+    EqualTo,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from access.passwords import MAX_LENGTH
 from access.roles import Role
@@ -99,3 +109,42 @@ class UserForm(FlaskForm):
                        validators=[Optional(), Length(max=80)])
     partner = SelectField(_l("Partner organisation (partner staff)"), choices=[],
                           validators=[Optional()])
+
+
+def _iso_moment(_form: FlaskForm, field: StringField) -> None:
+    if field.data:
+        try:
+            moment = datetime.fromisoformat(field.data.replace("Z", "+00:00"))
+        except ValueError as error:
+            raise ValidationError(_l("Use a date like 2026-03-01 or 2026-03-01T09:30.")) \
+                from error
+        field.data = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    else:
+        field.data = None
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters for the audit log, read from the query string by the pages and the API."""
+
+    class Meta:
+        csrf = False  # a GET search that changes nothing
+
+    actor = StringField(_l("Actor id"), validators=[Optional(), UUID()])
+    action = StringField(_l("Action"), validators=[Optional(), Length(max=60)])
+    object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=40)])
+    object_id = StringField(_l("Object id"), validators=[Optional(), Length(max=64)])
+    outcome = SelectField(_l("Outcome"), validators=[Optional()], choices=[
+        SelectChoice("", "—"), SelectChoice("allowed", _l("allowed")),
+        SelectChoice("denied", _l("denied")), SelectChoice("failed", _l("failed"))])
+    since = StringField(_l("From (UTC)"), validators=[_iso_moment])
+    until = StringField(_l("Until (UTC)"), validators=[_iso_moment])
+    page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1)])
+    per_page = IntegerField(_l("Per page"), default=50,
+                            validators=[Optional(), NumberRange(min=1, max=500)])
+
+    def filters(self) -> dict[str, object]:
+        """The validated filters, as ``access.audit.events`` takes them."""
+        return {"actor_id": self.actor.data, "action": self.action.data,
+                "object_type": self.object_type.data, "object_id": self.object_id.data,
+                "outcome": self.outcome.data, "since": self.since.data,
+                "until": self.until.data}

@@ -143,3 +143,39 @@ class LoginFailure(Base):
                                     primary_key=True, autoincrement=True)
     account_key: Mapped[str] = mapped_column(sa.String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class AuditEvent(Base):
+    """One append-only event of the tamper-evident audit log. Holds ids, never personal data.
+
+    ``mac`` is an HMAC-SHA256, under a key kept outside the database, over ``prev_mac`` and
+    this event's canonical serialisation; ``prev_mac`` is the previous event's ``mac``.
+    """
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    actor_role: Mapped[str | None] = mapped_column(sa.String(20))
+    actor_org: Mapped[str | None] = mapped_column(sa.String(36))
+    action: Mapped[str] = mapped_column(sa.String(60), index=True)
+    object_type: Mapped[str | None] = mapped_column(sa.String(40))
+    object_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    outcome: Mapped[str] = mapped_column(sa.String(10))
+    client_ip: Mapped[str | None] = mapped_column(sa.String(45))
+    request_id: Mapped[str | None] = mapped_column(sa.String(64))
+    details: Mapped[str] = mapped_column(sa.Text, default="{}")
+    prev_mac: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    mac: Mapped[str] = mapped_column(sa.String(64))
+
+
+class AuditHead(Base):
+    """The single row naming the chain's last event; locking it serialises appends."""
+
+    __tablename__ = "audit_head"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(sa.BigInteger)
+    mac: Mapped[str] = mapped_column(sa.String(64))

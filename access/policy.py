@@ -17,8 +17,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden, NotFound
 
+from access import audit
 from access.roles import ALL_ROLES, Role
-from core import clock
+from core import clock, db
 from core.errors import ApiError, is_api_request
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -29,6 +30,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "account.manage": ALL_ROLES,
     "api.describe": ALL_ROLES,
     "users.manage": frozenset({Role.ADMIN}),
+    "audit.read": frozenset({Role.AUDITOR}),
 }
 
 # Object-level scopes: (user, object) -> may the user touch it. An object outside its scope
@@ -81,10 +83,27 @@ def authorize(user: Any, action: str, obj: Any = None) -> bool:
     return obj is None or scope is None or scope(user, obj)
 
 
-def require(user: Any, action: str, obj: Any) -> None:
-    """Raise NotFound unless ``user`` may take ``action`` on ``obj`` (None counts as missing)."""
+def require(user: Any, action: str, obj: Any, object_type: str | None = None,
+            object_id: Any = None) -> None:
+    """Raise NotFound unless ``user`` may take ``action`` on ``obj`` (None counts as missing).
+
+    The refusal is audited with what was asked for, exactly as a missing object would be.
+    """
     if obj is None or not authorize(user, action, obj):
+        _audit_denial(action, request.endpoint, object_type, object_id)
+        if is_api_request():
+            raise ApiError(404, "not found")
         raise NotFound()
+
+
+def _audit_denial(action: str | None, endpoint: str | None, object_type: str | None = None,
+                  object_id: Any = None) -> None:
+    # Committed on its own: the refused request changes nothing else.
+    store = db.session()
+    store.rollback()
+    audit.record(store, "access.denied", "denied", object_type=object_type,
+                 object_id=object_id, details={"action": action, "endpoint": endpoint})
+    store.commit()
 
 
 def recently_authenticated(now: datetime) -> bool:
@@ -106,10 +125,14 @@ def _guard() -> Any:
     if not current_user.is_authenticated:
         return _not_signed_in()
     if not authorize(current_user, rule.action):
+        _audit_denial(rule.action, request.endpoint)
         if is_api_request():
             raise ApiError(403, "not allowed for your role")
         raise Forbidden()
     if rule.step_up and not recently_authenticated(clock.now()):
+        store = db.session()
+        audit.record(store, "step_up.required", "denied", details={"endpoint": request.endpoint})
+        store.commit()
         flash(_l("Confirm it is you before going on."), "info")
         return redirect(url_for("access.reauth", next=request.full_path))
     return None

@@ -12,8 +12,8 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from access import passwords, totp
-from access.models import ApiToken, PartnerOrganisation, PasswordLink, Team, User
+from access import audit, passwords, totp
+from access.models import PartnerOrganisation, PasswordLink, Team, User
 from access.roles import PARTNER_ROLES, TEAM_ROLES, Role
 from access.sessions import end_all_sessions
 from access.tokens import digest
@@ -89,6 +89,8 @@ def create_user(store: Session, email: str, role: Role | str, now: datetime, *,
         user.password_hash = passwords.hash_password(password)
     store.add(user)
     store.flush()
+    audit.record(store, "user.created", object_type="user", object_id=user.id,
+                 details={"role": str(role)})
     return user
 
 
@@ -129,11 +131,13 @@ def _partner_words(user: User) -> tuple[str, ...]:
     return (user.partner.slug, user.partner.name) if user.partner else ()
 
 
-def set_password(store: Session, user: User, password: str) -> None:
+def set_password(store: Session, user: User, password: str, via: str) -> None:
     """Replace ``user``'s password after checking the policy; ends all their sessions."""
     passwords.check_policy(password, user.email, _partner_words(user))
     user.password_hash = passwords.hash_password(password)
     end_all_sessions(store, user.id)
+    audit.record(store, "password.changed", object_type="user", object_id=user.id,
+                 actor=audit.actor_for(user), details={"via": via})
 
 
 def change_password(store: Session, user: User, current: str, new: str, code: str,
@@ -149,24 +153,31 @@ def change_password(store: Session, user: User, current: str, new: str, code: st
     if step is None:
         raise UserError(_l("The current password or the code is wrong."))
     user.totp_last_step = step
-    set_password(store, user, new)
+    set_password(store, user, new, via="account")
+
+
+def _audit_user(store: Session, action: str, user: User) -> None:
+    audit.record(store, action, object_type="user", object_id=user.id)
 
 
 def disable_user(store: Session, user: User, now: datetime) -> None:
     """Stop ``user`` signing in or using tokens; ends all their sessions."""
     user.disabled_at = now
     end_all_sessions(store, user.id)
+    _audit_user(store, "user.disabled", user)
 
 
-def enable_user(user: User) -> None:
+def enable_user(store: Session, user: User) -> None:
     """Let a disabled user sign in again."""
     user.disabled_at = None
+    _audit_user(store, "user.enabled", user)
 
 
-def unlock_user(user: User) -> None:
+def unlock_user(store: Session, user: User) -> None:
     """Lift a lock-out after repeated failures."""
     user.locked_at = None
     user.failed_logins = 0
+    _audit_user(store, "user.unlocked", user)
 
 
 def reset_second_factor(store: Session, user: User) -> None:
@@ -176,6 +187,13 @@ def reset_second_factor(store: Session, user: User) -> None:
     user.totp_confirmed_at = None
     user.totp_last_step = 0
     end_all_sessions(store, user.id)
+    _audit_user(store, "second_factor.reset", user)
+
+
+def end_sessions(store: Session, user: User) -> None:
+    """End every session of ``user`` (a lost device, a leaver)."""
+    end_all_sessions(store, user.id)
+    _audit_user(store, "sessions.ended", user)
 
 
 def issue_password_link(store: Session, user: User, now: datetime, hours: int) -> str:
@@ -189,6 +207,7 @@ def issue_password_link(store: Session, user: User, now: datetime, hours: int) -
     token = secrets.token_urlsafe(32)
     store.add(PasswordLink(id=uuid.uuid4(), user_id=user.id, token_hash=digest(token),
                            created_at=now, expires_at=now + timedelta(hours=hours)))
+    _audit_user(store, "password_link.issued", user)
     return token
 
 
@@ -212,12 +231,7 @@ def use_password_link(store: Session, link: PasswordLink, password: str, code: s
         if step is None:
             raise UserError(_l("The code is wrong or has already been used."))
         user.totp_last_step = step
-    set_password(store, user, password)
+    set_password(store, user, password, via="link")
     link.used_at = now
 
 
-def revoke_tokens(store: Session, user: User, now: datetime) -> None:
-    """Revoke every API token of ``user``."""
-    store.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id,
-                                            ApiToken.revoked_at.is_(None))
-                  .values(revoked_at=now))

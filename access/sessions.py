@@ -19,6 +19,7 @@ from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
 
+from access import audit
 from access.models import WebSession
 from access.tokens import digest
 from core import clock, db
@@ -71,6 +72,9 @@ class ServerSessionInterface(SessionInterface):
             return ServerSession()
         expired = expiry_reason(row, clock.now(), app.config)
         if expired:
+            if row.user_id is not None:
+                audit.record(store, f"session.expired_{expired}", "denied", object_type="user",
+                             object_id=row.user_id, actor=audit.Actor(str(row.user_id)))
             store.delete(row)
             store.commit()
             return ServerSession(expired=expired)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from access import audit
 from access.models import ApiToken, User
 
 PREFIX = "psg_"
@@ -22,6 +23,8 @@ def issue_token(store: Session, user: User, now: datetime, days: int) -> tuple[A
     row = ApiToken(id=uuid.uuid4(), user_id=user.id, token_hash=digest(token), created_at=now,
                    expires_at=now + timedelta(days=days))
     store.add(row)
+    audit.record(store, "token.issued", object_type="api_token", object_id=row.id,
+                 details={"user": str(user.id), "days": days})
     return row, token
 
 
@@ -48,7 +51,10 @@ def revoke_token(store: Session, token_id: uuid.UUID, now: datetime) -> bool:
     result = store.execute(sa.update(ApiToken).where(ApiToken.id == token_id,
                                                      ApiToken.revoked_at.is_(None))
                            .values(revoked_at=now))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    audit.record(store, "token.revoked", object_type="api_token", object_id=token_id)
+    return True
 
 
 def digest(token: str) -> str:

@@ -21,7 +21,7 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from access import authn, services, totp
+from access import audit, authn, services, totp
 from access.forms import (
     ActionForm,
     ChangePasswordForm,
@@ -145,7 +145,7 @@ def _check_code_and_finish(user: User, form: CodeForm) -> Any:
             return _restart()
         return render_template(f"access/{session['pending_step']}.html", form=form,
                                **_enrol_context(user))
-    authn.signed_in(user)
+    authn.signed_in(store, user)
     store.commit()
     next_url = session.get("next")
     session.clear()
@@ -169,6 +169,10 @@ def logout() -> Response:
     """Sign out: the session ends on the server and the browser is told to forget the site."""
     if not ActionForm().validate_on_submit():
         return redirect(url_for("access.home"))
+    if current_user.is_authenticated:
+        store = db.session()
+        audit.record(store, "sign_out", object_type="user", object_id=current_user.id)
+        store.commit()
     logout_user()
     session.destroy()  # type: ignore[attr-defined]
     response = redirect(url_for("access.login"))
@@ -233,6 +237,7 @@ def reauth() -> Any:
                                            current_app.config) is not None
         if password_ok and authn.check_code(store, current_user, form.code.data, now,
                                             current_app.config):
+            audit.record(store, "step_up", object_type="user", object_id=current_user.id)
             store.commit()
             session.renew()  # type: ignore[attr-defined]
             session["auth_at"] = now.isoformat()
@@ -293,6 +298,7 @@ def end_own_session(session_id: str) -> Response:
         own = {s.id: s for s in list_sessions(store, current_user.id)}
         require(current_user, "account.manage", own.get(session_id))
         end_session(store, current_user.id, session_id)
+        audit.record(store, "session.ended", object_type="user", object_id=current_user.id)
         store.commit()
         flash(_l("The session has ended."), "success")
     return redirect(url_for("access.account"))
@@ -305,6 +311,8 @@ def end_other_sessions() -> Response:
     if ActionForm().validate_on_submit():
         store = db.session()
         end_all_sessions(store, current_user.id, keep=getattr(session, "row_id", None))
+        audit.record(store, "sessions.ended", object_type="user", object_id=current_user.id,
+                     details={"kept_current": True})
         store.commit()
         flash(_l("Your other sessions have ended."), "success")
     return redirect(url_for("access.account"))

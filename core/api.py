@@ -68,3 +68,11 @@ def openapi_document(specs: Iterable[ApiSpec], title: str, version: str) -> dict
             "responses": responses,
         },
     }
+
+
+def page_schema(item: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI schema of a page of ``item``: the shape every list endpoint answers with."""
+    return {"type": "object", "required": ["items", "page", "per_page", "total"],
+            "properties": {"items": {"type": "array", "items": item},
+                           "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                           "total": {"type": "integer"}}}

@@ -1,4 +1,4 @@
-"""``flask --app wsgi init-db``: create or migrate the schema with Alembic."""
+"""``flask --app wsgi init-db``: create missing keys, then create or migrate the schema."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import click
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
+
+from core import keys
 
 
 def alembic_config(app: Flask) -> Config:
@@ -26,7 +28,9 @@ def upgrade(app: Flask, revision: str = "head") -> None:
 
 @click.command("init-db")
 def init_db_command() -> None:
-    """Create or migrate the database schema (Alembic upgrade head)."""
+    """Create missing key files, then create or migrate the schema (Alembic upgrade head)."""
+    for name in keys.create_missing(current_app):
+        click.echo(f"created key {keys.key_dir(current_app) / name}")
     upgrade(current_app)
     click.echo("database is at the latest schema")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
@@ -14,8 +14,7 @@ class SafeFormatter(logging.Formatter):
     """Escapes CR, LF and other control characters in the formatted record."""
 
     def format(self, record: logging.LogRecord) -> str:
-        record.request_id = (request.headers.get("X-Request-Id", "-")[:64]
-                             if has_request_context() else "-")
+        record.request_id = g.get("request_id", "-") if has_request_context() else "-"
         text = super().format(record)
         return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
 

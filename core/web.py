@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+import re
+import uuid
+
+from flask import Flask, Response, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = (
@@ -25,6 +28,7 @@ SECURITY_HEADERS = {
 }
 
 HSTS = "max-age=31536000; includeSubDomains"
+REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 
 def init_app(app: Flask) -> None:
@@ -34,6 +38,12 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     hsts = app.config["SESSION_COOKIE_SECURE"]
+
+    @app.before_request
+    def assign_request_id() -> None:
+        # Ties audit events and log lines of one request together; a proxy may supply it.
+        supplied = request.headers.get("X-Request-Id", "")
+        g.request_id = supplied if REQUEST_ID.fullmatch(supplied) else uuid.uuid4().hex
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
@@ -45,4 +55,6 @@ def init_app(app: Flask) -> None:
             response.headers["Cache-Control"] = "no-store"
             response.headers["Pragma"] = "no-cache"
         response.headers.pop("Server", None)
+        if "request_id" in g:
+            response.headers["X-Request-Id"] = g.request_id
         return response

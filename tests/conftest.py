@@ -7,6 +7,7 @@ its own database, migrated once with Alembic, emptied after every test.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,9 +19,10 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from access import services
+from access import audit, services
+from access.models import AuditHead
 from access.roles import Role
-from core import db
+from core import db, keys
 from core.cli import upgrade
 from core.clock import FrozenClock
 from tests.helpers import PASSWORD, Account, Client
@@ -61,18 +63,38 @@ def _migrate(url: str, instance: Any) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated database of this test run's own."""
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database migrated once for this run: an SQLite file to copy, or a PostgreSQL
+    database of this run's own."""
     instance = tmp_path_factory.mktemp("migrate")
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'passage.sqlite3'}"
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'template.sqlite3'}"
         _migrate(url, instance)
         yield url
         return
     with _postgres_database(base) as url:
         _migrate(url, instance)
         yield url
+
+
+@pytest.fixture
+def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
+    """The test's database: a fresh copy on SQLite; on PostgreSQL the run's database,
+    emptied afterwards (audit triggers bypassed as only a superuser can)."""
+    if template_database.startswith("sqlite"):
+        copy = tmp_path / "passage.sqlite3"
+        shutil.copyfile(template_database.removeprefix("sqlite:///"), copy)
+        yield f"sqlite:///{copy}"
+        return
+    yield template_database
+    cleaner = db.create_engine(template_database)
+    with cleaner.begin() as connection:
+        connection.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        for table in reversed(db.Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+        connection.execute(sa.insert(AuditHead).values(id=1, seq=0, mac=audit.GENESIS))
+    cleaner.dispose()
 
 
 @pytest.fixture
@@ -84,23 +106,19 @@ def clock() -> FrozenClock:
 @pytest.fixture
 def make_app(database_url: str, tmp_path: Any,
              clock: FrozenClock) -> Iterator[Callable[..., Flask]]:
-    """Build apps on the test database with extra configuration; emptied afterwards."""
+    """Build apps on the test's database and instance, with extra configuration."""
     apps: list[Flask] = []
 
     def build(**overrides: Any) -> Flask:
         app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url,
                           "INSTANCE_PATH": str(tmp_path / "instance"), **overrides}, clock)
+        keys.create_missing(app)  # random keys of this test's own instance
         apps.append(app)
         return app
 
     yield build
     for app in apps:
         app.extensions["passage.engine"].dispose()
-    cleaner = db.create_engine(database_url)
-    with cleaner.begin() as connection:
-        for table in reversed(db.Base.metadata.sorted_tables):
-            connection.execute(table.delete())
-    cleaner.dispose()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from core import keys
 from core.settings import ConfigError
 from wsgi import create_app
 
@@ -17,6 +18,7 @@ SAFE_PRODUCTION: dict[str, Any] = {
 
 
 def build(tmp_path: Any, **config: Any) -> Any:
+    keys.create_missing_in(tmp_path / "keys")
     return create_app({"INSTANCE_PATH": str(tmp_path), **config})
 
 
@@ -84,6 +86,34 @@ def test_development_uses_plain_http_cookie(tmp_path: Any) -> None:
     app = build(tmp_path, ENV="development")
     assert app.config["SESSION_COOKIE_SECURE"] is False
     assert app.config["SESSION_COOKIE_NAME"] == "passage"
+
+
+def test_production_refuses_to_start_without_keys(tmp_path: Any) -> None:
+    with pytest.raises(keys.MissingKeyError, match="master key"):
+        create_app({"INSTANCE_PATH": str(tmp_path), **SAFE_PRODUCTION})
+
+
+@pytest.mark.parametrize("name", ["audit.key", "checkpoint.key", "master-v1.key"])
+def test_production_names_the_missing_key(tmp_path: Any, name: str) -> None:
+    keys.create_missing_in(tmp_path / "keys")
+    (tmp_path / "keys" / name).unlink()
+    with pytest.raises(keys.MissingKeyError, match=name.split("-")[0].split(".")[0]):
+        create_app({"INSTANCE_PATH": str(tmp_path), **SAFE_PRODUCTION})
+
+
+def test_keys_may_come_from_the_environment(tmp_path: Any, monkeypatch: Any) -> None:
+    import base64
+    import secrets
+
+    def key() -> str:
+        return base64.b64encode(secrets.token_bytes(32)).decode()
+
+    monkeypatch.setenv("PASSAGE_AUDIT_KEY", key())
+    monkeypatch.setenv("PASSAGE_CHECKPOINT_KEY", key())
+    monkeypatch.setenv("PASSAGE_MASTER_KEYS", f"1:{key()},2:{key()}")
+    app = create_app({"INSTANCE_PATH": str(tmp_path), **SAFE_PRODUCTION})
+    assert app.extensions["passage.keys"].master_version == 2
+    assert not (tmp_path / "keys").exists()
 
 
 def test_production_registers_no_test_shortcuts(tmp_path: Any) -> None:

@@ -1,0 +1,469 @@
+"""The audit log: what is recorded (R43, R45-R47), failing closed (R44), the hash chain and its
+verifier (R49, R53), append-only storage (R51), checkpoints (R52), and the auditor's views."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from access import audit
+from access.models import AuditEvent, AuditHead
+from core import db, keys
+from tests.helpers import Account, Client
+
+
+def actions(app: Flask) -> list[tuple[str, str]]:
+    with app.app_context():
+        rows = db.session().execute(sa.select(AuditEvent.action, AuditEvent.outcome)
+                                    .order_by(AuditEvent.seq)).all()
+    return [(a, o) for a, o in rows]
+
+
+def all_rows(app: Flask) -> list[dict[str, Any]]:
+    with app.app_context():
+        return [audit.as_dict(r) for r in db.session().execute(
+            sa.select(AuditEvent.__table__).order_by(AuditEvent.seq)).all()]
+
+
+def fill(app: Flask, count: int) -> None:
+    with app.app_context():
+        store = db.session()
+        for number in range(count):
+            audit.record(store, "test.event", object_type="thing", object_id=str(number))
+        store.commit()
+
+
+def verify(app: Flask, checkpoint: dict[str, Any] | None = None) -> audit.Verification:
+    with app.app_context():
+        return audit.verify(db.session(), keys.keyring().audit, checkpoint)
+
+
+@contextmanager
+def tampering(app: Flask) -> Iterator[Any]:
+    """A connection of someone with write access to the database, triggers bypassed."""
+    engine = app.extensions["passage.engine"]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        else:
+            connection.execute(sa.text("DROP TRIGGER IF EXISTS audit_events_no_update"))
+            connection.execute(sa.text("DROP TRIGGER IF EXISTS audit_events_no_delete"))
+        yield connection
+
+
+events = AuditEvent.__table__
+
+
+# What is recorded -----------------------------------------------------------------------
+
+def test_sign_in_and_out_are_audited(app: Flask, client: Client,
+                                     accounts: dict[str, Account]) -> None:
+    client.sign_in(accounts["screener"])
+    client.post("/logout", form_page="/")
+    assert actions(app)[-3:] == [("sign_in.password", "allowed"), ("sign_in", "allowed"),
+                                 ("sign_out", "allowed")]
+
+
+def test_failed_factors_are_audited_with_which_failed(app: Flask, client: Client,
+                                                      accounts: dict[str, Account]) -> None:
+    account = accounts["screener"]
+    client.password_step(account, "not the right passphrase")
+    client.post("/login", {"email": "nobody.known@test.passage.example",
+                           "password": "whatever passphrase"})
+    client.password_step(account)
+    client.post("/login/code", {"code": "000000"})
+    rows = all_rows(app)[-4:]
+    assert [(r["action"], r["outcome"], r["details"].get("reason")) for r in rows] == [
+        ("sign_in.password", "failed", "wrong_password"),
+        ("sign_in.password", "failed", "unknown_account"),
+        ("sign_in.password", "allowed", None),
+        ("sign_in.code", "failed", "wrong_code"),
+    ]
+    assert rows[0]["object_id"] == str(account.id)
+    assert rows[1]["object_id"] is None
+
+
+def test_throttling_and_lockout_are_audited(make_app: Any, clock: Any,
+                                            make_account: Any) -> None:
+    app = make_app(LOCKOUT_THRESHOLD=3)
+    account = make_account("auditor")
+    client = Client(app, clock)
+    for _ in range(3):
+        client.password_step(account, "not the right passphrase")
+    client.password_step(account)
+    recorded = actions(app)
+    assert ("account.locked", "denied") in recorded
+    assert recorded[-1] == ("sign_in.password", "denied")
+
+
+def test_enrolment_and_expiry_are_audited(app: Flask, client: Client,
+                                          make_account: Any) -> None:
+    account = make_account("screener", enrolled=False)
+    client.sign_in(account)
+    client.clock.advance(minutes=31)
+    client.get("/")
+    recorded = actions(app)
+    assert ("second_factor.enrolled", "allowed") in recorded
+    assert recorded[-1] == ("session.expired_idle", "denied")
+
+
+def test_admin_actions_are_audited_with_actor_and_object(app: Flask, client: Client,
+                                                         accounts: dict[str, Account]) -> None:
+    client.sign_in(accounts["admin"])
+    target = f"/admin/users/{accounts['screener'].id}"
+    for action in ("disable", "enable", "unlock", "reset-second-factor", "end-sessions"):
+        client.post(f"{target}/{action}", form_page=target)
+    client.post(f"{target}/password-link", form_page=target)
+    rows = all_rows(app)[-6:]
+    assert [r["action"] for r in rows] == [
+        "user.disabled", "user.enabled", "user.unlocked", "second_factor.reset",
+        "sessions.ended", "password_link.issued"]
+    for row in rows:
+        assert row["actor_id"] == str(accounts["admin"].id)
+        assert row["actor_role"] == "admin"
+        assert row["object_id"] == str(accounts["screener"].id)
+        assert row["request_id"]
+        assert row["client_ip"] == "127.0.0.1"
+
+
+def test_access_denials_are_audited(app: Flask, signed_in: Any) -> None:
+    client = signed_in("screener")
+    assert client.get("/admin/users").status_code == 403
+    row = all_rows(app)[-1]
+    assert (row["action"], row["outcome"]) == ("access.denied", "denied")
+    assert row["details"] == {"action": "users.manage", "endpoint": "admin.users"}
+
+
+def test_object_refusal_is_a_404_and_audited(app: Flask, signed_in: Any,
+                                             accounts: dict[str, Account]) -> None:
+    client = signed_in("screener")
+    client.reauth(accounts["screener"])
+    response = client.post("/account/sessions/" + "f" * 64 + "/end", form_page="/account")
+    assert response.status_code == 404
+    row = all_rows(app)[-1]
+    assert (row["action"], row["outcome"]) == ("access.denied", "denied")
+    assert row["details"]["action"] == "account.manage"
+
+
+def test_tokens_and_cli_actions_are_audited_as_cli(app: Flask, make_account: Any) -> None:
+    account = make_account("auditor")
+    runner = app.test_cli_runner()
+    runner.invoke(args=["tokens", "issue", account.email])
+    row = all_rows(app)[-1]
+    assert (row["action"], row["actor_role"], row["object_type"]) == (
+        "token.issued", "cli", "api_token")
+
+
+def test_no_personal_data_or_secrets_in_the_audit_log(app: Flask, client: Client,
+                                                      make_account: Any) -> None:
+    account = make_account("screener", email="canary.person@test.passage.example")
+    client.password_step(account, "canary-wrong-passphrase")
+    client.post("/login", {"email": "canary.unknown@test.passage.example",
+                           "password": "canary-other-passphrase"})
+    client.sign_in(account)
+    text = json.dumps(all_rows(app))
+    for secret in ("canary", account.password, account.secret, client.cookie() or "x" * 40):
+        assert secret not in text
+
+
+# Failing closed ---------------------------------------------------------------------------
+
+def test_change_is_refused_when_it_cannot_be_audited(app: Flask, client: Client,
+                                                     accounts: dict[str, Account],
+                                                     monkeypatch: Any) -> None:
+    client.sign_in(accounts["admin"])
+    target = f"/admin/users/{accounts['screener'].id}"
+    client.get(target)
+
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(audit, "append", broken)
+    response = client.post(f"{target}/disable", form_page=target)
+    assert response.status_code == 500
+    monkeypatch.undo()
+    with app.app_context():
+        from access.models import User
+
+        assert db.session().get(User, accounts["screener"].id).disabled_at is None
+
+
+def test_sign_in_fails_closed_without_audit(client: Client, accounts: dict[str, Account],
+                                            monkeypatch: Any) -> None:
+    monkeypatch.setattr(audit, "append", lambda *a, **k: (_ for _ in ()).throw(OSError()))
+    response = client.password_step(accounts["screener"])
+    assert response.status_code == 500
+    monkeypatch.undo()
+    assert client.get("/").status_code == 302
+
+
+def test_auditor_view_fails_closed_without_audit(app: Flask, signed_in: Any,
+                                                 monkeypatch: Any) -> None:
+    client = signed_in("auditor")
+    monkeypatch.setattr(audit, "append", lambda *a, **k: (_ for _ in ()).throw(OSError()))
+    response = client.get("/audit/events")
+    assert response.status_code == 500
+    assert "sign_in" not in response.get_data(as_text=True)
+
+
+# The chain and its verifier ---------------------------------------------------------------
+
+def test_intact_chain_verifies(app: Flask) -> None:
+    fill(app, 30)
+    result = verify(app)
+    assert result.ok
+    assert result.entries_checked == 30
+
+
+def test_empty_chain_verifies(app: Flask) -> None:
+    assert verify(app).as_dict() == {"ok": True, "entries_checked": 0, "first_bad_seq": None,
+                                     "reason": None, "expected": None, "found": None,
+                                     "last_checkpoint_seq": None}
+
+
+@pytest.mark.parametrize("column", ["action", "outcome", "object_id", "actor_id", "details",
+                                    "client_ip", "at"])
+def test_altered_event_is_named(app: Flask, column: str) -> None:
+    fill(app, 10)
+    value = {"at": sa.func.current_timestamp()}.get(column, "tampered")
+    with tampering(app) as connection:
+        connection.execute(events.update().where(events.c.seq == 6).values({column: value}))
+    result = verify(app)
+    assert (result.ok, result.first_bad_seq, result.reason) == (False, 6, "mac_mismatch")
+    assert result.entries_checked == 5
+
+
+def test_deleted_event_is_named(app: Flask) -> None:
+    fill(app, 10)
+    with tampering(app) as connection:
+        connection.execute(events.delete().where(events.c.seq == 4))
+    result = verify(app)
+    assert (result.first_bad_seq, result.reason) == (4, "sequence_gap")
+
+
+def test_inserted_event_is_named(app: Flask) -> None:
+    fill(app, 10)
+    forged = {**all_rows(app)[0], "seq": 6, "action": "forged", "prev_mac": "f" * 64,
+              "mac": "e" * 64, "details": "{}"}
+    forged.pop("at")
+    with tampering(app) as connection:
+        for seq in range(10, 5, -1):
+            connection.execute(events.update().where(events.c.seq == seq)
+                               .values(seq=seq + 100))
+        connection.execute(events.insert().values(at=sa.func.current_timestamp(), **forged))
+    result = verify(app)
+    assert (result.first_bad_seq, result.reason) == (6, "link_broken")
+
+
+def test_reordered_events_are_named(app: Flask) -> None:
+    fill(app, 10)
+    with tampering(app) as connection:
+        connection.execute(events.update().where(events.c.seq == 3).values(seq=1000))
+        connection.execute(events.update().where(events.c.seq == 7).values(seq=3))
+        connection.execute(events.update().where(events.c.seq == 1000).values(seq=7))
+    result = verify(app)
+    assert (result.first_bad_seq, result.reason) == (3, "link_broken")
+
+
+def test_recomputed_mac_without_the_key_still_breaks_the_next_link(app: Flask) -> None:
+    fill(app, 10)
+    wrong_key = b"\x01" * 32
+    with tampering(app) as connection:
+        row = connection.execute(sa.select(events).where(events.c.seq == 5)).mappings().one()
+        mac = audit.compute_mac(wrong_key, row["prev_mac"], {**row, "action": "rewritten"})
+        connection.execute(events.update().where(events.c.seq == 5)
+                           .values(action="rewritten", mac=mac))
+    assert verify(app).first_bad_seq == 5
+
+
+def test_truncated_tail_is_caught_by_the_head(app: Flask) -> None:
+    fill(app, 10)
+    with tampering(app) as connection:
+        connection.execute(events.delete().where(events.c.seq > 8))
+    result = verify(app)
+    assert (result.first_bad_seq, result.reason) == (9, "head_mismatch")
+
+
+def test_truncation_is_caught_by_a_checkpoint(app: Flask, clock: Any) -> None:
+    fill(app, 10)
+    with app.app_context():
+        statement = audit.checkpoint(db.session(), keys.keyring().checkpoint, clock.now())
+    with tampering(app) as connection:
+        connection.execute(events.delete().where(events.c.seq > 7))
+        last_mac = connection.execute(sa.select(events.c.mac).where(events.c.seq == 7)
+                                      ).scalar_one()
+        connection.execute(sa.update(AuditHead).values(seq=7, mac=last_mac))
+    assert verify(app).ok  # without the checkpoint the cut is invisible
+    result = verify(app, statement)
+    assert (result.ok, result.reason, result.last_checkpoint_seq) == (False, "truncated", 10)
+
+
+def test_rehashed_chain_is_caught_by_a_checkpoint(app: Flask, clock: Any) -> None:
+    fill(app, 6)
+    with app.app_context():
+        key = keys.keyring().audit
+        statement = audit.checkpoint(db.session(), keys.keyring().checkpoint, clock.now())
+    # An insider with the audit key rewrites event 2 and re-seals everything after it.
+    with tampering(app) as connection:
+        rows = connection.execute(sa.select(events).order_by(events.c.seq)).mappings().all()
+        prev = rows[0]["mac"]
+        for row in rows[1:]:
+            values = {**row, "prev_mac": prev}
+            if row["seq"] == 2:
+                values["action"] = "rewritten"
+            mac = audit.compute_mac(key, prev, values)
+            connection.execute(events.update().where(events.c.seq == row["seq"])
+                               .values(action=values["action"], prev_mac=prev, mac=mac))
+            prev = mac
+        connection.execute(sa.update(AuditHead).values(mac=prev))
+    assert verify(app).ok
+    result = verify(app, statement)
+    assert (result.reason, result.first_bad_seq) == ("checkpoint_mismatch", 6)
+
+
+def test_checkpoint_signature(app: Flask, clock: Any) -> None:
+    fill(app, 3)
+    with app.app_context():
+        private = keys.keyring().checkpoint
+        statement = audit.checkpoint(db.session(), private, clock.now())
+    assert audit.checkpoint_is_authentic(statement, private.public_key())
+    assert not audit.checkpoint_is_authentic({**statement, "seq": 2}, private.public_key())
+
+
+def test_events_cannot_be_updated_or_deleted_by_the_app(app: Flask) -> None:
+    fill(app, 2)
+    for statement in (events.update().values(action="x"), events.delete()):
+        with pytest.raises(DBAPIError), app.extensions["passage.engine"].begin() as connection:
+            connection.execute(statement)
+    assert len(all_rows(app)) == 2
+
+
+def test_a_fork_cannot_be_inserted(app: Flask) -> None:
+    fill(app, 3)
+    row = all_rows(app)[1]
+    with pytest.raises(IntegrityError), app.extensions["passage.engine"].begin() as connection:
+        connection.execute(events.insert().values(
+            **{**row, "seq": 4, "at": sa.func.current_timestamp(), "details": "{}"}))
+
+
+# The verifier's command line --------------------------------------------------------------
+
+def test_cli_verify_reports_intact_and_broken(app: Flask) -> None:
+    fill(app, 5)
+    runner = app.test_cli_runner()
+    intact = runner.invoke(args=["audit", "verify"])
+    assert intact.exit_code == 0
+    assert intact.output.strip() == "intact: 5 events"
+    with tampering(app) as connection:
+        connection.execute(events.update().where(events.c.seq == 3).values(outcome="denied"))
+    broken = runner.invoke(args=["audit", "verify"])
+    assert broken.exit_code == 1
+    assert broken.output.startswith("broken at event 3: mac_mismatch")
+
+
+def test_cli_checkpoint_then_verify_against_it(app: Flask, tmp_path: Any) -> None:
+    fill(app, 4)
+    runner = app.test_cli_runner()
+    out = tmp_path / "checkpoint.json"
+    assert runner.invoke(args=["audit", "checkpoint", "--out", str(out)]).exit_code == 0
+    statement = json.loads(out.read_text())
+    assert statement["seq"] == 4
+    assert statement["public_key"]
+    assert runner.invoke(args=["audit", "verify", "--checkpoint", str(out)]).exit_code == 0
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps({**statement, "seq": 3}))
+    result = runner.invoke(args=["audit", "verify", "--checkpoint", str(forged)])
+    assert result.exit_code == 1
+    assert "signature" in result.output
+
+
+# The auditor's pages and API --------------------------------------------------------------
+
+def test_auditor_filters_and_pages_events(app: Flask, signed_in: Any) -> None:
+    fill(app, 30)
+    client = signed_in("auditor")
+    page = client.get("/audit/events?action=test.event&per_page=10&page=2")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "30 events" in body
+    assert body.count("<code>test.event</code>") == 10
+    assert "page=3" in body
+    assert "page=1" in body
+
+
+def test_invalid_filters_are_form_errors(signed_in: Any) -> None:
+    client = signed_in("auditor")
+    response = client.get("/audit/events?since=yesterday&actor=not-a-uuid&per_page=501")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count('class="error"') == 3
+
+
+def test_api_lists_events_with_filters(app: Flask, client: Client,
+                                       accounts: dict[str, Account], issue_token: Any) -> None:
+    fill(app, 12)
+    token = issue_token(accounts["auditor"])
+    response = client.get("/api/v1/audit/events?action=test.event&per_page=5&page=3",
+                          headers={"Authorization": f"Bearer {token}"})
+    body = response.get_json()
+    assert (body["page"], body["per_page"], body["total"]) == (3, 5, 12)
+    assert [item["object_id"] for item in body["items"]] == ["1", "0"]
+    bad = client.get("/api/v1/audit/events?outcome=maybe&page=0",
+                     headers={"Authorization": f"Bearer {token}"})
+    assert bad.status_code == 400
+    assert set(bad.get_json()["error"]["fields"]) == {"outcome", "page"}
+
+
+def test_api_verify(app: Flask, client: Client, accounts: dict[str, Account],
+                    issue_token: Any) -> None:
+    fill(app, 3)
+    token = issue_token(accounts["auditor"])
+    body = client.get("/api/v1/audit/verify", headers={"Authorization": f"Bearer {token}"}
+                      ).get_json()
+    assert body["ok"] is True
+    assert body["entries_checked"] >= 3
+
+
+def test_verify_page_shows_the_break(app: Flask, signed_in: Any) -> None:
+    fill(app, 4)
+    client = signed_in("auditor")
+    assert "Intact" in client.get("/audit/verify").get_data(as_text=True)
+    with tampering(app) as connection:
+        connection.execute(events.update().where(events.c.seq == 2).values(action="x"))
+    body = client.get("/audit/verify").get_data(as_text=True)
+    assert "Broken at event 2" in body
+    assert "mac_mismatch" in body
+
+
+def test_csv_export_needs_step_up_and_is_audited(app: Flask, signed_in: Any,
+                                                 accounts: dict[str, Account]) -> None:
+    fill(app, 3)
+    client = signed_in("auditor")
+    client.clock.advance(minutes=6)
+    assert "/reauth" in client.get("/audit/events.csv").location
+    client.reauth(accounts["auditor"])
+    response = client.get("/audit/events.csv?action=test.event")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    lines = response.get_data(as_text=True).strip().splitlines()
+    assert lines[0].startswith("seq,at,actor_id")
+    assert len(lines) == 4
+    assert ("audit.exported", "allowed") in actions(app)
+
+
+def test_csv_cells_cannot_become_formulas(app: Flask, signed_in: Any,
+                                          accounts: dict[str, Account]) -> None:
+    with app.app_context():
+        store = db.session()
+        audit.record(store, "test.event", object_type="thing", object_id="=HYPERLINK(1)")
+        store.commit()
+    client = signed_in("auditor")
+    body = client.get("/audit/events.csv").get_data(as_text=True)
+    assert "'=HYPERLINK(1)" in body
+    assert re.search(r",=HYPERLINK", body) is None
