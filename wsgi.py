@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from access import admin_views, audit_views, authn, policy, sessions
 from access import api as access_api
 from access import views as access_views
-from access.cli import audit_cli, demo_cli, tokens_cli, users_cli
+from access.cli import audit_cli, demo_cli, keys_cli, tokens_cli, users_cli
 from access.forms import ROLE_LABELS
 from core import cli as core_cli
 from core import clock, db, errors, i18n, keys, logs, ratelimit, settings, web
@@ -72,7 +72,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     core_cli.init_app(app)
-    for group in (users_cli, tokens_cli, audit_cli, demo_cli):
+    for group in (users_cli, tokens_cli, audit_cli, keys_cli, demo_cli):
         app.cli.add_command(group)
 
 

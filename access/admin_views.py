@@ -84,7 +84,8 @@ ACTIONS = {
                _l("The account is enabled.")),
     "unlock": (lambda store, user, now: services.unlock_user(store, user),
                _l("The account is unlocked.")),
-    "reset-second-factor": (lambda store, user, now: services.reset_second_factor(store, user),
+    "reset-second-factor": (lambda store, user, now: services.reset_second_factor(store, user,
+                                                                                  now),
                             _l("The second factor is reset; the user sets it up again at the "
                                "next sign-in.")),
     "end-sessions": (lambda store, user, now: services.end_sessions(store, user),

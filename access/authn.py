@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from access import audit, passwords, tokens, totp
 from access.models import LoginFailure, User
-from access.services import find_user
+from access.services import find_user, totp_secret
 from core import clock, db
 from core.errors import API_PREFIX
 
@@ -104,7 +104,7 @@ def check_code(store: Session, user: User, code: str, now: datetime, config: Any
         _failed(store, user, "code", "throttled" if user.is_active else "account_inactive",
                 "denied")
         return False
-    step = totp.accepted_step(user.totp_secret or "", code, now, user.totp_last_step)
+    step = totp.accepted_step(totp_secret(store, user), code, now, user.totp_last_step)
     if step is None:
         record_failure(store, key, now, user, config)
         _failed(store, user, "code", "wrong_code")

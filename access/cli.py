@@ -1,5 +1,5 @@
-"""Command-line management: users, API tokens, the audit chain and demo data
-(``flask --app wsgi users|tokens|audit|demo ...``)."""
+"""Command-line management: users, API tokens, the audit chain, key rotation and demo data
+(``flask --app wsgi users|tokens|audit|keys|demo ...``)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from flask.cli import AppGroup, with_appcontext
 from access import audit, services, tokens, totp
 from access.passwords import PasswordRejected
 from access.roles import Role
-from core import clock, db, keys
+from core import clock, datakeys, db, keys
 
 users_cli = AppGroup("users", help="Create, disable and list users.")
 tokens_cli = AppGroup("tokens", help="Issue, list and revoke API tokens.")
@@ -52,7 +52,7 @@ def create_user_command(email: str, role: str, team: str | None, partner: str | 
     click.echo(f"created {user.role} {user.email} ({user.id})")
     click.echo("Second factor: add this to an authenticator app (shown only now; the QR code "
                "also appears at first sign-in):")
-    click.echo(totp.provisioning_uri(user.totp_secret or "", user.email,
+    click.echo(totp.provisioning_uri(services.totp_secret(store, user), user.email,
                                      current_app.config["TOTP_ISSUER"]))
 
 
@@ -177,11 +177,12 @@ def _load_demo() -> None:
 @click.argument("email")
 def demo_code_command(email: str) -> None:
     """Print the current second-factor code of a demo user."""
-    user = services.find_user(db.session(), email)
+    store = db.session()
+    user = services.find_user(store, email)
     if user is None or user.email not in {e for e, _r, _m in DEMO_USERS}:
         _fail("only demo users' codes are shown")
         return
-    click.echo(totp.code_at(user.totp_secret or "", totp.step_at(clock.now())))
+    click.echo(totp.code_at(services.totp_secret(store, user), totp.step_at(clock.now())))
 
 
 audit_cli = AppGroup("audit", help="Verify the audit chain and write signed checkpoints.")
@@ -233,3 +234,39 @@ def checkpoint_audit_command(out: str | None) -> None:
     if out:
         Path(out).write_text(text + "\n")
     click.echo(text)
+
+
+keys_cli = AppGroup("keys", help="Rotate the master key that wraps every data key.")
+
+
+@keys_cli.command("rotate")
+def rotate_keys_command() -> None:
+    """Make a new master key, re-wrap every data key with it and retire the old one.
+
+    Safe to interrupt: a re-run finishes the rotation it finds half done.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    store = db.session()
+    ring = keys.keyring()
+    resuming = len(ring.master) > 1
+    try:
+        target = ring.master_version if resuming else keys.add_master_key(app)
+    except keys.MissingKeyError as error:
+        _fail(error)
+        return
+    audit.record(store, "keys.rotation_started", details={"to_version": target,
+                                                          "resuming": resuming})
+    store.commit()
+    click.echo(f"{'resuming rotation' if resuming else 'new master key'}: version {target}")
+    moved = datakeys.rewrap(store, target)
+    in_use = datakeys.versions_in_use(store)
+    retired = [v for v in keys.keyring().master if v != target and not in_use.get(v)]
+    for version in retired:
+        keys.retire_master_key(app, version)
+    audit.record(store, "keys.rotated", details={"to_version": target, "rewrapped": moved,
+                                                 "retired": retired})
+    store.commit()
+    click.echo(f"re-wrapped {moved} data keys; retired master key versions {retired or 'none'}")
+    leftover = [v for v in keys.keyring().master if v != target]
+    if leftover:
+        click.echo(f"remove versions {leftover} from PASSAGE_MASTER_KEYS to finish", err=True)

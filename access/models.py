@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from access.roles import Role
+from core.datakeys import DataKey  # noqa: F401 - users.data_key_id refers to its table
 from core.db import Base, UTCDateTime, new_id
 
 
@@ -53,7 +54,9 @@ class User(Base):
     partner_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("partner_organisations.id"))
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # The second-factor secret, sealed with the user's own data key (core.datakeys).
+    data_key_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("data_keys.id"))
+    totp_secret_sealed: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     failed_logins: Mapped[int] = mapped_column(default=0)

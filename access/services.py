@@ -17,6 +17,7 @@ from access.models import PartnerOrganisation, PasswordLink, Team, User
 from access.roles import PARTNER_ROLES, TEAM_ROLES, Role
 from access.sessions import end_all_sessions
 from access.tokens import digest
+from core import datakeys
 
 RESERVED_NAMES = frozenset({"admin", "administrator", "root", "system", "deleted", "passage",
                             "support", "security", "postmaster", "noreply", "no-reply"})
@@ -81,8 +82,9 @@ def create_user(store: Session, email: str, role: Role | str, now: datetime, *,
         raise UserError(_l("This address is reserved. Choose another."))
     if store.scalar(sa.select(User.id).where(User.email == address)) is not None:
         raise UserError(_l("A user with this e-mail address already exists."))
-    user = User(id=uuid.uuid4(), email=address, role=role, created_at=now,
-                totp_secret=totp.new_secret(), totp_last_step=0, failed_logins=0)
+    user = User(id=uuid.uuid4(), email=address, role=role, created_at=now, totp_last_step=0,
+                failed_logins=0)
+    _new_totp_secret(store, user, now)
     _assign(store, user, role, team, partner)
     if password is not None:
         passwords.check_policy(password, address, _partner_words(user))
@@ -92,6 +94,23 @@ def create_user(store: Session, email: str, role: Role | str, now: datetime, *,
     audit.record(store, "user.created", object_type="user", object_id=user.id,
                  details={"role": str(role)})
     return user
+
+
+def _new_totp_secret(store: Session, user: User, now: datetime) -> None:
+    if user.data_key_id is None:
+        cipher = datakeys.create(store, "user", now)
+        user.data_key_id = cipher.key_id
+    else:
+        cipher = datakeys.cipher(store, user.data_key_id)
+    user.totp_secret_sealed = cipher.seal("users", "totp_secret", user.id, totp.new_secret())
+
+
+def totp_secret(store: Session, user: User) -> str:
+    """``user``'s second-factor secret, opened with their data key."""
+    if user.data_key_id is None or user.totp_secret_sealed is None:
+        return ""
+    return datakeys.cipher(store, user.data_key_id).open(
+        "users", "totp_secret", user.id, user.totp_secret_sealed) or ""
 
 
 def _role(role: Role | str) -> Role:
@@ -149,7 +168,7 @@ def change_password(store: Session, user: User, current: str, new: str, code: st
     """
     if not passwords.verify_password(user.password_hash, current):
         raise UserError(_l("The current password or the code is wrong."))
-    step = totp.accepted_step(user.totp_secret or "", code, now, user.totp_last_step)
+    step = totp.accepted_step(totp_secret(store, user), code, now, user.totp_last_step)
     if step is None:
         raise UserError(_l("The current password or the code is wrong."))
     user.totp_last_step = step
@@ -180,10 +199,10 @@ def unlock_user(store: Session, user: User) -> None:
     _audit_user(store, "user.unlocked", user)
 
 
-def reset_second_factor(store: Session, user: User) -> None:
+def reset_second_factor(store: Session, user: User, now: datetime) -> None:
     """Replace the second factor with a fresh, unconfirmed one; the user enrols again at the
     next sign-in. Ends all their sessions."""
-    user.totp_secret = totp.new_secret()
+    _new_totp_secret(store, user, now)
     user.totp_confirmed_at = None
     user.totp_last_step = 0
     end_all_sessions(store, user.id)
@@ -227,7 +246,7 @@ def use_password_link(store: Session, link: PasswordLink, password: str, code: s
     give a valid code. The link is spent only on success."""
     user = link.user
     if user.totp_confirmed_at is not None:
-        step = totp.accepted_step(user.totp_secret or "", code, now, user.totp_last_step)
+        step = totp.accepted_step(totp_secret(store, user), code, now, user.totp_last_step)
         if step is None:
             raise UserError(_l("The code is wrong or has already been used."))
         user.totp_last_step = step

@@ -129,10 +129,7 @@ def enrol() -> Any:
     form = CodeForm()
     if form.validate_on_submit():
         return _check_code_and_finish(user, form)
-    uri = totp.provisioning_uri(user.totp_secret or "", user.email,
-                                current_app.config["TOTP_ISSUER"])
-    return render_template("access/enrol.html", form=form, qr=totp.qr_svg(uri),
-                           secret=totp.grouped(user.totp_secret or ""))
+    return render_template("access/enrol.html", form=form, **_enrol_context(user))
 
 
 def _check_code_and_finish(user: User, form: CodeForm) -> Any:
@@ -158,9 +155,9 @@ def _check_code_and_finish(user: User, form: CodeForm) -> Any:
 def _enrol_context(user: User) -> dict[str, Any]:
     if session.get("pending_step") != "enrol":
         return {}
-    uri = totp.provisioning_uri(user.totp_secret or "", user.email,
-                                current_app.config["TOTP_ISSUER"])
-    return {"qr": totp.qr_svg(uri), "secret": totp.grouped(user.totp_secret or "")}
+    secret = services.totp_secret(db.session(), user)
+    uri = totp.provisioning_uri(secret, user.email, current_app.config["TOTP_ISSUER"])
+    return {"qr": totp.qr_svg(uri), "secret": totp.grouped(secret)}
 
 
 @bp.route("/logout", methods=["POST"])

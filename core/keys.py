@@ -1,5 +1,5 @@
-"""Keys kept outside the database: the audit MAC key, the Ed25519 checkpoint key and the
-versioned master keys that wrap data keys.
+"""Keys kept outside the database: the audit MAC key, the Ed25519 checkpoint key, the
+blind-index key and the versioned master keys that wrap data keys.
 
 Each comes from an environment variable or a file in ``<instance>/keys`` (mode 600, created
 by ``init-db``). Nothing here touches the disk at import time.
@@ -22,6 +22,10 @@ from core.settings import ConfigError
 
 KEY_BYTES = 32
 MASTER_PREFIX = "master-v"
+# (name, file in <instance>/keys, environment variable holding it in base64)
+SINGLE_KEYS = (("audit", "audit.key", "PASSAGE_AUDIT_KEY"),
+               ("checkpoint", "checkpoint.key", "PASSAGE_CHECKPOINT_KEY"),
+               ("index", "index.key", "PASSAGE_INDEX_KEY"))
 
 
 class MissingKeyError(ConfigError):
@@ -34,6 +38,7 @@ class Keyring:
 
     audit: bytes
     checkpoint: Ed25519PrivateKey
+    index: bytes
     master: dict[int, bytes] = field(default_factory=dict)
 
     @property
@@ -86,24 +91,22 @@ def load(app: Flask) -> Keyring | None:
 
 def load_from(directory: Path) -> Keyring | None:
     """Read the keyring from the environment and ``directory``; None when a key is missing."""
-    audit = _read(directory / "audit.key", "PASSAGE_AUDIT_KEY")
-    checkpoint = _read(directory / "checkpoint.key", "PASSAGE_CHECKPOINT_KEY")
+    single = {name: _read(directory / filename, env) for name, filename, env in SINGLE_KEYS}
     master = _master_keys(directory)
-    if audit is None or checkpoint is None or not master:
+    audit, checkpoint, index = single["audit"], single["checkpoint"], single["index"]
+    if audit is None or checkpoint is None or index is None or not master:
         return None
-    return Keyring(audit, Ed25519PrivateKey.from_private_bytes(checkpoint), master)
+    return Keyring(audit=audit, checkpoint=Ed25519PrivateKey.from_private_bytes(checkpoint),
+                   index=index, master=master)
 
 
 def missing(app: Flask) -> list[str]:
     """Names of the keys ``app`` cannot find."""
     directory = key_dir(app)
-    names = []
-    if _read(directory / "audit.key", "PASSAGE_AUDIT_KEY") is None:
-        names.append("audit key (PASSAGE_AUDIT_KEY or keys/audit.key)")
-    if _read(directory / "checkpoint.key", "PASSAGE_CHECKPOINT_KEY") is None:
-        names.append("checkpoint key (PASSAGE_CHECKPOINT_KEY or keys/checkpoint.key)")
+    names = [f"{name} key ({env} or keys/{filename})" for name, filename, env in SINGLE_KEYS
+             if _read(directory / filename, env) is None]
     if not _master_keys(directory):
-        names.append("master key (PASSAGE_MASTER_KEYS or keys/master-v1.key)")
+        names.append(f"master key (PASSAGE_MASTER_KEYS or keys/{MASTER_PREFIX}1.key)")
     return names
 
 
@@ -126,11 +129,10 @@ def create_missing_in(directory: Path) -> list[str]:
     environment); return their names."""
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     created = []
-    for name, env in (("audit.key", "PASSAGE_AUDIT_KEY"),
-                      ("checkpoint.key", "PASSAGE_CHECKPOINT_KEY")):
-        if not os.environ.get(env) and not (directory / name).exists():
-            _write_new(directory / name, secrets.token_bytes(KEY_BYTES))
-            created.append(name)
+    for _name, filename, env in SINGLE_KEYS:
+        if not os.environ.get(env) and not (directory / filename).exists():
+            _write_new(directory / filename, secrets.token_bytes(KEY_BYTES))
+            created.append(filename)
     if not _master_keys(directory):
         _write_new(directory / f"{MASTER_PREFIX}1.key", secrets.token_bytes(KEY_BYTES))
         created.append(f"{MASTER_PREFIX}1.key")
@@ -149,8 +151,10 @@ def add_master_key(app: Flask) -> int:
 
 
 def retire_master_key(app: Flask, version: int) -> None:
-    """Delete a master key file that no data key uses any more."""
-    (key_dir(app) / f"{MASTER_PREFIX}{version}.key").unlink(missing_ok=True)
+    """Delete a master key file that no data key uses any more (keys given by the
+    environment are left for the operator to remove)."""
+    if not os.environ.get("PASSAGE_MASTER_KEYS"):
+        (key_dir(app) / f"{MASTER_PREFIX}{version}.key").unlink(missing_ok=True)
     app.extensions["passage.keys"] = load(app)
 
 
@@ -178,5 +182,6 @@ def keyring() -> Keyring:
     ring: Keyring | None = current_app.extensions.get("passage.keys")
     if ring is None:
         raise MissingKeyError("keys are missing: run `flask --app wsgi init-db` or set "
-                        "PASSAGE_AUDIT_KEY, PASSAGE_CHECKPOINT_KEY and PASSAGE_MASTER_KEYS")
+                              "PASSAGE_AUDIT_KEY, PASSAGE_CHECKPOINT_KEY, PASSAGE_INDEX_KEY "
+                              "and PASSAGE_MASTER_KEYS")
     return ring

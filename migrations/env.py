@@ -22,6 +22,7 @@ def _engine():  # type: ignore[no-untyped-def]
 def _models() -> None:
     # Importing the model modules fills Base.metadata.
     import access.models  # noqa: F401
+    import core.datakeys  # noqa: F401
 
 
 def run_migrations_online() -> None:

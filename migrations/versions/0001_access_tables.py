@@ -1,5 +1,5 @@
-"""Access tables: teams, partner organisations, users, web sessions, API tokens, password
-links and sign-in failures. Timestamps are naive UTC (core.db.UTCDateTime).
+"""Data keys, and the access tables: teams, partner organisations, users, web sessions, API
+tokens, password links and sign-in failures. Timestamps are naive UTC (core.db.UTCDateTime).
 
 Revision ID: 0001
 Revises:
@@ -19,6 +19,19 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Upgrade schema."""
+    op.create_table('data_keys',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('purpose', sa.String(length=40), nullable=False),
+    sa.Column('master_version', sa.Integer(), nullable=True),
+    sa.Column('wrapped', sa.LargeBinary(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('shredded_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_data_keys'))
+    )
+    with op.batch_alter_table('data_keys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_data_keys_master_version'), ['master_version'],
+                              unique=False)
+
     op.create_table('login_failures',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('account_key', sa.String(length=64), nullable=False),
@@ -50,7 +63,8 @@ def upgrade() -> None:
     sa.Column('team_id', sa.Uuid(), nullable=True),
     sa.Column('partner_id', sa.Uuid(), nullable=True),
     sa.Column('password_hash', sa.String(length=255), nullable=True),
-    sa.Column('totp_secret', sa.String(length=64), nullable=True),
+    sa.Column('data_key_id', sa.Uuid(), nullable=True),
+    sa.Column('totp_secret_sealed', sa.LargeBinary(), nullable=True),
     sa.Column('totp_confirmed_at', sa.DateTime(), nullable=True),
     sa.Column('totp_last_step', sa.BigInteger(), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
@@ -60,6 +74,7 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint("(role = 'partner') = (partner_id IS NOT NULL)", name=op.f('ck_users_partner_role')),
     sa.CheckConstraint("(role IN ('screener', 'supervisor')) = (team_id IS NOT NULL)", name=op.f('ck_users_team_role')),
+    sa.ForeignKeyConstraint(['data_key_id'], ['data_keys.id'], name=op.f('fk_users_data_key_id_data_keys')),
     sa.ForeignKeyConstraint(['partner_id'], ['partner_organisations.id'], name=op.f('fk_users_partner_id_partner_organisations')),
     sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_users_team_id_teams')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
@@ -132,3 +147,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_login_failures_at'))
 
     op.drop_table('login_failures')
+    with op.batch_alter_table('data_keys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_data_keys_master_version'))
+
+    op.drop_table('data_keys')

@@ -166,14 +166,15 @@ def test_disabling_a_user_ends_their_sessions(new_client: Any, app: Any, clock: 
     assert second.get("/").status_code == 302
 
 
-def test_second_factor_reset_ends_their_sessions(new_client: Any, app: Any,
+def test_second_factor_reset_ends_their_sessions(new_client: Any, app: Any, clock: Any,
                                                  accounts: dict[str, Account]) -> None:
     from access import services
 
     first, _second = _two_browsers(new_client, accounts["screener"])
     with app.app_context():
         store = db.session()
-        services.reset_second_factor(store, services.get_user(store, accounts["screener"].id))
+        services.reset_second_factor(store, services.get_user(store, accounts["screener"].id),
+                                     clock.now())
         store.commit()
     assert first.get("/").status_code == 302
 

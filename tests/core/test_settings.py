@@ -93,7 +93,7 @@ def test_production_refuses_to_start_without_keys(tmp_path: Any) -> None:
         create_app({"INSTANCE_PATH": str(tmp_path), **SAFE_PRODUCTION})
 
 
-@pytest.mark.parametrize("name", ["audit.key", "checkpoint.key", "master-v1.key"])
+@pytest.mark.parametrize("name", ["audit.key", "checkpoint.key", "index.key", "master-v1.key"])
 def test_production_names_the_missing_key(tmp_path: Any, name: str) -> None:
     keys.create_missing_in(tmp_path / "keys")
     (tmp_path / "keys" / name).unlink()
@@ -110,6 +110,7 @@ def test_keys_may_come_from_the_environment(tmp_path: Any, monkeypatch: Any) -> 
 
     monkeypatch.setenv("PASSAGE_AUDIT_KEY", key())
     monkeypatch.setenv("PASSAGE_CHECKPOINT_KEY", key())
+    monkeypatch.setenv("PASSAGE_INDEX_KEY", key())
     monkeypatch.setenv("PASSAGE_MASTER_KEYS", f"1:{key()},2:{key()}")
     app = create_app({"INSTANCE_PATH": str(tmp_path), **SAFE_PRODUCTION})
     assert app.extensions["passage.keys"].master_version == 2

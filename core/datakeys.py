@@ -1,0 +1,118 @@
+"""Data keys: one per subject, stored only wrapped by a master key, destroyed to shred.
+
+:func:`create` gives a new subject its key; :func:`cipher` opens it again to seal and open
+that subject's fields; :func:`shred` destroys it; :func:`rewrap` moves keys to the newest
+master key in committed batches, so an interrupted rotation resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from core import crypto, keys
+from core.db import Base, UTCDateTime, new_id
+
+
+class DataKey(Base):
+    """A subject's data key, wrapped by master key ``master_version``; both are emptied when
+    the key is shredded."""
+
+    __tablename__ = "data_keys"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    purpose: Mapped[str] = mapped_column(sa.String(40))
+    master_version: Mapped[int | None] = mapped_column(index=True)
+    wrapped: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    shredded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ShreddedError(crypto.DecryptionError):
+    """The data key was destroyed: what it sealed can never be read again."""
+
+
+@dataclass(frozen=True)
+class Cipher:
+    """Seals and opens the fields of one subject with its data key."""
+
+    key_id: uuid.UUID
+    key: bytes
+
+    def seal(self, table: str, column: str, row_id: Any, value: str | None) -> bytes | None:
+        """Encrypt ``value`` for ``table.column`` of row ``row_id`` (None stays None)."""
+        if value is None:
+            return None
+        return crypto.seal(self.key, value.encode(),
+                           crypto.field_aad(table, column, row_id, self.key_id))
+
+    def open(self, table: str, column: str, row_id: Any, sealed: bytes | None) -> str | None:
+        """Decrypt what :meth:`seal` sealed for exactly this place."""
+        if sealed is None:
+            return None
+        return crypto.unseal(self.key, sealed,
+                             crypto.field_aad(table, column, row_id, self.key_id)).decode()
+
+
+def create(store: Session, purpose: str, now: datetime) -> Cipher:
+    """A new data key for a new subject, wrapped by the newest master key."""
+    ring = keys.keyring()
+    key_id, key = uuid.uuid4(), crypto.new_data_key()
+    version = ring.master_version
+    store.add(DataKey(id=key_id, purpose=purpose, master_version=version, created_at=now,
+                      wrapped=crypto.wrap(ring.master[version], key, key_id, version)))
+    store.flush()  # rows that refer to the key may follow in the same flush
+    return Cipher(key_id, key)
+
+
+def cipher(store: Session, key_id: uuid.UUID) -> Cipher:
+    """The cipher of an existing subject; raises :class:`ShreddedError` once shredded."""
+    row = store.get(DataKey, key_id)
+    if row is None or row.wrapped is None or row.master_version is None:
+        raise ShreddedError(f"data key {key_id} is gone")
+    master = keys.keyring().master.get(row.master_version)
+    if master is None:
+        raise keys.MissingKeyError(f"master key version {row.master_version} is missing")
+    return Cipher(key_id, crypto.unwrap(master, row.wrapped, key_id, row.master_version))
+
+
+def shred(store: Session, key_id: uuid.UUID, now: datetime) -> bool:
+    """Destroy a data key; False when it was already gone."""
+    result = store.execute(sa.update(DataKey).where(DataKey.id == key_id,
+                                                    DataKey.wrapped.is_not(None))
+                           .values(wrapped=None, master_version=None, shredded_at=now))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def versions_in_use(store: Session) -> dict[int, int]:
+    """How many live data keys each master key version wraps."""
+    rows = store.execute(sa.select(DataKey.master_version, sa.func.count())
+                         .where(DataKey.master_version.is_not(None))
+                         .group_by(DataKey.master_version)).all()
+    return {int(version): int(count) for version, count in rows}
+
+
+def rewrap(store: Session, target: int, batch: int = 500) -> int:
+    """Re-wrap every live data key not yet under master version ``target``; commits each
+    batch, so an interruption loses nothing and a re-run finishes the job. Returns how many
+    keys moved."""
+    ring = keys.keyring()
+    moved = 0
+    while True:
+        rows = store.scalars(sa.select(DataKey).where(
+            DataKey.master_version.is_not(None), DataKey.master_version != target)
+            .order_by(DataKey.id).limit(batch)).all()
+        if not rows:
+            return moved
+        for row in rows:
+            version, wrapped = row.master_version or 0, row.wrapped or b""
+            key = crypto.unwrap(ring.master[version], wrapped, row.id, version)
+            row.wrapped = crypto.wrap(ring.master[target], key, row.id, target)
+            row.master_version = target
+        store.commit()
+        moved += len(rows)
