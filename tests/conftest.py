@@ -161,7 +161,8 @@ def make_account(app: Flask, clock: FrozenClock) -> Callable[..., Account]:
             if enrolled:
                 user.totp_confirmed_at = clock.now()
             store.commit()
-            return Account(user.id, user.email, role, user.totp_secret or "", password)
+            return Account(user.id, user.email, role, services.totp_secret(store, user),
+                           password)
 
     return make
 
