@@ -45,6 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "TOTP_ISSUER": "Passage",
     "API_TOKEN_DAYS": 90,
     "PASSWORD_LINK_HOURS": 24,
+    "RETENTION_DAYS": 730,
     "WTF_CSRF_TIME_LIMIT": None,
     # Referrer-Policy: no-referrer means browsers send no Referer, so Flask-WTF's referrer
     # check would refuse every form over HTTPS. The token and SameSite=Strict protect instead.

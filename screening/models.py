@@ -1,0 +1,53 @@
+"""Tables of the screening package: the people screened.
+
+A person's identifying details are sealed with the person's own data key (core.datakeys);
+only non-identifying facts used for statistics and routing stay in the clear. Destroying the
+data key when the retention date passes leaves those facts and nothing else.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, UTCDateTime, new_id
+
+SEALED_FIELDS = ("given_name", "family_name", "birth_date", "age", "region", "contact",
+                 "notes")
+
+
+class Person(Base):
+    """Someone who was screened. Never a member of staff."""
+
+    __tablename__ = "people"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    data_key_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("data_keys.id"))
+    team_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("teams.id"), index=True)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Keyed HMAC of name and year of birth, to find an earlier screening of the same person.
+    identity_index: Mapped[bytes | None] = mapped_column(sa.LargeBinary(16), index=True)
+    given_name: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    family_name: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    birth_date: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    age: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    region: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    contact: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    notes: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    # Non-identifying facts, kept after shredding for anonymised statistics.
+    age_band: Mapped[str | None] = mapped_column(sa.String(8))
+    sex: Mapped[str | None] = mapped_column(sa.String(16))
+    nationality: Mapped[str | None] = mapped_column(sa.String(2))
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    languages: Mapped[str] = mapped_column(sa.String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    retention_until: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    legal_hold: Mapped[bool] = mapped_column(default=False)
+    shredded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<Person {self.id}>"

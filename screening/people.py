@@ -1,0 +1,118 @@
+"""People screened: registering them with sealed identities, reading them back (audited),
+finding an earlier record of the same person, and moving their retention date on activity."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from access import audit
+from core import crypto, datakeys, keys
+from screening.models import SEALED_FIELDS, Person
+
+TABLE = "people"
+AGE_BANDS = ((0, 11, "0-11"), (12, 17, "12-17"), (18, 24, "18-24"), (25, 34, "25-34"),
+             (35, 49, "35-49"), (50, 64, "50-64"), (65, 200, "65+"))
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What a screener records about a person. Everything but the last group is sealed."""
+
+    given_name: str
+    family_name: str | None = None
+    birth_date: date | None = None
+    age: int | None = None
+    region: str | None = None
+    contact: str | None = None
+    notes: str | None = None
+    # Non-identifying, kept in the clear for statistics and routing:
+    sex: str | None = None
+    nationality: str | None = None
+    country: str | None = None
+    languages: tuple[str, ...] = field(default_factory=tuple)
+
+
+def age_band(age: int | None) -> str | None:
+    """The statistics band for ``age``."""
+    if age is None:
+        return None
+    return next(label for low, high, label in AGE_BANDS if low <= age <= high)
+
+
+def birth_year(identity: Identity, today: date) -> int | None:
+    """Year of birth, from the date when known, else estimated from the age."""
+    if identity.birth_date is not None:
+        return identity.birth_date.year
+    return today.year - identity.age if identity.age is not None else None
+
+
+def identity_index(identity_or_names: Identity, today: date) -> bytes | None:
+    """The blind index of name and year of birth, or None when either is unknown."""
+    year = birth_year(identity_or_names, today)
+    if year is None or not identity_or_names.family_name:
+        return None
+    return crypto.blind_index(keys.keyring().index, "person", identity_or_names.given_name,
+                              identity_or_names.family_name, str(year))
+
+
+def _sealed_values(identity: Identity) -> dict[str, str | None]:
+    return {"given_name": identity.given_name, "family_name": identity.family_name,
+            "birth_date": identity.birth_date.isoformat() if identity.birth_date else None,
+            "age": str(identity.age) if identity.age is not None else None,
+            "region": identity.region, "contact": identity.contact, "notes": identity.notes}
+
+
+def register(store: Session, identity: Identity, team_id: uuid.UUID,
+             created_by: uuid.UUID | None, now: datetime, retention_days: int) -> Person:
+    """Record a person with their own data key; identifying fields are sealed."""
+    cipher = datakeys.create(store, "person", now)
+    person = Person(id=uuid.uuid4(), data_key_id=cipher.key_id, team_id=team_id,
+                    created_by=created_by, identity_index=identity_index(identity, now.date()),
+                    age_band=age_band(identity.age), sex=identity.sex,
+                    nationality=identity.nationality, country=identity.country,
+                    languages=",".join(identity.languages), created_at=now,
+                    last_activity_at=now,
+                    retention_until=now + timedelta(days=retention_days))
+    for name, value in _sealed_values(identity).items():
+        setattr(person, name, cipher.seal(TABLE, name, person.id, value))
+    store.add(person)
+    store.flush()
+    audit.record(store, "person.created", object_type="person", object_id=person.id)
+    return person
+
+
+def read(store: Session, person: Person) -> Identity:
+    """Open a person's identity; the read is audited. Raises ShreddedError once shredded."""
+    audit.record(store, "person.read", object_type="person", object_id=person.id)
+    cipher = datakeys.cipher(store, person.data_key_id)
+    opened = {name: cipher.open(TABLE, name, person.id, getattr(person, name))
+              for name in SEALED_FIELDS}
+    return Identity(
+        given_name=opened["given_name"] or "", family_name=opened["family_name"],
+        birth_date=date.fromisoformat(opened["birth_date"]) if opened["birth_date"] else None,
+        age=int(opened["age"]) if opened["age"] else None, region=opened["region"],
+        contact=opened["contact"], notes=opened["notes"], sex=person.sex,
+        nationality=person.nationality, country=person.country,
+        languages=tuple(filter(None, person.languages.split(","))))
+
+
+def find_earlier(store: Session, identity: Identity, today: date) -> list[Person]:
+    """People already recorded with the same name and year of birth (live records only)."""
+    index = identity_index(identity, today)
+    if index is None:
+        return []
+    found = list(store.scalars(sa.select(Person).where(Person.identity_index == index,
+                                                       Person.shredded_at.is_(None))))
+    audit.record(store, "person.searched", details={"matches": len(found)})
+    return found
+
+
+def touch(person: Person, now: datetime, retention_days: int) -> None:
+    """Note activity on the person's record: the retention date moves on."""
+    person.last_activity_at = now
+    person.retention_until = now + timedelta(days=retention_days)

@@ -1,0 +1,47 @@
+"""Retention: crypto-shredding people whose retention date has passed.
+
+Shredding destroys the person's data key, so every sealed field, in the database and in any
+backup, becomes unreadable; the blind index goes too. The non-identifying facts and the audit
+trail stay. Running it again finds nothing more to do.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from access import audit
+from core import datakeys
+from screening.models import SEALED_FIELDS, Person
+
+
+def due(store: Session, now: datetime) -> list[uuid.UUID]:
+    """Ids of people past their retention date, not on legal hold, not yet shredded."""
+    return list(store.scalars(sa.select(Person.id).where(
+        Person.retention_until <= now, Person.shredded_at.is_(None),
+        Person.legal_hold.is_(False)).order_by(Person.retention_until)))
+
+
+def shred(store: Session, person: Person, now: datetime) -> None:
+    """Crypto-shred one person (audited with their pseudonymous id)."""
+    datakeys.shred(store, person.data_key_id, now)
+    for name in SEALED_FIELDS:
+        setattr(person, name, None)
+    person.identity_index = None
+    person.shredded_at = now
+    audit.record(store, "person.shredded", object_type="person", object_id=person.id)
+
+
+def apply(store: Session, now: datetime, dry_run: bool) -> list[uuid.UUID]:
+    """Shred everyone due (or, with ``dry_run``, only list them); audited either way."""
+    ids = due(store, now)
+    if not dry_run:
+        for person_id in ids:
+            person = store.get(Person, person_id)
+            if person is not None:
+                shred(store, person, now)
+    audit.record(store, "retention.applied", details={"due": len(ids), "dry_run": dry_run})
+    return ids
