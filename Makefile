@@ -22,8 +22,8 @@ translations: $(STAMP)
 catalogues: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location \
 		--omit-header --sort-output --ignore-dirs='.* tests' .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-location \
-		--no-wrap --ignore-obsolete
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap \
+		--ignore-obsolete
 
 $(PASSAGE_INSTANCE_PATH)/config.py:
 	mkdir -p -m 700 $(PASSAGE_INSTANCE_PATH)
