@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from access import audit, services, tokens, totp
+from access.models import User
 from access.passwords import PasswordRejected
 from access.roles import Role
 from core import clock, datakeys, db, keys
@@ -21,9 +22,16 @@ users_cli = AppGroup("users", help="Create, disable and list users.")
 tokens_cli = AppGroup("tokens", help="Issue, list and revoke API tokens.")
 
 
-def _fail(message: object) -> None:
+def _fail(message: object) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(1)
+
+
+def _user_or_fail(store: Any, email: str) -> User:
+    user = services.find_user(store, email)
+    if user is None:
+        _fail("no such user")
+    return user
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -47,7 +55,6 @@ def create_user_command(email: str, role: str, team: str | None, partner: str | 
                                     password=_read_password(password_stdin))
     except (services.UserError, PasswordRejected) as error:
         _fail(error)
-        return
     store.commit()
     click.echo(f"created {user.role} {user.email} ({user.id})")
     click.echo("Second factor: add this to an authenticator app (shown only now; the QR code "
@@ -61,10 +68,7 @@ def create_user_command(email: str, role: str, team: str | None, partner: str | 
 def disable_user_command(email: str) -> None:
     """Disable a user: no sign-in, no API tokens, every session ended."""
     store = db.session()
-    user = services.find_user(store, email)
-    if user is None:
-        _fail("no such user")
-        return
+    user = _user_or_fail(store, email)
     services.disable_user(store, user, clock.now())
     store.commit()
     click.echo(f"disabled {user.email}")
@@ -90,7 +94,6 @@ def issue_token_command(email: str, days: int | None) -> None:
     user = services.find_user(store, email)
     if user is None or not user.is_active:
         _fail("no such active user")
-        return
     row, token = tokens.issue_token(store, user, clock.now(),
                                     days or int(current_app.config["API_TOKEN_DAYS"]))
     store.commit()
@@ -104,10 +107,7 @@ def issue_token_command(email: str, days: int | None) -> None:
 def list_tokens_command(email: str) -> None:
     """List EMAIL's tokens (ids and dates, never the tokens)."""
     store = db.session()
-    user = services.find_user(store, email)
-    if user is None:
-        _fail("no such user")
-        return
+    user = _user_or_fail(store, email)
     for row in tokens.list_tokens(store, user):
         state = "revoked" if row.revoked_at else "expired" if row.expires_at <= clock.now() \
             else "live"
@@ -121,7 +121,6 @@ def revoke_token_command(token_id: object) -> None:
     store = db.session()
     if not tokens.revoke_token(store, token_id, clock.now()):  # type: ignore[arg-type]
         _fail("no live token with that id")
-        return
     store.commit()
     click.echo("revoked")
 
@@ -181,7 +180,6 @@ def demo_code_command(email: str) -> None:
     user = services.find_user(store, email)
     if user is None or user.email not in {e for e, _r, _m in DEMO_USERS}:
         _fail("only demo users' codes are shown")
-        return
     click.echo(totp.code_at(services.totp_secret(store, user), totp.step_at(clock.now())))
 
 
@@ -253,7 +251,6 @@ def rotate_keys_command() -> None:
         target = ring.master_version if resuming else keys.add_master_key(app)
     except keys.MissingKeyError as error:
         _fail(error)
-        return
     audit.record(store, "keys.rotation_started", details={"to_version": target,
                                                           "resuming": resuming})
     store.commit()
