@@ -50,7 +50,7 @@ def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None
     csrf = CSRFProtect(app)
     for blueprint in API_BLUEPRINTS:
         csrf.exempt(blueprint)  # bearer tokens only; browsers' cookies never reach the API
-    ratelimit.init_app(app)
+    ratelimit.init_app(app, on_breach=policy.audit_rate_limited)
     _register_blueprints(app)
     _register_commands(app)
     app.extensions["passage.openapi"] = openapi_document(API_SPECS, "Passage", "1")

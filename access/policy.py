@@ -152,6 +152,15 @@ def _not_signed_in() -> Any:
     return redirect(url_for("access.login", next=target))
 
 
+def audit_rate_limited(limit: str) -> None:
+    """Record a request refused by a rate limit (committed on its own)."""
+    store = db.session()
+    store.rollback()
+    audit.record(store, "rate_limited", "denied",
+                 details={"limit": limit, "endpoint": request.endpoint})
+    store.commit()
+
+
 def init_app(app: Flask) -> None:
     """Install the deny-by-default guard in front of every endpoint."""
     app.before_request(_guard)

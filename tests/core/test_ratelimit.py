@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
+from access.models import AuditEvent
+from core import db
 from tests.helpers import Client
 
 
@@ -24,6 +28,12 @@ def test_sign_in_is_limited_per_address(make_app: Any, clock: Any) -> None:
     assert refused.status_code == 429
     assert "Too many attempts" in refused.get_data(as_text=True)
     assert refused.headers["Retry-After"]
+    with client.app.app_context():
+        last = db.session().scalars(sa.select(AuditEvent).order_by(AuditEvent.seq.desc())
+                                    ).first()
+    assert last is not None
+    assert (last.action, last.outcome) == ("rate_limited", "denied")
+    assert json.loads(last.details)["endpoint"] == "access.login"
 
 
 def test_addresses_are_limited_separately(make_app: Any, clock: Any) -> None:
