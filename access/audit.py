@@ -78,8 +78,7 @@ def append(store: Session, key: bytes, now: datetime, action: str, outcome: str,
     """
     if outcome not in OUTCOMES:
         raise ValueError(f"outcome must be one of {OUTCOMES}")
-    head = store.execute(sa.select(AuditHead).where(AuditHead.id == 1)
-                         .with_for_update()).scalar_one()
+    head = _existing_head(store, lock=True)
     values = {
         "seq": head.seq + 1, "at": now.astimezone(UTC), "actor_id": actor.id,
         "actor_role": actor.role, "actor_org": actor.org, "action": action,
@@ -169,8 +168,23 @@ def _check(event: Any, walk: _Walk, key: bytes) -> Verification | None:
     return None
 
 
+def _head(store: Session, lock: bool = False) -> AuditHead | None:
+    # populate_existing: a head object left in the session by an earlier transaction must
+    # not stand in for the row as it is now (sessions keep objects across commits).
+    query = sa.select(AuditHead).where(AuditHead.id == 1).execution_options(
+        populate_existing=True)
+    return store.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+
+
+def _existing_head(store: Session, lock: bool = False) -> AuditHead:
+    head = _head(store, lock)
+    if head is None:  # the migration creates it; without it nothing may be audited
+        raise RuntimeError("the audit chain head row is missing")
+    return head
+
+
 def _check_head(store: Session, walk: _Walk) -> Verification | None:
-    head = store.get(AuditHead, 1)
+    head = _head(store)
     if head is None or head.seq != walk.checked or head.mac != walk.prev_mac:
         found = f"{head.seq}:{head.mac}" if head else "none"
         return Verification(False, walk.checked, walk.checked + 1, "head_mismatch",
@@ -195,8 +209,7 @@ def _check_checkpoint(store: Session, walk: _Walk,
 
 def checkpoint(store: Session, signing_key: Ed25519PrivateKey, now: datetime) -> dict[str, Any]:
     """A signed statement of the chain head for auditors to keep outside the system."""
-    head = store.get(AuditHead, 1)
-    assert head is not None  # noqa: S101 - the migration creates it
+    head = _existing_head(store)
     statement = {"seq": head.seq, "mac": head.mac,
                  "at": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
     signature = signing_key.sign(_statement_bytes(statement))

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +23,7 @@ from access.roles import Role
 from core import db, keys
 from core.cli import upgrade
 from core.clock import FrozenClock
-from tests.helpers import PASSWORD, Account, Client
+from tests.helpers import PASSWORD, Account, Client, throwaway_postgres_database
 from wsgi import create_app
 
 START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
@@ -40,20 +38,6 @@ TEST_CONFIG: dict[str, Any] = {
     "LOGIN_RATE_LIMIT": "1000 per minute",
     "API_RATE_LIMIT": "1000 per minute",
 }
-
-
-@contextmanager
-def _postgres_database(base_url: str) -> Iterator[str]:
-    name = f"passage_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield sa.make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _migrate(url: str, instance: Any) -> None:
@@ -73,7 +57,7 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         _migrate(url, instance)
         yield url
         return
-    with _postgres_database(base) as url:
+    with throwaway_postgres_database(base) as url:
         _migrate(url, instance)
         yield url
 

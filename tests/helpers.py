@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -79,3 +83,18 @@ class Client:
     def cookie(self) -> str | None:
         cookie = self.raw.get_cookie(self.app.config["SESSION_COOKIE_NAME"])
         return cookie.value if cookie else None
+
+
+@contextmanager
+def throwaway_postgres_database(base_url: str, prefix: str = "passage_test") -> Iterator[str]:
+    """A database of its own on the server of ``base_url``, dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -1,0 +1,1 @@
+"""Reliability tests: behaviour under concurrency and load rather than single requests."""
