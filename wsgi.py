@@ -25,11 +25,14 @@ from core import cli as core_cli
 from core import clock, db, errors, i18n, keys, logs, ratelimit, settings, web
 from core.api import openapi_document
 from core.clock import Clock
+from screening import api as screening_api
+from screening import instruments
+from screening import views as screening_views
 from screening.cli import retention_cli
 
 PROJECT_ROOT = Path(__file__).resolve().parent
-API_BLUEPRINTS = (access_api.bp,)
-API_SPECS = (access_api.spec,)
+API_BLUEPRINTS = (access_api.bp, screening_api.bp)
+API_SPECS = (access_api.spec, screening_api.spec)
 
 
 def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None) -> Flask:
@@ -40,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None
     logs.init_app(app)
     clock.init_app(app, clock_)
     keys.init_app(app)
+    instruments.init_app(app)
     db.init_app(app)
     web.init_app(app)
     errors.init_app(app)
@@ -66,7 +70,8 @@ def _instance_path(config: dict[str, Any] | None) -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
-    for blueprint in (access_views.bp, admin_views.bp, audit_views.bp, *API_BLUEPRINTS):
+    for blueprint in (access_views.bp, admin_views.bp, audit_views.bp, screening_views.bp,
+                      *API_BLUEPRINTS):
         app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", healthz)
 

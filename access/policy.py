@@ -31,12 +31,18 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "api.describe": ALL_ROLES,
     "users.manage": frozenset({Role.ADMIN}),
     "audit.read": frozenset({Role.AUDITOR}),
+    "instruments.read": ALL_ROLES,
+    "screenings.create": frozenset({Role.SCREENER, Role.SUPERVISOR}),
+    "screenings.read": frozenset({Role.SCREENER, Role.SUPERVISOR}),
 }
 
 # Object-level scopes: (user, object) -> may the user touch it. An object outside its scope
 # answers 404, exactly as one that does not exist.
 SCOPES: dict[str, Callable[[Any, Any], bool]] = {
     "account.manage": lambda user, obj: getattr(obj, "user_id", None) == user.id,
+    # A screener sees their own screenings; a supervisor those of their team.
+    "screenings.read": lambda user, obj: obj.team_id == user.team_id and (
+        user.role == Role.SUPERVISOR or obj.screener_id == user.id),
 }
 
 

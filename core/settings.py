@@ -46,6 +46,8 @@ DEFAULTS: dict[str, Any] = {
     "API_TOKEN_DAYS": 90,
     "PASSWORD_LINK_HOURS": 24,
     "RETENTION_DAYS": 730,
+    # Who a screener calls when a red flag is raised; set it to the deployment's duty line.
+    "SAFETY_CONTACT": "your supervisor or the duty protection officer",
     "WTF_CSRF_TIME_LIMIT": None,
     # Referrer-Policy: no-referrer means browsers send no Referer, so Flask-WTF's referrer
     # check would refuse every form over HTTPS. The token and SameSite=Strict protect instead.

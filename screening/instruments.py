@@ -66,8 +66,9 @@ class Indicator:
     def applies_to(self, population: str, exploitation: str | None) -> bool:
         """Whether the question is asked of this population ("any": everyone) and, when
         one is given, this exploitation type (skip logic by age and type)."""
-        return (population == "any" or self.population in ("any", population)
-                and (exploitation is None or self.exploitation in ("any", exploitation)))
+        population_ok = population == "any" or self.population in ("any", population)
+        return population_ok and (exploitation is None
+                                  or self.exploitation in ("any", exploitation))
 
     def as_dict(self, language: str) -> dict[str, Any]:
         """The indicator as ``GET /api/v1/instruments`` lists it."""
@@ -151,6 +152,9 @@ def parse(data: Any, source: str) -> Instrument:
     """Validate one instrument's data; raise :class:`InstrumentError` naming ``source``."""
     if not isinstance(data, dict):
         raise InstrumentError(f"{source}: must hold a JSON object")
+    unknown = set(data) - {"id", "version", "rules", "title", "population", "indicators"}
+    if unknown:
+        raise InstrumentError(f"{source}: unknown fields {sorted(unknown)}")
     for name in ("id", "version", "rules"):
         if not isinstance(data.get(name), str) or not data[name].strip():
             raise InstrumentError(f"{source}.{name}: required text")

@@ -51,3 +51,40 @@ class Person(Base):
 
     def __repr__(self) -> str:
         return f"<Person {self.id}>"
+
+
+class Screening(Base):
+    """One interview with one person using one instrument version.
+
+    Answers, the full result and notes are sealed with the person's data key; the headline of
+    the result (class, urgency, route) stays in the clear for queues and statistics.
+    """
+
+    __tablename__ = "screenings"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    team_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("teams.id"), index=True)
+    screener_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    instrument: Mapped[str] = mapped_column(sa.String(64))
+    instrument_version: Mapped[str] = mapped_column(sa.String(32))
+    rules: Mapped[str | None] = mapped_column(sa.String(64))
+    language: Mapped[str] = mapped_column(sa.String(2))
+    exploitation: Mapped[str | None] = mapped_column(sa.String(10))
+    status: Mapped[str] = mapped_column(sa.String(10), default="draft")
+    answers: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    result: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    classification: Mapped[str | None] = mapped_column(sa.String(24))
+    urgent: Mapped[bool] = mapped_column(default=False)
+    incomplete: Mapped[bool] = mapped_column(default=False)
+    smuggling: Mapped[bool] = mapped_column(default=False)
+    route: Mapped[str | None] = mapped_column(sa.String(32))
+    consent: Mapped[str] = mapped_column(sa.Text, default="{}")
+    safety: Mapped[str] = mapped_column(sa.Text, default="{}")
+    needs: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<Screening {self.id} {self.status}>"

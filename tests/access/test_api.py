@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -118,7 +119,8 @@ def test_openapi_document_describes_every_api_route(app: Flask, client: Client,
     assert document["openapi"].startswith("3.")
     described = {(path, method.upper()) for path, ops in document["paths"].items()
                  for method in ops}
-    served = {(rule.rule.removeprefix("/api/v1"), method)
+    served = {(re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule.removeprefix("/api/v1")),
+               method)
               for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1")
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert served == described

@@ -1,0 +1,117 @@
+"""The screening package's part of the JSON API: instruments, and screenings in one call."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_login import current_user
+
+from access.policy import requires
+from core import clock, db
+from core.api import ApiSpec
+from core.errors import ApiError
+from core.ratelimit import limit_api
+from screening import instruments, payload, services
+
+bp = limit_api(Blueprint("screening_api", __name__, url_prefix="/api/v1"))
+spec = ApiSpec()
+
+INDICATOR_SCHEMA = {"type": "object", "required": ["id", "dimension", "strength", "population",
+                                                   "exploitation", "red_flag", "question"]}
+INSTRUMENT_SCHEMA = {"type": "object",
+                     "required": ["id", "version", "title", "population", "indicators"],
+                     "properties": {"indicators": {"type": "array",
+                                                   "items": INDICATOR_SCHEMA}}}
+RESULT_SCHEMA = {"type": "object", "required": [
+    "classification", "urgent", "incomplete", "smuggling", "red_flags", "route", "dimensions"]}
+SCREENING_SCHEMA = {"type": "object", "required": ["id", "status", "instrument", "result"],
+                    "properties": {"id": {"type": "string", "format": "uuid"},
+                                   "case_id": {"type": ["string", "null"]},
+                                   "result": RESULT_SCHEMA}}
+CREATE_SCHEMA = {"type": "object", "required": ["instrument", "subject", "consent"],
+                 "properties": {"instrument": {"type": "string"},
+                                "language": {"type": "string", "enum": ["en", "fr", "es"]},
+                                "subject": {"type": "object"}, "answers": {"type": "object"},
+                                "needs": {"type": "array", "items": {"type": "string"}},
+                                "consent": {"type": "object"}, "safety": {"type": "object"},
+                                "exploitation": {"type": "string",
+                                                 "enum": ["labour", "sexual"]}}}
+
+
+def _language() -> str:
+    language = request.args.get("language", "en")
+    if language not in instruments.LANGUAGES:
+        raise ApiError(400, "unknown language", {"language": "must be en, fr or es"})
+    return language
+
+
+@bp.route("/instruments")
+@requires("instruments.read")
+@spec.operation("/instruments", "get", summary="Instruments with their indicators",
+                parameters=[{"name": "language", "in": "query",
+                             "schema": {"type": "string", "enum": ["en", "fr", "es"]}}],
+                errors=(400, 401),
+                responses={"200": {"description": "every instrument", "content": {
+                    "application/json": {"schema": {"type": "object", "properties": {
+                        "items": {"type": "array", "items": INSTRUMENT_SCHEMA}}}}}}})
+def list_instruments() -> Any:
+    """Every instrument, questions in the requested language."""
+    language = _language()
+    return jsonify(items=[i.as_dict(language) for i in instruments.catalogue().values()])
+
+
+@bp.route("/screenings", methods=["POST"])
+@requires("screenings.create")
+@spec.operation("/screenings", "post", summary="Score and store a screening",
+                requestBody={"required": True, "content": {
+                    "application/json": {"schema": CREATE_SCHEMA}}},
+                errors=(400, 401, 403, 422),
+                responses={"201": {"description": "the stored screening", "content": {
+                    "application/json": {"schema": SCREENING_SCHEMA}}}})
+def create_screening() -> Any:
+    """Record, score and store a whole screening in one call."""
+    try:
+        start, answers = payload.parse(request.get_json(silent=True), instruments.catalogue())
+    except payload.PayloadError as error:
+        raise ApiError(400, "invalid screening", error.fields) from error
+    store, now = db.session(), clock.now()
+    try:
+        screening = services.start(store, current_user, start, now,
+                                   current_app.config["RETENTION_DAYS"])
+    except services.ScreeningError as error:
+        raise ApiError(422, str(error), error.fields) from error
+    services.save_answers(store, screening, answers, now)
+    result = services.complete(store, screening, start.instrument, start.identity.age, now)
+    store.commit()
+    services.screening_completed.send(current_app._get_current_object(),  # type: ignore[attr-defined]
+                                      screening_id=screening.id)
+    return jsonify(_screening(screening, result)), 201
+
+
+@bp.route("/screenings/<uuid:screening_id>")
+@requires("screenings.read")
+@spec.operation("/screenings/{screening_id}", "get", summary="A screening and its result",
+                parameters=[{"name": "screening_id", "in": "path", "required": True,
+                             "schema": {"type": "string", "format": "uuid"}}],
+                errors=(401, 403, 404),
+                responses={"200": {"description": "the screening", "content": {
+                    "application/json": {"schema": SCREENING_SCHEMA}}}})
+def get_screening(screening_id: uuid.UUID) -> Any:
+    """One screening the caller may see."""
+    store = db.session()
+    screening = services.get(store, current_user, screening_id)
+    body = _screening(screening, services.result(store, screening))
+    store.commit()
+    return jsonify(body)
+
+
+def _screening(screening: Any, result: dict[str, Any] | None) -> dict[str, Any]:
+    return {"id": str(screening.id), "case_id": None, "status": screening.status,
+            "instrument": screening.instrument,
+            "instrument_version": screening.instrument_version,
+            "language": screening.language, "result": result,
+            "created_at": screening.created_at.isoformat(),
+            "completed_at": screening.completed_at.isoformat()
+            if screening.completed_at else None}

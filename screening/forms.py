@@ -1,0 +1,113 @@
+"""Forms of the questionnaire: safety check, consent, the person's details, and the questions
+of one step, built from the instrument."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+
+from screening.instruments import Indicator
+from screening.services import SERVICES
+
+ANSWER_CHOICES = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No")),
+                  SelectChoice("unknown", _l("Don't know")),
+                  SelectChoice("declined", _l("Prefers not to say"))]
+YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
+LANGUAGE_CHOICES = [SelectChoice("en", "English"), SelectChoice("fr", "Français"),
+                    SelectChoice("es", "Español")]
+SERVICE_LABELS = {
+    "shelter": _l("Safe place to stay"), "medical": _l("Medical care"),
+    "psychosocial": _l("Psychosocial support"), "legal": _l("Legal advice"),
+    "child_protection": _l("Child protection"),
+    "return_reintegration": _l("Return and reintegration"),
+    "livelihood": _l("Work and income"), "interpretation": _l("Interpretation"),
+}
+
+
+class SafetyForm(FlaskForm):
+    """Before anything else: can this conversation happen safely, and with whom?"""
+
+    alone = RadioField(_l("Is the person alone with you, with no one from their employer, "
+                          "recruiter or travel organiser nearby?"), choices=YES_NO,
+                       validators=[InputRequired()])
+    safe_to_talk = RadioField(_l("Does the person say it is safe to talk now?"),
+                              choices=YES_NO, validators=[InputRequired()])
+    child = RadioField(_l("Is the person under 18, or might they be?"), choices=YES_NO,
+                       validators=[InputRequired()])
+    language = SelectField(_l("Language of the questions"), choices=LANGUAGE_CHOICES)
+    interpreter_language = StringField(_l("Interpreter's language (two-letter code), if any"),
+                                       validators=[Optional(), Regexp(r"^[a-z]{2}$")])
+    interpreter_independent = RadioField(
+        _l("Is the interpreter independent of anyone who brought or employs the person?"),
+        choices=[*YES_NO, SelectChoice("none", _l("No interpreter"))],
+        validators=[InputRequired()])
+
+
+class ConsentForm(FlaskForm):
+    """Consent, purpose by purpose, asked after explaining each."""
+
+    screening = BooleanField(_l("Answer questions about their journey, work and living "
+                                "conditions"))
+    storing = BooleanField(_l("Keep a confidential record of the answers"))
+    referral = BooleanField(_l("Share some details with an organisation that can help"))
+    statistics = BooleanField(_l("Count the answers, without names, in statistics"))
+    recontact = BooleanField(_l("Be contacted again"))
+
+
+class PersonForm(FlaskForm):
+    """Who is being screened. Only the given name is required."""
+
+    given_name = StringField(_l("Given name or the name they use"),
+                             validators=[InputRequired(), Length(max=100)])
+    family_name = StringField(_l("Family name"), validators=[Optional(), Length(max=100)])
+    age = IntegerField(_l("Age (leave empty if unknown)"),
+                       validators=[Optional(), NumberRange(min=0, max=120)])
+    sex = SelectField(_l("Sex"), choices=[
+        SelectChoice("", "—"), SelectChoice("female", _l("Female")),
+        SelectChoice("male", _l("Male")), SelectChoice("other", _l("Other")),
+        SelectChoice("unknown", _l("Prefers not to say"))], validators=[Optional()])
+    nationality = StringField(_l("Nationality (two-letter country code)"),
+                              validators=[Optional(), Regexp(r"^[A-Za-z]{2}$")])
+    country = StringField(_l("Country where they are now (two-letter code)"),
+                          validators=[Optional(), Regexp(r"^[A-Za-z]{2}$")])
+    region = StringField(_l("Region or town"), validators=[Optional(), Length(max=100)])
+    languages = StringField(_l("Languages they speak (two-letter codes, separated by spaces)"),
+                            validators=[Optional(), Regexp(r"^([a-zA-Z]{2}[ ,]*){0,8}$")])
+    contact = StringField(_l("A safe way to contact them, if they agree"),
+                          validators=[Optional(), Length(max=200)])
+    exploitation = SelectField(_l("What kind of work or situation is this about?"), choices=[
+        SelectChoice("", _l("Not known yet: ask every question")),
+        SelectChoice("labour", _l("Work (any sector)")),
+        SelectChoice("sexual", _l("Sexual exploitation"))], validators=[Optional()])
+    needs = SelectMultipleField(_l("What do they need now?"), choices=[
+        SelectChoice(s, SERVICE_LABELS[s]) for s in SERVICES], validators=[Optional()])
+    notes = TextAreaField(_l("Notes (kept confidential)"),
+                          validators=[Optional(), Length(max=4000)])
+
+
+def questions_form(indicators: list[Indicator], language: str, answers: dict[str, str],
+                   formdata: Any = None) -> FlaskForm:
+    """A form with one Yes / No / Don't know / Prefers not to say question per indicator.
+    None is mandatory: an unanswered question stays unknown."""
+
+    class QuestionsForm(FlaskForm):
+        pass
+
+    for indicator in indicators:
+        setattr(QuestionsForm, f"q_{indicator.id}", RadioField(
+            indicator.question[language], choices=ANSWER_CHOICES, validators=[Optional()],
+            default=answers.get(indicator.id)))
+    return QuestionsForm(formdata=formdata)

@@ -1,0 +1,177 @@
+"""Screenings: starting one (the person, consent and safety check first), saving answers as
+the interview goes, completing it with a score, and reading it back — each step audited, the
+answers and result sealed with the person's data key."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from blinker import Namespace
+from sqlalchemy.orm import Session
+
+from access import audit
+from access.policy import require
+from core import datakeys
+from screening import explain, people, scoring
+from screening.instruments import Instrument
+from screening.models import Person, Screening
+
+PURPOSES = ("screening", "storing", "referral", "statistics", "recontact")
+SHAREABLE = ("given_name", "family_name", "age", "sex", "nationality", "location",
+             "languages", "contact", "needs", "answers")
+SERVICES = ("shelter", "medical", "psychosocial", "legal", "child_protection",
+            "return_reintegration", "livelihood", "interpretation")
+TABLE = "screenings"
+
+signals = Namespace()
+# Sent with the completed screening once it is stored; the referral package opens the case.
+screening_completed = signals.signal("screening-completed")
+
+
+class ScreeningError(ValueError):
+    """A screening request that cannot be carried out; ``fields`` says what to fix."""
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or {}
+
+
+@dataclass(frozen=True)
+class Consent:
+    """What the person agreed to, purpose by purpose, and which fields may be shared."""
+
+    purposes: dict[str, bool]
+    share: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.purposes, "share": list(self.share)}
+
+
+@dataclass(frozen=True)
+class Safety:
+    """The safety check before any question."""
+
+    alone: bool
+    safe_to_talk: bool
+    interpreter_language: str | None = None
+    interpreter_independent: bool | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"alone": self.alone, "safe_to_talk": self.safe_to_talk,
+                "interpreter_language": self.interpreter_language,
+                "interpreter_independent": self.interpreter_independent}
+
+
+@dataclass(frozen=True)
+class Start:
+    """Everything needed before the first question."""
+
+    instrument: Instrument
+    language: str
+    identity: people.Identity
+    consent: Consent
+    safety: Safety
+    exploitation: str | None = None
+    needs: tuple[str, ...] = field(default_factory=tuple)
+
+
+def start(store: Session, user: Any, request: Start, now: datetime,
+          retention_days: int) -> Screening:
+    """Register the person and open a draft screening; refused without consent to screen
+    and to store, or when the person is not safe to talk."""
+    if not request.consent.purposes.get("screening") or not request.consent.purposes.get(
+            "storing"):
+        raise ScreeningError("consent to screening and to storing the record is needed",
+                             {"consent": "screening and storing must be agreed"})
+    if not request.safety.safe_to_talk:
+        raise ScreeningError("the person is not safe to talk now; stop and follow the protocol",
+                             {"safety": "not safe to talk"})
+    person = people.register(store, request.identity, user.team_id, user.id, now,
+                             retention_days)
+    screening = Screening(
+        id=uuid.uuid4(), person_id=person.id, team_id=user.team_id, screener_id=user.id,
+        instrument=request.instrument.id, instrument_version=request.instrument.version,
+        language=request.language, exploitation=request.exploitation, status="draft",
+        consent=json.dumps(request.consent.as_dict()),
+        safety=json.dumps(request.safety.as_dict()), needs=",".join(request.needs),
+        created_at=now, updated_at=now)
+    store.add(screening)
+    store.flush()
+    audit.record(store, "screening.created", object_type="screening", object_id=screening.id)
+    return screening
+
+
+def _cipher(store: Session, screening: Screening) -> datakeys.Cipher:
+    person = store.get(Person, screening.person_id)
+    assert person is not None  # noqa: S101 - a foreign key guarantees it
+    return datakeys.cipher(store, person.data_key_id)
+
+
+def answers(store: Session, screening: Screening) -> dict[str, str]:
+    """The answers given so far."""
+    opened = _cipher(store, screening).open(TABLE, "answers", screening.id, screening.answers)
+    return json.loads(opened) if opened else {}
+
+
+def save_answers(store: Session, screening: Screening, given: Mapping[str, str],
+                 now: datetime) -> None:
+    """Add or change answers of a draft (a paused interview resumes from here)."""
+    if screening.status != "draft":
+        raise ScreeningError("this screening is completed; its answers cannot change")
+    merged = {**answers(store, screening), **given}
+    screening.answers = _cipher(store, screening).seal(TABLE, "answers", screening.id,
+                                                       json.dumps(merged, sort_keys=True))
+    screening.updated_at = now
+    audit.record(store, "screening.updated", object_type="screening", object_id=screening.id,
+                 details={"answers": len(given)})
+
+
+def complete(store: Session, screening: Screening, instrument: Instrument, age: int | None,
+             now: datetime) -> dict[str, Any]:
+    """Score the answers, seal the result and keep its headline in the clear."""
+    if screening.status != "draft":
+        raise ScreeningError("this screening is already completed")
+    result = scoring.score(instrument, answers(store, screening), age, screening.exploitation)
+    stored = {**result.as_dict(), "explanation": explain.explain(result, instrument,
+                                                                 screening.language)}
+    screening.result = _cipher(store, screening).seal(TABLE, "result", screening.id,
+                                                      json.dumps(stored, sort_keys=True))
+    screening.rules = result.rules
+    screening.classification, screening.route = result.classification, result.route
+    screening.urgent, screening.incomplete = result.urgent, result.incomplete
+    screening.smuggling = result.smuggling
+    screening.status, screening.completed_at, screening.updated_at = "completed", now, now
+    audit.record(store, "screening.completed", object_type="screening",
+                 object_id=screening.id, details={"classification": result.classification,
+                                                  "urgent": result.urgent})
+    return stored
+
+
+def result(store: Session, screening: Screening) -> dict[str, Any] | None:
+    """The stored result of a completed screening."""
+    opened = _cipher(store, screening).open(TABLE, "result", screening.id, screening.result)
+    return json.loads(opened) if opened else None
+
+
+def get(store: Session, user: Any, screening_id: uuid.UUID) -> Screening:
+    """A screening the user may see (404 otherwise, audited either way)."""
+    screening = store.get(Screening, screening_id)
+    require(user, "screenings.read", screening, "screening", screening_id)
+    audit.record(store, "screening.read", object_type="screening", object_id=screening_id)
+    return screening  # type: ignore[return-value]
+
+
+def list_for(store: Session, user: Any, limit: int = 50) -> list[Screening]:
+    """The screenings a user may see, drafts first, newest first: their own, or their
+    team's for a supervisor."""
+    query = sa.select(Screening).where(Screening.team_id == user.team_id)
+    if user.role != "supervisor":
+        query = query.where(Screening.screener_id == user.id)
+    return list(store.scalars(query.order_by((Screening.status == "draft").desc(),
+                                             Screening.updated_at.desc()).limit(limit)))
