@@ -35,9 +35,11 @@ CLAUSE_TEXT = {
 }
 
 
-def explain(result: Result, instrument: Instrument, language: str) -> list[str]:
-    """Sentences explaining ``result``, in ``language``."""
-    with force_locale(language):
+def explain(result: Result, instrument: Instrument, language: str,
+            explain_in: str) -> list[str]:
+    """Sentences explaining ``result`` in ``explain_in``, quoting the questions as they were
+    asked, in ``language``."""
+    with force_locale(explain_in):
         lines = [str(CLASS_TEXT[result.classification])]
         if result.child:
             lines.append(gettext("The person is, or may be, under 18: the means used do not "

@@ -133,13 +133,15 @@ def save_answers(store: Session, screening: Screening, given: Mapping[str, str],
 
 
 def complete(store: Session, screening: Screening, instrument: Instrument, age: int | None,
-             now: datetime) -> dict[str, Any]:
-    """Score the answers, seal the result and keep its headline in the clear."""
+             now: datetime, explain_in: str | None = None) -> dict[str, Any]:
+    """Score the answers, seal the result and keep its headline in the clear. The
+    explanation is written in ``explain_in`` (the screener's language), by default in the
+    language of the questions."""
     if screening.status != "draft":
         raise ScreeningError("this screening is already completed")
     result = scoring.score(instrument, answers(store, screening), age, screening.exploitation)
-    stored = {**result.as_dict(), "explanation": explain.explain(result, instrument,
-                                                                 screening.language)}
+    stored = {**result.as_dict(), "explanation": explain.explain(
+        result, instrument, screening.language, explain_in or screening.language)}
     screening.result = _cipher(store, screening).seal(TABLE, "result", screening.id,
                                                       json.dumps(stored, sort_keys=True))
     screening.rules = result.rules

@@ -17,6 +17,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -212,7 +213,8 @@ def review(screening_id: uuid.UUID) -> Any:
         store = db.session()
         person_row = store.get(Person, screening.person_id)
         age = people.read(store, person_row).age if person_row else None
-        services.complete(store, screening, instrument, age, clock.now())
+        services.complete(store, screening, instrument, age, clock.now(),
+                          explain_in=str(get_locale() or screening.language))
         store.commit()
         services.screening_completed.send(current_app._get_current_object(),  # type: ignore[attr-defined]
                                           screening_id=screening.id)

@@ -214,3 +214,11 @@ def test_a_valid_file_in_a_directory_loads(tmp_path: Path) -> None:
     (tmp_path / "valid.json").write_text(json.dumps(_instrument([_indicator()])),
                                          encoding="utf-8")
     assert [i.id for i in load_catalogue(tmp_path)["broken"].indicators] == ["q1"]
+
+
+def test_app_refuses_to_start_with_a_broken_catalogue(make_app: Any, tmp_path: Path) -> None:
+    broken = tmp_path / "catalogue"
+    broken.mkdir()
+    (broken / "adult.json").write_text('{"id": "adult"')
+    with pytest.raises(InstrumentError, match="adult.json"):
+        make_app(INSTRUMENTS_PATH=str(broken))

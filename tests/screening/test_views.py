@@ -185,3 +185,16 @@ def test_partner_and_auditor_have_no_questionnaire(signed_in: Any) -> None:
         client = signed_in(role)
         assert client.get("/screenings/new").status_code == 403
         client.post("/logout", form_page="/")
+
+
+def test_explanation_is_in_the_screeners_language(client: Client,
+                                                  accounts: dict[str, Account]) -> None:
+    client.sign_in(accounts["screener"])
+    client.post("/account", {"locale": "es"})
+    page = answer_all(client, begin(client, safety={"language": "fr"}),
+                      ids("exploitative_conditions", "strong", 1)).get_data(as_text=True)
+    explanation = page.split('<ul class="explanation">', 1)[1].split("</ul>", 1)[0]
+    assert "no de una identificación de víctima" in explanation
+    question = next(i for i in CATALOGUE["adult"].indicators
+                    if i.id in ids("exploitative_conditions", "strong", 1))
+    assert question.question["fr"] in html.unescape(page)  # quoted as it was asked
