@@ -30,14 +30,47 @@ SCREENING_SCHEMA = {"type": "object", "required": ["id", "status", "instrument",
                     "properties": {"id": {"type": "string", "format": "uuid"},
                                    "case_id": {"type": ["string", "null"]},
                                    "result": RESULT_SCHEMA}}
-CREATE_SCHEMA = {"type": "object", "required": ["instrument", "subject", "consent"],
-                 "properties": {"instrument": {"type": "string"},
-                                "language": {"type": "string", "enum": ["en", "fr", "es"]},
-                                "subject": {"type": "object"}, "answers": {"type": "object"},
-                                "needs": {"type": "array", "items": {"type": "string"}},
-                                "consent": {"type": "object"}, "safety": {"type": "object"},
-                                "exploitation": {"type": "string",
-                                                 "enum": ["labour", "sexual"]}}}
+ANSWER_VALUES = ["yes", "no", "unknown", "declined"]
+SUBJECT_SCHEMA = {
+    "type": "object", "required": ["given_name"],
+    "properties": {
+        "given_name": {"type": "string", "maxLength": 100},
+        "family_name": {"type": "string", "maxLength": 100},
+        "age": {"type": "integer", "minimum": 0, "maximum": 120},
+        "sex": {"type": "string", "enum": ["female", "male", "other", "unknown"]},
+        "nationality": {"type": "string", "pattern": "^[A-Z]{2}$"},
+        "location": {"type": "object", "properties": {
+            "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+            "region": {"type": "string", "maxLength": 100}}},
+        "languages": {"type": "array", "maxItems": 8,
+                      "items": {"type": "string", "pattern": "^[a-z]{2}$"}},
+        "contact": {"type": "string", "maxLength": 200},
+    },
+}
+CONSENT_SCHEMA = {
+    "type": "object", "required": ["screening"],
+    "properties": {"screening": {"type": "boolean"}, "referral": {"type": "boolean"},
+                   "storing": {"type": "boolean"}, "statistics": {"type": "boolean"},
+                   "recontact": {"type": "boolean"},
+                   "share": {"type": "array", "items": {"type": "string",
+                                                        "enum": list(services.SHAREABLE)}}},
+}
+CREATE_SCHEMA = {
+    "type": "object", "required": ["instrument", "subject", "consent"],
+    "properties": {
+        "instrument": {"type": "string", "enum": ["adult", "child"]},
+        "language": {"type": "string", "enum": ["en", "fr", "es"]},
+        "subject": SUBJECT_SCHEMA,
+        "answers": {"type": "object", "additionalProperties": {"enum": ANSWER_VALUES}},
+        "needs": {"type": "array", "items": {"type": "string", "enum": list(services.SERVICES)}},
+        "consent": CONSENT_SCHEMA,
+        "safety": {"type": "object", "properties": {
+            "alone": {"type": "boolean"}, "safe_to_talk": {"type": "boolean"},
+            "interpreter_language": {"type": "string", "pattern": "^[a-z]{2}$"},
+            "interpreter_independent": {"type": "boolean"}}},
+        "exploitation": {"type": "string", "enum": ["labour", "sexual"]},
+    },
+}
 
 
 def _language() -> str:

@@ -107,6 +107,13 @@ def start(store: Session, user: Any, request: Start, now: datetime,
     return screening
 
 
+def subject(store: Session, screening: Screening) -> people.Identity:
+    """The screened person's details (an audited read)."""
+    person = store.get(Person, screening.person_id)
+    assert person is not None  # noqa: S101 - a foreign key guarantees it
+    return people.read(store, person)
+
+
 def _cipher(store: Session, screening: Screening) -> datakeys.Cipher:
     person = store.get(Person, screening.person_id)
     assert person is not None  # noqa: S101 - a foreign key guarantees it

@@ -26,7 +26,7 @@ from access.policy import requires
 from core import clock, db
 from screening import explain, instruments, people, services
 from screening.forms import ConsentForm, PersonForm, SafetyForm, questions_form
-from screening.models import Person, Screening
+from screening.models import Screening
 from screening.scoring import applicable
 
 bp = Blueprint("screening", __name__, url_prefix="/screenings")
@@ -211,8 +211,7 @@ def review(screening_id: uuid.UUID) -> Any:
     form = ActionForm()
     if form.validate_on_submit():
         store = db.session()
-        person_row = store.get(Person, screening.person_id)
-        age = people.read(store, person_row).age if person_row else None
+        age = services.subject(store, screening).age
         services.complete(store, screening, instrument, age, clock.now(),
                           explain_in=str(get_locale() or screening.language))
         store.commit()
