@@ -1,0 +1,113 @@
+"""Routing: which vetted partners can help with a case, best first, each with the reasons it
+matched and what it lacks. A pure function over plain values.
+
+Only partners vetted and in date are ever offered. A child goes only to partners that serve
+children and offer child protection. A partner must work in the person's country.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Partner:
+    """A partner organisation as the directory describes it."""
+
+    slug: str
+    name: str
+    vetting: str  # "vetted", "pending" or "suspended"
+    valid_until: date | None
+    services: frozenset[str]
+    areas: tuple[tuple[str, str | None], ...]  # (country, region or None for all of it)
+    populations: frozenset[str]
+    languages: frozenset[str]
+    capacity: int  # free places now
+
+
+@dataclass(frozen=True)
+class Need:
+    """What the case asks of a partner."""
+
+    services: frozenset[str]
+    country: str | None
+    region: str | None
+    child: bool
+    populations: frozenset[str] = frozenset()
+    languages: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Match:
+    """A partner offered for the case, with why."""
+
+    slug: str
+    name: str
+    score: int
+    matched: list[str] = field(default_factory=list)
+    lacking: list[str] = field(default_factory=list)
+
+
+def offerable(partner: Partner, today: date) -> bool:
+    """Vetted and in date: the only partners ever offered or referred to."""
+    return partner.vetting == "vetted" and partner.valid_until is not None and \
+        partner.valid_until >= today
+
+
+def _area(partner: Partner, need: Need) -> str | None:
+    """"region", "country" or None for how well the partner's areas cover the person."""
+    best = None
+    for country, region in partner.areas:
+        if need.country is None or country != need.country:
+            continue
+        if region is None or (need.region and region.casefold() == need.region.casefold()):
+            return "region" if region is not None else "country"
+        best = best or "nearby"
+    return best
+
+
+def assess(partner: Partner, need: Need) -> Match | None:
+    """How ``partner`` fits ``need``, or None when it must not be offered at all."""
+    if need.child and not ("children" in partner.populations
+                           and "child_protection" in partner.services):
+        return None
+    area = _area(partner, need)
+    if area is None:
+        return None
+    matched, lacking, score = [], [], 0
+    for service in sorted(need.services):
+        if service in partner.services:
+            matched.append(f"service:{service}")
+            score += 10
+        else:
+            lacking.append(f"service:{service}")
+    matched.append(f"area:{area}")
+    score += {"region": 6, "country": 3, "nearby": 1}[area]
+    for population in sorted(need.populations & partner.populations):
+        matched.append(f"population:{population}")
+        score += 2
+    shared = need.languages & partner.languages
+    if need.languages:
+        if shared:
+            matched.append("languages:" + ",".join(sorted(shared)))
+            score += 4
+        else:
+            lacking.append("languages")
+    if partner.capacity > 0:
+        matched.append("capacity")
+        score += 3
+    else:
+        lacking.append("capacity")
+    return Match(partner.slug, partner.name, score, matched, lacking)
+
+
+def rank(need: Need, partners: list[Partner], today: date) -> list[Match]:
+    """Offerable partners that may serve the case, best first: all needed services before
+    some, then score, then free capacity, then name."""
+    capacity = {p.slug: p.capacity for p in partners}
+    matches = [m for p in partners if offerable(p, today)
+               for m in [assess(p, need)] if m is not None]
+    return sorted(matches, key=lambda m: (
+        any(code.startswith("service:") for code in m.lacking), -m.score,
+        -capacity[m.slug], m.name))

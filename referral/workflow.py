@@ -1,0 +1,57 @@
+"""The referral state machine, in one place: which action moves a referral from which state,
+and who may take it. Anything else is illegal (the API answers 409).
+
+    pending --accept--> accepted --close(outcome)--> closed
+    pending --decline(reason)--> declined
+    pending --expire--> expired
+    pending|accepted --withdraw--> withdrawn
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+STATES = ("pending", "accepted", "declined", "expired", "withdrawn", "closed")
+FINAL = frozenset({"declined", "expired", "withdrawn", "closed"})
+
+
+@dataclass(frozen=True)
+class Move:
+    """One legal transition: the state it leads to, who may make it, what it must carry."""
+
+    to: str
+    by: str  # "partner" (the receiving organisation), "sender" or "system"
+    needs: str | None = None  # "reason" or "outcome"
+
+
+TRANSITIONS: dict[tuple[str, str], Move] = {
+    ("pending", "accept"): Move("accepted", "partner"),
+    ("pending", "decline"): Move("declined", "partner", needs="reason"),
+    ("pending", "expire"): Move("expired", "system"),
+    ("pending", "withdraw"): Move("withdrawn", "sender"),
+    ("accepted", "withdraw"): Move("withdrawn", "sender"),
+    ("accepted", "close"): Move("closed", "partner", needs="outcome"),
+}
+ACTIONS = tuple(sorted({action for _state, action in TRANSITIONS}))
+
+
+class IllegalTransition(Exception):
+    """The action cannot be taken from this state, by this side, or without what it needs."""
+
+
+def move(state: str, action: str, by: str, detail: str | None = None) -> str:
+    """The state after ``action`` taken by ``by`` on a referral in ``state``; raises
+    :class:`IllegalTransition` for anything the table does not allow."""
+    step = TRANSITIONS.get((state, action))
+    if step is None:
+        raise IllegalTransition(f"cannot {action} a referral that is {state}")
+    if step.by != by:
+        raise IllegalTransition(f"only the {step.by} may {action} a referral")
+    if step.needs and not (detail and detail.strip()):
+        raise IllegalTransition(f"{action} needs a {step.needs}")
+    return step.to
+
+
+def suggests_next_partner(state: str) -> bool:
+    """Whether the sender should be offered the next matching partner (declined, expired)."""
+    return state in ("declined", "expired")

@@ -1,0 +1,89 @@
+"""Routing: only vetted partners in date, children only to child protection, country first,
+then needs, region, population, language and capacity, each with its reasons."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from referral.routing import Need, Partner, assess, offerable, rank
+
+TODAY = date(2026, 3, 2)
+
+
+def partner(slug: str, **changes: object) -> Partner:
+    values: dict[str, object] = {
+        "slug": slug, "name": slug.title(), "vetting": "vetted",
+        "valid_until": date(2027, 1, 1), "services": frozenset({"shelter", "legal"}),
+        "areas": (("XK", None),), "populations": frozenset({"women", "men"}),
+        "languages": frozenset({"fr", "en"}), "capacity": 3}
+    values.update(changes)
+    return Partner(**values)  # type: ignore[arg-type]
+
+
+ADULT = Need(services=frozenset({"shelter"}), country="XK", region="North", child=False,
+             populations=frozenset({"women"}), languages=frozenset({"fr"}))
+CHILD = Need(services=frozenset({"shelter", "child_protection"}), country="XK", region=None,
+             child=True)
+
+
+@pytest.mark.parametrize(("changes", "offered"), [
+    ({}, True),
+    ({"vetting": "pending"}, False),
+    ({"vetting": "suspended"}, False),
+    ({"valid_until": date(2026, 3, 1)}, False),
+    ({"valid_until": TODAY}, True),
+    ({"valid_until": None}, False),
+])
+def test_only_vetted_partners_in_date_are_offered(changes: dict[str, object],
+                                                  offered: bool) -> None:
+    assert offerable(partner("p", **changes), TODAY) is offered
+    assert bool(rank(ADULT, [partner("p", **changes)], TODAY)) is offered
+
+
+@pytest.mark.parametrize(("changes", "offered"), [
+    ({}, False),
+    ({"populations": frozenset({"children"})}, False),
+    ({"services": frozenset({"child_protection"})}, False),
+    ({"populations": frozenset({"children"}),
+      "services": frozenset({"child_protection", "shelter"})}, True),
+])
+def test_children_go_only_to_child_protection_for_children(changes: dict[str, object],
+                                                           offered: bool) -> None:
+    assert bool(rank(CHILD, [partner("p", **changes)], TODAY)) is offered
+
+
+def test_partners_elsewhere_are_not_offered() -> None:
+    assert rank(ADULT, [partner("p", areas=(("ZZ", None),))], TODAY) == []
+
+
+@pytest.mark.parametrize(("areas", "reason"), [
+    ((("XK", "North"),), "area:region"),
+    ((("XK", None),), "area:country"),
+    ((("XK", "South"),), "area:nearby"),
+])
+def test_area_reasons(areas: tuple[tuple[str, str | None], ...], reason: str) -> None:
+    match = assess(partner("p", areas=areas), ADULT)
+    assert match is not None
+    assert reason in match.matched
+
+
+def test_reasons_name_what_matched_and_what_is_lacking() -> None:
+    match = assess(partner("p", services=frozenset({"legal"}), languages=frozenset({"es"}),
+                           capacity=0), ADULT)
+    assert match is not None
+    assert match.lacking == ["service:shelter", "languages", "capacity"]
+    assert "population:women" in match.matched
+
+
+def test_ranking_prefers_all_needs_then_fit_then_capacity() -> None:
+    partners = [
+        partner("lacks-shelter", services=frozenset({"legal"}), areas=(("XK", "North"),)),
+        partner("country-wide", capacity=1),
+        partner("in-region", areas=(("XK", "North"),), capacity=1),
+        partner("in-region-roomier", areas=(("XK", "North"),), capacity=9),
+        partner("full", areas=(("XK", "North"),), capacity=0),
+    ]
+    assert [m.slug for m in rank(ADULT, partners, TODAY)] == [
+        "in-region-roomier", "in-region", "country-wide", "full", "lacks-shelter"]

@@ -1,0 +1,56 @@
+"""The referral state machine: every legal move, and every other one refused."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from referral.workflow import (
+    ACTIONS,
+    STATES,
+    TRANSITIONS,
+    IllegalTransition,
+    move,
+    suggests_next_partner,
+)
+
+SIDES = ("partner", "sender", "system")
+
+
+@pytest.mark.parametrize(("state", "action", "by", "detail", "after"), [
+    ("pending", "accept", "partner", None, "accepted"),
+    ("pending", "decline", "partner", "no capacity this week", "declined"),
+    ("pending", "expire", "system", None, "expired"),
+    ("pending", "withdraw", "sender", None, "withdrawn"),
+    ("accepted", "withdraw", "sender", None, "withdrawn"),
+    ("accepted", "close", "partner", "assisted", "closed"),
+])
+def test_legal_moves(state: str, action: str, by: str, detail: str | None, after: str) -> None:
+    assert move(state, action, by, detail) == after
+
+
+@pytest.mark.parametrize(("state", "action", "by"), [
+    (s, a, b) for s, a, b in itertools.product(STATES, ACTIONS, SIDES)
+    if TRANSITIONS.get((s, a)) is None or TRANSITIONS[(s, a)].by != b
+])
+def test_every_other_move_is_illegal(state: str, action: str, by: str) -> None:
+    with pytest.raises(IllegalTransition):
+        move(state, action, by, "detail")
+
+
+@pytest.mark.parametrize(("state", "action"), [("pending", "decline"), ("accepted", "close")])
+@pytest.mark.parametrize("detail", [None, "", "   "])
+def test_decline_needs_a_reason_and_close_an_outcome(state: str, action: str,
+                                                      detail: str | None) -> None:
+    with pytest.raises(IllegalTransition, match="needs a"):
+        move(state, action, "partner", detail)
+
+
+def test_final_states_allow_nothing() -> None:
+    for state in ("declined", "expired", "withdrawn", "closed"):
+        assert not [a for (s, a) in TRANSITIONS if s == state]
+
+
+def test_declined_and_expired_suggest_the_next_partner() -> None:
+    assert [s for s in STATES if suggests_next_partner(s)] == ["declined", "expired"]
