@@ -118,6 +118,8 @@ def _iso_moment(_form: FlaskForm, field: StringField) -> None:
         except ValueError as error:
             raise ValidationError(_l("Use a date like 2026-03-01 or 2026-03-01T09:30.")) \
                 from error
+        if not 2000 <= moment.year <= 2999:
+            raise ValidationError(_l("Use a date like 2026-03-01 or 2026-03-01T09:30."))
         field.data = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     else:
         field.data = None

@@ -6,6 +6,7 @@ import re
 import uuid
 
 from flask import Flask, Response, g, request
+from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = (
@@ -38,6 +39,15 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     hsts = app.config["SESSION_COOKIE_SECURE"]
+
+    @app.before_request
+    def refuse_nul_characters() -> None:
+        # No text anyone types contains NUL, and PostgreSQL cannot store it: refuse it at the
+        # door rather than fail deep inside a query.
+        values = [*request.args.values(), *request.form.values()]
+        if any("\x00" in value for value in values) or (
+                request.is_json and b"\\u0000" in request.get_data()):
+            raise BadRequest("NUL characters are not allowed")
 
     @app.before_request
     def assign_request_id() -> None:

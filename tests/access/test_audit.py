@@ -467,3 +467,13 @@ def test_csv_cells_cannot_become_formulas(app: Flask, signed_in: Any,
     body = client.get("/audit/events.csv").get_data(as_text=True)
     assert "'=HYPERLINK(1)" in body
     assert re.search(r",=HYPERLINK", body) is None
+
+
+@pytest.mark.parametrize("since", ["0001-01-01T00:00+14:00", "9999-12-31T23:59-12:00"])
+def test_far_away_dates_are_form_errors(client: Client, accounts: dict[str, Account],
+                                        issue_token: Any, since: str) -> None:
+    token = issue_token(accounts["auditor"])
+    response = client.get(f"/api/v1/audit/events?since={since.replace('+', '%2B')}",
+                          headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 400
+    assert "since" in response.get_json()["error"]["fields"]

@@ -71,7 +71,7 @@ def test_oversized_body_gets_413(client: Client) -> None:
 
 def test_invalid_form_input_gets_form_errors_not_500(client: Client,
                                                      accounts: dict[str, Account]) -> None:
-    for data in ({"email": "", "password": ""}, {"email": "\x00\x01", "password": "\ud7ff"},
+    for data in ({"email": "", "password": ""}, {"email": "\x01\x02", "password": "\ud7ff"},
                  {"email": "a" * 300, "password": "b" * 2000}):
         response = client.post("/login", data)
         assert response.status_code == 200
@@ -98,3 +98,15 @@ def test_autoescaping_of_user_supplied_text(client: Client) -> None:
     body = response.get_data(as_text=True)
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;" in body
+
+
+@pytest.mark.parametrize("path", ["/login?next=%00", "/api/v1/audit/events?action=a%00b"])
+def test_nul_characters_in_queries_are_refused(client: Client, path: str) -> None:
+    assert client.get(path).status_code == 400
+
+
+def test_nul_characters_in_forms_and_json_are_refused(client: Client) -> None:
+    assert client.post("/login", {"email": "a\x00@x.org", "password": "p"}).status_code == 400
+    response = client.raw.post("/api/v1/screenings", data=b'{"instrument": "a\\u0000"}',
+                               headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
