@@ -72,7 +72,8 @@ EVENT_SCHEMA = {
 FILTER_PARAMETERS = [
     {"name": name, "in": "query", "schema": {"type": "string"}}
     for name in ("actor", "action", "object_type", "object_id", "outcome", "since", "until")
-] + [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+] + [{"name": "page", "in": "query",
+       "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000}},
      {"name": "per_page", "in": "query",
       "schema": {"type": "integer", "minimum": 1, "maximum": 500}}]
 VERIFICATION_SCHEMA = {

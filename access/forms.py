@@ -140,7 +140,9 @@ class AuditFilterForm(FlaskForm):
         SelectChoice("denied", _l("denied")), SelectChoice("failed", _l("failed"))])
     since = StringField(_l("From (UTC)"), validators=[_iso_moment])
     until = StringField(_l("Until (UTC)"), validators=[_iso_moment])
-    page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1)])
+    # Bounded so that the offset stays within a 64-bit integer on every database.
+    page = IntegerField(_l("Page"), default=1,
+                        validators=[Optional(), NumberRange(min=1, max=1_000_000)])
     per_page = IntegerField(_l("Per page"), default=50,
                             validators=[Optional(), NumberRange(min=1, max=500)])
 

@@ -415,6 +415,9 @@ def test_api_lists_events_with_filters(app: Flask, client: Client,
     body = response.get_json()
     assert (body["page"], body["per_page"], body["total"]) == (3, 5, 12)
     assert [item["object_id"] for item in body["items"]] == ["1", "0"]
+    huge = client.get("/api/v1/audit/events?page=99999999999999999999",
+                      headers={"Authorization": f"Bearer {token}"})
+    assert huge.status_code == 400
     bad = client.get("/api/v1/audit/events?outcome=maybe&page=0",
                      headers={"Authorization": f"Bearer {token}"})
     assert bad.status_code == 400
