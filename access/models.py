@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from access.roles import Role
 from core.datakeys import DataKey  # noqa: F401 - users.data_key_id refers to its table
@@ -103,10 +103,9 @@ class WebSession(Base):
     user_agent: Mapped[str] = mapped_column(sa.String(200), default="")
 
 
-class ApiToken(Base):
-    """A bearer token for the JSON API; only the SHA-256 of the token is stored."""
-
-    __tablename__ = "api_tokens"
+class _UserSecret:
+    """Columns of a random secret handed to a user: only its SHA-256 is stored, and it
+    expires."""
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
@@ -114,25 +113,26 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @declared_attr
+    def user(cls) -> Mapped[User]:  # noqa: N805 - SQLAlchemy's declared_attr convention
+        return relationship(lazy="joined")
+
+
+class ApiToken(_UserSecret, Base):
+    """A bearer token for the JSON API."""
+
+    __tablename__ = "api_tokens"
+
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    user: Mapped[User] = relationship(lazy="joined")
 
-
-class PasswordLink(Base):
+class PasswordLink(_UserSecret, Base):
     """A single-use link to set a first password or reset a forgotten one."""
 
     __tablename__ = "password_links"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
-                                               index=True)
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    user: Mapped[User] = relationship(lazy="joined")
 
 
 class LoginFailure(Base):
