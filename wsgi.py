@@ -25,6 +25,7 @@ from core import cli as core_cli
 from core import clock, db, errors, i18n, keys, logs, ratelimit, settings, web
 from core.api import openapi_document
 from core.clock import Clock
+from referral.cli import partners_cli
 from screening import api as screening_api
 from screening import instruments
 from screening import views as screening_views
@@ -78,7 +79,8 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     core_cli.init_app(app)
-    for group in (users_cli, tokens_cli, audit_cli, keys_cli, retention_cli, demo_cli):
+    for group in (users_cli, tokens_cli, audit_cli, keys_cli, retention_cli, partners_cli,
+                  demo_cli):
         app.cli.add_command(group)
 
 

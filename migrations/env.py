@@ -23,6 +23,7 @@ def _models() -> None:
     # Importing the model modules fills Base.metadata.
     import access.models  # noqa: F401
     import core.datakeys  # noqa: F401
+    import referral.models  # noqa: F401
     import screening.models  # noqa: F401
 
 

@@ -271,4 +271,6 @@ def test_unknown_account_costs_as_much_as_a_wrong_password(make_app: Any, clock:
 
     known = median_seconds("timed.one@test.passage.example")
     unknown = median_seconds("nobody.here@test.passage.example")
-    assert 0.6 < unknown / known < 1.6
+    # Without the dummy verification the ratio falls below 0.2; the band is wide because the
+    # machine is shared and noisy.
+    assert 0.4 < unknown / known < 2.5, unknown / known

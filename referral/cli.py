@@ -1,0 +1,50 @@
+"""``flask --app wsgi partners import FILE.json`` and ``partners list``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+from flask.cli import AppGroup
+
+from core import clock, db
+from referral import directory, routing
+
+partners_cli = AppGroup("partners", help="Load and list the partner directory.")
+
+
+@partners_cli.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+def import_partners_command(file: Any) -> None:
+    """Create or update the partners in FILE (a JSON list, HSDS-shaped); all or nothing."""
+    try:
+        data = json.load(file)
+    except ValueError as error:
+        click.echo(f"error: not JSON ({error})", err=True)
+        sys.exit(1)
+    store = db.session()
+    try:
+        counts = directory.import_partners(store, data, clock.now())
+    except directory.DirectoryError as error:
+        store.rollback()
+        for problem in error.problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(1)
+    store.commit()
+    click.echo(f"{counts['created']} partners created, {counts['updated']} updated")
+
+
+@partners_cli.command("list")
+def list_partners_command() -> None:
+    """List partners with vetting, services, areas and free capacity."""
+    today = clock.now().date()
+    for profile in directory.profiles(db.session()):
+        partner = directory.for_routing(profile)
+        state = "offered" if routing.offerable(partner, today) else "not offered"
+        areas = " ".join(f"{c}/{r}" if r else c for c, r in partner.areas) or "-"
+        click.echo(f"{partner.slug}\t{profile.vetting_status} until "
+                   f"{profile.vetting_valid_until or '-'} ({state})\t"
+                   f"{','.join(sorted(partner.services)) or '-'}\t{areas}\t"
+                   f"capacity {partner.capacity}")

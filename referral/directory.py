@@ -1,0 +1,166 @@
+"""The partner directory: importing it from HSDS-shaped JSON, listing it, and turning it into
+the plain values routing ranks. Only vetted partners in date are ever offered."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from access import audit
+from access import services as access_services
+from core import datakeys
+from referral import routing
+from referral.models import PartnerArea, PartnerProfile
+from screening.services import SERVICES
+
+VETTING = ("vetted", "pending", "suspended")
+POPULATIONS = ("women", "men", "children", "families", "lgbtqi")
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
+COUNTRY = re.compile(r"[A-Z]{2}")
+LANGUAGE = re.compile(r"[a-z]{2}")
+FIELDS = {"slug", "name", "vetting", "services", "areas", "populations", "languages",
+          "capacity", "contact"}
+
+
+class DirectoryError(ValueError):
+    """The import file is not acceptable; ``problems`` lists each one, by entry."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _subset(item: dict[str, Any], name: str, allowed: Any, where: str,
+            problems: list[str]) -> list[str]:
+    values = item.get(name, [])
+    if not isinstance(values, list) or not all(
+            isinstance(v, str) and (v in allowed if isinstance(allowed, tuple)
+                                    else allowed.fullmatch(v)) for v in values):
+        problems.append(f"{where}.{name}: must be a list of known values")
+        return []
+    return sorted(set(values))
+
+
+def _check(item: Any, where: str, problems: list[str]) -> dict[str, Any] | None:
+    if not isinstance(item, dict):
+        problems.append(f"{where}: must be an object")
+        return None
+    unknown = set(item) - FIELDS
+    if unknown:
+        problems.append(f"{where}: unknown fields {sorted(unknown)}")
+    slug, name = item.get("slug"), item.get("name")
+    if not isinstance(slug, str) or not SLUG.fullmatch(slug):
+        problems.append(f"{where}.slug: must be a lower-case slug")
+    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 200:
+        problems.append(f"{where}.name: required, at most 200 characters")
+    vetting = item.get("vetting") if isinstance(item.get("vetting"), dict) else {}
+    status, until = vetting.get("status"), vetting.get("valid_until")
+    if status not in VETTING:
+        problems.append(f"{where}.vetting.status: must be one of {', '.join(VETTING)}")
+    try:
+        valid_until = date.fromisoformat(until) if until else None
+    except (TypeError, ValueError):
+        problems.append(f"{where}.vetting.valid_until: must be a date like 2027-01-31")
+        valid_until = None
+    capacity = item.get("capacity", 0)
+    if not isinstance(capacity, int) or isinstance(capacity, bool) or not 0 <= capacity <= 10**6:
+        problems.append(f"{where}.capacity: must be a whole number from 0")
+    areas = item.get("areas", [])
+    if not isinstance(areas, list) or not all(
+            isinstance(a, dict) and isinstance(a.get("country"), str)
+            and COUNTRY.fullmatch(a["country"])
+            and (a.get("region") is None or isinstance(a.get("region"), str)) for a in areas):
+        problems.append(f"{where}.areas: each needs an ISO country code and maybe a region")
+        areas = []
+    contact = item.get("contact")
+    if contact is not None and not isinstance(contact, dict):
+        problems.append(f"{where}.contact: must be an object")
+    return {"slug": slug, "name": name.strip() if isinstance(name, str) else "",
+            "status": status, "valid_until": valid_until, "capacity": capacity,
+            "services": _subset(item, "services", SERVICES, where, problems),
+            "populations": _subset(item, "populations", POPULATIONS, where, problems),
+            "languages": _subset(item, "languages", LANGUAGE, where, problems),
+            "areas": [(a["country"], (a.get("region") or "").strip() or None) for a in areas],
+            "contact": contact}
+
+
+def import_partners(store: Session, data: Any, now: datetime) -> dict[str, int]:
+    """Create or update every partner in ``data`` (a JSON list), all or nothing."""
+    if not isinstance(data, list):
+        raise DirectoryError(["the file must hold a JSON list of partners"])
+    problems: list[str] = []
+    checked = [_check(item, f"[{n}]", problems) for n, item in enumerate(data)]
+    slugs = [c["slug"] for c in checked if c]
+    if len(slugs) != len(set(slugs)):
+        problems.append("the same slug appears twice")
+    if problems:
+        raise DirectoryError(problems)
+    counts = {"created": 0, "updated": 0}
+    for entry in checked:
+        assert entry is not None  # noqa: S101 - no problems means every entry parsed
+        counts["created" if _save(store, entry, now) else "updated"] += 1
+    audit.record(store, "partners.imported", details=counts)
+    return counts
+
+
+def _save(store: Session, entry: dict[str, Any], now: datetime) -> bool:
+    organisation = access_services.ensure_partner_organisation(store, entry["slug"],
+                                                               entry["name"])
+    organisation.name = entry["name"]
+    profile = store.scalar(sa.select(PartnerProfile).where(
+        PartnerProfile.organisation_id == organisation.id))
+    created = profile is None
+    if profile is None:
+        cipher = datakeys.create(store, "partner", now)
+        profile = PartnerProfile(id=uuid.uuid4(), organisation_id=organisation.id,
+                                 data_key_id=cipher.key_id)
+        store.add(profile)
+    else:
+        cipher = datakeys.cipher(store, profile.data_key_id)
+    profile.vetting_status, profile.vetting_valid_until = entry["status"], entry["valid_until"]
+    profile.services, profile.populations = ",".join(entry["services"]), ",".join(
+        entry["populations"])
+    profile.languages, profile.capacity = ",".join(entry["languages"]), entry["capacity"]
+    profile.contact = cipher.seal("partner_profiles", "contact", profile.id,
+                                  json.dumps(entry["contact"]) if entry["contact"] else None)
+    profile.areas = [PartnerArea(country=c, region=r) for c, r in entry["areas"]]
+    profile.updated_at = now
+    store.flush()
+    audit.record(store, "partner.created" if created else "partner.updated",
+                 object_type="partner", object_id=organisation.id)
+    return created
+
+
+def profiles(store: Session) -> list[PartnerProfile]:
+    """Every partner in the directory, by name."""
+    return sorted(store.scalars(sa.select(PartnerProfile)),
+                  key=lambda p: p.organisation.name.casefold())
+
+
+def for_routing(profile: PartnerProfile) -> routing.Partner:
+    """The plain values routing ranks."""
+    def split(text: str) -> frozenset[str]:
+        return frozenset(filter(None, text.split(",")))
+
+    return routing.Partner(
+        slug=profile.organisation.slug, name=profile.organisation.name,
+        vetting=profile.vetting_status, valid_until=profile.vetting_valid_until,
+        services=split(profile.services), areas=tuple((a.country, a.region)
+                                                      for a in profile.areas),
+        populations=split(profile.populations), languages=split(profile.languages),
+        capacity=profile.capacity)
+
+
+def contact(store: Session, profile: PartnerProfile) -> dict[str, Any] | None:
+    """A partner's contact details, opened (an audited read)."""
+    audit.record(store, "partner.contact_read", object_type="partner",
+                 object_id=profile.organisation_id)
+    opened = datakeys.cipher(store, profile.data_key_id).open(
+        "partner_profiles", "contact", profile.id, profile.contact)
+    return json.loads(opened) if opened else None
