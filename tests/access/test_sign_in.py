@@ -147,10 +147,10 @@ def test_wrong_codes_count_towards_throttling(client: Client,
 
 def _normalised(response: Any) -> tuple[int, str, list[tuple[str, str]]]:
     body = re.sub(r'value="[^"]*"', 'value=""', response.get_data(as_text=True))
-    # Rate-limit headers count requests per address and the request id is random: neither
-    # depends on the account.
+    # Rate-limit headers (X-RateLimit-*, Retry-After) count requests per address and tick
+    # with the clock, and the request id is random: none depends on the account.
     headers = sorted((k, v) for k, v in response.headers.items()
-                     if k not in ("Set-Cookie", "Content-Length", "X-Request-Id")
+                     if k not in ("Set-Cookie", "Content-Length", "X-Request-Id", "Retry-After")
                      and not k.startswith("X-RateLimit"))
     return response.status_code, body, headers
 
