@@ -83,11 +83,12 @@ def normalise(value: str) -> str:
 
 
 def blind_index(index_key: bytes, purpose: str, *parts: str) -> bytes:
-    """A keyed, truncated HMAC of the normalised ``parts``: equal inputs give equal indexes,
-    and without the key the index reveals nothing."""
-    message = NORMALISATION + b"\x00" + purpose.encode() + b"\x00" + b"\x1f".join(
-        normalise(part).encode() for part in parts)
-    return hmac.new(index_key, message, hashlib.sha256).digest()[:INDEX_BYTES]
+    """A keyed, truncated HMAC of the normalised ``parts`` under a key derived for
+    ``purpose``: equal inputs give equal indexes, and without the key the index reveals
+    nothing."""
+    message = NORMALISATION + b"\x00" + b"\x1f".join(normalise(part).encode() for part in parts)
+    key = derive_key(index_key, f"blind-index|{purpose}")
+    return hmac.new(key, message, hashlib.sha256).digest()[:INDEX_BYTES]
 
 
 def derive_key(secret: bytes, purpose: str) -> bytes:
