@@ -17,13 +17,12 @@ from access import services as access_services
 from core import datakeys
 from referral import routing
 from referral.models import PartnerArea, PartnerProfile
+from screening.payload import COUNTRY, LANGUAGE
 from screening.services import SERVICES
 
 VETTING = ("vetted", "pending", "suspended")
 POPULATIONS = ("women", "men", "children", "families", "lgbtqi")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
-COUNTRY = re.compile(r"[A-Z]{2}")
-LANGUAGE = re.compile(r"[a-z]{2}")
 FIELDS = {"slug", "name", "vetting", "services", "areas", "populations", "languages",
           "capacity", "contact"}
 

@@ -7,13 +7,12 @@ import re
 from typing import Any
 
 from screening import people
-from screening.instruments import Instrument
+from screening.instruments import LANGUAGES, Instrument
 from screening.scoring import ANSWERS
 from screening.services import PURPOSES, SERVICES, SHAREABLE, Consent, Safety, Start
 
-COUNTRY = re.compile(r"[A-Z]{2}")
-LANGUAGE = re.compile(r"[a-z]{2}")
-LANGUAGES = ("en", "fr", "es")
+COUNTRY = re.compile(r"[A-Z]{2}")  # ISO 3166-1 alpha-2
+LANGUAGE = re.compile(r"[a-z]{2}")  # ISO 639-1
 SEXES = ("female", "male", "other", "unknown")
 TOP_LEVEL = {"instrument", "language", "subject", "answers", "needs", "consent", "safety",
              "exploitation"}

@@ -51,13 +51,13 @@ def birth_year(identity: Identity, today: date) -> int | None:
     return today.year - identity.age if identity.age is not None else None
 
 
-def identity_index(identity_or_names: Identity, today: date) -> bytes | None:
+def identity_index(identity: Identity, today: date) -> bytes | None:
     """The blind index of name and year of birth, or None when either is unknown."""
-    year = birth_year(identity_or_names, today)
-    if year is None or not identity_or_names.family_name:
+    year = birth_year(identity, today)
+    if year is None or not identity.family_name:
         return None
-    return crypto.blind_index(keys.keyring().index, "person", identity_or_names.given_name,
-                              identity_or_names.family_name, str(year))
+    return crypto.blind_index(keys.keyring().index, "person", identity.given_name,
+                              identity.family_name, str(year))
 
 
 def _sealed_values(identity: Identity) -> dict[str, str | None]:

@@ -107,17 +107,19 @@ def start(store: Session, user: Any, request: Start, now: datetime,
     return screening
 
 
-def subject(store: Session, screening: Screening) -> people.Identity:
-    """The screened person's details (an audited read)."""
+def _person(store: Session, screening: Screening) -> Person:
     person = store.get(Person, screening.person_id)
     assert person is not None  # noqa: S101 - a foreign key guarantees it
-    return people.read(store, person)
+    return person
+
+
+def subject(store: Session, screening: Screening) -> people.Identity:
+    """The screened person's details (an audited read)."""
+    return people.read(store, _person(store, screening))
 
 
 def _cipher(store: Session, screening: Screening) -> datakeys.Cipher:
-    person = store.get(Person, screening.person_id)
-    assert person is not None  # noqa: S101 - a foreign key guarantees it
-    return datakeys.cipher(store, person.data_key_id)
+    return datakeys.cipher(store, _person(store, screening).data_key_id)
 
 
 def answers(store: Session, screening: Screening) -> dict[str, str]:
