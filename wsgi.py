@@ -25,15 +25,18 @@ from core import cli as core_cli
 from core import clock, db, errors, i18n, keys, logs, ratelimit, settings, web
 from core.api import openapi_document
 from core.clock import Clock
-from referral.cli import partners_cli
+from referral import api as referral_api
+from referral import cases, inbox_views, notices
+from referral import views as referral_views
+from referral.cli import partners_cli, referrals_cli
 from screening import api as screening_api
 from screening import instruments
 from screening import views as screening_views
 from screening.cli import retention_cli
 
 PROJECT_ROOT = Path(__file__).resolve().parent
-API_BLUEPRINTS = (access_api.bp, screening_api.bp)
-API_SPECS = (access_api.spec, screening_api.spec)
+API_BLUEPRINTS = (access_api.bp, screening_api.bp, referral_api.bp)
+API_SPECS = (access_api.spec, screening_api.spec, referral_api.spec)
 
 
 def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None) -> Flask:
@@ -56,6 +59,8 @@ def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None
     for blueprint in API_BLUEPRINTS:
         csrf.exempt(blueprint)  # bearer tokens only; browsers' cookies never reach the API
     ratelimit.init_app(app, on_breach=policy.audit_rate_limited)
+    cases.init_app(app)
+    notices.init_app(app)
     _register_blueprints(app)
     _register_commands(app)
     app.extensions["passage.openapi"] = openapi_document(API_SPECS, "Passage", "1")
@@ -72,7 +77,7 @@ def _instance_path(config: dict[str, Any] | None) -> str:
 
 def _register_blueprints(app: Flask) -> None:
     for blueprint in (access_views.bp, admin_views.bp, audit_views.bp, screening_views.bp,
-                      *API_BLUEPRINTS):
+                      referral_views.bp, inbox_views.bp, *API_BLUEPRINTS):
         app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", healthz)
 
@@ -80,7 +85,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_commands(app: Flask) -> None:
     core_cli.init_app(app)
     for group in (users_cli, tokens_cli, audit_cli, keys_cli, retention_cli, partners_cli,
-                  demo_cli):
+                  referrals_cli, demo_cli):
         app.cli.add_command(group)
 
 

@@ -34,6 +34,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "instruments.read": ALL_ROLES,
     "screenings.create": frozenset({Role.SCREENER, Role.SUPERVISOR}),
     "screenings.read": frozenset({Role.SCREENER, Role.SUPERVISOR}),
+    "partners.manage": frozenset({Role.ADMIN}),
+    "cases.read": frozenset({Role.SCREENER, Role.SUPERVISOR}),
+    "cases.manage": frozenset({Role.SCREENER, Role.SUPERVISOR}),
+    "cases.break_glass": frozenset({Role.SUPERVISOR}),
+    "referrals.read": frozenset({Role.SCREENER, Role.SUPERVISOR, Role.PARTNER}),
+    "referrals.respond": frozenset({Role.PARTNER}),
+    "referrals.withdraw": frozenset({Role.SCREENER, Role.SUPERVISOR}),
+    "notices.read": ALL_ROLES,
 }
 
 # Object-level scopes: (user, object) -> may the user touch it. An object outside its scope
@@ -43,7 +51,23 @@ SCOPES: dict[str, Callable[[Any, Any], bool]] = {
     # A screener sees their own screenings; a supervisor those of their team.
     "screenings.read": lambda user, obj: obj.team_id == user.team_id and (
         user.role == Role.SUPERVISOR or obj.screener_id == user.id),
+    # A case: its owner, or a supervisor of its team (break-glass is checked by the service).
+    "cases.read": lambda user, obj: _in_team(user, obj, obj.owner_id),
+    "cases.manage": lambda user, obj: _in_team(user, obj, obj.owner_id),
+    # A referral: the receiving organisation's staff, its sender, the sender's supervisor.
+    "referrals.read": lambda user, obj: (
+        obj.partner_id == user.partner_id if user.role == Role.PARTNER
+        else _in_team(user, obj, obj.sent_by)),
+    "referrals.respond": lambda user, obj: obj.partner_id == user.partner_id,
+    "referrals.withdraw": lambda user, obj: _in_team(user, obj, obj.sent_by),
+    "notices.read": lambda user, obj: obj.user_id == user.id,
 }
+
+
+def _in_team(user: Any, obj: Any, person_in_charge: Any) -> bool:
+    """The object is the team's, and the user is in charge of it or supervises the team."""
+    return obj.team_id == user.team_id and (
+        user.role == Role.SUPERVISOR or person_in_charge == user.id)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,21 @@ DEFAULTS: dict[str, Any] = {
     "RETENTION_DAYS": 730,
     # Who a screener calls when a red flag is raised; set it to the deployment's duty line.
     "SAFETY_CONTACT": "your supervisor or the duty protection officer",
+    # Hours a partner has to answer a referral before the sender's supervisor is told, and
+    # after which an unanswered referral expires so the sender can try the next partner.
+    "REFERRAL_HOURS_URGENT": 24,
+    "REFERRAL_HOURS_NORMAL": 72,
+    "REFERRAL_EXPIRE_HOURS": 7 * 24,
+    "BREAK_GLASS_MINUTES": 60,
+    # E-mail for notices; none is sent while MAIL_SERVER is empty. Notices carry a link only.
+    "MAIL_SERVER": "",
+    "MAIL_PORT": 587,
+    "MAIL_USE_TLS": True,
+    "MAIL_USERNAME": "",
+    "MAIL_PASSWORD": "",
+    "MAIL_FROM": "passage@localhost",
+    # Where links in e-mails point, e.g. https://passage.example.org
+    "BASE_URL": "http://127.0.0.1:5000",
     "WTF_CSRF_TIME_LIMIT": None,
     # Referrer-Policy: no-referrer means browsers send no Referer, so Flask-WTF's referrer
     # check would refuse every form over HTTPS. The token and SameSite=Strict protect instead.

@@ -1,4 +1,5 @@
-"""``flask --app wsgi partners import FILE.json`` and ``partners list``."""
+"""``flask --app wsgi partners import FILE.json``, ``partners list`` and
+``referrals escalate``."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import sys
 from typing import Any
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from core import clock, db
-from referral import directory, routing
+from referral import directory, referrals, routing
 
 partners_cli = AppGroup("partners", help="Load and list the partner directory.")
 
@@ -48,3 +50,17 @@ def list_partners_command() -> None:
                    f"{profile.vetting_valid_until or '-'} ({state})\t"
                    f"{','.join(sorted(partner.services)) or '-'}\t{areas}\t"
                    f"capacity {partner.capacity}")
+
+
+referrals_cli = AppGroup("referrals", help="Apply referral deadlines.")
+
+
+@referrals_cli.command("escalate")
+def escalate_command() -> None:
+    """Mark unanswered referrals past their deadline overdue (their senders' supervisors are
+    told) and expire those left too long. Safe to run from cron as often as wanted."""
+    store = db.session()
+    counts = referrals.escalate(store, clock.now(),
+                                referrals.Deadlines.from_config(current_app.config))
+    store.commit()
+    click.echo(f"{counts['overdue']} overdue, {counts['expired']} expired")

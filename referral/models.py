@@ -1,6 +1,7 @@
-"""Tables of the referral package: the partner directory, shaped after Open Referral's HSDS
-(organisation, services, service areas, languages, populations served, capacity) with
-vetting. The organisation's identity (slug, name, whether its staff may sign in) lives in
+"""Tables of the referral package: cases, break-glass grants, referrals, notices, and the
+partner directory, shaped after Open Referral's HSDS (organisation, services, service areas,
+languages, populations served, capacity) with vetting. The organisation's identity (slug,
+name, whether its staff may sign in) lives in
 ``access.models.PartnerOrganisation``; its contact details are sealed like personal data."""
 
 from __future__ import annotations
@@ -49,3 +50,92 @@ class PartnerArea(Base):
         sa.ForeignKey("partner_profiles.id", ondelete="CASCADE"), index=True)
     country: Mapped[str] = mapped_column(sa.String(2))
     region: Mapped[str | None] = mapped_column(sa.String(100))
+
+
+class Case(Base):
+    """Everything done for one person after a screening: their consent, what they need, their
+    screenings (through the person record) and referrals. One case per person record.
+
+    Consent and needs hold no identifying data and stay in the clear; the person's details
+    and every note are sealed with the person's data key, so shredding the person shreds the
+    case's content too."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("people.id"), unique=True)
+    team_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("teams.id"), index=True)
+    owner_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(10), default="open")
+    # Set when a screener confirmed this was a person already known: the earlier case.
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("cases.id"))
+    consent: Mapped[str] = mapped_column(sa.Text, default="{}")
+    needs: Mapped[str] = mapped_column(sa.String(200), default="")
+    urgent: Mapped[bool] = mapped_column(default=False)
+    classification: Mapped[str | None] = mapped_column(sa.String(24))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (sa.CheckConstraint("status IN ('open', 'merged', 'closed')",
+                                         name="status"),)
+
+
+class CaseAccessGrant(Base):
+    """A supervisor's break-glass access to another team's case, with the written reason
+    auditors review. It lapses on its own."""
+
+    __tablename__ = "case_access_grants"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Referral(Base):
+    """A case sent to one partner organisation. The packet (the consented fields the screener
+    chose to send, and the note) is sealed with the person's data key; the state, urgency and
+    deadline stay in the clear for inboxes and escalation."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    partner_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("partner_organisations.id"))
+    team_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("teams.id"), index=True)
+    sent_by: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    state: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    urgency: Mapped[str] = mapped_column(sa.String(6))
+    services: Mapped[str] = mapped_column(sa.String(200), default="")
+    share: Mapped[str] = mapped_column(sa.String(200), default="")
+    packet: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    decline_reason: Mapped[str | None] = mapped_column(sa.String(24))
+    outcome: Mapped[str | None] = mapped_column(sa.String(24))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        sa.CheckConstraint("state IN ('pending', 'accepted', 'declined', 'expired', "
+                           "'withdrawn', 'closed')", name="state"),
+        sa.CheckConstraint("urgency IN ('normal', 'urgent')", name="urgency"),
+        sa.Index("ix_referrals_partner_state", "partner_id", "state"),
+    )
+
+
+class Notice(Base):
+    """An in-app notice: that something awaits the user, and where. Never personal data."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    referral_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("referrals.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

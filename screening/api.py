@@ -117,10 +117,9 @@ def create_screening() -> Any:
         raise ApiError(422, str(error), error.fields) from error
     services.save_answers(store, screening, answers, now)
     result = services.complete(store, screening, start.instrument, start.identity.age, now)
+    case_id = services.announce(current_app._get_current_object(), screening)  # type: ignore[attr-defined]
     store.commit()
-    services.screening_completed.send(current_app._get_current_object(),  # type: ignore[attr-defined]
-                                      screening_id=screening.id)
-    return jsonify(_screening(screening, result)), 201
+    return jsonify(_screening(screening, result, case_id)), 201
 
 
 @bp.route("/screenings/<uuid:screening_id>")
@@ -135,13 +134,16 @@ def get_screening(screening_id: uuid.UUID) -> Any:
     """One screening the caller may see."""
     store = db.session()
     screening = services.get(store, current_user, screening_id)
-    body = _screening(screening, services.result(store, screening))
+    body = _screening(screening, services.result(store, screening),
+                      services.case_of(current_app._get_current_object(), screening))  # type: ignore[attr-defined]
     store.commit()
     return jsonify(body)
 
 
-def _screening(screening: Any, result: dict[str, Any] | None) -> dict[str, Any]:
-    return {"id": str(screening.id), "case_id": None, "status": screening.status,
+def _screening(screening: Any, result: dict[str, Any] | None,
+               case_id: uuid.UUID | None) -> dict[str, Any]:
+    return {"id": str(screening.id), "case_id": str(case_id) if case_id else None,
+            "status": screening.status,
             "instrument": screening.instrument,
             "instrument_version": screening.instrument_version,
             "language": screening.language, "result": result,

@@ -18,9 +18,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from screening.instruments import Indicator
-from screening.services import SERVICES
+from screening.services import SERVICES, SHAREABLE
 
 ANSWER_CHOICES = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No")),
                   SelectChoice("unknown", _l("Don't know")),
@@ -35,6 +36,20 @@ SERVICE_LABELS = {
     "return_reintegration": _l("Return and reintegration"),
     "livelihood": _l("Work and income"), "interpretation": _l("Interpretation"),
 }
+SHARE_LABELS = {
+    "given_name": _l("Given name"), "family_name": _l("Family name"), "age": _l("Age"),
+    "sex": _l("Sex"), "nationality": _l("Nationality"),
+    "location": _l("Where they are now"), "languages": _l("Languages they speak"),
+    "contact": _l("How to contact them"), "needs": _l("What they need"),
+    "answers": _l("Their answers to the screening questions"),
+}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes, shown as a fieldset (see macros.choice)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class SafetyForm(FlaskForm):
@@ -65,6 +80,10 @@ class ConsentForm(FlaskForm):
     referral = BooleanField(_l("Share some details with an organisation that can help"))
     statistics = BooleanField(_l("Count the answers, without names, in statistics"))
     recontact = BooleanField(_l("Be contacted again"))
+    share = MultiCheckboxField(
+        _l("If they agree to referral: what may be shared with the organisation?"),
+        choices=[SelectChoice(f, SHARE_LABELS[f]) for f in SHAREABLE],
+        validators=[Optional()])
 
 
 class PersonForm(FlaskForm):

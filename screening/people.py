@@ -101,6 +101,14 @@ def read(store: Session, person: Person) -> Identity:
         languages=tuple(filter(None, person.languages.split(","))))
 
 
+def get(store: Session, person_id: uuid.UUID) -> Person:
+    """A person record by id (callers have already checked the user may reach it)."""
+    person = store.get(Person, person_id)
+    if person is None:
+        raise LookupError("no such person")
+    return person
+
+
 def find_earlier(store: Session, identity: Identity, today: date) -> list[Person]:
     """People already recorded with the same name and year of birth (live records only)."""
     index = identity_index(identity, today)

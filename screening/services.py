@@ -30,8 +30,26 @@ SERVICES = ("shelter", "medical", "psychosocial", "legal", "child_protection",
 TABLE = "screenings"
 
 signals = Namespace()
-# Sent with the completed screening once it is stored; the referral package opens the case.
+# The screening package knows nothing of cases (dependencies point one way); the referral
+# package answers these two signals. Sent with the completed screening, in its transaction,
+# so the case opens with it or not at all; the receiver returns the case id.
 screening_completed = signals.signal("screening-completed")
+# Asked with a person id; the receiver returns the id of that person's case, if any.
+case_wanted = signals.signal("case-wanted")
+
+
+def _reply(replies: list[tuple[Any, Any]]) -> uuid.UUID | None:
+    return next((value for _receiver, value in replies if value is not None), None)
+
+
+def announce(app: Any, screening: Screening) -> uuid.UUID | None:
+    """Tell the referral package a screening is completed; returns the case it opened."""
+    return _reply(screening_completed.send(app, screening_id=screening.id))
+
+
+def case_of(app: Any, screening: Screening) -> uuid.UUID | None:
+    """The id of the case that holds this screening's person, once there is one."""
+    return _reply(case_wanted.send(app, person_id=screening.person_id))
 
 
 class ScreeningError(ValueError):
@@ -176,6 +194,38 @@ def get(store: Session, user: Any, screening_id: uuid.UUID) -> Screening:
     require(user, "screenings.read", screening, "screening", screening_id)
     audit.record(store, "screening.read", object_type="screening", object_id=screening_id)
     return screening  # type: ignore[return-value]
+
+
+def completed(store: Session, screening_id: uuid.UUID) -> Screening | None:
+    """A completed screening by id, for the case it opens (no user: the system acts)."""
+    screening = store.get(Screening, screening_id)
+    return screening if screening is not None and screening.status == "completed" else None
+
+
+def of_person(store: Session, person_id: uuid.UUID) -> list[Screening]:
+    """A person's completed screenings, newest first."""
+    return list(store.scalars(sa.select(Screening).where(
+        Screening.person_id == person_id, Screening.status == "completed")
+        .order_by(Screening.completed_at.desc())))
+
+
+def consent_of(screening: Screening) -> Consent:
+    """The consent the person gave at this screening."""
+    given = json.loads(screening.consent or "{}")
+    return Consent({p: bool(given.get(p)) for p in PURPOSES},
+                   tuple(f for f in given.get("share", []) if f in SHAREABLE))
+
+
+def move_to(store: Session, screening: Screening, person: Person, now: datetime) -> None:
+    """File a screening under another record of the same person: its sealed answers and
+    result are opened with the old person's key and sealed again with the new one's."""
+    old, new = _cipher(store, screening), datakeys.cipher(store, person.data_key_id)
+    for column in ("answers", "result"):
+        value = old.open(TABLE, column, screening.id, getattr(screening, column))
+        setattr(screening, column, new.seal(TABLE, column, screening.id, value))
+    screening.person_id, screening.team_id, screening.updated_at = person.id, person.team_id, now
+    audit.record(store, "screening.moved", object_type="screening", object_id=screening.id,
+                 details={"person": str(person.id)})
 
 
 def list_for(store: Session, user: Any, limit: int = 50) -> list[Screening]:

@@ -96,6 +96,7 @@ def consent() -> Any:
             session.pop(SETUP, None)
             return render_template("screening/no_consent.html")
         setup["consent"] = {p: bool(getattr(form, p).data) for p in services.PURPOSES}
+        setup["share"] = list(form.share.data or []) if form.referral.data else []
         session[SETUP] = setup
         return redirect(url_for("screening.person"))
     return render_template("screening/consent.html", form=form)
@@ -113,7 +114,7 @@ def person() -> Any:
         instrument = instruments.catalogue()[setup["instrument"]]
         start = services.Start(
             instrument=instrument, language=setup["language"], identity=_identity(form),
-            consent=services.Consent(setup["consent"]),
+            consent=services.Consent(setup["consent"], tuple(setup.get("share", ()))),
             safety=services.Safety(**setup["safety"]),
             exploitation=form.exploitation.data or None, needs=tuple(form.needs.data or ()))
         store = db.session()
@@ -214,9 +215,8 @@ def review(screening_id: uuid.UUID) -> Any:
         age = services.subject(store, screening).age
         services.complete(store, screening, instrument, age, clock.now(),
                           explain_in=str(get_locale() or screening.language))
+        services.announce(current_app._get_current_object(), screening)  # type: ignore[attr-defined]
         store.commit()
-        services.screening_completed.send(current_app._get_current_object(),  # type: ignore[attr-defined]
-                                          screening_id=screening.id)
         return redirect(url_for("screening.show", screening_id=screening_id))
     answered = services.answers(db.session(), screening)
     return render_template("screening/review.html", form=form, screening=screening,

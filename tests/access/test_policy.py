@@ -52,7 +52,8 @@ def test_unknown_action_cannot_be_declared() -> None:
 NO_SUCH_OBJECT = "00000000-0000-0000-0000-00000000beef"
 # Values for the other path parameters; any *_id but user_id names an object that does not
 # exist, so a role that may use the endpoint meets the object check (404), not the role check.
-PATH_VALUES = {"action": "unlock", "phase": "recruitment", "session_id": "f" * 64}
+PATH_VALUES = {"action": "unlock", "move": "accept", "phase": "recruitment",
+               "session_id": "f" * 64}
 # Where a role that may use the endpoint is sent elsewhere first (the questionnaire's order).
 ALLOWED_STATUS = {"screening.consent": 302, "screening.person": 302}
 
@@ -128,8 +129,8 @@ def test_auditor_cannot_change_anything(app: Flask, signed_in: Any,
     for rule in protected_rules(app):
         if "POST" not in rule.methods or rule.rule.startswith("/api/"):
             continue
-        if policy.rule_for(app, rule.endpoint).action == "account.manage":
-            continue  # their own account: language, password, sessions
+        if policy.rule_for(app, rule.endpoint).action in ("account.manage", "notices.read"):
+            continue  # their own account (language, password, sessions) and notices
         response = client.post(_url(app, rule, target), form_page="/")
         assert response.status_code == 403, rule.rule
 

@@ -3,6 +3,8 @@ within scope, and clear errors for bad input."""
 
 from __future__ import annotations
 
+import uuid
+
 from typing import Any
 
 import pytest
@@ -87,15 +89,16 @@ def test_screening_is_scored_stored_and_read_back(app: Flask, client: Client,
     assert result["route"] == "specialised_assistance"
     assert result["dimensions"]["coercion_at_destination"]["clause"] == "two_strong"
     assert any("not an identification" in line for line in result["explanation"])
-    assert data["case_id"] is None
+    assert uuid.UUID(data["case_id"])
     again = client.get(f"/api/v1/screenings/{data['id']}", headers=headers)
     assert again.status_code == 200
     assert again.get_json()["result"] == result
+    assert again.get_json()["case_id"] == data["case_id"]
     with app.app_context():
         actions = db.session().scalars(sa.select(AuditEvent.action)
                                        .order_by(AuditEvent.seq)).all()
-    assert actions[-5:] == ["person.created", "screening.created", "screening.updated",
-                            "screening.completed", "screening.read"]
+    assert actions[-6:] == ["person.created", "screening.created", "screening.updated",
+                            "screening.completed", "case.opened", "screening.read"]
 
 
 def test_explanation_follows_the_screening_language(client: Client, token_for: Any) -> None:

@@ -1,0 +1,252 @@
+"""The referral package's part of the JSON API: cases, their matches, referrals, the inbox."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_login import current_user
+
+from access.policy import requires
+from core import clock, db
+from core.api import ApiSpec, page_schema
+from core.errors import ApiError
+from core.ratelimit import limit_api
+from referral import cases, referrals, workflow
+from referral.presenting import case_body, referral_body
+from screening import services as screenings
+
+bp = limit_api(Blueprint("referral_api", __name__, url_prefix="/api/v1"))
+spec = ApiSpec()
+
+
+def _id(name: str) -> list[dict[str, Any]]:
+    return [{"name": name, "in": "path", "required": True,
+             "schema": {"type": "string", "format": "uuid"}}]
+
+
+MATCH_SCHEMA = {"type": "object", "required": ["partner", "name", "score", "matched",
+                                               "lacking"]}
+REFERRAL_SCHEMA = {"type": "object", "required": ["id", "state", "urgency", "services",
+                                                  "created_at", "due_at"]}
+CASE_SCHEMA = {"type": "object", "required": ["id", "status", "consent", "needs", "person",
+                                              "screenings", "referrals"]}
+SEND_SCHEMA = {
+    "type": "object", "required": ["partner", "services"],
+    "properties": {
+        "partner": {"type": "string", "maxLength": 64},
+        "services": {"type": "array", "minItems": 1,
+                     "items": {"type": "string", "enum": list(screenings.SERVICES)}},
+        "share": {"type": "array", "items": {"type": "string",
+                                             "enum": list(screenings.SHAREABLE)}},
+        "urgency": {"type": "string", "enum": list(referrals.URGENCIES)},
+        "note": {"type": "string", "maxLength": referrals.NOTE_MAX},
+    },
+}
+ANSWER_BODIES = {
+    "accept": None, "withdraw": None,
+    "decline": ("reason", referrals.DECLINE_REASONS),
+    "close": ("outcome", referrals.OUTCOMES),
+}
+PAGING = [{"name": "page", "in": "query",
+           "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000}},
+          {"name": "per_page", "in": "query",
+           "schema": {"type": "integer", "minimum": 1, "maximum": 500}}]
+
+
+def _config() -> Any:
+    return current_app.config
+
+
+@bp.route("/cases/<uuid:case_id>")
+@requires("cases.read")
+@spec.operation("/cases/{case_id}", "get", summary="A case, its screenings and referrals",
+                parameters=_id("case_id"), errors=(401, 403, 404),
+                responses={"200": {"description": "the case", "content": {
+                    "application/json": {"schema": CASE_SCHEMA}}}})
+def get_case(case_id: uuid.UUID) -> Any:
+    """One case the caller is in charge of."""
+    store, now = db.session(), clock.now()
+    case = cases.get(store, current_user, case_id, now)
+    body = case_body(store, case, now.date())
+    store.commit()
+    return jsonify(body)
+
+
+@bp.route("/cases/<uuid:case_id>/matches")
+@requires("cases.read")
+@spec.operation("/cases/{case_id}/matches", "get", summary="Partners ranked for a case",
+                parameters=_id("case_id"), errors=(401, 403, 404),
+                responses={"200": {"description": "matches, best first", "content": {
+                    "application/json": {"schema": {"type": "object", "properties": {
+                        "items": {"type": "array", "items": MATCH_SCHEMA}}}}}}})
+def case_matches(case_id: uuid.UUID) -> Any:
+    """Vetted partners in date that may serve the case, each with why."""
+    store, now = db.session(), clock.now()
+    case = cases.get(store, current_user, case_id, now)
+    items = [{"partner": m.slug, "name": m.name, "score": m.score, "matched": m.matched,
+              "lacking": m.lacking} for m in referrals.matches(store, case, now.date())]
+    store.commit()
+    return jsonify(items=items)
+
+
+def _strings(body: dict[str, Any], name: str) -> tuple[str, ...]:
+    value = body.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ApiError(400, "invalid referral", {name: "must be a list of strings"})
+    return tuple(value)
+
+
+def _send_request(body: Any) -> referrals.Send:
+    if not isinstance(body, dict):
+        raise ApiError(400, "a JSON object is required")
+    unknown = set(body) - set(SEND_SCHEMA["properties"])  # type: ignore[arg-type]
+    if unknown:
+        raise ApiError(400, "invalid referral", {name: "unknown field" for name in unknown})
+    partner, urgency, note = body.get("partner"), body.get("urgency", "normal"), body.get(
+        "note", "")
+    fields = {name: "must be a string" for name, value in
+              (("partner", partner), ("urgency", urgency), ("note", note))
+              if not isinstance(value, str)}
+    if fields:
+        raise ApiError(400, "invalid referral", fields)
+    return referrals.Send(partner=partner, services=_strings(body, "services"),
+                          share=_strings(body, "share"), urgency=urgency, note=note)
+
+
+@bp.route("/cases/<uuid:case_id>/referrals", methods=["POST"])
+@requires("cases.manage")
+@spec.operation("/cases/{case_id}/referrals", "post",
+                summary="Refer a case to a partner with the consented fields",
+                parameters=_id("case_id"),
+                requestBody={"required": True, "content": {
+                    "application/json": {"schema": SEND_SCHEMA}}},
+                errors=(400, 401, 403, 404, 409, 422),
+                responses={"201": {"description": "the referral", "content": {
+                    "application/json": {"schema": REFERRAL_SCHEMA}}}})
+def send_referral(case_id: uuid.UUID) -> Any:
+    """Send the case to one partner; 422 when consent or the directory forbids it."""
+    send = _send_request(request.get_json(silent=True))
+    store, now = db.session(), clock.now()
+    case = cases.get(store, current_user, case_id, now, "cases.manage")
+    try:
+        referral = referrals.send(store, current_user, case, send, now,
+                                  referrals.Deadlines.from_config(_config()),
+                                  _config()["RETENTION_DAYS"])
+    except referrals.ReferralError as error:
+        raise ApiError(422, str(error), error.fields) from error
+    except workflow.IllegalTransition as error:
+        raise ApiError(409, str(error)) from error
+    body = referral_body(store, referral, current_user)
+    store.commit()
+    return jsonify(body), 201
+
+
+@bp.route("/referrals")
+@requires("referrals.read")
+@spec.operation("/referrals", "get", summary="Referrals: a partner's inbox, or what was sent",
+                parameters=PAGING, errors=(400, 401, 403),
+                responses={"200": {"description": "a page of referrals", "content": {
+                    "application/json": {"schema": page_schema(REFERRAL_SCHEMA)}}}})
+def list_referrals() -> Any:
+    """Open and urgent first, the longest waiting on top."""
+    page, per_page = _number("page", 1, 1_000_000, 1), _number("per_page", 1, 500, 50)
+    store = db.session()
+    rows, total = referrals.list_for(store, current_user, page, per_page)
+    names = referrals.partner_names(store)
+    store.commit()
+    return jsonify(items=[referrals.summary(r, names) for r in rows], page=page,
+                   per_page=per_page, total=total)
+
+
+def _number(name: str, low: int, high: int, default: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ApiError(400, "invalid paging", {name: f"a whole number from {low} to {high}"})
+    return int(raw)
+
+
+@bp.route("/referrals/<uuid:referral_id>")
+@requires("referrals.read")
+@spec.operation("/referrals/{referral_id}", "get", summary="A referral and its packet",
+                parameters=_id("referral_id"), errors=(401, 403, 404),
+                responses={"200": {"description": "the referral", "content": {
+                    "application/json": {"schema": REFERRAL_SCHEMA}}}})
+def get_referral(referral_id: uuid.UUID) -> Any:
+    """The packet: the partner sees the consented fields sent, and nothing else."""
+    store = db.session()
+    referral = referrals.get(store, current_user, referral_id)
+    body = referral_body(store, referral, current_user)
+    store.commit()
+    return jsonify(body)
+
+
+def _answer(referral_id: uuid.UUID, action: str) -> Any:
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    wanted = ANSWER_BODIES[action]
+    detail = body.get(wanted[0]) if wanted else None
+    if wanted and not isinstance(detail, str):
+        raise ApiError(400, f"{action} needs a {wanted[0]}",
+                       {wanted[0]: "one of " + ", ".join(wanted[1])})
+    store = db.session()
+    try:
+        referral = referrals.answer(store, current_user, referral_id, action, detail,
+                                    clock.now(), _config()["RETENTION_DAYS"])
+    except referrals.ReferralError as error:
+        raise ApiError(400, str(error), error.fields) from error
+    except workflow.IllegalTransition as error:
+        raise ApiError(409, str(error)) from error
+    result = referral_body(store, referral, current_user)
+    store.commit()
+    return jsonify(result)
+
+
+def _answer_operation(action: str, who: str) -> Any:
+    wanted = ANSWER_BODIES[action]
+    extra: dict[str, Any] = {}
+    if wanted:
+        extra["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": {"type": "object", "required": [wanted[0]], "properties": {
+                wanted[0]: {"type": "string", "enum": list(wanted[1])}}}}}}
+    return spec.operation(f"/referrals/{{referral_id}}/{action}", "post",
+                          summary=f"{action.capitalize()} a referral ({who})",
+                          parameters=_id("referral_id"),
+                          errors=(400, 401, 403, 404, 409),
+                          responses={"200": {"description": "the referral", "content": {
+                              "application/json": {"schema": REFERRAL_SCHEMA}}}}, **extra)
+
+
+@bp.route("/referrals/<uuid:referral_id>/accept", methods=["POST"])
+@requires("referrals.respond")
+@_answer_operation("accept", "receiving partner")
+def accept_referral(referral_id: uuid.UUID) -> Any:
+    """Accept: exactly one acceptance, whatever the concurrency."""
+    return _answer(referral_id, "accept")
+
+
+@bp.route("/referrals/<uuid:referral_id>/decline", methods=["POST"])
+@requires("referrals.respond")
+@_answer_operation("decline", "receiving partner")
+def decline_referral(referral_id: uuid.UUID) -> Any:
+    """Decline with a reason; the sender is offered the next partner."""
+    return _answer(referral_id, "decline")
+
+
+@bp.route("/referrals/<uuid:referral_id>/close", methods=["POST"])
+@requires("referrals.respond")
+@_answer_operation("close", "receiving partner")
+def close_referral(referral_id: uuid.UUID) -> Any:
+    """Close an accepted referral with its outcome."""
+    return _answer(referral_id, "close")
+
+
+@bp.route("/referrals/<uuid:referral_id>/withdraw", methods=["POST"])
+@requires("referrals.withdraw")
+@_answer_operation("withdraw", "sender")
+def withdraw_referral(referral_id: uuid.UUID) -> Any:
+    """Withdraw a referral not yet closed."""
+    return _answer(referral_id, "withdraw")

@@ -1,0 +1,80 @@
+"""Forms of the case and inbox pages: referring a case, break-glass, linking an earlier
+record, and a partner's answer to a referral."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import UUID, InputRequired, Length, Optional
+
+from referral import referrals
+from referral.cases import REASON_MIN
+from screening.forms import SERVICE_LABELS, SHARE_LABELS, MultiCheckboxField
+from screening.services import SERVICES
+
+DECLINE_LABELS = {
+    "no_capacity": _l("No free place now"), "not_eligible": _l("Outside who we serve"),
+    "out_of_area": _l("Outside the area we cover"),
+    "service_unavailable": _l("The service asked for is not available"),
+    "other": _l("Another reason"),
+}
+OUTCOME_LABELS = {
+    "services_provided": _l("Help was given"), "person_declined": _l("The person said no"),
+    "lost_contact": _l("Contact was lost"), "referred_on": _l("Referred on elsewhere"),
+    "other": _l("Other outcome"),
+}
+URGENCY_LABELS = {"normal": _l("Normal"), "urgent": _l("Urgent")}
+
+
+class ReferForm(FlaskForm):
+    """Refer the case to one partner. The partner and share choices are set per case: only
+    offered partners, only fields the person agreed to share."""
+
+    partner = RadioField(_l("Partner"), choices=[], validators=[InputRequired()])
+    services = MultiCheckboxField(_l("Services asked for"),
+                                  choices=[SelectChoice(s, SERVICE_LABELS[s])
+                                           for s in SERVICES],
+                                  validators=[InputRequired()])
+    share = MultiCheckboxField(_l("Send these details (only what is needed)"), choices=[],
+                               validators=[Optional()])
+    urgency = RadioField(_l("Urgency"), default="normal",
+                         choices=[SelectChoice(u, URGENCY_LABELS[u])
+                                  for u in referrals.URGENCIES],
+                         validators=[InputRequired()])
+    note = TextAreaField(_l("Note for the partner (optional)"),
+                         validators=[Optional(), Length(max=referrals.NOTE_MAX)])
+
+    def limit(self, partners: list[tuple[str, str]], shareable: tuple[str, ...]) -> None:
+        """Offer only these partners and these fields."""
+        self.partner.choices = [SelectChoice(slug, name) for slug, name in partners]
+        self.share.choices = [SelectChoice(f, SHARE_LABELS[f]) for f in shareable]
+
+
+class BreakGlassForm(FlaskForm):
+    """Why a supervisor needs a case outside their team."""
+
+    reason = TextAreaField(_l("Why do you need this case now?"),
+                           validators=[InputRequired(), Length(min=REASON_MIN, max=1000)])
+
+
+class LinkForm(FlaskForm):
+    """Confirm that an earlier case is the same person."""
+
+    earlier = HiddenField(validators=[InputRequired(), UUID()])
+
+
+class DeclineForm(FlaskForm):
+    """Why the partner cannot take the referral."""
+
+    reason = SelectField(_l("Reason"), choices=[SelectChoice(r, DECLINE_LABELS[r])
+                                                for r in referrals.DECLINE_REASONS],
+                         validators=[InputRequired()])
+
+
+class CloseForm(FlaskForm):
+    """How the referral ended."""
+
+    outcome = SelectField(_l("Outcome"), choices=[SelectChoice(o, OUTCOME_LABELS[o])
+                                                  for o in referrals.OUTCOMES],
+                          validators=[InputRequired()])

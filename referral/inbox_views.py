@@ -1,0 +1,156 @@
+"""Referral pages: a partner's inbox, what a screener sent, a team's overdue referrals for
+a supervisor; one referral's packet with the answers its side may give; and notices."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import NotFound
+
+from access.forms import ActionForm
+from access.policy import authorize, requires
+from core import clock, db
+from referral import notices, referrals, workflow
+from referral.case_forms import (
+    DECLINE_LABELS,
+    OUTCOME_LABELS,
+    URGENCY_LABELS,
+    CloseForm,
+    DeclineForm,
+)
+from screening.forms import SERVICE_LABELS, SHARE_LABELS
+
+bp = Blueprint("referrals", __name__)
+PER_PAGE = 25
+STATE_LABELS = {
+    "pending": _l("Waiting for an answer"), "accepted": _l("Accepted"),
+    "declined": _l("Declined"), "expired": _l("Expired without an answer"),
+    "withdrawn": _l("Withdrawn"), "closed": _l("Closed"),
+}
+NOTICE_LABELS = {
+    "referral.received": _l("A new referral is waiting for your answer."),
+    "referral.accepted": _l("A referral you sent was accepted."),
+    "referral.declined": _l("A referral you sent was declined."),
+    "referral.closed": _l("A referral you sent was closed."),
+    "referral.withdrawn": _l("A referral to your organisation was withdrawn."),
+    "referral.expired": _l("A referral you sent expired without an answer."),
+    "referral.overdue": _l("A referral from your team is overdue."),
+}
+
+
+@bp.route("/referrals/")
+@requires("referrals.read")
+def inbox() -> str:
+    """Open and urgent first, the longest waiting on top; pages of 25."""
+    page = request.args.get("page", "1")
+    page_number = int(page) if page.isdigit() and 0 < int(page) < 1_000_000 else 1
+    overdue = request.args.get("overdue") == "1"
+    store = db.session()
+    rows, total = referrals.list_for(store, current_user, page_number, PER_PAGE, overdue)
+    names = referrals.partner_names(store)
+    store.commit()
+    return render_template("referral/inbox.html", rows=rows, total=total, page=page_number,
+                           pages=max(1, -(-total // PER_PAGE)), names=names, overdue=overdue,
+                           now=clock.now())
+
+
+def _forms() -> dict[str, Any]:
+    return {"action": ActionForm(formdata=None), "decline": DeclineForm(formdata=None),
+            "close": CloseForm(formdata=None)}
+
+
+@bp.route("/referrals/<uuid:referral_id>")
+@requires("referrals.read")
+def show(referral_id: uuid.UUID) -> Any:
+    """The packet: exactly the fields the person agreed to share and the screener sent."""
+    store = db.session()
+    referral = referrals.get(store, current_user, referral_id)
+    packet = referrals.packet(store, referral)
+    body = render_template(
+        "referral/referral.html", referral=referral, packet=packet,
+        answers=referrals.questions(packet), names=referrals.partner_names(store),
+        may_respond=authorize(current_user, "referrals.respond", referral),
+        may_withdraw=authorize(current_user, "referrals.withdraw", referral), **_forms())
+    store.commit()
+    return body
+
+
+@bp.route("/referrals/<uuid:referral_id>/<any(accept, decline, close, withdraw):move>",
+          methods=["POST"])
+@requires("referrals.read")
+def answer(referral_id: uuid.UUID, move: str) -> Any:
+    """Accept, decline with a reason, close with an outcome (the partner); withdraw (the
+    sender). Anything the state machine refuses says so and changes nothing."""
+    form = {"decline": DeclineForm, "close": CloseForm}.get(move, ActionForm)()
+    if not form.validate_on_submit():
+        flash(_l("Choose a reason before sending."), "error")
+        return redirect(url_for("referrals.show", referral_id=referral_id))
+    detail = getattr(getattr(form, "reason", None) or getattr(form, "outcome", None), "data",
+                     None)
+    store = db.session()
+    try:
+        referrals.answer(store, current_user, referral_id, move, detail, clock.now(),
+                         current_app.config["RETENTION_DAYS"])
+    except (referrals.ReferralError, workflow.IllegalTransition):
+        store.rollback()
+        flash(_l("This referral cannot be moved that way now; it may have been answered "
+                 "meanwhile."), "error")
+        return redirect(url_for("referrals.show", referral_id=referral_id)), 303
+    store.commit()
+    flash(_l("Done."), "success")
+    return redirect(url_for("referrals.show", referral_id=referral_id))
+
+
+@bp.route("/notices/")
+@requires("notices.read")
+def notice_list() -> str:
+    """What awaits the user, unread first."""
+    store = db.session()
+    rows = notices.for_user(store, current_user)
+    body = render_template("referral/notices.html", rows=rows, labels=NOTICE_LABELS,
+                           action=ActionForm(formdata=None))
+    store.commit()
+    return body
+
+
+@bp.route("/notices/<uuid:notice_id>/open", methods=["POST"])
+@requires("notices.read")
+def open_notice(notice_id: uuid.UUID) -> Any:
+    """Mark a notice read and go to what it is about."""
+    if not ActionForm().validate_on_submit():
+        raise NotFound()
+    store = db.session()
+    notice = notices.open_notice(store, current_user, notice_id, clock.now())
+    store.commit()
+    if notice.referral_id is None:
+        return redirect(url_for("referrals.notice_list"))
+    return redirect(url_for("referrals.show", referral_id=notice.referral_id))
+
+
+@bp.app_context_processor
+def referral_labels() -> dict[str, Any]:
+    """Labels for referral pages, and the unread-notice count for the header."""
+
+    def unread_notices() -> int:
+        try:
+            return notices.unread(db.session(), current_user)
+        except SQLAlchemyError:
+            return 0  # an error page must still render when the database does not answer
+
+    return {"state_labels": STATE_LABELS, "service_labels": SERVICE_LABELS,
+            "share_labels": SHARE_LABELS, "urgency_labels": URGENCY_LABELS,
+            "decline_labels": DECLINE_LABELS, "outcome_labels": OUTCOME_LABELS,
+            "unread_notices": unread_notices}

@@ -1,0 +1,69 @@
+"""How cases and referrals are shown in JSON: one shape for the API, built from the services,
+so a partner's packet can hold only what the person agreed to share and the screener sent."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from access.roles import Role
+from core import datakeys
+from referral import cases, referrals, workflow
+from referral.models import Case, Referral
+from screening import people
+
+
+def person_body(who: people.Identity) -> dict[str, Any]:
+    """A person's details as the case's own team sees them."""
+    return {"given_name": who.given_name, "family_name": who.family_name, "age": who.age,
+            "sex": who.sex, "nationality": who.nationality,
+            "location": {"country": who.country, "region": who.region},
+            "languages": list(who.languages), "contact": who.contact}
+
+
+def identity_or_none(store: Session, case: Case) -> people.Identity | None:
+    """The person's details, or None once the record is shredded (or merged away)."""
+    if case.status == "merged":
+        return None
+    try:
+        return cases.identity(store, case)
+    except datakeys.ShreddedError:
+        return None
+
+
+def case_body(store: Session, case: Case, today: date) -> dict[str, Any]:
+    """A case for its owner and their supervisor."""
+    given = cases.consent(case)
+    who = identity_or_none(store, case)
+    names = referrals.partner_names(store)
+    sent = referrals.of_case(store, case)
+    suggestion = referrals.next_partner(store, case, today) if any(
+        workflow.suggests_next_partner(r.state) for r in sent) else None
+    return {
+        "id": str(case.id), "status": case.status,
+        "merged_into": str(case.merged_into_id) if case.merged_into_id else None,
+        "owner_id": str(case.owner_id),
+        "consent": {"referral": given.referral, "share": list(given.share)},
+        "needs": list(cases.needs(case)), "urgent": case.urgent,
+        "classification": case.classification, "opened_at": case.opened_at.isoformat(),
+        "person": person_body(who) if who else None,
+        "screenings": [{"id": str(s.id), "instrument": s.instrument,
+                        "classification": s.classification, "urgent": s.urgent,
+                        "completed_at": s.completed_at.isoformat() if s.completed_at else None}
+                       for s in cases.screenings_of(store, case)],
+        "referrals": [referrals.summary(r, names) for r in sent],
+        "next_partner": suggestion.slug if suggestion else None,
+    }
+
+
+def referral_body(store: Session, referral: Referral, user: Any) -> dict[str, Any]:
+    """A referral with its packet. The receiving partner gets the summary, the fields sent
+    and the note, nothing of the case beyond; the sender also gets the case id."""
+    body = referrals.summary(referral, referrals.partner_names(store))
+    packet = referrals.packet(store, referral)
+    body["fields"], body["note"] = packet.get("fields", {}), packet.get("note")
+    if user.role != Role.PARTNER:
+        body["case_id"] = str(referral.case_id)
+    return body

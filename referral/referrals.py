@@ -1,0 +1,354 @@
+"""Referrals: sending a case to a vetted partner with only the consented fields the screener
+chose, the partner's inbox and packet, moving a referral through the state machine (accepting
+exactly once, even with many workers), consent withdrawal, and deadlines. The only module
+that queries referrals."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from access import audit
+from access.models import User
+from access.policy import require
+from access.roles import Role
+from core import datakeys
+from referral import cases, directory, notices, routing, workflow
+from referral.models import Case, Referral
+from screening import instruments
+from screening import services as screenings
+
+TABLE = "referrals"
+URGENCIES = ("normal", "urgent")
+DECLINE_REASONS = ("no_capacity", "not_eligible", "out_of_area", "service_unavailable",
+                   "other")
+OUTCOMES = ("services_provided", "person_declined", "lost_contact", "referred_on", "other")
+NOTE_MAX = 2000
+OPEN = ("pending", "accepted")
+
+
+class ReferralError(ValueError):
+    """A referral that cannot be sent or answered as asked; ``fields`` says what to fix."""
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or {}
+
+
+@dataclass(frozen=True)
+class Send:
+    """What the screener chose to send."""
+
+    partner: str
+    services: tuple[str, ...]
+    share: tuple[str, ...]
+    urgency: str = "normal"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """Hours before an unanswered referral is overdue (by urgency), and before it expires."""
+
+    urgent: int = 24
+    normal: int = 72
+    expire: int = 7 * 24
+
+    @classmethod
+    def from_config(cls, config: Any) -> Deadlines:
+        return cls(int(config["REFERRAL_HOURS_URGENT"]), int(config["REFERRAL_HOURS_NORMAL"]),
+                   int(config["REFERRAL_EXPIRE_HOURS"]))
+
+    def due(self, urgency: str, sent: datetime) -> datetime:
+        return sent + timedelta(hours=self.urgent if urgency == "urgent" else self.normal)
+
+
+def need(store: Session, case: Case) -> routing.Need:
+    """What the case asks of a partner, from the clear, non-identifying facts."""
+    person = cases.person(store, case)
+    band = person.age_band
+    return routing.Need(
+        services=frozenset(cases.needs(case)), country=person.country, region=None,
+        child=band is None or band in ("0-11", "12-17"),
+        populations=frozenset({"children"} if band in ("0-11", "12-17") else set()),
+        languages=frozenset(filter(None, person.languages.split(","))))
+
+
+def matches(store: Session, case: Case, today: Any) -> list[routing.Match]:
+    """Vetted partners in date that may serve the case, best first, with their reasons."""
+    return routing.rank(need(store, case), [directory.for_routing(p)
+                                            for p in directory.profiles(store)], today)
+
+
+def next_partner(store: Session, case: Case, today: Any) -> routing.Match | None:
+    """The best match not yet tried for this case: offered after a decline or expiry."""
+    tried = set(store.scalars(sa.select(Referral.partner_id).where(
+        Referral.case_id == case.id)))
+    by_slug = {p.organisation.slug: p.organisation_id for p in directory.profiles(store)}
+    return next((m for m in matches(store, case, today) if by_slug.get(m.slug) not in tried),
+                None)
+
+
+def _check(store: Session, case: Case, request: Send, today: Any) -> Any:
+    given = cases.consent(case)
+    if case.status != "open":
+        raise ReferralError("this case is not open", {"case": "not open"})
+    if not given.referral:
+        raise ReferralError("the person did not consent to referral",
+                            {"consent": "no consent to referral"})
+    problems = {}
+    outside = sorted(set(request.share) - set(given.share))
+    if outside:
+        problems["share"] = "outside the person's consent: " + ", ".join(outside)
+    if request.urgency not in URGENCIES:
+        problems["urgency"] = "must be normal or urgent"
+    if not request.services or set(request.services) - set(screenings.SERVICES):
+        problems["services"] = "choose at least one known service"
+    if len(request.note) > NOTE_MAX:
+        problems["note"] = f"at most {NOTE_MAX} characters"
+    offered = {m.slug for m in matches(store, case, today)}
+    profile = next((p for p in directory.profiles(store)
+                    if p.organisation.slug == request.partner), None)
+    if profile is None or request.partner not in offered or not profile.organisation.active:
+        problems["partner"] = "not a vetted partner in date that serves this case"
+    if problems:
+        raise ReferralError("the referral cannot be sent as it is", problems)
+    if store.scalar(sa.select(sa.func.count()).select_from(Referral).where(
+            Referral.case_id == case.id, Referral.partner_id == profile.organisation_id,
+            Referral.state.in_(OPEN))):
+        raise workflow.IllegalTransition("this partner already has an open referral")
+    return profile
+
+
+def _packet(store: Session, case: Case, share: tuple[str, ...], note: str) -> dict[str, Any]:
+    who = cases.identity(store, case)
+    values: dict[str, Any] = {
+        "given_name": who.given_name, "family_name": who.family_name, "age": who.age,
+        "sex": who.sex, "nationality": who.nationality,
+        "location": {"country": who.country, "region": who.region},
+        "languages": list(who.languages), "contact": who.contact,
+        "needs": list(cases.needs(case))}
+    fields = {name: values[name] for name in share if name in values}
+    if "answers" in share:
+        latest = next(iter(cases.screenings_of(store, case)), None)
+        if latest is not None:
+            fields["answers"] = {"instrument": latest.instrument,
+                                 "language": latest.language,
+                                 "classification": latest.classification,
+                                 "given": screenings.answers(store, latest)}
+    return {"fields": fields, "note": note.strip() or None}
+
+
+def _cipher(store: Session, case: Case) -> datakeys.Cipher:
+    return datakeys.cipher(store, cases.person(store, case).data_key_id)
+
+
+def send(store: Session, user: Any, case: Case, request: Send, now: datetime,
+         deadlines: Deadlines, retention_days: int) -> Referral:
+    """Refer the case to a partner with the consented fields the screener chose; the
+    partner's staff are told something awaits them."""
+    profile = _check(store, case, request, now.date())
+    referral = Referral(
+        id=uuid.uuid4(), case_id=case.id, partner_id=profile.organisation_id,
+        team_id=case.team_id, sent_by=user.id, state="pending", urgency=request.urgency,
+        services=",".join(sorted(set(request.services))),
+        share=",".join(sorted(set(request.share))), created_at=now, updated_at=now,
+        due_at=deadlines.due(request.urgency, now))
+    referral.packet = _cipher(store, case).seal(TABLE, "packet", referral.id, json.dumps(
+        _packet(store, case, request.share, request.note), sort_keys=True))
+    store.add(referral)
+    store.flush()
+    cases.touch(store, case, now, retention_days)
+    audit.record(store, "referral.sent", object_type="referral", object_id=referral.id,
+                 details={"case": str(case.id), "partner": str(profile.organisation_id),
+                          "shared": len(request.share)})
+    notices.notify(store, notices.partner_staff(store, profile.organisation_id),
+                   "referral.received", referral.id, now)
+    return referral
+
+
+def get(store: Session, user: Any, referral_id: uuid.UUID,
+        action: str = "referrals.read") -> Referral:
+    """A referral the user may reach (404 otherwise, audited either way)."""
+    referral = store.get(Referral, referral_id)
+    require(user, action, referral, "referral", referral_id)
+    audit.record(store, "referral.read", object_type="referral", object_id=referral_id)
+    return referral  # type: ignore[return-value]
+
+
+def packet(store: Session, referral: Referral) -> dict[str, Any]:
+    """The fields sent with the referral and the note; nothing else of the case."""
+    case = store.get(Case, referral.case_id)
+    opened = _cipher(store, case).open(TABLE, "packet", referral.id,  # type: ignore[arg-type]
+                                       referral.packet)
+    return json.loads(opened) if opened else {"fields": {}, "note": None}
+
+
+def questions(packet_: dict[str, Any]) -> list[tuple[str, str]]:
+    """The shared answers as (question in the interview's language, answer)."""
+    shared = packet_.get("fields", {}).get("answers")
+    if not shared:
+        return []
+    instrument = instruments.catalogue().get(shared["instrument"])
+    pairs = []
+    for indicator_id, answer in sorted(shared["given"].items()):
+        indicator = instrument.indicator(indicator_id) if instrument else None
+        text = indicator.question[shared["language"]] if indicator else indicator_id
+        pairs.append((text, answer))
+    return pairs
+
+
+def list_for(store: Session, user: Any, page: int = 1, per_page: int = 50,
+             overdue_only: bool = False) -> tuple[list[Referral], int]:
+    """A page of the referrals the user may see: a partner's organisation inbox, what a
+    screener sent, their team's for a supervisor. Open ones first, urgent first, oldest
+    first, so what has waited longest is on top."""
+    if user.role == Role.PARTNER:
+        where = [Referral.partner_id == user.partner_id]
+    elif user.role == Role.SUPERVISOR:
+        where = [Referral.team_id == user.team_id]
+    elif user.role == Role.SCREENER:
+        where = [Referral.sent_by == user.id]
+    else:
+        return [], 0
+    if overdue_only:
+        where += [Referral.overdue_at.is_not(None), Referral.state == "pending"]
+    total = store.scalar(sa.select(sa.func.count()).select_from(Referral).where(*where)) or 0
+    rows = list(store.scalars(sa.select(Referral).where(*where).order_by(
+        Referral.state.not_in(OPEN), Referral.state != "pending",
+        Referral.urgency != "urgent", Referral.created_at, Referral.id)
+        .offset((page - 1) * per_page).limit(per_page)))
+    audit.record(store, "referrals.listed", details={"count": len(rows), "page": page})
+    return rows, total
+
+
+def of_case(store: Session, case: Case) -> list[Referral]:
+    """A case's referrals, newest first (the case's reader is already checked)."""
+    return list(store.scalars(sa.select(Referral).where(Referral.case_id == case.id)
+                              .order_by(Referral.created_at.desc())))
+
+
+def partner_names(store: Session) -> dict[uuid.UUID, str]:
+    """Partner organisation names by id, for lists."""
+    return {p.organisation_id: p.organisation.name for p in directory.profiles(store)}
+
+
+def _side(user: Any) -> str:
+    return "partner" if user.role == Role.PARTNER else "sender"
+
+
+def _move(store: Session, referral: Referral, action: str, by: str, detail: str | None,
+          now: datetime) -> None:
+    before = referral.state
+    after = workflow.move(before, action, by, detail)
+    values: dict[str, Any] = {"state": after, "updated_at": now}
+    if action in ("accept", "decline"):
+        values["answered_at"] = now
+    if action == "decline":
+        values["decline_reason"] = detail
+    if action == "close":
+        values["outcome"] = detail
+    if after in workflow.FINAL and after != "closed":
+        # A partner that will not (or may no longer) help keeps nothing of the person.
+        values["packet"] = None
+    # The state in the WHERE makes the move happen once: of two workers accepting together,
+    # the second finds no pending row once the first commits, in the database, not here.
+    done = store.execute(sa.update(Referral).where(
+        Referral.id == referral.id, Referral.state == before).values(**values)
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        store.expire(referral)
+        raise workflow.IllegalTransition("the referral was answered meanwhile")
+    store.expire(referral)
+    audit.record(store, f"referral.{after}", object_type="referral", object_id=referral.id,
+                 details={"from": before, **({"reason": detail} if detail else {})})
+
+
+def answer(store: Session, user: Any, referral_id: uuid.UUID, action: str,
+           detail: str | None, now: datetime, retention_days: int) -> Referral:
+    """The receiving partner accepts, declines (with a reason) or closes (with an outcome);
+    the sender withdraws. Illegal moves raise :class:`workflow.IllegalTransition` (409)."""
+    policy_action = "referrals.withdraw" if action == "withdraw" else "referrals.respond"
+    referral = get(store, user, referral_id, policy_action)
+    allowed = {"decline": DECLINE_REASONS, "close": OUTCOMES}.get(action)
+    if allowed is not None and detail not in allowed:
+        raise ReferralError(f"{action} needs one of the listed reasons",
+                            {"reason" if action == "decline" else "outcome":
+                             "must be one of " + ", ".join(allowed)})
+    _move(store, referral, action, _side(user), detail, now)
+    case = store.get(Case, referral.case_id)
+    cases.touch(store, case, now, retention_days)  # type: ignore[arg-type]
+    if action == "withdraw":
+        notices.notify(store, notices.partner_staff(store, referral.partner_id),
+                       "referral.withdrawn", referral.id, now)
+    else:
+        notices.notify(store, [_sender(store, referral)], f"referral.{referral.state}",
+                       referral.id, now)
+    return referral
+
+
+def _sender(store: Session, referral: Referral) -> User:
+    sender = store.get(User, referral.sent_by)
+    assert sender is not None  # noqa: S101 - a foreign key guarantees it
+    return sender
+
+
+def withdraw_consent(store: Session, user: Any, case: Case, now: datetime,
+                     retention_days: int) -> int:
+    """The person withdrew consent to referral: nothing more may be shared, and every open
+    referral is withdrawn (its partner told). Returns how many were withdrawn."""
+    case.consent = json.dumps({"referral": False, "share": []})
+    case.consent_withdrawn_at = now
+    withdrawn = 0
+    for referral in of_case(store, case):
+        if referral.state in OPEN:
+            _move(store, referral, "withdraw", "sender", None, now)
+            notices.notify(store, notices.partner_staff(store, referral.partner_id),
+                           "referral.withdrawn", referral.id, now)
+            withdrawn += 1
+    cases.touch(store, case, now, retention_days)
+    audit.record(store, "case.consent_withdrawn", object_type="case", object_id=case.id,
+                 details={"withdrawn": withdrawn})
+    return withdrawn
+
+
+def escalate(store: Session, now: datetime, deadlines: Deadlines) -> dict[str, int]:
+    """Apply deadlines: a pending referral past its deadline is marked overdue and the
+    sender's supervisors are told; one pending past the expiry period expires and its sender
+    is offered the next partner. Running it again changes nothing more."""
+    counts = {"overdue": 0, "expired": 0}
+    stale = now - timedelta(hours=deadlines.expire)
+    for referral in store.scalars(sa.select(Referral).where(
+            Referral.state == "pending", Referral.created_at <= stale)).all():
+        _move(store, referral, "expire", "system", None, now)
+        notices.notify(store, [_sender(store, referral)], "referral.expired", referral.id, now)
+        counts["expired"] += 1
+    for referral in store.scalars(sa.select(Referral).where(
+            Referral.state == "pending", Referral.due_at <= now,
+            Referral.overdue_at.is_(None))).all():
+        referral.overdue_at = now
+        audit.record(store, "referral.overdue", object_type="referral", object_id=referral.id)
+        notices.notify(store, notices.supervisors(store, referral.team_id), "referral.overdue",
+                       referral.id, now)
+        counts["overdue"] += 1
+    audit.record(store, "referrals.escalated", details=counts)
+    return counts
+
+
+def summary(referral: Referral, names: dict[uuid.UUID, str]) -> dict[str, Any]:
+    """A referral as lists show it: no person's data, only what the inbox sorts by."""
+    return {"id": str(referral.id), "state": referral.state, "urgency": referral.urgency,
+            "partner": names.get(referral.partner_id),
+            "services": list(filter(None, referral.services.split(","))),
+            "shared_fields": list(filter(None, referral.share.split(","))),
+            "created_at": referral.created_at.isoformat(),
+            "due_at": referral.due_at.isoformat(),
+            "overdue": referral.overdue_at is not None and referral.state == "pending",
+            "decline_reason": referral.decline_reason, "outcome": referral.outcome}
+

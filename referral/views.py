@@ -1,0 +1,176 @@
+"""Case pages: the screener's and supervisor's list, a case with its person, consent,
+screenings, ranked partners and referrals; referring, linking an earlier record, withdrawing
+consent, and a supervisor's break-glass."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.exceptions import NotFound
+
+from access.forms import ActionForm
+from access.policy import authorize, requires
+from core import clock, db
+from referral import cases, referrals, workflow
+from referral.case_forms import BreakGlassForm, LinkForm, ReferForm
+from referral.presenting import identity_or_none
+from screening import services as screenings
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+@bp.route("/")
+@requires("cases.read")
+def index() -> str:
+    """Open cases: the screener's own, or the team's for a supervisor; urgent first."""
+    store = db.session()
+    rows = cases.list_for(store, current_user)
+    store.commit()
+    return render_template("referral/cases.html", rows=rows)
+
+
+@bp.route("/for-screening/<uuid:screening_id>")
+@requires("screenings.read")
+def for_screening(screening_id: uuid.UUID) -> Any:
+    """From a screening result to its case."""
+    store = db.session()
+    screening = screenings.get(store, current_user, screening_id)
+    case_id = screenings.case_of(current_app._get_current_object(), screening)  # type: ignore[attr-defined]
+    store.commit()
+    if case_id is None:
+        raise NotFound()
+    return redirect(url_for("cases.show", case_id=case_id))
+
+
+def _page(case: Any, refer: ReferForm | None = None, status: int = 200) -> Any:
+    store, now = db.session(), clock.now()
+    who = identity_or_none(store, case)
+    given = cases.consent(case)
+    matches = referrals.matches(store, case, now.date()) if case.status == "open" else []
+    sent = referrals.of_case(store, case)
+    refer = refer or ReferForm(formdata=None)
+    refer.limit([(m.slug, m.name) for m in matches], given.share)
+    if not refer.services.data:
+        refer.services.data = list(cases.needs(case))
+    suggestion = referrals.next_partner(store, case, now.date()) if any(
+        workflow.suggests_next_partner(r.state) for r in sent) else None
+    earlier = cases.earlier_cases(store, current_user, case, who, now.date()) if who else []
+    body = render_template(
+        "referral/case.html", case=case, who=who, consent=given, needs=cases.needs(case),
+        screenings=cases.screenings_of(store, case), referrals=sent,
+        names=referrals.partner_names(store), matches=matches, refer=refer,
+        suggestion=suggestion, earlier=earlier, link=LinkForm(formdata=None),
+        action=ActionForm(formdata=None),
+        may_manage=authorize(current_user, "cases.manage", case))
+    store.commit()
+    return body, status
+
+
+@bp.route("/<uuid:case_id>")
+@requires("cases.read")
+def show(case_id: uuid.UUID) -> Any:
+    """One case, with everything needed to refer it."""
+    case = cases.get(db.session(), current_user, case_id, clock.now())
+    if case.status == "merged" and case.merged_into_id:
+        return redirect(url_for("cases.show", case_id=case.merged_into_id))
+    return _page(case)
+
+
+def _manage(case_id: uuid.UUID) -> Any:
+    return cases.get(db.session(), current_user, case_id, clock.now(), "cases.manage")
+
+
+@bp.route("/<uuid:case_id>/referrals", methods=["POST"])
+@requires("cases.manage")
+def refer(case_id: uuid.UUID) -> Any:
+    """Send the case to the chosen partner with the chosen, consented details."""
+    case = _manage(case_id)
+    form = ReferForm()
+    given = cases.consent(case)
+    form.limit([(s, s) for s in form.partner.raw_data or []], given.share)
+    if not form.validate():
+        return _page(case, form, 400)
+    store, now, config = db.session(), clock.now(), current_app.config
+    try:
+        referrals.send(store, current_user, case, referrals.Send(
+            partner=form.partner.data, services=tuple(form.services.data),
+            share=tuple(form.share.data or ()), urgency=form.urgency.data,
+            note=form.note.data or ""), now, referrals.Deadlines.from_config(config),
+            config["RETENTION_DAYS"])
+    except (referrals.ReferralError, workflow.IllegalTransition) as error:
+        store.rollback()
+        for name, problem in getattr(error, "fields", {"partner": str(error)}).items():
+            if name in form:
+                form[name].errors = [*form[name].errors, problem]
+        flash(_l("The referral was not sent. See what to fix below."), "error")
+        return _page(cases.get(store, current_user, case_id, now, "cases.manage"), form, 409
+                     if isinstance(error, workflow.IllegalTransition) else 422)
+    store.commit()
+    flash(_l("Referral sent. The partner has been told that something awaits them."),
+          "success")
+    return redirect(url_for("cases.show", case_id=case_id))
+
+
+@bp.route("/<uuid:case_id>/link", methods=["POST"])
+@requires("cases.manage")
+def link(case_id: uuid.UUID) -> Any:
+    """The screener confirms an earlier case is the same person: the records become one."""
+    case = _manage(case_id)
+    form = LinkForm()
+    if not form.validate():
+        raise NotFound()
+    store, now = db.session(), clock.now()
+    try:
+        earlier = cases.link(store, current_user, case, uuid.UUID(form.earlier.data), now,
+                             current_app.config["RETENTION_DAYS"])
+    except cases.CaseError:
+        store.rollback()
+        flash(_l("These cases cannot be linked."), "error")
+        return redirect(url_for("cases.show", case_id=case_id))
+    store.commit()
+    flash(_l("Linked: the screenings are now on the earlier case."), "success")
+    return redirect(url_for("cases.show", case_id=earlier.id))
+
+
+@bp.route("/<uuid:case_id>/consent/withdraw", methods=["POST"])
+@requires("cases.manage")
+def withdraw_consent(case_id: uuid.UUID) -> Any:
+    """The person no longer agrees to referral: open referrals are withdrawn."""
+    case = _manage(case_id)
+    if not ActionForm().validate():
+        raise NotFound()
+    store = db.session()
+    count = referrals.withdraw_consent(store, current_user, case, clock.now(),
+                                       current_app.config["RETENTION_DAYS"])
+    store.commit()
+    flash(_l("Consent to referral withdrawn; %(count)d open referrals withdrawn.",
+             count=count), "success")
+    return redirect(url_for("cases.show", case_id=case_id))
+
+
+@bp.route("/<uuid:case_id>/break-glass", methods=["GET", "POST"])
+@requires("cases.break_glass")
+def break_glass(case_id: uuid.UUID) -> Any:
+    """A supervisor opens another team's case for a while, saying why; auditors see it."""
+    store, now = db.session(), clock.now()
+    case = cases.for_break_glass(store, current_user, case_id)
+    if authorize(current_user, "cases.read", case):
+        return redirect(url_for("cases.show", case_id=case_id))
+    form = BreakGlassForm()
+    if form.validate_on_submit():
+        try:
+            cases.break_glass(store, current_user, case_id, form.reason.data, now,
+                              current_app.config["BREAK_GLASS_MINUTES"])
+        except cases.CaseError as error:
+            store.rollback()
+            form.reason.errors = [*form.reason.errors, *error.fields.values()]
+        else:
+            store.commit()
+            return redirect(url_for("cases.show", case_id=case_id))
+    store.commit()
+    return render_template("referral/break_glass.html", form=form, case_id=case_id,
+                           minutes=current_app.config["BREAK_GLASS_MINUTES"])
