@@ -122,6 +122,15 @@ def get(store: Session, user: Any, case_id: uuid.UUID, now: datetime,
     return case  # type: ignore[return-value]
 
 
+def holding(store: Session, case_id: uuid.UUID) -> Case:
+    """The case a referral belongs to; the caller has already checked access to the
+    referral."""
+    case = store.get(Case, case_id)
+    if case is None:
+        raise LookupError("no such case")
+    return case
+
+
 def for_break_glass(store: Session, user: Any, case_id: uuid.UUID) -> Case:
     """A case a supervisor may ask break-glass access to (404 when there is none)."""
     case = store.get(Case, case_id)

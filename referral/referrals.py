@@ -184,9 +184,8 @@ def get(store: Session, user: Any, referral_id: uuid.UUID,
 
 def packet(store: Session, referral: Referral) -> dict[str, Any]:
     """The fields sent with the referral and the note; nothing else of the case."""
-    case = store.get(Case, referral.case_id)
-    opened = _cipher(store, case).open(TABLE, "packet", referral.id,  # type: ignore[arg-type]
-                                       referral.packet)
+    case = cases.holding(store, referral.case_id)
+    opened = _cipher(store, case).open(TABLE, "packet", referral.id, referral.packet)
     return json.loads(opened) if opened else {"fields": {}, "note": None}
 
 
@@ -282,8 +281,7 @@ def answer(store: Session, user: Any, referral_id: uuid.UUID, action: str,
                             {"reason" if action == "decline" else "outcome":
                              "must be one of " + ", ".join(allowed)})
     _move(store, referral, action, _side(user), detail, now)
-    case = store.get(Case, referral.case_id)
-    cases.touch(store, case, now, retention_days)  # type: ignore[arg-type]
+    cases.touch(store, cases.holding(store, referral.case_id), now, retention_days)
     if action == "withdraw":
         notices.notify(store, notices.partner_staff(store, referral.partner_id),
                        "referral.withdrawn", referral.id, now)

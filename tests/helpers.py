@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from access import totp
+from core import db
 from core.clock import FrozenClock
 
 CSRF_PATTERN = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
@@ -98,3 +100,14 @@ def throwaway_postgres_database(base_url: str, prefix: str = "passage_test") -> 
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def raw_database_bytes(app: Flask) -> bytes:
+    """Every byte the database holds: the SQLite files, or every row of every table."""
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    with app.extensions["passage.engine"].connect() as connection:
+        return repr([list(connection.execute(sa.select(t)))
+                     for t in db.Base.metadata.sorted_tables]).encode()

@@ -21,6 +21,11 @@ REPOSITORIES = {
     "Screening": {"screening/services.py"},
     "AuditEvent": {"access/audit.py"},
     "DataKey": {"core/datakeys.py"},
+    "Case": {"referral/cases.py"},
+    "CaseAccessGrant": {"referral/cases.py"},
+    "Referral": {"referral/referrals.py"},
+    "Notice": {"referral/notices.py"},
+    "PartnerProfile": {"referral/directory.py"},
 }
 SAFE_MARKUP = {"access/totp.py"}  # the QR code's SVG, drawn by segno from our own values
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,21 +15,11 @@ from access.models import AuditEvent
 from core import crypto, datakeys, db
 from screening import people
 from screening.models import Person
+from tests.helpers import raw_database_bytes
 from tests.screening.conftest import CANARY
 
 CANARIES = ("Canarygiven", "Canaryfamily", "2008-05-17", "Canaryregion", "canarycontact",
             "canarynote")
-
-
-def raw_database_bytes(app: Flask) -> bytes:
-    """Every byte the database holds: the SQLite files, or every row of every table."""
-    url = app.config["DATABASE_URL"]
-    if url.startswith("sqlite"):
-        path = Path(url.removeprefix("sqlite:///"))
-        return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
-    with app.extensions["passage.engine"].connect() as connection:
-        return repr([list(connection.execute(sa.select(t)))
-                     for t in db.Base.metadata.sorted_tables]).encode()
 
 
 def test_identity_round_trips_and_reads_are_audited(app: Flask, register: Any) -> None:

@@ -1,0 +1,209 @@
+"""Cases: opened by a completed screening (API and web), seen by the owner and their
+supervisor only, break-glass for another team's supervisor with a reason and a flag in the
+audit log, and linking a person screened again to their earlier case."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from access.models import AuditEvent
+from core import db
+from screening.models import Person
+from tests.helpers import Account, Client
+from tests.referral.conftest import FULL_CONSENT
+
+
+def events(app: Flask, action: str) -> list[AuditEvent]:
+    with app.app_context():
+        return list(db.session().scalars(sa.select(AuditEvent).where(
+            AuditEvent.action == action).order_by(AuditEvent.seq)))
+
+
+def test_a_completed_screening_opens_a_case_for_its_screener(
+        app: Flask, api: Callable[..., Any], open_case: Callable[..., str],
+        accounts: dict[str, Account]) -> None:
+    case_id = open_case()
+    case = api("screener", "GET", f"/cases/{case_id}")
+    assert case.status_code == 200
+    data = case.get_json()
+    assert data["status"] == "open"
+    assert data["owner_id"] == str(accounts["screener"].id)
+    assert data["person"]["given_name"] == "Canaryapi"
+    assert data["consent"] == {"referral": True, "share": ["given_name", "needs"]}
+    assert data["needs"] == ["legal", "shelter"]
+    assert data["classification"] == "likely_trafficking"
+    assert len(data["screenings"]) == 1
+    assert data["referrals"] == []
+    opened = events(app, "case.opened")
+    assert [e.object_id for e in opened] == [case_id]
+
+
+def test_only_the_owner_and_their_supervisor_see_a_case(
+        app: Flask, api: Callable[..., Any], open_case: Callable[..., str],
+        accounts: dict[str, Account]) -> None:
+    case_id = open_case()
+    assert api("supervisor", "GET", f"/cases/{case_id}").status_code == 200
+    for outsider in ("screener_b", "supervisor_b"):
+        refused = api(outsider, "GET", f"/cases/{case_id}")
+        assert refused.status_code == 404
+        assert refused.get_json() == api(outsider, "GET", f"/cases/{uuid.uuid4()}").get_json()
+    for role in ("partner", "auditor", "admin"):
+        assert api(role, "GET", f"/cases/{case_id}").status_code == 403
+    denied = [e for e in events(app, "access.denied") if e.object_id == case_id]
+    assert {e.actor_id for e in denied} >= {str(accounts["screener_b"].id),
+                                            str(accounts["supervisor_b"].id)}
+
+
+def test_a_screener_sees_only_their_own_cases_and_a_supervisor_the_teams(
+        app: Flask, open_case: Callable[..., str], signed_in: Callable[[str], Client],
+        make_account: Any, new_client: Any) -> None:
+    mine = open_case()
+    client = signed_in("screener")
+    assert mine in client.get("/cases/").get_data(as_text=True)
+    colleague = make_account("screener", team="Team A")
+    other = new_client()
+    other.sign_in(colleague)
+    assert mine not in other.get("/cases/").get_data(as_text=True)
+    assert other.get(f"/cases/{mine}").status_code == 404
+
+
+def test_break_glass_needs_a_reason_is_flagged_and_lapses(
+        app: Flask, open_case: Callable[..., str], signed_in: Callable[[str], Client],
+        clock: Any, accounts: dict[str, Account]) -> None:
+    case_id = open_case()
+    client = signed_in("supervisor_b")
+    assert client.get(f"/cases/{case_id}").status_code == 404
+    page = f"/cases/{case_id}/break-glass"
+    assert client.get(page).status_code == 200
+    short = client.post(page, {"reason": "need it"}, form_page=page)
+    assert short.status_code == 200
+    assert "at least" in short.get_data(as_text=True).lower() or \
+        "20" in short.get_data(as_text=True)
+    assert client.get(f"/cases/{case_id}").status_code == 404
+    granted = client.post(page, {"reason": "Duty night: the person called our hotline "
+                                           "and team A cannot be reached."}, form_page=page)
+    assert granted.status_code == 302
+    shown = client.get(f"/cases/{case_id}")
+    assert shown.status_code == 200
+    assert "Canaryapi" in shown.get_data(as_text=True)
+    flagged = events(app, "case.break_glass")
+    assert len(flagged) == 1
+    assert json.loads(flagged[0].details)["break_glass"] is True
+    assert flagged[0].actor_id == str(accounts["supervisor_b"].id)
+    reads = [e for e in events(app, "case.read") if e.object_id == case_id]
+    assert json.loads(reads[-1].details) == {"break_glass": True}
+    clock.advance(minutes=app.config["BREAK_GLASS_MINUTES"] + 1)
+    client.sign_in(accounts["supervisor_b"])
+    assert client.get(f"/cases/{case_id}").status_code == 404
+
+
+def test_only_supervisors_may_break_glass(open_case: Callable[..., str],
+                                         signed_in: Callable[[str], Client]) -> None:
+    case_id = open_case()
+    client = signed_in("screener_b")
+    assert client.get(f"/cases/{case_id}/break-glass").status_code == 403
+
+
+def _person_count(app: Flask) -> int:
+    with app.app_context():
+        return db.session().scalar(sa.select(sa.func.count()).select_from(Person).where(
+            Person.shredded_at.is_(None))) or 0
+
+
+def test_a_person_screened_again_is_linked_to_their_earlier_case_on_confirmation(
+        app: Flask, api: Callable[..., Any], open_case: Callable[..., str],
+        signed_in: Callable[[str], Client]) -> None:
+    first = open_case(consent=FULL_CONSENT)
+    second = open_case(needs=["medical"])
+    other_team = open_case("screener_b")
+    client = signed_in("screener")
+    page = client.get(f"/cases/{second}").get_data(as_text=True)
+    assert "Maybe screened before" in page
+    assert first in page
+    assert other_team not in page  # another team's record is never offered
+    assert _person_count(app) == 3
+    linked = client.post(f"/cases/{second}/link", {"earlier": first},
+                         form_page=f"/cases/{second}")
+    assert linked.status_code == 302
+    assert linked.location.endswith(f"/cases/{first}")
+    merged = api("screener", "GET", f"/cases/{first}").get_json()
+    assert len(merged["screenings"]) == 2
+    assert merged["needs"] == ["legal", "medical", "shelter"]
+    gone = api("screener", "GET", f"/cases/{second}").get_json()
+    assert (gone["status"], gone["merged_into"], gone["person"]) == ("merged", first, None)
+    assert _person_count(app) == 2  # the duplicate record is shredded
+    screening_id = gone["screenings"] and gone["screenings"][0]["id"]
+    assert not screening_id  # its screenings moved
+    moved = merged["screenings"][0]["id"]
+    assert api("screener", "GET", f"/screenings/{moved}").get_json()["case_id"] == first
+    assert [json.loads(e.details) for e in events(app, "case.linked")] == [{"from": second}]
+
+
+def test_a_case_is_not_linked_without_the_same_name_and_year(
+        open_case: Callable[..., str], signed_in: Callable[[str], Client]) -> None:
+    open_case()
+    other = open_case(subject={"given_name": "Someoneelse", "family_name": "Testperson",
+                               "age": 34})
+    page = signed_in("screener").get(f"/cases/{other}").get_data(as_text=True)
+    assert "Maybe screened before" not in page
+
+
+def test_a_case_with_referrals_cannot_be_linked_away(
+        api: Callable[..., Any], open_case: Callable[..., str],
+        signed_in: Callable[[str], Client]) -> None:
+    first = open_case()
+    second = open_case(consent=FULL_CONSENT)
+    sent = api("screener", "POST", f"/cases/{second}/referrals",
+               {"partner": "org-a", "services": ["shelter"]})
+    assert sent.status_code == 201
+    client = signed_in("screener")
+    client.post(f"/cases/{second}/link", {"earlier": first}, form_page=f"/cases/{second}")
+    assert api("screener", "GET", f"/cases/{second}").get_json()["status"] == "open"
+    assert len(api("screener", "GET", f"/cases/{first}").get_json()["screenings"]) == 1
+
+
+def test_case_activity_moves_the_retention_date(
+        app: Flask, api: Callable[..., Any], open_case: Callable[..., str],
+        clock: Any) -> None:
+    case_id = open_case(consent=FULL_CONSENT)
+    with app.app_context():
+        before = db.session().scalar(sa.select(Person.retention_until))
+    clock.advance(days=10)
+    sent = api("screener", "POST", f"/cases/{case_id}/referrals",
+               {"partner": "org-a", "services": ["shelter"]})
+    assert sent.status_code == 201
+    with app.app_context():
+        after = db.session().scalar(sa.select(Person.retention_until))
+    assert after is not None
+    assert before is not None
+    assert (after - before).days == 10
+
+
+def test_the_web_questionnaire_opens_a_case_with_the_shared_fields_chosen(
+        app: Flask, signed_in: Callable[[str], Client], partners: None) -> None:
+    client = signed_in("screener")
+    client.post("/screenings/new", {"alone": "yes", "safe_to_talk": "yes", "child": "no",
+                                    "language": "en", "interpreter_independent": "none"},
+                form_page="/screenings/new")
+    client.post("/screenings/new/consent", {"screening": "y", "storing": "y", "referral": "y",
+                                            "share": ["given_name", "needs"]},
+                form_page="/screenings/new/consent")
+    started = client.post("/screenings/new/person", {
+        "given_name": "Canaryweb", "age": "30", "country": "XK", "needs": ["shelter"]},
+        form_page="/screenings/new/person")
+    screening_id = started.location.split("/")[2]
+    review = f"/screenings/{screening_id}/review"
+    assert client.post(review, {}, form_page=review).status_code == 302
+    to_case = client.get(f"/cases/for-screening/{screening_id}")
+    assert to_case.status_code == 302
+    page = client.get(to_case.location).get_data(as_text=True)
+    assert "Canaryweb" in page
+    assert "Alpha Shelter" in page
+    assert 'value="given_name"' in page
+    assert 'value="contact"' not in page  # not agreed: never offered for sending

@@ -1,0 +1,205 @@
+"""The web side of referrals: a screener refers from the case page, the partner answers from
+the inbox, the sender sees the state; notices link without personal data; deadlines are
+applied by ``referrals escalate``, shown to the supervisor and mailed when SMTP is set."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from access.models import AuditEvent, PartnerOrganisation, User
+from core import db
+from referral import notices
+from referral.models import Notice
+from tests.helpers import Account, Client
+from tests.referral.conftest import FULL_CONSENT
+
+API = Callable[..., Any]
+CANARIES = ("Canaryapi", "Testperson", "canary-api-contact", "Canaryregionapi")
+
+
+def test_a_screener_refers_from_the_case_page_and_the_partner_accepts(
+        api: API, open_case: Callable[..., str], signed_in: Callable[[str], Client],
+        new_client: Callable[[], Client], accounts: dict[str, Account]) -> None:
+    case_id = open_case(consent=FULL_CONSENT)
+    screener = signed_in("screener")
+    sent = screener.post(f"/cases/{case_id}/referrals", {
+        "partner": "org-a", "services": ["shelter"], "share": ["given_name"],
+        "urgency": "urgent", "note": ""}, form_page=f"/cases/{case_id}")
+    assert sent.status_code == 302
+    referral_id = api("screener", "GET", f"/cases/{case_id}").get_json()["referrals"][0]["id"]
+    partner = new_client()
+    partner.sign_in(accounts["partner"])
+    inbox = partner.get("/referrals/").get_data(as_text=True)
+    assert referral_id in inbox
+    assert "Urgent" in inbox
+    page = f"/referrals/{referral_id}"
+    assert partner.post(f"{page}/accept", {}, form_page=page).status_code == 302
+    assert "Accepted" in screener.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "Accepted" in screener.get("/referrals/").get_data(as_text=True)
+
+
+def test_a_refer_form_outside_consent_shows_errors_and_sends_nothing(
+        api: API, open_case: Callable[..., str], signed_in: Callable[[str], Client]) -> None:
+    case_id = open_case()
+    client = signed_in("screener")
+    response = client.post(f"/cases/{case_id}/referrals", {
+        "partner": "org-a", "services": ["shelter"], "share": ["contact"], "urgency": "normal"},
+        form_page=f"/cases/{case_id}")
+    assert response.status_code == 400
+    assert 'class="error"' in response.get_data(as_text=True)
+    unknown = client.post(f"/cases/{case_id}/referrals", {
+        "partner": "org-c", "services": ["shelter"], "urgency": "normal"},
+        form_page=f"/cases/{case_id}")
+    assert unknown.status_code == 422
+    assert api("screener", "GET", f"/cases/{case_id}").get_json()["referrals"] == []
+
+
+def test_the_partner_declines_with_a_reason_from_the_page(
+        api: API, referral: Callable[..., str], signed_in: Callable[[str], Client]) -> None:
+    referral_id = referral()
+    client = signed_in("partner")
+    page = f"/referrals/{referral_id}"
+    assert client.post(f"{page}/decline", {}, form_page=page).status_code == 302
+    assert api("partner", "GET", page).get_json()["state"] == "pending"
+    client.post(f"{page}/decline", {"reason": "out_of_area"}, form_page=page)
+    assert api("partner", "GET", page).get_json()["decline_reason"] == "out_of_area"
+    assert client.post(f"{page}/accept", {}, form_page=page).status_code == 303
+
+
+def test_another_organisation_cannot_answer_through_the_form(
+        api: API, referral: Callable[..., str], signed_in: Callable[[str], Client]) -> None:
+    referral_id = referral()
+    client = signed_in("partner_b")
+    page = f"/referrals/{referral_id}"
+    assert client.get(page).status_code == 404
+    assert client.post(f"{page}/accept", {}, form_page="/referrals/").status_code == 404
+    assert api("partner", "GET", page).get_json()["state"] == "pending"
+
+
+def test_a_partner_removed_from_the_organisation_loses_access_at_once(
+        app: Flask, api: API, referral: Callable[..., str], signed_in: Callable[[str], Client],
+        accounts: dict[str, Account]) -> None:
+    referral_id = referral()
+    client = signed_in("partner")
+    assert client.get(f"/referrals/{referral_id}").status_code == 200
+    with app.app_context():
+        store = db.session()
+        other = store.scalar(sa.select(PartnerOrganisation.id).where(
+            PartnerOrganisation.slug == "org-b"))
+        store.execute(sa.update(User).where(User.id == accounts["partner"].id)
+                      .values(partner_id=other))
+        store.commit()
+    assert client.get(f"/referrals/{referral_id}").status_code == 404
+
+
+def test_notices_say_only_that_something_awaits(
+        app: Flask, referral: Callable[..., str], signed_in: Callable[[str], Client],
+        accounts: dict[str, Account]) -> None:
+    referral_id = referral()
+    client = signed_in("partner")
+    home = client.get("/").get_data(as_text=True)
+    assert "1 notice" in home
+    listing = client.get("/notices/").get_data(as_text=True)
+    assert "A new referral is waiting for your answer." in listing
+    for canary in CANARIES:
+        assert canary not in listing
+    with app.app_context():
+        notice_id = db.session().scalar(sa.select(Notice.id).where(
+            Notice.user_id == accounts["partner"].id))
+    opened = client.post(f"/notices/{notice_id}/open", {}, form_page="/notices/")
+    assert opened.location.endswith(f"/referrals/{referral_id}")
+    assert "1 notice" not in client.get("/").get_data(as_text=True)
+
+
+def test_a_notice_of_someone_else_is_not_found(
+        app: Flask, referral: Callable[..., str], signed_in: Callable[[str], Client]) -> None:
+    referral()
+    with app.app_context():
+        notice_id = db.session().scalar(sa.select(Notice.id))
+    client = signed_in("partner_b")
+    assert client.post(f"/notices/{notice_id}/open", {}, form_page="/notices/") \
+        .status_code == 404
+
+
+def escalate(app: Flask) -> str:
+    result = app.test_cli_runner().invoke(args=["referrals", "escalate"])
+    assert result.exit_code == 0, result.output
+    return result.output.strip()
+
+
+def test_escalate_marks_overdue_tells_the_supervisor_and_expires_later(
+        app: Flask, api: API, referral: Callable[..., str], clock: Any,
+        signed_in: Callable[[str], Client]) -> None:
+    normal, urgent = referral(), referral(urgency="urgent")
+    clock.advance(hours=23)
+    assert escalate(app) == "0 overdue, 0 expired"
+    clock.advance(hours=2)
+    assert escalate(app) == "1 overdue, 0 expired"
+    assert escalate(app) == "0 overdue, 0 expired"  # idempotent
+    supervisor = signed_in("supervisor")
+    overdue = supervisor.get("/referrals/?overdue=1").get_data(as_text=True)
+    assert urgent in overdue
+    assert normal not in overdue
+    assert "A referral from your team is overdue." in supervisor.get("/notices/") \
+        .get_data(as_text=True)
+    clock.advance(hours=48)
+    assert escalate(app) == "1 overdue, 0 expired"
+    clock.advance(days=6)
+    assert escalate(app) == "0 overdue, 2 expired"
+    assert escalate(app) == "0 overdue, 0 expired"
+    with app.app_context():
+        actions = db.session().scalars(sa.select(AuditEvent.action).where(
+            AuditEvent.action.in_(("referral.overdue", "referral.expired")))).all()
+    assert sorted(actions) == ["referral.expired"] * 2 + ["referral.overdue"] * 2
+
+
+class FakeSMTP:
+    """Stands in for the mail relay: records what would be sent."""
+
+    sent: list[Any] = []
+
+    def __init__(self, host: str, port: int, timeout: int) -> None:
+        self.host = host
+
+    def __enter__(self) -> FakeSMTP:
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        return None
+
+    def starttls(self, context: Any) -> None:
+        return None
+
+    def login(self, user: str, password: str) -> None:
+        return None
+
+    def send_message(self, message: Any) -> None:
+        FakeSMTP.sent.append(message)
+
+
+@pytest.fixture
+def mailbox(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    FakeSMTP.sent = []
+    monkeypatch.setattr(notices.smtplib, "SMTP", FakeSMTP)
+    return FakeSMTP.sent
+
+
+def test_e_mail_notices_link_and_hold_no_personal_data(
+        app: Flask, referral: Callable[..., str], mailbox: list[Any],
+        accounts: dict[str, Account]) -> None:
+    referral()
+    assert mailbox == []  # no relay configured: in-app only
+    app.config["MAIL_SERVER"] = "relay.test.passage.example"
+    referral_id = referral()
+    assert len(mailbox) == 1
+    message = mailbox[0]
+    assert message["To"] == accounts["partner"].email
+    text = message.get_content()
+    assert f"/referrals/{referral_id}" in text
+    for canary in CANARIES:
+        assert canary not in text
