@@ -28,7 +28,7 @@ from core.clock import Clock
 from referral import api as referral_api
 from referral import cases, inbox_views, notices
 from referral import views as referral_views
-from referral.cli import partners_cli, referrals_cli
+from referral.cli import load_demo_directory, partners_cli, referrals_cli
 from screening import api as screening_api
 from screening import instruments
 from screening import views as screening_views
@@ -84,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     core_cli.init_app(app)
+    app.extensions["passage.demo_loaders"] = (load_demo_directory,)
     for group in (users_cli, tokens_cli, audit_cli, keys_cli, retention_cli, partners_cli,
                   referrals_cli, demo_cli):
         app.cli.add_command(group)

@@ -157,6 +157,9 @@ def _load_demo() -> None:
     now = clock.now()
     for slug, name in DEMO_PARTNERS:
         services.ensure_partner_organisation(store, slug, name)
+    # Later packages (the partner directory) add their demo data without access importing them.
+    for load in current_app.extensions.get("passage.demo_loaders", ()):
+        load(store, now)
     for email, role, membership in DEMO_USERS:
         user = services.find_user(store, email)
         if user is None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.orm import Session
 
 from core import clock, db
 from referral import directory, referrals, routing
@@ -50,6 +53,14 @@ def list_partners_command() -> None:
                    f"{profile.vetting_valid_until or '-'} ({state})\t"
                    f"{','.join(sorted(partner.services)) or '-'}\t{areas}\t"
                    f"capacity {partner.capacity}")
+
+
+DEMO_DIRECTORY = Path(__file__).parent / "data" / "demo_partners.json"
+
+
+def load_demo_directory(store: Session, now: datetime) -> None:
+    """The synthetic partner directory ``demo`` loads for ``make run``."""
+    directory.import_partners(store, json.loads(DEMO_DIRECTORY.read_text("utf-8")), now)
 
 
 referrals_cli = AppGroup("referrals", help="Apply referral deadlines.")

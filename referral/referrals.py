@@ -185,7 +185,10 @@ def get(store: Session, user: Any, referral_id: uuid.UUID,
 def packet(store: Session, referral: Referral) -> dict[str, Any]:
     """The fields sent with the referral and the note; nothing else of the case."""
     case = cases.holding(store, referral.case_id)
-    opened = _cipher(store, case).open(TABLE, "packet", referral.id, referral.packet)
+    try:
+        opened = _cipher(store, case).open(TABLE, "packet", referral.id, referral.packet)
+    except datakeys.ShreddedError:
+        opened = None  # past retention: the person's key, and so the packet, is gone
     return json.loads(opened) if opened else {"fields": {}, "note": None}
 
 

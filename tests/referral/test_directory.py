@@ -13,7 +13,7 @@ from flask import Flask
 from access.models import AuditEvent, PartnerOrganisation
 from core import db
 from referral import directory
-from tests.screening.test_people import raw_database_bytes
+from tests.helpers import raw_database_bytes
 
 PARTNERS = [
     {"slug": "north-shelter", "name": "North Shelter", "vetting": {
@@ -97,3 +97,13 @@ def test_contact_details_are_sealed_and_reads_audited(app: Flask, tmp_path: Path
         actions = store.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.seq)).all()
     assert actions[-1] == "partner.contact_read"
     assert "partners.imported" in actions
+
+
+def test_demo_loads_a_synthetic_directory_with_offered_partners(make_app: Any) -> None:
+    app = make_app(ENV="development")
+    for _ in range(2):  # loading twice is harmless
+        assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    listing = app.test_cli_runner().invoke(args=["partners", "list"]).output
+    assert "demo-shelter\tvetted" in listing
+    assert listing.count("(offered)") == 3
+    assert "demo-pending\tpending" in listing

@@ -260,3 +260,23 @@ def test_a_whole_referral_leaves_no_personal_data_in_the_clear_or_the_audit_log(
     for canary in (*CANARIES, "Canaryapi", "canary-referral-note"):
         assert canary.encode() not in raw, canary
         assert canary not in logged, canary
+
+
+def test_after_retention_the_case_and_packet_show_nothing_of_the_person(
+        app: Flask, api: API, referral: Callable[..., str], clock: Any, client: Client,
+        issue_token: Any, accounts: dict[str, Any]) -> None:
+    referral_id = referral()
+    case_id = api("screener", "GET", f"/referrals/{referral_id}").get_json()["case_id"]
+    clock.advance(days=app.config["RETENTION_DAYS"] + 1)
+    assert app.test_cli_runner().invoke(args=["retention", "apply"]).exit_code == 0
+
+    def fresh(name: str, url: str) -> Any:
+        token = issue_token(accounts[name])
+        return client.raw.get(f"/api/v1{url}", headers={"Authorization": f"Bearer {token}"})
+
+    packet = fresh("partner", f"/referrals/{referral_id}")
+    assert packet.status_code == 200
+    assert packet.get_json()["fields"] == {}
+    case = fresh("screener", f"/cases/{case_id}")
+    assert case.status_code == 200
+    assert case.get_json()["person"] is None
