@@ -14,7 +14,7 @@ from core.api import ApiSpec, page_schema
 from core.errors import ApiError
 from core.ratelimit import limit_api
 from referral import cases, referrals, workflow
-from referral.presenting import case_body, referral_body
+from referral.presenting import case_body, identity_or_none, referral_body
 from screening import services as screenings
 
 bp = limit_api(Blueprint("referral_api", __name__, url_prefix="/api/v1"))
@@ -85,8 +85,10 @@ def case_matches(case_id: uuid.UUID) -> Any:
     """Vetted partners in date that may serve the case, each with why."""
     store, now = db.session(), clock.now()
     case = cases.get(store, current_user, case_id, now)
+    who = identity_or_none(store, case)  # the region ranks partners of that region first
     items = [{"partner": m.slug, "name": m.name, "score": m.score, "matched": m.matched,
-              "lacking": m.lacking} for m in referrals.matches(store, case, now.date())]
+              "lacking": m.lacking}
+             for m in referrals.matches(store, case, now.date(), who.region if who else None)]
     store.commit()
     return jsonify(items=items)
 

@@ -69,21 +69,23 @@ class Deadlines:
         return sent + timedelta(hours=self.urgent if urgency == "urgent" else self.normal)
 
 
-def need(store: Session, case: Case) -> routing.Need:
-    """What the case asks of a partner, from the clear, non-identifying facts."""
+def need(store: Session, case: Case, region: str | None = None) -> routing.Need:
+    """What the case asks of a partner, from the clear, non-identifying facts (and the
+    region, when the caller has opened the person's details anyway)."""
     person = cases.person(store, case)
     band = person.age_band
     return routing.Need(
-        services=frozenset(cases.needs(case)), country=person.country, region=None,
+        services=frozenset(cases.needs(case)), country=person.country, region=region,
         child=band is None or band in ("0-11", "12-17"),
         populations=frozenset({"children"} if band in ("0-11", "12-17") else set()),
         languages=frozenset(filter(None, person.languages.split(","))))
 
 
-def matches(store: Session, case: Case, today: Any) -> list[routing.Match]:
+def matches(store: Session, case: Case, today: Any,
+            region: str | None = None) -> list[routing.Match]:
     """Vetted partners in date that may serve the case, best first, with their reasons."""
-    return routing.rank(need(store, case), [directory.for_routing(p)
-                                            for p in directory.profiles(store)], today)
+    return routing.rank(need(store, case, region), [directory.for_routing(p)
+                                                    for p in directory.profiles(store)], today)
 
 
 def next_partner(store: Session, case: Case, today: Any) -> routing.Match | None:

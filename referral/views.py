@@ -50,7 +50,8 @@ def _page(case: Any, refer: ReferForm | None = None, status: int = 200) -> Any:
     store, now = db.session(), clock.now()
     who = identity_or_none(store, case)
     given = cases.consent(case)
-    matches = referrals.matches(store, case, now.date()) if case.status == "open" else []
+    matches = referrals.matches(store, case, now.date(), who.region if who else None) \
+        if case.status == "open" else []
     sent = referrals.of_case(store, case)
     refer = refer or ReferForm(formdata=None)
     refer.limit([(m.slug, m.name) for m in matches], given.share)

@@ -16,7 +16,7 @@ from flask import Flask
 
 from access.models import AuditEvent
 from core import db
-from referral import referrals
+from referral import directory, referrals
 from tests.helpers import Client, raw_database_bytes
 from tests.referral.conftest import FULL_CONSENT, SHARED
 from tests.screening.payloads import body
@@ -280,3 +280,18 @@ def test_after_retention_the_case_and_packet_show_nothing_of_the_person(
     case = fresh("screener", f"/cases/{case_id}")
     assert case.status_code == 200
     assert case.get_json()["person"] is None
+
+
+def test_a_partner_of_the_persons_region_ranks_first(
+        app: Flask, api: API, open_case: Callable[..., str], clock: Any) -> None:
+    with app.app_context():
+        store = db.session()
+        directory.import_partners(store, [{
+            "slug": "org-r", "name": "Regional Rho", "capacity": 1,
+            "vetting": {"status": "vetted", "valid_until": "2099-12-31"},
+            "services": ["shelter", "legal"], "languages": ["fr"],
+            "areas": [{"country": "XK", "region": "canaryregionapi"}]}], clock.now())
+        store.commit()
+    case_id = open_case()
+    best = api("screener", "GET", f"/cases/{case_id}/matches").get_json()["items"][0]
+    assert (best["partner"], "area:region" in best["matched"]) == ("org-r", True)
