@@ -25,6 +25,7 @@ from core import cli as core_cli
 from core import clock, db, errors, i18n, keys, logs, ratelimit, settings, web
 from core.api import openapi_document
 from core.clock import Clock
+from referral import admin_views as partners_admin
 from referral import api as referral_api
 from referral import cases, inbox_views, notices
 from referral import views as referral_views
@@ -77,7 +78,7 @@ def _instance_path(config: dict[str, Any] | None) -> str:
 
 def _register_blueprints(app: Flask) -> None:
     for blueprint in (access_views.bp, admin_views.bp, audit_views.bp, screening_views.bp,
-                      referral_views.bp, inbox_views.bp, *API_BLUEPRINTS):
+                      referral_views.bp, inbox_views.bp, partners_admin.bp, *API_BLUEPRINTS):
         app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", healthz)
 

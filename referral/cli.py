@@ -15,7 +15,7 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
 from core import clock, db
-from referral import directory, referrals, routing
+from referral import directory, referrals
 
 partners_cli = AppGroup("partners", help="Load and list the partner directory.")
 
@@ -47,7 +47,7 @@ def list_partners_command() -> None:
     today = clock.now().date()
     for profile in directory.profiles(db.session()):
         partner = directory.for_routing(profile)
-        state = "offered" if routing.offerable(partner, today) else "not offered"
+        state = "offered" if directory.offered(profile, today) else "not offered"
         areas = " ".join(f"{c}/{r}" if r else c for c, r in partner.areas) or "-"
         click.echo(f"{partner.slug}\t{profile.vetting_status} until "
                    f"{profile.vetting_valid_until or '-'} ({state})\t"

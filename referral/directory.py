@@ -1,5 +1,6 @@
-"""The partner directory: importing it from HSDS-shaped JSON, listing it, and turning it into
-the plain values routing ranks. Only vetted partners in date are ever offered."""
+"""The partner directory: importing it from HSDS-shaped JSON, adding and editing one partner,
+suspending and re-vetting it, listing it, and turning it into the plain values routing ranks.
+Only vetted partners in date are ever offered."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from access import audit
 from access import services as access_services
+from access.models import PartnerOrganisation
 from core import datakeys
 from referral import routing
 from referral.models import PartnerArea, PartnerProfile
@@ -25,10 +27,16 @@ POPULATIONS = ("women", "men", "children", "families", "lgbtqi")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
 FIELDS = {"slug", "name", "vetting", "services", "areas", "populations", "languages",
           "capacity", "contact"}
+CONTACT_FIELDS = ("phone", "email", "address")  # what the admin pages edit
+# Problems only the one-partner services raise; the admin pages show each on its field.
+SLUG_TAKEN = "partner.slug: another partner already has this slug"
+SLUG_FIXED = "partner.slug: a partner's slug cannot change"
+VETTING_FIXED = "partner.vetting: change vetting by suspending or re-vetting"
+EXPIRY_NEEDED = "partner.vetting.valid_until: vetting needs an expiry date after today"
 
 
 class DirectoryError(ValueError):
-    """The import file is not acceptable; ``problems`` lists each one, by entry."""
+    """The import file or partner is not acceptable; ``problems`` lists each one, by entry."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
@@ -163,3 +171,97 @@ def contact(store: Session, profile: PartnerProfile) -> dict[str, Any] | None:
     opened = datakeys.cipher(store, profile.data_key_id).open(
         "partner_profiles", "contact", profile.id, profile.contact)
     return json.loads(opened) if opened else None
+
+
+def get_profile(store: Session, organisation_id: uuid.UUID) -> PartnerProfile | None:
+    """The directory entry of the partner organisation ``organisation_id``, if it has one."""
+    return store.scalar(sa.select(PartnerProfile).where(
+        PartnerProfile.organisation_id == organisation_id))
+
+
+def _by_slug(store: Session, slug: str) -> PartnerProfile | None:
+    return store.scalar(sa.select(PartnerProfile).join(PartnerProfile.organisation).where(
+        PartnerOrganisation.slug == slug))
+
+
+def entry_of(profile: PartnerProfile,
+             contact: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``profile`` in the import file's shape; ``contact`` is passed in already opened, so
+    that reading it stays a separate, audited step (:func:`contact`)."""
+    until = profile.vetting_valid_until
+    return {"slug": profile.organisation.slug, "name": profile.organisation.name,
+            "vetting": {"status": profile.vetting_status,
+                        "valid_until": until.isoformat() if until else None},
+            "services": sorted(filter(None, profile.services.split(","))),
+            "populations": sorted(filter(None, profile.populations.split(","))),
+            "languages": sorted(filter(None, profile.languages.split(","))),
+            "areas": [{"country": a.country, "region": a.region} for a in profile.areas],
+            "capacity": profile.capacity, "contact": contact}
+
+
+def save_partner(store: Session, data: dict[str, Any], now: datetime,
+                 profile: PartnerProfile | None = None) -> PartnerProfile:
+    """Add a partner (``profile`` None) or replace ``profile``'s details with ``data``, an
+    entry shaped as in the import file; audited as ``partner.created`` or
+    ``partner.updated``. Raises :class:`DirectoryError` naming each problem.
+
+    On an edit the slug and the vetting must stay as they are: vetting changes only through
+    :func:`set_vetting`, so that every suspension and re-vetting is its own audit event. A
+    new partner vetted at once needs an expiry date after today."""
+    problems: list[str] = []
+    entry = _check(data, "partner", problems)
+    if entry is not None and not problems:
+        if profile is None:
+            problems += _new_partner_problems(store, entry, now)
+        else:
+            problems += _edit_problems(profile, entry)
+    if problems:
+        raise DirectoryError(problems)
+    assert entry is not None  # noqa: S101 - no problems means the entry parsed
+    _save(store, entry, now)
+    saved = _by_slug(store, entry["slug"])
+    assert saved is not None  # noqa: S101 - _save has just written it
+    return saved
+
+
+def _new_partner_problems(store: Session, entry: dict[str, Any], now: datetime) -> list[str]:
+    # An organisation may exist without a directory entry (created for its staff's accounts);
+    # adding its entry is allowed, adding a second one is not.
+    problems = [SLUG_TAKEN] if _by_slug(store, entry["slug"]) is not None else []
+    if entry["status"] == "vetted" and (entry["valid_until"] is None
+                                        or entry["valid_until"] <= now.date()):
+        problems.append(EXPIRY_NEEDED)
+    return problems
+
+
+def _edit_problems(profile: PartnerProfile, entry: dict[str, Any]) -> list[str]:
+    problems = [SLUG_FIXED] if entry["slug"] != profile.organisation.slug else []
+    if (entry["status"], entry["valid_until"]) != (profile.vetting_status,
+                                                   profile.vetting_valid_until):
+        problems.append(VETTING_FIXED)
+    return problems
+
+
+def set_vetting(store: Session, profile: PartnerProfile, status: str,
+                valid_until: date | None, now: datetime) -> None:
+    """Suspend the partner (``status`` "suspended"; its expiry date is kept for the record
+    and ``valid_until`` is not used) or re-vet it (``status`` "vetted" with ``valid_until``
+    after today); audited as ``partner.suspended`` or ``partner.revetted``. Raises
+    :class:`DirectoryError` otherwise."""
+    if status == "vetted":
+        if valid_until is None or valid_until <= now.date():
+            raise DirectoryError([EXPIRY_NEEDED])
+        profile.vetting_valid_until = valid_until
+        action = "partner.revetted"
+    elif status == "suspended":
+        action = "partner.suspended"
+    else:
+        raise DirectoryError(["partner.vetting.status: must be vetted or suspended"])
+    profile.vetting_status, profile.updated_at = status, now
+    store.flush()
+    audit.record(store, action, object_type="partner", object_id=profile.organisation_id)
+
+
+def offered(profile: PartnerProfile, today: date) -> bool:
+    """Whether routing may offer ``profile`` today: vetted and in date."""
+    return routing.offerable(for_routing(profile), today)

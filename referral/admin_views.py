@@ -1,0 +1,138 @@
+"""Administrators' pages for the partner directory: the list with who is offered today, adding
+and editing a partner (its contact details opened only for the edit page, an audited read),
+suspending and re-vetting. The rules live in ``referral.directory``; these views parse forms,
+call it and render."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from werkzeug.exceptions import NotFound
+
+from access.policy import requires
+from core import clock, db
+from referral import directory
+from referral.forms import VETTING_LABELS, NewPartnerForm, PartnerForm, VettingForm
+from referral.models import PartnerProfile
+
+bp = Blueprint("partners_admin", __name__, url_prefix="/admin/partners")
+
+# The directory's problems are English for the command line; the pages show their own words,
+# on the field concerned. Anything else the form's checks should already have caught.
+PROBLEMS = {
+    directory.SLUG_TAKEN: ("slug", _l("Another partner already has this short name.")),
+    directory.SLUG_FIXED: ("slug", _l("A partner's short name cannot change.")),
+    directory.VETTING_FIXED: (None, _l("Change vetting by suspending or re-vetting.")),
+    directory.EXPIRY_NEEDED: ("valid_until", _l("Vetting needs an expiry date after today.")),
+}
+NOT_SAVED = _l("The partner could not be saved as it is. Check each field.")
+
+
+def _profile_or_404(organisation_id: uuid.UUID) -> PartnerProfile:
+    profile = directory.get_profile(db.session(), organisation_id)
+    if profile is None:
+        raise NotFound()
+    return profile
+
+
+def _show_problems(form: FlaskForm, error: directory.DirectoryError) -> None:
+    for problem in error.problems:
+        name, message = PROBLEMS.get(problem, (None, NOT_SAVED))
+        field = form[name] if name and name in form else None
+        errors = field.errors if field is not None else form.form_errors
+        if message not in errors:
+            errors.append(message)
+
+
+@bp.route("/")
+@requires("partners.manage", step_up=True)
+def index() -> str:
+    """Every partner with its vetting, capacity and whether routing offers it today."""
+    today = clock.now().date()
+    rows = [(p, directory.offered(p, today)) for p in directory.profiles(db.session())]
+    return render_template("referral/partners.html", rows=rows, vetting_labels=VETTING_LABELS)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("partners.manage", step_up=True)
+def new() -> Any:
+    """Add a partner: its details, slug and first vetting."""
+    form = NewPartnerForm()
+    if form.validate_on_submit():
+        store = db.session()
+        try:
+            directory.save_partner(store, form.entry(), clock.now())
+        except directory.DirectoryError as error:
+            store.rollback()
+            _show_problems(form, error)
+            return _form_page(form, status=422)
+        store.commit()
+        flash(_l("The partner is added to the directory."), "success")
+        return redirect(url_for("partners_admin.index"))
+    return _form_page(form, status=400 if form.is_submitted() else 200)
+
+
+@bp.route("/<uuid:organisation_id>/edit", methods=["GET", "POST"])
+@requires("partners.manage", step_up=True)
+def edit(organisation_id: uuid.UUID) -> Any:
+    """Change a partner's details; its slug and vetting stay as they are."""
+    profile = _profile_or_404(organisation_id)
+    form = PartnerForm()
+    if form.validate_on_submit():
+        store = db.session()
+        # The slug and vetting come from the stored entry, never from the posted form.
+        entry = {**directory.entry_of(profile), **form.details()}
+        try:
+            directory.save_partner(store, entry, clock.now(), profile)
+        except directory.DirectoryError as error:
+            store.rollback()
+            _show_problems(form, error)
+            return _form_page(form, profile, status=422)
+        store.commit()
+        flash(_l("The partner's details are saved."), "success")
+        return redirect(url_for("partners_admin.index"))
+    return _form_page(form if form.is_submitted() else None, profile,
+                      status=400 if form.is_submitted() else 200)
+
+
+@bp.route("/<uuid:organisation_id>/vetting", methods=["POST"])
+@requires("partners.manage", step_up=True)
+def vetting(organisation_id: uuid.UUID) -> Any:
+    """Suspend the partner, or re-vet it until a date after today."""
+    profile = _profile_or_404(organisation_id)
+    form = VettingForm()
+    if not form.validate_on_submit():
+        return _form_page(None, profile, form, status=400)
+    revet = form.action.data == "revet"
+    store = db.session()
+    try:
+        directory.set_vetting(store, profile, "vetted" if revet else "suspended",
+                              form.valid_until.data if revet else None, clock.now())
+    except directory.DirectoryError as error:
+        store.rollback()
+        _show_problems(form, error)
+        return _form_page(None, profile, form, status=422)
+    store.commit()
+    flash(_l("The partner is vetted again and can be offered.") if revet
+          else _l("The partner is suspended and is no longer offered."), "success")
+    return redirect(url_for("partners_admin.index"))
+
+
+def _form_page(form: FlaskForm | None, profile: PartnerProfile | None = None,
+               vetting_form: VettingForm | None = None, status: int = 200) -> Any:
+    """The add page, or a partner's edit page with its vetting actions. Without a form, the
+    edit form is filled from the stored entry, opening its contact details (audited)."""
+    store = db.session()
+    if form is None and profile is not None:
+        entry = directory.entry_of(profile, directory.contact(store, profile))
+        form = PartnerForm(formdata=None, data=PartnerForm.initial(entry))
+    body = render_template(
+        "referral/partner_form.html", form=form, profile=profile,
+        vetting=vetting_form or VettingForm(formdata=None), vetting_labels=VETTING_LABELS,
+        offered=profile is not None and directory.offered(profile, clock.now().date()))
+    store.commit()  # keeps the audit event of the contact read
+    return body, status
