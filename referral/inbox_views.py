@@ -31,6 +31,7 @@ from referral.case_forms import (
     CloseForm,
     DeclineForm,
 )
+from referral.forms import POPULATION_LABELS
 from screening.forms import SERVICE_LABELS, SHARE_LABELS
 
 bp = Blueprint("referrals", __name__)
@@ -153,4 +154,5 @@ def referral_labels() -> dict[str, Any]:
     return {"state_labels": STATE_LABELS, "service_labels": SERVICE_LABELS,
             "share_labels": SHARE_LABELS, "urgency_labels": URGENCY_LABELS,
             "decline_labels": DECLINE_LABELS, "outcome_labels": OUTCOME_LABELS,
+            "population_labels": POPULATION_LABELS,
             "unread_notices": unread_notices}

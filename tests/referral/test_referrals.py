@@ -43,13 +43,16 @@ def test_matches_rank_vetted_partners_with_their_reasons(api: API,
 
 
 def test_a_child_is_matched_only_to_child_protection_serving_children(
-        api: API, open_case: Callable[..., str]) -> None:
+        api: API, open_case: Callable[..., str], signed_in: Callable[[str], Client]) -> None:
     case_id = open_case(instrument="child", answers={},
                         subject={"given_name": "Canarychild", "age": 15,
                                  "location": {"country": "XK"}})
     slugs = [m["partner"] for m in
              api("screener", "GET", f"/cases/{case_id}/matches").get_json()["items"]]
     assert slugs == ["org-k"]
+    page = signed_in("screener").get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "Serves: Children" in page
+    assert "Offers: Child protection" not in page  # not asked for: shown only when needed
     refused = api("screener", "POST", f"/cases/{case_id}/referrals",
                   {"partner": "org-a", "services": ["shelter"]})
     assert refused.status_code == 422
