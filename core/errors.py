@@ -46,6 +46,15 @@ TITLES = {
 }
 
 
+class RefusedError(ValueError):
+    """A request a service refuses as asked; ``fields`` says, field by field, what to fix.
+    Views show it as form errors, the API as the JSON error shape."""
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or {}
+
+
 class ApiError(Exception):
     """A client error in the JSON API, rendered as ``{"error": {...}}``."""
 

@@ -19,6 +19,7 @@ from access import audit
 from access.policy import authorize, require
 from access.roles import Role
 from core import clock, db
+from core.errors import RefusedError
 from referral.models import Case, CaseAccessGrant, Referral
 from screening import people, retention
 from screening import services as screenings
@@ -27,12 +28,8 @@ from screening.models import Person, Screening
 REASON_MIN = 20  # characters: a real sentence, not "x"
 
 
-class CaseError(ValueError):
-    """A change to a case that cannot be made; ``fields`` says what to fix."""
-
-    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.fields = fields or {}
+class CaseError(RefusedError):
+    """A change to a case that cannot be made."""
 
 
 @dataclass(frozen=True)

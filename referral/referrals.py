@@ -19,6 +19,7 @@ from access.models import User
 from access.policy import require
 from access.roles import Role
 from core import datakeys
+from core.errors import RefusedError
 from referral import cases, directory, notices, routing, workflow
 from referral.models import Case, Referral
 from screening import instruments
@@ -33,12 +34,8 @@ NOTE_MAX = 2000
 OPEN = ("pending", "accepted")
 
 
-class ReferralError(ValueError):
-    """A referral that cannot be sent or answered as asked; ``fields`` says what to fix."""
-
-    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.fields = fields or {}
+class ReferralError(RefusedError):
+    """A referral that cannot be sent or answered as asked."""
 
 
 @dataclass(frozen=True)

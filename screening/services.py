@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from access import audit
 from access.policy import require
 from core import datakeys
+from core.errors import RefusedError
 from screening import explain, people, scoring
 from screening.instruments import Instrument
 from screening.models import Person, Screening
@@ -52,12 +53,8 @@ def case_of(app: Any, screening: Screening) -> uuid.UUID | None:
     return _reply(case_wanted.send(app, person_id=screening.person_id))
 
 
-class ScreeningError(ValueError):
-    """A screening request that cannot be carried out; ``fields`` says what to fix."""
-
-    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.fields = fields or {}
+class ScreeningError(RefusedError):
+    """A screening request that cannot be carried out."""
 
 
 @dataclass(frozen=True)
