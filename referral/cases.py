@@ -154,6 +154,14 @@ def break_glass(store: Session, user: Any, case_id: uuid.UUID, reason: str, now:
     return grant
 
 
+def grants(store: Session, limit: int = 200) -> list[CaseAccessGrant]:
+    """Break-glass grants, newest first, with their reasons: for auditors to review."""
+    found = list(store.scalars(sa.select(CaseAccessGrant).order_by(
+        CaseAccessGrant.created_at.desc()).limit(limit)))
+    audit.record(store, "break_glass.reviewed", details={"count": len(found)})
+    return found
+
+
 def list_for(store: Session, user: Any, limit: int = 100) -> list[Case]:
     """Open cases the user is in charge of: their own, or their team's for a supervisor;
     urgent first, then the most recently active."""

@@ -33,6 +33,16 @@ def index() -> str:
     return render_template("referral/cases.html", rows=rows)
 
 
+@bp.route("/break-glass")
+@requires("audit.read")
+def break_glass_log() -> str:
+    """For auditors: every break-glass access, who asked, when, and the reason written."""
+    store = db.session()
+    rows = cases.grants(store)
+    store.commit()
+    return render_template("referral/break_glass_log.html", rows=rows)
+
+
 @bp.route("/for-screening/<uuid:screening_id>")
 @requires("screenings.read")
 def for_screening(screening_id: uuid.UUID) -> Any:

@@ -75,7 +75,7 @@ def test_a_screener_sees_only_their_own_cases_and_a_supervisor_the_teams(
 
 def test_break_glass_needs_a_reason_is_flagged_and_lapses(
         app: Flask, open_case: Callable[..., str], signed_in: Callable[[str], Client],
-        clock: Any, accounts: dict[str, Account]) -> None:
+        clock: Any, accounts: dict[str, Account], new_client: Callable[[], Client]) -> None:
     case_id = open_case()
     client = signed_in("supervisor_b")
     assert client.get(f"/cases/{case_id}").status_code == 404
@@ -101,6 +101,11 @@ def test_break_glass_needs_a_reason_is_flagged_and_lapses(
     clock.advance(minutes=app.config["BREAK_GLASS_MINUTES"] + 1)
     client.sign_in(accounts["supervisor_b"])
     assert client.get(f"/cases/{case_id}").status_code == 404
+    auditor = new_client()
+    auditor.sign_in(accounts["auditor"])
+    review = auditor.get("/cases/break-glass").get_data(as_text=True)
+    assert "team A cannot be reached" in review
+    assert case_id in review
 
 
 def test_only_supervisors_may_break_glass(open_case: Callable[..., str],
