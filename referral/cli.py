@@ -60,7 +60,10 @@ DEMO_DIRECTORY = Path(__file__).parent / "data" / "demo_partners.json"
 
 def load_demo_directory(store: Session, now: datetime) -> None:
     """The synthetic partner directory ``demo`` loads for ``make run``."""
-    directory.import_partners(store, json.loads(DEMO_DIRECTORY.read_text("utf-8")), now)
+    counts = directory.import_partners(store, json.loads(DEMO_DIRECTORY.read_text("utf-8")),
+                                       now)
+    click.echo(f"Demo partner directory: {sum(counts.values())} partners working in GR, IT, "
+               "ES and FR; give one of those as the person's country to see partners matched.")
 
 
 referrals_cli = AppGroup("referrals", help="Apply referral deadlines.")
