@@ -70,11 +70,13 @@ def need(store: Session, case: Case, region: str | None = None) -> routing.Need:
     """What the case asks of a partner, from the clear, non-identifying facts (and the
     region, when the caller has opened the person's details anyway)."""
     person = cases.person(store, case)
-    band = person.age_band
+    # An unknown age counts as a child: the presumption of minority (SCREENING.md).
+    child = person.age_band is None or person.age_band in ("0-11", "12-17")
+    populations = {"children"} if child else set()
+    populations |= {"female": {"women"}, "male": {"men"}}.get(person.sex or "", set())
     return routing.Need(
         services=frozenset(cases.needs(case)), country=person.country, region=region,
-        child=band is None or band in ("0-11", "12-17"),
-        populations=frozenset({"children"} if band in ("0-11", "12-17") else set()),
+        child=child, populations=frozenset(populations),
         languages=frozenset(filter(None, person.languages.split(","))))
 
 

@@ -2,7 +2,9 @@
 matched and what it lacks. A pure function over plain values.
 
 Only partners vetted and in date are ever offered. A child goes only to partners that serve
-children and offer child protection. A partner must work in the person's country.
+children and offer child protection; an adult never to a partner that serves only children,
+nor to one serving only women (or only men) when the person is known to be a man (a woman).
+A partner must work in the person's country.
 """
 
 from __future__ import annotations
@@ -67,10 +69,21 @@ def _area(partner: Partner, need: Need) -> str | None:
     return best
 
 
+# Who a partner serves by age and sex; "families" and "lgbtqi" widen, never narrow, an offer.
+WHO = frozenset({"women", "men", "children"})
+
+
+def _serves(partner: Partner, need: Need) -> bool:
+    if need.child:
+        return "children" in partner.populations and "child_protection" in partner.services
+    served = partner.populations & WHO
+    person = (need.populations & WHO) or frozenset({"women", "men"})  # sex not known: either
+    return not served or bool(served & person)
+
+
 def assess(partner: Partner, need: Need) -> Match | None:
     """How ``partner`` fits ``need``, or None when it must not be offered at all."""
-    if need.child and not ("children" in partner.populations
-                           and "child_protection" in partner.services):
+    if not _serves(partner, need):
         return None
     area = _area(partner, need)
     if area is None:

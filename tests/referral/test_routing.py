@@ -54,6 +54,28 @@ def test_children_go_only_to_child_protection_for_children(changes: dict[str, ob
     assert bool(rank(CHILD, [partner("p", **changes)], TODAY)) is offered
 
 
+MAN = Need(services=frozenset({"shelter"}), country="XK", region=None, child=False,
+           populations=frozenset({"men"}))
+ADULT_OF_UNKNOWN_SEX = Need(services=frozenset({"shelter"}), country="XK", region=None,
+                            child=False)
+
+
+@pytest.mark.parametrize(("need", "populations", "offered"), [
+    (ADULT, frozenset({"children"}), False),
+    (ADULT, frozenset({"children", "women"}), True),
+    (ADULT, frozenset({"men"}), False),
+    (ADULT, frozenset({"families"}), True),
+    (ADULT, frozenset(), True),
+    (MAN, frozenset({"women", "lgbtqi"}), False),
+    (MAN, frozenset({"men", "families"}), True),
+    (ADULT_OF_UNKNOWN_SEX, frozenset({"women"}), True),
+    (ADULT_OF_UNKNOWN_SEX, frozenset({"children"}), False),
+])
+def test_adults_go_only_to_partners_serving_people_like_them(
+        need: Need, populations: frozenset[str], offered: bool) -> None:
+    assert bool(rank(need, [partner("p", populations=populations)], TODAY)) is offered
+
+
 def test_partners_elsewhere_are_not_offered() -> None:
     assert rank(ADULT, [partner("p", areas=(("ZZ", None),))], TODAY) == []
 
