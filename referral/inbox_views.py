@@ -89,18 +89,31 @@ def show(referral_id: uuid.UUID) -> Any:
     return body
 
 
-@bp.route("/referrals/<uuid:referral_id>/<any(accept, decline, close, withdraw):move>",
+@bp.route("/referrals/<uuid:referral_id>/<any(accept, decline, close):move>",
           methods=["POST"])
-@requires("referrals.read")
+@requires("referrals.respond")
 def answer(referral_id: uuid.UUID, move: str) -> Any:
-    """Accept, decline with a reason, close with an outcome (the partner); withdraw (the
-    sender). Anything the state machine refuses says so and changes nothing."""
+    """The receiving partner accepts, declines with a reason, or closes with an outcome."""
     form = {"decline": DeclineForm, "close": CloseForm}.get(move, ActionForm)()
     if not form.validate_on_submit():
         flash(_l("Choose a reason before sending."), "error")
         return redirect(url_for("referrals.show", referral_id=referral_id))
     detail = getattr(getattr(form, "reason", None) or getattr(form, "outcome", None), "data",
                      None)
+    return _move(referral_id, move, detail)
+
+
+@bp.route("/referrals/<uuid:referral_id>/withdraw", methods=["POST"])
+@requires("referrals.withdraw")
+def withdraw(referral_id: uuid.UUID) -> Any:
+    """The sender withdraws a referral not yet closed."""
+    if not ActionForm().validate_on_submit():
+        raise NotFound()
+    return _move(referral_id, "withdraw", None)
+
+
+def _move(referral_id: uuid.UUID, move: str, detail: str | None) -> Any:
+    # Anything the state machine refuses says so and changes nothing.
     store = db.session()
     try:
         referrals.answer(store, current_user, referral_id, move, detail, clock.now(),

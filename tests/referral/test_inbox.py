@@ -203,3 +203,17 @@ def test_e_mail_notices_link_and_hold_no_personal_data(
     assert f"/referrals/{referral_id}" in text
     for canary in CANARIES:
         assert canary not in text
+
+
+def test_the_sender_withdraws_from_the_page_and_a_partner_cannot(
+        api: API, referral: Callable[..., str], signed_in: Callable[[str], Client],
+        new_client: Callable[[], Client], accounts: dict[str, Account]) -> None:
+    referral_id = referral()
+    page = f"/referrals/{referral_id}"
+    partner = new_client()
+    partner.sign_in(accounts["partner"])
+    assert partner.post(f"{page}/withdraw", {}, form_page=page).status_code == 403
+    screener = signed_in("screener")
+    assert screener.post(f"{page}/accept", {}, form_page=page).status_code == 403
+    assert screener.post(f"{page}/withdraw", {}, form_page=page).status_code == 302
+    assert api("partner", "GET", page).get_json()["state"] == "withdrawn"
