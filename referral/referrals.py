@@ -21,7 +21,7 @@ from access.roles import Role
 from core import datakeys
 from core.errors import RefusedError
 from referral import cases, directory, notices, routing, workflow
-from referral.models import Case, Referral
+from referral.models import Case, PartnerProfile, Referral
 from screening import instruments
 from screening import services as screenings
 
@@ -96,7 +96,7 @@ def next_partner(store: Session, case: Case, today: Any) -> routing.Match | None
                 None)
 
 
-def _check(store: Session, case: Case, request: Send, today: Any) -> Any:
+def _check(store: Session, case: Case, request: Send, today: Any) -> PartnerProfile:
     given = cases.consent(case)
     if case.status != "open":
         raise ReferralError("this case is not open", {"case": "not open"})
