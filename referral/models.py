@@ -125,6 +125,10 @@ class Referral(Base):
                            "'withdrawn', 'closed')", name="state"),
         sa.CheckConstraint("urgency IN ('normal', 'urgent')", name="urgency"),
         sa.Index("ix_referrals_partner_state", "partner_id", "state"),
+        # One open referral per case and partner, enforced by the database for every worker.
+        sa.Index("uq_referrals_open_per_partner", "case_id", "partner_id", unique=True,
+                 postgresql_where=sa.text("state IN ('pending', 'accepted')"),
+                 sqlite_where=sa.text("state IN ('pending', 'accepted')")),
     )
 
 

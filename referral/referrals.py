@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from access import audit
@@ -164,7 +165,10 @@ def send(store: Session, user: Any, case: Case, request: Send, now: datetime,
     referral.packet = _cipher(store, case).seal(TABLE, "packet", referral.id, json.dumps(
         _packet(store, case, request.share, request.note), sort_keys=True))
     store.add(referral)
-    store.flush()
+    try:
+        store.flush()
+    except IntegrityError as error:  # another worker sent the same referral just now
+        raise workflow.IllegalTransition("this partner already has an open referral") from error
     cases.touch(store, case, now, retention_days)
     audit.record(store, "referral.sent", object_type="referral", object_id=referral.id,
                  details={"case": str(case.id), "partner": str(profile.organisation_id),

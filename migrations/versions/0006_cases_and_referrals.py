@@ -89,6 +89,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_referrals_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_referrals_due_at'), ['due_at'], unique=False)
         batch_op.create_index('ix_referrals_partner_state', ['partner_id', 'state'], unique=False)
+        batch_op.create_index('uq_referrals_open_per_partner', ['case_id', 'partner_id'],
+                              unique=True,
+                              postgresql_where=sa.text("state IN ('pending', 'accepted')"),
+                              sqlite_where=sa.text("state IN ('pending', 'accepted')"))
         batch_op.create_index(batch_op.f('ix_referrals_sent_by'), ['sent_by'], unique=False)
         batch_op.create_index(batch_op.f('ix_referrals_team_id'), ['team_id'], unique=False)
 
@@ -119,6 +123,7 @@ def downgrade() -> None:
     with op.batch_alter_table('referrals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_referrals_team_id'))
         batch_op.drop_index(batch_op.f('ix_referrals_sent_by'))
+        batch_op.drop_index('uq_referrals_open_per_partner')
         batch_op.drop_index('ix_referrals_partner_state')
         batch_op.drop_index(batch_op.f('ix_referrals_due_at'))
         batch_op.drop_index(batch_op.f('ix_referrals_case_id'))

@@ -17,6 +17,7 @@ from flask import Flask
 from access.models import AuditEvent
 from core import db
 from referral import directory, referrals
+from referral.models import Referral
 from tests.helpers import Client, raw_database_bytes
 from tests.referral.conftest import FULL_CONSENT, SHARED
 from tests.screening.payloads import body
@@ -298,3 +299,25 @@ def test_a_partner_of_the_persons_region_ranks_first(
     case_id = open_case()
     best = api("screener", "GET", f"/cases/{case_id}/matches").get_json()["items"][0]
     assert (best["partner"], "area:region" in best["matched"]) == ("org-r", True)
+
+
+def test_the_database_refuses_a_second_open_referral_to_the_same_partner(
+        app: Flask, api: API, referral: Callable[..., str], clock: Any) -> None:
+    first = api("partner", "GET", f"/referrals/{referral()}").get_json()
+    with app.app_context():
+        store = db.session()
+        original = store.get(Referral, uuid.UUID(first["id"]))
+        assert original is not None
+        twin = Referral(id=uuid.uuid4(), case_id=original.case_id,
+                        partner_id=original.partner_id, team_id=original.team_id,
+                        sent_by=original.sent_by, state="pending", urgency="normal",
+                        created_at=clock.now(), updated_at=clock.now(), due_at=clock.now())
+        store.add(twin)
+        with pytest.raises(sa.exc.IntegrityError):
+            store.flush()
+        store.rollback()
+        original = store.get(Referral, uuid.UUID(first["id"]))
+        original.state = "declined"  # once it is no longer open, a new one may be sent
+        store.add(twin)
+        store.flush()
+        store.rollback()
