@@ -179,7 +179,8 @@ def get_profile(store: Session, organisation_id: uuid.UUID) -> PartnerProfile | 
         PartnerProfile.organisation_id == organisation_id))
 
 
-def _by_slug(store: Session, slug: str) -> PartnerProfile | None:
+def by_slug(store: Session, slug: str) -> PartnerProfile | None:
+    """The directory entry of the organisation with this slug, if any."""
     return store.scalar(sa.select(PartnerProfile).join(PartnerProfile.organisation).where(
         PartnerOrganisation.slug == slug))
 
@@ -219,7 +220,7 @@ def save_partner(store: Session, data: dict[str, Any], now: datetime,
         raise DirectoryError(problems)
     assert entry is not None  # noqa: S101 - no problems means the entry parsed
     _save(store, entry, now)
-    saved = _by_slug(store, entry["slug"])
+    saved = by_slug(store, entry["slug"])
     assert saved is not None  # noqa: S101 - _save has just written it
     return saved
 
@@ -227,7 +228,7 @@ def save_partner(store: Session, data: dict[str, Any], now: datetime,
 def _new_partner_problems(store: Session, entry: dict[str, Any], now: datetime) -> list[str]:
     # An organisation may exist without a directory entry (created for its staff's accounts);
     # adding its entry is allowed, adding a second one is not.
-    problems = [SLUG_TAKEN] if _by_slug(store, entry["slug"]) is not None else []
+    problems = [SLUG_TAKEN] if by_slug(store, entry["slug"]) is not None else []
     if entry["status"] == "vetted" and (entry["valid_until"] is None
                                         or entry["valid_until"] <= now.date()):
         problems.append(EXPIRY_NEEDED)

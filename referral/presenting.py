@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from access.roles import Role
 from core import datakeys
-from referral import cases, referrals, workflow
+from referral import cases, referrals
 from referral.models import Case, Referral
 from screening import people
 
@@ -39,8 +39,8 @@ def case_body(store: Session, case: Case, today: date) -> dict[str, Any]:
     who = identity_or_none(store, case)
     names = referrals.partner_names(store)
     sent = referrals.of_case(store, case)
-    suggestion = referrals.next_partner(store, case, today) if any(
-        workflow.suggests_next_partner(r.state) for r in sent) else None
+    offered = referrals.matches(store, case, today) if case.status == "open" else []
+    suggestion = referrals.next_partner(sent, offered, referrals.partner_slugs(store))
     return {
         "id": str(case.id), "status": case.status,
         "merged_into": str(case.merged_into_id) if case.merged_into_id else None,

@@ -88,13 +88,19 @@ def matches(store: Session, case: Case, today: Any,
                                                     for p in directory.profiles(store)], today)
 
 
-def next_partner(store: Session, case: Case, today: Any) -> routing.Match | None:
-    """The best match not yet tried for this case: offered after a decline or expiry."""
-    tried = set(store.scalars(sa.select(Referral.partner_id).where(
-        Referral.case_id == case.id)))
-    by_slug = {p.organisation.slug: p.organisation_id for p in directory.profiles(store)}
-    return next((m for m in matches(store, case, today) if by_slug.get(m.slug) not in tried),
-                None)
+def next_partner(sent: list[Referral], offered: list[routing.Match],
+                 organisations: dict[uuid.UUID, str]) -> routing.Match | None:
+    """After a decline or an expiry among ``sent``: the best of ``offered`` not yet tried
+    for the case. ``organisations`` maps partner ids to slugs."""
+    if not any(workflow.suggests_next_partner(r.state) for r in sent):
+        return None
+    tried = {organisations.get(r.partner_id) for r in sent}
+    return next((m for m in offered if m.slug not in tried), None)
+
+
+def partner_slugs(store: Session) -> dict[uuid.UUID, str]:
+    """Partner organisation slugs by id."""
+    return {p.organisation_id: p.organisation.slug for p in directory.profiles(store)}
 
 
 def _check(store: Session, case: Case, request: Send, today: Any) -> PartnerProfile:
@@ -115,8 +121,7 @@ def _check(store: Session, case: Case, request: Send, today: Any) -> PartnerProf
     if len(request.note) > NOTE_MAX:
         problems["note"] = f"at most {NOTE_MAX} characters"
     offered = {m.slug for m in matches(store, case, today)}
-    profile = next((p for p in directory.profiles(store)
-                    if p.organisation.slug == request.partner), None)
+    profile = directory.by_slug(store, request.partner)
     if profile is None or request.partner not in offered or not profile.organisation.active:
         problems["partner"] = "not a vetted partner in date that serves this case"
     if problems:

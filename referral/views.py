@@ -67,8 +67,7 @@ def _page(case: Any, refer: ReferForm | None = None, status: int = 200) -> Any:
     refer.limit([(m.slug, m.name) for m in matches], given.share)
     if not refer.services.data:
         refer.services.data = list(cases.needs(case))
-    suggestion = referrals.next_partner(store, case, now.date()) if any(
-        workflow.suggests_next_partner(r.state) for r in sent) else None
+    suggestion = referrals.next_partner(sent, matches, referrals.partner_slugs(store))
     earlier = cases.earlier_cases(store, current_user, case, who, now.date()) if who else []
     body = render_template(
         "referral/case.html", case=case, who=who, consent=given, needs=cases.needs(case),
