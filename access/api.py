@@ -12,7 +12,7 @@ from access import audit
 from access.forms import AuditFilterForm
 from access.policy import requires
 from core import db
-from core.api import ApiSpec, page_schema
+from core.api import PAGE_PARAMETERS, ApiSpec, page_schema
 from core.errors import ApiError
 from core.ratelimit import limit_api
 
@@ -72,10 +72,7 @@ EVENT_SCHEMA = {
 FILTER_PARAMETERS = [
     {"name": name, "in": "query", "schema": {"type": "string"}}
     for name in ("actor", "action", "object_type", "object_id", "outcome", "since", "until")
-] + [{"name": "page", "in": "query",
-       "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000}},
-     {"name": "per_page", "in": "query",
-      "schema": {"type": "integer", "minimum": 1, "maximum": 500}}]
+] + PAGE_PARAMETERS
 VERIFICATION_SCHEMA = {
     "type": "object",
     "required": ["ok", "entries_checked"],

@@ -70,6 +70,15 @@ def openapi_document(specs: Iterable[ApiSpec], title: str, version: str) -> dict
     }
 
 
+# The query parameters every list endpoint takes (per_page at most 500, DESIGN.md).
+PAGE_PARAMETERS = [
+    {"name": "page", "in": "query",
+     "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000}},
+    {"name": "per_page", "in": "query",
+     "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+]
+
+
 def page_schema(item: dict[str, Any]) -> dict[str, Any]:
     """The OpenAPI schema of a page of ``item``: the shape every list endpoint answers with."""
     return {"type": "object", "required": ["items", "page", "per_page", "total"],

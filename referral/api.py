@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from access.policy import requires
 from core import clock, db
-from core.api import ApiSpec, page_schema
+from core.api import PAGE_PARAMETERS, ApiSpec, page_schema
 from core.errors import ApiError
 from core.ratelimit import limit_api
 from referral import cases, referrals, workflow
@@ -49,10 +49,6 @@ ANSWER_BODIES = {
     "decline": ("reason", referrals.DECLINE_REASONS),
     "close": ("outcome", referrals.OUTCOMES),
 }
-PAGING = [{"name": "page", "in": "query",
-           "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000}},
-          {"name": "per_page", "in": "query",
-           "schema": {"type": "integer", "minimum": 1, "maximum": 500}}]
 
 
 def _config() -> Any:
@@ -148,7 +144,7 @@ def send_referral(case_id: uuid.UUID) -> Any:
 @bp.route("/referrals")
 @requires("referrals.read")
 @spec.operation("/referrals", "get", summary="Referrals: a partner's inbox, or what was sent",
-                parameters=PAGING, errors=(400, 401, 403),
+                parameters=PAGE_PARAMETERS, errors=(400, 401, 403),
                 responses={"200": {"description": "a page of referrals", "content": {
                     "application/json": {"schema": page_schema(REFERRAL_SCHEMA)}}}})
 def list_referrals() -> Any:
