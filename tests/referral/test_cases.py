@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
@@ -212,3 +213,17 @@ def test_the_web_questionnaire_opens_a_case_with_the_shared_fields_chosen(
     assert "Alpha Shelter" in page
     assert 'value="given_name"' in page
     assert 'value="contact"' not in page  # not agreed: never offered for sending
+
+
+@pytest.mark.parametrize("role", ["partner", "admin", "auditor"])
+@pytest.mark.parametrize("action", ["referrals", "link", "consent/withdraw", "break-glass"])
+def test_other_roles_cannot_change_a_case(open_case: Callable[..., str],
+                                          signed_in: Callable[[str], Client], role: str,
+                                          action: str) -> None:
+    case_id = open_case(consent=FULL_CONSENT)
+    client = signed_in(role)
+    response = client.post(f"/cases/{case_id}/{action}",
+                           {"earlier": case_id, "partner": "org-a", "services": ["shelter"],
+                            "reason": "a reason that is long enough to be accepted"},
+                           form_page="/")
+    assert response.status_code == 403
