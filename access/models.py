@@ -1,5 +1,5 @@
-"""Tables of the access package: teams, partner organisations, users, sessions, tokens and
-sign-in throttling."""
+"""Tables of the access package: teams, partner organisations, users, break-glass grants,
+sessions, tokens and sign-in throttling."""
 
 from __future__ import annotations
 
@@ -86,6 +86,22 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class CaseAccessGrant(Base):
+    """A supervisor's break-glass access to another team's case, with the written reason
+    auditors review. It lapses on its own and lets its holder read, nothing more
+    (``access.policy.GRANTED_ACTIONS``). The case table belongs to ``referral``; it is named
+    here only as a foreign key."""
+
+    __tablename__ = "case_access_grants"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class WebSession(Base):

@@ -1,8 +1,12 @@
 """The access policy, in one place: which role may take which action, which objects a user
-may touch, and the guard that refuses every endpoint that has not declared a rule.
+may touch (their team's, their organisation's, or a case under a live break-glass grant,
+read only), in which state an object allows an action, the same scopes as SQL filters for
+lists, and the guard that refuses every endpoint that has not declared a rule.
 
 A view declares its rule with :func:`public` or :func:`requires`; the guard runs before every
-request. ``authorize`` answers the same question for web views, the API and services.
+request. ``authorize`` answers "may this user do this to this object now?" for pages (through
+``can()`` in templates), the API and services alike, so a button a page hides is a request
+the service refuses. See docs/access-policy.md.
 """
 
 from __future__ import annotations
@@ -12,17 +16,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from werkzeug.exceptions import Forbidden, NotFound
+from werkzeug.exceptions import Conflict, Forbidden, NotFound
 
-from access import audit
+from access import audit, grants
 from access.roles import ALL_ROLES, Role
 from core import clock, db
-from core.errors import ApiError, is_api_request
+from core.errors import ApiError, is_api_request, json_error
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+_TEAM = frozenset({Role.SCREENER, Role.SUPERVISOR})
+_PARTNER = frozenset({Role.PARTNER})
 
 # Role -> action permission table. Every action a view or service names must be here.
 PERMISSIONS: dict[str, frozenset[Role]] = {
@@ -32,42 +40,106 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "users.manage": frozenset({Role.ADMIN}),
     "audit.read": frozenset({Role.AUDITOR}),
     "instruments.read": ALL_ROLES,
-    "screenings.create": frozenset({Role.SCREENER, Role.SUPERVISOR}),
-    "screenings.read": frozenset({Role.SCREENER, Role.SUPERVISOR}),
+    "screenings.create": _TEAM,
+    "screenings.read": _TEAM,
     "partners.manage": frozenset({Role.ADMIN}),
-    "cases.read": frozenset({Role.SCREENER, Role.SUPERVISOR}),
-    "cases.manage": frozenset({Role.SCREENER, Role.SUPERVISOR}),
+    "cases.read": _TEAM,
+    # Referring, withdrawing consent: changes made for the person.
+    "cases.manage": _TEAM,
+    # Merging two records of one person: irreversible (the duplicate record is shredded).
+    "cases.link": _TEAM,
     "cases.break_glass": frozenset({Role.SUPERVISOR}),
-    "referrals.read": frozenset({Role.SCREENER, Role.SUPERVISOR, Role.PARTNER}),
-    "referrals.respond": frozenset({Role.PARTNER}),
-    "referrals.withdraw": frozenset({Role.SCREENER, Role.SUPERVISOR}),
+    "referrals.read": _TEAM | _PARTNER,
+    # The role gate of the routes where partners answer; what they may do to one referral
+    # now is the accept, decline or close action below.
+    "referrals.respond": _PARTNER,
+    "referrals.accept": _PARTNER,
+    "referrals.decline": _PARTNER,
+    "referrals.close": _PARTNER,
+    "referrals.withdraw": _TEAM,
+    # Watching the team's referral deadlines (the overdue list).
+    "referrals.oversee": frozenset({Role.SUPERVISOR}),
     "notices.read": ALL_ROLES,
 }
 
-# Object-level scopes: (user, object) -> may the user touch it. An object outside its scope
-# answers 404, exactly as one that does not exist.
-SCOPES: dict[str, Callable[[Any, Any], bool]] = {
-    "account.manage": lambda user, obj: getattr(obj, "user_id", None) == user.id,
-    # A screener sees their own screenings; a supervisor those of their team.
-    "screenings.read": lambda user, obj: obj.team_id == user.team_id and (
-        user.role == Role.SUPERVISOR or obj.screener_id == user.id),
-    # A case: its owner, or a supervisor of its team (break-glass is checked by the service).
-    "cases.read": lambda user, obj: _in_team(user, obj, obj.owner_id),
-    "cases.manage": lambda user, obj: _in_team(user, obj, obj.owner_id),
-    # A referral: the receiving organisation's staff, its sender, the sender's supervisor.
-    "referrals.read": lambda user, obj: (
-        obj.partner_id == user.partner_id if user.role == Role.PARTNER
-        else _in_team(user, obj, obj.sent_by)),
-    "referrals.respond": lambda user, obj: obj.partner_id == user.partner_id,
-    "referrals.withdraw": lambda user, obj: _in_team(user, obj, obj.sent_by),
-    "notices.read": lambda user, obj: obj.user_id == user.id,
-}
+# What a break-glass grant lets its holder do with a case outside their team: read it. Never
+# refer, link, withdraw or anything else that cannot be undone (docs/access-policy.md).
+GRANTED_ACTIONS = frozenset({"cases.read"})
 
 
 def _in_team(user: Any, obj: Any, person_in_charge: Any) -> bool:
     """The object is the team's, and the user is in charge of it or supervises the team."""
     return obj.team_id == user.team_id and (
         user.role == Role.SUPERVISOR or person_in_charge == user.id)
+
+
+def _receiving(user: Any, referral: Any) -> bool:
+    return referral.partner_id == user.partner_id
+
+
+def _case_team(user: Any, case: Any) -> bool:
+    return _in_team(user, case, case.owner_id)
+
+
+def _referral_reader(user: Any, referral: Any) -> bool:
+    return _receiving(user, referral) if user.role == Role.PARTNER \
+        else _in_team(user, referral, referral.sent_by)
+
+
+def _sender(user: Any, referral: Any) -> bool:
+    return _in_team(user, referral, referral.sent_by)
+
+
+# Object-level scopes: (user, object) -> may the user touch it. An object outside its scope
+# answers 404, exactly as one that does not exist.
+SCOPES: dict[str, Callable[[Any, Any], bool]] = {
+    "account.manage": lambda user, obj: getattr(obj, "user_id", None) == user.id,
+    # A screener sees their own screenings; a supervisor those of their team.
+    "screenings.read": lambda user, obj: _in_team(user, obj, obj.screener_id),
+    "cases.read": _case_team,
+    "cases.manage": _case_team,
+    "cases.link": _case_team,
+    # A referral: the receiving organisation's staff, its sender, the sender's supervisor.
+    "referrals.read": _referral_reader,
+    "referrals.respond": _receiving,
+    "referrals.accept": _receiving,
+    "referrals.decline": _receiving,
+    "referrals.close": _receiving,
+    "referrals.withdraw": _sender,
+    "notices.read": lambda user, obj: obj.user_id == user.id,
+}
+
+
+def _team_rows(user: Any, model: Any, in_charge: Any) -> Any:
+    rows = model.team_id == user.team_id
+    return rows if user.role == Role.SUPERVISOR else sa.and_(rows, in_charge == user.id)
+
+
+# The same scopes as SQL criteria over a model's columns, for lists: a list shows exactly the
+# rows whose objects SCOPES lets the user open (break-glass never widens a list).
+LIST_SCOPES: dict[str, Callable[[Any, Any], Any]] = {
+    "screenings.read": lambda user, m: _team_rows(user, m, m.screener_id),
+    "cases.read": lambda user, m: _team_rows(user, m, m.owner_id),
+    "referrals.read": lambda user, m: m.partner_id == user.partner_id
+    if user.role == Role.PARTNER else _team_rows(user, m, m.sent_by),
+    "notices.read": lambda user, m: m.user_id == user.id,
+}
+
+# State rules: (object) -> whether the object's state allows the action now. The package that
+# owns the object's life cycle registers them (referral.workflow), so the rule is written
+# where the state machine is, and asked here.
+STATE_RULES: dict[str, Callable[[Any], bool]] = {}
+
+
+class NotNow(Exception):
+    """The user may act on the object, but not in its present state (answers 409)."""
+
+
+def state_rule(action: str, allows: Callable[[Any], bool]) -> None:
+    """Register the rule saying in which states an object allows ``action``."""
+    if action not in PERMISSIONS:
+        raise KeyError(f"unknown action {action!r}: add it to access.policy.PERMISSIONS")
+    STATE_RULES[action] = allows
 
 
 @dataclass(frozen=True)
@@ -103,27 +175,63 @@ def rule_for(app: Flask, endpoint: str) -> Rule | None:
     return getattr(app.view_functions.get(endpoint), "passage_rule", None)
 
 
-def authorize(user: Any, action: str, obj: Any = None) -> bool:
-    """May ``user`` take ``action`` (on ``obj``, when given)? Deny when in doubt."""
+def basis(user: Any, action: str, obj: Any = None) -> str | None:
+    """Why ``user`` may take ``action`` (on ``obj``, when given), state aside: ``"role"`` when
+    no object is named, ``"scope"`` when the object is theirs to touch, ``"grant"`` when only
+    a live break-glass grant lets them read it; None when they may not. Asked at every use, so
+    a disabled account, a lost role or a lapsed grant counts from the next request on."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
+        return None
     if user.role not in PERMISSIONS.get(action, frozenset()):
-        return False
+        return None
+    if obj is None:
+        return "role"
     scope = SCOPES.get(action)
-    return obj is None or scope is None or scope(user, obj)
+    if scope is None or scope(user, obj):
+        return "scope"
+    if action in GRANTED_ACTIONS and user.role in PERMISSIONS["cases.break_glass"] and \
+            grants.live(db.session(), user.id, obj.id, clock.now()):
+        return "grant"
+    return None
+
+
+def in_state(action: str, obj: Any) -> bool:
+    """Whether ``obj``'s present state allows ``action`` (True when no rule constrains it)."""
+    allows = STATE_RULES.get(action)
+    return allows is None or bool(allows(obj))
+
+
+def authorize(user: Any, action: str, obj: Any = None) -> bool:
+    """May ``user`` take ``action`` (on ``obj``, when given, in its present state)? Deny when
+    in doubt. Templates ask the same through ``can()``."""
+    return basis(user, action, obj) is not None and (obj is None or in_state(action, obj))
 
 
 def require(user: Any, action: str, obj: Any, object_type: str | None = None,
-            object_id: Any = None) -> None:
-    """Raise NotFound unless ``user`` may take ``action`` on ``obj`` (None counts as missing).
+            object_id: Any = None) -> str:
+    """Return how ``user`` may take ``action`` on ``obj`` (``"scope"`` or ``"grant"``).
 
-    The refusal is audited with what was asked for, exactly as a missing object would be.
+    Raise NotFound unless they may (None counts as missing); the refusal is audited with what
+    was asked for, exactly as a missing object would be. Raise :class:`NotNow` when the object
+    is theirs but its state does not allow the action.
     """
-    if obj is None or not authorize(user, action, obj):
+    found = basis(user, action, obj) if obj is not None else None
+    if found is None:
         _audit_denial(action, request.endpoint, object_type, object_id)
         if is_api_request():
             raise ApiError(404, "not found")
         raise NotFound()
+    if not in_state(action, obj):
+        raise NotNow(f"{action.split('.')[-1]} is not possible in the present state")
+    return found
+
+
+def visible(user: Any, action: str, model: Any) -> Any:
+    """SQL criteria over ``model``'s columns selecting the rows ``user`` may see for
+    ``action``: the list form of :data:`SCOPES` (nothing at all for a role without it)."""
+    if basis(user, action) is None:
+        return sa.false()
+    return LIST_SCOPES[action](user, model)
 
 
 def _audit_denial(action: str | None, endpoint: str | None, object_type: str | None = None,
@@ -191,6 +299,15 @@ def audit_rate_limited(limit: str) -> None:
     store.commit()
 
 
+def _not_now(error: NotNow) -> Any:
+    # The request was allowed, the object's state refuses it: 409, and nothing changed.
+    db.session().rollback()
+    if is_api_request():
+        return json_error(409, str(error))
+    raise Conflict() from error
+
+
 def init_app(app: Flask) -> None:
     """Install the deny-by-default guard in front of every endpoint."""
     app.before_request(_guard)
+    app.register_error_handler(NotNow, _not_now)

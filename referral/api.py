@@ -64,7 +64,7 @@ def _config() -> Any:
 def get_case(case_id: uuid.UUID) -> Any:
     """One case the caller is in charge of."""
     store, now = db.session(), clock.now()
-    case = cases.get(store, current_user, case_id, now)
+    case = cases.get(store, current_user, case_id)
     body = case_body(store, case, now.date())
     store.commit()
     return jsonify(body)
@@ -80,7 +80,7 @@ def get_case(case_id: uuid.UUID) -> Any:
 def case_matches(case_id: uuid.UUID) -> Any:
     """Vetted partners in date that may serve the case, each with why."""
     store, now = db.session(), clock.now()
-    case = cases.get(store, current_user, case_id, now)
+    case = cases.get(store, current_user, case_id)
     who = identity_or_none(store, case)  # the region ranks partners of that region first
     items = [{"partner": m.slug, "name": m.name, "score": m.score, "matched": m.matched,
               "lacking": m.lacking}
@@ -127,7 +127,7 @@ def send_referral(case_id: uuid.UUID) -> Any:
     """Send the case to one partner; 422 when consent or the directory forbids it."""
     send = _send_request(request.get_json(silent=True))
     store, now = db.session(), clock.now()
-    case = cases.get(store, current_user, case_id, now, "cases.manage")
+    case = cases.get(store, current_user, case_id, "cases.manage")
     try:
         referral = referrals.send(store, current_user, case, send, now,
                                   referrals.Deadlines.from_config(_config()),

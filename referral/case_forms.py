@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import UUID, InputRequired, Length, Optional
 
 from referral import referrals
@@ -62,6 +62,9 @@ class LinkForm(FlaskForm):
     """Confirm that an earlier case is the same person."""
 
     earlier = HiddenField(validators=[InputRequired(), UUID()])
+    # Linking shreds the newer record: the screener says they asked, every time.
+    confirm = BooleanField(_l("I asked the person: it is the same person. This cannot be "
+                              "undone."), validators=[InputRequired()])
 
 
 class DeclineForm(FlaskForm):

@@ -1,26 +1,26 @@
 """Cases: opened when a screening completes, read by their owner and the owner's supervisor
 (or by another team's supervisor through break-glass, with a written reason), and linked to
-the earlier case of a person screened again. The only module that queries cases and
-break-glass grants."""
+the earlier case of a person screened again. The only module that queries cases. Who may do
+what to a case, break-glass included, is ``access.policy``'s to say (docs/access-policy.md)."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from access import audit
-from access.policy import authorize, require
-from access.roles import Role
+from access import audit, grants
+from access.models import CaseAccessGrant
+from access.policy import authorize, require, state_rule, visible
 from core import clock, db
 from core.errors import RefusedError
-from referral.models import Case, CaseAccessGrant, Referral
+from referral.models import Case, Referral
 from screening import people, retention
 from screening import services as screenings
 from screening.models import Person, Screening
@@ -77,14 +77,29 @@ def open_for_screening(store: Session, screening_id: uuid.UUID, now: datetime,
 
 
 def _apply(case: Case, screening: Screening, now: datetime) -> None:
+    # A new screening is the person speaking for themselves: their consent now applies.
     given = screenings.consent_of(screening)
-    case.consent = json.dumps({"referral": given.purposes.get("referral", False),
-                               "share": list(given.share)})
+    _set_consent(case, Consent(bool(given.purposes.get("referral", False)), tuple(given.share)))
+    _absorb(case, screening, now)
+
+
+def _absorb(case: Case, screening: Screening, now: datetime) -> None:
     case.needs = ",".join(sorted(set(needs(case)) | set(filter(None,
                                                                screening.needs.split(",")))))
     case.urgent = case.urgent or screening.urgent
     case.classification = screening.classification
     case.updated_at = now
+
+
+def _set_consent(case: Case, given: Consent) -> None:
+    case.consent = json.dumps({"referral": given.referral, "share": sorted(given.share)})
+
+
+def narrowed(first: Consent, second: Consent) -> Consent:
+    """The most restrictive of two consents: referral only when both agreed, and only the
+    fields both allowed to be shared. Without the person, consent only ever narrows."""
+    return Consent(first.referral and second.referral,
+                   tuple(sorted(set(first.share) & set(second.share))))
 
 
 def case_of_person(store: Session, person_id: uuid.UUID) -> uuid.UUID | None:
@@ -95,28 +110,24 @@ def case_of_person(store: Session, person_id: uuid.UUID) -> uuid.UUID | None:
     return case.id if case is not None else None
 
 
-def _granted(store: Session, user: Any, case: Case, now: datetime) -> bool:
-    if user.role != Role.SUPERVISOR:
-        return False
-    return store.scalar(sa.select(sa.func.count()).select_from(CaseAccessGrant).where(
-        CaseAccessGrant.case_id == case.id, CaseAccessGrant.user_id == user.id,
-        CaseAccessGrant.expires_at > now)) > 0
-
-
-def get(store: Session, user: Any, case_id: uuid.UUID, now: datetime,
-        action: str = "cases.read") -> Case:
-    """A case the user may reach for ``action`` (404 otherwise); every access is audited, and
-    an access through break-glass is flagged as such."""
+def get(store: Session, user: Any, case_id: uuid.UUID, action: str = "cases.read") -> Case:
+    """A case the user may reach for ``action`` (404 otherwise, 409 when its state forbids
+    the action); every access is audited, and one through break-glass is flagged as such."""
     case = store.get(Case, case_id)
-    if case is not None and not authorize(user, action, case) and \
-            authorize(user, action) and _granted(store, user, case, now):
-        audit.record(store, action.replace("cases.", "case."), object_type="case",
-                     object_id=case.id, details={"break_glass": True})
-        return case
-    require(user, action, case, "case", case_id)
+    how = require(user, action, case, "case", case_id)
     audit.record(store, action.replace("cases.", "case."), object_type="case",
-                 object_id=case_id)
+                 object_id=case_id, details={"break_glass": True} if how == "grant" else None)
     return case  # type: ignore[return-value]
+
+
+def lock(store: Session, case: Case) -> Case:
+    """Take the case's row lock for the rest of the transaction and re-read it, so that what
+    was read before the lock (consent above all) cannot be stale: sending a referral and
+    withdrawing consent queue on it instead of racing (SQLite's immediate transactions already
+    queue every writer)."""
+    store.execute(sa.select(Case.id).where(Case.id == case.id).with_for_update())
+    store.refresh(case)
+    return case
 
 
 def holding(store: Session, case_id: uuid.UUID) -> Case:
@@ -137,37 +148,30 @@ def for_break_glass(store: Session, user: Any, case_id: uuid.UUID) -> Case:
 
 def break_glass(store: Session, user: Any, case_id: uuid.UUID, reason: str, now: datetime,
                 minutes: int) -> CaseAccessGrant:
-    """Give a supervisor time-limited access to a case outside their team, with a written
-    reason (kept for auditors; the event is flagged)."""
-    case = store.get(Case, case_id)
-    require(user, "cases.break_glass", case, "case", case_id)
+    """Give a supervisor time-limited access to read a case outside their team, with a
+    written reason (kept for auditors; the event is flagged)."""
+    for_break_glass(store, user, case_id)
     reason = " ".join(reason.split())
     if len(reason) < REASON_MIN:
         raise CaseError("write why you need this case",
                         {"reason": f"at least {REASON_MIN} characters"})
-    grant = CaseAccessGrant(id=uuid.uuid4(), case_id=case_id, user_id=user.id, reason=reason,
-                            created_at=now, expires_at=now + timedelta(minutes=minutes))
-    store.add(grant)
-    store.flush()
+    grant = grants.give(store, user.id, case_id, reason, now, minutes)
     audit.record(store, "case.break_glass", object_type="case", object_id=case_id,
                  details={"break_glass": True, "grant": str(grant.id), "minutes": minutes})
     return grant
 
 
-def grants(store: Session, limit: int = 200) -> list[CaseAccessGrant]:
+def recent_grants(store: Session, limit: int = 200) -> list[CaseAccessGrant]:
     """Break-glass grants, newest first, with their reasons: for auditors to review."""
-    found = list(store.scalars(sa.select(CaseAccessGrant).order_by(
-        CaseAccessGrant.created_at.desc()).limit(limit)))
+    found = grants.recent(store, limit)
     audit.record(store, "break_glass.reviewed", details={"count": len(found)})
     return found
 
 
 def list_for(store: Session, user: Any, limit: int = 100) -> list[Case]:
-    """Open cases the user is in charge of: their own, or their team's for a supervisor;
-    urgent first, then the most recently active."""
-    query = sa.select(Case).where(Case.team_id == user.team_id, Case.status == "open")
-    if user.role != Role.SUPERVISOR:
-        query = query.where(Case.owner_id == user.id)
+    """Open cases the user is in charge of (the policy's list scope: their own, or their
+    team's for a supervisor); urgent first, then the most recently active."""
+    query = sa.select(Case).where(visible(user, "cases.read", Case), Case.status == "open")
     found = list(store.scalars(query.order_by(Case.urgent.desc(), Case.updated_at.desc())
                                .limit(limit)))
     audit.record(store, "cases.listed", details={"count": len(found)})
@@ -189,37 +193,58 @@ def screenings_of(store: Session, case: Case) -> list[Screening]:
     return screenings.of_person(store, case.person_id)
 
 
+def _has_referrals(store: Session, case: Case) -> bool:
+    return bool(store.scalar(sa.select(sa.func.count()).select_from(Referral).where(
+        Referral.case_id == case.id)))
+
+
 def earlier_cases(store: Session, user: Any, case: Case, who: people.Identity,
                   today: date) -> list[Case]:
-    """Open cases the user may see whose person has the same name and year of birth: maybe
-    the same person, screened before. The screener confirms before anything is linked."""
-    if case.status != "open":
+    """Open cases of the same team, which the user may link, whose person has the same name
+    and year of birth (the identity blind index): maybe the same person, screened before.
+    Nothing is offered for a case the user may not link or that has referrals already. The
+    screener confirms before anything is linked."""
+    if not authorize(user, "cases.link", case) or _has_referrals(store, case):
         return []
     others = [p.id for p in people.find_earlier(store, who, today) if p.id != case.person_id]
     if not others:
         return []
     found = store.scalars(sa.select(Case).where(Case.person_id.in_(others),
+                                                Case.team_id == case.team_id,
                                                 Case.status == "open"))
-    return [c for c in found if authorize(user, "cases.read", c)]
+    return [c for c in found if authorize(user, "cases.link", c)]
+
+
+def _same_person(store: Session, case: Case, earlier: Case, today: date) -> bool:
+    who = identity(store, case)
+    return earlier.person_id in {p.id for p in people.find_earlier(store, who, today)}
 
 
 def link(store: Session, user: Any, case: Case, earlier_id: uuid.UUID, now: datetime,
          retention_days: int) -> Case:
     """Confirmed by the screener: this case's person is the earlier case's person. The
-    screenings move to the earlier record, which takes the latest consent; the duplicate
-    record is shredded and this case points at the earlier one."""
-    earlier = get(store, user, earlier_id, now, "cases.manage")
-    if earlier.id == case.id or earlier.status != "open" or case.status != "open":
-        raise CaseError("these cases cannot be linked", {"earlier": "not an open other case"})
-    if store.scalar(sa.select(sa.func.count()).select_from(Referral).where(
-            Referral.case_id == case.id)):
+    screenings move to the earlier record; the duplicate record is shredded and this case
+    points at the earlier one.
+
+    Only two open cases of one team whose people share the identity blind index may be
+    linked, by someone in charge of both (never under break-glass: linking cannot be undone),
+    and only before the newer case was referred. The earlier case keeps the most restrictive
+    of the two consents until the person consents anew on a new screening."""
+    require(user, "cases.link", case, "case", case.id)
+    earlier = get(store, user, earlier_id, "cases.link")
+    if earlier.id == case.id or earlier.team_id != case.team_id or \
+            not _same_person(store, case, earlier, now.date()):
+        raise CaseError("these cases cannot be linked",
+                        {"earlier": "not an open case of the same person in your team"})
+    if _has_referrals(store, case):
         raise CaseError("this case already has referrals; it cannot be linked",
                         {"earlier": "referrals were already sent from this case"})
     target = person(store, earlier)
-    moved = screenings_of(store, case)
-    for screening in reversed(moved):
+    for screening in reversed(screenings_of(store, case)):
         screenings.move_to(store, screening, target, now)
-        _apply(earlier, screening, now)
+        _absorb(earlier, screening, now)
+    _set_consent(earlier, narrowed(consent(earlier), consent(case)))
+    earlier.consent_withdrawn_at = earlier.consent_withdrawn_at or case.consent_withdrawn_at
     earlier.urgent = earlier.urgent or case.urgent
     case.status, case.merged_into_id, case.updated_at = "merged", earlier.id, now
     retention.shred(store, person(store, case), now)
@@ -243,6 +268,15 @@ def _on_completed(app: Flask, screening_id: uuid.UUID) -> uuid.UUID | None:
 
 def _on_case_wanted(_app: Flask, person_id: uuid.UUID) -> uuid.UUID | None:
     return case_of_person(db.session(), person_id)
+
+
+def _is_open(case: Case) -> bool:
+    return case.status == "open"
+
+
+# Changing a case for the person, and linking it, are for open cases only.
+state_rule("cases.manage", _is_open)
+state_rule("cases.link", _is_open)
 
 
 def init_app(app: Flask) -> None:

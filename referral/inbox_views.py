@@ -21,9 +21,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import NotFound
 
 from access.forms import ActionForm
-from access.policy import authorize, requires
+from access.policy import NotNow, requires
 from core import clock, db
-from referral import notices, referrals, workflow
+from referral import notices, referrals
 from referral.case_forms import (
     DECLINE_LABELS,
     OUTCOME_LABELS,
@@ -82,9 +82,7 @@ def show(referral_id: uuid.UUID) -> Any:
     packet = referrals.packet(store, referral)
     body = render_template(
         "referral/referral.html", referral=referral, packet=packet,
-        answers=referrals.questions(packet), names=referrals.partner_names(store),
-        may_respond=authorize(current_user, "referrals.respond", referral),
-        may_withdraw=authorize(current_user, "referrals.withdraw", referral), **_forms())
+        answers=referrals.questions(packet), names=referrals.partner_names(store), **_forms())
     store.commit()
     return body
 
@@ -118,7 +116,7 @@ def _move(referral_id: uuid.UUID, move: str, detail: str | None) -> Any:
     try:
         referrals.answer(store, current_user, referral_id, move, detail, clock.now(),
                          current_app.config["RETENTION_DAYS"])
-    except (referrals.ReferralError, workflow.IllegalTransition):
+    except (referrals.ReferralError, NotNow):
         store.rollback()
         flash(_l("This referral cannot be moved that way now; it may have been answered "
                  "meanwhile."), "error")

@@ -81,20 +81,6 @@ class Case(Base):
                                          name="status"),)
 
 
-class CaseAccessGrant(Base):
-    """A supervisor's break-glass access to another team's case, with the written reason
-    auditors review. It lapses on its own."""
-
-    __tablename__ = "case_access_grants"
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("cases.id"), index=True)
-    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    reason: Mapped[str] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
 class Referral(Base):
     """A case sent to one partner organisation. The packet (the consented fields the screener
     chose to send, and the note) is sealed with the person's data key; the state, urgency and

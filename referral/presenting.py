@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from access.roles import Role
+from access.policy import authorize
 from core import datakeys
 from referral import cases, referrals
 from referral.models import Case, Referral
@@ -64,6 +64,6 @@ def referral_body(store: Session, referral: Referral, user: Any) -> dict[str, An
     body = referrals.summary(referral, referrals.partner_names(store))
     packet = referrals.packet(store, referral)
     body["fields"], body["note"] = packet.get("fields", {}), packet.get("note")
-    if user.role != Role.PARTNER:
+    if authorize(user, "cases.read"):
         body["case_id"] = str(referral.case_id)
     return body

@@ -17,8 +17,7 @@ from sqlalchemy.orm import Session
 
 from access import audit
 from access.models import User
-from access.policy import require
-from access.roles import Role
+from access.policy import authorize, require, visible
 from core import datakeys
 from core.errors import RefusedError
 from referral import cases, directory, notices, routing, workflow
@@ -159,8 +158,9 @@ def _cipher(store: Session, case: Case) -> datakeys.Cipher:
 def send(store: Session, user: Any, case: Case, request: Send, now: datetime,
          deadlines: Deadlines, retention_days: int) -> Referral:
     """Refer the case to a partner with the consented fields the screener chose; the
-    partner's staff are told something awaits them."""
-    profile = _check(store, case, request, now.date())
+    partner's staff are told something awaits them. The case's row is locked first and the
+    consent re-read under the lock, so a withdrawal that committed meanwhile wins."""
+    profile = _check(store, cases.lock(store, case), request, now.date())
     referral = Referral(
         id=uuid.uuid4(), case_id=case.id, partner_id=profile.organisation_id,
         team_id=case.team_id, sent_by=user.id, state="pending", urgency=request.urgency,
@@ -220,15 +220,8 @@ def list_for(store: Session, user: Any, page: int = 1, per_page: int = 50,
              overdue_only: bool = False) -> tuple[list[Referral], int]:
     """A page of the referrals the user may see: a partner's organisation inbox, what a
     screener sent, their team's for a supervisor. Open ones first, urgent first, oldest
-    first, so what has waited longest is on top."""
-    if user.role == Role.PARTNER:
-        where = [Referral.partner_id == user.partner_id]
-    elif user.role == Role.SUPERVISOR:
-        where = [Referral.team_id == user.team_id]
-    elif user.role == Role.SCREENER:
-        where = [Referral.sent_by == user.id]
-    else:
-        return [], 0
+    first, so what has waited longest is on top. Which rows is the policy's list scope."""
+    where = [visible(user, "referrals.read", Referral)]
     if overdue_only:
         where += [Referral.overdue_at.is_not(None), Referral.state == "pending"]
     total = store.scalar(sa.select(sa.func.count()).select_from(Referral).where(*where)) or 0
@@ -252,7 +245,8 @@ def partner_names(store: Session) -> dict[uuid.UUID, str]:
 
 
 def _side(user: Any) -> str:
-    return "partner" if user.role == Role.PARTNER else "sender"
+    # The receiving organisation's staff answer; the sending team withdraws.
+    return "partner" if authorize(user, "referrals.respond") else "sender"
 
 
 def _move(store: Session, referral: Referral, action: str, by: str, detail: str | None,
@@ -286,8 +280,7 @@ def answer(store: Session, user: Any, referral_id: uuid.UUID, action: str,
            detail: str | None, now: datetime, retention_days: int) -> Referral:
     """The receiving partner accepts, declines (with a reason) or closes (with an outcome);
     the sender withdraws. Illegal moves raise :class:`workflow.IllegalTransition` (409)."""
-    policy_action = "referrals.withdraw" if action == "withdraw" else "referrals.respond"
-    referral = get(store, user, referral_id, policy_action)
+    referral = get(store, user, referral_id, f"referrals.{action}")
     allowed = {"decline": DECLINE_REASONS, "close": OUTCOMES}.get(action)
     if allowed is not None and detail not in allowed:
         raise ReferralError(f"{action} needs one of the listed reasons",
@@ -312,8 +305,11 @@ def _sender(store: Session, referral: Referral) -> User:
 
 def withdraw_consent(store: Session, user: Any, case: Case, now: datetime,
                      retention_days: int) -> int:
-    """The person withdrew consent to referral: nothing more may be shared, and every open
-    referral is withdrawn (its partner told). Returns how many were withdrawn."""
+    """The person withdrew consent to referral: nothing more may be shared, every open
+    referral is withdrawn (its partner told), and no partner keeps a packet, closed referrals
+    included: partners keep only a referral's existence and outcome. Serialised with sending
+    on the case's row lock. Returns how many referrals were withdrawn."""
+    cases.lock(store, case)
     case.consent = json.dumps({"referral": False, "share": []})
     case.consent_withdrawn_at = now
     withdrawn = 0
@@ -323,10 +319,21 @@ def withdraw_consent(store: Session, user: Any, case: Case, now: datetime,
             notices.notify(store, notices.partner_staff(store, referral.partner_id),
                            "referral.withdrawn", referral.id, now)
             withdrawn += 1
+        elif referral.packet is not None:
+            _clear_packet(store, referral, now)
     cases.touch(store, case, now, retention_days)
     audit.record(store, "case.consent_withdrawn", object_type="case", object_id=case.id,
                  details={"withdrawn": withdrawn})
     return withdrawn
+
+
+def _clear_packet(store: Session, referral: Referral, now: datetime) -> None:
+    store.execute(sa.update(Referral).where(Referral.id == referral.id)
+                  .values(packet=None, updated_at=now)
+                  .execution_options(synchronize_session=False))
+    store.expire(referral)
+    audit.record(store, "referral.packet_cleared", object_type="referral",
+                 object_id=referral.id, details={"state": referral.state})
 
 
 def escalate(store: Session, now: datetime, deadlines: Deadlines) -> dict[str, int]:

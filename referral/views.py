@@ -13,9 +13,9 @@ from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from access.forms import ActionForm
-from access.policy import authorize, requires
+from access.policy import NotNow, authorize, requires
 from core import clock, db
-from referral import cases, referrals, workflow
+from referral import cases, referrals
 from referral.case_forms import BreakGlassForm, LinkForm, ReferForm
 from referral.presenting import identity_or_none
 from screening import services as screenings
@@ -38,7 +38,7 @@ def index() -> str:
 def break_glass_log() -> str:
     """For auditors: every break-glass access, who asked, when, and the reason written."""
     store = db.session()
-    rows = cases.grants(store)
+    rows = cases.recent_grants(store)
     store.commit()
     return render_template("referral/break_glass_log.html", rows=rows)
 
@@ -74,8 +74,7 @@ def _page(case: Any, refer: ReferForm | None = None, status: int = 200) -> Any:
         screenings=cases.screenings_of(store, case), referrals=sent,
         names=referrals.partner_names(store), matches=matches, refer=refer,
         suggestion=suggestion, earlier=earlier, link=LinkForm(formdata=None),
-        action=ActionForm(formdata=None),
-        may_manage=authorize(current_user, "cases.manage", case))
+        action=ActionForm(formdata=None))
     store.commit()
     return body, status
 
@@ -84,14 +83,14 @@ def _page(case: Any, refer: ReferForm | None = None, status: int = 200) -> Any:
 @requires("cases.read")
 def show(case_id: uuid.UUID) -> Any:
     """One case, with everything needed to refer it."""
-    case = cases.get(db.session(), current_user, case_id, clock.now())
+    case = cases.get(db.session(), current_user, case_id)
     if case.status == "merged" and case.merged_into_id:
         return redirect(url_for("cases.show", case_id=case.merged_into_id))
     return _page(case)
 
 
-def _manage(case_id: uuid.UUID) -> Any:
-    return cases.get(db.session(), current_user, case_id, clock.now(), "cases.manage")
+def _manage(case_id: uuid.UUID, action: str = "cases.manage") -> Any:
+    return cases.get(db.session(), current_user, case_id, action)
 
 
 @bp.route("/<uuid:case_id>/referrals", methods=["POST"])
@@ -111,14 +110,14 @@ def refer(case_id: uuid.UUID) -> Any:
             share=tuple(form.share.data or ()), urgency=form.urgency.data,
             note=form.note.data or ""), now, referrals.Deadlines.from_config(config),
             config["RETENTION_DAYS"])
-    except (referrals.ReferralError, workflow.IllegalTransition) as error:
+    except (referrals.ReferralError, NotNow) as error:
         store.rollback()
         for name, problem in getattr(error, "fields", {"partner": str(error)}).items():
             if name in form:
                 form[name].errors = [*form[name].errors, problem]
         flash(_l("The referral was not sent. See what to fix below."), "error")
-        return _page(cases.get(store, current_user, case_id, now, "cases.manage"), form, 409
-                     if isinstance(error, workflow.IllegalTransition) else 422)
+        return _page(cases.get(store, current_user, case_id, "cases.manage"), form, 409
+                     if isinstance(error, NotNow) else 422)
     store.commit()
     flash(_l("Referral sent. The partner has been told that something awaits them."),
           "success")
@@ -129,10 +128,11 @@ def refer(case_id: uuid.UUID) -> Any:
 @requires("cases.manage")
 def link(case_id: uuid.UUID) -> Any:
     """The screener confirms an earlier case is the same person: the records become one."""
-    case = _manage(case_id)
+    case = _manage(case_id, "cases.link")
     form = LinkForm()
     if not form.validate():
-        raise NotFound()
+        flash(_l("Tick the box to confirm it is the same person before linking."), "error")
+        return redirect(url_for("cases.show", case_id=case_id))
     store, now = db.session(), clock.now()
     try:
         earlier = cases.link(store, current_user, case, uuid.UUID(form.earlier.data), now,

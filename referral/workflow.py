@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from access.policy import NotNow, state_rule
+
 STATES = ("pending", "accepted", "declined", "expired", "withdrawn", "closed")
 FINAL = frozenset({"declined", "expired", "withdrawn", "closed"})
 
@@ -35,8 +37,14 @@ TRANSITIONS: dict[tuple[str, str], Move] = {
 ACTIONS = tuple(sorted({action for _state, action in TRANSITIONS}))
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(NotNow):
     """The action cannot be taken from this state, by this side, or without what it needs."""
+
+
+def allows(state: str, action: str, by: str) -> bool:
+    """Whether ``by`` may take ``action`` on a referral in ``state``."""
+    step = TRANSITIONS.get((state, action))
+    return step is not None and step.by == by
 
 
 def move(state: str, action: str, by: str, detail: str | None = None) -> str:
@@ -55,3 +63,11 @@ def move(state: str, action: str, by: str, detail: str | None = None) -> str:
 def suggests_next_partner(state: str) -> bool:
     """Whether the sender should be offered the next matching partner (declined, expired)."""
     return state in ("declined", "expired")
+
+
+# The policy asks the state machine whether a referral's state allows a move, so the page
+# offers exactly the moves the service accepts.
+for _action, _by in (("accept", "partner"), ("decline", "partner"), ("close", "partner"),
+                     ("withdraw", "sender")):
+    state_rule(f"referrals.{_action}",
+               lambda referral, action=_action, by=_by: allows(referral.state, action, by))

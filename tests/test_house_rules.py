@@ -22,7 +22,7 @@ REPOSITORIES = {
     "AuditEvent": {"access/audit.py"},
     "DataKey": {"core/datakeys.py"},
     "Case": {"referral/cases.py"},
-    "CaseAccessGrant": {"referral/cases.py"},
+    "CaseAccessGrant": {"access/grants.py"},
     "Referral": {"referral/referrals.py"},
     "Notice": {"referral/notices.py"},
     "PartnerProfile": {"referral/directory.py"},

@@ -134,7 +134,7 @@ def test_a_person_screened_again_is_linked_to_their_earlier_case_on_confirmation
     assert first in page
     assert other_team not in page  # another team's record is never offered
     assert _person_count(app) == 3
-    linked = client.post(f"/cases/{second}/link", {"earlier": first},
+    linked = client.post(f"/cases/{second}/link", {"earlier": first, "confirm": "y"},
                          form_page=f"/cases/{second}")
     assert linked.status_code == 302
     assert linked.location.endswith(f"/cases/{first}")
@@ -169,7 +169,8 @@ def test_a_case_with_referrals_cannot_be_linked_away(
                {"partner": "org-a", "services": ["shelter"]})
     assert sent.status_code == 201
     client = signed_in("screener")
-    client.post(f"/cases/{second}/link", {"earlier": first}, form_page=f"/cases/{second}")
+    client.post(f"/cases/{second}/link", {"earlier": first, "confirm": "y"},
+                form_page=f"/cases/{second}")
     assert api("screener", "GET", f"/cases/{second}").get_json()["status"] == "open"
     assert len(api("screener", "GET", f"/cases/{first}").get_json()["screenings"]) == 1
 
