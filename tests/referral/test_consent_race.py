@@ -1,0 +1,75 @@
+"""Consent withdrawal and a referral being sent at the same moment (issue 9, finding 3).
+
+The screener's colleague sends the case to a partner through the API while the screener
+records, on the case page, that the person withdraws consent: two requests, two threads, two
+connections, started together. Whichever commits first, no partner may hold a packet once
+the withdrawal has committed: either the send is refused (422), or the referral it made is
+withdrawn and its packet cleared. CI runs this on PostgreSQL, where both transactions really
+overlap and the case row's lock is what orders them; before the lock, 8 of 12 tries leaked.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from core import db
+from referral.models import Case, Referral
+from tests.helpers import Account, Client, csrf_from
+from tests.referral.conftest import FULL_CONSENT
+
+ROUNDS = 12
+
+
+def test_no_packet_survives_a_withdrawal_that_raced_a_send(
+        app: Flask, open_case: Callable[..., str], issue_token: Any,
+        accounts: dict[str, Account], clock: Any) -> None:
+    token = issue_token(accounts["screener"])
+    page = Client(app, clock)
+    page.sign_in(accounts["screener"])
+    outcomes: list[tuple[int, int]] = []
+    for _ in range(ROUNDS):
+        case_id = open_case(consent=FULL_CONSENT)
+        csrf = csrf_from(page.get(f"/cases/{case_id}"))
+        barrier = threading.Barrier(2)
+        statuses: dict[str, int] = {}
+
+        def send(case_id: str = case_id, barrier: threading.Barrier = barrier,
+                 statuses: dict[str, int] = statuses) -> None:
+            client = Client(app, clock)
+            barrier.wait(10)
+            statuses["send"] = client.raw.post(
+                f"/api/v1/cases/{case_id}/referrals",
+                json={"partner": "org-a", "services": ["shelter"],
+                      "share": ["given_name", "needs"]},
+                headers={"Authorization": f"Bearer {token}"}).status_code
+
+        def withdraw(case_id: str = case_id, csrf: str = csrf,
+                     barrier: threading.Barrier = barrier,
+                     statuses: dict[str, int] = statuses) -> None:
+            barrier.wait(10)
+            statuses["withdraw"] = page.raw.post(f"/cases/{case_id}/consent/withdraw",
+                                                 data={"csrf_token": csrf}).status_code
+
+        threads = [threading.Thread(target=send), threading.Thread(target=withdraw)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert statuses["withdraw"] == 302, statuses
+        assert statuses["send"] in (201, 422), statuses
+        with app.app_context():
+            store = db.session()
+            case = store.get(Case, uuid.UUID(case_id))
+            assert case is not None and case.consent_withdrawn_at is not None
+            left = store.execute(sa.select(Referral.state, Referral.packet).where(
+                Referral.case_id == case.id)).all()
+        assert all(state == "withdrawn" and packet is None for state, packet in left), left
+        outcomes.append((statuses["send"], len(left)))
+    # Every round ended safely, however the two requests were ordered.
+    assert all(outcome in ((201, 1), (422, 0)) for outcome in outcomes), outcomes
