@@ -125,7 +125,7 @@ def refer(case_id: uuid.UUID) -> Any:
 
 
 @bp.route("/<uuid:case_id>/link", methods=["POST"])
-@requires("cases.manage")
+@requires("cases.link")
 def link(case_id: uuid.UUID) -> Any:
     """The screener confirms an earlier case is the same person: the records become one."""
     case = _manage(case_id, "cases.link")

@@ -175,7 +175,8 @@ def test_withdrawal_clears_the_packet_of_closed_referrals_too(
         ("closed", "services_provided", {}, None)
     with app.app_context():
         row = db.session().get(Referral, uuid.UUID(referral_id))
-        assert row is not None and row.packet is None
+        assert row is not None
+        assert row.packet is None
 
 
 def test_the_referral_page_offers_exactly_the_moves_the_server_accepts(

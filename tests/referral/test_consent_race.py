@@ -66,7 +66,8 @@ def test_no_packet_survives_a_withdrawal_that_raced_a_send(
         with app.app_context():
             store = db.session()
             case = store.get(Case, uuid.UUID(case_id))
-            assert case is not None and case.consent_withdrawn_at is not None
+            assert case is not None
+            assert case.consent_withdrawn_at is not None
             left = store.execute(sa.select(Referral.state, Referral.packet).where(
                 Referral.case_id == case.id)).all()
         assert all(state == "withdrawn" and packet is None for state, packet in left), left
