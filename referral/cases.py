@@ -231,7 +231,7 @@ def link(store: Session, user: Any, case: Case, earlier_id: uuid.UUID, now: date
     and only before the newer case was referred. The earlier case keeps the most restrictive
     of the two consents until the person consents anew on a new screening."""
     require(user, "cases.link", case, "case", case.id)
-    earlier = get(store, user, earlier_id, "cases.link")
+    earlier = lock(store, get(store, user, earlier_id, "cases.link"))
     if earlier.id == case.id or earlier.team_id != case.team_id or \
             not _same_person(store, case, earlier, now.date()):
         raise CaseError("these cases cannot be linked",

@@ -312,8 +312,23 @@ def withdraw_consent(store: Session, user: Any, case: Case, now: datetime,
     cases.lock(store, case)
     case.consent = json.dumps({"referral": False, "share": []})
     case.consent_withdrawn_at = now
+    withdrawn = keep_within_consent(store, case, now)
+    cases.touch(store, case, now, retention_days)
+    audit.record(store, "case.consent_withdrawn", object_type="case", object_id=case.id,
+                 details={"withdrawn": withdrawn})
+    return withdrawn
+
+
+def keep_within_consent(store: Session, case: Case, now: datetime) -> int:
+    """After the case's consent narrowed, no partner keeps a field outside it: an open
+    referral that shared more (or any, once referral is refused) is withdrawn and its partner
+    told; a finished one loses its packet. Returns how many were withdrawn."""
+    given = cases.consent(case)
     withdrawn = 0
     for referral in of_case(store, case):
+        shared = set(filter(None, referral.share.split(",")))
+        if given.referral and shared <= set(given.share):
+            continue
         if referral.state in OPEN:
             _move(store, referral, "withdraw", "sender", None, now)
             notices.notify(store, notices.partner_staff(store, referral.partner_id),
@@ -321,10 +336,16 @@ def withdraw_consent(store: Session, user: Any, case: Case, now: datetime,
             withdrawn += 1
         elif referral.packet is not None:
             _clear_packet(store, referral, now)
-    cases.touch(store, case, now, retention_days)
-    audit.record(store, "case.consent_withdrawn", object_type="case", object_id=case.id,
-                 details={"withdrawn": withdrawn})
     return withdrawn
+
+
+def link_cases(store: Session, user: Any, case: Case, earlier_id: uuid.UUID, now: datetime,
+               retention_days: int) -> Case:
+    """Link a person screened again to their earlier case (:func:`cases.link`); the earlier
+    case's referrals are then held to the narrowed consent."""
+    earlier = cases.link(store, user, case, earlier_id, now, retention_days)
+    keep_within_consent(store, earlier, now)
+    return earlier
 
 
 def _clear_packet(store: Session, referral: Referral, now: datetime) -> None:

@@ -135,8 +135,9 @@ def link(case_id: uuid.UUID) -> Any:
         return redirect(url_for("cases.show", case_id=case_id))
     store, now = db.session(), clock.now()
     try:
-        earlier = cases.link(store, current_user, case, uuid.UUID(form.earlier.data), now,
-                             current_app.config["RETENTION_DAYS"])
+        earlier = referrals.link_cases(store, current_user, case,
+                                       uuid.UUID(form.earlier.data), now,
+                                       current_app.config["RETENTION_DAYS"])
     except cases.CaseError:
         store.rollback()
         flash(_l("These cases cannot be linked."), "error")

@@ -199,3 +199,23 @@ def test_the_referral_page_offers_exactly_the_moves_the_server_accepts(
     assert offered() == {"close"}
     assert api("partner", "POST", f"{url}/accept").status_code == 409
     assert api("partner", "POST", f"{url}/decline", {"reason": "other"}).status_code == 409
+
+
+def test_a_link_that_narrows_consent_withdraws_referrals_sharing_more(
+        app: Flask, api: API, open_case: Callable[..., str],
+        signed_in: Callable[[str], Client]) -> None:
+    first = open_case(consent={"screening": True, "referral": True,
+                               "share": ["given_name", "contact", "needs"]})
+    sent = api("screener", "POST", f"/cases/{first}/referrals", {
+        "partner": "org-a", "services": ["shelter"], "share": ["given_name", "contact"]})
+    assert sent.status_code == 201
+    referral_id = sent.get_json()["id"]
+    # Screened again, the person now agrees to share their name only.
+    second = open_case(consent={"screening": True, "referral": True,
+                                "share": ["given_name"]})
+    signed_in("screener").post(f"/cases/{second}/link", {"earlier": first, "confirm": "y"},
+                               form_page=f"/cases/{second}")
+    assert api("screener", "GET", f"/cases/{first}").get_json()["consent"] == \
+        {"referral": True, "share": ["given_name"]}
+    seen = api("partner", "GET", f"/referrals/{referral_id}").get_json()
+    assert (seen["state"], seen["fields"]) == ("withdrawn", {})
