@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from access import audit
 from access.models import User
-from access.policy import require
+from access.policy import require, visible
 from referral.models import Notice
 
 log = logging.getLogger(__name__)
@@ -55,14 +55,15 @@ def supervisors(store: Session, team_id: uuid.UUID) -> list[User]:
 
 def for_user(store: Session, user: Any, limit: int = 50) -> list[Notice]:
     """The user's notices, unread first, newest first."""
-    return list(store.scalars(sa.select(Notice).where(Notice.user_id == user.id).order_by(
-        Notice.read_at.is_not(None), Notice.created_at.desc()).limit(limit)))
+    return list(store.scalars(sa.select(Notice).where(visible(user, "notices.read", Notice))
+                              .order_by(Notice.read_at.is_not(None), Notice.created_at.desc())
+                              .limit(limit)))
 
 
 def unread(store: Session, user: Any) -> int:
     """How many notices the user has not opened."""
     return store.scalar(sa.select(sa.func.count()).select_from(Notice).where(
-        Notice.user_id == user.id, Notice.read_at.is_(None))) or 0
+        visible(user, "notices.read", Notice), Notice.read_at.is_(None))) or 0
 
 
 def open_notice(store: Session, user: Any, notice_id: uuid.UUID, now: datetime) -> Notice:

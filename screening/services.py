@@ -16,7 +16,7 @@ from blinker import Namespace
 from sqlalchemy.orm import Session
 
 from access import audit
-from access.policy import require
+from access.policy import require, visible
 from core import datakeys
 from core.errors import RefusedError
 from screening import explain, people, scoring
@@ -227,9 +227,7 @@ def move_to(store: Session, screening: Screening, person: Person, now: datetime)
 
 def list_for(store: Session, user: Any, limit: int = 50) -> list[Screening]:
     """The screenings a user may see, drafts first, newest first: their own, or their
-    team's for a supervisor."""
-    query = sa.select(Screening).where(Screening.team_id == user.team_id)
-    if user.role != "supervisor":
-        query = query.where(Screening.screener_id == user.id)
+    team's for a supervisor (the policy's list scope)."""
+    query = sa.select(Screening).where(visible(user, "screenings.read", Screening))
     return list(store.scalars(query.order_by((Screening.status == "draft").desc(),
                                              Screening.updated_at.desc()).limit(limit)))
