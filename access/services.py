@@ -16,7 +16,7 @@ from access import audit, passwords, totp
 from access.models import PartnerOrganisation, PasswordLink, Team, User
 from access.roles import PARTNER_ROLES, TEAM_ROLES, Role
 from access.sessions import end_all_sessions
-from access.tokens import digest
+from access.tokens import digest, revoke_all
 from core import datakeys
 
 RESERVED_NAMES = frozenset({"admin", "administrator", "root", "system", "deleted", "passage",
@@ -150,11 +150,13 @@ def _partner_words(user: User) -> tuple[str, ...]:
     return (user.partner.slug, user.partner.name) if user.partner else ()
 
 
-def set_password(store: Session, user: User, password: str, via: str) -> None:
-    """Replace ``user``'s password after checking the policy; ends all their sessions."""
+def set_password(store: Session, user: User, password: str, via: str, now: datetime) -> None:
+    """Replace ``user``'s password after checking the policy; ends all their sessions and
+    revokes their API tokens."""
     passwords.check_policy(password, user.email, _partner_words(user))
     user.password_hash = passwords.hash_password(password)
     end_all_sessions(store, user.id)
+    revoke_all(store, user.id, now)
     audit.record(store, "password.changed", object_type="user", object_id=user.id,
                  actor=audit.actor_for(user), details={"via": via})
 
@@ -164,7 +166,7 @@ def change_password(store: Session, user: User, current: str, new: str, code: st
     """Change the signed-in user's password; needs the current password and a fresh code.
 
     Raises :class:`UserError` on a wrong credential and ``PasswordRejected`` on a weak password.
-    Ends all the user's sessions, this one included.
+    Ends all the user's sessions, this one included, and revokes their API tokens.
     """
     if not passwords.verify_password(user.password_hash, current):
         raise UserError(_l("The current password or the code is wrong."))
@@ -172,7 +174,7 @@ def change_password(store: Session, user: User, current: str, new: str, code: st
     if step is None:
         raise UserError(_l("The current password or the code is wrong."))
     user.totp_last_step = step
-    set_password(store, user, new, via="account")
+    set_password(store, user, new, via="account", now=now)
 
 
 def _audit_user(store: Session, action: str, user: User) -> None:
@@ -180,9 +182,11 @@ def _audit_user(store: Session, action: str, user: User) -> None:
 
 
 def disable_user(store: Session, user: User, now: datetime) -> None:
-    """Stop ``user`` signing in or using tokens; ends all their sessions."""
+    """Stop ``user`` signing in; ends all their sessions and revokes all their tokens, so
+    enabling the account again revives neither."""
     user.disabled_at = now
     end_all_sessions(store, user.id)
+    revoke_all(store, user.id, now)
     _audit_user(store, "user.disabled", user)
 
 
@@ -201,11 +205,12 @@ def unlock_user(store: Session, user: User) -> None:
 
 def reset_second_factor(store: Session, user: User, now: datetime) -> None:
     """Replace the second factor with a fresh, unconfirmed one; the user enrols again at the
-    next sign-in. Ends all their sessions."""
+    next sign-in. Ends all their sessions and revokes their API tokens."""
     _new_totp_secret(store, user, now)
     user.totp_confirmed_at = None
     user.totp_last_step = 0
     end_all_sessions(store, user.id)
+    revoke_all(store, user.id, now)
     _audit_user(store, "second_factor.reset", user)
 
 
@@ -250,7 +255,7 @@ def use_password_link(store: Session, link: PasswordLink, password: str, code: s
         if step is None:
             raise UserError(_l("The code is wrong or has already been used."))
         user.totp_last_step = step
-    set_password(store, user, password, via="link")
+    set_password(store, user, password, via="link", now=now)
     link.used_at = now
 
 
