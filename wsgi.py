@@ -22,12 +22,12 @@ from access import views as access_views
 from access.cli import audit_cli, demo_cli, keys_cli, tokens_cli, users_cli
 from access.forms import ROLE_LABELS
 from core import cli as core_cli
-from core import clock, db, errors, i18n, keys, logs, ratelimit, settings, web
+from core import clock, db, errors, i18n, keys, logs, mail, ratelimit, settings, web
 from core.api import openapi_document
 from core.clock import Clock
 from referral import admin_views as partners_admin
 from referral import api as referral_api
-from referral import cases, inbox_views, notices
+from referral import cases, inbox_views
 from referral import views as referral_views
 from referral.cli import load_demo_directory, partners_cli, referrals_cli
 from screening import api as screening_api
@@ -61,7 +61,7 @@ def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None
         csrf.exempt(blueprint)  # bearer tokens only; browsers' cookies never reach the API
     ratelimit.init_app(app, on_breach=policy.audit_rate_limited)
     cases.init_app(app)
-    notices.init_app(app)
+    mail.init_app(app)
     _register_blueprints(app)
     _register_commands(app)
     app.extensions["passage.openapi"] = openapi_document(API_SPECS, "Passage", "1")
