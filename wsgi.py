@@ -16,7 +16,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
 
-from access import admin_views, audit_views, authn, policy, sessions
+from access import admin_views, approval_views, audit_views, authn, policy, sessions
 from access import api as access_api
 from access import views as access_views
 from access.cli import audit_cli, demo_cli, keys_cli, tokens_cli, users_cli
@@ -77,8 +77,9 @@ def _instance_path(config: dict[str, Any] | None) -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
-    for blueprint in (access_views.bp, admin_views.bp, audit_views.bp, screening_views.bp,
-                      referral_views.bp, inbox_views.bp, partners_admin.bp, *API_BLUEPRINTS):
+    for blueprint in (access_views.bp, admin_views.bp, approval_views.bp, audit_views.bp,
+                      screening_views.bp, referral_views.bp, inbox_views.bp, partners_admin.bp,
+                      *API_BLUEPRINTS):
         app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", healthz)
 

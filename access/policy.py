@@ -42,6 +42,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "referrals.respond": frozenset({Role.PARTNER}),
     "referrals.withdraw": frozenset({Role.SCREENER, Role.SUPERVISOR}),
     "notices.read": ALL_ROLES,
+    # Deciding on account changes another person asked for (access.approvals says which).
+    "account_changes.decide": frozenset({Role.ADMIN, Role.SUPERVISOR}),
 }
 
 # Object-level scopes: (user, object) -> may the user touch it. An object outside its scope

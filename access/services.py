@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -17,7 +19,7 @@ from access.models import PartnerOrganisation, PasswordLink, Team, User
 from access.roles import PARTNER_ROLES, TEAM_ROLES, Role
 from access.sessions import end_all_sessions
 from access.tokens import digest, revoke_all
-from core import datakeys
+from core import datakeys, mail
 
 RESERVED_NAMES = frozenset({"admin", "administrator", "root", "system", "deleted", "passage",
                             "support", "security", "postmaster", "noreply", "no-reply"})
@@ -76,12 +78,7 @@ def create_user(store: Session, email: str, role: Role | str, now: datetime, *,
                 password: str | None = None) -> User:
     """Create a user with a pending second factor; ``password`` is optional (a set-up link
     can be issued instead)."""
-    address = normalise_email(email)
-    role = _role(role)
-    if address.split("@", 1)[0] in RESERVED_NAMES:
-        raise UserError(_l("This address is reserved. Choose another."))
-    if store.scalar(sa.select(User.id).where(User.email == address)) is not None:
-        raise UserError(_l("A user with this e-mail address already exists."))
+    address, role = check_new_user(store, email, role, team, partner)
     user = User(id=uuid.uuid4(), email=address, role=role, created_at=now, totp_last_step=0,
                 failed_logins=0)
     _new_totp_secret(store, user, now)
@@ -94,6 +91,52 @@ def create_user(store: Session, email: str, role: Role | str, now: datetime, *,
     audit.record(store, "user.created", object_type="user", object_id=user.id,
                  details={"role": str(role)})
     return user
+
+
+def check_new_user(store: Session, email: str, role: Role | str, team: str | None,
+                   partner: str | None) -> tuple[str, Role]:
+    """The normalised address and role of an account that could be created with these
+    details now; raises :class:`UserError` naming what is wrong. Changes nothing."""
+    address = normalise_email(email)
+    role = _role(role)
+    if address.split("@", 1)[0] in RESERVED_NAMES:
+        raise UserError(_l("This address is reserved. Choose another."))
+    if store.scalar(sa.select(User.id).where(User.email == address)) is not None:
+        raise UserError(_l("A user with this e-mail address already exists."))
+    check_membership(store, role, team, partner)
+    return address, role
+
+
+def check_membership(store: Session, role: Role | str, team: str | None,
+                     partner: str | None) -> Role:
+    """``role`` if the team or partner organisation given suits it; raises
+    :class:`UserError` otherwise. Changes nothing (a new team is made only when used)."""
+    role = _role(role)
+    if role in TEAM_ROLES and (not team or not team.strip()):
+        raise UserError(_l("Screeners and supervisors belong to a team; name it."))
+    if role not in TEAM_ROLES and team:
+        raise UserError(_l("Only screeners and supervisors belong to a team."))
+    if role in PARTNER_ROLES and store.scalar(sa.select(PartnerOrganisation.id).where(
+            PartnerOrganisation.slug == (partner or ""))) is None:
+        raise UserError(_l("Partner staff belong to a known partner organisation; choose it."))
+    if role not in PARTNER_ROLES and partner:
+        raise UserError(_l("Only partner staff belong to a partner organisation."))
+    return role
+
+
+def change_role(store: Session, user: User, role: Role | str, now: datetime, *,
+                team: str | None = None, partner: str | None = None) -> None:
+    """Give ``user`` a new role, team or partner organisation. What they could reach before
+    ends with it: every session and API token."""
+    role = check_membership(store, role, team, partner)
+    user.team, user.partner = None, None
+    _assign(store, user, role, team, partner)
+    user.role = role
+    end_all_sessions(store, user.id)
+    revoke_all(store, user.id, now)
+    store.flush()
+    audit.record(store, "user.role_changed", object_type="user", object_id=user.id,
+                 details={"role": str(role)})
 
 
 def _new_totp_secret(store: Session, user: User, now: datetime) -> None:
@@ -233,6 +276,28 @@ def issue_password_link(store: Session, user: User, now: datetime, hours: int) -
                            created_at=now, expires_at=now + timedelta(hours=hours)))
     _audit_user(store, "password_link.issued", user)
     return token
+
+
+def send_password_link(store: Session, user: User, now: datetime,
+                       config: Mapping[str, Any]) -> bool:
+    """E-mail ``user`` a fresh link to choose a password, once the transaction commits.
+
+    False, issuing nothing, when no mail server is configured: then only the operator at the
+    console can hand out a link (``users link``). The link is never shown to whoever asked.
+    """
+    if not mail.configured(config):
+        return False
+    token = issue_password_link(store, user, now, int(config["PASSWORD_LINK_HOURS"]))
+    mail.queue(store, user.email, "Passage: choose your password",
+               "Choose your Passage password with this single-use link. It expires in "
+               f"{config['PASSWORD_LINK_HOURS']} hours:\n{password_link_url(config, token)}\n"
+               "If you did not expect this message, tell your administrator.\n")
+    return True
+
+
+def password_link_url(config: Mapping[str, Any], token: str) -> str:
+    """The address of a password link, under ``BASE_URL`` whatever Host a request named."""
+    return mail.absolute_url(config, f"/password/{token}")
 
 
 def find_password_link(store: Session, token: str, now: datetime) -> PasswordLink | None:

@@ -49,6 +49,8 @@ DEFAULTS: dict[str, Any] = {
     "TOTP_ISSUER": "Passage",
     "API_TOKEN_DAYS": 90,
     "PASSWORD_LINK_HOURS": 24,
+    # Days an account change waits for a second person's approval before it expires.
+    "ACCOUNT_CHANGE_DAYS": 3,
     "RETENTION_DAYS": 730,
     # Who a screener calls when a red flag is raised; set it to the deployment's duty line.
     "SAFETY_CONTACT": "your supervisor or the duty protection officer",
