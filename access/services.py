@@ -129,9 +129,12 @@ def change_role(store: Session, user: User, role: Role | str, now: datetime, *,
     """Give ``user`` a new role, team or partner organisation. What they could reach before
     ends with it: every session and API token."""
     role = check_membership(store, role, team, partner)
-    user.team, user.partner = None, None
-    _assign(store, user, role, team, partner)
-    user.role = role
+    # Role and membership change together: flushing between them would break the table's
+    # rule that exactly the team roles have a team.
+    with store.no_autoflush:
+        user.team, user.partner = None, None
+        _assign(store, user, role, team, partner)
+        user.role = role
     end_all_sessions(store, user.id)
     revoke_all(store, user.id, now)
     store.flush()
