@@ -121,7 +121,10 @@ def _derive(app: Flask) -> None:
 def _derive_hosts(config: Any) -> None:
     # Links are built from BASE_URL, never from the Host header a client sends, and a request
     # naming another host is refused (400) rather than answered under a name we do not own.
-    extra = list(config["TRUSTED_HOSTS"] or ())
+    extra = config["TRUSTED_HOSTS"] or []
+    if isinstance(extra, str):  # PASSAGE_TRUSTED_HOSTS=a.example,b.example
+        extra = [name.strip() for name in extra.split(",") if name.strip()]
+    extra = list(extra)
     if config["BASE_URL"] is None and config["ENV"] != "production":
         config["BASE_URL"] = DEV_BASE_URL
         extra.extend(DEV_HOSTS)

@@ -134,8 +134,9 @@ def test_requests_naming_another_host_are_refused(make_app: Any) -> None:
     assert client.get("/login", headers={"Host": "attacker.example"}).status_code == 400
 
 
-def test_extra_trusted_hosts_add_to_the_base_url_host(make_app: Any) -> None:
-    app = make_app(BASE_URL="https://passage.example.org", TRUSTED_HOSTS=["passage.internal"])
-    assert app.config["TRUSTED_HOSTS"] == ["passage.example.org", "passage.internal"]
+def test_extra_trusted_hosts_add_to_the_base_url_host(make_app: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("PASSAGE_TRUSTED_HOSTS", "passage.internal, 10.0.0.5")
+    app = make_app(BASE_URL="https://passage.example.org")
+    assert app.config["TRUSTED_HOSTS"] == ["10.0.0.5", "passage.example.org", "passage.internal"]
     client = app.test_client()
     assert client.get("/healthz", base_url="http://passage.internal").status_code == 200
