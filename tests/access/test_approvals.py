@@ -276,3 +276,42 @@ def test_the_console_still_creates_accounts_directly(app: Flask) -> None:
     assert user_row(app, "first.admin@test.passage.example").role == "admin"
     with app.app_context():
         assert db.session().scalar(sa.select(sa.func.count()).select_from(AccountChange)) == 0
+
+
+def test_only_one_decision_counts_when_two_people_decide_at_once(
+        app: Flask, clock: Any, accounts: dict[str, Account], make_account: Any) -> None:
+    from access import approvals
+
+    change_id = ask_for_account(browser(app, clock, accounts["admin"]),
+                                "raced.one@test.passage.example", "screener", team="Team A")
+    second_admin = make_account("admin")
+    with app.app_context():
+        first, second = (app.extensions["passage.sessionmaker"]() for _ in range(2))
+        # The second decider loads the undecided change (SQLite allows one open writer, so
+        # the view is kept across its own commit) before the first decides.
+        second_view = second.get(AccountChange, change_id)
+        approver = second.get(User, accounts["supervisor"].id)
+        second.commit()
+        refuser = first.get(User, second_admin.id)
+        approvals.refuse(first, refuser, first.get(AccountChange, change_id), clock.now())
+        first.commit()
+        try:
+            approvals.approve(second, approver, second_view, clock.now(), app.config)
+        except approvals.ChangeRefused:
+            second.rollback()
+        else:
+            raise AssertionError("a second decision was accepted")
+        first.close()
+        second.close()
+    assert user_row(app, "raced.one@test.passage.example") is None
+    assert change_row(app, change_id).outcome == "refused"
+
+
+def test_the_approvals_page_needs_a_recent_reauth(app: Flask, clock: Any,
+                                                  accounts: dict[str, Account]) -> None:
+    supervisor = Client(app, clock)
+    supervisor.sign_in(accounts["supervisor"])
+    clock.advance(minutes=6)
+    assert "/reauth" in supervisor.get("/approvals").location
+    supervisor.reauth(accounts["supervisor"])
+    assert supervisor.get("/approvals").status_code == 200
