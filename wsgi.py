@@ -16,18 +16,18 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
 
-from access import admin_views, audit_views, authn, policy, sessions
+from access import admin_views, approval_views, audit_views, authn, policy, sessions
 from access import api as access_api
 from access import views as access_views
 from access.cli import audit_cli, demo_cli, keys_cli, tokens_cli, users_cli
 from access.forms import ROLE_LABELS
 from core import cli as core_cli
-from core import clock, db, errors, i18n, keys, logs, ratelimit, settings, web
+from core import clock, db, errors, i18n, keys, logs, mail, ratelimit, settings, web
 from core.api import openapi_document
 from core.clock import Clock
 from referral import admin_views as partners_admin
 from referral import api as referral_api
-from referral import cases, inbox_views, notices
+from referral import cases, inbox_views
 from referral import views as referral_views
 from referral.cli import load_demo_directory, partners_cli, referrals_cli
 from screening import api as screening_api
@@ -61,7 +61,7 @@ def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None
         csrf.exempt(blueprint)  # bearer tokens only; browsers' cookies never reach the API
     ratelimit.init_app(app, on_breach=policy.audit_rate_limited)
     cases.init_app(app)
-    notices.init_app(app)
+    mail.init_app(app)
     _register_blueprints(app)
     _register_commands(app)
     app.extensions["passage.openapi"] = openapi_document(API_SPECS, "Passage", "1")
@@ -77,8 +77,9 @@ def _instance_path(config: dict[str, Any] | None) -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
-    for blueprint in (access_views.bp, admin_views.bp, audit_views.bp, screening_views.bp,
-                      referral_views.bp, inbox_views.bp, partners_admin.bp, *API_BLUEPRINTS):
+    for blueprint in (access_views.bp, admin_views.bp, approval_views.bp, audit_views.bp,
+                      screening_views.bp, referral_views.bp, inbox_views.bp, partners_admin.bp,
+                      *API_BLUEPRINTS):
         app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", healthz)
 

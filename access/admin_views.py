@@ -1,20 +1,24 @@
-"""Administrators' pages for managing users. They show accounts only, never case content."""
+"""Administrators' pages for managing users. They show accounts only, never case content.
+
+Creating an account, changing its role or membership and resetting its second factor are only
+requested here; ``access.approvals`` carries them out when a second person approves. Password
+links go to the user by e-mail and are never shown on these pages.
+"""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
 from wtforms import SelectChoice
 
-from access import services
-from access.forms import ActionForm, UserForm
+from access import approvals, services
+from access.forms import ActionForm, RoleForm, UserForm
 from access.models import User
-from access.passwords import PasswordRejected
 from access.policy import requires
 from core import clock, db
 
@@ -35,44 +39,92 @@ def users() -> str:
     return render_template("admin/users.html", users=services.list_users(db.session()))
 
 
+def _partner_choices(form: UserForm | RoleForm) -> None:
+    form.partner.choices = [SelectChoice("", "—")] + [
+        SelectChoice(p.slug, p.name) for p in services.list_partner_organisations(db.session())
+        if p.active]
+
+
+def _days() -> int:
+    return int(current_app.config["ACCOUNT_CHANGE_DAYS"])
+
+
+WAITS = _l("Requested. It takes effect when another administrator, or for screeners and "
+           "supervisors a supervisor of their team, approves it.")
+
+
 @bp.route("/users/new", methods=["GET", "POST"])
 @requires("users.manage", step_up=True)
 def new_user() -> Any:
-    """Create an account; the page then shows its single-use set-up link once."""
+    """Ask for a new account; it is created only when a second person approves."""
     store = db.session()
     form = UserForm()
-    form.partner.choices = [SelectChoice("", "—")] + [
-        SelectChoice(p.slug, p.name) for p in services.list_partner_organisations(store)
-        if p.active]
+    _partner_choices(form)
     if form.validate_on_submit():
-        now = clock.now()
         try:
-            user = services.create_user(store, form.email.data, form.role.data, now,
-                                        team=form.team.data or None,
-                                        partner=form.partner.data or None)
-        except (services.UserError, PasswordRejected) as error:
+            approvals.request_creation(store, current_user, form.email.data, form.role.data,
+                                       clock.now(), _days(), team=form.team.data or None,
+                                       partner=form.partner.data or None)
+        except (services.UserError, approvals.ChangeRefused) as error:
             store.rollback()
             form.email.errors.append(str(error))
         else:
-            token = services.issue_password_link(store, user, now,
-                                                 current_app.config["PASSWORD_LINK_HOURS"])
             store.commit()
-            return _show_link(user, token)
+            flash(WAITS, "success")
+            return redirect(url_for("approvals.index"))
     return render_template("admin/new_user.html", form=form)
-
-
-def _show_link(user: User, token: str) -> str:
-    link = url_for("access.set_password", token=token, _external=True)
-    return render_template("admin/password_link.html", user=user, link=link,
-                           hours=current_app.config["PASSWORD_LINK_HOURS"])
 
 
 @bp.route("/users/<uuid:user_id>")
 @requires("users.manage", step_up=True)
 def user(user_id: uuid.UUID) -> str:
     """One account and the actions an administrator may take on it."""
-    return render_template("admin/user.html", user=_user_or_404(user_id), action=ActionForm(),
+    user = _user_or_404(user_id)
+    form = RoleForm(role=str(user.role), team=user.team.name if user.team else "",
+                    partner=user.partner.slug if user.partner else "")
+    _partner_choices(form)
+    return render_template("admin/user.html", user=user, action=ActionForm(), role_form=form,
                            is_self=user_id == current_user.id)
+
+
+@bp.route("/users/<uuid:user_id>/role", methods=["POST"])
+@requires("users.manage", step_up=True)
+def change_role(user_id: uuid.UUID) -> Any:
+    """Ask to give an account another role, team or partner organisation."""
+    user = _user_or_404(user_id)
+    form = RoleForm()
+    _partner_choices(form)
+    if form.validate_on_submit():
+        store = db.session()
+        try:
+            approvals.request_role_change(store, current_user, user, form.role.data,
+                                          clock.now(), _days(), team=form.team.data or None,
+                                          partner=form.partner.data or None)
+        except (services.UserError, approvals.ChangeRefused) as error:
+            store.rollback()
+            flash(str(error), "error")
+        else:
+            store.commit()
+            flash(WAITS, "success")
+    else:
+        flash(_l("Choose one of the roles."), "error")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.route("/users/<uuid:user_id>/reset-second-factor", methods=["POST"])
+@requires("users.manage", step_up=True)
+def reset_second_factor(user_id: uuid.UUID) -> Any:
+    """Ask to reset an account's second factor (a lost phone); a second person approves."""
+    user = _user_or_404(user_id)
+    if ActionForm().validate_on_submit():
+        if user.id == current_user.id:
+            flash(_l("You cannot do this to your own account."), "error")
+            return redirect(url_for("admin.user", user_id=user_id))
+        store = db.session()
+        approvals.request_second_factor_reset(store, current_user, user, clock.now(), _days())
+        store.commit()
+        flash(WAITS, "success")
+    return redirect(url_for("admin.user", user_id=user_id))
 
 
 # Each action: (service call, confirmation message). Self-service is refused for those that
@@ -84,14 +136,10 @@ ACTIONS = {
                _l("The account is enabled.")),
     "unlock": (lambda store, user, now: services.unlock_user(store, user),
                _l("The account is unlocked.")),
-    "reset-second-factor": (lambda store, user, now: services.reset_second_factor(store, user,
-                                                                                  now),
-                            _l("The second factor is reset; the user sets it up again at the "
-                               "next sign-in.")),
     "end-sessions": (lambda store, user, now: services.end_sessions(store, user),
                      _l("All sessions of this account have ended.")),
 }
-NOT_ON_SELF = frozenset({"disable", "reset-second-factor", "end-sessions"})
+NOT_ON_SELF = frozenset({"disable", "end-sessions"})
 
 
 @bp.route("/users/<uuid:user_id>/<any(" + ", ".join(f"'{a}'" for a in ACTIONS) + "):action>",
@@ -113,11 +161,20 @@ def user_action(user_id: uuid.UUID, action: str) -> Any:
 
 @bp.route("/users/<uuid:user_id>/password-link", methods=["POST"])
 @requires("users.manage", step_up=True)
-def password_link(user_id: uuid.UUID) -> str:
-    """Issue a fresh single-use link for the user to choose a new password."""
+def password_link(user_id: uuid.UUID) -> Response:
+    """E-mail the user a fresh single-use link to choose a new password. The link goes to
+    the user only: administrators never see it."""
     user = _user_or_404(user_id)
-    store = db.session()
-    token = services.issue_password_link(store, user, clock.now(),
-                                         current_app.config["PASSWORD_LINK_HOURS"])
-    store.commit()
-    return _show_link(user, token)
+    if ActionForm().validate_on_submit():
+        store = db.session()
+        if services.send_password_link(store, user, clock.now(), current_app.config):
+            store.commit()
+            flash(_l("A single-use link to choose a password is on its way to the user's "
+                     "e-mail address."), "success")
+        else:
+            flash(NO_MAIL, "error")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+NO_MAIL = _l("No mail server is configured, so the link cannot be sent. The operator issues "
+             "it at the console with: flask --app wsgi users link EMAIL")

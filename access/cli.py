@@ -12,7 +12,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from access import audit, services, tokens, totp
+from access import approvals, audit, services, tokens, totp
 from access.models import User
 from access.passwords import PasswordRejected
 from access.roles import Role
@@ -48,7 +48,11 @@ def _read_password(from_stdin: bool) -> str:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user_command(email: str, role: str, team: str | None, partner: str | None,
                         password_stdin: bool) -> None:
-    """Create a user and print the second-factor provisioning URI, once."""
+    """Create a user and print the second-factor provisioning URI, once.
+
+    Takes effect at once, whatever the role: the operator at the console already holds the
+    database and the keys, so the console is itself the second channel that the web's
+    approvals provide (and the first administrator can only be made here)."""
     store = db.session()
     try:
         user = services.create_user(store, email, role, clock.now(), team=team, partner=partner,
@@ -72,6 +76,31 @@ def disable_user_command(email: str) -> None:
     services.disable_user(store, user, clock.now())
     store.commit()
     click.echo(f"disabled {user.email}")
+
+
+@users_cli.command("link")
+@click.argument("email")
+def password_link_command(email: str) -> None:
+    """Print a single-use link for EMAIL to choose a password, for the operator to hand over
+    (the web pages send links by e-mail only, and without mail never show them)."""
+    store = db.session()
+    user = _user_or_fail(store, email)
+    if user.disabled_at is not None:
+        _fail("the account is disabled")
+    hours = int(current_app.config["PASSWORD_LINK_HOURS"])
+    token = services.issue_password_link(store, user, clock.now(), hours)
+    store.commit()
+    click.echo(services.password_link_url(current_app.config, token))
+    click.echo(f"single use, expires in {hours} hours; give it to {user.email} only", err=True)
+
+
+@users_cli.command("expire-changes")
+def expire_changes_command() -> None:
+    """Close account changes nobody approved in time (safe to run from cron)."""
+    store = db.session()
+    count = approvals.expire_overdue(store, clock.now())
+    store.commit()
+    click.echo(f"{count} expired")
 
 
 @users_cli.command("list")

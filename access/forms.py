@@ -111,6 +111,17 @@ class UserForm(FlaskForm):
                           validators=[Optional()])
 
 
+class RoleForm(FlaskForm):
+    """An administrator asking to change an account's role, team or partner organisation."""
+
+    role = SelectField(_l("Role"), choices=[SelectChoice(role.value, label)
+                                            for role, label in ROLE_LABELS.items()])
+    team = StringField(_l("Team (screeners and supervisors)"),
+                       validators=[Optional(), Length(max=80)])
+    partner = SelectField(_l("Partner organisation (partner staff)"), choices=[],
+                          validators=[Optional()])
+
+
 def _iso_moment(_form: FlaskForm, field: StringField) -> None:
     if field.data:
         try:

@@ -151,6 +151,38 @@ class PasswordLink(_UserSecret, Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class AccountChange(Base):
+    """A change to an account that waits for a second person: creating an account, changing
+    its role or membership, or resetting its second factor. Only an approval carries it out;
+    unapproved, it expires at ``expires_at``."""
+
+    __tablename__ = "account_changes"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('create', 'change', 'reset_second_factor')", name="kind"),
+        sa.CheckConstraint("outcome IN ('approved', 'refused', 'expired')", name="outcome"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    # The account concerned; for a creation it is filled in when the account is made.
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # What the account is to become (creation and change); the e-mail only for a creation.
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    role: Mapped[str | None] = mapped_column(sa.String(20))
+    team: Mapped[str | None] = mapped_column(sa.String(80))
+    partner: Mapped[str | None] = mapped_column(sa.String(64))
+    requested_by: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(sa.String(10))
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id], lazy="joined")
+    requester: Mapped[User] = relationship(foreign_keys=[requested_by], lazy="joined")
+
+
 class LoginFailure(Base):
     """One failed sign-in attempt for an account name (keyed HMAC of it, whether or not such
     an account exists); recent rows throttle further attempts."""

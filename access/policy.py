@@ -60,6 +60,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Watching the team's referral deadlines (the overdue list).
     "referrals.oversee": frozenset({Role.SUPERVISOR}),
     "notices.read": ALL_ROLES,
+    # Deciding on account changes another person asked for (access.approvals says which).
+    "account_changes.decide": frozenset({Role.ADMIN, Role.SUPERVISOR}),
 }
 
 # What a break-glass grant lets its holder do with a case outside their team: read it. Never

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -16,8 +18,8 @@ from access import audit, passwords, totp
 from access.models import PartnerOrganisation, PasswordLink, Team, User
 from access.roles import PARTNER_ROLES, TEAM_ROLES, Role
 from access.sessions import end_all_sessions
-from access.tokens import digest
-from core import datakeys
+from access.tokens import digest, revoke_all
+from core import datakeys, mail
 
 RESERVED_NAMES = frozenset({"admin", "administrator", "root", "system", "deleted", "passage",
                             "support", "security", "postmaster", "noreply", "no-reply"})
@@ -76,12 +78,7 @@ def create_user(store: Session, email: str, role: Role | str, now: datetime, *,
                 password: str | None = None) -> User:
     """Create a user with a pending second factor; ``password`` is optional (a set-up link
     can be issued instead)."""
-    address = normalise_email(email)
-    role = _role(role)
-    if address.split("@", 1)[0] in RESERVED_NAMES:
-        raise UserError(_l("This address is reserved. Choose another."))
-    if store.scalar(sa.select(User.id).where(User.email == address)) is not None:
-        raise UserError(_l("A user with this e-mail address already exists."))
+    address, role = check_new_user(store, email, role, team, partner)
     user = User(id=uuid.uuid4(), email=address, role=role, created_at=now, totp_last_step=0,
                 failed_logins=0)
     _new_totp_secret(store, user, now)
@@ -94,6 +91,55 @@ def create_user(store: Session, email: str, role: Role | str, now: datetime, *,
     audit.record(store, "user.created", object_type="user", object_id=user.id,
                  details={"role": str(role)})
     return user
+
+
+def check_new_user(store: Session, email: str, role: Role | str, team: str | None,
+                   partner: str | None) -> tuple[str, Role]:
+    """The normalised address and role of an account that could be created with these
+    details now; raises :class:`UserError` naming what is wrong. Changes nothing."""
+    address = normalise_email(email)
+    role = _role(role)
+    if address.split("@", 1)[0] in RESERVED_NAMES:
+        raise UserError(_l("This address is reserved. Choose another."))
+    if store.scalar(sa.select(User.id).where(User.email == address)) is not None:
+        raise UserError(_l("A user with this e-mail address already exists."))
+    check_membership(store, role, team, partner)
+    return address, role
+
+
+def check_membership(store: Session, role: Role | str, team: str | None,
+                     partner: str | None) -> Role:
+    """``role`` if the team or partner organisation given suits it; raises
+    :class:`UserError` otherwise. Changes nothing (a new team is made only when used)."""
+    role = _role(role)
+    if role in TEAM_ROLES and (not team or not team.strip()):
+        raise UserError(_l("Screeners and supervisors belong to a team; name it."))
+    if role not in TEAM_ROLES and team:
+        raise UserError(_l("Only screeners and supervisors belong to a team."))
+    if role in PARTNER_ROLES and store.scalar(sa.select(PartnerOrganisation.id).where(
+            PartnerOrganisation.slug == (partner or ""))) is None:
+        raise UserError(_l("Partner staff belong to a known partner organisation; choose it."))
+    if role not in PARTNER_ROLES and partner:
+        raise UserError(_l("Only partner staff belong to a partner organisation."))
+    return role
+
+
+def change_role(store: Session, user: User, role: Role | str, now: datetime, *,
+                team: str | None = None, partner: str | None = None) -> None:
+    """Give ``user`` a new role, team or partner organisation. What they could reach before
+    ends with it: every session and API token."""
+    role = check_membership(store, role, team, partner)
+    # Role and membership change together: flushing between them would break the table's
+    # rule that exactly the team roles have a team.
+    with store.no_autoflush:
+        user.team, user.partner = None, None
+        _assign(store, user, role, team, partner)
+        user.role = role
+    end_all_sessions(store, user.id)
+    revoke_all(store, user.id, now)
+    store.flush()
+    audit.record(store, "user.role_changed", object_type="user", object_id=user.id,
+                 details={"role": str(role)})
 
 
 def _new_totp_secret(store: Session, user: User, now: datetime) -> None:
@@ -150,11 +196,13 @@ def _partner_words(user: User) -> tuple[str, ...]:
     return (user.partner.slug, user.partner.name) if user.partner else ()
 
 
-def set_password(store: Session, user: User, password: str, via: str) -> None:
-    """Replace ``user``'s password after checking the policy; ends all their sessions."""
+def set_password(store: Session, user: User, password: str, via: str, now: datetime) -> None:
+    """Replace ``user``'s password after checking the policy; ends all their sessions and
+    revokes their API tokens."""
     passwords.check_policy(password, user.email, _partner_words(user))
     user.password_hash = passwords.hash_password(password)
     end_all_sessions(store, user.id)
+    revoke_all(store, user.id, now)
     audit.record(store, "password.changed", object_type="user", object_id=user.id,
                  actor=audit.actor_for(user), details={"via": via})
 
@@ -164,7 +212,7 @@ def change_password(store: Session, user: User, current: str, new: str, code: st
     """Change the signed-in user's password; needs the current password and a fresh code.
 
     Raises :class:`UserError` on a wrong credential and ``PasswordRejected`` on a weak password.
-    Ends all the user's sessions, this one included.
+    Ends all the user's sessions, this one included, and revokes their API tokens.
     """
     if not passwords.verify_password(user.password_hash, current):
         raise UserError(_l("The current password or the code is wrong."))
@@ -172,7 +220,7 @@ def change_password(store: Session, user: User, current: str, new: str, code: st
     if step is None:
         raise UserError(_l("The current password or the code is wrong."))
     user.totp_last_step = step
-    set_password(store, user, new, via="account")
+    set_password(store, user, new, via="account", now=now)
 
 
 def _audit_user(store: Session, action: str, user: User) -> None:
@@ -180,9 +228,11 @@ def _audit_user(store: Session, action: str, user: User) -> None:
 
 
 def disable_user(store: Session, user: User, now: datetime) -> None:
-    """Stop ``user`` signing in or using tokens; ends all their sessions."""
+    """Stop ``user`` signing in; ends all their sessions and revokes all their tokens, so
+    enabling the account again revives neither."""
     user.disabled_at = now
     end_all_sessions(store, user.id)
+    revoke_all(store, user.id, now)
     _audit_user(store, "user.disabled", user)
 
 
@@ -201,11 +251,12 @@ def unlock_user(store: Session, user: User) -> None:
 
 def reset_second_factor(store: Session, user: User, now: datetime) -> None:
     """Replace the second factor with a fresh, unconfirmed one; the user enrols again at the
-    next sign-in. Ends all their sessions."""
+    next sign-in. Ends all their sessions and revokes their API tokens."""
     _new_totp_secret(store, user, now)
     user.totp_confirmed_at = None
     user.totp_last_step = 0
     end_all_sessions(store, user.id)
+    revoke_all(store, user.id, now)
     _audit_user(store, "second_factor.reset", user)
 
 
@@ -230,6 +281,28 @@ def issue_password_link(store: Session, user: User, now: datetime, hours: int) -
     return token
 
 
+def send_password_link(store: Session, user: User, now: datetime,
+                       config: Mapping[str, Any]) -> bool:
+    """E-mail ``user`` a fresh link to choose a password, once the transaction commits.
+
+    False, issuing nothing, when no mail server is configured: then only the operator at the
+    console can hand out a link (``users link``). The link is never shown to whoever asked.
+    """
+    if not mail.configured(config):
+        return False
+    token = issue_password_link(store, user, now, int(config["PASSWORD_LINK_HOURS"]))
+    mail.queue(store, user.email, "Passage: choose your password",
+               "Choose your Passage password with this single-use link. It expires in "
+               f"{config['PASSWORD_LINK_HOURS']} hours:\n{password_link_url(config, token)}\n"
+               "If you did not expect this message, tell your administrator.\n")
+    return True
+
+
+def password_link_url(config: Mapping[str, Any], token: str) -> str:
+    """The address of a password link, under ``BASE_URL`` whatever Host a request named."""
+    return mail.absolute_url(config, f"/password/{token}")
+
+
 def find_password_link(store: Session, token: str, now: datetime) -> PasswordLink | None:
     """The usable link for ``token``: unknown, used or expired links answer None."""
     link = store.scalar(sa.select(PasswordLink).where(PasswordLink.token_hash == digest(token)))
@@ -250,7 +323,7 @@ def use_password_link(store: Session, link: PasswordLink, password: str, code: s
         if step is None:
             raise UserError(_l("The code is wrong or has already been used."))
         user.totp_last_step = step
-    set_password(store, user, password, via="link")
+    set_password(store, user, password, via="link", now=now)
     link.used_at = now
 
 

@@ -57,6 +57,20 @@ def revoke_token(store: Session, token_id: uuid.UUID, now: datetime) -> bool:
     return True
 
 
+def revoke_all(store: Session, user_id: uuid.UUID, now: datetime) -> int:
+    """Revoke every live token of a user; return how many. A token carries its owner's
+    standing at the time it was issued, so losing that standing (disabled, new password, new
+    second factor, new role) must take the tokens with it."""
+    result = store.execute(sa.update(ApiToken).where(ApiToken.user_id == user_id,
+                                                     ApiToken.revoked_at.is_(None))
+                           .values(revoked_at=now))
+    count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if count:
+        audit.record(store, "tokens.revoked_all", object_type="user", object_id=user_id,
+                     details={"count": count})
+    return count
+
+
 def digest(token: str) -> str:
     """The stored form of a random token (API token, session token, password link).
 

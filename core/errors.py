@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +95,9 @@ def _handle_api_error(error: ApiError) -> Response:
 
 def _handle_http_error(error: HTTPException) -> Any:
     status = error.code or 500
+    if isinstance(error, SecurityError):
+        # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page is rendered.
+        return Response(f"{TITLES[400]}\n", status=400, mimetype="text/plain")
     if is_api_request():
         response = json_error(status, str(TITLES.get(status, error.name)))
     else:

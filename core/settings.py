@@ -11,10 +11,14 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
 ENVIRONMENTS = ("production", "development", "testing")
+# Development and tests serve on this machine; `make run` answers on 127.0.0.1:5000.
+DEV_BASE_URL = "http://127.0.0.1:5000"
+DEV_HOSTS = ("127.0.0.1", "localhost")
 
 # Policy floor for Argon2id (OWASP / RFC 9106 second recommendation).
 ARGON2_MIN = {"ARGON2_TIME_COST": 3, "ARGON2_MEMORY_COST": 65536, "ARGON2_PARALLELISM": 1}
@@ -45,6 +49,8 @@ DEFAULTS: dict[str, Any] = {
     "TOTP_ISSUER": "Passage",
     "API_TOKEN_DAYS": 90,
     "PASSWORD_LINK_HOURS": 24,
+    # Days an account change waits for a second person's approval before it expires.
+    "ACCOUNT_CHANGE_DAYS": 3,
     "RETENTION_DAYS": 730,
     # Who a screener calls when a red flag is raised; set it to the deployment's duty line.
     "SAFETY_CONTACT": "your supervisor or the duty protection officer",
@@ -61,8 +67,11 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_USERNAME": "",
     "MAIL_PASSWORD": "",
     "MAIL_FROM": "passage@localhost",
-    # Where links in e-mails point, e.g. https://passage.example.org
-    "BASE_URL": "http://127.0.0.1:5000",
+    # Where every link the service hands out points, e.g. https://passage.example.org; only
+    # requests for its host are served. Required in production; elsewhere DEV_BASE_URL.
+    "BASE_URL": None,
+    # Further host names requests may use (an internal health-check name, say).
+    "TRUSTED_HOSTS": None,
     "WTF_CSRF_TIME_LIMIT": None,
     # Referrer-Policy: no-referrer means browsers send no Referer, so Flask-WTF's referrer
     # check would refuse every form over HTTPS. The token and SameSite=Strict protect instead.
@@ -106,6 +115,21 @@ def _derive(app: Flask) -> None:
     config["SESSION_COOKIE_PATH"] = "/"
     config["SESSION_COOKIE_DOMAIN"] = None
     config["PREFERRED_URL_SCHEME"] = "https" if secure else "http"
+    _derive_hosts(config)
+
+
+def _derive_hosts(config: Any) -> None:
+    # Links are built from BASE_URL, never from the Host header a client sends, and a request
+    # naming another host is refused (400) rather than answered under a name we do not own.
+    extra = config["TRUSTED_HOSTS"] or []
+    if isinstance(extra, str):  # PASSAGE_TRUSTED_HOSTS=a.example,b.example
+        extra = [name.strip() for name in extra.split(",") if name.strip()]
+    extra = list(extra)
+    if config["BASE_URL"] is None and config["ENV"] != "production":
+        config["BASE_URL"] = DEV_BASE_URL
+        extra.extend(DEV_HOSTS)
+    host = urlsplit(str(config["BASE_URL"] or "")).hostname
+    config["TRUSTED_HOSTS"] = sorted({*extra, host} - {None}) or None
 
 
 def check(config: Any) -> None:
@@ -137,6 +161,11 @@ def _production_problems(config: Any) -> Any:
     if str(config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
         yield ("RATELIMIT_STORAGE_URI must point at shared storage such as "
                "redis://127.0.0.1:6379/0 (in-memory limits multiply with workers)")
+    base = urlsplit(str(config["BASE_URL"] or ""))
+    if base.scheme != "https" or not base.hostname or base.path.strip("/") or base.query:
+        yield ("BASE_URL must be set to this service's public https address, such as "
+               "https://passage.example.org (PASSAGE_BASE_URL): links to set a password are "
+               "built from it, and requests naming any other host are refused")
     for name, floor in ARGON2_MIN.items():
         if int(config[name]) < floor:
             yield f"{name} must be at least {floor}"

@@ -4,28 +4,23 @@ person's data, so an e-mail on a shared phone gives nothing away."""
 
 from __future__ import annotations
 
-import logging
-import smtplib
-import ssl
 import uuid
 from datetime import datetime
-from email.message import EmailMessage
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask
-from sqlalchemy import event
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from access import audit
 from access.models import User
 from access.policy import require, visible
+from core import mail
 from referral.models import Notice
 
-log = logging.getLogger(__name__)
 KINDS = ("referral.received", "referral.accepted", "referral.declined", "referral.closed",
          "referral.withdrawn", "referral.expired", "referral.overdue")
-OUTBOX = "passage.outbox"  # e-mails waiting for the transaction to commit
+SUBJECT = "Passage: something is waiting for you"
 
 
 def notify(store: Session, users: list[User], kind: str, referral_id: uuid.UUID,
@@ -38,7 +33,9 @@ def notify(store: Session, users: list[User], kind: str, referral_id: uuid.UUID,
             continue
         store.add(Notice(id=uuid.uuid4(), user_id=user.id, kind=kind, referral_id=referral_id,
                          created_at=now))
-        store.info.setdefault(OUTBOX, []).append((user.email, referral_id))
+        link = mail.absolute_url(current_app.config, f"/referrals/{referral_id}")
+        mail.queue(store, user.email, SUBJECT, "Something new is waiting for you in Passage.\n"
+                   f"Sign in to see it: {link}\n")
 
 
 def partner_staff(store: Session, partner_id: uuid.UUID) -> list[User]:
@@ -74,41 +71,3 @@ def open_notice(store: Session, user: Any, notice_id: uuid.UUID, now: datetime) 
         notice.read_at = now  # type: ignore[union-attr]
         audit.record(store, "notice.read", object_type="notice", object_id=notice_id)
     return notice  # type: ignore[return-value]
-
-
-def _mail(config: dict[str, Any], outbox: list[tuple[str, uuid.UUID]]) -> None:
-    try:
-        with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=10) as smtp:
-            if config["MAIL_USE_TLS"]:
-                smtp.starttls(context=ssl.create_default_context())
-            if config["MAIL_USERNAME"]:
-                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-            for address, referral_id in outbox:
-                message = EmailMessage()
-                message["From"], message["To"] = config["MAIL_FROM"], address
-                message["Subject"] = "Passage: something is waiting for you"
-                link = f"{config['BASE_URL'].rstrip('/')}/referrals/{referral_id}"
-                message.set_content("Something new is waiting for you in Passage.\n"
-                                    f"Sign in to see it: {link}\n")
-                smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as error:
-        # The in-app notice is already stored; say only that mail failed, never to whom.
-        log.warning("notice e-mail not sent: %s", type(error).__name__)
-
-
-def init_app(app: Flask) -> None:
-    """Send queued e-mails after each commit of this app's sessions, when SMTP is
-    configured; a rollback drops them with the notices."""
-    config = app.config
-    factory = app.extensions["passage.sessionmaker"]
-
-    def send(store: Session) -> None:
-        outbox = store.info.pop(OUTBOX, None)
-        if outbox and config.get("MAIL_SERVER"):
-            _mail(config, outbox)
-
-    def drop(store: Session) -> None:
-        store.info.pop(OUTBOX, None)
-
-    event.listen(factory, "after_commit", send)
-    event.listen(factory, "after_rollback", drop)

@@ -197,6 +197,41 @@ def issue_token(app: Flask, clock: FrozenClock) -> Callable[..., str]:
     return issue
 
 
+class FakeSMTP:
+    """An SMTP relay that keeps what it is given."""
+
+    sent: list[Any] = []
+
+    def __init__(self, *_args: Any, **_kwargs: Any) -> None:
+        pass
+
+    def __enter__(self) -> FakeSMTP:
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        return None
+
+    def starttls(self, context: Any) -> None:
+        return None
+
+    def login(self, user: str, password: str) -> None:
+        return None
+
+    def send_message(self, message: Any) -> None:
+        FakeSMTP.sent.append(message)
+
+
+@pytest.fixture
+def mail_relay(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Configure a mail server for ``app``; the list fills with the messages sent."""
+    from core import mail
+
+    app.config["MAIL_SERVER"] = "relay.test.passage.example"
+    monkeypatch.setattr(FakeSMTP, "sent", [])
+    monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
+    return FakeSMTP.sent
+
+
 @pytest.fixture(scope="session", autouse=True)
 def compiled_catalogues() -> None:
     """Compile the translation catalogues the app serves (``make`` does it too)."""

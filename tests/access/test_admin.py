@@ -1,5 +1,7 @@
-"""Administrators manage accounts (create, disable, unlock, reset the second factor, issue
-password links) after a recent re-authentication (R17), and never set passwords (R9, R10)."""
+"""Administrators manage accounts (create, disable, unlock, reset the second factor, send
+password links) after a recent re-authentication (R17), never set passwords (R9, R10) and never
+see a password link: it goes to the user by e-mail. Creations and resets wait for a second
+person's approval (tests/access/test_approvals.py has the rules of approval)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from access import services
-from access.models import User
+from access.models import AccountChange, PasswordLink, User
 from access.services import UserError, create_user
 from core import db
 from tests.helpers import Account, Client
@@ -47,18 +49,41 @@ def test_reauth_with_wrong_code_does_not_unlock_admin_pages(
     assert "/reauth" in client.get("/admin/users").location
 
 
+def link_in(message: Any) -> str:
+    """The path of the password link an e-mail carries."""
+    return re.search(r"https?://[^/\s]+(/password/[\w-]+)", message.get_content()).group(1)
+
+
+def approve_latest(app: Flask, clock: Any, approver: Account) -> Client:
+    """Another administrator approves the newest pending change from the approvals page."""
+    with app.app_context():
+        change_id = db.session().scalar(sa.select(AccountChange.id).order_by(
+            AccountChange.requested_at.desc()))
+    browser = Client(app, clock)
+    browser.sign_in(approver)
+    browser.reauth(approver)
+    response = browser.post(f"/approvals/{change_id}/approve", form_page="/approvals")
+    assert response.status_code == 302
+    return browser
+
+
 def test_admin_creates_a_user_who_sets_password_and_enrols(
-        app: Flask, client: Client, new_client: Any, accounts: dict[str, Account]) -> None:
+        app: Flask, client: Client, new_client: Any, accounts: dict[str, Account],
+        make_account: Any, mail_relay: list[Any]) -> None:
     admin = admin_client(client, accounts)
     form = admin.get("/admin/users/new").get_data(as_text=True)
     assert 'name="password"' not in form
     page = admin.post("/admin/users/new", {"email": "New.Person@Test.Passage.Example",
                                            "role": "partner", "team": "", "partner": "org-a"})
-    assert page.status_code == 200
-    link = re.search(r"https?://[^/]+(/password/[\w-]+)", page.get_data(as_text=True)).group(1)
+    assert page.status_code == 302
+    assert user_row(app, "new.person@test.passage.example") is None
+    approver = approve_latest(app, client.clock, make_account("admin"))
+    assert "/password/" not in approver.get("/approvals").get_data(as_text=True)
     created = user_row(app, "new.person@test.passage.example")
     assert created is not None
     assert created.password_hash is None
+    assert [m["To"] for m in mail_relay] == ["new.person@test.passage.example"]
+    link = link_in(mail_relay[0])
     newcomer = new_client()
     assert newcomer.post(link, {"password": "a brand new passphrase",
                                 "confirm": "a brand new passphrase"}).status_code == 302
@@ -71,22 +96,46 @@ def test_admin_creates_a_user_who_sets_password_and_enrols(
     assert newcomer.password_step(account).location.endswith("/login/enrol")
 
 
-def test_password_link_expires_after_a_day(app: Flask, client: Client, new_client: Any,
-                                           accounts: dict[str, Account]) -> None:
+def test_password_link_goes_to_the_user_never_to_the_admin(
+        app: Flask, client: Client, accounts: dict[str, Account],
+        mail_relay: list[Any]) -> None:
     admin = admin_client(client, accounts)
-    page = admin.post(f"/admin/users/{accounts['screener'].id}/password-link",
-                      form_page=f"/admin/users/{accounts['screener'].id}")
-    link = re.search(r"(/password/[\w-]+)", page.get_data(as_text=True)).group(1)
+    target = f"/admin/users/{accounts['screener'].id}"
+    response = admin.post(f"{target}/password-link", form_page=target, follow_redirects=True)
+    assert "/password/" not in response.get_data(as_text=True)
+    assert [m["To"] for m in mail_relay] == [accounts["screener"].email]
+
+
+def test_without_mail_no_password_link_is_issued_on_the_web(
+        app: Flask, client: Client, accounts: dict[str, Account]) -> None:
+    admin = admin_client(client, accounts)
+    target = f"/admin/users/{accounts['screener'].id}"
+    response = admin.post(f"{target}/password-link", form_page=target, follow_redirects=True)
+    body = response.get_data(as_text=True)
+    assert "/password/" not in body
+    assert "flask --app wsgi users link EMAIL" in body
+    with app.app_context():
+        assert db.session().scalar(sa.select(sa.func.count()).select_from(PasswordLink)) == 0
+
+
+def test_password_link_expires_after_a_day(app: Flask, client: Client, new_client: Any,
+                                           accounts: dict[str, Account],
+                                           mail_relay: list[Any]) -> None:
+    admin = admin_client(client, accounts)
+    admin.post(f"/admin/users/{accounts['screener'].id}/password-link",
+               form_page=f"/admin/users/{accounts['screener'].id}")
+    link = link_in(mail_relay[0])
     client.clock.advance(hours=25)
     assert new_client().get(link).status_code == 404
 
 
 def test_password_reset_for_an_enrolled_user_needs_a_code(
-        app: Flask, client: Client, new_client: Any, accounts: dict[str, Account]) -> None:
+        app: Flask, client: Client, new_client: Any, accounts: dict[str, Account],
+        mail_relay: list[Any]) -> None:
     admin = admin_client(client, accounts)
-    page = admin.post(f"/admin/users/{accounts['screener'].id}/password-link",
-                      form_page=f"/admin/users/{accounts['screener'].id}")
-    link = re.search(r"(/password/[\w-]+)", page.get_data(as_text=True)).group(1)
+    admin.post(f"/admin/users/{accounts['screener'].id}/password-link",
+               form_page=f"/admin/users/{accounts['screener'].id}")
+    link = link_in(mail_relay[0])
     person = new_client()
     refused = person.post(link, {"password": "a brand new passphrase",
                                  "confirm": "a brand new passphrase", "code": "000000"})
@@ -99,7 +148,7 @@ def test_password_reset_for_an_enrolled_user_needs_a_code(
 
 
 def test_admin_creation_refuses_weak_or_inconsistent_input(
-        client: Client, accounts: dict[str, Account]) -> None:
+        app: Flask, client: Client, accounts: dict[str, Account]) -> None:
     admin = admin_client(client, accounts)
     for data in ({"email": "not-an-address", "role": "auditor"},
                  {"email": "screener.x@test.passage.example", "role": "screener", "team": ""},
@@ -109,17 +158,25 @@ def test_admin_creation_refuses_weak_or_inconsistent_input(
                  {"email": "odd.role@test.passage.example", "role": "superuser"}):
         response = admin.post("/admin/users/new", {"team": "", "partner": "", **data})
         assert response.status_code == 200
-        assert "Password link" not in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session().scalar(sa.select(sa.func.count()).select_from(AccountChange)) == 0
 
 
-def test_mass_assignment_is_ignored(app: Flask, client: Client,
-                                    accounts: dict[str, Account]) -> None:
+def test_mass_assignment_is_ignored(app: Flask, client: Client, accounts: dict[str, Account],
+                                    make_account: Any) -> None:
     admin = admin_client(client, accounts)
     admin.post("/admin/users/new", {"email": "plain.user@test.passage.example",
                                     "role": "auditor", "team": "", "partner": "",
                                     "id": "00000000-0000-0000-0000-000000000001",
                                     "disabled_at": "2020-01-01", "totp_confirmed_at": "x",
-                                    "password_hash": "x"})
+                                    "password_hash": "x", "outcome": "approved",
+                                    "decided_by": str(accounts["admin"].id)})
+    with app.app_context():
+        change = db.session().scalar(sa.select(AccountChange))
+        assert change.outcome is None
+        assert change.decided_by is None
+    assert user_row(app, "plain.user@test.passage.example") is None
+    approve_latest(app, client.clock, make_account("admin"))
     created = user_row(app, "plain.user@test.passage.example")
     assert created is not None
     assert str(created.id) != "00000000-0000-0000-0000-000000000001"
@@ -155,11 +212,15 @@ def test_admin_unlocks_a_locked_user(app: Flask, client: Client, new_client: Any
     assert new_client().password_step(accounts["screener"]).status_code == 302
 
 
-def test_admin_resets_second_factor(app: Flask, client: Client, new_client: Any,
-                                    accounts: dict[str, Account]) -> None:
+def test_admin_resets_second_factor_once_another_admin_approves(
+        app: Flask, client: Client, new_client: Any, accounts: dict[str, Account],
+        make_account: Any) -> None:
     admin = admin_client(client, accounts)
     target = f"/admin/users/{accounts['screener'].id}"
     admin.post(f"{target}/reset-second-factor", form_page=target)
+    assert user_row(app, accounts["screener"].email).totp_confirmed_at is not None
+    assert new_client().password_step(accounts["screener"]).location.endswith("/login/code")
+    approve_latest(app, client.clock, make_account("admin"))
     changed = user_row(app, accounts["screener"].email)
     assert changed.totp_confirmed_at is None
     with app.app_context():

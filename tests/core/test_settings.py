@@ -14,6 +14,7 @@ SAFE_PRODUCTION: dict[str, Any] = {
     "ENV": "production",
     "SECRET_KEY": "k" * 48,
     "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+    "BASE_URL": "https://passage.example.org",
 }
 
 
@@ -40,6 +41,9 @@ def test_safe_production_config_starts(tmp_path: Any) -> None:
     ("RATELIMIT_STORAGE_URI", "memory://", "RATELIMIT_STORAGE_URI"),
     ("ARGON2_MEMORY_COST", 8, "ARGON2_MEMORY_COST"),
     ("ARGON2_TIME_COST", 1, "ARGON2_TIME_COST"),
+    ("BASE_URL", None, "BASE_URL"),
+    ("BASE_URL", "http://passage.example.org", "BASE_URL"),
+    ("BASE_URL", "https://", "BASE_URL"),
 ])
 def test_production_refuses_unsafe_setting(tmp_path: Any, setting: str, value: Any,
                                            named: str) -> None:
@@ -120,3 +124,19 @@ def test_keys_may_come_from_the_environment(tmp_path: Any, monkeypatch: Any) -> 
 def test_production_registers_no_test_shortcuts(tmp_path: Any) -> None:
     app = build(tmp_path, **SAFE_PRODUCTION)
     assert not [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/_test")]
+
+
+def test_requests_naming_another_host_are_refused(make_app: Any) -> None:
+    app = make_app(BASE_URL="https://passage.example.org")
+    client = app.test_client()
+    assert client.get("/healthz", base_url="https://passage.example.org").status_code == 200
+    assert client.get("/healthz", base_url="https://attacker.example").status_code == 400
+    assert client.get("/login", headers={"Host": "attacker.example"}).status_code == 400
+
+
+def test_extra_trusted_hosts_add_to_the_base_url_host(make_app: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("PASSAGE_TRUSTED_HOSTS", "passage.internal, 10.0.0.5")
+    app = make_app(BASE_URL="https://passage.example.org")
+    assert app.config["TRUSTED_HOSTS"] == ["10.0.0.5", "passage.example.org", "passage.internal"]
+    client = app.test_client()
+    assert client.get("/healthz", base_url="http://passage.internal").status_code == 200

@@ -12,8 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from access.models import AuditEvent, PartnerOrganisation, User
-from core import db
-from referral import notices
+from core import db, mail
 from referral.models import Notice
 from tests.helpers import Account, Client
 from tests.referral.conftest import FULL_CONSENT
@@ -185,7 +184,7 @@ class FakeSMTP:
 @pytest.fixture
 def mailbox(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     FakeSMTP.sent = []
-    monkeypatch.setattr(notices.smtplib, "SMTP", FakeSMTP)
+    monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
     return FakeSMTP.sent
 
 

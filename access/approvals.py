@@ -1,0 +1,190 @@
+"""Account changes that need a second person (separation of duties).
+
+An administrator never reaches case content alone: creating an account, changing an account's
+role, team or partner organisation, and resetting its second factor are only *requested* by an
+administrator. They take effect when someone else approves: another administrator, or for an
+account in a screener or supervisor role, a supervisor of the team it is to belong to. Nobody
+decides on a change they asked for or on a change to their own account. A change nobody
+approves expires after ``ACCOUNT_CHANGE_DAYS``. The password link of a new account goes to its
+owner by e-mail (or from the operator's console), never to the people who asked or approved.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from access import audit, services
+from access.models import AccountChange, User
+from access.roles import TEAM_ROLES, Role
+from core import mail
+
+CREATE, CHANGE, RESET = "create", "change", "reset_second_factor"
+
+
+class ChangeRefused(ValueError):
+    """A request or decision that cannot be carried out; the message is fit to show."""
+
+
+def _record(store: Session, change: AccountChange, event: str, outcome: str = "allowed") -> None:
+    # Ids and the kind only: the e-mail address of a new account stays out of the log.
+    audit.record(store, f"account_change.{event}", outcome, object_type="account_change",
+                 object_id=change.id,
+                 details={"kind": change.kind,
+                          "user": str(change.user_id) if change.user_id else None})
+
+
+def _new(store: Session, requester: User, kind: str, now: datetime, days: int,
+         **values: Any) -> AccountChange:
+    expire_overdue(store, now)
+    change = AccountChange(id=uuid.uuid4(), kind=kind, requested_by=requester.id,
+                           requested_at=now, expires_at=now + timedelta(days=days), **values)
+    store.add(change)
+    store.flush()
+    _record(store, change, "requested")
+    return change
+
+
+def _pending(store: Session, now: datetime) -> sa.Select[tuple[AccountChange]]:
+    return sa.select(AccountChange).where(AccountChange.outcome.is_(None),
+                                          AccountChange.expires_at > now)
+
+
+def request_creation(store: Session, requester: User, email: str, role: Role | str,
+                     now: datetime, days: int, *, team: str | None = None,
+                     partner: str | None = None) -> AccountChange:
+    """Ask for a new account; nothing is created until someone else approves."""
+    address, role = services.check_new_user(store, email, role, team, partner)
+    waiting = store.scalar(_pending(store, now).where(AccountChange.kind == CREATE,
+                                                      AccountChange.email == address))
+    if waiting is not None:
+        raise ChangeRefused(_l("An account with this e-mail address is already waiting for "
+                               "approval."))
+    return _new(store, requester, CREATE, now, days, email=address, role=str(role),
+                team=team.strip() if team else None, partner=partner or None)
+
+
+def request_role_change(store: Session, requester: User, user: User, role: Role | str,
+                        now: datetime, days: int, *, team: str | None = None,
+                        partner: str | None = None) -> AccountChange:
+    """Ask to give ``user`` another role, team or partner organisation."""
+    role = services.check_membership(store, role, team, partner)
+    team = team.strip() if team else None
+    current = (user.role, user.team.name if user.team else None,
+               user.partner.slug if user.partner else None)
+    if current == (role, team, partner or None):
+        raise ChangeRefused(_l("The account already has this role and membership."))
+    return _new(store, requester, CHANGE, now, days, user_id=user.id, role=str(role),
+                team=team, partner=partner or None)
+
+
+def request_second_factor_reset(store: Session, requester: User, user: User, now: datetime,
+                                days: int) -> AccountChange:
+    """Ask to replace ``user``'s second factor with a fresh one they set up again."""
+    return _new(store, requester, RESET, now, days, user_id=user.id)
+
+
+def _team_concerned(change: AccountChange) -> str | None:
+    """The team whose supervisors may approve: the team the account is to belong to."""
+    if change.kind == RESET:
+        user = change.user
+        return user.team.name if user is not None and user.team is not None else None
+    return change.team if change.role in TEAM_ROLES else None
+
+
+def may_decide(user: Any, change: AccountChange | None, now: datetime) -> bool:
+    """Whether ``user`` may approve or refuse ``change`` now."""
+    if change is None or change.outcome is not None or change.expires_at <= now:
+        return False
+    if not getattr(user, "is_active", False) or user.id in (change.requested_by,
+                                                             change.user_id):
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    team = _team_concerned(change)
+    return (user.role == Role.SUPERVISOR and team is not None and user.team is not None
+            and user.team.name == team)
+
+
+def get(store: Session, change_id: uuid.UUID) -> AccountChange | None:
+    """The change with id ``change_id``, or None."""
+    return store.get(AccountChange, change_id)
+
+
+def waiting(store: Session, user: Any, now: datetime) -> list[AccountChange]:
+    """Pending changes ``user`` may see: all of them for an administrator (their own too,
+    to follow them), those they may decide for a supervisor; oldest first."""
+    changes = store.scalars(_pending(store, now).order_by(AccountChange.requested_at))
+    if user.role == Role.ADMIN:
+        return list(changes)
+    return [change for change in changes if may_decide(user, change, now)]
+
+
+def approve(store: Session, approver: User, change: AccountChange, now: datetime,
+            config: Mapping[str, Any]) -> User:
+    """Carry out ``change`` on ``approver``'s word; return the account concerned.
+
+    A new account gets its password link by e-mail when mail is configured; without mail the
+    operator issues one at the console. Raises :class:`ChangeRefused` when ``approver`` may
+    not decide, and ``services.UserError`` when the change no longer fits (the caller rolls
+    back, and the change stays pending).
+    """
+    _claim(store, approver, change, now, "approved")
+    if change.kind == CREATE:
+        user = services.create_user(store, change.email or "", change.role or "", now,
+                                    team=change.team, partner=change.partner)
+        change.user_id = user.id
+        services.send_password_link(store, user, now, config)
+    elif change.kind == CHANGE:
+        user = change.user  # type: ignore[assignment]
+        services.change_role(store, user, change.role or "", now, team=change.team,
+                             partner=change.partner)
+    else:
+        user = change.user  # type: ignore[assignment]
+        services.reset_second_factor(store, user, now)
+    store.flush()
+    _record(store, change, "approved")
+    return user
+
+
+def refuse(store: Session, decider: User, change: AccountChange, now: datetime) -> None:
+    """Close ``change`` without carrying it out."""
+    _claim(store, decider, change, now, "refused")
+    _record(store, change, "refused")
+
+
+def _claim(store: Session, decider: User, change: AccountChange, now: datetime,
+           outcome: str) -> None:
+    expire_overdue(store, now)
+    if not may_decide(decider, change, now):
+        raise ChangeRefused(_l("You cannot decide on this change."))
+    # One decision per change, even when two people press at the same moment: only the
+    # UPDATE that still finds it undecided wins.
+    result = store.execute(sa.update(AccountChange).where(
+        AccountChange.id == change.id, AccountChange.outcome.is_(None)).values(
+        outcome=outcome, decided_by=decider.id, decided_at=now))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise ChangeRefused(_l("Someone has already decided on this change."))
+    store.refresh(change)
+
+
+def expire_overdue(store: Session, now: datetime) -> int:
+    """Close every pending change past its expiry (audited); return how many."""
+    overdue = list(store.scalars(sa.select(AccountChange).where(
+        AccountChange.outcome.is_(None), AccountChange.expires_at <= now)))
+    for change in overdue:
+        change.outcome, change.decided_at = "expired", now
+        _record(store, change, "expired")
+    return len(overdue)
+
+
+def password_link_needed(change: AccountChange, config: Mapping[str, Any]) -> bool:
+    """Whether an approved creation still needs the operator to hand out a password link
+    (no mail server to send it)."""
+    return change.kind == CREATE and not mail.configured(config)
