@@ -14,7 +14,7 @@ from flask_login import current_user
 from access import approvals, services
 from access.forms import ActionForm
 from access.passwords import PasswordRejected
-from access.policy import require, requires
+from access.policy import authorize, require, requires
 from core import clock, db
 
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")
@@ -27,16 +27,16 @@ def index() -> str:
     now = clock.now()
     changes = approvals.waiting(db.session(), current_user, now)
     return render_template("access/approvals.html", changes=changes, action=ActionForm(),
-                           may_decide={c.id: approvals.may_decide(current_user, c, now)
+                           may_decide={c.id: authorize(current_user,
+                                                       "account_changes.decide", c)
                                        for c in changes})
 
 
 def _decidable(change_id: uuid.UUID) -> approvals.AccountChange:
     change = approvals.get(db.session(), change_id)
-    allowed = change is not None and approvals.may_decide(current_user, change, clock.now())
-    # Someone who may not decide learns nothing about the change: 404, as for a missing one.
-    require(current_user, "account_changes.decide", change if allowed else None,
-            "account_change", change_id)
+    # Someone who may not decide learns nothing about the change: 404, as for a missing one;
+    # one already decided or expired answers 409.
+    require(current_user, "account_changes.decide", change, "account_change", change_id)
     return change  # type: ignore[return-value]
 
 

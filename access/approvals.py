@@ -21,11 +21,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from access import audit, services
-from access.models import AccountChange, User
-from access.roles import TEAM_ROLES, Role
-from core import mail
+from access.models import RESET_SECOND_FACTOR, AccountChange, User
+from access.policy import authorize, state_rule
+from access.roles import Role
+from core import clock, mail
 
-CREATE, CHANGE, RESET = "create", "change", "reset_second_factor"
+CREATE, CHANGE, RESET = "create", "change", RESET_SECOND_FACTOR
 
 
 class ChangeRefused(ValueError):
@@ -90,26 +91,12 @@ def request_second_factor_reset(store: Session, requester: User, user: User, now
     return _new(store, requester, RESET, now, days, user_id=user.id)
 
 
-def _team_concerned(change: AccountChange) -> str | None:
-    """The team whose supervisors may approve: the team the account is to belong to."""
-    if change.kind == RESET:
-        user = change.user
-        return user.team.name if user is not None and user.team is not None else None
-    return change.team if change.role in TEAM_ROLES else None
+def _undecided(change: AccountChange) -> bool:
+    return change.outcome is None and change.expires_at > clock.now()
 
 
-def may_decide(user: Any, change: AccountChange | None, now: datetime) -> bool:
-    """Whether ``user`` may approve or refuse ``change`` now."""
-    if change is None or change.outcome is not None or change.expires_at <= now:
-        return False
-    if not getattr(user, "is_active", False) or user.id in (change.requested_by,
-                                                             change.user_id):
-        return False
-    if user.role == Role.ADMIN:
-        return True
-    team = _team_concerned(change)
-    return (user.role == Role.SUPERVISOR and team is not None and user.team is not None
-            and user.team.name == team)
+# A change may be decided once, before it expires; who may decide is the policy's scope.
+state_rule("account_changes.decide", _undecided)
 
 
 def get(store: Session, change_id: uuid.UUID) -> AccountChange | None:
@@ -123,7 +110,7 @@ def waiting(store: Session, user: Any, now: datetime) -> list[AccountChange]:
     changes = store.scalars(_pending(store, now).order_by(AccountChange.requested_at))
     if user.role == Role.ADMIN:
         return list(changes)
-    return [change for change in changes if may_decide(user, change, now)]
+    return [change for change in changes if authorize(user, "account_changes.decide", change)]
 
 
 def approve(store: Session, approver: User, change: AccountChange, now: datetime,
@@ -162,7 +149,7 @@ def refuse(store: Session, decider: User, change: AccountChange, now: datetime) 
 def _claim(store: Session, decider: User, change: AccountChange, now: datetime,
            outcome: str) -> None:
     expire_overdue(store, now)
-    if not may_decide(decider, change, now):
+    if not authorize(decider, "account_changes.decide", change):
         raise ChangeRefused(_l("You cannot decide on this change."))
     # One decision per change, even when two people press at the same moment: only the
     # UPDATE that still finds it undecided wins.

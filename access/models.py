@@ -151,6 +151,9 @@ class PasswordLink(_UserSecret, Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+RESET_SECOND_FACTOR = "reset_second_factor"
+
+
 class AccountChange(Base):
     """A change to an account that waits for a second person: creating an account, changing
     its role or membership, or resetting its second factor. Only an approval carries it out;
@@ -181,6 +184,15 @@ class AccountChange(Base):
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id], lazy="joined")
     requester: Mapped[User] = relationship(foreign_keys=[requested_by], lazy="joined")
+
+    @property
+    def team_concerned(self) -> str | None:
+        """The team whose supervisors may approve: the team the account is to belong to
+        (for a second-factor reset, the team it belongs to)."""
+        if self.kind == RESET_SECOND_FACTOR:
+            user = self.user
+            return user.team.name if user is not None and user.team is not None else None
+        return self.team if self.role in ("screener", "supervisor") else None
 
 
 class LoginFailure(Base):

@@ -92,6 +92,16 @@ def _sender(user: Any, referral: Any) -> bool:
     return _in_team(user, referral, referral.sent_by)
 
 
+def _may_decide(user: Any, change: Any) -> bool:
+    # Never on one's own request or one's own account: that is the second person's job.
+    if user.id in (change.requested_by, change.user_id):
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return change.team_concerned is not None and user.team is not None and \
+        user.team.name == change.team_concerned
+
+
 # Object-level scopes: (user, object) -> may the user touch it. An object outside its scope
 # answers 404, exactly as one that does not exist.
 SCOPES: dict[str, Callable[[Any, Any], bool]] = {
@@ -109,6 +119,8 @@ SCOPES: dict[str, Callable[[Any, Any], bool]] = {
     "referrals.close": _receiving,
     "referrals.withdraw": _sender,
     "notices.read": lambda user, obj: obj.user_id == user.id,
+    # Another admin, or a supervisor of the team the account is to belong to.
+    "account_changes.decide": _may_decide,
 }
 
 
@@ -306,7 +318,7 @@ def _not_now(error: NotNow) -> Any:
     db.session().rollback()
     if is_api_request():
         return json_error(409, str(error))
-    raise Conflict() from error
+    return current_app.handle_http_exception(Conflict())
 
 
 def init_app(app: Flask) -> None:

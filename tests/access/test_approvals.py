@@ -158,8 +158,9 @@ def test_a_refused_change_does_nothing_and_cannot_be_approved_later(
                              "refused.one@test.passage.example", "supervisor", team="Team B")
     second = browser(app, clock, make_account("admin"))
     assert decide(second, change, "refuse").status_code == 302
-    assert decide(second, change).status_code == 404
-    assert decide(browser(app, clock, accounts["supervisor_b"]), change).status_code == 404
+    # Those who could have decided learn it is decided (409); nothing changes.
+    assert decide(second, change).status_code == 409
+    assert decide(browser(app, clock, accounts["supervisor_b"]), change).status_code == 409
     assert user_row(app, "refused.one@test.passage.example") is None
     assert change_row(app, change).outcome == "refused"
 
@@ -173,7 +174,7 @@ def test_a_change_expires_unapproved(app: Flask, clock: Any, accounts: dict[str,
     second = browser(app, clock, second_admin)
     assert "late.one@test.passage.example" not in second.get("/approvals").get_data(
         as_text=True)
-    assert decide(second, change).status_code == 404
+    assert decide(second, change).status_code == 409
     assert user_row(app, "late.one@test.passage.example") is None
     result = app.test_cli_runner().invoke(args=["users", "expire-changes"])
     assert result.output.strip() == "1 expired"
