@@ -43,7 +43,7 @@ def new_user() -> Any:
     form = UserForm()
     form.partner.choices = [SelectChoice("", "—")] + [
         SelectChoice(p.slug, p.name) for p in services.list_partner_organisations(store)
-        if p.active]
+        if p.vetting_status != "suspended"]
     if form.validate_on_submit():
         now = clock.now()
         try:

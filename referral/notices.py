@@ -24,7 +24,8 @@ from referral.models import Notice
 
 log = logging.getLogger(__name__)
 KINDS = ("referral.received", "referral.accepted", "referral.declined", "referral.closed",
-         "referral.withdrawn", "referral.expired", "referral.overdue")
+         "referral.withdrawn", "referral.expired", "referral.overdue",
+         "referral.partner_suspended")
 OUTBOX = "passage.outbox"  # e-mails waiting for the transaction to commit
 
 
