@@ -396,5 +396,6 @@ def summary(referral: Referral, names: dict[uuid.UUID, str]) -> dict[str, Any]:
             "created_at": referral.created_at.isoformat(),
             "due_at": referral.due_at.isoformat(),
             "overdue": referral.overdue_at is not None and referral.state == "pending",
-            "decline_reason": referral.decline_reason, "outcome": referral.outcome}
+            "decline_reason": referral.decline_reason, "outcome": referral.outcome,
+            "withdraw_reason": referral.withdraw_reason}
 

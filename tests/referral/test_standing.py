@@ -155,7 +155,9 @@ def test_open_referrals_are_withdrawn_and_the_sender_offered_the_next_partner(
         assert notices_of(app, accounts[name], "referral.partner_suspended") == sorted(
             [pending, accepted])
     assert notices_of(app, accounts["supervisor_b"], "referral.partner_suspended") == []
-    case_id = api("screener", "GET", f"/referrals/{pending}").get_json()["case_id"]
+    sent = api("screener", "GET", f"/referrals/{pending}").get_json()
+    assert (sent["state"], sent["withdraw_reason"]) == ("withdrawn", "partner_suspended")
+    case_id = sent["case_id"]
     assert api("screener", "GET", f"/cases/{case_id}").get_json()["next_partner"] == "org-b"
     screener = signed_in("screener")
     case_page = screener.get(f"/cases/{case_id}").get_data(as_text=True)
