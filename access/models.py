@@ -31,17 +31,14 @@ class PartnerOrganisation(Base):
     What it offers, where and to whom lives in ``referral``'s directory."""
 
     __tablename__ = "partner_organisations"
-    __table_args__ = (
-        sa.CheckConstraint("vetting_status IN ('vetted', 'pending', 'suspended')",
-                           name="vetting_status"),
-    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     # Not vetted until someone vets it: an organisation made for its staff's accounts before
     # its directory entry has no standing yet.
-    vetting_status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    vetting_status: Mapped[str] = mapped_column(sa.String(10), default="pending",
+                                                server_default="pending")
     vetting_valid_until: Mapped[date | None] = mapped_column(sa.Date)
 
 

@@ -6,6 +6,10 @@ referrals keep why the system withdrew them (``withdraw_reason``).
 An organisation without a directory entry had no vetting and gets none ("pending"); one
 deactivated under the old flag is "suspended".
 
+Columns are added and dropped in place (SQLite 3.35 and later drop columns natively): a
+batch copy of partner_organisations would have to drop a table that users, profiles and
+referrals point at, which SQLite refuses while foreign keys are enforced.
+
 Revision ID: 0009
 Revises: 0006
 Create Date: 2026-12-01
@@ -27,7 +31,6 @@ organisations = sa.table('partner_organisations', sa.column('id', sa.Uuid()),
 profiles = sa.table('partner_profiles', sa.column('organisation_id', sa.Uuid()),
                     sa.column('vetting_status', sa.String(10)),
                     sa.column('vetting_valid_until', sa.Date()))
-CHECK = "vetting_status IN ('vetted', 'pending', 'suspended')"
 
 
 def _of_profile(column: str) -> sa.ScalarSelect:
@@ -42,47 +45,36 @@ def _of_organisation(column: str) -> sa.ScalarSelect:
 
 def upgrade() -> None:
     """Upgrade schema."""
-    with op.batch_alter_table('partner_organisations', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('vetting_status', sa.String(length=10), nullable=True))
-        batch_op.add_column(sa.Column('vetting_valid_until', sa.Date(), nullable=True))
-    op.execute(organisations.update().values(
+    op.add_column('partner_organisations', sa.Column(
+        'vetting_status', sa.String(length=10), server_default='pending', nullable=False))
+    op.add_column('partner_organisations', sa.Column('vetting_valid_until', sa.Date(),
+                                                     nullable=True))
+    has_entry = sa.exists().where(profiles.c.organisation_id == organisations.c.id)
+    op.execute(organisations.update().where(has_entry).values(
         vetting_status=_of_profile('vetting_status'),
         vetting_valid_until=_of_profile('vetting_valid_until')))
-    op.execute(organisations.update().where(organisations.c.vetting_status.is_(None))
-               .values(vetting_status='pending'))
     op.execute(organisations.update().where(organisations.c.active.is_(sa.false()))
                .values(vetting_status='suspended'))
-    with op.batch_alter_table('partner_organisations', schema=None) as batch_op:
-        batch_op.alter_column('vetting_status', existing_type=sa.String(length=10),
-                              nullable=False)
-        batch_op.create_check_constraint(op.f('ck_partner_organisations_vetting_status'), CHECK)
-        batch_op.drop_column('active')
-    with op.batch_alter_table('partner_profiles', schema=None) as batch_op:
-        batch_op.drop_column('vetting_valid_until')
-        batch_op.drop_column('vetting_status')
-    with op.batch_alter_table('referrals', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('withdraw_reason', sa.String(length=24), nullable=True))
+    op.drop_column('partner_organisations', 'active')
+    op.drop_column('partner_profiles', 'vetting_valid_until')
+    op.drop_column('partner_profiles', 'vetting_status')
+    op.add_column('referrals', sa.Column('withdraw_reason', sa.String(length=24),
+                                         nullable=True))
 
 
 def downgrade() -> None:
     """Downgrade schema."""
-    with op.batch_alter_table('referrals', schema=None) as batch_op:
-        batch_op.drop_column('withdraw_reason')
-    with op.batch_alter_table('partner_profiles', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('vetting_status', sa.String(length=10), nullable=True))
-        batch_op.add_column(sa.Column('vetting_valid_until', sa.Date(), nullable=True))
+    op.drop_column('referrals', 'withdraw_reason')
+    op.add_column('partner_profiles', sa.Column(
+        'vetting_status', sa.String(length=10), server_default='pending', nullable=False))
+    op.add_column('partner_profiles', sa.Column('vetting_valid_until', sa.Date(),
+                                                nullable=True))
     op.execute(profiles.update().values(
         vetting_status=_of_organisation('vetting_status'),
         vetting_valid_until=_of_organisation('vetting_valid_until')))
-    with op.batch_alter_table('partner_profiles', schema=None) as batch_op:
-        batch_op.alter_column('vetting_status', existing_type=sa.String(length=10),
-                              nullable=False)
-    with op.batch_alter_table('partner_organisations', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('active', sa.Boolean(), nullable=True))
+    op.add_column('partner_organisations', sa.Column(
+        'active', sa.Boolean(), server_default=sa.true(), nullable=False))
     op.execute(organisations.update().values(
         active=organisations.c.vetting_status != 'suspended'))
-    with op.batch_alter_table('partner_organisations', schema=None) as batch_op:
-        batch_op.alter_column('active', existing_type=sa.Boolean(), nullable=False)
-        batch_op.drop_constraint(op.f('ck_partner_organisations_vetting_status'), type_='check')
-        batch_op.drop_column('vetting_valid_until')
-        batch_op.drop_column('vetting_status')
+    op.drop_column('partner_organisations', 'vetting_valid_until')
+    op.drop_column('partner_organisations', 'vetting_status')
