@@ -137,7 +137,10 @@ def _load_user(user_id: str) -> User | None:
             not in_standing(user.partner, clock.now().date()):
         # A lapse by date has no event to end the sessions, so the first request after it
         # does: re-vetting later restores signing in afresh, not this session.
-        end_all_sessions(store, user.id)
+        ended = end_all_sessions(store, user.id)
+        audit.record(store, "sessions.ended", "denied", object_type="user", object_id=user.id,
+                     actor=audit.actor_for(user),
+                     details={"reason": "partner_out_of_standing", "sessions": ended})
         store.commit()
         return None
     return user if user is not None and user.is_active else None

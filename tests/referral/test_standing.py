@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from click.testing import Result
 from flask import Flask
 
+from access.models import AuditEvent
 from core import db
 from referral import directory
 from referral.models import Notice, Referral
@@ -179,6 +180,18 @@ def test_escalate_sweeps_a_lapse_once(app: Flask, clock: Any, api: API,
     assert escalate(app) == "0 overdue, 0 expired, 0 withdrawn"
     assert rows(app, pending, accepted) == [("withdrawn", "partner_suspended", None)] * 2
     assert len(notices_of(app, accounts["screener"], "referral.partner_suspended")) == 2
+    with app.app_context():
+        profile = directory.by_slug(db.session(), "org-a")
+        assert profile is not None
+        events = db.session().scalars(sa.select(AuditEvent).where(AuditEvent.action.in_(
+            ["referral.withdrawn", "partner.staff_signed_out"])).order_by(AuditEvent.seq)).all()
+        assert sorted((e.action, e.object_id, e.details) for e in events) == sorted([
+            ("referral.withdrawn", pending,
+             '{"from":"pending","reason":"partner_suspended"}'),
+            ("referral.withdrawn", accepted,
+             '{"from":"accepted","reason":"partner_suspended"}'),
+            ("partner.staff_signed_out", str(profile.organisation_id),
+             '{"sessions":0,"tokens":1}')])
 
 
 @pytest.mark.usefixtures("short_vetting")
