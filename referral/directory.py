@@ -132,6 +132,7 @@ def _save(store: Session, entry: dict[str, Any], now: datetime) -> bool:
         store.add(profile)
     else:
         cipher = datakeys.cipher(store, profile.data_key_id)
+    was_in_standing = in_standing(organisation, now.date())
     organisation.vetting_status = entry["status"]
     organisation.vetting_valid_until = entry["valid_until"]
     profile.services, profile.populations = ",".join(entry["services"]), ",".join(
@@ -144,12 +145,14 @@ def _save(store: Session, entry: dict[str, Any], now: datetime) -> bool:
     store.flush()
     audit.record(store, "partner.created" if created else "partner.updated",
                  object_type="partner", object_id=organisation.id)
-    if not in_standing(organisation, now.date()):
+    if not (was_in_standing and in_standing(organisation, now.date())):
         _standing_ended(store, organisation.id, now)
     return created
 
 
 def _standing_ended(store: Session, organisation_id: uuid.UUID, now: datetime) -> None:
+    # Also called when standing is restored: a lapse not yet swept ends before re-vetting
+    # lets the staff back in, so they return to a clean slate either way.
     # Imported here, not at the top: referrals ranks partners through this module, so a
     # module-level import would make the two import each other.
     from referral import referrals
@@ -264,9 +267,11 @@ def set_vetting(store: Session, profile: PartnerProfile, status: str,
     :class:`DirectoryError` otherwise.
 
     Suspending withdraws the partner's open referrals and ends its staff's sessions and
-    tokens (``referrals.end_with_standing``). Re-vetting lets its staff sign in again; the
-    withdrawn referrals stay withdrawn."""
+    tokens (``referrals.end_with_standing``). Re-vetting lets its staff sign in again, with
+    new sessions and tokens; the withdrawn referrals stay withdrawn, and a lapse not yet
+    swept is ended first."""
     organisation = profile.organisation
+    was_in_standing = in_standing(organisation, now.date())
     if status == "vetted":
         if valid_until is None or valid_until <= now.date():
             raise DirectoryError([EXPIRY_NEEDED])
@@ -279,7 +284,7 @@ def set_vetting(store: Session, profile: PartnerProfile, status: str,
     organisation.vetting_status, profile.updated_at = status, now
     store.flush()
     audit.record(store, action, object_type="partner", object_id=profile.organisation_id)
-    if status == "suspended":
+    if status == "suspended" or not was_in_standing:
         _standing_ended(store, organisation.id, now)
 
 

@@ -27,7 +27,7 @@ from tests.referral.conftest import PARTNERS
 
 API = Callable[..., Any]
 HOW = ("suspended", "pending", "lapsed")
-# org-a is vetted until the day the tests start; the tests run in that day's last half hour,
+# org-a is vetted until the day the tests start; the tests run in that day's last quarter hour,
 # so that passing midnight lapses the vetting well within the sessions' idle timeout.
 LAST_DAY = {**PARTNERS[0], "vetting": {"status": "vetted",
                                        "valid_until": START.date().isoformat()}}
@@ -35,8 +35,8 @@ LAST_DAY = {**PARTNERS[0], "vetting": {"status": "vetted",
 
 @pytest.fixture
 def short_vetting(app: Flask, clock: Any, partners: None) -> None:
-    clock.advance(hours=14, minutes=30)
-    assert clock.now() == datetime(2026, 3, 2, 23, 30, tzinfo=UTC)
+    clock.advance(hours=14, minutes=45)
+    assert clock.now() == datetime(2026, 3, 2, 23, 45, tzinfo=UTC)
     with app.app_context():
         store = db.session()
         directory.import_partners(store, [LAST_DAY], clock.now())
@@ -195,14 +195,16 @@ def test_escalate_sweeps_a_lapse_once(app: Flask, clock: Any, api: API,
 
 
 @pytest.mark.usefixtures("short_vetting")
+@pytest.mark.parametrize("how", ["suspended", "lapsed"])
 def test_revetting_restores_sign_in_but_not_the_referrals(
-        app: Flask, clock: Any, api: API, referral: Callable[..., str],
+        how: str, app: Flask, clock: Any, api: API, referral: Callable[..., str],
         accounts: dict[str, Account], new_client: Callable[[], Client],
         issue_token: Callable[..., str]) -> None:
     pending, accepted = two_referrals(api, referral)
     old = new_client()
     old.sign_in(accounts["partner"])
-    lose_standing(app, clock, "suspended")
+    # Re-vetted before any request or sweep saw the lapse: it still ends what it ended.
+    lose_standing(app, clock, how)
     with app.app_context():
         store = db.session()
         profile = directory.by_slug(store, "org-a")
