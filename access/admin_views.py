@@ -42,7 +42,7 @@ def users() -> str:
 def _partner_choices(form: UserForm | RoleForm) -> None:
     form.partner.choices = [SelectChoice("", "—")] + [
         SelectChoice(p.slug, p.name) for p in services.list_partner_organisations(db.session())
-        if p.active]
+        if p.vetting_status != "suspended"]
 
 
 def _days() -> int:

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from access import audit, passwords, tokens, totp
 from access.models import LoginFailure, User
 from access.services import find_user, totp_secret
+from access.sessions import end_all_sessions
+from access.standing import in_standing
 from core import clock, db
 from core.errors import API_PREFIX
 
@@ -126,9 +128,20 @@ def signed_in(store: Session, user: User) -> None:
 
 def _load_user(user_id: str) -> User | None:
     # Looked up on every request, so a disabled, locked or suspended account is out at once.
+    store = db.session()
     try:
-        user = db.session().get(User, uuid.UUID(user_id))
+        user = store.get(User, uuid.UUID(user_id))
     except ValueError:
+        return None
+    if user is not None and user.partner is not None and \
+            not in_standing(user.partner, clock.now().date()):
+        # A lapse by date has no event to end the sessions, so the first request after it
+        # does: re-vetting later restores signing in afresh, not this session.
+        ended = end_all_sessions(store, user.id)
+        audit.record(store, "sessions.ended", "denied", object_type="user", object_id=user.id,
+                     actor=audit.actor_for(user),
+                     details={"reason": "partner_out_of_standing", "sessions": ended})
+        store.commit()
         return None
     return user if user is not None and user.is_active else None
 

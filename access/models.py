@@ -4,12 +4,14 @@ sessions, tokens and sign-in throttling."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from access.roles import Role
+from access.standing import in_standing
+from core import clock
 from core.datakeys import DataKey  # noqa: F401 - users.data_key_id refers to its table
 from core.db import Base, UTCDateTime, new_id
 
@@ -24,15 +26,20 @@ class Team(Base):
 
 
 class PartnerOrganisation(Base):
-    """A partner organisation whose staff receive referrals; the directory details live in
-    ``referral``. A suspended organisation's staff cannot sign in."""
+    """A partner organisation whose staff receive referrals, and its vetting: the one record
+    of its standing (``access.standing``), which both its staff's authority and routing read.
+    What it offers, where and to whom lives in ``referral``'s directory."""
 
     __tablename__ = "partner_organisations"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
-    active: Mapped[bool] = mapped_column(default=True)
+    # Not vetted until someone vets it: an organisation made for its staff's accounts before
+    # its directory entry has no standing yet.
+    vetting_status: Mapped[str] = mapped_column(sa.String(10), default="pending",
+                                                server_default="pending")
+    vetting_valid_until: Mapped[date | None] = mapped_column(sa.Date)
 
 
 class User(Base):
@@ -77,8 +84,14 @@ class User(Base):
 
     @property
     def is_active(self) -> bool:
-        """Whether the user may sign in and keep using the service right now."""
-        partner_ok = self.partner is None or self.partner.active
+        """Whether the user may sign in and keep using the service right now (today by the
+        app's clock, so a partner's vetting that lapsed overnight counts at once)."""
+        return self.active_on(clock.now().date())
+
+    def active_on(self, today: date) -> bool:
+        """Whether the user may sign in and use the service on ``today``: not disabled, not
+        locked, and for partner staff, their organisation in standing."""
+        partner_ok = self.partner is None or in_standing(self.partner, today)
         return self.disabled_at is None and self.locked_at is None and partner_ok
 
     def get_id(self) -> str:

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from access import audit, passwords, totp
-from access.models import PartnerOrganisation, PasswordLink, Team, User
+from access.models import ApiToken, PartnerOrganisation, PasswordLink, Team, User, WebSession
 from access.roles import PARTNER_ROLES, TEAM_ROLES, Role
 from access.sessions import end_all_sessions
 from access.tokens import digest, revoke_all
@@ -67,7 +67,7 @@ def ensure_partner_organisation(store: Session, slug: str, name: str) -> Partner
     organisation = store.scalar(sa.select(PartnerOrganisation)
                                 .where(PartnerOrganisation.slug == slug))
     if organisation is None:
-        organisation = PartnerOrganisation(id=uuid.uuid4(), slug=slug, name=name, active=True)
+        organisation = PartnerOrganisation(id=uuid.uuid4(), slug=slug, name=name)
         store.add(organisation)
         store.flush()
     return organisation
@@ -258,6 +258,24 @@ def reset_second_factor(store: Session, user: User, now: datetime) -> None:
     end_all_sessions(store, user.id)
     revoke_all(store, user.id, now)
     _audit_user(store, "second_factor.reset", user)
+
+
+def end_partner_staff_authority(store: Session, organisation_id: uuid.UUID,
+                                now: datetime) -> dict[str, int]:
+    """The organisation lost its standing: every session of its staff ends and every live
+    API token of theirs is revoked, so that re-vetting restores signing in afresh, never an
+    old session or token. Audited (ids and counts) when anything ended; running it again
+    changes nothing."""
+    staff = sa.select(User.id).where(User.partner_id == organisation_id)
+    sessions = store.execute(sa.delete(WebSession).where(WebSession.user_id.in_(staff)))
+    revoked = store.execute(sa.update(ApiToken).where(
+        ApiToken.user_id.in_(staff), ApiToken.revoked_at.is_(None)).values(revoked_at=now))
+    counts = {"sessions": sessions.rowcount,  # type: ignore[attr-defined]
+              "tokens": revoked.rowcount}  # type: ignore[attr-defined]
+    if any(counts.values()):
+        audit.record(store, "partner.staff_signed_out", object_type="partner",
+                     object_id=organisation_id, details=counts)
+    return counts
 
 
 def end_sessions(store: Session, user: User) -> None:

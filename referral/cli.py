@@ -66,15 +66,18 @@ def load_demo_directory(store: Session, now: datetime) -> None:
                "ES and FR; give one of those as the person's country to see partners matched.")
 
 
-referrals_cli = AppGroup("referrals", help="Apply referral deadlines.")
+referrals_cli = AppGroup("referrals", help="Apply partner standing and referral deadlines.")
 
 
 @referrals_cli.command("escalate")
 def escalate_command() -> None:
-    """Mark unanswered referrals past their deadline overdue (their senders' supervisors are
-    told) and expire those left too long. Safe to run from cron as often as wanted."""
+    """Withdraw the open referrals of partners out of standing (a lapsed vetting included)
+    and end their staff's sessions and tokens; mark unanswered referrals past their deadline
+    overdue (their senders' supervisors are told) and expire those left too long. Safe to
+    run from cron as often as wanted."""
     store = db.session()
     counts = referrals.escalate(store, clock.now(),
                                 referrals.Deadlines.from_config(current_app.config))
     store.commit()
-    click.echo(f"{counts['overdue']} overdue, {counts['expired']} expired")
+    click.echo(f"{counts['overdue']} overdue, {counts['expired']} expired, "
+               f"{counts['withdrawn']} withdrawn")

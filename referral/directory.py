@@ -1,6 +1,8 @@
 """The partner directory: importing it from HSDS-shaped JSON, adding and editing one partner,
 suspending and re-vetting it, listing it, and turning it into the plain values routing ranks.
-Only vetted partners in date are ever offered."""
+Only partners in standing (vetted and in date, ``access.standing``) are ever offered; one that
+loses its standing through an import or a suspension loses its open referrals and its staff's
+sessions and tokens at once."""
 
 from __future__ import annotations
 
@@ -16,13 +18,13 @@ from sqlalchemy.orm import Session
 from access import audit
 from access import services as access_services
 from access.models import PartnerOrganisation
+from access.standing import VETTING, in_standing
 from core import datakeys
 from referral import routing
 from referral.models import PartnerArea, PartnerProfile
 from screening.payload import COUNTRY, LANGUAGE
 from screening.services import SERVICES
 
-VETTING = ("vetted", "pending", "suspended")
 POPULATIONS = ("women", "men", "children", "families", "lgbtqi")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
 FIELDS = {"slug", "name", "vetting", "services", "areas", "populations", "languages",
@@ -130,7 +132,9 @@ def _save(store: Session, entry: dict[str, Any], now: datetime) -> bool:
         store.add(profile)
     else:
         cipher = datakeys.cipher(store, profile.data_key_id)
-    profile.vetting_status, profile.vetting_valid_until = entry["status"], entry["valid_until"]
+    was_in_standing = in_standing(organisation, now.date())
+    organisation.vetting_status = entry["status"]
+    organisation.vetting_valid_until = entry["valid_until"]
     profile.services, profile.populations = ",".join(entry["services"]), ",".join(
         entry["populations"])
     profile.languages, profile.capacity = ",".join(entry["languages"]), entry["capacity"]
@@ -141,7 +145,19 @@ def _save(store: Session, entry: dict[str, Any], now: datetime) -> bool:
     store.flush()
     audit.record(store, "partner.created" if created else "partner.updated",
                  object_type="partner", object_id=organisation.id)
+    if not (was_in_standing and in_standing(organisation, now.date())):
+        _standing_ended(store, organisation.id, now)
     return created
+
+
+def _standing_ended(store: Session, organisation_id: uuid.UUID, now: datetime) -> None:
+    # Also called when standing is restored: a lapse not yet swept ends before re-vetting
+    # lets the staff back in, so they return to a clean slate either way.
+    # Imported here, not at the top: referrals ranks partners through this module, so a
+    # module-level import would make the two import each other.
+    from referral import referrals
+
+    referrals.end_with_standing(store, organisation_id, now)
 
 
 def profiles(store: Session) -> list[PartnerProfile]:
@@ -248,21 +264,30 @@ def set_vetting(store: Session, profile: PartnerProfile, status: str,
     """Suspend the partner (``status`` "suspended"; its expiry date is kept for the record
     and ``valid_until`` is not used) or re-vet it (``status`` "vetted" with ``valid_until``
     after today); audited as ``partner.suspended`` or ``partner.revetted``. Raises
-    :class:`DirectoryError` otherwise."""
+    :class:`DirectoryError` otherwise.
+
+    Suspending withdraws the partner's open referrals and ends its staff's sessions and
+    tokens (``referrals.end_with_standing``). Re-vetting lets its staff sign in again, with
+    new sessions and tokens; the withdrawn referrals stay withdrawn, and a lapse not yet
+    swept is ended first."""
+    organisation = profile.organisation
+    was_in_standing = in_standing(organisation, now.date())
     if status == "vetted":
         if valid_until is None or valid_until <= now.date():
             raise DirectoryError([EXPIRY_NEEDED])
-        profile.vetting_valid_until = valid_until
+        organisation.vetting_valid_until = valid_until
         action = "partner.revetted"
     elif status == "suspended":
         action = "partner.suspended"
     else:
         raise DirectoryError(["partner.vetting.status: must be vetted or suspended"])
-    profile.vetting_status, profile.updated_at = status, now
+    organisation.vetting_status, profile.updated_at = status, now
     store.flush()
     audit.record(store, action, object_type="partner", object_id=profile.organisation_id)
+    if status == "suspended" or not was_in_standing:
+        _standing_ended(store, organisation.id, now)
 
 
 def offered(profile: PartnerProfile, today: date) -> bool:
-    """Whether routing may offer ``profile`` today: vetted and in date."""
-    return routing.offerable(for_routing(profile), today)
+    """Whether routing may offer ``profile`` today: its organisation is in standing."""
+    return in_standing(profile.organisation, today)

@@ -49,6 +49,8 @@ NOTICE_LABELS = {
     "referral.withdrawn": _l("A referral to your organisation was withdrawn."),
     "referral.expired": _l("A referral you sent expired without an answer."),
     "referral.overdue": _l("A referral from your team is overdue."),
+    "referral.partner_suspended": _l("A referral from your team was withdrawn: the partner "
+                                     "is no longer vetted. Choose another partner."),
 }
 
 

@@ -1,8 +1,8 @@
 """Tables of the referral package: cases, break-glass grants, referrals, notices, and the
 partner directory, shaped after Open Referral's HSDS (organisation, services, service areas,
-languages, populations served, capacity) with vetting. The organisation's identity (slug,
-name, whether its staff may sign in) lives in
-``access.models.PartnerOrganisation``; its contact details are sealed like personal data."""
+languages, populations served, capacity). The organisation's identity and standing (slug,
+name, vetting) live in ``access.models.PartnerOrganisation``; its contact details are sealed
+like personal data."""
 
 from __future__ import annotations
 
@@ -17,15 +17,14 @@ from core.db import Base, UTCDateTime, new_id
 
 
 class PartnerProfile(Base):
-    """What a partner offers, where, to whom, and whether it is vetted."""
+    """What a partner offers, where and to whom. Whether it is vetted is the organisation's
+    standing (``access.standing``), read through here but kept only there."""
 
     __tablename__ = "partner_profiles"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     organisation_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("partner_organisations.id"), unique=True)
-    vetting_status: Mapped[str] = mapped_column(sa.String(10))
-    vetting_valid_until: Mapped[date | None] = mapped_column(sa.Date)
     services: Mapped[str] = mapped_column(sa.String(200), default="")
     populations: Mapped[str] = mapped_column(sa.String(100), default="")
     languages: Mapped[str] = mapped_column(sa.String(100), default="")
@@ -37,6 +36,16 @@ class PartnerProfile(Base):
     organisation: Mapped[PartnerOrganisation] = relationship(lazy="joined")
     areas: Mapped[list[PartnerArea]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="PartnerArea.country")
+
+    @property
+    def vetting_status(self) -> str:
+        """The organisation's vetting status."""
+        return self.organisation.vetting_status
+
+    @property
+    def vetting_valid_until(self) -> date | None:
+        """The last day the organisation's vetting is valid."""
+        return self.organisation.vetting_valid_until
 
 
 class PartnerArea(Base):
@@ -100,6 +109,8 @@ class Referral(Base):
     packet: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     decline_reason: Mapped[str | None] = mapped_column(sa.String(24))
     outcome: Mapped[str | None] = mapped_column(sa.String(24))
+    # Why the system withdrew it (the partner lost its standing); None for a sender's own.
+    withdraw_reason: Mapped[str | None] = mapped_column(sa.String(24))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -19,7 +19,8 @@ from core import mail
 from referral.models import Notice
 
 KINDS = ("referral.received", "referral.accepted", "referral.declined", "referral.closed",
-         "referral.withdrawn", "referral.expired", "referral.overdue")
+         "referral.withdrawn", "referral.expired", "referral.overdue",
+         "referral.partner_suspended")
 SUBJECT = "Passage: something is waiting for you"
 
 

@@ -1,7 +1,7 @@
 """Referrals: sending a case to a vetted partner with only the consented fields the screener
 chose, the partner's inbox and packet, moving a referral through the state machine (accepting
-exactly once, even with many workers), consent withdrawal, and deadlines. The only module
-that queries referrals."""
+exactly once, even with many workers), consent withdrawal, deadlines, and ending a partner's
+referrals when it loses its standing. The only module that queries referrals."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from access import audit
+from access import services as access_services
 from access.models import User
 from access.policy import authorize, require, visible
+from access.standing import in_standing
 from core import datakeys
 from core.errors import RefusedError
 from referral import cases, directory, notices, routing, workflow
@@ -91,7 +93,7 @@ def next_partner(sent: list[Referral], offered: list[routing.Match],
                  organisations: dict[uuid.UUID, str]) -> routing.Match | None:
     """After a decline or an expiry among ``sent``: the best of ``offered`` not yet tried
     for the case. ``organisations`` maps partner ids to slugs."""
-    if not any(workflow.suggests_next_partner(r.state) for r in sent):
+    if not any(workflow.suggests_next_partner(r.state, r.withdraw_reason) for r in sent):
         return None
     tried = {organisations.get(r.partner_id) for r in sent}
     return next((m for m in offered if m.slug not in tried), None)
@@ -121,7 +123,7 @@ def _check(store: Session, case: Case, request: Send, today: Any) -> PartnerProf
         problems["note"] = f"at most {NOTE_MAX} characters"
     offered = {m.slug for m in matches(store, case, today)}
     profile = directory.by_slug(store, request.partner)
-    if profile is None or request.partner not in offered or not profile.organisation.active:
+    if profile is None or request.partner not in offered:
         problems["partner"] = "not a vetted partner in date that serves this case"
     if problems:
         raise ReferralError("the referral cannot be sent as it is", problems)
@@ -260,6 +262,8 @@ def _move(store: Session, referral: Referral, action: str, by: str, detail: str 
         values["decline_reason"] = detail
     if action == "close":
         values["outcome"] = detail
+    if action == "revoke":
+        values["withdraw_reason"] = detail
     if after in workflow.FINAL and after != "closed":
         # A partner that will not (or may no longer) help keeps nothing of the person.
         values["packet"] = None
@@ -357,11 +361,42 @@ def _clear_packet(store: Session, referral: Referral, now: datetime) -> None:
                  object_id=referral.id, details={"state": referral.state})
 
 
+def end_with_standing(store: Session, organisation_id: uuid.UUID, now: datetime) -> int:
+    """The partner lost its standing (suspended, set back to pending, or its vetting
+    lapsed): each of its open referrals is withdrawn with reason ``partner_suspended`` and
+    its packet cleared; the sender and the team's supervisors are told, and the case page
+    offers them the next partner. Its staff's sessions end and their tokens are revoked.
+    Returns how many referrals were withdrawn; running it again withdraws none."""
+    withdrawn = 0
+    for referral in store.scalars(sa.select(Referral).where(
+            Referral.partner_id == organisation_id, Referral.state.in_(OPEN))).all():
+        try:
+            _move(store, referral, "revoke", "system", workflow.PARTNER_SUSPENDED, now)
+        except workflow.IllegalTransition:
+            # Answered meanwhile by a request already under way: accepted is still open.
+            if referral.state not in OPEN:
+                continue
+            _move(store, referral, "revoke", "system", workflow.PARTNER_SUSPENDED, now)
+        told = {u.id: u for u in [_sender(store, referral),
+                                  *notices.supervisors(store, referral.team_id)]}
+        notices.notify(store, list(told.values()), "referral.partner_suspended",
+                       referral.id, now)
+        withdrawn += 1
+    access_services.end_partner_staff_authority(store, organisation_id, now)
+    return withdrawn
+
+
 def escalate(store: Session, now: datetime, deadlines: Deadlines) -> dict[str, int]:
-    """Apply deadlines: a pending referral past its deadline is marked overdue and the
-    sender's supervisors are told; one pending past the expiry period expires and its sender
-    is offered the next partner. Running it again changes nothing more."""
-    counts = {"overdue": 0, "expired": 0}
+    """Apply standing and deadlines: a partner whose vetting lapsed (or was ended without
+    :func:`end_with_standing`) loses its open referrals and its staff's sessions; a pending
+    referral past its deadline is marked overdue and the sender's supervisors are told; one
+    pending past the expiry period expires and its sender is offered the next partner.
+    Running it again changes nothing more."""
+    counts = {"withdrawn": 0, "overdue": 0, "expired": 0}
+    today = now.date()
+    for organisation in access_services.list_partner_organisations(store):
+        if not in_standing(organisation, today):
+            counts["withdrawn"] += end_with_standing(store, organisation.id, now)
     stale = now - timedelta(hours=deadlines.expire)
     for referral in store.scalars(sa.select(Referral).where(
             Referral.state == "pending", Referral.created_at <= stale)).all():
@@ -389,5 +424,6 @@ def summary(referral: Referral, names: dict[uuid.UUID, str]) -> dict[str, Any]:
             "created_at": referral.created_at.isoformat(),
             "due_at": referral.due_at.isoformat(),
             "overdue": referral.overdue_at is not None and referral.state == "pending",
-            "decline_reason": referral.decline_reason, "outcome": referral.outcome}
+            "decline_reason": referral.decline_reason, "outcome": referral.outcome,
+            "withdraw_reason": referral.withdraw_reason}
 

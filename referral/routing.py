@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from access.standing import vetted_in_date
+
 
 @dataclass(frozen=True)
 class Partner:
@@ -52,9 +54,9 @@ class Match:
 
 
 def offerable(partner: Partner, today: date) -> bool:
-    """Vetted and in date: the only partners ever offered or referred to."""
-    return partner.vetting == "vetted" and partner.valid_until is not None and \
-        partner.valid_until >= today
+    """In standing (vetted and in date, the rule its staff's sign-in follows too): the only
+    partners ever offered or referred to."""
+    return vetted_in_date(partner.vetting, partner.valid_until, today)
 
 
 def _area(partner: Partner, need: Need) -> str | None:

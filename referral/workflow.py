@@ -5,6 +5,7 @@ and who may take it. Anything else is illegal (the API answers 409).
     pending --decline(reason)--> declined
     pending --expire--> expired
     pending|accepted --withdraw--> withdrawn
+    pending|accepted --revoke(reason)--> withdrawn   (the system: the partner lost standing)
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from access.policy import NotNow, state_rule
 
 STATES = ("pending", "accepted", "declined", "expired", "withdrawn", "closed")
 FINAL = frozenset({"declined", "expired", "withdrawn", "closed"})
+# Why the system revokes a referral: the partner was suspended, set back to pending, or its
+# vetting lapsed; in each case it may no longer hold or answer for the person.
+PARTNER_SUSPENDED = "partner_suspended"
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,8 @@ TRANSITIONS: dict[tuple[str, str], Move] = {
     ("pending", "withdraw"): Move("withdrawn", "sender"),
     ("accepted", "withdraw"): Move("withdrawn", "sender"),
     ("accepted", "close"): Move("closed", "partner", needs="outcome"),
+    ("pending", "revoke"): Move("withdrawn", "system", needs="reason"),
+    ("accepted", "revoke"): Move("withdrawn", "system", needs="reason"),
 }
 ACTIONS = tuple(sorted({action for _state, action in TRANSITIONS}))
 
@@ -60,9 +66,11 @@ def move(state: str, action: str, by: str, detail: str | None = None) -> str:
     return step.to
 
 
-def suggests_next_partner(state: str) -> bool:
-    """Whether the sender should be offered the next matching partner (declined, expired)."""
-    return state in ("declined", "expired")
+def suggests_next_partner(state: str, withdraw_reason: str | None = None) -> bool:
+    """Whether the sender should be offered the next matching partner: declined, expired,
+    or withdrawn because the partner lost its standing (not when the sender withdrew)."""
+    return state in ("declined", "expired") or (
+        state == "withdrawn" and withdraw_reason == PARTNER_SUSPENDED)
 
 
 # The policy asks the state machine whether a referral's state allows a move, so the page

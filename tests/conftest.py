@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +139,13 @@ def make_account(app: Flask, clock: FrozenClock) -> Callable[..., Account]:
         with app.app_context():
             store = db.session()
             if partner:
-                services.ensure_partner_organisation(store, partner, f"Organisation {partner}")
+                organisation = services.ensure_partner_organisation(
+                    store, partner, f"Organisation {partner}")
+                if organisation.vetting_valid_until is None:
+                    # Only staff of an organisation in standing sign in: vetted, as
+                    # `partners import` of the test directory would leave it.
+                    organisation.vetting_status = "vetted"
+                    organisation.vetting_valid_until = date(2099, 12, 31)
             user = services.create_user(store, email, role, clock.now(), team=team,
                                         partner=partner, password=password)
             if enrolled:

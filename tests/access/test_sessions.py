@@ -187,7 +187,7 @@ def test_suspending_a_partner_organisation_signs_out_its_staff(
     with app.app_context():
         store = db.session()
         store.execute(sa.update(PartnerOrganisation).where(PartnerOrganisation.slug == "org-a")
-                      .values(active=False))
+                      .values(vetting_status="suspended"))
         store.commit()
     assert client.get("/").status_code == 302
 

@@ -136,10 +136,10 @@ def test_escalate_marks_overdue_tells_the_supervisor_and_expires_later(
         signed_in: Callable[[str], Client]) -> None:
     normal, urgent = referral(), referral(urgency="urgent")
     clock.advance(hours=23)
-    assert escalate(app) == "0 overdue, 0 expired"
+    assert escalate(app) == "0 overdue, 0 expired, 0 withdrawn"
     clock.advance(hours=2)
-    assert escalate(app) == "1 overdue, 0 expired"
-    assert escalate(app) == "0 overdue, 0 expired"  # idempotent
+    assert escalate(app) == "1 overdue, 0 expired, 0 withdrawn"
+    assert escalate(app) == "0 overdue, 0 expired, 0 withdrawn"  # idempotent
     supervisor = signed_in("supervisor")
     overdue = supervisor.get("/referrals/?overdue=1").get_data(as_text=True)
     assert urgent in overdue
@@ -147,10 +147,10 @@ def test_escalate_marks_overdue_tells_the_supervisor_and_expires_later(
     assert "A referral from your team is overdue." in supervisor.get("/notices/") \
         .get_data(as_text=True)
     clock.advance(hours=48)
-    assert escalate(app) == "1 overdue, 0 expired"
+    assert escalate(app) == "1 overdue, 0 expired, 0 withdrawn"
     clock.advance(days=6)
-    assert escalate(app) == "0 overdue, 2 expired"
-    assert escalate(app) == "0 overdue, 0 expired"
+    assert escalate(app) == "0 overdue, 2 expired, 0 withdrawn"
+    assert escalate(app) == "0 overdue, 0 expired, 0 withdrawn"
     with app.app_context():
         actions = db.session().scalars(sa.select(AuditEvent.action).where(
             AuditEvent.action.in_(("referral.overdue", "referral.expired")))).all()

@@ -25,6 +25,8 @@ SIDES = ("partner", "sender", "system")
     ("pending", "withdraw", "sender", None, "withdrawn"),
     ("accepted", "withdraw", "sender", None, "withdrawn"),
     ("accepted", "close", "partner", "assisted", "closed"),
+    ("pending", "revoke", "system", "partner_suspended", "withdrawn"),
+    ("accepted", "revoke", "system", "partner_suspended", "withdrawn"),
 ])
 def test_legal_moves(state: str, action: str, by: str, detail: str | None, after: str) -> None:
     assert move(state, action, by, detail) == after
@@ -54,3 +56,10 @@ def test_final_states_allow_nothing() -> None:
 
 def test_declined_and_expired_suggest_the_next_partner() -> None:
     assert [s for s in STATES if suggests_next_partner(s)] == ["declined", "expired"]
+
+
+def test_revoking_needs_a_reason_and_only_then_suggests_the_next_partner() -> None:
+    with pytest.raises(IllegalTransition, match="needs a"):
+        move("pending", "revoke", "system", None)
+    assert suggests_next_partner("withdrawn", "partner_suspended")
+    assert not suggests_next_partner("withdrawn", None)
