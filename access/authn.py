@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, Request
+from flask import Flask, Request, Response, request, session
 from flask_login import LoginManager
 from sqlalchemy.orm import Session
 
@@ -142,9 +142,27 @@ def _load_bearer(request: Request) -> User | None:
     return tokens.authenticate_token(db.session(), token.strip(), clock.now())
 
 
+class SignInOnlyLoginManager(LoginManager):
+    """Flask-Login without its remember-me cookie.
+
+    That cookie is ``user_id|HMAC(SECRET_KEY)``: anyone holding the secret key, or one such
+    cookie, would be signed in with no password, no second factor and no audit event, and it
+    outlives every server-side session end. A session here comes only from signing in.
+    """
+
+    def _load_user_from_remember_cookie(self, cookie: str) -> User | None:
+        # Flask-Login skips the request loader when the cookie is present; a stray cookie
+        # must not change how a bearer token is read, nor sign anyone in.
+        return self._load_user_from_request(request)  # type: ignore[no-any-return]
+
+    def _update_remember_cookie(self, response: Response) -> Response:
+        session.pop("_remember", None)
+        return response
+
+
 def init_app(app: Flask) -> None:
     """Wire Flask-Login to Passage's users, sessions and bearer tokens."""
-    manager = LoginManager(app)
+    manager = SignInOnlyLoginManager(app)
     manager.session_protection = None  # sessions are renewed and revoked server-side instead
     manager.user_loader(_load_user)
     manager.request_loader(_load_bearer)
