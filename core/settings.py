@@ -33,8 +33,13 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_ABSOLUTE_TIMEOUT": 12 * 60 * 60,
     "STEP_UP_MAX_AGE": 5 * 60,
     "SIGN_IN_STEP_MAX_AGE": 5 * 60,
+    # Sign-in throttling per account (access.authn): free failures, then delays doubling
+    # from LOGIN_DELAY up to LOGIN_DELAY_MAX seconds; failures are forgotten after
+    # LOGIN_FAILURE_MEMORY seconds without one; LOCKOUT_THRESHOLD consecutive ones lock.
     "LOGIN_FAILURE_LIMIT": 5,
-    "LOGIN_FAILURE_WINDOW": 60,
+    "LOGIN_DELAY": 60,
+    "LOGIN_DELAY_MAX": 15 * 60,
+    "LOGIN_FAILURE_MEMORY": 24 * 60 * 60,
     "LOCKOUT_THRESHOLD": 100,
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_RATE_LIMIT": "30 per minute",
