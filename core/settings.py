@@ -1,7 +1,8 @@
 """Configuration: defaults, ``instance/config.py``, ``PASSAGE_*`` variables, then overrides.
 
 Production (``PASSAGE_ENV`` unset or ``production``) refuses to start with any setting that
-would weaken the service; :func:`check` names the setting and how to fix it.
+would weaken the service, or with an instance folder other users may open; :func:`check` names
+the setting and how to fix it.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def load(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config.from_prefixed_env("PASSAGE")
     app.config.update(overrides or {})
     _derive(app)
-    check(app.config)
+    check(app.config, app.instance_path)
 
 
 def _derive(app: Flask) -> None:
@@ -113,16 +114,28 @@ def _derive(app: Flask) -> None:
     config["PREFERRED_URL_SCHEME"] = "https" if secure else "http"
 
 
-def check(config: Any) -> None:
-    """Raise :class:`ConfigError` when ``config`` is unsafe for its environment."""
+def check(config: Any, instance_path: str | None = None) -> None:
+    """Raise :class:`ConfigError` when ``config`` (or the instance folder at
+    ``instance_path``) is unsafe for its environment."""
     env = config["ENV"]
     if env not in ENVIRONMENTS:
         raise ConfigError(f"PASSAGE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
     if env != "production":
         return
     problems = list(_production_problems(config))
+    if instance_path is not None:
+        problems.extend(_instance_problems(Path(instance_path)))
     if problems:
         raise ConfigError("refusing to start in production: " + "; ".join(problems))
+
+
+def _instance_problems(folder: Path) -> Any:
+    # Configuration, keys and the SQLite database live here: nobody but the service user
+    # may list, read or write it.
+    if folder.exists() and folder.stat().st_mode & 0o077:
+        mode = oct(folder.stat().st_mode & 0o777)[2:]
+        yield (f"the instance folder {folder} is open to other users (mode {mode}): run "
+               f"chmod 700 {folder} so that only the service user can read or write it")
 
 
 def _production_problems(config: Any) -> Any:

@@ -120,3 +120,18 @@ def test_keys_may_come_from_the_environment(tmp_path: Any, monkeypatch: Any) -> 
 def test_production_registers_no_test_shortcuts(tmp_path: Any) -> None:
     app = build(tmp_path, **SAFE_PRODUCTION)
     assert not [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/_test")]
+
+
+@pytest.mark.parametrize("mode", [0o755, 0o750, 0o705, 0o701, 0o770, 0o707, 0o777])
+def test_production_refuses_an_instance_folder_open_to_others(tmp_path: Any, mode: int) -> None:
+    keys.create_missing_in(tmp_path / "keys")
+    tmp_path.chmod(mode)
+    with pytest.raises(ConfigError, match=r"instance folder .* chmod 700"):
+        create_app({"INSTANCE_PATH": str(tmp_path), **SAFE_PRODUCTION})
+
+
+def test_production_starts_with_a_private_instance_folder(tmp_path: Any) -> None:
+    keys.create_missing_in(tmp_path / "keys")
+    tmp_path.chmod(0o700)
+    assert create_app({"INSTANCE_PATH": str(tmp_path), **SAFE_PRODUCTION}).config["ENV"] \
+        == "production"
