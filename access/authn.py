@@ -36,7 +36,6 @@ import sqlalchemy as sa
 from flask import Flask, Request, Response, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from access import audit, passwords, services, tokens, totp
@@ -85,9 +84,8 @@ def _upsert_failure(store: Session, key: str, now: datetime, config: Any) -> Non
     # One statement, so concurrent workers never lose a failure; a count older than the
     # memory starts again at one.
     forgotten = now - timedelta(seconds=int(config["LOGIN_FAILURE_MEMORY"]))
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[store.get_bind().dialect.name]
-    insert = dialect.insert(SignInThrottle).values(account_key=key, failures=1,
-                                                   last_failure_at=now)
+    insert = db.insert(store, SignInThrottle).values(account_key=key, failures=1,
+                                                     last_failure_at=now)
     store.execute(insert.on_conflict_do_update(
         index_elements=[SignInThrottle.account_key],
         set_={"failures": sa.case((SignInThrottle.last_failure_at < forgotten, 1),

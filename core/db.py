@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app, g
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -115,6 +116,14 @@ def init_app(app: Flask) -> None:
     app.extensions["passage.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
     app.after_request(_rollback_uncommitted)
     app.teardown_appcontext(_close_session)
+
+
+def insert(store: Session, model: Any) -> Any:
+    """An INSERT into ``model`` in the dialect of ``store``'s database (PostgreSQL or
+    SQLite), which can say ``ON CONFLICT``: counters then change in one statement that
+    concurrent workers cannot interleave."""
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[store.get_bind().dialect.name]
+    return dialect.insert(model)
 
 
 def engine() -> Engine:
