@@ -47,8 +47,9 @@ def record_refusal(store: Session, *, client: str | None, limit: str, window_sec
     # The primary key decides which refusal is first, even between workers at once.
     first = store.execute(db.insert(store, RateLimitWindow).values(
         id=row_id, rate_limit=limit, endpoint=endpoint, window_start=start, refused=1,
-        last_refused_at=now).on_conflict_do_nothing(index_elements=[RateLimitWindow.id]))
-    if first.rowcount:  # type: ignore[attr-defined]
+        last_refused_at=now).on_conflict_do_nothing(index_elements=[RateLimitWindow.id])
+        .returning(RateLimitWindow.id)).first()
+    if first is not None:
         event = audit.record(store, "rate_limited", "denied", details={
             "limit": limit, "endpoint": endpoint, "window_start": start.isoformat(),
             "window_seconds": int(window_seconds)})
