@@ -11,7 +11,7 @@ from flask_login import current_user
 from werkzeug.exceptions import NotFound
 from wtforms import SelectChoice
 
-from access import services
+from access import authn, services
 from access.forms import ActionForm, UserForm
 from access.models import User
 from access.passwords import PasswordRejected
@@ -82,7 +82,7 @@ ACTIONS = {
                 _l("The account is disabled and its sessions have ended.")),
     "enable": (lambda store, user, now: services.enable_user(store, user),
                _l("The account is enabled.")),
-    "unlock": (lambda store, user, now: services.unlock_user(store, user),
+    "unlock": (lambda store, user, now: authn.unlock(store, user, current_app.config),
                _l("The account is unlocked.")),
     "reset-second-factor": (lambda store, user, now: services.reset_second_factor(store, user,
                                                                                   now),

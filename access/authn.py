@@ -19,8 +19,9 @@ With the 15-minute cap an attacker needs about 23 hours of steady guessing to ma
 failures; at ``LOCKOUT_THRESHOLD`` (100, the ceiling NIST SP 800-63B allows) consecutive
 failures of a real account it is locked. The lock is lifted by an administrator, or without
 one by the user completing a valid password link with their second factor, which also
-resets the count. The same code check, counted and delayed alike, serves signing in,
-re-authentication and password links. Delays, locks and every failure are audited (R45).
+resets the count. The same password and code checks, counted and delayed alike, serve
+signing in, re-authentication, changing one's password and password links. Delays, locks
+and every failure are audited (R45).
 """
 
 from __future__ import annotations
@@ -218,6 +219,27 @@ def complete_password_link(store: Session, link: PasswordLink, password: str, co
             store, user, code, now, config, via="password_link"):
         raise services.UserError(_l("The code is wrong or has already been used."))
     services.use_password_link(store, link, password, now)
+    clear_failures(store, user, config)
+
+
+def change_password(store: Session, user: User, current: str, new: str, code: str,
+                    now: datetime, config: Any) -> None:
+    """Change the signed-in user's password; the current password and a fresh code are
+    checked, counted and delayed exactly as at sign-in. Ends all the user's sessions.
+
+    Raises ``PasswordRejected`` before anything is written, and :class:`services.UserError`
+    for a wrong or delayed credential, whose failure must be committed to count.
+    """
+    services.check_new_password(user, new)
+    if check_password(store, user.email, current, now, config) is None \
+            or not check_code(store, user, code, now, config):
+        raise services.UserError(_l("The current password or the code is wrong."))
+    services.set_password(store, user, new, via="account")
+
+
+def unlock(store: Session, user: User, config: Any) -> None:
+    """An administrator lifts a lock-out, and any delay with it: the owner may sign in now."""
+    services.unlock_user(store, user)
     clear_failures(store, user, config)
 
 

@@ -159,22 +159,6 @@ def set_password(store: Session, user: User, password: str, via: str) -> None:
                  actor=audit.actor_for(user), details={"via": via})
 
 
-def change_password(store: Session, user: User, current: str, new: str, code: str,
-                    now: datetime) -> None:
-    """Change the signed-in user's password; needs the current password and a fresh code.
-
-    Raises :class:`UserError` on a wrong credential and ``PasswordRejected`` on a weak password.
-    Ends all the user's sessions, this one included.
-    """
-    if not passwords.verify_password(user.password_hash, current):
-        raise UserError(_l("The current password or the code is wrong."))
-    step = totp.accepted_step(totp_secret(store, user), code, now, user.totp_last_step)
-    if step is None:
-        raise UserError(_l("The current password or the code is wrong."))
-    user.totp_last_step = step
-    set_password(store, user, new, via="account")
-
-
 def _audit_user(store: Session, action: str, user: User) -> None:
     audit.record(store, action, object_type="user", object_id=user.id)
 

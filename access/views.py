@@ -271,13 +271,13 @@ def change_password() -> Any:
     if form.validate_on_submit():
         store = db.session()
         try:
-            services.change_password(store, current_user, form.current.data, form.password.data,
-                                     form.code.data, clock.now())
+            authn.change_password(store, current_user, form.current.data, form.password.data,
+                                  form.code.data, clock.now(), current_app.config)
         except PasswordRejected as error:
             store.rollback()
             form.password.errors.append(str(error))
         except services.UserError as error:
-            store.commit()  # keep the spent code's step
+            store.commit()  # the failure counts towards delays and lock-out, audited
             form.current.errors.append(str(error))
         else:
             store.commit()

@@ -469,3 +469,41 @@ def test_unknown_account_costs_as_much_as_a_wrong_password(make_app: Any, clock:
     # Without the dummy verification the ratio falls below 0.2; the band is wide because the
     # machine is shared and noisy.
     assert 0.4 < unknown / known < 2.5, unknown / known
+
+
+def _change_password(client: Client, current: str, code: str) -> Any:
+    new_password = "another synthetic passphrase"
+    return client.post("/account/password", {"current": current, "password": new_password,
+                                             "confirm": new_password, "code": code})
+
+
+def test_changing_the_password_counts_wrong_passwords_and_codes(
+        client: Client, app: Any, accounts: dict[str, Account]) -> None:
+    account = accounts["screener"]
+    client.sign_in(account)
+    for _ in range(3):
+        assert _change_password(client, "not my password at all", "000000").status_code == 200
+    for _ in range(2):
+        assert _change_password(client, account.password, "000000").status_code == 200
+    assert [(o, d.get("reason")) for o, d in audited(app, "sign_in.password")] == [
+        ("allowed", None), ("failed", "wrong_password"), ("failed", "wrong_password"),
+        ("failed", "wrong_password"), ("allowed", None), ("allowed", None)]
+    assert [(o, d.get("reason")) for o, d in audited(app, "sign_in.code")] == \
+        [("failed", "wrong_code")] * 2
+    assert [d["seconds"] for _, d in audited(app, "sign_in.delayed")] == [60]
+    client.clock.advance(seconds=30)
+    delayed = _change_password(client, account.password, client.code_for(account))
+    assert delayed.status_code == 200
+    client.clock.advance(seconds=31)
+    assert _change_password(client, account.password, client.code_for(account)
+                            ).status_code == 302
+
+
+@pytest.mark.parametrize("code", NON_ASCII_CODES)
+def test_non_ascii_digits_are_a_counted_wrong_code_when_changing_the_password(
+        client: Client, app: Any, accounts: dict[str, Account], code: str) -> None:
+    account = accounts["screener"]
+    client.sign_in(account)
+    assert _change_password(client, account.password, code).status_code == 200
+    assert audited(app, "sign_in.code") == [("failed", {"reason": "wrong_code"})]
+    assert stored_user(app, account).failed_logins == 1
