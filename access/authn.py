@@ -98,9 +98,10 @@ def record_failure(store: Session, key: str, now: datetime, user: User | None,
                    config: Any) -> None:
     """Count a failure against the account name (starting or lengthening a delay) and, for a
     real account, towards lock-out; delays and locks are audited."""
+    # Forgotten counts go first, this name's included, so that concurrent workers take the
+    # same rows in the same order and the upsert then starts a forgotten count afresh.
     forgotten = now - timedelta(seconds=int(config["LOGIN_FAILURE_MEMORY"]))
-    store.execute(sa.delete(SignInThrottle).where(
-        SignInThrottle.last_failure_at < forgotten, SignInThrottle.account_key != key))
+    store.execute(sa.delete(SignInThrottle).where(SignInThrottle.last_failure_at < forgotten))
     _upsert_failure(store, key, now, config)
     failures = store.scalar(sa.select(SignInThrottle.failures)
                             .where(SignInThrottle.account_key == key)) or 0

@@ -157,6 +157,16 @@ def test_attempts_refused_during_a_delay_do_not_lengthen_it(
     assert client.password_step(account).status_code == 302
 
 
+def test_failures_are_forgotten_a_day_after_the_last_one(
+        client: Client, app: Any, accounts: dict[str, Account]) -> None:
+    account = accounts["screener"]
+    _fail_password(client, account.email, 5)
+    client.clock.advance(hours=24, seconds=1)
+    _fail_password(client, account.email, 4)
+    assert client.password_step(account).status_code == 302
+    assert [d["seconds"] for _, d in audited(app, "sign_in.delayed")] == [60]
+
+
 def test_variants_of_an_address_share_one_count(client: Client, make_account: Any) -> None:
     account = make_account("screener", email="variant.person@test.passage.example")
     for typed in ("Variant.Person@TEST.passage.example",
