@@ -16,7 +16,7 @@ from flask_login import current_user
 from werkzeug.exceptions import NotFound
 from wtforms import SelectChoice
 
-from access import approvals, services
+from access import approvals, authn, services
 from access.forms import ActionForm, RoleForm, UserForm
 from access.models import User
 from access.policy import requires
@@ -134,7 +134,7 @@ ACTIONS = {
                 _l("The account is disabled and its sessions have ended.")),
     "enable": (lambda store, user, now: services.enable_user(store, user),
                _l("The account is enabled.")),
-    "unlock": (lambda store, user, now: services.unlock_user(store, user),
+    "unlock": (lambda store, user, now: authn.unlock(store, user, current_app.config),
                _l("The account is unlocked.")),
     "end-sessions": (lambda store, user, now: services.end_sessions(store, user),
                      _l("All sessions of this account have ended.")),

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
 
-from access import audit
+from access import audit, refusals
 from access.forms import AuditFilterForm
 from access.policy import requires
 from core import db
@@ -35,15 +35,18 @@ def events() -> Any:
     form = _form()
     store = db.session()
     rows: list[Any] = []
+    refused: dict[int, int] = {}
     total = 0
     if form.validate():
         rows, total = audit.read_page(store, form.filters(), form.page.data or 1,
                                       form.per_page.data or 50, via="web")
+        refused = refusals.refused_counts(
+            store, [row.seq for row in rows if row.action == "rate_limited"])
         store.commit()
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("audit/events.html", form=form, rows=rows, total=total,
                            page=form.page.data or 1, per_page=form.per_page.data or 50,
-                           args=args)
+                           args=args, refused=refused)
 
 
 @bp.route("/events.csv")

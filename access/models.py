@@ -1,5 +1,6 @@
 """Tables of the access package: teams, partner organisations, users, break-glass grants,
-sessions, tokens and sign-in throttling."""
+sessions, tokens, account changes awaiting approval, sign-in throttling and rate-limit
+refusals."""
 
 from __future__ import annotations
 
@@ -208,17 +209,32 @@ class AccountChange(Base):
         return self.team if self.role in ("screener", "supervisor") else None
 
 
-class LoginFailure(Base):
-    """One failed sign-in attempt for an account name (keyed HMAC of it, whether or not such
-    an account exists); recent rows throttle further attempts."""
+class SignInThrottle(Base):
+    """Consecutive failed sign-ins for one account name (a keyed HMAC of its canonical form,
+    whether or not such an account exists), and until when further attempts are refused."""
 
-    __tablename__ = "login_failures"
-    __table_args__ = (sa.Index("ix_login_failures_key_at", "account_key", "at"),)
+    __tablename__ = "sign_in_throttles"
 
-    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
-                                    primary_key=True, autoincrement=True)
-    account_key: Mapped[str] = mapped_column(sa.String(64))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    account_key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failures: Mapped[int]
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RateLimitWindow(Base):
+    """The requests one client had refused by one rate limit within one window: the first
+    refusal wrote the audit event ``audit_seq``; later ones only raise ``refused`` here, so a
+    flood cannot grow the append-only log. The client is a keyed HMAC, never an address."""
+
+    __tablename__ = "rate_limit_windows"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    audit_seq: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)
+    rate_limit: Mapped[str] = mapped_column(sa.String(60))
+    endpoint: Mapped[str | None] = mapped_column(sa.String(100))
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    refused: Mapped[int]
+    last_refused_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AuditEvent(Base):

@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import Conflict, Forbidden, NotFound
 
-from access import audit, grants
+from access import audit, grants, refusals
 from access.roles import ALL_ROLES, Role
 from core import clock, db
 from core.errors import ApiError, is_api_request, json_error
@@ -304,12 +304,14 @@ def _not_signed_in() -> Any:
     return redirect(url_for("access.login", next=target))
 
 
-def audit_rate_limited(limit: str) -> None:
-    """Record a request refused by a rate limit (committed on its own)."""
+def audit_rate_limited(limit: str, window_seconds: int) -> None:
+    """Record a request refused by a rate limit (committed on its own): one audit event per
+    client, limit and window, and a count of the refusals (``access.refusals``)."""
     store = db.session()
     store.rollback()
-    audit.record(store, "rate_limited", "denied",
-                 details={"limit": limit, "endpoint": request.endpoint})
+    refusals.record_refusal(store, client=request.remote_addr, limit=limit,
+                            window_seconds=window_seconds, endpoint=request.endpoint,
+                            now=clock.now(), secret_key=current_app.config["SECRET_KEY"])
     store.commit()
 
 

@@ -207,22 +207,6 @@ def set_password(store: Session, user: User, password: str, via: str, now: datet
                  actor=audit.actor_for(user), details={"via": via})
 
 
-def change_password(store: Session, user: User, current: str, new: str, code: str,
-                    now: datetime) -> None:
-    """Change the signed-in user's password; needs the current password and a fresh code.
-
-    Raises :class:`UserError` on a wrong credential and ``PasswordRejected`` on a weak password.
-    Ends all the user's sessions, this one included, and revokes their API tokens.
-    """
-    if not passwords.verify_password(user.password_hash, current):
-        raise UserError(_l("The current password or the code is wrong."))
-    step = totp.accepted_step(totp_secret(store, user), code, now, user.totp_last_step)
-    if step is None:
-        raise UserError(_l("The current password or the code is wrong."))
-    user.totp_last_step = step
-    set_password(store, user, new, via="account", now=now)
-
-
 def _audit_user(store: Session, action: str, user: User) -> None:
     audit.record(store, action, object_type="user", object_id=user.id)
 
@@ -331,17 +315,22 @@ def find_password_link(store: Session, token: str, now: datetime) -> PasswordLin
     return link
 
 
-def use_password_link(store: Session, link: PasswordLink, password: str, code: str,
+def check_new_password(user: User, password: str) -> None:
+    """Raise ``PasswordRejected`` unless ``user`` may choose ``password``."""
+    passwords.check_policy(password, user.email, _partner_words(user))
+
+
+def use_password_link(store: Session, link: PasswordLink, password: str,
                       now: datetime) -> None:
-    """Set the password through ``link``; a user with a confirmed second factor must also
-    give a valid code. The link is spent only on success."""
+    """Set the password through ``link`` and spend it; the caller has checked the second
+    factor (``access.authn.complete_password_link``). A lock-out is lifted: the link came
+    from an administrator, and the user proved they hold it (and their second factor, once
+    enrolled), which no one guessing passwords can."""
     user = link.user
-    if user.totp_confirmed_at is not None:
-        step = totp.accepted_step(totp_secret(store, user), code, now, user.totp_last_step)
-        if step is None:
-            raise UserError(_l("The code is wrong or has already been used."))
-        user.totp_last_step = step
     set_password(store, user, password, via="link", now=now)
     link.used_at = now
-
-
+    if user.locked_at is not None:
+        user.locked_at = None
+        audit.record(store, "user.unlocked", object_type="user", object_id=user.id,
+                     actor=audit.actor_for(user), details={"via": "link"})
+    user.failed_logins = 0

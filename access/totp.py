@@ -1,5 +1,5 @@
-"""Time-based one-time codes (RFC 6238): 160-bit secrets, 6 digits, 30-second steps, one step
-of drift either way, and each accepted step usable once."""
+"""Time-based one-time codes (RFC 6238): 160-bit secrets, 6 ASCII digits, 30-second steps, one
+step of drift either way, and each accepted step usable once."""
 
 from __future__ import annotations
 
@@ -38,7 +38,9 @@ def accepted_step(secret: str, code: str, now: datetime, last_step: int) -> int 
     cannot be replayed, nor an older one used after a newer.
     """
     code = re.sub(r"\s+", "", code)
-    if not re.fullmatch(rf"\d{{{DIGITS}}}", code):
+    # ASCII digits only: \d would also match Arabic-Indic or fullwidth digits, which are no
+    # code of ours (and which hmac.compare_digest refuses to compare).
+    if not re.fullmatch(rf"[0-9]{{{DIGITS}}}", code):
         return None
     current = step_at(now)
     for step in (current - 1, current, current + 1):

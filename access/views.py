@@ -142,7 +142,7 @@ def _check_code_and_finish(user: User, form: CodeForm) -> Any:
             return _restart()
         return render_template(f"access/{session['pending_step']}.html", form=form,
                                **_enrol_context(user))
-    authn.signed_in(store, user)
+    authn.signed_in(store, user, current_app.config)
     store.commit()
     next_url = session.get("next")
     session.clear()
@@ -189,11 +189,14 @@ def set_password(token: str) -> Any:
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            services.use_password_link(store, link, form.password.data, form.code.data or "",
-                                       now)
-        except (PasswordRejected, services.UserError) as error:
+            authn.complete_password_link(store, link, form.password.data,
+                                         form.code.data or "", now, current_app.config)
+        except PasswordRejected as error:
             store.rollback()
             form.password.errors.append(str(error))
+        except services.UserError as error:
+            store.commit()  # the wrong code counts towards delays and lock-out, audited
+            form.code.errors.append(str(error))
         else:
             store.commit()
             flash(_l("Your password is set. Sign in with it now."), "success")
@@ -268,13 +271,13 @@ def change_password() -> Any:
     if form.validate_on_submit():
         store = db.session()
         try:
-            services.change_password(store, current_user, form.current.data, form.password.data,
-                                     form.code.data, clock.now())
+            authn.change_password(store, current_user, form.current.data, form.password.data,
+                                  form.code.data, clock.now(), current_app.config)
         except PasswordRejected as error:
             store.rollback()
             form.password.errors.append(str(error))
         except services.UserError as error:
-            store.commit()  # keep the spent code's step
+            store.commit()  # the failure counts towards delays and lock-out, audited
             form.current.errors.append(str(error))
         else:
             store.commit()

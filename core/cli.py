@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -20,15 +21,24 @@ def alembic_config(app: Flask) -> Config:
     return config
 
 
+def private_instance(app: Flask) -> None:
+    """Create the instance folder if need be and make it 0700 whatever the umask: it holds
+    the configuration, the keys and the SQLite database."""
+    folder = Path(app.instance_path)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+
+
 def upgrade(app: Flask, revision: str = "head") -> None:
     """Bring ``app``'s database to ``revision``."""
-    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_instance(app)
     command.upgrade(alembic_config(app), revision)
 
 
 @click.command("init-db")
 def init_db_command() -> None:
     """Create missing key files, then create or migrate the schema (Alembic upgrade head)."""
+    private_instance(current_app)
     for name in keys.create_missing(current_app):
         click.echo(f"created key {keys.key_dir(current_app) / name}")
     upgrade(current_app)

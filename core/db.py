@@ -7,13 +7,16 @@ changed something; whatever is left uncommitted when the response goes out is ro
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -61,10 +64,33 @@ def create_engine(url: str) -> Engine:
     """Create an engine for ``url`` with the settings Passage needs on each database."""
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30})
+        database = sa.make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            event.listen(engine, "do_connect", _private_files(Path(database)))
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
+
+
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def _private_files(path: Path) -> Any:
+    """A ``do_connect`` hook making the SQLite file and its companions 0600 whatever the
+    umask: the database holds everything Passage knows about people in danger."""
+
+    def before_connect(*_args: Any) -> None:
+        if not path.parent.is_dir():
+            return  # SQLite will say it cannot open the file
+        # Created empty, private, before SQLite creates it with the umask's mode; SQLite
+        # gives its -wal, -shm and -journal files the database file's mode.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        for candidate in (path, *(path.with_name(path.name + end) for end in SQLITE_COMPANIONS)):
+            if candidate.exists():
+                candidate.chmod(0o600)
+
+    return before_connect
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -90,6 +116,14 @@ def init_app(app: Flask) -> None:
     app.extensions["passage.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
     app.after_request(_rollback_uncommitted)
     app.teardown_appcontext(_close_session)
+
+
+def insert(store: Session, model: Any) -> Any:
+    """An INSERT into ``model`` in the dialect of ``store``'s database (PostgreSQL or
+    SQLite), which can say ``ON CONFLICT``: counters then change in one statement that
+    concurrent workers cannot interleave."""
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[store.get_bind().dialect.name]
+    return dialect.insert(model)
 
 
 def engine() -> Engine:

@@ -13,16 +13,16 @@ def _on_breach(limit: RequestLimit) -> None:
     # Whoever composes the app decides what a breach leaves behind (an audit event).
     listener = current_app.extensions.get("passage.on_rate_limit")
     if listener is not None:
-        listener(str(limit.limit))
+        listener(str(limit.limit), limit.limit.get_expiry())
 
 
 # The extension object is unbound until init_app; views decorate with its limits.
 limiter = Limiter(key_func=get_remote_address, default_limits=[], on_breach=_on_breach)
 
 
-def init_app(app: Flask, on_breach: Callable[[str], None] | None = None) -> None:
+def init_app(app: Flask, on_breach: Callable[[str, int], None] | None = None) -> None:
     """Bind the limiter to ``app`` with the configured storage; ``on_breach`` hears of every
-    refused request."""
+    refused request, with the limit and the length of its window in seconds."""
     app.config["RATELIMIT_HEADERS_ENABLED"] = True
     app.config.setdefault("RATELIMIT_ENABLED", True)
     app.extensions["passage.on_rate_limit"] = on_breach

@@ -1,7 +1,8 @@
 """Configuration: defaults, ``instance/config.py``, ``PASSAGE_*`` variables, then overrides.
 
 Production (``PASSAGE_ENV`` unset or ``production``) refuses to start with any setting that
-would weaken the service; :func:`check` names the setting and how to fix it.
+would weaken the service, or with an instance folder other users may open; :func:`check` names
+the setting and how to fix it.
 """
 
 from __future__ import annotations
@@ -37,8 +38,13 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_ABSOLUTE_TIMEOUT": 12 * 60 * 60,
     "STEP_UP_MAX_AGE": 5 * 60,
     "SIGN_IN_STEP_MAX_AGE": 5 * 60,
+    # Sign-in throttling per account (access.authn): free failures, then delays doubling
+    # from LOGIN_DELAY up to LOGIN_DELAY_MAX seconds; failures are forgotten after
+    # LOGIN_FAILURE_MEMORY seconds without one; LOCKOUT_THRESHOLD consecutive ones lock.
     "LOGIN_FAILURE_LIMIT": 5,
-    "LOGIN_FAILURE_WINDOW": 60,
+    "LOGIN_DELAY": 60,
+    "LOGIN_DELAY_MAX": 15 * 60,
+    "LOGIN_FAILURE_MEMORY": 24 * 60 * 60,
     "LOCKOUT_THRESHOLD": 100,
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_RATE_LIMIT": "30 per minute",
@@ -93,7 +99,7 @@ def load(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config.from_prefixed_env("PASSAGE")
     app.config.update(overrides or {})
     _derive(app)
-    check(app.config)
+    check(app.config, app.instance_path)
 
 
 def _derive(app: Flask) -> None:
@@ -132,16 +138,28 @@ def _derive_hosts(config: Any) -> None:
     config["TRUSTED_HOSTS"] = sorted({*extra, host} - {None}) or None
 
 
-def check(config: Any) -> None:
-    """Raise :class:`ConfigError` when ``config`` is unsafe for its environment."""
+def check(config: Any, instance_path: str | None = None) -> None:
+    """Raise :class:`ConfigError` when ``config`` (or the instance folder at
+    ``instance_path``) is unsafe for its environment."""
     env = config["ENV"]
     if env not in ENVIRONMENTS:
         raise ConfigError(f"PASSAGE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
     if env != "production":
         return
     problems = list(_production_problems(config))
+    if instance_path is not None:
+        problems.extend(_instance_problems(Path(instance_path)))
     if problems:
         raise ConfigError("refusing to start in production: " + "; ".join(problems))
+
+
+def _instance_problems(folder: Path) -> Any:
+    # Configuration, keys and the SQLite database live here: nobody but the service user
+    # may list, read or write it.
+    if folder.exists() and folder.stat().st_mode & 0o077:
+        mode = oct(folder.stat().st_mode & 0o777)[2:]
+        yield (f"the instance folder {folder} is open to other users (mode {mode}): run "
+               f"chmod 700 {folder} so that only the service user can read or write it")
 
 
 def _production_problems(config: Any) -> Any:

@@ -11,7 +11,7 @@ batch copy of partner_organisations would have to drop a table that users, profi
 referrals point at, which SQLite refuses while foreign keys are enforced.
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-01
 """
 from collections.abc import Sequence

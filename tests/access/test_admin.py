@@ -262,3 +262,20 @@ def test_admin_pages_show_no_password_fields_or_hashes(
         assert "$argon2id$" not in body
         assert accounts["screener"].secret not in body
         assert 'type="password"' not in body
+
+
+def test_admin_unlock_also_lifts_a_current_delay(app: Flask, client: Client, new_client: Any,
+                                                 accounts: dict[str, Account]) -> None:
+    admin = admin_client(client, accounts)  # first: signing in moves the clock on
+    locked = new_client()
+    for _ in range(5):
+        locked.post("/login", {"email": accounts["screener"].email,
+                               "password": "not the right passphrase"})
+    with app.app_context():
+        store = db.session()
+        store.execute(sa.update(User).where(User.id == accounts["screener"].id)
+                      .values(locked_at=client.clock.now(), failed_logins=100))
+        store.commit()
+    target = f"/admin/users/{accounts['screener'].id}"
+    admin.post(f"{target}/unlock", form_page=target)
+    assert new_client().password_step(accounts["screener"]).status_code == 302

@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from http.cookies import SimpleCookie
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
+from flask import Flask
+from flask_login import current_user
 
 from access.models import WebSession
 from core import db
@@ -231,3 +236,27 @@ def test_ending_sessions_needs_a_recent_reauth(new_client: Any,
     first.clock.advance(minutes=6)
     response = first.post("/account/sessions/end-others", form_page="/account")
     assert "/reauth" in response.location
+
+
+@pytest.mark.parametrize("path", ["/", "/account", "/admin/users"])
+def test_forged_remember_me_cookie_signs_nobody_in(client: Client, app: Flask,
+                                                   accounts: dict[str, Account],
+                                                   path: str) -> None:
+    # Exactly the cookie Flask-Login would set: "user_id|HMAC-SHA512(SECRET_KEY, user_id)".
+    user_id = str(accounts["admin"].id)
+    digest = hmac.new(app.config["SECRET_KEY"].encode(), user_id.encode(),
+                      hashlib.sha512).hexdigest()
+    client.raw.set_cookie("remember_token", f"{user_id}|{digest}")
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.location.startswith("/login")
+    assert "remember_token" not in response.headers.get("Set-Cookie", "")
+    with app.test_request_context(path, headers={"Cookie": f"remember_token={user_id}|{digest}"}):
+        assert not current_user.is_authenticated
+
+
+def test_signing_in_sets_no_remember_me_cookie(client: Client,
+                                               accounts: dict[str, Account]) -> None:
+    response = client.sign_in(accounts["screener"])
+    assert "remember_token" not in response.headers.get("Set-Cookie", "")
+    assert client.raw.get_cookie("remember_token") is None

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from access.models import AuditEvent
+from access.models import AuditEvent, RateLimitWindow
 from core import db
 from tests.helpers import Client
 
@@ -65,3 +65,52 @@ def test_redis_storage_is_shared_between_workers(make_app: Any, clock: Any) -> N
     assert [login_attempt(worker_one) for _ in range(2)] == [200, 200]
     worker_two = Client(make_app(**shared), clock)
     assert [login_attempt(worker_two) for _ in range(2)] == [200, 429]
+
+
+def rate_limited_events(app: Any) -> list[dict[str, Any]]:
+    with app.app_context():
+        rows = db.session().scalars(sa.select(AuditEvent).where(
+            AuditEvent.action == "rate_limited").order_by(AuditEvent.seq)).all()
+        return [{"client_ip": row.client_ip, **json.loads(row.details)} for row in rows]
+
+
+def test_a_flood_leaves_one_audit_event_per_client_and_window(
+        make_app: Any, make_account: Any, clock: Any) -> None:
+    auditor = make_account("auditor")
+    app = make_app(LOGIN_RATE_LIMIT="3 per minute")
+    flooder = Client(app, clock)
+    flooder.raw.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    assert [login_attempt(flooder) for _ in range(3)] == [200, 200, 200]
+    assert {login_attempt(flooder) for _ in range(50)} == {429}
+    assert rate_limited_events(app) == [
+        {"client_ip": "192.0.2.7", "limit": "3 per 1 minute", "endpoint": "access.login",
+         "window_start": "2026-03-02T09:00:00+00:00", "window_seconds": 60}]
+    other = Client(app, clock)
+    other.raw.environ_base["REMOTE_ADDR"] = "192.0.2.8"
+    assert [login_attempt(other) for _ in range(5)] == [200, 200, 200, 429, 429]
+    assert [e["client_ip"] for e in rate_limited_events(app)] == ["192.0.2.7", "192.0.2.8"]
+    # Auditors see how many requests each event stands for.
+    reader = Client(app, clock)
+    reader.sign_in(auditor)
+    page = reader.get("/audit/events?action=rate_limited").get_data(as_text=True)
+    assert "50 requests refused in this window" in page
+    assert "2 requests refused in this window" in page
+    # The next window of the service clock starts a new event.
+    clock.advance(seconds=60)
+    assert login_attempt(flooder) == 429
+    events = rate_limited_events(app)
+    assert [(e["client_ip"], e["window_start"]) for e in events] == [
+        ("192.0.2.7", "2026-03-02T09:00:00+00:00"), ("192.0.2.8", "2026-03-02T09:00:00+00:00"),
+        ("192.0.2.7", "2026-03-02T09:01:00+00:00")]
+
+
+def test_refusal_counts_keep_no_client_address(make_app: Any, clock: Any) -> None:
+    app = make_app(LOGIN_RATE_LIMIT="1 per minute")
+    flooder = Client(app, clock)
+    flooder.raw.environ_base["REMOTE_ADDR"] = "192.0.2.77"
+    assert [login_attempt(flooder) for _ in range(3)] == [200, 429, 429]
+    with app.app_context():
+        rows = db.session().execute(sa.select(RateLimitWindow.__table__)).all()
+    assert [(row.refused, row.rate_limit, row.endpoint) for row in rows] == [
+        (2, "1 per 1 minute", "access.login")]
+    assert "192.0.2.77" not in repr(rows)

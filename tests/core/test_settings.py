@@ -140,3 +140,18 @@ def test_extra_trusted_hosts_add_to_the_base_url_host(make_app: Any, monkeypatch
     assert app.config["TRUSTED_HOSTS"] == ["10.0.0.5", "passage.example.org", "passage.internal"]
     client = app.test_client()
     assert client.get("/healthz", base_url="http://passage.internal").status_code == 200
+
+
+@pytest.mark.parametrize("mode", [0o755, 0o750, 0o705, 0o701, 0o770, 0o707, 0o777])
+def test_production_refuses_an_instance_folder_open_to_others(tmp_path: Any, mode: int) -> None:
+    keys.create_missing_in(tmp_path / "keys")
+    tmp_path.chmod(mode)
+    with pytest.raises(ConfigError, match=r"instance folder .* chmod 700"):
+        create_app({"INSTANCE_PATH": str(tmp_path), **SAFE_PRODUCTION})
+
+
+def test_production_starts_with_a_private_instance_folder(tmp_path: Any) -> None:
+    keys.create_missing_in(tmp_path / "keys")
+    tmp_path.chmod(0o700)
+    assert create_app({"INSTANCE_PATH": str(tmp_path), **SAFE_PRODUCTION}).config["ENV"] \
+        == "production"

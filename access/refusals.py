@@ -1,0 +1,71 @@
+"""Requests refused by a rate limit: one audit event per client, limit and window, however
+many requests the client sends, with the count kept beside it for auditors.
+
+A flood must not grow the append-only audit log without bound, nor be lost in it. The first
+refusal of a window appends a ``rate_limited`` event (the log stays append-only and its chain
+untouched); every refusal, the first included, is counted in that window's row of
+``rate_limit_windows``, which names the event by its ``audit_seq``. The audit log page shows
+the count beside the event. Windows are the limit's own period (a minute for "30 per
+minute") aligned on the service clock, and the client is stored only as a keyed HMAC of its
+address; the event itself carries the address, as every event does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from access import audit
+from access.models import RateLimitWindow
+from core import db
+
+
+def window_start(now: datetime, seconds: int) -> datetime:
+    """The start of the ``seconds``-long window holding ``now``."""
+    seconds = max(1, int(seconds))
+    return datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=UTC)
+
+
+def _window_id(secret_key: str, client: str, limit: str, endpoint: str,
+               start: datetime) -> str:
+    text = "\x00".join((client, limit, endpoint, start.isoformat()))
+    return hmac.new(str(secret_key).encode(), b"rate-limit:" + text.encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def record_refusal(store: Session, *, client: str | None, limit: str, window_seconds: int,
+                   endpoint: str | None, now: datetime, secret_key: str) -> bool:
+    """Count one refused request; the first of its window also appends the ``rate_limited``
+    audit event. True when this refusal wrote the event."""
+    start = window_start(now, window_seconds)
+    row_id = _window_id(secret_key, client or "", limit, endpoint or "", start)
+    # The primary key decides which refusal is first, even between workers at once.
+    first = store.execute(db.insert(store, RateLimitWindow).values(
+        id=row_id, rate_limit=limit, endpoint=endpoint, window_start=start, refused=1,
+        last_refused_at=now).on_conflict_do_nothing(index_elements=[RateLimitWindow.id])
+        .returning(RateLimitWindow.id)).first()
+    if first is not None:
+        event = audit.record(store, "rate_limited", "denied", details={
+            "limit": limit, "endpoint": endpoint, "window_start": start.isoformat(),
+            "window_seconds": int(window_seconds)})
+        store.execute(sa.update(RateLimitWindow).where(RateLimitWindow.id == row_id)
+                      .values(audit_seq=event.seq))
+        return True
+    store.execute(sa.update(RateLimitWindow).where(RateLimitWindow.id == row_id)
+                  .values(refused=RateLimitWindow.refused + 1, last_refused_at=now))
+    return False
+
+
+def refused_counts(store: Session, seqs: Iterable[int]) -> dict[int, int]:
+    """How many requests each of the ``rate_limited`` events ``seqs`` stands for."""
+    wanted = list(seqs)
+    if not wanted:
+        return {}
+    rows = store.execute(sa.select(RateLimitWindow.audit_seq, RateLimitWindow.refused)
+                         .where(RateLimitWindow.audit_seq.in_(wanted)))
+    return {seq: refused for seq, refused in rows if seq is not None}
