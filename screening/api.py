@@ -56,7 +56,7 @@ CONSENT_SCHEMA = {
                                                         "enum": list(services.SHAREABLE)}}},
 }
 CREATE_SCHEMA = {
-    "type": "object", "required": ["instrument", "subject", "consent"],
+    "type": "object", "required": ["instrument", "subject", "consent", "safety"],
     "properties": {
         "instrument": {"type": "string", "enum": ["adult", "child"]},
         "language": {"type": "string", "enum": ["en", "fr", "es"]},
@@ -64,10 +64,12 @@ CREATE_SCHEMA = {
         "answers": {"type": "object", "additionalProperties": {"enum": ANSWER_VALUES}},
         "needs": {"type": "array", "items": {"type": "string", "enum": list(services.SERVICES)}},
         "consent": CONSENT_SCHEMA,
-        "safety": {"type": "object", "properties": {
+        "safety": {"type": "object", "required": ["alone", "safe_to_talk"],
+                   "additionalProperties": False, "properties": {
             "alone": {"type": "boolean"}, "safe_to_talk": {"type": "boolean"},
-            "interpreter_language": {"type": "string", "pattern": "^[a-z]{2}$"},
-            "interpreter_independent": {"type": "boolean"}}},
+            "possibly_minor": {"type": "boolean"},
+            "interpreter_independent": {"type": "string", "enum": ["yes", "no", "none"]},
+            "interpreter_language": {"type": "string", "pattern": "^[a-z]{2}$"}}},
         "exploitation": {"type": "string", "enum": ["labour", "sexual"]},
     },
 }
