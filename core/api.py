@@ -1,15 +1,66 @@
-"""Building blocks of the JSON API: the OpenAPI description each package contributes to."""
+"""Building blocks of the JSON API: reading a request's JSON body safely, and the OpenAPI
+description each package contributes to."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from core.errors import ERROR_CODES
+from flask import request
+
+from core.errors import ERROR_CODES, ApiError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 API_VERSION = "v1"
+
+# No body the API takes nests deeper than a few levels; far deeper ones are refused before any
+# code walks them recursively.
+MAX_DEPTH = 16
+
+
+def json_body() -> Any:
+    """The request's JSON body, or None when it has none or it is not JSON.
+
+    Refused with 400 when it nests deeper than ``MAX_DEPTH`` or holds text that cannot be
+    encoded as UTF-8 (a lone surrogate such as ``"\\ud800"``): nothing downstream (encryption,
+    the database) could store it, so it is stopped at the door.
+    """
+    if not request.is_json:
+        return None
+    try:
+        body = json.loads(request.get_data(cache=True))
+    except RecursionError:
+        raise ApiError(400, "the JSON body is nested too deeply",
+                       {"body": f"at most {MAX_DEPTH} levels of nesting"}) from None
+    except ValueError:
+        return None
+    # Walked with a stack of its own, so no input can exhaust Python's recursion limit.
+    pending = [(body, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict | list) and depth > MAX_DEPTH:
+            raise ApiError(400, "the JSON body is nested too deeply",
+                           {"body": f"at most {MAX_DEPTH} levels of nesting"})
+        if isinstance(value, dict):
+            pending.extend((key, depth) for key in value)
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str) and not _encodable(value):
+            raise ApiError(400, "the JSON body holds text that is not valid Unicode",
+                           {"body": "text must be valid Unicode (no lone surrogates)"})
+    return body
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
 
 ERROR_SCHEMA = {
     "type": "object",

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from access.policy import requires
 from core import clock, db
-from core.api import PAGE_PARAMETERS, ApiSpec, page_schema
+from core.api import PAGE_PARAMETERS, ApiSpec, json_body, page_schema
 from core.errors import ApiError
 from core.ratelimit import limit_api
 from referral import cases, referrals, workflow
@@ -125,7 +125,7 @@ def _send_request(body: Any) -> referrals.Send:
                     "application/json": {"schema": REFERRAL_SCHEMA}}}})
 def send_referral(case_id: uuid.UUID) -> Any:
     """Send the case to one partner; 422 when consent or the directory forbids it."""
-    send = _send_request(request.get_json(silent=True))
+    send = _send_request(json_body())
     store, now = db.session(), clock.now()
     case = cases.get(store, current_user, case_id, now, "cases.manage")
     try:
@@ -182,14 +182,25 @@ def get_referral(referral_id: uuid.UUID) -> Any:
     return jsonify(body)
 
 
-def _answer(referral_id: uuid.UUID, action: str) -> Any:
-    body = request.get_json(silent=True)
-    body = body if isinstance(body, dict) else {}
+def _answer_detail(action: str) -> str | None:
+    # Accept and withdraw take no body; decline and close take an object of one string.
     wanted = ANSWER_BODIES[action]
-    detail = body.get(wanted[0]) if wanted else None
-    if wanted and not isinstance(detail, str):
-        raise ApiError(400, f"{action} needs a {wanted[0]}",
-                       {wanted[0]: "one of " + ", ".join(wanted[1])})
+    body = json_body()
+    if wanted is None:
+        return None
+    name, allowed = wanted
+    if not isinstance(body, dict):
+        raise ApiError(400, f"{action} needs a {name}", {name: "one of " + ", ".join(allowed)})
+    fields = {key: "unknown field" for key in body if key != name}
+    if not isinstance(body.get(name), str):
+        fields[name] = "one of " + ", ".join(allowed)
+    if fields:
+        raise ApiError(400, f"{action} needs a {name}", fields)
+    return body[name]  # type: ignore[no-any-return]
+
+
+def _answer(referral_id: uuid.UUID, action: str) -> Any:
+    detail = _answer_detail(action)
     store = db.session()
     try:
         referral = referrals.answer(store, current_user, referral_id, action, detail,

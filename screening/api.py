@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from access.policy import requires
 from core import clock, db
-from core.api import ApiSpec
+from core.api import ApiSpec, json_body
 from core.errors import ApiError
 from core.ratelimit import limit_api
 from screening import instruments, payload, services
@@ -108,7 +108,7 @@ def list_instruments() -> Any:
 def create_screening() -> Any:
     """Record, score and store a whole screening in one call."""
     try:
-        start, answers = payload.parse(request.get_json(silent=True), instruments.catalogue())
+        start, answers = payload.parse(json_body(), instruments.catalogue())
     except payload.PayloadError as error:
         raise ApiError(400, "invalid screening", error.fields) from error
     store, now = db.session(), clock.now()
