@@ -143,3 +143,4 @@ def test_control_characters_in_next_lead_home(client: Client, target: str) -> No
     response = client.post("/language", {"locale": "fr", "next": target}, form_page="/login")
     assert response.status_code == 302
     assert response.location == "/"
+
