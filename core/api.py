@@ -79,6 +79,15 @@ class ApiSpec:
 
     def __init__(self) -> None:
         self.paths: dict[str, dict[str, Any]] = {}
+        self.links: list[tuple[str, str, str, str, dict[str, Any]]] = []
+
+    def link(self, path: str, method: str, status: int, name: str, operation_id: str,
+             **link: Any) -> None:
+        """Declare an OpenAPI link from a response of an operation (possibly another
+        package's) to the operation ``operation_id``, so clients and the stateful fuzzing can
+        follow what one call returns into the next."""
+        self.links.append((path, method.lower(), str(status), name,
+                           {"operationId": operation_id, **link}))
 
     def operation(self, path: str, method: str, **operation: Any) -> Callable[[F], F]:
         """Declare the OpenAPI operation served by the decorated view."""
@@ -99,10 +108,15 @@ class ApiSpec:
 
 def openapi_document(specs: Iterable[ApiSpec], title: str, version: str) -> dict[str, Any]:
     """Merge the packages' specs into one OpenAPI 3.1 document."""
+    specs = list(specs)
     paths: dict[str, dict[str, Any]] = {}
     for spec in specs:
         for path, operations in spec.paths.items():
             paths.setdefault(path, {}).update(operations)
+    for spec in specs:
+        for path, method, status, name, link in spec.links:
+            response = paths[path][method]["responses"][status]
+            response.setdefault("links", {})[name] = link
     responses = {
         str(status): {"description": code.replace("_", " "), "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}

@@ -51,6 +51,28 @@ ANSWER_BODIES = {
 }
 
 
+# What one call returns leads to the next: a screening to its case, a case to its matches and
+# a referral to the best of them, a referral (sent, or in an inbox) to the answers it takes.
+CASE_ID = {"case_id": "$response.body#/case_id"}
+for _source, _method, _status in (("/screenings", "post", 201),
+                                  ("/referrals/{referral_id}", "get", 200)):
+    spec.link(_source, _method, _status, "GetCase", "get_case", parameters=CASE_ID)
+    spec.link(_source, _method, _status, "GetMatches", "case_matches", parameters=CASE_ID)
+    spec.link(_source, _method, _status, "SendReferral", "send_referral", parameters=CASE_ID)
+spec.link("/cases/{case_id}/matches", "get", 200, "ReferToBestMatch", "send_referral",
+          parameters={"case_id": "$request.path.case_id"},
+          requestBody={"partner": "$response.body#/items/0/partner",
+                       "services": ["shelter"]})
+for _source, _method, _status, _id_at in (
+        ("/cases/{case_id}/referrals", "post", 201, "$response.body#/id"),
+        ("/referrals", "get", 200, "$response.body#/items/0/id")):
+    for _name, _target in (("GetReferral", "get_referral"), ("Accept", "accept_referral"),
+                           ("Decline", "decline_referral"), ("Close", "close_referral"),
+                           ("Withdraw", "withdraw_referral")):
+        spec.link(_source, _method, _status, _name, _target,
+                  parameters={"referral_id": _id_at})
+
+
 def _config() -> Any:
     return current_app.config
 

@@ -32,14 +32,14 @@ SCREENING_SCHEMA = {"type": "object", "required": ["id", "status", "instrument",
                                    "result": RESULT_SCHEMA}}
 ANSWER_VALUES = ["yes", "no", "unknown", "declined"]
 SUBJECT_SCHEMA = {
-    "type": "object", "required": ["given_name"],
+    "type": "object", "required": ["given_name"], "additionalProperties": False,
     "properties": {
-        "given_name": {"type": "string", "maxLength": 100},
+        "given_name": {"type": "string", "minLength": 1, "maxLength": 100},
         "family_name": {"type": "string", "maxLength": 100},
         "age": {"type": "integer", "minimum": 0, "maximum": 120},
         "sex": {"type": "string", "enum": ["female", "male", "other", "unknown"]},
         "nationality": {"type": "string", "pattern": "^[A-Z]{2}$"},
-        "location": {"type": "object", "properties": {
+        "location": {"type": "object", "additionalProperties": False, "properties": {
             "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
             "region": {"type": "string", "maxLength": 100}}},
         "languages": {"type": "array", "maxItems": 8,
@@ -48,8 +48,10 @@ SUBJECT_SCHEMA = {
     },
 }
 CONSENT_SCHEMA = {
-    "type": "object", "required": ["screening"],
-    "properties": {"screening": {"type": "boolean"}, "referral": {"type": "boolean"},
+    "type": "object", "required": ["screening"], "additionalProperties": False,
+    # Screening without the person's agreement is refused: true is the only value accepted.
+    "properties": {"screening": {"type": "boolean", "enum": [True]},
+                   "referral": {"type": "boolean"},
                    "storing": {"type": "boolean"}, "statistics": {"type": "boolean"},
                    "recontact": {"type": "boolean"},
                    "share": {"type": "array", "items": {"type": "string",
@@ -57,11 +59,14 @@ CONSENT_SCHEMA = {
 }
 CREATE_SCHEMA = {
     "type": "object", "required": ["instrument", "subject", "consent", "safety"],
+    "additionalProperties": False,
     "properties": {
         "instrument": {"type": "string", "enum": ["adult", "child"]},
         "language": {"type": "string", "enum": ["en", "fr", "es"]},
         "subject": SUBJECT_SCHEMA,
-        "answers": {"type": "object", "additionalProperties": {"enum": ANSWER_VALUES}},
+        "answers": {"type": "object", "maxProperties": 200,
+                    "propertyNames": {"type": "string", "pattern": "^[a-z0-9_]{1,64}$"},
+                    "additionalProperties": {"enum": ANSWER_VALUES}},
         "needs": {"type": "array", "items": {"type": "string", "enum": list(services.SERVICES)}},
         "consent": CONSENT_SCHEMA,
         "safety": {"type": "object", "required": ["alone", "safe_to_talk"],
@@ -73,6 +78,10 @@ CREATE_SCHEMA = {
         "exploitation": {"type": "string", "enum": ["labour", "sexual"]},
     },
 }
+
+
+spec.link("/screenings", "post", 201, "GetScreening", "get_screening",
+          parameters={"screening_id": "$response.body#/id"})
 
 
 def _language() -> str:

@@ -68,6 +68,8 @@ def _subject(data: Any, errors: dict[str, str]) -> people.Identity:
     if not isinstance(data, dict):
         errors["subject"] = "required object"
         data = {}
+    for name in sorted(set(data) - SUBJECT_FIELDS):
+        errors[f"subject.{name}"] = "unknown field"
     age = data.get("age")
     if age is not None and (not isinstance(age, int) or isinstance(age, bool)
                             or not 0 <= age <= 120):
@@ -80,6 +82,8 @@ def _subject(data: Any, errors: dict[str, str]) -> people.Identity:
     if not isinstance(location, dict):
         errors["subject.location"] = "must be an object"
         location = {}
+    for name in sorted(set(location) - {"country", "region"}):
+        errors[f"subject.location.{name}"] = "unknown field"
     languages = data.get("languages") or []
     if not isinstance(languages, list) or len(languages) > 8:
         errors["subject.languages"] = "must be a list of at most 8 codes"
@@ -100,6 +104,8 @@ def _consent(data: Any, errors: dict[str, str]) -> Consent:
     if not isinstance(data, dict):
         errors["consent"] = "required object"
         return Consent({})
+    for name in sorted(set(data) - {*PURPOSES, "share"}):
+        errors[f"consent.{name}"] = "unknown field"
     # The API's consent object names screening, referral and share; agreeing to be screened
     # through it includes keeping the record, unless "storing" says otherwise.
     purposes = {p: data.get(p, p == "storing" and data.get("screening") is True)
@@ -118,6 +124,8 @@ def _consent(data: Any, errors: dict[str, str]) -> Consent:
     return Consent({k: v is True for k, v in purposes.items()}, tuple(share))
 
 
+SUBJECT_FIELDS = {"given_name", "family_name", "age", "sex", "nationality", "location",
+                  "languages", "contact"}
 SAFETY_FIELDS = {"alone", "safe_to_talk", "possibly_minor", "interpreter_independent",
                  "interpreter_language"}
 

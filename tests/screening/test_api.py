@@ -123,6 +123,10 @@ def test_only_screeners_and_supervisors_screen(client: Client, token_for: Any,
     ({"consent": {"screening": True, "share": ["contact"]}}, "consent.share"),
     ({"consent": {"screening": True, "referral": True, "share": ["password"]}},
      "consent.share"),
+    ({"subject": {"given_name": "A", "passport": "X1"}}, "subject.passport"),
+    ({"subject": {"given_name": "A", "location": {"country": "XK", "street": "x"}}},
+     "subject.location.street"),
+    ({"consent": {"screening": True, "forever": True}}, "consent.forever"),
 ])
 def test_bad_input_gets_a_field_error(client: Client, token_for: Any, changes: dict[str, Any],
                                       field: str) -> None:
