@@ -49,8 +49,9 @@ def _login_limit() -> str:
 
 
 def safe_next(target: str | None) -> str | None:
-    """``target`` if it is a path on this site, else None (no open redirects)."""
-    if not target:
+    """``target`` if it is a path on this site, else None (no open redirects, and no control
+    characters that could split the Location header or hide where it leads)."""
+    if not target or any(ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 for c in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \

@@ -1,15 +1,66 @@
-"""Building blocks of the JSON API: the OpenAPI description each package contributes to."""
+"""Building blocks of the JSON API: reading a request's JSON body safely, and the OpenAPI
+description each package contributes to."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from core.errors import ERROR_CODES
+from flask import request
+
+from core.errors import ERROR_CODES, ApiError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 API_VERSION = "v1"
+
+# No body the API takes nests deeper than a few levels; far deeper ones are refused before any
+# code walks them recursively.
+MAX_DEPTH = 16
+
+
+def json_body() -> Any:
+    """The request's JSON body, or None when it has none or it is not JSON.
+
+    Refused with 400 when it nests deeper than ``MAX_DEPTH`` or holds text that cannot be
+    encoded as UTF-8 (a lone surrogate such as ``"\\ud800"``): nothing downstream (encryption,
+    the database) could store it, so it is stopped at the door.
+    """
+    if not request.is_json:
+        return None
+    try:
+        body = json.loads(request.get_data(cache=True))
+    except RecursionError:
+        raise ApiError(400, "the JSON body is nested too deeply",
+                       {"body": f"at most {MAX_DEPTH} levels of nesting"}) from None
+    except ValueError:
+        return None
+    # Walked with a stack of its own, so no input can exhaust Python's recursion limit.
+    pending = [(body, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict | list) and depth > MAX_DEPTH:
+            raise ApiError(400, "the JSON body is nested too deeply",
+                           {"body": f"at most {MAX_DEPTH} levels of nesting"})
+        if isinstance(value, dict):
+            pending.extend((key, depth) for key in value)
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str) and not _encodable(value):
+            raise ApiError(400, "the JSON body holds text that is not valid Unicode",
+                           {"body": "text must be valid Unicode (no lone surrogates)"})
+    return body
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -28,6 +79,15 @@ class ApiSpec:
 
     def __init__(self) -> None:
         self.paths: dict[str, dict[str, Any]] = {}
+        self.links: list[tuple[str, str, str, str, dict[str, Any]]] = []
+
+    def link(self, path: str, method: str, status: int, name: str, operation_id: str,
+             **link: Any) -> None:
+        """Declare an OpenAPI link from a response of an operation (possibly another
+        package's) to the operation ``operation_id``, so clients and the stateful fuzzing can
+        follow what one call returns into the next."""
+        self.links.append((path, method.lower(), str(status), name,
+                           {"operationId": operation_id, **link}))
 
     def operation(self, path: str, method: str, **operation: Any) -> Callable[[F], F]:
         """Declare the OpenAPI operation served by the decorated view."""
@@ -48,10 +108,15 @@ class ApiSpec:
 
 def openapi_document(specs: Iterable[ApiSpec], title: str, version: str) -> dict[str, Any]:
     """Merge the packages' specs into one OpenAPI 3.1 document."""
+    specs = list(specs)
     paths: dict[str, dict[str, Any]] = {}
     for spec in specs:
         for path, operations in spec.paths.items():
             paths.setdefault(path, {}).update(operations)
+    for spec in specs:
+        for path, method, status, name, link in spec.links:
+            response = paths[path][method]["responses"][status]
+            response.setdefault("links", {})[name] = link
     responses = {
         str(status): {"description": code.replace("_", " "), "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from access.policy import requires
 from core import clock, db
-from core.api import PAGE_PARAMETERS, ApiSpec, page_schema
+from core.api import PAGE_PARAMETERS, ApiSpec, json_body, page_schema
 from core.errors import ApiError
 from core.ratelimit import limit_api
 from referral import cases, referrals, workflow
@@ -49,6 +49,28 @@ ANSWER_BODIES = {
     "decline": ("reason", referrals.DECLINE_REASONS),
     "close": ("outcome", referrals.OUTCOMES),
 }
+
+
+# What one call returns leads to the next: a screening to its case, a case to its matches and
+# a referral to the best of them, a referral (sent, or in an inbox) to the answers it takes.
+CASE_ID = {"case_id": "$response.body#/case_id"}
+for _source, _method, _status in (("/screenings", "post", 201),
+                                  ("/referrals/{referral_id}", "get", 200)):
+    spec.link(_source, _method, _status, "GetCase", "get_case", parameters=CASE_ID)
+    spec.link(_source, _method, _status, "GetMatches", "case_matches", parameters=CASE_ID)
+    spec.link(_source, _method, _status, "SendReferral", "send_referral", parameters=CASE_ID)
+spec.link("/cases/{case_id}/matches", "get", 200, "ReferToBestMatch", "send_referral",
+          parameters={"case_id": "$request.path.case_id"},
+          requestBody={"partner": "$response.body#/items/0/partner",
+                       "services": ["shelter"]})
+for _source, _method, _status, _id_at in (
+        ("/cases/{case_id}/referrals", "post", 201, "$response.body#/id"),
+        ("/referrals", "get", 200, "$response.body#/items/0/id")):
+    for _name, _target in (("GetReferral", "get_referral"), ("Accept", "accept_referral"),
+                           ("Decline", "decline_referral"), ("Close", "close_referral"),
+                           ("Withdraw", "withdraw_referral")):
+        spec.link(_source, _method, _status, _name, _target,
+                  parameters={"referral_id": _id_at})
 
 
 def _config() -> Any:
@@ -125,7 +147,7 @@ def _send_request(body: Any) -> referrals.Send:
                     "application/json": {"schema": REFERRAL_SCHEMA}}}})
 def send_referral(case_id: uuid.UUID) -> Any:
     """Send the case to one partner; 422 when consent or the directory forbids it."""
-    send = _send_request(request.get_json(silent=True))
+    send = _send_request(json_body())
     store, now = db.session(), clock.now()
     case = cases.get(store, current_user, case_id, "cases.manage")
     try:
@@ -182,14 +204,25 @@ def get_referral(referral_id: uuid.UUID) -> Any:
     return jsonify(body)
 
 
-def _answer(referral_id: uuid.UUID, action: str) -> Any:
-    body = request.get_json(silent=True)
-    body = body if isinstance(body, dict) else {}
+def _answer_detail(action: str) -> str | None:
+    # Accept and withdraw take no body; decline and close take an object of one string.
     wanted = ANSWER_BODIES[action]
-    detail = body.get(wanted[0]) if wanted else None
-    if wanted and not isinstance(detail, str):
-        raise ApiError(400, f"{action} needs a {wanted[0]}",
-                       {wanted[0]: "one of " + ", ".join(wanted[1])})
+    body = json_body()
+    if wanted is None:
+        return None
+    name, allowed = wanted
+    if not isinstance(body, dict):
+        raise ApiError(400, f"{action} needs a {name}", {name: "one of " + ", ".join(allowed)})
+    fields = {key: "unknown field" for key in body if key != name}
+    if not isinstance(body.get(name), str):
+        fields[name] = "one of " + ", ".join(allowed)
+    if fields:
+        raise ApiError(400, f"{action} needs a {name}", fields)
+    return body[name]  # type: ignore[no-any-return]
+
+
+def _answer(referral_id: uuid.UUID, action: str) -> Any:
+    detail = _answer_detail(action)
     store = db.session()
     try:
         referral = referrals.answer(store, current_user, referral_id, action, detail,

@@ -10,7 +10,7 @@ from wtforms.validators import UUID, InputRequired, Length, Optional
 
 from referral import referrals
 from referral.cases import REASON_MIN
-from screening.forms import SERVICE_LABELS, SHARE_LABELS, MultiCheckboxField
+from screening.forms import NOT_REMEMBERED, SERVICE_LABELS, SHARE_LABELS, MultiCheckboxField
 from screening.services import SERVICES
 
 DECLINE_LABELS = {
@@ -43,7 +43,8 @@ class ReferForm(FlaskForm):
                                   for u in referrals.URGENCIES],
                          validators=[InputRequired()])
     note = TextAreaField(_l("Note for the partner (optional)"),
-                         validators=[Optional(), Length(max=referrals.NOTE_MAX)])
+                         validators=[Optional(), Length(max=referrals.NOTE_MAX)],
+                         render_kw=NOT_REMEMBERED)
 
     def limit(self, partners: list[tuple[str, str]], shareable: tuple[str, ...]) -> None:
         """Offer only these partners and these fields."""
@@ -55,7 +56,8 @@ class BreakGlassForm(FlaskForm):
     """Why a supervisor needs a case outside their team."""
 
     reason = TextAreaField(_l("Why do you need this case now?"),
-                           validators=[InputRequired(), Length(min=REASON_MIN, max=1000)])
+                           validators=[InputRequired(), Length(min=REASON_MIN, max=1000)],
+                           render_kw=NOT_REMEMBERED)
 
 
 class LinkForm(FlaskForm):
@@ -72,7 +74,7 @@ class DeclineForm(FlaskForm):
 
     reason = SelectField(_l("Reason"), choices=[SelectChoice(r, DECLINE_LABELS[r])
                                                 for r in referrals.DECLINE_REASONS],
-                         validators=[InputRequired()])
+                         validators=[InputRequired()], render_kw=NOT_REMEMBERED)
 
 
 class CloseForm(FlaskForm):
@@ -80,4 +82,4 @@ class CloseForm(FlaskForm):
 
     outcome = SelectField(_l("Outcome"), choices=[SelectChoice(o, OUTCOME_LABELS[o])
                                                   for o in referrals.OUTCOMES],
-                          validators=[InputRequired()])
+                          validators=[InputRequired()], render_kw=NOT_REMEMBERED)

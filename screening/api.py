@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from access.policy import requires
 from core import clock, db
-from core.api import ApiSpec
+from core.api import ApiSpec, json_body
 from core.errors import ApiError
 from core.ratelimit import limit_api
 from screening import instruments, payload, services
@@ -32,14 +32,14 @@ SCREENING_SCHEMA = {"type": "object", "required": ["id", "status", "instrument",
                                    "result": RESULT_SCHEMA}}
 ANSWER_VALUES = ["yes", "no", "unknown", "declined"]
 SUBJECT_SCHEMA = {
-    "type": "object", "required": ["given_name"],
+    "type": "object", "required": ["given_name"], "additionalProperties": False,
     "properties": {
-        "given_name": {"type": "string", "maxLength": 100},
+        "given_name": {"type": "string", "minLength": 1, "maxLength": 100},
         "family_name": {"type": "string", "maxLength": 100},
         "age": {"type": "integer", "minimum": 0, "maximum": 120},
         "sex": {"type": "string", "enum": ["female", "male", "other", "unknown"]},
         "nationality": {"type": "string", "pattern": "^[A-Z]{2}$"},
-        "location": {"type": "object", "properties": {
+        "location": {"type": "object", "additionalProperties": False, "properties": {
             "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
             "region": {"type": "string", "maxLength": 100}}},
         "languages": {"type": "array", "maxItems": 8,
@@ -48,29 +48,40 @@ SUBJECT_SCHEMA = {
     },
 }
 CONSENT_SCHEMA = {
-    "type": "object", "required": ["screening"],
-    "properties": {"screening": {"type": "boolean"}, "referral": {"type": "boolean"},
+    "type": "object", "required": ["screening"], "additionalProperties": False,
+    # Screening without the person's agreement is refused: true is the only value accepted.
+    "properties": {"screening": {"type": "boolean", "enum": [True]},
+                   "referral": {"type": "boolean"},
                    "storing": {"type": "boolean"}, "statistics": {"type": "boolean"},
                    "recontact": {"type": "boolean"},
                    "share": {"type": "array", "items": {"type": "string",
                                                         "enum": list(services.SHAREABLE)}}},
 }
 CREATE_SCHEMA = {
-    "type": "object", "required": ["instrument", "subject", "consent"],
+    "type": "object", "required": ["instrument", "subject", "consent", "safety"],
+    "additionalProperties": False,
     "properties": {
         "instrument": {"type": "string", "enum": ["adult", "child"]},
         "language": {"type": "string", "enum": ["en", "fr", "es"]},
         "subject": SUBJECT_SCHEMA,
-        "answers": {"type": "object", "additionalProperties": {"enum": ANSWER_VALUES}},
+        "answers": {"type": "object", "maxProperties": 200,
+                    "propertyNames": {"type": "string", "pattern": "^[a-z0-9_]{1,64}$"},
+                    "additionalProperties": {"enum": ANSWER_VALUES}},
         "needs": {"type": "array", "items": {"type": "string", "enum": list(services.SERVICES)}},
         "consent": CONSENT_SCHEMA,
-        "safety": {"type": "object", "properties": {
+        "safety": {"type": "object", "required": ["alone", "safe_to_talk"],
+                   "additionalProperties": False, "properties": {
             "alone": {"type": "boolean"}, "safe_to_talk": {"type": "boolean"},
-            "interpreter_language": {"type": "string", "pattern": "^[a-z]{2}$"},
-            "interpreter_independent": {"type": "boolean"}}},
+            "possibly_minor": {"type": "boolean"},
+            "interpreter_independent": {"type": "string", "enum": ["yes", "no", "none"]},
+            "interpreter_language": {"type": "string", "pattern": "^[a-z]{2}$"}}},
         "exploitation": {"type": "string", "enum": ["labour", "sexual"]},
     },
 }
+
+
+spec.link("/screenings", "post", 201, "GetScreening", "get_screening",
+          parameters={"screening_id": "$response.body#/id"})
 
 
 def _language() -> str:
@@ -106,7 +117,7 @@ def list_instruments() -> Any:
 def create_screening() -> Any:
     """Record, score and store a whole screening in one call."""
     try:
-        start, answers = payload.parse(request.get_json(silent=True), instruments.catalogue())
+        start, answers = payload.parse(json_body(), instruments.catalogue())
     except payload.PayloadError as error:
         raise ApiError(400, "invalid screening", error.fields) from error
     store, now = db.session(), clock.now()

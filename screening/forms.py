@@ -45,6 +45,11 @@ SHARE_LABELS = {
 }
 
 
+# A browser must keep nothing typed about a person (names, contacts, notes): on a shared or
+# seized device its saved form entries would name the people screened on it.
+NOT_REMEMBERED = {"autocomplete": "off"}
+
+
 class MultiCheckboxField(SelectMultipleField):
     """Several choices as checkboxes, shown as a fieldset (see macros.choice)."""
 
@@ -64,7 +69,8 @@ class SafetyForm(FlaskForm):
                        validators=[InputRequired()])
     language = SelectField(_l("Language of the questions"), choices=LANGUAGE_CHOICES)
     interpreter_language = StringField(_l("Interpreter's language (two-letter code), if any"),
-                                       validators=[Optional(), Regexp(r"^[a-z]{2}$")])
+                                       validators=[Optional(), Regexp(r"^[a-z]{2}$")],
+                                       render_kw=NOT_REMEMBERED)
     interpreter_independent = RadioField(
         _l("Is the interpreter independent of anyone who brought or employs the person?"),
         choices=[*YES_NO, SelectChoice("none", _l("No interpreter"))],
@@ -90,31 +96,41 @@ class PersonForm(FlaskForm):
     """Who is being screened. Only the given name is required."""
 
     given_name = StringField(_l("Given name or the name they use"),
-                             validators=[InputRequired(), Length(max=100)])
-    family_name = StringField(_l("Family name"), validators=[Optional(), Length(max=100)])
+                             validators=[InputRequired(), Length(max=100)],
+                             render_kw=NOT_REMEMBERED)
+    family_name = StringField(_l("Family name"), validators=[Optional(), Length(max=100)],
+                              render_kw=NOT_REMEMBERED)
     age = IntegerField(_l("Age (leave empty if unknown)"),
-                       validators=[Optional(), NumberRange(min=0, max=120)])
+                       validators=[Optional(), NumberRange(min=0, max=120)],
+                       render_kw=NOT_REMEMBERED)
     sex = SelectField(_l("Sex"), choices=[
         SelectChoice("", "—"), SelectChoice("female", _l("Female")),
         SelectChoice("male", _l("Male")), SelectChoice("other", _l("Other")),
-        SelectChoice("unknown", _l("Prefers not to say"))], validators=[Optional()])
+        SelectChoice("unknown", _l("Prefers not to say"))], validators=[Optional()],
+        render_kw=NOT_REMEMBERED)
     nationality = StringField(_l("Nationality (two-letter country code)"),
-                              validators=[Optional(), Regexp(r"^[A-Za-z]{2}$")])
+                              validators=[Optional(), Regexp(r"^[A-Za-z]{2}$")],
+                              render_kw=NOT_REMEMBERED)
     country = StringField(_l("Country where they are now (two-letter code)"),
-                          validators=[Optional(), Regexp(r"^[A-Za-z]{2}$")])
-    region = StringField(_l("Region or town"), validators=[Optional(), Length(max=100)])
+                          validators=[Optional(), Regexp(r"^[A-Za-z]{2}$")],
+                          render_kw=NOT_REMEMBERED)
+    region = StringField(_l("Region or town"), validators=[Optional(), Length(max=100)],
+                         render_kw=NOT_REMEMBERED)
     languages = StringField(_l("Languages they speak (two-letter codes, separated by spaces)"),
-                            validators=[Optional(), Regexp(r"^([a-zA-Z]{2}[ ,]*){0,8}$")])
+                            validators=[Optional(), Regexp(r"^([a-zA-Z]{2}[ ,]*){0,8}$")],
+                            render_kw=NOT_REMEMBERED)
     contact = StringField(_l("A safe way to contact them, if they agree"),
-                          validators=[Optional(), Length(max=200)])
+                          validators=[Optional(), Length(max=200)], render_kw=NOT_REMEMBERED)
     exploitation = SelectField(_l("What kind of work or situation is this about?"), choices=[
         SelectChoice("", _l("Not known yet: ask every question")),
         SelectChoice("labour", _l("Work (any sector)")),
-        SelectChoice("sexual", _l("Sexual exploitation"))], validators=[Optional()])
+        SelectChoice("sexual", _l("Sexual exploitation"))], validators=[Optional()],
+        render_kw=NOT_REMEMBERED)
     needs = SelectMultipleField(_l("What do they need now?"), choices=[
-        SelectChoice(s, SERVICE_LABELS[s]) for s in SERVICES], validators=[Optional()])
+        SelectChoice(s, SERVICE_LABELS[s]) for s in SERVICES], validators=[Optional()],
+        render_kw=NOT_REMEMBERED)
     notes = TextAreaField(_l("Notes (kept confidential)"),
-                          validators=[Optional(), Length(max=4000)])
+                          validators=[Optional(), Length(max=4000)], render_kw=NOT_REMEMBERED)
 
 
 def questions_form(indicators: list[Indicator], language: str, answers: dict[str, str],

@@ -9,7 +9,15 @@ from typing import Any
 from screening import people
 from screening.instruments import LANGUAGES, Instrument
 from screening.scoring import ANSWERS
-from screening.services import PURPOSES, SERVICES, SHAREABLE, Consent, Safety, Start
+from screening.services import (
+    INTERPRETER_INDEPENDENT,
+    PURPOSES,
+    SERVICES,
+    SHAREABLE,
+    Consent,
+    Safety,
+    Start,
+)
 
 COUNTRY = re.compile(r"[A-Z]{2}")  # ISO 3166-1 alpha-2
 LANGUAGE = re.compile(r"[a-z]{2}")  # ISO 639-1
@@ -24,6 +32,15 @@ class PayloadError(ValueError):
     def __init__(self, fields: dict[str, str]) -> None:
         super().__init__("invalid screening")
         self.fields = fields
+
+
+def _is_one_of(value: Any, allowed: Any) -> bool:
+    # JSON may put an object or a list where a name is expected: only a string can be one.
+    return isinstance(value, str) and value in allowed
+
+
+def _strings(value: Any, allowed: Any) -> bool:
+    return isinstance(value, list) and all(_is_one_of(v, allowed) for v in value)
 
 
 def _text(value: Any, limit: int, errors: dict[str, str], name: str,
@@ -51,18 +68,22 @@ def _subject(data: Any, errors: dict[str, str]) -> people.Identity:
     if not isinstance(data, dict):
         errors["subject"] = "required object"
         data = {}
+    for name in sorted(set(data) - SUBJECT_FIELDS):
+        errors[f"subject.{name}"] = "unknown field"
     age = data.get("age")
     if age is not None and (not isinstance(age, int) or isinstance(age, bool)
                             or not 0 <= age <= 120):
         errors["subject.age"] = "must be a whole number from 0 to 120"
         age = None
     sex = data.get("sex")
-    if sex is not None and sex not in SEXES:
+    if sex is not None and not _is_one_of(sex, SEXES):
         errors["subject.sex"] = f"must be one of {', '.join(SEXES)}"
     location = data.get("location") or {}
     if not isinstance(location, dict):
         errors["subject.location"] = "must be an object"
         location = {}
+    for name in sorted(set(location) - {"country", "region"}):
+        errors[f"subject.location.{name}"] = "unknown field"
     languages = data.get("languages") or []
     if not isinstance(languages, list) or len(languages) > 8:
         errors["subject.languages"] = "must be a list of at most 8 codes"
@@ -72,7 +93,7 @@ def _subject(data: Any, errors: dict[str, str]) -> people.Identity:
     return people.Identity(
         given_name=_text(data.get("given_name"), 100, errors, "subject.given_name", True) or "",
         family_name=_text(data.get("family_name"), 100, errors, "subject.family_name"),
-        age=age, sex=sex if sex in SEXES else None,
+        age=age, sex=sex if _is_one_of(sex, SEXES) else None,
         nationality=_code(data.get("nationality"), COUNTRY, errors, "subject.nationality"),
         country=_code(location.get("country"), COUNTRY, errors, "subject.location.country"),
         region=_text(location.get("region"), 100, errors, "subject.location.region"),
@@ -83,6 +104,8 @@ def _consent(data: Any, errors: dict[str, str]) -> Consent:
     if not isinstance(data, dict):
         errors["consent"] = "required object"
         return Consent({})
+    for name in sorted(set(data) - {*PURPOSES, "share"}):
+        errors[f"consent.{name}"] = "unknown field"
     # The API's consent object names screening, referral and share; agreeing to be screened
     # through it includes keeping the record, unless "storing" says otherwise.
     purposes = {p: data.get(p, p == "storing" and data.get("screening") is True)
@@ -93,7 +116,7 @@ def _consent(data: Any, errors: dict[str, str]) -> Consent:
     if purposes["screening"] is not True:
         errors["consent.screening"] = "the person must agree to the screening"
     share = data.get("share", [])
-    if not isinstance(share, list) or any(f not in SHAREABLE for f in share):
+    if not _strings(share, SHAREABLE):
         errors["consent.share"] = f"must list fields among {', '.join(SHAREABLE)}"
         share = []
     if share and purposes["referral"] is not True:
@@ -101,20 +124,37 @@ def _consent(data: Any, errors: dict[str, str]) -> Consent:
     return Consent({k: v is True for k, v in purposes.items()}, tuple(share))
 
 
+SUBJECT_FIELDS = {"given_name", "family_name", "age", "sex", "nationality", "location",
+                  "languages", "contact"}
+SAFETY_FIELDS = {"alone", "safe_to_talk", "possibly_minor", "interpreter_independent",
+                 "interpreter_language"}
+
+
 def _safety(data: Any, errors: dict[str, str]) -> Safety:
-    data = data if isinstance(data, dict) else {"alone": True, "safe_to_talk": True}
+    # A safety check not answered is not a safe one: the web form requires both answers too.
+    if not isinstance(data, dict):
+        errors["safety"] = "required object with alone and safe_to_talk"
+        return Safety(False, False)
+    for name in sorted(set(data) - SAFETY_FIELDS):
+        errors[f"safety.{name}"] = "unknown field"
     flags = {}
     for name in ("alone", "safe_to_talk"):
-        value = data.get(name, True)
+        value = data.get(name)
         if not isinstance(value, bool):
-            errors[f"safety.{name}"] = "must be true or false"
+            errors[f"safety.{name}"] = "required: true or false"
         flags[name] = value is True
-    independent = data.get("interpreter_independent")
-    if independent is not None and not isinstance(independent, bool):
-        errors["safety.interpreter_independent"] = "must be true or false"
+    minor = data.get("possibly_minor")
+    if minor is not None and not isinstance(minor, bool):
+        errors["safety.possibly_minor"] = "must be true or false"
+        minor = None
+    independent = data.get("interpreter_independent", "none")
+    if not _is_one_of(independent, INTERPRETER_INDEPENDENT):
+        errors["safety.interpreter_independent"] = "must be one of yes, no, none"
+        independent = "none"
     return Safety(flags["alone"], flags["safe_to_talk"],
                   _code(data.get("interpreter_language"), LANGUAGE, errors,
-                        "safety.interpreter_language"), independent)
+                        "safety.interpreter_language"),
+                  INTERPRETER_INDEPENDENT[independent], minor)
 
 
 def _answers(data: Any, instrument: Instrument | None, errors: dict[str, str]) -> dict[str, str]:
@@ -125,9 +165,9 @@ def _answers(data: Any, instrument: Instrument | None, errors: dict[str, str]) -
     for key, value in data.items():
         if instrument and key not in known:
             errors[f"answers.{key}"] = "not a question of this instrument"
-        elif value not in ANSWERS:
+        elif not _is_one_of(value, ANSWERS):
             errors[f"answers.{key}"] = f"must be one of {', '.join(ANSWERS)}"
-    return {k: v for k, v in data.items() if k in known and v in ANSWERS}
+    return {k: v for k, v in data.items() if k in known and _is_one_of(v, ANSWERS)}
 
 
 def parse(body: Any, catalogue: dict[str, Instrument]) -> tuple[Start, dict[str, str]]:
@@ -135,17 +175,18 @@ def parse(body: Any, catalogue: dict[str, Instrument]) -> tuple[Start, dict[str,
     if not isinstance(body, dict):
         raise PayloadError({"body": "must be a JSON object"})
     errors: dict[str, str] = {f: "unknown field" for f in set(body) - TOP_LEVEL}
-    instrument = catalogue.get(body.get("instrument"))  # type: ignore[arg-type]
+    name = body.get("instrument")
+    instrument = catalogue[name] if _is_one_of(name, catalogue) else None
     if instrument is None:
         errors["instrument"] = f"must be one of {', '.join(sorted(catalogue))}"
     language = body.get("language", "en")
-    if language not in LANGUAGES:
+    if not _is_one_of(language, LANGUAGES):
         errors["language"] = f"must be one of {', '.join(LANGUAGES)}"
     exploitation = body.get("exploitation")
-    if exploitation not in (None, "labour", "sexual"):
+    if exploitation is not None and not _is_one_of(exploitation, ("labour", "sexual")):
         errors["exploitation"] = "must be labour or sexual"
     needs = body.get("needs", [])
-    if not isinstance(needs, list) or any(n not in SERVICES for n in needs):
+    if not _strings(needs, SERVICES):
         errors["needs"] = f"must list services among {', '.join(SERVICES)}"
         needs = []
     identity = _subject(body.get("subject"), errors)

@@ -28,6 +28,8 @@ SHAREABLE = ("given_name", "family_name", "age", "sex", "nationality", "location
              "languages", "contact", "needs", "answers")
 SERVICES = ("shelter", "medical", "psychosocial", "legal", "child_protection",
             "return_reintegration", "livelihood", "interpretation")
+# The safety check's answer about the interpreter, as the web form and the API name it.
+INTERPRETER_INDEPENDENT = {"yes": True, "no": False, "none": None}
 TABLE = "screenings"
 
 signals = Namespace()
@@ -76,11 +78,20 @@ class Safety:
     safe_to_talk: bool
     interpreter_language: str | None = None
     interpreter_independent: bool | None = None
+    possibly_minor: bool | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"alone": self.alone, "safe_to_talk": self.safe_to_talk,
                 "interpreter_language": self.interpreter_language,
-                "interpreter_independent": self.interpreter_independent}
+                "interpreter_independent": self.interpreter_independent,
+                "possibly_minor": self.possibly_minor}
+
+
+def safe_to_screen(alone: bool, safe_to_talk: bool) -> bool:
+    """The safety check's rule, for the web and the API alike: the questions are asked only
+    when the person is alone with the screener and says it is safe to talk now. Anything
+    else, including an answer not given, stops the interview."""
+    return alone is True and safe_to_talk is True
 
 
 @dataclass(frozen=True)
@@ -104,9 +115,9 @@ def start(store: Session, user: Any, request: Start, now: datetime,
             "storing"):
         raise ScreeningError("consent to screening and to storing the record is needed",
                              {"consent": "screening and storing must be agreed"})
-    if not request.safety.safe_to_talk:
-        raise ScreeningError("the person is not safe to talk now; stop and follow the protocol",
-                             {"safety": "not safe to talk"})
+    if not safe_to_screen(request.safety.alone, request.safety.safe_to_talk):
+        raise ScreeningError("it is not safe to talk now; stop and follow the protocol",
+                             {"safety": "the person must be alone and safe to talk"})
     person = people.register(store, request.identity, user.team_id, user.id, now,
                              retention_days)
     screening = Screening(

@@ -52,7 +52,8 @@ def new() -> Any:
     """Step 1: is it safe to talk, who is in the room, which questionnaire."""
     form = SafetyForm()
     if form.validate_on_submit():
-        if form.alone.data != "yes" or form.safe_to_talk.data != "yes":
+        if not services.safe_to_screen(form.alone.data == "yes",
+                                       form.safe_to_talk.data == "yes"):
             session.pop(SETUP, None)
             return redirect(url_for("screening.stop"))
         session[SETUP] = {
@@ -60,8 +61,9 @@ def new() -> Any:
             "language": form.language.data,
             "safety": {"alone": True, "safe_to_talk": True,
                        "interpreter_language": form.interpreter_language.data or None,
-                       "interpreter_independent": {"yes": True, "no": False}.get(
-                           form.interpreter_independent.data)}}
+                       "interpreter_independent": services.INTERPRETER_INDEPENDENT[
+                           form.interpreter_independent.data],
+                       "possibly_minor": form.child.data == "yes"}}
         if form.interpreter_independent.data == "no":
             flash(_l("The interpreter may be linked to the person's employer or recruiter. "
                      "Arrange an independent interpreter before asking sensitive questions."),

@@ -38,6 +38,8 @@ def body(**changes: Any) -> dict[str, Any]:
                     "languages": ["fr"], "contact": "canary-api-contact"},
         "answers": likely_adult_answers(), "needs": ["shelter", "legal"],
         "consent": {"screening": True, "referral": True, "share": ["given_name", "needs"]},
+        "safety": {"alone": True, "safe_to_talk": True, "possibly_minor": False,
+                   "interpreter_independent": "none"},
     }
     data.update(changes)
     return data

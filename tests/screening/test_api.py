@@ -12,6 +12,7 @@ from flask import Flask
 
 from access.models import AuditEvent
 from core import db
+from screening.models import Person
 from tests.helpers import Account, Client
 from tests.screening.payloads import body, likely_adult_answers, pick
 
@@ -122,6 +123,10 @@ def test_only_screeners_and_supervisors_screen(client: Client, token_for: Any,
     ({"consent": {"screening": True, "share": ["contact"]}}, "consent.share"),
     ({"consent": {"screening": True, "referral": True, "share": ["password"]}},
      "consent.share"),
+    ({"subject": {"given_name": "A", "passport": "X1"}}, "subject.passport"),
+    ({"subject": {"given_name": "A", "location": {"country": "XK", "street": "x"}}},
+     "subject.location.street"),
+    ({"consent": {"screening": True, "forever": True}}, "consent.forever"),
 ])
 def test_bad_input_gets_a_field_error(client: Client, token_for: Any, changes: dict[str, Any],
                                       field: str) -> None:
@@ -146,11 +151,60 @@ def test_body_that_is_not_an_object_gets_400(client: Client, token_for: Any,
     assert response.status_code == 400
 
 
-def test_unsafe_interview_is_refused(client: Client, token_for: Any) -> None:
-    response = post(client, token_for("screener"),
-                    body(safety={"alone": False, "safe_to_talk": False}))
+def stored_people(app: Flask) -> int:
+    with app.app_context():
+        return db.session().scalar(sa.select(sa.func.count()).select_from(Person)) or 0
+
+
+@pytest.mark.parametrize(("alone", "safe_to_talk"), [(False, False), (False, True),
+                                                     (True, False)])
+def test_the_api_refuses_what_the_web_safety_check_refuses(
+        app: Flask, client: Client, signed_in: Any, token_for: Any, alone: bool,
+        safe_to_talk: bool) -> None:
+    web = signed_in("screener").post("/screenings/new", {
+        "alone": "yes" if alone else "no", "safe_to_talk": "yes" if safe_to_talk else "no",
+        "child": "no", "language": "en", "interpreter_independent": "none"})
+    assert web.location.endswith("/screenings/stop")
+    response = post(client, token_for("screener"), body(safety={
+        "alone": alone, "safe_to_talk": safe_to_talk, "interpreter_independent": "none"}))
     assert response.status_code == 422
-    assert "safety" in response.get_json()["error"]["fields"]
+    assert response.get_json()["error"]["fields"] == {
+        "safety": "the person must be alone and safe to talk"}
+    assert stored_people(app) == 0
+
+
+@pytest.mark.parametrize(("safety", "fields"), [
+    (None, {"safety": "required object with alone and safe_to_talk"}),
+    ({}, {"safety.alone": "required: true or false",
+          "safety.safe_to_talk": "required: true or false"}),
+    ({"alone": True}, {"safety.safe_to_talk": "required: true or false"}),
+    ({"alone": "yes", "safe_to_talk": True}, {"safety.alone": "required: true or false"}),
+    ({"alone": True, "safe_to_talk": True, "interpreter_independent": True},
+     {"safety.interpreter_independent": "must be one of yes, no, none"}),
+    ({"alone": True, "safe_to_talk": True, "possibly_minor": "no"},
+     {"safety.possibly_minor": "must be true or false"}),
+    ({"alone": True, "safe_to_talk": True, "bystanders": 0},
+     {"safety.bystanders": "unknown field"}),
+])
+def test_a_safety_check_not_answered_is_not_safe(app: Flask, client: Client, token_for: Any,
+                                                 safety: Any, fields: dict[str, str]) -> None:
+    data = body()
+    if safety is None:
+        del data["safety"]
+    else:
+        data["safety"] = safety
+    response = post(client, token_for("screener"), data)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"] == fields
+    assert stored_people(app) == 0
+
+
+def test_a_safe_interview_with_an_interpreter_is_recorded(client: Client,
+                                                          token_for: Any) -> None:
+    response = post(client, token_for("screener"), body(safety={
+        "alone": True, "safe_to_talk": True, "possibly_minor": False,
+        "interpreter_independent": "yes", "interpreter_language": "ar"}))
+    assert response.status_code == 201
 
 
 def test_child_screening_goes_to_child_protection(client: Client, token_for: Any) -> None:
