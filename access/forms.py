@@ -98,19 +98,6 @@ class LanguageForm(FlaskForm):
     next = HiddenField()
 
 
-class UserForm(FlaskForm):
-    """An administrator creating a user. There is no password field: the new user chooses
-    their own through a single-use link."""
-
-    email = StringField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
-    role = SelectField(_l("Role"), choices=[SelectChoice(role.value, label)
-                                            for role, label in ROLE_LABELS.items()])
-    team = StringField(_l("Team (screeners and supervisors)"),
-                       validators=[Optional(), Length(max=80)])
-    partner = SelectField(_l("Partner organisation (partner staff)"), choices=[],
-                          validators=[Optional()])
-
-
 class RoleForm(FlaskForm):
     """An administrator asking to change an account's role, team or partner organisation."""
 
@@ -120,6 +107,13 @@ class RoleForm(FlaskForm):
                        validators=[Optional(), Length(max=80)])
     partner = SelectField(_l("Partner organisation (partner staff)"), choices=[],
                           validators=[Optional()])
+
+
+class UserForm(RoleForm):
+    """An administrator creating a user. There is no password field: the new user chooses
+    their own through a single-use link."""
+
+    email = StringField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
 
 
 def _iso_moment(_form: FlaskForm, field: StringField) -> None:
