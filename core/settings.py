@@ -184,6 +184,9 @@ def _production_problems(config: Any) -> Any:
         yield ("BASE_URL must be set to this service's public https address, such as "
                "https://passage.example.org (PASSAGE_BASE_URL): links to set a password are "
                "built from it, and requests naming any other host are refused")
+    if not 1 <= int(config["PASSWORD_LINK_HOURS"]) <= 24:
+        # A link to set a password is a credential in someone's mailbox: a day at most (R9).
+        yield "PASSWORD_LINK_HOURS must be from 1 to 24"
     for name, floor in ARGON2_MIN.items():
         if int(config[name]) < floor:
             yield f"{name} must be at least {floor}"

@@ -44,6 +44,8 @@ def test_safe_production_config_starts(tmp_path: Any) -> None:
     ("BASE_URL", None, "BASE_URL"),
     ("BASE_URL", "http://passage.example.org", "BASE_URL"),
     ("BASE_URL", "https://", "BASE_URL"),
+    ("PASSWORD_LINK_HOURS", 25, "PASSWORD_LINK_HOURS"),
+    ("PASSWORD_LINK_HOURS", 0, "PASSWORD_LINK_HOURS"),
 ])
 def test_production_refuses_unsafe_setting(tmp_path: Any, setting: str, value: Any,
                                            named: str) -> None:
