@@ -117,13 +117,16 @@ def reset_second_factor(user_id: uuid.UUID) -> Any:
     """Ask to reset an account's second factor (a lost phone); a second person approves."""
     user = _user_or_404(user_id)
     if ActionForm().validate_on_submit():
-        if user.id == current_user.id:
-            flash(_l("You cannot do this to your own account."), "error")
-            return redirect(url_for("admin.user", user_id=user_id))
         store = db.session()
-        approvals.request_second_factor_reset(store, current_user, user, clock.now(), _days())
-        store.commit()
-        flash(WAITS, "success")
+        try:
+            approvals.request_second_factor_reset(store, current_user, user, clock.now(),
+                                                  _days())
+        except approvals.ChangeRefused as error:
+            store.rollback()
+            flash(str(error), "error")
+        else:
+            store.commit()
+            flash(WAITS, "success")
     return redirect(url_for("admin.user", user_id=user_id))
 
 

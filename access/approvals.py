@@ -71,10 +71,18 @@ def request_creation(store: Session, requester: User, email: str, role: Role | s
                 team=team.strip() if team else None, partner=partner or None)
 
 
+def _not_own(requester: User, user: User) -> None:
+    # Asking for a change to one's own account is asking a second person for one's own
+    # access: an administrator changes other people's accounts only.
+    if requester.id == user.id:
+        raise ChangeRefused(_l("You cannot do this to your own account."))
+
+
 def request_role_change(store: Session, requester: User, user: User, role: Role | str,
                         now: datetime, days: int, *, team: str | None = None,
                         partner: str | None = None) -> AccountChange:
     """Ask to give ``user`` another role, team or partner organisation."""
+    _not_own(requester, user)
     role = services.check_membership(store, role, team, partner)
     team = team.strip() if team else None
     current = (user.role, user.team.name if user.team else None,
@@ -88,6 +96,7 @@ def request_role_change(store: Session, requester: User, user: User, role: Role 
 def request_second_factor_reset(store: Session, requester: User, user: User, now: datetime,
                                 days: int) -> AccountChange:
     """Ask to replace ``user``'s second factor with a fresh one they set up again."""
+    _not_own(requester, user)
     return _new(store, requester, RESET, now, days, user_id=user.id)
 
 

@@ -316,3 +316,15 @@ def test_the_approvals_page_needs_a_recent_reauth(app: Flask, clock: Any,
     assert "/reauth" in supervisor.get("/approvals").location
     supervisor.reauth(accounts["supervisor"])
     assert supervisor.get("/approvals").status_code == 200
+
+
+def test_an_admin_cannot_ask_for_changes_to_their_own_account(
+        app: Flask, clock: Any, accounts: dict[str, Account]) -> None:
+    admin = browser(app, clock, accounts["admin"])
+    own = f"/admin/users/{accounts['admin'].id}"
+    admin.post(f"{own}/role", {"role": "supervisor", "team": "Team A", "partner": ""},
+               form_page=own)
+    admin.post(f"{own}/reset-second-factor", form_page=own)
+    with app.app_context():
+        assert db.session().scalar(sa.select(sa.func.count()).select_from(AccountChange)) == 0
+    assert user_row(app, accounts["admin"].email).role == "admin"
