@@ -174,8 +174,7 @@ def check_password(store: Session, email: str, password: str, now: datetime,
 def _may_use_link(user: User) -> bool:
     # A lock is exactly what a password link may lift; a disabled account or a partner
     # organisation out of standing is not.
-    return user.disabled_at is None and (
-        user.partner is None or in_standing(user.partner, clock.now().date()))
+    return user.active_on(clock.now().date(), lock_counts=False)
 
 
 def check_code(store: Session, user: User, code: str, now: datetime, config: Any, *,

@@ -89,11 +89,13 @@ class User(Base):
         app's clock, so a partner's vetting that lapsed overnight counts at once)."""
         return self.active_on(clock.now().date())
 
-    def active_on(self, today: date) -> bool:
+    def active_on(self, today: date, *, lock_counts: bool = True) -> bool:
         """Whether the user may sign in and use the service on ``today``: not disabled, not
-        locked, and for partner staff, their organisation in standing."""
+        locked (unless ``lock_counts`` is off), and for partner staff, their organisation in
+        standing."""
         partner_ok = self.partner is None or in_standing(self.partner, today)
-        return self.disabled_at is None and self.locked_at is None and partner_ok
+        unlocked = self.locked_at is None or not lock_counts
+        return self.disabled_at is None and unlocked and partner_ok
 
     def get_id(self) -> str:
         return str(self.id)
