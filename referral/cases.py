@@ -231,7 +231,12 @@ def link(store: Session, user: Any, case: Case, earlier_id: uuid.UUID, now: date
     and only before the newer case was referred. The earlier case keeps the most restrictive
     of the two consents until the person consents anew on a new screening."""
     require(user, "cases.link", case, "case", case.id)
-    earlier = lock(store, get(store, user, earlier_id, "cases.link"))
+    earlier = get(store, user, earlier_id, "cases.link")
+    # Both rows locked, in one order for every worker (no deadlock), and both read again:
+    # a withdrawal or a referral on either case meanwhile is seen, never overwritten.
+    for row in sorted({case.id: case, earlier.id: earlier}.values(), key=lambda c: str(c.id)):
+        lock(store, row)
+        require(user, "cases.link", row, "case", row.id)
     if earlier.id == case.id or earlier.team_id != case.team_id or \
             not _same_person(store, case, earlier, now.date()):
         raise CaseError("these cases cannot be linked",

@@ -314,6 +314,7 @@ def withdraw_consent(store: Session, user: Any, case: Case, now: datetime,
     included: partners keep only a referral's existence and outcome. Serialised with sending
     on the case's row lock. Returns how many referrals were withdrawn."""
     cases.lock(store, case)
+    require(user, "cases.manage", case, "case", case.id)  # linked away meanwhile: 409
     case.consent = json.dumps({"referral": False, "share": []})
     case.consent_withdrawn_at = now
     withdrawn = keep_within_consent(store, case, now)

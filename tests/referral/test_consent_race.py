@@ -10,6 +10,7 @@ overlap and the case row's lock is what orders them; before the lock, 8 of 12 tr
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections.abc import Callable
@@ -74,3 +75,46 @@ def test_no_packet_survives_a_withdrawal_that_raced_a_send(
         outcomes.append((statuses["send"], len(left)))
     # Every round ended safely, however the two requests were ordered.
     assert all(outcome in ((201, 1), (422, 0)) for outcome in outcomes), outcomes
+
+
+def test_a_withdrawal_racing_a_link_is_never_undone(
+        app: Flask, open_case: Callable[..., str], accounts: dict[str, Account],
+        clock: Any) -> None:
+    linker, withdrawer = Client(app, clock), Client(app, clock)
+    linker.sign_in(accounts["screener"])
+    withdrawer.sign_in(accounts["supervisor"])
+    for _ in range(ROUNDS // 2):
+        earlier = open_case(consent=FULL_CONSENT)
+        newer = open_case(consent=FULL_CONSENT)
+        tokens = (csrf_from(linker.get(f"/cases/{newer}")),
+                  csrf_from(withdrawer.get(f"/cases/{newer}")))
+        barrier = threading.Barrier(2)
+        statuses: dict[str, int] = {}
+
+        def link(newer: str = newer, earlier: str = earlier, barrier: threading.Barrier = barrier,
+                 statuses: dict[str, int] = statuses, tokens: tuple[str, str] = tokens) -> None:
+            barrier.wait(10)
+            statuses["link"] = linker.raw.post(f"/cases/{newer}/link", data={
+                "csrf_token": tokens[0], "earlier": earlier, "confirm": "y"}).status_code
+
+        def withdraw(newer: str = newer, barrier: threading.Barrier = barrier,
+                     statuses: dict[str, int] = statuses,
+                     tokens: tuple[str, str] = tokens) -> None:
+            barrier.wait(10)
+            statuses["withdraw"] = withdrawer.raw.post(
+                f"/cases/{newer}/consent/withdraw", data={"csrf_token": tokens[1]}).status_code
+
+        threads = [threading.Thread(target=link), threading.Thread(target=withdraw)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        # The withdrawal either came first (and the link carries it over) or found the case
+        # already linked and was refused (409): it is never recorded and then lost.
+        assert statuses["link"] == 302, statuses
+        assert statuses["withdraw"] in (302, 409), statuses
+        with app.app_context():
+            kept = db.session().get(Case, uuid.UUID(earlier))
+            assert kept is not None
+            if statuses["withdraw"] == 302:
+                assert json.loads(kept.consent)["referral"] is False, statuses
