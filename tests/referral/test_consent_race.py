@@ -27,6 +27,23 @@ from tests.referral.conftest import FULL_CONSENT
 ROUNDS = 12
 
 
+def together(**requests: Callable[[], Any]) -> dict[str, int]:
+    """Start each request in its own thread at the same moment; their status codes by name."""
+    barrier = threading.Barrier(len(requests))
+    statuses: dict[str, int] = {}
+
+    def run(name: str, request: Callable[[], Any]) -> None:
+        barrier.wait(10)
+        statuses[name] = request().status_code
+
+    threads = [threading.Thread(target=run, args=item) for item in requests.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return statuses
+
+
 def test_no_packet_survives_a_withdrawal_that_raced_a_send(
         app: Flask, open_case: Callable[..., str], issue_token: Any,
         accounts: dict[str, Account], clock: Any) -> None:
@@ -37,31 +54,14 @@ def test_no_packet_survives_a_withdrawal_that_raced_a_send(
     for _ in range(ROUNDS):
         case_id = open_case(consent=FULL_CONSENT)
         csrf = csrf_from(page.get(f"/cases/{case_id}"))
-        barrier = threading.Barrier(2)
-        statuses: dict[str, int] = {}
-
-        def send(case_id: str = case_id, barrier: threading.Barrier = barrier,
-                 statuses: dict[str, int] = statuses) -> None:
-            client = Client(app, clock)
-            barrier.wait(10)
-            statuses["send"] = client.raw.post(
+        statuses = together(
+            send=lambda case_id=case_id: Client(app, clock).raw.post(
                 f"/api/v1/cases/{case_id}/referrals",
                 json={"partner": "org-a", "services": ["shelter"],
                       "share": ["given_name", "needs"]},
-                headers={"Authorization": f"Bearer {token}"}).status_code
-
-        def withdraw(case_id: str = case_id, csrf: str = csrf,
-                     barrier: threading.Barrier = barrier,
-                     statuses: dict[str, int] = statuses) -> None:
-            barrier.wait(10)
-            statuses["withdraw"] = page.raw.post(f"/cases/{case_id}/consent/withdraw",
-                                                 data={"csrf_token": csrf}).status_code
-
-        threads = [threading.Thread(target=send), threading.Thread(target=withdraw)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
+                headers={"Authorization": f"Bearer {token}"}),
+            withdraw=lambda case_id=case_id, csrf=csrf: page.raw.post(
+                f"/cases/{case_id}/consent/withdraw", data={"csrf_token": csrf}))
         assert statuses["withdraw"] == 302, statuses
         assert statuses["send"] in (201, 422), statuses
         with app.app_context():
@@ -88,27 +88,12 @@ def test_a_withdrawal_racing_a_link_is_never_undone(
         newer = open_case(consent=FULL_CONSENT)
         tokens = (csrf_from(linker.get(f"/cases/{newer}")),
                   csrf_from(withdrawer.get(f"/cases/{newer}")))
-        barrier = threading.Barrier(2)
-        statuses: dict[str, int] = {}
-
-        def link(newer: str = newer, earlier: str = earlier, barrier: threading.Barrier = barrier,
-                 statuses: dict[str, int] = statuses, tokens: tuple[str, str] = tokens) -> None:
-            barrier.wait(10)
-            statuses["link"] = linker.raw.post(f"/cases/{newer}/link", data={
-                "csrf_token": tokens[0], "earlier": earlier, "confirm": "y"}).status_code
-
-        def withdraw(newer: str = newer, barrier: threading.Barrier = barrier,
-                     statuses: dict[str, int] = statuses,
-                     tokens: tuple[str, str] = tokens) -> None:
-            barrier.wait(10)
-            statuses["withdraw"] = withdrawer.raw.post(
-                f"/cases/{newer}/consent/withdraw", data={"csrf_token": tokens[1]}).status_code
-
-        threads = [threading.Thread(target=link), threading.Thread(target=withdraw)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
+        statuses = together(
+            link=lambda newer=newer, earlier=earlier, csrf=tokens[0]: linker.raw.post(
+                f"/cases/{newer}/link",
+                data={"csrf_token": csrf, "earlier": earlier, "confirm": "y"}),
+            withdraw=lambda newer=newer, csrf=tokens[1]: withdrawer.raw.post(
+                f"/cases/{newer}/consent/withdraw", data={"csrf_token": csrf}))
         # The withdrawal either came first (and the link carries it over) or found the case
         # already linked and was refused (409): it is never recorded and then lost.
         assert statuses["link"] == 302, statuses
