@@ -13,7 +13,7 @@ from core import clock, db
 from core.api import PAGE_PARAMETERS, ApiSpec, json_body, page_schema
 from core.errors import ApiError
 from core.ratelimit import limit_api
-from referral import cases, referrals, workflow
+from referral import cases, matching, referrals, workflow
 from referral.presenting import case_body, identity_or_none, referral_body
 from screening import services as screenings
 
@@ -106,7 +106,7 @@ def case_matches(case_id: uuid.UUID) -> Any:
     who = identity_or_none(store, case)  # the region ranks partners of that region first
     items = [{"partner": m.slug, "name": m.name, "score": m.score, "matched": m.matched,
               "lacking": m.lacking}
-             for m in referrals.matches(store, case, now.date(), who.region if who else None)]
+             for m in matching.matches(store, case, now.date(), who.region if who else None)]
     store.commit()
     return jsonify(items=items)
 
@@ -174,7 +174,7 @@ def list_referrals() -> Any:
     page, per_page = _number("page", 1, 1_000_000, 1), _number("per_page", 1, 500, 50)
     store = db.session()
     rows, total = referrals.list_for(store, current_user, page, per_page)
-    names = referrals.partner_names(store)
+    names = matching.partner_names(store)
     store.commit()
     return jsonify(items=[referrals.summary(r, names) for r in rows], page=page,
                    per_page=per_page, total=total)

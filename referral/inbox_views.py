@@ -23,7 +23,7 @@ from werkzeug.exceptions import NotFound
 from access.forms import ActionForm
 from access.policy import NotNow, requires
 from core import clock, db
-from referral import notices, referrals
+from referral import matching, notices, referrals
 from referral.case_forms import (
     DECLINE_LABELS,
     OUTCOME_LABELS,
@@ -63,7 +63,7 @@ def inbox() -> str:
     overdue = request.args.get("overdue") == "1"
     store = db.session()
     rows, total = referrals.list_for(store, current_user, page_number, PER_PAGE, overdue)
-    names = referrals.partner_names(store)
+    names = matching.partner_names(store)
     store.commit()
     return render_template("referral/inbox.html", rows=rows, total=total, page=page_number,
                            pages=max(1, -(-total // PER_PAGE)), names=names, overdue=overdue,
@@ -84,7 +84,7 @@ def show(referral_id: uuid.UUID) -> Any:
     packet = referrals.packet(store, referral)
     body = render_template(
         "referral/referral.html", referral=referral, packet=packet,
-        answers=referrals.questions(packet), names=referrals.partner_names(store), **_forms())
+        answers=referrals.questions(packet), names=matching.partner_names(store), **_forms())
     store.commit()
     return body
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from access.policy import authorize
 from core import datakeys
-from referral import cases, referrals
+from referral import cases, matching, referrals
 from referral.models import Case, Referral
 from screening import people
 
@@ -37,10 +37,10 @@ def case_body(store: Session, case: Case, today: date) -> dict[str, Any]:
     """A case for its owner and their supervisor."""
     given = cases.consent(case)
     who = identity_or_none(store, case)
-    names = referrals.partner_names(store)
+    names = matching.partner_names(store)
     sent = referrals.of_case(store, case)
-    offered = referrals.matches(store, case, today) if case.status == "open" else []
-    suggestion = referrals.next_partner(sent, offered, referrals.partner_slugs(store))
+    offered = matching.matches(store, case, today) if case.status == "open" else []
+    suggestion = matching.next_partner(sent, offered, matching.partner_slugs(store))
     return {
         "id": str(case.id), "status": case.status,
         "merged_into": str(case.merged_into_id) if case.merged_into_id else None,
@@ -61,7 +61,7 @@ def case_body(store: Session, case: Case, today: date) -> dict[str, Any]:
 def referral_body(store: Session, referral: Referral, user: Any) -> dict[str, Any]:
     """A referral with its packet. The receiving partner gets the summary, the fields sent
     and the note, nothing of the case beyond; the sender also gets the case id."""
-    body = referrals.summary(referral, referrals.partner_names(store))
+    body = referrals.summary(referral, matching.partner_names(store))
     packet = referrals.packet(store, referral)
     body["fields"], body["note"] = packet.get("fields", {}), packet.get("note")
     if authorize(user, "cases.read"):

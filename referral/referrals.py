@@ -22,7 +22,7 @@ from access.policy import authorize, require, visible
 from access.standing import in_standing
 from core import datakeys
 from core.errors import RefusedError
-from referral import cases, directory, notices, routing, workflow
+from referral import cases, directory, matching, notices, workflow
 from referral.models import Case, PartnerProfile, Referral
 from screening import instruments
 from screening import services as screenings
@@ -68,42 +68,6 @@ class Deadlines:
         return sent + timedelta(hours=self.urgent if urgency == "urgent" else self.normal)
 
 
-def need(store: Session, case: Case, region: str | None = None) -> routing.Need:
-    """What the case asks of a partner, from the clear, non-identifying facts (and the
-    region, when the caller has opened the person's details anyway)."""
-    person = cases.person(store, case)
-    # An unknown age counts as a child: the presumption of minority (SCREENING.md).
-    child = person.age_band is None or person.age_band in ("0-11", "12-17")
-    populations = {"children"} if child else set()
-    populations |= {"female": {"women"}, "male": {"men"}}.get(person.sex or "", set())
-    return routing.Need(
-        services=frozenset(cases.needs(case)), country=person.country, region=region,
-        child=child, populations=frozenset(populations),
-        languages=frozenset(filter(None, person.languages.split(","))))
-
-
-def matches(store: Session, case: Case, today: Any,
-            region: str | None = None) -> list[routing.Match]:
-    """Vetted partners in date that may serve the case, best first, with their reasons."""
-    return routing.rank(need(store, case, region), [directory.for_routing(p)
-                                                    for p in directory.profiles(store)], today)
-
-
-def next_partner(sent: list[Referral], offered: list[routing.Match],
-                 organisations: dict[uuid.UUID, str]) -> routing.Match | None:
-    """After a decline or an expiry among ``sent``: the best of ``offered`` not yet tried
-    for the case. ``organisations`` maps partner ids to slugs."""
-    if not any(workflow.suggests_next_partner(r.state, r.withdraw_reason) for r in sent):
-        return None
-    tried = {organisations.get(r.partner_id) for r in sent}
-    return next((m for m in offered if m.slug not in tried), None)
-
-
-def partner_slugs(store: Session) -> dict[uuid.UUID, str]:
-    """Partner organisation slugs by id."""
-    return {p.organisation_id: p.organisation.slug for p in directory.profiles(store)}
-
-
 def _check(store: Session, case: Case, request: Send, today: Any) -> PartnerProfile:
     given = cases.consent(case)
     if case.status != "open":
@@ -121,7 +85,7 @@ def _check(store: Session, case: Case, request: Send, today: Any) -> PartnerProf
         problems["services"] = "choose at least one known service"
     if len(request.note) > NOTE_MAX:
         problems["note"] = f"at most {NOTE_MAX} characters"
-    offered = {m.slug for m in matches(store, case, today)}
+    offered = {m.slug for m in matching.matches(store, case, today)}
     profile = directory.by_slug(store, request.partner)
     if profile is None or request.partner not in offered:
         problems["partner"] = "not a vetted partner in date that serves this case"
@@ -239,11 +203,6 @@ def of_case(store: Session, case: Case) -> list[Referral]:
     """A case's referrals, newest first (the case's reader is already checked)."""
     return list(store.scalars(sa.select(Referral).where(Referral.case_id == case.id)
                               .order_by(Referral.created_at.desc())))
-
-
-def partner_names(store: Session) -> dict[uuid.UUID, str]:
-    """Partner organisation names by id, for lists."""
-    return {p.organisation_id: p.organisation.name for p in directory.profiles(store)}
 
 
 def _side(user: Any) -> str:

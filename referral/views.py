@@ -15,7 +15,7 @@ from werkzeug.exceptions import NotFound
 from access.forms import ActionForm
 from access.policy import NotNow, authorize, requires
 from core import clock, db
-from referral import cases, referrals
+from referral import cases, matching, referrals
 from referral.case_forms import BreakGlassForm, LinkForm, ReferForm
 from referral.presenting import identity_or_none
 from screening import services as screenings
@@ -60,19 +60,19 @@ def _page(case: Any, refer: ReferForm | None = None, status: int = 200) -> Any:
     store, now = db.session(), clock.now()
     who = identity_or_none(store, case)
     given = cases.consent(case)
-    matches = referrals.matches(store, case, now.date(), who.region if who else None) \
+    matches = matching.matches(store, case, now.date(), who.region if who else None) \
         if case.status == "open" else []
     sent = referrals.of_case(store, case)
     refer = refer or ReferForm(formdata=None)
     refer.limit([(m.slug, m.name) for m in matches], given.share)
     if not refer.services.data:
         refer.services.data = list(cases.needs(case))
-    suggestion = referrals.next_partner(sent, matches, referrals.partner_slugs(store))
+    suggestion = matching.next_partner(sent, matches, matching.partner_slugs(store))
     earlier = cases.earlier_cases(store, current_user, case, who, now.date()) if who else []
     body = render_template(
         "referral/case.html", case=case, who=who, consent=given, needs=cases.needs(case),
         screenings=cases.screenings_of(store, case), referrals=sent,
-        names=referrals.partner_names(store), matches=matches, refer=refer,
+        names=matching.partner_names(store), matches=matches, refer=refer,
         suggestion=suggestion, earlier=earlier, link=LinkForm(formdata=None),
         action=ActionForm(formdata=None))
     store.commit()

@@ -1,0 +1,55 @@
+"""Matching a case with partners: what the case asks of a partner (from its clear,
+non-identifying facts), the vetted partners in date ranked for it, the next partner to offer
+after a decline, an expiry or a partner's suspension, and partner names for lists. Reads the
+directory; queries no referral."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from referral import cases, directory, routing, workflow
+from referral.models import Case, Referral
+
+
+def need(store: Session, case: Case, region: str | None = None) -> routing.Need:
+    """What the case asks of a partner, from the clear, non-identifying facts (and the
+    region, when the caller has opened the person's details anyway)."""
+    person = cases.person(store, case)
+    # An unknown age counts as a child: the presumption of minority (SCREENING.md).
+    child = person.age_band is None or person.age_band in ("0-11", "12-17")
+    populations = {"children"} if child else set()
+    populations |= {"female": {"women"}, "male": {"men"}}.get(person.sex or "", set())
+    return routing.Need(
+        services=frozenset(cases.needs(case)), country=person.country, region=region,
+        child=child, populations=frozenset(populations),
+        languages=frozenset(filter(None, person.languages.split(","))))
+
+
+def matches(store: Session, case: Case, today: Any,
+            region: str | None = None) -> list[routing.Match]:
+    """Vetted partners in date that may serve the case, best first, with their reasons."""
+    return routing.rank(need(store, case, region), [directory.for_routing(p)
+                                                    for p in directory.profiles(store)], today)
+
+
+def next_partner(sent: list[Referral], offered: list[routing.Match],
+                 organisations: dict[uuid.UUID, str]) -> routing.Match | None:
+    """After a decline or an expiry among ``sent``: the best of ``offered`` not yet tried
+    for the case. ``organisations`` maps partner ids to slugs."""
+    if not any(workflow.suggests_next_partner(r.state, r.withdraw_reason) for r in sent):
+        return None
+    tried = {organisations.get(r.partner_id) for r in sent}
+    return next((m for m in offered if m.slug not in tried), None)
+
+
+def partner_slugs(store: Session) -> dict[uuid.UUID, str]:
+    """Partner organisation slugs by id."""
+    return {p.organisation_id: p.organisation.slug for p in directory.profiles(store)}
+
+
+def partner_names(store: Session) -> dict[uuid.UUID, str]:
+    """Partner organisation names by id, for lists."""
+    return {p.organisation_id: p.organisation.name for p in directory.profiles(store)}
