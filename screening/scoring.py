@@ -1,12 +1,13 @@
-"""Scoring a screening: a pure function from instrument, answers and age to an explainable
-result, following the ILO/EC combination rule as SCREENING.md states it.
+"""Scoring a screening: a pure function from an instrument and the value of every indicator
+to an explainable result, following the ILO/EC combination rule (screening.rule,
+docs/screening.md §2–3).
 
-A dimension is positive on two strong "yes" answers, or one strong and one medium or weak, or
-three medium, or two medium and one weak. Adults: likely when a recruitment dimension,
-exploitative conditions and a destination dimension are all positive. Children (under 18, and
-anyone whose age is unknown): exploitative conditions alone suffice. Answers marked unknown or
-declined are "could be yes": when counting them as yes would change the class, the result is
-``incomplete``; when it would make trafficking likely, the class is at least possible.
+Values are those of docs/screening.md §3: ``yes``; ``no``, ``no_by_gate`` and ``not_needed``
+count as no; ``unknown`` and ``declined`` are open, "could be yes". The result depends only on
+two classes: the *lower* one (the "yes" answers) and the *upper* one (every open answer as
+yes); ``incomplete`` is lower != upper. The labour list always applies, the sexual list too
+when the interview's sexual filter was not answered "no"; the stronger outcome is reported,
+and one answer is never counted twice because every indicator is one concept in one gate.
 """
 
 from __future__ import annotations
@@ -15,27 +16,48 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from screening import rule
 from screening.instruments import TRAFFICKING_DIMENSIONS, Indicator, Instrument
 
-RULES_VERSION = "passage-scoring/1"
-ANSWERS = ("yes", "no", "unknown", "declined")
-RECRUITMENT = ("deceptive_recruitment", "coercive_recruitment",
-               "recruitment_abuse_of_vulnerability")
-EXPLOITATION = ("exploitative_conditions",)
-DESTINATION = ("coercion_at_destination", "abuse_of_vulnerability_at_destination")
-CLASSES = ("likely_trafficking", "possible_trafficking", "indicators_present",
-           "smuggling_indicators", "no_indicators")
+RULES_VERSION = "passage-scoring/2"
+GIVEN = ("yes", "no", "unknown", "declined")  # what a person can answer
+DERIVED = ("no_by_gate", "not_needed")  # what the interview fills in; both count as no
+VALUES = GIVEN + DERIVED
+OPEN = ("unknown", "declined")
+CLASSES = rule.CLASSES
+# A child's commercial sexual exploitation is the exploitation element by itself
+# (docs/screening.md §2.3; Palermo Protocol art. 3(c)).
+SUFFICIENT_FOR_CHILD = frozenset({"sx_child_sexual"})
+# A recorded act (recruitment, transport, transfer, harbouring, receipt) for a child: without
+# one, a child's exploitation is labelled "act to be established", not trafficking.
+ACT_ITEMS = frozenset({"sm_paid_facilitator", "rf_child_separated",
+                       "rf_child_unrelated_adult"})
+FACILITATION = "sm_paid_facilitator"  # smuggling needs the facilitation element
+STILL_INVOLVED = "sm_still_involved"  # the journey's organisers still in the person's life
 
 
 @dataclass(frozen=True)
 class DimensionResult:
-    """One dimension: positive or not, the clause that made it so, what fired."""
+    """One dimension: positive, negative or not assessed; the clause; what fired."""
 
-    status: str  # "positive" or "negative"
+    status: str  # "positive", "negative" or "not_assessed"
     clause: str | None
     fired: list[str]
     unanswered: list[str]
     could_be_positive: bool
+    counts: dict[str, int]
+    one_more: list[str]  # grades one more "yes" of which would make it positive
+
+
+@dataclass(frozen=True)
+class ListResult:
+    """The outcome under one list of grades."""
+
+    list: str
+    classification: str
+    lower: str
+    upper: str
+    dimensions: dict[str, DimensionResult]
 
 
 @dataclass(frozen=True)
@@ -50,11 +72,20 @@ class Result:
     red_flags: list[str]
     route: str
     dimensions: dict[str, DimensionResult]
-    elements: dict[str, bool]
+    elements: dict[str, str]  # met, not_met or not_assessed
     smuggling_indicators: list[str]
     instrument: str
     instrument_version: str
     rules: str
+    range: dict[str, str]
+    open_answers: list[str]
+    list: str
+    lists: dict[str, str]
+    to_review: list[str]
+    smuggling_exploitation_risk: bool
+    act_established: bool | None
+    lower_bound: bool
+    derived: dict[str, str] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -62,124 +93,123 @@ class Result:
         return asdict(self)
 
 
-def clause_for(strong: int, medium: int, weak: int) -> str | None:
-    """The first clause of the combination rule met by these counts of "yes", or None."""
-    if strong >= 2:
-        return "two_strong"
-    if strong >= 1 and medium + weak >= 1:
-        return "strong_and_medium_or_weak"
-    if medium >= 3:
-        return "three_medium"
-    if medium >= 2 and weak >= 1:
-        return "two_medium_and_weak"
-    return None
+def _weight(indicator: Indicator, list_name: str, child: bool) -> str | None:
+    if child and indicator.id in SUFFICIENT_FOR_CHILD:
+        return "sufficient"
+    return indicator.grade(list_name)
 
 
-def _counts(indicators: list[Indicator]) -> tuple[int, int, int]:
-    return tuple(sum(1 for i in indicators if i.strength == s)  # type: ignore[return-value]
-                 for s in ("strong", "medium", "weak"))
+def _one_more(yes: rule.Counts) -> list[str]:
+    if rule.clause_for(yes) is not None or not any(yes):
+        return []
+    return [w for w in ("strong", "medium", "weak")
+            if rule.pivotal(yes, (0, 0, 0, 0), w)]
 
 
-def _dimension(indicators: list[Indicator], answers: Mapping[str, str]) -> DimensionResult:
-    fired = [i for i in indicators if answers.get(i.id) == "yes"]
-    open_ = [i for i in indicators if answers.get(i.id, "unknown") in ("unknown", "declined")]
-    clause = clause_for(*_counts(fired))
+def _dimension(items: list[Indicator], values: Mapping[str, str], list_name: str,
+               child: bool) -> DimensionResult:
+    graded = [i for i in items if _weight(i, list_name, child)]
+    fired = [i for i in graded if values.get(i.id) == "yes"]
+    open_ = [i for i in graded if values.get(i.id, "unknown") in OPEN]
+    yes = rule.counts(_weight(i, list_name, child) for i in fired)
+    clause = rule.clause_for(yes)
+    assessed = any(values.get(i.id, "unknown") != "not_needed" for i in graded)
     return DimensionResult(
-        status="positive" if clause else "negative", clause=clause,
-        fired=[i.id for i in fired], unanswered=[i.id for i in open_],
-        could_be_positive=clause is not None or clause_for(*_counts(fired + open_)) is not None)
+        status="positive" if clause else "negative" if assessed else "not_assessed",
+        clause=clause, fired=[i.id for i in fired], unanswered=[i.id for i in open_],
+        could_be_positive=rule.clause_for(rule.counts(
+            _weight(i, list_name, child) for i in fired + open_)) is not None,
+        counts=dict(zip(rule.WEIGHTS, yes, strict=True)), one_more=_one_more(yes))
 
 
-def _likely(positive: Mapping[str, bool], child: bool) -> bool:
-    exploitation = any(positive[d] for d in EXPLOITATION)
-    if child:
-        return exploitation
-    return exploitation and any(positive[d] for d in RECRUITMENT) and \
-        any(positive[d] for d in DESTINATION)
+def _assess(instrument: Instrument, values: Mapping[str, str], list_name: str, child: bool,
+            smuggling_lower: bool, smuggling_upper: bool) -> ListResult:
+    by_dimension = {d: [i for i in instrument.indicators if i.dimension == d]
+                    for d in TRAFFICKING_DIMENSIONS}
+    dimensions = {d: _dimension(items, values, list_name, child)
+                  for d, items in by_dimension.items()}
+    listed = [i for i in instrument.indicators if _weight(i, list_name, child)]
+    trafficking_yes = any(values.get(i.id) == "yes" for i in listed)
+    trafficking_open = any(values.get(i.id, "unknown") in OPEN for i in listed)
+    lower = rule.classify({d: r.status == "positive" for d, r in dimensions.items()}, child,
+                          trafficking_yes, smuggling_lower)
+    upper = rule.classify({d: r.could_be_positive for d, r in dimensions.items()}, child,
+                          trafficking_yes or trafficking_open, smuggling_upper)
+    classification, _ = rule.settle(lower, upper)
+    return ListResult(list_name, classification, lower, upper, dimensions)
 
 
-def _possible(positive: Mapping[str, bool], child: bool) -> bool:
-    if child:
-        return any(positive[d] for d in RECRUITMENT + DESTINATION)
-    elements = (any(positive[d] for d in RECRUITMENT), any(positive[d] for d in EXPLOITATION),
-                any(positive[d] for d in DESTINATION))
-    return sum(elements) >= 2
+def _stronger(results: list[ListResult]) -> ListResult:
+    # The first list (labour) wins a tie: its grades are the better verified.
+    return max(results, key=lambda r: (rule.RANK[r.classification], rule.RANK[r.upper]))
 
 
-def _classify(positive: Mapping[str, bool], child: bool, any_trafficking_yes: bool,
-              any_smuggling_yes: bool) -> str:
-    if _likely(positive, child):
-        return "likely_trafficking"
-    if _possible(positive, child):
-        return "possible_trafficking"
-    if any_trafficking_yes:
-        return "indicators_present"
-    if any_smuggling_yes:
-        return "smuggling_indicators"
-    return "no_indicators"
+def _element_status(dimensions: Mapping[str, DimensionResult]) -> dict[str, str]:
+    status = {}
+    for element, dims in rule.ELEMENTS.items():
+        if any(dimensions[d].status == "positive" for d in dims):
+            status[element] = "met"
+        elif all(dimensions[d].status == "not_assessed" for d in dims):
+            status[element] = "not_assessed"
+        else:
+            status[element] = "not_met"
+    return status
 
 
-def _route(classification: str, child: bool, any_yes: bool, red_flag: bool) -> str:
-    if child and any_yes:
-        return "child_protection"
-    if red_flag:
-        return "emergency"
-    return {"likely_trafficking": "specialised_assistance",
-            "possible_trafficking": "specialised_assistance",
-            "indicators_present": "follow_up",
-            "smuggling_indicators": "migrant_protection"}.get(classification, "none")
-
-
-def applicable(instrument: Instrument, exploitation: str | None) -> list[Indicator]:
-    """The questions the instrument asks (its age group) of this exploitation type, if one
-    was chosen; the others are skipped."""
-    return [i for i in instrument.indicators
-            if i.applies_to(instrument.population, exploitation)]
-
-
-def score(instrument: Instrument, answers: Mapping[str, str], age: int | None,
-          exploitation: str | None = None) -> Result:
-    """Score ``answers`` (indicator id -> yes/no/unknown/declined) for a person of ``age``
-    (None when unknown: minority is presumed). Unanswered applicable questions count as
-    unknown; answers to questions that do not apply are ignored."""
-    child = age is None or age < 18
-    asked = applicable(instrument, exploitation)
-    relevant = {i.id: answers.get(i.id, "unknown") for i in asked}
-    by_dimension = {d: [i for i in asked if i.dimension == d] for d in TRAFFICKING_DIMENSIONS}
-    dimensions = {d: _dimension(items, relevant) for d, items in by_dimension.items()}
-    positive = {d: r.status == "positive" for d, r in dimensions.items()}
-    could = {d: r.could_be_positive for d, r in dimensions.items()}
-    said_yes = [i for i in asked if relevant[i.id] == "yes"]
-    trafficking_yes = any(i.dimension in TRAFFICKING_DIMENSIONS for i in said_yes)
+def score(instrument: Instrument, values: Mapping[str, str], child: bool, sexual: bool,
+          extra_red_flags: tuple[str, ...] = (), derived: Mapping[str, str] | None = None,
+          lower_bound: bool = False) -> Result:
+    """Score the value of every indicator (a missing one is unknown) for a person who is, or
+    may be, a child (``child``), under the labour list and, when ``sexual``, the sexual list
+    too. ``extra_red_flags`` are raised outside the questions (the interpreter linked to the
+    exploiter); ``derived`` says which gate or rule filled each value not given;
+    ``lower_bound`` marks a child's interview handed over before its end."""
+    value = {i.id: values.get(i.id, "unknown") for i in instrument.indicators}
+    said_yes = [i for i in instrument.indicators if value[i.id] == "yes"]
     smuggling_yes = [i.id for i in said_yes if i.dimension == "smuggling"]
-    red_flags = [i.id for i in said_yes if i.red_flag]
-    classification = _classify(positive, child, trafficking_yes, bool(smuggling_yes))
-    open_ = [i for i in asked if relevant[i.id] in ("unknown", "declined")]
-    upper = _classify(could, child, trafficking_yes or any(
-        i.dimension in TRAFFICKING_DIMENSIONS for i in open_), bool(smuggling_yes) or any(
-        i.dimension == "smuggling" for i in open_))
-    incomplete = upper != classification
-    if classification != "likely_trafficking" and upper == "likely_trafficking":
-        classification = "possible_trafficking"
+    smuggling = value.get(FACILITATION) == "yes"
+    smuggling_open = value.get(FACILITATION) in OPEN
+    lists = [instrument.labour_list] + ([instrument.sexual_list] if sexual else [])
+    results = [_assess(instrument, value, name, child, smuggling, smuggling or smuggling_open)
+               for name in lists]
+    chosen = _stronger(results)
+    classification, incomplete = rule.settle(chosen.lower, chosen.upper)
+    red_flags = [i.id for i in said_yes if i.red_flag] + list(extra_red_flags)
     any_yes = bool(said_yes)
+    changing = [d for d, r in chosen.dimensions.items()
+                if r.status != "positive" and r.could_be_positive]
+    open_answers = [i for d in changing for i in chosen.dimensions[d].unanswered]
+    open_answers += [i.id for i in instrument.indicators
+                     if (i.red_flag or i.id == FACILITATION) and value[i.id] in OPEN]
+    to_review = ["sexual_grades_provisional"] if chosen.list != instrument.labour_list else []
     return Result(
         classification=classification, urgent=bool(red_flags) or (child and any_yes),
-        incomplete=incomplete, smuggling=bool(smuggling_yes), child=child,
-        red_flags=red_flags, route=_route(classification, child, any_yes, bool(red_flags)),
-        dimensions=dimensions,
-        elements={"recruitment": any(positive[d] for d in RECRUITMENT),
-                  "exploitation": any(positive[d] for d in EXPLOITATION),
-                  "destination": any(positive[d] for d in DESTINATION)},
+        incomplete=incomplete, smuggling=smuggling, child=child, red_flags=red_flags,
+        route=rule.route(classification, child, any_yes, bool(red_flags)),
+        dimensions=chosen.dimensions, elements=_element_status(chosen.dimensions),
         smuggling_indicators=smuggling_yes, instrument=instrument.id,
-        instrument_version=instrument.version, rules=f"{RULES_VERSION}+{instrument.rules}",
-        reasons=_reasons(classification, child, positive, upper))
+        instrument_version=instrument.version,
+        rules=f"{RULES_VERSION}+{instrument.rules}",
+        range={"lower": chosen.lower, "upper": chosen.upper}, open_answers=open_answers,
+        list=chosen.list, lists={r.list: r.classification for r in results},
+        to_review=to_review,
+        smuggling_exploitation_risk=value.get(STILL_INVOLVED) == "yes",
+        act_established=_act(instrument, value) if child else None,
+        lower_bound=lower_bound, derived=dict(derived or {}),
+        reasons=_reasons(classification, child, chosen, incomplete))
 
 
-def _reasons(classification: str, child: bool, positive: Mapping[str, bool],
-             upper: str) -> list[str]:
+def _act(instrument: Instrument, value: Mapping[str, str]) -> bool:
+    return any(value[i.id] == "yes" and (i.id in ACT_ITEMS or rule.ELEMENT_OF.get(
+        i.dimension) == "recruitment") for i in instrument.indicators)
+
+
+def _reasons(classification: str, child: bool, chosen: ListResult,
+             incomplete: bool) -> list[str]:
     # Stable codes the explanation is built from, in the screener's language, elsewhere.
-    reasons = [f"class.{classification}", "population.child" if child else "population.adult"]
-    reasons += [f"positive.{d}" for d in TRAFFICKING_DIMENSIONS if positive[d]]
-    if upper != classification:
-        reasons.append(f"could_be.{upper}")
+    reasons = [f"class.{classification}", "population.child" if child else "population.adult",
+               f"list.{chosen.list}"]
+    reasons += [f"positive.{d}" for d, r in chosen.dimensions.items() if r.status == "positive"]
+    if incomplete:
+        reasons.append(f"could_be.{chosen.upper}")
     return reasons

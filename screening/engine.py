@@ -1,0 +1,402 @@
+"""The adaptive interview: which question comes next, and the value of every indicator from
+the answers given so far (docs/screening.md §3–5). Pure functions of the instrument, the
+answers and who is answering; nothing here reads or writes the database.
+
+Answers are stored as given, under these keys: a gate's id for umbrellas, filters and safety
+gates with their own wording (``b2``, ``e0``, ``a5``); an item's id for an item asked directly
+(``ec_excessive_hours``); a concept's id and ``<concept>_when`` for a topic asked once with
+"when?" (``documents``, ``documents_when`` = ``"before work"``); ``interpreter_replaced`` and
+``handover`` for the two pauses. Everything else is derived again at each step:
+
+- an umbrella or filter answered "no" makes its members ``no_by_gate``;
+- a concept fills its indicators by phase: the phases named in "when?" are yes, the others no;
+- a member the relevance rule shows cannot change the result is ``not_needed``;
+- at the end, an adult's question never reached is ``unknown``; a child's interview handed
+  over to child protection counts the questions not reached as no, and its class is a lower
+  bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from screening import rule
+from screening.instruments import WHEN, Gate, Indicator, Instrument
+from screening.scoring import GIVEN, OPEN, SUFFICIENT_FOR_CHILD
+
+PAUSES = ("interpreter_replaced", "handover")
+SENSITIVE_BLOCKS = ("control", "start", "journey", "closing")  # wait for a new interpreter
+DISCLOSURE_DIMENSIONS = ("exploitative_conditions", "coercive_recruitment",
+                         "coercion_at_destination")
+
+
+@dataclass(frozen=True)
+class Population:
+    """Who answers: a child (or possibly one), and whether the interpreter may be linked to
+    the exploiter (the sensitive blocks then wait for an independent one)."""
+
+    child: bool
+    interpreter_linked: bool = False
+
+
+@dataclass(frozen=True)
+class Step:
+    """The next thing to ask. ``kind``: gate, member, when, followup, interpreter, handover
+    or done; ``key`` is where its answer is stored; ``ask`` is the item or concept to word."""
+
+    kind: str
+    key: str = ""
+    gate: Gate | None = None
+    ask: str = ""
+    block: str = ""
+
+
+DONE = Step("done")
+
+
+@dataclass
+class Derived:
+    """The value of every indicator, where each value not given came from, and the state
+    of the filters."""
+
+    values: dict[str, str]
+    sources: dict[str, str] = field(default_factory=dict)
+    sexual: bool = True
+    handed_over: bool = False
+
+
+def gate_key(instrument: Instrument, gate: Gate) -> str:
+    """Where a gate's own answer is stored: the item it asks, when it asks one directly in
+    the item's own sense; its own id otherwise."""
+    if gate.kind == "strong" or (gate.kind == "safety" and gate.flag_on == ("yes",)):
+        return gate.members[0]
+    if gate.kind == "concept":
+        return gate.members[0]
+    return gate.id
+
+
+def _when(value: str | None) -> set[str] | None:
+    if value is None or value in OPEN:
+        return None
+    return {w for w in value.split() if w in WHEN}
+
+
+class _State:
+    """One pass over the gates: values as far as the given answers decide them."""
+
+    def __init__(self, instrument: Instrument, given: Mapping[str, str],
+                 population: Population) -> None:
+        self.instrument, self.given, self.population = instrument, given, population
+        self.values: dict[str, str] = {}
+        self.sources: dict[str, str] = {}
+        self.crossed: bool | None = None
+        self.sexual: bool = True
+        for gate in instrument.gates:
+            self._gate(gate)
+        if self.crossed is False:  # no border crossed: nothing of the journey is smuggling
+            for indicator in instrument.indicators:
+                if indicator.dimension == "smuggling":
+                    self.values[indicator.id] = "no_by_gate"
+                    self.sources[indicator.id] = "gate:e0"
+
+    def set(self, item: str, value: str, source: str) -> None:
+        if item not in self.values:
+            self.values[item] = value
+            if source != "answer":
+                self.sources[item] = source
+
+    def condition(self, gate: Gate) -> bool | None:
+        if gate.condition == "crossed_border":
+            return self.crossed
+        if gate.condition == "sexual_filter_open":
+            return self.sexual if self.given.get("f1") is not None else None
+        if gate.condition == "control_not_all_no":
+            return self.control_open()
+        return True
+
+    def control_open(self) -> bool:
+        # Only gates that are always asked, so the answer is the same however short the
+        # interview was.
+        topics = [g for g in self.instrument.gates if g.block in ("control", "journey")
+                  and g.always and g.kind != "filter"]
+        return any(self.given.get(gate_key(self.instrument, g)) not in (None, "no")
+                   for g in topics) or any(
+            self.values.get(i) not in (None, "no", "no_by_gate")
+            for g in topics for i in self.items(g))
+
+    def _gate(self, gate: Gate) -> None:
+        key = gate_key(self.instrument, gate)
+        answer = self.given.get(key)
+        for item in self.items(gate):  # an item's own answer always wins
+            if item in self.given:
+                self.set(item, self.given[item], "answer")
+        if gate.id == "e0":
+            self.crossed = None if answer is None else answer != "no"
+        if gate.id == "f1":
+            self.sexual = answer != "no"
+        if gate.kind == "strong" and gate.members[0] in SUFFICIENT_FOR_CHILD:
+            self.sexual = answer not in ("no",)
+        if self.condition(gate) is False:
+            for item in self.items(gate):
+                self.set(item, "no_by_gate", f"gate:{gate.condition}")
+            return
+        if gate.kind == "safety" and key == gate.id and answer is not None:
+            item = gate.members[0]
+            self.set(item, "yes" if answer in gate.flag_on else
+                     answer if answer in OPEN else "no", f"gate:{gate.id}")
+        if gate.kind in ("umbrella", "filter") and answer == "no":
+            for item in self.items(gate):
+                self.set(item, "no_by_gate", f"gate:{gate.id}")
+            return
+        for member in gate.members:
+            self._member(member)
+        parent = self.parent_answer(gate)
+        for followup in gate.followups:
+            if followup in self.given:
+                self.set(followup, self.given[followup], "answer")
+            elif parent == "no":
+                self.set(followup, "no_by_gate", f"gate:{gate.id}")
+
+    def parent_answer(self, gate: Gate) -> str | None:
+        """The answer a gate's follow-ups hang on: the gate's own, or for a concept gate
+        its concept's."""
+        return self.given.get(gate_key(self.instrument, gate))
+
+    def _member(self, member: str) -> None:
+        concept = self.instrument.concepts.get(member)
+        if concept is None:
+            if member in self.given:
+                self.set(member, self.given[member], "answer")
+            return
+        for item in concept.indicators:
+            if item in self.given:
+                self.set(item, self.given[item], "answer")
+        answer = self.given.get(member)
+        if answer is None:
+            return
+        when = _when(self.given.get(f"{member}_when"))
+        for item in concept.indicators:
+            if answer != "yes":
+                self.set(item, answer, f"concept:{member}")
+            elif when is None:
+                self.set(item, "unknown", f"concept:{member}")
+            else:
+                chosen = any(item in concept.phases.get(w, ()) for w in when)
+                self.set(item, "yes" if chosen else "no", f"concept:{member}")
+
+    def items(self, gate: Gate) -> list[str]:
+        found = [i for m in gate.members for i in self.instrument.member_indicators(m)]
+        return found + list(gate.followups)
+
+
+def _lists(instrument: Instrument, sexual: bool) -> list[str]:
+    return [instrument.labour_list] + ([instrument.sexual_list] if sexual else [])
+
+
+def _weight(indicator: Indicator, list_name: str, child: bool) -> str | None:
+    if child and indicator.id in SUFFICIENT_FOR_CHILD:
+        return "sufficient"
+    return indicator.grade(list_name)
+
+
+class _Relevance:
+    """The relevance rule (docs/screening.md §4.2): whether an unanswered trafficking item
+    can still change the result, under every list that may apply."""
+
+    def __init__(self, instrument: Instrument, values: Mapping[str, str], child: bool,
+                 sexual: bool) -> None:
+        self.instrument, self.child = instrument, child
+        self.lists = _lists(instrument, sexual)
+        trafficking = [i for i in instrument.indicators if i.trafficking]
+        self.any_yes = any(values.get(i.id) == "yes" for i in trafficking)
+        self.yes: dict[tuple[str, str], rule.Counts] = {}
+        self.open: dict[tuple[str, str], list[Indicator]] = {}
+        for name in self.lists:
+            for dimension in rule.ELEMENT_OF:
+                items = [i for i in trafficking if i.dimension == dimension
+                         and _weight(i, name, child)]
+                self.yes[name, dimension] = rule.counts(
+                    _weight(i, name, child) for i in items if values.get(i.id) == "yes")
+                self.open[name, dimension] = [
+                    i for i in items if values.get(i.id, "unknown") in OPEN]
+
+    def _positive(self, name: str, dimension: str) -> bool:
+        return rule.clause_for(self.yes[name, dimension]) is not None
+
+    def _alive(self, name: str, dimension: str) -> bool:
+        upper = rule.counts(_weight(i, name, self.child) for i in self.open[name, dimension])
+        return rule.clause_for(tuple(a + b for a, b in zip(  # type: ignore[arg-type]
+            self.yes[name, dimension], upper, strict=True))) is not None
+
+    def element(self, name: str, element: str, test: str) -> bool:
+        dims = rule.ELEMENTS[element]
+        if test == "positive":
+            return any(self._positive(name, d) for d in dims)
+        return not any(self._alive(name, d) for d in dims)  # dead
+
+    def why_not_needed(self, indicator: Indicator) -> str | None:
+        """The clause (a, b or c) that makes an item unable to change the result under
+        every list, or None when it is needed."""
+        if not indicator.trafficking or not self.any_yes:
+            return None
+        reasons = [self._reason(indicator, name) for name in self.lists]
+        return None if None in reasons else sorted(reasons)[0]  # type: ignore[type-var]
+
+    def _reason(self, indicator: Indicator, name: str) -> str | None:
+        element = rule.ELEMENT_OF[indicator.dimension]
+        if self.element(name, element, "positive"):
+            return "a"
+        others = [e for e in rule.ELEMENTS if e != element]
+        if not self.child and all(self.element(name, e, "dead") for e in others):
+            return "b"
+        if self.child and element != "exploitation" and (
+                self.element(name, "exploitation", "positive")
+                or self.element(name, others[0] if others[0] != "exploitation" else others[1],
+                                "positive")):
+            return "b"
+        open_ = [i for i in self.open[name, indicator.dimension] if i.id != indicator.id]
+        if not rule.pivotal(self.yes[name, indicator.dimension],
+                            rule.counts(_weight(i, name, self.child) for i in open_),
+                            _weight(indicator, name, self.child)):
+            return "c"
+        return None
+
+
+def _relevance(instrument: Instrument, state: _State, population: Population) -> _Relevance:
+    return _Relevance(instrument, state.values, population.child, state.sexual)
+
+
+def derive(instrument: Instrument, given: Mapping[str, str], population: Population,
+           final: bool = True) -> Derived:
+    """The value of every indicator from the answers ``given``. With ``final``, questions
+    not reached are settled: not needed when they cannot change the result, otherwise
+    unknown (adult) or, after a hand-over to child protection, no."""
+    state = _State(instrument, given, population)
+    handed_over = given.get("handover") == "done"
+    if final:
+        relevance = _relevance(instrument, state, population)
+        for indicator in instrument.indicators:
+            if indicator.id in state.values:
+                continue
+            why = relevance.why_not_needed(indicator)
+            if why is not None:
+                state.set(indicator.id, "not_needed", f"rule:{why}")
+            elif handed_over:
+                state.set(indicator.id, "not_needed", "handover")
+            else:
+                state.set(indicator.id, "unknown", "unreached")
+    return Derived(state.values, state.sources, state.sexual, handed_over)
+
+
+def _disclosed(instrument: Instrument, values: Mapping[str, str]) -> bool:
+    for indicator in instrument.indicators:
+        value = values.get(indicator.id)
+        if indicator.id in SUFFICIENT_FOR_CHILD and value not in (None, "no", "no_by_gate"):
+            return True
+        if indicator.dimension in DISCLOSURE_DIMENSIONS and value == "yes":
+            return True
+    return False
+
+
+def next_question(instrument: Instrument, given: Mapping[str, str],
+                  population: Population) -> Step:
+    """What to ask next, following the gate plan in order (docs/screening.md §4.1)."""
+    state = _State(instrument, given, population)
+    if population.child and given.get("handover") is None and _disclosed(instrument,
+                                                                         state.values):
+        return Step("handover", key="handover", block="closing")
+    if given.get("handover") == "done":
+        return DONE
+    relevance = _relevance(instrument, state, population)
+
+    def relevant(item: str) -> bool:
+        indicator = instrument.by_id[item]
+        return item not in state.values and (
+            indicator.red_flag or relevance.why_not_needed(indicator) is None)
+
+    for gate in instrument.gates:
+        if state.condition(gate) is False:
+            continue
+        if (population.interpreter_linked and gate.block in SENSITIVE_BLOCKS
+                and given.get("interpreter_replaced") != "yes"):
+            return Step("interpreter", key="interpreter_replaced", block=gate.block)
+        step = _in_gate(instrument, gate, given, relevant)
+        if step is not None:
+            return step
+    return DONE
+
+
+def _in_gate(instrument: Instrument, gate: Gate, given: Mapping[str, str],
+             is_relevant: Callable[[str], bool]) -> Step | None:
+    key = gate_key(instrument, gate)
+    answer = given.get(key)
+    members = [i for m in gate.members for i in instrument.member_indicators(m)]
+    if answer is None:
+        if gate.always or any(is_relevant(i) for i in members):
+            return Step("gate", key=key, gate=gate, ask=gate.members[0] if gate.members
+                        else "", block=gate.block)
+        return None
+    if answer == "no":
+        return None
+    if gate.kind == "concept":
+        step = _when_step(instrument, gate, gate.members[0], given)
+        if step:
+            return step
+    for followup in gate.followups:
+        if followup not in given:
+            return Step("followup", key=followup, gate=gate, ask=followup, block=gate.block)
+    if gate.kind in ("umbrella", "filter"):
+        for member in gate.members:
+            ids = instrument.member_indicators(member)
+            if member in given or any(i in given for i in ids):
+                step = _when_step(instrument, gate, member, given)
+                if step:
+                    return step
+                continue
+            if any(is_relevant(i) for i in ids):
+                return Step("member", key=member, gate=gate, ask=member, block=gate.block)
+    return None
+
+
+def _when_step(instrument: Instrument, gate: Gate, member: str,
+               given: Mapping[str, str]) -> Step | None:
+    if member in instrument.concepts and given.get(member) == "yes" \
+            and f"{member}_when" not in given:
+        return Step("when", key=f"{member}_when", gate=gate, ask=member, block=gate.block)
+    return None
+
+
+def valid_answer(key: str, value: str) -> bool:
+    """Whether ``value`` may be stored under ``key``: "when?" takes phases, a pause takes
+    its own words, everything else the four answers a person can give."""
+    if key.endswith("_when"):
+        words = value.split()
+        return value in OPEN or (bool(words) and all(w in WHEN for w in words))
+    if key == "interpreter_replaced":
+        return value == "yes"
+    if key == "handover":
+        return value in ("done", "continued")
+    return value in GIVEN
+
+
+def fill_group(instrument: Instrument, given: Mapping[str, str], population: Population,
+               gate_id: str, value: str) -> dict[str, str]:
+    """The "whole group: don't know / prefers not to say" button: ``value`` for every member
+    of the gate not answered yet that could still change the result."""
+    if value not in OPEN:
+        raise ValueError("the whole-group answer is unknown or declined")
+    gate = instrument.gate(gate_id)
+    if gate is None or gate.kind != "umbrella":
+        return {}
+    state = _State(instrument, given, population)
+    relevance = _relevance(instrument, state, population)
+    filled = {}
+    for member in gate.members:
+        ids = instrument.member_indicators(member)
+        if member in given or any(i in given for i in ids):
+            continue
+        if any(i not in state.values and relevance.why_not_needed(instrument.by_id[i]) is None
+               for i in ids):
+            filled[member] = value
+    return filled
