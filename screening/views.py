@@ -24,7 +24,7 @@ from flask_login import current_user
 from access.forms import ActionForm
 from access.policy import requires
 from core import clock, db
-from screening import explain, instruments, people, services
+from screening import explain, instruments, people, protocols, services
 from screening.forms import ConsentForm, PersonForm, SafetyForm, questions_form
 from screening.models import Screening
 from screening.scoring import applicable
@@ -75,9 +75,11 @@ def new() -> Any:
 @bp.route("/stop")
 @requires("screenings.create")
 def stop() -> str:
-    """How to end the conversation safely when it cannot go on."""
-    return render_template("screening/stop.html",
-                           contact=current_app.config["SAFETY_CONTACT"])
+    """How to end the conversation safely when it cannot go on, with the emergency
+    protocol's contact in the screener's language."""
+    emergency = protocols.protocol("emergency", str(get_locale() or "en"),
+                                   protocols.configured())
+    return render_template("screening/stop.html", contact=emergency["contact"])
 
 
 def _setup() -> dict[str, Any] | None:
@@ -200,8 +202,10 @@ def red_flag(screening_id: uuid.UUID) -> str:
     next_url = request.args.get("next", "")
     if not next_url.startswith("/screenings/"):
         next_url = url_for("screening.index")
+    emergency = protocols.protocol("emergency", str(get_locale() or "en"),
+                                   protocols.configured())
     return render_template("screening/red_flag.html", next_url=next_url,
-                           contact=current_app.config["SAFETY_CONTACT"])
+                           contact=emergency["contact"])
 
 
 @bp.route("/<uuid:screening_id>/review", methods=["GET", "POST"])
