@@ -31,7 +31,7 @@ from referral import cases, inbox_views
 from referral import views as referral_views
 from referral.cli import load_demo_directory, partners_cli, referrals_cli
 from screening import api as screening_api
-from screening import instruments
+from screening import instruments, protocols
 from screening import views as screening_views
 from screening.cli import retention_cli
 
@@ -49,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None
     clock.init_app(app, clock_)
     keys.init_app(app)
     instruments.init_app(app)
+    protocols.init_app(app)
     db.init_app(app)
     web.init_app(app)
     errors.init_app(app)

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateTimeLocalField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -17,10 +18,18 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from screening.instruments import Indicator
+from screening.red_flags import ACTIONS, CONTACTS, NOTE_MAX, OUTCOME_MAX
 from screening.services import SERVICES, SHAREABLE
 
 ANSWER_CHOICES = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No")),
@@ -43,6 +52,24 @@ SHARE_LABELS = {
     "contact": _l("How to contact them"), "needs": _l("What they need"),
     "answers": _l("Their answers to the screening questions"),
 }
+
+CONTACT_LABELS = {
+    "emergency_services": _l("Emergency services"),
+    "medical": _l("Doctor, nurse or clinic"),
+    "child_protection": _l("Child protection"),
+    "supervisor": _l("Supervisor or duty protection officer"),
+    "partner": _l("A partner organisation"),
+    "other": _l("Someone else (say who below)"),
+}
+ACTION_LABELS = {
+    "called": _l("Called for help"),
+    "referred": _l("Referred to a service"),
+    "escorted": _l("Went with the person to safety or care"),
+    "safety_plan": _l("Agreed a safety plan with the person"),
+    "none_possible": _l("No action was possible"),
+}
+# The form's time field, as a browser's datetime-local input sends it.
+TIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 # A browser must keep nothing typed about a person (names, contacts, notes): on a shared or
@@ -146,3 +173,38 @@ def questions_form(indicators: list[Indicator], language: str, answers: dict[str
             indicator.question[language], choices=ANSWER_CHOICES, validators=[Optional()],
             default=answers.get(indicator.id)))
     return QuestionsForm(formdata=formdata)
+
+
+def _at_least_one(form: FlaskForm, field: Any) -> None:
+    # Not DataRequired: its "required" attribute on each checkbox would ask for all of them.
+    if not field.data:
+        raise StopValidation(str(_l("Tick at least one red flag.")))
+
+
+class RedFlagActionForm(FlaskForm):
+    """What was done about the red flags just raised. The flags to choose from are set by
+    the view (:meth:`for_flags`); all are ticked at first."""
+
+    flags = MultiCheckboxField(_l("Red flags this action answers"),
+                               validators=[_at_least_one])
+    contacted = MultiCheckboxField(
+        _l("Who was contacted?"), choices=[SelectChoice(c, CONTACT_LABELS[c]) for c in CONTACTS],
+        validators=[Optional()])
+    contacted_note = StringField(_l("Who else (optional)"),
+                                 validators=[Optional(), Length(max=NOTE_MAX)],
+                                 render_kw=NOT_REMEMBERED)
+    acted_at = DateTimeLocalField(_l("When (UTC)"), format=TIME_FORMAT,
+                                  validators=[InputRequired()])
+    action = RadioField(_l("What was done?"),
+                        choices=[SelectChoice(a, ACTION_LABELS[a]) for a in ACTIONS],
+                        validators=[InputRequired()])
+    outcome = TextAreaField(_l("Outcome (kept confidential)"),
+                            validators=[Optional(), Length(max=OUTCOME_MAX)],
+                            render_kw=NOT_REMEMBERED)
+
+    @classmethod
+    def for_flags(cls, flags: list[str], now: Any) -> RedFlagActionForm:
+        """The form for ``flags``, every one ticked and the time set to ``now`` at first."""
+        form = cls(flags=flags, acted_at=now.replace(second=0, microsecond=0, tzinfo=None))
+        form.flags.choices = [SelectChoice(f, f) for f in flags]
+        return form

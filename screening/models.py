@@ -1,4 +1,5 @@
-"""Tables of the screening package: the people screened.
+"""Tables of the screening package: the people screened, their screenings, and what was done
+about the red flags raised.
 
 A person's identifying details are sealed with the person's own data key (core.datakeys);
 only non-identifying facts used for statistics and routing stay in the clear. Destroying the
@@ -88,3 +89,29 @@ class Screening(Base):
 
     def __repr__(self) -> str:
         return f"<Screening {self.id} {self.status}>"
+
+
+class RedFlagAction(Base):
+    """What the screener did about red flags raised in a screening: the flags it answers,
+    the protocols they called for, who was contacted, when, the action and its outcome.
+
+    The outcome and the free-text note on who was contacted may name people: both are sealed
+    with the person's data key. The codes stay in the clear for oversight.
+    """
+
+    __tablename__ = "red_flag_actions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    screening_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("screenings.id"), index=True)
+    flags: Mapped[str] = mapped_column(sa.String(500))  # red-flag ids, comma-separated
+    protocols: Mapped[str] = mapped_column(sa.String(120))  # protocol kinds, comma-separated
+    contacted: Mapped[str] = mapped_column(sa.String(120), default="")  # codes, comma-separated
+    contacted_note: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    acted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    action: Mapped[str] = mapped_column(sa.String(16))
+    outcome: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    recorded_by: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<RedFlagAction {self.id} {self.action}>"

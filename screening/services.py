@@ -226,11 +226,15 @@ def consent_of(screening: Screening) -> Consent:
 
 def move_to(store: Session, screening: Screening, person: Person, now: datetime) -> None:
     """File a screening under another record of the same person: its sealed answers and
-    result are opened with the old person's key and sealed again with the new one's."""
+    result, and the texts of its red-flag actions, are opened with the old person's key and
+    sealed again with the new one's."""
+    from screening import red_flags  # here: red_flags builds on this module
+
     old, new = _cipher(store, screening), datakeys.cipher(store, person.data_key_id)
     for column in ("answers", "result"):
         value = old.open(TABLE, column, screening.id, getattr(screening, column))
         setattr(screening, column, new.seal(TABLE, column, screening.id, value))
+    red_flags.reseal(store, screening, old, new)
     screening.person_id, screening.team_id, screening.updated_at = person.id, person.team_id, now
     audit.record(store, "screening.moved", object_type="screening", object_id=screening.id,
                  details={"person": str(person.id)})

@@ -21,11 +21,20 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from access import audit
 from access.forms import ActionForm
 from access.policy import requires
 from core import clock, db
-from screening import explain, instruments, people, services
-from screening.forms import ConsentForm, PersonForm, SafetyForm, questions_form
+from screening import explain, instruments, people, protocols, red_flags, services
+from screening.forms import (
+    ACTION_LABELS,
+    CONTACT_LABELS,
+    ConsentForm,
+    PersonForm,
+    RedFlagActionForm,
+    SafetyForm,
+    questions_form,
+)
 from screening.models import Screening
 from screening.scoring import applicable
 
@@ -75,9 +84,11 @@ def new() -> Any:
 @bp.route("/stop")
 @requires("screenings.create")
 def stop() -> str:
-    """How to end the conversation safely when it cannot go on."""
-    return render_template("screening/stop.html",
-                           contact=current_app.config["SAFETY_CONTACT"])
+    """How to end the conversation safely when it cannot go on, with the emergency
+    protocol's contact in the screener's language."""
+    emergency = protocols.protocol("emergency", str(get_locale() or "en"),
+                                   protocols.configured())
+    return render_template("screening/stop.html", contact=emergency["contact"])
 
 
 def _setup() -> dict[str, Any] | None:
@@ -192,16 +203,78 @@ def _after(screening: Screening, phase: str, then: str | None) -> str:
     return url_for("screening.review", screening_id=screening.id)
 
 
-@bp.route("/<uuid:screening_id>/red-flag")
+def _safe_next(value: str) -> str:
+    # Only back into the questionnaire: never a link to another site.
+    return value if value.startswith("/screenings/") else url_for("screening.index")
+
+
+@bp.route("/<uuid:screening_id>/red-flag", methods=["GET", "POST"])
 @requires("screenings.read")
-def red_flag(screening_id: uuid.UUID) -> str:
-    """A red flag was answered yes: the protocol, at once."""
-    _load(screening_id)
-    next_url = request.args.get("next", "")
-    if not next_url.startswith("/screenings/"):
-        next_url = url_for("screening.index")
-    return render_template("screening/red_flag.html", next_url=next_url,
-                           contact=current_app.config["SAFETY_CONTACT"])
+def red_flag(screening_id: uuid.UUID) -> Any:
+    """Red flags were raised (``flags``, comma-separated; unknown ids are ignored): the
+    protocol for each, at once, and a form to record what was done before going on to
+    ``next``. With no known flag, the emergency protocol and no form."""
+    screening, _instrument = _load(screening_id)
+    next_url = _safe_next(request.args.get("next", ""))
+    flags = protocols.known(request.args.get("flags", "").split(","))
+    form = RedFlagActionForm.for_flags(flags, clock.now()) if flags else None
+    status = 200
+    if request.method == "POST":
+        valid = form is not None and form.validate_on_submit()
+        status = _record(screening, form) if form is not None and valid else 400
+        if status == 302:
+            flash(_l("The action is recorded."), "success")
+            return redirect(next_url)
+    return render_template("screening/red_flag.html", next_url=next_url, form=form,
+                           protocols=_protocols_for(screening, flags), screening=screening,
+                           now=clock.now()), status
+
+
+def _protocols_for(screening: Screening, flags: list[str]) -> list[dict[str, Any]]:
+    # In the interview language: the steps may be read out with the person.
+    config = protocols.configured()
+    return protocols.protocols(flags, red_flags.is_child(screening), screening.language,
+                               config) or [protocols.protocol("emergency", screening.language,
+                                                              config)]
+
+
+def _record(screening: Screening, form: RedFlagActionForm) -> int:
+    """Record the form's action: 302 when done, 422 with the service's objections shown on
+    the form's fields."""
+    store = db.session()
+    try:
+        red_flags.record_action(
+            store, current_user, screening, form.flags.data or [], form.contacted.data or [],
+            form.acted_at.data, form.action.data, form.outcome.data or None, clock.now(),
+            contacted_note=form.contacted_note.data or None)
+    except services.ScreeningError as error:
+        store.rollback()
+        for name, problem in error.fields.items():
+            if name in form:
+                form[name].errors = [*form[name].errors, problem]
+        return 422
+    store.commit()
+    return 302
+
+
+@bp.route("/neutral")
+@requires("screenings.create")
+def neutral() -> str:
+    """A harmless health leaflet to show when someone comes near: nothing about Passage,
+    the person or the screening."""
+    return render_template("screening/neutral.html")
+
+
+@bp.route("/neutral-exit", methods=["POST"])
+@requires("screenings.create")
+def neutral_exit() -> Any:
+    """The "Hide screen" button: audited (without details), then the neutral page."""
+    if not ActionForm().validate():
+        abort(400)
+    store = db.session()
+    audit.record(store, "screening.hidden")
+    store.commit()
+    return redirect(url_for("screening.neutral"))
 
 
 @bp.route("/<uuid:screening_id>/review", methods=["GET", "POST"])
@@ -244,4 +317,13 @@ def show(screening_id: uuid.UUID) -> Any:
 def labels() -> dict[str, Any]:
     """Plain-language labels the result pages use."""
     return {"class_labels": explain.CLASS_LABELS, "route_labels": explain.ROUTE_LABELS,
-            "dimension_labels": explain.DIMENSION_TEXT}
+            "dimension_labels": explain.DIMENSION_TEXT, "contact_labels": CONTACT_LABELS,
+            "red_flag_action_labels": ACTION_LABELS, "protocol_title": _protocol_title}
+
+
+def _protocol_title(kind: str) -> str:
+    # The result pages speak the screener's language.
+    if kind not in protocols.KINDS:
+        return kind
+    return str(protocols.protocol(kind, str(get_locale() or "en"),
+                                  protocols.configured())["title"])

@@ -19,6 +19,7 @@ SOURCES = sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*.py
 REPOSITORIES = {
     "Person": {"screening/people.py", "screening/services.py", "screening/retention.py"},
     "Screening": {"screening/services.py"},
+    "RedFlagAction": {"screening/red_flags.py"},
     "AuditEvent": {"access/audit.py"},
     "DataKey": {"core/datakeys.py"},
     "Case": {"referral/cases.py"},

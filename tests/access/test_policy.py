@@ -79,6 +79,7 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "referrals.inbox": TEAM | {"partner"}, "referrals.show": TEAM | {"partner"},
     "referrals.notice_list": ALL, "referrals.open_notice": ALL,
     "screening.consent": TEAM, "screening.index": TEAM, "screening.new": TEAM,
+    "screening.neutral": TEAM, "screening.neutral_exit": TEAM,
     "screening.person": TEAM, "screening.red_flag": TEAM, "screening.review": TEAM,
     "screening.show": TEAM, "screening.step": TEAM, "screening.stop": TEAM,
     "screening_api.create_screening": TEAM, "screening_api.get_screening": TEAM,

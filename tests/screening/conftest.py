@@ -1,4 +1,5 @@
-"""Fixtures for screening tests: synthetic people with canary values in every sealed field."""
+"""Fixtures for screening tests: synthetic people with canary values in every sealed field,
+and draft screenings of them started by a test account."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from access import services as access_services
 from access.models import Team
 from core import db
-from screening import people
+from screening import instruments, people, services
 from screening.models import Person
+from tests.helpers import Account
 
 CANARY = people.Identity(
     given_name="Canarygiven", family_name="Canaryfamily", birth_date=date(2008, 5, 17),
@@ -37,3 +40,25 @@ def register(app: Flask, clock: Any, make_account: Any) -> Callable[..., Person]
             return person
 
     return register_person
+
+
+@pytest.fixture
+def start_screening(app: Flask, clock: Any, accounts: dict[str, Account]) -> Callable[..., Any]:
+    """Start a draft screening of the canary person as the account named ``by`` (a screener
+    of Team A unless told); ``child`` picks the child instrument. Returns its id."""
+
+    def start(by: str = "screener", child: bool = False, language: str = "en") -> Any:
+        with app.app_context():
+            store = db.session()
+            user = access_services.get_user(store, accounts[by].id)
+            request = services.Start(
+                instrument=instruments.catalogue()["child" if child else "adult"],
+                language=language, identity=CANARY,
+                consent=services.Consent(dict.fromkeys(services.PURPOSES, True)),
+                safety=services.Safety(alone=True, safe_to_talk=True, possibly_minor=child))
+            screening = services.start(store, user, request, clock.now(),
+                                       app.config["RETENTION_DAYS"])
+            store.commit()
+            return screening.id
+
+    return start
