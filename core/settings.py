@@ -270,6 +270,10 @@ DEFAULTS: dict[str, Any] = {
     # numbers and duty lines in instance/config.py (the whole mapping: screening.protocols
     # checks it at start-up and names anything missing).
     "RED_FLAG_PROTOCOLS": RED_FLAG_PROTOCOLS,
+    # When the hours a person gives count as excessive working hours (the interview asks
+    # for numbers, not a judgement): this many hours a day, or this many days a week.
+    "EXCESSIVE_HOURS_PER_DAY": 12,
+    "EXCESSIVE_DAYS_PER_WEEK": 7,
     # Hours a partner has to answer a referral before the sender's supervisor is told, and
     # after which an unanswered referral expires so the sender can try the next partner.
     "REFERRAL_HOURS_URGENT": 24,

@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -84,7 +85,8 @@ def show(referral_id: uuid.UUID) -> Any:
     packet = referrals.packet(store, referral)
     body = render_template(
         "referral/referral.html", referral=referral, packet=packet,
-        answers=referrals.questions(packet), names=matching.partner_names(store), **_forms())
+        answers=referrals.questions(packet, str(get_locale() or "en")),
+        names=matching.partner_names(store), **_forms())
     store.commit()
     return body
 

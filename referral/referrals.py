@@ -24,7 +24,7 @@ from core import datakeys
 from core.errors import RefusedError
 from referral import cases, directory, matching, notices, workflow
 from referral.models import Case, PartnerProfile, Referral
-from screening import instruments
+from screening import instruments, interview
 from screening import services as screenings
 
 TABLE = "referrals"
@@ -110,10 +110,12 @@ def _packet(store: Session, case: Case, share: tuple[str, ...], note: str) -> di
     if "answers" in share:
         latest = next(iter(cases.screenings_of(store, case)), None)
         if latest is not None:
+            instrument = instruments.catalogue()[latest.instrument]
             fields["answers"] = {"instrument": latest.instrument,
                                  "language": latest.language,
                                  "classification": latest.classification,
-                                 "given": screenings.answers(store, latest)}
+                                 "given": interview.indicator_answers(store, latest,
+                                                                      instrument)}
     return {"fields": fields, "note": note.strip() or None}
 
 
@@ -168,8 +170,9 @@ def packet(store: Session, referral: Referral) -> dict[str, Any]:
     return json.loads(opened) if opened else {"fields": {}, "note": None}
 
 
-def questions(packet_: dict[str, Any]) -> list[tuple[str, str]]:
-    """The shared answers as (question in the interview's language, answer)."""
+def questions(packet_: dict[str, Any], language: str) -> list[tuple[str, str]]:
+    """The shared answers as (the sign's short label in ``language``, answer): never the
+    verbatim questions, which may be graphic (docs/screening.md §6)."""
     shared = packet_.get("fields", {}).get("answers")
     if not shared:
         return []
@@ -177,7 +180,7 @@ def questions(packet_: dict[str, Any]) -> list[tuple[str, str]]:
     pairs = []
     for indicator_id, answer in sorted(shared["given"].items()):
         indicator = instrument.indicator(indicator_id) if instrument else None
-        text = indicator.question[shared["language"]] if indicator else indicator_id
+        text = indicator.label.get(language) if indicator else indicator_id
         pairs.append((text, answer))
     return pairs
 

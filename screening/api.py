@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
@@ -13,13 +14,14 @@ from core import clock, db
 from core.api import ApiSpec, json_body
 from core.errors import ApiError
 from core.ratelimit import limit_api
-from screening import instruments, payload, services
+from screening import instruments, interview, payload, protocols, red_flags, services
 
 bp = limit_api(Blueprint("screening_api", __name__, url_prefix="/api/v1"))
 spec = ApiSpec()
 
-INDICATOR_SCHEMA = {"type": "object", "required": ["id", "dimension", "strength", "population",
-                                                   "exploitation", "red_flag", "question"]}
+INDICATOR_SCHEMA = {"type": "object", "required": ["id", "dimension", "strength", "grades",
+                                                   "exploitation", "red_flag", "gate",
+                                                   "label", "question"]}
 INSTRUMENT_SCHEMA = {"type": "object",
                      "required": ["id", "version", "title", "population", "indicators"],
                      "properties": {"indicators": {"type": "array",
@@ -29,8 +31,37 @@ RESULT_SCHEMA = {"type": "object", "required": [
 SCREENING_SCHEMA = {"type": "object", "required": ["id", "status", "instrument", "result"],
                     "properties": {"id": {"type": "string", "format": "uuid"},
                                    "case_id": {"type": ["string", "null"]},
-                                   "result": RESULT_SCHEMA}}
+                                   "result": {"anyOf": [RESULT_SCHEMA,
+                                                        {"type": "null"}]}}}
 ANSWER_VALUES = ["yes", "no", "unknown", "declined"]
+# Keys are gate, item or concept ids, "<concept>_when" (phases: "before way work"), or the
+# pauses "interpreter_replaced" and "handover" (docs/screening.md §3).
+ANSWERS_SCHEMA = {"type": "object", "maxProperties": 200,
+                  "propertyNames": {"type": "string", "pattern": "^[a-z0-9_]{1,64}$"},
+                  "additionalProperties": {"type": "string", "maxLength": 40}}
+STEP_SCHEMA = {"type": "object", "required": ["kind"], "properties": {
+    "kind": {"enum": ["gate", "member", "when", "followup", "interpreter", "handover",
+                      "done"]},
+    "key": {"type": "string"}, "question": {"type": ["string", "null"]},
+    "values": {"type": "array", "items": {"type": "string"}}}}
+PROTOCOL_SCHEMA = {"type": "object", "required": ["kind", "title", "steps", "contact"]}
+DRAFT_SCHEMA = {"type": "object", "required": ["id", "status", "urgent", "red_flags",
+                                               "waiting", "protocols", "next"],
+                "properties": {"id": {"type": "string", "format": "uuid"},
+                               "status": {"enum": ["draft"]},
+                               "red_flags": {"type": "array", "items": {"type": "string"}},
+                               "waiting": {"type": "array", "items": {"type": "string"}},
+                               "protocols": {"type": "array", "items": PROTOCOL_SCHEMA},
+                               "next": STEP_SCHEMA}}
+ACTION_SCHEMA = {
+    "type": "object", "required": ["flags", "contacted", "acted_at", "action"],
+    "additionalProperties": False, "properties": {
+        "flags": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+        "contacted": {"type": "array", "items": {"enum": list(red_flags.CONTACTS)}},
+        "contacted_note": {"type": "string", "maxLength": red_flags.NOTE_MAX},
+        "acted_at": {"type": "string", "format": "date-time"},
+        "action": {"enum": list(red_flags.ACTIONS)},
+        "outcome": {"type": "string", "maxLength": red_flags.OUTCOME_MAX}}}
 SUBJECT_SCHEMA = {
     "type": "object", "required": ["given_name"], "additionalProperties": False,
     "properties": {
@@ -64,9 +95,9 @@ CREATE_SCHEMA = {
         "instrument": {"type": "string", "enum": ["adult", "child"]},
         "language": {"type": "string", "enum": ["en", "fr", "es"]},
         "subject": SUBJECT_SCHEMA,
-        "answers": {"type": "object", "maxProperties": 200,
-                    "propertyNames": {"type": "string", "pattern": "^[a-z0-9_]{1,64}$"},
-                    "additionalProperties": {"enum": ANSWER_VALUES}},
+        "answers": ANSWERS_SCHEMA,
+        "complete": {"type": "boolean"},
+        "red_flag_actions": {"type": "array", "maxItems": 20, "items": ACTION_SCHEMA},
         "needs": {"type": "array", "items": {"type": "string", "enum": list(services.SERVICES)}},
         "consent": CONSENT_SCHEMA,
         "safety": {"type": "object", "required": ["alone", "safe_to_talk"],
@@ -75,7 +106,6 @@ CREATE_SCHEMA = {
             "possibly_minor": {"type": "boolean"},
             "interpreter_independent": {"type": "string", "enum": ["yes", "no", "none"]},
             "interpreter_language": {"type": "string", "pattern": "^[a-z]{2}$"}}},
-        "exploitation": {"type": "string", "enum": ["labour", "sexual"]},
     },
 }
 
@@ -108,29 +138,193 @@ def list_instruments() -> Any:
 
 @bp.route("/screenings", methods=["POST"])
 @requires("screenings.create")
-@spec.operation("/screenings", "post", summary="Score and store a screening",
+@spec.operation("/screenings", "post", summary="Start, or score and store, a screening",
                 requestBody={"required": True, "content": {
                     "application/json": {"schema": CREATE_SCHEMA}}},
                 errors=(400, 401, 403, 422),
-                responses={"201": {"description": "the stored screening", "content": {
-                    "application/json": {"schema": SCREENING_SCHEMA}}}})
+                responses={"201": {"description": "the stored screening (a draft when "
+                                   "complete is false)", "content": {
+                    "application/json": {"schema": SCREENING_SCHEMA}}},
+                    "202": {"description": "stored as a draft: red flags wait for the action "
+                            "taken", "content": {"application/json": {
+                                "schema": DRAFT_SCHEMA}}}})
 def create_screening() -> Any:
-    """Record, score and store a whole screening in one call."""
+    """Record, score and store a whole screening in one call; or, with ``complete`` false,
+    open a draft to go through question by question (``GET …/next``). A red flag raised
+    by the answers keeps the screening a draft until what was done is recorded, in
+    ``red_flag_actions`` or with ``POST …/red-flag-actions``."""
+    body = json_body()
     try:
-        start, answers = payload.parse(json_body(), instruments.catalogue())
+        start, answers = payload.parse(body, instruments.catalogue())
     except payload.PayloadError as error:
         raise ApiError(400, "invalid screening", error.fields) from error
     store, now = db.session(), clock.now()
     try:
         screening = services.start(store, current_user, start, now,
                                    current_app.config["RETENTION_DAYS"])
+        interview.record(store, screening, start.instrument, answers, now)
+        for action in body.get("red_flag_actions") or []:
+            _record_action(store, screening, action)
     except services.ScreeningError as error:
         raise ApiError(422, str(error), error.fields) from error
-    services.save_answers(store, screening, answers, now)
-    result = services.complete(store, screening, start.instrument, start.identity.age, now)
+    if body.get("complete", True) is False or interview.waiting(store, screening,
+                                                                  start.instrument):
+        store.commit()
+        draft = _draft(store, screening, start.instrument)
+        return jsonify(draft), 202 if draft["waiting"] else 201
+    result = interview.finish(store, screening, start.instrument, start.identity.age, now)
     case_id = services.announce(current_app._get_current_object(), screening)  # type: ignore[attr-defined]
     store.commit()
     return jsonify(_screening(screening, result, case_id)), 201
+
+
+def _draft(store: Any, screening: Any, instrument: instruments.Instrument) -> dict[str, Any]:
+    flags = interview.raised(instrument, screening, services.answers(store, screening))
+    child = interview.is_child(screening)
+    step = interview.next_step(store, screening, instrument)
+    return {"id": str(screening.id), "status": screening.status,
+            "instrument": screening.instrument,
+            "instrument_version": screening.instrument_version,
+            "language": screening.language, "result": None,
+            "urgent": bool(flags), "red_flags": flags,
+            "waiting": interview.waiting(store, screening, instrument),
+            "protocols": protocols.protocols(flags, child, screening.language,
+                                             protocols.configured()),
+            "next": interview.describe(instrument, step, screening.language,
+                                       services.feminine(store, screening)),
+            "created_at": screening.created_at.isoformat(), "completed_at": None}
+
+
+def _record_action(store: Any, screening: Any, data: Any) -> None:
+    if not isinstance(data, dict):
+        raise services.ScreeningError("invalid action", {"action": "must be an object"})
+    try:
+        acted_at = datetime.fromisoformat(str(data.get("acted_at")))
+    except ValueError as error:
+        raise services.ScreeningError("invalid action", {
+            "acted_at": "must be an ISO 8601 date and time"}) from error
+    if acted_at.tzinfo is None:
+        acted_at = acted_at.replace(tzinfo=UTC)
+    lists = {name: data.get(name) for name in ("flags", "contacted")}
+    for name, value in lists.items():
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise services.ScreeningError("invalid action", {name: "must be a list of ids"})
+    texts = {name: data.get(name) for name in ("outcome", "contacted_note")}
+    if any(v is not None and not isinstance(v, str) for v in texts.values()) or \
+            not isinstance(data.get("action"), str):
+        raise services.ScreeningError("invalid action", {
+            "action": "action, outcome and contacted_note must be text"})
+    red_flags.record_action(store, current_user, screening, lists["flags"],
+                            lists["contacted"], acted_at, data["action"], texts["outcome"],
+                            clock.now(), contacted_note=texts["contacted_note"])
+
+
+def _draft_of(screening_id: uuid.UUID) -> tuple[Any, Any, instruments.Instrument]:
+    store = db.session()
+    screening = services.get(store, current_user, screening_id)
+    return store, screening, instruments.catalogue()[screening.instrument]
+
+
+def _still_draft(screening: Any) -> None:
+    if screening.status != "draft":
+        raise ApiError(409, "this screening is completed", {"status": screening.status})
+
+
+ID_PARAMETER = [{"name": "screening_id", "in": "path", "required": True,
+                 "schema": {"type": "string", "format": "uuid"}}]
+
+
+@bp.route("/screenings/<uuid:screening_id>/next")
+@requires("screenings.read")
+@spec.operation("/screenings/{screening_id}/next", "get", summary="The next question",
+                parameters=ID_PARAMETER, errors=(401, 403, 404, 409),
+                responses={"200": {"description": "the draft with its next step",
+                                   "content": {"application/json": {
+                                       "schema": DRAFT_SCHEMA}}}})
+def next_question(screening_id: uuid.UUID) -> Any:
+    """What to ask next (one gate, member, "when?" or follow-up), in the interview
+    language, with the red flags raised so far and those still waiting for an action."""
+    store, screening, instrument = _draft_of(screening_id)
+    _still_draft(screening)
+    body = _draft(store, screening, instrument)
+    store.commit()
+    return jsonify(body)
+
+
+@bp.route("/screenings/<uuid:screening_id>/answers", methods=["POST"])
+@requires("screenings.read")
+@spec.operation("/screenings/{screening_id}/answers", "post",
+                summary="Answer one page of the interview", parameters=ID_PARAMETER,
+                requestBody={"required": True, "content": {"application/json": {
+                    "schema": {"type": "object", "required": ["answers"],
+                               "additionalProperties": False,
+                               "properties": {"answers": ANSWERS_SCHEMA}}}}},
+                errors=(400, 401, 403, 404, 409, 422),
+                responses={"200": {"description": "saved; the red flags this answer raised "
+                                   "and the next step", "content": {"application/json": {
+                                       "schema": DRAFT_SCHEMA}}}})
+def post_answers(screening_id: uuid.UUID) -> Any:
+    """Save answers (usually the one the last ``next`` asked); ``raised`` names the red
+    flags they raised, with their protocols, at once."""
+    body = json_body()
+    if not isinstance(body, dict) or set(body) != {"answers"} or \
+            not isinstance(body["answers"], dict):
+        raise ApiError(400, "invalid answers", {"answers": "required object of key to answer"})
+    store, screening, instrument = _draft_of(screening_id)
+    _still_draft(screening)
+    try:
+        raised = interview.record(store, screening, instrument, body["answers"], clock.now())
+    except services.ScreeningError as error:
+        raise ApiError(422, str(error), {f"answers.{k}": v for k, v in error.fields.items()}) \
+            from error
+    store.commit()
+    return jsonify({**_draft(store, screening, instrument), "raised": raised})
+
+
+@bp.route("/screenings/<uuid:screening_id>/red-flag-actions", methods=["POST"])
+@requires("screenings.read")
+@spec.operation("/screenings/{screening_id}/red-flag-actions", "post",
+                summary="Record what was done about red flags", parameters=ID_PARAMETER,
+                requestBody={"required": True, "content": {"application/json": {
+                    "schema": ACTION_SCHEMA}}},
+                errors=(400, 401, 403, 404, 422),
+                responses={"201": {"description": "recorded", "content": {
+                    "application/json": {"schema": {"type": "object"}}}}})
+def post_red_flag_action(screening_id: uuid.UUID) -> Any:
+    """Record who was contacted, when, what was done and the outcome (also after the
+    screening is completed: help often comes later)."""
+    body = json_body()
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid action", {"body": "must be a JSON object"})
+    store, screening, _instrument = _draft_of(screening_id)
+    try:
+        _record_action(store, screening, body)
+    except services.ScreeningError as error:
+        raise ApiError(422, str(error), error.fields) from error
+    store.commit()
+    return jsonify({"recorded": True, "flags": body.get("flags")}), 201
+
+
+@bp.route("/screenings/<uuid:screening_id>/complete", methods=["POST"])
+@requires("screenings.read")
+@spec.operation("/screenings/{screening_id}/complete", "post",
+                summary="Score and complete a draft", parameters=ID_PARAMETER,
+                errors=(401, 403, 404, 409),
+                responses={"200": {"description": "the completed screening", "content": {
+                    "application/json": {"schema": SCREENING_SCHEMA}}}})
+def complete(screening_id: uuid.UUID) -> Any:
+    """Complete the draft with what was answered (questions not reached count as unknown
+    for an adult); refused while a red flag waits for its action."""
+    store, screening, instrument = _draft_of(screening_id)
+    _still_draft(screening)
+    age = services.subject(store, screening).age
+    try:
+        result = interview.finish(store, screening, instrument, age, clock.now())
+    except services.ScreeningError as error:
+        raise ApiError(409, str(error), error.fields) from error
+    case_id = services.announce(current_app._get_current_object(), screening)  # type: ignore[attr-defined]
+    store.commit()
+    return jsonify(_screening(screening, result, case_id))
 
 
 @bp.route("/screenings/<uuid:screening_id>")

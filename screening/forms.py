@@ -28,7 +28,6 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from screening.instruments import Indicator
 from screening.red_flags import ACTIONS, CONTACTS, NOTE_MAX, OUTCOME_MAX
 from screening.services import SERVICES, SHAREABLE
 
@@ -148,11 +147,6 @@ class PersonForm(FlaskForm):
                             render_kw=NOT_REMEMBERED)
     contact = StringField(_l("A safe way to contact them, if they agree"),
                           validators=[Optional(), Length(max=200)], render_kw=NOT_REMEMBERED)
-    exploitation = SelectField(_l("What kind of work or situation is this about?"), choices=[
-        SelectChoice("", _l("Not known yet: ask every question")),
-        SelectChoice("labour", _l("Work (any sector)")),
-        SelectChoice("sexual", _l("Sexual exploitation"))], validators=[Optional()],
-        render_kw=NOT_REMEMBERED)
     needs = SelectMultipleField(_l("What do they need now?"), choices=[
         SelectChoice(s, SERVICE_LABELS[s]) for s in SERVICES], validators=[Optional()],
         render_kw=NOT_REMEMBERED)
@@ -160,19 +154,33 @@ class PersonForm(FlaskForm):
                           validators=[Optional(), Length(max=4000)], render_kw=NOT_REMEMBERED)
 
 
-def questions_form(indicators: list[Indicator], language: str, answers: dict[str, str],
-                   formdata: Any = None) -> FlaskForm:
-    """A form with one Yes / No / Don't know / Prefers not to say question per indicator.
-    None is mandatory: an unanswered question stays unknown."""
+WHEN_UNKNOWN = "unknown"
 
-    class QuestionsForm(FlaskForm):
-        pass
 
-    for indicator in indicators:
-        setattr(QuestionsForm, f"q_{indicator.id}", RadioField(
-            indicator.question[language], choices=ANSWER_CHOICES, validators=[Optional()],
-            default=answers.get(indicator.id)))
-    return QuestionsForm(formdata=formdata)
+class AnswerForm(FlaskForm):
+    """One question of the interview: Yes / No / Don't know / Prefers not to say. None is
+    mandatory; "Save and continue" with nothing chosen records "Don't know" (shown and left
+    blank is unknown, docs/screening.md §3)."""
+
+    answer = RadioField(choices=ANSWER_CHOICES, validators=[Optional()])
+    hours_per_day = IntegerField(_l("Hours a day"),
+                                 validators=[Optional(), NumberRange(min=0, max=24)])
+    days_per_week = IntegerField(_l("Days a week"),
+                                 validators=[Optional(), NumberRange(min=0, max=7)])
+
+
+class WhenForm(FlaskForm):
+    """"When did this happen?": one or more phases, or don't know."""
+
+    when = MultiCheckboxField(validators=[Optional()])
+
+
+def when_form(texts: dict[str, str], formdata: Any = None) -> WhenForm:
+    """The "when?" form with the instrument's wording for each phase."""
+    form = WhenForm(formdata=formdata)
+    form.when.choices = [SelectChoice(w, texts[w]) for w in ("before", "way", "work")] + [
+        SelectChoice(WHEN_UNKNOWN, _l("Don't know"))]
+    return form
 
 
 def _at_least_one(form: FlaskForm, field: Any) -> None:

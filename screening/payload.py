@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from screening import people
+from screening import interview, people
 from screening.instruments import LANGUAGES, Instrument
-from screening.scoring import ANSWERS
 from screening.services import (
     INTERPRETER_INDEPENDENT,
     PURPOSES,
@@ -23,7 +22,7 @@ COUNTRY = re.compile(r"[A-Z]{2}")  # ISO 3166-1 alpha-2
 LANGUAGE = re.compile(r"[a-z]{2}")  # ISO 639-1
 SEXES = ("female", "male", "other", "unknown")
 TOP_LEVEL = {"instrument", "language", "subject", "answers", "needs", "consent", "safety",
-             "exploitation"}
+             "red_flag_actions", "complete"}
 
 
 class PayloadError(ValueError):
@@ -159,15 +158,13 @@ def _safety(data: Any, errors: dict[str, str]) -> Safety:
 
 def _answers(data: Any, instrument: Instrument | None, errors: dict[str, str]) -> dict[str, str]:
     if not isinstance(data, dict):
-        errors["answers"] = "required object of indicator id to answer"
+        errors["answers"] = "required object of question to answer"
         return {}
-    known = {i.id for i in instrument.indicators} if instrument else set()
-    for key, value in data.items():
-        if instrument and key not in known:
-            errors[f"answers.{key}"] = "not a question of this instrument"
-        elif not _is_one_of(value, ANSWERS):
-            errors[f"answers.{key}"] = f"must be one of {', '.join(ANSWERS)}"
-    return {k: v for k, v in data.items() if k in known and _is_one_of(v, ANSWERS)}
+    if instrument is None:
+        return {}
+    wrong = interview.problems(instrument, data)
+    errors.update({f"answers.{key}": problem for key, problem in wrong.items()})
+    return {k: v for k, v in data.items() if k not in wrong}
 
 
 def parse(body: Any, catalogue: dict[str, Instrument]) -> tuple[Start, dict[str, str]]:
@@ -182,9 +179,11 @@ def parse(body: Any, catalogue: dict[str, Instrument]) -> tuple[Start, dict[str,
     language = body.get("language", "en")
     if not _is_one_of(language, LANGUAGES):
         errors["language"] = f"must be one of {', '.join(LANGUAGES)}"
-    exploitation = body.get("exploitation")
-    if exploitation is not None and not _is_one_of(exploitation, ("labour", "sexual")):
-        errors["exploitation"] = "must be labour or sexual"
+    actions = body.get("red_flag_actions", [])
+    if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
+        errors["red_flag_actions"] = "must be a list of objects"
+    if not isinstance(body.get("complete", True), bool):
+        errors["complete"] = "must be true or false"
     needs = body.get("needs", [])
     if not _strings(needs, SERVICES):
         errors["needs"] = f"must list services among {', '.join(SERVICES)}"
@@ -195,5 +194,4 @@ def parse(body: Any, catalogue: dict[str, Instrument]) -> tuple[Start, dict[str,
     answers = _answers(body.get("answers", {}), instrument, errors)
     if errors or instrument is None:
         raise PayloadError(errors)
-    return Start(instrument, language, identity, consent, safety, exploitation,
-                 tuple(needs)), answers
+    return Start(instrument, language, identity, consent, safety, tuple(needs)), answers

@@ -6,7 +6,7 @@ A dimension is positive when its "yes" answers include two strong; or one strong
 medium or weak; or three medium; or two medium and one weak. For a child, commercial sexual
 exploitation is the exploitation element by itself: such an item counts as *sufficient*.
 Every function here is monotone: more "yes" never lowers the outcome, which is what lets the
-interview skip questions without changing the result (docs/screening.md §4).
+interview skip questions without changing the result (docs/screening.md §5).
 """
 
 from __future__ import annotations

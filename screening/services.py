@@ -103,7 +103,6 @@ class Start:
     identity: people.Identity
     consent: Consent
     safety: Safety
-    exploitation: str | None = None
     needs: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -123,7 +122,7 @@ def start(store: Session, user: Any, request: Start, now: datetime,
     screening = Screening(
         id=uuid.uuid4(), person_id=person.id, team_id=user.team_id, screener_id=user.id,
         instrument=request.instrument.id, instrument_version=request.instrument.version,
-        language=request.language, exploitation=request.exploitation, status="draft",
+        language=request.language, status="draft",
         consent=json.dumps(request.consent.as_dict()),
         safety=json.dumps(request.safety.as_dict()), needs=",".join(request.needs),
         created_at=now, updated_at=now)
@@ -137,6 +136,12 @@ def _person(store: Session, screening: Screening) -> Person:
     person = store.get(Person, screening.person_id)
     assert person is not None  # noqa: S101 - a foreign key guarantees it
     return person
+
+
+def feminine(store: Session, screening: Screening) -> bool:
+    """Whether French questions take their feminine wording: the person's recorded sex
+    (kept in the clear, non-identifying) is female."""
+    return _person(store, screening).sex == "female"
 
 
 def subject(store: Session, screening: Screening) -> people.Identity:
@@ -167,19 +172,20 @@ def save_answers(store: Session, screening: Screening, given: Mapping[str, str],
                  details={"answers": len(given)})
 
 
-def complete(store: Session, screening: Screening, instrument: Instrument, age: int | None,
-             now: datetime, explain_in: str | None = None) -> dict[str, Any]:
-    """Score the answers, seal the result and keep its headline in the clear. The
-    explanation is written in ``explain_in`` (the screener's language), by default in the
-    language of the questions."""
+def complete(store: Session, screening: Screening, instrument: Instrument,
+             result: scoring.Result, now: datetime,
+             explain_in: str | None = None) -> dict[str, Any]:
+    """Seal a scored result (screening.interview.finish scores it) and keep its headline in
+    the clear. The explanation is written in ``explain_in`` (the screener's language), by
+    default in the language of the questions."""
     if screening.status != "draft":
         raise ScreeningError("this screening is already completed")
-    result = scoring.score(instrument, answers(store, screening), age, screening.exploitation)
     stored = {**result.as_dict(), "explanation": explain.explain(
-        result, instrument, screening.language, explain_in or screening.language)}
+        result, instrument, explain_in or screening.language)}
     screening.result = _cipher(store, screening).seal(TABLE, "result", screening.id,
                                                       json.dumps(stored, sort_keys=True))
     screening.rules = result.rules
+    screening.instrument_version = result.instrument_version
     screening.classification, screening.route = result.classification, result.route
     screening.urgent, screening.incomplete = result.urgent, result.incomplete
     screening.smuggling = result.smuggling

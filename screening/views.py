@@ -33,17 +33,11 @@ from screening.forms import (
     PersonForm,
     RedFlagActionForm,
     SafetyForm,
-    questions_form,
 )
 from screening.models import Screening
-from screening.scoring import applicable
 
 bp = Blueprint("screening", __name__, url_prefix="/screenings")
 
-PHASES = ("recruitment", "destination", "journey")
-PHASE_TITLES = {"recruitment": _l("Recruitment and journey"),
-                "destination": _l("Work and living now"),
-                "journey": _l("The journey and smuggling")}
 SETUP = "screening_setup"  # safety check and consent: no personal data
 
 
@@ -128,15 +122,13 @@ def person() -> Any:
         start = services.Start(
             instrument=instrument, language=setup["language"], identity=_identity(form),
             consent=services.Consent(setup["consent"], tuple(setup.get("share", ()))),
-            safety=services.Safety(**setup["safety"]),
-            exploitation=form.exploitation.data or None, needs=tuple(form.needs.data or ()))
+            safety=services.Safety(**setup["safety"]), needs=tuple(form.needs.data or ()))
         store = db.session()
         screening = services.start(store, current_user, start, clock.now(),
                                    current_app.config["RETENTION_DAYS"])
         store.commit()
         session.pop(SETUP, None)
-        return redirect(url_for("screening.step", screening_id=screening.id,
-                                phase=_phases(screening)[0]))
+        return redirect(url_for("screening.ask", screening_id=screening.id))
     return render_template("screening/person.html", form=form)
 
 
@@ -151,60 +143,17 @@ def _identity(form: PersonForm) -> people.Identity:
         contact=form.contact.data or None, notes=form.notes.data or None, languages=languages)
 
 
-def _load(screening_id: uuid.UUID) -> tuple[Screening, instruments.Instrument]:
+def load(screening_id: uuid.UUID) -> tuple[Screening, instruments.Instrument]:
+    """A screening the user may see, and its instrument (404 otherwise, audited)."""
     store = db.session()
     screening = services.get(store, current_user, screening_id)
     store.commit()
     return screening, instruments.catalogue()[screening.instrument]
 
 
-def _phases(screening: Screening) -> list[str]:
-    asked = applicable(instruments.catalogue()[screening.instrument], screening.exploitation)
-    return [p for p in PHASES if any(i.phase == p for i in asked)]
-
-
-@bp.route("/<uuid:screening_id>/step/<any(recruitment, destination, journey):phase>",
-          methods=["GET", "POST"])
-@requires("screenings.read")
-def step(screening_id: uuid.UUID, phase: str) -> Any:
-    """One step of questions; each save keeps a draft that can be resumed later."""
-    screening, instrument = _load(screening_id)
-    if screening.status != "draft":
-        return redirect(url_for("screening.show", screening_id=screening_id))
-    store = db.session()
-    indicators = [i for i in applicable(instrument, screening.exploitation) if i.phase == phase]
-    form = questions_form(indicators, screening.language, services.answers(store, screening),
-                          request.form if request.method == "POST" else None)
-    if form.validate_on_submit():
-        given = {i.id: form[f"q_{i.id}"].data for i in indicators if form[f"q_{i.id}"].data}
-        services.save_answers(store, screening, given, clock.now())
-        store.commit()
-        flags = [i.id for i in indicators if i.red_flag and given.get(i.id) == "yes"]
-        next_url = _after(screening, phase, request.form.get("then"))
-        if flags:
-            return redirect(url_for("screening.red_flag", screening_id=screening_id,
-                                    next=next_url))
-        return redirect(next_url)
-    phases = _phases(screening)
-    return render_template("screening/step.html", form=form, screening=screening,
-                           phase=phase, title=PHASE_TITLES[phase], phases=phases,
-                           number=phases.index(phase) + 1 if phase in phases else 1,
-                           indicators=indicators)
-
-
-def _after(screening: Screening, phase: str, then: str | None) -> str:
-    if then == "pause":
-        flash(_l("Saved. You can resume this screening from your list."), "success")
-        return url_for("screening.index")
-    phases = _phases(screening)
-    following = phases[phases.index(phase) + 1:] if phase in phases else []
-    if following:
-        return url_for("screening.step", screening_id=screening.id, phase=following[0])
-    return url_for("screening.review", screening_id=screening.id)
-
-
-def _safe_next(value: str) -> str:
-    # Only back into the questionnaire: never a link to another site.
+def safe_next(value: str) -> str:
+    """Where to go after the protocol: only back into the questionnaire, never a link to
+    another site."""
     return value if value.startswith("/screenings/") else url_for("screening.index")
 
 
@@ -214,8 +163,8 @@ def red_flag(screening_id: uuid.UUID) -> Any:
     """Red flags were raised (``flags``, comma-separated; unknown ids are ignored): the
     protocol for each, at once, and a form to record what was done before going on to
     ``next``. With no known flag, the emergency protocol and no form."""
-    screening, _instrument = _load(screening_id)
-    next_url = _safe_next(request.args.get("next", ""))
+    screening, _instrument = load(screening_id)
+    next_url = safe_next(request.args.get("next", ""))
     flags = protocols.known(request.args.get("flags", "").split(","))
     form = RedFlagActionForm.for_flags(flags, clock.now()) if flags else None
     status = 200
@@ -277,48 +226,17 @@ def neutral_exit() -> Any:
     return redirect(url_for("screening.neutral"))
 
 
-@bp.route("/<uuid:screening_id>/review", methods=["GET", "POST"])
-@requires("screenings.read")
-def review(screening_id: uuid.UUID) -> Any:
-    """Finish: score the answers and show the result."""
-    screening, instrument = _load(screening_id)
-    if screening.status != "draft":
-        return redirect(url_for("screening.show", screening_id=screening_id))
-    form = ActionForm()
-    if form.validate_on_submit():
-        store = db.session()
-        age = services.subject(store, screening).age
-        services.complete(store, screening, instrument, age, clock.now(),
-                          explain_in=str(get_locale() or screening.language))
-        services.announce(current_app._get_current_object(), screening)  # type: ignore[attr-defined]
-        store.commit()
-        return redirect(url_for("screening.show", screening_id=screening_id))
-    answered = services.answers(db.session(), screening)
-    return render_template("screening/review.html", form=form, screening=screening,
-                           answered=len(answered), phases=_phases(screening))
-
-
-@bp.route("/<uuid:screening_id>")
-@requires("screenings.read")
-def show(screening_id: uuid.UUID) -> Any:
-    """The result in plain words, or the way back into a draft."""
-    screening, instrument = _load(screening_id)
-    if screening.status == "draft":
-        return redirect(url_for("screening.step", screening_id=screening_id,
-                                phase=_phases(screening)[0]))
-    result = services.result(db.session(), screening)
-    if result is None:
-        abort(404)
-    return render_template("screening/result.html", screening=screening, result=result,
-                           instrument=instrument)
-
-
 @bp.app_context_processor
 def labels() -> dict[str, Any]:
     """Plain-language labels the result pages use."""
     return {"class_labels": explain.CLASS_LABELS, "route_labels": explain.ROUTE_LABELS,
             "dimension_labels": explain.DIMENSION_TEXT, "contact_labels": CONTACT_LABELS,
-            "red_flag_action_labels": ACTION_LABELS, "protocol_title": _protocol_title}
+            "red_flag_action_labels": ACTION_LABELS, "protocol_title": _protocol_title,
+            "headline": explain.headline, "element_labels": explain.ELEMENT_TEXT,
+            "element_hints": explain.ELEMENT_HINT, "element_status": explain.ELEMENT_STATUS,
+            "strength_badge": explain.STRENGTH_BADGE, "strength_text": explain.STRENGTH_TEXT,
+            "review_text": explain.REVIEW_TEXT, "disclaimer": explain.DISCLAIMER,
+            "clause_labels": explain.CLAUSE_TEXT}
 
 
 def _protocol_title(kind: str) -> str:
@@ -327,3 +245,7 @@ def _protocol_title(kind: str) -> str:
         return kind
     return str(protocols.protocol(kind, str(get_locale() or "en"),
                                   protocols.configured())["title"])
+
+
+# The interview pages register on this blueprint (screening/interview_views.py).
+from screening import interview_views  # noqa: E402,F401

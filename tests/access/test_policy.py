@@ -81,8 +81,10 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "screening.consent": TEAM, "screening.index": TEAM, "screening.new": TEAM,
     "screening.neutral": TEAM, "screening.neutral_exit": TEAM,
     "screening.person": TEAM, "screening.red_flag": TEAM, "screening.review": TEAM,
-    "screening.show": TEAM, "screening.step": TEAM, "screening.stop": TEAM,
+    "screening.show": TEAM, "screening.ask": TEAM, "screening.stop": TEAM,
     "screening_api.create_screening": TEAM, "screening_api.get_screening": TEAM,
+    "screening_api.next_question": TEAM, "screening_api.post_answers": TEAM,
+    "screening_api.post_red_flag_action": TEAM, "screening_api.complete": TEAM,
     "screening_api.list_instruments": ALL,
 }
 

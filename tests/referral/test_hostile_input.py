@@ -77,7 +77,7 @@ def test_a_lone_surrogate_in_a_name_is_refused_and_nothing_is_stored(
 @pytest.mark.parametrize(("where", "fields"), [
     ({"instrument"}, {"instrument": "must be one of adult, child"}),
     ({"language"}, {"language": "must be one of en, fr, es"}),
-    ({"exploitation"}, {"exploitation": "must be labour or sexual"}),
+    ({"red_flag_actions"}, {"red_flag_actions": "must be a list of objects"}),
     ({"subject", "sex"}, {"subject.sex": "must be one of female, male, other, unknown"}),
     ({"subject", "given_name"},
      {"subject.given_name": "must be text of at most 100 characters"}),

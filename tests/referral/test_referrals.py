@@ -124,9 +124,16 @@ def test_screening_answers_reach_the_partner_only_when_shared(
     shared_id = referral(share=["given_name", "answers"])
     shared = api("partner", "GET", f"/referrals/{shared_id}").get_json()
     assert shared["fields"]["answers"]["classification"] == "likely_trafficking"
-    assert set(shared["fields"]["answers"]["given"].values()) == {"yes"}
+    # Indicator by indicator: "passport kept, during the work" is the destination item;
+    # the interview's own keys (gates, "when?") never leave.
+    given = shared["fields"]["answers"]["given"]
+    assert {k: given[k] for k in ("dr_job_nature", "cd_documents", "cr_documents",
+                                  "cd_debt")} == {"dr_job_nature": "yes", "cd_documents": "yes",
+                                                  "cr_documents": "no", "cd_debt": "yes"}
+    assert not {"d2", "documents", "documents_when"} & set(given)
     page = signed_in("partner").get(f"/referrals/{shared_id}").get_data(as_text=True)
     assert "Their answers to the screening questions" in page
+    assert "Papers kept during work" in page  # the short label, not the question
 
 
 def test_another_organisation_never_sees_a_referral(

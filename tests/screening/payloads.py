@@ -1,37 +1,27 @@
 """Bodies for ``POST /api/v1/screenings``: synthetic people with canary values, and answers
-picked from the shipped catalogue to reach a known result."""
+that reach a known result with the shipped catalogue (docs/screening.md §3 keys)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from screening.instruments import load_catalogue
-
-CATALOGUE = load_catalogue()
-
-
-def pick(instrument: str, dimension: str, strength: str, count: int,
-         exploitation: str = "labour") -> list[str]:
-    """Ids of ``count`` indicators of the shipped instrument with this dimension and grade."""
-    found = [i.id for i in CATALOGUE[instrument].indicators
-             if i.dimension == dimension and i.strength == strength and not i.red_flag
-             and i.exploitation in (exploitation, "any")]
-    assert len(found) >= count, (instrument, dimension, strength)
-    return found[:count]
+# Adult, likely trafficking: deceived about the job (strong) and the pay (medium); excessive
+# hours (strong) and low pay (medium); passport kept and a debt at work (two strong).
+LIKELY_ADULT = {
+    "dr_job_nature": "yes", "d2": "yes", "dr_pay": "yes",
+    "ec_excessive_hours": "yes", "b2": "yes", "ec_low_pay": "yes",
+    "documents": "yes", "documents_when": "work", "debt": "yes", "debt_when": "work",
+}
 
 
 def likely_adult_answers() -> dict[str, str]:
-    ids = (pick("adult", "deceptive_recruitment", "strong", 1)
-           + pick("adult", "deceptive_recruitment", "medium", 1)
-           + pick("adult", "exploitative_conditions", "strong", 1)
-           + pick("adult", "exploitative_conditions", "medium", 1)
-           + pick("adult", "coercion_at_destination", "strong", 2))
-    return dict.fromkeys(ids, "yes")
+    """Answers that make trafficking likely for an adult, with no red flag."""
+    return dict(LIKELY_ADULT)
 
 
 def body(**changes: Any) -> dict[str, Any]:
     data = {
-        "instrument": "adult", "language": "en", "exploitation": "labour",
+        "instrument": "adult", "language": "en",
         "subject": {"given_name": "Canaryapi", "family_name": "Testperson", "age": 34,
                     "sex": "female", "nationality": "ZZ",
                     "location": {"country": "XK", "region": "Canaryregionapi"},

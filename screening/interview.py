@@ -1,0 +1,188 @@
+"""The interview as it goes, for the pages and the API alike: who is answering, what comes
+next, saving the answers of one page with the red flags they raise, and finishing with a
+score — the engine (screening.engine) applied to a stored draft (docs/screening.md §3–7).
+
+Completion is refused while a raised red flag has no recorded action (docs/screening.md §7):
+the protocol comes before the result.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from screening import engine, red_flags, scoring, services
+from screening.instruments import Instrument
+from screening.models import Screening
+
+INTERPRETER_FLAG = "rf_interpreter_linked"
+BLOCKS = ("safety", "work", "control", "start", "journey", "closing")
+WHEN_VALUES = ("before", "way", "work")
+
+
+def is_child(screening: Screening, age: int | None = None) -> bool:
+    """Possibly a minor, or under 18: the child instrument, the safety check's "under 18,
+    or might be", or an age under 18. A claimed adult age never lifts the presumption."""
+    return red_flags.is_child(screening) or (age is not None and age < 18)
+
+
+def interpreter_linked(screening: Screening) -> bool:
+    """Whether the safety check said the interpreter is not independent of the people who
+    brought or employ the person."""
+    return json.loads(screening.safety or "{}").get("interpreter_independent") is False
+
+
+def population(screening: Screening, age: int | None = None) -> engine.Population:
+    """Who is answering this screening, as the engine needs it."""
+    return engine.Population(child=is_child(screening, age),
+                             interpreter_linked=interpreter_linked(screening))
+
+
+def keys(instrument: Instrument) -> set[str]:
+    """Every key an answer may be stored under."""
+    found = {engine.gate_key(instrument, g) for g in instrument.gates}
+    found |= {i.id for i in instrument.indicators}
+    found |= set(instrument.concepts) | {f"{c}_when" for c in instrument.concepts}
+    return found | set(engine.PAUSES)
+
+
+def problems(instrument: Instrument, given: Mapping[str, Any]) -> dict[str, str]:
+    """What is wrong with answers about to be saved, by key."""
+    allowed = keys(instrument)
+    found = {}
+    for key, value in given.items():
+        if key not in allowed:
+            found[key] = "not a question of this instrument"
+        elif not isinstance(value, str) or not engine.valid_answer(key, value):
+            found[key] = ("must be phases among before, way, work, or unknown or declined"
+                          if key.endswith("_when") else
+                          "must be one of yes, no, unknown, declined" if key not in
+                          engine.PAUSES else "not an accepted value")
+    return found
+
+
+def raised(instrument: Instrument, screening: Screening,
+           given: Mapping[str, str]) -> list[str]:
+    """The red flags these answers raise, and the interpreter's link from the safety check."""
+    derived = engine.derive(instrument, given, population(screening), final=False)
+    flags = [i.id for i in instrument.indicators
+             if i.red_flag and derived.values.get(i.id) == "yes"]
+    return flags + ([INTERPRETER_FLAG] if interpreter_linked(screening) else [])
+
+
+def next_step(store: Session, screening: Screening, instrument: Instrument) -> engine.Step:
+    """What to ask next in this draft."""
+    return engine.next_question(instrument, services.answers(store, screening),
+                                population(screening))
+
+
+def record(store: Session, screening: Screening, instrument: Instrument,
+           given: Mapping[str, str], now: datetime) -> list[str]:
+    """Save the answers of one page (checked first: ServiceError naming each bad key) and
+    return the red flags they raised that were not raised before, so the protocol follows
+    the answer that raised it."""
+    wrong = problems(instrument, given)
+    if wrong:
+        raise services.ScreeningError("some answers are not accepted", wrong)
+    before = services.answers(store, screening)
+    services.save_answers(store, screening, given, now)
+    earlier = set(raised(instrument, screening, before))
+    return [f for f in raised(instrument, screening, {**before, **given}) if f not in earlier]
+
+
+def group(store: Session, screening: Screening, instrument: Instrument, gate_id: str,
+          value: str, now: datetime) -> None:
+    """The whole-group button: ``value`` (unknown or declined) for every still-relevant
+    member of the umbrella ``gate_id``."""
+    given = services.answers(store, screening)
+    filled = engine.fill_group(instrument, given, population(screening), gate_id, value)
+    gate = instrument.gate(gate_id)
+    if gate is not None and engine.gate_key(instrument, gate) not in given:
+        filled[engine.gate_key(instrument, gate)] = value  # pressed on the umbrella's page
+    if filled:
+        services.save_answers(store, screening, filled, now)
+
+
+def waiting(store: Session, screening: Screening, instrument: Instrument) -> list[str]:
+    """Red flags raised in this screening that no recorded action answers yet."""
+    flags = raised(instrument, screening, services.answers(store, screening))
+    return red_flags.unacknowledged(store, screening, flags)
+
+
+def finish(store: Session, screening: Screening, instrument: Instrument, age: int | None,
+           now: datetime, explain_in: str | None = None) -> dict[str, Any]:
+    """Score and complete the screening; refused while a red flag waits for its action."""
+    pending = waiting(store, screening, instrument)
+    if pending:
+        raise services.ScreeningError(
+            "record what was done about each red flag before completing",
+            {"red_flags": ", ".join(pending)})
+    people_ = population(screening, age)
+    given = services.answers(store, screening)
+    derived = engine.derive(instrument, given, people_)
+    result = scoring.score(
+        instrument, derived.values, people_.child, derived.sexual,
+        extra_red_flags=(INTERPRETER_FLAG,) if people_.interpreter_linked else (),
+        derived=derived.sources, lower_bound=derived.handed_over)
+    return services.complete(store, screening, instrument, result, now, explain_in)
+
+
+def wording(instrument: Instrument, step: engine.Step, language: str,
+            feminine: bool = False) -> str:
+    """The words to read out for this step, in the interview language."""
+    if step.kind == "gate" and step.gate is not None:
+        return step.gate.question.get(language, feminine)
+    if step.kind == "when":
+        return instrument.when["question"].get(language, feminine)
+    concept = instrument.concepts.get(step.ask)
+    if concept is not None:
+        return concept.question.get(language, feminine)
+    indicator = instrument.indicator(step.ask)
+    return indicator.question.get(language, feminine) if indicator else ""
+
+
+def describe(instrument: Instrument, step: engine.Step, language: str,
+             feminine: bool = False) -> dict[str, Any]:
+    """A step as the API gives it: what to ask, where the answer goes, which values."""
+    if step.kind == "done":
+        return {"kind": "done"}
+    if step.kind == "when":
+        values = [*WHEN_VALUES, "unknown", "declined"]
+    elif step.kind == "interpreter":
+        values = ["yes"]
+    elif step.kind == "handover":
+        values = ["done", "continued"]
+    else:
+        values = list(scoring.GIVEN)
+    body: dict[str, Any] = {
+        "kind": step.kind, "key": step.key, "block": step.block,
+        "gate": step.gate.id if step.gate else None,
+        "gate_kind": step.gate.kind if step.gate else None, "values": values,
+        "question": wording(instrument, step, language, feminine)
+        if step.kind not in engine.PAUSES and step.kind not in ("interpreter", "handover")
+        else None}
+    if step.kind == "gate" and step.gate is not None and step.gate.kind == "umbrella":
+        body["members"] = list(step.gate.members)
+    return body
+
+
+def indicator_answers(store: Session, screening: Screening,
+                      instrument: Instrument) -> dict[str, str]:
+    """What the person said, indicator by indicator (a concept's answer filled in for each
+    phase it covers): the form a referral shares, without the interview's own keys and
+    without the values the interview only derived."""
+    derived = engine.derive(instrument, services.answers(store, screening),
+                            population(screening))
+    return {item: value for item, value in derived.values.items()
+            if value in scoring.GIVEN and derived.sources.get(item) != "unreached"}
+
+
+def progress(step: engine.Step) -> list[tuple[str, str]]:
+    """Each block with its state for the progress line: done, current or to come."""
+    current = BLOCKS.index(step.block) if step.block in BLOCKS else len(BLOCKS)
+    return [(block, "done" if n < current else "current" if n == current else "to_come")
+            for n, block in enumerate(BLOCKS)]

@@ -1,0 +1,174 @@
+"""The interview pages: one question per page in the order the engine gives, the protocol
+at once when an answer raises a red flag, the pauses (interpreter, child hand-over), the
+finish and the result. No page needs JavaScript (docs/screening.md §4, §6, §7)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from access.forms import ActionForm
+from access.policy import requires
+from core import clock, db
+from screening import engine, explain, interview, red_flags, services
+from screening.forms import WHEN_UNKNOWN, AnswerForm, when_form
+from screening.instruments import Instrument
+from screening.models import Screening
+from screening.views import bp, load
+
+BLOCK_TITLES = {"safety": _l("Safety"), "work": _l("Work"), "control": _l("Control"),
+                "start": _l("How it started"), "journey": _l("Journey"),
+                "closing": _l("Closing")}
+HOURS_ITEM = "ec_excessive_hours"
+
+
+def _answer(step: engine.Step, form: AnswerForm) -> str:
+    if step.key == HOURS_ITEM and (form.hours_per_day.data is not None
+                                   or form.days_per_week.data is not None):
+        hours, days = form.hours_per_day.data or 0, form.days_per_week.data or 0
+        config = current_app.config
+        return "yes" if hours >= config["EXCESSIVE_HOURS_PER_DAY"] or \
+            days >= config["EXCESSIVE_DAYS_PER_WEEK"] else "no"
+    return form.answer.data or "unknown"
+
+
+def _given(step: engine.Step) -> tuple[dict[str, str], Any]:
+    """The answer the page posted, and the form (to show again when it is not valid)."""
+    if step.kind == "interpreter":
+        return {step.key: "yes"}, ActionForm()
+    if step.kind == "handover":
+        choice = request.form.get("handover")
+        return ({step.key: choice} if choice in ("done", "continued") else {}), ActionForm()
+    if step.kind == "when":  # phases ticked, or none: don't know when
+        chosen = [w for w in request.form.getlist("when") if w in ("before", "way", "work")]
+        return {step.key: " ".join(chosen) or WHEN_UNKNOWN}, ActionForm()
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        return {}, form
+    return {step.key: _answer(step, form)}, form
+
+
+@bp.route("/<uuid:screening_id>/ask", methods=["GET", "POST"])
+@requires("screenings.read")
+def ask(screening_id: uuid.UUID) -> Any:
+    """The next question. Each answer is saved at once, so the interview can pause and
+    resume anywhere; an answer that raises a red flag goes straight to its protocol."""
+    screening, instrument = load(screening_id)
+    if screening.status != "draft":
+        return redirect(url_for("screening.show", screening_id=screening_id))
+    store = db.session()
+    step = interview.next_step(store, screening, instrument)
+    if step.kind == "done":
+        return redirect(url_for("screening.review", screening_id=screening_id))
+    here = url_for("screening.ask", screening_id=screening_id)
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        if request.form.get("key") != step.key:  # a stale page (back button, second tab)
+            flash(_l("That question was already answered; here is the next one."), "error")
+            return redirect(here)
+        group = request.form.get("group")
+        if group in ("unknown", "declined") and step.gate is not None:
+            interview.group(store, screening, instrument, step.gate.id, group, clock.now())
+            store.commit()
+            return redirect(here)
+        given, form = _given(step)
+        if given:
+            raised = interview.record(store, screening, instrument, given, clock.now())
+            store.commit()
+            then = here
+            if request.form.get("then") == "pause":
+                flash(_l("Saved. You can resume this screening from your list."), "success")
+                then = url_for("screening.index")
+            if raised:
+                return redirect(url_for("screening.red_flag", screening_id=screening_id,
+                                        flags=",".join(raised), next=then))
+            return redirect(then)
+    return _page(store, screening, instrument, step)
+
+
+def _page(store: Any, screening: Screening, instrument: Instrument,
+          step: engine.Step) -> str:
+    language = screening.language
+    feminine = services.feminine(store, screening)
+    form: Any = ActionForm()
+    if step.kind == "when":
+        form = when_form({w: instrument.when[w].get(language, feminine)
+                          for w in ("before", "way", "work")})
+    elif step.kind not in ("interpreter", "handover"):
+        form = AnswerForm()
+    concept = instrument.concepts.get(step.ask)
+    return render_template(
+        "screening/ask.html", screening=screening, step=step, form=form,
+        question=interview.wording(instrument, step, language, feminine),
+        help=step.gate.help.get(language, feminine) if step.gate and step.gate.help and
+        step.kind == "gate" else None,
+        about=concept.label.get(language, feminine) if concept and step.kind == "when"
+        else None,
+        hours=step.key == HOURS_ITEM, blocks=interview.progress(step),
+        block_titles=BLOCK_TITLES,
+        group=step.kind == "member" or (step.kind == "gate" and step.gate is not None
+                                        and step.gate.kind == "umbrella"))
+
+
+@bp.route("/<uuid:screening_id>/review", methods=["GET", "POST"])
+@requires("screenings.read")
+def review(screening_id: uuid.UUID) -> Any:
+    """Finish: what is still open, red flags still waiting for their action, then the
+    result. Finishing early is allowed; the result then shows its range."""
+    screening, instrument = load(screening_id)
+    if screening.status != "draft":
+        return redirect(url_for("screening.show", screening_id=screening_id))
+    store = db.session()
+    form = ActionForm()
+    if form.validate_on_submit():
+        age = services.subject(store, screening).age
+        try:
+            interview.finish(store, screening, instrument, age, clock.now(),
+                             explain_in=str(get_locale() or screening.language))
+        except services.ScreeningError as error:
+            store.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("screening.review", screening_id=screening_id))
+        services.announce(current_app._get_current_object(), screening)  # type: ignore[attr-defined]
+        store.commit()
+        return redirect(url_for("screening.show", screening_id=screening_id))
+    step = interview.next_step(store, screening, instrument)
+    return render_template(
+        "screening/review.html", form=form, screening=screening,
+        answered=len(services.answers(store, screening)), finished=step.kind == "done",
+        waiting=interview.waiting(store, screening, instrument))
+
+
+@bp.route("/<uuid:screening_id>")
+@requires("screenings.read")
+def show(screening_id: uuid.UUID) -> Any:
+    """The result in plain words, or the way back into a draft."""
+    screening, instrument = load(screening_id)
+    if screening.status == "draft":
+        return redirect(url_for("screening.ask", screening_id=screening_id))
+    store = db.session()
+    result = services.result(store, screening)
+    if result is None:
+        abort(404)
+    template = "screening/result.html" if "range" in result else "screening/result_v1.html"
+    return render_template(
+        template, screening=screening, result=result, instrument=instrument,
+        red_flag_actions=red_flags.actions(store, screening),
+        unacknowledged_flags=red_flags.unacknowledged(store, screening, result["red_flags"]),
+        label=lambda i: explain.label(instrument, i, str(get_locale() or "en")),
+        grade=lambda i: _grade(instrument, result, i),
+        one_more_text=lambda grades: " / ".join(str(explain.STRENGTH_TEXT[g]) for g in grades))
+
+
+def _grade(instrument: Instrument, result: dict[str, Any], indicator_id: str) -> str | None:
+    indicator = instrument.indicator(indicator_id)
+    if indicator is None:
+        return None
+    if result.get("child") and indicator_id == "sx_child_sexual":
+        return "sufficient"
+    return indicator.grade(result.get("list", instrument.labour_list))
