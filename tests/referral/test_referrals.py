@@ -26,7 +26,7 @@ API = Callable[..., Any]
 # What a partner may ever receive about a referral (R23).
 PARTNER_KEYS = {"id", "state", "urgency", "partner", "services", "shared_fields", "created_at",
                 "due_at", "overdue", "decline_reason", "outcome", "withdraw_reason", "fields",
-                "note"}
+                "note", "basis"}
 CANARIES = ("Testperson", "canary-api-contact", "Canaryregionapi")
 
 
