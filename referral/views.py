@@ -116,8 +116,9 @@ def refer(case_id: uuid.UUID) -> Any:
     except (referrals.ReferralError, NotNow) as error:
         store.rollback()
         for name, problem in getattr(error, "fields", {"partner": str(error)}).items():
-            if name in form:
-                form[name].errors = [*form[name].errors, problem]
+            if name not in form:
+                name = "partner"  # consent: about the referral as a whole
+            form[name].errors = [*form[name].errors, problem]
         flash(_l("The referral was not sent. See what to fix below."), "error")
         return _page(cases.get(store, current_user, case_id, "cases.manage"), form, 409
                      if isinstance(error, NotNow) else 422)

@@ -158,6 +158,18 @@ def test_the_case_page_offers_a_child_protection_referral_without_consent(
         ("Kappa Child Protection", "child_protection")]
 
 
+def test_the_case_page_says_why_a_childs_referral_without_consent_was_refused(
+        open_case: Callable[..., str], partners: None,
+        signed_in: Callable[[str], Client]) -> None:
+    case_id = open_case(**child_body(consent=NO_REFERRAL))
+    client = signed_in("screener")
+    refused = client.post(f"/cases/{case_id}/referrals", {
+        "partner": "org-k", "services": ["child_protection", "shelter"],
+        "share": ["given_name"], "urgency": "normal"}, form_page=f"/cases/{case_id}")
+    assert refused.status_code == 422
+    assert NO_CONSENT_CHILD in refused.get_data(as_text=True)
+
+
 def test_an_adult_without_consent_gets_no_referral_form(
         open_case: Callable[..., str], signed_in: Callable[[str], Client]) -> None:
     case_id = open_case(consent={"screening": True, "referral": False, "share": []})
