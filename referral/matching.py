@@ -12,14 +12,21 @@ from sqlalchemy.orm import Session
 
 from referral import cases, directory, routing, workflow
 from referral.models import Case, Referral
+from screening import people
+
+
+def is_child(store: Session, case: Case) -> bool:
+    """Whether the case's person is treated as a child (people.is_child, from the clear
+    flag and age band: possibly a minor, or under 18)."""
+    return people.child_on_record(cases.person(store, case))
 
 
 def need(store: Session, case: Case, region: str | None = None) -> routing.Need:
     """What the case asks of a partner, from the clear, non-identifying facts (and the
     region, when the caller has opened the person's details anyway)."""
     person = cases.person(store, case)
-    # An unknown age counts as a child: the presumption of minority (SCREENING.md).
-    child = person.age_band is None or person.age_band in ("0-11", "12-17")
+    # Minority is presumed from possibly_minor, never from an empty age alone (§1.5).
+    child = people.child_on_record(person)
     populations = {"children"} if child else set()
     populations |= {"female": {"women"}, "male": {"men"}}.get(person.sex or "", set())
     return routing.Need(

@@ -111,6 +111,9 @@ class Referral(Base):
     outcome: Mapped[str | None] = mapped_column(sa.String(24))
     # Why the system withdrew it (the partner lost its standing); None for a sender's own.
     withdraw_reason: Mapped[str | None] = mapped_column(sa.String(24))
+    # What the sending rests on: the person's consent, or for a child the child-protection
+    # basis that needs none (referrals.legal_basis).
+    basis: Mapped[str] = mapped_column(sa.String(24), default="consent")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -9,7 +9,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +23,7 @@ from access.standing import in_standing
 from core import datakeys
 from core.errors import RefusedError
 from referral import cases, directory, matching, notices, workflow
+from referral.basis import NO_CONSENT_CHILD, legal_basis
 from referral.models import Case, PartnerProfile, Referral
 from screening import instruments, interview
 from screening import services as screenings
@@ -68,16 +69,24 @@ class Deadlines:
         return sent + timedelta(hours=self.urgent if urgency == "urgent" else self.normal)
 
 
-def _check(store: Session, case: Case, request: Send, today: Any) -> PartnerProfile:
+def _services(profile: PartnerProfile | None) -> frozenset[str]:
+    return frozenset(filter(None, profile.services.split(","))) if profile else frozenset()
+
+
+def _check(store: Session, case: Case, request: Send,
+           today: Any) -> tuple[PartnerProfile, str]:
     given = cases.consent(case)
     if case.status != "open":
         raise ReferralError("this case is not open", {"case": "not open"})
-    if not given.referral:
+    profile = directory.by_slug(store, request.partner)
+    child = matching.is_child(store, case)
+    basis = legal_basis(given, child, request.services, _services(profile), request.share)
+    if basis is None and not given.referral:
         raise ReferralError("the person did not consent to referral",
-                            {"consent": "no consent to referral"})
+                            {"consent": NO_CONSENT_CHILD if child else "no consent to referral"})
     problems = {}
-    outside = sorted(set(request.share) - set(given.share))
-    if outside:
+    if basis is None:  # consent to referral, but not to sharing all of this
+        outside = sorted(set(request.share) - set(given.share))
         problems["share"] = "outside the person's consent: " + ", ".join(outside)
     if request.urgency not in URGENCIES:
         problems["urgency"] = "must be normal or urgent"
@@ -86,7 +95,6 @@ def _check(store: Session, case: Case, request: Send, today: Any) -> PartnerProf
     if len(request.note) > NOTE_MAX:
         problems["note"] = f"at most {NOTE_MAX} characters"
     offered = {m.slug for m in matching.matches(store, case, today)}
-    profile = directory.by_slug(store, request.partner)
     if profile is None or request.partner not in offered:
         problems["partner"] = "not a vetted partner in date that serves this case"
     if problems:
@@ -95,7 +103,7 @@ def _check(store: Session, case: Case, request: Send, today: Any) -> PartnerProf
             Referral.case_id == case.id, Referral.partner_id == profile.organisation_id,
             Referral.state.in_(OPEN))):
         raise workflow.IllegalTransition("this partner already has an open referral")
-    return profile
+    return profile, cast(str, basis)  # None was refused above
 
 
 def _packet(store: Session, case: Case, share: tuple[str, ...], note: str) -> dict[str, Any]:
@@ -125,13 +133,16 @@ def _cipher(store: Session, case: Case) -> datakeys.Cipher:
 
 def send(store: Session, user: Any, case: Case, request: Send, now: datetime,
          deadlines: Deadlines, retention_days: int) -> Referral:
-    """Refer the case to a partner with the consented fields the screener chose; the
-    partner's staff are told something awaits them. The case's row is locked first and the
-    consent re-read under the lock, so a withdrawal that committed meanwhile wins."""
-    profile = _check(store, cases.lock(store, case), request, now.date())
+    """Refer the case to a partner with the consented fields the screener chose (or, for a
+    child without consent, the child-protection minimum: ``basis.legal_basis``, recorded on
+    the referral and in the audit trail); the partner's staff are told something awaits them.
+    The case's row is locked first and the consent re-read under the lock, so a withdrawal
+    that committed meanwhile wins."""
+    profile, basis = _check(store, cases.lock(store, case), request, now.date())
     referral = Referral(
         id=uuid.uuid4(), case_id=case.id, partner_id=profile.organisation_id,
         team_id=case.team_id, sent_by=user.id, state="pending", urgency=request.urgency,
+        basis=basis,
         services=",".join(sorted(set(request.services))),
         share=",".join(sorted(set(request.share))), created_at=now, updated_at=now,
         due_at=deadlines.due(request.urgency, now))
@@ -145,7 +156,7 @@ def send(store: Session, user: Any, case: Case, request: Send, now: datetime,
     cases.touch(store, case, now, retention_days)
     audit.record(store, "referral.sent", object_type="referral", object_id=referral.id,
                  details={"case": str(case.id), "partner": str(profile.organisation_id),
-                          "shared": len(request.share)})
+                          "shared": len(request.share), "basis": basis})
     notices.notify(store, notices.partner_staff(store, profile.organisation_id),
                    "referral.received", referral.id, now)
     return referral
@@ -289,12 +300,19 @@ def withdraw_consent(store: Session, user: Any, case: Case, now: datetime,
 def keep_within_consent(store: Session, case: Case, now: datetime) -> int:
     """After the case's consent narrowed, no partner keeps a field outside it: an open
     referral that shared more (or any, once referral is refused) is withdrawn and its partner
-    told; a finished one loses its packet. Returns how many were withdrawn."""
-    given = cases.consent(case)
+    told; a finished one loses its packet. A child's child-protection referral is kept on
+    the basis that needs no consent (``basis.legal_basis``; a change of basis is recorded).
+    Returns how many were withdrawn."""
+    given, child = cases.consent(case), matching.is_child(store, case)
+    offers = {p.organisation_id: _services(p) for p in directory.profiles(store)}
     withdrawn = 0
     for referral in of_case(store, case):
-        shared = set(filter(None, referral.share.split(",")))
-        if given.referral and shared <= set(given.share):
+        basis = legal_basis(given, child, filter(None, referral.services.split(",")),
+                            offers.get(referral.partner_id, ()),
+                            filter(None, referral.share.split(",")))
+        if basis is not None:
+            if basis != referral.basis and (referral.state in OPEN or referral.packet):
+                _rebase(store, referral, basis, now)  # what the partner holds rests on it
             continue
         if referral.state in OPEN:
             _move(store, referral, "withdraw", "sender", None, now)
@@ -304,6 +322,16 @@ def keep_within_consent(store: Session, case: Case, now: datetime) -> int:
         elif referral.packet is not None:
             _clear_packet(store, referral, now)
     return withdrawn
+
+
+def _rebase(store: Session, referral: Referral, basis: str, now: datetime) -> None:
+    before = referral.basis
+    store.execute(sa.update(Referral).where(Referral.id == referral.id)
+                  .values(basis=basis, updated_at=now)
+                  .execution_options(synchronize_session=False))
+    store.expire(referral)
+    audit.record(store, "referral.basis_changed", object_type="referral",
+                 object_id=referral.id, details={"from": before, "basis": basis})
 
 
 def link_cases(store: Session, user: Any, case: Case, earlier_id: uuid.UUID, now: datetime,
@@ -388,5 +416,5 @@ def summary(referral: Referral, names: dict[uuid.UUID, str]) -> dict[str, Any]:
             "due_at": referral.due_at.isoformat(),
             "overdue": referral.overdue_at is not None and referral.state == "pending",
             "decline_reason": referral.decline_reason, "outcome": referral.outcome,
-            "withdraw_reason": referral.withdraw_reason}
+            "withdraw_reason": referral.withdraw_reason, "basis": referral.basis}
 

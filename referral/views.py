@@ -15,7 +15,7 @@ from werkzeug.exceptions import NotFound
 from access.forms import ActionForm
 from access.policy import NotNow, authorize, requires
 from core import clock, db
-from referral import cases, matching, referrals
+from referral import basis, cases, matching, referrals
 from referral.case_forms import BreakGlassForm, LinkForm, ReferForm
 from referral.presenting import identity_or_none
 from screening import services as screenings
@@ -63,14 +63,16 @@ def _page(case: Any, refer: ReferForm | None = None, status: int = 200) -> Any:
     matches = matching.matches(store, case, now.date(), who.region if who else None) \
         if case.status == "open" else []
     sent = referrals.of_case(store, case)
+    child = matching.is_child(store, case)
     refer = refer or ReferForm(formdata=None)
-    refer.limit([(m.slug, m.name) for m in matches], given.share)
+    refer.limit([(m.slug, m.name) for m in matches], basis.shareable(given, child))
     if not refer.services.data:
         refer.services.data = list(cases.needs(case))
     suggestion = matching.next_partner(sent, matches, matching.partner_slugs(store))
     earlier = cases.earlier_cases(store, current_user, case, who, now.date()) if who else []
     body = render_template(
-        "referral/case.html", case=case, who=who, consent=given, needs=cases.needs(case),
+        "referral/case.html", case=case, who=who, consent=given, child=child,
+        protection_fields=basis.PROTECTION_FIELDS, needs=cases.needs(case),
         screenings=cases.screenings_of(store, case), referrals=sent,
         names=matching.partner_names(store), matches=matches, refer=refer,
         suggestion=suggestion, earlier=earlier, link=LinkForm(formdata=None),
@@ -100,7 +102,8 @@ def refer(case_id: uuid.UUID) -> Any:
     case = _manage(case_id)
     form = ReferForm()
     given = cases.consent(case)
-    form.limit([(s, s) for s in form.partner.raw_data or []], given.share)
+    form.limit([(s, s) for s in form.partner.raw_data or []],
+               basis.shareable(given, matching.is_child(db.session(), case)))
     if not form.validate():
         return _page(case, form, 400)
     store, now, config = db.session(), clock.now(), current_app.config
@@ -113,8 +116,9 @@ def refer(case_id: uuid.UUID) -> Any:
     except (referrals.ReferralError, NotNow) as error:
         store.rollback()
         for name, problem in getattr(error, "fields", {"partner": str(error)}).items():
-            if name in form:
-                form[name].errors = [*form[name].errors, problem]
+            if name not in form:
+                name = "partner"  # consent: about the referral as a whole
+            form[name].errors = [*form[name].errors, problem]
         flash(_l("The referral was not sent. See what to fix below."), "error")
         return _page(cases.get(store, current_user, case_id, "cases.manage"), form, 409
                      if isinstance(error, NotNow) else 422)

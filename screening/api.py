@@ -14,7 +14,16 @@ from core import clock, db
 from core.api import ApiSpec, json_body
 from core.errors import ApiError
 from core.ratelimit import limit_api
-from screening import instruments, interview, payload, protocols, red_flags, services
+from screening import (
+    consent,
+    instruments,
+    interview,
+    payload,
+    people,
+    protocols,
+    red_flags,
+    services,
+)
 
 bp = limit_api(Blueprint("screening_api", __name__, url_prefix="/api/v1"))
 spec = ApiSpec()
@@ -108,6 +117,20 @@ CREATE_SCHEMA = {
             "interpreter_language": {"type": "string", "pattern": "^[a-z]{2}$"}}},
     },
 }
+# Children's safeguards: optional fields beside the ones above (screening/consent.py).
+SUBJECT_SCHEMA["properties"]["age_source"] = {  # type: ignore[index]
+    "type": "string", "enum": list(people.AGE_SOURCES)}
+CONSENT_SCHEMA["properties"].update({  # type: ignore[attr-defined]
+    "child": {"type": "object", "additionalProperties": False, "properties": {
+        "assent": {"type": "boolean"}, "guardian_consent": {"type": "boolean"},
+        "basis": {"type": ["string", "null"], "enum": [*consent.CHILD_BASES, None]}}},
+    "explained": {"type": "array", "items": {"type": "string",
+                                             "enum": list(consent.EXPLAINED)}},
+    "script_version": {"type": "string", "maxLength": 32}})
+CREATE_SCHEMA["properties"]["safety"]["properties"].update({  # type: ignore[index]
+    "present": {"type": "array", "minItems": 1,
+                "items": {"type": "string", "enum": list(consent.PRESENT)}},
+    "linked_present": {"type": "boolean"}})
 
 
 spec.link("/screenings", "post", 201, "GetScreening", "get_screening",

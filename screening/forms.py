@@ -25,9 +25,12 @@ from wtforms.validators import (
     Optional,
     Regexp,
     StopValidation,
+    ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from screening.consent import CHILD_BASES, EXPLAINED, PRESENT, presence_problem
+from screening.people import AGE_SOURCES
 from screening.red_flags import ACTIONS, CONTACTS, NOTE_MAX, OUTCOME_MAX
 from screening.services import SERVICES, SHAREABLE
 
@@ -51,6 +54,29 @@ SHARE_LABELS = {
     "contact": _l("How to contact them"), "needs": _l("What they need"),
     "answers": _l("Their answers to the screening questions"),
 }
+PRESENT_LABELS = {
+    "guardian": _l("A parent or guardian"),
+    "representative": _l("An appointed representative or guardian ad litem"),
+    "social_worker": _l("A social worker"), "trusted_adult": _l("Another adult the child trusts"),
+    "nobody": _l("Nobody"),
+}
+EXPLAINED_LABELS = {
+    "purpose": _l("Who we are and why we ask these questions"),
+    "voluntary": _l("Answering is voluntary: any question can be skipped and the interview "
+                    "stopped"),
+    "kept_and_seen": _l("What is kept and who can see it"),
+    "sharing": _l("Nothing is shared with another organisation without their agreement"),
+    "not_police": _l("This is not a police interview"),
+}
+BASIS_LABELS = {
+    "": _l("None: a parent, guardian or representative consents"),
+    "child_protection": _l("Child protection: the child may be at risk of harm"),
+    "risk_to_life": _l("Risk to the child's life or health"),
+}
+AGE_SOURCE_LABELS = {"": "—", "document": _l("From an identity document"),
+                     "claimed": _l("As the person says"),
+                     "estimated": _l("Estimated by you")}
+ANSWER_THIS = _l("Answer this question.")
 
 CONTACT_LABELS = {
     "emergency_services": _l("Emergency services"),
@@ -83,16 +109,35 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class SafetyForm(FlaskForm):
-    """Before anything else: can this conversation happen safely, and with whom?"""
+class AskedWhen:
+    """Required when the safety form's ``child`` answer is ``child``; not asked otherwise."""
 
-    alone = RadioField(_l("Is the person alone with you, with no one from their employer, "
-                          "recruiter or travel organiser nearby?"), choices=YES_NO,
-                       validators=[InputRequired()])
-    safe_to_talk = RadioField(_l("Does the person say it is safe to talk now?"),
-                              choices=YES_NO, validators=[InputRequired()])
+    def __init__(self, child: str) -> None:
+        self.child = child
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if form.child.data != self.child or not field.data:
+            field.errors[:] = []  # not asked: nothing to check; asked, unanswered: say so
+            raise StopValidation(None if form.child.data != self.child else ANSWER_THIS)
+
+
+class SafetyForm(FlaskForm):
+    """Before anything else: can this conversation happen safely, and with whom? An adult
+    must be alone; a child may keep a trusted adult, but nobody linked to their exploiters."""
+
     child = RadioField(_l("Is the person under 18, or might they be?"), choices=YES_NO,
                        validators=[InputRequired()])
+    alone = RadioField(_l("Is the person alone with you, with no one from their employer, "
+                          "recruiter or travel organiser nearby?"), choices=YES_NO,
+                       validators=[AskedWhen("no")])
+    linked_present = RadioField(_l("Is anyone present linked to the people who employ the "
+                                   "child, brought them here or control them?"),
+                                choices=YES_NO, validators=[AskedWhen("yes")])
+    present = MultiCheckboxField(_l("Who else is present?"),
+                                 choices=[SelectChoice(p, PRESENT_LABELS[p]) for p in PRESENT],
+                                 validators=[AskedWhen("yes")])
+    safe_to_talk = RadioField(_l("Does the person say it is safe to talk now?"),
+                              choices=YES_NO, validators=[InputRequired()])
     language = SelectField(_l("Language of the questions"), choices=LANGUAGE_CHOICES)
     interpreter_language = StringField(_l("Interpreter's language (two-letter code), if any"),
                                        validators=[Optional(), Regexp(r"^[a-z]{2}$")],
@@ -102,9 +147,15 @@ class SafetyForm(FlaskForm):
         choices=[*YES_NO, SelectChoice("none", _l("No interpreter"))],
         validators=[InputRequired()])
 
+    def validate_present(self, field: MultiCheckboxField) -> None:
+        """For a child: "Nobody" alone (AskedWhen requires an answer)."""
+        if presence_problem(field.data):
+            raise ValidationError(_l("Tick who is present, or only \"Nobody\"."))
+
 
 class ConsentForm(FlaskForm):
-    """Consent, purpose by purpose, asked after explaining each."""
+    """Consent, purpose by purpose, asked after reading the script and explaining each
+    point; for a child, their assent and who consents for them."""
 
     screening = BooleanField(_l("Answer questions about their journey, work and living "
                                 "conditions"))
@@ -116,6 +167,15 @@ class ConsentForm(FlaskForm):
         _l("If they agree to referral: what may be shared with the organisation?"),
         choices=[SelectChoice(f, SHARE_LABELS[f]) for f in SHAREABLE],
         validators=[Optional()])
+    explained = MultiCheckboxField(
+        _l("You explained:"), choices=[SelectChoice(p, EXPLAINED_LABELS[p]) for p in EXPLAINED],
+        validators=[Optional()])
+    assent = BooleanField(_l("The child agrees to talk with you"))
+    guardian_consent = BooleanField(_l("A parent, guardian or appointed representative "
+                                       "consents"))
+    basis = RadioField(_l("Without that consent, the legal basis for going on"), default="",
+                       choices=[SelectChoice(b, BASIS_LABELS[b]) for b in ("", *CHILD_BASES)],
+                       validators=[Optional()])
 
 
 class PersonForm(FlaskForm):
@@ -129,6 +189,9 @@ class PersonForm(FlaskForm):
     age = IntegerField(_l("Age (leave empty if unknown)"),
                        validators=[Optional(), NumberRange(min=0, max=120)],
                        render_kw=NOT_REMEMBERED)
+    age_source = SelectField(_l("How is the age known?"), choices=[
+        SelectChoice(s, AGE_SOURCE_LABELS[s]) for s in ("", *AGE_SOURCES)],
+        validators=[Optional()], render_kw=NOT_REMEMBERED)
     sex = SelectField(_l("Sex"), choices=[
         SelectChoice("", "—"), SelectChoice("female", _l("Female")),
         SelectChoice("male", _l("Male")), SelectChoice("other", _l("Other")),

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from screening import engine, red_flags, scoring, services
+from screening import engine, people, red_flags, scoring, services
 from screening.instruments import Instrument
 from screening.models import Screening
 
@@ -27,7 +27,7 @@ WHEN_VALUES = ("before", "way", "work")
 def is_child(screening: Screening, age: int | None = None) -> bool:
     """Possibly a minor, or under 18: the child instrument, the safety check's "under 18,
     or might be", or an age under 18. A claimed adult age never lifts the presumption."""
-    return red_flags.is_child(screening) or (age is not None and age < 18)
+    return people.is_child(red_flags.is_child(screening), age)
 
 
 def interpreter_linked(screening: Screening) -> bool:

@@ -44,6 +44,9 @@ class Person(Base):
     nationality: Mapped[str | None] = mapped_column(sa.String(2))
     country: Mapped[str | None] = mapped_column(sa.String(2))
     languages: Mapped[str] = mapped_column(sa.String(64), default="")
+    # A child's safeguards rest on these, so they outlive the sealed age (people.is_child).
+    possibly_minor: Mapped[bool] = mapped_column(default=False)
+    age_source: Mapped[str | None] = mapped_column(sa.String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime)
     retention_until: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

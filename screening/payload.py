@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from screening import interview, people
+from screening.consent import CHILD_BASES, EXPLAINED, PRESENT, ChildConsent, presence_problem
 from screening.instruments import LANGUAGES, Instrument
 from screening.services import (
     INTERPRETER_INDEPENDENT,
@@ -77,6 +78,10 @@ def _subject(data: Any, errors: dict[str, str]) -> people.Identity:
     sex = data.get("sex")
     if sex is not None and not _is_one_of(sex, SEXES):
         errors["subject.sex"] = f"must be one of {', '.join(SEXES)}"
+    age_source = data.get("age_source")
+    if age_source is not None and not _is_one_of(age_source, people.AGE_SOURCES):
+        errors["subject.age_source"] = f"must be one of {', '.join(people.AGE_SOURCES)}"
+        age_source = None
     location = data.get("location") or {}
     if not isinstance(location, dict):
         errors["subject.location"] = "must be an object"
@@ -96,14 +101,15 @@ def _subject(data: Any, errors: dict[str, str]) -> people.Identity:
         nationality=_code(data.get("nationality"), COUNTRY, errors, "subject.nationality"),
         country=_code(location.get("country"), COUNTRY, errors, "subject.location.country"),
         region=_text(location.get("region"), 100, errors, "subject.location.region"),
-        contact=_text(data.get("contact"), 200, errors, "subject.contact"), languages=codes)
+        contact=_text(data.get("contact"), 200, errors, "subject.contact"), languages=codes,
+        age_source=age_source)
 
 
 def _consent(data: Any, errors: dict[str, str]) -> Consent:
     if not isinstance(data, dict):
         errors["consent"] = "required object"
         return Consent({})
-    for name in sorted(set(data) - {*PURPOSES, "share"}):
+    for name in sorted(set(data) - {*PURPOSES, "share", *CONSENT_RECORDS}):
         errors[f"consent.{name}"] = "unknown field"
     # The API's consent object names screening, referral and share; agreeing to be screened
     # through it includes keeping the record, unless "storing" says otherwise.
@@ -120,13 +126,47 @@ def _consent(data: Any, errors: dict[str, str]) -> Consent:
         share = []
     if share and purposes["referral"] is not True:
         errors["consent.share"] = "sharing needs consent to referral"
-    return Consent({k: v is True for k, v in purposes.items()}, tuple(share))
+    explained = data.get("explained")
+    if explained is not None and not _strings(explained, EXPLAINED):
+        errors["consent.explained"] = f"must list points among {', '.join(EXPLAINED)}"
+        explained = None
+    return Consent({k: v is True for k, v in purposes.items()}, tuple(share),
+                   _child_consent(data.get("child"), errors),
+                   tuple(explained) if explained is not None else None,
+                   _text(data.get("script_version"), 32, errors, "consent.script_version"))
+
+
+# Optional records beside the purposes: a child's assent and who consented for them, and what
+# the screener explained from which script (screening.consent).
+CONSENT_RECORDS = {"child", "explained", "script_version"}
+CHILD_CONSENT_FIELDS = {"assent", "guardian_consent", "basis"}
+
+
+def _child_consent(data: Any, errors: dict[str, str]) -> ChildConsent | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        errors["consent.child"] = "must be an object with assent, guardian_consent, basis"
+        return None
+    for name in sorted(set(data) - CHILD_CONSENT_FIELDS):
+        errors[f"consent.child.{name}"] = "unknown field"
+    flags = {}
+    for name in ("assent", "guardian_consent"):
+        value = data.get(name, False)
+        if not isinstance(value, bool):
+            errors[f"consent.child.{name}"] = "must be true or false"
+        flags[name] = value is True
+    basis = data.get("basis")
+    if basis is not None and not _is_one_of(basis, CHILD_BASES):
+        errors["consent.child.basis"] = f"must be one of {', '.join(CHILD_BASES)}"
+        basis = None
+    return ChildConsent(flags["assent"], flags["guardian_consent"], basis)
 
 
 SUBJECT_FIELDS = {"given_name", "family_name", "age", "sex", "nationality", "location",
-                  "languages", "contact"}
+                  "languages", "contact", "age_source"}
 SAFETY_FIELDS = {"alone", "safe_to_talk", "possibly_minor", "interpreter_independent",
-                 "interpreter_language"}
+                 "interpreter_language", "present", "linked_present"}
 
 
 def _safety(data: Any, errors: dict[str, str]) -> Safety:
@@ -150,10 +190,29 @@ def _safety(data: Any, errors: dict[str, str]) -> Safety:
     if not _is_one_of(independent, INTERPRETER_INDEPENDENT):
         errors["safety.interpreter_independent"] = "must be one of yes, no, none"
         independent = "none"
+    present, linked = _presence(data, errors)
     return Safety(flags["alone"], flags["safe_to_talk"],
                   _code(data.get("interpreter_language"), LANGUAGE, errors,
                         "safety.interpreter_language"),
-                  INTERPRETER_INDEPENDENT[independent], minor)
+                  INTERPRETER_INDEPENDENT[independent], minor, present, linked)
+
+
+def _presence(data: dict[str, Any],
+              errors: dict[str, str]) -> tuple[tuple[str, ...] | None, bool | None]:
+    # For a child: who is in the room, and whether anyone there is linked to their exploiters.
+    present = data.get("present")
+    if present is not None:
+        if not isinstance(present, list) or not all(isinstance(v, str) for v in present):
+            errors["safety.present"] = f"must list some of {', '.join(PRESENT)}"
+            present = None
+        elif problem := presence_problem(present):
+            errors["safety.present"] = problem
+            present = None
+    linked = data.get("linked_present")
+    if linked is not None and not isinstance(linked, bool):
+        errors["safety.linked_present"] = "must be true or false"
+        linked = None
+    return (tuple(present) if present is not None else None), linked
 
 
 def _answers(data: Any, instrument: Instrument | None, errors: dict[str, str]) -> dict[str, str]:

@@ -15,6 +15,10 @@ from core import crypto, datakeys, keys
 from screening.models import SEALED_FIELDS, Person
 
 TABLE = "people"
+# How the age was learnt (DESIGN.md ``subject.age_source``): from an identity document, as the
+# person says, or as the screener estimates it.
+AGE_SOURCES = ("document", "claimed", "estimated")
+ADULT_AGE = 18
 AGE_BANDS = ((0, 11, "0-11"), (12, 17, "12-17"), (18, 24, "18-24"), (25, 34, "25-34"),
              (35, 49, "35-49"), (50, 64, "50-64"), (65, 200, "65+"))
 
@@ -35,6 +39,26 @@ class Identity:
     nationality: str | None = None
     country: str | None = None
     languages: tuple[str, ...] = field(default_factory=tuple)
+    age_source: str | None = None
+
+
+def is_child(possibly_minor: bool | None, age: int | None) -> bool:
+    """Whether the person is treated as a child: possibly a minor (the safety check or the
+    screener's judgement), or an age under 18. Minority is presumed while it is in doubt: a
+    claimed age of 18 or more never lifts the presumption ``possibly_minor`` sets, and an
+    unknown age alone makes no one a child (SCREENING-ADAPTIVE.md §1.5, §6)."""
+    return bool(possibly_minor) or (age is not None and age < ADULT_AGE)
+
+
+def _band_floor(band: str | None) -> int | None:
+    # The youngest age of a statistics band: enough to tell a minor's band from an adult's.
+    return next((low for low, _high, label in AGE_BANDS if label == band), None)
+
+
+def child_on_record(person: Person) -> bool:
+    """:func:`is_child` from a person's clear facts (the flag and the age band), without
+    opening the sealed age; still true after the record is shredded."""
+    return is_child(person.possibly_minor, _band_floor(person.age_band))
 
 
 def age_band(age: int | None) -> str | None:
@@ -68,14 +92,18 @@ def _sealed_values(identity: Identity) -> dict[str, str | None]:
 
 
 def register(store: Session, identity: Identity, team_id: uuid.UUID,
-             created_by: uuid.UUID | None, now: datetime, retention_days: int) -> Person:
-    """Record a person with their own data key; identifying fields are sealed."""
+             created_by: uuid.UUID | None, now: datetime, retention_days: int,
+             possibly_minor: bool = False) -> Person:
+    """Record a person with their own data key; identifying fields are sealed. Whether they
+    may be a minor, and how their age is known, stay in the clear."""
     cipher = datakeys.create(store, "person", now)
     person = Person(id=uuid.uuid4(), data_key_id=cipher.key_id, team_id=team_id,
                     created_by=created_by, identity_index=identity_index(identity, now.date()),
                     age_band=age_band(identity.age), sex=identity.sex,
                     nationality=identity.nationality, country=identity.country,
-                    languages=",".join(identity.languages), created_at=now,
+                    languages=",".join(identity.languages),
+                    possibly_minor=bool(possibly_minor), age_source=identity.age_source,
+                    created_at=now,
                     last_activity_at=now,
                     retention_until=now + timedelta(days=retention_days))
     for name, value in _sealed_values(identity).items():
@@ -98,7 +126,8 @@ def read(store: Session, person: Person) -> Identity:
         age=int(opened["age"]) if opened["age"] else None, region=opened["region"],
         contact=opened["contact"], notes=opened["notes"], sex=person.sex,
         nationality=person.nationality, country=person.country,
-        languages=tuple(filter(None, person.languages.split(","))))
+        languages=tuple(filter(None, person.languages.split(","))),
+        age_source=person.age_source)
 
 
 def get(store: Session, person_id: uuid.UUID) -> Person:

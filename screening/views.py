@@ -25,6 +25,7 @@ from access import audit
 from access.forms import ActionForm
 from access.policy import requires
 from core import clock, db
+from screening import consent as consents
 from screening import explain, instruments, people, protocols, red_flags, services
 from screening.forms import (
     ACTION_LABELS,
@@ -55,18 +56,25 @@ def new() -> Any:
     """Step 1: is it safe to talk, who is in the room, which questionnaire."""
     form = SafetyForm()
     if form.validate_on_submit():
-        if not services.safe_to_screen(form.alone.data == "yes",
-                                       form.safe_to_talk.data == "yes"):
+        child = form.child.data == "yes"
+        present = list(form.present.data or []) if child else None
+        linked = form.linked_present.data == "yes" if child else None
+        safe = services.safe_for_child(linked, form.safe_to_talk.data == "yes") if child \
+            else services.safe_to_screen(form.alone.data == "yes",
+                                         form.safe_to_talk.data == "yes")
+        if not safe:
             session.pop(SETUP, None)
             return redirect(url_for("screening.stop"))
         session[SETUP] = {
-            "instrument": "child" if form.child.data == "yes" else "adult",
+            "instrument": "child" if child else "adult",
             "language": form.language.data,
-            "safety": {"alone": True, "safe_to_talk": True,
+            "safety": {"alone": present == [consents.NOBODY] if child else True,
+                       "safe_to_talk": True,
                        "interpreter_language": form.interpreter_language.data or None,
                        "interpreter_independent": services.INTERPRETER_INDEPENDENT[
                            form.interpreter_independent.data],
-                       "possibly_minor": form.child.data == "yes"}}
+                       "possibly_minor": child, "present": present,
+                       "linked_present": linked}}
         if form.interpreter_independent.data == "no":
             flash(_l("The interpreter may be linked to the person's employer or recruiter. "
                      "Arrange an independent interpreter before asking sensitive questions."),
@@ -93,20 +101,63 @@ def _setup() -> dict[str, Any] | None:
 @bp.route("/new/consent", methods=["GET", "POST"])
 @requires("screenings.create")
 def consent() -> Any:
-    """Step 2: consent for each purpose, before any question."""
+    """Step 2: the script read aloud, what was explained, and consent for each purpose,
+    before any question; for a child, their assent and who consents for them."""
     setup = _setup()
     if setup is None:
         return redirect(url_for("screening.new"))
+    child = setup["instrument"] == "child"
+    script = consents.script(child, setup["language"])
     form = ConsentForm()
     if form.validate_on_submit():
         if not (form.screening.data and form.storing.data):
             session.pop(SETUP, None)
             return render_template("screening/no_consent.html")
-        setup["consent"] = {p: bool(getattr(form, p).data) for p in services.PURPOSES}
-        setup["share"] = list(form.share.data or []) if form.referral.data else []
-        session[SETUP] = setup
-        return redirect(url_for("screening.person"))
-    return render_template("screening/consent.html", form=form)
+        given = consents.ChildConsent(bool(form.assent.data), bool(form.guardian_consent.data),
+                                      form.basis.data or None) if child else None
+        if consents.unexplained(form.explained.data or ()):
+            form.explained.errors = [_l("Explain every point, then tick it.")]
+        elif child and not consents.child_may_start(given):
+            form.basis.errors = [_l("For a child, record their assent and the consent of a "
+                                    "parent, guardian or representative, or the legal basis "
+                                    "for going on without it.")]
+        else:
+            setup["consent"] = {p: bool(getattr(form, p).data) for p in services.PURPOSES}
+            setup["share"] = list(form.share.data or []) if form.referral.data else []
+            setup["child_consent"] = given.as_dict() if given else None
+            setup["explained"] = list(form.explained.data or [])
+            setup["script_version"] = script.version
+            session[SETUP] = setup
+            return redirect(url_for("screening.person"))
+    return render_template("screening/consent.html", form=form, child=child, script=script,
+                           language=setup["language"])
+
+
+def _now_a_child(setup: dict[str, Any]) -> Any:
+    """The age typed is under 18 although the safety check said adult: the child's
+    questions apply, and the child's consent is asked before anything is stored. The adult
+    check passed, so the person is alone: nobody present, nobody linked."""
+    setup["instrument"] = "child"
+    setup["safety"].update(possibly_minor=True, present=[consents.NOBODY],
+                           linked_present=False)
+    setup.pop("consent", None)
+    session[SETUP] = setup
+    flash(_l("The age given is under 18: the questions for children will be used. Record the "
+             "child's assent and who consents for them, then enter their details again."),
+          "error")
+    return redirect(url_for("screening.consent"))
+
+
+def _start_request(setup: dict[str, Any], form: PersonForm) -> services.Start:
+    child = setup.get("child_consent")
+    return services.Start(
+        instrument=instruments.catalogue()[setup["instrument"]], language=setup["language"],
+        identity=_identity(form),
+        consent=services.Consent(
+            setup["consent"], tuple(setup.get("share", ())),
+            consents.ChildConsent(**child) if child else None,
+            tuple(setup.get("explained", ())), setup.get("script_version")),
+        safety=services.Safety(**setup["safety"]), needs=tuple(form.needs.data or ()))
 
 
 @bp.route("/new/person", methods=["GET", "POST"])
@@ -118,14 +169,19 @@ def person() -> Any:
         return redirect(url_for("screening.new"))
     form = PersonForm()
     if form.validate_on_submit():
-        instrument = instruments.catalogue()[setup["instrument"]]
-        start = services.Start(
-            instrument=instrument, language=setup["language"], identity=_identity(form),
-            consent=services.Consent(setup["consent"], tuple(setup.get("share", ()))),
-            safety=services.Safety(**setup["safety"]), needs=tuple(form.needs.data or ()))
+        if setup["instrument"] != "child" and people.is_child(
+                setup["safety"].get("possibly_minor"), form.age.data):
+            return _now_a_child(setup)
         store = db.session()
-        screening = services.start(store, current_user, start, clock.now(),
-                                   current_app.config["RETENTION_DAYS"])
+        try:
+            screening = services.start(store, current_user, _start_request(setup, form),
+                                       clock.now(), current_app.config["RETENTION_DAYS"])
+        except services.ScreeningError:
+            store.rollback()
+            session.pop(SETUP, None)
+            flash(_l("The screening could not start. Go through the safety check and "
+                     "consent again."), "error")
+            return redirect(url_for("screening.new"))
         store.commit()
         session.pop(SETUP, None)
         return redirect(url_for("screening.ask", screening_id=screening.id))
@@ -140,7 +196,8 @@ def _identity(form: PersonForm) -> people.Identity:
         age=form.age.data, sex=form.sex.data or None,
         nationality=(form.nationality.data or "").upper() or None,
         country=(form.country.data or "").upper() or None, region=form.region.data or None,
-        contact=form.contact.data or None, notes=form.notes.data or None, languages=languages)
+        contact=form.contact.data or None, notes=form.notes.data or None, languages=languages,
+        age_source=form.age_source.data or None)
 
 
 def load(screening_id: uuid.UUID) -> tuple[Screening, instruments.Instrument]:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core.clock import FrozenClock
+from screening.consent import EXPLAINED
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.test_sign_in import sign_in
 from tests.helpers import Account
@@ -37,6 +38,8 @@ def fill_screening_start(page: Page, base: str) -> None:
     page.locator("form.stack button[type=submit]").click()
     for purpose in ("screening", "storing", "referral"):
         page.locator(f'input[name="{purpose}"]').check()
+    for point in EXPLAINED:
+        page.locator(f'input[name="explained"][value="{point}"]').check()
     page.locator("form.stack button[type=submit]").click()
     for name, value in PERSON.items():
         page.locator(f'input[name="{name}"]').press_sequentially(value)

@@ -16,6 +16,7 @@ from flask import Flask
 from core import db
 from core.clock import FrozenClock
 from referral import directory
+from screening.consent import EXPLAINED
 from tests.e2e.test_sign_in import sign_in
 from tests.helpers import Account
 
@@ -68,6 +69,8 @@ def screen_the_person(page: Page, base: str) -> None:
     page.get_by_role("button", name="Continue", exact=True).click()
 
     expect(page.get_by_role("heading", name="Consent")).to_be_visible()
+    for point in EXPLAINED:
+        page.locator(f'input[name="explained"][value="{point}"]').check()
     for purpose in SAY_THE_PERSON_AGREES_TO:
         page.get_by_label(purpose, exact=True).check()
     share = page.get_by_role("group", name=re.compile("what may be shared"))

@@ -14,6 +14,7 @@ with contextlib.suppress(ImportError):
     from playwright.sync_api import Page, expect
 
 from core.clock import FrozenClock
+from screening.consent import EXPLAINED
 
 ADULT = load_catalogue()["adult"]
 
@@ -43,6 +44,8 @@ def start_interview(page: Page, base: str, language: str) -> None:
     page.locator("form.stack button[type=submit]").click()
     for purpose in ("screening", "storing", "referral"):
         page.locator(f'input[name="{purpose}"]').check()
+    for point in EXPLAINED:
+        page.locator(f'input[name="explained"][value="{point}"]').check()
     page.locator("form.stack button[type=submit]").click()
     page.locator('input[name="given_name"]').fill("Synthetic Browsertest")
     page.locator('input[name="age"]').fill("29")

@@ -15,6 +15,7 @@ from flask import Flask
 
 from access.models import AuditEvent
 from core import db
+from screening.consent import EXPLAINED
 from screening.models import Person
 from tests.helpers import Account, Client
 from tests.referral.conftest import FULL_CONSENT
@@ -199,7 +200,8 @@ def test_the_web_questionnaire_opens_a_case_with_the_shared_fields_chosen(
                                     "language": "en", "interpreter_independent": "none"},
                 form_page="/screenings/new")
     client.post("/screenings/new/consent", {"screening": "y", "storing": "y", "referral": "y",
-                                            "share": ["given_name", "needs"]},
+                                            "share": ["given_name", "needs"],
+                                            "explained": list(EXPLAINED)},
                 form_page="/screenings/new/consent")
     started = client.post("/screenings/new/person", {
         "given_name": "Canaryweb", "age": "30", "country": "XK", "needs": ["shelter"]},

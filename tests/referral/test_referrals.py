@@ -20,13 +20,13 @@ from referral import directory, referrals
 from referral.models import Referral
 from tests.helpers import Client, raw_database_bytes
 from tests.referral.conftest import FULL_CONSENT, SHARED
-from tests.screening.payloads import body
+from tests.screening.payloads import body, child_body
 
 API = Callable[..., Any]
 # What a partner may ever receive about a referral (R23).
 PARTNER_KEYS = {"id", "state", "urgency", "partner", "services", "shared_fields", "created_at",
                 "due_at", "overdue", "decline_reason", "outcome", "withdraw_reason", "fields",
-                "note"}
+                "note", "basis"}
 CANARIES = ("Testperson", "canary-api-contact", "Canaryregionapi")
 
 
@@ -46,9 +46,7 @@ def test_matches_rank_vetted_partners_with_their_reasons(api: API,
 
 def test_a_child_is_matched_only_to_child_protection_serving_children(
         api: API, open_case: Callable[..., str], signed_in: Callable[[str], Client]) -> None:
-    case_id = open_case(instrument="child", answers={},
-                        subject={"given_name": "Canarychild", "age": 15,
-                                 "location": {"country": "XK"}})
+    case_id = open_case(**child_body(needs=["shelter", "legal"]))
     slugs = [m["partner"] for m in
              api("screener", "GET", f"/cases/{case_id}/matches").get_json()["items"]]
     assert slugs == ["org-k"]

@@ -33,3 +33,21 @@ def body(**changes: Any) -> dict[str, Any]:
     }
     data.update(changes)
     return data
+
+
+CHILD_CONSENT = {"screening": True, "referral": True, "share": ["given_name", "needs"],
+                 "child": {"assent": True, "guardian_consent": True, "basis": None}}
+CHILD_SAFETY = {"alone": False, "safe_to_talk": True, "possibly_minor": True,
+                "present": ["social_worker"], "linked_present": False,
+                "interpreter_independent": "none"}
+
+
+def child_body(**changes: Any) -> dict[str, Any]:
+    """A child's screening: the child instrument, a social worker present, the child's
+    assent and a guardian's consent."""
+    data = body(instrument="child", answers={}, consent=CHILD_CONSENT, safety=CHILD_SAFETY,
+                subject={"given_name": "Canarychild", "age": 15, "age_source": "claimed",
+                         "location": {"country": "XK"}, "languages": ["fr"]},
+                needs=["child_protection", "shelter"])
+    data.update(changes)
+    return data

@@ -14,7 +14,7 @@ from access.models import AuditEvent
 from core import db
 from screening.models import Person
 from tests.helpers import Account, Client
-from tests.screening.payloads import body, likely_adult_answers, pick
+from tests.screening.payloads import body, child_body, likely_adult_answers, pick
 
 
 @pytest.fixture
@@ -210,8 +210,7 @@ def test_a_safe_interview_with_an_interpreter_is_recorded(client: Client,
 def test_child_screening_goes_to_child_protection(client: Client, token_for: Any) -> None:
     signs = (pick("child", "exploitative_conditions", "strong", 1)
              + pick("child", "exploitative_conditions", "medium", 1))
-    data = body(instrument="child", answers=dict.fromkeys(signs, "yes"),
-                subject={"given_name": "Canarychild", "age": 15})
+    data = child_body(answers=dict.fromkeys(signs, "yes"))
     result = post(client, token_for("screener"), data).get_json()["result"]
     assert (result["classification"], result["urgent"], result["route"]) == (
         "likely_trafficking", True, "child_protection")

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from core import db
+from screening.consent import EXPLAINED
 from screening.instruments import load_catalogue
 from screening.models import Person, Screening
 from tests.helpers import Account, Client
@@ -18,7 +19,8 @@ from tests.helpers import Account, Client
 CATALOGUE = load_catalogue()
 SAFE = {"alone": "yes", "safe_to_talk": "yes", "child": "no", "language": "en",
         "interpreter_language": "", "interpreter_independent": "none"}
-CONSENT = {"screening": "y", "storing": "y", "referral": "y", "statistics": "y"}
+CONSENT = {"screening": "y", "storing": "y", "referral": "y", "statistics": "y",
+           "explained": list(EXPLAINED)}
 PERSON = {"given_name": "Canaryview", "family_name": "Personview", "age": "31",
           "exploitation": "labour", "needs": ["shelter"]}
 
@@ -27,10 +29,10 @@ def questions(page: Any) -> list[str]:
     return sorted(set(re.findall(r'name="q_([a-z0-9_-]+)"', page.get_data(as_text=True))))
 
 
-def begin(client: Client, safety: dict[str, str] | None = None,
-          person: dict[str, Any] | None = None) -> str:
+def begin(client: Client, safety: dict[str, Any] | None = None,
+          person: dict[str, Any] | None = None, consent: dict[str, Any] | None = None) -> str:
     client.post("/screenings/new", {**SAFE, **(safety or {})})
-    client.post("/screenings/new/consent", CONSENT)
+    client.post("/screenings/new/consent", {**CONSENT, **(consent or {})})
     response = client.post("/screenings/new/person", {**PERSON, **(person or {})})
     assert response.status_code == 302, response.get_data(as_text=True)
     return response.location
@@ -155,7 +157,8 @@ def test_person_form_errors_are_shown(signed_in: Any) -> None:
 
 def test_child_answers_route_to_child_protection(signed_in: Any) -> None:
     client = signed_in("screener")
-    url = begin(client, safety={"child": "yes"}, person={"age": "15"})
+    url = begin(client, safety={"child": "yes", "linked_present": "no", "present": ["guardian"]},
+                person={"age": "15"}, consent={"assent": "y", "guardian_consent": "y"})
     def first(strength: str) -> str:
         return next(i.id for i in CATALOGUE["child"].indicators
                     if i.dimension == "exploitative_conditions" and i.strength == strength
