@@ -119,6 +119,30 @@ def test_a_wrong_no_to_an_umbrella_never_makes_the_result_more_severe(
         assert rule.RANK[adaptive.range[bound]] <= rule.RANK[full.range[bound]]
 
 
+class HandsOver(simulation.Respondent):
+    """A respondent whose interview ends when child protection takes over."""
+
+    def answer(self, step: Step) -> str:
+        return "done" if step.kind == "handover" else super().answer(step)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1),
+       profile=st.sampled_from(sorted(simulation.PROFILES)), crossed=st.booleans())
+def test_a_child_handed_over_gets_a_lower_bound_of_the_full_result(
+        seed: int, profile: str, crossed: bool) -> None:
+    population = Population(child=True)
+    person = simulation.respondent(CHILD, random.Random(seed), simulation.PROFILES[profile],
+                                   crossed=crossed)
+    answers, _ = simulation.interview(CHILD, HandsOver(person.items, person.gates),
+                                      population)
+    adaptive = result_of(CHILD, answers, population)
+    full = result_of(CHILD, person.full(), population)
+    assert adaptive.lower_bound is (answers.get("handover") == "done")
+    assert rule.RANK[adaptive.classification] <= rule.RANK[full.classification]
+    assert (adaptive.urgent, adaptive.route) == (full.urgent, full.route)
+
+
 def test_every_umbrella_of_both_instruments_is_tried_by_the_property() -> None:
     assert UMBRELLAS == {
         "adult": ["b2", "b3", "c5", "c6", "c7", "c8", "d2", "d4", "d5", "e2", "f2"],
