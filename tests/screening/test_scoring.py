@@ -202,6 +202,20 @@ def test_the_stronger_of_the_two_lists_is_reported_for_review() -> None:
     assert both.dimensions["exploitative_conditions"].clause == "strong_and_medium_or_weak"
 
 
+def test_under_the_same_class_the_list_whose_yes_answers_establish_more_is_reported() -> None:
+    # Both lists: possible. Labour: recruitment met, exploitation could be (ec_s2 open).
+    # Sexual: sx_s1 and ec_w1 already meet exploitation, so two elements are met.
+    answers = yes(*R, "sx_s1", "ec_w1", ec_s2="unknown", cd_s1="unknown", cd_s2="unknown")
+    result = score(ADULT, answers, False, True)
+    assert result.lists == {"adult_labour": "possible_trafficking",
+                            "adult_sexual": "possible_trafficking"}
+    assert (result.classification, result.incomplete) == ("possible_trafficking", True)
+    assert result.range == {"lower": "possible_trafficking", "upper": "likely_trafficking"}
+    assert (result.list, result.to_review) == ("adult_sexual", ["sexual_grades_provisional"])
+    assert result.elements == {"recruitment": "met", "exploitation": "met",
+                               "destination": "not_met"}
+
+
 def test_on_a_tie_the_labour_list_is_reported() -> None:
     result = score(ADULT, yes(*R, *E, *D), False, True)
     assert result.lists == {"adult_labour": "likely_trafficking",
