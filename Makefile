@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PASSAGE_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: install run test lint translations catalogues demo-code clean
+.PHONY: install run test lint bench translations catalogues demo-code clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,13 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+
+# Run every benchmark in bench/ with its default sizes; each prints one JSON object.
+bench: $(STAMP)
+	@status=0; for script in bench/*.py; do \
+		name=$$(basename $$script .py); \
+		[ "$$name" = __init__ ] || $(BIN)/python -m bench.$$name || status=1; \
+	done; exit $$status
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -140,8 +140,11 @@ def _assess(instrument: Instrument, values: Mapping[str, str], list_name: str, c
 
 
 def _stronger(results: list[ListResult]) -> ListResult:
-    # The first list (labour) wins a tie: its grades are the better verified.
-    return max(results, key=lambda r: (rule.RANK[r.classification], rule.RANK[r.upper]))
+    # Under the same class, the list whose "yes" answers establish more; then the one whose
+    # open answers could. The first list (labour) wins a full tie: its grades are the better
+    # verified.
+    return max(results, key=lambda r: (rule.RANK[r.classification], rule.RANK[r.lower],
+                                       rule.RANK[r.upper]))
 
 
 def _element_status(dimensions: Mapping[str, DimensionResult]) -> dict[str, str]:

@@ -5,9 +5,9 @@ the engine asks. Nothing here is a real person; it never touches the database.""
 
 from __future__ import annotations
 
-import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from screening.engine import DONE, Population, Step, fill_group, gate_key, next_question
 from screening.instruments import WHEN, Gate, Instrument
@@ -22,6 +22,18 @@ PROFILES = {
     "unsure": (0.1, 0.3, 0.4, 0.2),
     "all_unknown": (0.0, 0.0, 1.0, 0.0),
 }
+
+
+class Generator(Protocol):
+    """A seeded generator such as ``random.Random``, made by the caller (a test or a
+    benchmark): the package itself never imports ``random`` (house rule R40)."""
+
+    def random(self) -> float: ...
+
+    def choice(self, seq: Sequence[str]) -> str: ...
+
+    def choices(self, population: Sequence[str],
+                weights: Sequence[float] | None = None) -> list[str]: ...
 
 
 @dataclass
@@ -48,11 +60,11 @@ class Respondent:
         return self.items[step.key]
 
 
-def _pick(rng: random.Random, weights: tuple[float, ...]) -> str:
+def _pick(rng: Generator, weights: tuple[float, ...]) -> str:
     return rng.choices(GIVEN, weights=weights)[0]
 
 
-def respondent(instrument: Instrument, rng: random.Random, weights: tuple[float, ...],
+def respondent(instrument: Instrument, rng: Generator, weights: tuple[float, ...],
                crossed: bool | None = None, sexual: bool | None = None,
                forced_no: str | None = None) -> Respondent:
     """A random respondent consistent with the umbrellas; ``forced_no`` names a gate the
@@ -72,7 +84,7 @@ def respondent(instrument: Instrument, rng: random.Random, weights: tuple[float,
 
 
 def _concept(instrument: Instrument, concept_id: str, person: Respondent,
-             rng: random.Random, weights: tuple[float, ...]) -> str:
+             rng: Generator, weights: tuple[float, ...]) -> str:
     concept = instrument.concepts[concept_id]
     answer = _pick(rng, weights)
     person.gates[concept_id] = answer
@@ -88,7 +100,7 @@ def _concept(instrument: Instrument, concept_id: str, person: Respondent,
     return answer
 
 
-def _gate(instrument: Instrument, gate: Gate, person: Respondent, rng: random.Random,
+def _gate(instrument: Instrument, gate: Gate, person: Respondent, rng: Generator,
           weights: tuple[float, ...], crossed: bool | None, sexual: bool | None) -> None:
     if gate.id == "e0":
         person.gates["e0"] = ("yes" if crossed else "no") if crossed is not None else \

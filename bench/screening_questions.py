@@ -1,0 +1,271 @@
+"""Screening question counts: how many questions the adaptive interview asks, per population.
+
+Run from the project root::
+
+    python -m bench.screening_questions [--respondents 100] [--seed 2026]
+
+Prints one JSON object on stdout. A question is a gate, a member, a "when?" or a red-flag
+follow-up (SCREENING-ADAPTIVE.md §4); the two pauses (interpreter replaced, hand-over to child
+protection) and the intake forms are not questions. Counted for:
+
+- *best*: every gate answered "no" (and a safe place tonight), without and with a border;
+- *typical*: the reference respondents below, written by hand;
+- *generated*: synthetic respondents of each simulation profile (``--respondents`` per profile,
+  seeded), median and 90th percentile;
+- *worst*: "don't know" to everything, without and with the whole-group button.
+
+Beside them: the goals and whether they are met, and the counts of the 2026.1 questionnaire
+(everything asked on one page per step) as the baseline. Everything is deterministic for a seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import random
+import statistics
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from screening.engine import Population, Step, derive, gate_key
+from screening.instruments import Instrument, load_catalogue
+from screening.scoring import OPEN, score
+from screening.simulation import PROFILES, Respondent, interview, respondent
+
+# Questions per path before the adaptive interview (catalogue 2026.1: SCREENING-ADAPTIVE.md §1.1).
+BASELINE = {"adult": {"labour": 90, "sexual": 44, "default": 111},
+            "child": {"labour": 89, "sexual": 44, "default": 109}}
+GOALS = {"best": 25, "typical_median": 30, "worst_with_group_button": 40}
+
+# Reference respondents: what each would answer, over gate, concept ("<concept>_when" too) and
+# item keys. Anything not named is "no" (and "yes" to a safe place tonight); an umbrella's
+# answer follows its members, and an umbrella named here gives its value to every member not
+# named. Concepts answered "yes" say when: before (arranged), way (journey), work (or now).
+REFERENCE: dict[str, dict[str, dict[str, str]]] = {
+    "adult": {
+        "nothing_reported": {},
+        "smuggled_only": {
+            "e0": "yes", "sm_paid_facilitator": "yes", "sm_dangerous_journey": "yes"},
+        "labour_deception_and_debt": {
+            "ec_excessive_hours": "yes", "ec_low_pay": "yes", "ec_wage_manipulation": "yes",
+            "documents": "yes", "documents_when": "work",
+            "debt": "yes", "debt_when": "before work",
+            "dr_job_nature": "yes", "dr_pay": "yes", "rv_economic_need": "yes", "e0": "yes"},
+        "sexual_exploitation": {
+            "ec_excessive_hours": "yes", "money_kept": "yes", "money_kept_when": "work",
+            "documents": "yes", "documents_when": "way work",
+            "debt": "yes", "debt_when": "way work",
+            "violence": "yes", "violence_when": "work", "rf_sexual_assault": "yes",
+            "cd_tasks_not_agreed": "yes", "dr_job_nature": "yes",
+            "e0": "yes", "sm_paid_facilitator": "yes", "sm_still_involved": "yes",
+            "f1": "yes", "sx_misled_sex_work_conditions": "yes", "sx_forced_drugs": "yes"},
+        "domestic_worker_confined": {
+            "ec_excessive_hours": "yes", "ec_low_pay": "yes", "ec_no_social_protection": "yes",
+            "confinement": "yes", "confinement_when": "work",
+            "documents": "yes", "documents_when": "work",
+            "vd_dependence": "yes", "vd_unknown_place": "yes",
+            "dr_conditions": "yes", "rv_economic_need": "yes", "e0": "yes"},
+        "construction_worker_underpaid": {
+            "ec_excessive_hours": "yes", "ec_hazardous": "yes", "ec_low_pay": "yes",
+            "ec_living_conditions": "yes", "rv_economic_need": "yes"},
+        "declines_many": {
+            "ec_excessive_hours": "declined", "b2": "declined", "documents": "declined",
+            "debt": "declined", "confinement": "declined", "violence": "declined",
+            "c5": "declined", "dr_job_nature": "declined", "cr_abduction_sale": "declined",
+            "e0": "yes", "sm_paid_facilitator": "declined", "f1": "declined"},
+        "unsure_newcomer": {
+            "ec_excessive_hours": "unknown", "b2": "unknown", "documents": "unknown",
+            "debt": "yes", "debt_when": "way", "d2": "unknown", "d5": "unknown",
+            "e0": "yes", "sm_paid_facilitator": "yes", "sm_dangerous_journey": "yes"},
+    },
+    "child": {
+        "nothing_reported": {},
+        "separated_child_on_a_farm": {
+            "rf_child_separated": "yes", "ec_excessive_hours": "yes", "ec_hazardous": "yes",
+            "ec_no_education": "yes", "e0": "yes", "sm_paid_facilitator": "yes"},
+        "child_begging": {
+            "rf_child_separated": "yes", "rf_child_unrelated_adult": "yes",
+            "money_kept": "yes", "money_kept_when": "work", "ec_no_education": "yes",
+            "threats": "yes", "threats_when": "work", "cd_illicit": "yes"},
+        "domestic_child_worker": {
+            "ec_excessive_hours": "yes", "ec_low_pay": "yes", "ec_no_education": "yes",
+            "confinement": "yes", "confinement_when": "work", "vd_dependence": "yes",
+            "dr_education": "yes"},
+        "sexually_exploited_child": {
+            "rf_child_separated": "yes", "documents": "yes", "documents_when": "way work",
+            "e0": "yes", "sm_paid_facilitator": "yes", "sx_child_sexual": "yes"},
+        "smuggled_child_only": {
+            "rf_child_separated": "yes", "e0": "yes", "sm_paid_facilitator": "yes",
+            "sm_dangerous_journey": "yes", "sm_children_alone": "yes"},
+        "promised_school": {
+            "ec_low_pay": "yes", "ec_no_education": "yes", "dr_education": "yes",
+            "rv_economic_need": "yes", "rv_family_situation": "yes"},
+        "unsure_child": {
+            "ec_excessive_hours": "unknown", "b2": "unknown", "b3": "unknown",
+            "d4": "unknown", "e0": "unknown", "sm_paid_facilitator": "unknown"},
+    },
+}
+
+
+@dataclass
+class HandsOver(Respondent):
+    """A respondent whose interview stops when child protection takes over."""
+
+    def answer(self, step: Step) -> str:
+        return "done" if step.kind == "handover" else super().answer(step)
+
+
+def person(instrument: Instrument, answers: Mapping[str, str]) -> Respondent:
+    """A respondent from a reference answer set (see ``REFERENCE``)."""
+    concepts = instrument.concepts
+    gates = {g.id: g for g in instrument.gates}
+    unknown = set(answers) - {*instrument.by_id, *concepts, *gates,
+                              *(f"{c}_when" for c in concepts)}
+    if unknown:
+        raise ValueError(f"{instrument.id}: no question has the keys {sorted(unknown)}")
+    member_default = {m: answers[g.id] for g in instrument.gates if g.kind == "umbrella"
+                      and g.id in answers for m in g.members}
+    items = {i.id: answers.get(i.id, member_default.get(i.id, "no"))
+             for i in instrument.indicators}
+    own: dict[str, str] = {"e0": answers.get("e0", "no")}
+    if gates["f1"].kind == "filter":
+        own["f1"] = answers.get("f1", "no")
+    for concept_id, concept in concepts.items():
+        answer = answers.get(concept_id, member_default.get(concept_id, "no"))
+        own[concept_id] = answer
+        when = answers.get(f"{concept_id}_when", "").split()
+        if answer == "yes":
+            if not when:
+                raise ValueError(f"{instrument.id}: {concept_id} is yes: say when")
+            own[f"{concept_id}_when"] = " ".join(when)
+        for item in concept.indicators:
+            items[item] = answer if answer != "yes" else (
+                "yes" if any(item in concept.phases.get(w, ()) for w in when) else "no")
+    for gate in instrument.gates:
+        if gate.kind == "safety" and gate_key(instrument, gate) == gate.id:  # a5
+            safe = "no" if "yes" in gate.flag_on else "yes"
+            own[gate.id] = answers.get(gate.id, safe)
+            items[gate.members[0]] = "yes" if own[gate.id] in gate.flag_on else (
+                own[gate.id] if own[gate.id] in OPEN else "no")
+        if gate.kind == "umbrella":
+            values = [own[m] if m in concepts else items[m] for m in gate.members]
+            own[gate.id] = "yes" if "yes" in values else next(
+                (v for v in values if v in OPEN), "no")
+    return Respondent(items=items, gates=own)
+
+
+def asked(instrument: Instrument, who: Respondent, group_button: bool = False) -> int:
+    """Questions the adaptive interview asks this respondent."""
+    population = Population(child=instrument.population == "child")
+    return interview(instrument, who, population, group_button=group_button)[1]
+
+
+def everything(instrument: Instrument, value: str) -> dict[str, str]:
+    """``value`` to every question, the filters included."""
+    return {**dict.fromkeys(instrument.by_id, value), **dict.fromkeys(instrument.concepts, value),
+            **{g.id: value for g in instrument.gates if g.kind != "strong"}}
+
+
+def percentile(values: list[int], fraction: float) -> int:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(math.ceil(fraction * len(ordered)) - 1, 0)]
+
+
+def generated(instrument: Instrument, respondents: int, seed: int) -> dict[str, Any]:
+    """Median and 90th percentile per simulation profile; identical respondents (frequent in
+    the "no signs" and "all unknown" profiles) are interviewed once."""
+    seen: dict[tuple[tuple[str, str], ...], int] = {}
+    figures: dict[str, Any] = {}
+    everyone: list[int] = []
+    for profile, weights in PROFILES.items():
+        counts = []
+        for number in range(respondents):
+            rng = random.Random(f"{seed}:{instrument.id}:{profile}:{number}")  # noqa: S311 - synthetic
+            who = respondent(instrument, rng, weights)
+            key = tuple(sorted({**who.items, **who.gates}.items()))
+            if key not in seen:
+                seen[key] = asked(instrument, who)
+            counts.append(seen[key])
+        everyone += counts
+        figures[profile] = {"median": statistics.median(counts),
+                            "p90": percentile(counts, 0.9), "max": max(counts)}
+    figures["all_profiles"] = {"median": statistics.median(everyone),
+                               "p90": percentile(everyone, 0.9), "max": max(everyone)}
+    figures["distinct_respondents"] = len(seen)
+    return figures
+
+
+def bench_population(instrument: Instrument, respondents: int, seed: int) -> dict[str, Any]:
+    """Every count for one instrument, with its goals."""
+    child = instrument.population == "child"
+    reference: dict[str, Any] = {}
+    population = Population(child=child)
+    for name, answers in REFERENCE[instrument.population].items():
+        who = person(instrument, answers)
+        given, count = interview(instrument, who, population)
+        derived = derive(instrument, given, population)
+        reference[name] = {"asked": count, "classification": score(
+            instrument, derived.values, child, derived.sexual).classification}
+        if child:
+            reference[name]["until_handover"] = asked(
+                instrument, HandsOver(items=who.items, gates=who.gates))
+    typical = [r["asked"] for r in reference.values()]
+    typical_figures: dict[str, Any] = {"reference": reference,
+                                       "median": statistics.median(typical),
+                                       "min": min(typical), "max": max(typical)}
+    if child:  # the interview goes on past the hand-over, as the simulation does; until it:
+        typical_figures["median_until_handover"] = statistics.median(
+            r["until_handover"] for r in reference.values())
+    unsure = person(instrument, everything(instrument, "unknown"))
+    figures = {
+        "best": {"no_border": asked(instrument, person(instrument, {})),
+                 "border": asked(instrument, person(instrument, {"e0": "yes"}))},
+        "typical": typical_figures,
+        "generated": generated(instrument, respondents, seed),
+        "worst": {"one_by_one": asked(instrument, unsure),
+                  "group_button": asked(instrument, unsure, group_button=True)},
+        "baseline_2026_1": BASELINE[instrument.population],
+    }
+    values = {"best": figures["best"]["no_border"], "typical_median": figures["typical"]["median"],
+              "worst_with_group_button": figures["worst"]["group_button"]}
+    figures["goals"] = {name: {"goal": f"<= {goal}", "value": values[name],
+                               "met": values[name] <= goal} for name, goal in GOALS.items()}
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the options, count and print one JSON object."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--respondents", type=int, default=100,
+                        help="generated respondents per profile and population (default 100; "
+                             "the design brief's figure is 1500, about 15 minutes)")
+    parser.add_argument("--seed", type=int, default=2026, help="seed of the generated ones")
+    args = parser.parse_args(argv)
+    if args.respondents < 1:
+        parser.error("--respondents must be positive")
+    catalogue = load_catalogue()
+    started = time.perf_counter()
+    results = {name: bench_population(catalogue[name], args.respondents, args.seed)
+               for name in ("adult", "child")}
+    output = {
+        "benchmark": "screening_questions",
+        "parameters": {"respondents_per_profile": args.respondents, "seed": args.seed,
+                       "profiles": list(PROFILES)},
+        "instruments": {name: catalogue[name].version for name in results},
+        "python": platform.python_version(),
+        "seconds": round(time.perf_counter() - started, 1),
+        "results": results,
+        "all_goals_met": all(g["met"] for r in results.values() for g in r["goals"].values()),
+    }
+    json.dump(output, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
