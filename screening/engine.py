@@ -38,18 +38,23 @@ class Population:
 
     child: bool
     interpreter_linked: bool = False
+    # "list": an opened umbrella asks its members on one "which of these?" page;
+    # "one_by_one": one page per member (docs/screening.md §4).
+    mode: str = "list"
 
 
 @dataclass(frozen=True)
 class Step:
-    """The next thing to ask. ``kind``: gate, member, when, followup, interpreter, handover
-    or done; ``key`` is where its answer is stored; ``ask`` is the item or concept to word."""
+    """The next thing to ask. ``kind``: gate, member, list, when, followup, interpreter,
+    handover or done; ``key`` is where its answer is stored (a list page stores one answer
+    per member instead); ``ask`` is the item or concept to word."""
 
     kind: str
     key: str = ""
     gate: Gate | None = None
     ask: str = ""
     block: str = ""
+    members: tuple[str, ...] = ()  # a "which of these?" page: the members it lists
 
 
 DONE = Step("done")
@@ -151,16 +156,19 @@ class _State:
             return
         for member in gate.members:
             self._member(member)
-        parent = self.parent_answer(gate)
         for followup in gate.followups:
+            parent = self.parent_answer(gate, followup)
             if followup in self.given:
                 self.set(followup, self.given[followup], "answer")
-            elif parent == "no":
+            elif parent in ("no", "no_by_gate"):
                 self.set(followup, "no_by_gate", f"gate:{gate.id}")
 
-    def parent_answer(self, gate: Gate) -> str | None:
-        """The answer a gate's follow-ups hang on: the gate's own, or for a concept gate
-        its concept's."""
+    def parent_answer(self, gate: Gate, followup: str) -> str | None:
+        """The answer a follow-up hangs on: the member named for it, else the gate's own
+        (for a concept gate, its concept's)."""
+        member = gate.after.get(followup)
+        if member is not None:
+            return self.values.get(member)
         return self.given.get(gate_key(self.instrument, gate))
 
     def _member(self, member: str) -> None:
@@ -315,20 +323,24 @@ def next_question(instrument: Instrument, given: Mapping[str, str],
         return item not in state.values and (
             indicator.red_flag or relevance.why_not_needed(indicator) is None)
 
+    def matters(item: str) -> bool:
+        return relevance.why_not_needed(instrument.by_id[item]) is None
+
     for gate in instrument.gates:
         if state.condition(gate) is False:
             continue
         if (population.interpreter_linked and gate.block in SENSITIVE_BLOCKS
                 and given.get("interpreter_replaced") != "yes"):
             return Step("interpreter", key="interpreter_replaced", block=gate.block)
-        step = _in_gate(instrument, gate, given, relevant)
+        step = _in_gate(instrument, gate, given, relevant, matters, population.mode)
         if step is not None:
             return step
     return DONE
 
 
 def _in_gate(instrument: Instrument, gate: Gate, given: Mapping[str, str],
-             is_relevant: Callable[[str], bool]) -> Step | None:
+             is_relevant: Callable[[str], bool], matters: Callable[[str], bool],
+             mode: str) -> Step | None:
     key = gate_key(instrument, gate)
     answer = given.get(key)
     members = [i for m in gate.members for i in instrument.member_indicators(m)]
@@ -340,29 +352,43 @@ def _in_gate(instrument: Instrument, gate: Gate, given: Mapping[str, str],
     if answer == "no":
         return None
     if gate.kind == "concept":
-        step = _when_step(instrument, gate, gate.members[0], given)
+        step = _when_step(instrument, gate, gate.members[0], given, matters)
         if step:
             return step
     for followup in gate.followups:
-        if followup not in given:
+        if followup not in given and followup not in gate.after:
             return Step("followup", key=followup, gate=gate, ask=followup, block=gate.block)
     if gate.kind in ("umbrella", "filter"):
+        def answered(member: str) -> bool:
+            return member in given or any(
+                i in given for i in instrument.member_indicators(member))
+
+        pending = tuple(m for m in gate.members if not answered(m) and any(
+            is_relevant(i) for i in instrument.member_indicators(m)))
+        if mode == "list" and gate.kind == "umbrella" and pending:
+            return Step("list", key=f"{gate.id}_list", gate=gate, block=gate.block,
+                        members=pending)
         for member in gate.members:
-            ids = instrument.member_indicators(member)
-            if member in given or any(i in given for i in ids):
-                step = _when_step(instrument, gate, member, given)
+            if answered(member):
+                step = _when_step(instrument, gate, member, given, matters)
                 if step:
                     return step
-                continue
-            if any(is_relevant(i) for i in ids):
+            elif member in pending:
                 return Step("member", key=member, gate=gate, ask=member, block=gate.block)
+    for followup, member in gate.after.items():
+        if followup not in given and given.get(member) not in (None, "no"):
+            return Step("followup", key=followup, gate=gate, ask=followup, block=gate.block)
     return None
 
 
 def _when_step(instrument: Instrument, gate: Gate, member: str,
-               given: Mapping[str, str]) -> Step | None:
-    if member in instrument.concepts and given.get(member) == "yes" \
-            and f"{member}_when" not in given:
+               given: Mapping[str, str], matters: Callable[[str], bool]) -> Step | None:
+    # "When?" only splits a "yes" across phases: not asked once no trafficking indicator of
+    # the concept can change the result (the journey detail it would add is not scored).
+    concept = instrument.concepts.get(member)
+    if concept is not None and given.get(member) == "yes" \
+            and f"{member}_when" not in given and any(
+                matters(i) for i in concept.indicators if instrument.by_id[i].trafficking):
         return Step("when", key=f"{member}_when", gate=gate, ask=member, block=gate.block)
     return None
 

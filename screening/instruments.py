@@ -155,6 +155,7 @@ class Gate:
     kind: str
     members: tuple[str, ...]
     followups: tuple[str, ...]
+    after: dict[str, str]  # a follow-up asked after one member, not after the whole gate
     always: bool
     condition: str | None
     flag_on: tuple[str, ...]
@@ -299,8 +300,8 @@ def _concept(data: Any, where: str) -> Concept:
                    _texts(data.get("question"), f"{where}.question"))
 
 
-GATE_FIELDS = {"id", "block", "kind", "members", "followups", "always", "condition",
-               "flag_on", "question", "help"}
+GATE_FIELDS = {"id", "block", "kind", "members", "followups", "after", "always",
+               "condition", "flag_on", "question", "help"}
 
 
 def _ids(data: dict[str, Any], name: str, where: str) -> tuple[str, ...]:
@@ -318,9 +319,14 @@ def _gate(data: Any, where: str) -> Gate:
     if kind in ("safety", "strong", "concept") and len(members) != 1:
         raise InstrumentError(f"{where}.members: a {kind} gate asks exactly one member")
     flag_on = _ids(data, "flag_on", where) or (("yes",) if kind == "safety" else ())
+    followups = _ids(data, "followups", where)
+    after = data.get("after", {})
+    if not isinstance(after, dict) or not set(after) <= set(followups) or not all(
+            parent in members for parent in after.values()):
+        raise InstrumentError(f"{where}.after: must map follow-ups to members of the gate")
     return Gate(
         id=data["id"], block=_choice(data, "block", BLOCKS, where), kind=kind,
-        members=members, followups=_ids(data, "followups", where),
+        members=members, followups=followups, after=dict(after),
         always=_flag(data, "always", where) or kind in ("safety", "concept", "filter"),
         condition=_choice(data, "condition", CONDITIONS, where, optional=True),
         flag_on=flag_on, question=_texts(data.get("question"), f"{where}.question"),
@@ -355,7 +361,13 @@ def _placed(indicators: tuple[Indicator, ...], concepts: dict[str, Concept],
             else:
                 place(member, gate)
         for followup in gate.followups:
-            place(followup, gate, followup_of=gate.id)
+            parent = gate.after.get(followup)
+            if parent and (parent not in by_id or by_id[parent].trafficking):
+                # A red flag must be asked whenever its parent is not "no": its parent is
+                # never skipped, so it cannot be an item the relevance rule may skip.
+                raise InstrumentError(f"{source}.gates ({gate.id}).after: {parent} may be "
+                                      "skipped; a follow-up needs a parent always asked")
+            place(followup, gate, followup_of=parent or gate.id)
     missing = sorted(set(by_id) - set(placed))
     if missing:
         raise InstrumentError(f"{source}.indicators: in no gate: {missing}")

@@ -141,7 +141,8 @@ def _gate(instrument: Instrument, gate: Gate, person: Respondent, rng: Generator
     parent = person.gates.get(gate_key(instrument, gate), person.items.get(
         gate_key(instrument, gate)))
     for followup in gate.followups:
-        person.items[followup] = "no" if parent == "no" else _pick(rng, weights)
+        hangs_on = person.items.get(gate.after[followup]) if followup in gate.after else parent
+        person.items[followup] = "no" if hangs_on == "no" else _pick(rng, weights)
 
 
 def _control_open(instrument: Instrument, person: Respondent) -> bool:
@@ -163,6 +164,10 @@ def interview(instrument: Instrument, person: Respondent, population: Population
             return given, asked
         if step.kind not in ("interpreter", "handover"):
             asked += 1
+        if step.kind == "list":  # one page, an answer for each member listed
+            given.update({m: person.gates.get(m, person.items.get(m, "no"))
+                          for m in step.members})
+            continue
         given[step.key] = person.answer(step)
         if group_button and step.kind == "gate" and step.gate is not None \
                 and step.gate.kind == "umbrella" and given[step.key] in OPEN:

@@ -1,4 +1,4 @@
-"""The adaptive interview (docs/SCREENING-ADAPTIVE.md §2.4–§3), through the engine's public
+"""The adaptive interview (docs/screening.md §3–5), through the engine's public
 functions only.
 
 Properties, over synthetic respondents consistent with the umbrellas (screening.simulation):
@@ -63,6 +63,9 @@ def interview(instrument: Instrument, answers: Mapping[str, str], population: Po
     while (step := next_question(instrument, given_, population)) != DONE:
         steps.append(step)
         assert len(steps) < 200, "the interview does not end"
+        if step.kind == "list":
+            given_.update({m: answers.get(m, default) for m in step.members})
+            continue
         value = answers.get(step.key, SAFE.get(step.key, default))
         assert valid_answer(step.key, value), (step.key, value)
         given_[step.key] = value
@@ -79,11 +82,12 @@ def keys(steps: list[Step]) -> list[str]:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(min_value=0, max_value=2**32 - 1),
        profile=st.sampled_from(sorted(simulation.PROFILES)), crossed=st.booleans(),
-       sexual=st.booleans(), child=st.booleans())
+       sexual=st.booleans(), child=st.booleans(),
+       mode=st.sampled_from(["list", "one_by_one"]))
 def test_the_adaptive_interview_gives_the_result_of_the_full_questionnaire(
-        seed: int, profile: str, crossed: bool, sexual: bool, child: bool) -> None:
+        seed: int, profile: str, crossed: bool, sexual: bool, child: bool, mode: str) -> None:
     instrument = CHILD if child else ADULT
-    population = Population(child=child)
+    population = Population(child=child, mode=mode)
     person = simulation.respondent(instrument, random.Random(seed),
                                    simulation.PROFILES[profile], crossed=crossed,
                                    sexual=sexual)
@@ -99,13 +103,14 @@ def test_the_adaptive_interview_gives_the_result_of_the_full_questionnaire(
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), seed=st.integers(min_value=0, max_value=2**32 - 1),
        profile=st.sampled_from(sorted(simulation.PROFILES)), crossed=st.booleans(),
-       sexual=st.booleans(), child=st.booleans())
+       sexual=st.booleans(), child=st.booleans(),
+       mode=st.sampled_from(["list", "one_by_one"]))
 def test_a_wrong_no_to_an_umbrella_never_makes_the_result_more_severe(
         data: st.DataObject, seed: int, profile: str, crossed: bool, sexual: bool,
-        child: bool) -> None:
+        child: bool, mode: str) -> None:
     name = "child" if child else "adult"
     instrument = INSTRUMENTS[name]
-    population = Population(child=child)
+    population = Population(child=child, mode=mode)
     gate = data.draw(st.sampled_from(UMBRELLAS[name]), label="forced_no")
     person = simulation.respondent(instrument, random.Random(seed),
                                    simulation.PROFILES[profile], crossed=crossed,
@@ -417,10 +422,23 @@ def test_an_umbrella_answered_no_makes_its_members_no_by_gate() -> None:
 
 
 def test_an_umbrella_not_answered_no_asks_its_members_in_order() -> None:
-    population = Population(child=False)
+    population = Population(child=False, mode="one_by_one")
     given_ = {k: "no" for k in EVERY_GATE_NO_ADULT[:7]} | {"a5": "yes", "b2": "yes"}
     step = next_question(ADULT, given_, population)
     assert (step.kind, step.key, step.gate and step.gate.id) == ("member", "ec_low_pay", "b2")
+
+
+def test_in_list_mode_an_opened_umbrella_asks_its_members_on_one_page() -> None:
+    given_ = {k: "no" for k in EVERY_GATE_NO_ADULT[:7]} | {"a5": "yes", "b2": "yes"}
+    step = next_question(ADULT, given_, Population(child=False))
+    assert (step.kind, step.key, step.members) == ("list", "b2_list", (
+        "ec_low_pay", "ec_wage_manipulation", "money_kept", "ec_law_not_respected",
+        "ec_no_social_protection"))
+    answered = given_ | {"ec_low_pay": "yes", "ec_wage_manipulation": "no",
+                         "money_kept": "yes", "ec_law_not_respected": "unknown",
+                         "ec_no_social_protection": "no"}
+    step = next_question(ADULT, answered, Population(child=False))
+    assert (step.kind, step.key) == ("when", "money_kept_when")  # then "when?" for the concept
 
 
 def test_a_concept_answered_yes_fills_the_indicators_of_the_phases_named() -> None:
