@@ -49,8 +49,8 @@ ANSWERS_SCHEMA = {"type": "object", "maxProperties": 200,
                   "propertyNames": {"type": "string", "pattern": "^[a-z0-9_]{1,64}$"},
                   "additionalProperties": {"type": "string", "maxLength": 40}}
 STEP_SCHEMA = {"type": "object", "required": ["kind"], "properties": {
-    "kind": {"enum": ["gate", "member", "when", "followup", "interpreter", "handover",
-                      "done"]},
+    "kind": {"enum": ["gate", "member", "list", "when", "followup", "interpreter",
+                      "handover", "done"]},
     "key": {"type": "string"}, "question": {"type": ["string", "null"]},
     "values": {"type": "array", "items": {"type": "string"}}}}
 PROTOCOL_SCHEMA = {"type": "object", "required": ["kind", "title", "steps", "contact"]}

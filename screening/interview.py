@@ -167,6 +167,11 @@ def describe(instrument: Instrument, step: engine.Step, language: str,
         else None}
     if step.kind == "gate" and step.gate is not None and step.gate.kind == "umbrella":
         body["members"] = list(step.gate.members)
+    if step.kind == "list":  # answer each member under its own key
+        body["members"] = [{"key": m, "question": wording(
+            instrument, engine.Step("member", key=m, ask=m), language, feminine)}
+            for m in step.members]
+        body["question"] = step.gate.question.get(language, feminine) if step.gate else None
     return body
 
 

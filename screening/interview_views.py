@@ -43,6 +43,12 @@ def _given(step: engine.Step) -> tuple[dict[str, str], Any]:
     if step.kind == "handover":
         choice = request.form.get("handover")
         return ({step.key: choice} if choice in ("done", "continued") else {}), ActionForm()
+    if step.kind == "list":  # ticked: yes; the others as the screener confirms
+        others = request.form.get("others")
+        if others not in ("no", "unknown", "declined"):
+            return {}, ActionForm()
+        ticked = set(request.form.getlist("yes"))
+        return {m: "yes" if m in ticked else others for m in step.members}, ActionForm()
     if step.kind == "when":  # phases ticked, or none: don't know when
         chosen = [w for w in request.form.getlist("when") if w in ("before", "way", "work")]
         return {step.key: " ".join(chosen) or WHEN_UNKNOWN}, ActionForm()
@@ -77,6 +83,8 @@ def ask(screening_id: uuid.UUID) -> Any:
             store.commit()
             return redirect(here)
         given, form = _given(step)
+        if not given and step.kind == "list":
+            flash(_l("Say what the answer is for the ones not ticked."), "error")
         if given:
             raised = interview.record(store, screening, instrument, given, clock.now())
             store.commit()
@@ -102,6 +110,8 @@ def _page(store: Any, screening: Screening, instrument: Instrument,
     elif step.kind not in ("interpreter", "handover"):
         form = AnswerForm()
     concept = instrument.concepts.get(step.ask)
+    listed = [(m, interview.wording(instrument, engine.Step("member", key=m, ask=m),
+                                    language, feminine)) for m in step.members]
     return render_template(
         "screening/ask.html", screening=screening, step=step, form=form,
         question=interview.wording(instrument, step, language, feminine),
@@ -109,9 +119,9 @@ def _page(store: Any, screening: Screening, instrument: Instrument,
         step.kind == "gate" else None,
         about=concept.label.get(language, feminine) if concept and step.kind == "when"
         else None,
-        hours=step.key == HOURS_ITEM, blocks=interview.progress(step),
+        hours=step.key == HOURS_ITEM, blocks=interview.progress(step), listed=listed,
         block_titles=BLOCK_TITLES,
-        group=step.kind == "member" or (step.kind == "gate" and step.gate is not None
+        group=step.kind in ("member", "list") or (step.kind == "gate" and step.gate is not None
                                         and step.gate.kind == "umbrella"))
 
 

@@ -4,6 +4,7 @@ and draft screenings of them started by a test account."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -14,7 +15,7 @@ from flask import Flask
 from access import services as access_services
 from access.models import Team
 from core import db
-from screening import instruments, people, services
+from screening import consent, instruments, people, services
 from screening.models import Person
 from tests.helpers import Account
 
@@ -22,6 +23,8 @@ CANARY = people.Identity(
     given_name="Canarygiven", family_name="Canaryfamily", birth_date=date(2008, 5, 17),
     age=17, region="Canaryregion", contact="+00 0000 canarycontact", notes="canarynote text",
     sex="female", nationality="ZZ", country="XK", languages=("fr", "ar"))
+# The same canary as an adult: a typed age under 18 makes anyone a child (people.is_child).
+ADULT_CANARY = replace(CANARY, birth_date=date(1990, 5, 17), age=34)
 
 
 @pytest.fixture
@@ -53,9 +56,14 @@ def start_screening(app: Flask, clock: Any, accounts: dict[str, Account]) -> Cal
             user = access_services.get_user(store, accounts[by].id)
             request = services.Start(
                 instrument=instruments.catalogue()["child" if child else "adult"],
-                language=language, identity=CANARY,
-                consent=services.Consent(dict.fromkeys(services.PURPOSES, True)),
-                safety=services.Safety(alone=True, safe_to_talk=True, possibly_minor=child))
+                language=language, identity=CANARY if child else ADULT_CANARY,
+                consent=services.Consent(
+                    dict.fromkeys(services.PURPOSES, True),
+                    child=consent.ChildConsent(assent=True, guardian_consent=True)
+                    if child else None),
+                safety=services.Safety(alone=True, safe_to_talk=True, possibly_minor=child,
+                                       present=("social_worker",) if child else None,
+                                       linked_present=False if child else None))
             screening = services.start(store, user, request, clock.now(),
                                        app.config["RETENTION_DAYS"])
             store.commit()

@@ -20,7 +20,7 @@ from werkzeug.exceptions import NotFound
 from access import services as access_services
 from access.models import AuditEvent
 from core import datakeys, db
-from screening import instruments, red_flags, services
+from screening import instruments, interview, red_flags, services
 from screening.models import RedFlagAction, Screening
 from screening.services import ScreeningError
 from tests.helpers import Account, Client, raw_database_bytes
@@ -131,7 +131,7 @@ def test_an_action_may_be_recorded_after_completion(app: Flask, start_screening:
     with app.app_context():
         store = db.session()
         screening = store.get(Screening, screening_id)
-        services.complete(store, screening, instruments.catalogue()["adult"], 30, clock.now())
+        interview.finish(store, screening, instruments.catalogue()["adult"], 30, clock.now())
         store.commit()
     clock.advance(hours=5)
     record(screening_id, acted_at=clock.now() - timedelta(hours=1), action="referred")
@@ -228,7 +228,7 @@ def page_of(screener: Client, start_screening: Any, urls: Callable[..., str]) ->
 
     def build(flags: str, language: str = "en", next_url: str | None = None) -> Any:
         screening_id = start_screening(language=language)
-        step = urls("screening.step", screening_id=screening_id, phase="recruitment")
+        step = urls("screening.ask", screening_id=screening_id)
         url = urls("screening.red_flag", screening_id=screening_id, flags=flags,
                    next=step if next_url is None else next_url)
         return screening_id, url, step
