@@ -174,6 +174,20 @@ def test_an_unfinished_adult_screening_shows_a_range(api: Api) -> None:
     assert result["lower_bound"] is False
 
 
+def test_an_adult_interview_is_not_handed_over(api: Api) -> None:
+    """The hand-over to child protection, which counts questions not reached as no, is a
+    child's: an adult's answers cannot end in a clean "no indicators" that way."""
+    response = api("screener", "POST", "/screenings", body(answers={"handover": "done"}))
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"] == {
+        "answers.handover": "not a question of this instrument"}
+    saved = api("screener", "POST", f"/screenings/{draft(api)}/answers",
+                {"answers": {"handover": "done"}})
+    assert saved.status_code == 422
+    assert saved.get_json()["error"]["fields"] == {
+        "answers.handover": "not a question of this instrument"}
+
+
 def test_nothing_identifying_is_stored_in_the_clear(app: Flask, client: Client,
                                                     token_for: Any) -> None:
     post(client, token_for("screener"), body())
