@@ -484,6 +484,43 @@ def test_canaries_never_reach_the_logs(api: Api, caplog: Any) -> None:
         assert canary not in caplog.text
 
 
+def test_a_screening_erased_at_the_end_of_its_retention_answers_without_a_500(
+        app: Flask, api: Api, client: Client, clock: Any, accounts: dict[str, Account],
+        issue_token: Any) -> None:
+    from screening import retention
+
+    completed = api("screener", "POST", "/screenings", body()).get_json()
+    drafted = draft(api, answers={"rf_in_danger_now": "yes"})
+    clock.advance(days=app.config["RETENTION_DAYS"] + 1)
+    with app.app_context():
+        store = db.session()
+        assert len(retention.apply(store, clock.now(), dry_run=False)) == 2
+        store.commit()
+    headers = {"Authorization": f"Bearer {issue_token(accounts['screener'])}"}
+
+    def call(method: str, url: str, data: Any = None) -> Any:
+        return client.raw.open(f"/api/v1/screenings/{url}", method=method, json=data,
+                               headers=headers)
+
+    read = call("GET", completed["id"])
+    assert read.status_code == 200
+    assert (read.get_json()["status"], read.get_json()["result"]) == ("completed", None)
+    erased = {"error": {"code": "conflict", "fields": {"status": "erased"},
+                        "message": "this screening's record was erased at the end of its "
+                                   "retention"}}
+    late = action(["rf_in_danger_now"], acted_at=clock.now().isoformat())
+    for method, url, data in (
+            ("POST", f"{completed['id']}/red-flag-actions", late),
+            ("GET", f"{drafted}/next", None),
+            ("POST", f"{drafted}/answers", {"answers": {"rf_controller_nearby": "no"}}),
+            ("POST", f"{drafted}/red-flag-actions", late),
+            ("POST", f"{drafted}/complete", None)):
+        response = call(method, url, data)
+        assert response.status_code == 409, url
+        assert response.get_json() == erased
+    assert call("GET", drafted).get_json()["status"] == "draft"
+
+
 # A child
 
 
