@@ -10,9 +10,9 @@ from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 
 from access.policy import requires
-from core import clock, db
+from core import clock, datakeys, db
 from core.api import ApiSpec, json_body
-from core.errors import ApiError
+from core.errors import ApiError, json_error
 from core.ratelimit import limit_api
 from screening import (
     consent,
@@ -135,6 +135,14 @@ CREATE_SCHEMA["properties"]["safety"]["properties"].update({  # type: ignore[ind
 
 spec.link("/screenings", "post", 201, "GetScreening", "get_screening",
           parameters={"screening_id": "$response.body#/id"})
+
+
+@bp.errorhandler(datakeys.ShreddedError)
+def _erased(_error: datakeys.ShreddedError) -> Any:
+    # Past retention the person's data key is destroyed: the answers of a draft, and the
+    # texts of red-flag actions, can no longer be read nor sealed.
+    return json_error(409, "this screening's record was erased at the end of its retention",
+                      {"status": "erased"})
 
 
 def _language() -> str:
@@ -310,7 +318,7 @@ def post_answers(screening_id: uuid.UUID) -> Any:
                 summary="Record what was done about red flags", parameters=ID_PARAMETER,
                 requestBody={"required": True, "content": {"application/json": {
                     "schema": ACTION_SCHEMA}}},
-                errors=(400, 401, 403, 404, 422),
+                errors=(400, 401, 403, 404, 409, 422),
                 responses={"201": {"description": "recorded", "content": {
                     "application/json": {"schema": {"type": "object"}}}}})
 def post_red_flag_action(screening_id: uuid.UUID) -> Any:
@@ -362,7 +370,11 @@ def get_screening(screening_id: uuid.UUID) -> Any:
     """One screening the caller may see."""
     store = db.session()
     screening = services.get(store, current_user, screening_id)
-    body = _screening(screening, services.result(store, screening),
+    try:
+        result = services.result(store, screening)
+    except datakeys.ShreddedError:
+        result = None  # erased at the end of its retention: the clear facts stay
+    body = _screening(screening, result,
                       services.case_of(current_app._get_current_object(), screening))  # type: ignore[attr-defined]
     store.commit()
     return jsonify(body)

@@ -43,11 +43,13 @@ def population(screening: Screening, age: int | None = None) -> engine.Populatio
 
 
 def keys(instrument: Instrument) -> set[str]:
-    """Every key an answer may be stored under."""
+    """Every key an answer may be stored under. Only a child's interview is handed over
+    to child protection: for an adult, questions not reached stay unknown (§3)."""
     found = {engine.gate_key(instrument, g) for g in instrument.gates}
     found |= {i.id for i in instrument.indicators}
     found |= set(instrument.concepts) | {f"{c}_when" for c in instrument.concepts}
-    return found | set(engine.PAUSES)
+    pauses = {p for p in engine.PAUSES if p != "handover" or instrument.population == "child"}
+    return found | pauses
 
 
 def problems(instrument: Instrument, given: Mapping[str, Any]) -> dict[str, str]:
