@@ -67,6 +67,15 @@ def problems(instrument: Instrument, given: Mapping[str, Any]) -> dict[str, str]
     return found
 
 
+def urgent(instrument: Instrument, screening: Screening, given: Mapping[str, str]) -> bool:
+    """Whether the answers so far make the screening urgent: a red flag, or any "yes" from
+    a child (or possibly a child)."""
+    if raised(instrument, screening, given):
+        return True
+    derived = engine.derive(instrument, given, population(screening), final=False)
+    return population(screening).child and "yes" in derived.values.values()
+
+
 def raised(instrument: Instrument, screening: Screening,
            given: Mapping[str, str]) -> list[str]:
     """The red flags these answers raise, and the interpreter's link from the safety check."""
@@ -117,7 +126,12 @@ def waiting(store: Session, screening: Screening, instrument: Instrument) -> lis
 
 def finish(store: Session, screening: Screening, instrument: Instrument, age: int | None,
            now: datetime, explain_in: str | None = None) -> dict[str, Any]:
-    """Score and complete the screening; refused while a red flag waits for its action."""
+    """Score and complete the screening; refused while a red flag waits for its action.
+    The row is locked first, so two requests finishing at once complete it once."""
+    store.refresh(screening, with_for_update=True)
+    if screening.status != "draft":
+        raise services.ScreeningError("this screening is already completed",
+                                      {"status": screening.status})
     pending = waiting(store, screening, instrument)
     if pending:
         raise services.ScreeningError(
