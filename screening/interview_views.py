@@ -71,6 +71,10 @@ def ask(screening_id: uuid.UUID) -> Any:
         if request.form.get("key") != step.key:  # a stale page (back button, second tab)
             flash(_l("That question was already answered; here is the next one."), "error")
             return redirect(here)
+        if step.kind == "interpreter" and request.form.get("then") == "pause":
+            # Waiting for an independent interpreter: nothing is confirmed yet.
+            flash(_l("Saved. You can resume this screening from your list."), "success")
+            return redirect(url_for("screening.index"))
         group = request.form.get("group")
         if group in ("unknown", "declined") and step.gate is not None:
             interview.group(store, screening, instrument, step.gate.id, group, clock.now())
