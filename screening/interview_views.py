@@ -92,11 +92,12 @@ def ask(screening_id: uuid.UUID) -> Any:
                 return redirect(url_for("screening.red_flag", screening_id=screening_id,
                                         flags=",".join(raised), next=then))
             return redirect(then)
+        return _page(store, screening, instrument, step, form)
     return _page(store, screening, instrument, step)
 
 
 def _page(store: Any, screening: Screening, instrument: Instrument,
-          step: engine.Step) -> str:
+          step: engine.Step, posted: Any = None) -> str:
     language = screening.language
     feminine = services.feminine(store, screening)
     form: Any = ActionForm()
@@ -104,7 +105,7 @@ def _page(store: Any, screening: Screening, instrument: Instrument,
         form = when_form({w: instrument.when[w].get(language, feminine)
                           for w in ("before", "way", "work")})
     elif step.kind not in ("interpreter", "handover"):
-        form = AnswerForm()
+        form = posted if isinstance(posted, AnswerForm) else AnswerForm()
     concept = instrument.concepts.get(step.ask)
     return render_template(
         "screening/ask.html", screening=screening, step=step, form=form,
