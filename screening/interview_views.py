@@ -76,7 +76,7 @@ def ask(screening_id: uuid.UUID) -> Any:
             flash(_l("Saved. You can resume this screening from your list."), "success")
             return redirect(url_for("screening.index"))
         group = request.form.get("group")
-        if group in ("unknown", "declined") and step.gate is not None:
+        if group in ("unknown", "declined") and _offers_group(step):
             interview.group(store, screening, instrument, step.gate.id, group, clock.now())
             store.commit()
             return redirect(here)
@@ -116,8 +116,15 @@ def _page(store: Any, screening: Screening, instrument: Instrument,
         else None,
         hours=step.key == HOURS_ITEM, blocks=interview.progress(step),
         block_titles=BLOCK_TITLES,
-        group=step.kind == "member" or (step.kind == "gate" and step.gate is not None
-                                        and step.gate.kind == "umbrella"))
+        group=_offers_group(step))
+
+
+def _offers_group(step: engine.Step) -> bool:
+    """Whether the page has the whole-group buttons: an umbrella's question or a member's.
+    Elsewhere (a safety gate, a "when?") a posted group is ignored, so an answer that
+    raises a red flag always goes through the protocol."""
+    return step.gate is not None and step.gate.kind == "umbrella" and step.kind in (
+        "gate", "member")
 
 
 @bp.route("/<uuid:screening_id>/review", methods=["GET", "POST"])
