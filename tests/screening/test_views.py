@@ -475,6 +475,18 @@ def test_the_whole_group_button_on_a_member_fills_the_rest(app: Flask, signed_in
         == {"declined"}
 
 
+def test_a_whole_group_answer_posted_to_a_safety_question_still_goes_to_the_protocol(
+        app: Flask, signed_in: Any) -> None:
+    client = signed_in("screener")
+    url = begin(client)
+    answer_until(client, url, "a5")
+    assert 'name="group"' not in main(client.get(url))
+    response = client.post(url, {"key": "a5", "group": "unknown"})  # not offered: ignored
+    assert response.location == (f"/screenings/{screening_id(url)}/red-flag"
+                                 f"?flags=rf_no_safe_place_tonight&next={url}")
+    assert stored_answers(app, url)["a5"] == "unknown"  # saved blank: "Don't know"
+
+
 def test_the_interpreter_pause_holds_the_sensitive_questions(app: Flask, signed_in: Any) -> None:
     client = signed_in("screener")
     url = begin(client, safety={"interpreter_language": "ar", "interpreter_independent": "no"})
