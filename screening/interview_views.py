@@ -77,8 +77,12 @@ def ask(screening_id: uuid.UUID) -> Any:
         if request.form.get("key") != step.key:  # a stale page (back button, second tab)
             flash(_l("That question was already answered; here is the next one."), "error")
             return redirect(here)
+        if step.kind == "interpreter" and request.form.get("then") == "pause":
+            # Waiting for an independent interpreter: nothing is confirmed yet.
+            flash(_l("Saved. You can resume this screening from your list."), "success")
+            return redirect(url_for("screening.index"))
         group = request.form.get("group")
-        if group in ("unknown", "declined") and step.gate is not None:
+        if group in ("unknown", "declined") and _offers_group(step):
             interview.group(store, screening, instrument, step.gate.id, group, clock.now())
             store.commit()
             return redirect(here)
@@ -96,11 +100,12 @@ def ask(screening_id: uuid.UUID) -> Any:
                 return redirect(url_for("screening.red_flag", screening_id=screening_id,
                                         flags=",".join(raised), next=then))
             return redirect(then)
+        return _page(store, screening, instrument, step, form)
     return _page(store, screening, instrument, step)
 
 
 def _page(store: Any, screening: Screening, instrument: Instrument,
-          step: engine.Step) -> str:
+          step: engine.Step, posted: Any = None) -> str:
     language = screening.language
     feminine = services.feminine(store, screening)
     form: Any = ActionForm()
@@ -108,7 +113,7 @@ def _page(store: Any, screening: Screening, instrument: Instrument,
         form = when_form({w: instrument.when[w].get(language, feminine)
                           for w in ("before", "way", "work")})
     elif step.kind not in ("interpreter", "handover"):
-        form = AnswerForm()
+        form = posted if isinstance(posted, AnswerForm) else AnswerForm()
     concept = instrument.concepts.get(step.ask)
     listed = [(m, interview.wording(instrument, engine.Step("member", key=m, ask=m),
                                     language, feminine)) for m in step.members]
@@ -121,8 +126,15 @@ def _page(store: Any, screening: Screening, instrument: Instrument,
         else None,
         hours=step.key == HOURS_ITEM, blocks=interview.progress(step), listed=listed,
         block_titles=BLOCK_TITLES,
-        group=step.kind in ("member", "list") or (step.kind == "gate" and step.gate is not None
-                                        and step.gate.kind == "umbrella"))
+        group=_offers_group(step))
+
+
+def _offers_group(step: engine.Step) -> bool:
+    """Whether the page has the whole-group buttons: an umbrella's question or a member's.
+    Elsewhere (a safety gate, a "when?") a posted group is ignored, so an answer that
+    raises a red flag always goes through the protocol."""
+    return step.gate is not None and step.gate.kind == "umbrella" and step.kind in (
+        "gate", "member", "list")
 
 
 @bp.route("/<uuid:screening_id>/review", methods=["GET", "POST"])

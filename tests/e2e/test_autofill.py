@@ -45,7 +45,7 @@ def fill_screening_start(page: Page, base: str) -> None:
         page.locator(f'input[name="{name}"]').press_sequentially(value)
     page.locator('textarea[name="notes"]').press_sequentially(NOTES)
     page.locator("form.stack button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/screenings/[0-9a-f-]+/step/"))
+    expect(page).to_have_url(re.compile(r"/screenings/[0-9a-f-]+/ask$"))
 
 
 def saved_text(profile: Path) -> str:
