@@ -175,7 +175,7 @@ def test_a_child_with_a_guardian_present_is_screened_and_it_is_recorded(
     assert client.post("/screenings/new", CHILD_SAFE).location.endswith("/new/consent")
     assert client.post("/screenings/new/consent", CHILD_YES).location.endswith("/new/person")
     started = client.post("/screenings/new/person", PERSON)
-    assert "/step/" in started.location
+    assert "/ask" in started.location
     [(person, safety, consent, instrument)] = stored(app)
     assert instrument == "child"
     assert (person.possibly_minor, person.age_source) == (True, "document")
@@ -333,7 +333,7 @@ def test_an_age_under_18_switches_to_the_child_questions(app: Flask, signed_in: 
     assert "The age given is under 18: the questions for children will be used." in page
     assert "The child agrees to talk with you" in page
     assert client.post("/screenings/new/consent", CHILD_YES).location.endswith("/new/person")
-    assert "/step/" in client.post("/screenings/new/person", {**PERSON, "age": "16"}).location
+    assert "/ask" in client.post("/screenings/new/person", {**PERSON, "age": "16"}).location
     [(person, safety, consent, instrument)] = stored(app)
     assert (instrument, person.possibly_minor) == ("child", True)
     assert (safety["present"], safety["linked_present"]) == (["nobody"], False)

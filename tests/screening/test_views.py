@@ -463,7 +463,8 @@ def test_the_whole_group_button_on_an_umbrella_fills_the_group(app: Flask,
          "ec_no_social_protection"), "unknown")
 
 
-def test_the_whole_group_button_on_a_member_fills_the_rest(app: Flask, signed_in: Any) -> None:
+def test_an_opened_group_is_asked_on_one_which_of_these_page(app: Flask,
+                                                              signed_in: Any) -> None:
     client = signed_in("screener")
     url = begin(client)
     for _ in range(7):
@@ -471,15 +472,36 @@ def test_the_whole_group_button_on_a_member_fills_the_rest(app: Flask, signed_in
         answer(client, url, CALM.get(key, "no"))
     answer(client, url, "yes")  # b2: one of these happened
     page = main(client.get(url))
-    assert key_of(page) == "ec_low_pay"
+    assert key_of(page) == "b2_list"
     assert 'name="group" value="declined"' in page
-    answer(client, url, "yes")  # very little or no pay
-    assert client.post(url, {"key": key_of(client.get(url).get_data(as_text=True)),
-                             "group": "declined"}).location == url
+    for member in ("ec_low_pay", "ec_wage_manipulation", "money_kept",
+                   "ec_law_not_respected", "ec_no_social_protection"):
+        assert f'name="yes" value="{member}"' in page
+    # The ones not ticked need the screener's word: nothing is saved without it.
+    assert client.post(url, {"key": "b2_list", "yes": "ec_low_pay"}).status_code == 200
+    assert "ec_low_pay" not in stored_answers(app, url)
+    assert client.post(url, {"key": "b2_list", "yes": "ec_low_pay",
+                             "others": "no"}).location == url
     assert key_of(client.get(url).get_data(as_text=True)) == "b3"
     given = stored_answers(app, url)
-    assert given["ec_low_pay"] == "yes"
-    assert {given.get(m) for m in ("ec_wage_manipulation", "money_kept",
+    assert {m: given[m] for m in ("ec_low_pay", "ec_wage_manipulation", "money_kept",
+                                  "ec_law_not_respected", "ec_no_social_protection")} == {
+        "ec_low_pay": "yes", "ec_wage_manipulation": "no", "money_kept": "no",
+        "ec_law_not_respected": "no", "ec_no_social_protection": "no"}
+
+
+def test_the_whole_group_button_on_the_list_page_fills_the_group(app: Flask,
+                                                                 signed_in: Any) -> None:
+    client = signed_in("screener")
+    url = begin(client)
+    for _ in range(7):
+        key = key_of(client.get(url).get_data(as_text=True))
+        answer(client, url, CALM.get(key, "no"))
+    answer(client, url, "yes")
+    assert client.post(url, {"key": "b2_list", "group": "declined"}).location == url
+    assert key_of(client.get(url).get_data(as_text=True)) == "b3"
+    given = stored_answers(app, url)
+    assert {given.get(m) for m in ("ec_low_pay", "ec_wage_manipulation", "money_kept",
                                    "ec_law_not_respected", "ec_no_social_protection")} \
         == {"declined"}
 
