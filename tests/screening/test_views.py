@@ -463,14 +463,21 @@ def test_the_whole_group_button_on_an_umbrella_fills_the_group(app: Flask,
          "ec_no_social_protection"), "unknown")
 
 
-def test_an_opened_group_is_asked_on_one_which_of_these_page(app: Flask,
-                                                              signed_in: Any) -> None:
-    client = signed_in("screener")
+def money_group_opened(client: Client) -> str:
+    """A new interview up to the money group (b2), answered "one of these happened"; its
+    question page's address."""
     url = begin(client)
     for _ in range(7):
         key = key_of(client.get(url).get_data(as_text=True))
         answer(client, url, CALM.get(key, "no"))
-    answer(client, url, "yes")  # b2: one of these happened
+    answer(client, url, "yes")
+    return url
+
+
+def test_an_opened_group_is_asked_on_one_which_of_these_page(app: Flask,
+                                                              signed_in: Any) -> None:
+    client = signed_in("screener")
+    url = money_group_opened(client)
     page = main(client.get(url))
     assert key_of(page) == "b2_list"
     assert 'name="group" value="declined"' in page
@@ -493,11 +500,7 @@ def test_an_opened_group_is_asked_on_one_which_of_these_page(app: Flask,
 def test_the_whole_group_button_on_the_list_page_fills_the_group(app: Flask,
                                                                  signed_in: Any) -> None:
     client = signed_in("screener")
-    url = begin(client)
-    for _ in range(7):
-        key = key_of(client.get(url).get_data(as_text=True))
-        answer(client, url, CALM.get(key, "no"))
-    answer(client, url, "yes")
+    url = money_group_opened(client)
     assert client.post(url, {"key": "b2_list", "group": "declined"}).location == url
     assert key_of(client.get(url).get_data(as_text=True)) == "b3"
     given = stored_answers(app, url)
