@@ -2,7 +2,8 @@
 red flag and the protocol interrupts at once, the screener records what was done and goes
 on, and the result shows it; a child's first disclosure stops the questions for a hand-over
 to child protection. Both run with JavaScript disabled, as no page needs it. axe-core finds no
-accessibility violation on any page of the interview."""
+accessibility violation on any page of the interview, the "which of these?" list and the
+hand-over included."""
 
 from __future__ import annotations
 
@@ -227,6 +228,17 @@ def test_axe_finds_no_violation_on_any_page_of_the_interview(
     found += violations(page)
     record_the_action(page, clock)
 
+    money = CATALOGUE["adult"].gate("b2").question.get("en")
+    while question(page) != money:
+        answer(page, "Yes" if question(page) == SAFE_PLACE_TONIGHT else "No")
+    answer(page, "Yes")
+    expect(page.get_by_role("group", name="The ones not ticked")).to_be_visible()
+    found += violations(page)  # "which of these?"
+    page.get_by_role("checkbox", name=CATALOGUE["adult"].indicator("ec_low_pay").question
+                     .get("en"), exact=True).check()
+    page.get_by_role("group", name="The ones not ticked").get_by_label("No", exact=True).check()
+    page.get_by_role("button", name="Save and continue").click()
+
     documents = CATALOGUE["adult"].gate("c1").question.get("en")
     while question(page) != documents:
         answer(page, "Yes" if question(page) == SAFE_PLACE_TONIGHT else "No")
@@ -242,3 +254,19 @@ def test_axe_finds_no_violation_on_any_page_of_the_interview(
     expect(page.get_by_role("heading", name="Screening result")).to_be_visible()
     found += violations(page)
     assert found == []
+
+
+def test_axe_finds_no_violation_on_the_hand_over_page(
+        page: Page, live_server: str, make_account: Callable[..., Account],
+        clock: FrozenClock) -> None:
+    sign_in(page, live_server, make_account("screener"), clock)
+    safety_check(page, live_server, child=True)
+    consent(page, child=True)
+    person(page, "Canaryaxechild", "15")
+    hours = CATALOGUE["child"].gate("b1").question.get("en")
+    while question(page) != hours:
+        answer(page, "Yes" if question(page) == SAFE_PLACE_TONIGHT else "No")
+    answer(page, "Yes")
+    expect(page.get_by_role("button", name="Stop and hand over: finish with what is known")) \
+        .to_be_visible()
+    assert violations(page) == []
