@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from screening import rule
 from screening.instruments import WHEN, Gate, Indicator, Instrument
-from screening.scoring import GIVEN, OPEN, SUFFICIENT_FOR_CHILD
+from screening.scoring import GIVEN, OPEN, SUFFICIENT_FOR_CHILD, weight
 
 PAUSES = ("interpreter_replaced", "handover")
 SENSITIVE_BLOCKS = ("control", "start", "journey", "closing")  # wait for a new interpreter
@@ -202,12 +202,6 @@ def _lists(instrument: Instrument, sexual: bool) -> list[str]:
     return [instrument.labour_list] + ([instrument.sexual_list] if sexual else [])
 
 
-def _weight(indicator: Indicator, list_name: str, child: bool) -> str | None:
-    if child and indicator.id in SUFFICIENT_FOR_CHILD:
-        return "sufficient"
-    return indicator.grade(list_name)
-
-
 class _Relevance:
     """The relevance rule (docs/screening.md §4.2): whether an unanswered trafficking item
     can still change the result, under every list that may apply."""
@@ -223,9 +217,9 @@ class _Relevance:
         for name in self.lists:
             for dimension in rule.ELEMENT_OF:
                 items = [i for i in trafficking if i.dimension == dimension
-                         and _weight(i, name, child)]
+                         and weight(i, name, child)]
                 self.yes[name, dimension] = rule.counts(
-                    _weight(i, name, child) for i in items if values.get(i.id) == "yes")
+                    weight(i, name, child) for i in items if values.get(i.id) == "yes")
                 self.open[name, dimension] = [
                     i for i in items if values.get(i.id, "unknown") in OPEN]
 
@@ -233,7 +227,7 @@ class _Relevance:
         return rule.clause_for(self.yes[name, dimension]) is not None
 
     def _alive(self, name: str, dimension: str) -> bool:
-        upper = rule.counts(_weight(i, name, self.child) for i in self.open[name, dimension])
+        upper = rule.counts(weight(i, name, self.child) for i in self.open[name, dimension])
         return rule.clause_for(tuple(a + b for a, b in zip(  # type: ignore[arg-type]
             self.yes[name, dimension], upper, strict=True))) is not None
 
@@ -265,8 +259,8 @@ class _Relevance:
             return "b"
         open_ = [i for i in self.open[name, indicator.dimension] if i.id != indicator.id]
         if not rule.pivotal(self.yes[name, indicator.dimension],
-                            rule.counts(_weight(i, name, self.child) for i in open_),
-                            _weight(indicator, name, self.child)):
+                            rule.counts(weight(i, name, self.child) for i in open_),
+                            weight(indicator, name, self.child)):
             return "c"
         return None
 

@@ -93,7 +93,9 @@ class Result:
         return asdict(self)
 
 
-def _weight(indicator: Indicator, list_name: str, child: bool) -> str | None:
+def weight(indicator: Indicator, list_name: str, child: bool) -> str | None:
+    """What a "yes" to ``indicator`` counts as on ``list_name``: its grade, or "sufficient"
+    for a child's commercial sexual exploitation; None when not on that list."""
     if child and indicator.id in SUFFICIENT_FOR_CHILD:
         return "sufficient"
     return indicator.grade(list_name)
@@ -108,17 +110,17 @@ def _one_more(yes: rule.Counts) -> list[str]:
 
 def _dimension(items: list[Indicator], values: Mapping[str, str], list_name: str,
                child: bool) -> DimensionResult:
-    graded = [i for i in items if _weight(i, list_name, child)]
+    graded = [i for i in items if weight(i, list_name, child)]
     fired = [i for i in graded if values.get(i.id) == "yes"]
     open_ = [i for i in graded if values.get(i.id, "unknown") in OPEN]
-    yes = rule.counts(_weight(i, list_name, child) for i in fired)
+    yes = rule.counts(weight(i, list_name, child) for i in fired)
     clause = rule.clause_for(yes)
     assessed = any(values.get(i.id, "unknown") != "not_needed" for i in graded)
     return DimensionResult(
         status="positive" if clause else "negative" if assessed else "not_assessed",
         clause=clause, fired=[i.id for i in fired], unanswered=[i.id for i in open_],
         could_be_positive=rule.clause_for(rule.counts(
-            _weight(i, list_name, child) for i in fired + open_)) is not None,
+            weight(i, list_name, child) for i in fired + open_)) is not None,
         counts=dict(zip(rule.WEIGHTS, yes, strict=True)), one_more=_one_more(yes))
 
 
@@ -128,7 +130,7 @@ def _assess(instrument: Instrument, values: Mapping[str, str], list_name: str, c
                     for d in TRAFFICKING_DIMENSIONS}
     dimensions = {d: _dimension(items, values, list_name, child)
                   for d, items in by_dimension.items()}
-    listed = [i for i in instrument.indicators if _weight(i, list_name, child)]
+    listed = [i for i in instrument.indicators if weight(i, list_name, child)]
     trafficking_yes = any(values.get(i.id) == "yes" for i in listed)
     trafficking_open = any(values.get(i.id, "unknown") in OPEN for i in listed)
     lower = rule.classify({d: r.status == "positive" for d, r in dimensions.items()}, child,
