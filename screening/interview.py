@@ -24,6 +24,14 @@ BLOCKS = ("safety", "work", "control", "start", "journey", "closing")
 WHEN_VALUES = ("before", "way", "work")
 
 
+def hours_answer(hours_per_day: int | None, days_per_week: int | None,
+                 hours_limit: int, days_limit: int) -> str:
+    """The answer to "excessive hours" from the numbers the person gives (the deployment
+    sets the limits): yes at or past either limit, no otherwise."""
+    hours, days = hours_per_day or 0, days_per_week or 0
+    return "yes" if hours >= hours_limit or days >= days_limit else "no"
+
+
 def is_child(screening: Screening, age: int | None = None) -> bool:
     """Possibly a minor, or under 18: the child instrument, the safety check's "under 18,
     or might be", or an age under 18. A claimed adult age never lifts the presumption."""

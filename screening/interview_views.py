@@ -29,10 +29,10 @@ HOURS_ITEM = "ec_excessive_hours"
 def _answer(step: engine.Step, form: AnswerForm) -> str:
     if step.key == HOURS_ITEM and (form.hours_per_day.data is not None
                                    or form.days_per_week.data is not None):
-        hours, days = form.hours_per_day.data or 0, form.days_per_week.data or 0
         config = current_app.config
-        return "yes" if hours >= config["EXCESSIVE_HOURS_PER_DAY"] or \
-            days >= config["EXCESSIVE_DAYS_PER_WEEK"] else "no"
+        return interview.hours_answer(form.hours_per_day.data, form.days_per_week.data,
+                                      config["EXCESSIVE_HOURS_PER_DAY"],
+                                      config["EXCESSIVE_DAYS_PER_WEEK"])
     return form.answer.data or "unknown"
 
 
