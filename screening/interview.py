@@ -127,8 +127,13 @@ def group(store: Session, screening: Screening, instrument: Instrument, gate_id:
 
 
 def waiting(store: Session, screening: Screening, instrument: Instrument) -> list[str]:
-    """Red flags raised in this screening that no recorded action answers yet."""
-    flags = raised(instrument, screening, services.answers(store, screening))
+    """Red flags raised in this screening that no recorded action answers yet: from the
+    answers of a draft, from the stored result of a completed screening. Read here, on the
+    server, so no address ever names a person's flags (docs/screening.md §7)."""
+    if screening.status == "draft":
+        flags = raised(instrument, screening, services.answers(store, screening))
+    else:
+        flags = (services.result(store, screening) or {}).get("red_flags", [])
     return red_flags.unacknowledged(store, screening, flags)
 
 

@@ -98,7 +98,7 @@ def ask(screening_id: uuid.UUID) -> Any:
                 then = url_for("screening.index")
             if raised:
                 return redirect(url_for("screening.red_flag", screening_id=screening_id,
-                                        flags=",".join(raised), next=then))
+                                        next=then))
             return redirect(then)
         return _page(store, screening, instrument, step, form)
     return _page(store, screening, instrument, step)

@@ -26,7 +26,7 @@ from access.forms import ActionForm
 from access.policy import requires
 from core import clock, datakeys, db
 from screening import consent as consents
-from screening import explain, instruments, people, protocols, red_flags, services
+from screening import explain, instruments, interview, people, protocols, red_flags, services
 from screening.forms import (
     ACTION_LABELS,
     CONTACT_LABELS,
@@ -217,12 +217,13 @@ def safe_next(value: str) -> str:
 @bp.route("/<uuid:screening_id>/red-flag", methods=["GET", "POST"])
 @requires("screenings.read")
 def red_flag(screening_id: uuid.UUID) -> Any:
-    """Red flags were raised (``flags``, comma-separated; unknown ids are ignored): the
-    protocol for each, at once, and a form to record what was done before going on to
-    ``next``. With no known flag, the emergency protocol and no form."""
-    screening, _instrument = load(screening_id)
+    """The protocol for each red flag of this screening still waiting for its action, and a
+    form to record what was done before going on to ``next``. The flags are read from the
+    screening on the server, never from the address (access logs would tie a screening to
+    its flags). With none waiting, the emergency protocol and no form."""
+    screening, instrument = load(screening_id)
     next_url = safe_next(request.args.get("next", ""))
-    flags = protocols.known(request.args.get("flags", "").split(","))
+    flags = protocols.known(interview.waiting(db.session(), screening, instrument))
     form = RedFlagActionForm.for_flags(flags, clock.now()) if flags else None
     status = 200
     if request.method == "POST":

@@ -137,7 +137,7 @@ def test_a_red_flag_on_the_first_answer_interrupts_and_its_action_shows_on_the_r
     expect(page.get_by_role("heading", name="Safety", exact=True)).to_be_visible()
     answer(page, "Yes", DANGER_NOW)
 
-    expect(page).to_have_url(re.compile(r"/red-flag\?flags=rf_in_danger_now&next="))
+    expect(page).to_have_url(re.compile(r"/red-flag\?next="))
     expect(page.get_by_role("heading", name="Red flag: act now")).to_be_visible()
     expect(page.get_by_role("heading", name="Immediate danger")).to_be_visible()
     expect(page.get_by_role("main")).to_contain_text("call the emergency services")

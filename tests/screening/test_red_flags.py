@@ -223,13 +223,24 @@ def urls(app: Flask) -> Callable[..., str]:
 
 
 @pytest.fixture
-def page_of(screener: Client, start_screening: Any, urls: Callable[..., str]) -> Any:
-    """A draft screening's red-flag page for ``flags``, going back to its first step."""
+def page_of(app: Flask, screener: Client, start_screening: Any, clock: Any,
+            urls: Callable[..., str]) -> Any:
+    """The red-flag page of a draft screening whose answers raised ``flags`` (comma-separated;
+    ids the catalogue does not know are not answerable and raise nothing), going back to
+    its first step."""
 
     def build(flags: str, language: str = "en", next_url: str | None = None) -> Any:
         screening_id = start_screening(language=language)
+        with app.app_context():
+            store = db.session()
+            screening = store.get(Screening, screening_id)
+            adult = instruments.catalogue()["adult"]
+            interview.record(store, screening, adult, {
+                flag: "yes" for flag in flags.split(",") if adult.indicator(flag)},
+                clock.now())
+            store.commit()
         step = urls("screening.ask", screening_id=screening_id)
-        url = urls("screening.red_flag", screening_id=screening_id, flags=flags,
+        url = urls("screening.red_flag", screening_id=screening_id,
                    next=step if next_url is None else next_url)
         return screening_id, url, step
 
@@ -364,3 +375,13 @@ def test_the_hide_screen_button_posts_with_a_token(app: Flask) -> None:
     assert 'action="/screenings/neutral-exit"' in html
     assert 'name="csrf_token"' in html
     assert "Hide screen" in html
+
+
+def test_the_page_reads_the_flags_from_the_screening_never_from_the_address(
+        screener: Client, page_of: Any) -> None:
+    # An address naming flags would put them in every access log beside the screening id.
+    _id, url, _step = page_of("rf_injury_illness")
+    page = main(screener.get(url + "&flags=rf_self_harm"))
+    assert "Medical care needed" in page
+    assert "Risk of suicide or self-harm" not in page
+    assert 'value="rf_self_harm"' not in page

@@ -372,8 +372,7 @@ def test_a_red_flag_answer_goes_at_once_to_its_protocol(signed_in: Any) -> None:
     client = signed_in("screener")
     url = begin(client)
     response = answer(client, url, "yes")
-    assert response.location == (f"/screenings/{screening_id(url)}/red-flag"
-                                 f"?flags=rf_in_danger_now&next={url}")
+    assert response.location == f"/screenings/{screening_id(url)}/red-flag?next={url}"
     page = html.unescape(main(client.get(response.location)))
     assert "<h1 class=\"alert-title\">Red flag: act now</h1>" in page
     assert '<h2 id="protocol-emergency" lang="en">Immediate danger</h2>' in page
@@ -412,7 +411,8 @@ def test_finishing_with_an_unrecorded_red_flag_is_refused(app: Flask, signed_in:
                           record=False)
     page = html.unescape(main(client.get(review)))
     assert "Record what was done about each red flag before finishing." in page
-    assert "flags=rf_in_danger_now" in page
+    assert f'/screenings/{screening_id(review)}/red-flag?next={review}">Record what was done' \
+        in page
     refused = finish(client, review)
     assert refused.location == review
     assert "record what was done about each red flag before completing" in \
@@ -516,8 +516,8 @@ def test_a_whole_group_answer_posted_to_a_safety_question_still_goes_to_the_prot
     answer_until(client, url, "a5")
     assert 'name="group"' not in main(client.get(url))
     response = client.post(url, {"key": "a5", "group": "unknown"})  # not offered: ignored
-    assert response.location == (f"/screenings/{screening_id(url)}/red-flag"
-                                 f"?flags=rf_no_safe_place_tonight&next={url}")
+    assert response.location == f"/screenings/{screening_id(url)}/red-flag?next={url}"
+    assert "Same-day review" in main(client.get(response.location))
     assert stored_answers(app, url)["a5"] == "unknown"  # saved blank: "Don't know"
 
 
@@ -548,7 +548,10 @@ def test_an_interpreter_linked_to_the_employer_is_a_red_flag_to_act_on(
     url = begin(client, safety={"interpreter_language": "ar", "interpreter_independent": "no"})
     review, asked = walk(client, url, clock, record=False)
     assert "interpreter_replaced" in asked
-    assert "flags=rf_interpreter_linked" in main(client.get(review))
+    assert "Record what was done about each red flag before finishing." in \
+        main(client.get(review))
+    protocol = main(client.get(f"/screenings/{screening_id(url)}/red-flag?next={review}"))
+    assert 'value="rf_interpreter_linked"' in protocol
     assert finish(client, review).location == review
 
 
@@ -754,7 +757,7 @@ def test_bad_input_after_the_last_question_never_gives_a_server_error(
         (url, {"key": "documents_when", "when": ["nonsense", "work"]}),
         (url, {"key": "handover", "handover": "done"}),
         (review, {"csrf_token": "forged"}),
-        (f"/screenings/{screening_id(url)}/red-flag?flags=rf_in_danger_now&next=" + url,
+        (f"/screenings/{screening_id(url)}/red-flag?next=" + url,
          {"flags": ["rf_in_danger_now"], "acted_at": "not a time", "action": "magic"}),
         (f"/screenings/{screening_id(url)}/red-flag?flags=nonsense", {"action": "called"}),
     ]:
