@@ -67,6 +67,10 @@ FILES: dict[str, tuple[str, ...]] = {
     "referral.csv": (CASE_ID, "cas_ReferredOrganisation", "cas_OutgoingReferralDate",
                      "cas_ReasonForOutgoingReferral", "cas_OutgoingReferralDetails"),
 }
+# Kosovo has no ISO 3166-1 code. XK, the user-assigned code the EU uses and Passage's forms
+# suggest, goes to partners as recorded: they need the person's nationality, and an importer
+# that knows no XK can still read it (CTDC's file, which wants alpha-3, leaves it NULL).
+USER_ASSIGNED = frozenset({"XK"})
 DICTIONARY = "datadictionary.json"
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -94,9 +98,9 @@ def language(code: str | None) -> str | None:
 
 
 def country(code: str | None) -> str | None:
-    """An ISO 3166-1 alpha-2 code as given, or None when missing or not an ISO country
-    (HTCDS's XForm uses alpha-2 for citizenship)."""
-    return code if ctdc.alpha3(code) else None
+    """An ISO 3166-1 alpha-2 code as given (HTCDS's XForm uses alpha-2 for citizenship), XK
+    included, or None when missing or not a country."""
+    return code if code in USER_ASSIGNED or ctdc.alpha3(code) else None
 
 
 def gender(sex: str | None) -> str:
@@ -360,7 +364,8 @@ def data_dictionary(passage_version: str) -> dict[str, Any]:
         "multi_select_separator": SEPARATOR,
         "csv": "UTF-8, comma-separated, CRLF line ends, RFC 4180 quoting; a cell that would "
                "start with =, +, -, @, tab or carriage return starts with an apostrophe",
-        "codes": {"country": "ISO 3166-1 alpha-2", "language": _language_codes()},
+        "codes": {"country": "ISO 3166-1 alpha-2, and XK (user-assigned) for Kosovo",
+                  "language": _language_codes()},
         "ids": "Random per export: the same person has one id across the files of an export "
                "and another id in any other export; no database id is exported",
         "not_exported": "Notes, free text, answers, contact details, region",
