@@ -381,7 +381,7 @@ def _private(path: str, flags: int) -> int:
 
 def _write_csv(path: Path, header: Sequence[str], rows: list[list[str]]) -> None:
     # "x": an export never overwrites an earlier file; 0600: only the service account reads it.
-    with path.open("x", newline="", encoding="utf-8", opener=_private) as handle:
+    with open(path, "x", newline="", encoding="utf-8", opener=_private) as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows([guard_cell(value) for value in row] for row in rows)
@@ -402,8 +402,8 @@ def export(records: ExportRecords, out_dir: Path, passage_version: str) -> dict[
         _write_csv(out_dir / name, header, rows[name])
         manifest[name] = {"rows": len(rows[name]), "sha256": _sha256(out_dir / name)}
     dictionary = data_dictionary(passage_version)
-    with (out_dir / DICTIONARY).open("x", newline="", encoding="utf-8",
-                                     opener=_private) as handle:
+    with open(out_dir / DICTIONARY, "x", newline="", encoding="utf-8",
+              opener=_private) as handle:
         handle.write(json.dumps(dictionary, indent=1, ensure_ascii=False) + "\n")
     manifest[DICTIONARY] = {"rows": sum(len(cols) for cols in dictionary["files"].values()),
                             "sha256": _sha256(out_dir / DICTIONARY)}
