@@ -194,6 +194,11 @@ class PersonRecord:
     birth_date: date | None = field(default=None, repr=False)
     victim: VictimRecord | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        # The database keeps languages as "en,fr"; a string here would be read letter by letter.
+        if isinstance(self.languages, str):
+            raise TypeError("languages must be a sequence of codes, not a string")
+
 
 @dataclass(frozen=True)
 class CaseRecord:
@@ -215,6 +220,10 @@ class ReferralRecord:
     partner: str
     created_at: datetime
     services: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        if isinstance(self.services, str):
+            raise TypeError("services must be a sequence of service names, not a string")
 
 
 @dataclass(frozen=True)
@@ -280,9 +289,10 @@ def _case_row(case: CaseRecord, status: str, ids: Pseudonyms) -> list[str]:
 def _referral_row(referral: ReferralRecord, ids: Pseudonyms) -> list[str]:
     if referral.created_at.tzinfo is None:
         raise ValueError("naive datetimes are ambiguous; pass an aware UTC datetime")
-    unknown = set(referral.services) - set(SERVICES)
-    if unknown:  # only the services vocabulary may travel here, never words someone typed
-        raise ValueError(f"not a service: {sorted(unknown)}")
+    # Only the services vocabulary may travel here, never words someone typed; and the
+    # message does not repeat them, since an exception may end up in a log.
+    if not set(referral.services) <= set(SERVICES):
+        raise ValueError("a referral lists something that is not a service")
     return [ids.of("case", referral.case_key), referral.partner,
             referral.created_at.astimezone(UTC).date().isoformat(), REFERRAL_REASON,
             join(service for service in SERVICES if service in referral.services)]
@@ -291,6 +301,8 @@ def _referral_row(referral: ReferralRecord, ids: Pseudonyms) -> list[str]:
 def _check_links(records: ExportRecords) -> None:
     people = {person.key for person in records.people}
     cases = {case.key for case in records.cases}
+    if len(people) < len(records.people) or len(cases) < len(records.cases):
+        raise ValueError("a person or a case appears twice in the export")
     if any(case.person_key not in people for case in records.cases):
         raise ValueError("a case refers to a person who is not in the export")
     if any(referral.case_key not in cases for referral in records.referrals):

@@ -269,8 +269,10 @@ def test_referral_details_take_only_service_names(tmp_path: Path,
     records = ExportRecords(
         people=(PersonRecord(key=1),), cases=(CaseRecord(2, 1, "open", 3),),
         referrals=(ReferralRecord(2, "Partner", SENT, services),))
-    with pytest.raises(ValueError, match="not a service"):
+    with pytest.raises(ValueError, match="not a service") as refused:
         export(records, tmp_path / "out", VERSION)
+    assert "555" not in str(refused.value)
+    assert "scared" not in str(refused.value)
     assert not (tmp_path / "out").exists()
 
 
@@ -286,10 +288,11 @@ def test_a_naive_referral_time_is_refused(tmp_path: Path) -> None:
     ExportRecords(cases=(CaseRecord(2, 1, "open", 3),)),
     ExportRecords(people=(PersonRecord(key=1),),
                   referrals=(ReferralRecord(2, "Partner", SENT, ()),)),
+    ExportRecords(people=(PersonRecord(key=1), PersonRecord(key=1))),
 ])
 def test_dangling_links_are_refused_before_anything_is_written(
         tmp_path: Path, records: ExportRecords) -> None:
-    with pytest.raises(ValueError, match="not in the export"):
+    with pytest.raises(ValueError, match="not in the export|appears twice"):
         export(records, tmp_path / "out", VERSION)
     assert not (tmp_path / "out").exists()
 
@@ -404,3 +407,11 @@ def test_rows_are_in_the_order_of_their_random_ids(exported: tuple[Path, dict[st
     for name, columns in HEADERS.items():
         ids = [row[columns[0]] for row in read(out / name)]
         assert ids == sorted(ids)
+
+
+def test_comma_joined_strings_are_refused_where_lists_belong() -> None:
+    """The database keeps languages and services as "a,b"; passing that string is a bug."""
+    with pytest.raises(TypeError, match="languages"):
+        PersonRecord(key=1, languages="en,fr")
+    with pytest.raises(TypeError, match="services"):
+        ReferralRecord(2, "Partner", SENT, "shelter,legal")
