@@ -32,7 +32,8 @@ def shown(table: PublishedTable) -> dict[Key, str]:
     return {key: cell.shown for key, cell in table.cells.items()}
 
 
-def ranges(intervals: list[Interval]) -> dict[Key, tuple[float, float]]:
+def ranges(intervals: list[Interval]) -> dict[Key, tuple[object, object]]:
+    """Each interval's ends, compared up to linprog's floating-point error."""
     return {i.key: (pytest.approx(i.low), pytest.approx(i.high)) for i in intervals}
 
 
@@ -152,7 +153,7 @@ COUNTS = st.one_of(st.just(0), st.integers(1, 9), st.integers(10, 40))
 def two_way(draw: st.DrawFn) -> RawTable:
     rows = tuple(f"r{i}" for i in range(draw(st.integers(2, 4))))
     columns = tuple(f"c{j}" for j in range(draw(st.integers(2, 4))))
-    keys = list(itertools.product(rows, columns))
+    keys: list[Key] = list(itertools.product(rows, columns))
     counts = draw(st.lists(COUNTS, min_size=len(keys), max_size=len(keys)))
     cells = {key: Count(n) for key, n in zip(keys, counts, strict=True) if n}
     return RawTable(("row", "column"), cells, (rows, columns))
@@ -161,15 +162,16 @@ def two_way(draw: st.DrawFn) -> RawTable:
 def equations(rows: Sequence[str], columns: Sequence[str]) -> list[tuple[list[Key], Key]]:
     """Each row, each column and both margins of a two-way table, written out by hand."""
     every_row, every_column = [*rows, TOTAL], [*columns, TOTAL]
-    return ([([(r, c) for c in columns], (r, TOTAL)) for r in every_row]
-            + [([(r, c) for r in rows], (TOTAL, c)) for c in every_column])
+    by_row: list[tuple[list[Key], Key]] = [([(r, c) for c in columns], (r, TOTAL))
+                                           for r in every_row]
+    return by_row + [([(r, c) for r in rows], (TOTAL, c)) for c in every_column]
 
 
 def feasible_range(table: PublishedTable, key: Key) -> tuple[float, float]:
     """Min and max of ``key`` over non-negative entries meeting every equation, with every
     entry a variable and the published ones held at their value by their bounds."""
     rows, columns = table.categories
-    entries = list(itertools.product([*rows, TOTAL], [*columns, TOTAL]))
+    entries: list[Key] = list(itertools.product([*rows, TOTAL], [*columns, TOTAL]))
     where = {entry: i for i, entry in enumerate(entries)}
     matrix = []
     for members, total in equations(rows, columns):
