@@ -36,7 +36,7 @@ Key = tuple[str, ...]
 Categories = tuple[tuple[str, ...], ...]
 
 METHODS = ("round", "cellkey", "suppress")
-MIN_K = 10  # REPORTING.md §3.1: k is configurable, never lower
+MIN_K = 10  # docs/reporting.md §3.1: k may be raised, never lowered
 
 PTABLE = Path(__file__).with_name("ptable.csv")
 PTABLE_SEED = "passage-ptable-1"  # change it, rerun the script: a new, equally good table
@@ -56,7 +56,8 @@ def publish(raw: RawTable, rule: Rule, totals: bool = True) -> PublishedTable:
     """``raw`` protected by ``rule``: one cell for every combination of its categories (so
     zeros show), in category order, then with ``totals`` every total (``TOTAL`` in each
     subset of positions, the grand total last), each protected on its own from its exact
-    count. Raises ValueError for a rule below k = 10 or an unknown method."""
+    count (docs/reporting.md §3.1). Raises ValueError for a rule below k = 10 or an unknown
+    method."""
     check_rule(rule)
     categories = categories_of(raw)
     keys = table_keys(categories, totals)
@@ -147,7 +148,7 @@ def exact_counts(raw: RawTable, keys: Sequence[Key]) -> dict[Key, Count]:
 
 
 def small_rows(exact: Mapping[Key, Count], categories: Categories, k: int) -> set[Key]:
-    """The keys of every small row that is 100 % in one column (REPORTING.md §3.1), in a
+    """The keys of every small row that is 100 % in one column (docs/reporting.md §3.5), in a
     two-dimension table with at least two columns: a row whose only non-zero cell holds
     the whole row, fewer than 2k people. Its cells, zeros included, and its row total are
     all suppressed: hiding the one count but showing the zeros beside it would still tell
@@ -173,9 +174,9 @@ def protect_count(count: Count, rule: Rule) -> int | None:
 
 
 def round_count(n: int, rule: Rule) -> int | None:
-    """The 10-5 rule: 0 stays 0; 1 to k-1 become None (suppressed, shown "<10"); others go
-    to the nearest multiple of ``rule.base``, halves upward (in integers: no float ever
-    rounds 12.5 to 12)."""
+    """The 10-5 rule (docs/reporting.md §3.2): 0 stays 0; 1 to k-1 become None (suppressed,
+    shown "<10"); others go to the nearest multiple of ``rule.base``, halves upward (in
+    integers: no float ever rounds 12.5 to 12)."""
     if n < 0:
         raise ValueError("a count is never negative")
     if n == 0:
@@ -191,7 +192,8 @@ def pcv(n: int) -> int:
 
 
 def perturb(count: Count) -> int:
-    """The count plus the noise the ptable holds for its (pcv, cell key); zero stays zero.
+    """The count plus the noise the ptable holds for its (pcv, cell key), docs/reporting.md
+    §3.3; zero stays zero.
     The same records always give the same count and cell key, so the same answer:
     repeating or overlapping queries cannot average the noise away."""
     if count.n == 0:
@@ -214,8 +216,8 @@ def build_ptable(seed: str = PTABLE_SEED) -> dict[tuple[int, int], int]:
     cell keys are put in the order of SHA-256 of (seed, pcv, cell key), and the noise values
     of ``NOISE`` are dealt out along that order (for pcv 3 and above: -2 to 16 keys, -1 to
     48, 0 to 128, +1 to 48, +2 to 16, so exactly zero mean, variance 0.875, half of all
-    cells moved by 1 or 2). Keys whose noise is 0 are left out, as in REPORTING.md §3.3's
-    ``coalesce(pvalue, 0)``."""
+    cells moved by 1 or 2). Keys whose noise is 0 are left out and read as 0
+    (docs/reporting.md §3.3)."""
     table: dict[tuple[int, int], int] = {}
     for row in range(1, MAX_PCV + 1):
         order = sorted(range(CELL_KEYS), key=lambda ckey: _digest(seed, row, ckey))
@@ -244,7 +246,7 @@ def write_ptable(path: Path = PTABLE) -> int:
 def share(part: Cell, whole: Cell) -> str | None:
     """``part`` as a whole percentage of ``whole``, from published cells only, halves
     upward, at most 100 (rounding or noise can lift a part above its whole); None, shown
-    "–", when either is suppressed or the whole is 0."""
+    "–", when either is suppressed or the whole is 0 (docs/reporting.md §3.6)."""
     if part.value is None or whole.value is None or whole.value == 0:
         return None
     percent = (200 * part.value + whole.value) // (2 * whole.value)
@@ -252,7 +254,8 @@ def share(part: Cell, whole: Cell) -> str | None:
 
 
 def rule_text(rule: Rule) -> LazyString:
-    """The sentence printed under a table published with ``rule`` (translated when shown)."""
+    """The sentence printed under a table published with ``rule``, translated when shown
+    (docs/reporting.md §3.7)."""
     check_rule(rule)
     values = {"k": rule.k, "base": rule.base, "marker": SUPPRESSED, "rows": 2 * rule.k}
     if rule.method == "round":

@@ -67,8 +67,8 @@ def complement(values: Mapping[Key, int], hidden: Iterable[Key], equations: Sequ
                k: int) -> set[Key]:
     """The keys to suppress: ``hidden`` (primary suppressions) and, repeated until nothing
     changes, the smallest published entry of every line that shows exactly one suppressed
-    entry or whose suppressed cells hold fewer than ``k`` between them (REPORTING.md §3.4's
-    rules of thumb). Cheap and deterministic, but not a proof: see ``audit``."""
+    entry or whose suppressed cells hold fewer than ``k`` between them (docs/reporting.md
+    §3.4's rules of thumb). Cheap and deterministic, but not a proof: see ``audit``."""
     result = set(hidden)
     changed = True
     while changed:

@@ -1,6 +1,6 @@
 """Disclosure control through ``reporting.disclosure`` (docs/reporting.md §3).
 
-Examples with literal expectations worked out by hand from REPORTING.md §3 (the 10-5 rule,
+Examples with literal expectations worked out by hand from docs/reporting.md §3 (the 10-5 rule,
 ONS's pcv formula, the committed ptable read as a CSV file), never computed by the code under
 test; then properties over random tables: no method ever shows a count from 1 to 9, rounding
 methods show only multiples of 5, and cell-key perturbation gives the same records the same
@@ -311,7 +311,8 @@ def test_no_method_ever_shows_a_count_from_1_to_9(method: str, raw: RawTable,
 
 
 def reference_10_5(n: int) -> int | None:
-    """REPORTING.md §3.2's SQL, written again: 0, NULL under 10, else 5 × round(n / 5)."""
+    """The 10-5 rule as SQL writes it (docs/reporting.md §3.2): 0, NULL under 10, else
+    5 × round(n / 5)."""
     if n == 0:
         return 0
     return None if n < 10 else 5 * int(n / 5 + 0.5)
