@@ -180,7 +180,8 @@ def test_suppressed_cells_are_hatched_stubs_labelled_less_than_ten(
     labels = [t.text or "" for t in root.iter(f"{SVG}text")]
     if macro == "stacked_bar":
         legend = root.find(f"{SVG}rect[@fill='url(#c-suppressed)']")
-        assert legend is not None and legend.get("class") == "chart-suppressed"
+        assert legend is not None
+        assert legend.get("class") == "chart-suppressed"
         assert any(text.startswith("<10: ") for text in labels)
     else:
         assert labels.count("<10") == len(hidden)
