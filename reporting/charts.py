@@ -11,7 +11,8 @@ The rules every layout keeps:
   number at or above it). A bar of value ``v`` is ``v * length / maximum`` long, so twice the
   value is exactly twice the bar; when nothing published is above zero every length is 0.
 * A suppressed cell never enters the scale and is drawn as a stub of fixed size (``STUB``),
-  hatched: no length or position anywhere depends on a hidden count.
+  hatched: no length or position anywhere depends on a hidden value (only on which cells
+  are hidden, which the "<10" shows anyway).
 * A zero is drawn as zero (an empty bar at the zero line, a point on the baseline).
 * Series (second-dimension values) are told apart by pattern and lightness in bars, by dash
   and marker shape in lines, never by colour alone; so at most ``MAX_SERIES`` of them.
@@ -265,11 +266,11 @@ def _panel(bars: list[_Bar], scale: Scale, x: float, y: float, metrics: Metrics,
 
 
 def _legend(series: Iterable[str], suppressed: bool, top: float) -> tuple[LegendEntry, ...]:
-    entries = [LegendEntry(s, n, False, PAD, 0) for n, s in enumerate(series, start=1)]
+    lines = [(s, n, False) for n, s in enumerate(series, start=1)]
     if suppressed:
-        entries.append(LegendEntry(SUPPRESSED, 0, True, PAD, 0))
-    return tuple(LegendEntry(e.series, e.fill, e.suppressed, e.x, top + 12 + i * LEGEND_ROW)
-                 for i, e in enumerate(entries))
+        lines.append((SUPPRESSED, 0, True))
+    return tuple(LegendEntry(s, n, hidden, PAD, top + 12 + i * LEGEND_ROW)
+                 for i, (s, n, hidden) in enumerate(lines))
 
 
 def _legend_height(legend: tuple[LegendEntry, ...]) -> float:
@@ -322,9 +323,10 @@ def multiples_layout(table: PublishedTable, labels: Mapping[str, str] | None = N
     legend = _legend((), suppressed, PAD)
     names = labels or {}
     half = (WIDTH - 2 * PAD - PANEL_GAP) / 2
-    columns = 2 if len(panels_of) > 1 and _fits(
-        [str(names.get(b, b)) for b in bars_of], SMALL.font, half) and _fits(
-        [str(names.get(p, p)) for p in panels_of], LARGE.font, half) else 1
+    side_by_side = (len(panels_of) > 1
+                    and _fits([str(names.get(b, b)) for b in bars_of], SMALL.font, half)
+                    and _fits([str(names.get(p, p)) for p in panels_of], LARGE.font, half))
+    columns = 2 if side_by_side else 1
     panel_width = half if columns == 2 else WIDTH - 2 * PAD
     scale = value_scale(largest(cells.values()), panel_width - VALUE_ROOM)
     top = PAD + _legend_height(legend)
@@ -401,6 +403,9 @@ class MonthTick:
 
 @dataclass(frozen=True)
 class LineLegendEntry:
+    """A legend line for a series: a stretch of its dashed line with its marker, then its
+    name, baseline at ``y``."""
+
     series: str
     style: int
     x: float
@@ -426,7 +431,6 @@ class LineChart:
     stub_labels: tuple[Label, ...]
     months: tuple[MonthTick, ...]
     legend: tuple[LineLegendEntry, ...]
-    suppressed: bool
 
 
 def _n(value: float) -> str:
@@ -506,28 +510,39 @@ def line_layout(table: PublishedTable) -> LineChart:
           if len(months) > 1 else [round((left + right) / 2, 2)] * len(months))
     shown = labelled_months(len(months), inner)
     ticks = tuple(MonthTick(m, xs[i], i in shown) for i, m in enumerate(months))
-    lines, stubs, labels = _lines(months, series, keys, cells, xs, scale, bottom)
+    lines = _lines(months, series, keys, cells, xs, scale, bottom)
+    stubs, labels = _stubs(months, series, keys, cells, xs, bottom)
     legend = tuple(LineLegendEntry(s, n, PAD, PAD + 12 + (n - 1) * LEGEND_ROW,
                                    marker_path(n, PAD + 14, PAD + 7 + (n - 1) * LEGEND_ROW))
                    for n, s in enumerate(series, start=1)) if legend_rows else ()
     return LineChart(WIDTH, bottom + 28 + PAD, left, right, top, bottom, scale, lines,
-                     stubs, labels, ticks, legend, bool(stubs))
+                     stubs, labels, ticks, legend)
+
+
+def _stubs(months: tuple[str, ...], series: tuple[str, ...],
+           keys: dict[tuple[str, str], tuple[str, ...]], cells: dict[tuple[str, str], Cell],
+           xs: list[float], bottom: float) -> tuple[tuple[Stub, ...], tuple[Label, ...]]:
+    """Side by side on the baseline, one stub per series suppressed that month, under one
+    "<10"."""
+    stubs: list[Stub] = []
+    labels: list[Label] = []
+    width = STUB - 2
+    for i, m in enumerate(months):
+        hidden = [s for s in series if cells[m, s].suppressed]
+        start = xs[i] - len(hidden) * width / 2
+        stubs += [Stub(keys[m, s], cells[m, s], round(start + j * width, 2), bottom - STUB,
+                       width, STUB) for j, s in enumerate(hidden)]
+        if hidden:
+            labels.append(Label(xs[i], bottom - STUB - 4, SUPPRESSED))
+    return tuple(stubs), tuple(labels)
 
 
 def _lines(months: tuple[str, ...], series: tuple[str, ...],
            keys: dict[tuple[str, str], tuple[str, ...]], cells: dict[tuple[str, str], Cell],
-           xs: list[float], scale: Scale, bottom: float,
-           ) -> tuple[tuple[Line, ...], tuple[Stub, ...], tuple[Label, ...]]:
-    stubs: list[Stub] = []
-    labels: list[Label] = []
-    for i, m in enumerate(months):
-        hidden = [s for s in series if cells[m, s].suppressed]
-        start = xs[i] - len(hidden) * (STUB - 2) / 2
-        stubs += [Stub(keys[m, s], cells[m, s], round(start + j * (STUB - 2), 2),
-                       bottom - STUB, STUB - 2, STUB) for j, s in enumerate(hidden)]
-        if hidden:
-            labels.append(Label(xs[i], bottom - STUB - 4, SUPPRESSED))
-    drafts = []
+           xs: list[float], scale: Scale, bottom: float) -> tuple[Line, ...]:
+    """Each series' points (None where suppressed), its path, and its end label moved
+    clear of the other series' end labels."""
+    drafts: list[tuple[str, int, list[Point | None]]] = []
     for n, s in enumerate(series, start=1):
         points: list[Point | None] = []
         for i, m in enumerate(months):
@@ -536,14 +551,13 @@ def _lines(months: tuple[str, ...], series: tuple[str, ...],
             points.append(None if c.suppressed else Point(keys[m, s], c, xs[i], y,
                                                           marker_path(n, xs[i], y)))
         drafts.append((s, n, points))
-    ends = [p[-1] for _s, _n, p in drafts if p and p[-1] is not None]
-    end_ys = iter(spread([e.y + 4.5 for e in ends], 14, bottom + 4.5))
-    lines = tuple(
+    ends = [points[-1] for _s, _n, points in drafts if points and points[-1]]
+    end_ys = iter(spread([end.y + 4.5 for end in ends], 14, bottom + 4.5))
+    return tuple(
         Line(s, n, tuple(p for p in points if p), _path(points),
              points[-1] if points else None,
-             next(end_ys) if points and points[-1] is not None else 0.0)
+             next(end_ys) if points and points[-1] else 0.0)
         for s, n, points in drafts)
-    return lines, tuple(stubs), tuple(labels)
 
 
 # --- the table beside every chart ------------------------------------------------------
