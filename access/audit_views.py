@@ -17,6 +17,7 @@ from access import audit, refusals
 from access.forms import AuditFilterForm
 from access.policy import requires
 from core import db
+from core.csvcells import safe_cell
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -73,17 +74,11 @@ def _csv_lines(filters: dict[str, Any]) -> Iterator[str]:
     writer.writerow(CSV_COLUMNS)
     for row in audit.iter_all(db.session(), filters):
         data = audit.as_dict(row)
-        # A leading =, +, - or @ would make a spreadsheet run the cell as a formula.
-        writer.writerow([_cell(data[name]) for name in CSV_COLUMNS])
+        writer.writerow([safe_cell(data[name]) for name in CSV_COLUMNS])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
     yield buffer.getvalue()
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @bp.route("/verify")
