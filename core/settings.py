@@ -265,6 +265,9 @@ DEFAULTS: dict[str, Any] = {
     # Days an account change waits for a second person's approval before it expires.
     "ACCOUNT_CHANGE_DAYS": 3,
     "RETENTION_DAYS": 730,
+    # Statistics: counts under this many people are never published (docs/reporting.md §3);
+    # 10 at the least, whatever is configured.
+    "STATS_THRESHOLD": 10,
     # What a screener does when a red flag is raised: one protocol per kind, each with a
     # title, the steps and who to call, in every interview language. Set the deployment's own
     # numbers and duty lines in instance/config.py (the whole mapping: screening.protocols

@@ -24,6 +24,7 @@ def _models() -> None:
     import access.models  # noqa: F401
     import core.datakeys  # noqa: F401
     import referral.models  # noqa: F401
+    import reporting.models  # noqa: F401
     import screening.models  # noqa: F401
 
 

@@ -40,6 +40,9 @@ signals = Namespace()
 screening_completed = signals.signal("screening-completed")
 # Asked with a person id; the receiver returns the id of that person's case, if any.
 case_wanted = signals.signal("case-wanted")
+# A person refused a record but agreed to be counted (the reporting package counts them,
+# anonymously); sent with the team and instrument only.
+counted_without_record = signals.signal("counted-without-record")
 
 
 def _reply(replies: list[tuple[Any, Any]]) -> uuid.UUID | None:
@@ -49,6 +52,12 @@ def _reply(replies: list[tuple[Any, Any]]) -> uuid.UUID | None:
 def announce(app: Any, screening: Screening) -> uuid.UUID | None:
     """Tell the referral package a screening is completed; returns the case it opened."""
     return _reply(screening_completed.send(app, screening_id=screening.id))
+
+
+def count_without_record(app: Any, team_id: uuid.UUID, instrument: str) -> None:
+    """Tell the reporting package to count a person who refused a record but agreed to be
+    counted: nothing about them but the team and the instrument."""
+    counted_without_record.send(app, team_id=team_id, instrument=instrument)
 
 
 def case_of(app: Any, screening: Screening) -> uuid.UUID | None:

@@ -112,6 +112,10 @@ def consent() -> Any:
     if form.validate_on_submit():
         if not (form.screening.data and form.storing.data):
             session.pop(SETUP, None)
+            if form.statistics.data:
+                services.count_without_record(current_app._get_current_object(),  # type: ignore[attr-defined]
+                                              current_user.team_id, setup["instrument"])
+                db.session().commit()
             return render_template("screening/no_consent.html")
         given = consents.ChildConsent(bool(form.assent.data), bool(form.guardian_consent.data),
                                       form.basis.data or None) if child else None

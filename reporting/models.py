@@ -1,0 +1,104 @@
+"""The statistics tables (docs/reporting.md §1). A fact row holds no person, case,
+screening, referral or user id and no time finer than a month; facts are never updated, and
+nothing in them depends on a person's data key, so they survive crypto-shredding.
+
+``stat_fact_queue`` is where a fact waits, between the transaction that produced it and the
+shuffled batch that files it (reporting.facts.flush), so that no fact shares a transaction,
+a timestamp or an insertion order with the record it counts.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from core.db import Base, UTCDateTime
+
+# HTCDS 2.0 vic_MethodsOfControl values (REPORTING.md §4), and Passage's RestrictsMovement,
+# as the snake-case suffix of their fact columns.
+MEANS_OF_CONTROL = {
+    "PhysicalThreats": "physical_threats", "ThreatsLawEnforcement": "threats_law_enforcement",
+    "ThreatensChildrenFamily": "threatens_children_family", "DebtBondage": "debt_bondage",
+    "FalsePromises": "false_promises", "PhysicalAbuse": "physical_abuse",
+    "SexualAbuse": "sexual_abuse", "TakesEarnings": "takes_earnings",
+    "RestrictsFinancialAccess": "restricts_financial_access",
+    "RestrictsMedicalCare": "restricts_medical_care",
+    "WithholdsNecessities": "withholds_necessities", "PsychologicalAbuse": "psychological_abuse",
+    "PsychoactiveSubstance": "psychoactive_substance",
+    "ExcessiveWorkingHours": "excessive_working_hours",
+    "WithholdsDocuments": "withholds_documents", "Other": "other",
+    "RestrictsMovement": "restricts_movement",
+}
+# The ILO forced-labour indicator tags the catalogue uses (screening.instruments).
+FORCED_LABOUR = ("abuse_of_vulnerability", "deception", "restriction_of_movement",
+                 "physical_and_sexual_violence", "intimidation_and_threats",
+                 "retention_of_documents", "withholding_of_wages", "debt_bondage",
+                 "abusive_conditions", "excessive_overtime")
+DIMENSIONS = ("deceptive_recruitment", "coercive_recruitment",
+              "recruitment_abuse_of_vulnerability", "exploitative_conditions",
+              "coercion_at_destination", "abuse_of_vulnerability_at_destination")
+RELATIONS = ("rel_partner", "rel_family", "abduction", "illicit")
+SERVICES = ("shelter", "medical", "psychosocial", "legal", "child_protection",
+            "return_reintegration", "livelihood", "interpretation")
+
+
+def _flags(prefix: str, names: object, kind: type) -> list[sa.Column]:  # type: ignore[type-arg]
+    return [sa.Column(f"{prefix}{name}", kind(), nullable=True) for name in names]  # type: ignore[operator]
+
+
+screening_facts = sa.Table(
+    "stat_screening_facts", Base.metadata,
+    sa.Column("fact_id", sa.Uuid(), primary_key=True),
+    sa.Column("record_key", sa.SmallInteger(), nullable=False),
+    sa.Column("month", sa.String(7), nullable=False, index=True),
+    # completed, or not_stored: the person refused a record but agreed to be counted.
+    sa.Column("outcome", sa.String(12), nullable=False),
+    sa.Column("team_id", sa.Uuid(), nullable=True, index=True),
+    sa.Column("instrument", sa.String(16), nullable=False),
+    sa.Column("instrument_version", sa.String(16), nullable=True),
+    sa.Column("rules", sa.String(64), nullable=True),
+    sa.Column("population", sa.String(8), nullable=False),
+    sa.Column("exploitation", sa.String(10), nullable=True),
+    sa.Column("classification", sa.String(24), nullable=True),
+    sa.Column("route", sa.String(32), nullable=True),
+    sa.Column("urgent", sa.Boolean(), nullable=True),
+    sa.Column("incomplete", sa.Boolean(), nullable=True),
+    sa.Column("smuggling", sa.Boolean(), nullable=True),
+    sa.Column("smuggling_risk", sa.Boolean(), nullable=True),
+    sa.Column("red_flag", sa.Boolean(), nullable=True),
+    sa.Column("sex", sa.String(8), nullable=True),
+    sa.Column("age_band", sa.String(8), nullable=True),
+    sa.Column("age_ctdc", sa.String(8), nullable=True),
+    sa.Column("nationality", sa.String(2), nullable=True),
+    sa.Column("country", sa.String(2), nullable=True),
+    *_flags("moc_", MEANS_OF_CONTROL.values(), sa.SmallInteger),
+    *_flags("fl_", FORCED_LABOUR, sa.SmallInteger),
+    *_flags("dim_", DIMENSIONS, sa.Boolean),
+    *_flags("", RELATIONS, sa.SmallInteger),
+    *_flags("need_", SERVICES, sa.Boolean),
+)
+
+fact_queue = sa.Table(
+    "stat_fact_queue", Base.metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("payload", sa.Text(), nullable=False),
+)
+
+# The release register (docs/reporting.md §5): every table or file that left the service,
+# with what it held and its SHA-256, for auditors. No personal data: report names, filters
+# and the releasing account.
+releases = sa.Table(
+    "stat_releases", Base.metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("released_at", UTCDateTime(), nullable=False, index=True),
+    sa.Column("released_by", sa.Uuid(), sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("channel", sa.String(8), nullable=False),  # web, api or cli
+    sa.Column("report", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("filters", sa.Text(), nullable=False),
+    sa.Column("method", sa.String(16), nullable=False),
+    sa.Column("threshold", sa.Integer(), nullable=False),
+    sa.Column("format", sa.String(8), nullable=False),
+    sa.Column("rows", sa.Integer(), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+)
