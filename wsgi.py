@@ -30,14 +30,19 @@ from referral import api as referral_api
 from referral import cases, inbox_views
 from referral import views as referral_views
 from referral.cli import load_demo_directory, partners_cli, referrals_cli
+from reporting import api as reporting_api
+from reporting import charts, facts
+from reporting import views as reporting_views
+from reporting.cli import reports_cli
+from reporting.demo import load_demo_facts
 from screening import api as screening_api
 from screening import instruments, protocols
 from screening import views as screening_views
 from screening.cli import retention_cli
 
 PROJECT_ROOT = Path(__file__).resolve().parent
-API_BLUEPRINTS = (access_api.bp, screening_api.bp, referral_api.bp)
-API_SPECS = (access_api.spec, screening_api.spec, referral_api.spec)
+API_BLUEPRINTS = (access_api.bp, screening_api.bp, referral_api.bp, reporting_api.bp)
+API_SPECS = (access_api.spec, screening_api.spec, referral_api.spec, reporting_api.spec)
 
 
 def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None) -> Flask:
@@ -56,12 +61,14 @@ def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None
     sessions.init_app(app)
     authn.init_app(app)
     i18n.init_app(app)
+    charts.register(app)
     policy.init_app(app)
     csrf = CSRFProtect(app)
     for blueprint in API_BLUEPRINTS:
         csrf.exempt(blueprint)  # bearer tokens only; browsers' cookies never reach the API
     ratelimit.init_app(app, on_breach=policy.audit_rate_limited)
     cases.init_app(app)
+    facts.init_app(app)
     mail.init_app(app)
     _register_blueprints(app)
     _register_commands(app)
@@ -80,6 +87,7 @@ def _instance_path(config: dict[str, Any] | None) -> str:
 def _register_blueprints(app: Flask) -> None:
     for blueprint in (access_views.bp, admin_views.bp, approval_views.bp, audit_views.bp,
                       screening_views.bp, referral_views.bp, inbox_views.bp, partners_admin.bp,
+                      reporting_views.bp,
                       *API_BLUEPRINTS):
         app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", healthz)
@@ -87,9 +95,9 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     core_cli.init_app(app)
-    app.extensions["passage.demo_loaders"] = (load_demo_directory,)
+    app.extensions["passage.demo_loaders"] = (load_demo_directory, load_demo_facts)
     for group in (users_cli, tokens_cli, audit_cli, keys_cli, retention_cli, partners_cli,
-                  referrals_cli, demo_cli):
+                  referrals_cli, reports_cli, demo_cli):
         app.cli.add_command(group)
 
 

@@ -26,7 +26,7 @@ USER_SCHEMA = {
         "id": {"type": "string", "format": "uuid"},
         "email": {"type": "string"},
         "role": {"type": "string",
-                 "enum": ["screener", "supervisor", "partner", "auditor", "admin"]},
+                 "enum": ["screener", "supervisor", "partner", "auditor", "analyst", "admin"]},
         "team": {"type": ["string", "null"]},
         "partner": {"type": ["string", "null"]},
     },

@@ -163,6 +163,7 @@ DEMO_USERS = (
     ("screener.south@demo.passage.example", Role.SCREENER, {"team": "Demo South"}),
     ("partner@demo.passage.example", Role.PARTNER, {"partner": "demo-shelter"}),
     ("auditor@demo.passage.example", Role.AUDITOR, {}),
+    ("analyst@demo.passage.example", Role.ANALYST, {}),
 )
 
 

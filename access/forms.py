@@ -30,6 +30,7 @@ ROLE_LABELS = {
     Role.SUPERVISOR: _l("Supervisor"),
     Role.PARTNER: _l("Partner staff"),
     Role.AUDITOR: _l("Auditor"),
+    Role.ANALYST: _l("Analyst"),
     Role.ADMIN: _l("Administrator"),
 }
 

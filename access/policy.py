@@ -39,6 +39,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "api.describe": ALL_ROLES,
     "users.manage": frozenset({Role.ADMIN}),
     "audit.read": frozenset({Role.AUDITOR}),
+    # Disclosure-controlled statistics (docs/reporting.md): every team's for auditors and
+    # analysts; a supervisor's own team's (reporting.catalogue.for_user forces the team).
+    "stats.read": frozenset({Role.AUDITOR, Role.ANALYST, Role.SUPERVISOR}),
+    # Row-level files for outside bodies (the CTDC contribution file): every team's.
+    "stats.export": frozenset({Role.AUDITOR, Role.ANALYST}),
+    # The release register: what statistics left the service, when, by whom.
+    "stats.releases": frozenset({Role.AUDITOR}),
     "instruments.read": ALL_ROLES,
     "screenings.create": _TEAM,
     "screenings.read": _TEAM,

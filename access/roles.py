@@ -12,6 +12,7 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     PARTNER = "partner"
     AUDITOR = "auditor"
+    ANALYST = "analyst"
     ADMIN = "admin"
 
 

@@ -171,7 +171,7 @@ def _assign(store: Session, user: User, role: Role, team: str | None,
     if role in TEAM_ROLES:
         if not team or not team.strip():
             raise UserError(_l("Screeners and supervisors belong to a team; name it."))
-        user.team = _team(store, team.strip())
+        user.team = ensure_team(store, team.strip())
     elif team:
         raise UserError(_l("Only screeners and supervisors belong to a team."))
     if role in PARTNER_ROLES:
@@ -184,7 +184,8 @@ def _assign(store: Session, user: User, role: Role, team: str | None,
         raise UserError(_l("Only partner staff belong to a partner organisation."))
 
 
-def _team(store: Session, name: str) -> Team:
+def ensure_team(store: Session, name: str) -> Team:
+    """The team of this name, created if it does not exist yet."""
     team = store.scalar(sa.select(Team).where(Team.name == name))
     if team is None:
         team = Team(id=uuid.uuid4(), name=name)

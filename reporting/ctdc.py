@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TextIO
 
-from access.audit_views import _cell as guard_cell
+from core.csvcells import safe_cell
 
 DATA = Path(__file__).resolve().parent / "data"
 NULL = ""
@@ -143,13 +143,18 @@ def write_csv(facts: Iterable[Mapping[str, Any]], out: TextIO) -> int:
     Only facts whose consent covered statistics may be passed: the caller filters them, as
     the facts table itself only ever receives such screenings (docs/reporting.md §2, §5).
     """
+    return write_rows((row(fact) for fact in facts), out)
+
+
+def write_rows(rows: Iterable[Mapping[str, str]], out: TextIO) -> int:
+    """Write CTDC rows already built by ``row`` (and anonymised by the caller, as the
+    release does: reporting.exports) after the header; returns the number of rows."""
     writer = csv.writer(out)
     writer.writerow(VARIABLES)
     count = 0
-    for fact in facts:
-        values = row(fact)
+    for values in rows:
         # Every value comes from a fixed vocabulary; the guard is kept for the day one
         # does not.
-        writer.writerow([guard_cell(values[name]) for name in VARIABLES])
+        writer.writerow([safe_cell(values[name]) for name in VARIABLES])
         count += 1
     return count

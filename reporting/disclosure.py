@@ -287,3 +287,27 @@ def main(argv: Iterable[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def k_anonymous(rows: Sequence[Mapping[str, str]], quasi: Sequence[str], k: int,
+                ) -> list[dict[str, str]]:
+    """Row-level release (the CTDC contribution file): every combination of the
+    quasi-identifiers ``quasi`` that appears in the result appears in at least ``k`` rows
+    (docs/reporting.md §3). Rows in smaller groups lose their identifiers one at a time,
+    in the order given (the value becomes empty, "no information"), and are grouped again;
+    rows still in a group under ``k`` once every identifier is gone are left out."""
+    check_rule(Rule("round", k=k))
+    released = [dict(row) for row in rows]
+    for depth in range(len(quasi) + 1):
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for n, row in enumerate(released):
+            groups.setdefault(tuple(row[q] for q in quasi), []).append(n)
+        small = [n for members in groups.values() if len(members) < k for n in members]
+        if not small:
+            return released
+        if depth == len(quasi):
+            dropped = set(small)
+            return [row for n, row in enumerate(released) if n not in dropped]
+        for n in small:
+            released[n][quasi[depth]] = ""
+    return released

@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from access.audit_views import _cell as guard_cell
+from core.csvcells import safe_cell
 from reporting import ctdc
 from screening.services import SERVICES
 
@@ -396,7 +396,7 @@ def _write_csv(path: Path, header: Sequence[str], rows: list[list[str]]) -> None
     with open(path, "x", newline="", encoding="utf-8", opener=_private) as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
-        writer.writerows([guard_cell(value) for value in row] for row in rows)
+        writer.writerows([safe_cell(value) for value in row] for row in rows)
 
 
 def _sha256(path: Path) -> str:

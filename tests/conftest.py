@@ -168,6 +168,7 @@ def accounts(make_account: Callable[..., Account]) -> dict[str, Account]:
         "partner": make_account("partner", partner="org-a"),
         "partner_b": make_account("partner", partner="org-b"),
         "auditor": make_account("auditor"),
+        "analyst": make_account("analyst"),
         "admin": make_account("admin"),
     }
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("core", "access", "screening", "referral")
+PACKAGES = ("core", "access", "screening", "referral", "reporting")
 SOURCES = sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*.py")) + [
     ROOT / "wsgi.py"]
 

@@ -48,8 +48,9 @@ def test_unknown_action_cannot_be_declared() -> None:
         policy.requires("cases.read.everything")
 
 
-ALL = {"screener", "supervisor", "partner", "auditor", "admin"}
+ALL = {"screener", "supervisor", "partner", "auditor", "analyst", "admin"}
 TEAM = {"screener", "supervisor"}
+STATS = {"auditor", "analyst", "supervisor"}
 # Who may use each protected endpoint, written out by hand (R20): a change to the policy that
 # lets one more role in fails here, whatever PERMISSIONS says.
 EXPECTED_ROLES: dict[str, set[str]] = {
@@ -86,6 +87,9 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "screening_api.next_question": TEAM, "screening_api.post_answers": TEAM,
     "screening_api.post_red_flag_action": TEAM, "screening_api.complete": TEAM,
     "screening_api.list_instruments": ALL,
+    "reports.index": STATS, "reports.show": STATS, "reports.download": STATS,
+    "reporting_api.list_reports": STATS, "reporting_api.get_report": STATS,
+    "reports.releases": {"auditor"}, "reports.ctdc_download": {"auditor", "analyst"},
 }
 
 
@@ -97,7 +101,7 @@ NO_SUCH_OBJECT = "00000000-0000-0000-0000-00000000beef"
 # Values for the other path parameters; any *_id but user_id names an object that does not
 # exist, so a role that may use the endpoint meets the object check (404), not the role check.
 PATH_VALUES = {"action": "unlock", "move": "accept", "phase": "recruitment",
-               "session_id": "f" * 64}
+               "session_id": "f" * 64, "name": "needs"}
 # Where a role that may use the endpoint is sent elsewhere first (the questionnaire's order).
 ALLOWED_STATUS = {"screening.consent": 302, "screening.person": 302}
 

@@ -1,0 +1,79 @@
+"""``flask --app wsgi reports ...``: file the waiting statistics facts (cron), and export a
+published report as CSV or JSON, audited and registered like a download."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TextIO
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from werkzeug.datastructures import MultiDict
+
+from core import clock, db
+from reporting import catalogue, exports, facts, output
+from reporting.forms import ReportFilterForm
+
+reports_cli = AppGroup("reports", help="Statistics: file facts, export reports.")
+
+
+@reports_cli.command("flush")
+@click.option("--force", is_flag=True,
+              help=f"File the facts even when fewer than {facts.BATCH} are waiting.")
+def flush_command(force: bool) -> None:
+    """File the waiting facts in one shuffled batch (run daily from cron)."""
+    store = db.session()
+    filed = facts.flush(store, force)
+    store.commit()
+    click.echo(f"filed {filed} facts")
+
+
+@reports_cli.command("export")
+@click.argument("name")
+@click.option("--format", "form", type=click.Choice(["csv", "json"]), default="csv")
+@click.option("--since", default="", help="First month, YYYY-MM.")
+@click.option("--until", default="", help="Last month, YYYY-MM.")
+@click.option("--country", default="", help="Two-letter country code.")
+@click.option("--team", default="", help="Team id.")
+@click.option("--out", type=click.File("w"), default="-", help="File to write (default: stdout).")
+def export_command(name: str, form: str, since: str, until: str, country: str, team: str,
+                   out: TextIO) -> None:
+    """Write one published report, or ``ctdc``: the CTDC contribution file (every team: run
+    by the operator, as an analyst would)."""
+    report = catalogue.CATALOGUE.get(name)
+    if report is None and name != exports.CTDC:
+        raise click.UsageError(f"no report {name!r}; one of: "
+                               f"{', '.join([*catalogue.CATALOGUE, exports.CTDC])}")
+    store = db.session()
+    k = int(current_app.config["STATS_THRESHOLD"])
+    with current_app.test_request_context():
+        filters_form = ReportFilterForm(formdata=MultiDict(
+            {"since": since, "until": until, "country": country, "team": team})).with_teams(
+                store, all_teams=True)
+        if not filters_form.validate():
+            raise click.UsageError("; ".join(
+                f"{field}: {' '.join(map(str, errors))}"
+                for field, errors in filters_form.errors.items()))
+        filters = filters_form.filters()
+        if report is None:
+            if form != "csv":
+                raise click.UsageError("the CTDC file is CSV only")
+            text, _digest = exports.release_ctdc(store, None, "cli", filters, k, clock.now())
+            store.commit()
+            out.write(text)
+            return
+        table = catalogue.published(store, report, filters, k)
+        rows = output.rows(table)
+        text = output.to_csv(table) if form == "csv" else json.dumps(
+            output.document(report.name, report.version, filters.as_dict(), table),
+            indent=2) + "\n"
+    output.record_release(store, user_id=None, channel="cli", report=report.name,
+                          version=report.version, filters=filters.as_dict(),
+                          method=table.rule.method, threshold=table.rule.k, form=form,
+                          row_count=len(rows), content=text.encode(), now=clock.now())
+    store.commit()
+    out.write(text)
+    if out is not sys.stdout:
+        click.echo(f"wrote {len(rows)} rows", err=True)

@@ -1,0 +1,52 @@
+"""The report filters, read from the query string by the report pages, their CSV download
+and the API alike (one parser for every way in)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
+from wtforms import SelectChoice, SelectField, StringField
+from wtforms.validators import Optional, Regexp, ValidationError
+
+from access.models import Team
+from reporting.catalogue import Filters
+
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class ReportFilterForm(FlaskForm):
+    """Period (months, both included), country and team."""
+
+    class Meta:
+        csrf = False  # a GET that changes nothing
+
+    since = StringField(_l("From month (YYYY-MM)"), validators=[
+        Optional(), Regexp(MONTH, message=_l("A month as YYYY-MM, for example 2026-01."))])
+    until = StringField(_l("Until month (YYYY-MM)"), validators=[
+        Optional(), Regexp(MONTH, message=_l("A month as YYYY-MM, for example 2026-12."))])
+    country = StringField(_l("Country (two-letter code)"), validators=[
+        Optional(), Regexp(r"^[A-Z]{2}$", message=_l("A two-letter country code, such as NG."))])
+    team = SelectField(_l("Team"), validators=[Optional()])
+
+    def with_teams(self, store: Session, all_teams: bool) -> ReportFilterForm:
+        """Offer every team to readers of all teams; a supervisor's team is fixed."""
+        teams = store.execute(sa.select(Team.id, Team.name).order_by(Team.name)).all() \
+            if all_teams else []
+        self.team.choices = [SelectChoice("", _l("All teams"))] + [
+            SelectChoice(str(team_id), name) for team_id, name in teams]
+        return self
+
+    def validate_until(self, field: Any) -> None:
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError(_l("The last month cannot come before the first."))
+
+    def filters(self) -> Filters:
+        """The validated filters."""
+        return Filters(self.since.data or None, self.until.data or None,
+                       self.country.data or None,
+                       uuid.UUID(self.team.data) if self.team.data else None)

@@ -1,0 +1,117 @@
+"""The report pages: the catalogue, one report as a chart beside a table of the same
+published numbers with the rule under it, its CSV download, and the release register.
+Every number here comes from reporting.catalogue.published (docs/reporting.md §2–§3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_login import current_user
+
+from access.policy import requires
+from core import clock, db
+from reporting import catalogue, disclosure, exports, findings, labels, output
+from reporting.catalogue import Report
+from reporting.forms import ReportFilterForm
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+def _report(name: str) -> Report:
+    report = catalogue.CATALOGUE.get(name)
+    if report is None or current_user.role not in report.readers:
+        abort(404)
+    return report
+
+
+def _form() -> ReportFilterForm:
+    return ReportFilterForm(formdata=request.args).with_teams(
+        db.session(), current_user.role in catalogue.ALL_TEAMS)
+
+
+def threshold() -> int:
+    """The deployment's threshold k (checked at start-up to be 10 or more)."""
+    return int(current_app.config["STATS_THRESHOLD"])
+
+
+@bp.route("/")
+@requires("stats.read")
+def index() -> str:
+    """The reports this reader may open."""
+    return render_template("reporting/index.html", reports=catalogue.visible(current_user))
+
+
+@bp.route("/<name>")
+@requires("stats.read")
+def show(name: str) -> Any:
+    """One report, filtered: chart, table and the rule that protected them."""
+    report = _report(name)
+    form = _form()
+    if not form.validate():
+        return render_template("reporting/report.html", report=report, form=form,
+                               table=None, **_words(report)), 400
+    asked = form.filters()
+    table = catalogue.published(db.session(), report, catalogue.for_user(current_user, asked),
+                                threshold())
+    return render_template("reporting/report.html", report=report, form=form, table=table,
+                           rule_text=disclosure.rule_text(table.rule),
+                           args=asked.as_dict(), **_words(report))
+
+
+def _words(report: Report) -> dict[str, Any]:
+    return {"labels": {code: word for d in report.dimensions
+                       for code, word in labels.for_dimension(d).items()},
+            "dimension_labels": labels.DIMENSIONS, "finding": findings.finding}
+
+
+@bp.route("/<name>.csv")
+@requires("stats.read")
+def download(name: str) -> Any:
+    """The published table as CSV; the release is audited and registered."""
+    report = _report(name)
+    form = _form()
+    if not form.validate():
+        abort(400)
+    filters = catalogue.for_user(current_user, form.filters())
+    store = db.session()
+    table = catalogue.published(store, report, filters, threshold())
+    content = output.to_csv(table).encode()
+    digest = output.record_release(
+        store, user_id=current_user.id, channel="web", report=report.name,
+        version=report.version, filters=filters.as_dict(), method=table.rule.method,
+        threshold=table.rule.k, form="csv", row_count=len(output.rows(table)),
+        content=content, now=clock.now())
+    store.commit()
+    response = Response(content, mimetype="text/csv")
+    response.headers["Content-Disposition"] = \
+        f'attachment; filename="passage-{report.name}-v{report.version}.csv"'
+    response.headers["X-Content-SHA256"] = digest
+    return response
+
+
+@bp.route("/exports/ctdc.csv")
+@requires("stats.export")
+def ctdc_download() -> Any:
+    """The CTDC contribution file, k-anonymous; the release is audited and registered."""
+    form = _form()
+    if not form.validate():
+        abort(400)
+    store = db.session()
+    text, digest = exports.release_ctdc(store, current_user.id, "web", form.filters(),
+                                        threshold(), clock.now())
+    store.commit()
+    response = Response(text, mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="passage-ctdc.csv"'
+    response.headers["X-Content-SHA256"] = digest
+    return response
+
+
+@bp.route("/releases")
+@requires("stats.releases")
+def releases() -> str:
+    """The release register: every table or file that left, newest first."""
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 1_000_000)
+    entries, total = output.register(db.session(), page)
+    return render_template("reporting/releases.html", entries=entries, total=total,
+                           page=page, per_page=50)

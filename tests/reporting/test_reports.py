@@ -1,0 +1,255 @@
+"""The report catalogue through every way out — page, CSV, API, command line: nothing
+between 1 and 9 is ever published, who reads what follows the policy, bad filters get clear
+errors, and every release is audited and registered with its hash (docs/reporting.md)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from access.models import AuditEvent, Team
+from core import db
+from reporting.catalogue import CATALOGUE
+from reporting.models import releases
+from tests.helpers import Account
+
+REPORTS = sorted(CATALOGUE)
+
+
+def team_id(app: Flask, name: str) -> Any:
+    with app.app_context():
+        return db.session().scalar(sa.select(Team.id).where(Team.name == name))
+
+
+@pytest.fixture
+def small_population(app: Flask, accounts: dict[str, Account], seed_facts: Any) -> None:
+    """Few people, so that most exact counts lie between 1 and 9."""
+    team_a, team_b = team_id(app, "Team A"), team_id(app, "Team B")
+    seed_facts(3, team_id=team_a, classification="likely_trafficking", country="XK",
+               moc_debt_bondage=1, moc_withholds_documents=1, fl_debt_bondage=1,
+               need_shelter=True)
+    seed_facts(12, team_id=team_a, classification="possible_trafficking", country="XK",
+               moc_debt_bondage=1, fl_deception=1, need_legal=True, month="2026-01")
+    seed_facts(15, team_id=team_a, classification="no_indicators", country="XK",
+               month="2026-01")
+    seed_facts(7, team_id=team_b, classification="no_indicators", country="NG",
+               population="child", moc_physical_threats=0, need_child_protection=True)
+    seed_facts(1, team_id=team_b, classification="smuggling_indicators", country="NG",
+               month="2026-03", need_medical=True)
+
+
+def published_counts(rows: list[dict[str, Any]]) -> list[Any]:
+    return [row["count"] for row in rows]
+
+
+def assert_safe(counts: list[Any]) -> None:
+    assert counts, "the report published nothing"
+    for count in counts:
+        assert count == "<10" or (isinstance(count, int) and count % 5 == 0), count
+        assert not (isinstance(count, int) and 1 <= count <= 9), count
+
+
+def csv_counts(text: str) -> list[Any]:
+    rows = list(csv.DictReader(io.StringIO(text)))
+    return [row["count"] if row["count"] == "<10" else int(row["count"]) for row in rows]
+
+
+def page_counts(page: str) -> list[str]:
+    """Every number in the cells of the page's tables (the charts carry the same ones)."""
+    tables = "".join(re.findall(r"<table.*?</table>", page, flags=re.S))
+    return re.findall(r"<td[^>]*>\s*(?:<[^>]+>)*\s*([0-9][0-9,]*|&lt;10)\s*(?:<[^>]+>)*\s*</td>",
+                      tables)
+
+
+@pytest.mark.usefixtures("small_population")
+@pytest.mark.parametrize("name", REPORTS)
+def test_no_way_out_publishes_a_count_between_1_and_9(
+        app: Flask, signed_in: Any, api: Callable[..., Any], name: str,
+        run_cli: Callable[..., Any]) -> None:
+    answer = api("auditor", "GET", f"/stats/{name}")
+    assert answer.status_code == 200, answer.get_json()
+    assert_safe(published_counts(answer.get_json()["rows"]))
+    client = signed_in("analyst")
+    download = client.get(f"/reports/{name}.csv")
+    assert download.status_code == 200
+    assert_safe(csv_counts(download.get_data(as_text=True)))
+    page = client.get(f"/reports/{name}")
+    assert page.status_code == 200
+    shown = page_counts(page.get_data(as_text=True))
+    assert shown
+    for value in shown:
+        assert value == "&lt;10" or int(value.replace(",", "")) % 5 == 0, value
+    exported = run_cli("reports", "export", name, "--format", "json")
+    assert exported.exit_code == 0, exported.output
+    assert_safe(published_counts(json.loads(exported.output)["rows"]))
+    filtered = api("analyst", "GET", f"/stats/{name}?since=2026-02&until=2026-03&country=XK")
+    assert_safe(published_counts(filtered.get_json()["rows"]))
+
+
+@pytest.mark.usefixtures("small_population")
+def test_the_published_numbers_are_the_rule_applied_to_the_exact_counts(
+        api: Callable[..., Any]) -> None:
+    rows = api("auditor", "GET", "/stats/screenings_by_month").get_json()["rows"]
+    by_key = {(row["month"], row["classification"]): row["count"] for row in rows}
+    # 12 possible in January: perturbed by at most 2, then rounded to 10 or 15.
+    assert by_key["2026-01", "possible_trafficking"] in (10, 15)
+    assert by_key["2026-01", "no_indicators"] in (15, 20)
+    assert by_key["2026-02", "likely_trafficking"] == "<10"  # 3 people
+    assert by_key["2026-02", "possible_trafficking"] == 0
+    assert by_key["2026-03", "smuggling_indicators"] == "<10"  # 1 person
+
+
+@pytest.mark.usefixtures("small_population")
+def test_asking_twice_gives_the_same_numbers(api: Callable[..., Any]) -> None:
+    first = api("auditor", "GET", "/stats/screenings_by_country").get_json()["rows"]
+    again = api("analyst", "GET", "/stats/screenings_by_country").get_json()["rows"]
+    assert first == again
+
+
+@pytest.mark.usefixtures("small_population")
+def test_a_supervisor_sees_only_their_own_team(app: Flask, api: Callable[..., Any]) -> None:
+    other = team_id(app, "Team B")
+    rows = api("supervisor", "GET", f"/stats/screenings_by_country?team={other}")
+    assert rows.status_code == 400  # Team B is not a choice for a Team A supervisor
+    rows = api("supervisor", "GET", "/stats/screenings_by_country").get_json()
+    countries = {row["country"] for row in rows["rows"]}
+    assert countries == {"XK", "total"}  # Team B's NG people are not counted
+    assert rows["filters"]["team"] == str(team_id(app, "Team A"))
+
+
+@pytest.mark.parametrize("role", ["screener", "partner", "admin"])
+def test_roles_without_statistics_are_refused(signed_in: Any, api: Callable[..., Any],
+                                              role: str) -> None:
+    assert api(role, "GET", "/stats").status_code == 403
+    assert api(role, "GET", "/stats/needs").status_code == 403
+    assert signed_in(role).get("/reports/needs", follow_redirects=False).status_code in (
+        403, 404)
+
+
+def test_the_catalogue_lists_each_report_with_its_rule(api: Callable[..., Any]) -> None:
+    items = api("analyst", "GET", "/stats").get_json()["items"]
+    assert [item["name"] for item in items] == [
+        "screenings_by_month", "screenings_by_country", "means_of_control",
+        "forced_labour_indicators", "needs"]
+    for item in items:
+        assert item["rule"]["threshold"] == 10
+        assert item["rule"]["method"] == "cellkey"
+        assert "10" in item["rule"]["text"]
+
+
+def test_bad_filters_get_clear_errors(signed_in: Any, api: Callable[..., Any]) -> None:
+    answer = api("auditor", "GET", "/stats/needs?since=2026-13&country=nigeria")
+    assert answer.status_code == 400
+    fields = answer.get_json()["error"]["fields"]
+    assert set(fields) == {"since", "country"}
+    assert api("auditor", "GET", "/stats/needs?since=2026-05&until=2026-01").status_code == 400
+    assert api("auditor", "GET", "/stats/nonsense").status_code == 404
+    page = signed_in("auditor").get("/reports/needs?until=May")
+    assert page.status_code == 400
+    assert "A month as YYYY-MM" in page.get_data(as_text=True)
+
+
+@pytest.mark.usefixtures("small_population")
+def test_every_release_is_audited_and_registered_with_its_hash(
+        app: Flask, signed_in: Any, api: Callable[..., Any], new_client: Any,
+        accounts: dict[str, Account]) -> None:
+    client = signed_in("analyst")
+    download = client.get("/reports/needs.csv?country=XK")
+    body = download.get_data()
+    digest = hashlib.sha256(body).hexdigest()
+    assert download.headers["X-Content-SHA256"] == digest
+    answer = api("auditor", "GET", "/stats/means_of_control")
+    with app.app_context():
+        store = db.session()
+        entries = store.execute(sa.select(releases).order_by(releases.c.channel)).all()
+        events = store.scalars(sa.select(AuditEvent)
+                               .where(AuditEvent.action == "stats.released")).all()
+    assert [(e.channel, e.report, e.format, json.loads(e.filters)) for e in entries] == [
+        ("api", "means_of_control", "json", {}), ("web", "needs", "csv", {"country": "XK"})]
+    web = next(e for e in entries if e.channel == "web")
+    assert (web.sha256, web.rows, web.threshold) == (digest, len(body.splitlines()) - 1, 10)
+    api_entry = next(e for e in entries if e.channel == "api")
+    assert api_entry.sha256 == hashlib.sha256(answer.get_data()).hexdigest()
+    assert len(events) == 2
+    auditor = new_client()
+    auditor.sign_in(accounts["auditor"])
+    assert digest in auditor.get("/reports/releases").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("role", "status"), [("auditor", 200), ("analyst", 403),
+                                            ("supervisor", 403)])
+def test_only_auditors_read_the_release_register(signed_in: Any, role: str,
+                                                 status: int) -> None:
+    assert signed_in(role).get("/reports/releases").status_code == status
+
+
+def test_a_threshold_under_10_stops_start_up(make_app: Callable[..., Flask]) -> None:
+    from core.settings import ConfigError
+    with pytest.raises(ConfigError, match="STATS_THRESHOLD"):
+        make_app(STATS_THRESHOLD=9)
+
+
+@pytest.mark.usefixtures("small_population")
+def test_a_small_row_all_in_one_result_is_hidden_whole(api: Callable[..., Any]) -> None:
+    # March holds one person, all "smuggling indications": even "<10" beside zeros would
+    # tell that everyone counted that month had the same result.
+    rows = api("auditor", "GET", "/stats/screenings_by_month").get_json()["rows"]
+    march = {row["classification"]: row["count"] for row in rows if row["month"] == "2026-03"}
+    assert set(march.values()) == {"<10"}
+
+
+# --- the CTDC contribution file ------------------------------------------------------------
+
+QUASI = ("citizenship", "ageBroad", "CountryOfExploitation", "gender", "yearOfRegistration")
+
+
+def ctdc_rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_the_ctdc_file_has_no_rare_combination_and_no_zero(
+        app: Flask, signed_in: Any, seed_facts: Any) -> None:
+    seed_facts(12, sex="female", nationality="NG", country="IT", age_ctdc="18—20",
+               month="2026-01", classification="likely_trafficking", exploitation="labour",
+               moc_debt_bondage=1, moc_withholds_documents=0)
+    seed_facts(3, sex="male", nationality="ER", country="IT", age_ctdc="9—17",
+               month="2026-01", classification="possible_trafficking", exploitation="sexual")
+    download = signed_in("analyst").get("/reports/exports/ctdc.csv")
+    assert download.status_code == 200
+    text = download.get_data(as_text=True)
+    rows = ctdc_rows(text)
+    assert len(rows) == 12  # the three Eritrean boys stay rarer than 10 however blanked
+    combinations: dict[tuple[str, ...], int] = {}
+    for row in rows:
+        key = tuple(row[q] for q in QUASI)
+        combinations[key] = combinations.get(key, 0) + 1
+        assert "0" not in row.values()  # no information is empty, never 0
+    assert min(combinations.values()) >= 10
+    nigerians = [row for row in rows if row["citizenship"] == "NGA"]
+    assert len(nigerians) == 12
+    assert {(r["gender"], r["ageBroad"], r["CountryOfExploitation"], r["isForcedLabour"],
+             r["meansDebtBondageEarnings"], r["meansWithholdDocs"]) for r in nigerians} == {
+        ("Woman", "18—20", "ITA", "1", "1", "")}
+    assert download.headers["X-Content-SHA256"] == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_the_ctdc_file_is_for_auditors_and_analysts_and_is_registered(
+        app: Flask, signed_in: Any, run_cli: Callable[..., Any], seed_facts: Any) -> None:
+    seed_facts(10, sex="female", nationality="NG", country="IT", age_ctdc="18—20")
+    assert signed_in("supervisor").get("/reports/exports/ctdc.csv").status_code == 403
+    exported = run_cli("reports", "export", "ctdc")
+    assert exported.exit_code == 0, exported.output
+    assert len(ctdc_rows(exported.output)) == 10
+    with app.app_context():
+        [entry] = db.session().execute(sa.select(releases)).all()
+    assert (entry.report, entry.channel, entry.method, entry.rows, entry.sha256) == (
+        "ctdc", "cli", "k_anonymous", 10, hashlib.sha256(exported.stdout_bytes).hexdigest())
