@@ -31,7 +31,7 @@ from referral import cases, inbox_views
 from referral import views as referral_views
 from referral.cli import load_demo_directory, partners_cli, referrals_cli
 from reporting import api as reporting_api
-from reporting import charts, facts
+from reporting import charts, facts, service_facts
 from reporting import views as reporting_views
 from reporting.cli import reports_cli
 from reporting.demo import load_demo_facts
@@ -69,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None
     ratelimit.init_app(app, on_breach=policy.audit_rate_limited)
     cases.init_app(app)
     facts.init_app(app)
+    service_facts.init_app(app)
     mail.init_app(app)
     _register_blueprints(app)
     _register_commands(app)

@@ -40,8 +40,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "users.manage": frozenset({Role.ADMIN}),
     "audit.read": frozenset({Role.AUDITOR}),
     # Disclosure-controlled statistics (docs/reporting.md): every team's for auditors and
-    # analysts; a supervisor's own team's (reporting.catalogue.for_user forces the team).
-    "stats.read": frozenset({Role.AUDITOR, Role.ANALYST, Role.SUPERVISOR}),
+    # analysts; a supervisor's own team's and partner staff their organisation's
+    # (reporting.catalogue.for_user forces them); administrators the usage report. Which
+    # report each role reads is the catalogue's ``readers``.
+    "stats.read": frozenset({Role.AUDITOR, Role.ANALYST, Role.SUPERVISOR, Role.PARTNER,
+                             Role.ADMIN}),
     # Row-level files for outside bodies (the CTDC contribution file): every team's.
     "stats.export": frozenset({Role.AUDITOR, Role.ANALYST}),
     # The release register: what statistics left the service, when, by whom.

@@ -6,6 +6,7 @@ directory; queries no referral."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from referral import cases, directory, routing, workflow
 from referral.models import Case, Referral
 from screening import people
+from screening.models import Person
 
 
 def is_child(store: Session, case: Case) -> bool:
@@ -24,22 +26,31 @@ def is_child(store: Session, case: Case) -> bool:
 def need(store: Session, case: Case, region: str | None = None) -> routing.Need:
     """What the case asks of a partner, from the clear, non-identifying facts (and the
     region, when the caller has opened the person's details anyway)."""
-    person = cases.person(store, case)
+    return need_of(cases.person(store, case), cases.needs(case), region)
+
+
+def need_of(person: Person, services: Iterable[str], region: str | None = None,
+            ) -> routing.Need:
+    """What a person with these needs asks of a partner, from their clear facts."""
     # Minority is presumed from possibly_minor, never from an empty age alone (§1.5).
     child = people.child_on_record(person)
     populations = {"children"} if child else set()
     populations |= {"female": {"women"}, "male": {"men"}}.get(person.sex or "", set())
     return routing.Need(
-        services=frozenset(cases.needs(case)), country=person.country, region=region,
+        services=frozenset(services), country=person.country, region=region,
         child=child, populations=frozenset(populations),
         languages=frozenset(filter(None, person.languages.split(","))))
+
+
+def partners(store: Session) -> list[routing.Partner]:
+    """Every partner of the directory as routing sees it (standing is routing's check)."""
+    return [directory.for_routing(p) for p in directory.profiles(store)]
 
 
 def matches(store: Session, case: Case, today: Any,
             region: str | None = None) -> list[routing.Match]:
     """Vetted partners in date that may serve the case, best first, with their reasons."""
-    return routing.rank(need(store, case, region), [directory.for_routing(p)
-                                                    for p in directory.profiles(store)], today)
+    return routing.rank(need(store, case, region), partners(store), today)
 
 
 def next_partner(sent: list[Referral], offered: list[routing.Match],

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
+from blinker import Namespace
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,6 +37,56 @@ DECLINE_REASONS = ("no_capacity", "not_eligible", "out_of_area", "service_unavai
 OUTCOMES = ("services_provided", "person_declined", "lost_contact", "referred_on", "other")
 NOTE_MAX = 2000
 OPEN = ("pending", "accepted")
+
+signals = Namespace()
+# Each step of a referral (sent, each state it moves to, overdue), for the statistics: the
+# reporting package answers, and this package never knows it (dependencies point one way).
+referral_event = signals.signal("referral-event")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One step of a referral as the statistics may count it: no person, no case id."""
+
+    event: str
+    at: datetime
+    team_id: uuid.UUID
+    partner_id: uuid.UUID
+    urgency: str
+    services: str
+    country: str | None  # where the person is now
+    child: bool
+    counted: bool  # the person agreed to the statistics purpose
+    hours: int | None  # whole hours since the referral was sent
+    in_time: bool | None  # answered by its deadline (accepted or declined)
+    decline_reason: str | None
+    outcome: str | None
+    after_decline: bool | None  # accepted after the case's earlier decline or expiry
+
+
+def _counted(store: Session, case: Case) -> bool:
+    # The person's latest word: the consent of the case's most recent completed screening.
+    done = [s for s in cases.screenings_of(store, case) if s.completed_at is not None]
+    latest = max(done, key=lambda s: s.completed_at, default=None)  # type: ignore[arg-type,return-value]
+    return latest is not None and bool(screenings.consent_of(latest).purposes.get("statistics"))
+
+
+def _announce(store: Session, referral: Referral, event: str, now: datetime) -> None:
+    case = cases.holding(store, referral.case_id)
+    answered = event in ("accepted", "declined")
+    earlier = [r for r in of_case(store, case) if r.id != referral.id]
+    step = Event(
+        event=event, at=now, team_id=referral.team_id, partner_id=referral.partner_id,
+        urgency=referral.urgency, services=referral.services,
+        country=cases.person(store, case).country, child=matching.is_child(store, case),
+        counted=_counted(store, case),
+        hours=int((now - referral.created_at).total_seconds() // 3600),
+        in_time=(now <= referral.due_at) if answered else None,
+        decline_reason=referral.decline_reason if event == "declined" else None,
+        outcome=referral.outcome if event == "closed" else None,
+        after_decline=any(r.state in ("declined", "expired") for r in earlier)
+        if event == "accepted" else None)
+    referral_event.send(current_app._get_current_object(), event=asdict(step))  # type: ignore[attr-defined]
 
 
 class ReferralError(RefusedError):
@@ -154,6 +206,7 @@ def send(store: Session, user: Any, case: Case, request: Send, now: datetime,
     except IntegrityError as error:  # another worker sent the same referral just now
         raise workflow.IllegalTransition("this partner already has an open referral") from error
     cases.touch(store, case, now, retention_days)
+    _announce(store, referral, "sent", now)
     audit.record(store, "referral.sent", object_type="referral", object_id=referral.id,
                  details={"case": str(case.id), "partner": str(profile.organisation_id),
                           "shared": len(request.share), "basis": basis})
@@ -249,6 +302,7 @@ def _move(store: Session, referral: Referral, action: str, by: str, detail: str 
         store.expire(referral)
         raise workflow.IllegalTransition("the referral was answered meanwhile")
     store.expire(referral)
+    _announce(store, referral, after, now)
     audit.record(store, f"referral.{after}", object_type="referral", object_id=referral.id,
                  details={"from": before, **({"reason": detail} if detail else {})})
 
@@ -398,6 +452,7 @@ def escalate(store: Session, now: datetime, deadlines: Deadlines) -> dict[str, i
             Referral.state == "pending", Referral.due_at <= now,
             Referral.overdue_at.is_(None))).all():
         referral.overdue_at = now
+        _announce(store, referral, "overdue", now)
         audit.record(store, "referral.overdue", object_type="referral", object_id=referral.id)
         notices.notify(store, notices.supervisors(store, referral.team_id), "referral.overdue",
                        referral.id, now)

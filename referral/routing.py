@@ -126,3 +126,37 @@ def rank(need: Need, partners: list[Partner], today: date) -> list[Match]:
     return sorted(matches, key=lambda m: (
         any(code.startswith("service:") for code in m.lacking), -m.score,
         -capacity[m.slug], m.name))
+
+
+# Why no partner can take one service of a need, nearest to a match first (a service gap,
+# counted by the statistics: docs/reporting.md §1).
+GAPS = ("vetting_lapsed", "no_capacity", "language_not_covered", "population_not_served",
+        "service_not_offered", "no_partner_in_area")
+
+
+def coverage(service: str, need: Need, partners: list[Partner], today: date) -> str:
+    """``matched`` when an offerable partner serving the person in their area offers
+    ``service`` with a free place and a shared language (when languages are known); else the
+    gap nearest to a match, one of ``GAPS``."""
+    single = Need(frozenset({service}), need.country, need.region, need.child,
+                  need.populations, need.languages)
+    found: set[str] = set()
+    for partner in partners:
+        in_area = _area(partner, single) is not None
+        offers = service in partner.services
+        serves = _serves(partner, single)
+        if not (in_area and offers and serves):
+            if in_area and offers:
+                found.add("population_not_served")
+            elif in_area and serves:
+                found.add("service_not_offered")
+            continue
+        if not offerable(partner, today):
+            found.add("vetting_lapsed")
+        elif partner.capacity <= 0:
+            found.add("no_capacity")
+        elif need.languages and not need.languages & partner.languages:
+            found.add("language_not_covered")
+        else:
+            return "matched"
+    return next((gap for gap in GAPS if gap in found), "no_partner_in_area")

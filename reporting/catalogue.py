@@ -10,6 +10,7 @@ reports restricted to their own team (docs/access-policy.md).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,9 @@ from screening.rule import CLASSES
 
 ALL_TEAMS = frozenset({Role.AUDITOR, Role.ANALYST})
 READERS = ALL_TEAMS | {Role.SUPERVISOR}
+# Referral reports: a partner's staff read their own organisation's figures too.
+REFERRAL_READERS = READERS | {Role.PARTNER}
+USAGE_READERS = frozenset({Role.ADMIN, Role.AUDITOR})
 
 
 @dataclass(frozen=True)
@@ -36,43 +40,52 @@ class Filters:
     until: str | None = None
     country: str | None = None
     team: uuid.UUID | None = None
+    partner: uuid.UUID | None = None  # never asked: forced for partner staff
 
     def as_dict(self) -> dict[str, str]:
         """The filters set, as strings (for audit events and links)."""
         values = {"since": self.since, "until": self.until, "country": self.country,
-                  "team": str(self.team) if self.team else None}
+                  "team": str(self.team) if self.team else None,
+                  "partner": str(self.partner) if self.partner else None}
         return {k: v for k, v in values.items() if v}
 
 
 def for_user(user: Any, asked: Filters) -> Filters:
-    """The filters a report runs with for ``user``: a supervisor's team is forced, whatever
-    was asked; auditors and analysts keep what they asked."""
+    """The filters a report runs with for ``user``: a supervisor's team and a partner's
+    organisation are forced, whatever was asked; auditors and analysts keep what they
+    asked."""
     if user.role == Role.SUPERVISOR:
         return Filters(asked.since, asked.until, asked.country, user.team_id)
+    if user.role == Role.PARTNER:
+        return Filters(asked.since, asked.until, asked.country, None, user.partner_id)
     return asked
 
 
-def where(filters: Filters) -> list[Any]:
-    """The criteria selecting the completed screenings' facts that match ``filters``."""
-    c = screening_facts.c
-    criteria: list[Any] = [c.outcome == "completed"]
+def where(filters: Filters, table: sa.Table = screening_facts) -> list[Any]:
+    """The criteria selecting the facts of ``table`` that match ``filters`` (for screening
+    facts, completed screenings only; a filter on a column the table lacks selects
+    nothing rather than everything)."""
+    c = table.c
+    # Screening reports count completed screenings; "not stored" facts count refusals.
+    criteria: list[Any] = [c.outcome == "completed"] if table is screening_facts else []
     if filters.since:
         criteria.append(c.month >= filters.since)
     if filters.until:
         criteria.append(c.month <= filters.until)
-    if filters.country:
-        criteria.append(c.country == filters.country)
-    if filters.team:
-        criteria.append(c.team_id == filters.team)
+    for name, value in (("country", filters.country), ("team_id", filters.team),
+                        ("partner_id", filters.partner)):
+        if value is not None:
+            criteria.append(c[name] == value if name in c else sa.false())
     return criteria
 
 
-def _grouped(store: Session, columns: tuple[str, ...], filters: Filters) -> dict[
+def grouped(store: Session, columns: tuple[str, ...], filters: Filters,
+             table: sa.Table = screening_facts, only: tuple[Any, ...] = ()) -> dict[
         tuple[str, ...], Count]:
-    c = screening_facts.c
+    c = table.c
     keys = [c[name] for name in columns]
     query = (sa.select(*keys, sa.func.count(), sa.func.sum(c.record_key))
-             .where(*where(filters)).group_by(*keys))
+             .where(*where(filters, table), *only).group_by(*keys))
     return {tuple(str(v) if v is not None else "unknown" for v in row[:-2]):
             Count(int(row[-2]), int(row[-1] or 0) % 256) for row in store.execute(query)}
 
@@ -129,11 +142,20 @@ class Report:
     method: str = "cellkey"
     readers: frozenset[Role] = field(default=READERS)
     chart: str = "bar"
+    source: sa.Table = screening_facts
+    only: tuple[tuple[str, tuple[Any, ...]], ...] = ()  # (column, values kept)
+    # A report not over facts (usage) counts with its own query.
+    query: Callable[[Session, Filters], dict[tuple[str, ...], Count]] | None = None
 
     def raw(self, store: Session, filters: Filters) -> RawTable:
         """Exact counts: never shown, only published."""
-        cells = _flagged(store, self.flags, filters, self.flag_value) if self.flags \
-            else _grouped(store, self.group_by, filters)
+        kept = tuple(self.source.c[column].in_(values) for column, values in self.only)
+        if self.query is not None:
+            cells = self.query(store, filters)
+        elif self.flags:
+            cells = _flagged(store, self.flags, filters, self.flag_value)
+        else:
+            cells = grouped(store, self.group_by, filters, self.source, kept)
         return RawTable(self.dimensions, cells, tuple(
             _values(spec, n, cells, filters) for n, spec in enumerate(self.categories)))
 
@@ -146,6 +168,8 @@ def _values(spec: Any, position: int, cells: dict[tuple[str, ...], Count],
         return tuple(sorted({key[position] for key in cells}))
     return tuple(spec)
 
+
+from reporting.service_reports import SERVICE_REPORTS  # noqa: E402 - they need Report
 
 MOC = {value: f"moc_{column}" for value, column in MEANS_OF_CONTROL.items() if value != "Other"}
 FL = {tag: f"fl_{tag}" for tag in FORCED_LABOUR}
@@ -164,6 +188,7 @@ CATALOGUE: dict[str, Report] = {report.name: report for report in (
            ("forced_labour_indicator",), (tuple(FL),), flags=FL),
     Report("needs", _l("Needs recorded at screening"), 1, ("need",), (tuple(NEEDS),),
            flags=NEEDS, flag_value=True),
+    *SERVICE_REPORTS,
 )}
 
 

@@ -37,6 +37,8 @@ from reporting.models import (
     MEANS_OF_CONTROL,
     SERVICES,
     fact_queue,
+    need_facts,
+    referral_facts,
     screening_facts,
 )
 from reporting.tables import Rule
@@ -45,11 +47,15 @@ from screening.instruments import Instrument
 from screening.models import Person, Screening
 
 BATCH = 10
+IDS = ("team_id", "partner_id")  # the only ids a fact holds: who counted, who answered
 ASKED_NO = ("no", "no_by_gate")  # answered "no", directly or by the umbrella over it
 # The relations HTCDS and CTDC report, and the indicators that say them (REPORTING.md §2).
 RELATION_ITEMS = {"rel_partner": ("rv_emotional_dependency", "sx_lover_recruiter"),
                   "rel_family": ("sx_family_arranged",),
                   "abduction": ("cr_abduction_sale",), "illicit": ("cd_illicit",)}
+
+
+KINDS = {"screening": screening_facts, "referral": referral_facts, "need": need_facts}
 
 
 def tri_state(values: Mapping[str, str], items: list[str]) -> int | None:
@@ -75,7 +81,7 @@ def screening_fact(screening: Screening, instrument: Instrument, result: Mapping
             if tag:
                 tagged[kind].setdefault(tag, []).append(indicator.id)
     fact: dict[str, Any] = {
-        "month": _month(screening.completed_at), "outcome": "completed",
+        "month": month_of(screening.completed_at), "outcome": "completed",
         "team_id": str(screening.team_id), "instrument": screening.instrument,
         "instrument_version": screening.instrument_version, "rules": screening.rules,
         "population": "child" if result.get("child") else "adult",
@@ -118,7 +124,8 @@ def as_mapping(row: Mapping[str, Any]) -> dict[str, Any]:
     return fact
 
 
-def _month(moment: datetime | None) -> str:
+def month_of(moment: datetime | None) -> str:
+    """The ``YYYY-MM`` month of a moment: the finest time a fact holds."""
     if moment is None:
         raise ValueError("a fact is written for a completed screening only")
     return moment.strftime("%Y-%m")
@@ -156,25 +163,28 @@ def record_completed(store: Session, screening: Screening) -> bool:
 def count_refusal(store: Session, team_id: uuid.UUID, instrument: str, now: datetime) -> None:
     """Count, anonymously, a person who refused a record but agreed to be counted."""
     enqueue(store, "screening", {
-        "month": _month(now), "outcome": "not_stored", "team_id": str(team_id),
+        "month": month_of(now), "outcome": "not_stored", "team_id": str(team_id),
         "instrument": instrument, "population": "child" if instrument == "child" else "adult"})
 
 
 def flush(store: Session, force: bool = False) -> int:
-    """File the waiting facts, shuffled, with fresh ids and record keys, and empty the
-    queue; nothing happens while fewer than ``BATCH`` wait, unless ``force``. Returns how
-    many facts were filed."""
+    """File the waiting facts of each kind, shuffled, with fresh ids and record keys, and
+    empty the queue; a kind with fewer than ``BATCH`` waiting waits on, unless ``force``.
+    Returns how many facts were filed."""
+    return sum(_flush_kind(store, kind, table, force) for kind, table in KINDS.items())
+
+
+def _flush_kind(store: Session, kind: str, table: sa.Table, force: bool) -> int:
     waiting = store.execute(sa.select(fact_queue.c.id, fact_queue.c.payload)
-                            .where(fact_queue.c.kind == "screening")
-                            .with_for_update()).all()
+                            .where(fact_queue.c.kind == kind).with_for_update()).all()
     if not waiting or (len(waiting) < BATCH and not force):
         return 0
     rows = [json.loads(payload) for _id, payload in waiting]
     secrets.SystemRandom().shuffle(rows)
-    columns = set(screening_facts.c.keys())
-    store.execute(screening_facts.insert(), [
+    columns = set(table.c.keys())
+    store.execute(table.insert(), [
         {**{k: v for k, v in row.items() if k in columns},
-         "team_id": uuid.UUID(row["team_id"]) if row.get("team_id") else None,
+         **{k: uuid.UUID(row[k]) if row.get(k) else None for k in IDS if k in columns},
          "fact_id": uuid.uuid4(), "record_key": secrets.randbelow(256)} for row in rows])
     store.execute(fact_queue.delete().where(fact_queue.c.id.in_([i for i, _p in waiting])))
     return len(rows)
@@ -182,7 +192,7 @@ def flush(store: Session, force: bool = False) -> int:
 
 def _on_completed(_app: Flask, screening_id: uuid.UUID) -> None:
     store = db.session()
-    screening = store.get(Screening, screening_id)
+    screening = services.completed(store, screening_id)
     if screening is not None:
         record_completed(store, screening)
 

@@ -102,3 +102,39 @@ releases = sa.Table(
     sa.Column("rows", sa.Integer(), nullable=False),
     sa.Column("sha256", sa.String(64), nullable=False),
 )
+
+# One row per step of a referral whose person agreed to be counted (docs/reporting.md §1):
+# the partner's own figures and the service's, never the case or the referral.
+referral_facts = sa.Table(
+    "stat_referral_facts", Base.metadata,
+    sa.Column("fact_id", sa.Uuid(), primary_key=True),
+    sa.Column("record_key", sa.SmallInteger(), nullable=False),
+    sa.Column("month", sa.String(7), nullable=False, index=True),
+    sa.Column("team_id", sa.Uuid(), nullable=True, index=True),
+    sa.Column("partner_id", sa.Uuid(), nullable=True, index=True),
+    sa.Column("country", sa.String(2), nullable=True),
+    sa.Column("population", sa.String(8), nullable=False),
+    sa.Column("urgency", sa.String(6), nullable=False),
+    sa.Column("event", sa.String(10), nullable=False),
+    sa.Column("hours", sa.Integer(), nullable=True),
+    sa.Column("in_time", sa.Boolean(), nullable=True),
+    sa.Column("decline_reason", sa.String(24), nullable=True),
+    sa.Column("outcome", sa.String(24), nullable=True),
+    sa.Column("after_decline", sa.Boolean(), nullable=True),
+    *_flags("service_", SERVICES, sa.Boolean),
+)
+
+# One row per need of a counted screening, with what routing found for it: a partner, or the
+# gap nearest to one (referral.routing.GAPS).
+need_facts = sa.Table(
+    "stat_need_facts", Base.metadata,
+    sa.Column("fact_id", sa.Uuid(), primary_key=True),
+    sa.Column("record_key", sa.SmallInteger(), nullable=False),
+    sa.Column("month", sa.String(7), nullable=False, index=True),
+    sa.Column("team_id", sa.Uuid(), nullable=True, index=True),
+    sa.Column("country", sa.String(2), nullable=True),
+    sa.Column("population", sa.String(8), nullable=False),
+    sa.Column("sex", sa.String(8), nullable=True),
+    sa.Column("service", sa.String(24), nullable=False),
+    sa.Column("result", sa.String(24), nullable=False),
+)

@@ -50,7 +50,7 @@ def test_unknown_action_cannot_be_declared() -> None:
 
 ALL = {"screener", "supervisor", "partner", "auditor", "analyst", "admin"}
 TEAM = {"screener", "supervisor"}
-STATS = {"auditor", "analyst", "supervisor"}
+STATS = {"auditor", "analyst", "supervisor", "partner", "admin"}
 # Who may use each protected endpoint, written out by hand (R20): a change to the policy that
 # lets one more role in fails here, whatever PERMISSIONS says.
 EXPECTED_ROLES: dict[str, set[str]] = {
@@ -101,9 +101,12 @@ NO_SUCH_OBJECT = "00000000-0000-0000-0000-00000000beef"
 # Values for the other path parameters; any *_id but user_id names an object that does not
 # exist, so a role that may use the endpoint meets the object check (404), not the role check.
 PATH_VALUES = {"action": "unlock", "move": "accept", "phase": "recruitment",
-               "session_id": "f" * 64, "name": "needs"}
+               "session_id": "f" * 64,
+               "name": "no-such-report"}
 # Where a role that may use the endpoint is sent elsewhere first (the questionnaire's order).
-ALLOWED_STATUS = {"screening.consent": 302, "screening.person": 302}
+ALLOWED_STATUS = {"screening.consent": 302, "screening.person": 302,
+                  # Which report a role reads is the catalogue's: an unknown one is 404.
+                  "reports.show": 404, "reports.download": 404}
 
 
 def _url(app: Flask, rule: Any, account_id: Any) -> str:

@@ -69,7 +69,6 @@ def test_the_auditor_reads_filters_and_downloads_statistics(
     table = page.get_by_role("table")
     expect(table).to_contain_text("<10")  # three smuggling indications in February
     expect(page.locator("p.rule")).to_contain_text("counts under 10 are shown as")
-    page.screenshot(path="/tmp/report.png", full_page=True)
     found += violations(page)
     page.get_by_label("From month (YYYY-MM)").fill("2026-02")
     page.get_by_role("button", name="Show").click()

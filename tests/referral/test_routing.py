@@ -109,3 +109,36 @@ def test_ranking_prefers_all_needs_then_fit_then_capacity() -> None:
     ]
     assert [m.slug for m in rank(ADULT, partners, TODAY)] == [
         "in-region-roomier", "in-region", "country-wide", "full", "lacks-shelter"]
+
+
+# --- service gaps: why no partner can take a service ---------------------------------------
+
+
+@pytest.mark.parametrize(("partners", "result"), [
+    ([{}], "matched"),
+    ([], "no_partner_in_area"),
+    ([{"areas": (("GR", None),)}], "no_partner_in_area"),
+    ([{"services": frozenset({"legal"})}], "service_not_offered"),
+    ([{"populations": frozenset({"men"})}], "population_not_served"),
+    ([{"languages": frozenset({"ar"})}], "language_not_covered"),
+    ([{"capacity": 0}], "no_capacity"),
+    ([{"vetting": "suspended"}], "vetting_lapsed"),
+    # The gap nearest to a match wins; any full match wins outright.
+    ([{"capacity": 0}, {"services": frozenset({"legal"})}], "no_capacity"),
+    ([{"vetting": "suspended"}, {"capacity": 0}], "vetting_lapsed"),
+    ([{"capacity": 0}, {}], "matched"),
+])
+def test_coverage_names_the_gap_nearest_to_a_match(partners: list[dict[str, object]],
+                                                   result: str) -> None:
+    from referral.routing import coverage
+    directory = [partner(f"p{n}", **changes) for n, changes in enumerate(partners)]
+    assert coverage("shelter", ADULT, directory, TODAY) == result
+
+
+def test_coverage_of_a_child_needs_child_protection_for_children() -> None:
+    from referral.routing import coverage
+    adults_only = partner("adults", services=frozenset({"shelter", "child_protection"}))
+    for_children = partner("kids", services=frozenset({"shelter", "child_protection"}),
+                           populations=frozenset({"children"}))
+    assert coverage("shelter", CHILD, [adults_only], TODAY) == "population_not_served"
+    assert coverage("shelter", CHILD, [adults_only, for_children], TODAY) == "matched"

@@ -53,9 +53,26 @@ def fact_rows(app: Flask) -> list[dict[str, Any]]:
         return [dict(row._mapping) for row in db.session().execute(sa.select(screening_facts))]
 
 
-def queued(app: Flask) -> int:
+def queued(app: Flask, kind: str = "screening") -> int:
+    """How many facts of ``kind`` wait in the queue."""
     with app.app_context():
-        return int(db.session().scalar(sa.select(sa.func.count()).select_from(fact_queue)) or 0)
+        return int(db.session().scalar(sa.select(sa.func.count()).select_from(fact_queue)
+                                       .where(fact_queue.c.kind == kind)) or 0)
+
+
+@pytest.fixture
+def seed_rows(app: Flask) -> Callable[..., None]:
+    """``seed_rows(table, n, **columns)`` adds ``n`` facts with those values to ``table``."""
+
+    def seed(table: sa.Table, n: int, **columns: Any) -> None:
+        with app.app_context():
+            store = db.session()
+            store.execute(table.insert(), [
+                {"month": "2026-02", **columns, "fact_id": uuid.uuid4(),
+                 "record_key": number % 256} for number in range(n)])
+            store.commit()
+
+    return seed
 
 
 @pytest.fixture

@@ -72,7 +72,7 @@ def test_a_counted_screening_gives_one_fact_of_coarse_values(
     screen()
     assert queued(app) == 1
     assert fact_rows(app) == []  # waits in the queue, not yet countable
-    assert flush() == 1
+    assert flush() == 3  # the screening's fact and one for each of its two needs
     assert queued(app) == 0
     [fact] = fact_rows(app)
     assert set(fact) == COLUMNS

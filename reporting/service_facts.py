@@ -1,0 +1,76 @@
+"""Facts about the service rather than the screening (docs/reporting.md §1): each step of a
+referral, and what routing found for each need of a completed screening — a vetted partner
+with a free place, or the gap nearest to one. Written, like screening facts, only when the
+person agreed to be counted, through the same queue and shuffled batches."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from core import clock, db
+from referral import matching, referrals, routing
+from reporting.facts import enqueue, month_of
+from reporting.models import SERVICES
+from screening import people, services
+from screening.models import Screening
+
+
+def referral_fact(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The fact of one referral step (``referrals.Event`` as a dict)."""
+    chosen = set(filter(None, str(event["services"]).split(",")))
+    return {
+        "month": month_of(event["at"]), "team_id": str(event["team_id"]),
+        "partner_id": str(event["partner_id"]), "country": event["country"],
+        "population": "child" if event["child"] else "adult", "urgency": event["urgency"],
+        "event": event["event"], "hours": event["hours"], "in_time": event["in_time"],
+        "decline_reason": event["decline_reason"], "outcome": event["outcome"],
+        "after_decline": event["after_decline"],
+        **{f"service_{s}": s in chosen for s in SERVICES}}
+
+
+def need_facts(screening: Screening, person: people.Person,
+               partners: list[routing.Partner], today: date) -> list[dict[str, Any]]:
+    """One fact per need recorded at the screening, with routing's answer for it."""
+    wanted = [s for s in (screening.needs or "").split(",") if s]
+    need = matching.need_of(person, wanted)
+    month = month_of(screening.completed_at)
+    return [{"month": month, "team_id": str(screening.team_id), "country": person.country,
+             "population": "child" if need.child else "adult", "sex": person.sex,
+             "service": service,
+             "result": routing.coverage(service, need, partners, today)} for service in wanted]
+
+
+def _on_referral_event(_app: Flask, event: Mapping[str, Any]) -> None:
+    if event["counted"]:
+        enqueue(db.session(), "referral", referral_fact(event))
+
+
+def _on_completed(_app: Flask, screening_id: uuid.UUID) -> None:
+    store = db.session()
+    screening = services.completed(store, screening_id)
+    if screening is not None:
+        record_needs(store, screening, clock.now().date())
+
+
+def record_needs(store: Session, screening: Screening, today: date) -> int:
+    """Queue the need facts of a completed screening whose person agreed to be counted;
+    returns how many were queued."""
+    if not services.consent_of(screening).purposes.get("statistics"):
+        return 0
+    facts = need_facts(screening, people.get(store, screening.person_id),
+                       matching.partners(store), today)
+    for fact in facts:
+        enqueue(store, "need", fact)
+    return len(facts)
+
+
+def init_app(app: Flask) -> None:
+    """Count referral steps and needs whenever this app records them."""
+    referrals.referral_event.connect(_on_referral_event, sender=app)
+    services.screening_completed.connect(_on_completed, sender=app)
