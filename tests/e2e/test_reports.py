@@ -17,7 +17,7 @@ from flask import Flask
 
 from core import db
 from core.clock import FrozenClock
-from reporting.models import screening_facts
+from reporting.models import need_facts, screening_facts
 from tests.e2e.test_screening import violations
 from tests.e2e.test_sign_in import sign_in
 from tests.helpers import Account
@@ -39,9 +39,15 @@ def seed(app: Flask) -> None:
                   "classification": classification, "country": "IT", "sex": "female",
                   "nationality": "NG", "age_ctdc": "18—20", "moc_debt_bondage": 1}
                  for n in range(count)]
+    needs = [{"fact_id": uuid.uuid4(), "record_key": n, "month": "2026-02",
+              "population": "adult", "service": service, "result": result, "country": "IT"}
+             for service, result, count in (("shelter", "no_capacity", 14),
+                                             ("legal", "no_partner_in_area", 11))
+             for n in range(count)]
     with app.app_context():
         store = db.session()
         store.execute(screening_facts.insert(), rows)
+        store.execute(need_facts.insert(), needs)
         store.commit()
         assert store.scalar(sa.select(sa.func.count()).select_from(screening_facts)) == 84
 
@@ -74,6 +80,11 @@ def test_the_auditor_reads_filters_and_downloads_statistics(
     page.get_by_role("button", name="Show").click()
     expect(page).to_have_url(re.compile(r"/reports/screenings_by_month\?since=2026-02&"))
     expect(page.get_by_role("table")).not_to_contain_text("2026-01")
+    found += violations(page)
+    page.get_by_role("link", name="All reports").click()
+    page.get_by_role("link", name="Needs no partner could meet, and why").click()
+    expect(page.get_by_role("img", name="Needs no partner could meet, and why")).to_be_visible()
+    expect(page.get_by_role("table")).to_contain_text("No free place")
     found += violations(page)
     page.get_by_role("link", name="All reports").click()
     with page.expect_download() as waiting:
