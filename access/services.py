@@ -62,10 +62,14 @@ def list_partner_organisations(store: Session) -> list[PartnerOrganisation]:
     return list(store.scalars(sa.select(PartnerOrganisation).order_by(PartnerOrganisation.name)))
 
 
+def find_partner_organisation(store: Session, slug: str) -> PartnerOrganisation | None:
+    """The partner organisation ``slug``, if there is one."""
+    return store.scalar(sa.select(PartnerOrganisation).where(PartnerOrganisation.slug == slug))
+
+
 def ensure_partner_organisation(store: Session, slug: str, name: str) -> PartnerOrganisation:
     """The partner organisation ``slug``, created with ``name`` if it does not exist yet."""
-    organisation = store.scalar(sa.select(PartnerOrganisation)
-                                .where(PartnerOrganisation.slug == slug))
+    organisation = find_partner_organisation(store, slug)
     if organisation is None:
         organisation = PartnerOrganisation(id=uuid.uuid4(), slug=slug, name=name)
         store.add(organisation)

@@ -266,6 +266,13 @@ def list_for(store: Session, user: Any, page: int = 1, per_page: int = 50,
     return rows, total
 
 
+def to_partner(store: Session, organisation_id: uuid.UUID) -> list[Referral]:
+    """Every referral ever sent to a partner organisation, oldest first (for an export the
+    operator runs for that partner: no user, no scope)."""
+    return list(store.scalars(sa.select(Referral).where(
+        Referral.partner_id == organisation_id).order_by(Referral.created_at)))
+
+
 def of_case(store: Session, case: Case) -> list[Referral]:
     """A case's referrals, newest first (the case's reader is already checked)."""
     return list(store.scalars(sa.select(Referral).where(Referral.case_id == case.id)

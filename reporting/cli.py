@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
+from importlib.metadata import version
+from pathlib import Path
 from typing import TextIO
 
 import click
@@ -28,6 +30,27 @@ def flush_command(force: bool) -> None:
     filed = facts.flush(store, force)
     store.commit()
     click.echo(f"filed {filed} facts")
+
+
+@reports_cli.command("export-htcds")
+@click.option("--recipient", required=True, help="The partner organisation's slug.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="A new folder for the CSV files and datadictionary.json.")
+def export_htcds_command(recipient: str, out_dir: str) -> None:
+    """Write the HTCDS 2.0 export for one partner organisation: the cases referred to it
+    whose person still agrees, with only what each consent shares with it."""
+    store = db.session()
+    try:
+        manifest = exports.release_htcds(
+            store, recipient, Path(out_dir), version("passage"),
+            int(current_app.config["STATS_THRESHOLD"]), clock.now())
+    except LookupError as error:
+        raise click.UsageError(str(error)) from None
+    except FileExistsError as error:
+        raise click.UsageError(f"{error.filename} exists already: give a new folder") from None
+    store.commit()
+    for name, entry in manifest.items():
+        click.echo(f"{name}\t{entry['rows']}\t{entry['sha256']}")
 
 
 @reports_cli.command("export")

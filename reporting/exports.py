@@ -1,19 +1,27 @@
-"""Files released from the statistics facts (docs/reporting.md §5): the CTDC contribution
-file, made k-anonymous before it is written, and recorded like every release."""
+"""Files released from Passage (docs/reporting.md §5), each recorded like every release: the
+CTDC contribution file from the statistics facts, made k-anonymous before it is written, and
+the HTCDS 2.0 export for one partner organisation, from the cases referred to it and only
+what each person's consent shares with it."""
 
 from __future__ import annotations
 
 import io
+import json
 import uuid
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from reporting import catalogue, ctdc, disclosure, output
+from access import services as access_services
+from referral import cases, referrals
+from reporting import catalogue, ctdc, disclosure, htcds, output
 from reporting.catalogue import Filters
-from reporting.facts import as_mapping
+from reporting.facts import as_mapping, fact_of
 from reporting.models import screening_facts
+from screening import people
 
 CTDC = "ctdc"
 CTDC_VERSION = 1
@@ -43,3 +51,68 @@ def release_ctdc(store: Session, user_id: uuid.UUID | None, channel: str, filter
         filters=filters.as_dict(), method="k_anonymous", threshold=k, form="csv",
         row_count=count, content=text.encode(), now=now)
     return text, digest
+
+
+HTCDS = "htcds"
+HTCDS_VERSION = 2  # HTCDS 2.0
+# Which consented field lets which identifying HTCDS field through (never a birth date:
+# the person agrees to share an age, not a date).
+IDENTIFYING = {"given_name": "first_name", "family_name": "second_name"}
+
+
+def htcds_records(store: Session, partner_slug: str) -> htcds.ExportRecords:
+    """What an HTCDS 2.0 export for one partner organisation may hold: the cases referred
+    to it whose person still agrees to referral, their referrals to it, the person's
+    non-identifying facts, their names only where the consent shares them, and the
+    victim context only where the answers are shared (docs/reporting.md §5)."""
+    organisation = access_services.find_partner_organisation(store, partner_slug)
+    if organisation is None:
+        raise LookupError(f"no partner organisation {partner_slug!r}")
+    sent = referrals.to_partner(store, organisation.id)
+    people_: list[htcds.PersonRecord] = []
+    case_rows: list[htcds.CaseRecord] = []
+    for case_id in dict.fromkeys(r.case_id for r in sent):
+        case = cases.holding(store, case_id)
+        consent = cases.consent(case)
+        if case.status == "merged" or not consent.referral:
+            continue
+        people_.append(_person(store, case, consent.share))
+        case_rows.append(htcds.CaseRecord(case.id, case.person_id, case.status, case.owner_id))
+    kept = {c.key for c in case_rows}
+    return htcds.ExportRecords(people_, case_rows, [
+        htcds.ReferralRecord(r.case_id, organisation.name, r.created_at,
+                             [s for s in r.services.split(",") if s])
+        for r in sent if r.case_id in kept])
+
+
+def _person(store: Session, case: Any, share: tuple[str, ...]) -> htcds.PersonRecord:
+    person = cases.person(store, case)
+    names: dict[str, str | None] = {}
+    if any(field in share for field in IDENTIFYING):
+        identity = people.read(store, person)  # audited: a person's data is opened
+        opened = {"given_name": identity.given_name, "family_name": identity.family_name}
+        names = {IDENTIFYING[f]: opened[f] for f in IDENTIFYING if f in share}
+    victim = None
+    if "answers" in share:
+        done = [s for s in cases.screenings_of(store, case) if s.completed_at is not None]
+        if done:
+            latest = max(done, key=lambda s: s.completed_at)  # type: ignore[arg-type,return-value]
+            victim = htcds.VictimRecord.from_mapping(as_mapping(fact_of(store, latest, None)))
+    return htcds.PersonRecord(
+        person.id, sex=person.sex if "sex" in share else None,
+        nationality=person.nationality if "nationality" in share else None,
+        languages=[x for x in person.languages.split(",") if x] if "languages" in share
+        else (), consent=True, victim=victim, **names)
+
+
+def release_htcds(store: Session, partner_slug: str, out_dir: Path, passage_version: str,
+                  k: int, now: datetime) -> dict[str, Any]:
+    """Write the HTCDS export for one partner into ``out_dir`` and record the release (its
+    hash is that of the manifest, which holds every file's); returns the manifest."""
+    manifest = htcds.export(htcds_records(store, partner_slug), out_dir, passage_version)
+    content = json.dumps(manifest, sort_keys=True).encode()
+    output.record_release(
+        store, user_id=None, channel="cli", report=HTCDS, version=HTCDS_VERSION,
+        filters={"recipient": partner_slug}, method="consent", threshold=k, form="csv",
+        row_count=manifest["person.csv"]["rows"], content=content, now=now)
+    return manifest

@@ -149,15 +149,18 @@ def record_completed(store: Session, screening: Screening) -> bool:
     returns whether a fact was queued. Called in the completing transaction."""
     if not services.consent_of(screening).purposes.get("statistics"):
         return False
-    result = services.result(store, screening) or {}
+    age = people.read(store, people.get(store, screening.person_id)).age
+    enqueue(store, "screening", fact_of(store, screening, age))
+    return True
+
+
+def fact_of(store: Session, screening: Screening, age: int | None) -> dict[str, Any]:
+    """The fact of a completed screening (``age`` None leaves the CTDC band empty)."""
     instrument = instruments.catalogue()[screening.instrument]
-    person = people.get(store, screening.person_id)
-    age = people.read(store, person).age
     values = engine.derive(instrument, services.answers(store, screening),
                            interview.population(screening, age)).values
-    enqueue(store, "screening", screening_fact(screening, instrument, result, values,
-                                               person, age))
-    return True
+    return screening_fact(screening, instrument, services.result(store, screening) or {},
+                          values, people.get(store, screening.person_id), age)
 
 
 def count_refusal(store: Session, team_id: uuid.UUID, instrument: str, now: datetime) -> None:
