@@ -154,7 +154,9 @@ def review(screening_id: uuid.UUID) -> Any:
                              explain_in=str(get_locale() or screening.language))
         except services.ScreeningError as error:
             store.rollback()
-            flash(str(error), "error")
+            flash(_l("Record what was done about each red flag before finishing.")
+                  if "red_flags" in error.fields else _l("This screening is already completed."),
+                  "error")
             return redirect(url_for("screening.review", screening_id=screening_id))
         services.announce(current_app._get_current_object(), screening)  # type: ignore[attr-defined]
         store.commit()

@@ -415,8 +415,9 @@ def test_finishing_with_an_unrecorded_red_flag_is_refused(app: Flask, signed_in:
         in page
     refused = finish(client, review)
     assert refused.location == review
-    assert "record what was done about each red flag before completing" in \
-        main(client.get(review))
+    after = main(client.get(review))
+    assert after.count("Record what was done about each red flag before finishing.") == 2
+    assert "before completing" not in after  # the service's words are not shown as they are
     assert status_of(app, review) == "draft"
     link = re.search(r'href="([^"]*/red-flag\?[^"]*)"', main(client.get(review))).group(1)
     assert record_action(client, html.unescape(link), clock).location == review
