@@ -106,7 +106,8 @@ PATH_VALUES = {"action": "unlock", "move": "accept", "phase": "recruitment",
 # Where a role that may use the endpoint is sent elsewhere first (the questionnaire's order).
 ALLOWED_STATUS = {"screening.consent": 302, "screening.person": 302,
                   # Which report a role reads is the catalogue's: an unknown one is 404.
-                  "reports.show": 404, "reports.download": 404}
+                  "reports.show": 404, "reports.download": 404,
+                  "reporting_api.get_report": 404}
 
 
 def _url(app: Flask, rule: Any, account_id: Any) -> str:
