@@ -1,5 +1,6 @@
-"""``flask --app wsgi reports ...``: file the waiting statistics facts (cron), and export a
-published report as CSV or JSON, audited and registered like a download."""
+"""``flask --app wsgi reports ...``: file the waiting statistics facts (cron), rebuild the
+reports' pre-aggregates, and export a published report as CSV or JSON, audited and
+registered like a download."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from flask.cli import AppGroup
 from werkzeug.datastructures import MultiDict
 
 from core import clock, db
-from reporting import catalogue, exports, facts, output
+from reporting import aggregates, catalogue, exports, facts, output
 from reporting.forms import ReportFilterForm
 
-reports_cli = AppGroup("reports", help="Statistics: file facts, export reports.")
+reports_cli = AppGroup("reports", help="Statistics: file facts, refresh pre-aggregates, "
+                       "export reports.")
 
 
 @reports_cli.command("flush")
@@ -28,6 +30,16 @@ def flush_command(force: bool) -> None:
     filed = facts.flush(store, force)
     store.commit()
     click.echo(f"filed {filed} facts")
+
+
+@reports_cli.command("refresh")
+def refresh_command() -> None:
+    """Rebuild every report's pre-aggregates from all the facts (after an upgrade, or to
+    check them: the numbers published do not change)."""
+    store = db.session()
+    written = aggregates.rebuild(store, catalogue.CATALOGUE.values())
+    store.commit()
+    click.echo(f"wrote {written} pre-aggregated rows for {len(catalogue.CATALOGUE)} reports")
 
 
 @reports_cli.command("export")

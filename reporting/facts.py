@@ -9,6 +9,8 @@ to the statistics, and how it gets there without a thread back to the screening.
    shuffled order, each fact with a fresh random id and record key, and empties the queue.
    It waits for at least ``BATCH`` facts unless forced: a batch of one would point at the
    one screening completed just before.
+3. In the same transaction it recomputes the reports' pre-aggregates of the months the
+   batch touched (``reporting.aggregates``), so the reports and the facts never disagree.
 
 So a fact shares no transaction (PostgreSQL ``xmin``), timestamp, sequence or row order with
 the screening it counts, and the join back fails (tests/reporting/test_facts.py).
@@ -29,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from core import clock, db
 from core.settings import ConfigError
-from reporting import disclosure
+from reporting import aggregates, catalogue, disclosure
 from reporting.ctdc import age_ctdc
 from reporting.models import (
     DIMENSIONS,
@@ -161,9 +163,9 @@ def count_refusal(store: Session, team_id: uuid.UUID, instrument: str, now: date
 
 
 def flush(store: Session, force: bool = False) -> int:
-    """File the waiting facts, shuffled, with fresh ids and record keys, and empty the
-    queue; nothing happens while fewer than ``BATCH`` wait, unless ``force``. Returns how
-    many facts were filed."""
+    """File the waiting facts, shuffled, with fresh ids and record keys, empty the queue
+    and refresh the pre-aggregates of the months filed; nothing happens while fewer than
+    ``BATCH`` wait, unless ``force``. Returns how many facts were filed."""
     waiting = store.execute(sa.select(fact_queue.c.id, fact_queue.c.payload)
                             .where(fact_queue.c.kind == "screening")
                             .with_for_update()).all()
@@ -172,11 +174,15 @@ def flush(store: Session, force: bool = False) -> int:
     rows = [json.loads(payload) for _id, payload in waiting]
     secrets.SystemRandom().shuffle(rows)
     columns = set(screening_facts.c.keys())
+    # Every row names every column (a refusal's fact holds only a few): one INSERT of many
+    # rows needs the same parameters in each.
+    empty = dict.fromkeys(columns)
     store.execute(screening_facts.insert(), [
-        {**{k: v for k, v in row.items() if k in columns},
+        {**empty, **{k: v for k, v in row.items() if k in columns},
          "team_id": uuid.UUID(row["team_id"]) if row.get("team_id") else None,
          "fact_id": uuid.uuid4(), "record_key": secrets.randbelow(256)} for row in rows])
     store.execute(fact_queue.delete().where(fact_queue.c.id.in_([i for i, _p in waiting])))
+    aggregates.refresh(store, catalogue.CATALOGUE.values(), {row["month"] for row in rows})
     return len(rows)
 
 
