@@ -1,7 +1,7 @@
 """The report catalogue's pre-aggregates (docs/reporting.md §2, "Pre-aggregates and cache"):
-per report, the exact count and cell key of each of its cells in each month, team and
-country (``stat_aggregates``), so that a report reads a few rows per month whatever the
-number of facts.
+per report, the exact count and cell key of each of its cells in each month, overall, by
+team, by country and by both (``stat_aggregates``, the grains of ``catalogue.GRAINS``), so
+that a report reads a few rows per month whatever the number of facts.
 
 They are derived from the facts and kept in step with them in the transaction that writes
 the facts: ``refresh`` recomputes the months a batch touched (``facts.flush``, the demo
@@ -20,8 +20,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from reporting.catalogue import PARTITION, Filters, Report
+from reporting.catalogue import GRAINS, PARTITION, Cells, Filters, Report
 from reporting.models import aggregate_state, aggregates
+from reporting.tables import Count
 
 # PostgreSQL advisory lock taken by every refresh until its transaction ends ("passage1"
 # in ASCII): two batches filed at once would otherwise each delete the other's rows unseen
@@ -68,7 +69,7 @@ def _lock(store: Session) -> None:
 
 def _replace(store: Session, report: Report, span: Filters) -> int:
     """Delete the report's rows in the months of ``span`` (every version: an old one is no
-    longer read) and write them again from the facts of those months."""
+    longer read) and write them again, at every grain, from the facts of those months."""
     a = aggregates.c
     doomed = [a.report == report.name]
     if span.since:
@@ -76,20 +77,36 @@ def _replace(store: Session, report: Report, span: Filters) -> int:
     if span.until:
         doomed.append(a.month <= span.until)
     store.execute(aggregates.delete().where(*doomed))
-    rows = [_row(report, part, key, count.n, count.ckey)
-            for part, cells in report.counted(store, span, PARTITION).items()
+    finest = report.counted(store, span, PARTITION)
+    rows = [_row(report, grain, part, key, count)
+            for grain, kept in GRAINS.items()
+            for part, cells in _rolled_up(finest, kept).items()
             for key, count in cells.items()]
     if rows:
         store.execute(aggregates.insert(), rows)
     return len(rows)
 
 
-def _row(report: Report, part: tuple[Any, ...], key: tuple[str, ...], n: int,
-         ckey: int) -> dict[str, Any]:
+def _rolled_up(finest: dict[tuple[Any, ...], Cells], kept: tuple[str, ...],
+               ) -> dict[tuple[Any, ...], Cells]:
+    """The cells of the finest grain added up over the partition columns not ``kept``
+    (given as None): counts add, cell keys add modulo 256, as the facts' would."""
+    mask = [column in kept for column in PARTITION]
+    rolled: dict[tuple[Any, ...], Cells] = {}
+    for part, cells in finest.items():
+        target = rolled.setdefault(
+            tuple(value if keep else None for value, keep in zip(part, mask, strict=True)), {})
+        for key, count in cells.items():
+            target[key] = target.get(key, Count(0)) + count
+    return rolled
+
+
+def _row(report: Report, grain: str, part: tuple[Any, ...], key: tuple[str, ...],
+         count: Count) -> dict[str, Any]:
     month, team_id, country = part
     return {"id": uuid.uuid4(), "report": report.name, "version": report.version,
-            "month": month, "team_id": team_id, "country": country,
-            "cell": json.dumps(list(key)), "n": n, "ckey": ckey}
+            "grain": grain, "month": month, "team_id": team_id, "country": country,
+            "cell": json.dumps(list(key)), "n": count.n, "ckey": count.ckey}
 
 
 def _stamp(store: Session, report: Report) -> None:

@@ -43,9 +43,13 @@ from screening.rule import CLASSES
 
 ALL_TEAMS = frozenset({Role.AUDITOR, Role.ANALYST})
 READERS = ALL_TEAMS | {Role.SUPERVISOR}
-# The columns the filters select on: the grain of the pre-aggregates, so that any filter
-# is a sum of whole pre-aggregated rows.
+# The columns the filters select on: the finest grain of the pre-aggregates, so that any
+# filter is a sum of whole pre-aggregated rows.
 PARTITION = ("month", "team_id", "country")
+# The grains the pre-aggregates hold, by the partition columns each keeps: a request reads
+# the coarsest one its filters allow (``grain_of``), a few rows per month for most.
+GRAINS = {"month": ("month",), "team": ("month", "team_id"),
+          "country": ("month", "country"), "team_country": PARTITION}
 CACHE_SIZE = 256  # published tables kept per process (a few bytes of counts each)
 
 Cells = dict[tuple[str, ...], Count]
@@ -138,12 +142,19 @@ def _flagged(store: Session, columns: dict[str, str], filters: Filters, yes: Any
     return found
 
 
+def grain_of(filters: Filters) -> str:
+    """The coarsest grain of the pre-aggregates that can answer ``filters``."""
+    return {(False, False): "month", (True, False): "team", (False, True): "country",
+            (True, True): "team_country"}[(bool(filters.team), bool(filters.country))]
+
+
 def _stored(store: Session, report: Report, filters: Filters) -> Cells:
     """The report's cells summed from its pre-aggregates over the months, team and country
     of ``filters``: the same counts and cell keys as counting the facts (a cell key is a
     sum modulo 256, and sums of sums modulo 256 are the same sum modulo 256)."""
     a = aggregates.c
-    criteria = [a.report == report.name, a.version == report.version]
+    criteria = [a.report == report.name, a.version == report.version,
+                a.grain == grain_of(filters)]
     if filters.since:
         criteria.append(a.month >= filters.since)
     if filters.until:

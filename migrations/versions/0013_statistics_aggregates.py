@@ -1,5 +1,5 @@
 """Statistics pre-aggregates: per report, the exact count and cell key of each cell in each
-month, team and country, and per report the data version that keys the cache of published
+month, overall, by team, by country and by both, and per report the data version that keys the cache of published
 tables (docs/reporting.md §2). Empty until the first ``reports flush`` or ``reports refresh``
 builds them; until then reports count straight from the facts.
 
@@ -30,6 +30,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('report', sa.String(length=64), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('grain', sa.String(length=12), nullable=False),
     sa.Column('month', sa.String(length=7), nullable=False),
     sa.Column('team_id', sa.Uuid(), nullable=True),
     sa.Column('country', sa.String(length=2), nullable=True),
@@ -39,14 +40,14 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stat_aggregates'))
     )
     with op.batch_alter_table('stat_aggregates', schema=None) as batch_op:
-        batch_op.create_index('ix_stat_aggregates_report_month', ['report', 'month'], unique=False)
+        batch_op.create_index('ix_stat_aggregates_report_grain_month', ['report', 'grain', 'month'], unique=False)
 
 
 
 def downgrade() -> None:
     """Downgrade schema."""
     with op.batch_alter_table('stat_aggregates', schema=None) as batch_op:
-        batch_op.drop_index('ix_stat_aggregates_report_month')
+        batch_op.drop_index('ix_stat_aggregates_report_grain_month')
 
     op.drop_table('stat_aggregates')
     op.drop_table('stat_aggregate_state')

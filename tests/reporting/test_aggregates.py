@@ -94,8 +94,13 @@ def flush(store: Session) -> int:
 def stored_rows(store: Session) -> set[tuple[Any, ...]]:
     """Every pre-aggregated row, without its random id."""
     a = aggregate_rows.c
-    return set(store.execute(sa.select(a.report, a.version, a.month, a.team_id, a.country,
-                                       a.cell, a.n, a.ckey)))
+    return set(store.execute(sa.select(a.report, a.version, a.grain, a.month, a.team_id,
+                                       a.country, a.cell, a.n, a.ckey)))
+
+
+def at_grain(store: Session, report: str, grain: str) -> set[tuple[Any, ...]]:
+    """The report's rows at one grain: month, team, country, cell, count, cell key."""
+    return {row[3:] for row in stored_rows(store) if row[0] == report and row[2] == grain}
 
 
 def synthetic_fact(rng: random.Random) -> dict[str, Any]:
@@ -139,13 +144,33 @@ def tiny(store: Session) -> None:
 @pytest.mark.usefixtures("tiny")
 def test_the_pre_aggregates_hold_each_month_team_and_country_with_its_cell_key(
         store: Session) -> None:
-    by_month = {row[2:] for row in stored_rows(store) if row[0] == "screenings_by_month"}
-    assert by_month == {
+    assert at_grain(store, "screenings_by_month", "team_country") == {
         ("2026-01", TEAM_A, "XK", '["2026-01", "likely_trafficking"]', 2, 44),
         ("2026-01", TEAM_B, "NG", '["2026-01", "likely_trafficking"]', 1, 7),
         ("2026-02", TEAM_A, None, '["2026-02", "no_indicators"]', 1, 255)}
-    needs = {row[2:] for row in stored_rows(store) if row[0] == "needs"}
-    assert needs == {("2026-01", TEAM_A, "XK", '["shelter"]', 1, 200)}
+    # Rolled up over teams and countries: 200 + 100 + 7 = 307, cell key 307 mod 256 = 51.
+    assert at_grain(store, "screenings_by_month", "month") == {
+        ("2026-01", None, None, '["2026-01", "likely_trafficking"]', 3, 51),
+        ("2026-02", None, None, '["2026-02", "no_indicators"]', 1, 255)}
+    assert at_grain(store, "screenings_by_month", "team") == {
+        ("2026-01", TEAM_A, None, '["2026-01", "likely_trafficking"]', 2, 44),
+        ("2026-01", TEAM_B, None, '["2026-01", "likely_trafficking"]', 1, 7),
+        ("2026-02", TEAM_A, None, '["2026-02", "no_indicators"]', 1, 255)}
+    assert at_grain(store, "screenings_by_country", "country") == {
+        ("2026-01", None, "XK", '["XK", "adult"]', 2, 44),
+        ("2026-01", None, "NG", '["NG", "adult"]', 1, 7),
+        ("2026-02", None, None, '["unknown", "adult"]', 1, 255)}
+    assert at_grain(store, "needs", "team_country") == {
+        ("2026-01", TEAM_A, "XK", '["shelter"]', 1, 200)}
+
+
+@pytest.mark.parametrize(("filters", "grain"), [
+    (Filters(), "month"), (Filters("2026-01", "2026-02"), "month"),
+    (Filters(team=TEAM_A), "team"), (Filters(country="XK"), "country"),
+    (Filters(country="XK", team=TEAM_A), "team_country")])
+def test_a_request_reads_the_coarsest_grain_its_filters_allow(filters: Filters,
+                                                               grain: str) -> None:
+    assert catalogue.grain_of(filters) == grain
 
 
 @pytest.mark.usefixtures("tiny")
