@@ -46,8 +46,10 @@ def refresh(store: Session, reports: Iterable[Report],
         sa.select(aggregate_state.c.report, aggregate_state.c.version))}
     written = 0
     for report in reports:
-        whole = months is None or built.get(report.name) != report.version
-        span = Filters() if whole or months is None else Filters(min(months), max(months))
+        if months is None or built.get(report.name) != report.version:
+            span = Filters()  # every month
+        else:
+            span = Filters(min(months), max(months))
         written += _replace(store, report, span)
         _stamp(store, report)
     return written

@@ -50,7 +50,7 @@ PARTITION = ("month", "team_id", "country")
 # the coarsest one its filters allow (``grain_of``), a few rows per month for most.
 GRAINS = {"month": ("month",), "team": ("month", "team_id"),
           "country": ("month", "country"), "team_country": PARTITION}
-CACHE_SIZE = 256  # published tables kept per process (a few bytes of counts each)
+CACHE_SIZE = 256  # published tables kept per process (a few kilobytes each)
 
 Cells = dict[tuple[str, ...], Count]
 
