@@ -3,7 +3,7 @@ PostgreSQL, through its pre-aggregates (issue 11 point 7: within 1.2 times).
 
 Run from the project root, with PostgreSQL running (docs: /work/shared/TOOLING.md)::
 
-    python -m bench.reporting_scale [--small 10000] [--large 1000000] [--runs 21]
+    python -m bench.reporting_scale [--small 10000] [--large 1000000] [--runs 51]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 Prints one JSON object on stdout and asserts nothing about timing. It works in a database of
@@ -28,6 +28,7 @@ those, not on the number of facts; ``aggregate_rows`` shows both schemas' counts
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import platform
 import statistics
@@ -167,13 +168,19 @@ def direct_once(store: Session, report: Report, filters: Filters) -> float:
 def medians(stores: dict[str, Session], timed: Callable[[Session], float],
             runs: int) -> dict[str, float]:
     """Median milliseconds per schema, the schemas alternating run by run after one
-    untimed warm-up call each."""
+    untimed warm-up call each; Python's garbage collector paused meanwhile, as ``timeit``
+    does, so that a collection falls on neither size."""
     times: dict[str, list[float]] = {size: [] for size in stores}
     for store in stores.values():
         timed(store)
-    for _ in range(runs):
-        for size, store in stores.items():
-            times[size].append(timed(store))
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(runs):
+            for size, store in stores.items():
+                times[size].append(timed(store))
+    finally:
+        gc.enable()
     return {size: round(1000 * statistics.median(values), 3) for size, values in times.items()}
 
 
@@ -249,7 +256,8 @@ def main(argv: list[str] | None = None) -> None:
                              f"database of its own there (default {DEFAULT_URL})")
     parser.add_argument("--small", type=int, default=10_000, help="facts at the small size")
     parser.add_argument("--large", type=int, default=1_000_000, help="facts at the large size")
-    parser.add_argument("--runs", type=int, default=21, help="timed calls per report and size")
+    parser.add_argument("--runs", type=int, default=51,
+                        help="timed calls per report, request and size")
     parser.add_argument("--direct-runs", type=int, default=3,
                         help="timed direct counts from the facts per report and size")
     parser.add_argument("--seed", default="passage-bench-1", help="salt of the synthetic facts")
