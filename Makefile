@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PASSAGE_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: install run test lint bench translations catalogues demo-code clean
+.PHONY: install run test lint bench bench-reporting translations catalogues demo-code clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ bench: $(STAMP)
 		name=$$(basename $$script .py); \
 		[ "$$name" = __init__ ] || $(BIN)/python -m bench.$$name || status=1; \
 	done; exit $$status
+
+# The report catalogue at 10,000 and 1,000,000 facts on PostgreSQL (about a minute; a
+# throwaway database on the local server, or pass BENCH_ARGS="--database-url URL").
+bench-reporting: $(STAMP)
+	$(BIN)/python -m bench.reporting_scale $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,5 +1,6 @@
-"""``flask --app wsgi reports ...``: file the waiting statistics facts (cron), and export a
-published report as CSV or JSON, audited and registered like a download."""
+"""``flask --app wsgi reports ...``: file the waiting statistics facts (cron), rebuild the
+reports' pre-aggregates, and export a published report as CSV or JSON, audited and
+registered like a download."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from flask.cli import AppGroup
 from werkzeug.datastructures import MultiDict
 
 from core import clock, db
-from reporting import catalogue, exports, facts, output
+from reporting import aggregates, catalogue, exports, facts, output
 from reporting.forms import ReportFilterForm
 
-reports_cli = AppGroup("reports", help="Statistics: file facts, export reports.")
+reports_cli = AppGroup("reports", help="Statistics: file facts, refresh pre-aggregates, "
+                       "export reports.")
 
 
 @reports_cli.command("flush")
@@ -51,6 +53,17 @@ def export_htcds_command(recipient: str, out_dir: str) -> None:
     store.commit()
     for name, entry in manifest.items():
         click.echo(f"{name}\t{entry['rows']}\t{entry['sha256']}")
+
+
+@reports_cli.command("refresh")
+def refresh_command() -> None:
+    """Rebuild every report's pre-aggregates from all the facts (after an upgrade, or to
+    check them: the numbers published do not change)."""
+    store = db.session()
+    reports = catalogue.aggregated()
+    written = aggregates.rebuild(store, reports)
+    store.commit()
+    click.echo(f"wrote {written} pre-aggregated rows for {len(reports)} reports")
 
 
 @reports_cli.command("export")

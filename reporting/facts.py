@@ -9,6 +9,8 @@ to the statistics, and how it gets there without a thread back to the screening.
    shuffled order, each fact with a fresh random id and record key, and empties the queue.
    It waits for at least ``BATCH`` facts unless forced: a batch of one would point at the
    one screening completed just before.
+3. In the same transaction it recomputes the reports' pre-aggregates of the months the
+   batch touched (``reporting.aggregates``), so the reports and the facts never disagree.
 
 So a fact shares no transaction (PostgreSQL ``xmin``), timestamp, sequence or row order with
 the screening it counts, and the join back fails (tests/reporting/test_facts.py).
@@ -29,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from core import clock, db
 from core.settings import ConfigError
-from reporting import disclosure
+from reporting import aggregates, catalogue, disclosure
 from reporting.ctdc import age_ctdc
 from reporting.models import (
     DIMENSIONS,
@@ -171,9 +173,9 @@ def count_refusal(store: Session, team_id: uuid.UUID, instrument: str, now: date
 
 
 def flush(store: Session, force: bool = False) -> int:
-    """File the waiting facts of each kind, shuffled, with fresh ids and record keys, and
-    empty the queue; a kind with fewer than ``BATCH`` waiting waits on, unless ``force``.
-    Returns how many facts were filed."""
+    """File the waiting facts of each kind, shuffled, with fresh ids and record keys, empty
+    the queue and refresh the pre-aggregates of the months filed; a kind with fewer than
+    ``BATCH`` waiting waits on, unless ``force``. Returns how many facts were filed."""
     return sum(_flush_kind(store, kind, table, force) for kind, table in KINDS.items())
 
 
@@ -185,11 +187,17 @@ def _flush_kind(store: Session, kind: str, table: sa.Table, force: bool) -> int:
     rows = [json.loads(payload) for _id, payload in waiting]
     secrets.SystemRandom().shuffle(rows)
     columns = set(table.c.keys())
+    # Every row names every column (a refusal's fact holds only a few): one INSERT of many
+    # rows needs the same parameters in each.
+    empty = dict.fromkeys(columns)
     store.execute(table.insert(), [
-        {**{k: v for k, v in row.items() if k in columns},
+        {**empty, **{k: v for k, v in row.items() if k in columns},
          **{k: uuid.UUID(row[k]) if row.get(k) else None for k in IDS if k in columns},
          "fact_id": uuid.uuid4(), "record_key": secrets.randbelow(256)} for row in rows])
     store.execute(fact_queue.delete().where(fact_queue.c.id.in_([i for i, _p in waiting])))
+    reports = catalogue.aggregated(table)
+    if reports:
+        aggregates.refresh(store, reports, {row["month"] for row in rows})
     return len(rows)
 
 

@@ -5,6 +5,10 @@ nothing in them depends on a person's data key, so they survive crypto-shredding
 ``stat_fact_queue`` is where a fact waits, between the transaction that produced it and the
 shuffled batch that files it (reporting.facts.flush), so that no fact shares a transaction,
 a timestamp or an insertion order with the record it counts.
+
+``stat_aggregates`` and ``stat_aggregate_state`` are the reports' pre-aggregates and their
+data versions (reporting.aggregates, docs/reporting.md §2): derived from the facts, rebuilt
+from them at will, and holding nothing the facts do not.
 """
 
 from __future__ import annotations
@@ -137,4 +141,37 @@ need_facts = sa.Table(
     sa.Column("sex", sa.String(8), nullable=True),
     sa.Column("service", sa.String(24), nullable=False),
     sa.Column("result", sa.String(24), nullable=False),
+)
+
+# The pre-aggregates (reporting.aggregates): per report, the exact count and cell key of each
+# of its cells in each month, team and country, so that a report sums a few rows per month
+# instead of reading every fact. ``grain`` says which of team and country a row is broken
+# down by (catalogue.GRAINS): a request reads the coarsest rows its filters allow, and NULL
+# there means "all", while at the finest grain it means "none recorded". One long table for
+# every report: ``cell`` holds the cell's dimension values as a JSON array, so a new report
+# needs no new table. No primary key on the report's own columns (team and country may be
+# NULL): rows are only ever replaced a month at a time, never addressed one by one.
+aggregates = sa.Table(
+    "stat_aggregates", Base.metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("report", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("grain", sa.String(12), nullable=False),
+    sa.Column("month", sa.String(7), nullable=False),
+    sa.Column("team_id", sa.Uuid(), nullable=True),
+    sa.Column("country", sa.String(2), nullable=True),
+    sa.Column("cell", sa.Text(), nullable=False),
+    sa.Column("n", sa.Integer(), nullable=False),
+    sa.Column("ckey", sa.SmallInteger(), nullable=False),  # sum of record keys modulo 256
+    sa.Index("ix_stat_aggregates_report_grain_month", "report", "grain", "month"),
+)
+
+# One row per report whose pre-aggregates are built: for which version of the report, and
+# the data version, a fresh random id at every refresh, that keys the cache of published
+# tables (random rather than a counter, so that no two databases or test runs share one).
+aggregate_state = sa.Table(
+    "stat_aggregate_state", Base.metadata,
+    sa.Column("report", sa.String(64), primary_key=True),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("data_version", sa.Uuid(), nullable=False),
 )

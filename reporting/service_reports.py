@@ -29,7 +29,8 @@ MEASURES = (*(f"users_{role.value}" for role in Role), "sign_ins", "statistics_r
 
 def _by_partner(store: Session, filters: Filters) -> dict[tuple[str, ...], Count]:
     """Referral steps by partner, the partner named by its slug (never its id)."""
-    cells = catalogue.grouped(store, ("partner_id", "event"), filters, referral_facts)
+    cells = catalogue.grouped(store, ("partner_id", "event"), filters,
+                              referral_facts).get((), {})
     slugs = {str(organisation_id): slug for organisation_id, slug in store.execute(
         sa.select(PartnerOrganisation.id, PartnerOrganisation.slug))}
     named: dict[tuple[str, ...], Count] = {}
