@@ -272,9 +272,11 @@ def _values(spec: Any, position: int, cells: dict[tuple[str, ...], Count],
             filters: Filters) -> tuple[str, ...]:
     if spec == MONTHS:
         return _months(cells, filters)
+    seen = {key[position] for key in cells}
     if spec == SEEN:
-        return tuple(sorted({key[position] for key in cells}))
-    return tuple(spec)
+        return tuple(sorted(seen))
+    # A value outside the vocabulary (no value recorded: "unknown") is still counted, last.
+    return (*spec, *sorted(seen - set(spec)))
 
 
 from reporting.service_reports import SERVICE_REPORTS  # noqa: E402 - they need Report
@@ -353,11 +355,17 @@ class TableCache:
 CACHE = TableCache(CACHE_SIZE)
 
 
-def published(store: Session, report: Report, filters: Filters, k: int) -> PublishedTable:
+def published(store: Session, report: Report, filters: Filters, k: int,
+              audited: bool = False) -> PublishedTable:
     """The report as it may be shown: the one path from the facts to any reader. From the
     pre-aggregates, a table is cached under (report, version, filters, k, data version):
     every refresh writes a new data version, so nothing published before it is served
-    after it."""
+    after it. ``audited`` publishes exact counts with complementary suppression instead,
+    every suppressed cell's interval checked by linear programming and repaired until none
+    is narrower than k (disclosure.protect): for a table published once with its totals,
+    from the command line, never in a request (docs/reporting.md §3)."""
+    if audited:
+        return disclosure.protect(report.raw(store, filters), Rule("suppress", k=k))
     rule = rule_of(report, k)
     version = data_version(store, report) if report.aggregated else None
     if version is None:

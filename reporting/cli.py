@@ -74,8 +74,11 @@ def refresh_command() -> None:
 @click.option("--country", default="", help="Two-letter country code.")
 @click.option("--team", default="", help="Team id.")
 @click.option("--out", type=click.File("w"), default="-", help="File to write (default: stdout).")
+@click.option("--suppress", is_flag=True,
+              help="Exact counts with audited complementary suppression (slow: offline "
+                   "publication of a table with its totals).")
 def export_command(name: str, form: str, since: str, until: str, country: str, team: str,
-                   out: TextIO) -> None:
+                   out: TextIO, suppress: bool) -> None:
     """Write one published report, or ``ctdc``: the CTDC contribution file (every team: run
     by the operator, as an analyst would)."""
     report = catalogue.CATALOGUE.get(name)
@@ -100,7 +103,7 @@ def export_command(name: str, form: str, since: str, until: str, country: str, t
             store.commit()
             out.write(text)
             return
-        table = catalogue.published(store, report, filters, k)
+        table = catalogue.published(store, report, filters, k, audited=suppress)
         rows = output.rows(table)
         text = output.to_csv(table) if form == "csv" else json.dumps(
             output.document(report.name, report.version, filters.as_dict(), table),

@@ -15,10 +15,23 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from access import services
+from referral.referrals import DECLINE_REASONS, OUTCOMES
 from reporting import aggregates, catalogue
-from reporting.models import FORCED_LABOUR, MEANS_OF_CONTROL, SERVICES, screening_facts
+from reporting.models import (
+    FORCED_LABOUR,
+    MEANS_OF_CONTROL,
+    SERVICES,
+    need_facts,
+    referral_facts,
+    screening_facts,
+)
+from reporting.service_facts import answer_band
 
 FACTS = 900
+REFERRALS = 500
+NEEDS = 700
+STEP_CHOICES = (("sent", 40), ("accepted", 22), ("declined", 10), ("expired", 4),
+                ("withdrawn", 3), ("closed", 15), ("overdue", 6))
 TEAMS = ("Demo North", "Demo South")
 # (value, weight): the last values are rare on purpose, to show "<10" cells.
 CHOICES: dict[str, tuple[tuple[Any, int], ...]] = {
@@ -84,6 +97,53 @@ def load_demo_facts(store: Session, now: datetime) -> None:
     store.flush()
     rows = [fact(n, now, [t.id for t in teams]) for n in range(FACTS)]
     store.execute(screening_facts.insert(), rows)
-    aggregates.refresh(store, catalogue.CATALOGUE.values(), {row["month"] for row in rows})
-    click.echo(f"Demo statistics: {FACTS} synthetic screening facts over twelve months; sign "
-               "in as analyst@demo.passage.example to see the reports.")
+    aggregates.refresh(store, catalogue.aggregated(), {row["month"] for row in rows})
+    partners = [p.id for p in services.list_partner_organisations(store)]
+    if partners:
+        store.execute(referral_facts.insert(), [
+            referral(n, now, [t.id for t in teams], partners) for n in range(REFERRALS)])
+    store.execute(need_facts.insert(), [need(n, now, [t.id for t in teams])
+                                        for n in range(NEEDS)])
+    click.echo(f"Demo statistics: {FACTS} synthetic screenings, {REFERRALS} referral steps and "
+               f"{NEEDS} needs over twelve months; sign in as analyst@demo.passage.example "
+               "to see the reports.")
+
+
+def _digest(kind: str, number: int) -> bytes:
+    return hashlib.sha256(f"passage-demo-{kind}:{number}".encode()).digest()
+
+
+def referral(number: int, now: datetime, teams: list[uuid.UUID],
+             partners: list[uuid.UUID]) -> dict[str, Any]:
+    """The ``number``-th synthetic referral step."""
+    digest = _digest("referral", number)
+    step = _draw(digest, 0, STEP_CHOICES)
+    hours = digest[1] % 200 if step in ("accepted", "declined") else None
+    return {
+        "fact_id": uuid.uuid4(), "record_key": digest[2], "month": _month(now, digest[3] % 12),
+        "team_id": teams[digest[4] % len(teams)], "partner_id": partners[digest[5] % len(partners)],
+        "country": _draw(digest, 6, CHOICES["country"]),
+        "population": "child" if digest[7] < 40 else "adult",
+        "urgency": "urgent" if digest[8] < 70 else "normal", "event": step, "hours": hours,
+        "hours_band": answer_band(hours) if hours is not None else None,
+        "in_time": hours < 72 if hours is not None else None,
+        "decline_reason": _draw(digest, 9, tuple((r, 1) for r in DECLINE_REASONS))
+        if step == "declined" else None,
+        "outcome": _draw(digest, 10, tuple((o, 1) for o in OUTCOMES)) if step == "closed"
+        else None,
+        "after_decline": digest[11] < 50 if step == "accepted" else None,
+        **{f"service_{s}": digest[12 + n] < 90 for n, s in enumerate(SERVICES)}}
+
+
+def need(number: int, now: datetime, teams: list[uuid.UUID]) -> dict[str, Any]:
+    """The ``number``-th synthetic need, with what routing found for it."""
+    digest = _digest("need", number)
+    return {
+        "fact_id": uuid.uuid4(), "record_key": digest[0], "month": _month(now, digest[1] % 12),
+        "team_id": teams[digest[2] % len(teams)], "country": _draw(digest, 3, CHOICES["country"]),
+        "population": "child" if digest[4] < 40 else "adult",
+        "sex": _draw(digest, 5, CHOICES["sex"]),
+        "service": SERVICES[digest[6] % len(SERVICES)],
+        "result": _draw(digest, 7, (("matched", 70), ("no_capacity", 10),
+                                    ("service_not_offered", 8), ("no_partner_in_area", 6),
+                                    ("language_not_covered", 4), ("vetting_lapsed", 2)))}

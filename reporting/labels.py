@@ -41,6 +41,8 @@ POPULATIONS = {"adult": _l("Adults"), "child": _l("Children (or possibly under 1
 STEPS = {"sent": _l("Sent"), "accepted": _l("Accepted"), "declined": _l("Declined"),
          "expired": _l("Expired without an answer"), "withdrawn": _l("Withdrawn"),
          "closed": _l("Closed"), "overdue": _l("Overdue")}
+ANSWER_TIMES = {"0-24h": _l("Within a day"), "24-72h": _l("One to three days"),
+                "72-168h": _l("Three to seven days"), "168h+": _l("More than a week")}
 IN_TIME = {"True": _l("By the deadline"), "False": _l("After the deadline")}
 AFTER_DECLINE = {"True": _l("After another partner declined or let it expire"),
                  "False": _l("At the first partner asked")}
@@ -63,6 +65,7 @@ DIMENSIONS = {
     "partner": _l("Partner"), "step": _l("Step"), "in_time": _l("Answered"),
     "decline_reason": _l("Reason"), "outcome": _l("Outcome"),
     "after_decline": _l("Accepted"), "gap": _l("Why not met"), "measure": _l("Measure"),
+    "answer_time": _l("Time to answer"),
 }
 
 
@@ -72,4 +75,5 @@ def for_dimension(name: str) -> dict[str, Any]:
             "means_of_control": MEANS_OF_CONTROL, "forced_labour_indicator": FORCED_LABOUR,
             "need": SERVICE_LABELS, "step": STEPS, "in_time": IN_TIME,
             "decline_reason": DECLINE_LABELS, "outcome": OUTCOME_LABELS,
-            "after_decline": AFTER_DECLINE, "gap": GAPS, "measure": MEASURES}.get(name, {})
+            "after_decline": AFTER_DECLINE, "gap": GAPS, "measure": MEASURES,
+            "answer_time": ANSWER_TIMES}.get(name, {})

@@ -121,6 +121,7 @@ referral_facts = sa.Table(
     sa.Column("urgency", sa.String(6), nullable=False),
     sa.Column("event", sa.String(10), nullable=False),
     sa.Column("hours", sa.Integer(), nullable=True),
+    sa.Column("hours_band", sa.String(8), nullable=True),  # of an answer: ANSWER_BANDS
     sa.Column("in_time", sa.Boolean(), nullable=True),
     sa.Column("decline_reason", sa.String(24), nullable=True),
     sa.Column("outcome", sa.String(24), nullable=True),

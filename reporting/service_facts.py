@@ -20,11 +20,23 @@ from reporting.models import SERVICES
 from screening import people, services
 from screening.models import Screening
 
+# How long a partner took to answer (accept or decline), in bands: the time to answer is
+# published as counts per band, never as a figure of one referral.
+ANSWER_BANDS = ((24, "0-24h"), (72, "24-72h"), (168, "72-168h"), (None, "168h+"))
+ANSWERS = ("accepted", "declined")
+
+
+def answer_band(hours: int) -> str:
+    """The band of an answer given ``hours`` after the referral was sent."""
+    return next(label for limit, label in ANSWER_BANDS if limit is None or hours < limit)
+
 
 def referral_fact(event: Mapping[str, Any]) -> dict[str, Any]:
     """The fact of one referral step (``referrals.Event`` as a dict)."""
     chosen = set(filter(None, str(event["services"]).split(",")))
+    answered = event["event"] in ANSWERS and event["hours"] is not None
     return {
+        "hours_band": answer_band(event["hours"]) if answered else None,
         "month": month_of(event["at"]), "team_id": str(event["team_id"]),
         "partner_id": str(event["partner_id"]), "country": event["country"],
         "population": "child" if event["child"] else "adult", "urgency": event["urgency"],

@@ -18,6 +18,7 @@ from referral.routing import GAPS
 from reporting import catalogue
 from reporting.catalogue import REFERRAL_READERS, SEEN, USAGE_READERS, Filters, Report
 from reporting.models import SERVICES, need_facts, referral_facts, releases
+from reporting.service_facts import ANSWER_BANDS
 from reporting.tables import Count
 
 STEPS = ("sent", "accepted", "declined", "expired", "withdrawn", "closed", "overdue")
@@ -75,6 +76,9 @@ SERVICE_REPORTS = (
     Report("referral_steps", _l("Referrals by partner and step"), 1, ("partner", "step"),
            (SEEN, STEPS), query=_by_partner, readers=REFERRAL_READERS, chart="small_multiples",
            source=referral_facts),
+    Report("answer_times", _l("How long partners took to answer"), 1, ("answer_time",),
+           (tuple(label for _limit, label in ANSWER_BANDS),), group_by=("hours_band",),
+           only=(("event", ANSWERED),), readers=REFERRAL_READERS, source=referral_facts),
     Report("answered_in_time", _l("Referrals answered by the deadline"), 1, ("in_time",),
            (YES_NO,), group_by=("in_time",), only=(("event", ANSWERED),),
            readers=REFERRAL_READERS, source=referral_facts),

@@ -32,6 +32,7 @@ def upgrade() -> None:
     sa.Column('urgency', sa.String(length=6), nullable=False),
     sa.Column('event', sa.String(length=10), nullable=False),
     sa.Column('hours', sa.Integer(), nullable=True),
+    sa.Column('hours_band', sa.String(length=8), nullable=True),
     sa.Column('in_time', sa.Boolean(), nullable=True),
     sa.Column('decline_reason', sa.String(length=24), nullable=True),
     sa.Column('outcome', sa.String(length=24), nullable=True),

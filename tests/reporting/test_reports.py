@@ -109,6 +109,10 @@ def test_no_way_out_publishes_a_count_between_1_and_9(
     exported = run_cli("reports", "export", name, "--format", "json")
     assert exported.exit_code == 0, exported.output
     assert_safe(published_counts(json.loads(exported.output)["rows"]))
+    exact = run_cli("reports", "export", name, "--format", "json", "--suppress")
+    assert exact.exit_code == 0, exact.output
+    for count in published_counts(json.loads(exact.output)["rows"]):
+        assert count == "<10" or count == 0 or count >= 10, count
     filtered = api("auditor", "GET", f"/stats/{name}?since=2026-02&until=2026-03&country=XK")
     assert_safe(published_counts(filtered.get_json()["rows"]))
     reader = next((role for role in ("partner", "supervisor", "admin")
@@ -166,10 +170,11 @@ def test_the_catalogue_lists_each_report_with_its_rule(api: Callable[..., Any]) 
     items = api("analyst", "GET", "/stats").get_json()["items"]
     assert [item["name"] for item in items] == [
         "screenings_by_month", "screenings_by_country", "means_of_control",
-        "forced_labour_indicators", "needs", "referral_steps", "answered_in_time",
+        "forced_labour_indicators", "needs", "referral_steps", "answer_times",
+        "answered_in_time",
         "decline_reasons", "referral_outcomes", "next_partner", "service_gaps"]
     partner = [item["name"] for item in api("partner", "GET", "/stats").get_json()["items"]]
-    assert partner == ["referral_steps", "answered_in_time", "decline_reasons",
+    assert partner == ["referral_steps", "answer_times", "answered_in_time", "decline_reasons",
                        "referral_outcomes", "next_partner"]
     admin = [item["name"] for item in api("admin", "GET", "/stats").get_json()["items"]]
     assert admin == ["usage"]
@@ -308,3 +313,32 @@ def test_service_gaps_count_needs_no_partner_could_meet(api: Callable[..., Any])
     assert {r["count"] for r in rows if r["need"] == "legal"} == {"<10"}
     assert {r["count"] for r in rows if r["need"] == "shelter"} == {0}
     assert all(r["gap"] != "matched" for r in rows)
+
+
+@pytest.mark.usefixtures("small_population")
+def test_an_audited_export_publishes_exact_counts_and_hides_what_would_reveal_a_small_one(
+        app: Flask, run_cli: Callable[..., Any]) -> None:
+    exported = run_cli("reports", "export", "screenings_by_month", "--format", "json",
+                       "--suppress")
+    document = json.loads(exported.output)
+    assert document["rule"]["method"] == "suppress"
+    cells = {(r["month"], r["classification"]): r["count"] for r in document["rows"]}
+    # Exact where shown: 27 people in January, 22 without indicators, 38 in all.
+    assert (cells["2026-01", "total"], cells["total", "no_indicators"],
+            cells["total", "total"]) == (27, 22, 38)
+    assert cells["2026-02", "likely_trafficking"] == "<10"  # three people
+    # Seven in February had no indicators: hidden, so January's 15 in that column is too,
+    # or the column's total would give the seven away; and January's 12 with it, or
+    # January's total would give the 15 away.
+    assert cells["2026-02", "no_indicators"] == cells["2026-01", "no_indicators"] == "<10"
+    assert cells["2026-01", "possible_trafficking"] == "<10"
+    with app.app_context():
+        [entry] = db.session().execute(sa.select(releases)).all()
+    assert (entry.method, entry.channel) == ("suppress", "cli")
+
+
+@pytest.mark.usefixtures("small_population")
+def test_a_value_outside_the_vocabulary_is_counted_as_unknown(api: Callable[..., Any]) -> None:
+    # The seeded answers carry no time band: counted under "unknown", never dropped.
+    rows = api("auditor", "GET", "/stats/answer_times").get_json()["rows"]
+    assert "unknown" in {r["answer_time"] for r in rows}

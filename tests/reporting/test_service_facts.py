@@ -80,6 +80,8 @@ def test_each_step_of_a_referral_is_counted_without_ids(
         (True, "declined", 5, True, "no_capacity", None, "urgent", True, False),
         (False, "sent", 0, None, None, None, "urgent", True, False),
         (False, "accepted", 30, False, None, True, "urgent", True, False)])
+    bands = {(r["event"], r["hours_band"]) for r in rows(app, referral_facts)}
+    assert bands == {("sent", None), ("declined", "0-24h"), ("accepted", "24-72h")}
     for row in rows(app, referral_facts):
         assert row["partner_id"] in (org_a, org_b)
         assert set(row) >= {"fact_id", "record_key", "month", "team_id"}
