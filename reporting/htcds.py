@@ -6,6 +6,10 @@ Everything here works on ``ExportRecords``: plain values the caller has already 
 identifying fields (names, birth date) present only where the person's consent covers the
 recipient. Ids in the files are random and new in every export; database ids, notes and free
 text never reach a file. An empty cell means "no information", never "no".
+
+Here are the records the caller hands in, the per-export ids, the rows, the data dictionary
+and the file writer ``export``; the value mappings and code tables are in
+``reporting/htcds_values.py``.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import hashlib
 import json
 import os
 import secrets
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
@@ -24,36 +28,36 @@ from pathlib import Path
 from typing import Any
 
 from core.csvcells import safe_cell
-from reporting import ctdc
+from reporting.htcds_values import (
+    ACQUAINTED,
+    CASE_STATUS,
+    CONSENT,
+    DATA,
+    EMPTY,
+    EXPLOITATION,
+    EXTENSION_MOVEMENT,
+    FAMILIAL,
+    GENDER,
+    ILLICIT,
+    METHODS_OF_CONTROL,
+    POSSIBLE_VICTIM,
+    REFERRAL_REASON,
+    RESTRICTS_MOVEMENT,
+    SEPARATOR,
+    case_status,
+    country,
+    gender,
+    join,
+    language,
+    language_code_system,
+    methods_of_control,
+    relationship,
+    trafficking_status,
+    type_of_exploitation,
+)
 from screening.services import SERVICES
 
 HTCDS_VERSION = "2.0"
-SEPARATOR = ";"  # how HTCDS joins the values of a multi-select field
-EMPTY = ""
-
-GENDER = {"female": "Feminine", "male": "Masculine", "other": "NonConforming",
-          "unknown": "NonSpecifiedUnknown"}
-# A screening indicates; it never decides that someone is, or is not, a victim.
-POSSIBLE_VICTIM = "PossibleVictimOfTrafficking"
-TRAFFICKING = ("likely_trafficking", "possible_trafficking")
-METHODS_OF_CONTROL = (
-    "PhysicalThreats", "ThreatsLawEnforcement", "ThreatensChildrenFamily", "DebtBondage",
-    "FalsePromises", "PhysicalAbuse", "SexualAbuse", "TakesEarnings",
-    "RestrictsFinancialAccess", "RestrictsMedicalCare", "WithholdsNecessities",
-    "PsychologicalAbuse", "PsychoactiveSubstance", "ExcessiveWorkingHours",
-    "WithholdsDocuments", "Other",
-)
-# Passage asks about restricted movement; HTCDS has no such value, so it is exported as
-# Other and, to keep what Other stands for, in an extension column of its own.
-RESTRICTS_MOVEMENT = "RestrictsMovement"
-EXTENSION_MOVEMENT = "passage_RestrictsMovement"
-EXPLOITATION = {"labour": "ForcedLabour", "sexual": "SexualExploitation"}
-ILLICIT = "Other"  # made to commit crimes: HTCDS has no forced-criminality value
-FAMILIAL, ACQUAINTED = "Familial", "Acquainted"
-CASE_STATUS = {"open": "Active", "closed": "Closed"}
-MERGED = "merged"  # a merged case lives on in the case it was merged into: not exported
-REFERRAL_REASON = "AdditionalServicesRequired"
-CONSENT = {True: "TRUE", False: "FALSE"}
 
 PERSON_ID, CASE_ID = "passage_PersonId", "passage_CaseId"
 FILES: dict[str, tuple[str, ...]] = {
@@ -67,93 +71,7 @@ FILES: dict[str, tuple[str, ...]] = {
     "referral.csv": (CASE_ID, "cas_ReferredOrganisation", "cas_OutgoingReferralDate",
                      "cas_ReasonForOutgoingReferral", "cas_OutgoingReferralDetails"),
 }
-# Kosovo has no ISO 3166-1 code. XK, the user-assigned code the EU uses and Passage's forms
-# suggest, goes to partners as recorded: they need the person's nationality, and an importer
-# that knows no XK can still read it (CTDC's file, which wants alpha-3, leaves it NULL).
-USER_ASSIGNED = frozenset({"XK"})
 DICTIONARY = "datadictionary.json"
-DATA = Path(__file__).resolve().parent / "data"
-
-
-# --- value mappings -------------------------------------------------------------------------
-
-@cache
-def _iso639(part: str) -> dict[str, str]:
-    """``terminologic`` (ISO 639-1 -> 639-2/T, complete) or ``bibliographic_where_different``
-    (ISO 639-1 -> 639-2/B, for the 20 languages whose B code differs)."""
-    with (DATA / "iso639.json").open(encoding="utf-8") as handle:
-        table: dict[str, str] = json.load(handle)[part]
-    return table
-
-
-def language(code: str | None) -> str | None:
-    """The ISO 639-2 code of an ISO 639-1 code, or None when missing or unknown.
-
-    The terminologic (T) code, not the bibliographic (B) one: T codes are built from the
-    language's own name, are the codes ISO 639-3 and BCP 47 use (which forbid B codes), and
-    are what current software and CLDR expect. The two differ for 20 languages only
-    (``fra``/``fre``, ``deu``/``ger``, ``zho``/``chi``…); the data dictionary lists them.
-    """
-    return _iso639("terminologic").get(code) if code else None
-
-
-def country(code: str | None) -> str | None:
-    """An ISO 3166-1 alpha-2 code as given (HTCDS's XForm uses alpha-2 for citizenship), XK
-    included, or None when missing or not a country."""
-    return code if code in USER_ASSIGNED or ctdc.alpha3(code) else None
-
-
-def gender(sex: str | None) -> str:
-    """``prs_Gender`` from Passage's ``sex``; empty when not recorded at all."""
-    return GENDER.get(sex or "", EMPTY)
-
-
-def trafficking_status(classification: str | None) -> str:
-    """``vic_TraffickingStatus``: possible victim when the screening found trafficking likely
-    or possible, else empty (a screening never decides the other two values)."""
-    return POSSIBLE_VICTIM if classification in TRAFFICKING else EMPTY
-
-
-def methods_of_control(moc: Mapping[str, Any]) -> list[str]:
-    """``vic_MethodsOfControl`` values, in field-sheet order, for the tags answered yes (1);
-    restricted movement becomes ``Other``."""
-    other = moc.get("Other") == 1 or moc.get(RESTRICTS_MOVEMENT) == 1
-    return [value for value in METHODS_OF_CONTROL
-            if (other if value == "Other" else moc.get(value) == 1)]
-
-
-def type_of_exploitation(classification: str | None, exploitation: str | None,
-                         illicit: Any) -> list[str]:
-    """``vic_TypeOfExploitation``: the screened form of exploitation when trafficking was
-    found likely or possible (otherwise it is only the list the interviewer chose to ask),
-    and ``Other`` when the person was made to do illicit activities."""
-    values = []
-    if classification in TRAFFICKING and exploitation in EXPLOITATION:
-        values.append(EXPLOITATION[exploitation])
-    if illicit == 1:
-        values.append(ILLICIT)
-    return values
-
-
-def relationship(rel_family: Any, rel_partner: Any) -> list[str]:
-    """``vic_RelationshipToTrafficker``: ``Familial`` for a family-arranged recruitment,
-    ``Acquainted`` for a partner or lover recruiter (both when both were answered yes)."""
-    return [value for value, flag in ((FAMILIAL, rel_family), (ACQUAINTED, rel_partner))
-            if flag == 1]
-
-
-def case_status(status: str) -> str | None:
-    """``cas_Status`` of a case, or None for a merged case, which is not exported."""
-    if status == MERGED:
-        return None
-    if status not in CASE_STATUS:
-        raise ValueError(f"unknown case status {status!r}")
-    return CASE_STATUS[status]
-
-
-def join(values: Iterable[str]) -> str:
-    """A multi-select cell: the values joined with ``;`` (empty when there are none)."""
-    return SEPARATOR.join(values)
 
 
 # --- what the caller hands in ---------------------------------------------------------------
@@ -332,8 +250,8 @@ NULL_RULE = ("An empty cell means no information: not asked, not known, declined
              "shared with this recipient. It never means no; Passage writes no value for "
              "\"asked and answered no\".")
 
-# The allowed values of each column that has a fixed vocabulary, from the mappings above;
-# meanings and formats are in data/htcds_columns.json.
+# The allowed values of each column that has a fixed vocabulary, from the mappings in
+# reporting/htcds_values.py; meanings and formats are in data/htcds_columns.json.
 ALLOWED: dict[str, list[str]] = {
     "prs_Gender": [*GENDER.values()],
     "con_Consent": [*CONSENT.values()],
@@ -360,12 +278,6 @@ def _column(text: Mapping[str, Any]) -> dict[str, Any]:
     return {**copy.deepcopy(dict(text)), **values}
 
 
-def _language_codes() -> str:
-    differing = ", ".join(f"{language(code)}/{bibliographic}" for code, bibliographic
-                          in sorted(_iso639("bibliographic_where_different").items()))
-    return f"ISO 639-2/T (terminologic); ISO 639-2/B differs for {differing}"
-
-
 def data_dictionary(passage_version: str) -> dict[str, Any]:
     """The content of ``datadictionary.json``: versions, the NULL rule, code systems and every
     column of every file with its meaning and allowed values or format."""
@@ -377,7 +289,7 @@ def data_dictionary(passage_version: str) -> dict[str, Any]:
         "csv": "UTF-8, comma-separated, CRLF line ends, RFC 4180 quoting; a cell that would "
                "start with =, +, -, @, tab or carriage return starts with an apostrophe",
         "codes": {"country": "ISO 3166-1 alpha-2, and XK (user-assigned) for Kosovo",
-                  "language": _language_codes()},
+                  "language": language_code_system()},
         "ids": "Random per export: the same person has one id across the files of an export "
                "and another id in any other export; no database id is exported",
         "not_exported": "Notes, free text, answers, contact details, region",

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask, render_template_string
 
-from reporting import charts
+from reporting import chart_bars, chart_crosstab, chart_lines, chart_scale, charts
 from reporting.tables import TOTAL, Cell, PublishedTable, Rule
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -173,7 +173,7 @@ def test_suppressed_cells_are_hatched_stubs_labelled_less_than_ten(
     for shape in hidden:
         assert shape.get("class") == "chart-suppressed"
         assert shape.get("fill") == "url(#c-suppressed)"
-        assert float(shape.get("width", "nan")) <= charts.STUB
+        assert float(shape.get("width", "nan")) <= chart_scale.STUB
     assert root.find(f".//{SVG}pattern[@id='c-suppressed']") is not None
     # Stubs are labelled "<10" beside them; a stacked bar's, too small to label one by one,
     # by the legend's hatched swatch.
@@ -237,9 +237,9 @@ def test_bar_lengths_are_in_proportion_to_published_values(
     nice_maximum(20) = 20 over the plot width (400 - 2 * PAD - VALUE_ROOM = 328)."""
     widths = bar_widths(svg(chart("bar", NEEDS)))
     assert widths["Shelter: 20"] == 2 * widths["Medical care: 10"]
-    assert widths["Shelter: 20"] == charts.WIDTH - 2 * charts.PAD - charts.VALUE_ROOM
+    assert widths["Shelter: 20"] == chart_scale.WIDTH - 2 * chart_scale.PAD - chart_bars.VALUE_ROOM
     assert widths["Livelihood: 0"] == 0
-    assert widths[f"{HOSTILE}: <10"] == charts.STUB
+    assert widths[f"{HOSTILE}: <10"] == chart_scale.STUB
 
 
 def test_stacked_segments_are_in_proportion_and_start_where_the_last_ended(
@@ -263,9 +263,9 @@ def test_a_suppressed_cell_never_lends_its_bar_a_length(
     big = PublishedTable(("need",), {("shelter",): Cell(20), ("legal",): Cell(None),
                                      ("medical",): Cell(5)}, RULE)
     first, second = bar_widths(svg(chart("bar", small))), bar_widths(svg(chart("bar", big)))
-    assert first[f"{HOSTILE}: <10"] == second[f"{HOSTILE}: <10"] == charts.STUB
+    assert first[f"{HOSTILE}: <10"] == second[f"{HOSTILE}: <10"] == chart_scale.STUB
     assert first["Shelter: 20"] == second["Shelter: 20"]
-    assert charts.bar_layout(small).panels[0].scale.maximum == 20
+    assert chart_bars.bar_layout(small).panels[0].scale.maximum == 20
 
 
 @pytest.mark.parametrize("macro", sorted(ZEROS))
@@ -355,22 +355,22 @@ def test_the_table_shows_the_numbers_the_chart_shows(
     (99, (100, 25)), (1234, (1500, 500))])
 def test_the_axis_ends_at_a_round_number_at_or_above_the_largest_value(
         largest: int, expected: tuple[int, int]) -> None:
-    assert charts.nice_maximum(largest) == expected
+    assert chart_scale.nice_maximum(largest) == expected
 
 
 @pytest.mark.parametrize(("layout", "table"), [
-    (charts.stacked_layout, PublishedTable(("a", "b"), {("x", str(i)): Cell(1)
-                                                        for i in range(6)}, RULE)),
-    (charts.line_layout, PublishedTable(("month", "b"), {("2026-01", str(i)): Cell(1)
-                                                         for i in range(6)}, RULE)),
+    (chart_bars.stacked_layout, PublishedTable(("a", "b"), {("x", str(i)): Cell(1)
+                                                            for i in range(6)}, RULE)),
+    (chart_lines.line_layout, PublishedTable(("month", "b"), {("2026-01", str(i)): Cell(1)
+                                                              for i in range(6)}, RULE)),
 ])
 def test_more_series_than_distinct_styles_is_refused(layout: Any, table: PublishedTable) -> None:
     with pytest.raises(ValueError, match="at most 5 series"):
         layout(table)
 
 
-@pytest.mark.parametrize("layout", [charts.bar_layout, charts.stacked_layout,
-                                    charts.multiples_layout, charts.table_layout])
+@pytest.mark.parametrize("layout", [chart_bars.bar_layout, chart_bars.stacked_layout,
+                                    chart_bars.multiples_layout, chart_crosstab.table_layout])
 def test_a_table_of_the_wrong_shape_is_refused(layout: Any) -> None:
     three = PublishedTable(("a", "b", "c"), {("x", "y", "z"): Cell(10)}, RULE)
     with pytest.raises(ValueError, match="dimension"):
@@ -378,11 +378,11 @@ def test_a_table_of_the_wrong_shape_is_refused(layout: Any) -> None:
 
 
 def test_month_names_are_spaced_out_and_the_last_always_shows() -> None:
-    assert charts.labelled_months(12, 280) == {0, 3, 6, 11}
-    assert charts.labelled_months(3, 280) == {0, 1, 2}
-    assert charts.labelled_months(1, 280) == {0}
+    assert chart_lines.labelled_months(12, 280) == {0, 3, 6, 11}
+    assert chart_lines.labelled_months(3, 280) == {0, 1, 2}
+    assert chart_lines.labelled_months(1, 280) == {0}
 
 
 def test_end_labels_of_close_lines_are_moved_apart() -> None:
-    assert charts.spread([10, 12, 30], 14, 100) == [10, 24, 38]
-    assert charts.spread([95, 96, 97], 14, 100) == [72, 86, 100]
+    assert chart_lines.spread([10, 12, 30], 14, 100) == [10, 24, 38]
+    assert chart_lines.spread([95, 96, 97], 14, 100) == [72, 86, 100]

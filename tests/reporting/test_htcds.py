@@ -22,9 +22,11 @@ from reporting.htcds import (
     Pseudonyms,
     ReferralRecord,
     VictimRecord,
+    export,
+)
+from reporting.htcds_values import (
     case_status,
     country,
-    export,
     gender,
     language,
     methods_of_control,
