@@ -262,6 +262,20 @@ def as_dict(event: Any) -> dict[str, Any]:
     return {**data, "prev_mac": event.prev_mac, "mac": event.mac}
 
 
+def openings(store: Session, object_ids: Iterable[str], actions: Iterable[str]) -> list[Any]:
+    """The events ``actions`` on any of ``object_ids``, oldest first: who opened a person's
+    record, for the person's own copy (the disclosure log)."""
+    table = AuditEvent.__table__
+    ids, wanted = [str(i) for i in object_ids], list(actions)
+    if not ids or not wanted:
+        return []
+    return list(store.execute(sa.select(table.c.at, table.c.actor_role, table.c.actor_org,
+                                        table.c.action, table.c.object_type, table.c.details)
+                              .where(table.c.object_id.in_(ids), table.c.action.in_(wanted),
+                                     table.c.outcome == "allowed")
+                              .order_by(table.c.seq)).all())
+
+
 def iter_all(store: Session, filters: Mapping[str, Any], batch: int = 1000) -> Iterable[Any]:
     """Every event matching ``filters`` in seq order, streamed (for exports)."""
     return _stream(store, batch, _filtered(filters))

@@ -59,6 +59,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Merging two records of one person: irreversible (the duplicate record is shredded).
     "cases.link": _TEAM,
     "cases.break_glass": frozenset({Role.SUPERVISOR}),
+    # The person's own copy of everything held, with its disclosure log: for the person,
+    # through the caseworker in charge or the team's supervisor (never under break-glass).
+    "cases.copy": _TEAM,
     "referrals.read": _TEAM | _PARTNER,
     # The role gate of the routes where partners answer; what they may do to one referral
     # now is the accept, decline or close action below.
@@ -119,6 +122,7 @@ SCOPES: dict[str, Callable[[Any, Any], bool]] = {
     # A screener sees their own screenings; a supervisor those of their team.
     "screenings.read": lambda user, obj: _in_team(user, obj, obj.screener_id),
     "cases.read": _case_team,
+    "cases.copy": _case_team,
     "cases.manage": _case_team,
     "cases.link": _case_team,
     # A referral: the receiving organisation's staff, its sender, the sender's supervisor.

@@ -62,6 +62,13 @@ def list_partner_organisations(store: Session) -> list[PartnerOrganisation]:
     return list(store.scalars(sa.select(PartnerOrganisation).order_by(PartnerOrganisation.name)))
 
 
+def organisation_names(store: Session) -> dict[str, str]:
+    """The name of every team and partner organisation, by id as the audit log writes it."""
+    teams = store.execute(sa.select(Team.id, Team.name)).all()
+    partners = store.execute(sa.select(PartnerOrganisation.id, PartnerOrganisation.name)).all()
+    return {str(i): name for i, name in [*teams, *partners]}
+
+
 def find_partner_organisation(store: Session, slug: str) -> PartnerOrganisation | None:
     """The partner organisation ``slug``, if there is one."""
     return store.scalar(sa.select(PartnerOrganisation).where(PartnerOrganisation.slug == slug))

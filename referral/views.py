@@ -7,7 +7,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
@@ -16,9 +17,11 @@ from access.forms import ActionForm
 from access.policy import NotNow, authorize, requires
 from core import clock, db
 from referral import basis, cases, matching, referrals
+from referral import person_copy as person_copy_module
 from referral.case_forms import BreakGlassForm, LinkForm, ReferForm
 from referral.presenting import identity_or_none
 from screening import services as screenings
+from screening.forms import ANSWER_CHOICES
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -165,6 +168,33 @@ def withdraw_consent(case_id: uuid.UUID) -> Any:
     flash(_l("Consent to referral withdrawn; %(count)d open referrals withdrawn.",
              count=count), "success")
     return redirect(url_for("cases.show", case_id=case_id))
+
+
+@bp.route("/<uuid:case_id>/copy")
+@requires("cases.copy")
+def person_copy(case_id: uuid.UUID) -> Any:
+    """The person's own copy, for print, in their interview language; audited."""
+    store = db.session()
+    case = cases.get(store, current_user, case_id, "cases.copy")
+    held = person_copy_module.copy_of(store, case, clock.now())
+    with force_locale(held["language"]):
+        body = render_template("referral/person_copy.html", held=held, case=case,
+                               answer_labels={c.value: c.label for c in ANSWER_CHOICES})
+    store.commit()
+    return body
+
+
+@bp.route("/<uuid:case_id>/copy.json")
+@requires("cases.copy")
+def person_copy_json(case_id: uuid.UUID) -> Any:
+    """The person's own copy as JSON, to download; audited."""
+    store = db.session()
+    case = cases.get(store, current_user, case_id, "cases.copy")
+    held = person_copy_module.copy_of(store, case, clock.now())
+    store.commit()
+    response = jsonify(held)
+    response.headers["Content-Disposition"] = 'attachment; filename="passage-copy.json"'
+    return response
 
 
 @bp.route("/<uuid:case_id>/break-glass", methods=["GET", "POST"])

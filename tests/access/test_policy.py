@@ -70,6 +70,7 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "cases.break_glass": {"supervisor"},
     "cases.for_screening": TEAM, "cases.index": TEAM, "cases.link": TEAM, "cases.refer": TEAM,
     "cases.show": TEAM, "cases.withdraw_consent": TEAM,
+    "cases.person_copy": TEAM, "cases.person_copy_json": TEAM,
     "referral_api.case_matches": TEAM, "referral_api.get_case": TEAM,
     "referral_api.send_referral": TEAM, "referral_api.withdraw_referral": TEAM,
     "referrals.withdraw": TEAM,

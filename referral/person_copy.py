@@ -1,0 +1,80 @@
+"""The person's own copy (issue 12): everything Passage holds about a person, in their
+interview language, with a disclosure log — which organisations received which details and
+when, and who in which role and organisation opened the record and when (never a staff
+member's name). Built from the case, its screenings, its referrals and the audit chain; how
+a person exercises their right of access. Producing it is audited by the caller."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from access import audit
+from access import services as access_services
+from referral import cases, referrals
+from referral.models import Case
+from referral.presenting import identity_or_none, person_body
+from screening import explain, instruments, interview, services
+
+# What counts as opening the record: reading the case, the person, a screening or a referral
+# (a partner reading its packet included), and a supervisor's break-glass.
+OPENINGS = ("case.read", "person.read", "screening.read", "referral.read", "case.break_glass")
+WHAT = {"case": "case", "person": "record", "screening": "screening", "referral": "referral"}
+
+
+def language_of(store: Session, case: Case) -> str:
+    """The language of the person's latest screening: the copy is written in it."""
+    done = cases.screenings_of(store, case)
+    return done[0].language if done else "en"
+
+
+def copy_of(store: Session, case: Case, now: datetime) -> dict[str, Any]:
+    """Everything held about the case's person, as JSON-ready values (codes, not words:
+    the page translates them into the interview language)."""
+    who = identity_or_none(store, case)
+    screened = cases.screenings_of(store, case)
+    sent = referrals.of_case(store, case)
+    names = access_services.organisation_names(store)
+    consent = cases.consent(case)
+    return {
+        "produced_at": now.isoformat(timespec="minutes"),
+        "language": language_of(store, case),
+        "person": {**person_body(who), "birth_date": who.birth_date.isoformat()
+                   if who.birth_date else None, "notes": who.notes} if who else None,
+        "needs": list(cases.needs(case)),
+        "consent": {"referral": consent.referral, "share": list(consent.share)},
+        "screenings": [_screening(store, s) for s in screened],
+        "shared_with": [{
+            "organisation": names.get(str(r.partner_id), ""),
+            "sent_at": r.created_at.isoformat(timespec="minutes"), "state": r.state,
+            "details": [f for f in r.share.split(",") if f],
+            "services": [s for s in r.services.split(",") if s]} for r in reversed(sent)],
+        "opened": [{
+            "at": event.at.isoformat(timespec="minutes"), "role": event.actor_role or "system",
+            "organisation": names.get(event.actor_org or "", ""),
+            "what": WHAT.get(event.object_type or "", event.object_type or ""),
+            "break_glass": '"break_glass": true' in (event.details or "")}
+            for event in audit.openings(store, _ids(case, screened, sent), OPENINGS)],
+    }
+
+
+def _ids(case: Case, screened: list[Any], sent: list[Any]) -> list[str]:
+    return [str(case.id), str(case.person_id), *(str(s.id) for s in screened),
+            *(str(r.id) for r in sent)]
+
+
+def _screening(store: Session, screening: Any) -> dict[str, Any]:
+    instrument = instruments.catalogue().get(screening.instrument)
+    result = services.result(store, screening) or {}
+    answers = interview.indicator_answers(store, screening, instrument) if instrument else {}
+    return {
+        "completed_at": screening.completed_at.isoformat(timespec="minutes")
+        if screening.completed_at else None,
+        "classification": screening.classification,
+        "red_flags": [explain.label(instrument, f, screening.language)
+                      for f in result.get("red_flags", [])],
+        "answers": [{"question": explain.label(instrument, item, screening.language),
+                     "answer": value} for item, value in answers.items()],
+    }
