@@ -28,8 +28,10 @@ def _id(name: str) -> list[dict[str, Any]]:
 
 MATCH_SCHEMA = {"type": "object", "required": ["partner", "name", "score", "matched",
                                                "lacking"]}
-REFERRAL_SCHEMA = {"type": "object", "required": ["id", "state", "urgency", "services",
-                                                  "created_at", "due_at"]}
+REFERRAL_SCHEMA = {"type": "object", "required": ["id", "reference", "state", "urgency",
+                                                  "services", "created_at", "due_at"],
+                   "properties": {"reference": {"type": "string",
+                                                "pattern": "^[A-Z0-9]{4}-[A-Z0-9]{4}$"}}}
 CASE_SCHEMA = {"type": "object", "required": ["id", "status", "consent", "needs", "person",
                                               "screenings", "referrals"]}
 SEND_SCHEMA = {

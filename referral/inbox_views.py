@@ -62,13 +62,15 @@ def inbox() -> str:
     page = request.args.get("page", "1")
     page_number = int(page) if page.isdigit() and 0 < int(page) < 1_000_000 else 1
     overdue = request.args.get("overdue") == "1"
+    reference = request.args.get("reference", "")[:20].strip() or None
     store = db.session()
-    rows, total = referrals.list_for(store, current_user, page_number, PER_PAGE, overdue)
+    rows, total = referrals.list_for(store, current_user, page_number, PER_PAGE, overdue,
+                                     reference)
     names = matching.partner_names(store)
     store.commit()
     return render_template("referral/inbox.html", rows=rows, total=total, page=page_number,
                            pages=max(1, -(-total // PER_PAGE)), names=names, overdue=overdue,
-                           now=clock.now())
+                           reference=reference or "", now=clock.now())
 
 
 def _forms() -> dict[str, Any]:
@@ -87,6 +89,19 @@ def show(referral_id: uuid.UUID) -> Any:
         "referral/referral.html", referral=referral, packet=packet,
         answers=referrals.questions(packet, str(get_locale() or "en")),
         names=matching.partner_names(store), **_forms())
+    store.commit()
+    return body
+
+
+@bp.route("/referrals/<uuid:referral_id>/receipt")
+@requires("referrals.read")
+def receipt(referral_id: uuid.UUID) -> Any:
+    """A printable receipt of the referral: its reference and what was asked, no personal
+    data (it may be handed to the person or filed on paper)."""
+    store = db.session()
+    referral = referrals.get(store, current_user, referral_id)
+    body = render_template("referral/receipt.html", referral=referral,
+                           names=matching.partner_names(store))
     store.commit()
     return body
 

@@ -103,6 +103,11 @@ class Referral(Base):
     team_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("teams.id"), index=True)
     sent_by: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
     state: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    # A short reference for talking about the referral by phone without naming the person:
+    # random (referral.receipts), never derived from the id. Every referral gets one when
+    # sent; the column may hold NULL only because SQLite cannot make a column of a table
+    # other tables point at NOT NULL inside a migration.
+    reference: Mapped[str | None] = mapped_column(sa.String(9), index=True, unique=True)
     urgency: Mapped[str] = mapped_column(sa.String(6))
     services: Mapped[str] = mapped_column(sa.String(200), default="")
     share: Mapped[str] = mapped_column(sa.String(200), default="")

@@ -24,7 +24,7 @@ from access.policy import authorize, require, visible
 from access.standing import in_standing
 from core import datakeys
 from core.errors import RefusedError
-from referral import cases, directory, matching, notices, workflow
+from referral import cases, directory, matching, notices, receipts, workflow
 from referral.basis import NO_CONSENT_CHILD, legal_basis
 from referral.models import Case, PartnerProfile, Referral
 from screening import instruments, interview
@@ -194,6 +194,7 @@ def send(store: Session, user: Any, case: Case, request: Send, now: datetime,
     referral = Referral(
         id=uuid.uuid4(), case_id=case.id, partner_id=profile.organisation_id,
         team_id=case.team_id, sent_by=user.id, state="pending", urgency=request.urgency,
+        reference=receipts.new_reference(),
         basis=basis,
         services=",".join(sorted(set(request.services))),
         share=",".join(sorted(set(request.share))), created_at=now, updated_at=now,
@@ -250,13 +251,18 @@ def questions(packet_: dict[str, Any], language: str) -> list[tuple[str, str]]:
 
 
 def list_for(store: Session, user: Any, page: int = 1, per_page: int = 50,
-             overdue_only: bool = False) -> tuple[list[Referral], int]:
+             overdue_only: bool = False, reference: str | None = None,
+             ) -> tuple[list[Referral], int]:
     """A page of the referrals the user may see: a partner's organisation inbox, what a
-    screener sent, their team's for a supervisor. Open ones first, urgent first, oldest
-    first, so what has waited longest is on top. Which rows is the policy's list scope."""
+    screener sent, their team's for a supervisor; only the one with ``reference`` when
+    given (as said on the phone: any case, dash or none). Open ones first, urgent first,
+    oldest first, so what has waited longest is on top. Which rows is the policy's list
+    scope."""
     where = [visible(user, "referrals.read", Referral)]
     if overdue_only:
         where += [Referral.overdue_at.is_not(None), Referral.state == "pending"]
+    if reference:
+        where.append(Referral.reference == receipts.normalise(reference))
     total = store.scalar(sa.select(sa.func.count()).select_from(Referral).where(*where)) or 0
     rows = list(store.scalars(sa.select(Referral).where(*where).order_by(
         Referral.state.not_in(OPEN), Referral.state != "pending",
@@ -470,7 +476,8 @@ def escalate(store: Session, now: datetime, deadlines: Deadlines) -> dict[str, i
 
 def summary(referral: Referral, names: dict[uuid.UUID, str]) -> dict[str, Any]:
     """A referral as lists show it: no person's data, only what the inbox sorts by."""
-    return {"id": str(referral.id), "state": referral.state, "urgency": referral.urgency,
+    return {"id": str(referral.id), "reference": referral.reference, "state": referral.state,
+            "urgency": referral.urgency,
             "partner": names.get(referral.partner_id),
             "services": list(filter(None, referral.services.split(","))),
             "shared_fields": list(filter(None, referral.share.split(","))),

@@ -79,6 +79,7 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "referral_api.get_referral": TEAM | {"partner"},
     "referral_api.list_referrals": TEAM | {"partner"},
     "referrals.inbox": TEAM | {"partner"}, "referrals.show": TEAM | {"partner"},
+    "referrals.receipt": TEAM | {"partner"},
     "referrals.notice_list": ALL, "referrals.open_notice": ALL,
     "screening.consent": TEAM, "screening.index": TEAM, "screening.new": TEAM,
     "screening.neutral": TEAM, "screening.neutral_exit": TEAM,

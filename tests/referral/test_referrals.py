@@ -23,8 +23,10 @@ from tests.referral.conftest import FULL_CONSENT, SHARED
 from tests.screening.payloads import body, child_body
 
 API = Callable[..., Any]
-# What a partner may ever receive about a referral (R23).
-PARTNER_KEYS = {"id", "state", "urgency", "partner", "services", "shared_fields", "created_at",
+# What a partner may ever receive about a referral (R23); the reference is random, not the
+# person's (referral.receipts).
+PARTNER_KEYS = {"id", "reference", "state", "urgency", "partner", "services", "shared_fields",
+                "created_at",
                 "due_at", "overdue", "decline_reason", "outcome", "withdraw_reason", "fields",
                 "note", "basis"}
 CANARIES = ("Testperson", "canary-api-contact", "Canaryregionapi")
