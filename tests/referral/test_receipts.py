@@ -59,7 +59,7 @@ def test_referrals_sent_before_references_existed_get_one_each(
     for partner in ("org-a", "org-b"):
         referral(partner=partner)
     config, engine = alembic_config(app), app.extensions["passage.engine"]
-    command.downgrade(config, "0014")
+    command.downgrade(config, "0015")
     upgrade(app)
     with engine.connect() as connection:
         references = list(connection.scalars(sa.text("SELECT reference FROM referrals")))
