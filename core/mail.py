@@ -109,10 +109,6 @@ def _reason(error: BaseException) -> str:
     return f"SMTP {code}" if code else type(error).__name__
 
 
-def _refused_for_good(error: smtplib.SMTPRecipientsRefused) -> bool:
-    return all(code >= 500 for code, _text in error.recipients.values())
-
-
 def deliver(config: Mapping[str, Any], message: Message) -> Delivery:
     """Offer ``message`` to the relay on a connection of its own and say what became of it.
 
@@ -126,8 +122,9 @@ def deliver(config: Mapping[str, Any], message: Message) -> Delivery:
     try:
         smtp.send_message(_email(config, message))
     except smtplib.SMTPRecipientsRefused as error:
-        return Delivery(Outcome.REFUSED if _refused_for_good(error) else Outcome.RETRY,
-                        "recipient refused")
+        codes = [code for code, _text in error.recipients.values()]
+        return Delivery(Outcome.REFUSED if min(codes) >= 500 else Outcome.RETRY,
+                        f"SMTP {max(codes)} for the recipient")
     except smtplib.SMTPDataError as error:
         return Delivery(Outcome.REFUSED if error.smtp_code >= 500 else Outcome.RETRY,
                         _reason(error))
