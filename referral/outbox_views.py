@@ -6,10 +6,12 @@ or dismissed, both audited. The rules live in ``referral.outbox``."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 
 from access.forms import ActionForm
@@ -39,7 +41,7 @@ def index() -> str:
                            states=STATE_LABELS, action=ActionForm(formdata=None))
 
 
-def _decide(message_id: uuid.UUID, decide: Any, done: Any) -> Any:
+def _decide(message_id: uuid.UUID, decide: Callable[[Session], object], done: str) -> Any:
     # Both buttons: a valid form, then the rule, then commit; anything else changes nothing.
     if not ActionForm().validate_on_submit():
         raise NotFound()
