@@ -73,6 +73,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Watching the team's referral deadlines (the overdue list).
     "referrals.oversee": frozenset({Role.SUPERVISOR}),
     "notices.read": ALL_ROLES,
+    # The notice e-mails that could not be delivered, or may not have been: seeing them (the
+    # staff address, the kind, the link) and sending one again or dismissing it.
+    "notices.outbox": frozenset({Role.ADMIN}),
     # Deciding on account changes another person asked for (access.approvals says which).
     "account_changes.decide": frozenset({Role.ADMIN, Role.SUPERVISOR}),
 }

@@ -290,6 +290,12 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_USERNAME": "",
     "MAIL_PASSWORD": "",
     "MAIL_FROM": "passage@localhost",
+    # `notices send` (referral.outbox): a notice's e-mail that fails is tried again after
+    # MAIL_RETRY_DELAY seconds, doubling up to MAIL_RETRY_DELAY_MAX, and after
+    # MAIL_MAX_ATTEMPTS attempts waits for an administrator (about two hours with these).
+    "MAIL_MAX_ATTEMPTS": 8,
+    "MAIL_RETRY_DELAY": 60,
+    "MAIL_RETRY_DELAY_MAX": 60 * 60,
     # Where every link the service hands out points, e.g. https://passage.example.org; only
     # requests for its host are served. Required in production; elsewhere DEV_BASE_URL.
     "BASE_URL": None,
@@ -404,6 +410,10 @@ def _production_problems(config: Any) -> Any:
     if not 1 <= int(config["PASSWORD_LINK_HOURS"]) <= 24:
         # A link to set a password is a credential in someone's mailbox: a day at most (R9).
         yield "PASSWORD_LINK_HOURS must be from 1 to 24"
+    if int(config["MAIL_MAX_ATTEMPTS"]) < 1 or int(config["MAIL_RETRY_DELAY"]) < 1 or \
+            int(config["MAIL_RETRY_DELAY_MAX"]) < int(config["MAIL_RETRY_DELAY"]):
+        yield ("MAIL_MAX_ATTEMPTS and MAIL_RETRY_DELAY must be at least 1, and "
+               "MAIL_RETRY_DELAY_MAX at least MAIL_RETRY_DELAY")
     for name, floor in ARGON2_MIN.items():
         if int(config[name]) < floor:
             yield f"{name} must be at least {floor}"

@@ -1,10 +1,13 @@
-"""``flask --app wsgi partners import FILE.json``, ``partners list`` and
-``referrals escalate``."""
+"""``flask --app wsgi partners import FILE.json``, ``partners list``, ``referrals escalate``
+and ``notices send [--watch]``."""
 
 from __future__ import annotations
 
 import json
+import logging
+import signal
 import sys
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,10 +15,13 @@ from typing import Any
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from core import clock, db
-from referral import directory, referrals
+from core import clock, db, mail
+from referral import directory, outbox, referrals
+
+log = logging.getLogger(__name__)
 
 partners_cli = AppGroup("partners", help="Load and list the partner directory.")
 
@@ -81,3 +87,62 @@ def escalate_command() -> None:
     store.commit()
     click.echo(f"{counts['overdue']} overdue, {counts['expired']} expired, "
                f"{counts['withdrawn']} withdrawn")
+
+
+notices_cli = AppGroup("notices", help="Send the e-mails of notices.")
+
+
+def _summary(counts: dict[str, int]) -> str:
+    return ", ".join(f"{counts[name]} {name}" for name in outbox.RESULTS)
+
+
+@notices_cli.command("send")
+@click.option("--watch", is_flag=True,
+              help="Keep running, looking for e-mails every --interval seconds, until "
+                   "stopped (SIGTERM or Ctrl-C).")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help="Seconds between looks with --watch.")
+def send_command(watch: bool, interval: float) -> None:
+    """Send the e-mails of notices that are due: from cron every minute or so, or once with
+    --watch. Failed e-mails are tried again later; ones that keep failing, or whose send was
+    cut off, wait for an administrator (the E-mail page). Exits 1 when the relay cannot be
+    reached."""
+    config = current_app.config
+    if not mail.configured(config):
+        click.echo("error: MAIL_SERVER is not set, so no e-mail can be sent", err=True)
+        sys.exit(1)
+    if not watch:
+        counts = outbox.send_due(db.session(), config, clock.now)
+        click.echo(_summary(counts))
+        if counts["unreachable"]:
+            click.echo("error: the mail relay could not be reached; the rest wait for the "
+                       "next run", err=True)
+            sys.exit(1)
+        return
+    _watch(interval)
+    click.echo("stopped")
+
+
+def _watch(interval: float) -> None:
+    """Send what is due every ``interval`` seconds until SIGTERM or SIGINT; a send under
+    way is finished and recorded first, so stopping never leaves a claim behind."""
+    stopping = threading.Event()
+    previous = {number: signal.signal(number, lambda *_args: stopping.set())
+                for number in (signal.SIGTERM, signal.SIGINT)}
+    store = db.session()
+    try:
+        while not stopping.is_set():
+            try:
+                counts = outbox.send_due(store, current_app.config, clock.now,
+                                         stopping.is_set)
+            except SQLAlchemyError as error:
+                # The database restarting must not end the sender: try again next time.
+                store.rollback()
+                log.warning("notices send: database error %s", type(error).__name__)
+            else:
+                if any(counts.values()):
+                    click.echo(_summary(counts))
+            stopping.wait(interval)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)

@@ -1,8 +1,8 @@
-"""Tables of the referral package: cases, break-glass grants, referrals, notices, and the
-partner directory, shaped after Open Referral's HSDS (organisation, services, service areas,
-languages, populations served, capacity). The organisation's identity and standing (slug,
-name, vetting) live in ``access.models.PartnerOrganisation``; its contact details are sealed
-like personal data."""
+"""Tables of the referral package: cases, break-glass grants, referrals, notices and the
+e-mails waiting for them in the outbox, and the partner directory, shaped after Open
+Referral's HSDS (organisation, services, service areas, languages, populations served,
+capacity). The organisation's identity and standing (slug, name, vetting) live in
+``access.models.PartnerOrganisation``; its contact details are sealed like personal data."""
 
 from __future__ import annotations
 
@@ -148,3 +148,42 @@ class Notice(Base):
     referral_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("referrals.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxMessage(Base):
+    """The e-mail of one notice, written in the notice's transaction and sent later by
+    ``notices send`` (``referral.outbox``). It holds what the e-mail needs: the staff member's
+    address, the notice's kind and the link — never who the notice is about.
+
+    ``state`` goes pending → sending (claimed by one sender, ``claimed_by``, until
+    ``lease_until``) → sent; a failure that may pass goes back to pending at
+    ``next_attempt_at``; too many failures, or a refusal for good, make it dead; a claim whose
+    sender never said how the send ended becomes unknown. Dead and unknown wait for an
+    administrator to retry or dismiss them; nothing sends them again by itself."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    # One e-mail per notice, whatever else goes wrong: the database refuses a second row.
+    notice_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("notices.id"), unique=True)
+    # The notice's user, whose address an administrator's retry reads afresh.
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"))
+    recipient: Mapped[str] = mapped_column(sa.String(254))
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    link: Mapped[str] = mapped_column(sa.String(500))
+    state: Mapped[str] = mapped_column(sa.String(9), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[uuid.UUID | None] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A status code or the kind of error, never the relay's text (which may quote addresses).
+    last_error: Mapped[str | None] = mapped_column(sa.String(64))
+
+    __table_args__ = (
+        sa.CheckConstraint("state IN ('pending', 'sending', 'sent', 'dead', 'unknown', "
+                           "'dismissed')", name="state"),
+        sa.Index("ix_outbox_messages_state_due", "state", "next_attempt_at"),
+    )

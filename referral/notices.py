@@ -1,6 +1,8 @@
 """Notices: telling staff that something awaits them, in the app and, when SMTP is
 configured, by e-mail. A notice names a kind and links to a referral; it never holds a
-person's data, so an e-mail on a shared phone gives nothing away."""
+person's data, so an e-mail on a shared phone gives nothing away. Each e-mail is written to
+the outbox in the notice's own transaction (``referral.outbox``) and sent by
+``notices send``: a notice and its e-mail are kept or dropped together."""
 
 from __future__ import annotations
 
@@ -16,27 +18,30 @@ from access import audit
 from access.models import User
 from access.policy import require, visible
 from core import mail
+from referral import outbox
 from referral.models import Notice
 
 KINDS = ("referral.received", "referral.accepted", "referral.declined", "referral.closed",
          "referral.withdrawn", "referral.expired", "referral.overdue",
          "referral.partner_suspended")
-SUBJECT = "Passage: something is waiting for you"
 
 
 def notify(store: Session, users: list[User], kind: str, referral_id: uuid.UUID,
            now: datetime) -> None:
-    """Leave a notice for each active user; the e-mails go once the transaction commits."""
+    """Leave a notice for each active user and, when SMTP is configured, its e-mail in the
+    outbox, both in ``store``'s transaction."""
     if kind not in KINDS:
         raise ValueError(f"unknown notice kind {kind!r}")
+    config = current_app.config
+    link = mail.absolute_url(config, f"/referrals/{referral_id}")
     for user in users:
         if not user.is_active:
             continue
-        store.add(Notice(id=uuid.uuid4(), user_id=user.id, kind=kind, referral_id=referral_id,
-                         created_at=now))
-        link = mail.absolute_url(current_app.config, f"/referrals/{referral_id}")
-        mail.queue(store, user.email, SUBJECT, "Something new is waiting for you in Passage.\n"
-                   f"Sign in to see it: {link}\n")
+        notice = Notice(id=uuid.uuid4(), user_id=user.id, kind=kind, referral_id=referral_id,
+                        created_at=now)
+        store.add(notice)
+        if mail.configured(config):
+            outbox.queue(store, notice_id=notice.id, user=user, kind=kind, link=link, now=now)
 
 
 def partner_staff(store: Session, partner_id: uuid.UUID) -> list[User]:

@@ -218,6 +218,9 @@ class FakeSMTP:
     def __exit__(self, *_exc: Any) -> None:
         return None
 
+    def ehlo_or_helo_if_needed(self) -> None:
+        return None
+
     def starttls(self, context: Any) -> None:
         return None
 
@@ -226,6 +229,12 @@ class FakeSMTP:
 
     def send_message(self, message: Any) -> None:
         FakeSMTP.sent.append(message)
+
+    def quit(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
 
 
 @pytest.fixture

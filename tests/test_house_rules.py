@@ -26,6 +26,7 @@ REPOSITORIES = {
     "CaseAccessGrant": {"access/grants.py"},
     "Referral": {"referral/referrals.py"},
     "Notice": {"referral/notices.py"},
+    "OutboxMessage": {"referral/outbox.py"},
     "PartnerProfile": {"referral/directory.py"},
 }
 SAFE_MARKUP = {"access/totp.py"}  # the QR code's SVG, drawn by segno from our own values

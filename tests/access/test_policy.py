@@ -67,6 +67,7 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "approvals.refuse": {"admin", "supervisor"},
     "partners_admin.edit": {"admin"}, "partners_admin.index": {"admin"},
     "partners_admin.new": {"admin"}, "partners_admin.vetting": {"admin"},
+    "outbox.index": {"admin"}, "outbox.retry": {"admin"}, "outbox.dismiss": {"admin"},
     "cases.break_glass": {"supervisor"},
     "cases.for_screening": TEAM, "cases.index": TEAM, "cases.link": TEAM, "cases.refer": TEAM,
     "cases.show": TEAM, "cases.withdraw_consent": TEAM,

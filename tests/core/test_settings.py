@@ -46,6 +46,9 @@ def test_safe_production_config_starts(tmp_path: Any) -> None:
     ("BASE_URL", "https://", "BASE_URL"),
     ("PASSWORD_LINK_HOURS", 25, "PASSWORD_LINK_HOURS"),
     ("PASSWORD_LINK_HOURS", 0, "PASSWORD_LINK_HOURS"),
+    ("MAIL_MAX_ATTEMPTS", 0, "MAIL_MAX_ATTEMPTS"),
+    ("MAIL_RETRY_DELAY", 0, "MAIL_RETRY_DELAY"),
+    ("MAIL_RETRY_DELAY_MAX", 30, "MAIL_RETRY_DELAY_MAX"),
 ])
 def test_production_refuses_unsafe_setting(tmp_path: Any, setting: str, value: Any,
                                            named: str) -> None:

@@ -1,16 +1,21 @@
 """Fixtures for referral tests: a synthetic partner directory, cases opened through the API
-with canary values, and a JSON caller per account."""
+with canary values, a JSON caller per account, and notices queued for e-mail."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
+from access import services
 from core import db
-from referral import directory
+from core.clock import FrozenClock
+from referral import directory, notices
+from referral.models import OutboxMessage
 from tests.helpers import Account, Client
 from tests.screening.payloads import body
 
@@ -87,5 +92,34 @@ def referral(api: Callable[..., Any], open_case: Callable[..., str]) -> Callable
             "share": SHARED if share is None else share, "note": "synthetic note"})
         assert response.status_code == 201, response.get_json()
         return response.get_json()["id"]  # type: ignore[no-any-return]
+
+    return make
+
+
+@pytest.fixture
+def notice_referral(app: Flask, referral: Callable[..., str]) -> str:
+    """A referral to write notices about; the e-mail of its own notice is taken out of the
+    outbox, so each test starts from an empty one."""
+    made = referral()
+    with app.app_context():
+        store = db.session()
+        store.execute(sa.delete(OutboxMessage))
+        store.commit()
+    return made
+
+
+@pytest.fixture
+def queue_notices(app: Flask, clock: FrozenClock, accounts: dict[str, Account],
+                  notice_referral: str) -> Callable[..., None]:
+    """``queue_notices(count)``: that many notices, and so e-mails, for the partner account
+    about one referral, committed."""
+
+    def make(count: int = 1) -> None:
+        with app.app_context():
+            store = db.session()
+            user = services.get_user(store, accounts["partner"].id)
+            notices.notify(store, [user] * count, "referral.received",
+                           uuid.UUID(notice_referral), clock.now())
+            store.commit()
 
     return make

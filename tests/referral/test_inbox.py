@@ -1,6 +1,7 @@
 """The web side of referrals: a screener refers from the case page, the partner answers from
 the inbox, the sender sees the state; notices link without personal data; deadlines are
-applied by ``referrals escalate``, shown to the supervisor and mailed when SMTP is set."""
+applied by ``referrals escalate``, shown to the supervisor and mailed by ``notices send``
+when SMTP is set."""
 
 from __future__ import annotations
 
@@ -162,9 +163,11 @@ def test_e_mail_notices_link_and_hold_no_personal_data(
     relay = app.config["MAIL_SERVER"]
     app.config["MAIL_SERVER"] = ""
     referral()
-    assert mail_relay == []  # no relay configured: in-app only
     app.config["MAIL_SERVER"] = relay
     referral_id = referral()
+    assert mail_relay == []  # the request only wrote the outbox
+    sent = app.test_cli_runner().invoke(args=["notices", "send"])
+    assert sent.output.strip() == "1 sent, 0 retry, 0 dead, 0 unknown"  # none for the first
     assert len(mail_relay) == 1
     message = mail_relay[0]
     assert message["To"] == accounts["partner"].email
