@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from screening import rule
-from screening.instruments import WHEN, Gate, Indicator, Instrument
-from screening.scoring import GIVEN, OPEN, SUFFICIENT_FOR_CHILD, weight
+from screening.instruments import WHEN, Gate, Instrument
+from screening.relevance import Relevance
+from screening.scoring import GIVEN, OPEN, SUFFICIENT_FOR_CHILD
 
 PAUSES = ("interpreter_replaced", "handover")
 SENSITIVE_BLOCKS = ("control", "start", "journey", "closing")  # wait for a new interpreter
@@ -198,75 +198,8 @@ class _State:
         return found + list(gate.followups)
 
 
-def _lists(instrument: Instrument, sexual: bool) -> list[str]:
-    return [instrument.labour_list] + ([instrument.sexual_list] if sexual else [])
-
-
-class _Relevance:
-    """The relevance rule (docs/screening.md §4.2): whether an unanswered trafficking item
-    can still change the result, under every list that may apply."""
-
-    def __init__(self, instrument: Instrument, values: Mapping[str, str], child: bool,
-                 sexual: bool) -> None:
-        self.instrument, self.child = instrument, child
-        self.lists = _lists(instrument, sexual)
-        trafficking = [i for i in instrument.indicators if i.trafficking]
-        self.any_yes = any(values.get(i.id) == "yes" for i in trafficking)
-        self.yes: dict[tuple[str, str], rule.Counts] = {}
-        self.open: dict[tuple[str, str], list[Indicator]] = {}
-        for name in self.lists:
-            for dimension in rule.ELEMENT_OF:
-                items = [i for i in trafficking if i.dimension == dimension
-                         and weight(i, name, child)]
-                self.yes[name, dimension] = rule.counts(
-                    weight(i, name, child) for i in items if values.get(i.id) == "yes")
-                self.open[name, dimension] = [
-                    i for i in items if values.get(i.id, "unknown") in OPEN]
-
-    def _positive(self, name: str, dimension: str) -> bool:
-        return rule.clause_for(self.yes[name, dimension]) is not None
-
-    def _alive(self, name: str, dimension: str) -> bool:
-        upper = rule.counts(weight(i, name, self.child) for i in self.open[name, dimension])
-        return rule.clause_for(tuple(a + b for a, b in zip(  # type: ignore[arg-type]
-            self.yes[name, dimension], upper, strict=True))) is not None
-
-    def element(self, name: str, element: str, test: str) -> bool:
-        dims = rule.ELEMENTS[element]
-        if test == "positive":
-            return any(self._positive(name, d) for d in dims)
-        return not any(self._alive(name, d) for d in dims)  # dead
-
-    def why_not_needed(self, indicator: Indicator) -> str | None:
-        """The clause (a, b or c) that makes an item unable to change the result under
-        every list, or None when it is needed."""
-        if not indicator.trafficking or not self.any_yes:
-            return None
-        reasons = [self._reason(indicator, name) for name in self.lists]
-        return None if None in reasons else sorted(reasons)[0]  # type: ignore[type-var]
-
-    def _reason(self, indicator: Indicator, name: str) -> str | None:
-        element = rule.ELEMENT_OF[indicator.dimension]
-        if self.element(name, element, "positive"):
-            return "a"
-        others = [e for e in rule.ELEMENTS if e != element]
-        if not self.child and all(self.element(name, e, "dead") for e in others):
-            return "b"
-        if self.child and element != "exploitation" and (
-                self.element(name, "exploitation", "positive")
-                or self.element(name, others[0] if others[0] != "exploitation" else others[1],
-                                "positive")):
-            return "b"
-        open_ = [i for i in self.open[name, indicator.dimension] if i.id != indicator.id]
-        if not rule.pivotal(self.yes[name, indicator.dimension],
-                            rule.counts(weight(i, name, self.child) for i in open_),
-                            weight(indicator, name, self.child)):
-            return "c"
-        return None
-
-
-def _relevance(instrument: Instrument, state: _State, population: Population) -> _Relevance:
-    return _Relevance(instrument, state.values, population.child, state.sexual)
+def _relevance(instrument: Instrument, state: _State, population: Population) -> Relevance:
+    return Relevance(instrument, state.values, population.child, state.sexual)
 
 
 def derive(instrument: Instrument, given: Mapping[str, str], population: Population,

@@ -1,0 +1,82 @@
+"""The relevance rule of the adaptive interview (docs/screening.md §4.2): whether a question
+not yet answered can still change the result, under every list of grades that may apply.
+An item that cannot is skipped as ``not_needed`` (rule a: its element is already positive;
+b: the other elements leave it nothing to change; c: it is not pivotal in its dimension).
+A pure function of the instrument and the values derived so far; the engine
+(screening.engine) asks it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from screening import rule
+from screening.instruments import Indicator, Instrument
+from screening.scoring import OPEN, weight
+
+
+def lists_for(instrument: Instrument, sexual: bool) -> list[str]:
+    """The lists a result is scored under: labour, and sexual once its filter opened."""
+    return [instrument.labour_list] + ([instrument.sexual_list] if sexual else [])
+
+
+class Relevance:
+    """The relevance rule (docs/screening.md §4.2): whether an unanswered trafficking item
+    can still change the result, under every list that may apply."""
+
+    def __init__(self, instrument: Instrument, values: Mapping[str, str], child: bool,
+                 sexual: bool) -> None:
+        self.instrument, self.child = instrument, child
+        self.lists = lists_for(instrument, sexual)
+        trafficking = [i for i in instrument.indicators if i.trafficking]
+        self.any_yes = any(values.get(i.id) == "yes" for i in trafficking)
+        self.yes: dict[tuple[str, str], rule.Counts] = {}
+        self.open: dict[tuple[str, str], list[Indicator]] = {}
+        for name in self.lists:
+            for dimension in rule.ELEMENT_OF:
+                items = [i for i in trafficking if i.dimension == dimension
+                         and weight(i, name, child)]
+                self.yes[name, dimension] = rule.counts(
+                    weight(i, name, child) for i in items if values.get(i.id) == "yes")
+                self.open[name, dimension] = [
+                    i for i in items if values.get(i.id, "unknown") in OPEN]
+
+    def _positive(self, name: str, dimension: str) -> bool:
+        return rule.clause_for(self.yes[name, dimension]) is not None
+
+    def _alive(self, name: str, dimension: str) -> bool:
+        upper = rule.counts(weight(i, name, self.child) for i in self.open[name, dimension])
+        return rule.clause_for(tuple(a + b for a, b in zip(  # type: ignore[arg-type]
+            self.yes[name, dimension], upper, strict=True))) is not None
+
+    def element(self, name: str, element: str, test: str) -> bool:
+        dims = rule.ELEMENTS[element]
+        if test == "positive":
+            return any(self._positive(name, d) for d in dims)
+        return not any(self._alive(name, d) for d in dims)  # dead
+
+    def why_not_needed(self, indicator: Indicator) -> str | None:
+        """The clause (a, b or c) that makes an item unable to change the result under
+        every list, or None when it is needed."""
+        if not indicator.trafficking or not self.any_yes:
+            return None
+        reasons = [self._reason(indicator, name) for name in self.lists]
+        return None if None in reasons else sorted(reasons)[0]  # type: ignore[type-var]
+
+    def _reason(self, indicator: Indicator, name: str) -> str | None:
+        element = rule.ELEMENT_OF[indicator.dimension]
+        if self.element(name, element, "positive"):
+            return "a"
+        others = [e for e in rule.ELEMENTS if e != element]
+        if not self.child and all(self.element(name, e, "dead") for e in others):
+            return "b"
+        if self.child and element != "exploitation" and (
+                self.element(name, "exploitation", "positive")
+                or self.element(name, others[0] if others[0] != "exploitation" else others[1],
+                                "positive")):
+            return "b"
+        open_ = [i for i in self.open[name, indicator.dimension] if i.id != indicator.id]
+        if not rule.pivotal(self.yes[name, indicator.dimension],
+                            rule.counts(weight(i, name, self.child) for i in open_),
+                            weight(indicator, name, self.child)):
+            return "c"
+        return None
