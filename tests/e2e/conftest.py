@@ -75,6 +75,11 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 def live_server(app: Flask) -> Iterator[str]:
     """The test app served on a free local port; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Wait for requests still being served when the test ends (the browser may be fetching
+    # one more page): a request cut off by the engine's disposal would leave its database
+    # connection to the garbage collector, and its ResourceWarning fail a later test.
+    server.daemon_threads = False
+    server.block_on_close = True
     # A short poll interval lets shutdown() return quickly at the end of each test.
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               name="live-server", daemon=True)
