@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -229,22 +230,22 @@ class Report:
     chart: str = "bar"
     source: sa.Table = screening_facts
     only: tuple[tuple[str, tuple[Any, ...]], ...] = ()  # (column, values kept)
-    # A report not over facts (usage) counts with its own query.
-    query: Callable[[Session, Filters], dict[tuple[str, ...], Count]] | None = None
+    # A report not declared by columns (usage, steps by partner) counts with its own function.
+    counter: Callable[[Session, Filters], dict[tuple[str, ...], Count]] | None = None
 
     @property
     def aggregated(self) -> bool:
         """Whether the report has pre-aggregates: reports over the screening facts do (the
         table that grows to national scale); referral, need and usage reports count their
         smaller tables directly."""
-        return self.query is None and self.source is screening_facts
+        return self.counter is None and self.source is screening_facts
 
     def counted(self, store: Session, filters: Filters, by: tuple[str, ...] = (),
                 ) -> dict[tuple[Any, ...], Cells]:
         """Exact cells counted from the facts matching ``filters``, per value of the ``by``
         columns (without ``by``, all under the key ``()``)."""
-        if self.query is not None:
-            return {(): self.query(store, filters)}
+        if self.counter is not None:
+            return {(): self.counter(store, filters)}
         if self.flags:
             return _flagged(store, self.flags, filters, self.flag_value, by)
         kept = tuple(self.source.c[column].in_(values) for column, values in self.only)
@@ -310,6 +311,18 @@ def aggregated(table: sa.Table = screening_facts) -> list[Report]:
 def visible(user: Any) -> list[Report]:
     """The reports ``user`` may read, in catalogue order."""
     return [report for report in CATALOGUE.values() if user.role in report.readers]
+
+
+def readable(user: Any, name: str) -> Report | None:
+    """The report ``name`` when ``user`` may read it (asked at every request), else None."""
+    report = CATALOGUE.get(name)
+    return report if report is not None and user.role in report.readers else None
+
+
+def threshold() -> int:
+    """The deployment's threshold k (start-up refuses one disclosure control would not
+    accept: reporting.facts.init_app)."""
+    return int(current_app.config["STATS_THRESHOLD"])
 
 
 def rule_of(report: Report, k: int) -> Rule:

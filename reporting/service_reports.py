@@ -74,7 +74,7 @@ def _period(column: Any, filters: Filters) -> list[Any]:
 
 SERVICE_REPORTS = (
     Report("referral_steps", _l("Referrals by partner and step"), 1, ("partner", "step"),
-           (SEEN, STEPS), query=_by_partner, readers=REFERRAL_READERS, chart="small_multiples",
+           (SEEN, STEPS), counter=_by_partner, readers=REFERRAL_READERS, chart="small_multiples",
            source=referral_facts),
     Report("answer_times", _l("How long partners took to answer"), 1, ("answer_time",),
            (tuple(label for _limit, label in ANSWER_BANDS),), group_by=("hours_band",),
@@ -94,6 +94,6 @@ SERVICE_REPORTS = (
     Report("service_gaps", _l("Needs no partner could meet, and why"), 1, ("need", "gap"),
            (SERVICES, GAPS), group_by=("service", "result"), only=(("result", GAPS),),
            chart="small_multiples", source=need_facts),
-    Report("usage", _l("Use of Passage"), 1, ("measure",), (MEASURES,), query=_usage,
+    Report("usage", _l("Use of Passage"), 1, ("measure",), (MEASURES,), counter=_usage,
            readers=USAGE_READERS),
 )
