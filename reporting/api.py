@@ -16,7 +16,6 @@ from core.errors import ApiError
 from core.ratelimit import limit_api
 from reporting import catalogue, output
 from reporting.forms import ReportFilterForm
-from reporting.views import threshold
 
 bp = limit_api(Blueprint("reporting_api", __name__, url_prefix="/api/v1"))
 spec = ApiSpec()
@@ -62,7 +61,7 @@ FILTER_PARAMETERS = [{"name": name, "in": "query", "schema": {"type": "string"}}
                     "application/json": {"schema": CATALOGUE_SCHEMA}}}})
 def list_reports() -> Any:
     """The catalogue, with the rule each report is published under."""
-    k = threshold()
+    k = catalogue.threshold()
     return jsonify(items=[{"name": r.name, "title": str(r.title), "version": r.version,
                            "dimensions": list(r.dimensions),
                            "rule": output.rule_of(catalogue.rule_of(r, k))}
@@ -79,8 +78,8 @@ def list_reports() -> Any:
                     "application/json": {"schema": REPORT_SCHEMA}}}})
 def get_report(name: str) -> Any:
     """One report's published rows; the release is audited and registered."""
-    report = catalogue.CATALOGUE.get(name)
-    if report is None or current_user.role not in report.readers:
+    report = catalogue.readable(current_user, name)
+    if report is None:
         raise ApiError(404, "no such report")
     store = db.session()
     form = ReportFilterForm(formdata=request.args).with_teams(
@@ -89,13 +88,11 @@ def get_report(name: str) -> Any:
         raise ApiError(400, "invalid filters",
                        {field: " ".join(map(str, errors)) for field, errors in form.errors.items()})
     filters = catalogue.for_user(current_user, form.filters())
-    table = catalogue.published(store, report, filters, threshold())
+    table = catalogue.published(store, report, filters, catalogue.threshold())
     body = output.document(report.name, report.version, filters.as_dict(), table)
     response = jsonify(body)
-    output.record_release(
-        store, user_id=current_user.id, channel="api", report=report.name,
-        version=report.version, filters=filters.as_dict(), method=table.rule.method,
-        threshold=table.rule.k, form="json", row_count=len(body["rows"]),
-        content=response.get_data(), now=clock.now())
+    output.record_table_release(
+        store, user_id=current_user.id, channel="api", report=report, filters=filters.as_dict(),
+        table=table, form="json", content=response.get_data(), now=clock.now())
     store.commit()
     return response

@@ -45,7 +45,7 @@ def export_htcds_command(recipient: str, out_dir: str) -> None:
     try:
         manifest = exports.release_htcds(
             store, recipient, Path(out_dir), version("passage"),
-            int(current_app.config["STATS_THRESHOLD"]), clock.now())
+            catalogue.threshold(), clock.now())
     except LookupError as error:
         raise click.UsageError(str(error)) from None
     except FileExistsError as error:
@@ -86,7 +86,7 @@ def export_command(name: str, form: str, since: str, until: str, country: str, t
         raise click.UsageError(f"no report {name!r}; one of: "
                                f"{', '.join([*catalogue.CATALOGUE, exports.CTDC])}")
     store = db.session()
-    k = int(current_app.config["STATS_THRESHOLD"])
+    k = catalogue.threshold()
     with current_app.test_request_context():
         filters_form = ReportFilterForm(formdata=MultiDict(
             {"since": since, "until": until, "country": country, "team": team})).with_teams(
@@ -108,10 +108,9 @@ def export_command(name: str, form: str, since: str, until: str, country: str, t
         text = output.to_csv(table) if form == "csv" else json.dumps(
             output.document(report.name, report.version, filters.as_dict(), table),
             indent=2) + "\n"
-    output.record_release(store, user_id=None, channel="cli", report=report.name,
-                          version=report.version, filters=filters.as_dict(),
-                          method=table.rule.method, threshold=table.rule.k, form=form,
-                          row_count=len(rows), content=text.encode(), now=clock.now())
+    output.record_table_release(store, user_id=None, channel="cli", report=report,
+                                filters=filters.as_dict(), table=table, form=form,
+                                content=text.encode(), now=clock.now())
     store.commit()
     out.write(text)
     if out is not sys.stdout:

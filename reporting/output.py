@@ -73,6 +73,17 @@ def record_release(store: Session, *, user_id: uuid.UUID | None, channel: str, r
     return digest
 
 
+def record_table_release(store: Session, *, user_id: uuid.UUID | None, channel: str,
+                         report: Any, filters: dict[str, str], table: PublishedTable,
+                         form: str, content: bytes, now: datetime) -> str:
+    """Record the release of one published report (``report`` a catalogue entry): its
+    rule and row count come from the table itself."""
+    return record_release(store, user_id=user_id, channel=channel, report=report.name,
+                          version=report.version, filters=filters, method=table.rule.method,
+                          threshold=table.rule.k, form=form, row_count=len(rows(table)),
+                          content=content, now=now)
+
+
 def register(store: Session, page: int = 1, per_page: int = 50) -> tuple[list[Any], int]:
     """A page of the release register, newest first, and how many entries there are."""
     total = store.scalar(sa.select(sa.func.count()).select_from(releases)) or 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
 from access.policy import requires
@@ -19,8 +19,8 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
 def _report(name: str) -> Report:
-    report = catalogue.CATALOGUE.get(name)
-    if report is None or current_user.role not in report.readers:
+    report = catalogue.readable(current_user, name)
+    if report is None:
         abort(404)
     return report
 
@@ -28,11 +28,6 @@ def _report(name: str) -> Report:
 def _form() -> ReportFilterForm:
     return ReportFilterForm(formdata=request.args).with_teams(
         db.session(), current_user.role in catalogue.ALL_TEAMS)
-
-
-def threshold() -> int:
-    """The deployment's threshold k (checked at start-up to be 10 or more)."""
-    return int(current_app.config["STATS_THRESHOLD"])
 
 
 @bp.route("/")
@@ -53,7 +48,7 @@ def show(name: str) -> Any:
                                table=None, **_words(report)), 400
     asked = form.filters()
     table = catalogue.published(db.session(), report, catalogue.for_user(current_user, asked),
-                                threshold())
+                                catalogue.threshold())
     return render_template("reporting/report.html", report=report, form=form, table=table,
                            rule_text=disclosure.rule_text(table.rule),
                            args=asked.as_dict(), **_words(report))
@@ -75,13 +70,11 @@ def download(name: str) -> Any:
         abort(400)
     filters = catalogue.for_user(current_user, form.filters())
     store = db.session()
-    table = catalogue.published(store, report, filters, threshold())
+    table = catalogue.published(store, report, filters, catalogue.threshold())
     content = output.to_csv(table).encode()
-    digest = output.record_release(
-        store, user_id=current_user.id, channel="web", report=report.name,
-        version=report.version, filters=filters.as_dict(), method=table.rule.method,
-        threshold=table.rule.k, form="csv", row_count=len(output.rows(table)),
-        content=content, now=clock.now())
+    digest = output.record_table_release(
+        store, user_id=current_user.id, channel="web", report=report, filters=filters.as_dict(),
+        table=table, form="csv", content=content, now=clock.now())
     store.commit()
     response = Response(content, mimetype="text/csv")
     response.headers["Content-Disposition"] = \
@@ -99,7 +92,7 @@ def ctdc_download() -> Any:
         abort(400)
     store = db.session()
     text, digest = exports.release_ctdc(store, current_user.id, "web", form.filters(),
-                                        threshold(), clock.now())
+                                        catalogue.threshold(), clock.now())
     store.commit()
     response = Response(text, mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="passage-ctdc.csv"'
