@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
-from blinker import Namespace
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,7 +22,7 @@ from access.policy import authorize, require, visible
 from access.standing import in_standing
 from core import datakeys
 from core.errors import RefusedError
-from referral import cases, directory, matching, notices, receipts, workflow
+from referral import cases, directory, matching, notices, receipts, steps, workflow
 from referral.basis import NO_CONSENT_CHILD, legal_basis
 from referral.models import Case, PartnerProfile, Referral
 from screening import instruments, interview
@@ -38,55 +36,10 @@ OUTCOMES = ("services_provided", "person_declined", "lost_contact", "referred_on
 NOTE_MAX = 2000
 OPEN = ("pending", "accepted")
 
-signals = Namespace()
-# Each step of a referral (sent, each state it moves to, overdue), for the statistics: the
-# reporting package answers, and this package never knows it (dependencies point one way).
-referral_event = signals.signal("referral-event")
-
-
-@dataclass(frozen=True)
-class Event:
-    """One step of a referral as the statistics may count it: no person, no case id."""
-
-    event: str
-    at: datetime
-    team_id: uuid.UUID
-    partner_id: uuid.UUID
-    urgency: str
-    services: str
-    country: str | None  # where the person is now
-    child: bool
-    counted: bool  # the person agreed to the statistics purpose
-    hours: int | None  # whole hours since the referral was sent
-    in_time: bool | None  # answered by its deadline (accepted or declined)
-    decline_reason: str | None
-    outcome: str | None
-    after_decline: bool | None  # accepted after the case's earlier decline or expiry
-
-
-def _counted(store: Session, case: Case) -> bool:
-    # The person's latest word: the consent of the case's most recent completed screening.
-    done = [s for s in cases.screenings_of(store, case) if s.completed_at is not None]
-    latest = max(done, key=lambda s: s.completed_at, default=None)  # type: ignore[arg-type,return-value]
-    return latest is not None and bool(screenings.consent_of(latest).purposes.get("statistics"))
-
-
 def _announce(store: Session, referral: Referral, event: str, now: datetime) -> None:
     case = cases.holding(store, referral.case_id)
-    answered = event in ("accepted", "declined")
-    earlier = [r for r in of_case(store, case) if r.id != referral.id]
-    step = Event(
-        event=event, at=now, team_id=referral.team_id, partner_id=referral.partner_id,
-        urgency=referral.urgency, services=referral.services,
-        country=cases.person(store, case).country, child=matching.is_child(store, case),
-        counted=_counted(store, case),
-        hours=int((now - referral.created_at).total_seconds() // 3600),
-        in_time=(now <= referral.due_at) if answered else None,
-        decline_reason=referral.decline_reason if event == "declined" else None,
-        outcome=referral.outcome if event == "closed" else None,
-        after_decline=any(r.state in ("declined", "expired") for r in earlier)
-        if event == "accepted" else None)
-    referral_event.send(current_app._get_current_object(), event=asdict(step))  # type: ignore[attr-defined]
+    steps.announce(store, referral, case, [r for r in of_case(store, case) if r.id != referral.id],
+                   event, now)
 
 
 class ReferralError(RefusedError):

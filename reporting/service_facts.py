@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from core import clock, db
-from referral import matching, referrals, routing
+from referral import matching, routing, steps
 from reporting.facts import enqueue, month_of
 from reporting.models import SERVICES
 from screening import people, services
@@ -32,7 +32,7 @@ def answer_band(hours: int) -> str:
 
 
 def referral_fact(event: Mapping[str, Any]) -> dict[str, Any]:
-    """The fact of one referral step (``referrals.Event`` as a dict)."""
+    """The fact of one referral step (``referral.steps.Event`` as a dict)."""
     chosen = set(filter(None, str(event["services"]).split(",")))
     answered = event["event"] in ANSWERS and event["hours"] is not None
     return {
@@ -84,5 +84,5 @@ def record_needs(store: Session, screening: Screening, today: date) -> int:
 
 def init_app(app: Flask) -> None:
     """Count referral steps and needs whenever this app records them."""
-    referrals.referral_event.connect(_on_referral_event, sender=app)
+    steps.referral_event.connect(_on_referral_event, sender=app)
     services.screening_completed.connect(_on_completed, sender=app)
