@@ -1,8 +1,9 @@
-"""The person's own copy (issue 12): everything Passage holds about a person, in their
-interview language, with a disclosure log — which organisations received which details and
-when, and who in which role and organisation opened the record and when (never a staff
-member's name). Built from the case, its screenings, its referrals and the audit chain; how
-a person exercises their right of access. Producing it is audited by the caller."""
+"""The person's own copy (README "The person's own copy"; docs/access-policy.md): everything
+Passage holds about a person, in their interview language, with a disclosure log — which
+organisations received which details and when, and who in which role and organisation opened
+the record and when (never a staff member's name). Built from the case, its screenings, its
+referrals and the audit chain; how a person exercises their right of access. Producing it is
+audited by the caller."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Referral references and receipts (issue 12): a short reference a screener and a partner
-can say on the phone instead of the person's name — random, from letters and digits that
-cannot be mistaken for one another, never derived from an id — and a printable receipt of
-the referral that holds no personal data."""
+"""Referral references and receipts (README "Referral references"): a short reference a
+screener and a partner can say on the phone instead of the person's name — random, from
+letters and digits that cannot be mistaken for one another, never derived from an id — and a
+printable receipt of the referral that holds no personal data."""
 
 from __future__ import annotations
 

@@ -170,13 +170,18 @@ def withdraw_consent(case_id: uuid.UUID) -> Any:
     return redirect(url_for("cases.show", case_id=case_id))
 
 
+def _held(case_id: uuid.UUID) -> tuple[Any, Any, dict[str, Any]]:
+    # The policy and the audit event (case.copy) come with cases.get, at every request.
+    store = db.session()
+    case = cases.get(store, current_user, case_id, "cases.copy")
+    return store, case, person_copy_module.copy_of(store, case, clock.now())
+
+
 @bp.route("/<uuid:case_id>/copy")
 @requires("cases.copy")
 def person_copy(case_id: uuid.UUID) -> Any:
     """The person's own copy, for print, in their interview language; audited."""
-    store = db.session()
-    case = cases.get(store, current_user, case_id, "cases.copy")
-    held = person_copy_module.copy_of(store, case, clock.now())
+    store, case, held = _held(case_id)
     with force_locale(held["language"]):
         body = render_template("referral/person_copy.html", held=held, case=case,
                                answer_labels={c.value: c.label for c in ANSWER_CHOICES})
@@ -188,9 +193,7 @@ def person_copy(case_id: uuid.UUID) -> Any:
 @requires("cases.copy")
 def person_copy_json(case_id: uuid.UUID) -> Any:
     """The person's own copy as JSON, to download; audited."""
-    store = db.session()
-    case = cases.get(store, current_user, case_id, "cases.copy")
-    held = person_copy_module.copy_of(store, case, clock.now())
+    store, _case, held = _held(case_id)
     store.commit()
     response = jsonify(held)
     response.headers["Content-Disposition"] = 'attachment; filename="passage-copy.json"'
