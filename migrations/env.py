@@ -28,15 +28,42 @@ def _models() -> None:
     import screening.models  # noqa: F401
 
 
+def _sqlite_foreign_keys(connection, on: bool) -> None:  # type: ignore[no-untyped-def]
+    # SQLite rebuilds a table to change a constraint (copy, drop, rename); with foreign keys
+    # on, dropping a table other tables point at deletes or refuses their rows. SQLite only
+    # honours this pragma outside a transaction, so it goes to the driver's connection before
+    # SQLAlchemy begins one.
+    connection.connection.driver_connection.execute(
+        f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
+def _sqlite_check_foreign_keys(connection) -> None:  # type: ignore[no-untyped-def]
+    broken = connection.connection.driver_connection.execute(
+        "PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"migration left {len(broken)} rows pointing at missing rows")
+
+
 def run_migrations_online() -> None:
-    """Run the migrations inside one transaction on the app's engine."""
+    """Run the migrations inside one transaction on the app's engine (on SQLite with foreign
+    keys off for the length of it, and checked before they are back on)."""
     _models()
     with _engine().connect() as connection:
-        context.configure(connection=connection, target_metadata=Base.metadata,
-                          render_as_batch=True, compare_type=True)
-        with context.begin_transaction():
-            context.run_migrations()
-        connection.commit()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(connection, False)
+        try:
+            context.configure(connection=connection, target_metadata=Base.metadata,
+                              render_as_batch=True, compare_type=True)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    _sqlite_check_foreign_keys(connection)
+            connection.commit()
+        finally:
+            if sqlite:
+                connection.rollback()
+                _sqlite_foreign_keys(connection, True)
 
 
 run_migrations_online()

@@ -26,6 +26,8 @@ from screening import services as screenings
 from screening.models import Person, Screening
 
 REASON_MIN = 20  # characters: a real sentence, not "x"
+# The statuses of a case still being worked on (HTCDS Active and FollowUp); docs/case-work.md.
+OPEN = ("active", "follow_up")
 
 
 class CaseError(RefusedError):
@@ -62,7 +64,7 @@ def open_for_screening(store: Session, screening_id: uuid.UUID, now: datetime,
     case = store.scalar(sa.select(Case).where(Case.person_id == screening.person_id))
     if case is None:
         case = Case(id=uuid.uuid4(), person_id=screening.person_id, team_id=screening.team_id,
-                    owner_id=screening.screener_id, status="open", opened_at=now, needs="",
+                    owner_id=screening.screener_id, status="active", opened_at=now, needs="",
                     urgent=False)
         store.add(case)
         action = "case.opened"
@@ -171,7 +173,7 @@ def recent_grants(store: Session, limit: int = 200) -> list[CaseAccessGrant]:
 def list_for(store: Session, user: Any, limit: int = 100) -> list[Case]:
     """Open cases the user is in charge of (the policy's list scope: their own, or their
     team's for a supervisor); urgent first, then the most recently active."""
-    query = sa.select(Case).where(visible(user, "cases.read", Case), Case.status == "open")
+    query = sa.select(Case).where(visible(user, "cases.read", Case), Case.status.in_(OPEN))
     found = list(store.scalars(query.order_by(Case.urgent.desc(), Case.updated_at.desc())
                                .limit(limit)))
     audit.record(store, "cases.listed", details={"count": len(found)})
@@ -211,7 +213,7 @@ def earlier_cases(store: Session, user: Any, case: Case, who: people.Identity,
         return []
     found = store.scalars(sa.select(Case).where(Case.person_id.in_(others),
                                                 Case.team_id == case.team_id,
-                                                Case.status == "open"))
+                                                Case.status.in_(OPEN)))
     return [c for c in found if authorize(user, "cases.link", c)]
 
 
@@ -275,13 +277,14 @@ def _on_case_wanted(_app: Flask, person_id: uuid.UUID) -> uuid.UUID | None:
     return case_of_person(db.session(), person_id)
 
 
-def _is_open(case: Case) -> bool:
-    return case.status == "open"
+def is_open(case: Case) -> bool:
+    """Whether the case is still being worked on (active or in follow-up)."""
+    return case.status in OPEN
 
 
 # Changing a case for the person, and linking it, are for open cases only.
-state_rule("cases.manage", _is_open)
-state_rule("cases.link", _is_open)
+state_rule("cases.manage", is_open)
+state_rule("cases.link", is_open)
 
 
 def init_app(app: Flask) -> None:

@@ -52,6 +52,12 @@ NOTICE_LABELS = {
     "referral.overdue": _l("A referral from your team is overdue."),
     "referral.partner_suspended": _l("A referral from your team was withdrawn: the partner "
                                      "is no longer vetted. Choose another partner."),
+    "case.handed_over": _l("A case was handed over to you."),
+    "case.taken_over": _l("A case of yours was handed over to someone else in your team."),
+    "case.owner_disabled": _l("A screener of your team left: their open cases need someone "
+                              "new."),
+    "task.due": _l("A follow-up task of yours is due today."),
+    "task.overdue": _l("A follow-up task of yours is overdue."),
 }
 
 
@@ -166,9 +172,11 @@ def open_notice(notice_id: uuid.UUID) -> Any:
     store = db.session()
     notice = notices.open_notice(store, current_user, notice_id, clock.now())
     store.commit()
-    if notice.referral_id is None:
-        return redirect(url_for("referrals.notice_list"))
-    return redirect(url_for("referrals.show", referral_id=notice.referral_id))
+    if notice.referral_id is not None:
+        return redirect(url_for("referrals.show", referral_id=notice.referral_id))
+    if notice.case_id is not None:
+        return redirect(url_for("cases.show", case_id=notice.case_id))
+    return redirect(url_for("referrals.notice_list"))
 
 
 @bp.app_context_processor

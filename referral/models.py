@@ -1,6 +1,6 @@
-"""Tables of the referral package: cases, break-glass grants, referrals, notices and the
-e-mails waiting for them in the outbox, and the partner directory, shaped after Open
-Referral's HSDS (organisation, services, service areas, languages, populations served,
+"""Tables of the referral package: cases with their notes and follow-up tasks, referrals,
+notices and the e-mails waiting for them in the outbox, and the partner directory, shaped
+after Open Referral's HSDS (organisation, services, service areas, languages, populations served,
 capacity). The organisation's identity and standing (slug, name, vetting) live in
 ``access.models.PartnerOrganisation``; its contact details are sealed like personal data."""
 
@@ -75,7 +75,9 @@ class Case(Base):
     person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("people.id"), unique=True)
     team_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("teams.id"), index=True)
     owner_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    status: Mapped[str] = mapped_column(sa.String(10), default="open")
+    # HTCDS cas_Status (docs/case-work.md): active, follow_up, closed, closed_referred; and
+    # merged, for the newer case of a person recorded twice.
+    status: Mapped[str] = mapped_column(sa.String(16), default="active")
     # Set when a screener confirmed this was a person already known: the earlier case.
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("cases.id"))
     consent: Mapped[str] = mapped_column(sa.Text, default="{}")
@@ -85,9 +87,50 @@ class Case(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How the case ended (referral.case_status.OUTCOMES) and when; cleared on reopening.
+    outcome: Mapped[str | None] = mapped_column(sa.String(24))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (sa.CheckConstraint("status IN ('open', 'merged', 'closed')",
-                                         name="status"),)
+    __table_args__ = (sa.CheckConstraint(
+        "status IN ('active', 'follow_up', 'closed', 'closed_referred', 'merged')",
+        name="status"),)
+
+
+class CaseNote(Base):
+    """A caseworker's note on a case, sealed with the person's data key (so shredding the
+    person shreds it). ``kind`` says whether it was written as a note or is the reason given
+    for reopening the case. Never in logs, notices or audit details."""
+
+    __tablename__ = "case_notes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    author_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(sa.String(10), default="note")
+    body: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (sa.CheckConstraint("kind IN ('note', 'reopened')", name="kind"),)
+
+
+class CaseTask(Base):
+    """A follow-up for someone in the case's team to do by a date. What to do is sealed with
+    the person's data key; the dates and who stay in the clear for reminders."""
+
+    __tablename__ = "case_tasks"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    team_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("teams.id"), index=True)
+    created_by: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"))
+    assignee_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    title: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    due_on: Mapped[date] = mapped_column(sa.Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the assignee was told the task is due today, and that it is overdue: once each.
+    due_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Referral(Base):
@@ -138,7 +181,8 @@ class Referral(Base):
 
 
 class Notice(Base):
-    """An in-app notice: that something awaits the user, and where. Never personal data."""
+    """An in-app notice: that something awaits the user, and where (a referral or a case).
+    Never personal data."""
 
     __tablename__ = "notices"
 
@@ -146,6 +190,7 @@ class Notice(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(32))
     referral_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("referrals.id"))
+    case_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("cases.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

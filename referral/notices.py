@@ -1,6 +1,6 @@
 """Notices: telling staff that something awaits them, in the app and, when SMTP is
-configured, by e-mail. A notice names a kind and links to a referral; it never holds a
-person's data, so an e-mail on a shared phone gives nothing away. Each e-mail is written to
+configured, by e-mail. A notice names a kind and links to a referral or a case; it never
+holds a person's data, so an e-mail on a shared phone gives nothing away. Each e-mail is written to
 the outbox in the notice's own transaction (``referral.outbox``) and sent by
 ``notices send``: a notice and its e-mail are kept or dropped together."""
 
@@ -23,22 +23,26 @@ from referral.models import Notice
 
 KINDS = ("referral.received", "referral.accepted", "referral.declined", "referral.closed",
          "referral.withdrawn", "referral.expired", "referral.overdue",
-         "referral.partner_suspended")
+         "referral.partner_suspended", "case.handed_over", "case.taken_over",
+         "case.owner_disabled", "task.due", "task.overdue")
 
 
-def notify(store: Session, users: list[User], kind: str, referral_id: uuid.UUID,
-           now: datetime) -> None:
-    """Leave a notice for each active user and, when SMTP is configured, its e-mail in the
-    outbox, both in ``store``'s transaction."""
+def notify(store: Session, users: list[User], kind: str, now: datetime, *,
+           referral_id: uuid.UUID | None = None, case_id: uuid.UUID | None = None) -> None:
+    """Leave a notice about a referral or a case for each active user and, when SMTP is
+    configured, its e-mail in the outbox, both in ``store``'s transaction."""
     if kind not in KINDS:
         raise ValueError(f"unknown notice kind {kind!r}")
+    if (referral_id is None) == (case_id is None):
+        raise ValueError("a notice is about one referral or one case")
     config = current_app.config
-    link = mail.absolute_url(config, f"/referrals/{referral_id}")
+    link = mail.absolute_url(config, f"/referrals/{referral_id}" if referral_id
+                             else f"/cases/{case_id}")
     for user in users:
         if not user.is_active:
             continue
         notice = Notice(id=uuid.uuid4(), user_id=user.id, kind=kind, referral_id=referral_id,
-                        created_at=now)
+                        case_id=case_id, created_at=now)
         store.add(notice)
         if mail.configured(config):
             outbox.queue(store, notice_id=notice.id, user=user, kind=kind, link=link, now=now)

@@ -39,7 +39,7 @@ def case_body(store: Session, case: Case, today: date) -> dict[str, Any]:
     who = identity_or_none(store, case)
     names = matching.partner_names(store)
     sent = referrals.of_case(store, case)
-    offered = matching.matches(store, case, today) if case.status == "open" else []
+    offered = matching.matches(store, case, today) if cases.is_open(case) else []
     suggestion = matching.next_partner(sent, offered, matching.partner_slugs(store))
     return {
         "id": str(case.id), "status": case.status,

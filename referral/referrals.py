@@ -81,7 +81,7 @@ def _services(profile: PartnerProfile | None) -> frozenset[str]:
 def _check(store: Session, case: Case, request: Send,
            today: Any) -> tuple[PartnerProfile, str]:
     given = cases.consent(case)
-    if case.status != "open":
+    if not cases.is_open(case):
         raise ReferralError("this case is not open", {"case": "not open"})
     profile = directory.by_slug(store, request.partner)
     child = matching.is_child(store, case)
@@ -165,7 +165,7 @@ def send(store: Session, user: Any, case: Case, request: Send, now: datetime,
                  details={"case": str(case.id), "partner": str(profile.organisation_id),
                           "shared": len(request.share), "basis": basis})
     notices.notify(store, notices.partner_staff(store, profile.organisation_id),
-                   "referral.received", referral.id, now)
+                   "referral.received", now, referral_id=referral.id)
     return referral
 
 
@@ -287,10 +287,10 @@ def answer(store: Session, user: Any, referral_id: uuid.UUID, action: str,
     cases.touch(store, cases.holding(store, referral.case_id), now, retention_days)
     if action == "withdraw":
         notices.notify(store, notices.partner_staff(store, referral.partner_id),
-                       "referral.withdrawn", referral.id, now)
+                       "referral.withdrawn", now, referral_id=referral.id)
     else:
-        notices.notify(store, [_sender(store, referral)], f"referral.{referral.state}",
-                       referral.id, now)
+        notices.notify(store, [_sender(store, referral)], f"referral.{referral.state}", now,
+                       referral_id=referral.id)
     return referral
 
 
@@ -337,7 +337,7 @@ def keep_within_consent(store: Session, case: Case, now: datetime) -> int:
         if referral.state in OPEN:
             _move(store, referral, "withdraw", "sender", None, now)
             notices.notify(store, notices.partner_staff(store, referral.partner_id),
-                           "referral.withdrawn", referral.id, now)
+                           "referral.withdrawn", now, referral_id=referral.id)
             withdrawn += 1
         elif referral.packet is not None:
             _clear_packet(store, referral, now)
@@ -390,8 +390,8 @@ def end_with_standing(store: Session, organisation_id: uuid.UUID, now: datetime)
             _move(store, referral, "revoke", "system", workflow.PARTNER_SUSPENDED, now)
         told = {u.id: u for u in [_sender(store, referral),
                                   *notices.supervisors(store, referral.team_id)]}
-        notices.notify(store, list(told.values()), "referral.partner_suspended",
-                       referral.id, now)
+        notices.notify(store, list(told.values()), "referral.partner_suspended", now,
+                       referral_id=referral.id)
         withdrawn += 1
     access_services.end_partner_staff_authority(store, organisation_id, now)
     return withdrawn
@@ -412,7 +412,8 @@ def escalate(store: Session, now: datetime, deadlines: Deadlines) -> dict[str, i
     for referral in store.scalars(sa.select(Referral).where(
             Referral.state == "pending", Referral.created_at <= stale)).all():
         _move(store, referral, "expire", "system", None, now)
-        notices.notify(store, [_sender(store, referral)], "referral.expired", referral.id, now)
+        notices.notify(store, [_sender(store, referral)], "referral.expired", now,
+                       referral_id=referral.id)
         counts["expired"] += 1
     for referral in store.scalars(sa.select(Referral).where(
             Referral.state == "pending", Referral.due_at <= now,
@@ -420,8 +421,8 @@ def escalate(store: Session, now: datetime, deadlines: Deadlines) -> dict[str, i
         referral.overdue_at = now
         _announce(store, referral, "overdue", now)
         audit.record(store, "referral.overdue", object_type="referral", object_id=referral.id)
-        notices.notify(store, notices.supervisors(store, referral.team_id), "referral.overdue",
-                       referral.id, now)
+        notices.notify(store, notices.supervisors(store, referral.team_id),
+                       "referral.overdue", now, referral_id=referral.id)
         counts["overdue"] += 1
     audit.record(store, "referrals.escalated", details=counts)
     return counts

@@ -64,7 +64,7 @@ def _page(case: Any, refer: ReferForm | None = None, status: int = 200) -> Any:
     who = identity_or_none(store, case)
     given = cases.consent(case)
     matches = matching.matches(store, case, now.date(), who.region if who else None) \
-        if case.status == "open" else []
+        if cases.is_open(case) else []
     sent = referrals.of_case(store, case)
     child = matching.is_child(store, case)
     refer = refer or ReferForm(formdata=None)

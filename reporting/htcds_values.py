@@ -37,7 +37,8 @@ EXTENSION_MOVEMENT = "passage_RestrictsMovement"
 EXPLOITATION = {"labour": "ForcedLabour", "sexual": "SexualExploitation"}
 ILLICIT = "Other"  # made to commit crimes: HTCDS has no forced-criminality value
 FAMILIAL, ACQUAINTED = "Familial", "Acquainted"
-CASE_STATUS = {"open": "Active", "closed": "Closed"}
+CASE_STATUS = {"active": "Active", "follow_up": "FollowUp", "closed": "Closed",
+               "closed_referred": "ClosedReferred"}
 MERGED = "merged"  # a merged case lives on in the case it was merged into: not exported
 REFERRAL_REASON = "AdditionalServicesRequired"
 CONSENT = {True: "TRUE", False: "FALSE"}

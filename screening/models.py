@@ -57,6 +57,21 @@ class Person(Base):
         return f"<Person {self.id}>"
 
 
+class PersonChange(Base):
+    """One correction of a person's details: which fields changed (names only, in the clear)
+    and their previous values, sealed with the person's data key, so the history lasts
+    exactly as long as the record (docs/case-work.md)."""
+
+    __tablename__ = "person_changes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    changed_by: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fields: Mapped[str] = mapped_column(sa.String(200))
+    previous: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+
+
 class Screening(Base):
     """One interview with one person using one instrument version.
 

@@ -118,8 +118,8 @@ def queue_notices(app: Flask, clock: FrozenClock, accounts: dict[str, Account],
         with app.app_context():
             store = db.session()
             user = services.get_user(store, accounts["partner"].id)
-            notices.notify(store, [user] * count, "referral.received",
-                           uuid.UUID(notice_referral), clock.now())
+            notices.notify(store, [user] * count, "referral.received", clock.now(),
+                           referral_id=uuid.UUID(notice_referral))
             store.commit()
 
     return make

@@ -84,7 +84,7 @@ def test_a_crafted_link_to_another_teams_case_under_break_glass_is_refused(
                          form_page=f"/cases/{mine}")
     assert linked.status_code == 404
     kept = api("screener", "GET", f"/cases/{victim}").get_json()
-    assert (kept["status"], len(kept["screenings"])) == ("open", 1)
+    assert (kept["status"], len(kept["screenings"])) == ("active", 1)
     assert kept["person"] is not None
     assert _live_people(app) == 2
 
@@ -99,8 +99,8 @@ def test_a_case_of_another_person_in_the_team_cannot_be_linked(
     refused = client.post(f"/cases/{stranger}/link", {"earlier": first, "confirm": "y"},
                           form_page=f"/cases/{stranger}")
     assert refused.status_code == 302
-    assert api("screener", "GET", f"/cases/{stranger}").get_json()["status"] == "open"
-    assert api("screener", "GET", f"/cases/{first}").get_json()["status"] == "open"
+    assert api("screener", "GET", f"/cases/{stranger}").get_json()["status"] == "active"
+    assert api("screener", "GET", f"/cases/{first}").get_json()["status"] == "active"
     assert _live_people(app) == 2
 
 
@@ -113,7 +113,7 @@ def test_linking_needs_the_box_ticked(app: Flask, api: API, open_case: Callable[
     unticked = client.post(f"/cases/{second}/link", {"earlier": first},
                            form_page=f"/cases/{second}")
     assert unticked.status_code == 302
-    assert api("screener", "GET", f"/cases/{second}").get_json()["status"] == "open"
+    assert api("screener", "GET", f"/cases/{second}").get_json()["status"] == "active"
     assert _live_people(app) == 2
 
 

@@ -34,7 +34,7 @@ def test_a_completed_screening_opens_a_case_for_its_screener(
     case = api("screener", "GET", f"/cases/{case_id}")
     assert case.status_code == 200
     data = case.get_json()
-    assert data["status"] == "open"
+    assert data["status"] == "active"
     assert data["owner_id"] == str(accounts["screener"].id)
     assert data["person"]["given_name"] == "Canaryapi"
     assert data["consent"] == {"referral": True, "share": ["given_name", "needs"]}
@@ -172,7 +172,7 @@ def test_a_case_with_referrals_cannot_be_linked_away(
     client = signed_in("screener")
     client.post(f"/cases/{second}/link", {"earlier": first, "confirm": "y"},
                 form_page=f"/cases/{second}")
-    assert api("screener", "GET", f"/cases/{second}").get_json()["status"] == "open"
+    assert api("screener", "GET", f"/cases/{second}").get_json()["status"] == "active"
     assert len(api("screener", "GET", f"/cases/{first}").get_json()["screenings"]) == 1
 
 

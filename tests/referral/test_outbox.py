@@ -117,8 +117,8 @@ def test_a_notice_and_its_e_mail_are_kept_or_dropped_together(
     with app.app_context():
         store = db.session()
         user = services.get_user(store, accounts["partner"].id)
-        notices.notify(store, [user], "referral.accepted", uuid.UUID(notice_referral),
-                       clock.now())
+        notices.notify(store, [user], "referral.accepted", clock.now(),
+                       referral_id=uuid.UUID(notice_referral))
         store.flush()
         assert len(store.scalars(sa.select(OutboxMessage)).all()) == before[1] + 1
         store.rollback()

@@ -82,7 +82,7 @@ def records() -> ExportRecords:
                                               exploitation="labour", moc={"DebtBondage": 0}))
     return ExportRecords(
         people=(amina, besart),
-        cases=(CaseRecord(CASE_A, AMINA, "open", OWNER),
+        cases=(CaseRecord(CASE_A, AMINA, "active", OWNER),
                CaseRecord(CASE_B, BESART, "closed", OWNER),
                CaseRecord(CASE_OLD, BESART, "merged", OWNER)),
         referrals=(ReferralRecord(CASE_A, "Shelter North", SENT, ("legal", "shelter")),
@@ -159,9 +159,10 @@ def test_relationship_to_trafficker(rel_family: int | None, rel_partner: int | N
     assert relationship(rel_family, rel_partner) == expected
 
 
-def test_case_status_open_closed_and_merged() -> None:
-    assert (case_status("open"), case_status("closed"), case_status("merged")) == (
-        "Active", "Closed", None)
+def test_case_status_follows_cas_status_and_skips_merged() -> None:
+    assert [case_status(s) for s in ("active", "follow_up", "closed", "closed_referred",
+                                     "merged")] == [
+        "Active", "FollowUp", "Closed", "ClosedReferred", None]
     with pytest.raises(ValueError, match="unknown case status"):
         case_status("archived")
 
@@ -259,7 +260,7 @@ def test_referral_rows_hold_partner_date_reason_and_services(
 def test_the_referral_date_is_the_utc_date(tmp_path: Path) -> None:
     evening = datetime(2026, 3, 2, 21, 0, tzinfo=timezone(timedelta(hours=-5)))
     records = ExportRecords(
-        people=(PersonRecord(key=1),), cases=(CaseRecord(2, 1, "open", 3),),
+        people=(PersonRecord(key=1),), cases=(CaseRecord(2, 1, "active", 3),),
         referrals=(ReferralRecord(2, "Partner", evening, ("medical",)),))
     export(records, tmp_path, VERSION)
     assert read(tmp_path / "referral.csv")[0]["cas_OutgoingReferralDate"] == "2026-03-03"
@@ -269,7 +270,7 @@ def test_the_referral_date_is_the_utc_date(tmp_path: Path) -> None:
 def test_referral_details_take_only_service_names(tmp_path: Path,
                                                   services: tuple[str, ...]) -> None:
     records = ExportRecords(
-        people=(PersonRecord(key=1),), cases=(CaseRecord(2, 1, "open", 3),),
+        people=(PersonRecord(key=1),), cases=(CaseRecord(2, 1, "active", 3),),
         referrals=(ReferralRecord(2, "Partner", SENT, services),))
     with pytest.raises(ValueError, match="not a service") as refused:
         export(records, tmp_path / "out", VERSION)
@@ -280,14 +281,14 @@ def test_referral_details_take_only_service_names(tmp_path: Path,
 
 def test_a_naive_referral_time_is_refused(tmp_path: Path) -> None:
     records = ExportRecords(
-        people=(PersonRecord(key=1),), cases=(CaseRecord(2, 1, "open", 3),),
+        people=(PersonRecord(key=1),), cases=(CaseRecord(2, 1, "active", 3),),
         referrals=(ReferralRecord(2, "Partner", datetime(2026, 3, 2, 9), ()),))
     with pytest.raises(ValueError, match="naive"):
         export(records, tmp_path, VERSION)
 
 
 @pytest.mark.parametrize("records", [
-    ExportRecords(cases=(CaseRecord(2, 1, "open", 3),)),
+    ExportRecords(cases=(CaseRecord(2, 1, "active", 3),)),
     ExportRecords(people=(PersonRecord(key=1),),
                   referrals=(ReferralRecord(2, "Partner", SENT, ()),)),
     ExportRecords(people=(PersonRecord(key=1), PersonRecord(key=1))),
@@ -340,7 +341,7 @@ def test_spreadsheet_formulas_are_neutralised(tmp_path: Path) -> None:
     records = ExportRecords(
         people=(PersonRecord(key=1, first_name='=HYPERLINK("http://x","y")',
                              second_name="-2+3", consent=True),),
-        cases=(CaseRecord(2, 1, "open", 3),),
+        cases=(CaseRecord(2, 1, "active", 3),),
         referrals=(ReferralRecord(2, "@Partner", SENT, ()),
                    ReferralRecord(2, "+Partner\tTwo", SENT, ())))
     export(records, tmp_path, VERSION)
@@ -390,7 +391,8 @@ def test_the_data_dictionary_lists_allowed_values(
         "WithholdsDocuments", "Other"]
     assert columns["prs_Gender"]["values"] == [
         "Feminine", "Masculine", "NonConforming", "NonSpecifiedUnknown"]
-    assert columns["cas_Status"]["values"] == ["Active", "Closed"]
+    assert columns["cas_Status"]["values"] == [
+        "Active", "FollowUp", "Closed", "ClosedReferred"]
     assert columns["con_Consent"]["values"] == ["TRUE", "FALSE"]
     assert columns["passage_RestrictsMovement"]["values"] == ["1"]
     assert columns["prs_FirstName"]["also_spelled"] == ["prs_First_Name"]
