@@ -59,6 +59,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Merging two records of one person: irreversible (the duplicate record is shredded).
     "cases.link": _TEAM,
     "cases.break_glass": frozenset({Role.SUPERVISOR}),
+    # Closing a case with an outcome, and reopening it with a reason (docs/case-work.md).
+    "cases.close": _TEAM,
+    "cases.reopen": _TEAM,
+    # Writing and reading the case's sealed notes: the team in charge, never break-glass.
+    "cases.notes": _TEAM,
     # The person's own copy of everything held, with its disclosure log: for the person,
     # through the caseworker in charge or the team's supervisor (never under break-glass).
     "cases.copy": _TEAM,
@@ -128,6 +133,9 @@ SCOPES: dict[str, Callable[[Any, Any], bool]] = {
     "cases.copy": _case_team,
     "cases.manage": _case_team,
     "cases.link": _case_team,
+    "cases.close": _case_team,
+    "cases.reopen": _case_team,
+    "cases.notes": _case_team,
     # A referral: the receiving organisation's staff, its sender, the sender's supervisor.
     "referrals.read": _referral_reader,
     "referrals.respond": _receiving,

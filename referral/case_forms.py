@@ -1,5 +1,5 @@
 """Forms of the case and inbox pages: referring a case, break-glass, linking an earlier
-record, and a partner's answer to a referral."""
+record, closing and reopening a case, a case note, and a partner's answer to a referral."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import UUID, InputRequired, Length, Optional
 
-from referral import referrals
+from referral import case_status, notes, referrals
 from referral.cases import REASON_MIN
 from screening.forms import NOT_REMEMBERED, SERVICE_LABELS, SHARE_LABELS, MultiCheckboxField
 from screening.services import SERVICES
@@ -25,6 +25,16 @@ OUTCOME_LABELS = {
     "other": _l("Other outcome"),
 }
 URGENCY_LABELS = {"normal": _l("Normal"), "urgent": _l("Urgent")}
+CASE_STATUS_LABELS = {
+    "active": _l("Active"), "follow_up": _l("In follow-up"), "closed": _l("Closed"),
+    "closed_referred": _l("Closed, referred on"), "merged": _l("Linked to an earlier case"),
+}
+CASE_OUTCOME_LABELS = {
+    "services_provided": _l("Help was given"), "person_declined": _l("The person said no"),
+    "lost_contact": _l("Contact was lost"), "referred_on": _l("Referred on elsewhere"),
+    "moved_away": _l("The person moved away"), "other": _l("Other outcome"),
+    "retention": _l("The record reached the end of its retention period"),
+}
 
 
 class ReferForm(FlaskForm):
@@ -83,3 +93,30 @@ class CloseForm(FlaskForm):
     outcome = SelectField(_l("Outcome"), choices=[SelectChoice(o, OUTCOME_LABELS[o])
                                                   for o in referrals.OUTCOMES],
                           validators=[InputRequired()], render_kw=NOT_REMEMBERED)
+
+
+class CloseCaseForm(FlaskForm):
+    """How the case ended; open referrals are withdrawn only when the box is ticked."""
+
+    outcome = SelectField(_l("How did the case end?"),
+                          choices=[SelectChoice(o, CASE_OUTCOME_LABELS[o])
+                                   for o in case_status.OUTCOMES],
+                          validators=[InputRequired()])
+    withdraw = BooleanField(_l("Withdraw the open referrals (their partners are told)"))
+
+
+class ReopenForm(FlaskForm):
+    """Why a closed case is opened again."""
+
+    reason = TextAreaField(_l("Why is the case reopened?"),
+                           validators=[InputRequired(), Length(min=REASON_MIN,
+                                                               max=notes.NOTE_MAX)],
+                           render_kw=NOT_REMEMBERED)
+
+
+class NoteForm(FlaskForm):
+    """A caseworker's note on the case."""
+
+    text = TextAreaField(_l("New note"), validators=[InputRequired(),
+                                                     Length(max=notes.NOTE_MAX)],
+                         render_kw=NOT_REMEMBERED)

@@ -104,9 +104,14 @@ def narrowed(first: Consent, second: Consent) -> Consent:
                    tuple(sorted(set(first.share) & set(second.share))))
 
 
+def of_person(store: Session, person_id: uuid.UUID) -> Case | None:
+    """The case opened for a person record, if any (a merged one included)."""
+    return store.scalar(sa.select(Case).where(Case.person_id == person_id))
+
+
 def case_of_person(store: Session, person_id: uuid.UUID) -> uuid.UUID | None:
     """The id of the case holding a person's record, following a confirmed link."""
-    case = store.scalar(sa.select(Case).where(Case.person_id == person_id))
+    case = of_person(store, person_id)
     if case is not None and case.merged_into_id is not None:
         return case.merged_into_id
     return case.id if case is not None else None
@@ -170,10 +175,12 @@ def recent_grants(store: Session, limit: int = 200) -> list[CaseAccessGrant]:
     return found
 
 
-def list_for(store: Session, user: Any, limit: int = 100) -> list[Case]:
-    """Open cases the user is in charge of (the policy's list scope: their own, or their
-    team's for a supervisor); urgent first, then the most recently active."""
-    query = sa.select(Case).where(visible(user, "cases.read", Case), Case.status.in_(OPEN))
+def list_for(store: Session, user: Any, statuses: tuple[str, ...] = OPEN,
+             limit: int = 100) -> list[Case]:
+    """Cases in these statuses (open ones unless asked) that the user is in charge of (the
+    policy's list scope: their own, or their team's for a supervisor); urgent first, then
+    the most recently active."""
+    query = sa.select(Case).where(visible(user, "cases.read", Case), Case.status.in_(statuses))
     found = list(store.scalars(query.order_by(Case.urgent.desc(), Case.updated_at.desc())
                                .limit(limit)))
     audit.record(store, "cases.listed", details={"count": len(found)})

@@ -26,6 +26,8 @@ from access.policy import NotNow, requires
 from core import clock, db
 from referral import matching, notices, referrals
 from referral.case_forms import (
+    CASE_OUTCOME_LABELS,
+    CASE_STATUS_LABELS,
     DECLINE_LABELS,
     OUTCOME_LABELS,
     URGENCY_LABELS,
@@ -193,4 +195,5 @@ def referral_labels() -> dict[str, Any]:
             "share_labels": SHARE_LABELS, "urgency_labels": URGENCY_LABELS,
             "decline_labels": DECLINE_LABELS, "outcome_labels": OUTCOME_LABELS,
             "population_labels": POPULATION_LABELS,
+            "case_status_labels": CASE_STATUS_LABELS, "case_outcome_labels": CASE_OUTCOME_LABELS,
             "unread_notices": unread_notices}

@@ -42,7 +42,8 @@ def case_body(store: Session, case: Case, today: date) -> dict[str, Any]:
     offered = matching.matches(store, case, today) if cases.is_open(case) else []
     suggestion = matching.next_partner(sent, offered, matching.partner_slugs(store))
     return {
-        "id": str(case.id), "status": case.status,
+        "id": str(case.id), "status": case.status, "outcome": case.outcome,
+        "closed_at": case.closed_at.isoformat() if case.closed_at else None,
         "merged_into": str(case.merged_into_id) if case.merged_into_id else None,
         "owner_id": str(case.owner_id),
         "consent": {"referral": given.referral, "share": list(given.share)},

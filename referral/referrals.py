@@ -363,6 +363,33 @@ def link_cases(store: Session, user: Any, case: Case, earlier_id: uuid.UUID, now
     return earlier
 
 
+def still_open(store: Session, case: Case) -> list[Referral]:
+    """The case's referrals waiting for an answer or accepted."""
+    return [r for r in of_case(store, case) if r.state in OPEN]
+
+
+def end_open(store: Session, case: Case, now: datetime, reason: str | None = None) -> int:
+    """Withdraw each of the case's open referrals and tell its partner: by the sender when
+    the case closes (no reason), by the system with a reason (retention). Returns how many."""
+    ended = still_open(store, case)
+    for referral in ended:
+        if reason is None:
+            _move(store, referral, "withdraw", "sender", None, now)
+        else:
+            _move(store, referral, "revoke", "system", reason, now)
+        notices.notify(store, notices.partner_staff(store, referral.partner_id),
+                       "referral.withdrawn", now, referral_id=referral.id)
+    return len(ended)
+
+
+def forget_packets(store: Session, case: Case, now: datetime) -> None:
+    """No partner keeps anything of the case's person: each referral keeps only that it
+    existed and how it ended."""
+    for referral in of_case(store, case):
+        if referral.packet is not None:
+            _clear_packet(store, referral, now)
+
+
 def _clear_packet(store: Session, referral: Referral, now: datetime) -> None:
     store.execute(sa.update(Referral).where(Referral.id == referral.id)
                   .values(packet=None, updated_at=now)

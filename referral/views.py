@@ -7,7 +7,16 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,24 +25,37 @@ from werkzeug.exceptions import NotFound
 from access.forms import ActionForm
 from access.policy import NotNow, authorize, requires
 from core import clock, db
-from referral import basis, cases, matching, referrals
+from referral import basis, case_page, cases, matching, referrals
 from referral import person_copy as person_copy_module
 from referral.case_forms import BreakGlassForm, LinkForm, ReferForm
-from referral.presenting import identity_or_none
 from screening import services as screenings
 from screening.forms import ANSWER_CHOICES
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 
+# The case list's filters: open cases unless asked (docs/case-work.md).
+LIST_FILTERS = {"open": cases.OPEN, "active": ("active",), "follow_up": ("follow_up",),
+                "closed": ("closed", "closed_referred"),
+                "all": (*cases.OPEN, "closed", "closed_referred")}
+
+
 @bp.route("/")
 @requires("cases.read")
-def index() -> str:
-    """Open cases: the screener's own, or the team's for a supervisor; urgent first."""
+def index() -> Any:
+    """Cases: the screener's own, or the team's for a supervisor; urgent first. Open ones
+    unless a filter asks for the follow-ups, the closed, or all."""
+    shown = request.args.get("status", "open")
+    if shown not in LIST_FILTERS:
+        flash(_l("There is no such filter; open cases are shown."), "error")
+        shown, status = "open", 400
+    else:
+        status = 200
     store = db.session()
-    rows = cases.list_for(store, current_user)
+    rows = cases.list_for(store, current_user, LIST_FILTERS[shown])
     store.commit()
-    return render_template("referral/cases.html", rows=rows)
+    return render_template("referral/cases.html", rows=rows, shown=shown,
+                           filters=list(LIST_FILTERS)), status
 
 
 @bp.route("/break-glass")
@@ -59,31 +81,6 @@ def for_screening(screening_id: uuid.UUID) -> Any:
     return redirect(url_for("cases.show", case_id=case_id))
 
 
-def _page(case: Any, refer: ReferForm | None = None, status: int = 200) -> Any:
-    store, now = db.session(), clock.now()
-    who = identity_or_none(store, case)
-    given = cases.consent(case)
-    matches = matching.matches(store, case, now.date(), who.region if who else None) \
-        if cases.is_open(case) else []
-    sent = referrals.of_case(store, case)
-    child = matching.is_child(store, case)
-    refer = refer or ReferForm(formdata=None)
-    refer.limit([(m.slug, m.name) for m in matches], basis.shareable(given, child))
-    if not refer.services.data:
-        refer.services.data = list(cases.needs(case))
-    suggestion = matching.next_partner(sent, matches, matching.partner_slugs(store))
-    earlier = cases.earlier_cases(store, current_user, case, who, now.date()) if who else []
-    body = render_template(
-        "referral/case.html", case=case, who=who, consent=given, child=child,
-        protection_fields=basis.PROTECTION_FIELDS, needs=cases.needs(case),
-        screenings=cases.screenings_of(store, case), referrals=sent,
-        names=matching.partner_names(store), matches=matches, refer=refer,
-        suggestion=suggestion, earlier=earlier, link=LinkForm(formdata=None),
-        action=ActionForm(formdata=None))
-    store.commit()
-    return body, status
-
-
 @bp.route("/<uuid:case_id>")
 @requires("cases.read")
 def show(case_id: uuid.UUID) -> Any:
@@ -91,7 +88,7 @@ def show(case_id: uuid.UUID) -> Any:
     case = cases.get(db.session(), current_user, case_id)
     if case.status == "merged" and case.merged_into_id:
         return redirect(url_for("cases.show", case_id=case.merged_into_id))
-    return _page(case)
+    return case_page.render(case)
 
 
 def _manage(case_id: uuid.UUID, action: str = "cases.manage") -> Any:
@@ -108,7 +105,7 @@ def refer(case_id: uuid.UUID) -> Any:
     form.limit([(s, s) for s in form.partner.raw_data or []],
                basis.shareable(given, matching.is_child(db.session(), case)))
     if not form.validate():
-        return _page(case, form, 400)
+        return case_page.render(case, 400, refer=form)
     store, now, config = db.session(), clock.now(), current_app.config
     try:
         referrals.send(store, current_user, case, referrals.Send(
@@ -123,8 +120,8 @@ def refer(case_id: uuid.UUID) -> Any:
                 name = "partner"  # consent: about the referral as a whole
             form[name].errors = [*form[name].errors, problem]
         flash(_l("The referral was not sent. See what to fix below."), "error")
-        return _page(cases.get(store, current_user, case_id, "cases.manage"), form, 409
-                     if isinstance(error, NotNow) else 422)
+        return case_page.render(cases.get(store, current_user, case_id, "cases.manage"),
+                                409 if isinstance(error, NotNow) else 422, refer=form)
     store.commit()
     flash(_l("Referral sent. The partner has been told that something awaits them."),
           "success")

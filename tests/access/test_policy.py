@@ -72,6 +72,8 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "cases.for_screening": TEAM, "cases.index": TEAM, "cases.link": TEAM, "cases.refer": TEAM,
     "cases.show": TEAM, "cases.withdraw_consent": TEAM,
     "cases.person_copy": TEAM, "cases.person_copy_json": TEAM,
+    "case_work.close": TEAM, "case_work.reopen": TEAM, "case_work.follow_up": TEAM,
+    "case_work.add_note": TEAM,
     "referral_api.case_matches": TEAM, "referral_api.get_case": TEAM,
     "referral_api.send_referral": TEAM, "referral_api.withdraw_referral": TEAM,
     "referrals.withdraw": TEAM,
@@ -103,7 +105,7 @@ def test_the_role_matrix_names_every_protected_endpoint(app: Flask) -> None:
 NO_SUCH_OBJECT = "00000000-0000-0000-0000-00000000beef"
 # Values for the other path parameters; any *_id but user_id names an object that does not
 # exist, so a role that may use the endpoint meets the object check (404), not the role check.
-PATH_VALUES = {"action": "unlock", "move": "accept", "phase": "recruitment",
+PATH_VALUES = {"action": "unlock", "move": "accept", "phase": "recruitment", "turn": "on",
                "session_id": "f" * 64,
                "name": "no-such-report"}
 # Where a role that may use the endpoint is sent elsewhere first (the questionnaire's order).

@@ -1,0 +1,143 @@
+"""A case's life after the referral, after HTCDS ``cas_Status``: active, in follow-up,
+closed with an outcome (closed-referred when the person was referred on), reopened with a
+written reason; and closed by retention before the person's record is shredded
+(docs/case-work.md).
+
+    active <--follow-up / back--> follow_up
+    active | follow_up --close(outcome)--> closed | closed_referred
+    closed | closed_referred --reopen(reason)--> active
+
+A case does not close while referrals are open, unless the screener withdraws them in the
+same step (each partner is told)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from access import audit
+from access.policy import require, state_rule
+from core import db
+from core.errors import RefusedError
+from referral import cases, notes, referrals
+from referral.models import Case
+from screening import retention
+
+OUTCOMES = ("services_provided", "person_declined", "lost_contact", "referred_on",
+            "moved_away", "other")
+# Set by the service only: the record reached the end of its retention period.
+RETENTION = "retention"
+CLOSED = ("closed", "closed_referred")
+
+
+class CaseStatusError(RefusedError):
+    """A change of status that cannot be made as asked."""
+
+
+def closed_status(outcome: str) -> str:
+    """The status a case closes with: closed-referred when the person was referred on."""
+    return "closed_referred" if outcome == "referred_on" else "closed"
+
+
+def _end(case: Case, outcome: str, now: datetime) -> None:
+    case.status, case.outcome, case.closed_at, case.updated_at = (
+        closed_status(outcome), outcome, now, now)
+
+
+def close(store: Session, user: Any, case: Case, outcome: str, withdraw_open: bool,
+          now: datetime, retention_days: int) -> int:
+    """Close the case with an outcome from :data:`OUTCOMES`. Refused while referrals are
+    open, unless ``withdraw_open``: then each is withdrawn and its partner told. Checked on
+    the locked row, so a referral sent meanwhile is seen. Returns how many were withdrawn."""
+    cases.lock(store, case)
+    require(user, "cases.close", case, "case", case.id)
+    if outcome not in OUTCOMES:
+        raise CaseStatusError("choose how the case ended",
+                              {"outcome": "must be one of " + ", ".join(OUTCOMES)})
+    waiting = referrals.still_open(store, case)
+    if waiting and not withdraw_open:
+        raise CaseStatusError("referrals are still open",
+                              {"withdraw": f"{len(waiting)} referrals are still open: "
+                                           "withdraw them to close the case"})
+    withdrawn = referrals.end_open(store, case, now)
+    _end(case, outcome, now)
+    cases.touch(store, case, now, retention_days)
+    audit.record(store, "case.closed", object_type="case", object_id=case.id,
+                 details={"outcome": outcome, "withdrawn": withdrawn})
+    return withdrawn
+
+
+def reopen(store: Session, user: Any, case: Case, reason: str, now: datetime,
+           retention_days: int) -> None:
+    """Make a closed case active again. The reason is kept as a sealed note (it may speak
+    of the person); the audit event names the note, not what it says."""
+    cases.lock(store, case)
+    require(user, "cases.reopen", case, "case", case.id)
+    text = notes.clean(reason, "reason")
+    if len(" ".join(text.split())) < cases.REASON_MIN:
+        raise CaseStatusError("write why the case is reopened",
+                              {"reason": f"at least {cases.REASON_MIN} characters"})
+    note = notes.write(store, user, case, text, now, kind="reopened")
+    before, outcome = case.status, case.outcome
+    case.status, case.outcome, case.closed_at = "active", None, None
+    cases.touch(store, case, now, retention_days)
+    audit.record(store, "case.reopened", object_type="case", object_id=case.id,
+                 details={"from": before, "outcome": outcome, "note": str(note.id)})
+
+
+def follow_up(store: Session, user: Any, case: Case, on: bool, now: datetime,
+              retention_days: int) -> None:
+    """Put an open case into follow-up (help given, the caseworker keeps in touch), or
+    back to active."""
+    cases.lock(store, case)
+    require(user, "cases.manage", case, "case", case.id)
+    status = "follow_up" if on else "active"
+    if case.status == status:
+        return
+    case.status = status
+    cases.touch(store, case, now, retention_days)
+    audit.record(store, "case.status_changed", object_type="case", object_id=case.id,
+                 details={"status": status})
+
+
+def close_for_retention(store: Session, case: Case, now: datetime) -> int:
+    """Before the person's record is shredded: open referrals are withdrawn (partners told),
+    no partner keeps a packet, the case closes as ``retention`` and its notes go. Returns
+    how many referrals were withdrawn."""
+    withdrawn = referrals.end_open(store, case, now, reason=RETENTION)
+    referrals.forget_packets(store, case, now)
+    if cases.is_open(case):
+        _end(case, RETENTION, now)
+    forgotten = notes.forget(store, case.id)
+    audit.record(store, "case.closed", object_type="case", object_id=case.id,
+                 details={"outcome": RETENTION, "withdrawn": withdrawn, "notes": forgotten})
+    return withdrawn
+
+
+def _is_closed(case: Case) -> bool:
+    return case.status in CLOSED
+
+
+def _not_merged(case: Case) -> bool:
+    return case.status != "merged"
+
+
+state_rule("cases.close", cases.is_open)
+state_rule("cases.reopen", _is_closed)
+state_rule("cases.notes", _not_merged)
+
+
+def _on_shredding(_app: Flask, person_id: uuid.UUID, now: datetime) -> None:
+    store = db.session()
+    case = cases.of_person(store, person_id)
+    if case is not None and case.status != "merged":
+        close_for_retention(store, case, now)
+
+
+def init_app(app: Flask) -> None:
+    """Close a person's case whenever this app's retention run is about to shred them."""
+    retention.shredding.connect(_on_shredding, sender=app)

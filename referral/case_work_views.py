@@ -1,0 +1,109 @@
+"""Case work pages: closing a case with an outcome, reopening it with a reason, putting it
+into follow-up and back, and writing a note (docs/case-work.md). Each refused form comes back
+on the case page with its errors."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.exceptions import NotFound
+
+from access.forms import ActionForm
+from access.policy import NotNow, requires
+from core import clock, db
+from core.errors import RefusedError
+from referral import case_page, case_status, cases, notes
+from referral.case_forms import CloseCaseForm, NoteForm, ReopenForm
+
+bp = Blueprint("case_work", __name__, url_prefix="/cases")
+
+
+def _refused(case_id: uuid.UUID, name: str, form: FlaskForm,
+             error: Exception | None = None) -> Any:
+    store = db.session()
+    store.rollback()
+    for field, problem in getattr(error, "fields", {}).items():
+        target = form[field] if field in form else next(iter(form))
+        target.errors = [*target.errors, problem]
+    status = 409 if isinstance(error, NotNow) else 422 if error else 400
+    flash(_l("Nothing was changed. See what to fix below."), "error")
+    case = cases.get(store, current_user, case_id, "cases.read")
+    return case_page.render(case, status, **{name: form})
+
+
+@bp.route("/<uuid:case_id>/close", methods=["POST"])
+@requires("cases.close")
+def close(case_id: uuid.UUID) -> Any:
+    """Close the case with how it ended; open referrals go only if the screener says so."""
+    store, now = db.session(), clock.now()
+    case = cases.get(store, current_user, case_id, "cases.close")
+    form = CloseCaseForm()
+    if not form.validate():
+        return _refused(case_id, "close", form)
+    try:
+        withdrawn = case_status.close(store, current_user, case, form.outcome.data,
+                                      form.withdraw.data, now,
+                                      current_app.config["RETENTION_DAYS"])
+    except (RefusedError, NotNow) as error:
+        return _refused(case_id, "close", form, error)
+    store.commit()
+    flash(_l("Case closed; %(count)d open referrals withdrawn.", count=withdrawn), "success")
+    return redirect(url_for("cases.show", case_id=case_id))
+
+
+@bp.route("/<uuid:case_id>/reopen", methods=["POST"])
+@requires("cases.reopen")
+def reopen(case_id: uuid.UUID) -> Any:
+    """Open a closed case again, saying why."""
+    store, now = db.session(), clock.now()
+    case = cases.get(store, current_user, case_id, "cases.reopen")
+    form = ReopenForm()
+    if not form.validate():
+        return _refused(case_id, "reopen", form)
+    try:
+        case_status.reopen(store, current_user, case, form.reason.data, now,
+                           current_app.config["RETENTION_DAYS"])
+    except (RefusedError, NotNow) as error:
+        return _refused(case_id, "reopen", form, error)
+    store.commit()
+    flash(_l("Case reopened."), "success")
+    return redirect(url_for("cases.show", case_id=case_id))
+
+
+@bp.route("/<uuid:case_id>/follow-up/<any(on, off):turn>", methods=["POST"])
+@requires("cases.manage")
+def follow_up(case_id: uuid.UUID, turn: str) -> Any:
+    """Put the case into follow-up, or back to active."""
+    if not ActionForm().validate():
+        raise NotFound()
+    store = db.session()
+    case = cases.get(store, current_user, case_id, "cases.manage")
+    case_status.follow_up(store, current_user, case, turn == "on", clock.now(),
+                          current_app.config["RETENTION_DAYS"])
+    store.commit()
+    flash(_l("Case in follow-up.") if turn == "on" else _l("Case active again."), "success")
+    return redirect(url_for("cases.show", case_id=case_id))
+
+
+@bp.route("/<uuid:case_id>/notes", methods=["POST"])
+@requires("cases.notes")
+def add_note(case_id: uuid.UUID) -> Any:
+    """Write a note on the case (sealed; only the team in charge reads it)."""
+    store, now = db.session(), clock.now()
+    case = cases.get(store, current_user, case_id, "cases.notes")
+    form = NoteForm()
+    if not form.validate():
+        return _refused(case_id, "note", form)
+    try:
+        notes.add(store, current_user, case, form.text.data, now,
+                  current_app.config["RETENTION_DAYS"])
+    except (RefusedError, NotNow) as error:
+        return _refused(case_id, "note", form, error)
+    store.commit()
+    flash(_l("Note saved."), "success")
+    return redirect(url_for("cases.show", case_id=case_id) + "#notes")
