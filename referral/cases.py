@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -230,7 +231,7 @@ def _same_person(store: Session, case: Case, earlier: Case, today: date) -> bool
 
 
 def link(store: Session, user: Any, case: Case, earlier_id: uuid.UUID, now: datetime,
-         retention_days: int) -> Case:
+         retention_days: int, carry: Callable[[Case, Case], None] | None = None) -> Case:
     """Confirmed by the screener: this case's person is the earlier case's person. The
     screenings move to the earlier record; the duplicate record is shredded and this case
     points at the earlier one.
@@ -238,7 +239,9 @@ def link(store: Session, user: Any, case: Case, earlier_id: uuid.UUID, now: date
     Only two open cases of one team whose people share the identity blind index may be
     linked, by someone in charge of both (never under break-glass: linking cannot be undone),
     and only before the newer case was referred. The earlier case keeps the most restrictive
-    of the two consents until the person consents anew on a new screening."""
+    of the two consents until the person consents anew on a new screening. ``carry`` moves
+    what else the newer case holds (its notes, sealed with the key about to be shredded)
+    onto the earlier one first."""
     require(user, "cases.link", case, "case", case.id)
     earlier = get(store, user, earlier_id, "cases.link")
     # Both rows locked, in one order for every worker (no deadlock), and both read again:
@@ -261,6 +264,8 @@ def link(store: Session, user: Any, case: Case, earlier_id: uuid.UUID, now: date
     earlier.consent_withdrawn_at = earlier.consent_withdrawn_at or case.consent_withdrawn_at
     earlier.urgent = earlier.urgent or case.urgent
     case.status, case.merged_into_id, case.updated_at = "merged", earlier.id, now
+    if carry is not None:
+        carry(case, earlier)
     retention.shred(store, person(store, case), now)
     people.touch(target, now, retention_days)
     audit.record(store, "case.linked", object_type="case", object_id=earlier.id,

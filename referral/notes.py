@@ -98,6 +98,19 @@ def of_case(store: Session, case: Case) -> list[OpenedNote]:
                        cipher.open(TABLE, "body", row.id, row.body) or "") for row in rows]
 
 
+def move(store: Session, source: Case, target: Case) -> int:
+    """Move a case's notes onto another case of the same person (a confirmed link),
+    sealing each again with the target person's key: the source's key is about to go."""
+    rows = list(store.scalars(sa.select(CaseNote).where(CaseNote.case_id == source.id)))
+    if rows:
+        opener, sealer = _cipher(store, source), _cipher(store, target)
+        for row in rows:
+            text = opener.open(TABLE, "body", row.id, row.body)
+            row.case_id, row.body = target.id, sealer.seal(TABLE, "body", row.id, text)
+        store.flush()
+    return len(rows)
+
+
 def forget(store: Session, case_id: uuid.UUID) -> int:
     """Delete a case's notes (their person was shredded: they could no longer be read)."""
     done = store.execute(sa.delete(CaseNote).where(CaseNote.case_id == case_id)

@@ -119,3 +119,18 @@ def test_notes_go_with_the_person(app: Flask, open_case: Callable[..., str],
         retention.apply(store, person.created_at.replace(year=2099), False)
         store.commit()
         assert store.scalar(sa.select(sa.func.count()).select_from(CaseNote)) == 0
+
+
+def test_linking_a_newer_record_carries_its_notes_to_the_earlier_case(
+        open_case: Callable[..., str], signed_in: Any) -> None:
+    first = open_case()
+    second = open_case(needs=["medical"])
+    screener = signed_in("screener")
+    write(screener, first, "Canaryfirst note on the earlier case")
+    write(screener, second)
+    linked = screener.post(f"/cases/{second}/link", {"earlier": first, "confirm": "y"},
+                           form_page=f"/cases/{second}")
+    assert linked.status_code == 302
+    page = screener.get(f"/cases/{first}").get_data(as_text=True)
+    assert CANARY in page  # sealed again with the earlier person's key, still readable
+    assert "Canaryfirst note on the earlier case" in page
