@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PASSAGE_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: install run test lint bench bench-reporting translations catalogues demo-code clean
+.PHONY: install run test test-fast lint bench bench-reporting translations catalogues demo-code clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ demo-code: $(STAMP)
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The everyday loop: everything but browser, fuzzing, concurrency and timing tests.
+test-fast: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest -m "not browser and not fuzz and not concurrency and not slow" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -29,6 +29,8 @@ from tests.helpers import Account
 from tests.referral.conftest import PARTNERS
 from tests.screening.payloads import body
 
+pytestmark = pytest.mark.fuzz
+
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0")) or None
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]

@@ -114,11 +114,28 @@ def test_sixth_attempt_within_a_minute_is_refused_even_when_right(
     assert client.password_step(account).status_code == 302
 
 
-def test_unknown_account_names_are_throttled_alike(client: Client) -> None:
+def _flash(page: str) -> str:
+    return page.split('role="alert"', 1)[1].split("</", 1)[0]
+
+
+def test_unknown_account_names_are_throttled_alike(
+        client: Client, new_client: Any, app: Any, accounts: dict[str, Account]) -> None:
+    # Were unknown names not throttled, the delays would tell which names have accounts.
+    known = new_client()
+    _fail_password(known, accounts["screener"].email, 5)
     _fail_password(client, "nobody@test.passage.example", 5)
-    before = client.post("/login", {"email": "nobody@test.passage.example",
-                                    "password": "wrong password here"})
-    assert before.status_code == 200
+    assert [details for _, details in audited(app, "sign_in.delayed")] == [
+        {"failures": 5, "seconds": 60}, {"failures": 5, "seconds": 60}]
+    unknown_page = client.post("/login", {"email": "nobody@test.passage.example",
+                                          "password": "wrong password here"})
+    known_page = known.post("/login", {"email": accounts["screener"].email,
+                                       "password": "wrong password here"})
+    assert unknown_page.status_code == known_page.status_code == 200
+    assert _flash(unknown_page.get_data(as_text=True)) == _flash(
+        known_page.get_data(as_text=True))
+    client.clock.advance(seconds=61)
+    _fail_password(client, "nobody@test.passage.example", 1)  # the next delay doubles
+    assert audited(app, "sign_in.delayed")[-1][1] == {"failures": 6, "seconds": 120}
 
 
 def audited(app: Any, action: str) -> list[tuple[str, dict[str, Any]]]:

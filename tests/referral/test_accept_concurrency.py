@@ -25,6 +25,8 @@ from core import db
 from referral import referrals, workflow
 from tests.helpers import Account, Client
 
+pytestmark = pytest.mark.concurrency
+
 ROUNDS = 8
 
 

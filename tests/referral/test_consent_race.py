@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
@@ -23,6 +24,8 @@ from core import db
 from referral.models import Case, Referral
 from tests.helpers import Account, Client, csrf_from
 from tests.referral.conftest import FULL_CONSENT
+
+pytestmark = pytest.mark.concurrency
 
 ROUNDS = 12
 

@@ -14,12 +14,15 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
 from access import audit
 from access.models import AuditEvent, AuditHead
 from core import db, keys
+
+pytestmark = pytest.mark.concurrency
 
 PROCESSES = 4
 EVENTS_PER_PROCESS = 50
