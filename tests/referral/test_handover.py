@@ -148,6 +148,20 @@ def test_the_new_owner_follows_up_the_referrals_the_previous_one_sent(
     assert str(sent_by) == str(accounts["screener"].id)  # who sent it is history
 
 
+def test_the_caseworker_in_charge_reads_a_referral_their_supervisor_sent(
+        open_case: Callable[..., str], api: API) -> None:
+    case_id = open_case(consent=FULL_CONSENT)
+    sent = api("supervisor", "POST", f"/cases/{case_id}/referrals",
+               {"partner": "org-a", "services": ["shelter"]})
+    assert sent.status_code == 201
+    referral_id = sent.get_json()["id"]
+    assert api("screener", "GET", f"/referrals/{referral_id}").status_code == 200
+    assert [r["id"] for r in api("screener", "GET", "/referrals").get_json()["items"]] == [
+        referral_id]
+    assert api("screener_b", "GET", f"/referrals/{referral_id}").status_code == 404
+    assert api("screener_b", "GET", "/referrals").get_json()["items"] == []
+
+
 @pytest.mark.parametrize("role", ["screener", "partner", "auditor", "analyst", "admin"])
 def test_only_a_supervisor_may_hand_over(
         app: Flask, open_case: Callable[..., str], accounts: dict[str, Account],
