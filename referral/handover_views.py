@@ -26,10 +26,13 @@ from referral import case_page, cases, handover
 bp = Blueprint("handover", __name__, url_prefix="/cases")
 
 
+CHOOSE_OWNER = _l("Choose someone from the list.")
+
+
 class _Owner(FlaskForm):
     # The choices are for the page; the service decides who may take a case, at the POST.
     owner = SelectField(_l("Hand over to"), choices=[], validate_choice=False,
-                        validators=[InputRequired(), UUID()])
+                        validators=[InputRequired(CHOOSE_OWNER), UUID(CHOOSE_OWNER)])
 
     def offer(self, staff: list[User], but: uuid.UUID | None = None) -> None:
         """Offer these members of the team (but not ``but``, who holds the cases now)."""
@@ -43,7 +46,8 @@ class HandOverForm(_Owner):
 class MoveAllForm(_Owner):
     """Put another screener of the team in charge of every open case of a former owner."""
 
-    former = HiddenField(validators=[InputRequired(), UUID()])
+    former = HiddenField(validators=[InputRequired(_l("Choose whose cases to move.")),
+                                     UUID(_l("Choose whose cases to move."))])
 
 
 @dataclass(frozen=True)

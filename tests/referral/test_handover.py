@@ -82,7 +82,9 @@ def hand_over(client: Client, case_id: str, new_owner: Any) -> Any:
 def disable(app: Flask, account: Account, clock: Any) -> None:
     with app.app_context():
         store = db.session()
-        services.disable_user(store, services.get_user(store, account.id), clock.now())
+        user = services.get_user(store, account.id)
+        assert user is not None
+        services.disable_user(store, user, clock.now())
         store.commit()
 
 
