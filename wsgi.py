@@ -27,7 +27,15 @@ from core.api import openapi_document
 from core.clock import Clock
 from referral import admin_views as partners_admin
 from referral import api as referral_api
-from referral import case_status, case_work_views, cases, inbox_views, outbox_views
+from referral import (
+    case_status,
+    case_work_views,
+    cases,
+    handover,
+    handover_views,
+    inbox_views,
+    outbox_views,
+)
 from referral import views as referral_views
 from referral.cli import load_demo_directory, notices_cli, partners_cli, referrals_cli
 from reporting import api as reporting_api
@@ -69,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None
     ratelimit.init_app(app, on_breach=policy.audit_rate_limited)
     cases.init_app(app)
     case_status.init_app(app)
+    handover.init_app(app)
     facts.init_app(app)
     service_facts.init_app(app)
     mail.init_app(app)
@@ -89,7 +98,8 @@ def _instance_path(config: dict[str, Any] | None) -> str:
 def _register_blueprints(app: Flask) -> None:
     for blueprint in (access_views.bp, admin_views.bp, approval_views.bp, audit_views.bp,
                       screening_views.bp, referral_views.bp, case_work_views.bp,
-                      inbox_views.bp, partners_admin.bp, outbox_views.bp, reporting_views.bp,
+                      handover_views.bp, inbox_views.bp, partners_admin.bp, outbox_views.bp,
+                      reporting_views.bp,
                       *API_BLUEPRINTS):
         app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", healthz)

@@ -67,6 +67,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # The person's own copy of everything held, with its disclosure log: for the person,
     # through the caseworker in charge or the team's supervisor (never under break-glass).
     "cases.copy": _TEAM,
+    # Putting another screener of the team in charge of a case (docs/case-work.md).
+    "cases.hand_over": frozenset({Role.SUPERVISOR}),
     "referrals.read": _TEAM | _PARTNER,
     # The role gate of the routes where partners answer; what they may do to one referral
     # now is the accept, decline or close action below.
@@ -104,13 +106,16 @@ def _case_team(user: Any, case: Any) -> bool:
     return _in_team(user, case, case.owner_id)
 
 
+def _in_charge_of_referral(user: Any, referral: Any) -> bool:
+    # Whoever is in charge of the referral's case now, not who sent it: after a hand-over
+    # the new caseworker follows up the case's referrals, and the previous one, who no longer
+    # reads the case, no longer reads its packets either. ``referral.case`` is the case row.
+    return _in_team(user, referral, referral.case.owner_id)
+
+
 def _referral_reader(user: Any, referral: Any) -> bool:
     return _receiving(user, referral) if user.role == Role.PARTNER \
-        else _in_team(user, referral, referral.sent_by)
-
-
-def _sender(user: Any, referral: Any) -> bool:
-    return _in_team(user, referral, referral.sent_by)
+        else _in_charge_of_referral(user, referral)
 
 
 def _may_decide(user: Any, change: Any) -> bool:
@@ -136,13 +141,16 @@ SCOPES: dict[str, Callable[[Any, Any], bool]] = {
     "cases.close": _case_team,
     "cases.reopen": _case_team,
     "cases.notes": _case_team,
-    # A referral: the receiving organisation's staff, its sender, the sender's supervisor.
+    # Another screener of the team takes the case over: the team's supervisor decides.
+    "cases.hand_over": lambda user, case: case.team_id == user.team_id,
+    # A referral: the receiving organisation's staff, the caseworker in charge of its case
+    # now, and their supervisor.
     "referrals.read": _referral_reader,
     "referrals.respond": _receiving,
     "referrals.accept": _receiving,
     "referrals.decline": _receiving,
     "referrals.close": _receiving,
-    "referrals.withdraw": _sender,
+    "referrals.withdraw": _in_charge_of_referral,
     "notices.read": lambda user, obj: obj.user_id == user.id,
     # Another admin, or a supervisor of the team the account is to belong to.
     "account_changes.decide": _may_decide,
@@ -154,13 +162,22 @@ def _team_rows(user: Any, model: Any, in_charge: Any) -> Any:
     return rows if user.role == Role.SUPERVISOR else sa.and_(rows, in_charge == user.id)
 
 
+def _referral_rows(user: Any, m: Any) -> Any:
+    if user.role == Role.PARTNER:
+        return m.partner_id == user.partner_id
+    rows = m.team_id == user.team_id
+    # A screener's: those of the cases in their charge now (an EXISTS over ``m.case``).
+    return rows if user.role == Role.SUPERVISOR else sa.and_(rows, m.case.has(owner_id=user.id))
+
+
 # The same scopes as SQL criteria over a model's columns, for lists: a list shows exactly the
 # rows whose objects SCOPES lets the user open (break-glass never widens a list).
 LIST_SCOPES: dict[str, Callable[[Any, Any], Any]] = {
     "screenings.read": lambda user, m: _team_rows(user, m, m.screener_id),
     "cases.read": lambda user, m: _team_rows(user, m, m.owner_id),
-    "referrals.read": lambda user, m: m.partner_id == user.partner_id
-    if user.role == Role.PARTNER else _team_rows(user, m, m.sent_by),
+    "referrals.read": _referral_rows,
+    # The team's cases, for their supervisor to hand over.
+    "cases.hand_over": lambda user, m: m.team_id == user.team_id,
     "notices.read": lambda user, m: m.user_id == user.id,
 }
 

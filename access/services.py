@@ -1,5 +1,9 @@
 """Managing users: create, disable, enable, unlock, reset the second factor, change passwords,
-single-use password links. Each function takes a session and values, and never commits."""
+single-use password links. Each function takes a session and values, and never commits.
+
+Disabling an account is announced on :data:`user_disabled` so that the packages that hand
+work to staff (``referral``: the leaver's open cases, docs/case-work.md) can act on it
+without this package knowing them: dependencies point one way."""
 
 from __future__ import annotations
 
@@ -10,7 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from blinker import Namespace
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -20,6 +26,11 @@ from access.roles import PARTNER_ROLES, TEAM_ROLES, Role
 from access.sessions import end_all_sessions
 from access.tokens import digest, revoke_all
 from core import datakeys, mail
+
+signals = Namespace()
+# Sent by the app with ``store``, ``user_id`` and ``now`` once an account is disabled, in the
+# same transaction: what receivers write is committed with the change or not at all.
+user_disabled = signals.signal("user-disabled")
 
 RESERVED_NAMES = frozenset({"admin", "administrator", "root", "system", "deleted", "passage",
                             "support", "security", "postmaster", "noreply", "no-reply"})
@@ -55,6 +66,13 @@ def get_user(store: Session, user_id: uuid.UUID) -> User | None:
 def list_users(store: Session) -> list[User]:
     """Every user, by e-mail address."""
     return list(store.scalars(sa.select(User).order_by(User.email)))
+
+
+def team_staff(store: Session, team_id: uuid.UUID) -> list[User]:
+    """The screeners and supervisors of a team, by e-mail address, whether or not their
+    account may be used now (the caller asks ``active_on``)."""
+    return list(store.scalars(sa.select(User).where(User.team_id == team_id)
+                              .order_by(User.email)))
 
 
 def list_partner_organisations(store: Session) -> list[PartnerOrganisation]:
@@ -225,11 +243,13 @@ def _audit_user(store: Session, action: str, user: User) -> None:
 
 def disable_user(store: Session, user: User, now: datetime) -> None:
     """Stop ``user`` signing in; ends all their sessions and revokes all their tokens, so
-    enabling the account again revives neither."""
+    enabling the account again revives neither. Announced on :data:`user_disabled`."""
     user.disabled_at = now
     end_all_sessions(store, user.id)
     revoke_all(store, user.id, now)
     _audit_user(store, "user.disabled", user)
+    user_disabled.send(current_app._get_current_object(),  # type: ignore[attr-defined]
+                       store=store, user_id=user.id, now=now)
 
 
 def enable_user(store: Session, user: User) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -188,6 +188,25 @@ def list_for(store: Session, user: Any, statuses: tuple[str, ...] = OPEN,
     return found
 
 
+def open_owned(store: Session, user: Any, action: str, owner_ids: Collection[uuid.UUID], *,
+               others: bool = False) -> list[Case]:
+    """Open cases in ``user``'s list scope for ``action`` whose owner is one of
+    ``owner_ids`` (with ``others``: is none of them), urgent first, then the oldest. For
+    handing cases over; each is checked again under its lock before it moves."""
+    owned = Case.owner_id.in_(list(owner_ids))
+    query = sa.select(Case).where(visible(user, action, Case), Case.status.in_(OPEN),
+                                  sa.not_(owned) if others else owned)
+    return list(store.scalars(query.order_by(Case.urgent.desc(), Case.opened_at, Case.id)))
+
+
+def open_of_owner(store: Session, owner_id: uuid.UUID) -> list[Case]:
+    """Every open case an account is in charge of, in any team, urgent first, then the
+    oldest: a system job, once the account is disabled (no user's scope applies)."""
+    return list(store.scalars(sa.select(Case).where(
+        Case.owner_id == owner_id, Case.status.in_(OPEN)).order_by(
+        Case.urgent.desc(), Case.opened_at, Case.id)))
+
+
 def person(store: Session, case: Case) -> Person:
     """The person record of a case."""
     return people.get(store, case.person_id)
@@ -294,9 +313,10 @@ def is_open(case: Case) -> bool:
     return case.status in OPEN
 
 
-# Changing a case for the person, and linking it, are for open cases only.
+# Changing a case for the person, linking it and handing it over are for open cases only.
 state_rule("cases.manage", is_open)
 state_rule("cases.link", is_open)
+state_rule("cases.hand_over", is_open)
 
 
 def init_app(app: Flask) -> None:

@@ -168,6 +168,10 @@ class Referral(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # The case it was sent from. Whoever is in charge of the case now is in charge of its
+    # referrals, whoever sent them (``sent_by`` is history): the policy reads the owner here.
+    case: Mapped[Case] = relationship(lazy="joined", innerjoin=True, viewonly=True)
+
     __table_args__ = (
         sa.CheckConstraint("state IN ('pending', 'accepted', 'declined', 'expired', "
                            "'withdrawn', 'closed')", name="state"),

@@ -276,7 +276,8 @@ def _move(store: Session, referral: Referral, action: str, by: str, detail: str 
 def answer(store: Session, user: Any, referral_id: uuid.UUID, action: str,
            detail: str | None, now: datetime, retention_days: int) -> Referral:
     """The receiving partner accepts, declines (with a reason) or closes (with an outcome);
-    the sender withdraws. Illegal moves raise :class:`workflow.IllegalTransition` (409)."""
+    the sending side (whoever is in charge of the case now) withdraws. Illegal moves raise
+    :class:`workflow.IllegalTransition` (409)."""
     referral = get(store, user, referral_id, f"referrals.{action}")
     allowed = {"decline": DECLINE_REASONS, "close": OUTCOMES}.get(action)
     if allowed is not None and detail not in allowed:
@@ -289,15 +290,17 @@ def answer(store: Session, user: Any, referral_id: uuid.UUID, action: str,
         notices.notify(store, notices.partner_staff(store, referral.partner_id),
                        "referral.withdrawn", now, referral_id=referral.id)
     else:
-        notices.notify(store, [_sender(store, referral)], f"referral.{referral.state}", now,
-                       referral_id=referral.id)
+        notices.notify(store, [_in_charge(store, referral)], f"referral.{referral.state}",
+                       now, referral_id=referral.id)
     return referral
 
 
-def _sender(store: Session, referral: Referral) -> User:
-    sender = store.get(User, referral.sent_by)
-    assert sender is not None  # noqa: S101 - a foreign key guarantees it
-    return sender
+def _in_charge(store: Session, referral: Referral) -> User:
+    # Told of answers: the caseworker in charge of the case now (after a hand-over, not the
+    # sender, who may no longer open the referral; access.policy).
+    owner = store.get(User, referral.case.owner_id)
+    assert owner is not None  # noqa: S101 - a foreign key guarantees it
+    return owner
 
 
 def withdraw_consent(store: Session, user: Any, case: Case, now: datetime,
@@ -406,8 +409,8 @@ def _clear_packet(store: Session, referral: Referral, now: datetime) -> None:
 def end_with_standing(store: Session, organisation_id: uuid.UUID, now: datetime) -> int:
     """The partner lost its standing (suspended, set back to pending, or its vetting
     lapsed): each of its open referrals is withdrawn with reason ``partner_suspended`` and
-    its packet cleared; the sender and the team's supervisors are told, and the case page
-    offers them the next partner. Its staff's sessions end and their tokens are revoked.
+    its packet cleared; the case's caseworker and the team's supervisors are told, and the
+    case page offers them the next partner. Its staff's sessions end and their tokens are revoked.
     Returns how many referrals were withdrawn; running it again withdraws none."""
     withdrawn = 0
     for referral in store.scalars(sa.select(Referral).where(
@@ -419,7 +422,7 @@ def end_with_standing(store: Session, organisation_id: uuid.UUID, now: datetime)
             if referral.state not in OPEN:
                 continue
             _move(store, referral, "revoke", "system", workflow.PARTNER_SUSPENDED, now)
-        told = {u.id: u for u in [_sender(store, referral),
+        told = {u.id: u for u in [_in_charge(store, referral),
                                   *notices.supervisors(store, referral.team_id)]}
         notices.notify(store, list(told.values()), "referral.partner_suspended", now,
                        referral_id=referral.id)
@@ -432,8 +435,8 @@ def escalate(store: Session, now: datetime, deadlines: Deadlines) -> dict[str, i
     """Apply standing and deadlines: a partner whose vetting lapsed (or was ended without
     :func:`end_with_standing`) loses its open referrals and its staff's sessions; a pending
     referral past its deadline is marked overdue and the sender's supervisors are told; one
-    pending past the expiry period expires and its sender is offered the next partner.
-    Running it again changes nothing more."""
+    pending past the expiry period expires and the case's caseworker is offered the next
+    partner. Running it again changes nothing more."""
     counts = {"withdrawn": 0, "overdue": 0, "expired": 0}
     today = now.date()
     for organisation in access_services.list_partner_organisations(store):
@@ -443,7 +446,7 @@ def escalate(store: Session, now: datetime, deadlines: Deadlines) -> dict[str, i
     for referral in store.scalars(sa.select(Referral).where(
             Referral.state == "pending", Referral.created_at <= stale)).all():
         _move(store, referral, "expire", "system", None, now)
-        notices.notify(store, [_sender(store, referral)], "referral.expired", now,
+        notices.notify(store, [_in_charge(store, referral)], "referral.expired", now,
                        referral_id=referral.id)
         counts["expired"] += 1
     for referral in store.scalars(sa.select(Referral).where(

@@ -74,6 +74,8 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "cases.person_copy": TEAM, "cases.person_copy_json": TEAM,
     "case_work.close": TEAM, "case_work.reopen": TEAM, "case_work.follow_up": TEAM,
     "case_work.add_note": TEAM,
+    "handover.hand_over": {"supervisor"}, "handover.reassign": {"supervisor"},
+    "handover.reassign_all": {"supervisor"},
     "referral_api.case_matches": TEAM, "referral_api.get_case": TEAM,
     "referral_api.send_referral": TEAM, "referral_api.withdraw_referral": TEAM,
     "referrals.withdraw": TEAM,
