@@ -174,11 +174,9 @@ def open_notice(notice_id: uuid.UUID) -> Any:
     store = db.session()
     notice = notices.open_notice(store, current_user, notice_id, clock.now())
     store.commit()
-    if notice.referral_id is not None:
-        return redirect(url_for("referrals.show", referral_id=notice.referral_id))
-    if notice.case_id is not None:
-        return redirect(url_for("cases.show", case_id=notice.case_id))
-    return redirect(url_for("referrals.notice_list"))
+    if notice.referral_id is None and notice.case_id is None:
+        return redirect(url_for("referrals.notice_list"))
+    return redirect(notices.where(notice.kind, notice.referral_id, notice.case_id))
 
 
 @bp.app_context_processor

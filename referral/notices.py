@@ -36,8 +36,7 @@ def notify(store: Session, users: list[User], kind: str, now: datetime, *,
     if (referral_id is None) == (case_id is None):
         raise ValueError("a notice is about one referral or one case")
     config = current_app.config
-    link = mail.absolute_url(config, f"/referrals/{referral_id}" if referral_id
-                             else f"/cases/{case_id}")
+    link = mail.absolute_url(config, where(kind, referral_id, case_id))
     for user in users:
         if not user.is_active:
             continue
@@ -46,6 +45,16 @@ def notify(store: Session, users: list[User], kind: str, now: datetime, *,
         store.add(notice)
         if mail.configured(config):
             outbox.queue(store, notice_id=notice.id, user=user, kind=kind, link=link, now=now)
+
+
+def where(kind: str, referral_id: uuid.UUID | None, case_id: uuid.UUID | None) -> str:
+    """The path a notice leads to: its referral or case, or the case list for a case that
+    is no longer the user's (handed over to someone else)."""
+    if referral_id is not None:
+        return f"/referrals/{referral_id}"
+    if kind == "case.taken_over" or case_id is None:
+        return "/cases/"
+    return f"/cases/{case_id}"
 
 
 def partner_staff(store: Session, partner_id: uuid.UUID) -> list[User]:

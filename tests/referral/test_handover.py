@@ -407,3 +407,17 @@ def test_nothing_about_the_person_reaches_notices_audit_or_e_mail(
         assert canary not in held
         assert canary not in details
         assert canary not in caplog.text
+
+
+def test_the_previous_owner_s_notice_leads_to_their_list_not_to_a_closed_door(
+        app: Flask, open_case: Callable[..., str], new_client: Callable[[], Client],
+        accounts: dict[str, Account], colleague: Account) -> None:
+    case_id = open_case()
+    hand_over(browser(new_client, accounts["supervisor"]), case_id, colleague.id)
+    with app.app_context():
+        notice_id = db.session().scalar(sa.select(Notice.id).where(
+            Notice.user_id == accounts["screener"].id, Notice.kind == "case.taken_over"))
+    previous = browser(new_client, accounts["screener"])
+    opened = previous.post(f"/notices/{notice_id}/open", form_page="/notices/")
+    assert opened.status_code == 302
+    assert opened.location.endswith("/cases/")
