@@ -20,8 +20,7 @@ from access.forms import ROLE_LABELS, ActionForm
 from access.models import User
 from access.policy import authorize, basis, requires
 from core import clock, db
-from referral import cases, tasks
-from referral import views as case_views
+from referral import case_page, cases, tasks
 from screening.forms import NOT_REMEMBERED
 
 bp = Blueprint("tasks", __name__)
@@ -52,6 +51,13 @@ class TaskForm(FlaskForm):
             self.assignee.data = str(default)
 
 
+def _refused(case: Any, form: TaskForm, status: int) -> Any:
+    # The case page again, this form with its errors (task_section hands it to the page).
+    g.task_form = form
+    flash(_l("Nothing was changed. See what to fix below."), "error")
+    return case_page.render(case, status)
+
+
 def _on_case(case_id: uuid.UUID, anchor: str = "tasks") -> Any:
     return redirect(url_for("cases.show", case_id=case_id, _anchor=anchor))
 
@@ -65,8 +71,7 @@ def add(case_id: uuid.UUID) -> Any:
     form = TaskForm()
     form.offer(tasks.assignable(store, case))
     if not form.validate():
-        g.task_form = form
-        return case_views._page(case, status=400)
+        return _refused(case, form, 400)
     try:
         tasks.add(store, current_user, case, form.title.data or "", form.due_on.data,
                   uuid.UUID(form.assignee.data), clock.now())
@@ -74,10 +79,7 @@ def add(case_id: uuid.UUID) -> Any:
         store.rollback()
         for name, problem in error.fields.items():
             form[name].errors = [*form[name].errors, PROBLEMS.get(name, problem)]
-        g.task_form = form
-        flash(_l("The follow-up was not added. See what to fix below."), "error")
-        return case_views._page(cases.get(store, current_user, case_id, "cases.manage"),
-                                status=422)
+        return _refused(cases.get(store, current_user, case_id, "cases.manage"), form, 422)
     store.commit()
     flash(_l("Follow-up added."), "success")
     return _on_case(case_id)
@@ -104,18 +106,20 @@ def index() -> str:
     store, today = db.session(), clock.now().date()
     rows = tasks.for_assignee(store, current_user, today)
     store.commit()
-    return render_template("referral/tasks.html", rows=rows, today=today)
+    return render_template("referral/tasks.html", rows=rows)
 
 
 @bp.app_context_processor
 def task_section() -> dict[str, Any]:
-    """``case_tasks(case)`` for the case page: its follow-ups (an audited read), and the
-    form to add one when the user may."""
+    """``case_tasks(case)`` for the case page: its follow-ups (an audited read) and the form
+    to add one when the user may; None for a reader under break-glass, who sees the case's
+    record but, as with its notes, not the team's work on it (docs/case-work.md)."""
 
-    def case_tasks(case: Any) -> dict[str, Any]:
+    def case_tasks(case: Any) -> dict[str, Any] | None:
+        if basis(current_user, "cases.read", case) != "scope":
+            return None
         store = db.session()
-        shown = tasks.tasks_of(store, case,
-                               break_glass=basis(current_user, "cases.read", case) == "grant")
+        shown = tasks.tasks_of(store, case)
         form = g.get("task_form")
         if form is None and authorize(current_user, "cases.manage", case):
             form = TaskForm(formdata=None)

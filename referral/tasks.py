@@ -55,6 +55,8 @@ class FollowUp:
     due_on: date
     case_opened_at: datetime
     urgent: bool
+    overdue: bool
+    due_today: bool
 
 
 def may_work_on(user: Any, case: Case) -> bool:
@@ -112,10 +114,10 @@ def add(store: Session, user: Any, case: Case, title: str, due_on: date,
     return task
 
 
-def tasks_of(store: Session, case: Case, *, break_glass: bool = False) -> list[Task]:
+def tasks_of(store: Session, case: Case) -> list[Task]:
     """The case's follow-ups, open ones first by due date, then the done ones, latest done
-    first. Opening the titles is a read of the person's data, audited with the count (and
-    flagged when the reader came through break-glass); the caller has checked the reader."""
+    first. Opening the titles is a read of the person's data, audited with the count; the
+    caller has checked the reader (the team in charge of the case)."""
     rows = list(store.scalars(sa.select(CaseTask).where(CaseTask.case_id == case.id)))
     if not rows:
         return []
@@ -125,11 +127,8 @@ def tasks_of(store: Session, case: Case, *, break_glass: bool = False) -> list[T
         cipher = None
     shown = [Task(t.id, cipher.open(TABLE, "title", t.id, t.title) if cipher else None,
                   t.due_on, t.assignee_id, t.done_at) for t in rows]
-    details: dict[str, Any] = {"count": len(shown)}
-    if break_glass:
-        details["break_glass"] = True
     audit.record(store, "case.tasks_read", object_type="case", object_id=case.id,
-                 details=details)
+                 details={"count": len(shown)})
     still_open = sorted((t for t in shown if t.done_at is None), key=lambda t: t.due_on)
     done = sorted((t for t in shown if t.done_at is not None),
                   key=lambda t: t.done_at or t.due_on, reverse=True)
@@ -181,7 +180,8 @@ def for_assignee(store: Session, user: Any, today: date, limit: int = 200) -> li
         .where(CaseTask.assignee_id == user.id, CaseTask.done_at.is_(None),
                Case.status.in_(cases.OPEN), visible(user, "cases.read", Case))
         .order_by(CaseTask.due_on, Case.urgent.desc(), CaseTask.created_at).limit(limit))
-    found = [FollowUp(*row) for row in rows]
+    found = [FollowUp(*row, overdue=row.due_on < today, due_today=row.due_on == today)
+             for row in rows]
     audit.record(store, "tasks.listed", details={"count": len(found)})
     return found
 

@@ -220,6 +220,9 @@ def test_bad_input_answers_with_form_errors_and_adds_nothing(
     assert response.status_code == status
     page = response.get_data(as_text=True)
     assert f'id="{field}-error"' in page
+    if status == 422:  # refused by the service, said in the user's words
+        assert {"due_on": "Choose today or a later day.",
+                "title": "Write what is to be done, in at most 300 characters."}[field] in page
     assert task_rows(app) == []
 
 
@@ -286,9 +289,8 @@ def test_authority_is_asked_at_every_use(
         accounts: dict[str, Account]) -> None:
     task_id = service_add(app, accounts["screener"], case_id, accounts["supervisor"].id)
     supervisor = signed_in("supervisor")
+    # The button was on their page...
     assert "Mark done" in supervisor.get(f"/cases/{case_id}").get_data(as_text=True)
-    form_page = supervisor.get(f"/cases/{case_id}")  # the button was on their page...
-    assert form_page.status_code == 200
     with app.app_context():  # ...then they moved to another team, their session still live
         store = db.session()
         moved = store.get(User, accounts["supervisor"].id)
@@ -502,3 +504,32 @@ def test_forget_deletes_the_cases_tasks_only(
         assert tasks.forget(store, case) == 2
         store.commit()
     assert [t.id for t in task_rows(app)] == [kept]
+
+
+def test_a_supervisor_under_break_glass_does_not_see_the_follow_ups(
+        app: Flask, case_id: str, signed_in: Callable[[str], Client],
+        accounts: dict[str, Account]) -> None:
+    service_add(app, accounts["screener"], case_id, accounts["screener"].id)
+    client = signed_in("supervisor_b")
+    page = f"/cases/{case_id}/break-glass"
+    client.post(page, {"reason": "Duty night: the person called our hotline and team A "
+                                 "cannot be reached."}, form_page=page)
+    shown = client.get(f"/cases/{case_id}")
+    assert shown.status_code == 200
+    assert "canary-task-title" not in shown.get_data(as_text=True)
+    assert events(app, "case.tasks_read") == []
+
+
+def test_my_follow_ups_say_what_is_due_today_and_what_is_overdue(
+        app: Flask, case_id: str, new_client: Callable[[], Client],
+        accounts: dict[str, Account], clock: FrozenClock) -> None:
+    service_add(app, accounts["screener"], case_id, accounts["screener"].id, TODAY)
+    client = new_client()
+    client.sign_in(accounts["screener"])
+    today = client.get("/tasks/").get_data(as_text=True)
+    assert "Due today" in today
+    assert "Overdue" not in today
+    clock.advance(days=1)
+    client = new_client()
+    client.sign_in(accounts["screener"])
+    assert "Overdue" in client.get("/tasks/").get_data(as_text=True)
