@@ -246,6 +246,21 @@ def remind(store: Session, today: date, now: datetime) -> dict[str, int]:
     return counts
 
 
+def move(store: Session, source: Case, target: Case) -> int:
+    """Move a case's follow-ups onto another case of the same person and team (a confirmed
+    link), sealing each title again with the target person's key: the source's key is about
+    to be shredded. Returns how many moved."""
+    rows = list(store.scalars(sa.select(CaseTask).where(CaseTask.case_id == source.id)))
+    if rows:
+        opener, sealer = _cipher(store, source), _cipher(store, target)
+        for row in rows:
+            text = opener.open(TABLE, "title", row.id, row.title)
+            row.case_id, row.team_id = target.id, target.team_id
+            row.title = sealer.seal(TABLE, "title", row.id, text)
+        store.flush()
+    return len(rows)
+
+
 def forget(store: Session, case: Case) -> int:
     """Delete every follow-up of ``case`` (its person is being shredded: the titles could
     never be read again, and who had what to do for them goes too). The caller audits the

@@ -533,3 +533,26 @@ def test_my_follow_ups_say_what_is_due_today_and_what_is_overdue(
     client = new_client()
     client.sign_in(accounts["screener"])
     assert "Overdue" in client.get("/tasks/").get_data(as_text=True)
+
+
+def test_move_carries_the_follow_ups_to_another_case_sealed_with_its_key(
+        app: Flask, open_case: Callable[..., str], case_id: str,
+        accounts: dict[str, Account]) -> None:
+    me = accounts["screener"]
+    moved = service_add(app, me, case_id, me.id, TODAY)
+    earlier = open_case()
+    with app.app_context():
+        store = db.session()
+        source = store.get(Case, uuid.UUID(case_id))
+        target = store.get(Case, uuid.UUID(earlier))
+        assert source is not None
+        assert target is not None
+        before = store.scalar(sa.select(CaseTask.title))
+        assert tasks.move(store, source, target) == 1
+        store.commit()
+        assert tasks.tasks_of(store, source) == []
+        [task] = tasks.tasks_of(store, target)
+        store.commit()
+        after = store.scalar(sa.select(CaseTask.title))
+    assert (task.id, task.title) == (moved, TITLE)
+    assert after != before  # sealed again, with the other person's key
