@@ -424,6 +424,7 @@ def test_the_supervisors_are_told_when_the_assignee_was_disabled(
         (str(second.id), "task.due", case_id)])  # not Team B's supervisor, not the assignee
 
 
+@pytest.mark.concurrency
 def test_two_runners_at_once_tell_each_assignee_once(
         app: Flask, open_case: Callable[..., str], accounts: dict[str, Account]) -> None:
     me = accounts["screener"]
