@@ -35,9 +35,11 @@ from referral import (
     handover_views,
     inbox_views,
     outbox_views,
+    task_views,
 )
 from referral import views as referral_views
 from referral.cli import load_demo_directory, notices_cli, partners_cli, referrals_cli
+from referral.task_cli import tasks_cli
 from reporting import api as reporting_api
 from reporting import charts, facts, service_facts
 from reporting import views as reporting_views
@@ -98,8 +100,8 @@ def _instance_path(config: dict[str, Any] | None) -> str:
 def _register_blueprints(app: Flask) -> None:
     for blueprint in (access_views.bp, admin_views.bp, approval_views.bp, audit_views.bp,
                       screening_views.bp, referral_views.bp, case_work_views.bp,
-                      handover_views.bp, inbox_views.bp, partners_admin.bp, outbox_views.bp,
-                      reporting_views.bp,
+                      handover_views.bp, task_views.bp, inbox_views.bp, partners_admin.bp,
+                      outbox_views.bp, reporting_views.bp,
                       *API_BLUEPRINTS):
         app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", healthz)
@@ -109,7 +111,7 @@ def _register_commands(app: Flask) -> None:
     core_cli.init_app(app)
     app.extensions["passage.demo_loaders"] = (load_demo_directory, load_demo_facts)
     for group in (users_cli, tokens_cli, audit_cli, keys_cli, retention_cli, partners_cli,
-                  referrals_cli, notices_cli, reports_cli, demo_cli):
+                  referrals_cli, tasks_cli, notices_cli, reports_cli, demo_cli):
         app.cli.add_command(group)
 
 

@@ -68,11 +68,12 @@ def list_users(store: Session) -> list[User]:
     return list(store.scalars(sa.select(User).order_by(User.email)))
 
 
-def team_staff(store: Session, team_id: uuid.UUID) -> list[User]:
-    """The screeners and supervisors of a team, by e-mail address, whether or not their
-    account may be used now (the caller asks ``active_on``)."""
-    return list(store.scalars(sa.select(User).where(User.team_id == team_id)
-                              .order_by(User.email)))
+def team_members(store: Session, team_id: uuid.UUID) -> list[User]:
+    """The screeners and supervisors of a team, by e-mail address (whether they may act now
+    is ``User.is_active``'s to say, at each use)."""
+    return list(store.scalars(sa.select(User).where(
+        User.team_id == team_id, User.role.in_([r.value for r in TEAM_ROLES]))
+        .order_by(User.email)))
 
 
 def list_partner_organisations(store: Session) -> list[PartnerOrganisation]:

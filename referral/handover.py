@@ -55,7 +55,7 @@ def works_in(user: User | None, team_id: uuid.UUID, today: date) -> bool:
 
 def candidates(store: Session, team_id: uuid.UUID, today: date) -> list[User]:
     """Who may take over a case of the team: its active screeners and supervisors."""
-    return [u for u in access_services.team_staff(store, team_id) if works_in(u, team_id, today)]
+    return [u for u in access_services.team_members(store, team_id) if works_in(u, team_id, today)]
 
 
 def _new_owner(store: Session, team_id: uuid.UUID, new_owner_id: uuid.UUID,

@@ -23,6 +23,7 @@ REPOSITORIES = {
     "AuditEvent": {"access/audit.py"},
     "DataKey": {"core/datakeys.py"},
     "Case": {"referral/cases.py"},
+    "CaseTask": {"referral/tasks.py"},
     "CaseAccessGrant": {"access/grants.py"},
     "Referral": {"referral/referrals.py"},
     "Notice": {"referral/notices.py"},

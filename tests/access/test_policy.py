@@ -76,6 +76,7 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "case_work.add_note": TEAM,
     "handover.hand_over": {"supervisor"}, "handover.reassign": {"supervisor"},
     "handover.reassign_all": {"supervisor"},
+    "tasks.add": TEAM, "tasks.done": TEAM, "tasks.index": TEAM,
     "referral_api.case_matches": TEAM, "referral_api.get_case": TEAM,
     "referral_api.send_referral": TEAM, "referral_api.withdraw_referral": TEAM,
     "referrals.withdraw": TEAM,
