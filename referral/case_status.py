@@ -23,7 +23,7 @@ from access import audit
 from access.policy import require, state_rule
 from core import db
 from core.errors import RefusedError
-from referral import cases, notes, referrals
+from referral import cases, notes, referrals, tasks
 from referral.models import Case
 from screening import retention
 
@@ -106,15 +106,18 @@ def follow_up(store: Session, user: Any, case: Case, on: bool, now: datetime,
 
 def close_for_retention(store: Session, case: Case, now: datetime) -> int:
     """Before the person's record is shredded: open referrals are withdrawn (partners told),
-    no partner keeps a packet, the case closes as ``retention`` and its notes go. Returns
+    no partner keeps a packet, the case closes as ``retention`` and its notes and
+    follow-ups go. Returns
     how many referrals were withdrawn."""
     withdrawn = referrals.end_open(store, case, now, reason=RETENTION)
     referrals.forget_packets(store, case, now)
     if cases.is_open(case):
         _end(case, RETENTION, now)
     forgotten = notes.forget(store, case.id)
+    dropped = tasks.forget(store, case)
     audit.record(store, "case.closed", object_type="case", object_id=case.id,
-                 details={"outcome": RETENTION, "withdrawn": withdrawn, "notes": forgotten})
+                 details={"outcome": RETENTION, "withdrawn": withdrawn, "notes": forgotten,
+                          "tasks": dropped})
     return withdrawn
 
 

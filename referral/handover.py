@@ -26,7 +26,7 @@ from access.models import User
 from access.policy import authorize, require
 from access.roles import TEAM_ROLES
 from core.errors import RefusedError
-from referral import cases, notices
+from referral import cases, notices, tasks
 from referral.models import Case
 
 NOT_IN_TEAM = _l("Choose an active screener or supervisor of the case's team.")
@@ -73,9 +73,10 @@ def _move(store: Session, case: Case, new_owner: User, now: datetime) -> uuid.UU
     before = case.owner_id
     case.owner_id = new_owner.id
     case.updated_at = now
+    moved = tasks.reassign(store, case, before, new_owner.id)
     # Staff ids only: who had it and who has it now, never anything of the person.
     audit.record(store, "case.handed_over", object_type="case", object_id=case.id,
-                 details={"from": str(before), "to": str(new_owner.id)})
+                 details={"from": str(before), "to": str(new_owner.id), "tasks": moved})
     return before
 
 

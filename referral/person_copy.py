@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from access import audit
 from access import services as access_services
-from referral import cases, notes, referrals
+from referral import cases, notes, referrals, tasks
 from referral.models import Case
 from referral.presenting import identity_or_none, person_body
 from screening import explain, instruments, interview, services
@@ -49,6 +49,8 @@ def copy_of(store: Session, case: Case, now: datetime) -> dict[str, Any]:
         "case": {"status": case.status, "outcome": case.outcome},
         "case_notes": [{"at": n.created_at.isoformat(timespec="minutes"), "kind": n.kind,
                         "text": n.text} for n in notes.of_case(store, case)],
+        "follow_ups": [{"title": t.title, "due_on": t.due_on.isoformat(),
+                        "done": t.done_at is not None} for t in tasks.tasks_of(store, case)],
         "screenings": [_screening(store, s) for s in screened],
         "shared_with": [{
             "organisation": names.get(str(r.partner_id), ""),

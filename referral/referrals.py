@@ -22,7 +22,17 @@ from access.policy import authorize, require, visible
 from access.standing import in_standing
 from core import datakeys
 from core.errors import RefusedError
-from referral import cases, directory, matching, notes, notices, receipts, steps, workflow
+from referral import (
+    cases,
+    directory,
+    matching,
+    notes,
+    notices,
+    receipts,
+    steps,
+    tasks,
+    workflow,
+)
 from referral.basis import NO_CONSENT_CHILD, legal_basis
 from referral.models import Case, PartnerProfile, Referral
 from screening import instruments, interview
@@ -360,10 +370,12 @@ def _rebase(store: Session, referral: Referral, basis: str, now: datetime) -> No
 def link_cases(store: Session, user: Any, case: Case, earlier_id: uuid.UUID, now: datetime,
                retention_days: int) -> Case:
     """Link a person screened again to their earlier case (:func:`cases.link`), carrying its
-    notes over; the earlier case's referrals are then held to the narrowed consent."""
+    notes and follow-ups over; the earlier case's referrals are then held to the narrowed
+    consent."""
 
     def carry(newer: Case, older: Case) -> None:
         notes.move(store, newer, older)
+        tasks.move(store, newer, older)
 
     earlier = cases.link(store, user, case, earlier_id, now, retention_days, carry)
     keep_within_consent(store, earlier, now)

@@ -261,6 +261,18 @@ def move(store: Session, source: Case, target: Case) -> int:
     return len(rows)
 
 
+def reassign(store: Session, case: Case, before: uuid.UUID, after: uuid.UUID) -> int:
+    """The case was handed over: its open follow-ups assigned to the previous owner go to
+    the new one, who is reminded afresh (the previous owner may no longer open the case).
+    Returns how many moved."""
+    moved = store.execute(sa.update(CaseTask).where(
+        CaseTask.case_id == case.id, CaseTask.assignee_id == before,
+        CaseTask.done_at.is_(None)).values(assignee_id=after, due_notice_at=None,
+                                           overdue_notice_at=None)
+        .execution_options(synchronize_session=False))
+    return moved.rowcount or 0  # type: ignore[attr-defined, no-any-return]
+
+
 def forget(store: Session, case: Case) -> int:
     """Delete every follow-up of ``case`` (its person is being shredded: the titles could
     never be read again, and who had what to do for them goes too). The caller audits the

@@ -95,8 +95,9 @@ def test_a_supervisor_hands_a_case_over_and_the_new_owner_takes_it_on(
     supervisor = browser(new_client, accounts["supervisor"])
     page = supervisor.get(f"/cases/{case_id}").get_data(as_text=True)
     assert f'action="/cases/{case_id}/owner"' in page
-    assert f'value="{colleague.id}"' in page
-    assert f'value="{accounts["screener"].id}"' not in page  # in charge already
+    offered = page.split(f'action="/cases/{case_id}/owner"', 1)[1].split("</form>", 1)[0]
+    assert f'value="{colleague.id}"' in offered
+    assert f'value="{accounts["screener"].id}"' not in offered  # in charge already
     assert accounts["screener_b"].email not in page  # another team's screener
 
     done = hand_over(supervisor, case_id, colleague.id)
@@ -122,7 +123,7 @@ def test_a_supervisor_hands_a_case_over_and_the_new_owner_takes_it_on(
     assert event.object_id == case_id
     assert event.actor_id == str(accounts["supervisor"].id)
     assert json.loads(event.details) == {"from": str(accounts["screener"].id),
-                                         "to": str(colleague.id)}
+                                         "to": str(colleague.id), "tasks": 0}
 
 
 def test_the_new_owner_follows_up_the_referrals_the_previous_one_sent(

@@ -419,7 +419,7 @@ def test_the_supervisors_are_told_when_the_assignee_was_disabled(
         services.disable_user(store, store.get(User, accounts["screener"].id), clock.now())
         store.commit()
     assert remind(app) == {"due": 1, "overdue": 0, "to_supervisors": 1}
-    assert sorted(notices_of(app)) == sorted([
+    assert sorted(n for n in notices_of(app) if n[1].startswith("task.")) == sorted([
         (str(accounts["supervisor"].id), "task.due", case_id),
         (str(second.id), "task.due", case_id)])  # not Team B's supervisor, not the assignee
 
@@ -557,3 +557,56 @@ def test_move_carries_the_follow_ups_to_another_case_sealed_with_its_key(
         after = store.scalar(sa.select(CaseTask.title))
     assert (task.id, task.title) == (moved, TITLE)
     assert after != before  # sealed again, with the other person's key
+
+
+# What happens to follow-ups when the case changes hands, is linked, or its person is shredded
+
+
+def test_a_hand_over_gives_the_previous_owner_s_open_follow_ups_to_the_new_one(
+        app: Flask, case_id: str, accounts: dict[str, Account],
+        make_account: Callable[..., Account], signed_in: Any) -> None:
+    colleague = make_account("screener", team="Team A")
+    mine = service_add(app, accounts["screener"], case_id, accounts["screener"].id)
+    theirs = service_add(app, accounts["screener"], case_id, accounts["supervisor"].id)
+    assert remind(app)["due"] == 2
+    supervisor = signed_in("supervisor")
+    moved = supervisor.post(f"/cases/{case_id}/owner", {"owner": str(colleague.id)},
+                            form_page=f"/cases/{case_id}")
+    assert moved.status_code == 302
+    with app.app_context():
+        store = db.session()
+        first, second = store.get(CaseTask, mine), store.get(CaseTask, theirs)
+        assert (first.assignee_id, first.due_notice_at) == (colleague.id, None)
+        assert second.assignee_id == accounts["supervisor"].id  # not the previous owner's
+    assert remind(app)["due"] == 1  # the new owner is reminded afresh
+    [event] = events(app, "case.handed_over")
+    assert json.loads(event.details)["tasks"] == 1
+
+
+def test_linking_carries_follow_ups_and_retention_removes_them(
+        app: Flask, open_case: Callable[..., str], accounts: dict[str, Account],
+        signed_in: Any) -> None:
+    first, second = open_case(), open_case(needs=["medical"])
+    service_add(app, accounts["screener"], second, accounts["screener"].id)
+    screener = signed_in("screener")
+    screener.post(f"/cases/{second}/link", {"earlier": first, "confirm": "y"},
+                  form_page=f"/cases/{second}")
+    assert TITLE in screener.get(f"/cases/{first}").get_data(as_text=True)
+    assert [str(t.case_id) for t in task_rows(app)] == [first]
+    with app.app_context():
+        store = db.session()
+        person = cases.person(store, store.get(Case, uuid.UUID(first)))
+        person.retention_until = person.created_at
+        store.commit()
+        from screening import retention
+        retention.apply(store, person.created_at.replace(year=2099), False)
+        store.commit()
+    assert task_rows(app) == []
+
+
+def test_the_person_s_copy_lists_the_follow_ups(
+        app: Flask, case_id: str, accounts: dict[str, Account], signed_in: Any) -> None:
+    service_add(app, accounts["screener"], case_id, accounts["screener"].id)
+    held = signed_in("screener").get(f"/cases/{case_id}/copy.json").get_json()
+    assert held["follow_ups"] == [{"title": TITLE, "due_on": TODAY.isoformat(),
+                                   "done": False}]
