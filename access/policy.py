@@ -67,6 +67,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # The person's own copy of everything held, with its disclosure log: for the person,
     # through the caseworker in charge or the team's supervisor (never under break-glass).
     "cases.copy": _TEAM,
+    # Correcting the person's details on a case, and reading the previous values the
+    # corrections keep (docs/case-work.md): the caseworker in charge or the team's supervisor,
+    # never under break-glass.
+    "cases.correct": _TEAM,
+    "cases.history": _TEAM,
     "referrals.read": _TEAM | _PARTNER,
     # The role gate of the routes where partners answer; what they may do to one referral
     # now is the accept, decline or close action below.
@@ -136,6 +141,8 @@ SCOPES: dict[str, Callable[[Any, Any], bool]] = {
     "cases.close": _case_team,
     "cases.reopen": _case_team,
     "cases.notes": _case_team,
+    "cases.correct": _case_team,
+    "cases.history": _case_team,
     # A referral: the receiving organisation's staff, its sender, the sender's supervisor.
     "referrals.read": _referral_reader,
     "referrals.respond": _receiving,
