@@ -27,7 +27,14 @@ from core.api import openapi_document
 from core.clock import Clock
 from referral import admin_views as partners_admin
 from referral import api as referral_api
-from referral import case_status, case_work_views, cases, inbox_views, outbox_views
+from referral import (
+    case_status,
+    case_work_views,
+    cases,
+    correction_views,
+    inbox_views,
+    outbox_views,
+)
 from referral import views as referral_views
 from referral.cli import load_demo_directory, notices_cli, partners_cli, referrals_cli
 from reporting import api as reporting_api
@@ -90,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (access_views.bp, admin_views.bp, approval_views.bp, audit_views.bp,
                       screening_views.bp, referral_views.bp, case_work_views.bp,
                       inbox_views.bp, partners_admin.bp, outbox_views.bp, reporting_views.bp,
+                      correction_views.bp,
                       *API_BLUEPRINTS):
         app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", healthz)

@@ -74,6 +74,7 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "cases.person_copy": TEAM, "cases.person_copy_json": TEAM,
     "case_work.close": TEAM, "case_work.reopen": TEAM, "case_work.follow_up": TEAM,
     "case_work.add_note": TEAM,
+    "corrections.correct": TEAM, "corrections.history": TEAM,
     "referral_api.case_matches": TEAM, "referral_api.get_case": TEAM,
     "referral_api.send_referral": TEAM, "referral_api.withdraw_referral": TEAM,
     "referrals.withdraw": TEAM,
