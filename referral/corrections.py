@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 from access import services as access_services
 from access.policy import require, state_rule
 from access.roles import Role
-from referral import cases, referrals
+from referral import case_status, cases, referrals
 from referral.models import Case
 from screening import people
 
 # A closed case may still be put right (a wrong name would follow the person into the
 # statistics and their own copy); a case linked into another has no record of its own left.
-CORRECTABLE_STATUSES = (*cases.OPEN, "closed", "closed_referred")
+CORRECTABLE_STATUSES = (*cases.OPEN, *case_status.CLOSED)
 
 
 @dataclass(frozen=True)
