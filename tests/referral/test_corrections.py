@@ -22,7 +22,7 @@ from core import db
 from referral import matching
 from referral.models import Case, Notice
 from screening.models import Person, PersonChange
-from tests.helpers import Account, Client
+from tests.helpers import Account, Client, csrf_from
 from tests.screening.payloads import body, child_body
 
 API = Callable[..., Any]
@@ -61,7 +61,9 @@ def person_of(app: Flask, case_id: str) -> Person:
     with app.app_context():
         store = db.session()
         case = store.get(Case, uuid.UUID(case_id))
+        assert case is not None
         person = store.get(Person, case.person_id)
+        assert person is not None
         store.expunge(person)
         return person
 
@@ -74,7 +76,9 @@ def changes(app: Flask) -> int:
 def child(app: Flask, case_id: str) -> bool:
     with app.app_context():
         store = db.session()
-        return matching.is_child(store, store.get(Case, uuid.UUID(case_id)))
+        case = store.get(Case, uuid.UUID(case_id))
+        assert case is not None
+        return matching.is_child(store, case)
 
 
 def test_the_form_is_filled_with_what_is_held_and_remembers_nothing(
@@ -285,8 +289,7 @@ def test_authority_is_asked_again_when_the_form_comes_back(
         store.execute(sa.update(Case).where(Case.id == uuid.UUID(case_id))
                       .values(owner_id=other.id))
         store.commit()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
-                      token_page.get_data(as_text=True)).group(1)
+    token = csrf_from(token_page)
     late = client.raw.post(f"/cases/{case_id}/person",
                            data={**DETAILS, "given_name": "Canarylate", "csrf_token": token})
     assert late.status_code == 404
@@ -306,8 +309,7 @@ def test_a_closed_case_may_be_corrected_a_merged_one_not(
         store.execute(sa.update(Case).where(Case.id == uuid.UUID(case_id))
                       .values(status=status))
         store.commit()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
-                      token_page.get_data(as_text=True)).group(1)
+    token = csrf_from(token_page)
     done = client.raw.post(f"/cases/{case_id}/person",
                            data={**DETAILS, "given_name": "Canarylater", "csrf_token": token})
     assert done.status_code == answer

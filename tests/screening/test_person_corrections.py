@@ -45,11 +45,17 @@ def person(app: Flask, clock: Any, make_account: Any) -> Callable[..., Any]:
     return make
 
 
+def held_by(store: Any, person_id: Any) -> Person:
+    person = store.get(Person, person_id)
+    assert person is not None
+    return person
+
+
 def correct(app: Flask, clock: Any, person_id: Any, identity: people.Identity,
             possibly_minor: bool | None = None) -> tuple[str, ...]:
     with app.app_context():
         store = db.session()
-        changed = people.correct(store, store.get(Person, person_id), identity, None,
+        changed = people.correct(store, held_by(store, person_id), identity, None,
                                  clock.now(), possibly_minor=possibly_minor)
         store.commit()
         return changed
@@ -70,7 +76,7 @@ def test_a_correction_reseals_what_changed_and_keeps_the_previous_values_sealed(
     assert correct(app, clock, person_id, new) == ("given_name", "contact")
     with app.app_context():
         store = db.session()
-        held = store.get(Person, person_id)
+        held = held_by(store, person_id)
         assert people.read(store, held) == new
         [change] = people.history(store, held)
         store.commit()
@@ -104,7 +110,7 @@ def test_the_clear_facts_and_the_blind_index_follow_the_correction(
     correct(app, clock, person_id, new)
     with app.app_context():
         store = db.session()
-        held = store.get(Person, person_id)
+        held = held_by(store, person_id)
         assert (held.age_band, held.sex, held.nationality, held.country, held.languages) == (
             "50-64", "male", "YY", "XJ", "en,ar")
         assert [p.id for p in people.find_earlier(store, new, clock.now().date())] == [
@@ -116,11 +122,11 @@ def test_a_correction_of_the_contact_leaves_the_blind_index_alone(
         app: Flask, clock: Any, person: Callable[..., Any]) -> None:
     person_id = person()
     with app.app_context():
-        before = db.session().get(Person, person_id).identity_index
+        before = held_by(db.session(), person_id).identity_index
     clock.advance(days=400)  # an age-based year of birth would now be a year later
     correct(app, clock, person_id, replace(ADULT, contact="canaryelsewhere"))
     with app.app_context():
-        assert db.session().get(Person, person_id).identity_index == before
+        assert held_by(db.session(), person_id).identity_index == before
 
 
 @pytest.mark.parametrize(("was_child", "ages", "source", "wanted", "after"), [
@@ -155,7 +161,7 @@ def test_an_age_under_18_makes_the_person_possibly_a_minor(
     assert correct(app, clock, person_id, replace(ADULT, age=16), possibly_minor=False) == (
         "age", "possibly_minor")
     with app.app_context():
-        held = db.session().get(Person, person_id)
+        held = held_by(db.session(), person_id)
         assert (held.possibly_minor, held.age_band, people.child_on_record(held)) == (
             True, "12-17", True)
     assert events(app, "person.minor_presumption") == [
@@ -169,7 +175,7 @@ def test_a_birth_date_gives_the_age_and_a_childs_birth_date_makes_a_child(
     correct(app, clock, person_id, replace(ADULT, age=None, birth_date=born))
     with app.app_context():
         store = db.session()
-        held = store.get(Person, person_id)
+        held = held_by(store, person_id)
         assert people.read(store, held).age == 14
         assert held.possibly_minor is True
 
@@ -182,7 +188,7 @@ def test_a_claimed_adult_age_keeps_the_presumption(
     assert correct(app, clock, person_id, replace(ADULT, age=25), possibly_minor=True) == (
         "age",)
     with app.app_context():
-        assert people.child_on_record(db.session().get(Person, person_id)) is True
+        assert people.child_on_record(held_by(db.session(), person_id)) is True
 
 
 def test_a_documented_adult_age_lifts_the_presumption_when_asked(
@@ -193,7 +199,7 @@ def test_a_documented_adult_age_lifts_the_presumption_when_asked(
         "age", "age_source", "possibly_minor")
     with app.app_context():
         store = db.session()
-        held = store.get(Person, person_id)
+        held = held_by(store, person_id)
         assert people.child_on_record(held) is False
         [change] = people.history(store, held)
     assert change.previous == {"age": 16, "age_source": "claimed", "possibly_minor": True}
@@ -221,7 +227,7 @@ def test_the_history_goes_with_the_persons_key(app: Flask, clock: Any,
     correct(app, clock, person_id, replace(ADULT, given_name="Canarynewgiven"))
     with app.app_context():
         store = db.session()
-        held = store.get(Person, person_id)
+        held = held_by(store, person_id)
         retention.shred(store, held, clock.now())
         store.commit()
         with pytest.raises(datakeys.ShreddedError):
