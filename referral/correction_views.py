@@ -20,6 +20,16 @@ from screening.forms import CorrectionForm, identity_of
 
 bp = Blueprint("corrections", __name__, url_prefix="/cases")
 
+NOT_CORRECTED = _l("The details were not corrected. See what to fix below.")
+# The fields as the history names them: short, unlike the form's labels with their hints.
+LABELS = {
+    "given_name": _l("Given name"), "family_name": _l("Family name"),
+    "birth_date": _l("Date of birth"), "age": _l("Age"),
+    "age_source": _l("How is the age known?"), "region": _l("Region or town"),
+    "contact": _l("How to contact them"), "notes": _l("Notes"), "sex": _l("Sex"),
+    "nationality": _l("Nationality"), "country": _l("Country"), "languages": _l("Languages"),
+    people.MINOR_FLAG: _l("May be under 18"),
+}
 # What the service refuses, said to the screener (the service's own words are the API's).
 PROBLEMS = {
     "given_name": _l("Write the name the person uses."),
@@ -60,6 +70,7 @@ def correct(case_id: uuid.UUID) -> Any:
     if not form.is_submitted():
         return _page(case, _prefilled(case))
     if not form.validate():
+        flash(NOT_CORRECTED, "error")
         return _page(case, form, 400)
     try:
         done = corrections.correct_person(
@@ -70,6 +81,7 @@ def correct(case_id: uuid.UUID) -> Any:
         for name, problem in error.fields.items():
             target = form._fields.get(name, form.given_name)
             target.errors = [*target.errors, PROBLEMS.get(name, problem)]
+        flash(NOT_CORRECTED, "error")
         return _page(cases.get(store, current_user, case_id, "cases.correct"), form, 422)
     except datakeys.ShreddedError as error:
         raise NotNow("the person's details are no longer kept") from error
@@ -97,7 +109,7 @@ def history(case_id: uuid.UUID) -> Any:
     except datakeys.ShreddedError:
         entries = None
     form = CorrectionForm(formdata=None)
-    rows = [(entry, [(form[name].label.text, _shown(form, name, entry.change.previous.get(name)))
+    rows = [(entry, [(LABELS.get(name, name), _shown(form, name, entry.change.previous.get(name)))
                      for name in entry.change.fields]) for entry in entries or ()]
     body = render_template("referral/person_history.html", case=case, rows=rows,
                            shredded=entries is None)

@@ -21,6 +21,7 @@ from access.models import AuditEvent
 from core import db
 from referral import matching
 from referral.models import Case, Notice
+from screening import retention
 from screening.models import Person, PersonChange
 from tests.helpers import Account, Client, csrf_from
 from tests.screening.payloads import body, child_body
@@ -314,3 +315,27 @@ def test_a_closed_case_may_be_corrected_a_merged_one_not(
                            data={**DETAILS, "given_name": "Canarylater", "csrf_token": token})
     assert done.status_code == answer
     assert changes(app) == (1 if answer == 302 else 0)
+
+
+def test_once_the_record_is_shredded_nothing_is_corrected_or_shown(
+        app: Flask, clock: Any, open_case: Callable[..., str],
+        signed_in: Callable[[str], Client]) -> None:
+    case_id = open_case()
+    client = signed_in("screener")
+    correct(client, case_id, given_name="Canarysecond")
+    token = csrf_from(client.get(f"/cases/{case_id}/person"))
+    with app.app_context():
+        store = db.session()
+        person = store.get(Person, person_of(app, case_id).id)
+        assert person is not None
+        retention.shred(store, person, clock.now())
+        store.commit()
+    history = client.get(f"/cases/{case_id}/person/history").get_data(as_text=True)
+    assert "details are no longer kept." in history
+    assert "Canary" not in history
+    form = client.get(f"/cases/{case_id}/person").get_data(as_text=True)
+    assert "details are no longer kept." in form
+    late = client.raw.post(f"/cases/{case_id}/person",
+                           data={**DETAILS, "given_name": "Canarylate", "csrf_token": token})
+    assert late.status_code == 409
+    assert changes(app) == 1
