@@ -31,6 +31,7 @@ from referral import (
     case_status,
     case_work_views,
     cases,
+    correction_views,
     handover,
     handover_views,
     inbox_views,
@@ -100,8 +101,8 @@ def _instance_path(config: dict[str, Any] | None) -> str:
 def _register_blueprints(app: Flask) -> None:
     for blueprint in (access_views.bp, admin_views.bp, approval_views.bp, audit_views.bp,
                       screening_views.bp, referral_views.bp, case_work_views.bp,
-                      handover_views.bp, task_views.bp, inbox_views.bp, partners_admin.bp,
-                      outbox_views.bp, reporting_views.bp,
+                      correction_views.bp, handover_views.bp, task_views.bp, inbox_views.bp,
+                      partners_admin.bp, outbox_views.bp, reporting_views.bp,
                       *API_BLUEPRINTS):
         app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", healthz)

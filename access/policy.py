@@ -69,6 +69,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "cases.copy": _TEAM,
     # Putting another screener of the team in charge of a case (docs/case-work.md).
     "cases.hand_over": frozenset({Role.SUPERVISOR}),
+    # Correcting the person's details on a case, and reading the previous values the
+    # corrections keep (docs/case-work.md): the caseworker in charge or the team's supervisor,
+    # never under break-glass.
+    "cases.correct": _TEAM,
+    "cases.history": _TEAM,
     "referrals.read": _TEAM | _PARTNER,
     # The role gate of the routes where partners answer; what they may do to one referral
     # now is the accept, decline or close action below.
@@ -145,6 +150,9 @@ SCOPES: dict[str, Callable[[Any, Any], bool]] = {
     "cases.hand_over": lambda user, case: case.team_id == user.team_id,
     # A referral: the receiving organisation's staff, the caseworker in charge of its case
     # now, and their supervisor.
+    "cases.correct": _case_team,
+    "cases.history": _case_team,
+    # A referral: the receiving organisation's staff, its sender, the sender's supervisor.
     "referrals.read": _referral_reader,
     "referrals.respond": _receiving,
     "referrals.accept": _receiving,

@@ -17,7 +17,7 @@ from access import services as access_services
 from referral import cases, notes, referrals, tasks
 from referral.models import Case
 from referral.presenting import identity_or_none, person_body
-from screening import explain, instruments, interview, services
+from screening import explain, instruments, interview, people, services
 
 # What counts as opening the record: reading the case, the person, a screening or a referral
 # (a partner reading its packet included), and a supervisor's break-glass.
@@ -49,6 +49,10 @@ def copy_of(store: Session, case: Case, now: datetime) -> dict[str, Any]:
         "case": {"status": case.status, "outcome": case.outcome},
         "case_notes": [{"at": n.created_at.isoformat(timespec="minutes"), "kind": n.kind,
                         "text": n.text} for n in notes.of_case(store, case)],
+        "corrections": [{"at": c.at.isoformat(timespec="minutes"), "fields": list(c.fields),
+                         "previous": c.previous}
+                        for c in (people.history(store, cases.person(store, case))
+                                  if who else [])],
         "follow_ups": [{"title": t.title, "due_on": t.due_on.isoformat(),
                         "done": t.done_at is not None} for t in tasks.tasks_of(store, case)],
         "screenings": [_screening(store, s) for s in screened],

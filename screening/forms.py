@@ -1,5 +1,6 @@
-"""Forms of the questionnaire: safety check, consent, the person's details, and the questions
-of one step, built from the instrument."""
+"""Forms of the questionnaire: safety check, consent, the person's details (and their
+correction on a case, docs/case-work.md), and the questions of one step, built from the
+instrument."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     IntegerField,
     RadioField,
@@ -29,6 +31,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from screening import people
 from screening.consent import CHILD_BASES, EXPLAINED, PRESENT, presence_problem
 from screening.people import AGE_SOURCES
 from screening.red_flags import ACTIONS, CONTACTS, NOTE_MAX, OUTCOME_MAX
@@ -215,6 +218,32 @@ class PersonForm(FlaskForm):
         render_kw=NOT_REMEMBERED)
     notes = TextAreaField(_l("Notes (kept confidential)"),
                           validators=[Optional(), Length(max=4000)], render_kw=NOT_REMEMBERED)
+
+
+class CorrectionForm(PersonForm):
+    """Correcting the person's details on their case: the same fields as when they were
+    registered, but not the needs (a case's needs add up from its screenings), with the
+    date of birth and whether they may be under 18."""
+
+    needs = None  # type: ignore[assignment]
+    birth_date = DateField(_l("Date of birth (leave empty if unknown)"),
+                           validators=[Optional()], render_kw=NOT_REMEMBERED)
+    possibly_minor = BooleanField(_l("May be under 18"), render_kw=NOT_REMEMBERED)
+
+
+def identity_of(form: PersonForm) -> people.Identity:
+    """The person's details as the form holds them (the date of birth when it asks it)."""
+    languages = tuple(code.lower() for code in (form.languages.data or "").replace(",", " ")
+                      .split())
+    birth_date = getattr(form, "birth_date", None)
+    return people.Identity(
+        given_name=form.given_name.data.strip(), family_name=form.family_name.data or None,
+        birth_date=birth_date.data if birth_date is not None else None,
+        age=form.age.data, sex=form.sex.data or None,
+        nationality=(form.nationality.data or "").upper() or None,
+        country=(form.country.data or "").upper() or None, region=form.region.data or None,
+        contact=form.contact.data or None, notes=form.notes.data or None, languages=languages,
+        age_source=form.age_source.data or None)
 
 
 WHEN_UNKNOWN = "unknown"

@@ -34,6 +34,7 @@ from screening.forms import (
     PersonForm,
     RedFlagActionForm,
     SafetyForm,
+    identity_of,
 )
 from screening.models import Screening
 
@@ -156,7 +157,7 @@ def _start_request(setup: dict[str, Any], form: PersonForm) -> services.Start:
     child = setup.get("child_consent")
     return services.Start(
         instrument=instruments.catalogue()[setup["instrument"]], language=setup["language"],
-        identity=_identity(form),
+        identity=identity_of(form),
         consent=services.Consent(
             setup["consent"], tuple(setup.get("share", ())),
             consents.ChildConsent(**child) if child else None,
@@ -190,18 +191,6 @@ def person() -> Any:
         session.pop(SETUP, None)
         return redirect(url_for("screening.ask", screening_id=screening.id))
     return render_template("screening/person.html", form=form)
-
-
-def _identity(form: PersonForm) -> people.Identity:
-    languages = tuple(code.lower() for code in (form.languages.data or "").replace(",", " ")
-                      .split())
-    return people.Identity(
-        given_name=form.given_name.data.strip(), family_name=form.family_name.data or None,
-        age=form.age.data, sex=form.sex.data or None,
-        nationality=(form.nationality.data or "").upper() or None,
-        country=(form.country.data or "").upper() or None, region=form.region.data or None,
-        contact=form.contact.data or None, notes=form.notes.data or None, languages=languages,
-        age_source=form.age_source.data or None)
 
 
 def load(screening_id: uuid.UUID) -> tuple[Screening, instruments.Instrument]:

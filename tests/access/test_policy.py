@@ -77,6 +77,7 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "handover.hand_over": {"supervisor"}, "handover.reassign": {"supervisor"},
     "handover.reassign_all": {"supervisor"},
     "tasks.add": TEAM, "tasks.done": TEAM, "tasks.index": TEAM,
+    "corrections.correct": TEAM, "corrections.history": TEAM,
     "referral_api.case_matches": TEAM, "referral_api.get_case": TEAM,
     "referral_api.send_referral": TEAM, "referral_api.withdraw_referral": TEAM,
     "referrals.withdraw": TEAM,
