@@ -279,9 +279,10 @@ PAGE = "/admin/e-mail/"
 def test_administrators_see_dead_and_unknown_e_mails_but_not_the_person(
         app: Flask, waiting: list[Any], admin: Client, accounts: dict[str, Account]) -> None:
     page = admin.get(PAGE).get_data(as_text=True)
-    # Each state's label is once in the table of counts, and once more on its row.
-    assert page.count("Not delivered") == 2
-    assert page.count("May not have arrived") == 2
+    # Each state's label heads its column of the table of counts, labels its count there (for
+    # phones), and is once more on its row.
+    assert page.count("Not delivered") == 3
+    assert page.count("May not have arrived") == 3
     assert page.count("/retry") == 2
     assert page.count(accounts["partner"].email) == 2
     assert page.count("A new referral is waiting for your answer.") == 2

@@ -308,6 +308,9 @@ def test_the_crosstab_has_headers_totals_and_marked_suppressed_cells(
     assert table.get("aria-describedby") == "by-sex-rule"
     assert table.find("caption").text == "Result by sex"  # type: ignore[union-attr]
     assert [th.get("scope") for th in table.iter("th")].count("row") == 3
+    # On a phone the head is hidden: row headings, like numbers, repeat their column heading.
+    assert [th.get("data-label") for th in table.iter("th")
+            if th.get("scope") == "row"] == ["Sex"] * 3
     assert table.find("thead/tr/th[@scope='colgroup']").text == "Result"  # type: ignore[union-attr]
     assert numbers["Female", "No indicators"] == "1,234"
     assert numbers["Male", "Total"] == "75"
