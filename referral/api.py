@@ -13,8 +13,8 @@ from core import clock, db
 from core.api import PAGE_PARAMETERS, ApiSpec, json_body, page_schema
 from core.errors import ApiError
 from core.ratelimit import limit_api
-from referral import cases, matching, referrals, workflow
-from referral.presenting import case_body, identity_or_none, referral_body
+from referral import cases, matching, overview, referrals, workflow
+from referral.presenting import case_body, referral_body
 from screening import services as screenings
 
 bp = limit_api(Blueprint("referral_api", __name__, url_prefix="/api/v1"))
@@ -89,7 +89,7 @@ def get_case(case_id: uuid.UUID) -> Any:
     """One case the caller is in charge of."""
     store, now = db.session(), clock.now()
     case = cases.get(store, current_user, case_id)
-    body = case_body(store, case, now.date())
+    body = case_body(store, overview.of(store, case, now.date()))
     store.commit()
     return jsonify(body)
 
@@ -105,10 +105,8 @@ def case_matches(case_id: uuid.UUID) -> Any:
     """Vetted partners in date that may serve the case, each with why."""
     store, now = db.session(), clock.now()
     case = cases.get(store, current_user, case_id)
-    who = identity_or_none(store, case)  # the region ranks partners of that region first
     items = [{"partner": m.slug, "name": m.name, "score": m.score, "matched": m.matched,
-              "lacking": m.lacking}
-             for m in matching.matches(store, case, now.date(), who.region if who else None)]
+              "lacking": m.lacking} for m in overview.of(store, case, now.date()).matches]
     store.commit()
     return jsonify(items=items)
 

@@ -3,8 +3,7 @@ so a partner's packet can hold only what the person agreed to share and the scre
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -13,6 +12,9 @@ from core import datakeys
 from referral import cases, matching, referrals
 from referral.models import Case, Referral
 from screening import people
+
+if TYPE_CHECKING:  # the overview reads identities through this module
+    from referral.overview import Overview
 
 
 def person_body(who: people.Identity) -> dict[str, Any]:
@@ -33,29 +35,25 @@ def identity_or_none(store: Session, case: Case) -> people.Identity | None:
         return None
 
 
-def case_body(store: Session, case: Case, today: date) -> dict[str, Any]:
-    """A case for its owner and their supervisor."""
-    given = cases.consent(case)
-    who = identity_or_none(store, case)
-    names = matching.partner_names(store)
-    sent = referrals.of_case(store, case)
-    offered = matching.matches(store, case, today) if cases.is_open(case) else []
-    suggestion = matching.next_partner(sent, offered, matching.partner_slugs(store))
+def case_body(store: Session, seen: Overview) -> dict[str, Any]:
+    """A case for its owner and their supervisor, from its overview (``referral.overview``:
+    the same the case page shows)."""
+    case, names = seen.case, matching.partner_names(store)
     return {
         "id": str(case.id), "status": case.status, "outcome": case.outcome,
         "closed_at": case.closed_at.isoformat() if case.closed_at else None,
         "merged_into": str(case.merged_into_id) if case.merged_into_id else None,
         "owner_id": str(case.owner_id),
-        "consent": {"referral": given.referral, "share": list(given.share)},
-        "needs": list(cases.needs(case)), "urgent": case.urgent,
+        "consent": {"referral": seen.consent.referral, "share": list(seen.consent.share)},
+        "needs": list(seen.needs), "urgent": case.urgent,
         "classification": case.classification, "opened_at": case.opened_at.isoformat(),
-        "person": person_body(who) if who else None,
+        "person": person_body(seen.who) if seen.who else None,
         "screenings": [{"id": str(s.id), "instrument": s.instrument,
                         "classification": s.classification, "urgent": s.urgent,
                         "completed_at": s.completed_at.isoformat() if s.completed_at else None}
-                       for s in cases.screenings_of(store, case)],
-        "referrals": [referrals.summary(r, names) for r in sent],
-        "next_partner": suggestion.slug if suggestion else None,
+                       for s in seen.screenings],
+        "referrals": [referrals.summary(r, names) for r in seen.referrals],
+        "next_partner": seen.suggestion.slug if seen.suggestion else None,
     }
 
 
