@@ -19,8 +19,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from access import admin_views, approval_views, audit_views, authn, policy, sessions
 from access import api as access_api
 from access import views as access_views
-from access.cli import audit_cli, demo_cli, keys_cli, tokens_cli, users_cli
+from access.cli import audit_cli, demo_cli, demo_data, keys_cli, tokens_cli, users_cli
 from access.forms import ROLE_LABELS
+from access.services import user_disabled
 from core import cli as core_cli
 from core import clock, db, errors, i18n, keys, logs, mail, ratelimit, settings, web
 from core.api import openapi_document
@@ -36,6 +37,7 @@ from referral import (
     handover_views,
     inbox_views,
     outbox_views,
+    steps,
     task_views,
 )
 from referral import views as referral_views
@@ -47,7 +49,8 @@ from reporting import views as reporting_views
 from reporting.cli import reports_cli
 from reporting.demo import load_demo_facts
 from screening import api as screening_api
-from screening import instruments, protocols
+from screening import instruments, protocols, retention
+from screening import services as screenings
 from screening import views as screening_views
 from screening.cli import retention_cli
 
@@ -77,13 +80,10 @@ def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None
     csrf = CSRFProtect(app)
     for blueprint in API_BLUEPRINTS:
         csrf.exempt(blueprint)  # bearer tokens only; browsers' cookies never reach the API
-    ratelimit.init_app(app, on_breach=policy.audit_rate_limited)
-    cases.init_app(app)
-    case_status.init_app(app)
-    handover.init_app(app)
+    ratelimit.init_app(app)
     facts.init_app(app)
-    service_facts.init_app(app)
     mail.init_app(app)
+    _attach_hooks(app)
     _register_blueprints(app)
     _register_commands(app)
     app.extensions["passage.openapi"] = openapi_document(API_SPECS, "Passage", "1")
@@ -91,6 +91,22 @@ def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None
     if app.config["ENV"] == "testing":
         _register_test_routes(app)
     return app
+
+
+def _attach_hooks(app: Flask) -> None:
+    # Every place a lower package reaches an upper one (core/hooks.py): a port answers the
+    # caller and must have its one receiver; an event calls its receivers in this order.
+    ratelimit.breached.attach(app, policy.audit_rate_limited)
+    user_disabled.attach(app, handover.on_user_disabled)
+    demo_data.attach(app, load_demo_directory)
+    demo_data.attach(app, load_demo_facts)
+    screenings.open_case.attach(app, cases.on_completed)
+    screenings.find_case.attach(app, cases.on_case_wanted)
+    screenings.completed_event.attach(app, facts.on_completed)
+    screenings.completed_event.attach(app, service_facts.on_completed)
+    screenings.counted_without_record.attach(app, facts.on_counted_without_record)
+    retention.shredding.attach(app, case_status.on_shredding)
+    steps.referral_event.attach(app, service_facts.on_referral_event)
 
 
 def _instance_path(config: dict[str, Any] | None) -> str:
@@ -110,7 +126,6 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     core_cli.init_app(app)
-    app.extensions["passage.demo_loaders"] = (load_demo_directory, load_demo_facts)
     for group in (users_cli, tokens_cli, audit_cli, keys_cli, retention_cli, partners_cli,
                   referrals_cli, tasks_cli, notices_cli, reports_cli, demo_cli):
         app.cli.add_command(group)

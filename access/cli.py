@@ -17,6 +17,11 @@ from access.models import User
 from access.passwords import PasswordRejected
 from access.roles import Role
 from core import clock, datakeys, db, keys
+from core.hooks import Hook
+
+# Told ``store`` and ``now`` by ``demo``: later packages load their own demo data (the partner
+# directory, the statistics' facts) without access importing them (core/hooks.py).
+demo_data = Hook("demo.data")
 
 users_cli = AppGroup("users", help="Create, disable and list users.")
 tokens_cli = AppGroup("tokens", help="Issue, list and revoke API tokens.")
@@ -188,8 +193,7 @@ def _load_demo() -> None:
     for slug, name in DEMO_PARTNERS:
         services.ensure_partner_organisation(store, slug, name)
     # Later packages (the partner directory) add their demo data without access importing them.
-    for load in current_app.extensions.get("passage.demo_loaders", ()):
-        load(store, now)
+    demo_data.tell(store=store, now=now)
     for email, role, membership in DEMO_USERS:
         user = services.find_user(store, email)
         if user is None:

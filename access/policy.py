@@ -354,13 +354,13 @@ def _not_signed_in() -> Any:
     return redirect(url_for("access.login", next=target))
 
 
-def audit_rate_limited(limit: str, window_seconds: int) -> None:
+def audit_rate_limited(limit: str, seconds: int) -> None:
     """Record a request refused by a rate limit (committed on its own): one audit event per
     client, limit and window, and a count of the refusals (``access.refusals``)."""
     store = db.session()
     store.rollback()
     refusals.record_refusal(store, client=request.remote_addr, limit=limit,
-                            window_seconds=window_seconds, endpoint=request.endpoint,
+                            window_seconds=seconds, endpoint=request.endpoint,
                             now=clock.now(), secret_key=current_app.config["SECRET_KEY"])
     store.commit()
 

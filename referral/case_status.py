@@ -16,7 +16,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from flask import Flask
 from sqlalchemy.orm import Session
 
 from access import audit
@@ -25,7 +24,6 @@ from core import db
 from core.errors import RefusedError
 from referral import cases, notes, referrals, tasks
 from referral.models import Case
-from screening import retention
 
 OUTCOMES = ("services_provided", "person_declined", "lost_contact", "referred_on",
             "moved_away", "other")
@@ -134,13 +132,9 @@ state_rule("cases.reopen", _is_closed)
 state_rule("cases.notes", _not_merged)
 
 
-def _on_shredding(_app: Flask, person_id: uuid.UUID, now: datetime) -> None:
+def on_shredding(person_id: uuid.UUID, now: datetime) -> None:
+    """Receiver of ``screening.retention.shredding``: the person's case closes first."""
     store = db.session()
     case = cases.of_person(store, person_id)
     if case is not None and case.status != "merged":
         close_for_retention(store, case, now)
-
-
-def init_app(app: Flask) -> None:
-    """Close a person's case whenever this app's retention run is about to shred them."""
-    retention.shredding.connect(_on_shredding, sender=app)

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from access import audit, grants
@@ -298,13 +298,15 @@ def touch(store: Session, case: Case, now: datetime, retention_days: int) -> Non
     people.touch(person(store, case), now, retention_days)
 
 
-def _on_completed(app: Flask, screening_id: uuid.UUID) -> uuid.UUID | None:
+def on_completed(screening_id: uuid.UUID) -> uuid.UUID | None:
+    """Receiver of ``screening.services.open_case``: the completed screening's case."""
     case = open_for_screening(db.session(), screening_id, clock.now(),
-                              app.config["RETENTION_DAYS"])
+                              current_app.config["RETENTION_DAYS"])
     return case.id if case is not None else None
 
 
-def _on_case_wanted(_app: Flask, person_id: uuid.UUID) -> uuid.UUID | None:
+def on_case_wanted(person_id: uuid.UUID) -> uuid.UUID | None:
+    """Receiver of ``screening.services.find_case``."""
     return case_of_person(db.session(), person_id)
 
 
@@ -317,9 +319,3 @@ def is_open(case: Case) -> bool:
 state_rule("cases.manage", is_open)
 state_rule("cases.link", is_open)
 state_rule("cases.hand_over", is_open)
-
-
-def init_app(app: Flask) -> None:
-    """Open a case whenever this app completes a screening."""
-    screenings.screening_completed.connect(_on_completed, sender=app)
-    screenings.case_wanted.connect(_on_case_wanted, sender=app)

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flask import Flask
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import Forbidden
@@ -170,11 +169,7 @@ def tell_supervisors(store: Session, owner_id: uuid.UUID, now: datetime) -> int:
     return len(held)
 
 
-def _on_user_disabled(_app: Flask, store: Session, user_id: uuid.UUID,
-                      now: datetime) -> None:
+def on_user_disabled(store: Session, user_id: uuid.UUID, now: datetime) -> None:
+    """Receiver of ``access.services.user_disabled``: the supervisors are asked to hand
+    over the open cases the account held."""
     tell_supervisors(store, user_id, now)
-
-
-def init_app(app: Flask) -> None:
-    """Tell the supervisors whenever this app disables an account that held open cases."""
-    access_services.user_disabled.connect(_on_user_disabled, sender=app)

@@ -1,7 +1,8 @@
 """Each step of a referral as the statistics may count it (docs/reporting.md §1): sent,
 each state it moves to, overdue. The referral package announces a step with plain values
-only — no person, no case or referral id — on the ``referral_event`` signal; the reporting
-package answers it, and this package never knows it (dependencies point one way)."""
+only — no person, no case or referral id — on the ``referral_event`` hook; the reporting
+package is attached to it, and this package never knows it (dependencies point one way;
+core/hooks.py)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,14 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from blinker import Namespace
-from flask import current_app
 from sqlalchemy.orm import Session
 
+from core.hooks import Hook
 from referral import cases, matching
 from referral.models import Case
 from screening import services as screenings
 
-signals = Namespace()
-referral_event = signals.signal("referral-event")
+referral_event = Hook("referral.step")
 
 
 @dataclass(frozen=True)
@@ -65,4 +64,4 @@ def announce(store: Session, referral: Any, case: Case, earlier: list[Any], even
         outcome=referral.outcome if event == "closed" else None,
         after_decline=any(r.state in ("declined", "expired") for r in earlier)
         if event == "accepted" else None)
-    referral_event.send(current_app._get_current_object(), event=asdict(step))  # type: ignore[attr-defined]
+    referral_event.tell(event=asdict(step))

@@ -74,7 +74,7 @@ def for_screening(screening_id: uuid.UUID) -> Any:
     """From a screening result to its case."""
     store = db.session()
     screening = screenings.get(store, current_user, screening_id)
-    case_id = screenings.case_of(current_app._get_current_object(), screening)  # type: ignore[attr-defined]
+    case_id = screenings.case_of(screening)
     store.commit()
     if case_id is None:
         raise NotFound()

@@ -201,24 +201,23 @@ def _flush_kind(store: Session, kind: str, table: sa.Table, force: bool) -> int:
     return len(rows)
 
 
-def _on_completed(_app: Flask, screening_id: uuid.UUID) -> None:
+def on_completed(screening_id: uuid.UUID) -> None:
+    """Receiver of ``screening.services.completed_event``: queue the screening's fact."""
     store = db.session()
     screening = services.completed(store, screening_id)
     if screening is not None:
         record_completed(store, screening)
 
 
-def _on_refused(_app: Flask, team_id: uuid.UUID, instrument: str) -> None:
+def on_counted_without_record(team_id: uuid.UUID, instrument: str) -> None:
+    """Receiver of ``screening.services.counted_without_record``."""
     count_refusal(db.session(), team_id, instrument, clock.now())
 
 
 def init_app(app: Flask) -> None:
-    """Queue a fact whenever this app completes a screening; refuse to start with a
-    statistics threshold under 10 (docs/reporting.md §3)."""
+    """Refuse to start with a statistics threshold under 10 (docs/reporting.md §3)."""
     try:
         disclosure.check_rule(Rule("cellkey", k=int(app.config["STATS_THRESHOLD"])))
     except ValueError as error:
         raise ConfigError(f"STATS_THRESHOLD: {error} (smaller counts can point at a "
                           "person)") from None
-    services.screening_completed.connect(_on_completed, sender=app)
-    services.counted_without_record.connect(_on_refused, sender=app)

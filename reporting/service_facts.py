@@ -10,11 +10,10 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from flask import Flask
 from sqlalchemy.orm import Session
 
 from core import clock, db
-from referral import matching, routing, steps
+from referral import matching, routing
 from reporting.facts import enqueue, month_of
 from reporting.models import SERVICES
 from screening import people, services
@@ -58,12 +57,14 @@ def need_facts(screening: Screening, person: people.Person,
              "result": routing.coverage(service, need, partners, today)} for service in wanted]
 
 
-def _on_referral_event(_app: Flask, event: Mapping[str, Any]) -> None:
+def on_referral_event(event: Mapping[str, Any]) -> None:
+    """Receiver of ``referral.steps.referral_event``: queue the step's fact."""
     if event["counted"]:
         enqueue(db.session(), "referral", referral_fact(event))
 
 
-def _on_completed(_app: Flask, screening_id: uuid.UUID) -> None:
+def on_completed(screening_id: uuid.UUID) -> None:
+    """Receiver of ``screening.services.completed_event``: queue the need facts."""
     store = db.session()
     screening = services.completed(store, screening_id)
     if screening is not None:
@@ -81,8 +82,3 @@ def record_needs(store: Session, screening: Screening, today: date) -> int:
         enqueue(store, "need", fact)
     return len(facts)
 
-
-def init_app(app: Flask) -> None:
-    """Count referral steps and needs whenever this app records them."""
-    steps.referral_event.connect(_on_referral_event, sender=app)
-    services.screening_completed.connect(_on_completed, sender=app)

@@ -204,7 +204,7 @@ def create_screening() -> Any:
         draft = _draft(store, screening, start.instrument)
         return jsonify(draft), 202 if draft["waiting"] else 201
     result = interview.finish(store, screening, start.instrument, start.identity.age, now)
-    case_id = services.announce(current_app._get_current_object(), screening)  # type: ignore[attr-defined]
+    case_id = services.case_of(screening)
     store.commit()
     return jsonify(_screening(screening, result, case_id)), 201
 
@@ -355,7 +355,7 @@ def complete(screening_id: uuid.UUID) -> Any:
         result = interview.finish(store, screening, instrument, age, clock.now())
     except services.ScreeningError as error:
         raise ApiError(409, str(error), error.fields) from error
-    case_id = services.announce(current_app._get_current_object(), screening)  # type: ignore[attr-defined]
+    case_id = services.case_of(screening)
     store.commit()
     return jsonify(_screening(screening, result, case_id))
 
@@ -376,8 +376,7 @@ def get_screening(screening_id: uuid.UUID) -> Any:
         result = services.result(store, screening)
     except datakeys.ShreddedError:
         result = None  # erased at the end of its retention: the clear facts stay
-    body = _screening(screening, result,
-                      services.case_of(current_app._get_current_object(), screening))  # type: ignore[attr-defined]
+    body = _screening(screening, result, services.case_of(screening))
     store.commit()
     return jsonify(body)
 

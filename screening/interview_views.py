@@ -158,7 +158,6 @@ def review(screening_id: uuid.UUID) -> Any:
                   if "red_flags" in error.fields else _l("This screening is already completed."),
                   "error")
             return redirect(url_for("screening.review", screening_id=screening_id))
-        services.announce(current_app._get_current_object(), screening)  # type: ignore[attr-defined]
         store.commit()
         return redirect(url_for("screening.show", screening_id=screening_id))
     step = interview.next_step(store, screening, instrument)

@@ -11,21 +11,19 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from blinker import Namespace
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from access import audit
 from core import datakeys
+from core.hooks import Hook
 from screening import people
 from screening.models import SEALED_FIELDS, Person
 
-signals = Namespace()
-# Sent by a retention run before each person is shredded, in the run's transaction, with
+# Told by a retention run before each person is shredded, in the run's transaction, with
 # ``person_id`` and ``now``: the referral package closes the person's case, withdrawing its
-# open referrals, while it still can (docs/case-work.md). Linking a duplicate record shreds
-# it without this: the case lives on in the earlier one.
-shredding = signals.signal("person-shredding")
+# open referrals, while it still can (docs/case-work.md; attached in wsgi.create_app).
+# Linking a duplicate record shreds it without this: the case lives on in the earlier one.
+shredding = Hook("retention.shredding")
 
 
 def due(store: Session, now: datetime) -> list[uuid.UUID]:
@@ -50,11 +48,10 @@ def apply(store: Session, now: datetime, dry_run: bool) -> list[uuid.UUID]:
     """Shred everyone due (or, with ``dry_run``, only list them); audited either way."""
     ids = due(store, now)
     if not dry_run:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
         for person_id in ids:
             person = store.get(Person, person_id)
             if person is not None:
-                shredding.send(app, person_id=person_id, now=now)
+                shredding.tell(person_id=person_id, now=now)
                 shred(store, person, now)
     audit.record(store, "retention.applied", details={"due": len(ids), "dry_run": dry_run})
     return ids

@@ -12,13 +12,13 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from blinker import Namespace
 from sqlalchemy.orm import Session
 
 from access import audit
 from access.policy import require, visible
 from core import datakeys
 from core.errors import RefusedError
+from core.hooks import Hook
 from screening import explain, people, scoring
 from screening.consent import NOBODY, ChildConsent, child_may_start, presence_problem, unexplained
 from screening.instruments import Instrument
@@ -33,36 +33,29 @@ SERVICES = ("shelter", "medical", "psychosocial", "legal", "child_protection",
 INTERPRETER_INDEPENDENT = {"yes": True, "no": False, "none": None}
 TABLE = "screenings"
 
-signals = Namespace()
-# The screening package knows nothing of cases (dependencies point one way); the referral
-# package answers these two signals. Sent with the completed screening, in its transaction,
-# so the case opens with it or not at all; the receiver returns the case id.
-screening_completed = signals.signal("screening-completed")
-# Asked with a person id; the receiver returns the id of that person's case, if any.
-case_wanted = signals.signal("case-wanted")
-# A person refused a record but agreed to be counted (the reporting package counts them,
-# anonymously); sent with the team and instrument only.
-counted_without_record = signals.signal("counted-without-record")
+# The screening package knows nothing of cases or statistics (dependencies point one way):
+# the composition root attaches the referral and reporting packages here (core/hooks.py).
+# Asked with a completed screening's id, in its transaction, so the case opens with it or
+# not at all; answers the case's id.
+open_case = Hook("screening.open-case", port=True)
+# Asked with a person id; answers the id of that person's case, if any.
+find_case = Hook("screening.find-case", port=True)
+# Told with a completed screening's id, after its case is open (the statistics' facts).
+completed_event = Hook("screening.completed")
+# A person refused a record but agreed to be counted, anonymously: told the team and the
+# instrument only.
+counted_without_record = Hook("screening.counted-without-record")
 
 
-def _reply(replies: list[tuple[Any, Any]]) -> uuid.UUID | None:
-    return next((value for _receiver, value in replies if value is not None), None)
+def count_without_record(team_id: uuid.UUID, instrument: str) -> None:
+    """Have a person who refused a record but agreed to be counted counted: nothing about
+    them but the team and the instrument."""
+    counted_without_record.tell(team_id=team_id, instrument=instrument)
 
 
-def announce(app: Any, screening: Screening) -> uuid.UUID | None:
-    """Tell the referral package a screening is completed; returns the case it opened."""
-    return _reply(screening_completed.send(app, screening_id=screening.id))
-
-
-def count_without_record(app: Any, team_id: uuid.UUID, instrument: str) -> None:
-    """Tell the reporting package to count a person who refused a record but agreed to be
-    counted: nothing about them but the team and the instrument."""
-    counted_without_record.send(app, team_id=team_id, instrument=instrument)
-
-
-def case_of(app: Any, screening: Screening) -> uuid.UUID | None:
+def case_of(screening: Screening) -> uuid.UUID | None:
     """The id of the case that holds this screening's person, once there is one."""
-    return _reply(case_wanted.send(app, person_id=screening.person_id))
+    return find_case.ask(person_id=screening.person_id)  # type: ignore[no-any-return]
 
 
 class ScreeningError(RefusedError):
@@ -263,8 +256,9 @@ def complete(store: Session, screening: Screening, instrument: Instrument,
              result: scoring.Result, now: datetime,
              explain_in: str | None = None) -> dict[str, Any]:
     """Seal a scored result (screening.interview.finish scores it) and keep its headline in
-    the clear. The explanation is written in ``explain_in`` (the screener's language), by
-    default in the language of the questions."""
+    the clear; the person's case opens (or takes the screening in) in the same transaction.
+    The explanation is written in ``explain_in`` (the screener's language), by default in
+    the language of the questions."""
     if screening.status != "draft":
         raise ScreeningError("this screening is already completed")
     stored = {**result.as_dict(), "explanation": explain.explain(
@@ -280,6 +274,8 @@ def complete(store: Session, screening: Screening, instrument: Instrument,
     audit.record(store, "screening.completed", object_type="screening",
                  object_id=screening.id, details={"classification": result.classification,
                                                   "urgent": result.urgent})
+    open_case.ask(screening_id=screening.id)
+    completed_event.tell(screening_id=screening.id)
     return stored
 
 

@@ -114,8 +114,7 @@ def consent() -> Any:
         if not (form.screening.data and form.storing.data):
             session.pop(SETUP, None)
             if form.statistics.data:
-                services.count_without_record(current_app._get_current_object(),  # type: ignore[attr-defined]
-                                              current_user.team_id, setup["instrument"])
+                services.count_without_record(current_user.team_id, setup["instrument"])
                 db.session().commit()
             return render_template("screening/no_consent.html")
         given = consents.ChildConsent(bool(form.assent.data), bool(form.guardian_consent.data),
