@@ -20,12 +20,12 @@ import sqlalchemy as sa
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from werkzeug.exceptions import Conflict, Forbidden, NotFound
+from werkzeug.exceptions import Forbidden, NotFound
 
 from access import audit, grants, refusals
 from access.roles import ALL_ROLES, Role
 from core import clock, db
-from core.errors import ApiError, is_api_request, json_error
+from core.errors import ApiError, NotNow, is_api_request
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -170,8 +170,9 @@ LIST_SCOPES: dict[str, Callable[[Any, Any], Any]] = {
 STATE_RULES: dict[str, Callable[[Any], bool]] = {}
 
 
-class NotNow(Exception):
-    """The user may act on the object, but not in its present state (answers 409)."""
+# NotNow ("not in the object's present state", 409) is the state kind of the refusals in
+# core.errors, answered by their one handler; the views and services that ask the state rules
+# import it from here.
 
 
 def state_rule(action: str, allows: Callable[[Any], bool]) -> None:
@@ -340,15 +341,6 @@ def audit_rate_limited(limit: str, window_seconds: int) -> None:
     store.commit()
 
 
-def _not_now(error: NotNow) -> Any:
-    # The request was allowed, the object's state refuses it: 409, and nothing changed.
-    db.session().rollback()
-    if is_api_request():
-        return json_error(409, str(error))
-    return current_app.handle_http_exception(Conflict())
-
-
 def init_app(app: Flask) -> None:
     """Install the deny-by-default guard in front of every endpoint."""
     app.before_request(_guard)
-    app.register_error_handler(NotNow, _not_now)
