@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from flask import request
 
+from core import paging
 from core.errors import ERROR_CODES, MalformedRequest
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -135,13 +136,8 @@ def openapi_document(specs: Iterable[ApiSpec], title: str, version: str) -> dict
     }
 
 
-# The query parameters every list endpoint takes (per_page at most 500, DESIGN.md).
-PAGE_PARAMETERS = [
-    {"name": "page", "in": "query",
-     "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000}},
-    {"name": "per_page", "in": "query",
-     "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
-]
+# The query parameters every list endpoint takes, read by core.paging.
+PAGE_PARAMETERS = paging.PARAMETERS
 
 
 def page_schema(item: dict[str, Any]) -> dict[str, Any]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 from flask_login import current_user
 
 from access.policy import requires
-from core import clock, db
+from core import clock, db, paging
 from core.api import PAGE_PARAMETERS, ApiSpec, json_body, page_schema
 from core.errors import MalformedRequest
 from core.ratelimit import limit_api
@@ -169,22 +169,13 @@ def send_referral(case_id: uuid.UUID) -> Any:
                     "application/json": {"schema": page_schema(REFERRAL_SCHEMA)}}}})
 def list_referrals() -> Any:
     """Open and urgent first, the longest waiting on top."""
-    page, per_page = _number("page", 1, 1_000_000, 1), _number("per_page", 1, 500, 50)
+    page = paging.read()
     store = db.session()
-    rows, total = referrals.list_for(store, current_user, page, per_page)
+    rows, total = referrals.list_for(store, current_user, page.number, page.size)
     names = matching.partner_names(store)
     store.commit()
-    return jsonify(items=[referrals.summary(r, names) for r in rows], page=page,
-                   per_page=per_page, total=total)
-
-
-def _number(name: str, low: int, high: int, default: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise MalformedRequest("invalid paging", {name: f"a whole number from {low} to {high}"})
-    return int(raw)
+    return jsonify(items=[referrals.summary(r, names) for r in rows], page=page.number,
+                   per_page=page.size, total=total)
 
 
 @bp.route("/referrals/<uuid:referral_id>")
