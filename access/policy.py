@@ -26,6 +26,7 @@ from access import audit, grants, refusals
 from access.roles import ALL_ROLES, Role
 from core import clock, db
 from core.errors import ApiError, NotNow, is_api_request
+from core.web import safe_next
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -312,7 +313,7 @@ def _guard() -> Any:
         audit.record(store, "step_up.required", "denied", details={"endpoint": request.endpoint})
         store.commit()
         flash(_l("Confirm it is you before going on."), "info")
-        return redirect(url_for("access.reauth", next=request.full_path))
+        return redirect(url_for("access.reauth", next=safe_next(request.full_path)))
     return None
 
 
@@ -326,7 +327,7 @@ def _not_signed_in() -> Any:
     pending = session.get("pending_step")
     if pending in ("code", "enrol"):
         return redirect(url_for(f"access.{pending}"))
-    target = request.full_path if request.method == "GET" else None
+    target = safe_next(request.full_path) if request.method == "GET" else None
     return redirect(url_for("access.login", next=target))
 
 
