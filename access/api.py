@@ -11,9 +11,9 @@ from flask_login import current_user
 from access import audit
 from access.forms import AuditFilterForm
 from access.policy import requires
-from core import db
+from core import db, paging
 from core.api import PAGE_PARAMETERS, ApiSpec, page_schema
-from core.errors import ApiError
+from core.errors import MalformedRequest
 from core.ratelimit import limit_api
 
 bp = limit_api(Blueprint("access_api", __name__, url_prefix="/api/v1"))
@@ -94,15 +94,19 @@ VERIFICATION_SCHEMA = {
 def audit_events() -> Any:
     """A page of audit events, newest first."""
     form = AuditFilterForm(formdata=request.args)
-    if not form.validate():
-        raise ApiError(400, "invalid filters",
-                       {name: " ".join(map(str, errors)) for name, errors in form.errors.items()})
-    page, per_page = form.page.data or 1, form.per_page.data or 50
+    form.validate()
+    filters = {name: " ".join(map(str, errors)) for name, errors in form.errors.items()
+               if name not in paging.LIMITS}
+    if filters:
+        # Bad filters and bad paging are told together, in one refusal; bad paging alone
+        # as every list tells it.
+        raise MalformedRequest("invalid filters", {**filters, **paging.problems()[1]})
+    page = paging.read()
     store = db.session()
-    rows, total = audit.read_page(store, form.filters(), page, per_page, via="api")
+    rows, total = audit.read_page(store, form.filters(), page.number, page.size, via="api")
     store.commit()
-    return jsonify(items=[audit.as_dict(row) for row in rows], page=page, per_page=per_page,
-                   total=total)
+    return jsonify(items=[audit.as_dict(row) for row in rows], page=page.number,
+                   per_page=page.size, total=total)
 
 
 @bp.route("/audit/verify")

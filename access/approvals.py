@@ -22,15 +22,22 @@ from sqlalchemy.orm import Session
 
 from access import audit, services
 from access.models import RESET_SECOND_FACTOR, AccountChange, User
-from access.policy import authorize, state_rule
+from access.policy import NotNow, authorize, state_rule
 from access.roles import Role
 from core import clock, mail
+from core.errors import RefusedError
 
 CREATE, CHANGE, RESET = "create", "change", RESET_SECOND_FACTOR
 
 
-class ChangeRefused(ValueError):
-    """A request or decision that cannot be carried out; the message is fit to show."""
+class ChangeRefused(RefusedError):
+    """A request or decision that cannot be carried out; the message is fit to show, and
+    ``fields`` names what it is about (``email``, ``user``, ``role`` or ``change``)."""
+
+
+class AlreadyDecided(ChangeRefused, NotNow):
+    """Someone else decided on the change a moment before: its state refuses a second
+    decision (409)."""
 
 
 def _record(store: Session, change: AccountChange, event: str, outcome: str = "allowed") -> None:
@@ -65,8 +72,8 @@ def request_creation(store: Session, requester: User, email: str, role: Role | s
     waiting = store.scalar(_pending(store, now).where(AccountChange.kind == CREATE,
                                                       AccountChange.email == address))
     if waiting is not None:
-        raise ChangeRefused(_l("An account with this e-mail address is already waiting for "
-                               "approval."))
+        raise ChangeRefused.on("email", _l("An account with this e-mail address is already "
+                                           "waiting for approval."))
     return _new(store, requester, CREATE, now, days, email=address, role=str(role),
                 team=team.strip() if team else None, partner=partner or None)
 
@@ -75,7 +82,7 @@ def _not_own(requester: User, user: User) -> None:
     # Asking for a change to one's own account is asking a second person for one's own
     # access: an administrator changes other people's accounts only.
     if requester.id == user.id:
-        raise ChangeRefused(_l("You cannot do this to your own account."))
+        raise ChangeRefused.on("user", _l("You cannot do this to your own account."))
 
 
 def request_role_change(store: Session, requester: User, user: User, role: Role | str,
@@ -88,7 +95,7 @@ def request_role_change(store: Session, requester: User, user: User, role: Role 
     current = (user.role, user.team.name if user.team else None,
                user.partner.slug if user.partner else None)
     if current == (role, team, partner or None):
-        raise ChangeRefused(_l("The account already has this role and membership."))
+        raise ChangeRefused.on("role", _l("The account already has this role and membership."))
     return _new(store, requester, CHANGE, now, days, user_id=user.id, role=str(role),
                 team=team, partner=partner or None)
 
@@ -159,14 +166,14 @@ def _claim(store: Session, decider: User, change: AccountChange, now: datetime,
            outcome: str) -> None:
     expire_overdue(store, now)
     if not authorize(decider, "account_changes.decide", change):
-        raise ChangeRefused(_l("You cannot decide on this change."))
+        raise ChangeRefused.on("change", _l("You cannot decide on this change."))
     # One decision per change, even when two people press at the same moment: only the
     # UPDATE that still finds it undecided wins.
     result = store.execute(sa.update(AccountChange).where(
         AccountChange.id == change.id, AccountChange.outcome.is_(None)).values(
         outcome=outcome, decided_by=decider.id, decided_at=now))
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise ChangeRefused(_l("Someone has already decided on this change."))
+        raise AlreadyDecided.on("change", _l("Someone has already decided on this change."))
     store.refresh(change)
 
 

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from access import audit, refusals
 from access.forms import AuditFilterForm
 from access.policy import requires
-from core import db
+from core import db, paging
 from core.csvcells import safe_cell
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -32,22 +32,21 @@ def _form() -> AuditFilterForm:
 @bp.route("/events")
 @requires("audit.read")
 def events() -> Any:
-    """Audit events, newest first, with filters."""
+    """Audit events, newest first, with filters; bad filters or paging show the form with
+    its errors (400), as the reports do."""
     form = _form()
-    store = db.session()
-    rows: list[Any] = []
-    refused: dict[int, int] = {}
-    total = 0
-    if form.validate():
-        rows, total = audit.read_page(store, form.filters(), form.page.data or 1,
-                                      form.per_page.data or 50, via="web")
-        refused = refusals.refused_counts(
-            store, [row.seq for row in rows if row.action == "rate_limited"])
-        store.commit()
+    page, wrong = paging.problems()
     args = {k: v for k, v in request.args.items() if k != "page"}
+    if not form.validate() or wrong:
+        return render_template("audit/events.html", form=form, rows=[], total=0, page=1,
+                               per_page=page.size, args=args, refused={}), 400
+    store = db.session()
+    rows, total = audit.read_page(store, form.filters(), page.number, page.size, via="web")
+    refused = refusals.refused_counts(
+        store, [row.seq for row in rows if row.action == "rate_limited"])
+    store.commit()
     return render_template("audit/events.html", form=form, rows=rows, total=total,
-                           page=form.page.data or 1, per_page=form.per_page.data or 50,
-                           args=args, refused=refused)
+                           page=page.number, per_page=page.size, args=args, refused=refused)
 
 
 @bp.route("/events.csv")

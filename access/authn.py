@@ -220,7 +220,7 @@ def complete_password_link(store: Session, link: PasswordLink, password: str, co
     services.check_new_password(user, password)
     if user.totp_confirmed_at is not None and not check_code(
             store, user, code, now, config, via="password_link"):
-        raise services.UserError(_l("The code is wrong or has already been used."))
+        raise services.UserError.on("code", _l("The code is wrong or has already been used."))
     services.use_password_link(store, link, password, now)
     clear_failures(store, user, config)
 
@@ -237,7 +237,8 @@ def change_password(store: Session, user: User, current: str, new: str, code: st
     services.check_new_password(user, new)
     if check_password(store, user.email, current, now, config) is None \
             or not check_code(store, user, code, now, config):
-        raise services.UserError(_l("The current password or the code is wrong."))
+        raise services.UserError.on("current",
+                                   _l("The current password or the code is wrong."))
     services.set_password(store, user, new, via="account", now=now)
 
 

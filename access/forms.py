@@ -6,19 +6,19 @@ from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import (
     UUID,
     DataRequired,
     EqualTo,
     Length,
-    NumberRange,
     Optional,
     ValidationError,
 )
 
 from access.passwords import MAX_LENGTH
 from access.roles import Role
+from core import paging
 from core.i18n import LANGUAGE_NAMES
 
 # Longer than any allowed password, so an over-long one gets the policy's clear message
@@ -131,6 +131,17 @@ def _iso_moment(_form: FlaskForm, field: StringField) -> None:
         field.data = None
 
 
+# wtforms' own words for a number out of range, which wtforms' catalogues translate.
+OUT_OF_RANGE = "Number must be between %(min)s and %(max)s."
+
+
+def _paging(_form: FlaskForm, field: StringField) -> None:
+    # core.paging decides what is a good value, as for every list; the form only says so.
+    if field.name in paging.problems({field.name: field.data} if field.data else {})[1]:
+        raise ValidationError(field.gettext(OUT_OF_RANGE)
+                              % {"min": 1, "max": paging.LIMITS[field.name]})
+
+
 class AuditFilterForm(FlaskForm):
     """Filters for the audit log, read from the query string by the pages and the API."""
 
@@ -146,11 +157,8 @@ class AuditFilterForm(FlaskForm):
         SelectChoice("denied", _l("denied")), SelectChoice("failed", _l("failed"))])
     since = StringField(_l("From (UTC)"), validators=[_iso_moment])
     until = StringField(_l("Until (UTC)"), validators=[_iso_moment])
-    # Bounded so that the offset stays within a 64-bit integer on every database.
-    page = IntegerField(_l("Page"), default=1,
-                        validators=[Optional(), NumberRange(min=1, max=1_000_000)])
-    per_page = IntegerField(_l("Per page"), default=50,
-                            validators=[Optional(), NumberRange(min=1, max=500)])
+    # Paging is read by core.paging, as for every list; the form shows per_page as an input.
+    per_page = StringField(_l("Per page"), validators=[_paging])
 
     def filters(self) -> dict[str, object]:
         """The validated filters, as ``access.audit.events`` takes them."""

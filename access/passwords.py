@@ -15,6 +15,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from core.errors import RefusedError
+
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 
@@ -23,8 +25,12 @@ CONTEXT_WORDS = ("passage", "trafficking", "screening", "screener", "referral", 
                  "organisation", "organization", "password", "welcome")
 
 
-class PasswordRejected(ValueError):
-    """The password breaks a rule; ``str(error)`` is a message fit for the user."""
+class PasswordRejected(RefusedError):
+    """The password breaks a rule; ``str(error)`` is a message fit for the user, and the
+    problem of the ``password`` field."""
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message, fields or {"password": message})
 
 
 def normalise(password: str) -> str:

@@ -20,12 +20,13 @@ import sqlalchemy as sa
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from werkzeug.exceptions import Conflict, Forbidden, NotFound
+from werkzeug.exceptions import Forbidden, NotFound
 
 from access import audit, grants, refusals
 from access.roles import ALL_ROLES, Role
 from core import clock, db
-from core.errors import ApiError, is_api_request, json_error
+from core.errors import ApiError, NotNow, is_api_request
+from core.web import safe_next
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -195,8 +196,9 @@ LIST_SCOPES: dict[str, Callable[[Any, Any], Any]] = {
 STATE_RULES: dict[str, Callable[[Any], bool]] = {}
 
 
-class NotNow(Exception):
-    """The user may act on the object, but not in its present state (answers 409)."""
+# NotNow ("not in the object's present state", 409) is the state kind of the refusals in
+# core.errors, answered by their one handler; the views and services that ask the state rules
+# import it from here.
 
 
 def state_rule(action: str, allows: Callable[[Any], bool]) -> None:
@@ -336,7 +338,7 @@ def _guard() -> Any:
         audit.record(store, "step_up.required", "denied", details={"endpoint": request.endpoint})
         store.commit()
         flash(_l("Confirm it is you before going on."), "info")
-        return redirect(url_for("access.reauth", next=request.full_path))
+        return redirect(url_for("access.reauth", next=safe_next(request.full_path)))
     return None
 
 
@@ -350,7 +352,7 @@ def _not_signed_in() -> Any:
     pending = session.get("pending_step")
     if pending in ("code", "enrol"):
         return redirect(url_for(f"access.{pending}"))
-    target = request.full_path if request.method == "GET" else None
+    target = safe_next(request.full_path) if request.method == "GET" else None
     return redirect(url_for("access.login", next=target))
 
 
@@ -365,15 +367,6 @@ def audit_rate_limited(limit: str, seconds: int) -> None:
     store.commit()
 
 
-def _not_now(error: NotNow) -> Any:
-    # The request was allowed, the object's state refuses it: 409, and nothing changed.
-    db.session().rollback()
-    if is_api_request():
-        return json_error(409, str(error))
-    return current_app.handle_http_exception(Conflict())
-
-
 def init_app(app: Flask) -> None:
     """Install the deny-by-default guard in front of every endpoint."""
     app.before_request(_guard)
-    app.register_error_handler(NotNow, _not_now)

@@ -24,6 +24,7 @@ from access.roles import PARTNER_ROLES, TEAM_ROLES, Role
 from access.sessions import end_all_sessions
 from access.tokens import digest, revoke_all
 from core import datakeys, mail
+from core.errors import RefusedError
 from core.hooks import Hook
 
 # Told with ``store``, ``user_id`` and ``now`` once an account is disabled, in the same
@@ -35,8 +36,10 @@ RESERVED_NAMES = frozenset({"admin", "administrator", "root", "system", "deleted
                             "support", "security", "postmaster", "noreply", "no-reply"})
 
 
-class UserError(ValueError):
-    """A user-management request that cannot be carried out; the message is fit to show."""
+class UserError(RefusedError):
+    """A user-management request that cannot be carried out; the message is fit to show,
+    and ``fields`` names the field it is about (``email``, ``role``, ``team``, ``partner``;
+    ``code`` or ``current`` for a credential)."""
 
 
 def normalise_email(email: str) -> str:
@@ -44,7 +47,7 @@ def normalise_email(email: str) -> str:
     try:
         valid = validate_email(email.strip(), check_deliverability=False)
     except EmailNotValidError as error:
-        raise UserError(_l("Enter a valid e-mail address.")) from error
+        raise UserError.on("email", _l("Enter a valid e-mail address.")) from error
     return valid.normalized.casefold()
 
 
@@ -129,9 +132,9 @@ def check_new_user(store: Session, email: str, role: Role | str, team: str | Non
     address = normalise_email(email)
     role = _role(role)
     if address.split("@", 1)[0] in RESERVED_NAMES:
-        raise UserError(_l("This address is reserved. Choose another."))
+        raise UserError.on("email", _l("This address is reserved. Choose another."))
     if store.scalar(sa.select(User.id).where(User.email == address)) is not None:
-        raise UserError(_l("A user with this e-mail address already exists."))
+        raise UserError.on("email", _l("A user with this e-mail address already exists."))
     check_membership(store, role, team, partner)
     return address, role
 
@@ -142,14 +145,15 @@ def check_membership(store: Session, role: Role | str, team: str | None,
     :class:`UserError` otherwise. Changes nothing (a new team is made only when used)."""
     role = _role(role)
     if role in TEAM_ROLES and (not team or not team.strip()):
-        raise UserError(_l("Screeners and supervisors belong to a team; name it."))
+        raise UserError.on("team", _l("Screeners and supervisors belong to a team; name it."))
     if role not in TEAM_ROLES and team:
-        raise UserError(_l("Only screeners and supervisors belong to a team."))
+        raise UserError.on("team", _l("Only screeners and supervisors belong to a team."))
     if role in PARTNER_ROLES and store.scalar(sa.select(PartnerOrganisation.id).where(
             PartnerOrganisation.slug == (partner or ""))) is None:
-        raise UserError(_l("Partner staff belong to a known partner organisation; choose it."))
+        raise UserError.on("partner", _l("Partner staff belong to a known partner organisation; "
+                                      "choose it."))
     if role not in PARTNER_ROLES and partner:
-        raise UserError(_l("Only partner staff belong to a partner organisation."))
+        raise UserError.on("partner", _l("Only partner staff belong to a partner organisation."))
     return role
 
 
@@ -192,25 +196,26 @@ def _role(role: Role | str) -> Role:
     try:
         return Role(role)
     except ValueError as error:
-        raise UserError(_l("Choose one of the roles.")) from error
+        raise UserError.on("role", _l("Choose one of the roles.")) from error
 
 
 def _assign(store: Session, user: User, role: Role, team: str | None,
             partner: str | None) -> None:
     if role in TEAM_ROLES:
         if not team or not team.strip():
-            raise UserError(_l("Screeners and supervisors belong to a team; name it."))
+            raise UserError.on("team", _l("Screeners and supervisors belong to a team; name it."))
         user.team = ensure_team(store, team.strip())
     elif team:
-        raise UserError(_l("Only screeners and supervisors belong to a team."))
+        raise UserError.on("team", _l("Only screeners and supervisors belong to a team."))
     if role in PARTNER_ROLES:
         organisation = store.scalar(
             sa.select(PartnerOrganisation).where(PartnerOrganisation.slug == (partner or "")))
         if organisation is None:
-            raise UserError(_l("Partner staff belong to a known partner organisation; choose it."))
+            raise UserError.on("partner", _l("Partner staff belong to a known partner "
+                                          "organisation; choose it."))
         user.partner = organisation
     elif partner:
-        raise UserError(_l("Only partner staff belong to a partner organisation."))
+        raise UserError.on("partner", _l("Only partner staff belong to a partner organisation."))
 
 
 def ensure_team(store: Session, name: str) -> Team:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -37,6 +36,7 @@ from access.policy import public, require, requires
 from access.sessions import end_all_sessions, end_session, list_sessions
 from core import clock, db
 from core.ratelimit import limiter
+from core.web import safe_next
 
 bp = Blueprint("access", __name__)
 
@@ -46,18 +46,6 @@ SIGN_IN_FAILED = _l("Sign-in failed. Check your e-mail address, password and cod
 
 def _login_limit() -> str:
     return str(current_app.config["LOGIN_RATE_LIMIT"])
-
-
-def safe_next(target: str | None) -> str | None:
-    """``target`` if it is a path on this site, else None (no open redirects, and no control
-    characters that could split the Location header or hide where it leads)."""
-    if not target or any(ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 for c in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
-            or "\\" in target:
-        return None
-    return target.rstrip("?")
 
 
 @bp.route("/login", methods=["GET", "POST"])

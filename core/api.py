@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 
 from flask import request
 
-from core.errors import ERROR_CODES, ApiError
+from core import paging
+from core.errors import ERROR_CODES, MalformedRequest
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,8 +33,8 @@ def json_body() -> Any:
     try:
         body = json.loads(request.get_data(cache=True))
     except RecursionError:
-        raise ApiError(400, "the JSON body is nested too deeply",
-                       {"body": f"at most {MAX_DEPTH} levels of nesting"}) from None
+        raise MalformedRequest("the JSON body is nested too deeply",
+                               {"body": f"at most {MAX_DEPTH} levels of nesting"}) from None
     except ValueError:
         return None
     # Walked with a stack of its own, so no input can exhaust Python's recursion limit.
@@ -41,16 +42,16 @@ def json_body() -> Any:
     while pending:
         value, depth = pending.pop()
         if isinstance(value, dict | list) and depth > MAX_DEPTH:
-            raise ApiError(400, "the JSON body is nested too deeply",
-                           {"body": f"at most {MAX_DEPTH} levels of nesting"})
+            raise MalformedRequest("the JSON body is nested too deeply",
+                                   {"body": f"at most {MAX_DEPTH} levels of nesting"})
         if isinstance(value, dict):
             pending.extend((key, depth) for key in value)
             pending.extend((item, depth + 1) for item in value.values())
         elif isinstance(value, list):
             pending.extend((item, depth + 1) for item in value)
         elif isinstance(value, str) and not _encodable(value):
-            raise ApiError(400, "the JSON body holds text that is not valid Unicode",
-                           {"body": "text must be valid Unicode (no lone surrogates)"})
+            raise MalformedRequest("the JSON body holds text that is not valid Unicode",
+                                   {"body": "text must be valid Unicode (no lone surrogates)"})
     return body
 
 
@@ -135,13 +136,8 @@ def openapi_document(specs: Iterable[ApiSpec], title: str, version: str) -> dict
     }
 
 
-# The query parameters every list endpoint takes (per_page at most 500, DESIGN.md).
-PAGE_PARAMETERS = [
-    {"name": "page", "in": "query",
-     "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000}},
-    {"name": "per_page", "in": "query",
-     "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
-]
+# The query parameters every list endpoint takes, read by core.paging.
+PAGE_PARAMETERS = paging.PARAMETERS
 
 
 def page_schema(item: dict[str, Any]) -> dict[str, Any]:

@@ -1,17 +1,24 @@
 """Errors at the edge: the JSON error shape for the API and plain, generic HTML pages elsewhere.
 
 Neither ever carries a traceback, SQL, a path, a key or a person's data.
+
+Every refusal of a request is a :class:`RefusedError` raised where the problem is found, with
+its fields; its ``kind`` alone decides the status, here, once for the API and once for the
+pages (docs/architecture.md, "Refusals and errors"). Views that show a form catch refusals to
+put them on its fields; any other refusal reaches the handler below, never a 500.
 """
 
 from __future__ import annotations
 
 import logging
 import traceback
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
+
+from core import db
 
 logger = logging.getLogger(__name__)
 
@@ -44,15 +51,52 @@ TITLES = {
     500: _l("Something went wrong on our side"),
     503: _l("The service is unavailable for a moment"),
 }
+# A refused request changed nothing, whatever the rule or the state that refused it.
+TITLES[409] = TITLES[422] = _l("Refused. Nothing was changed.")
+
+# What is wrong with a refused request decides its status, in the API and on the pages alike.
+SHAPE = "shape"  # the request itself is malformed: a missing or mistyped field, bad paging
+RULE = "rule"  # well formed, but a rule refuses it: no consent, an unknown partner
+STATE = "state"  # allowed, but not in the object's present state: already answered
+STATUS_OF_KIND = {SHAPE: 400, RULE: 422, STATE: 409}
 
 
 class RefusedError(ValueError):
-    """A request a service refuses as asked; ``fields`` says, field by field, what to fix.
-    Views show it as form errors, the API as the JSON error shape."""
+    """A request refused as asked; ``fields`` says, field by field, what to fix, under the
+    names the caller used (``answers.b2``, ``partner.slug``). Views show it as form errors,
+    the API as the JSON error shape; ``kind`` says which status (:data:`STATUS_OF_KIND`).
+    A subclass names its domain; one whose refusals differ in kind mixes in
+    :class:`MalformedRequest` or :class:`NotNow` for those."""
+
+    kind: ClassVar[str] = RULE
 
     def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.fields = fields or {}
+
+    @classmethod
+    def on(cls, field: str, message: str) -> Self:
+        """A refusal about one field, whose problem is the message itself."""
+        return cls(message, {field: message})
+
+    @property
+    def status(self) -> int:
+        """The HTTP status this refusal answers with, wherever it is raised."""
+        return STATUS_OF_KIND[self.kind]
+
+
+class MalformedRequest(RefusedError):
+    """The request's shape is wrong: a body that is not the object expected, a field of the
+    wrong type, paging that is not a whole number in range (400)."""
+
+    kind = SHAPE
+
+
+class NotNow(RefusedError):
+    """The user may act on the object, but not in its present state (409): a referral
+    already answered, a screening already completed or with a red flag waiting."""
+
+    kind = STATE
 
 
 class ApiError(Exception):
@@ -85,12 +129,26 @@ def json_error(status: int, message: str, fields: dict[str, Any] | None = None,
 def init_app(app: Flask) -> None:
     """Register the handlers that turn every error into the JSON shape or a generic page."""
     app.register_error_handler(ApiError, _handle_api_error)
+    app.register_error_handler(RefusedError, _handle_refusal)
     app.register_error_handler(HTTPException, _handle_http_error)
     app.register_error_handler(Exception, _handle_unexpected)
 
 
 def _handle_api_error(error: ApiError) -> Response:
     return json_error(error.status, error.message, error.fields, error.code)
+
+
+def _handle_refusal(error: RefusedError) -> Any:
+    # A refused request changes nothing: whatever it wrote before the refusal is undone now,
+    # before the page is rendered (rendering may flush the session).
+    db.session().rollback()
+    if is_api_request():
+        # str(): a message may be a lazily translated string, in the request's language.
+        return json_error(error.status, str(error),
+                          {name: str(problem) for name, problem in error.fields.items()})
+    return Response(render_template("errors/error.html", status=error.status,
+                                    title=TITLES[error.status]),
+                    status=error.status, mimetype="text/html")
 
 
 def _handle_http_error(error: HTTPException) -> Any:

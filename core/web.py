@@ -1,9 +1,11 @@
-"""HTTP hardening applied to every response: security headers, caching rules, trusted proxies."""
+"""HTTP hardening applied to every response: security headers, caching rules, trusted proxies;
+and the one check of every ``next`` address a page redirects to."""
 
 from __future__ import annotations
 
 import re
 import uuid
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import BadRequest
@@ -68,3 +70,19 @@ def init_app(app: Flask) -> None:
         if "request_id" in g:
             response.headers["X-Request-Id"] = g.request_id
         return response
+
+
+def safe_next(target: str | None, within: str = "/") -> str | None:
+    """``target`` if it is a path on this site under ``within``, else None: no open redirects
+    (another site, ``//host``, a backslash that browsers read as a slash), and no control
+    characters that could split the Location header or hide where it leads. A trailing ``?``
+    (Flask's ``full_path`` of a request without a query) is dropped. Every ``next`` is checked
+    here: after signing in, re-authenticating, switching the language, recording a red flag's
+    action."""
+    if not target or any(ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith(within) \
+            or target.startswith("//") or "\\" in target:
+        return None
+    return target.rstrip("?")

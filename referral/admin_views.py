@@ -21,14 +21,11 @@ from referral.models import PartnerProfile
 
 bp = Blueprint("partners_admin", __name__, url_prefix="/admin/partners")
 
-# The directory's problems are English for the command line; the pages show their own words,
-# on the field concerned. Anything else the form's checks should already have caught.
-PROBLEMS = {
-    directory.SLUG_TAKEN: ("slug", _l("Another partner already has this short name.")),
-    directory.SLUG_FIXED: ("slug", _l("A partner's short name cannot change.")),
-    directory.VETTING_FIXED: (None, _l("Change vetting by suspending or re-vetting.")),
-    directory.EXPIRY_NEEDED: ("valid_until", _l("Vetting needs an expiry date after today.")),
-}
+# Where the directory's rules for one partner put a problem, and the form field that shows it
+# in the directory's words (None: above the form). A problem anywhere else is one the form's
+# own checks should already have caught, and is shown as NOT_SAVED.
+ON_FORM = {"partner.slug": "slug", "partner.vetting.valid_until": "valid_until",
+           "partner.vetting": None}
 NOT_SAVED = _l("The partner could not be saved as it is. Check each field.")
 
 
@@ -40,8 +37,8 @@ def _profile_or_404(organisation_id: uuid.UUID) -> PartnerProfile:
 
 
 def _show_problems(form: FlaskForm, error: directory.DirectoryError) -> None:
-    for problem in error.problems:
-        name, message = PROBLEMS.get(problem, (None, NOT_SAVED))
+    for where, problem in error.fields.items():
+        name, message = (ON_FORM[where], problem) if where in ON_FORM else (None, NOT_SAVED)
         field = form[name] if name and name in form else None
         errors = field.errors if field is not None else form.form_errors
         if message not in errors:

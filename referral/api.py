@@ -5,15 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 from flask_login import current_user
 
 from access.policy import requires
-from core import clock, db
+from core import clock, db, paging
 from core.api import PAGE_PARAMETERS, ApiSpec, json_body, page_schema
-from core.errors import ApiError
+from core.errors import MalformedRequest
 from core.ratelimit import limit_api
-from referral import cases, matching, overview, referrals, workflow
+from referral import cases, matching, overview, referrals
 from referral.presenting import case_body, referral_body
 from screening import services as screenings
 
@@ -114,23 +114,23 @@ def case_matches(case_id: uuid.UUID) -> Any:
 def _strings(body: dict[str, Any], name: str) -> tuple[str, ...]:
     value = body.get(name, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ApiError(400, "invalid referral", {name: "must be a list of strings"})
+        raise MalformedRequest("invalid referral", {name: "must be a list of strings"})
     return tuple(value)
 
 
 def _send_request(body: Any) -> referrals.Send:
     if not isinstance(body, dict):
-        raise ApiError(400, "a JSON object is required")
+        raise MalformedRequest("a JSON object is required")
     unknown = set(body) - set(SEND_SCHEMA["properties"])  # type: ignore[arg-type]
     if unknown:
-        raise ApiError(400, "invalid referral", {name: "unknown field" for name in unknown})
+        raise MalformedRequest("invalid referral", {name: "unknown field" for name in unknown})
     partner, urgency, note = body.get("partner"), body.get("urgency", "normal"), body.get(
         "note", "")
     fields = {name: "must be a string" for name, value in
               (("partner", partner), ("urgency", urgency), ("note", note))
               if not isinstance(value, str)}
     if fields:
-        raise ApiError(400, "invalid referral", fields)
+        raise MalformedRequest("invalid referral", fields)
     return referrals.Send(partner=partner, services=_strings(body, "services"),
                           share=_strings(body, "share"), urgency=urgency, note=note)
 
@@ -146,18 +146,14 @@ def _send_request(body: Any) -> referrals.Send:
                 responses={"201": {"description": "the referral", "content": {
                     "application/json": {"schema": REFERRAL_SCHEMA}}}})
 def send_referral(case_id: uuid.UUID) -> Any:
-    """Send the case to one partner; 422 when consent or the directory forbids it."""
+    """Send the case to one partner; 422 when consent or the directory forbids it, 409 when
+    the partner already has an open referral of the case (core.errors answers both)."""
     send = _send_request(json_body())
     store, now = db.session(), clock.now()
     case = cases.get(store, current_user, case_id, "cases.manage")
-    try:
-        referral = referrals.send(store, current_user, case, send, now,
-                                  referrals.Deadlines.from_config(_config()),
-                                  _config()["RETENTION_DAYS"])
-    except referrals.ReferralError as error:
-        raise ApiError(422, str(error), error.fields) from error
-    except workflow.IllegalTransition as error:
-        raise ApiError(409, str(error)) from error
+    referral = referrals.send(store, current_user, case, send, now,
+                              referrals.Deadlines.from_config(_config()),
+                              _config()["RETENTION_DAYS"])
     body = referral_body(store, referral, current_user)
     store.commit()
     return jsonify(body), 201
@@ -171,22 +167,13 @@ def send_referral(case_id: uuid.UUID) -> Any:
                     "application/json": {"schema": page_schema(REFERRAL_SCHEMA)}}}})
 def list_referrals() -> Any:
     """Open and urgent first, the longest waiting on top."""
-    page, per_page = _number("page", 1, 1_000_000, 1), _number("per_page", 1, 500, 50)
+    page = paging.read()
     store = db.session()
-    rows, total = referrals.list_for(store, current_user, page, per_page)
+    rows, total = referrals.list_for(store, current_user, page.number, page.size)
     names = matching.partner_names(store)
     store.commit()
-    return jsonify(items=[referrals.summary(r, names) for r in rows], page=page,
-                   per_page=per_page, total=total)
-
-
-def _number(name: str, low: int, high: int, default: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ApiError(400, "invalid paging", {name: f"a whole number from {low} to {high}"})
-    return int(raw)
+    return jsonify(items=[referrals.summary(r, names) for r in rows], page=page.number,
+                   per_page=page.size, total=total)
 
 
 @bp.route("/referrals/<uuid:referral_id>")
@@ -212,25 +199,23 @@ def _answer_detail(action: str) -> str | None:
         return None
     name, allowed = wanted
     if not isinstance(body, dict):
-        raise ApiError(400, f"{action} needs a {name}", {name: "one of " + ", ".join(allowed)})
+        raise MalformedRequest(f"{action} needs a {name}",
+                               {name: "one of " + ", ".join(allowed)})
     fields = {key: "unknown field" for key in body if key != name}
     if not isinstance(body.get(name), str):
         fields[name] = "one of " + ", ".join(allowed)
     if fields:
-        raise ApiError(400, f"{action} needs a {name}", fields)
+        raise MalformedRequest(f"{action} needs a {name}", fields)
     return body[name]  # type: ignore[no-any-return]
 
 
 def _answer(referral_id: uuid.UUID, action: str) -> Any:
+    # A reason not on the list is refused by the service (422), a move the referral's state
+    # does not allow too (409); core.errors answers both, as for sending.
     detail = _answer_detail(action)
     store = db.session()
-    try:
-        referral = referrals.answer(store, current_user, referral_id, action, detail,
-                                    clock.now(), _config()["RETENTION_DAYS"])
-    except referrals.ReferralError as error:
-        raise ApiError(400, str(error), error.fields) from error
-    except workflow.IllegalTransition as error:
-        raise ApiError(409, str(error)) from error
+    referral = referrals.answer(store, current_user, referral_id, action, detail,
+                                clock.now(), _config()["RETENTION_DAYS"])
     result = referral_body(store, referral, current_user)
     store.commit()
     return jsonify(result)
@@ -246,7 +231,7 @@ def _answer_operation(action: str, who: str) -> Any:
     return spec.operation(f"/referrals/{{referral_id}}/{action}", "post",
                           summary=f"{action.capitalize()} a referral ({who})",
                           parameters=_id("referral_id"),
-                          errors=(400, 401, 403, 404, 409),
+                          errors=(400, 401, 403, 404, 409, 422),
                           responses={"200": {"description": "the referral", "content": {
                               "application/json": {"schema": REFERRAL_SCHEMA}}}}, **extra)
 

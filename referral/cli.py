@@ -40,8 +40,8 @@ def import_partners_command(file: Any) -> None:
         counts = directory.import_partners(store, data, clock.now())
     except directory.DirectoryError as error:
         store.rollback()
-        for problem in error.problems:
-            click.echo(f"error: {problem}", err=True)
+        for where, problem in error.fields.items():
+            click.echo(f"error: {where}: {problem}", err=True)
         sys.exit(1)
     store.commit()
     click.echo(f"{counts['created']} partners created, {counts['updated']} updated")

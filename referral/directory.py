@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from access import audit
@@ -20,6 +21,7 @@ from access import services as access_services
 from access.models import PartnerOrganisation
 from access.standing import VETTING, in_standing
 from core import datakeys
+from core.errors import RefusedError
 from referral import routing
 from referral.models import PartnerArea, PartnerProfile
 from screening.payload import COUNTRY, LANGUAGE
@@ -30,66 +32,69 @@ SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
 FIELDS = {"slug", "name", "vetting", "services", "areas", "populations", "languages",
           "capacity", "contact"}
 CONTACT_FIELDS = ("phone", "email", "address")  # what the admin pages edit
-# Problems only the one-partner services raise; the admin pages show each on its field.
-SLUG_TAKEN = "partner.slug: another partner already has this slug"
-SLUG_FIXED = "partner.slug: a partner's slug cannot change"
-VETTING_FIXED = "partner.vetting: change vetting by suspending or re-vetting"
-EXPIRY_NEEDED = "partner.vetting.valid_until: vetting needs an expiry date after today"
+# Problems only the one-partner services raise, for the admin pages, in their words; the
+# import file's problems are for the command line, in English.
+SLUG_TAKEN = _l("Another partner already has this short name.")
+SLUG_FIXED = _l("A partner's short name cannot change.")
+VETTING_FIXED = _l("Change vetting by suspending or re-vetting.")
+EXPIRY_NEEDED = _l("Vetting needs an expiry date after today.")
 
 
-class DirectoryError(ValueError):
-    """The import file or partner is not acceptable; ``problems`` lists each one, by entry."""
+class DirectoryError(RefusedError):
+    """The import file or partner is not acceptable; ``fields`` names each problem by where
+    it was found: ``[3].slug`` for the fourth entry of an import file, ``partner.slug`` for
+    the one partner being saved, ``file`` for the file as a whole."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{where}: {problem}" for where, problem in fields.items()),
+                         fields)
 
 
 def _subset(item: dict[str, Any], name: str, allowed: Any, where: str,
-            problems: list[str]) -> list[str]:
+            problems: dict[str, str]) -> list[str]:
     values = item.get(name, [])
     if not isinstance(values, list) or not all(
             isinstance(v, str) and (v in allowed if isinstance(allowed, tuple)
                                     else allowed.fullmatch(v)) for v in values):
-        problems.append(f"{where}.{name}: must be a list of known values")
+        problems[f"{where}.{name}"] = "must be a list of known values"
         return []
     return sorted(set(values))
 
 
-def _check(item: Any, where: str, problems: list[str]) -> dict[str, Any] | None:
+def _check(item: Any, where: str, problems: dict[str, str]) -> dict[str, Any] | None:
     if not isinstance(item, dict):
-        problems.append(f"{where}: must be an object")
+        problems[where] = "must be an object"
         return None
     unknown = set(item) - FIELDS
     if unknown:
-        problems.append(f"{where}: unknown fields {sorted(unknown)}")
+        problems[where] = f"unknown fields {sorted(unknown)}"
     slug, name = item.get("slug"), item.get("name")
     if not isinstance(slug, str) or not SLUG.fullmatch(slug):
-        problems.append(f"{where}.slug: must be a lower-case slug")
+        problems[f"{where}.slug"] = "must be a lower-case slug"
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= 200:
-        problems.append(f"{where}.name: required, at most 200 characters")
+        problems[f"{where}.name"] = "required, at most 200 characters"
     vetting = item.get("vetting") if isinstance(item.get("vetting"), dict) else {}
     status, until = vetting.get("status"), vetting.get("valid_until")
     if status not in VETTING:
-        problems.append(f"{where}.vetting.status: must be one of {', '.join(VETTING)}")
+        problems[f"{where}.vetting.status"] = f"must be one of {', '.join(VETTING)}"
     try:
         valid_until = date.fromisoformat(until) if until else None
     except (TypeError, ValueError):
-        problems.append(f"{where}.vetting.valid_until: must be a date like 2027-01-31")
+        problems[f"{where}.vetting.valid_until"] = "must be a date like 2027-01-31"
         valid_until = None
     capacity = item.get("capacity", 0)
     if not isinstance(capacity, int) or isinstance(capacity, bool) or not 0 <= capacity <= 10**6:
-        problems.append(f"{where}.capacity: must be a whole number from 0")
+        problems[f"{where}.capacity"] = "must be a whole number from 0"
     areas = item.get("areas", [])
     if not isinstance(areas, list) or not all(
             isinstance(a, dict) and isinstance(a.get("country"), str)
             and COUNTRY.fullmatch(a["country"])
             and (a.get("region") is None or isinstance(a.get("region"), str)) for a in areas):
-        problems.append(f"{where}.areas: each needs an ISO country code and maybe a region")
+        problems[f"{where}.areas"] = "each needs an ISO country code and maybe a region"
         areas = []
     contact = item.get("contact")
     if contact is not None and not isinstance(contact, dict):
-        problems.append(f"{where}.contact: must be an object")
+        problems[f"{where}.contact"] = "must be an object"
     return {"slug": slug, "name": name.strip() if isinstance(name, str) else "",
             "status": status, "valid_until": valid_until, "capacity": capacity,
             "services": _subset(item, "services", SERVICES, where, problems),
@@ -102,12 +107,15 @@ def _check(item: Any, where: str, problems: list[str]) -> dict[str, Any] | None:
 def import_partners(store: Session, data: Any, now: datetime) -> dict[str, int]:
     """Create or update every partner in ``data`` (a JSON list), all or nothing."""
     if not isinstance(data, list):
-        raise DirectoryError(["the file must hold a JSON list of partners"])
-    problems: list[str] = []
+        raise DirectoryError({"file": "must hold a JSON list of partners"})
+    problems: dict[str, str] = {}
     checked = [_check(item, f"[{n}]", problems) for n, item in enumerate(data)]
-    slugs = [c["slug"] for c in checked if c]
-    if len(slugs) != len(set(slugs)):
-        problems.append("the same slug appears twice")
+    first: dict[Any, int] = {}
+    for n, entry in enumerate(checked):
+        if entry is not None and isinstance(entry["slug"], str):
+            earlier = first.setdefault(entry["slug"], n)
+            if earlier != n:
+                problems.setdefault(f"[{n}].slug", f"the same slug as [{earlier}]")
     if problems:
         raise DirectoryError(problems)
     counts = {"created": 0, "updated": 0}
@@ -225,13 +233,13 @@ def save_partner(store: Session, data: dict[str, Any], now: datetime,
     On an edit the slug and the vetting must stay as they are: vetting changes only through
     :func:`set_vetting`, so that every suspension and re-vetting is its own audit event. A
     new partner vetted at once needs an expiry date after today."""
-    problems: list[str] = []
+    problems: dict[str, str] = {}
     entry = _check(data, "partner", problems)
     if entry is not None and not problems:
         if profile is None:
-            problems += _new_partner_problems(store, entry, now)
+            problems.update(_new_partner_problems(store, entry, now))
         else:
-            problems += _edit_problems(profile, entry)
+            problems.update(_edit_problems(profile, entry))
     if problems:
         raise DirectoryError(problems)
     assert entry is not None  # noqa: S101 - no problems means the entry parsed
@@ -241,21 +249,26 @@ def save_partner(store: Session, data: dict[str, Any], now: datetime,
     return saved
 
 
-def _new_partner_problems(store: Session, entry: dict[str, Any], now: datetime) -> list[str]:
+def _new_partner_problems(store: Session, entry: dict[str, Any],
+                          now: datetime) -> dict[str, str]:
     # An organisation may exist without a directory entry (created for its staff's accounts);
     # adding its entry is allowed, adding a second one is not.
-    problems = [SLUG_TAKEN] if by_slug(store, entry["slug"]) is not None else []
+    problems = {}
+    if by_slug(store, entry["slug"]) is not None:
+        problems["partner.slug"] = SLUG_TAKEN
     if entry["status"] == "vetted" and (entry["valid_until"] is None
                                         or entry["valid_until"] <= now.date()):
-        problems.append(EXPIRY_NEEDED)
+        problems["partner.vetting.valid_until"] = EXPIRY_NEEDED
     return problems
 
 
-def _edit_problems(profile: PartnerProfile, entry: dict[str, Any]) -> list[str]:
-    problems = [SLUG_FIXED] if entry["slug"] != profile.organisation.slug else []
+def _edit_problems(profile: PartnerProfile, entry: dict[str, Any]) -> dict[str, str]:
+    problems = {}
+    if entry["slug"] != profile.organisation.slug:
+        problems["partner.slug"] = SLUG_FIXED
     if (entry["status"], entry["valid_until"]) != (profile.vetting_status,
                                                    profile.vetting_valid_until):
-        problems.append(VETTING_FIXED)
+        problems["partner.vetting"] = VETTING_FIXED
     return problems
 
 
@@ -274,13 +287,13 @@ def set_vetting(store: Session, profile: PartnerProfile, status: str,
     was_in_standing = in_standing(organisation, now.date())
     if status == "vetted":
         if valid_until is None or valid_until <= now.date():
-            raise DirectoryError([EXPIRY_NEEDED])
+            raise DirectoryError({"partner.vetting.valid_until": EXPIRY_NEEDED})
         organisation.vetting_valid_until = valid_until
         action = "partner.revetted"
     elif status == "suspended":
         action = "partner.suspended"
     else:
-        raise DirectoryError(["partner.vetting.status: must be vetted or suspended"])
+        raise DirectoryError({"partner.vetting.status": "must be vetted or suspended"})
     organisation.vetting_status, profile.updated_at = status, now
     store.flush()
     audit.record(store, action, object_type="partner", object_id=profile.organisation_id)

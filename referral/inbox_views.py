@@ -23,7 +23,7 @@ from werkzeug.exceptions import NotFound
 
 from access.forms import ActionForm
 from access.policy import NotNow, requires
-from core import clock, db
+from core import clock, db, paging
 from referral import matching, notices, referrals
 from referral.case_forms import (
     CASE_OUTCOME_LABELS,
@@ -67,8 +67,7 @@ NOTICE_LABELS = {
 @requires("referrals.read")
 def inbox() -> str:
     """Open and urgent first, the longest waiting on top; pages of 25."""
-    page = request.args.get("page", "1")
-    page_number = int(page) if page.isdigit() and 0 < int(page) < 1_000_000 else 1
+    page_number = paging.read(per_page=PER_PAGE, fixed=True).number
     overdue = request.args.get("overdue") == "1"
     reference = request.args.get("reference", "")[:20].strip() or None
     store = db.session()

@@ -45,6 +45,7 @@ DECLINE_REASONS = ("no_capacity", "not_eligible", "out_of_area", "service_unavai
 OUTCOMES = ("services_provided", "person_declined", "lost_contact", "referred_on", "other")
 NOTE_MAX = 2000
 OPEN = ("pending", "accepted")
+ALREADY_OPEN = "this partner already has an open referral"
 
 def _announce(store: Session, referral: Referral, event: str, now: datetime) -> None:
     case = cases.holding(store, referral.case_id)
@@ -117,7 +118,7 @@ def _check(store: Session, case: Case, request: Send,
     if store.scalar(sa.select(sa.func.count()).select_from(Referral).where(
             Referral.case_id == case.id, Referral.partner_id == profile.organisation_id,
             Referral.state.in_(OPEN))):
-        raise workflow.IllegalTransition("this partner already has an open referral")
+        raise workflow.IllegalTransition.on("partner", ALREADY_OPEN)
     return profile, cast(str, basis)  # None was refused above
 
 
@@ -168,7 +169,7 @@ def send(store: Session, user: Any, case: Case, request: Send, now: datetime,
     try:
         store.flush()
     except IntegrityError as error:  # another worker sent the same referral just now
-        raise workflow.IllegalTransition("this partner already has an open referral") from error
+        raise workflow.IllegalTransition.on("partner", ALREADY_OPEN) from error
     cases.touch(store, case, now, retention_days)
     _announce(store, referral, "sent", now)
     audit.record(store, "referral.sent", object_type="referral", object_id=referral.id,

@@ -115,13 +115,13 @@ def refer(case_id: uuid.UUID) -> Any:
             config["RETENTION_DAYS"])
     except (referrals.ReferralError, NotNow) as error:
         store.rollback()
-        for name, problem in getattr(error, "fields", {"partner": str(error)}).items():
+        for name, problem in (error.fields or {"partner": str(error)}).items():
             if name not in form:
                 name = "partner"  # consent: about the referral as a whole
             form[name].errors = [*form[name].errors, problem]
         flash(_l("The referral was not sent. See what to fix below."), "error")
         return case_page.render(cases.get(store, current_user, case_id, "cases.manage"),
-                                409 if isinstance(error, NotNow) else 422, refer=form)
+                                error.status, refer=form)
     store.commit()
     flash(_l("Referral sent. The partner has been told that something awaits them."),
           "success")

@@ -12,7 +12,7 @@ from flask_login import current_user
 from access.policy import requires
 from core import clock, db
 from core.api import ApiSpec
-from core.errors import ApiError
+from core.errors import ApiError, MalformedRequest
 from core.ratelimit import limit_api
 from reporting import catalogue, output
 from reporting.forms import ReportFilterForm
@@ -85,8 +85,8 @@ def get_report(name: str) -> Any:
     form = ReportFilterForm(formdata=request.args).with_teams(
         store, current_user.role in catalogue.ALL_TEAMS)
     if not form.validate():
-        raise ApiError(400, "invalid filters",
-                       {field: " ".join(map(str, errors)) for field, errors in form.errors.items()})
+        raise MalformedRequest("invalid filters", {
+            field: " ".join(map(str, errors)) for field, errors in form.errors.items()})
     filters = catalogue.for_user(current_user, form.filters())
     table = catalogue.published(store, report, filters, catalogue.threshold())
     body = output.document(report.name, report.version, filters.as_dict(), table)

@@ -10,12 +10,13 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
 from access.policy import requires
-from core import clock, db
+from core import clock, db, paging
 from reporting import catalogue, disclosure, exports, findings, labels, output
 from reporting.catalogue import Report
 from reporting.forms import ReportFilterForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+PER_PAGE = 50  # entries of the release register a page shows
 
 
 def _report(name: str) -> Report:
@@ -104,7 +105,7 @@ def ctdc_download() -> Any:
 @requires("stats.releases")
 def releases() -> str:
     """The release register: every table or file that left, newest first."""
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 1_000_000)
-    entries, total = output.register(db.session(), page)
+    page = paging.read(per_page=PER_PAGE, fixed=True)
+    entries, total = output.register(db.session(), page.number, page.size)
     return render_template("reporting/releases.html", entries=entries, total=total,
-                           page=page, per_page=50)
+                           page=page.number, per_page=page.size)

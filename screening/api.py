@@ -12,7 +12,7 @@ from flask_login import current_user
 from access.policy import requires
 from core import clock, datakeys, db
 from core.api import ApiSpec, json_body
-from core.errors import ApiError, json_error
+from core.errors import MalformedRequest, json_error
 from core.ratelimit import limit_api
 from screening import (
     consent,
@@ -148,7 +148,7 @@ def _erased(_error: datakeys.ShreddedError) -> Any:
 def _language() -> str:
     language = request.args.get("language", "en")
     if language not in instruments.LANGUAGES:
-        raise ApiError(400, "unknown language", {"language": "must be en, fr or es"})
+        raise MalformedRequest("unknown language", {"language": "must be en, fr or es"})
     return language
 
 
@@ -184,20 +184,16 @@ def create_screening() -> Any:
     open a draft to go through question by question (``GET …/next``). A red flag raised
     by the answers keeps the screening a draft until what was done is recorded, in
     ``red_flag_actions`` or with ``POST …/red-flag-actions``."""
+    # Refusals (a malformed body, no consent, a bad red-flag action) reach the one handler
+    # in core.errors, which answers by their kind and rolls back what was started.
     body = json_body()
-    try:
-        start, answers = payload.parse(body, instruments.catalogue())
-    except payload.PayloadError as error:
-        raise ApiError(400, "invalid screening", error.fields) from error
+    start, answers = payload.parse(body, instruments.catalogue())
     store, now = db.session(), clock.now()
-    try:
-        screening = services.start(store, current_user, start, now,
-                                   current_app.config["RETENTION_DAYS"])
-        interview.record(store, screening, start.instrument, answers, now)
-        for action in body.get("red_flag_actions") or []:
-            _record_action(store, screening, action)
-    except services.ScreeningError as error:
-        raise ApiError(422, str(error), error.fields) from error
+    screening = services.start(store, current_user, start, now,
+                               current_app.config["RETENTION_DAYS"])
+    interview.record(store, screening, start.instrument, answers, now)
+    for action in body.get("red_flag_actions") or []:
+        _record_action(store, screening, action)
     if body.get("complete", True) is False or interview.waiting(store, screening,
                                                                   start.instrument):
         store.commit()
@@ -229,23 +225,25 @@ def _draft(store: Any, screening: Any, instrument: instruments.Instrument) -> di
 
 
 def _record_action(store: Any, screening: Any, data: Any) -> None:
+    # Fields of the wrong type are the body's shape (400); what the service refuses of
+    # well-typed values (a time in the future, an unknown flag) is its rule (422).
     if not isinstance(data, dict):
-        raise services.ScreeningError("invalid action", {"action": "must be an object"})
+        raise services.ScreeningMalformed("invalid action", {"action": "must be an object"})
     try:
         acted_at = datetime.fromisoformat(str(data.get("acted_at")))
     except ValueError as error:
-        raise services.ScreeningError("invalid action", {
+        raise services.ScreeningMalformed("invalid action", {
             "acted_at": "must be an ISO 8601 date and time"}) from error
     if acted_at.tzinfo is None:
         acted_at = acted_at.replace(tzinfo=UTC)
     lists = {name: data.get(name) for name in ("flags", "contacted")}
     for name, value in lists.items():
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise services.ScreeningError("invalid action", {name: "must be a list of ids"})
+            raise services.ScreeningMalformed("invalid action", {name: "must be a list of ids"})
     texts = {name: data.get(name) for name in ("outcome", "contacted_note")}
     if any(v is not None and not isinstance(v, str) for v in texts.values()) or \
             not isinstance(data.get("action"), str):
-        raise services.ScreeningError("invalid action", {
+        raise services.ScreeningMalformed("invalid action", {
             "action": "action, outcome and contacted_note must be text"})
     red_flags.record_action(store, current_user, screening, lists["flags"],
                             lists["contacted"], acted_at, data["action"], texts["outcome"],
@@ -256,11 +254,6 @@ def _draft_of(screening_id: uuid.UUID) -> tuple[Any, Any, instruments.Instrument
     store = db.session()
     screening = services.get(store, current_user, screening_id)
     return store, screening, instruments.catalogue()[screening.instrument]
-
-
-def _still_draft(screening: Any) -> None:
-    if screening.status != "draft":
-        raise ApiError(409, "this screening is completed", {"status": screening.status})
 
 
 ID_PARAMETER = [{"name": "screening_id", "in": "path", "required": True,
@@ -278,7 +271,7 @@ def next_question(screening_id: uuid.UUID) -> Any:
     """What to ask next (one gate, member, "when?" or follow-up), in the interview
     language, with the red flags raised so far and those still waiting for an action."""
     store, screening, instrument = _draft_of(screening_id)
-    _still_draft(screening)
+    services.still_draft(screening)
     body = _draft(store, screening, instrument)
     store.commit()
     return jsonify(body)
@@ -292,7 +285,7 @@ def next_question(screening_id: uuid.UUID) -> Any:
                     "schema": {"type": "object", "required": ["answers"],
                                "additionalProperties": False,
                                "properties": {"answers": ANSWERS_SCHEMA}}}}},
-                errors=(400, 401, 403, 404, 409, 422),
+                errors=(400, 401, 403, 404, 409),
                 responses={"200": {"description": "saved; the red flags this answer raised "
                                    "and the next step", "content": {"application/json": {
                                        "schema": DRAFT_SCHEMA}}}})
@@ -302,14 +295,11 @@ def post_answers(screening_id: uuid.UUID) -> Any:
     body = json_body()
     if not isinstance(body, dict) or set(body) != {"answers"} or \
             not isinstance(body["answers"], dict):
-        raise ApiError(400, "invalid answers", {"answers": "required object of key to answer"})
+        raise MalformedRequest("invalid answers",
+                               {"answers": "required object of key to answer"})
     store, screening, instrument = _draft_of(screening_id)
-    _still_draft(screening)
-    try:
-        raised = interview.record(store, screening, instrument, body["answers"], clock.now())
-    except services.ScreeningError as error:
-        raise ApiError(422, str(error), {f"answers.{k}": v for k, v in error.fields.items()}) \
-            from error
+    services.still_draft(screening)
+    raised = interview.record(store, screening, instrument, body["answers"], clock.now())
     store.commit()
     return jsonify({**_draft(store, screening, instrument), "raised": raised})
 
@@ -328,12 +318,9 @@ def post_red_flag_action(screening_id: uuid.UUID) -> Any:
     screening is completed: help often comes later)."""
     body = json_body()
     if not isinstance(body, dict):
-        raise ApiError(400, "invalid action", {"body": "must be a JSON object"})
+        raise MalformedRequest("invalid action", {"body": "must be a JSON object"})
     store, screening, _instrument = _draft_of(screening_id)
-    try:
-        _record_action(store, screening, body)
-    except services.ScreeningError as error:
-        raise ApiError(422, str(error), error.fields) from error
+    _record_action(store, screening, body)
     store.commit()
     return jsonify({"recorded": True, "flags": body.get("flags")}), 201
 
@@ -349,12 +336,9 @@ def complete(screening_id: uuid.UUID) -> Any:
     """Complete the draft with what was answered (questions not reached count as unknown
     for an adult); refused while a red flag waits for its action."""
     store, screening, instrument = _draft_of(screening_id)
-    _still_draft(screening)
+    services.still_draft(screening)
     age = services.subject(store, screening).age
-    try:
-        result = interview.finish(store, screening, instrument, age, clock.now())
-    except services.ScreeningError as error:
-        raise ApiError(409, str(error), error.fields) from error
+    result = interview.finish(store, screening, instrument, age, clock.now())
     case_id = services.case_of(screening)
     store.commit()
     return jsonify(_screening(screening, result, case_id))

@@ -101,12 +101,14 @@ def next_step(store: Session, screening: Screening, instrument: Instrument) -> e
 
 def record(store: Session, screening: Screening, instrument: Instrument,
            given: Mapping[str, str], now: datetime) -> list[str]:
-    """Save the answers of one page (checked first: ServiceError naming each bad key) and
-    return the red flags they raised that were not raised before, so the protocol follows
-    the answer that raised it."""
+    """Save the answers of one page (checked first: ScreeningError naming each bad one
+    ``answers.<key>``) and return the red flags they raised that were not raised before, so
+    the protocol follows the answer that raised it."""
     wrong = problems(instrument, given)
     if wrong:
-        raise services.ScreeningError("some answers are not accepted", wrong)
+        # Named as in a request's body, where the answers are one object among others.
+        raise services.ScreeningMalformed("some answers are not accepted", {
+            f"answers.{key}": problem for key, problem in wrong.items()})
     before = services.answers(store, screening)
     services.save_answers(store, screening, given, now)
     earlier = set(raised(instrument, screening, before))
@@ -143,11 +145,11 @@ def finish(store: Session, screening: Screening, instrument: Instrument, age: in
     The row is locked first, so two requests finishing at once complete it once."""
     store.refresh(screening, with_for_update=True)
     if screening.status != "draft":
-        raise services.ScreeningError("this screening is already completed",
-                                      {"status": screening.status})
+        raise services.ScreeningConflict("this screening is already completed",
+                                         {"status": screening.status})
     pending = waiting(store, screening, instrument)
     if pending:
-        raise services.ScreeningError(
+        raise services.ScreeningConflict(
             "record what was done about each red flag before completing",
             {"red_flags": ", ".join(pending)})
     people_ = population(screening, age)

@@ -16,6 +16,7 @@ from screening.services import (
     SHAREABLE,
     Consent,
     Safety,
+    ScreeningMalformed,
     Start,
 )
 
@@ -26,12 +27,11 @@ TOP_LEVEL = {"instrument", "language", "subject", "answers", "needs", "consent",
              "red_flag_actions", "complete"}
 
 
-class PayloadError(ValueError):
-    """The body is not acceptable; ``fields`` maps each field to what is wrong."""
+class PayloadError(ScreeningMalformed):
+    """The body is not acceptable (400); ``fields`` maps each field to what is wrong."""
 
     def __init__(self, fields: dict[str, str]) -> None:
-        super().__init__("invalid screening")
-        self.fields = fields
+        super().__init__("invalid screening", fields)
 
 
 def _is_one_of(value: Any, allowed: Any) -> bool:

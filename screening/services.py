@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from access import audit
 from access.policy import require, visible
 from core import datakeys
-from core.errors import RefusedError
+from core.errors import MalformedRequest, NotNow, RefusedError
 from core.hooks import Hook
 from screening import explain, people, scoring
 from screening.consent import NOBODY, ChildConsent, child_may_start, presence_problem, unexplained
@@ -60,6 +60,22 @@ def case_of(screening: Screening) -> uuid.UUID | None:
 
 class ScreeningError(RefusedError):
     """A screening request that cannot be carried out."""
+
+
+class ScreeningMalformed(ScreeningError, MalformedRequest):
+    """The request's shape is wrong (400): answers that are not the instrument's questions
+    and answers, a red-flag action whose fields are not of the documented types."""
+
+
+class ScreeningConflict(ScreeningError, NotNow):
+    """The screening's state refuses the request now (409): it is already completed, or a
+    red flag still waits for what was done about it."""
+
+
+def still_draft(screening: Screening) -> None:
+    """Refuse (:class:`ScreeningConflict`) anything but a draft: its interview is over."""
+    if screening.status != "draft":
+        raise ScreeningConflict("this screening is completed", {"status": screening.status})
 
 
 @dataclass(frozen=True)
@@ -243,7 +259,8 @@ def save_answers(store: Session, screening: Screening, given: Mapping[str, str],
                  now: datetime) -> None:
     """Add or change answers of a draft (a paused interview resumes from here)."""
     if screening.status != "draft":
-        raise ScreeningError("this screening is completed; its answers cannot change")
+        raise ScreeningConflict("this screening is completed; its answers cannot change",
+                                {"status": screening.status})
     merged = {**answers(store, screening), **given}
     screening.answers = _cipher(store, screening).seal(TABLE, "answers", screening.id,
                                                        json.dumps(merged, sort_keys=True))
@@ -260,7 +277,8 @@ def complete(store: Session, screening: Screening, instrument: Instrument,
     The explanation is written in ``explain_in`` (the screener's language), by default in
     the language of the questions."""
     if screening.status != "draft":
-        raise ScreeningError("this screening is already completed")
+        raise ScreeningConflict("this screening is already completed",
+                                {"status": screening.status})
     stored = {**result.as_dict(), "explanation": explain.explain(
         result, instrument, explain_in or screening.language)}
     screening.result = _cipher(store, screening).seal(TABLE, "result", screening.id,

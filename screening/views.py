@@ -25,6 +25,7 @@ from access import audit
 from access.forms import ActionForm
 from access.policy import requires
 from core import clock, datakeys, db
+from core.web import safe_next
 from screening import consent as consents
 from screening import explain, instruments, interview, people, protocols, red_flags, services
 from screening.forms import (
@@ -200,12 +201,6 @@ def load(screening_id: uuid.UUID) -> tuple[Screening, instruments.Instrument]:
     return screening, instruments.catalogue()[screening.instrument]
 
 
-def safe_next(value: str) -> str:
-    """Where to go after the protocol: only back into the questionnaire, never a link to
-    another site."""
-    return value if value.startswith("/screenings/") else url_for("screening.index")
-
-
 @bp.route("/<uuid:screening_id>/red-flag", methods=["GET", "POST"])
 @requires("screenings.read")
 def red_flag(screening_id: uuid.UUID) -> Any:
@@ -214,7 +209,9 @@ def red_flag(screening_id: uuid.UUID) -> Any:
     screening on the server, never from the address (access logs would tie a screening to
     its flags). With none waiting, the emergency protocol and no form."""
     screening, instrument = load(screening_id)
-    next_url = safe_next(request.args.get("next", ""))
+    # Where to go after the protocol: only back into the questionnaire.
+    next_url = safe_next(request.args.get("next"), within=bp.url_prefix + "/") \
+        or url_for("screening.index")
     flags = protocols.known(interview.waiting(db.session(), screening, instrument))
     form = RedFlagActionForm.for_flags(flags, clock.now()) if flags else None
     status = 200

@@ -179,7 +179,7 @@ def test_an_adult_interview_is_not_handed_over(api: Api) -> None:
         "answers.handover": "not a question of this instrument"}
     saved = api("screener", "POST", f"/screenings/{draft(api)}/answers",
                 {"answers": {"handover": "done"}})
-    assert saved.status_code == 422
+    assert saved.status_code == 400
     assert saved.get_json()["error"]["fields"] == {
         "answers.handover": "not a question of this instrument"}
 
@@ -273,7 +273,7 @@ def test_answers_are_checked_key_by_key(api: Api) -> None:
     response = api("screener", "POST", f"/screenings/{screening_id}/answers", {"answers": {
         "a1": "yes", "not_a_question": "yes", "b2": "maybe", "documents_when": "tomorrow",
         "interpreter_replaced": "no", "ec_excessive_hours": 1, "rf_self_harm": "no"}})
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.get_json()["error"]["fields"] == {
         "answers.a1": "not a question of this instrument",
         "answers.not_a_question": "not a question of this instrument",
@@ -428,18 +428,14 @@ def test_a_linked_interpreter_is_a_red_flag_of_the_safety_check(api: Api) -> Non
     ({"acted_at": "2026-03-01T09:00:00Z"},
      {"acted_at": "cannot be before the screening started"}),
     ({"acted_at": "2026-03-02T10:00:00Z"}, {"acted_at": "cannot be in the future"}),
-    ({"acted_at": "yesterday"}, {"acted_at": "must be an ISO 8601 date and time"}),
-    ({"acted_at": 5}, {"acted_at": "must be an ISO 8601 date and time"}),
     ({"flags": []}, {"flags": "name at least one red flag this action answers"}),
     ({"flags": ["ec_low_pay"]}, {"flags": "not red flags: ec_low_pay"}),
-    ({"flags": "rf_in_danger_now"}, {"flags": "must be a list of ids"}),
     ({"contacted": ["police_friend"]}, {"contacted": "each must be one of emergency_services, "
                                                      "medical, child_protection, supervisor, "
                                                      "partner, other"}),
     ({"contacted": ["other"]}, {"contacted_note": "say who else was contacted"}),
     ({"action": "shrugged"}, {"action": "must be one of called, referred, escorted, "
                                         "safety_plan, none_possible"}),
-    ({"action": 3}, {"action": "action, outcome and contacted_note must be text"}),
     ({"outcome": "x" * 4001}, {"outcome": "at most 4000 characters"}),
 ])
 def test_a_bad_red_flag_action_gets_422_and_completion_stays_refused(
@@ -450,6 +446,26 @@ def test_a_bad_red_flag_action_gets_422_and_completion_stays_refused(
                    action(["rf_in_danger_now"], **changes))
     assert response.status_code == 422
     assert response.get_json()["error"]["fields"] == fields
+    assert api("screener", "POST", f"{url}/complete").status_code == 409
+
+
+# A field of the wrong type is the body's shape: 400, as the page's form answers for a time
+# it cannot read.
+@pytest.mark.parametrize(("changes", "fields"), [
+    ({"acted_at": "yesterday"}, {"acted_at": "must be an ISO 8601 date and time"}),
+    ({"acted_at": 5}, {"acted_at": "must be an ISO 8601 date and time"}),
+    ({"flags": "rf_in_danger_now"}, {"flags": "must be a list of ids"}),
+    ({"action": 3}, {"action": "action, outcome and contacted_note must be text"}),
+])
+def test_a_red_flag_action_of_the_wrong_shape_gets_400_and_completion_stays_refused(
+        api: Api, changes: dict[str, Any], fields: dict[str, str]) -> None:
+    screening_id = draft(api, answers={"rf_in_danger_now": "yes"})
+    url = f"/screenings/{screening_id}"
+    response = api("screener", "POST", f"{url}/red-flag-actions",
+                   action(["rf_in_danger_now"], **changes))
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {"code": "bad_request", "message": "invalid action",
+                                            "fields": fields}
     assert api("screener", "POST", f"{url}/complete").status_code == 409
 
 

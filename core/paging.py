@@ -1,0 +1,67 @@
+"""Paging of every list, on the pages and in the API: ``page`` and ``per_page`` read from the
+query string in one place, with one set of limits and one refusal for a value out of them
+(400, naming the field). A list whose page size is fixed reads ``page`` only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from flask import request
+
+from core.errors import MalformedRequest
+
+# Bounded so that the offset stays within a 64-bit integer on every database.
+MAX_PAGE = 1_000_000
+MAX_PER_PAGE = 500
+PER_PAGE = 50
+LIMITS = {"page": MAX_PAGE, "per_page": MAX_PER_PAGE}
+
+# The same parameters as the OpenAPI document declares them for every list endpoint.
+PARAMETERS = [{"name": name, "in": "query",
+               "schema": {"type": "integer", "minimum": 1, "maximum": high}}
+              for name, high in LIMITS.items()]
+
+
+class Page(NamedTuple):
+    """Which page of a list to show, and how many rows a page holds."""
+
+    number: int
+    size: int
+
+    @property
+    def offset(self) -> int:
+        """How many rows come before this page."""
+        return (self.number - 1) * self.size
+
+
+def problems(args: Mapping[str, Any] | None = None, *, per_page: int = PER_PAGE,
+             fixed: bool = False) -> tuple[Page, dict[str, str]]:
+    """The page asked for in ``args`` (the request's query string by default), and the problem
+    with each paging parameter that is not a whole number within its limits. ``per_page``
+    is the size when none is asked for, or always when the list's size is ``fixed``.
+    For a caller that reports paging problems with others; :func:`read` refuses them."""
+    args = request.args if args is None else args
+    values, wrong = {"page": 1, "per_page": per_page}, {}
+    for name, high in LIMITS.items():
+        raw = args.get(name)
+        if raw is None or (fixed and name == "per_page"):
+            continue
+        text = str(raw)
+        # ASCII digits only: int() also takes " 7", "+7", "7_0" and digits of other scripts,
+        # and refuses (with an error of its own) numbers thousands of digits long.
+        if text.isascii() and text.isdecimal() and len(text) <= 20 and 1 <= int(text) <= high:
+            values[name] = int(text)
+        else:
+            wrong[name] = f"a whole number from 1 to {high}"
+    return Page(values["page"], values["per_page"]), wrong
+
+
+def read(args: Mapping[str, Any] | None = None, *, per_page: int = PER_PAGE,
+         fixed: bool = False) -> Page:
+    """The page asked for (see :func:`problems`); raises :class:`MalformedRequest` (400)
+    naming each paging parameter out of its limits."""
+    page, wrong = problems(args, per_page=per_page, fixed=fixed)
+    if wrong:
+        raise MalformedRequest("invalid paging", wrong)
+    return page
