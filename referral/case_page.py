@@ -1,11 +1,13 @@
 """The case page, put together for every view that shows it: after a GET, and again with
-the errors of a form that was refused (referring, closing, reopening, a note)."""
+the errors of a form that was refused (referring, closing, reopening, a note, a follow-up,
+a hand-over). A refused form is handed to :func:`render` by name; the page's own forms are
+built here, and a section built elsewhere (follow-ups, hand-over) asks :func:`refused`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template
+from flask import g, render_template
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -20,10 +22,17 @@ FORMS: dict[str, type[FlaskForm]] = {"refer": ReferForm, "close": CloseCaseForm,
                                      "reopen": ReopenForm, "note": NoteForm}
 
 
-def render(case: Any, status: int = 200, **refused: FlaskForm) -> tuple[str, int]:
-    """The case page, with ``refused`` forms (by name) showing their errors."""
+def refused(name: str) -> FlaskForm | None:
+    """The form ``name`` handed back to this request's case page with its errors, if any."""
+    return g.get("refused_forms", {}).get(name)  # type: ignore[no-any-return]
+
+
+def render(case: Any, status: int = 200, **refused_forms: FlaskForm) -> tuple[str, int]:
+    """The case page, with ``refused_forms`` (by name) showing their errors."""
     store, now = db.session(), clock.now()
-    forms = {name: refused.get(name) or form(formdata=None) for name, form in FORMS.items()}
+    g.refused_forms = refused_forms
+    forms = {name: refused_forms.get(name) or form(formdata=None)
+             for name, form in FORMS.items()}
     seen = overview.of(store, case, now.date())
     refer = forms["refer"]
     refer.limit([(m.slug, m.name) for m in seen.matches],

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
@@ -65,7 +65,7 @@ def hand_over_context() -> dict[str, Any]:
 
     def hand_over(case: Any) -> HandOver:
         store = db.session()
-        form = g.get("hand_over_form") or HandOverForm(formdata=None)
+        form = case_page.refused("hand_over") or HandOverForm(formdata=None)
         form.offer(handover.candidates(store, case.team_id, clock.now().date()),
                    but=case.owner_id)
         owner = access_services.get_user(store, case.owner_id)
@@ -95,9 +95,8 @@ def hand_over(case_id: uuid.UUID) -> Any:
             flash(_l("The case is handed over. The new owner and the previous one have been "
                      "told."), "success")
             return redirect(url_for("cases.show", case_id=case_id))
-    g.hand_over_form = form
     flash(_l("The case was not handed over. See what to fix below."), "error")
-    return case_page.render(cases.get(store, current_user, case_id), status)
+    return case_page.render(cases.get(store, current_user, case_id), status, hand_over=form)
 
 
 def _reassign_page(failed: MoveAllForm | None = None, status: int = 200) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -52,10 +52,8 @@ class TaskForm(FlaskForm):
 
 
 def _refused(case: Any, form: TaskForm, status: int) -> Any:
-    # The case page again, this form with its errors (task_section hands it to the page).
-    g.task_form = form
     flash(_l("Nothing was changed. See what to fix below."), "error")
-    return case_page.render(case, status)
+    return case_page.render(case, status, task=form)
 
 
 def _on_case(case_id: uuid.UUID, anchor: str = "tasks") -> Any:
@@ -120,7 +118,7 @@ def task_section() -> dict[str, Any]:
             return None
         store = db.session()
         shown = tasks.tasks_of(store, case)
-        form = g.get("task_form")
+        form = case_page.refused("task")
         if form is None and authorize(current_user, "cases.manage", case):
             form = TaskForm(formdata=None)
             form.offer(tasks.assignable(store, case), current_user.id)
