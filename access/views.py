@@ -31,7 +31,7 @@ from access.forms import (
     ReauthForm,
 )
 from access.models import User
-from access.passwords import PasswordRejected
+from access.passwords import MIN_LENGTH, PasswordRejected
 from access.policy import public, require, requires
 from access.sessions import end_all_sessions, end_session, list_sessions
 from core import clock, db
@@ -190,7 +190,7 @@ def set_password(token: str) -> Any:
             store.commit()
             flash(_l("Your password is set. Sign in with it now."), "success")
             return redirect(url_for("access.login"))
-    return render_template("access/set_password.html", form=form,
+    return render_template("access/set_password.html", form=form, min_length=MIN_LENGTH,
                            needs_code=link.user.totp_confirmed_at is not None)
 
 
@@ -211,8 +211,10 @@ def language() -> Response:
 @bp.route("/")
 @requires("home.view")
 def home() -> str:
-    """The signed-in user's start page."""
-    return render_template("access/home.html")
+    """The signed-in user's start page; it says when an idle session ends, in whole minutes
+    (rounded down, so the page never promises more time than the setting gives)."""
+    idle = int(current_app.config["SESSION_IDLE_TIMEOUT"])
+    return render_template("access/home.html", idle_minutes=max(1, idle // 60))
 
 
 @bp.route("/reauth", methods=["GET", "POST"])
@@ -275,7 +277,7 @@ def change_password() -> Any:
             session.renew()  # type: ignore[attr-defined]
             flash(_l("Your password is changed. Sign in with the new one."), "success")
             return redirect(url_for("access.login"))
-    return render_template("access/change_password.html", form=form)
+    return render_template("access/change_password.html", form=form, min_length=MIN_LENGTH)
 
 
 @bp.route("/account/sessions/<session_id>/end", methods=["POST"])

@@ -1,7 +1,7 @@
 """Report catalogue at scale: each report's time at 1,000,000 facts against 10,000, on
 PostgreSQL, through its pre-aggregates (issue 11 point 7: within 1.2 times).
 
-Run from the project root, with PostgreSQL running (docs: /work/shared/TOOLING.md)::
+Run from the project root, with PostgreSQL running (README.md, "Two commands")::
 
     python -m bench.reporting_scale [--small 10000] [--large 1000000] [--runs 51]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]

@@ -5,7 +5,7 @@ Run from the project root::
     python -m bench.screening_questions [--respondents 100] [--seed 2026]
 
 Prints one JSON object on stdout. A question is a gate, a member, a "when?" or a red-flag
-follow-up (SCREENING-ADAPTIVE.md §4); the two pauses (interpreter replaced, hand-over to child
+follow-up (docs/screening.md §5); the two pauses (interpreter replaced, hand-over to child
 protection) and the intake forms are not questions. Counted for:
 
 - *best*: every gate answered "no" (and a safe place tonight), without and with a border;
@@ -37,7 +37,7 @@ from screening.instruments import Instrument, load_catalogue
 from screening.scoring import OPEN, score
 from screening.simulation import PROFILES, Respondent, interview, respondent
 
-# Questions per path before the adaptive interview (catalogue 2026.1: SCREENING-ADAPTIVE.md §1.1).
+# Questions per path before the adaptive interview (catalogue 2026.1: docs/screening.md §5).
 BASELINE = {"adult": {"labour": 90, "sexual": 44, "default": 111},
             "child": {"labour": 89, "sexual": 44, "default": 109}}
 GOALS = {"best": 25, "typical_median": 30, "worst_with_group_button": 40}
@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--respondents", type=int, default=100,
                         help="generated respondents per profile and population (default 100; "
-                             "the design brief's figure is 1500, about 15 minutes)")
+                             "the targets were measured with 1500, about 15 minutes)")
     parser.add_argument("--seed", type=int, default=2026, help="seed of the generated ones")
     args = parser.parse_args(argv)
     if args.respondents < 1:

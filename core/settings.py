@@ -24,7 +24,7 @@ DEV_HOSTS = ("127.0.0.1", "localhost")
 # Policy floor for Argon2id (OWASP / RFC 9106 second recommendation).
 ARGON2_MIN = {"ARGON2_TIME_COST": 3, "ARGON2_MEMORY_COST": 65536, "ARGON2_PARALLELISM": 1}
 
-# The default red-flag protocols (SCREENING.md, "Red flags"), kind by kind. Generic on purpose:
+# The default red-flag protocols (docs/screening.md §7), kind by kind. Generic on purpose:
 # every deployment replaces the contacts with its own emergency number, duty lines and
 # partners in instance/config.py. Steps are read by the screener, in the interview language.
 RED_FLAG_PROTOCOLS: dict[str, dict[str, dict[str, Any]]] = {

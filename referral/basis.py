@@ -1,6 +1,6 @@
 """The legal basis of a referral: the person's consent, or for a child the child-protection
 basis that needs none. Pure functions over plain values; the one place where a referral may
-go without consent (SCREENING-ADAPTIVE.md §6: the child-protection referral never depends on
+go without consent (docs/screening.md §2.3: the child-protection referral never depends on
 consent). ``referrals`` applies it when sending and when consent narrows."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def legal_basis(given: Consent, child: bool, services: Iterable[str],
     """What a referral may rest on, or None when nothing allows it: the person's consent to
     referral, when every field shared lies within it; otherwise, for a child referred for
     child protection alone to a partner offering it, the child-protection basis, which never
-    depends on the child's consent (SCREENING-ADAPTIVE.md §6) and shares at most
+    depends on the child's consent (docs/screening.md §2.3) and shares at most
     :data:`PROTECTION_FIELDS`."""
     shared = set(share)
     if given.referral and shared <= set(given.share):

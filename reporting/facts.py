@@ -51,7 +51,7 @@ from screening.models import Person, Screening
 BATCH = 10
 IDS = ("team_id", "partner_id")  # the only ids a fact holds: who counted, who answered
 ASKED_NO = ("no", "no_by_gate")  # answered "no", directly or by the umbrella over it
-# The relations HTCDS and CTDC report, and the indicators that say them (REPORTING.md §2).
+# The relations HTCDS and CTDC report, and the indicators that say them (docs/reporting.md §1).
 RELATION_ITEMS = {"rel_partner": ("rv_emotional_dependency", "sx_lover_recruiter"),
                   "rel_family": ("sx_family_arranged",),
                   "abduction": ("cr_abduction_sale",), "illicit": ("cd_illicit",)}

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from core.db import Base, UTCDateTime
 
-# HTCDS 2.0 vic_MethodsOfControl values (REPORTING.md §4), and Passage's RestrictsMovement,
+# HTCDS 2.0 vic_MethodsOfControl values (docs/reporting.md §1), and Passage's RestrictsMovement,
 # as the snake-case suffix of their fact columns.
 MEANS_OF_CONTROL = {
     "PhysicalThreats": "physical_threats", "ThreatsLawEnforcement": "threats_law_enforcement",

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 SCRIPT_FILE = Path(__file__).resolve().parent / "consent_script.json"
-# What the screener must have explained before the first question (SCREENING.md,
+# What the screener must have explained before the first question (docs/screening.md §8.1,
 # "Interviewing safely"); the consent JSON records them as ``explained``.
 EXPLAINED = ("purpose", "voluntary", "kept_and_seen", "sharing", "not_police")
 # Without a guardian's or representative's consent a child is screened only on one of these.

@@ -21,8 +21,8 @@ from screening.models import SEALED_FIELDS, Person, PersonChange
 
 TABLE = "people"
 HISTORY_TABLE = "person_changes"
-# How the age was learnt (DESIGN.md ``subject.age_source``): from an identity document, as the
-# person says, or as the screener estimates it.
+# How the age was learnt (docs/screening.md §2.3, child safeguards): from an identity document,
+# as the person says, or as the screener estimates it.
 AGE_SOURCES = ("document", "claimed", "estimated")
 ADULT_AGE = 18
 AGE_BANDS = ((0, 11, "0-11"), (12, 17, "12-17"), (18, 24, "18-24"), (25, 34, "25-34"),
@@ -52,7 +52,7 @@ def is_child(possibly_minor: bool | None, age: int | None) -> bool:
     """Whether the person is treated as a child: possibly a minor (the safety check or the
     screener's judgement), or an age under 18. Minority is presumed while it is in doubt: a
     claimed age of 18 or more never lifts the presumption ``possibly_minor`` sets, and an
-    unknown age alone makes no one a child (SCREENING-ADAPTIVE.md §1.5, §6)."""
+    unknown age alone makes no one a child (docs/screening.md §2.3)."""
     return bool(possibly_minor) or (age is not None and age < ADULT_AGE)
 
 
@@ -226,8 +226,8 @@ def minor_after(was_child: bool, known_ages: tuple[int, ...], age_source: str | 
     """Whether the person is presumed possibly a minor after a correction. Any age under 18
     makes them so; otherwise the presumption stays as it was (``wanted`` None), or as the
     screener ticks it. Lifting it is honoured only on an identity document showing 18 or
-    more: a claimed or estimated age never lifts it (SCREENING-ADAPTIVE.md §1.5, §6:
-    minority is presumed while in doubt). Raises :class:`CorrectionError` otherwise."""
+    more: a claimed or estimated age never lifts it (docs/screening.md §2.3: minority is
+    presumed while in doubt). Raises :class:`CorrectionError` otherwise."""
     if any(age < ADULT_AGE for age in known_ages):
         return True
     if wanted is None:

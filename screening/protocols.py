@@ -1,6 +1,6 @@
 """Red-flag protocols: which protocol each red flag calls for, and its texts.
 
-A red flag (SCREENING.md, "Red flags") stops the questionnaire with a protocol: a title, the
+A red flag (docs/screening.md §7) stops the questionnaire with a protocol: a title, the
 steps to take and who to call. There are six kinds (:data:`KINDS`); each flag belongs to one
 (:data:`FLAG_KINDS`). A deployment words them, in every interview language, in the
 ``RED_FLAG_PROTOCOLS`` setting (defaults in ``core.settings``); :func:`init_app` checks the

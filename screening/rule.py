@@ -1,4 +1,4 @@
-"""The ILO/EC combination rule and the result classes (SCREENING.md; docs/screening.md §2),
+"""The ILO/EC combination rule and the result classes (docs/screening.md §2.1),
 as pure functions on counts, shared by the scoring and by the interview engine's relevance
 rule.
 
@@ -75,7 +75,7 @@ def elements(positive: Mapping[str, bool]) -> dict[str, bool]:
 
 def classify(positive: Mapping[str, bool], child: bool, trafficking_yes: bool,
              smuggling: bool) -> str:
-    """The class of a set of positive dimensions (SCREENING.md's table)."""
+    """The class of a set of positive dimensions (docs/screening.md §2.1)."""
     met = elements(positive)
     if met["exploitation"] and (child or (met["recruitment"] and met["destination"])):
         return "likely_trafficking"

@@ -1,10 +1,14 @@
-"""The security documentation stays true to the suite: every test that docs/security.md or
-the README names as proof (``tests/…py::test_name``) exists and defines that test function,
-and docs/security.md has an entry for each requirement R1 to R60."""
+"""The documentation stays true to the code and the suite: every test that docs/security.md
+or the README names as proof (``tests/…py::test_name``) exists and defines that test function,
+and docs/security.md has an entry for each requirement R1 to R60. The repository explains
+itself: no file cites a document kept outside it, every ``docs/*.md`` a file cites exists
+(with the ``§`` section it names), and every requirement number cited has its entry."""
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,3 +52,76 @@ def test_every_requirement_has_an_entry() -> None:
     text = SECURITY.read_text(encoding="utf-8")
     headings = [int(n) for n in re.findall(r"^### R(\d+) — ", text, re.MULTILINE)]
     assert headings == list(REQUIREMENTS)
+
+
+# What the repository reads as its own text: source, templates, documents, configuration.
+TEXT_SUFFIXES = {".py", ".html", ".md", ".json", ".cfg", ".toml", ".ini", ".txt", ".yaml",
+                 ".yml", ".sh", ".js", ".css", ".po", ".pot", ".mako"}
+TEXT_NAMES = {"Makefile", "run"}
+SKIPPED_DIRECTORIES = {".venv", ".git", ".hypothesis", ".pytest_cache", ".ruff_cache",
+                       ".mypy_cache", "__pycache__", "instance", "node_modules", "build", "dist"}
+# Design documents kept outside the repository, by their file names (written here in two
+# parts, so that this file does not cite them itself).
+OUTSIDE_DOCUMENTS = ("SCREENING", "SCREENING-ADAPTIVE", "DESIGN", "REPORTING",
+                     "SECURITY-REQUIREMENTS", "TOOLING", "STYLE")
+OUTSIDE = re.compile(r"\b(?:" + "|".join(map(re.escape, OUTSIDE_DOCUMENTS)) + r")\.md\b"
+                     r"|(?:\.\./|/work/)shared\b")
+DOC_CITATION = re.compile(r"\bdocs/([a-z][a-z-]*)\.md\b(?:,? (§\d+(?:\.\d+)?))?")
+SECTION_HEADING = re.compile(r"^#{2,4} (§\d+(?:\.\d+)?) ", re.MULTILINE)
+REQUIREMENT = re.compile(r"\bR(\d{1,3})\b")
+
+
+def text_files() -> Iterator[Path]:
+    """Every text file of the repository, outside the virtual environment, caches and the
+    instance folder."""
+    for folder, directories, files in os.walk(ROOT):
+        directories[:] = sorted(d for d in directories if d not in SKIPPED_DIRECTORIES
+                                and not d.endswith(".egg-info"))
+        for name in sorted(files):
+            path = Path(folder) / name
+            if path.suffix in TEXT_SUFFIXES or name in TEXT_NAMES:
+                yield path
+
+
+def read(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def test_the_text_files_are_found() -> None:
+    found = {p.relative_to(ROOT).as_posix() for p in text_files()}
+    assert {"README.md", "docs/screening.md", "screening/rule.py", "tests/test_docs.py",
+            "templates/access/home.html"} <= found
+    assert not any(p.startswith((".venv/", ".git/")) for p in found)
+
+
+def test_no_file_outside_docs_cites_a_document_kept_outside_the_repository() -> None:
+    # The facts those documents held are written in docs/, in the project's own words; a
+    # comment, docstring or page cites docs/ instead.
+    cited = []
+    for path in text_files():
+        if path.relative_to(ROOT).parts[0] == "docs":
+            continue
+        text = read(path)
+        cited += [f"{path.relative_to(ROOT).as_posix()}:{text.count(chr(10), 0, m.start()) + 1}"
+                  f" {m.group(0)}" for m in OUTSIDE.finditer(text)]
+    assert cited == []
+
+
+def test_every_cited_docs_page_and_section_exists() -> None:
+    # "docs/screening.md §2.3" needs the page, and a heading "## §2.3 …" (or deeper) in it.
+    missing = []
+    for path in text_files():
+        for name, section in DOC_CITATION.findall(read(path)):
+            page = ROOT / "docs" / f"{name}.md"
+            if not page.is_file() or (
+                    section and section not in SECTION_HEADING.findall(read(page))):
+                missing.append(f"{path.relative_to(ROOT).as_posix()}: docs/{name}.md {section}")
+    assert missing == []
+
+
+def test_every_cited_requirement_has_an_entry() -> None:
+    entries = {int(n) for n in re.findall(r"^### R(\d+) — ", read(SECURITY), re.MULTILINE)}
+    cited = {f"{path.relative_to(ROOT).as_posix()}: R{number}"
+             for path in text_files() if path.suffix in {".py", ".html", ".md"}
+             for number in REQUIREMENT.findall(read(path)) if int(number) not in entries}
+    assert sorted(cited) == []

@@ -101,3 +101,15 @@ def test_verification_does_not_truncate_or_fold_case(app: Any) -> None:
         assert not passwords.verify_password(stored, secret[:-1])
         assert not passwords.verify_password(stored, secret.upper())
         assert not passwords.verify_password(stored, secret[:100] + "Z" + secret[101:])
+
+
+@pytest.mark.parametrize("length", [passwords.MIN_LENGTH, 16])
+def test_password_page_states_the_minimum_length_in_force(
+        client: Any, accounts: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+        length: int) -> None:
+    # The hint repeats access.passwords.MIN_LENGTH, never a literal number.
+    from access import views
+    monkeypatch.setattr(views, "MIN_LENGTH", length)
+    client.sign_in(accounts["screener"])
+    page = client.get("/account/password").get_data(as_text=True)
+    assert f"At least {length} characters." in page

@@ -81,6 +81,17 @@ def test_idle_timeout(client: Client, accounts: dict[str, Account]) -> None:
     assert "inactivity" in page
 
 
+@pytest.mark.parametrize(("seconds", "minutes"), [(30 * 60, 30), (45 * 60, 45), (150, 2)])
+def test_home_page_states_the_configured_idle_timeout(client: Client, app: Flask,
+                                                      accounts: dict[str, Account],
+                                                      seconds: int, minutes: int) -> None:
+    # The page reads SESSION_IDLE_TIMEOUT, in whole minutes rounded down, never a literal.
+    app.config["SESSION_IDLE_TIMEOUT"] = seconds
+    client.sign_in(accounts["screener"])
+    page = client.get("/").get_data(as_text=True)
+    assert f"Your session ends after {minutes} minutes without activity." in page
+
+
 def test_absolute_timeout(client: Client, accounts: dict[str, Account]) -> None:
     client.sign_in(accounts["screener"])
     for _ in range(36):  # a request every 20 minutes for 12 hours

@@ -1,4 +1,5 @@
-"""Accepting a referral happens exactly once (DESIGN.md: enforced in the database).
+"""Accepting a referral happens exactly once (docs/architecture.md, Transactions: enforced in the
+database).
 
 Two staff of the receiving organisation accept the same referral at the same moment from two
 threads, each request in its own transaction and connection; one gets 200 and the other

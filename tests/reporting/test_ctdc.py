@@ -1,7 +1,7 @@
 """The CTDC contribution file: codebook v2 variables in order, age bands, the means-of-control
 merges, NULL for "no information" (never 0), exploitation only when trafficking was found
 likely or possible, and alpha-3 countries (docs/reporting.md §5). Expected values are
-written from the codebook and REPORTING.md, not from the code."""
+written from the codebook and docs/reporting.md §5, not from the code."""
 
 from __future__ import annotations
 

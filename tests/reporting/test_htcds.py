@@ -1,7 +1,7 @@
 """The HTCDS 2.0 export: value mappings, field-sheet headers, the restricted-movement
 extension, ``;`` joins, random per-export ids that link the tables, names only when given,
 the data dictionary, manifest hashes and CSV-injection guards (docs/reporting.md §5).
-Expected values are written from the HTCDS 2.0 field sheet and REPORTING.md."""
+Expected values are written from the HTCDS 2.0 field sheet and docs/reporting.md §5."""
 
 from __future__ import annotations
 

@@ -5,7 +5,8 @@ Properties, over synthetic respondents consistent with the umbrellas (screening.
 the adaptive interview gives the same classification, incompleteness, urgency, route and
 smuggling flag as asking every question one by one; and a wrong "no" to one umbrella can only
 make the result less severe, never more. Then examples with literal expectations, worked out
-by hand from the catalogue and SCREENING.md's rule, never computed by the code under test.
+by hand from the catalogue and the rule of docs/screening.md §2.1, never computed by the code
+under test.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
-"""The shipped instrument catalogue, version 2026.2 (SCREENING.md, SCREENING-ADAPTIVE.md §2.5):
-both instruments load; the labour grades follow SCREENING.md's table per population, with the
+"""The shipped instrument catalogue, version 2026.2 (docs/screening.md §2.2, §4):
+both instruments load; the labour grades follow docs/screening.md §2.4 per population, with the
 two adult grades changed in 2026.2 noted; every sexual-list grade is provisional and no labour
 grade is; questions avoid the words that label a person, speak to a child as *tu*/*tú*, and
-carry the French and Spanish corrections of §1.8; a broken catalogue file stops loading with a
-message naming the file and the field.
+carry the French and Spanish corrections of docs/screening.md §8.2; a broken catalogue file
+stops loading with a message naming the file and the field.
 """
 
 from __future__ import annotations
@@ -56,8 +56,8 @@ def test_the_shipped_catalogue_holds_the_adult_and_child_instruments() -> None:
             f"{population}_labour", f"{population}_sexual")
 
 
-# (indicator, adult labour grade, child labour grade), None when not on the list: SCREENING.md's
-# table, except the two adult grades changed in 2026.2 (see the test below).
+# (indicator, adult labour grade, child labour grade), None when not on the list: the table of
+# docs/screening.md §2.4, with the two adult grades changed in 2026.2 (see the test below).
 LABOUR_GRADES = [
     ("dr_job_nature", S, S),            # misled about the nature of the job, place, employer
     ("dr_pay", M, M),
@@ -218,7 +218,7 @@ def test_children_are_addressed_as_tu() -> None:
     assert "sientes" in child.gate("a1").question["es"]  # type: ignore[union-attr]
 
 
-# SCREENING-ADAPTIVE.md §1.8: (instrument, indicator, language, right wording, wrong wording).
+# docs/screening.md §8.2: (instrument, indicator, language, right wording, wrong wording).
 CORRECTIONS = [
     ("adult", "ec_law_not_respected", "fr", "n'a-t-il pas respecté votre contrat", "rompu"),
     ("child", "ec_law_not_respected", "fr", "n'a pas respecté l'accord", "rompu"),
@@ -255,7 +255,7 @@ def test_translations_carry_the_corrected_wording(instrument_id: str, indicator_
 
 @pytest.mark.parametrize("instrument_id", INSTRUMENTS)
 def test_no_text_names_sexual_orientation(instrument_id: str) -> None:
-    # Unsafe through a community interpreter (SCREENING-ADAPTIVE.md §1.8).
+    # Unsafe through a community interpreter (docs/screening.md §8.2).
     found = [where for where, texts in _texts(CATALOGUE[instrument_id])
              for text in texts.values.values()
              if re.search(r"orientation|orientación", text, re.IGNORECASE)]

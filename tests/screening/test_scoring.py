@@ -1,4 +1,4 @@
-"""Scoring (SCREENING.md, SCREENING-ADAPTIVE.md §2.4, §3): every clause of the dimension rule,
+"""Scoring (docs/screening.md §2, §3, §5): every clause of the dimension rule,
 the adult and child rules, every class, the lower and upper classes behind ``incomplete``,
 the stronger of the labour and sexual lists, dimensions not assessed, near misses, smuggling
 beside trafficking, urgency and routes; and two properties: adding a "yes" never lowers the
