@@ -25,3 +25,11 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
+    app.jinja_env.globals["text_direction"] = text_direction
+
+
+def text_direction() -> str:
+    """``ltr`` or ``rtl`` for the current language, as CLDR writes it (an Arabic or Dari
+    catalogue added tomorrow reads right to left without touching a template)."""
+    locale = get_locale()
+    return locale.text_direction if locale is not None else "ltr"

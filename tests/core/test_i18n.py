@@ -84,3 +84,20 @@ def test_catalogue_translates_every_string_in_the_code(tmp_path: Path, language:
     catalogue = _messages(ROOT / "translations" / language / "LC_MESSAGES" / "messages.po")
     missing = sorted(m for m in wanted if not catalogue.get(m))
     assert missing == [], "run `make catalogues` and translate these"
+
+
+def test_the_page_direction_follows_the_language(app: Any) -> None:
+    from flask_babel import force_locale
+
+    from core.i18n import text_direction
+
+    with app.test_request_context("/"):
+        with force_locale("fr"):
+            assert text_direction() == "ltr"
+        with force_locale("ar"):  # no catalogue yet; CLDR still knows Arabic runs right to left
+            assert text_direction() == "rtl"
+
+
+def test_pages_say_their_direction(client: Client) -> None:
+    body = client.get("/login", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert '<html lang="fr" dir="ltr">' in body
