@@ -48,7 +48,9 @@ def add(client: Client, case_id: str, assignee: Any, title: str = TITLE,
 
 def task_rows(app: Flask) -> list[CaseTask]:
     with app.app_context():
-        return list(db.session().scalars(sa.select(CaseTask).order_by(CaseTask.created_at)))
+        # The test clock stands still: the due date keeps the order the same on every database.
+        return list(db.session().scalars(sa.select(CaseTask).order_by(CaseTask.created_at,
+                                                                      CaseTask.due_on)))
 
 
 def only_task(app: Flask) -> CaseTask:
