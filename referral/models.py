@@ -10,6 +10,7 @@ import uuid
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from access.models import PartnerOrganisation
@@ -171,6 +172,17 @@ class Referral(Base):
     # The case it was sent from. Whoever is in charge of the case now is in charge of its
     # referrals, whoever sent them (``sent_by`` is history): the policy reads the owner here.
     case: Mapped[Case] = relationship(lazy="joined", innerjoin=True, viewonly=True)
+
+    @hybrid_property
+    def overdue(self) -> bool:
+        """Past its answer deadline and still unanswered: the one definition of "overdue",
+        for pages, the API and list queries alike."""
+        return self.overdue_at is not None and self.state == "pending"
+
+    @overdue.inplace.expression
+    @classmethod
+    def _overdue_expression(cls) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.overdue_at.is_not(None), cls.state == "pending")
 
     __table_args__ = (
         sa.CheckConstraint("state IN ('pending', 'accepted', 'declined', 'expired', "

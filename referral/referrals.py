@@ -224,7 +224,7 @@ def list_for(store: Session, user: Any, page: int = 1, per_page: int = 50,
     scope."""
     where = [visible(user, "referrals.read", Referral)]
     if overdue_only:
-        where += [Referral.overdue_at.is_not(None), Referral.state == "pending"]
+        where.append(Referral.overdue)
     if reference:
         where.append(Referral.reference == receipts.normalise(reference))
     total = store.scalar(sa.select(sa.func.count()).select_from(Referral).where(*where)) or 0
@@ -484,7 +484,7 @@ def summary(referral: Referral, names: dict[uuid.UUID, str]) -> dict[str, Any]:
             "shared_fields": list(filter(None, referral.share.split(","))),
             "created_at": referral.created_at.isoformat(),
             "due_at": referral.due_at.isoformat(),
-            "overdue": referral.overdue_at is not None and referral.state == "pending",
+            "overdue": referral.overdue,
             "decline_reason": referral.decline_reason, "outcome": referral.outcome,
             "withdraw_reason": referral.withdraw_reason, "basis": referral.basis}
 
