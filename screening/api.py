@@ -101,7 +101,7 @@ CREATE_SCHEMA = {
     "type": "object", "required": ["instrument", "subject", "consent", "safety"],
     "additionalProperties": False,
     "properties": {
-        "instrument": {"type": "string", "enum": ["adult", "child"]},
+        "instrument": {"type": "string", "enum": list(instruments.POPULATIONS)},
         "language": {"type": "string", "enum": ["en", "fr", "es"]},
         "subject": SUBJECT_SCHEMA,
         "answers": ANSWERS_SCHEMA,

@@ -38,6 +38,9 @@ GRADES = {"S": "strong", "M": "medium", "W": "weak"}
 LISTS = ("adult_labour", "adult_sexual", "child_labour", "child_sexual")
 VERIFICATION = ("primary_checked", "secondary_only", "provisional")
 POPULATIONS = ("adult", "child")
+# Each population has its instrument, of the same id: the child's is for anyone presumed a
+# minor (docs/screening.md, child safeguards).
+ADULT, CHILD = POPULATIONS
 PHASES = ("recruitment", "destination", "journey")
 WHEN = ("before", "way", "work")  # the answers to "when?": they pick a concept's indicators
 KINDS = ("safety", "strong", "concept", "umbrella", "filter")
@@ -450,6 +453,11 @@ def init_app(app: Flask) -> None:
     """Load and validate the catalogue; a broken file stops start-up here."""
     app.extensions["passage.instruments"] = load_catalogue(
         Path(app.config.get("INSTRUMENTS_PATH") or DIRECTORY))
+
+
+def for_population(child: bool) -> str:
+    """The id of the instrument for a person presumed a minor (``child``) or not."""
+    return CHILD if child else ADULT
 
 
 def catalogue() -> dict[str, Instrument]:

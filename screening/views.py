@@ -68,7 +68,7 @@ def new() -> Any:
             session.pop(SETUP, None)
             return redirect(url_for("screening.stop"))
         session[SETUP] = {
-            "instrument": "child" if child else "adult",
+            "instrument": instruments.for_population(child),
             "language": form.language.data,
             "safety": {"alone": present == [consents.NOBODY] if child else True,
                        "safe_to_talk": True,
@@ -108,7 +108,7 @@ def consent() -> Any:
     setup = _setup()
     if setup is None:
         return redirect(url_for("screening.new"))
-    child = setup["instrument"] == "child"
+    child = setup["instrument"] == instruments.CHILD
     script = consents.script(child, setup["language"])
     form = ConsentForm()
     if form.validate_on_submit():
@@ -142,7 +142,7 @@ def _now_a_child(setup: dict[str, Any]) -> Any:
     """The age typed is under 18 although the safety check said adult: the child's
     questions apply, and the child's consent is asked before anything is stored. The adult
     check passed, so the person is alone: nobody present, nobody linked."""
-    setup["instrument"] = "child"
+    setup["instrument"] = instruments.CHILD
     setup["safety"].update(possibly_minor=True, present=[consents.NOBODY],
                            linked_present=False)
     setup.pop("consent", None)
@@ -174,7 +174,7 @@ def person() -> Any:
         return redirect(url_for("screening.new"))
     form = PersonForm()
     if form.validate_on_submit():
-        if setup["instrument"] != "child" and people.is_child(
+        if setup["instrument"] != instruments.CHILD and people.is_child(
                 setup["safety"].get("possibly_minor"), form.age.data):
             return _now_a_child(setup)
         store = db.session()
