@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from access.models import PartnerOrganisation
 from core.db import Base, UTCDateTime, new_id
+from referral import workflow
 
 
 class PartnerProfile(Base):
@@ -185,14 +186,13 @@ class Referral(Base):
         return sa.and_(cls.overdue_at.is_not(None), cls.state == "pending")
 
     __table_args__ = (
-        sa.CheckConstraint("state IN ('pending', 'accepted', 'declined', 'expired', "
-                           "'withdrawn', 'closed')", name="state"),
+        sa.CheckConstraint(workflow.sql_in("state", workflow.STATES), name="state"),
         sa.CheckConstraint("urgency IN ('normal', 'urgent')", name="urgency"),
         sa.Index("ix_referrals_partner_state", "partner_id", "state"),
         # One open referral per case and partner, enforced by the database for every worker.
         sa.Index("uq_referrals_open_per_partner", "case_id", "partner_id", unique=True,
-                 postgresql_where=sa.text("state IN ('pending', 'accepted')"),
-                 sqlite_where=sa.text("state IN ('pending', 'accepted')")),
+                 postgresql_where=sa.text(workflow.sql_in("state", workflow.OPEN)),
+                 sqlite_where=sa.text(workflow.sql_in("state", workflow.OPEN))),
     )
 
 

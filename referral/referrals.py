@@ -44,7 +44,7 @@ DECLINE_REASONS = ("no_capacity", "not_eligible", "out_of_area", "service_unavai
                    "other")
 OUTCOMES = ("services_provided", "person_declined", "lost_contact", "referred_on", "other")
 NOTE_MAX = 2000
-OPEN = ("pending", "accepted")
+OPEN = workflow.OPEN
 ALREADY_OPEN = "this partner already has an open referral"
 
 def _announce(store: Session, referral: Referral, event: str, now: datetime) -> None:

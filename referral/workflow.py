@@ -16,6 +16,14 @@ from access.policy import NotNow, state_rule
 
 STATES = ("pending", "accepted", "declined", "expired", "withdrawn", "closed")
 FINAL = frozenset({"declined", "expired", "withdrawn", "closed"})
+# Waiting for an answer or accepted: a partner holds the person's packet and may act on it.
+OPEN = tuple(state for state in STATES if state not in FINAL)
+
+
+def sql_in(column: str, values: tuple[str, ...]) -> str:
+    """``column IN ('a', 'b')`` for a CHECK constraint or a partial index: the table's rules
+    are written from these tuples, not again by hand (the values are fixed literals)."""
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
 # Why the system revokes a referral: the partner was suspended, set back to pending, or its
 # vetting lapsed; in each case it may no longer hold or answer for the person.
 PARTNER_SUSPENDED = "partner_suspended"
