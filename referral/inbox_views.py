@@ -35,7 +35,7 @@ from referral.case_forms import (
     DeclineForm,
 )
 from referral.forms import POPULATION_LABELS
-from screening.forms import SERVICE_LABELS, SHARE_LABELS
+from screening.forms import ANSWER_CHOICES, SERVICE_LABELS, SHARE_LABELS
 
 bp = Blueprint("referrals", __name__)
 PER_PAGE = 25
@@ -193,4 +193,5 @@ def referral_labels() -> dict[str, Any]:
             "decline_labels": DECLINE_LABELS, "outcome_labels": OUTCOME_LABELS,
             "population_labels": POPULATION_LABELS,
             "case_status_labels": CASE_STATUS_LABELS, "case_outcome_labels": CASE_OUTCOME_LABELS,
+            "answer_labels": {choice.value: choice.label for choice in ANSWER_CHOICES},
             "unread_notices": unread_notices}

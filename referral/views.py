@@ -29,7 +29,6 @@ from referral import basis, case_page, cases, matching, referrals
 from referral import person_copy as person_copy_module
 from referral.case_forms import BreakGlassForm, LinkForm, ReferForm
 from screening import services as screenings
-from screening.forms import ANSWER_CHOICES
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -180,8 +179,7 @@ def person_copy(case_id: uuid.UUID) -> Any:
     """The person's own copy, for print, in their interview language; audited."""
     store, case, held = _held(case_id)
     with force_locale(held["language"]):
-        body = render_template("referral/person_copy.html", held=held, case=case,
-                               answer_labels={c.value: c.label for c in ANSWER_CHOICES})
+        body = render_template("referral/person_copy.html", held=held, case=case)
     store.commit()
     return body
 
