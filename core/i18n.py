@@ -1,12 +1,25 @@
-"""Language choice: the user's setting, then the visitor's choice, then Accept-Language."""
+"""The languages Passage speaks, defined here once (docs/architecture.md, "How to add…"), and
+the choice among them: the user's setting, then the visitor's choice, then Accept-Language."""
 
 from __future__ import annotations
 
+from babel import Locale
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
-LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
+# The interface's and the questionnaires' languages, each with a catalogue in translations/
+# and wordings in the instruments; English first, the fallback.
+LANGUAGES = ("en", "fr", "es")
+
+
+def _own_name(code: str) -> str:
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+# Each language by its own name (CLDR), as the switcher and the questionnaire offer it.
+LANGUAGE_NAMES = {code: _own_name(code) for code in LANGUAGES}
 
 
 def select_locale() -> str:

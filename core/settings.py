@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from core import i18n
+
 ENVIRONMENTS = ("production", "development", "testing")
 # Development and tests serve on this machine; `make run` answers on 127.0.0.1:5000.
 DEV_BASE_URL = "http://127.0.0.1:5000"
@@ -237,7 +239,7 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,
     "DEBUG": False,
     "TESTING": False,
-    "LANGUAGES": ["en", "fr", "es"],
+    "LANGUAGES": list(i18n.LANGUAGES),
     "BABEL_DEFAULT_LOCALE": "en",
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "TRUSTED_PROXIES": 0,

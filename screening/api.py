@@ -102,7 +102,7 @@ CREATE_SCHEMA = {
     "additionalProperties": False,
     "properties": {
         "instrument": {"type": "string", "enum": list(instruments.POPULATIONS)},
-        "language": {"type": "string", "enum": ["en", "fr", "es"]},
+        "language": {"type": "string", "enum": list(instruments.LANGUAGES)},
         "subject": SUBJECT_SCHEMA,
         "answers": ANSWERS_SCHEMA,
         "complete": {"type": "boolean"},
@@ -148,7 +148,8 @@ def _erased(_error: datakeys.ShreddedError) -> Any:
 def _language() -> str:
     language = request.args.get("language", "en")
     if language not in instruments.LANGUAGES:
-        raise MalformedRequest("unknown language", {"language": "must be en, fr or es"})
+        raise MalformedRequest("unknown language", {
+            "language": "must be one of " + ", ".join(instruments.LANGUAGES)})
     return language
 
 
@@ -156,7 +157,7 @@ def _language() -> str:
 @requires("instruments.read")
 @spec.operation("/instruments", "get", summary="Instruments with their indicators",
                 parameters=[{"name": "language", "in": "query",
-                             "schema": {"type": "string", "enum": ["en", "fr", "es"]}}],
+                             "schema": {"type": "string", "enum": list(instruments.LANGUAGES)}}],
                 errors=(400, 401),
                 responses={"200": {"description": "every instrument", "content": {
                     "application/json": {"schema": {"type": "object", "properties": {

@@ -31,6 +31,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from core.i18n import LANGUAGE_NAMES
 from screening import people
 from screening.consent import CHILD_BASES, EXPLAINED, PRESENT, presence_problem
 from screening.people import AGE_SOURCES
@@ -41,8 +42,7 @@ ANSWER_CHOICES = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No")),
                   SelectChoice("unknown", _l("Don't know")),
                   SelectChoice("declined", _l("Prefers not to say"))]
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
-LANGUAGE_CHOICES = [SelectChoice("en", "English"), SelectChoice("fr", "Français"),
-                    SelectChoice("es", "Español")]
+LANGUAGE_CHOICES = [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
 SERVICE_LABELS = {
     "shelter": _l("Safe place to stay"), "medical": _l("Medical care"),
     "psychosocial": _l("Psychosocial support"), "legal": _l("Legal advice"),

@@ -26,7 +26,9 @@ from typing import Any
 
 from flask import Flask, current_app
 
-LANGUAGES = ("en", "fr", "es")
+from core import i18n
+
+LANGUAGES = i18n.LANGUAGES  # every instrument has its wordings in each
 VARIANTS = ("fr-f",)  # a feminine French wording, where it differs
 TRAFFICKING_DIMENSIONS = (
     "deceptive_recruitment", "coercive_recruitment", "recruitment_abuse_of_vulnerability",

@@ -84,3 +84,25 @@ def test_the_rules_can_fail(tmp_path: Path) -> None:
     assert [c.lineno for c in _sql_calls(ast.parse(planted))] == [1, 1]
     assert re.search(r"\b(select|get|query|delete|update)\(\s*Person\b",
                      "store.get(Person, person_id)")
+
+
+# Vocabularies written once (docs/architecture.md, "How to add…"): a literal list of these
+# values anywhere else is a second copy that will drift.
+VOCABULARIES = {
+    "languages": ({"en", "fr", "es"}, {"core/i18n.py"}),
+    "referral states": ({"pending", "accepted", "declined", "expired", "withdrawn"},
+                        {"referral/workflow.py"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VOCABULARIES))
+def test_each_vocabulary_is_written_once(name: str) -> None:
+    values, homes = VOCABULARIES[name]
+    found = set()
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Tuple | ast.List | ast.Set):
+                literal = {e.value for e in node.elts if isinstance(e, ast.Constant)}
+                if values <= literal:
+                    found.add(relative(path))
+    assert found == homes

@@ -114,7 +114,7 @@ def test_instruments_are_listed_in_the_requested_language(client: Client,
                              "red_flag", "gate", "label", "question"}
     bad = client.get("/api/v1/instruments?language=de", headers=token_for("partner"))
     assert bad.status_code == 400
-    assert bad.get_json()["error"]["fields"] == {"language": "must be en, fr or es"}
+    assert bad.get_json()["error"]["fields"] == {"language": "must be one of en, fr, es"}
 
 
 # One call
