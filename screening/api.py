@@ -90,10 +90,8 @@ SUBJECT_SCHEMA = {
 CONSENT_SCHEMA = {
     "type": "object", "required": ["screening"], "additionalProperties": False,
     # Screening without the person's agreement is refused: true is the only value accepted.
-    "properties": {"screening": {"type": "boolean", "enum": [True]},
-                   "referral": {"type": "boolean"},
-                   "storing": {"type": "boolean"}, "statistics": {"type": "boolean"},
-                   "recontact": {"type": "boolean"},
+    "properties": {**{purpose: {"type": "boolean"} for purpose in services.PURPOSES},
+                   "screening": {"type": "boolean", "enum": [True]},
                    "share": {"type": "array", "items": {"type": "string",
                                                         "enum": list(services.SHAREABLE)}}},
 }

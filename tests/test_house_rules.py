@@ -92,6 +92,10 @@ VOCABULARIES = {
     "languages": ({"en", "fr", "es"}, {"core/i18n.py"}),
     "referral states": ({"pending", "accepted", "declined", "expired", "withdrawn"},
                         {"referral/workflow.py"}),
+    "consent purposes": ({"screening", "storing", "referral", "statistics", "recontact"},
+                         {"screening/services.py"}),
+    "shareable fields": ({"given_name", "sex", "nationality", "location", "needs", "answers"},
+                         {"screening/services.py"}),
 }
 
 
