@@ -77,7 +77,7 @@ SUBJECT_SCHEMA = {
         "given_name": {"type": "string", "minLength": 1, "maxLength": 100},
         "family_name": {"type": "string", "maxLength": 100},
         "age": {"type": "integer", "minimum": 0, "maximum": 120},
-        "sex": {"type": "string", "enum": ["female", "male", "other", "unknown"]},
+        "sex": {"type": "string", "enum": list(people.SEXES)},
         "nationality": {"type": "string", "pattern": "^[A-Z]{2}$"},
         "location": {"type": "object", "additionalProperties": False, "properties": {
             "country": {"type": "string", "pattern": "^[A-Z]{2}$"},

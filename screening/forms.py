@@ -76,6 +76,8 @@ BASIS_LABELS = {
     "child_protection": _l("Child protection: the child may be at risk of harm"),
     "risk_to_life": _l("Risk to the child's life or health"),
 }
+SEX_LABELS = {"": "—", "female": _l("Female"), "male": _l("Male"), "other": _l("Other"),
+              "unknown": _l("Prefers not to say")}
 AGE_SOURCE_LABELS = {"": "—", "document": _l("From an identity document"),
                      "claimed": _l("As the person says"),
                      "estimated": _l("Estimated by you")}
@@ -196,9 +198,7 @@ class PersonForm(FlaskForm):
         SelectChoice(s, AGE_SOURCE_LABELS[s]) for s in ("", *AGE_SOURCES)],
         validators=[Optional()], render_kw=NOT_REMEMBERED)
     sex = SelectField(_l("Sex"), choices=[
-        SelectChoice("", "—"), SelectChoice("female", _l("Female")),
-        SelectChoice("male", _l("Male")), SelectChoice("other", _l("Other")),
-        SelectChoice("unknown", _l("Prefers not to say"))], validators=[Optional()],
+        SelectChoice(s, SEX_LABELS[s]) for s in ("", *people.SEXES)], validators=[Optional()],
         render_kw=NOT_REMEMBERED)
     nationality = StringField(_l("Nationality (two-letter country code)"),
                               validators=[Optional(), Regexp(r"^[A-Za-z]{2}$")],

@@ -22,7 +22,7 @@ from screening.services import (
 
 COUNTRY = re.compile(r"[A-Z]{2}")  # ISO 3166-1 alpha-2
 LANGUAGE = re.compile(r"[a-z]{2}")  # ISO 639-1
-SEXES = ("female", "male", "other", "unknown")
+SEXES = people.SEXES
 TOP_LEVEL = {"instrument", "language", "subject", "answers", "needs", "consent", "safety",
              "red_flag_actions", "complete"}
 

@@ -24,6 +24,8 @@ HISTORY_TABLE = "person_changes"
 # How the age was learnt (docs/screening.md §2.3, child safeguards): from an identity document,
 # as the person says, or as the screener estimates it.
 AGE_SOURCES = ("document", "claimed", "estimated")
+# How the person describes their sex, kept in the clear for routing and statistics.
+SEXES = ("female", "male", "other", "unknown")
 ADULT_AGE = 18
 AGE_BANDS = ((0, 11, "0-11"), (12, 17, "12-17"), (18, 24, "18-24"), (25, 34, "25-34"),
              (35, 49, "35-49"), (50, 64, "50-64"), (65, 200, "65+"))

@@ -94,6 +94,7 @@ VOCABULARIES = {
                         {"referral/workflow.py"}),
     "consent purposes": ({"screening", "storing", "referral", "statistics", "recontact"},
                          {"screening/services.py"}),
+    "sexes": ({"female", "male", "other", "unknown"}, {"screening/people.py"}),
     "shareable fields": ({"given_name", "sex", "nationality", "location", "needs", "answers"},
                          {"screening/services.py"}),
 }
