@@ -119,17 +119,19 @@ def close_for_retention(store: Session, case: Case, now: datetime) -> int:
     return withdrawn
 
 
-def _is_closed(case: Case) -> bool:
-    return case.status in CLOSED
+def _reopenable(case: Case) -> bool:
+    # A record shredded by retention is not brought back: there is nothing left to work on.
+    return case.status in CLOSED and case.record_kept
 
 
-def _not_merged(case: Case) -> bool:
-    return case.status != "merged"
+def _takes_notes(case: Case) -> bool:
+    # Notes are sealed with the person's key: none once it is destroyed.
+    return case.status != "merged" and case.record_kept
 
 
 state_rule("cases.close", cases.is_open)
-state_rule("cases.reopen", _is_closed)
-state_rule("cases.notes", _not_merged)
+state_rule("cases.reopen", _reopenable)
+state_rule("cases.notes", _takes_notes)
 
 
 def on_shredding(person_id: uuid.UUID, now: datetime) -> None:

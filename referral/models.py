@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from access.models import PartnerOrganisation
 from core.db import Base, UTCDateTime, new_id
 from referral import workflow
+from screening.models import Person
 
 
 class PartnerProfile(Base):
@@ -92,6 +93,15 @@ class Case(Base):
     # How the case ended (referral.case_status.OUTCOMES) and when; cleared on reopening.
     outcome: Mapped[str | None] = mapped_column(sa.String(24))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # The person record, read only: whether it is still kept decides what the case allows
+    # (a shredded record takes no note and is not reopened; referral.case_status).
+    person: Mapped[Person] = relationship(viewonly=True)
+
+    @property
+    def record_kept(self) -> bool:
+        """Whether the person's record is still held (not shredded by retention)."""
+        return self.person.shredded_at is None
 
     __table_args__ = (sa.CheckConstraint(
         "status IN ('active', 'follow_up', 'closed', 'closed_referred', 'merged')",

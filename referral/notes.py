@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from access import audit
 from access.policy import require
 from core import datakeys
-from core.errors import RefusedError
+from core.errors import NotNow, RefusedError
 from referral import cases
 from referral.models import Case, CaseNote
 
@@ -27,6 +27,10 @@ KINDS = ("note", "reopened")
 
 class NoteError(RefusedError):
     """A note that cannot be written as given."""
+
+
+class RecordGone(NoteError, NotNow):
+    """The person's record was shredded meanwhile: nothing can be sealed for them (409)."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,10 @@ def write(store: Session, user: Any, case: Case, text: str, now: datetime,
     text = clean(text)
     note = CaseNote(id=uuid.uuid4(), case_id=case.id, author_id=user.id, kind=kind,
                     created_at=now)
-    note.body = _cipher(store, case).seal(TABLE, "body", note.id, text)
+    try:
+        note.body = _cipher(store, case).seal(TABLE, "body", note.id, text)
+    except datakeys.ShreddedError as error:
+        raise RecordGone("the person's record is no longer kept") from error
     store.add(note)
     store.flush()
     audit.record(store, "case.note_written", object_type="case", object_id=case.id,

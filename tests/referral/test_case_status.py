@@ -252,3 +252,26 @@ def test_cases_open_before_statuses_existed_become_active(
     assert case_of(api, case_id)["status"] == "active"
     with app.extensions["passage.engine"].connect() as connection:
         assert connection.scalar(sa.text("SELECT count(*) FROM referrals")) == 1
+
+
+def test_once_the_person_is_shredded_the_case_offers_no_reopening_and_no_note(
+        app: Flask, open_case: Callable[..., str], signed_in: Any) -> None:
+    case_id = open_case()
+    screener = signed_in("screener")
+    screener.post(f"/cases/{case_id}/close", {"outcome": "lost_contact"},
+                  form_page=f"/cases/{case_id}")
+    with app.app_context():
+        store = db.session()
+        person = store.get(Person, store.get(Case, uuid.UUID(case_id)).person_id)
+        person.retention_until = person.created_at
+        store.commit()
+        retention.apply(store, person.created_at.replace(year=2099), False)
+        store.commit()
+    page = screener.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "Reopen the case" not in page
+    assert "Save the note" not in page
+    token_page = "/account"
+    assert screener.post(f"/cases/{case_id}/reopen", {"reason": REASON},
+                         form_page=token_page).status_code == 409
+    assert screener.post(f"/cases/{case_id}/notes", {"text": "Canary late note"},
+                         form_page=token_page).status_code == 409
