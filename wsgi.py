@@ -61,8 +61,12 @@ API_SPECS = (access_api.spec, screening_api.spec, referral_api.spec, reporting_a
 
 def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None) -> Flask:
     """Build the Passage application; ``config`` overrides every other configuration source."""
-    app = Flask(__name__, root_path=str(PROJECT_ROOT), instance_path=_instance_path(config),
-                instance_relative_config=True)
+    app = Flask(
+        __name__,
+        root_path=str(PROJECT_ROOT),
+        instance_path=_instance_path(config),
+        instance_relative_config=True,
+    )
     settings.load(app, config)
     logs.init_app(app)
     clock.init_app(app, clock_)
@@ -115,19 +119,42 @@ def _instance_path(config: dict[str, Any] | None) -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
-    for blueprint in (access_views.bp, admin_views.bp, approval_views.bp, audit_views.bp,
-                      screening_views.bp, referral_views.bp, case_work_views.bp,
-                      correction_views.bp, handover_views.bp, task_views.bp, inbox_views.bp,
-                      partners_admin.bp, outbox_views.bp, reporting_views.bp,
-                      *API_BLUEPRINTS):
+    for blueprint in (
+        access_views.bp,
+        admin_views.bp,
+        approval_views.bp,
+        audit_views.bp,
+        screening_views.bp,
+        referral_views.bp,
+        case_work_views.bp,
+        correction_views.bp,
+        handover_views.bp,
+        task_views.bp,
+        inbox_views.bp,
+        partners_admin.bp,
+        outbox_views.bp,
+        reporting_views.bp,
+        *API_BLUEPRINTS,
+    ):
         app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", healthz)
 
 
 def _register_commands(app: Flask) -> None:
     core_cli.init_app(app)
-    for group in (users_cli, tokens_cli, audit_cli, keys_cli, retention_cli, partners_cli,
-                  referrals_cli, tasks_cli, notices_cli, reports_cli, demo_cli):
+    for group in (
+        users_cli,
+        tokens_cli,
+        audit_cli,
+        keys_cli,
+        retention_cli,
+        partners_cli,
+        referrals_cli,
+        tasks_cli,
+        notices_cli,
+        reports_cli,
+        demo_cli,
+    ):
         app.cli.add_command(group)
 
 

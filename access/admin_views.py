@@ -41,16 +41,20 @@ def users() -> str:
 
 def _partner_choices(form: UserForm | RoleForm) -> None:
     form.partner.choices = [SelectChoice("", "—")] + [
-        SelectChoice(p.slug, p.name) for p in services.list_partner_organisations(db.session())
-        if p.vetting_status != "suspended"]
+        SelectChoice(p.slug, p.name)
+        for p in services.list_partner_organisations(db.session())
+        if p.vetting_status != "suspended"
+    ]
 
 
 def _days() -> int:
     return int(current_app.config["ACCOUNT_CHANGE_DAYS"])
 
 
-WAITS = _l("Requested. It takes effect when another administrator, or for screeners and "
-           "supervisors a supervisor of their team, approves it.")
+WAITS = _l(
+    "Requested. It takes effect when another administrator, or for screeners and "
+    "supervisors a supervisor of their team, approves it."
+)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -62,9 +66,16 @@ def new_user() -> Any:
     _partner_choices(form)
     if form.validate_on_submit():
         try:
-            approvals.request_creation(store, current_user, form.email.data, form.role.data,
-                                       clock.now(), _days(), team=form.team.data or None,
-                                       partner=form.partner.data or None)
+            approvals.request_creation(
+                store,
+                current_user,
+                form.email.data,
+                form.role.data,
+                clock.now(),
+                _days(),
+                team=form.team.data or None,
+                partner=form.partner.data or None,
+            )
         except (services.UserError, approvals.ChangeRefused) as error:
             store.rollback()
             form.email.errors.append(str(error))
@@ -80,11 +91,19 @@ def new_user() -> Any:
 def user(user_id: uuid.UUID) -> str:
     """One account and the actions an administrator may take on it."""
     user = _user_or_404(user_id)
-    form = RoleForm(role=str(user.role), team=user.team.name if user.team else "",
-                    partner=user.partner.slug if user.partner else "")
+    form = RoleForm(
+        role=str(user.role),
+        team=user.team.name if user.team else "",
+        partner=user.partner.slug if user.partner else "",
+    )
     _partner_choices(form)
-    return render_template("admin/user.html", user=user, action=ActionForm(), role_form=form,
-                           is_self=user_id == current_user.id)
+    return render_template(
+        "admin/user.html",
+        user=user,
+        action=ActionForm(),
+        role_form=form,
+        is_self=user_id == current_user.id,
+    )
 
 
 @bp.route("/users/<uuid:user_id>/role", methods=["POST"])
@@ -97,9 +116,16 @@ def change_role(user_id: uuid.UUID) -> Any:
     if form.validate_on_submit():
         store = db.session()
         try:
-            approvals.request_role_change(store, current_user, user, form.role.data,
-                                          clock.now(), _days(), team=form.team.data or None,
-                                          partner=form.partner.data or None)
+            approvals.request_role_change(
+                store,
+                current_user,
+                user,
+                form.role.data,
+                clock.now(),
+                _days(),
+                team=form.team.data or None,
+                partner=form.partner.data or None,
+            )
         except (services.UserError, approvals.ChangeRefused) as error:
             store.rollback()
             flash(str(error), "error")
@@ -119,8 +145,7 @@ def reset_second_factor(user_id: uuid.UUID) -> Any:
     if ActionForm().validate_on_submit():
         store = db.session()
         try:
-            approvals.request_second_factor_reset(store, current_user, user, clock.now(),
-                                                  _days())
+            approvals.request_second_factor_reset(store, current_user, user, clock.now(), _days())
         except approvals.ChangeRefused as error:
             store.rollback()
             flash(str(error), "error")
@@ -133,20 +158,30 @@ def reset_second_factor(user_id: uuid.UUID) -> Any:
 # Each action: (service call, confirmation message). Self-service is refused for those that
 # would let an administrator lock themselves out.
 ACTIONS = {
-    "disable": (lambda store, user, now: services.disable_user(store, user, now),
-                _l("The account is disabled and its sessions have ended.")),
-    "enable": (lambda store, user, now: services.enable_user(store, user),
-               _l("The account is enabled.")),
-    "unlock": (lambda store, user, now: authn.unlock(store, user, current_app.config),
-               _l("The account is unlocked.")),
-    "end-sessions": (lambda store, user, now: services.end_sessions(store, user),
-                     _l("All sessions of this account have ended.")),
+    "disable": (
+        lambda store, user, now: services.disable_user(store, user, now),
+        _l("The account is disabled and its sessions have ended."),
+    ),
+    "enable": (
+        lambda store, user, now: services.enable_user(store, user),
+        _l("The account is enabled."),
+    ),
+    "unlock": (
+        lambda store, user, now: authn.unlock(store, user, current_app.config),
+        _l("The account is unlocked."),
+    ),
+    "end-sessions": (
+        lambda store, user, now: services.end_sessions(store, user),
+        _l("All sessions of this account have ended."),
+    ),
 }
 NOT_ON_SELF = frozenset({"disable", "end-sessions"})
 
 
-@bp.route("/users/<uuid:user_id>/<any(" + ", ".join(f"'{a}'" for a in ACTIONS) + "):action>",
-          methods=["POST"])
+@bp.route(
+    "/users/<uuid:user_id>/<any(" + ", ".join(f"'{a}'" for a in ACTIONS) + "):action>",
+    methods=["POST"],
+)
 @requires("users.manage", step_up=True)
 def user_action(user_id: uuid.UUID, action: str) -> Any:
     """Apply one of :data:`ACTIONS` to an account."""
@@ -172,12 +207,19 @@ def password_link(user_id: uuid.UUID) -> Response:
         store = db.session()
         if services.send_password_link(store, user, clock.now(), current_app.config):
             store.commit()
-            flash(_l("A single-use link to choose a password is on its way to the user's "
-                     "e-mail address."), "success")
+            flash(
+                _l(
+                    "A single-use link to choose a password is on its way to the user's "
+                    "e-mail address."
+                ),
+                "success",
+            )
         else:
             flash(NO_MAIL, "error")
     return redirect(url_for("admin.user", user_id=user_id))
 
 
-NO_MAIL = _l("No mail server is configured, so the link cannot be sent. The operator issues "
-             "it at the console with: flask --app wsgi users link EMAIL")
+NO_MAIL = _l(
+    "No mail server is configured, so the link cannot be sent. The operator issues "
+    "it at the console with: flask --app wsgi users link EMAIL"
+)

@@ -25,8 +25,10 @@ USER_SCHEMA = {
     "properties": {
         "id": {"type": "string", "format": "uuid"},
         "email": {"type": "string"},
-        "role": {"type": "string",
-                 "enum": ["screener", "supervisor", "partner", "auditor", "analyst", "admin"]},
+        "role": {
+            "type": "string",
+            "enum": ["screener", "supervisor", "partner", "auditor", "analyst", "admin"],
+        },
         "team": {"type": ["string", "null"]},
         "partner": {"type": ["string", "null"]},
     },
@@ -35,22 +37,41 @@ USER_SCHEMA = {
 
 @bp.route("/me")
 @requires("account.manage")
-@spec.operation("/me", "get", summary="The account the token belongs to",
-                responses={"200": {"description": "the account",
-                                   "content": {"application/json": {"schema": USER_SCHEMA}}}})
+@spec.operation(
+    "/me",
+    "get",
+    summary="The account the token belongs to",
+    responses={
+        "200": {
+            "description": "the account",
+            "content": {"application/json": {"schema": USER_SCHEMA}},
+        }
+    },
+)
 def me() -> Any:
     """The account behind the bearer token."""
-    return jsonify(id=str(current_user.id), email=current_user.email,
-                   role=str(current_user.role),
-                   team=current_user.team.name if current_user.team else None,
-                   partner=current_user.partner.slug if current_user.partner else None)
+    return jsonify(
+        id=str(current_user.id),
+        email=current_user.email,
+        role=str(current_user.role),
+        team=current_user.team.name if current_user.team else None,
+        partner=current_user.partner.slug if current_user.partner else None,
+    )
 
 
 @bp.route("/openapi.json")
 @requires("api.describe")
-@spec.operation("/openapi.json", "get", summary="This API's OpenAPI 3 description",
-                responses={"200": {"description": "the OpenAPI document", "content": {
-                    "application/json": {"schema": {"type": "object"}}}}})
+@spec.operation(
+    "/openapi.json",
+    "get",
+    summary="This API's OpenAPI 3 description",
+    responses={
+        "200": {
+            "description": "the OpenAPI document",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
 def openapi() -> Any:
     """The OpenAPI document of every endpoint under /api/v1."""
     return jsonify(current_app.extensions["passage.openapi"])
@@ -60,13 +81,20 @@ EVENT_SCHEMA = {
     "type": "object",
     "required": ["seq", "at", "action", "outcome", "mac", "prev_mac"],
     "properties": {
-        "seq": {"type": "integer"}, "at": {"type": "string"},
-        "actor_id": {"type": ["string", "null"]}, "actor_role": {"type": ["string", "null"]},
-        "actor_org": {"type": ["string", "null"]}, "action": {"type": "string"},
-        "object_type": {"type": ["string", "null"]}, "object_id": {"type": ["string", "null"]},
+        "seq": {"type": "integer"},
+        "at": {"type": "string"},
+        "actor_id": {"type": ["string", "null"]},
+        "actor_role": {"type": ["string", "null"]},
+        "actor_org": {"type": ["string", "null"]},
+        "action": {"type": "string"},
+        "object_type": {"type": ["string", "null"]},
+        "object_id": {"type": ["string", "null"]},
         "outcome": {"type": "string", "enum": ["allowed", "denied", "failed"]},
-        "client_ip": {"type": ["string", "null"]}, "request_id": {"type": ["string", "null"]},
-        "details": {"type": "object"}, "prev_mac": {"type": "string"}, "mac": {"type": "string"},
+        "client_ip": {"type": ["string", "null"]},
+        "request_id": {"type": ["string", "null"]},
+        "details": {"type": "object"},
+        "prev_mac": {"type": "string"},
+        "mac": {"type": "string"},
     },
 }
 FILTER_PARAMETERS = [
@@ -76,27 +104,42 @@ FILTER_PARAMETERS = [
 VERIFICATION_SCHEMA = {
     "type": "object",
     "required": ["ok", "entries_checked"],
-    "properties": {"ok": {"type": "boolean"}, "entries_checked": {"type": "integer"},
-                   "first_bad_seq": {"type": ["integer", "null"]},
-                   "reason": {"type": ["string", "null"]},
-                   "expected": {"type": ["string", "null"]},
-                   "found": {"type": ["string", "null"]},
-                   "last_checkpoint_seq": {"type": ["integer", "null"]}},
+    "properties": {
+        "ok": {"type": "boolean"},
+        "entries_checked": {"type": "integer"},
+        "first_bad_seq": {"type": ["integer", "null"]},
+        "reason": {"type": ["string", "null"]},
+        "expected": {"type": ["string", "null"]},
+        "found": {"type": ["string", "null"]},
+        "last_checkpoint_seq": {"type": ["integer", "null"]},
+    },
 }
 
 
 @bp.route("/audit/events")
 @requires("audit.read")
-@spec.operation("/audit/events", "get", summary="Audit events, filtered and paginated",
-                parameters=FILTER_PARAMETERS, errors=(400, 401, 403),
-                responses={"200": {"description": "a page of events", "content": {
-                    "application/json": {"schema": page_schema(EVENT_SCHEMA)}}}})
+@spec.operation(
+    "/audit/events",
+    "get",
+    summary="Audit events, filtered and paginated",
+    parameters=FILTER_PARAMETERS,
+    errors=(400, 401, 403),
+    responses={
+        "200": {
+            "description": "a page of events",
+            "content": {"application/json": {"schema": page_schema(EVENT_SCHEMA)}},
+        }
+    },
+)
 def audit_events() -> Any:
     """A page of audit events, newest first."""
     form = AuditFilterForm(formdata=request.args)
     form.validate()
-    filters = {name: " ".join(map(str, errors)) for name, errors in form.errors.items()
-               if name not in paging.LIMITS}
+    filters = {
+        name: " ".join(map(str, errors))
+        for name, errors in form.errors.items()
+        if name not in paging.LIMITS
+    }
     if filters:
         # Bad filters and bad paging are told together, in one refusal; bad paging alone
         # as every list tells it.
@@ -105,16 +148,28 @@ def audit_events() -> Any:
     store = db.session()
     rows, total = audit.read_page(store, form.filters(), page.number, page.size, via="api")
     store.commit()
-    return jsonify(items=[audit.as_dict(row) for row in rows], page=page.number,
-                   per_page=page.size, total=total)
+    return jsonify(
+        items=[audit.as_dict(row) for row in rows],
+        page=page.number,
+        per_page=page.size,
+        total=total,
+    )
 
 
 @bp.route("/audit/verify")
 @requires("audit.read")
-@spec.operation("/audit/verify", "get", summary="Verify the audit chain now",
-                errors=(401, 403),
-                responses={"200": {"description": "the verification result", "content": {
-                    "application/json": {"schema": VERIFICATION_SCHEMA}}}})
+@spec.operation(
+    "/audit/verify",
+    "get",
+    summary="Verify the audit chain now",
+    errors=(401, 403),
+    responses={
+        "200": {
+            "description": "the verification result",
+            "content": {"application/json": {"schema": VERIFICATION_SCHEMA}},
+        }
+    },
+)
 def audit_verify() -> Any:
     """The result of walking the audit chain."""
     store = db.session()

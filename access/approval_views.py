@@ -26,10 +26,12 @@ def index() -> str:
     """Pending account changes, with approve and refuse buttons where the user may decide."""
     now = clock.now()
     changes = approvals.waiting(db.session(), current_user, now)
-    return render_template("access/approvals.html", changes=changes, action=ActionForm(),
-                           may_decide={c.id: authorize(current_user,
-                                                       "account_changes.decide", c)
-                                       for c in changes})
+    return render_template(
+        "access/approvals.html",
+        changes=changes,
+        action=ActionForm(),
+        may_decide={c.id: authorize(current_user, "account_changes.decide", c) for c in changes},
+    )
 
 
 def _decidable(change_id: uuid.UUID) -> approvals.AccountChange:
@@ -56,9 +58,14 @@ def approve(change_id: uuid.UUID) -> Any:
         return redirect(url_for("approvals.index"))
     store.commit()
     if approvals.password_link_needed(change, current_app.config):
-        flash(_l("Approved. The account exists; no mail server is configured, so the operator "
-                 "issues its password link at the console with: "
-                 "flask --app wsgi users link EMAIL"), "success")
+        flash(
+            _l(
+                "Approved. The account exists; no mail server is configured, so the operator "
+                "issues its password link at the console with: "
+                "flask --app wsgi users link EMAIL"
+            ),
+            "success",
+        )
     else:
         flash(_l("Approved."), "success")
     return redirect(url_for("approvals.index"))

@@ -42,17 +42,28 @@ class AlreadyDecided(ChangeRefused, NotNow):
 
 def _record(store: Session, change: AccountChange, event: str, outcome: str = "allowed") -> None:
     # Ids and the kind only: the e-mail address of a new account stays out of the log.
-    audit.record(store, f"account_change.{event}", outcome, object_type="account_change",
-                 object_id=change.id,
-                 details={"kind": change.kind,
-                          "user": str(change.user_id) if change.user_id else None})
+    audit.record(
+        store,
+        f"account_change.{event}",
+        outcome,
+        object_type="account_change",
+        object_id=change.id,
+        details={"kind": change.kind, "user": str(change.user_id) if change.user_id else None},
+    )
 
 
-def _new(store: Session, requester: User, kind: str, now: datetime, days: int,
-         **values: Any) -> AccountChange:
+def _new(
+    store: Session, requester: User, kind: str, now: datetime, days: int, **values: Any
+) -> AccountChange:
     expire_overdue(store, now)
-    change = AccountChange(id=uuid.uuid4(), kind=kind, requested_by=requester.id,
-                           requested_at=now, expires_at=now + timedelta(days=days), **values)
+    change = AccountChange(
+        id=uuid.uuid4(),
+        kind=kind,
+        requested_by=requester.id,
+        requested_at=now,
+        expires_at=now + timedelta(days=days),
+        **values,
+    )
     store.add(change)
     store.flush()
     _record(store, change, "requested")
@@ -60,22 +71,42 @@ def _new(store: Session, requester: User, kind: str, now: datetime, days: int,
 
 
 def _pending(store: Session, now: datetime) -> sa.Select[tuple[AccountChange]]:
-    return sa.select(AccountChange).where(AccountChange.outcome.is_(None),
-                                          AccountChange.expires_at > now)
+    return sa.select(AccountChange).where(
+        AccountChange.outcome.is_(None), AccountChange.expires_at > now
+    )
 
 
-def request_creation(store: Session, requester: User, email: str, role: Role | str,
-                     now: datetime, days: int, *, team: str | None = None,
-                     partner: str | None = None) -> AccountChange:
+def request_creation(
+    store: Session,
+    requester: User,
+    email: str,
+    role: Role | str,
+    now: datetime,
+    days: int,
+    *,
+    team: str | None = None,
+    partner: str | None = None,
+) -> AccountChange:
     """Ask for a new account; nothing is created until someone else approves."""
     address, role = services.check_new_user(store, email, role, team, partner)
-    waiting = store.scalar(_pending(store, now).where(AccountChange.kind == CREATE,
-                                                      AccountChange.email == address))
+    waiting = store.scalar(
+        _pending(store, now).where(AccountChange.kind == CREATE, AccountChange.email == address)
+    )
     if waiting is not None:
-        raise ChangeRefused.on("email", _l("An account with this e-mail address is already "
-                                           "waiting for approval."))
-    return _new(store, requester, CREATE, now, days, email=address, role=str(role),
-                team=team.strip() if team else None, partner=partner or None)
+        raise ChangeRefused.on(
+            "email", _l("An account with this e-mail address is already waiting for approval.")
+        )
+    return _new(
+        store,
+        requester,
+        CREATE,
+        now,
+        days,
+        email=address,
+        role=str(role),
+        team=team.strip() if team else None,
+        partner=partner or None,
+    )
 
 
 def _not_own(requester: User, user: User) -> None:
@@ -85,23 +116,44 @@ def _not_own(requester: User, user: User) -> None:
         raise ChangeRefused.on("user", _l("You cannot do this to your own account."))
 
 
-def request_role_change(store: Session, requester: User, user: User, role: Role | str,
-                        now: datetime, days: int, *, team: str | None = None,
-                        partner: str | None = None) -> AccountChange:
+def request_role_change(
+    store: Session,
+    requester: User,
+    user: User,
+    role: Role | str,
+    now: datetime,
+    days: int,
+    *,
+    team: str | None = None,
+    partner: str | None = None,
+) -> AccountChange:
     """Ask to give ``user`` another role, team or partner organisation."""
     _not_own(requester, user)
     role = services.check_membership(store, role, team, partner)
     team = team.strip() if team else None
-    current = (user.role, user.team.name if user.team else None,
-               user.partner.slug if user.partner else None)
+    current = (
+        user.role,
+        user.team.name if user.team else None,
+        user.partner.slug if user.partner else None,
+    )
     if current == (role, team, partner or None):
         raise ChangeRefused.on("role", _l("The account already has this role and membership."))
-    return _new(store, requester, CHANGE, now, days, user_id=user.id, role=str(role),
-                team=team, partner=partner or None)
+    return _new(
+        store,
+        requester,
+        CHANGE,
+        now,
+        days,
+        user_id=user.id,
+        role=str(role),
+        team=team,
+        partner=partner or None,
+    )
 
 
-def request_second_factor_reset(store: Session, requester: User, user: User, now: datetime,
-                                days: int) -> AccountChange:
+def request_second_factor_reset(
+    store: Session, requester: User, user: User, now: datetime, days: int
+) -> AccountChange:
     """Ask to replace ``user``'s second factor with a fresh one they set up again."""
     _not_own(requester, user)
     return _new(store, requester, RESET, now, days, user_id=user.id)
@@ -129,8 +181,9 @@ def waiting(store: Session, user: Any, now: datetime) -> list[AccountChange]:
     return [change for change in changes if authorize(user, "account_changes.decide", change)]
 
 
-def approve(store: Session, approver: User, change: AccountChange, now: datetime,
-            config: Mapping[str, Any]) -> User:
+def approve(
+    store: Session, approver: User, change: AccountChange, now: datetime, config: Mapping[str, Any]
+) -> User:
     """Carry out ``change`` on ``approver``'s word; return the account concerned.
 
     A new account gets its password link by e-mail when mail is configured; without mail the
@@ -140,14 +193,21 @@ def approve(store: Session, approver: User, change: AccountChange, now: datetime
     """
     _claim(store, approver, change, now, "approved")
     if change.kind == CREATE:
-        user = services.create_user(store, change.email or "", change.role or "", now,
-                                    team=change.team, partner=change.partner)
+        user = services.create_user(
+            store,
+            change.email or "",
+            change.role or "",
+            now,
+            team=change.team,
+            partner=change.partner,
+        )
         change.user_id = user.id
         services.send_password_link(store, user, now, config)
     elif change.kind == CHANGE:
         user = change.user  # type: ignore[assignment]
-        services.change_role(store, user, change.role or "", now, team=change.team,
-                             partner=change.partner)
+        services.change_role(
+            store, user, change.role or "", now, team=change.team, partner=change.partner
+        )
     else:
         user = change.user  # type: ignore[assignment]
         services.reset_second_factor(store, user, now)
@@ -162,16 +222,19 @@ def refuse(store: Session, decider: User, change: AccountChange, now: datetime) 
     _record(store, change, "refused")
 
 
-def _claim(store: Session, decider: User, change: AccountChange, now: datetime,
-           outcome: str) -> None:
+def _claim(
+    store: Session, decider: User, change: AccountChange, now: datetime, outcome: str
+) -> None:
     expire_overdue(store, now)
     if not authorize(decider, "account_changes.decide", change):
         raise ChangeRefused.on("change", _l("You cannot decide on this change."))
     # One decision per change, even when two people press at the same moment: only the
     # UPDATE that still finds it undecided wins.
-    result = store.execute(sa.update(AccountChange).where(
-        AccountChange.id == change.id, AccountChange.outcome.is_(None)).values(
-        outcome=outcome, decided_by=decider.id, decided_at=now))
+    result = store.execute(
+        sa.update(AccountChange)
+        .where(AccountChange.id == change.id, AccountChange.outcome.is_(None))
+        .values(outcome=outcome, decided_by=decider.id, decided_at=now)
+    )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise AlreadyDecided.on("change", _l("Someone has already decided on this change."))
     store.refresh(change)
@@ -179,8 +242,13 @@ def _claim(store: Session, decider: User, change: AccountChange, now: datetime,
 
 def expire_overdue(store: Session, now: datetime) -> int:
     """Close every pending change past its expiry (audited); return how many."""
-    overdue = list(store.scalars(sa.select(AccountChange).where(
-        AccountChange.outcome.is_(None), AccountChange.expires_at <= now)))
+    overdue = list(
+        store.scalars(
+            sa.select(AccountChange).where(
+                AccountChange.outcome.is_(None), AccountChange.expires_at <= now
+            )
+        )
+    )
     for change in overdue:
         change.outcome, change.decided_at = "expired", now
         _record(store, change, "expired")

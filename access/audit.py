@@ -32,8 +32,20 @@ from core import clock, keys
 GENESIS = "0" * 64
 DOMAIN = b"passage-audit-v1\x00"
 OUTCOMES = ("allowed", "denied", "failed")
-FIELDS = ("seq", "at", "actor_id", "actor_role", "actor_org", "action", "object_type",
-          "object_id", "outcome", "client_ip", "request_id", "details")
+FIELDS = (
+    "seq",
+    "at",
+    "actor_id",
+    "actor_role",
+    "actor_org",
+    "action",
+    "object_type",
+    "object_id",
+    "outcome",
+    "client_ip",
+    "request_id",
+    "details",
+)
 
 
 @dataclass(frozen=True)
@@ -59,19 +71,29 @@ def canonical(values: Mapping[str, Any]) -> bytes:
 
 def compute_mac(key: bytes, prev_mac: str, values: Mapping[str, Any]) -> str:
     """HMAC-SHA256 over the domain tag, the previous MAC and the canonical event."""
-    return hmac.new(key, DOMAIN + prev_mac.encode() + b"\x00" + canonical(values),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(
+        key, DOMAIN + prev_mac.encode() + b"\x00" + canonical(values), hashlib.sha256
+    ).hexdigest()
 
 
 def _row_values(event: Any) -> dict[str, Any]:
     return {name: getattr(event, name) for name in FIELDS}
 
 
-def append(store: Session, key: bytes, now: datetime, action: str, outcome: str, *,
-           actor: Actor = SYSTEM, object_type: str | None = None,
-           object_id: str | uuid.UUID | None = None, client_ip: str | None = None,
-           request_id: str | None = None, details: Mapping[str, Any] | None = None
-           ) -> AuditEvent:
+def append(
+    store: Session,
+    key: bytes,
+    now: datetime,
+    action: str,
+    outcome: str,
+    *,
+    actor: Actor = SYSTEM,
+    object_type: str | None = None,
+    object_id: str | uuid.UUID | None = None,
+    client_ip: str | None = None,
+    request_id: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEvent:
     """Append one event in ``store``'s transaction and return it.
 
     ``details`` must hold ids and codes only, never personal data.
@@ -80,11 +102,17 @@ def append(store: Session, key: bytes, now: datetime, action: str, outcome: str,
         raise ValueError(f"outcome must be one of {OUTCOMES}")
     head = _existing_head(store, lock=True)
     values = {
-        "seq": head.seq + 1, "at": now.astimezone(UTC), "actor_id": actor.id,
-        "actor_role": actor.role, "actor_org": actor.org, "action": action,
+        "seq": head.seq + 1,
+        "at": now.astimezone(UTC),
+        "actor_id": actor.id,
+        "actor_role": actor.role,
+        "actor_org": actor.org,
+        "action": action,
         "object_type": object_type,
-        "object_id": str(object_id) if object_id is not None else None, "outcome": outcome,
-        "client_ip": client_ip, "request_id": request_id,
+        "object_id": str(object_id) if object_id is not None else None,
+        "outcome": outcome,
+        "client_ip": client_ip,
+        "request_id": request_id,
         "details": json.dumps(dict(details or {}), sort_keys=True, separators=(",", ":")),
     }
     mac = compute_mac(key, head.mac, values)
@@ -118,8 +146,9 @@ class _Walk:
     problem: Verification | None = field(default=None)
 
 
-def verify(store: Session, key: bytes, checkpoint: Mapping[str, Any] | None = None,
-           batch: int = 1000) -> Verification:
+def verify(
+    store: Session, key: bytes, checkpoint: Mapping[str, Any] | None = None, batch: int = 1000
+) -> Verification:
     """Walk the whole chain in ``seq`` order, in constant memory, and report the first break.
 
     With a ``checkpoint`` (already signature-checked), also catch a chain that ends before
@@ -146,8 +175,9 @@ def _stream(store: Session, batch: int, query: sa.Select[Any] | None = None) -> 
     base = query if query is not None else sa.select(table)
     last = 0
     while True:
-        rows = store.execute(base.where(table.c.seq > last).order_by(table.c.seq)
-                             .limit(batch)).all()
+        rows = store.execute(
+            base.where(table.c.seq > last).order_by(table.c.seq).limit(batch)
+        ).all()
         if not rows:
             return
         yield from rows
@@ -157,11 +187,13 @@ def _stream(store: Session, batch: int, query: sa.Select[Any] | None = None) -> 
 def _check(event: Any, walk: _Walk, key: bytes) -> Verification | None:
     expected_seq = walk.checked + 1
     if event.seq != expected_seq:
-        return Verification(False, walk.checked, expected_seq, "sequence_gap",
-                            str(expected_seq), str(event.seq))
+        return Verification(
+            False, walk.checked, expected_seq, "sequence_gap", str(expected_seq), str(event.seq)
+        )
     if not hmac.compare_digest(event.prev_mac, walk.prev_mac):
-        return Verification(False, walk.checked, event.seq, "link_broken", walk.prev_mac,
-                            event.prev_mac)
+        return Verification(
+            False, walk.checked, event.seq, "link_broken", walk.prev_mac, event.prev_mac
+        )
     mac = compute_mac(key, event.prev_mac, _row_values(event))
     if not hmac.compare_digest(mac, event.mac):
         return Verification(False, walk.checked, event.seq, "mac_mismatch", mac, event.mac)
@@ -171,8 +203,7 @@ def _check(event: Any, walk: _Walk, key: bytes) -> Verification | None:
 def _head(store: Session, lock: bool = False) -> AuditHead | None:
     # populate_existing: a head object left in the session by an earlier transaction must
     # not stand in for the row as it is now (sessions keep objects across commits).
-    query = sa.select(AuditHead).where(AuditHead.id == 1).execution_options(
-        populate_existing=True)
+    query = sa.select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True)
     return store.execute(query.with_for_update() if lock else query).scalar_one_or_none()
 
 
@@ -187,39 +218,54 @@ def _check_head(store: Session, walk: _Walk) -> Verification | None:
     head = _head(store)
     if head is None or head.seq != walk.checked or head.mac != walk.prev_mac:
         found = f"{head.seq}:{head.mac}" if head else "none"
-        return Verification(False, walk.checked, walk.checked + 1, "head_mismatch",
-                            f"{walk.checked}:{walk.prev_mac}", found)
+        return Verification(
+            False,
+            walk.checked,
+            walk.checked + 1,
+            "head_mismatch",
+            f"{walk.checked}:{walk.prev_mac}",
+            found,
+        )
     return None
 
 
-def _check_checkpoint(store: Session, walk: _Walk,
-                      checkpoint: Mapping[str, Any]) -> Verification | None:
+def _check_checkpoint(
+    store: Session, walk: _Walk, checkpoint: Mapping[str, Any]
+) -> Verification | None:
     seq = int(checkpoint["seq"])
     if walk.checked < seq:
-        return Verification(False, walk.checked, walk.checked + 1, "truncated",
-                            f"at least {seq} events", f"{walk.checked} events")
+        return Verification(
+            False,
+            walk.checked,
+            walk.checked + 1,
+            "truncated",
+            f"at least {seq} events",
+            f"{walk.checked} events",
+        )
     if seq == 0:
         return None
     mac = store.scalar(sa.select(AuditEvent.mac).where(AuditEvent.seq == seq))
     if mac != checkpoint["mac"]:
-        return Verification(False, walk.checked, seq, "checkpoint_mismatch",
-                            str(checkpoint["mac"]), str(mac))
+        return Verification(
+            False, walk.checked, seq, "checkpoint_mismatch", str(checkpoint["mac"]), str(mac)
+        )
     return None
 
 
 def checkpoint(store: Session, signing_key: Ed25519PrivateKey, now: datetime) -> dict[str, Any]:
     """A signed statement of the chain head for auditors to keep outside the system."""
     head = _existing_head(store)
-    statement = {"seq": head.seq, "mac": head.mac,
-                 "at": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    statement = {"seq": head.seq, "mac": head.mac, "at": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
     signature = signing_key.sign(_statement_bytes(statement))
     return {**statement, "signature": base64.b64encode(signature).decode()}
 
 
 def _statement_bytes(statement: Mapping[str, Any]) -> bytes:
     body = {k: statement[k] for k in ("seq", "mac", "at")}
-    return b"passage-checkpoint-v1\x00" + json.dumps(body, sort_keys=True,
-                                                    separators=(",", ":")).encode()
+    return (
+        b"passage-checkpoint-v1\x00"
+        + json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    )
 
 
 def checkpoint_is_authentic(statement: Mapping[str, Any], public_key: Ed25519PublicKey) -> bool:
@@ -244,13 +290,17 @@ def _filtered(filters: Mapping[str, Any]) -> sa.Select[Any]:
     return query
 
 
-def events(store: Session, filters: Mapping[str, Any], page: int,
-           per_page: int) -> tuple[list[Any], int]:
+def events(
+    store: Session, filters: Mapping[str, Any], page: int, per_page: int
+) -> tuple[list[Any], int]:
     """One page of events matching ``filters`` (newest first) and the total count."""
     query = _filtered(filters)
     total = store.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = store.execute(query.order_by(AuditEvent.__table__.c.seq.desc())
-                         .offset((page - 1) * per_page).limit(per_page)).all()
+    rows = store.execute(
+        query.order_by(AuditEvent.__table__.c.seq.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
     return list(rows), total
 
 
@@ -269,11 +319,22 @@ def openings(store: Session, object_ids: Iterable[str], actions: Iterable[str]) 
     ids, wanted = [str(i) for i in object_ids], list(actions)
     if not ids or not wanted:
         return []
-    return list(store.execute(sa.select(table.c.at, table.c.actor_role, table.c.actor_org,
-                                        table.c.action, table.c.object_type, table.c.details)
-                              .where(table.c.object_id.in_(ids), table.c.action.in_(wanted),
-                                     table.c.outcome == "allowed")
-                              .order_by(table.c.seq)).all())
+    return list(
+        store.execute(
+            sa.select(
+                table.c.at,
+                table.c.actor_role,
+                table.c.actor_org,
+                table.c.action,
+                table.c.object_type,
+                table.c.details,
+            )
+            .where(
+                table.c.object_id.in_(ids), table.c.action.in_(wanted), table.c.outcome == "allowed"
+            )
+            .order_by(table.c.seq)
+        ).all()
+    )
 
 
 def iter_all(store: Session, filters: Mapping[str, Any], batch: int = 1000) -> Iterable[Any]:
@@ -295,32 +356,57 @@ def current_actor() -> Actor:
     return actor_for(user)
 
 
-def record(store: Session, action: str, outcome: str = "allowed", *,
-           object_type: str | None = None, object_id: str | uuid.UUID | None = None,
-           details: Mapping[str, Any] | None = None, actor: Actor | None = None) -> AuditEvent:
+def record(
+    store: Session,
+    action: str,
+    outcome: str = "allowed",
+    *,
+    object_type: str | None = None,
+    object_id: str | uuid.UUID | None = None,
+    details: Mapping[str, Any] | None = None,
+    actor: Actor | None = None,
+) -> AuditEvent:
     """Append an event for the current request or command in ``store``'s transaction.
 
     Raises when the event cannot be written: the caller's change or read must then fail too.
     """
     in_request = has_request_context()
-    return append(store, keys.keyring().audit, clock.now(), action, outcome,
-                  actor=actor or current_actor(), object_type=object_type, object_id=object_id,
-                  client_ip=request.remote_addr if in_request else None,
-                  request_id=g.get("request_id") if in_request else None, details=details)
+    return append(
+        store,
+        keys.keyring().audit,
+        clock.now(),
+        action,
+        outcome,
+        actor=actor or current_actor(),
+        object_type=object_type,
+        object_id=object_id,
+        client_ip=request.remote_addr if in_request else None,
+        request_id=g.get("request_id") if in_request else None,
+        details=details,
+    )
 
 
-def run_verification(store: Session, via: str,
-                     checkpoint: Mapping[str, Any] | None = None) -> Verification:
+def run_verification(
+    store: Session, via: str, checkpoint: Mapping[str, Any] | None = None
+) -> Verification:
     """Verify the chain and audit the verification run (its outcome included)."""
     result = verify(store, keys.keyring().audit, checkpoint)
-    record(store, "audit.verified", "allowed" if result.ok else "failed",
-           details={"entries_checked": result.entries_checked,
-                    "first_bad_seq": result.first_bad_seq, "via": via})
+    record(
+        store,
+        "audit.verified",
+        "allowed" if result.ok else "failed",
+        details={
+            "entries_checked": result.entries_checked,
+            "first_bad_seq": result.first_bad_seq,
+            "via": via,
+        },
+    )
     return result
 
 
-def read_page(store: Session, filters: Mapping[str, Any], page: int, per_page: int,
-              via: str) -> tuple[list[Any], int]:
+def read_page(
+    store: Session, filters: Mapping[str, Any], page: int, per_page: int, via: str
+) -> tuple[list[Any], int]:
     """A page of events for an auditor; the look itself is audited."""
     rows, total = events(store, filters, page, per_page)
     record(store, "audit.viewed", details={"page": page, "via": via})

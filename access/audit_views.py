@@ -21,8 +21,22 @@ from core.csvcells import safe_cell
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
-CSV_COLUMNS = ("seq", "at", "actor_id", "actor_role", "actor_org", "action", "object_type",
-               "object_id", "outcome", "client_ip", "request_id", "details", "prev_mac", "mac")
+CSV_COLUMNS = (
+    "seq",
+    "at",
+    "actor_id",
+    "actor_role",
+    "actor_org",
+    "action",
+    "object_type",
+    "object_id",
+    "outcome",
+    "client_ip",
+    "request_id",
+    "details",
+    "prev_mac",
+    "mac",
+)
 
 
 def _form() -> AuditFilterForm:
@@ -38,15 +52,32 @@ def events() -> Any:
     page, wrong = paging.problems()
     args = {k: v for k, v in request.args.items() if k != "page"}
     if not form.validate() or wrong:
-        return render_template("audit/events.html", form=form, rows=[], total=0, page=1,
-                               per_page=page.size, args=args, refused={}), 400
+        return render_template(
+            "audit/events.html",
+            form=form,
+            rows=[],
+            total=0,
+            page=1,
+            per_page=page.size,
+            args=args,
+            refused={},
+        ), 400
     store = db.session()
     rows, total = audit.read_page(store, form.filters(), page.number, page.size, via="web")
     refused = refusals.refused_counts(
-        store, [row.seq for row in rows if row.action == "rate_limited"])
+        store, [row.seq for row in rows if row.action == "rate_limited"]
+    )
     store.commit()
-    return render_template("audit/events.html", form=form, rows=rows, total=total,
-                           page=page.number, per_page=page.size, args=args, refused=refused)
+    return render_template(
+        "audit/events.html",
+        form=form,
+        rows=rows,
+        total=total,
+        page=page.number,
+        per_page=page.size,
+        args=args,
+        refused=refused,
+    )
 
 
 @bp.route("/events.csv")
@@ -55,11 +86,13 @@ def export() -> Any:
     """The filtered events as CSV, streamed in seq order."""
     form = _form()
     if not form.validate():
-        return render_template("audit/events.html", form=form, rows=[], total=0, page=1,
-                               per_page=50, args={}), 400
+        return render_template(
+            "audit/events.html", form=form, rows=[], total=0, page=1, per_page=50, args={}
+        ), 400
     store = db.session()
-    audit.record(store, "audit.exported", details={
-        k: str(v) for k, v in form.filters().items() if v})
+    audit.record(
+        store, "audit.exported", details={k: str(v) for k, v in form.filters().items() if v}
+    )
     store.commit()
     filters = form.filters()
     response = Response(stream_with_context(_csv_lines(filters)), mimetype="text/csv")

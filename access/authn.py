@@ -78,8 +78,9 @@ def delay_after(failures: int, config: Any) -> timedelta | None:
 
 def is_throttled(store: Session, key: str, now: datetime) -> bool:
     """True while attempts on the account name ``key`` are refused."""
-    until = store.scalar(sa.select(SignInThrottle.blocked_until)
-                         .where(SignInThrottle.account_key == key))
+    until = store.scalar(
+        sa.select(SignInThrottle.blocked_until).where(SignInThrottle.account_key == key)
+    )
     return until is not None and until > now
 
 
@@ -87,17 +88,24 @@ def _upsert_failure(store: Session, key: str, now: datetime, config: Any) -> Non
     # One statement, so concurrent workers never lose a failure; a count older than the
     # memory starts again at one.
     forgotten = now - timedelta(seconds=int(config["LOGIN_FAILURE_MEMORY"]))
-    insert = db.insert(store, SignInThrottle).values(account_key=key, failures=1,
-                                                     last_failure_at=now)
-    store.execute(insert.on_conflict_do_update(
-        index_elements=[SignInThrottle.account_key],
-        set_={"failures": sa.case((SignInThrottle.last_failure_at < forgotten, 1),
-                                  else_=SignInThrottle.failures + 1),
-              "last_failure_at": now}))
+    insert = db.insert(store, SignInThrottle).values(
+        account_key=key, failures=1, last_failure_at=now
+    )
+    store.execute(
+        insert.on_conflict_do_update(
+            index_elements=[SignInThrottle.account_key],
+            set_={
+                "failures": sa.case(
+                    (SignInThrottle.last_failure_at < forgotten, 1),
+                    else_=SignInThrottle.failures + 1,
+                ),
+                "last_failure_at": now,
+            },
+        )
+    )
 
 
-def record_failure(store: Session, key: str, now: datetime, user: User | None,
-                   config: Any) -> None:
+def record_failure(store: Session, key: str, now: datetime, user: User | None, config: Any) -> None:
     """Count a failure against the account name (starting or lengthening a delay) and, for a
     real account, towards lock-out; delays and locks are audited."""
     # Forgotten counts go first, this name's included, so that concurrent workers take the
@@ -105,49 +113,82 @@ def record_failure(store: Session, key: str, now: datetime, user: User | None,
     forgotten = now - timedelta(seconds=int(config["LOGIN_FAILURE_MEMORY"]))
     store.execute(sa.delete(SignInThrottle).where(SignInThrottle.last_failure_at < forgotten))
     _upsert_failure(store, key, now, config)
-    failures = store.scalar(sa.select(SignInThrottle.failures)
-                            .where(SignInThrottle.account_key == key)) or 0
+    failures = (
+        store.scalar(sa.select(SignInThrottle.failures).where(SignInThrottle.account_key == key))
+        or 0
+    )
     delay = delay_after(failures, config)
     if delay is not None:
-        store.execute(sa.update(SignInThrottle).where(SignInThrottle.account_key == key)
-                      .values(blocked_until=now + delay))
-        audit.record(store, "sign_in.delayed", "denied", object_type="user",
-                     object_id=user.id if user else None,
-                     actor=audit.actor_for(user) if user else audit.Actor(),
-                     details={"failures": failures, "seconds": int(delay.total_seconds())})
+        store.execute(
+            sa.update(SignInThrottle)
+            .where(SignInThrottle.account_key == key)
+            .values(blocked_until=now + delay)
+        )
+        audit.record(
+            store,
+            "sign_in.delayed",
+            "denied",
+            object_type="user",
+            object_id=user.id if user else None,
+            actor=audit.actor_for(user) if user else audit.Actor(),
+            details={"failures": failures, "seconds": int(delay.total_seconds())},
+        )
     if user is None:
         return
     # Incremented in SQL so concurrent workers never lose a failure.
-    store.execute(sa.update(User).where(User.id == user.id)
-                  .values(failed_logins=User.failed_logins + 1))
-    locked = store.execute(sa.update(User).where(
-        User.id == user.id, User.locked_at.is_(None),
-        User.failed_logins >= config["LOCKOUT_THRESHOLD"]).values(locked_at=now))
+    store.execute(
+        sa.update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+    )
+    locked = store.execute(
+        sa.update(User)
+        .where(
+            User.id == user.id,
+            User.locked_at.is_(None),
+            User.failed_logins >= config["LOCKOUT_THRESHOLD"],
+        )
+        .values(locked_at=now)
+    )
     store.flush()
     store.refresh(user)
     if locked.rowcount:  # type: ignore[attr-defined]
-        audit.record(store, "account.locked", "denied", object_type="user", object_id=user.id,
-                     actor=audit.actor_for(user))
+        audit.record(
+            store,
+            "account.locked",
+            "denied",
+            object_type="user",
+            object_id=user.id,
+            actor=audit.actor_for(user),
+        )
 
 
 def clear_failures(store: Session, user: User, config: Any) -> None:
     """Forget ``user``'s failures: no delay, and the lock-out count starts again."""
     user.failed_logins = 0
-    store.execute(sa.delete(SignInThrottle).where(
-        SignInThrottle.account_key == account_key(user.email, config["SECRET_KEY"])))
+    store.execute(
+        sa.delete(SignInThrottle).where(
+            SignInThrottle.account_key == account_key(user.email, config["SECRET_KEY"])
+        )
+    )
 
 
-def _failed(store: Session, user: User | None, action: str, reason: str,
-            outcome: str = "failed") -> None:
+def _failed(
+    store: Session, user: User | None, action: str, reason: str, outcome: str = "failed"
+) -> None:
     # Which factor failed and why is for auditors only; the person sees one message.
-    audit.record(store, action, outcome, object_type="user",
-                 object_id=user.id if user else None,
-                 actor=audit.actor_for(user) if user else audit.Actor(),
-                 details={"reason": reason})
+    audit.record(
+        store,
+        action,
+        outcome,
+        object_type="user",
+        object_id=user.id if user else None,
+        actor=audit.actor_for(user) if user else audit.Actor(),
+        details={"reason": reason},
+    )
 
 
-def check_password(store: Session, email: str, password: str, now: datetime,
-                   config: Any) -> User | None:
+def check_password(
+    store: Session, email: str, password: str, now: datetime, config: Any
+) -> User | None:
     """The user who may go on to the code step, or None after recording the failure."""
     key = account_key(email, config["SECRET_KEY"])
     user = find_user(store, email)
@@ -158,16 +199,20 @@ def check_password(store: Session, email: str, password: str, now: datetime,
     valid = passwords.verify_password(user.password_hash if user else None, password)
     if not valid or user is None:
         record_failure(store, key, now, user, config)
-        _failed(store, user, "sign_in.password",
-                "wrong_password" if user else "unknown_account")
+        _failed(store, user, "sign_in.password", "wrong_password" if user else "unknown_account")
         return None
     if not user.is_active:
         _failed(store, user, "sign_in.password", "account_inactive", "denied")
         return None
     if passwords.needs_rehash(user.password_hash or ""):
         user.password_hash = passwords.hash_password(password)
-    audit.record(store, "sign_in.password", object_type="user", object_id=user.id,
-                 actor=audit.actor_for(user))
+    audit.record(
+        store,
+        "sign_in.password",
+        object_type="user",
+        object_id=user.id,
+        actor=audit.actor_for(user),
+    )
     return user
 
 
@@ -177,8 +222,9 @@ def _may_use_link(user: User) -> bool:
     return user.active_on(clock.now().date(), lock_counts=False)
 
 
-def check_code(store: Session, user: User, code: str, now: datetime, config: Any, *,
-               via: str = "sign_in") -> bool:
+def check_code(
+    store: Session, user: User, code: str, now: datetime, config: Any, *, via: str = "sign_in"
+) -> bool:
     """Accept a code from the user's app; a wrong code counts as a failure and is audited.
 
     ``via`` is ``"sign_in"`` (signing in, enrolment, re-authentication) or
@@ -202,13 +248,19 @@ def check_code(store: Session, user: User, code: str, now: datetime, config: Any
     user.totp_last_step = step
     if user.totp_confirmed_at is None:
         user.totp_confirmed_at = now
-        audit.record(store, "second_factor.enrolled", object_type="user", object_id=user.id,
-                     actor=audit.actor_for(user))
+        audit.record(
+            store,
+            "second_factor.enrolled",
+            object_type="user",
+            object_id=user.id,
+            actor=audit.actor_for(user),
+        )
     return True
 
 
-def complete_password_link(store: Session, link: PasswordLink, password: str, code: str,
-                           now: datetime, config: Any) -> None:
+def complete_password_link(
+    store: Session, link: PasswordLink, password: str, code: str, now: datetime, config: Any
+) -> None:
     """Set the password through ``link``; a user with a confirmed second factor must also
     give a valid code, checked exactly as at sign-in. Success spends the link, lifts a lock
     and forgets earlier failures.
@@ -219,14 +271,16 @@ def complete_password_link(store: Session, link: PasswordLink, password: str, co
     user = link.user
     services.check_new_password(user, password)
     if user.totp_confirmed_at is not None and not check_code(
-            store, user, code, now, config, via="password_link"):
+        store, user, code, now, config, via="password_link"
+    ):
         raise services.UserError.on("code", _l("The code is wrong or has already been used."))
     services.use_password_link(store, link, password, now)
     clear_failures(store, user, config)
 
 
-def change_password(store: Session, user: User, current: str, new: str, code: str,
-                    now: datetime, config: Any) -> None:
+def change_password(
+    store: Session, user: User, current: str, new: str, code: str, now: datetime, config: Any
+) -> None:
     """Change the signed-in user's password; the current password and a fresh code are
     checked, counted and delayed exactly as at sign-in. Ends all the user's sessions and
     revokes their API tokens.
@@ -235,10 +289,10 @@ def change_password(store: Session, user: User, current: str, new: str, code: st
     for a wrong or delayed credential, whose failure must be committed to count.
     """
     services.check_new_password(user, new)
-    if check_password(store, user.email, current, now, config) is None \
-            or not check_code(store, user, code, now, config):
-        raise services.UserError.on("current",
-                                   _l("The current password or the code is wrong."))
+    if check_password(store, user.email, current, now, config) is None or not check_code(
+        store, user, code, now, config
+    ):
+        raise services.UserError.on("current", _l("The current password or the code is wrong."))
     services.set_password(store, user, new, via="account", now=now)
 
 
@@ -251,8 +305,9 @@ def unlock(store: Session, user: User, config: Any) -> None:
 def signed_in(store: Session, user: User, config: Any) -> None:
     """Both factors succeeded: forget the failures and audit the sign-in."""
     clear_failures(store, user, config)
-    audit.record(store, "sign_in", object_type="user", object_id=user.id,
-                 actor=audit.actor_for(user))
+    audit.record(
+        store, "sign_in", object_type="user", object_id=user.id, actor=audit.actor_for(user)
+    )
 
 
 def _load_user(user_id: str) -> User | None:
@@ -262,14 +317,23 @@ def _load_user(user_id: str) -> User | None:
         user = store.get(User, uuid.UUID(user_id))
     except ValueError:
         return None
-    if user is not None and user.partner is not None and \
-            not in_standing(user.partner, clock.now().date()):
+    if (
+        user is not None
+        and user.partner is not None
+        and not in_standing(user.partner, clock.now().date())
+    ):
         # A lapse by date has no event to end the sessions, so the first request after it
         # does: re-vetting later restores signing in afresh, not this session.
         ended = end_all_sessions(store, user.id)
-        audit.record(store, "sessions.ended", "denied", object_type="user", object_id=user.id,
-                     actor=audit.actor_for(user),
-                     details={"reason": "partner_out_of_standing", "sessions": ended})
+        audit.record(
+            store,
+            "sessions.ended",
+            "denied",
+            object_type="user",
+            object_id=user.id,
+            actor=audit.actor_for(user),
+            details={"reason": "partner_out_of_standing", "sessions": ended},
+        )
         store.commit()
         return None
     return user if user is not None and user.is_active else None

@@ -51,8 +51,9 @@ def _read_password(from_stdin: bool) -> str:
 @click.option("--team", help="Team name (screeners and supervisors); created if new.")
 @click.option("--partner", help="Partner organisation slug (partner staff).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def create_user_command(email: str, role: str, team: str | None, partner: str | None,
-                        password_stdin: bool) -> None:
+def create_user_command(
+    email: str, role: str, team: str | None, partner: str | None, password_stdin: bool
+) -> None:
     """Create a user and print the second-factor provisioning URI, once.
 
     Takes effect at once, whatever the role: the operator at the console already holds the
@@ -60,16 +61,28 @@ def create_user_command(email: str, role: str, team: str | None, partner: str | 
     approvals provide (and the first administrator can only be made here)."""
     store = db.session()
     try:
-        user = services.create_user(store, email, role, clock.now(), team=team, partner=partner,
-                                    password=_read_password(password_stdin))
+        user = services.create_user(
+            store,
+            email,
+            role,
+            clock.now(),
+            team=team,
+            partner=partner,
+            password=_read_password(password_stdin),
+        )
     except (services.UserError, PasswordRejected) as error:
         _fail(error)
     store.commit()
     click.echo(f"created {user.role} {user.email} ({user.id})")
-    click.echo("Second factor: add this to an authenticator app (shown only now; the QR code "
-               "also appears at first sign-in):")
-    click.echo(totp.provisioning_uri(services.totp_secret(store, user), user.email,
-                                     current_app.config["TOTP_ISSUER"]))
+    click.echo(
+        "Second factor: add this to an authenticator app (shown only now; the QR code "
+        "also appears at first sign-in):"
+    )
+    click.echo(
+        totp.provisioning_uri(
+            services.totp_secret(store, user), user.email, current_app.config["TOTP_ISSUER"]
+        )
+    )
 
 
 @users_cli.command("disable")
@@ -112,28 +125,41 @@ def expire_changes_command() -> None:
 def list_users_command() -> None:
     """List users with role, membership and state."""
     for user in services.list_users(db.session()):
-        member = (user.team.name if user.team else user.partner.slug if user.partner else "-")
-        state = ("disabled" if user.disabled_at else "locked" if user.locked_at else
-                 "active" if user.totp_confirmed_at else "not-enrolled")
+        member = user.team.name if user.team else user.partner.slug if user.partner else "-"
+        state = (
+            "disabled"
+            if user.disabled_at
+            else "locked"
+            if user.locked_at
+            else "active"
+            if user.totp_confirmed_at
+            else "not-enrolled"
+        )
         click.echo(f"{user.email}\t{user.role}\t{member}\t{state}")
 
 
 @tokens_cli.command("issue")
 @click.argument("email")
-@click.option("--days", type=click.IntRange(1, 366), default=None,
-              help="Days until the token expires (default API_TOKEN_DAYS).")
+@click.option(
+    "--days",
+    type=click.IntRange(1, 366),
+    default=None,
+    help="Days until the token expires (default API_TOKEN_DAYS).",
+)
 def issue_token_command(email: str, days: int | None) -> None:
     """Print a new API token for EMAIL, once; only its hash is kept."""
     store = db.session()
     user = services.find_user(store, email)
     if user is None or not user.is_active:
         _fail("no such active user")
-    row, token = tokens.issue_token(store, user, clock.now(),
-                                    days or int(current_app.config["API_TOKEN_DAYS"]))
+    row, token = tokens.issue_token(
+        store, user, clock.now(), days or int(current_app.config["API_TOKEN_DAYS"])
+    )
     store.commit()
     click.echo(token)
-    click.echo(f"token {row.id} for {user.email} expires {row.expires_at:%Y-%m-%d %H:%M} UTC",
-               err=True)
+    click.echo(
+        f"token {row.id} for {user.email} expires {row.expires_at:%Y-%m-%d %H:%M} UTC", err=True
+    )
 
 
 @tokens_cli.command("list")
@@ -143,8 +169,9 @@ def list_tokens_command(email: str) -> None:
     store = db.session()
     user = _user_or_fail(store, email)
     for row in tokens.list_tokens(store, user):
-        state = "revoked" if row.revoked_at else "expired" if row.expires_at <= clock.now() \
-            else "live"
+        state = (
+            "revoked" if row.revoked_at else "expired" if row.expires_at <= clock.now() else "live"
+        )
         click.echo(f"{row.id}\t{row.created_at:%Y-%m-%d}\t{row.expires_at:%Y-%m-%d}\t{state}")
 
 
@@ -197,16 +224,19 @@ def _load_demo() -> None:
     for email, role, membership in DEMO_USERS:
         user = services.find_user(store, email)
         if user is None:
-            user = services.create_user(store, email, role, now, password=DEMO_PASSWORD,
-                                        **membership)
+            user = services.create_user(
+                store, email, role, now, password=DEMO_PASSWORD, **membership
+            )
             user.totp_confirmed_at = now
     store.commit()
     click.echo("Demo data (synthetic, never real people). Sign in at http://127.0.0.1:5000 as:")
     for email, role, _membership in DEMO_USERS:
         click.echo(f"  {role.value:<11} {email}")
     click.echo(f"Password for all of them: {DEMO_PASSWORD}")
-    click.echo("Second-factor code: run `make demo-code EMAIL=<address>` "
-               "(or `flask --app wsgi demo code <address>`).")
+    click.echo(
+        "Second-factor code: run `make demo-code EMAIL=<address>` "
+        "(or `flask --app wsgi demo code <address>`)."
+    )
 
 
 @demo_cli.command("code")
@@ -224,8 +254,12 @@ audit_cli = AppGroup("audit", help="Verify the audit chain and write signed chec
 
 
 @audit_cli.command("verify")
-@click.option("--checkpoint", "checkpoint_file", type=click.File("r"),
-              help="A signed checkpoint from `audit checkpoint`; also catches a cut tail.")
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.File("r"),
+    help="A signed checkpoint from `audit checkpoint`; also catches a cut tail.",
+)
 def verify_audit_command(checkpoint_file: Any) -> None:
     """Exit 0 with `intact: N events`, or 1 naming the first event that breaks the chain."""
     store = db.session()
@@ -237,9 +271,11 @@ def verify_audit_command(checkpoint_file: Any) -> None:
     if result.ok:
         click.echo(f"intact: {result.entries_checked} events")
         return
-    click.echo(f"broken at event {result.first_bad_seq}: {result.reason} "
-               f"(expected {result.expected}, found {result.found}; "
-               f"{result.entries_checked} events intact before it)")
+    click.echo(
+        f"broken at event {result.first_bad_seq}: {result.reason} "
+        f"(expected {result.expected}, found {result.found}; "
+        f"{result.entries_checked} events intact before it)"
+    )
     sys.exit(1)
 
 
@@ -255,8 +291,11 @@ def _read_checkpoint(handle: Any) -> dict[str, Any]:
 
 
 @audit_cli.command("checkpoint")
-@click.option("--out", type=click.Path(dir_okay=False, writable=True),
-              help="Write the statement to this file as well as printing it.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the statement to this file as well as printing it.",
+)
 def checkpoint_audit_command(out: str | None) -> None:
     """Print a signed (Ed25519) statement of the chain head, for auditors to keep elsewhere."""
     store = db.session()
@@ -288,8 +327,9 @@ def rotate_keys_command() -> None:
         target = ring.master_version if resuming else keys.add_master_key(app)
     except keys.MissingKeyError as error:
         _fail(error)
-    audit.record(store, "keys.rotation_started", details={"to_version": target,
-                                                          "resuming": resuming})
+    audit.record(
+        store, "keys.rotation_started", details={"to_version": target, "resuming": resuming}
+    )
     store.commit()
     click.echo(f"{'resuming rotation' if resuming else 'new master key'}: version {target}")
     moved = datakeys.rewrap(store, target)
@@ -297,8 +337,11 @@ def rotate_keys_command() -> None:
     retired = [v for v in keys.keyring().master if v != target and not in_use.get(v)]
     for version in retired:
         keys.retire_master_key(app, version)
-    audit.record(store, "keys.rotated", details={"to_version": target, "rewrapped": moved,
-                                                 "retired": retired})
+    audit.record(
+        store,
+        "keys.rotated",
+        details={"to_version": target, "rewrapped": moved, "retired": retired},
+    )
     store.commit()
     click.echo(f"re-wrapped {moved} data keys; retired master key versions {retired or 'none'}")
     leftover = [v for v in keys.keyring().master if v != target]

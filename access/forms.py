@@ -40,10 +40,11 @@ def _password(label: str | object) -> PasswordField:
 
 
 def _code() -> StringField:
-    return StringField(_l("Six-digit code from your app"),
-                       validators=[DataRequired(), Length(max=12)],
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
-                                  "pattern": "[0-9 ]*"})
+    return StringField(
+        _l("Six-digit code from your app"),
+        validators=[DataRequired(), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*"},
+    )
 
 
 class ActionForm(FlaskForm):
@@ -53,8 +54,11 @@ class ActionForm(FlaskForm):
 class LoginForm(FlaskForm):
     """First step of signing in."""
 
-    email = StringField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)],
-                        render_kw={"autocomplete": "username", "inputmode": "email"})
+    email = StringField(
+        _l("E-mail address"),
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username", "inputmode": "email"},
+    )
     password = _password(_l("Password"))
 
 
@@ -75,10 +79,15 @@ class NewPasswordForm(FlaskForm):
     """Choosing a password through a single-use link."""
 
     password = _password(_l("New password"))
-    confirm = PasswordField(_l("New password again"),
-                            validators=[EqualTo("password", message=_l("The passwords differ."))])
-    code = StringField(_l("Six-digit code from your app"), validators=[Optional(), Length(max=12)],
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[EqualTo("password", message=_l("The passwords differ."))],
+    )
+    code = StringField(
+        _l("Six-digit code from your app"),
+        validators=[Optional(), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
 
 
 class ChangePasswordForm(FlaskForm):
@@ -86,28 +95,34 @@ class ChangePasswordForm(FlaskForm):
 
     current = _password(_l("Current password"))
     password = _password(_l("New password"))
-    confirm = PasswordField(_l("New password again"),
-                            validators=[EqualTo("password", message=_l("The passwords differ."))])
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[EqualTo("password", message=_l("The passwords differ."))],
+    )
     code = _code()
 
 
 class LanguageForm(FlaskForm):
     """The language switcher and the language setting."""
 
-    locale = SelectField(_l("Language"), choices=[SelectChoice(code, name)
-                                                  for code, name in LANGUAGE_NAMES.items()])
+    locale = SelectField(
+        _l("Language"), choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
+    )
     next = HiddenField()
 
 
 class RoleForm(FlaskForm):
     """An administrator asking to change an account's role, team or partner organisation."""
 
-    role = SelectField(_l("Role"), choices=[SelectChoice(role.value, label)
-                                            for role, label in ROLE_LABELS.items()])
-    team = StringField(_l("Team (screeners and supervisors)"),
-                       validators=[Optional(), Length(max=80)])
-    partner = SelectField(_l("Partner organisation (partner staff)"), choices=[],
-                          validators=[Optional()])
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
+    )
+    team = StringField(
+        _l("Team (screeners and supervisors)"), validators=[Optional(), Length(max=80)]
+    )
+    partner = SelectField(
+        _l("Partner organisation (partner staff)"), choices=[], validators=[Optional()]
+    )
 
 
 class UserForm(RoleForm):
@@ -122,8 +137,7 @@ def _iso_moment(_form: FlaskForm, field: StringField) -> None:
         try:
             moment = datetime.fromisoformat(field.data.replace("Z", "+00:00"))
         except ValueError as error:
-            raise ValidationError(_l("Use a date like 2026-03-01 or 2026-03-01T09:30.")) \
-                from error
+            raise ValidationError(_l("Use a date like 2026-03-01 or 2026-03-01T09:30.")) from error
         if not 2000 <= moment.year <= 2999:
             raise ValidationError(_l("Use a date like 2026-03-01 or 2026-03-01T09:30."))
         field.data = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -138,8 +152,9 @@ OUT_OF_RANGE = "Number must be between %(min)s and %(max)s."
 def _paging(_form: FlaskForm, field: StringField) -> None:
     # core.paging decides what is a good value, as for every list; the form only says so.
     if field.name in paging.problems({field.name: field.data} if field.data else {})[1]:
-        raise ValidationError(field.gettext(OUT_OF_RANGE)
-                              % {"min": 1, "max": paging.LIMITS[field.name]})
+        raise ValidationError(
+            field.gettext(OUT_OF_RANGE) % {"min": 1, "max": paging.LIMITS[field.name]}
+        )
 
 
 class AuditFilterForm(FlaskForm):
@@ -152,9 +167,16 @@ class AuditFilterForm(FlaskForm):
     action = StringField(_l("Action"), validators=[Optional(), Length(max=60)])
     object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=40)])
     object_id = StringField(_l("Object id"), validators=[Optional(), Length(max=64)])
-    outcome = SelectField(_l("Outcome"), validators=[Optional()], choices=[
-        SelectChoice("", "—"), SelectChoice("allowed", _l("allowed")),
-        SelectChoice("denied", _l("denied")), SelectChoice("failed", _l("failed"))])
+    outcome = SelectField(
+        _l("Outcome"),
+        validators=[Optional()],
+        choices=[
+            SelectChoice("", "—"),
+            SelectChoice("allowed", _l("allowed")),
+            SelectChoice("denied", _l("denied")),
+            SelectChoice("failed", _l("failed")),
+        ],
+    )
     since = StringField(_l("From (UTC)"), validators=[_iso_moment])
     until = StringField(_l("Until (UTC)"), validators=[_iso_moment])
     # Paging is read by core.paging, as for every list; the form shows per_page as an input.
@@ -162,7 +184,12 @@ class AuditFilterForm(FlaskForm):
 
     def filters(self) -> dict[str, object]:
         """The validated filters, as ``access.audit.events`` takes them."""
-        return {"actor_id": self.actor.data, "action": self.action.data,
-                "object_type": self.object_type.data, "object_id": self.object_id.data,
-                "outcome": self.outcome.data, "since": self.since.data,
-                "until": self.until.data}
+        return {
+            "actor_id": self.actor.data,
+            "action": self.action.data,
+            "object_type": self.object_type.data,
+            "object_id": self.object_id.data,
+            "outcome": self.outcome.data,
+            "since": self.since.data,
+            "until": self.until.data,
+        }

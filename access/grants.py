@@ -15,16 +15,31 @@ from access.models import CaseAccessGrant
 
 def live(store: Session, user_id: uuid.UUID, case_id: uuid.UUID, now: datetime) -> bool:
     """Whether ``user_id`` holds a grant on ``case_id`` that has not lapsed at ``now``."""
-    return bool(store.scalar(sa.select(sa.func.count()).select_from(CaseAccessGrant).where(
-        CaseAccessGrant.case_id == case_id, CaseAccessGrant.user_id == user_id,
-        CaseAccessGrant.expires_at > now)))
+    return bool(
+        store.scalar(
+            sa.select(sa.func.count())
+            .select_from(CaseAccessGrant)
+            .where(
+                CaseAccessGrant.case_id == case_id,
+                CaseAccessGrant.user_id == user_id,
+                CaseAccessGrant.expires_at > now,
+            )
+        )
+    )
 
 
-def give(store: Session, user_id: uuid.UUID, case_id: uuid.UUID, reason: str, now: datetime,
-         minutes: int) -> CaseAccessGrant:
+def give(
+    store: Session, user_id: uuid.UUID, case_id: uuid.UUID, reason: str, now: datetime, minutes: int
+) -> CaseAccessGrant:
     """Record a grant lasting ``minutes`` from ``now``; the caller has checked the reason."""
-    grant = CaseAccessGrant(id=uuid.uuid4(), case_id=case_id, user_id=user_id, reason=reason,
-                            created_at=now, expires_at=now + timedelta(minutes=minutes))
+    grant = CaseAccessGrant(
+        id=uuid.uuid4(),
+        case_id=case_id,
+        user_id=user_id,
+        reason=reason,
+        created_at=now,
+        expires_at=now + timedelta(minutes=minutes),
+    )
     store.add(grant)
     store.flush()
     return grant
@@ -32,5 +47,8 @@ def give(store: Session, user_id: uuid.UUID, case_id: uuid.UUID, reason: str, no
 
 def recent(store: Session, limit: int = 200) -> list[CaseAccessGrant]:
     """Grants, newest first, with their reasons."""
-    return list(store.scalars(sa.select(CaseAccessGrant).order_by(
-        CaseAccessGrant.created_at.desc()).limit(limit)))
+    return list(
+        store.scalars(
+            sa.select(CaseAccessGrant).order_by(CaseAccessGrant.created_at.desc()).limit(limit)
+        )
+    )

@@ -38,8 +38,9 @@ class PartnerOrganisation(Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     # Not vetted until someone vets it: an organisation made for its staff's accounts before
     # its directory entry has no standing yet.
-    vetting_status: Mapped[str] = mapped_column(sa.String(10), default="pending",
-                                                server_default="pending")
+    vetting_status: Mapped[str] = mapped_column(
+        sa.String(10), default="pending", server_default="pending"
+    )
     vetting_valid_until: Mapped[date | None] = mapped_column(sa.Date)
 
 
@@ -49,18 +50,18 @@ class User(Base):
     __tablename__ = "users"
     __table_args__ = (
         sa.CheckConstraint(
-            "(role IN ('screener', 'supervisor')) = (team_id IS NOT NULL)", name="team_role"),
-        sa.CheckConstraint(
-            "(role = 'partner') = (partner_id IS NOT NULL)", name="partner_role"),
+            "(role IN ('screener', 'supervisor')) = (team_id IS NOT NULL)", name="team_role"
+        ),
+        sa.CheckConstraint("(role = 'partner') = (partner_id IS NOT NULL)", name="partner_role"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
-    role: Mapped[Role] = mapped_column(sa.Enum(Role, native_enum=False, length=20,
-                                               values_callable=lambda e: [m.value for m in e]))
+    role: Mapped[Role] = mapped_column(
+        sa.Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+    )
     team_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("teams.id"))
-    partner_id: Mapped[uuid.UUID | None] = mapped_column(
-        sa.ForeignKey("partner_organisations.id"))
+    partner_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("partner_organisations.id"))
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     # The second-factor secret, sealed with the user's own data key (core.datakeys).
     data_key_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("data_keys.id"))
@@ -128,7 +129,8 @@ class WebSession(Base):
 
     id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     user_id: Mapped[uuid.UUID | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     data: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -140,8 +142,9 @@ class _UserSecret:
     expires."""
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
-                                               index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -185,7 +188,8 @@ class AccountChange(Base):
     kind: Mapped[str] = mapped_column(sa.String(20))
     # The account concerned; for a creation it is filled in when the account is made.
     user_id: Mapped[uuid.UUID | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     # What the account is to become (creation and change); the e-mail only for a creation.
     email: Mapped[str | None] = mapped_column(sa.String(254))
     role: Mapped[str | None] = mapped_column(sa.String(20))

@@ -21,8 +21,18 @@ MIN_LENGTH = 12
 MAX_LENGTH = 128
 
 # Words anyone guessing a Passage password would try first.
-CONTEXT_WORDS = ("passage", "trafficking", "screening", "screener", "referral", "partner",
-                 "organisation", "organization", "password", "welcome")
+CONTEXT_WORDS = (
+    "passage",
+    "trafficking",
+    "screening",
+    "screener",
+    "referral",
+    "partner",
+    "organisation",
+    "organization",
+    "password",
+    "welcome",
+)
 
 
 class PasswordRejected(RefusedError):
@@ -68,16 +78,21 @@ def _made_of(letters: str, words: list[str]) -> bool:
 def common_passwords() -> frozenset[str]:
     """The shipped list of common passwords, case-folded."""
     text = resources.files("access").joinpath("data/common_passwords.txt").read_text("utf-8")
-    return frozenset(line.strip().casefold() for line in text.splitlines()
-                     if line.strip() and not line.startswith("#"))
+    return frozenset(
+        line.strip().casefold()
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("#")
+    )
 
 
 def make_hasher(config: dict[str, object]) -> PasswordHasher:
     """An Argon2id hasher with the configured cost."""
-    return PasswordHasher(time_cost=int(config["ARGON2_TIME_COST"]),  # type: ignore[call-overload]
-                          memory_cost=int(config["ARGON2_MEMORY_COST"]),  # type: ignore[call-overload]
-                          parallelism=int(config["ARGON2_PARALLELISM"]),  # type: ignore[call-overload]
-                          type=Type.ID)
+    return PasswordHasher(
+        time_cost=int(config["ARGON2_TIME_COST"]),  # type: ignore[call-overload]
+        memory_cost=int(config["ARGON2_MEMORY_COST"]),  # type: ignore[call-overload]
+        parallelism=int(config["ARGON2_PARALLELISM"]),  # type: ignore[call-overload]
+        type=Type.ID,
+    )
 
 
 def _hasher() -> PasswordHasher:

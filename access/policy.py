@@ -44,8 +44,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # analysts; a supervisor's own team's and partner staff their organisation's
     # (reporting.catalogue.for_user forces them); administrators the usage report. Which
     # report each role reads is the catalogue's ``readers``.
-    "stats.read": frozenset({Role.AUDITOR, Role.ANALYST, Role.SUPERVISOR, Role.PARTNER,
-                             Role.ADMIN}),
+    "stats.read": frozenset(
+        {Role.AUDITOR, Role.ANALYST, Role.SUPERVISOR, Role.PARTNER, Role.ADMIN}
+    ),
     # Row-level files for outside bodies (the CTDC contribution file): every team's.
     "stats.export": frozenset({Role.AUDITOR, Role.ANALYST}),
     # The release register: what statistics left the service, when, by whom.
@@ -101,7 +102,8 @@ GRANTED_ACTIONS = frozenset({"cases.read"})
 def _in_team(user: Any, obj: Any, person_in_charge: Any) -> bool:
     """The object is the team's, and the user is in charge of it or supervises the team."""
     return obj.team_id == user.team_id and (
-        user.role == Role.SUPERVISOR or person_in_charge == user.id)
+        user.role == Role.SUPERVISOR or person_in_charge == user.id
+    )
 
 
 def _receiving(user: Any, referral: Any) -> bool:
@@ -120,8 +122,11 @@ def _in_charge_of_referral(user: Any, referral: Any) -> bool:
 
 
 def _referral_reader(user: Any, referral: Any) -> bool:
-    return _receiving(user, referral) if user.role == Role.PARTNER \
+    return (
+        _receiving(user, referral)
+        if user.role == Role.PARTNER
         else _in_charge_of_referral(user, referral)
+    )
 
 
 def _may_decide(user: Any, change: Any) -> bool:
@@ -130,8 +135,11 @@ def _may_decide(user: Any, change: Any) -> bool:
         return False
     if user.role == Role.ADMIN:
         return True
-    return change.team_concerned is not None and user.team is not None and \
-        user.team.name == change.team_concerned
+    return (
+        change.team_concerned is not None
+        and user.team is not None
+        and user.team.name == change.team_concerned
+    )
 
 
 # Object-level scopes: (user, object) -> may the user touch it. An object outside its scope
@@ -255,8 +263,11 @@ def basis(user: Any, action: str, obj: Any = None) -> str | None:
     scope = SCOPES.get(action)
     if scope is None or scope(user, obj):
         return "scope"
-    if action in GRANTED_ACTIONS and user.role in PERMISSIONS["cases.break_glass"] and \
-            grants.live(db.session(), user.id, obj.id, clock.now()):
+    if (
+        action in GRANTED_ACTIONS
+        and user.role in PERMISSIONS["cases.break_glass"]
+        and grants.live(db.session(), user.id, obj.id, clock.now())
+    ):
         return "grant"
     return None
 
@@ -273,8 +284,9 @@ def authorize(user: Any, action: str, obj: Any = None) -> bool:
     return basis(user, action, obj) is not None and (obj is None or in_state(action, obj))
 
 
-def require(user: Any, action: str, obj: Any, object_type: str | None = None,
-            object_id: Any = None) -> str:
+def require(
+    user: Any, action: str, obj: Any, object_type: str | None = None, object_id: Any = None
+) -> str:
     """Return how ``user`` may take ``action`` on ``obj`` (``"scope"`` or ``"grant"``).
 
     Raise NotFound unless they may (None counts as missing); the refusal is audited with what
@@ -300,13 +312,20 @@ def visible(user: Any, action: str, model: Any) -> Any:
     return LIST_SCOPES[action](user, model)
 
 
-def _audit_denial(action: str | None, endpoint: str | None, object_type: str | None = None,
-                  object_id: Any = None) -> None:
+def _audit_denial(
+    action: str | None, endpoint: str | None, object_type: str | None = None, object_id: Any = None
+) -> None:
     # Committed on its own: the refused request changes nothing else.
     store = db.session()
     store.rollback()
-    audit.record(store, "access.denied", "denied", object_type=object_type,
-                 object_id=object_id, details={"action": action, "endpoint": endpoint})
+    audit.record(
+        store,
+        "access.denied",
+        "denied",
+        object_type=object_type,
+        object_id=object_id,
+        details={"action": action, "endpoint": endpoint},
+    )
     store.commit()
 
 
@@ -346,9 +365,13 @@ def _not_signed_in() -> Any:
     if is_api_request():
         raise ApiError(401, "a valid bearer token is required")
     if getattr(session, "expired", None):
-        flash(_l("You were signed out after a period of inactivity. Please sign in again.")
-              if session.expired == "idle" else  # type: ignore[attr-defined]
-              _l("Your session has ended. Please sign in again."), "info")
+        flash(
+            _l("You were signed out after a period of inactivity. Please sign in again.")
+            if session.expired == "idle"
+            # type: ignore[attr-defined]
+            else _l("Your session has ended. Please sign in again."),
+            "info",
+        )
     pending = session.get("pending_step")
     if pending in ("code", "enrol"):
         return redirect(url_for(f"access.{pending}"))
@@ -361,9 +384,15 @@ def audit_rate_limited(limit: str, seconds: int) -> None:
     client, limit and window, and a count of the refusals (``access.refusals``)."""
     store = db.session()
     store.rollback()
-    refusals.record_refusal(store, client=request.remote_addr, limit=limit,
-                            window_seconds=seconds, endpoint=request.endpoint,
-                            now=clock.now(), secret_key=current_app.config["SECRET_KEY"])
+    refusals.record_refusal(
+        store,
+        client=request.remote_addr,
+        limit=limit,
+        window_seconds=seconds,
+        endpoint=request.endpoint,
+        now=clock.now(),
+        secret_key=current_app.config["SECRET_KEY"],
+    )
     store.commit()
 
 

@@ -31,33 +31,64 @@ def window_start(now: datetime, seconds: int) -> datetime:
     return datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=UTC)
 
 
-def _window_id(secret_key: str, client: str, limit: str, endpoint: str,
-               start: datetime) -> str:
+def _window_id(secret_key: str, client: str, limit: str, endpoint: str, start: datetime) -> str:
     text = "\x00".join((client, limit, endpoint, start.isoformat()))
-    return hmac.new(str(secret_key).encode(), b"rate-limit:" + text.encode(),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(
+        str(secret_key).encode(), b"rate-limit:" + text.encode(), hashlib.sha256
+    ).hexdigest()
 
 
-def record_refusal(store: Session, *, client: str | None, limit: str, window_seconds: int,
-                   endpoint: str | None, now: datetime, secret_key: str) -> bool:
+def record_refusal(
+    store: Session,
+    *,
+    client: str | None,
+    limit: str,
+    window_seconds: int,
+    endpoint: str | None,
+    now: datetime,
+    secret_key: str,
+) -> bool:
     """Count one refused request; the first of its window also appends the ``rate_limited``
     audit event. True when this refusal wrote the event."""
     start = window_start(now, window_seconds)
     row_id = _window_id(secret_key, client or "", limit, endpoint or "", start)
     # The primary key decides which refusal is first, even between workers at once.
-    first = store.execute(db.insert(store, RateLimitWindow).values(
-        id=row_id, rate_limit=limit, endpoint=endpoint, window_start=start, refused=1,
-        last_refused_at=now).on_conflict_do_nothing(index_elements=[RateLimitWindow.id])
-        .returning(RateLimitWindow.id)).first()
+    first = store.execute(
+        db.insert(store, RateLimitWindow)
+        .values(
+            id=row_id,
+            rate_limit=limit,
+            endpoint=endpoint,
+            window_start=start,
+            refused=1,
+            last_refused_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[RateLimitWindow.id])
+        .returning(RateLimitWindow.id)
+    ).first()
     if first is not None:
-        event = audit.record(store, "rate_limited", "denied", details={
-            "limit": limit, "endpoint": endpoint, "window_start": start.isoformat(),
-            "window_seconds": int(window_seconds)})
-        store.execute(sa.update(RateLimitWindow).where(RateLimitWindow.id == row_id)
-                      .values(audit_seq=event.seq))
+        event = audit.record(
+            store,
+            "rate_limited",
+            "denied",
+            details={
+                "limit": limit,
+                "endpoint": endpoint,
+                "window_start": start.isoformat(),
+                "window_seconds": int(window_seconds),
+            },
+        )
+        store.execute(
+            sa.update(RateLimitWindow)
+            .where(RateLimitWindow.id == row_id)
+            .values(audit_seq=event.seq)
+        )
         return True
-    store.execute(sa.update(RateLimitWindow).where(RateLimitWindow.id == row_id)
-                  .values(refused=RateLimitWindow.refused + 1, last_refused_at=now))
+    store.execute(
+        sa.update(RateLimitWindow)
+        .where(RateLimitWindow.id == row_id)
+        .values(refused=RateLimitWindow.refused + 1, last_refused_at=now)
+    )
     return False
 
 
@@ -66,6 +97,9 @@ def refused_counts(store: Session, seqs: Iterable[int]) -> dict[int, int]:
     wanted = list(seqs)
     if not wanted:
         return {}
-    rows = store.execute(sa.select(RateLimitWindow.audit_seq, RateLimitWindow.refused)
-                         .where(RateLimitWindow.audit_seq.in_(wanted)))
+    rows = store.execute(
+        sa.select(RateLimitWindow.audit_seq, RateLimitWindow.refused).where(
+            RateLimitWindow.audit_seq.in_(wanted)
+        )
+    )
     return {seq: refused for seq, refused in rows if seq is not None}

@@ -32,8 +32,21 @@ from core.hooks import Hook
 # package asks the team's supervisors to hand over the open cases; core/hooks.py).
 user_disabled = Hook("access.user-disabled")
 
-RESERVED_NAMES = frozenset({"admin", "administrator", "root", "system", "deleted", "passage",
-                            "support", "security", "postmaster", "noreply", "no-reply"})
+RESERVED_NAMES = frozenset(
+    {
+        "admin",
+        "administrator",
+        "root",
+        "system",
+        "deleted",
+        "passage",
+        "support",
+        "security",
+        "postmaster",
+        "noreply",
+        "no-reply",
+    }
+)
 
 
 class UserError(RefusedError):
@@ -73,9 +86,13 @@ def list_users(store: Session) -> list[User]:
 def team_members(store: Session, team_id: uuid.UUID) -> list[User]:
     """The screeners and supervisors of a team, by e-mail address (whether they may act now
     is ``User.is_active``'s to say, at each use)."""
-    return list(store.scalars(sa.select(User).where(
-        User.team_id == team_id, User.role.in_([r.value for r in TEAM_ROLES]))
-        .order_by(User.email)))
+    return list(
+        store.scalars(
+            sa.select(User)
+            .where(User.team_id == team_id, User.role.in_([r.value for r in TEAM_ROLES]))
+            .order_by(User.email)
+        )
+    )
 
 
 def list_partner_organisations(store: Session) -> list[PartnerOrganisation]:
@@ -105,14 +122,22 @@ def ensure_partner_organisation(store: Session, slug: str, name: str) -> Partner
     return organisation
 
 
-def create_user(store: Session, email: str, role: Role | str, now: datetime, *,
-                team: str | None = None, partner: str | None = None,
-                password: str | None = None) -> User:
+def create_user(
+    store: Session,
+    email: str,
+    role: Role | str,
+    now: datetime,
+    *,
+    team: str | None = None,
+    partner: str | None = None,
+    password: str | None = None,
+) -> User:
     """Create a user with a pending second factor; ``password`` is optional (a set-up link
     can be issued instead)."""
     address, role = check_new_user(store, email, role, team, partner)
-    user = User(id=uuid.uuid4(), email=address, role=role, created_at=now, totp_last_step=0,
-                failed_logins=0)
+    user = User(
+        id=uuid.uuid4(), email=address, role=role, created_at=now, totp_last_step=0, failed_logins=0
+    )
     _new_totp_secret(store, user, now)
     _assign(store, user, role, team, partner)
     if password is not None:
@@ -120,13 +145,15 @@ def create_user(store: Session, email: str, role: Role | str, now: datetime, *,
         user.password_hash = passwords.hash_password(password)
     store.add(user)
     store.flush()
-    audit.record(store, "user.created", object_type="user", object_id=user.id,
-                 details={"role": str(role)})
+    audit.record(
+        store, "user.created", object_type="user", object_id=user.id, details={"role": str(role)}
+    )
     return user
 
 
-def check_new_user(store: Session, email: str, role: Role | str, team: str | None,
-                   partner: str | None) -> tuple[str, Role]:
+def check_new_user(
+    store: Session, email: str, role: Role | str, team: str | None, partner: str | None
+) -> tuple[str, Role]:
     """The normalised address and role of an account that could be created with these
     details now; raises :class:`UserError` naming what is wrong. Changes nothing."""
     address = normalise_email(email)
@@ -139,8 +166,9 @@ def check_new_user(store: Session, email: str, role: Role | str, team: str | Non
     return address, role
 
 
-def check_membership(store: Session, role: Role | str, team: str | None,
-                     partner: str | None) -> Role:
+def check_membership(
+    store: Session, role: Role | str, team: str | None, partner: str | None
+) -> Role:
     """``role`` if the team or partner organisation given suits it; raises
     :class:`UserError` otherwise. Changes nothing (a new team is made only when used)."""
     role = _role(role)
@@ -148,17 +176,30 @@ def check_membership(store: Session, role: Role | str, team: str | None,
         raise UserError.on("team", _l("Screeners and supervisors belong to a team; name it."))
     if role not in TEAM_ROLES and team:
         raise UserError.on("team", _l("Only screeners and supervisors belong to a team."))
-    if role in PARTNER_ROLES and store.scalar(sa.select(PartnerOrganisation.id).where(
-            PartnerOrganisation.slug == (partner or ""))) is None:
-        raise UserError.on("partner", _l("Partner staff belong to a known partner organisation; "
-                                      "choose it."))
+    if (
+        role in PARTNER_ROLES
+        and store.scalar(
+            sa.select(PartnerOrganisation.id).where(PartnerOrganisation.slug == (partner or ""))
+        )
+        is None
+    ):
+        raise UserError.on(
+            "partner", _l("Partner staff belong to a known partner organisation; choose it.")
+        )
     if role not in PARTNER_ROLES and partner:
         raise UserError.on("partner", _l("Only partner staff belong to a partner organisation."))
     return role
 
 
-def change_role(store: Session, user: User, role: Role | str, now: datetime, *,
-                team: str | None = None, partner: str | None = None) -> None:
+def change_role(
+    store: Session,
+    user: User,
+    role: Role | str,
+    now: datetime,
+    *,
+    team: str | None = None,
+    partner: str | None = None,
+) -> None:
     """Give ``user`` a new role, team or partner organisation. What they could reach before
     ends with it: every session and API token."""
     role = check_membership(store, role, team, partner)
@@ -171,8 +212,13 @@ def change_role(store: Session, user: User, role: Role | str, now: datetime, *,
     end_all_sessions(store, user.id)
     revoke_all(store, user.id, now)
     store.flush()
-    audit.record(store, "user.role_changed", object_type="user", object_id=user.id,
-                 details={"role": str(role)})
+    audit.record(
+        store,
+        "user.role_changed",
+        object_type="user",
+        object_id=user.id,
+        details={"role": str(role)},
+    )
 
 
 def _new_totp_secret(store: Session, user: User, now: datetime) -> None:
@@ -188,8 +234,12 @@ def totp_secret(store: Session, user: User) -> str:
     """``user``'s second-factor secret, opened with their data key."""
     if user.data_key_id is None or user.totp_secret_sealed is None:
         return ""
-    return datakeys.cipher(store, user.data_key_id).open(
-        "users", "totp_secret", user.id, user.totp_secret_sealed) or ""
+    return (
+        datakeys.cipher(store, user.data_key_id).open(
+            "users", "totp_secret", user.id, user.totp_secret_sealed
+        )
+        or ""
+    )
 
 
 def _role(role: Role | str) -> Role:
@@ -199,8 +249,7 @@ def _role(role: Role | str) -> Role:
         raise UserError.on("role", _l("Choose one of the roles.")) from error
 
 
-def _assign(store: Session, user: User, role: Role, team: str | None,
-            partner: str | None) -> None:
+def _assign(store: Session, user: User, role: Role, team: str | None, partner: str | None) -> None:
     if role in TEAM_ROLES:
         if not team or not team.strip():
             raise UserError.on("team", _l("Screeners and supervisors belong to a team; name it."))
@@ -209,10 +258,12 @@ def _assign(store: Session, user: User, role: Role, team: str | None,
         raise UserError.on("team", _l("Only screeners and supervisors belong to a team."))
     if role in PARTNER_ROLES:
         organisation = store.scalar(
-            sa.select(PartnerOrganisation).where(PartnerOrganisation.slug == (partner or "")))
+            sa.select(PartnerOrganisation).where(PartnerOrganisation.slug == (partner or ""))
+        )
         if organisation is None:
-            raise UserError.on("partner", _l("Partner staff belong to a known partner "
-                                          "organisation; choose it."))
+            raise UserError.on(
+                "partner", _l("Partner staff belong to a known partner organisation; choose it.")
+            )
         user.partner = organisation
     elif partner:
         raise UserError.on("partner", _l("Only partner staff belong to a partner organisation."))
@@ -238,8 +289,14 @@ def set_password(store: Session, user: User, password: str, via: str, now: datet
     user.password_hash = passwords.hash_password(password)
     end_all_sessions(store, user.id)
     revoke_all(store, user.id, now)
-    audit.record(store, "password.changed", object_type="user", object_id=user.id,
-                 actor=audit.actor_for(user), details={"via": via})
+    audit.record(
+        store,
+        "password.changed",
+        object_type="user",
+        object_id=user.id,
+        actor=audit.actor_for(user),
+        details={"via": via},
+    )
 
 
 def _audit_user(store: Session, action: str, user: User) -> None:
@@ -280,21 +337,32 @@ def reset_second_factor(store: Session, user: User, now: datetime) -> None:
     _audit_user(store, "second_factor.reset", user)
 
 
-def end_partner_staff_authority(store: Session, organisation_id: uuid.UUID,
-                                now: datetime) -> dict[str, int]:
+def end_partner_staff_authority(
+    store: Session, organisation_id: uuid.UUID, now: datetime
+) -> dict[str, int]:
     """The organisation lost its standing: every session of its staff ends and every live
     API token of theirs is revoked, so that re-vetting restores signing in afresh, never an
     old session or token. Audited (ids and counts) when anything ended; running it again
     changes nothing."""
     staff = sa.select(User.id).where(User.partner_id == organisation_id)
     sessions = store.execute(sa.delete(WebSession).where(WebSession.user_id.in_(staff)))
-    revoked = store.execute(sa.update(ApiToken).where(
-        ApiToken.user_id.in_(staff), ApiToken.revoked_at.is_(None)).values(revoked_at=now))
-    counts = {"sessions": sessions.rowcount,  # type: ignore[attr-defined]
-              "tokens": revoked.rowcount}  # type: ignore[attr-defined]
+    revoked = store.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id.in_(staff), ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    counts = {
+        "sessions": sessions.rowcount,  # type: ignore[attr-defined]
+        "tokens": revoked.rowcount,
+    }  # type: ignore[attr-defined]
     if any(counts.values()):
-        audit.record(store, "partner.staff_signed_out", object_type="partner",
-                     object_id=organisation_id, details=counts)
+        audit.record(
+            store,
+            "partner.staff_signed_out",
+            object_type="partner",
+            object_id=organisation_id,
+            details=counts,
+        )
     return counts
 
 
@@ -309,18 +377,28 @@ def issue_password_link(store: Session, user: User, now: datetime, hours: int) -
 
     Earlier unused links of the user stop working. Only the token's SHA-256 is stored.
     """
-    store.execute(sa.update(PasswordLink).where(PasswordLink.user_id == user.id,
-                                                PasswordLink.used_at.is_(None))
-                  .values(used_at=now))
+    store.execute(
+        sa.update(PasswordLink)
+        .where(PasswordLink.user_id == user.id, PasswordLink.used_at.is_(None))
+        .values(used_at=now)
+    )
     token = secrets.token_urlsafe(32)
-    store.add(PasswordLink(id=uuid.uuid4(), user_id=user.id, token_hash=digest(token),
-                           created_at=now, expires_at=now + timedelta(hours=hours)))
+    store.add(
+        PasswordLink(
+            id=uuid.uuid4(),
+            user_id=user.id,
+            token_hash=digest(token),
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
     _audit_user(store, "password_link.issued", user)
     return token
 
 
-def send_password_link(store: Session, user: User, now: datetime,
-                       config: Mapping[str, Any]) -> bool:
+def send_password_link(
+    store: Session, user: User, now: datetime, config: Mapping[str, Any]
+) -> bool:
     """E-mail ``user`` a fresh link to choose a password, once the transaction commits.
 
     False, issuing nothing, when no mail server is configured: then only the operator at the
@@ -329,10 +407,14 @@ def send_password_link(store: Session, user: User, now: datetime,
     if not mail.configured(config):
         return False
     token = issue_password_link(store, user, now, int(config["PASSWORD_LINK_HOURS"]))
-    mail.queue(store, user.email, "Passage: choose your password",
-               "Choose your Passage password with this single-use link. It expires in "
-               f"{config['PASSWORD_LINK_HOURS']} hours:\n{password_link_url(config, token)}\n"
-               "If you did not expect this message, tell your administrator.\n")
+    mail.queue(
+        store,
+        user.email,
+        "Passage: choose your password",
+        "Choose your Passage password with this single-use link. It expires in "
+        f"{config['PASSWORD_LINK_HOURS']} hours:\n{password_link_url(config, token)}\n"
+        "If you did not expect this message, tell your administrator.\n",
+    )
     return True
 
 
@@ -356,8 +438,7 @@ def check_new_password(user: User, password: str) -> None:
     passwords.check_policy(password, user.email, _partner_words(user))
 
 
-def use_password_link(store: Session, link: PasswordLink, password: str,
-                      now: datetime) -> None:
+def use_password_link(store: Session, link: PasswordLink, password: str, now: datetime) -> None:
     """Set the password through ``link`` and spend it; the caller has checked the second
     factor (``access.authn.complete_password_link``). A lock-out is lifted: the link came
     from an administrator, and the user proved they hold it (and their second factor, once
@@ -367,6 +448,12 @@ def use_password_link(store: Session, link: PasswordLink, password: str,
     link.used_at = now
     if user.locked_at is not None:
         user.locked_at = None
-        audit.record(store, "user.unlocked", object_type="user", object_id=user.id,
-                     actor=audit.actor_for(user), details={"via": "link"})
+        audit.record(
+            store,
+            "user.unlocked",
+            object_type="user",
+            object_id=user.id,
+            actor=audit.actor_for(user),
+            details={"via": "link"},
+        )
     user.failed_logins = 0

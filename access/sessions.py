@@ -33,8 +33,13 @@ TOUCH_INTERVAL = timedelta(seconds=60)
 class ServerSession(CallbackDict[str, Any], SessionMixin):
     """The session of one browser; ``renew()`` gives it a new id when it is next saved."""
 
-    def __init__(self, data: dict[str, Any] | None = None, row_id: str | None = None,
-                 last_seen: datetime | None = None, expired: str | None = None) -> None:
+    def __init__(
+        self,
+        data: dict[str, Any] | None = None,
+        row_id: str | None = None,
+        last_seen: datetime | None = None,
+        expired: str | None = None,
+    ) -> None:
         def on_update(_self: Any) -> None:
             self.modified = True
 
@@ -73,8 +78,14 @@ class ServerSessionInterface(SessionInterface):
         expired = expiry_reason(row, clock.now(), app.config)
         if expired:
             if row.user_id is not None:
-                audit.record(store, f"session.expired_{expired}", "denied", object_type="user",
-                             object_id=row.user_id, actor=audit.Actor(str(row.user_id)))
+                audit.record(
+                    store,
+                    f"session.expired_{expired}",
+                    "denied",
+                    object_type="user",
+                    object_id=row.user_id,
+                    actor=audit.Actor(str(row.user_id)),
+                )
             store.delete(row)
             store.commit()
             return ServerSession(expired=expired)
@@ -98,28 +109,48 @@ class ServerSessionInterface(SessionInterface):
         if session.row_id is None:
             token = secrets.token_urlsafe(TOKEN_BYTES)
             session.row_id = digest(token)
-            store.add(WebSession(id=session.row_id, created_at=now, last_seen_at=now, data="{}",
-                                 user_agent=request.user_agent.string[:200]))
+            store.add(
+                WebSession(
+                    id=session.row_id,
+                    created_at=now,
+                    last_seen_at=now,
+                    data="{}",
+                    user_agent=request.user_agent.string[:200],
+                )
+            )
             _purge_expired(store, now, app.config)
         elif not session.modified and now - (session.last_seen or now) < TOUCH_INTERVAL:
             return
         # default=str turns lazily translated flash messages into text.
         data = json.dumps(dict(session), default=str)
         updated = store.execute(
-            sa.update(WebSession).where(WebSession.id == session.row_id)
-            .values(data=data, user_id=_user_id(session), last_seen_at=now))
+            sa.update(WebSession)
+            .where(WebSession.id == session.row_id)
+            .values(data=data, user_id=_user_id(session), last_seen_at=now)
+        )
         store.commit()
         if not updated.rowcount:  # type: ignore[attr-defined]
             # Ended on the server meanwhile (sign-out everywhere, an admin's revocation).
             self._forget_cookie(app, response)
         elif token is not None:
-            response.set_cookie(self.get_cookie_name(app), token, httponly=True,
-                                samesite="Strict", secure=self.get_cookie_secure(app), path="/")
+            response.set_cookie(
+                self.get_cookie_name(app),
+                token,
+                httponly=True,
+                samesite="Strict",
+                secure=self.get_cookie_secure(app),
+                path="/",
+            )
         response.vary.add("Cookie")
 
     def _forget_cookie(self, app: Flask, response: Response) -> None:
-        response.delete_cookie(self.get_cookie_name(app), path="/", httponly=True,
-                               secure=self.get_cookie_secure(app), samesite="Strict")
+        response.delete_cookie(
+            self.get_cookie_name(app),
+            path="/",
+            httponly=True,
+            secure=self.get_cookie_secure(app),
+            samesite="Strict",
+        )
 
 
 def _user_id(session: ServerSession) -> uuid.UUID | None:
@@ -140,8 +171,11 @@ def _purge_expired(store: Session, now: datetime, config: Any) -> None:
     # Cheap housekeeping when a session starts: rows nobody can use any more go.
     idle = now - timedelta(seconds=config["SESSION_IDLE_TIMEOUT"])
     absolute = now - timedelta(seconds=config["SESSION_ABSOLUTE_TIMEOUT"])
-    store.execute(sa.delete(WebSession).where(
-        sa.or_(WebSession.last_seen_at < idle, WebSession.created_at < absolute)))
+    store.execute(
+        sa.delete(WebSession).where(
+            sa.or_(WebSession.last_seen_at < idle, WebSession.created_at < absolute)
+        )
+    )
 
 
 def end_all_sessions(store: Session, user_id: uuid.UUID, keep: str | None = None) -> int:
@@ -154,14 +188,20 @@ def end_all_sessions(store: Session, user_id: uuid.UUID, keep: str | None = None
 
 def list_sessions(store: Session, user_id: uuid.UUID) -> list[WebSession]:
     """The user's live sessions, newest activity first."""
-    return list(store.scalars(sa.select(WebSession).where(WebSession.user_id == user_id)
-                              .order_by(WebSession.last_seen_at.desc())))
+    return list(
+        store.scalars(
+            sa.select(WebSession)
+            .where(WebSession.user_id == user_id)
+            .order_by(WebSession.last_seen_at.desc())
+        )
+    )
 
 
 def end_session(store: Session, user_id: uuid.UUID, session_id: str) -> bool:
     """End one of ``user_id``'s own sessions; False when no such session of theirs exists."""
-    result = store.execute(sa.delete(WebSession).where(
-        WebSession.user_id == user_id, WebSession.id == session_id))
+    result = store.execute(
+        sa.delete(WebSession).where(WebSession.user_id == user_id, WebSession.id == session_id)
+    )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 

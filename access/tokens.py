@@ -20,11 +20,21 @@ def issue_token(store: Session, user: User, now: datetime, days: int) -> tuple[A
     """Create a token for ``user`` valid for ``days``; return the row and the token itself,
     which is shown once and never stored."""
     token = PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(id=uuid.uuid4(), user_id=user.id, token_hash=digest(token), created_at=now,
-                   expires_at=now + timedelta(days=days))
+    row = ApiToken(
+        id=uuid.uuid4(),
+        user_id=user.id,
+        token_hash=digest(token),
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
     store.add(row)
-    audit.record(store, "token.issued", object_type="api_token", object_id=row.id,
-                 details={"user": str(user.id), "days": days})
+    audit.record(
+        store,
+        "token.issued",
+        object_type="api_token",
+        object_id=row.id,
+        details={"user": str(user.id), "days": days},
+    )
     return row, token
 
 
@@ -42,15 +52,22 @@ def authenticate_token(store: Session, token: str, now: datetime) -> User | None
 
 def list_tokens(store: Session, user: User) -> list[ApiToken]:
     """The user's tokens, newest first."""
-    return list(store.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id)
-                              .order_by(ApiToken.created_at.desc())))
+    return list(
+        store.scalars(
+            sa.select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.created_at.desc())
+        )
+    )
 
 
 def revoke_token(store: Session, token_id: uuid.UUID, now: datetime) -> bool:
     """Revoke one token by id; False when there is no live token with that id."""
-    result = store.execute(sa.update(ApiToken).where(ApiToken.id == token_id,
-                                                     ApiToken.revoked_at.is_(None))
-                           .values(revoked_at=now))
+    result = store.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
     if not result.rowcount:  # type: ignore[attr-defined]
         return False
     audit.record(store, "token.revoked", object_type="api_token", object_id=token_id)
@@ -61,13 +78,20 @@ def revoke_all(store: Session, user_id: uuid.UUID, now: datetime) -> int:
     """Revoke every live token of a user; return how many. A token carries its owner's
     standing at the time it was issued, so losing that standing (disabled, new password, new
     second factor, new role) must take the tokens with it."""
-    result = store.execute(sa.update(ApiToken).where(ApiToken.user_id == user_id,
-                                                     ApiToken.revoked_at.is_(None))
-                           .values(revoked_at=now))
+    result = store.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
     count = int(result.rowcount or 0)  # type: ignore[attr-defined]
     if count:
-        audit.record(store, "tokens.revoked_all", object_type="user", object_id=user_id,
-                     details={"count": count})
+        audit.record(
+            store,
+            "tokens.revoked_all",
+            object_type="user",
+            object_id=user_id,
+            details={"count": count},
+        )
     return count
 
 

@@ -52,18 +52,19 @@ def accepted_step(secret: str, code: str, now: datetime, last_step: int) -> int 
 def provisioning_uri(secret: str, account: str, issuer: str) -> str:
     """The ``otpauth://`` URI an authenticator app reads from the QR code."""
     return pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS).provisioning_uri(
-        name=account, issuer_name=issuer)
+        name=account, issuer_name=issuer
+    )
 
 
 def qr_svg(uri: str) -> Markup:
     """The QR code of ``uri`` as inline SVG, drawn here: no image service sees the secret."""
     svg = segno.make(uri, error="m").svg_inline(
-        scale=4, omitsize=True, title=None, svgclass="qr", lineclass=None, dark="#000",
-        light="#fff")
+        scale=4, omitsize=True, title=None, svgclass="qr", lineclass=None, dark="#000", light="#fff"
+    )
     # segno's output is path data and numbers computed by us, never text a user typed.
     return Markup(svg)  # noqa: S704
 
 
 def grouped(secret: str) -> str:
     """The secret in groups of four, easier to type by hand."""
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))

@@ -40,8 +40,9 @@ from core.web import safe_next
 
 bp = Blueprint("access", __name__)
 
-SIGN_IN_FAILED = _l("Sign-in failed. Check your e-mail address, password and code, "
-                    "or wait a minute and try again.")
+SIGN_IN_FAILED = _l(
+    "Sign-in failed. Check your e-mail address, password and code, or wait a minute and try again."
+)
 
 
 def _login_limit() -> str:
@@ -58,8 +59,9 @@ def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
         store, now = db.session(), clock.now()
-        user = authn.check_password(store, form.email.data, form.password.data, now,
-                                    current_app.config)
+        user = authn.check_password(
+            store, form.email.data, form.password.data, now, current_app.config
+        )
         store.commit()
         if user is not None:
             step = "code" if user.totp_confirmed_at else "enrol"
@@ -72,8 +74,9 @@ def login() -> Any:
 def _start_pending(user: User, step: str, now: datetime, next_url: str | None) -> None:
     session.clear()
     session.renew()  # type: ignore[attr-defined]
-    session.update(pending_user_id=str(user.id), pending_step=step,
-                   pending_at=now.isoformat(), next=next_url)
+    session.update(
+        pending_user_id=str(user.id), pending_step=step, pending_at=now.isoformat(), next=next_url
+    )
 
 
 def _pending_user(step: str) -> User | None:
@@ -129,8 +132,9 @@ def _check_code_and_finish(user: User, form: CodeForm) -> Any:
         flash(SIGN_IN_FAILED, "error")
         if user.locked_at is not None:
             return _restart()
-        return render_template(f"access/{session['pending_step']}.html", form=form,
-                               **_enrol_context(user))
+        return render_template(
+            f"access/{session['pending_step']}.html", form=form, **_enrol_context(user)
+        )
     authn.signed_in(store, user, current_app.config)
     store.commit()
     next_url = session.get("next")
@@ -178,8 +182,9 @@ def set_password(token: str) -> Any:
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            authn.complete_password_link(store, link, form.password.data,
-                                         form.code.data or "", now, current_app.config)
+            authn.complete_password_link(
+                store, link, form.password.data, form.code.data or "", now, current_app.config
+            )
         except PasswordRejected as error:
             store.rollback()
             form.password.errors.append(str(error))
@@ -190,8 +195,12 @@ def set_password(token: str) -> Any:
             store.commit()
             flash(_l("Your password is set. Sign in with it now."), "success")
             return redirect(url_for("access.login"))
-    return render_template("access/set_password.html", form=form, min_length=MIN_LENGTH,
-                           needs_code=link.user.totp_confirmed_at is not None)
+    return render_template(
+        "access/set_password.html",
+        form=form,
+        min_length=MIN_LENGTH,
+        needs_code=link.user.totp_confirmed_at is not None,
+    )
 
 
 @bp.route("/language", methods=["POST"])
@@ -224,10 +233,15 @@ def reauth() -> Any:
     form = ReauthForm()
     if form.validate_on_submit():
         store, now = db.session(), clock.now()
-        password_ok = authn.check_password(store, current_user.email, form.password.data, now,
-                                           current_app.config) is not None
-        if password_ok and authn.check_code(store, current_user, form.code.data, now,
-                                            current_app.config):
+        password_ok = (
+            authn.check_password(
+                store, current_user.email, form.password.data, now, current_app.config
+            )
+            is not None
+        )
+        if password_ok and authn.check_code(
+            store, current_user, form.code.data, now, current_app.config
+        ):
             audit.record(store, "step_up", object_type="user", object_id=current_user.id)
             store.commit()
             session.renew()  # type: ignore[attr-defined]
@@ -249,9 +263,13 @@ def account() -> Any:
         flash(_l("Saved."), "success")
         return redirect(url_for("access.account"))
     sessions = list_sessions(db.session(), current_user.id)
-    return render_template("access/account.html", form=form, sessions=sessions,
-                           current_session=getattr(session, "row_id", None),
-                           action=ActionForm())
+    return render_template(
+        "access/account.html",
+        form=form,
+        sessions=sessions,
+        current_session=getattr(session, "row_id", None),
+        action=ActionForm(),
+    )
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -262,8 +280,15 @@ def change_password() -> Any:
     if form.validate_on_submit():
         store = db.session()
         try:
-            authn.change_password(store, current_user, form.current.data, form.password.data,
-                                  form.code.data, clock.now(), current_app.config)
+            authn.change_password(
+                store,
+                current_user,
+                form.current.data,
+                form.password.data,
+                form.code.data,
+                clock.now(),
+                current_app.config,
+            )
         except PasswordRejected as error:
             store.rollback()
             form.password.errors.append(str(error))
@@ -302,8 +327,13 @@ def end_other_sessions() -> Response:
     if ActionForm().validate_on_submit():
         store = db.session()
         end_all_sessions(store, current_user.id, keep=getattr(session, "row_id", None))
-        audit.record(store, "sessions.ended", object_type="user", object_id=current_user.id,
-                     details={"kept_current": True})
+        audit.record(
+            store,
+            "sessions.ended",
+            object_type="user",
+            object_id=current_user.id,
+            details={"kept_current": True},
+        )
         store.commit()
         flash(_l("Your other sessions have ended."), "success")
     return redirect(url_for("access.account"))

@@ -44,8 +44,7 @@ START_TIMEOUT = 120  # seconds for spawned workers to import and reach the barri
 
 
 def _config(url: str, instance: Path) -> dict[str, Any]:
-    return {**TEST_CONFIG, "ENV": "testing", "DATABASE_URL": url,
-            "INSTANCE_PATH": str(instance)}
+    return {**TEST_CONFIG, "ENV": "testing", "DATABASE_URL": url, "INSTANCE_PATH": str(instance)}
 
 
 @contextmanager
@@ -67,17 +66,27 @@ def _fill(app: Flask, count: int) -> None:
     with app.app_context():
         store = db.session()
         key = keys.keyring().audit
-        head = store.execute(sa.select(AuditHead).where(AuditHead.id == 1)
-                             .with_for_update()).scalar_one()
+        head = store.execute(
+            sa.select(AuditHead).where(AuditHead.id == 1).with_for_update()
+        ).scalar_one()
         seq, mac = head.seq, head.mac
         rows: list[dict[str, Any]] = []
         for number in range(count):
             seq += 1
-            values = {"seq": seq, "at": datetime.now(UTC), "actor_id": None,
-                      "actor_role": "cli", "actor_org": None, "action": "bench.event",
-                      "object_type": "bench", "object_id": str(number),
-                      "outcome": "allowed", "client_ip": None, "request_id": None,
-                      "details": "{}"}
+            values = {
+                "seq": seq,
+                "at": datetime.now(UTC),
+                "actor_id": None,
+                "actor_role": "cli",
+                "actor_org": None,
+                "action": "bench.event",
+                "object_type": "bench",
+                "object_id": str(number),
+                "outcome": "allowed",
+                "client_ip": None,
+                "request_id": None,
+                "details": "{}",
+            }
             new_mac = audit.compute_mac(key, mac, values)
             rows.append({**values, "prev_mac": mac, "mac": new_mac})
             mac = new_mac
@@ -109,10 +118,13 @@ def _measure_verify(app: Flask) -> dict[str, Any]:
         finally:
             tracemalloc.stop()
         store.rollback()
-    return {"ok": result.ok and traced.ok, "entries_checked": result.entries_checked,
-            "seconds": round(seconds, 4),
-            "events_per_second": round(result.entries_checked / seconds, 1),
-            "peak_memory_growth_bytes": peak}
+    return {
+        "ok": result.ok and traced.ok,
+        "entries_checked": result.entries_checked,
+        "seconds": round(seconds, 4),
+        "events_per_second": round(result.entries_checked / seconds, 1),
+        "peak_memory_growth_bytes": peak,
+    }
 
 
 def bench_verify(url: str, instance: Path, events: int) -> dict[str, Any]:
@@ -132,12 +144,15 @@ def bench_verify(url: str, instance: Path, events: int) -> dict[str, Any]:
         "verify_quarter": small,
         "verify_peak_memory_ratio_full_over_quarter": (
             round(full["peak_memory_growth_bytes"] / small["peak_memory_growth_bytes"], 2)
-            if small["peak_memory_growth_bytes"] else None),
+            if small["peak_memory_growth_bytes"]
+            else None
+        ),
     }
 
 
-def _append_worker(config: dict[str, Any], count: int, worker: int, barrier: Any,
-                   results: Any) -> None:
+def _append_worker(
+    config: dict[str, Any], count: int, worker: int, barrier: Any, results: Any
+) -> None:
     """A spawned process: build an app, wait for the others, then append ``count`` events,
     each in a transaction of its own (like one audited request each)."""
     try:
@@ -149,8 +164,9 @@ def _append_worker(config: dict[str, Any], count: int, worker: int, barrier: Any
             barrier.wait(START_TIMEOUT)
             started = time.time()
             for number in range(count):
-                audit.record(store, "bench.append", object_type="worker",
-                             object_id=f"{worker}:{number}")
+                audit.record(
+                    store, "bench.append", object_type="worker", object_id=f"{worker}:{number}"
+                )
                 store.commit()
             results.put({"worker": worker, "started": started, "finished": time.time()})
         app.extensions["passage.engine"].dispose()
@@ -163,9 +179,10 @@ def _run_appends(url: str, instance: Path, workers: int, per_worker: int) -> dic
     barrier = context.Barrier(workers)
     results = context.Queue()
     config = _config(url, instance)
-    processes = [context.Process(target=_append_worker,
-                                 args=(config, per_worker, n, barrier, results))
-                 for n in range(workers)]
+    processes = [
+        context.Process(target=_append_worker, args=(config, per_worker, n, barrier, results))
+        for n in range(workers)
+    ]
     for process in processes:
         process.start()
     reports = [results.get(timeout=START_TIMEOUT + 600) for _ in processes]
@@ -176,8 +193,13 @@ def _run_appends(url: str, instance: Path, workers: int, per_worker: int) -> dic
         return {"workers": workers, "per_worker": per_worker, "errors": errors}
     seconds = max(r["finished"] for r in reports) - min(r["started"] for r in reports)
     total = workers * per_worker
-    return {"workers": workers, "per_worker": per_worker, "appends": total,
-            "seconds": round(seconds, 4), "appends_per_second": round(total / seconds, 1)}
+    return {
+        "workers": workers,
+        "per_worker": per_worker,
+        "appends": total,
+        "seconds": round(seconds, 4),
+        "appends_per_second": round(total / seconds, 1),
+    }
 
 
 def _chain_ok(app: Flask, expected: int) -> bool:
@@ -186,8 +208,7 @@ def _chain_ok(app: Flask, expected: int) -> bool:
     return result.ok and result.entries_checked == expected
 
 
-def bench_appends(url_factory: Any, scratch: Path, workers: int,
-                  per_worker: int) -> dict[str, Any]:
+def bench_appends(url_factory: Any, scratch: Path, workers: int, per_worker: int) -> dict[str, Any]:
     """Appends per second by one process, then by ``workers`` processes at once, each on a
     fresh database; the chain is verified after each run."""
     runs = {}
@@ -202,8 +223,9 @@ def bench_appends(url_factory: Any, scratch: Path, workers: int,
     return {
         "appends_per_second_single": single,
         "appends_per_second_contended": contended,
-        "appends_contended_over_single": (round(contended / single, 2)
-                                          if single and contended else None),
+        "appends_contended_over_single": (
+            round(contended / single, 2) if single and contended else None
+        ),
         "appends_single": runs["single"],
         "appends_contended": runs["contended"],
     }
@@ -219,6 +241,7 @@ def _postgres_url_factory(server_url: str) -> Any:
     def factory(_scratch: Path, _name: str) -> Iterator[str]:
         with throwaway_postgres_database(server_url, "passage_bench") as url:
             yield url
+
     return factory
 
 
@@ -235,29 +258,41 @@ def run_backend(url_factory: Any, args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     """Parse the options, run the benchmarks and print one JSON object."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=20000,
-                        help="length of the chain to verify (default 20000)")
-    parser.add_argument("--workers", type=int, default=2,
-                        help="processes appending at once (default 2)")
-    parser.add_argument("--per-worker", type=int, default=500,
-                        help="events each appending process writes (default 500)")
-    parser.add_argument("--database-url",
-                        help="a PostgreSQL server to benchmark too (a temporary database is "
-                             "created there and dropped)")
+    parser.add_argument(
+        "--events", type=int, default=20000, help="length of the chain to verify (default 20000)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="processes appending at once (default 2)"
+    )
+    parser.add_argument(
+        "--per-worker",
+        type=int,
+        default=500,
+        help="events each appending process writes (default 500)",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server to benchmark too (a temporary database is "
+        "created there and dropped)",
+    )
     args = parser.parse_args(argv)
     if args.events < 1 or args.workers < 1 or args.per_worker < 1:
         parser.error("--events, --workers and --per-worker must be positive")
     output: dict[str, Any] = {
         "benchmark": "audit",
-        "parameters": {"events": args.events, "workers": args.workers,
-                       "per_worker": args.per_worker},
+        "parameters": {
+            "events": args.events,
+            "workers": args.workers,
+            "per_worker": args.per_worker,
+        },
         "python": platform.python_version(),
         "cpus": multiprocessing.cpu_count(),
         "results": {"sqlite": run_backend(_sqlite_url, args)},
     }
     if args.database_url:
         output["results"]["postgresql"] = run_backend(
-            _postgres_url_factory(args.database_url), args)
+            _postgres_url_factory(args.database_url), args
+        )
     json.dump(output, sys.stdout, indent=2)
     sys.stdout.write("\n")
 

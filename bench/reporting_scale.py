@@ -61,14 +61,21 @@ K = 10
 TABLES = [screening_facts, aggregate_rows, aggregate_state]
 # What is asked: everything; a year in one country; one team's figures (as its supervisor
 # sees them). Each reads another grain of the pre-aggregates.
-ASKED = {"all": Filters(),
-         "year_in_country": Filters(since="2026-01", until="2026-12", country="GR"),
-         "team": Filters(team=uuid.UUID(int=1))}
+ASKED = {
+    "all": Filters(),
+    "year_in_country": Filters(since="2026-01", until="2026-12", country="GR"),
+    "team": Filters(team=uuid.UUID(int=1)),
+}
 COUNTRIES = ("GR", "IT", "ES", "MT", "FR", "CY")
 TEAMS = 12
 # Classification by the byte drawn for it (0-255): roughly 35/25/20/12/8 %.
-CLASSES = ((90, "no_indicators"), (154, "indicators_present"), (205, "possible_trafficking"),
-           (236, "likely_trafficking"), (256, "smuggling_indicators"))
+CLASSES = (
+    (90, "no_indicators"),
+    (154, "indicators_present"),
+    (205, "possible_trafficking"),
+    (236, "likely_trafficking"),
+    (256, "smuggling_indicators"),
+)
 
 
 def _byte(n: int) -> str:
@@ -78,8 +85,7 @@ def _byte(n: int) -> str:
 
 def _flag(n: int, yes_below: int) -> str:
     # 1/0 as a tag column holds them, and no value for one row in seven (not asked).
-    return (f"CASE WHEN {_byte(n)} % 7 = 0 THEN NULL WHEN {_byte(n)} < {yes_below} THEN 1 "
-            "ELSE 0 END")
+    return f"CASE WHEN {_byte(n)} % 7 = 0 THEN NULL WHEN {_byte(n)} < {yes_below} THEN 1 ELSE 0 END"
 
 
 def _columns() -> dict[str, str]:
@@ -90,12 +96,11 @@ def _columns() -> dict[str, str]:
     columns = {
         "fact_id": "md5(:seed || ':id:' || i)::uuid",
         "record_key": _byte(0),
-        "month": f"to_char(date '2025-01-01' + ({_byte(1)} % 24) * interval '1 month', "
-                 "'YYYY-MM')",
+        "month": f"to_char(date '2025-01-01' + ({_byte(1)} % 24) * interval '1 month', 'YYYY-MM')",
         "outcome": f"CASE WHEN {_byte(2)} < 8 THEN 'not_stored' ELSE 'completed' END",
         "team_id": f"('00000000-0000-0000-0000-' || lpad(to_hex({team} + 1), 12, '0'))::uuid",
         "country": f"CASE WHEN {_byte(4)} < 8 THEN NULL "
-                   f"ELSE (ARRAY[{countries}])[{team} % {len(COUNTRIES)} + 1] END",
+        f"ELSE (ARRAY[{countries}])[{team} % {len(COUNTRIES)} + 1] END",
         "instrument": f"CASE WHEN {_byte(5)} < 38 THEN 'child' ELSE 'adult' END",
         "population": f"CASE WHEN {_byte(5)} < 38 THEN 'child' ELSE 'adult' END",
         "classification": f"CASE {classes} END",
@@ -115,11 +120,15 @@ def seed_facts(engine: Engine, count: int, seed: str) -> float:
     names, values = ", ".join(columns), ", ".join(columns.values())
     # OFFSET 0 stops PostgreSQL inlining the subquery, which would compute the three MD5s
     # again for every column that reads a byte of them (ten times slower).
-    rows = ("SELECT i, decode(md5(:seed || ':a:' || i) || md5(:seed || ':b:' || i) || "
-            "md5(:seed || ':c:' || i), 'hex') AS d FROM generate_series(1, :count) AS i "
-            "OFFSET 0")
-    statement = sa.text(f"INSERT INTO stat_screening_facts ({names}) "  # noqa: S608 - fixed names
-                        f"SELECT {values} FROM ({rows}) AS drawn")
+    rows = (
+        "SELECT i, decode(md5(:seed || ':a:' || i) || md5(:seed || ':b:' || i) || "
+        "md5(:seed || ':c:' || i), 'hex') AS d FROM generate_series(1, :count) AS i "
+        "OFFSET 0"
+    )
+    statement = sa.text(
+        f"INSERT INTO stat_screening_facts ({names}) "  # noqa: S608 - fixed names
+        f"SELECT {values} FROM ({rows}) AS drawn"
+    )
     started = time.perf_counter()
     with engine.begin() as connection:
         connection.execute(statement, {"seed": seed, "count": count})
@@ -142,8 +151,11 @@ def build(engine: Engine) -> dict[str, Any]:
         month = time.perf_counter() - started
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(sa.text("VACUUM ANALYZE stat_aggregates"))
-    return {"aggregate_rows": rows, "rebuild_seconds": round(rebuilt, 2),
-            "refresh_one_month_seconds": round(month, 2)}
+    return {
+        "aggregate_rows": rows,
+        "rebuild_seconds": round(rebuilt, 2),
+        "refresh_one_month_seconds": round(month, 2),
+    }
 
 
 def published_once(store: Session, report: Report, filters: Filters) -> float:
@@ -165,8 +177,9 @@ def direct_once(store: Session, report: Report, filters: Filters) -> float:
     return elapsed
 
 
-def medians(stores: dict[str, Session], timed: Callable[[Session], float],
-            runs: int) -> dict[str, float]:
+def medians(
+    stores: dict[str, Session], timed: Callable[[Session], float], runs: int
+) -> dict[str, float]:
     """Median milliseconds per schema, the schemas alternating run by run after one
     untimed warm-up call each; Python's garbage collector paused meanwhile, as ``timeit``
     does, so that a collection falls on neither size."""
@@ -184,13 +197,18 @@ def medians(stores: dict[str, Session], timed: Callable[[Session], float],
     return {size: round(1000 * statistics.median(values), 3) for size, values in times.items()}
 
 
-def compare(stores: dict[str, Session], report: Report, filters: Filters,
-            runs: int) -> dict[str, Any]:
+def compare(
+    stores: dict[str, Session], report: Report, filters: Filters, runs: int
+) -> dict[str, Any]:
     """The report's two medians through the pre-aggregates, their ratio and the goal."""
     ms = medians(stores, lambda store: published_once(store, report, filters), runs)
     ratio = round(ms["large"] / ms["small"], 3)
-    return {"small_ms": ms["small"], "large_ms": ms["large"], "ratio": ratio,
-            "within_goal": ratio <= GOAL}
+    return {
+        "small_ms": ms["small"],
+        "large_ms": ms["large"],
+        "ratio": ratio,
+        "within_goal": ratio <= GOAL,
+    }
 
 
 def bench_reports(engines: dict[str, Engine], runs: int, direct_runs: int) -> dict[str, Any]:
@@ -200,10 +218,12 @@ def bench_reports(engines: dict[str, Engine], runs: int, direct_runs: int) -> di
     try:
         results = {}
         for name, report in CATALOGUE.items():
-            direct = medians(stores, lambda store, r=report: direct_once(store, r, Filters()),
-                             direct_runs)
-            results[name] = {asked: compare(stores, report, filters, runs)
-                             for asked, filters in ASKED.items()}
+            direct = medians(
+                stores, lambda store, r=report: direct_once(store, r, Filters()), direct_runs
+            )
+            results[name] = {
+                asked: compare(stores, report, filters, runs) for asked, filters in ASKED.items()
+            }
             results[name]["direct_from_facts_ms"] = direct
         return results
     finally:
@@ -221,7 +241,8 @@ def schemas(url: str) -> Iterator[dict[str, Engine]]:
             with sa.create_engine(url).begin() as connection:
                 connection.execute(sa.text(f"CREATE SCHEMA {size}"))
             engines[size] = sa.create_engine(
-                url, connect_args={"options": f"-c search_path={size}"})
+                url, connect_args={"options": f"-c search_path={size}"}
+            )
             screening_facts.metadata.create_all(engines[size], tables=TABLES)
         yield engines
     finally:
@@ -234,32 +255,47 @@ def server_version(engine: Engine) -> str:
         return str(connection.scalar(sa.text("SHOW server_version")))
 
 
-def run(url: str, small: int, large: int, runs: int, direct_runs: int,
-        seed: str) -> dict[str, Any]:
+def run(url: str, small: int, large: int, runs: int, direct_runs: int, seed: str) -> dict[str, Any]:
     """Seed, build and time in a throwaway database on the server of ``url``."""
-    with throwaway_postgres_database(url, "passage_bench") as bench_url, \
-            schemas(bench_url) as engines:
-        seeding = {"small": round(seed_facts(engines["small"], small, seed), 2),
-                   "large": round(seed_facts(engines["large"], large, seed), 2)}
+    with (
+        throwaway_postgres_database(url, "passage_bench") as bench_url,
+        schemas(bench_url) as engines,
+    ):
+        seeding = {
+            "small": round(seed_facts(engines["small"], small, seed), 2),
+            "large": round(seed_facts(engines["large"], large, seed), 2),
+        }
         built = {size: build(engine) for size, engine in engines.items()}
         results = bench_reports(engines, runs, direct_runs)
         version = server_version(engines["small"])
-    return {"postgresql": version, "seeding_seconds": seeding, "pre_aggregates": built,
-            "results": results}
+    return {
+        "postgresql": version,
+        "seeding_seconds": seeding,
+        "pre_aggregates": built,
+        "results": results,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
     """Parse the options, run and print one JSON object."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default=DEFAULT_URL,
-                        help="a PostgreSQL server's URL: the benchmark creates and drops a "
-                             f"database of its own there (default {DEFAULT_URL})")
+    parser.add_argument(
+        "--database-url",
+        default=DEFAULT_URL,
+        help="a PostgreSQL server's URL: the benchmark creates and drops a "
+        f"database of its own there (default {DEFAULT_URL})",
+    )
     parser.add_argument("--small", type=int, default=10_000, help="facts at the small size")
     parser.add_argument("--large", type=int, default=1_000_000, help="facts at the large size")
-    parser.add_argument("--runs", type=int, default=51,
-                        help="timed calls per report, request and size")
-    parser.add_argument("--direct-runs", type=int, default=3,
-                        help="timed direct counts from the facts per report and size")
+    parser.add_argument(
+        "--runs", type=int, default=51, help="timed calls per report, request and size"
+    )
+    parser.add_argument(
+        "--direct-runs",
+        type=int,
+        default=3,
+        help="timed direct counts from the facts per report and size",
+    )
     parser.add_argument("--seed", default="passage-bench-1", help="salt of the synthetic facts")
     args = parser.parse_args(argv)
     if not 0 < args.small <= args.large or args.runs < 1 or args.direct_runs < 1:
@@ -267,15 +303,22 @@ def main(argv: list[str] | None = None) -> None:
     if not args.database_url.startswith("postgresql"):
         parser.error("--database-url must be a PostgreSQL URL")
     started = time.perf_counter()
-    figures = run(args.database_url, args.small, args.large, args.runs, args.direct_runs,
-                  args.seed)
+    figures = run(args.database_url, args.small, args.large, args.runs, args.direct_runs, args.seed)
     checked = [report[asked] for report in figures["results"].values() for asked in ASKED]
     output = {
         "benchmark": "reporting_scale",
-        "parameters": {"small": args.small, "large": args.large, "runs": args.runs,
-                       "direct_runs": args.direct_runs, "seed": args.seed, "goal_ratio": GOAL,
-                       "months": 24, "teams": TEAMS, "countries": len(COUNTRIES),
-                       "asked": {name: f.as_dict() for name, f in ASKED.items()}},
+        "parameters": {
+            "small": args.small,
+            "large": args.large,
+            "runs": args.runs,
+            "direct_runs": args.direct_runs,
+            "seed": args.seed,
+            "goal_ratio": GOAL,
+            "months": 24,
+            "teams": TEAMS,
+            "countries": len(COUNTRIES),
+            "asked": {name: f.as_dict() for name, f in ASKED.items()},
+        },
         "python": platform.python_version(),
         **figures,
         "seconds": round(time.perf_counter() - started, 1),

@@ -38,8 +38,10 @@ from screening.scoring import OPEN, score
 from screening.simulation import PROFILES, Respondent, interview, respondent
 
 # Questions per path before the adaptive interview (catalogue 2026.1: docs/screening.md §5).
-BASELINE = {"adult": {"labour": 90, "sexual": 44, "default": 111},
-            "child": {"labour": 89, "sexual": 44, "default": 109}}
+BASELINE = {
+    "adult": {"labour": 90, "sexual": 44, "default": 111},
+    "child": {"labour": 89, "sexual": 44, "default": 109},
+}
 GOALS = {"best": 25, "typical_median": 30, "worst_with_group_button": 40}
 
 # Reference respondents: what each would answer, over gate, concept ("<concept>_when" too) and
@@ -49,65 +51,147 @@ GOALS = {"best": 25, "typical_median": 30, "worst_with_group_button": 40}
 REFERENCE: dict[str, dict[str, dict[str, str]]] = {
     "adult": {
         "nothing_reported": {},
-        "smuggled_only": {
-            "e0": "yes", "sm_paid_facilitator": "yes", "sm_dangerous_journey": "yes"},
+        "smuggled_only": {"e0": "yes", "sm_paid_facilitator": "yes", "sm_dangerous_journey": "yes"},
         "labour_deception_and_debt": {
-            "ec_excessive_hours": "yes", "ec_low_pay": "yes", "ec_wage_manipulation": "yes",
-            "documents": "yes", "documents_when": "work",
-            "debt": "yes", "debt_when": "before work",
-            "dr_job_nature": "yes", "dr_pay": "yes", "rv_economic_need": "yes", "e0": "yes"},
+            "ec_excessive_hours": "yes",
+            "ec_low_pay": "yes",
+            "ec_wage_manipulation": "yes",
+            "documents": "yes",
+            "documents_when": "work",
+            "debt": "yes",
+            "debt_when": "before work",
+            "dr_job_nature": "yes",
+            "dr_pay": "yes",
+            "rv_economic_need": "yes",
+            "e0": "yes",
+        },
         "sexual_exploitation": {
-            "ec_excessive_hours": "yes", "money_kept": "yes", "money_kept_when": "work",
-            "documents": "yes", "documents_when": "way work",
-            "debt": "yes", "debt_when": "way work",
-            "violence": "yes", "violence_when": "work", "rf_sexual_assault": "yes",
-            "cd_tasks_not_agreed": "yes", "dr_job_nature": "yes",
-            "e0": "yes", "sm_paid_facilitator": "yes", "sm_still_involved": "yes",
-            "f1": "yes", "sx_misled_sex_work_conditions": "yes", "sx_forced_drugs": "yes"},
+            "ec_excessive_hours": "yes",
+            "money_kept": "yes",
+            "money_kept_when": "work",
+            "documents": "yes",
+            "documents_when": "way work",
+            "debt": "yes",
+            "debt_when": "way work",
+            "violence": "yes",
+            "violence_when": "work",
+            "rf_sexual_assault": "yes",
+            "cd_tasks_not_agreed": "yes",
+            "dr_job_nature": "yes",
+            "e0": "yes",
+            "sm_paid_facilitator": "yes",
+            "sm_still_involved": "yes",
+            "f1": "yes",
+            "sx_misled_sex_work_conditions": "yes",
+            "sx_forced_drugs": "yes",
+        },
         "domestic_worker_confined": {
-            "ec_excessive_hours": "yes", "ec_low_pay": "yes", "ec_no_social_protection": "yes",
-            "confinement": "yes", "confinement_when": "work",
-            "documents": "yes", "documents_when": "work",
-            "vd_dependence": "yes", "vd_unknown_place": "yes",
-            "dr_conditions": "yes", "rv_economic_need": "yes", "e0": "yes"},
+            "ec_excessive_hours": "yes",
+            "ec_low_pay": "yes",
+            "ec_no_social_protection": "yes",
+            "confinement": "yes",
+            "confinement_when": "work",
+            "documents": "yes",
+            "documents_when": "work",
+            "vd_dependence": "yes",
+            "vd_unknown_place": "yes",
+            "dr_conditions": "yes",
+            "rv_economic_need": "yes",
+            "e0": "yes",
+        },
         "construction_worker_underpaid": {
-            "ec_excessive_hours": "yes", "ec_hazardous": "yes", "ec_low_pay": "yes",
-            "ec_living_conditions": "yes", "rv_economic_need": "yes"},
+            "ec_excessive_hours": "yes",
+            "ec_hazardous": "yes",
+            "ec_low_pay": "yes",
+            "ec_living_conditions": "yes",
+            "rv_economic_need": "yes",
+        },
         "declines_many": {
-            "ec_excessive_hours": "declined", "b2": "declined", "documents": "declined",
-            "debt": "declined", "confinement": "declined", "violence": "declined",
-            "c5": "declined", "dr_job_nature": "declined", "cr_abduction_sale": "declined",
-            "e0": "yes", "sm_paid_facilitator": "declined", "f1": "declined"},
+            "ec_excessive_hours": "declined",
+            "b2": "declined",
+            "documents": "declined",
+            "debt": "declined",
+            "confinement": "declined",
+            "violence": "declined",
+            "c5": "declined",
+            "dr_job_nature": "declined",
+            "cr_abduction_sale": "declined",
+            "e0": "yes",
+            "sm_paid_facilitator": "declined",
+            "f1": "declined",
+        },
         "unsure_newcomer": {
-            "ec_excessive_hours": "unknown", "b2": "unknown", "documents": "unknown",
-            "debt": "yes", "debt_when": "way", "d2": "unknown", "d5": "unknown",
-            "e0": "yes", "sm_paid_facilitator": "yes", "sm_dangerous_journey": "yes"},
+            "ec_excessive_hours": "unknown",
+            "b2": "unknown",
+            "documents": "unknown",
+            "debt": "yes",
+            "debt_when": "way",
+            "d2": "unknown",
+            "d5": "unknown",
+            "e0": "yes",
+            "sm_paid_facilitator": "yes",
+            "sm_dangerous_journey": "yes",
+        },
     },
     "child": {
         "nothing_reported": {},
         "separated_child_on_a_farm": {
-            "rf_child_separated": "yes", "ec_excessive_hours": "yes", "ec_hazardous": "yes",
-            "ec_no_education": "yes", "e0": "yes", "sm_paid_facilitator": "yes"},
+            "rf_child_separated": "yes",
+            "ec_excessive_hours": "yes",
+            "ec_hazardous": "yes",
+            "ec_no_education": "yes",
+            "e0": "yes",
+            "sm_paid_facilitator": "yes",
+        },
         "child_begging": {
-            "rf_child_separated": "yes", "rf_child_unrelated_adult": "yes",
-            "money_kept": "yes", "money_kept_when": "work", "ec_no_education": "yes",
-            "threats": "yes", "threats_when": "work", "cd_illicit": "yes"},
+            "rf_child_separated": "yes",
+            "rf_child_unrelated_adult": "yes",
+            "money_kept": "yes",
+            "money_kept_when": "work",
+            "ec_no_education": "yes",
+            "threats": "yes",
+            "threats_when": "work",
+            "cd_illicit": "yes",
+        },
         "domestic_child_worker": {
-            "ec_excessive_hours": "yes", "ec_low_pay": "yes", "ec_no_education": "yes",
-            "confinement": "yes", "confinement_when": "work", "vd_dependence": "yes",
-            "dr_education": "yes"},
+            "ec_excessive_hours": "yes",
+            "ec_low_pay": "yes",
+            "ec_no_education": "yes",
+            "confinement": "yes",
+            "confinement_when": "work",
+            "vd_dependence": "yes",
+            "dr_education": "yes",
+        },
         "sexually_exploited_child": {
-            "rf_child_separated": "yes", "documents": "yes", "documents_when": "way work",
-            "e0": "yes", "sm_paid_facilitator": "yes", "sx_child_sexual": "yes"},
+            "rf_child_separated": "yes",
+            "documents": "yes",
+            "documents_when": "way work",
+            "e0": "yes",
+            "sm_paid_facilitator": "yes",
+            "sx_child_sexual": "yes",
+        },
         "smuggled_child_only": {
-            "rf_child_separated": "yes", "e0": "yes", "sm_paid_facilitator": "yes",
-            "sm_dangerous_journey": "yes", "sm_children_alone": "yes"},
+            "rf_child_separated": "yes",
+            "e0": "yes",
+            "sm_paid_facilitator": "yes",
+            "sm_dangerous_journey": "yes",
+            "sm_children_alone": "yes",
+        },
         "promised_school": {
-            "ec_low_pay": "yes", "ec_no_education": "yes", "dr_education": "yes",
-            "rv_economic_need": "yes", "rv_family_situation": "yes"},
+            "ec_low_pay": "yes",
+            "ec_no_education": "yes",
+            "dr_education": "yes",
+            "rv_economic_need": "yes",
+            "rv_family_situation": "yes",
+        },
         "unsure_child": {
-            "ec_excessive_hours": "unknown", "b2": "unknown", "b3": "unknown",
-            "d4": "unknown", "e0": "unknown", "sm_paid_facilitator": "unknown"},
+            "ec_excessive_hours": "unknown",
+            "b2": "unknown",
+            "b3": "unknown",
+            "d4": "unknown",
+            "e0": "unknown",
+            "sm_paid_facilitator": "unknown",
+        },
     },
 }
 
@@ -124,14 +208,21 @@ def person(instrument: Instrument, answers: Mapping[str, str]) -> Respondent:
     """A respondent from a reference answer set (see ``REFERENCE``)."""
     concepts = instrument.concepts
     gates = {g.id: g for g in instrument.gates}
-    unknown = set(answers) - {*instrument.by_id, *concepts, *gates,
-                              *(f"{c}_when" for c in concepts)}
+    unknown = set(answers) - {
+        *instrument.by_id,
+        *concepts,
+        *gates,
+        *(f"{c}_when" for c in concepts),
+    }
     if unknown:
         raise ValueError(f"{instrument.id}: no question has the keys {sorted(unknown)}")
-    member_default = {m: answers[g.id] for g in instrument.gates if g.kind == "umbrella"
-                      and g.id in answers for m in g.members}
-    items = {i.id: answers.get(i.id, member_default.get(i.id, "no"))
-             for i in instrument.indicators}
+    member_default = {
+        m: answers[g.id]
+        for g in instrument.gates
+        if g.kind == "umbrella" and g.id in answers
+        for m in g.members
+    }
+    items = {i.id: answers.get(i.id, member_default.get(i.id, "no")) for i in instrument.indicators}
     own: dict[str, str] = {"e0": answers.get("e0", "no")}
     if gates["f1"].kind == "filter":
         own["f1"] = answers.get("f1", "no")
@@ -144,23 +235,31 @@ def person(instrument: Instrument, answers: Mapping[str, str]) -> Respondent:
                 raise ValueError(f"{instrument.id}: {concept_id} is yes: say when")
             own[f"{concept_id}_when"] = " ".join(when)
         for item in concept.indicators:
-            items[item] = answer if answer != "yes" else (
-                "yes" if any(item in concept.phases.get(w, ()) for w in when) else "no")
+            items[item] = (
+                answer
+                if answer != "yes"
+                else ("yes" if any(item in concept.phases.get(w, ()) for w in when) else "no")
+            )
     for gate in instrument.gates:
         if gate.kind == "safety" and gate_key(instrument, gate) == gate.id:  # a5
             safe = "no" if "yes" in gate.flag_on else "yes"
             own[gate.id] = answers.get(gate.id, safe)
-            items[gate.members[0]] = "yes" if own[gate.id] in gate.flag_on else (
-                own[gate.id] if own[gate.id] in OPEN else "no")
+            items[gate.members[0]] = (
+                "yes"
+                if own[gate.id] in gate.flag_on
+                else (own[gate.id] if own[gate.id] in OPEN else "no")
+            )
         if gate.kind == "umbrella":
             values = [own[m] if m in concepts else items[m] for m in gate.members]
-            own[gate.id] = "yes" if "yes" in values else next(
-                (v for v in values if v in OPEN), "no")
+            own[gate.id] = (
+                "yes" if "yes" in values else next((v for v in values if v in OPEN), "no")
+            )
     return Respondent(items=items, gates=own)
 
 
-def asked(instrument: Instrument, who: Respondent, group_button: bool = False,
-          mode: str = "list") -> int:
+def asked(
+    instrument: Instrument, who: Respondent, group_button: bool = False, mode: str = "list"
+) -> int:
     """Questions the adaptive interview asks this respondent: with umbrellas as one "which
     of these?" page ("list") or member by member ("one_by_one")."""
     population = Population(child=instrument.population == "child", mode=mode)
@@ -169,8 +268,11 @@ def asked(instrument: Instrument, who: Respondent, group_button: bool = False,
 
 def everything(instrument: Instrument, value: str) -> dict[str, str]:
     """``value`` to every question, the filters included."""
-    return {**dict.fromkeys(instrument.by_id, value), **dict.fromkeys(instrument.concepts, value),
-            **{g.id: value for g in instrument.gates if g.kind != "strong"}}
+    return {
+        **dict.fromkeys(instrument.by_id, value),
+        **dict.fromkeys(instrument.concepts, value),
+        **{g.id: value for g in instrument.gates if g.kind != "strong"},
+    }
 
 
 def percentile(values: list[int], fraction: float) -> int:
@@ -195,10 +297,16 @@ def generated(instrument: Instrument, respondents: int, seed: int) -> dict[str, 
                 seen[key] = asked(instrument, who)
             counts.append(seen[key])
         everyone += counts
-        figures[profile] = {"median": statistics.median(counts),
-                            "p90": percentile(counts, 0.9), "max": max(counts)}
-    figures["all_profiles"] = {"median": statistics.median(everyone),
-                               "p90": percentile(everyone, 0.9), "max": max(everyone)}
+        figures[profile] = {
+            "median": statistics.median(counts),
+            "p90": percentile(counts, 0.9),
+            "max": max(counts),
+        }
+    figures["all_profiles"] = {
+        "median": statistics.median(everyone),
+        "p90": percentile(everyone, 0.9),
+        "max": max(everyone),
+    }
     figures["distinct_respondents"] = len(seen)
     return figures
 
@@ -212,61 +320,86 @@ def bench_population(instrument: Instrument, respondents: int, seed: int) -> dic
         who = person(instrument, answers)
         given, count = interview(instrument, who, population)
         derived = derive(instrument, given, population)
-        reference[name] = {"asked": count, "classification": score(
-            instrument, derived.values, child, derived.sexual).classification,
+        reference[name] = {
+            "asked": count,
+            "classification": score(
+                instrument, derived.values, child, derived.sexual
+            ).classification,
             "one_by_one": asked(instrument, who, mode="one_by_one"),
-            "group_button": asked(instrument, who, group_button=True)}
+            "group_button": asked(instrument, who, group_button=True),
+        }
         if child:
             reference[name]["until_handover"] = asked(
-                instrument, HandsOver(items=who.items, gates=who.gates))
+                instrument, HandsOver(items=who.items, gates=who.gates)
+            )
     typical = [r["asked"] for r in reference.values()]
     typical_figures: dict[str, Any] = {
-        "reference": reference, "median": statistics.median(typical),
-        "min": min(typical), "max": max(typical),
+        "reference": reference,
+        "median": statistics.median(typical),
+        "min": min(typical),
+        "max": max(typical),
         "median_one_by_one": statistics.median(r["one_by_one"] for r in reference.values()),
-        "median_group_button": statistics.median(
-            r["group_button"] for r in reference.values())}
+        "median_group_button": statistics.median(r["group_button"] for r in reference.values()),
+    }
     if child:  # the interview goes on past the hand-over, as the simulation does; until it:
         typical_figures["median_until_handover"] = statistics.median(
-            r["until_handover"] for r in reference.values())
+            r["until_handover"] for r in reference.values()
+        )
     unsure = person(instrument, everything(instrument, "unknown"))
     figures = {
-        "best": {"no_border": asked(instrument, person(instrument, {})),
-                 "border": asked(instrument, person(instrument, {"e0": "yes"}))},
+        "best": {
+            "no_border": asked(instrument, person(instrument, {})),
+            "border": asked(instrument, person(instrument, {"e0": "yes"})),
+        },
         "typical": typical_figures,
         "generated": generated(instrument, respondents, seed),
-        "worst": {"list": asked(instrument, unsure),
-                  "one_by_one": asked(instrument, unsure, mode="one_by_one"),
-                  "group_button": asked(instrument, unsure, group_button=True)},
+        "worst": {
+            "list": asked(instrument, unsure),
+            "one_by_one": asked(instrument, unsure, mode="one_by_one"),
+            "group_button": asked(instrument, unsure, group_button=True),
+        },
         "baseline_2026_1": BASELINE[instrument.population],
     }
     # The goals hold with the whole-group option, as the screener would use it.
-    values = {"best": figures["best"]["no_border"],
-              "typical_median": figures["typical"]["median_group_button"],
-              "worst_with_group_button": figures["worst"]["group_button"]}
-    figures["goals"] = {name: {"goal": f"<= {goal}", "value": values[name],
-                               "met": values[name] <= goal} for name, goal in GOALS.items()}
+    values = {
+        "best": figures["best"]["no_border"],
+        "typical_median": figures["typical"]["median_group_button"],
+        "worst_with_group_button": figures["worst"]["group_button"],
+    }
+    figures["goals"] = {
+        name: {"goal": f"<= {goal}", "value": values[name], "met": values[name] <= goal}
+        for name, goal in GOALS.items()
+    }
     return figures
 
 
 def main(argv: list[str] | None = None) -> None:
     """Parse the options, count and print one JSON object."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--respondents", type=int, default=100,
-                        help="generated respondents per profile and population (default 100; "
-                             "the targets were measured with 1500, about 15 minutes)")
+    parser.add_argument(
+        "--respondents",
+        type=int,
+        default=100,
+        help="generated respondents per profile and population (default 100; "
+        "the targets were measured with 1500, about 15 minutes)",
+    )
     parser.add_argument("--seed", type=int, default=2026, help="seed of the generated ones")
     args = parser.parse_args(argv)
     if args.respondents < 1:
         parser.error("--respondents must be positive")
     catalogue = load_catalogue()
     started = time.perf_counter()
-    results = {name: bench_population(catalogue[name], args.respondents, args.seed)
-               for name in ("adult", "child")}
+    results = {
+        name: bench_population(catalogue[name], args.respondents, args.seed)
+        for name in ("adult", "child")
+    }
     output = {
         "benchmark": "screening_questions",
-        "parameters": {"respondents_per_profile": args.respondents, "seed": args.seed,
-                       "profiles": list(PROFILES)},
+        "parameters": {
+            "respondents_per_profile": args.respondents,
+            "seed": args.seed,
+            "profiles": list(PROFILES),
+        },
         "instruments": {name: catalogue[name].version for name in results},
         "python": platform.python_version(),
         "seconds": round(time.perf_counter() - started, 1),

@@ -33,8 +33,9 @@ def json_body() -> Any:
     try:
         body = json.loads(request.get_data(cache=True))
     except RecursionError:
-        raise MalformedRequest("the JSON body is nested too deeply",
-                               {"body": f"at most {MAX_DEPTH} levels of nesting"}) from None
+        raise MalformedRequest(
+            "the JSON body is nested too deeply", {"body": f"at most {MAX_DEPTH} levels of nesting"}
+        ) from None
     except ValueError:
         return None
     # Walked with a stack of its own, so no input can exhaust Python's recursion limit.
@@ -42,16 +43,20 @@ def json_body() -> Any:
     while pending:
         value, depth = pending.pop()
         if isinstance(value, dict | list) and depth > MAX_DEPTH:
-            raise MalformedRequest("the JSON body is nested too deeply",
-                                   {"body": f"at most {MAX_DEPTH} levels of nesting"})
+            raise MalformedRequest(
+                "the JSON body is nested too deeply",
+                {"body": f"at most {MAX_DEPTH} levels of nesting"},
+            )
         if isinstance(value, dict):
             pending.extend((key, depth) for key in value)
             pending.extend((item, depth + 1) for item in value.values())
         elif isinstance(value, list):
             pending.extend((item, depth + 1) for item in value)
         elif isinstance(value, str) and not _encodable(value):
-            raise MalformedRequest("the JSON body holds text that is not valid Unicode",
-                                   {"body": "text must be valid Unicode (no lone surrogates)"})
+            raise MalformedRequest(
+                "the JSON body holds text that is not valid Unicode",
+                {"body": "text must be valid Unicode (no lone surrogates)"},
+            )
     return body
 
 
@@ -66,12 +71,17 @@ def _encodable(text: str) -> bool:
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
-    "properties": {"error": {
-        "type": "object",
-        "required": ["code", "message", "fields"],
-        "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                       "fields": {"type": "object"}},
-    }},
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "object"},
+            },
+        }
+    },
 }
 
 
@@ -82,13 +92,15 @@ class ApiSpec:
         self.paths: dict[str, dict[str, Any]] = {}
         self.links: list[tuple[str, str, str, str, dict[str, Any]]] = []
 
-    def link(self, path: str, method: str, status: int, name: str, operation_id: str,
-             **link: Any) -> None:
+    def link(
+        self, path: str, method: str, status: int, name: str, operation_id: str, **link: Any
+    ) -> None:
         """Declare an OpenAPI link from a response of an operation (possibly another
         package's) to the operation ``operation_id``, so clients and the stateful fuzzing can
         follow what one call returns into the next."""
-        self.links.append((path, method.lower(), str(status), name,
-                           {"operationId": operation_id, **link}))
+        self.links.append(
+            (path, method.lower(), str(status), name, {"operationId": operation_id, **link})
+        )
 
     def operation(self, path: str, method: str, **operation: Any) -> Callable[[F], F]:
         """Declare the OpenAPI operation served by the decorated view."""
@@ -99,8 +111,10 @@ class ApiSpec:
             for status in (*errors, 429):
                 responses.setdefault(str(status), {"$ref": f"#/components/responses/{status}"})
             self.paths.setdefault(path, {})[method.lower()] = {
-                "operationId": view.__name__, "security": [{"bearer": []}],
-                "responses": responses, **operation,
+                "operationId": view.__name__,
+                "security": [{"bearer": []}],
+                "responses": responses,
+                **operation,
             }
             return view
 
@@ -119,8 +133,10 @@ def openapi_document(specs: Iterable[ApiSpec], title: str, version: str) -> dict
             response = paths[path][method]["responses"][status]
             response.setdefault("links", {})[name] = link
     responses = {
-        str(status): {"description": code.replace("_", " "), "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        str(status): {
+            "description": code.replace("_", " "),
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
         for status, code in ERROR_CODES.items()
     }
     return {
@@ -142,7 +158,13 @@ PAGE_PARAMETERS = paging.PARAMETERS
 
 def page_schema(item: dict[str, Any]) -> dict[str, Any]:
     """The OpenAPI schema of a page of ``item``: the shape every list endpoint answers with."""
-    return {"type": "object", "required": ["items", "page", "per_page", "total"],
-            "properties": {"items": {"type": "array", "items": item},
-                           "page": {"type": "integer"}, "per_page": {"type": "integer"},
-                           "total": {"type": "integer"}}}
+    return {
+        "type": "object",
+        "required": ["items", "page", "per_page", "total"],
+        "properties": {
+            "items": {"type": "array", "items": item},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "total": {"type": "integer"},
+        },
+    }

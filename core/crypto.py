@@ -53,7 +53,7 @@ def unseal(key: bytes, sealed: bytes, aad: bytes) -> bytes:
     """Decrypt ``sealed``; raise :class:`DecryptionError` unless it is authentic for ``aad``."""
     if len(sealed) < 1 + NONCE_BYTES + 16 or sealed[:1] != FORMAT:
         raise DecryptionError("not a sealed value")
-    nonce, body = sealed[1:1 + NONCE_BYTES], sealed[1 + NONCE_BYTES:]
+    nonce, body = sealed[1 : 1 + NONCE_BYTES], sealed[1 + NONCE_BYTES :]
     try:
         return AESGCM(key).decrypt(nonce, body, aad)
     except InvalidTag as error:
@@ -93,5 +93,6 @@ def blind_index(index_key: bytes, purpose: str, *parts: str) -> bytes:
 
 def derive_key(secret: bytes, purpose: str) -> bytes:
     """A 32-byte key for ``purpose`` derived from ``secret`` with HKDF-SHA256."""
-    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None,
-                info=b"passage|" + purpose.encode()).derive(secret)
+    return HKDF(
+        algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=b"passage|" + purpose.encode()
+    ).derive(secret)

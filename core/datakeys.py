@@ -48,15 +48,17 @@ class Cipher:
         """Encrypt ``value`` for ``table.column`` of row ``row_id`` (None stays None)."""
         if value is None:
             return None
-        return crypto.seal(self.key, value.encode(),
-                           crypto.field_aad(table, column, row_id, self.key_id))
+        return crypto.seal(
+            self.key, value.encode(), crypto.field_aad(table, column, row_id, self.key_id)
+        )
 
     def open(self, table: str, column: str, row_id: Any, sealed: bytes | None) -> str | None:
         """Decrypt what :meth:`seal` sealed for exactly this place."""
         if sealed is None:
             return None
-        return crypto.unseal(self.key, sealed,
-                             crypto.field_aad(table, column, row_id, self.key_id)).decode()
+        return crypto.unseal(
+            self.key, sealed, crypto.field_aad(table, column, row_id, self.key_id)
+        ).decode()
 
 
 def create(store: Session, purpose: str, now: datetime) -> Cipher:
@@ -64,8 +66,15 @@ def create(store: Session, purpose: str, now: datetime) -> Cipher:
     ring = keys.keyring()
     key_id, key = uuid.uuid4(), crypto.new_data_key()
     version = ring.master_version
-    store.add(DataKey(id=key_id, purpose=purpose, master_version=version, created_at=now,
-                      wrapped=crypto.wrap(ring.master[version], key, key_id, version)))
+    store.add(
+        DataKey(
+            id=key_id,
+            purpose=purpose,
+            master_version=version,
+            created_at=now,
+            wrapped=crypto.wrap(ring.master[version], key, key_id, version),
+        )
+    )
     store.flush()  # rows that refer to the key may follow in the same flush
     return Cipher(key_id, key)
 
@@ -83,17 +92,21 @@ def cipher(store: Session, key_id: uuid.UUID) -> Cipher:
 
 def shred(store: Session, key_id: uuid.UUID, now: datetime) -> bool:
     """Destroy a data key; False when it was already gone."""
-    result = store.execute(sa.update(DataKey).where(DataKey.id == key_id,
-                                                    DataKey.wrapped.is_not(None))
-                           .values(wrapped=None, master_version=None, shredded_at=now))
+    result = store.execute(
+        sa.update(DataKey)
+        .where(DataKey.id == key_id, DataKey.wrapped.is_not(None))
+        .values(wrapped=None, master_version=None, shredded_at=now)
+    )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def versions_in_use(store: Session) -> dict[int, int]:
     """How many live data keys each master key version wraps."""
-    rows = store.execute(sa.select(DataKey.master_version, sa.func.count())
-                         .where(DataKey.master_version.is_not(None))
-                         .group_by(DataKey.master_version)).all()
+    rows = store.execute(
+        sa.select(DataKey.master_version, sa.func.count())
+        .where(DataKey.master_version.is_not(None))
+        .group_by(DataKey.master_version)
+    ).all()
     return {int(version): int(count) for version, count in rows}
 
 
@@ -104,9 +117,12 @@ def rewrap(store: Session, target: int, batch: int = 500) -> int:
     ring = keys.keyring()
     moved = 0
     while True:
-        rows = store.scalars(sa.select(DataKey).where(
-            DataKey.master_version.is_not(None), DataKey.master_version != target)
-            .order_by(DataKey.id).limit(batch)).all()
+        rows = store.scalars(
+            sa.select(DataKey)
+            .where(DataKey.master_version.is_not(None), DataKey.master_version != target)
+            .order_by(DataKey.id)
+            .limit(batch)
+        ).all()
         if not rows:
             return moved
         for row in rows:

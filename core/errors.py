@@ -102,8 +102,13 @@ class NotNow(RefusedError):
 class ApiError(Exception):
     """A client error in the JSON API, rendered as ``{"error": {...}}``."""
 
-    def __init__(self, status: int, message: str, fields: dict[str, Any] | None = None,
-                 code: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        fields: dict[str, Any] | None = None,
+        code: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -116,11 +121,17 @@ def is_api_request() -> bool:
     return request.path.startswith(API_PREFIX)
 
 
-def json_error(status: int, message: str, fields: dict[str, Any] | None = None,
-               code: str | None = None) -> Response:
+def json_error(
+    status: int, message: str, fields: dict[str, Any] | None = None, code: str | None = None
+) -> Response:
     """Build the API's error response."""
-    body = {"error": {"code": code or ERROR_CODES.get(status, "error"),
-                      "message": message, "fields": fields or {}}}
+    body = {
+        "error": {
+            "code": code or ERROR_CODES.get(status, "error"),
+            "message": message,
+            "fields": fields or {},
+        }
+    }
     response = jsonify(body)
     response.status_code = status
     return response
@@ -144,11 +155,14 @@ def _handle_refusal(error: RefusedError) -> Any:
     db.session().rollback()
     if is_api_request():
         # str(): a message may be a lazily translated string, in the request's language.
-        return json_error(error.status, str(error),
-                          {name: str(problem) for name, problem in error.fields.items()})
-    return Response(render_template("errors/error.html", status=error.status,
-                                    title=TITLES[error.status]),
-                    status=error.status, mimetype="text/html")
+        return json_error(
+            error.status, str(error), {name: str(problem) for name, problem in error.fields.items()}
+        )
+    return Response(
+        render_template("errors/error.html", status=error.status, title=TITLES[error.status]),
+        status=error.status,
+        mimetype="text/html",
+    )
 
 
 def _handle_http_error(error: HTTPException) -> Any:
@@ -160,8 +174,11 @@ def _handle_http_error(error: HTTPException) -> Any:
         response = json_error(status, str(TITLES.get(status, error.name)))
     else:
         title = TITLES.get(status, error.name)
-        response = Response(render_template("errors/error.html", status=status, title=title),
-                            status=status, mimetype="text/html")
+        response = Response(
+            render_template("errors/error.html", status=status, title=title),
+            status=status,
+            mimetype="text/html",
+        )
     # Keep the headers werkzeug attaches (Allow on 405, Retry-After on 429).
     for name, value in error.get_headers():
         if name.lower() != "content-type":
@@ -172,7 +189,11 @@ def _handle_http_error(error: HTTPException) -> Any:
 def _handle_unexpected(error: Exception) -> Any:
     # Log the type and where it happened, never the message: it may quote a person's data.
     # The traceback's frames and source lines are kept; values and the message are not.
-    logger.error("unhandled %s in %s %s\n%s", type(error).__name__, request.method,
-                 request.url_rule.rule if request.url_rule else "?",
-                 "".join(traceback.format_tb(error.__traceback__)))
+    logger.error(
+        "unhandled %s in %s %s\n%s",
+        type(error).__name__,
+        request.method,
+        request.url_rule.rule if request.url_rule else "?",
+        "".join(traceback.format_tb(error.__traceback__)),
+    )
     return _handle_http_error(InternalServerError())

@@ -51,8 +51,10 @@ class Hook:
             raise TypeError(f"{self.name!r} is an event: tell it, nobody answers")
         attached = self.receivers(current_app)
         if not attached:
-            raise HookMissing(f"nothing is attached to the port {self.name!r}: "
-                              "wsgi.create_app must attach its receiver")
+            raise HookMissing(
+                f"nothing is attached to the port {self.name!r}: "
+                "wsgi.create_app must attach its receiver"
+            )
         return attached[0](**arguments)
 
     def tell(self, **arguments: Any) -> None:

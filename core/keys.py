@@ -23,9 +23,11 @@ from core.settings import ConfigError
 KEY_BYTES = 32
 MASTER_PREFIX = "master-v"
 # (name, file in <instance>/keys, environment variable holding it in base64)
-SINGLE_KEYS = (("audit", "audit.key", "PASSAGE_AUDIT_KEY"),
-               ("checkpoint", "checkpoint.key", "PASSAGE_CHECKPOINT_KEY"),
-               ("index", "index.key", "PASSAGE_INDEX_KEY"))
+SINGLE_KEYS = (
+    ("audit", "audit.key", "PASSAGE_AUDIT_KEY"),
+    ("checkpoint", "checkpoint.key", "PASSAGE_CHECKPOINT_KEY"),
+    ("index", "index.key", "PASSAGE_INDEX_KEY"),
+)
 
 
 class MissingKeyError(ConfigError):
@@ -96,15 +98,22 @@ def load_from(directory: Path) -> Keyring | None:
     audit, checkpoint, index = single["audit"], single["checkpoint"], single["index"]
     if audit is None or checkpoint is None or index is None or not master:
         return None
-    return Keyring(audit=audit, checkpoint=Ed25519PrivateKey.from_private_bytes(checkpoint),
-                   index=index, master=master)
+    return Keyring(
+        audit=audit,
+        checkpoint=Ed25519PrivateKey.from_private_bytes(checkpoint),
+        index=index,
+        master=master,
+    )
 
 
 def missing(app: Flask) -> list[str]:
     """Names of the keys ``app`` cannot find."""
     directory = key_dir(app)
-    names = [f"{name} key ({env} or keys/{filename})" for name, filename, env in SINGLE_KEYS
-             if _read(directory / filename, env) is None]
+    names = [
+        f"{name} key ({env} or keys/{filename})"
+        for name, filename, env in SINGLE_KEYS
+        if _read(directory / filename, env) is None
+    ]
     if not _master_keys(directory):
         names.append(f"master key (PASSAGE_MASTER_KEYS or keys/{MASTER_PREFIX}1.key)")
     return names
@@ -142,8 +151,9 @@ def create_missing_in(directory: Path) -> list[str]:
 def add_master_key(app: Flask) -> int:
     """Write a new master key file one version above the newest; return its version."""
     if os.environ.get("PASSAGE_MASTER_KEYS"):
-        raise MissingKeyError("master keys come from PASSAGE_MASTER_KEYS: add the new "
-                              "version there")
+        raise MissingKeyError(
+            "master keys come from PASSAGE_MASTER_KEYS: add the new version there"
+        )
     version = keyring().master_version + 1
     _write_new(key_dir(app) / f"{MASTER_PREFIX}{version}.key", secrets.token_bytes(KEY_BYTES))
     app.extensions["passage.keys"] = load(app)
@@ -160,8 +170,9 @@ def retire_master_key(app: Flask, version: int) -> None:
 
 def public_key_text(private: Ed25519PrivateKey) -> str:
     """The checkpoint public key, base64, for auditors to keep."""
-    raw = private.public_key().public_bytes(serialization.Encoding.Raw,
-                                            serialization.PublicFormat.Raw)
+    raw = private.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
     return base64.b64encode(raw).decode()
 
 
@@ -171,9 +182,11 @@ def init_app(app: Flask) -> None:
     app.extensions["passage.keys"] = load(app)
     serving = click.get_current_context(silent=True) is None
     if app.config["ENV"] == "production" and serving and app.extensions["passage.keys"] is None:
-        raise MissingKeyError("refusing to start in production without keys: "
-                              + "; ".join(missing(app))
-                              + ". Run `flask --app wsgi init-db` or provide them.")
+        raise MissingKeyError(
+            "refusing to start in production without keys: "
+            + "; ".join(missing(app))
+            + ". Run `flask --app wsgi init-db` or provide them."
+        )
 
 
 def keyring() -> Keyring:
@@ -181,7 +194,9 @@ def keyring() -> Keyring:
     or unencrypted."""
     ring: Keyring | None = current_app.extensions.get("passage.keys")
     if ring is None:
-        raise MissingKeyError("keys are missing: run `flask --app wsgi init-db` or set "
-                              "PASSAGE_AUDIT_KEY, PASSAGE_CHECKPOINT_KEY, PASSAGE_INDEX_KEY "
-                              "and PASSAGE_MASTER_KEYS")
+        raise MissingKeyError(
+            "keys are missing: run `flask --app wsgi init-db` or set "
+            "PASSAGE_AUDIT_KEY, PASSAGE_CHECKPOINT_KEY, PASSAGE_INDEX_KEY "
+            "and PASSAGE_MASTER_KEYS"
+        )
     return ring

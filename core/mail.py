@@ -123,11 +123,14 @@ def deliver(config: Mapping[str, Any], message: Message) -> Delivery:
         smtp.send_message(_email(config, message))
     except smtplib.SMTPRecipientsRefused as error:
         codes = [code for code, _text in error.recipients.values()]
-        return Delivery(Outcome.REFUSED if min(codes) >= 500 else Outcome.RETRY,
-                        f"SMTP {max(codes)} for the recipient")
+        return Delivery(
+            Outcome.REFUSED if min(codes) >= 500 else Outcome.RETRY,
+            f"SMTP {max(codes)} for the recipient",
+        )
     except smtplib.SMTPDataError as error:
-        return Delivery(Outcome.REFUSED if error.smtp_code >= 500 else Outcome.RETRY,
-                        _reason(error))
+        return Delivery(
+            Outcome.REFUSED if error.smtp_code >= 500 else Outcome.RETRY, _reason(error)
+        )
     except (smtplib.SMTPResponseException, smtplib.SMTPNotSupportedError) as error:
         return Delivery(Outcome.RETRY, _reason(error))  # refused before the message went
     except ValueError as error:  # the e-mail library cannot write these headers at all

@@ -18,9 +18,10 @@ PER_PAGE = 50
 LIMITS = {"page": MAX_PAGE, "per_page": MAX_PER_PAGE}
 
 # The same parameters as the OpenAPI document declares them for every list endpoint.
-PARAMETERS = [{"name": name, "in": "query",
-               "schema": {"type": "integer", "minimum": 1, "maximum": high}}
-              for name, high in LIMITS.items()]
+PARAMETERS = [
+    {"name": name, "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": high}}
+    for name, high in LIMITS.items()
+]
 
 
 class Page(NamedTuple):
@@ -35,8 +36,9 @@ class Page(NamedTuple):
         return (self.number - 1) * self.size
 
 
-def problems(args: Mapping[str, Any] | None = None, *, per_page: int = PER_PAGE,
-             fixed: bool = False) -> tuple[Page, dict[str, str]]:
+def problems(
+    args: Mapping[str, Any] | None = None, *, per_page: int = PER_PAGE, fixed: bool = False
+) -> tuple[Page, dict[str, str]]:
     """The page asked for in ``args`` (the request's query string by default), and the problem
     with each paging parameter that is not a whole number within its limits. ``per_page``
     is the size when none is asked for, or always when the list's size is ``fixed``.
@@ -57,8 +59,9 @@ def problems(args: Mapping[str, Any] | None = None, *, per_page: int = PER_PAGE,
     return Page(values["page"], values["per_page"]), wrong
 
 
-def read(args: Mapping[str, Any] | None = None, *, per_page: int = PER_PAGE,
-         fixed: bool = False) -> Page:
+def read(
+    args: Mapping[str, Any] | None = None, *, per_page: int = PER_PAGE, fixed: bool = False
+) -> Page:
     """The page asked for (see :func:`problems`); raises :class:`MalformedRequest` (400)
     naming each paging parameter out of its limits."""
     page, wrong = problems(args, per_page=per_page, fixed=fixed)

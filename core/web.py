@@ -39,7 +39,8 @@ def init_app(app: Flask) -> None:
     hops = int(app.config["TRUSTED_PROXIES"])
     if hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
     hsts = app.config["SESSION_COOKIE_SECURE"]
 
     @app.before_request
@@ -48,7 +49,8 @@ def init_app(app: Flask) -> None:
         # door rather than fail deep inside a query.
         values = [*request.args.values(), *request.form.values()]
         if any("\x00" in value for value in values) or (
-                request.is_json and b"\\u0000" in request.get_data()):
+            request.is_json and b"\\u0000" in request.get_data()
+        ):
             raise BadRequest("NUL characters are not allowed")
 
     @app.before_request
@@ -79,10 +81,15 @@ def safe_next(target: str | None, within: str = "/") -> str | None:
     (Flask's ``full_path`` of a request without a query) is dropped. Every ``next`` is checked
     here: after signing in, re-authenticating, switching the language, recording a red flag's
     action."""
-    if not target or any(ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 for c in target):
+    if not target or any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in target):
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith(within) \
-            or target.startswith("//") or "\\" in target:
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith(within)
+        or target.startswith("//")
+        or "\\" in target
+    ):
         return None
     return target.rstrip("?")

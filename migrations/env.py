@@ -33,13 +33,11 @@ def _sqlite_foreign_keys(connection, on: bool) -> None:  # type: ignore[no-untyp
     # on, dropping a table other tables point at deletes or refuses their rows. SQLite only
     # honours this pragma outside a transaction, so it goes to the driver's connection before
     # SQLAlchemy begins one.
-    connection.connection.driver_connection.execute(
-        f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    connection.connection.driver_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 def _sqlite_check_foreign_keys(connection) -> None:  # type: ignore[no-untyped-def]
-    broken = connection.connection.driver_connection.execute(
-        "PRAGMA foreign_key_check").fetchall()
+    broken = connection.connection.driver_connection.execute("PRAGMA foreign_key_check").fetchall()
     if broken:
         raise RuntimeError(f"migration left {len(broken)} rows pointing at missing rows")
 
@@ -53,8 +51,12 @@ def run_migrations_online() -> None:
         if sqlite:
             _sqlite_foreign_keys(connection, False)
         try:
-            context.configure(connection=connection, target_metadata=Base.metadata,
-                              render_as_batch=True, compare_type=True)
+            context.configure(
+                connection=connection,
+                target_metadata=Base.metadata,
+                render_as_batch=True,
+                compare_type=True,
+            )
             with context.begin_transaction():
                 context.run_migrations()
                 if sqlite:

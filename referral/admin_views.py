@@ -24,8 +24,11 @@ bp = Blueprint("partners_admin", __name__, url_prefix="/admin/partners")
 # Where the directory's rules for one partner put a problem, and the form field that shows it
 # in the directory's words (None: above the form). A problem anywhere else is one the form's
 # own checks should already have caught, and is shown as NOT_SAVED.
-ON_FORM = {"partner.slug": "slug", "partner.vetting.valid_until": "valid_until",
-           "partner.vetting": None}
+ON_FORM = {
+    "partner.slug": "slug",
+    "partner.vetting.valid_until": "valid_until",
+    "partner.vetting": None,
+}
 NOT_SAVED = _l("The partner could not be saved as it is. Check each field.")
 
 
@@ -92,8 +95,9 @@ def edit(organisation_id: uuid.UUID) -> Any:
         store.commit()
         flash(_l("The partner's details are saved."), "success")
         return redirect(url_for("partners_admin.index"))
-    return _form_page(form if form.is_submitted() else None, profile,
-                      status=400 if form.is_submitted() else 200)
+    return _form_page(
+        form if form.is_submitted() else None, profile, status=400 if form.is_submitted() else 200
+    )
 
 
 @bp.route("/<uuid:organisation_id>/vetting", methods=["POST"])
@@ -107,20 +111,33 @@ def vetting(organisation_id: uuid.UUID) -> Any:
     revet = form.action.data == "revet"
     store = db.session()
     try:
-        directory.set_vetting(store, profile, "vetted" if revet else "suspended",
-                              form.valid_until.data if revet else None, clock.now())
+        directory.set_vetting(
+            store,
+            profile,
+            "vetted" if revet else "suspended",
+            form.valid_until.data if revet else None,
+            clock.now(),
+        )
     except directory.DirectoryError as error:
         store.rollback()
         _show_problems(form, error)
         return _form_page(None, profile, form, status=422)
     store.commit()
-    flash(_l("The partner is vetted again and can be offered.") if revet
-          else _l("The partner is suspended and is no longer offered."), "success")
+    flash(
+        _l("The partner is vetted again and can be offered.")
+        if revet
+        else _l("The partner is suspended and is no longer offered."),
+        "success",
+    )
     return redirect(url_for("partners_admin.index"))
 
 
-def _form_page(form: FlaskForm | None, profile: PartnerProfile | None = None,
-               vetting_form: VettingForm | None = None, status: int = 200) -> Any:
+def _form_page(
+    form: FlaskForm | None,
+    profile: PartnerProfile | None = None,
+    vetting_form: VettingForm | None = None,
+    status: int = 200,
+) -> Any:
     """The add page, or a partner's edit page with its vetting actions. Without a form, the
     edit form is filled from the stored entry, opening its contact details (audited)."""
     store = db.session()
@@ -128,8 +145,12 @@ def _form_page(form: FlaskForm | None, profile: PartnerProfile | None = None,
         entry = directory.entry_of(profile, directory.contact(store, profile))
         form = PartnerForm(formdata=None, data=PartnerForm.initial(entry))
     body = render_template(
-        "referral/partner_form.html", form=form, profile=profile,
-        vetting=vetting_form or VettingForm(formdata=None), vetting_labels=VETTING_LABELS,
-        offered=profile is not None and directory.offered(profile, clock.now().date()))
+        "referral/partner_form.html",
+        form=form,
+        profile=profile,
+        vetting=vetting_form or VettingForm(formdata=None),
+        vetting_labels=VETTING_LABELS,
+        offered=profile is not None and directory.offered(profile, clock.now().date()),
+    )
     store.commit()  # keeps the audit event of the contact read
     return body, status

@@ -22,32 +22,44 @@ spec = ApiSpec()
 
 
 def _id(name: str) -> list[dict[str, Any]]:
-    return [{"name": name, "in": "path", "required": True,
-             "schema": {"type": "string", "format": "uuid"}}]
+    return [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "format": "uuid"},
+        }
+    ]
 
 
-MATCH_SCHEMA = {"type": "object", "required": ["partner", "name", "score", "matched",
-                                               "lacking"]}
-REFERRAL_SCHEMA = {"type": "object", "required": ["id", "reference", "state", "urgency",
-                                                  "services", "created_at", "due_at"],
-                   "properties": {"reference": {"type": "string",
-                                                "pattern": "^[A-Z0-9]{4}-[A-Z0-9]{4}$"}}}
-CASE_SCHEMA = {"type": "object", "required": ["id", "status", "consent", "needs", "person",
-                                              "screenings", "referrals"]}
+MATCH_SCHEMA = {"type": "object", "required": ["partner", "name", "score", "matched", "lacking"]}
+REFERRAL_SCHEMA = {
+    "type": "object",
+    "required": ["id", "reference", "state", "urgency", "services", "created_at", "due_at"],
+    "properties": {"reference": {"type": "string", "pattern": "^[A-Z0-9]{4}-[A-Z0-9]{4}$"}},
+}
+CASE_SCHEMA = {
+    "type": "object",
+    "required": ["id", "status", "consent", "needs", "person", "screenings", "referrals"],
+}
 SEND_SCHEMA = {
-    "type": "object", "required": ["partner", "services"],
+    "type": "object",
+    "required": ["partner", "services"],
     "properties": {
         "partner": {"type": "string", "maxLength": 64},
-        "services": {"type": "array", "minItems": 1,
-                     "items": {"type": "string", "enum": list(screenings.SERVICES)}},
-        "share": {"type": "array", "items": {"type": "string",
-                                             "enum": list(screenings.SHAREABLE)}},
+        "services": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "string", "enum": list(screenings.SERVICES)},
+        },
+        "share": {"type": "array", "items": {"type": "string", "enum": list(screenings.SHAREABLE)}},
         "urgency": {"type": "string", "enum": list(referrals.URGENCIES)},
         "note": {"type": "string", "maxLength": referrals.NOTE_MAX},
     },
 }
 ANSWER_BODIES = {
-    "accept": None, "withdraw": None,
+    "accept": None,
+    "withdraw": None,
     "decline": ("reason", referrals.DECLINE_REASONS),
     "close": ("outcome", referrals.OUTCOMES),
 }
@@ -56,23 +68,34 @@ ANSWER_BODIES = {
 # What one call returns leads to the next: a screening to its case, a case to its matches and
 # a referral to the best of them, a referral (sent, or in an inbox) to the answers it takes.
 CASE_ID = {"case_id": "$response.body#/case_id"}
-for _source, _method, _status in (("/screenings", "post", 201),
-                                  ("/referrals/{referral_id}", "get", 200)):
+for _source, _method, _status in (
+    ("/screenings", "post", 201),
+    ("/referrals/{referral_id}", "get", 200),
+):
     spec.link(_source, _method, _status, "GetCase", "get_case", parameters=CASE_ID)
     spec.link(_source, _method, _status, "GetMatches", "case_matches", parameters=CASE_ID)
     spec.link(_source, _method, _status, "SendReferral", "send_referral", parameters=CASE_ID)
-spec.link("/cases/{case_id}/matches", "get", 200, "ReferToBestMatch", "send_referral",
-          parameters={"case_id": "$request.path.case_id"},
-          requestBody={"partner": "$response.body#/items/0/partner",
-                       "services": ["shelter"]})
+spec.link(
+    "/cases/{case_id}/matches",
+    "get",
+    200,
+    "ReferToBestMatch",
+    "send_referral",
+    parameters={"case_id": "$request.path.case_id"},
+    requestBody={"partner": "$response.body#/items/0/partner", "services": ["shelter"]},
+)
 for _source, _method, _status, _id_at in (
-        ("/cases/{case_id}/referrals", "post", 201, "$response.body#/id"),
-        ("/referrals", "get", 200, "$response.body#/items/0/id")):
-    for _name, _target in (("GetReferral", "get_referral"), ("Accept", "accept_referral"),
-                           ("Decline", "decline_referral"), ("Close", "close_referral"),
-                           ("Withdraw", "withdraw_referral")):
-        spec.link(_source, _method, _status, _name, _target,
-                  parameters={"referral_id": _id_at})
+    ("/cases/{case_id}/referrals", "post", 201, "$response.body#/id"),
+    ("/referrals", "get", 200, "$response.body#/items/0/id"),
+):
+    for _name, _target in (
+        ("GetReferral", "get_referral"),
+        ("Accept", "accept_referral"),
+        ("Decline", "decline_referral"),
+        ("Close", "close_referral"),
+        ("Withdraw", "withdraw_referral"),
+    ):
+        spec.link(_source, _method, _status, _name, _target, parameters={"referral_id": _id_at})
 
 
 def _config() -> Any:
@@ -81,10 +104,16 @@ def _config() -> Any:
 
 @bp.route("/cases/<uuid:case_id>")
 @requires("cases.read")
-@spec.operation("/cases/{case_id}", "get", summary="A case, its screenings and referrals",
-                parameters=_id("case_id"), errors=(401, 403, 404),
-                responses={"200": {"description": "the case", "content": {
-                    "application/json": {"schema": CASE_SCHEMA}}}})
+@spec.operation(
+    "/cases/{case_id}",
+    "get",
+    summary="A case, its screenings and referrals",
+    parameters=_id("case_id"),
+    errors=(401, 403, 404),
+    responses={
+        "200": {"description": "the case", "content": {"application/json": {"schema": CASE_SCHEMA}}}
+    },
+)
 def get_case(case_id: uuid.UUID) -> Any:
     """One case the caller is in charge of."""
     store, now = db.session(), clock.now()
@@ -96,17 +125,40 @@ def get_case(case_id: uuid.UUID) -> Any:
 
 @bp.route("/cases/<uuid:case_id>/matches")
 @requires("cases.read")
-@spec.operation("/cases/{case_id}/matches", "get", summary="Partners ranked for a case",
-                parameters=_id("case_id"), errors=(401, 403, 404),
-                responses={"200": {"description": "matches, best first", "content": {
-                    "application/json": {"schema": {"type": "object", "properties": {
-                        "items": {"type": "array", "items": MATCH_SCHEMA}}}}}}})
+@spec.operation(
+    "/cases/{case_id}/matches",
+    "get",
+    summary="Partners ranked for a case",
+    parameters=_id("case_id"),
+    errors=(401, 403, 404),
+    responses={
+        "200": {
+            "description": "matches, best first",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"items": {"type": "array", "items": MATCH_SCHEMA}},
+                    }
+                }
+            },
+        }
+    },
+)
 def case_matches(case_id: uuid.UUID) -> Any:
     """Vetted partners in date that may serve the case, each with why."""
     store, now = db.session(), clock.now()
     case = cases.get(store, current_user, case_id)
-    items = [{"partner": m.slug, "name": m.name, "score": m.score, "matched": m.matched,
-              "lacking": m.lacking} for m in overview.of(store, case, now.date()).matches]
+    items = [
+        {
+            "partner": m.slug,
+            "name": m.name,
+            "score": m.score,
+            "matched": m.matched,
+            "lacking": m.lacking,
+        }
+        for m in overview.of(store, case, now.date()).matches
+    ]
     store.commit()
     return jsonify(items=items)
 
@@ -124,36 +176,58 @@ def _send_request(body: Any) -> referrals.Send:
     unknown = set(body) - set(SEND_SCHEMA["properties"])  # type: ignore[arg-type]
     if unknown:
         raise MalformedRequest("invalid referral", {name: "unknown field" for name in unknown})
-    partner, urgency, note = body.get("partner"), body.get("urgency", "normal"), body.get(
-        "note", "")
-    fields = {name: "must be a string" for name, value in
-              (("partner", partner), ("urgency", urgency), ("note", note))
-              if not isinstance(value, str)}
+    partner, urgency, note = (
+        body.get("partner"),
+        body.get("urgency", "normal"),
+        body.get("note", ""),
+    )
+    fields = {
+        name: "must be a string"
+        for name, value in (("partner", partner), ("urgency", urgency), ("note", note))
+        if not isinstance(value, str)
+    }
     if fields:
         raise MalformedRequest("invalid referral", fields)
-    return referrals.Send(partner=partner, services=_strings(body, "services"),
-                          share=_strings(body, "share"), urgency=urgency, note=note)
+    return referrals.Send(
+        partner=partner,
+        services=_strings(body, "services"),
+        share=_strings(body, "share"),
+        urgency=urgency,
+        note=note,
+    )
 
 
 @bp.route("/cases/<uuid:case_id>/referrals", methods=["POST"])
 @requires("cases.manage")
-@spec.operation("/cases/{case_id}/referrals", "post",
-                summary="Refer a case to a partner with the consented fields",
-                parameters=_id("case_id"),
-                requestBody={"required": True, "content": {
-                    "application/json": {"schema": SEND_SCHEMA}}},
-                errors=(400, 401, 403, 404, 409, 422),
-                responses={"201": {"description": "the referral", "content": {
-                    "application/json": {"schema": REFERRAL_SCHEMA}}}})
+@spec.operation(
+    "/cases/{case_id}/referrals",
+    "post",
+    summary="Refer a case to a partner with the consented fields",
+    parameters=_id("case_id"),
+    requestBody={"required": True, "content": {"application/json": {"schema": SEND_SCHEMA}}},
+    errors=(400, 401, 403, 404, 409, 422),
+    responses={
+        "201": {
+            "description": "the referral",
+            "content": {"application/json": {"schema": REFERRAL_SCHEMA}},
+        }
+    },
+)
 def send_referral(case_id: uuid.UUID) -> Any:
     """Send the case to one partner; 422 when consent or the directory forbids it, 409 when
     the partner already has an open referral of the case (core.errors answers both)."""
     send = _send_request(json_body())
     store, now = db.session(), clock.now()
     case = cases.get(store, current_user, case_id, "cases.manage")
-    referral = referrals.send(store, current_user, case, send, now,
-                              referrals.Deadlines.from_config(_config()),
-                              _config()["RETENTION_DAYS"])
+    referral = referrals.send(
+        store,
+        current_user,
+        case,
+        send,
+        now,
+        referrals.Deadlines.from_config(_config()),
+        _config()["RETENTION_DAYS"],
+    )
     body = referral_body(store, referral, current_user)
     store.commit()
     return jsonify(body), 201
@@ -161,10 +235,19 @@ def send_referral(case_id: uuid.UUID) -> Any:
 
 @bp.route("/referrals")
 @requires("referrals.read")
-@spec.operation("/referrals", "get", summary="Referrals: a partner's inbox, or what was sent",
-                parameters=PAGE_PARAMETERS, errors=(400, 401, 403),
-                responses={"200": {"description": "a page of referrals", "content": {
-                    "application/json": {"schema": page_schema(REFERRAL_SCHEMA)}}}})
+@spec.operation(
+    "/referrals",
+    "get",
+    summary="Referrals: a partner's inbox, or what was sent",
+    parameters=PAGE_PARAMETERS,
+    errors=(400, 401, 403),
+    responses={
+        "200": {
+            "description": "a page of referrals",
+            "content": {"application/json": {"schema": page_schema(REFERRAL_SCHEMA)}},
+        }
+    },
+)
 def list_referrals() -> Any:
     """Open and urgent first, the longest waiting on top."""
     page = paging.read()
@@ -172,16 +255,29 @@ def list_referrals() -> Any:
     rows, total = referrals.list_for(store, current_user, page.number, page.size)
     names = matching.partner_names(store)
     store.commit()
-    return jsonify(items=[referrals.summary(r, names) for r in rows], page=page.number,
-                   per_page=page.size, total=total)
+    return jsonify(
+        items=[referrals.summary(r, names) for r in rows],
+        page=page.number,
+        per_page=page.size,
+        total=total,
+    )
 
 
 @bp.route("/referrals/<uuid:referral_id>")
 @requires("referrals.read")
-@spec.operation("/referrals/{referral_id}", "get", summary="A referral and its packet",
-                parameters=_id("referral_id"), errors=(401, 403, 404),
-                responses={"200": {"description": "the referral", "content": {
-                    "application/json": {"schema": REFERRAL_SCHEMA}}}})
+@spec.operation(
+    "/referrals/{referral_id}",
+    "get",
+    summary="A referral and its packet",
+    parameters=_id("referral_id"),
+    errors=(401, 403, 404),
+    responses={
+        "200": {
+            "description": "the referral",
+            "content": {"application/json": {"schema": REFERRAL_SCHEMA}},
+        }
+    },
+)
 def get_referral(referral_id: uuid.UUID) -> Any:
     """The packet: the partner sees the consented fields sent, and nothing else."""
     store = db.session()
@@ -199,8 +295,7 @@ def _answer_detail(action: str) -> str | None:
         return None
     name, allowed = wanted
     if not isinstance(body, dict):
-        raise MalformedRequest(f"{action} needs a {name}",
-                               {name: "one of " + ", ".join(allowed)})
+        raise MalformedRequest(f"{action} needs a {name}", {name: "one of " + ", ".join(allowed)})
     fields = {key: "unknown field" for key in body if key != name}
     if not isinstance(body.get(name), str):
         fields[name] = "one of " + ", ".join(allowed)
@@ -214,8 +309,9 @@ def _answer(referral_id: uuid.UUID, action: str) -> Any:
     # does not allow too (409); core.errors answers both, as for sending.
     detail = _answer_detail(action)
     store = db.session()
-    referral = referrals.answer(store, current_user, referral_id, action, detail,
-                                clock.now(), _config()["RETENTION_DAYS"])
+    referral = referrals.answer(
+        store, current_user, referral_id, action, detail, clock.now(), _config()["RETENTION_DAYS"]
+    )
     result = referral_body(store, referral, current_user)
     store.commit()
     return jsonify(result)
@@ -225,15 +321,32 @@ def _answer_operation(action: str, who: str) -> Any:
     wanted = ANSWER_BODIES[action]
     extra: dict[str, Any] = {}
     if wanted:
-        extra["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": {"type": "object", "required": [wanted[0]], "properties": {
-                wanted[0]: {"type": "string", "enum": list(wanted[1])}}}}}}
-    return spec.operation(f"/referrals/{{referral_id}}/{action}", "post",
-                          summary=f"{action.capitalize()} a referral ({who})",
-                          parameters=_id("referral_id"),
-                          errors=(400, 401, 403, 404, 409, 422),
-                          responses={"200": {"description": "the referral", "content": {
-                              "application/json": {"schema": REFERRAL_SCHEMA}}}}, **extra)
+        extra["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": [wanted[0]],
+                        "properties": {wanted[0]: {"type": "string", "enum": list(wanted[1])}},
+                    }
+                }
+            },
+        }
+    return spec.operation(
+        f"/referrals/{{referral_id}}/{action}",
+        "post",
+        summary=f"{action.capitalize()} a referral ({who})",
+        parameters=_id("referral_id"),
+        errors=(400, 401, 403, 404, 409, 422),
+        responses={
+            "200": {
+                "description": "the referral",
+                "content": {"application/json": {"schema": REFERRAL_SCHEMA}},
+            }
+        },
+        **extra,
+    )
 
 
 @bp.route("/referrals/<uuid:referral_id>/accept", methods=["POST"])

@@ -19,13 +19,20 @@ CONSENT, CHILD_PROTECTION = "consent", "child_protection"
 # people who control the child to them or their family, nor their answers: child-protection
 # staff hear a child's account from the child, it is not forwarded.
 PROTECTION_FIELDS = ("given_name", "age", "location", "languages", "needs")
-NO_CONSENT_CHILD = ("no consent to referral: a child may still be referred to a partner "
-                    "offering child protection, for child protection only, sharing at most "
-                    + ", ".join(PROTECTION_FIELDS))
+NO_CONSENT_CHILD = (
+    "no consent to referral: a child may still be referred to a partner "
+    "offering child protection, for child protection only, sharing at most "
+    + ", ".join(PROTECTION_FIELDS)
+)
 
 
-def legal_basis(given: Consent, child: bool, services: Iterable[str],
-                partner_services: Iterable[str], share: Iterable[str]) -> str | None:
+def legal_basis(
+    given: Consent,
+    child: bool,
+    services: Iterable[str],
+    partner_services: Iterable[str],
+    share: Iterable[str],
+) -> str | None:
     """What a referral may rest on, or None when nothing allows it: the person's consent to
     referral, when every field shared lies within it; otherwise, for a child referred for
     child protection alone to a partner offering it, the child-protection basis, which never
@@ -34,8 +41,12 @@ def legal_basis(given: Consent, child: bool, services: Iterable[str],
     shared = set(share)
     if given.referral and shared <= set(given.share):
         return CONSENT
-    if child and set(services) == {CHILD_PROTECTION} and \
-            CHILD_PROTECTION in set(partner_services) and shared <= set(PROTECTION_FIELDS):
+    if (
+        child
+        and set(services) == {CHILD_PROTECTION}
+        and CHILD_PROTECTION in set(partner_services)
+        and shared <= set(PROTECTION_FIELDS)
+    ):
         return CHILD_PROTECTION
     return None
 

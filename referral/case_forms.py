@@ -14,25 +14,34 @@ from screening.forms import NOT_REMEMBERED, SERVICE_LABELS, SHARE_LABELS, MultiC
 from screening.services import SERVICES
 
 DECLINE_LABELS = {
-    "no_capacity": _l("No free place now"), "not_eligible": _l("Outside who we serve"),
+    "no_capacity": _l("No free place now"),
+    "not_eligible": _l("Outside who we serve"),
     "out_of_area": _l("Outside the area we cover"),
     "service_unavailable": _l("The service asked for is not available"),
     "other": _l("Another reason"),
 }
 OUTCOME_LABELS = {
-    "services_provided": _l("Help was given"), "person_declined": _l("The person said no"),
-    "lost_contact": _l("Contact was lost"), "referred_on": _l("Referred on elsewhere"),
+    "services_provided": _l("Help was given"),
+    "person_declined": _l("The person said no"),
+    "lost_contact": _l("Contact was lost"),
+    "referred_on": _l("Referred on elsewhere"),
     "other": _l("Other outcome"),
 }
 URGENCY_LABELS = {"normal": _l("Normal"), "urgent": _l("Urgent")}
 CASE_STATUS_LABELS = {
-    "active": _l("Active"), "follow_up": _l("In follow-up"), "closed": _l("Closed"),
-    "closed_referred": _l("Closed, referred on"), "merged": _l("Linked to an earlier case"),
+    "active": _l("Active"),
+    "follow_up": _l("In follow-up"),
+    "closed": _l("Closed"),
+    "closed_referred": _l("Closed, referred on"),
+    "merged": _l("Linked to an earlier case"),
 }
 CASE_OUTCOME_LABELS = {
-    "services_provided": _l("Help was given"), "person_declined": _l("The person said no"),
-    "lost_contact": _l("Contact was lost"), "referred_on": _l("Referred on elsewhere"),
-    "moved_away": _l("The person moved away"), "other": _l("Other outcome"),
+    "services_provided": _l("Help was given"),
+    "person_declined": _l("The person said no"),
+    "lost_contact": _l("Contact was lost"),
+    "referred_on": _l("Referred on elsewhere"),
+    "moved_away": _l("The person moved away"),
+    "other": _l("Other outcome"),
     "retention": _l("The record reached the end of its retention period"),
 }
 
@@ -42,19 +51,25 @@ class ReferForm(FlaskForm):
     offered partners, only fields the person agreed to share."""
 
     partner = RadioField(_l("Partner"), choices=[], validators=[InputRequired()])
-    services = MultiCheckboxField(_l("Services asked for"),
-                                  choices=[SelectChoice(s, SERVICE_LABELS[s])
-                                           for s in SERVICES],
-                                  validators=[InputRequired()])
-    share = MultiCheckboxField(_l("Send these details (only what is needed)"), choices=[],
-                               validators=[Optional()])
-    urgency = RadioField(_l("Urgency"), default="normal",
-                         choices=[SelectChoice(u, URGENCY_LABELS[u])
-                                  for u in referrals.URGENCIES],
-                         validators=[InputRequired()])
-    note = TextAreaField(_l("Note for the partner (optional)"),
-                         validators=[Optional(), Length(max=referrals.NOTE_MAX)],
-                         render_kw=NOT_REMEMBERED)
+    services = MultiCheckboxField(
+        _l("Services asked for"),
+        choices=[SelectChoice(s, SERVICE_LABELS[s]) for s in SERVICES],
+        validators=[InputRequired()],
+    )
+    share = MultiCheckboxField(
+        _l("Send these details (only what is needed)"), choices=[], validators=[Optional()]
+    )
+    urgency = RadioField(
+        _l("Urgency"),
+        default="normal",
+        choices=[SelectChoice(u, URGENCY_LABELS[u]) for u in referrals.URGENCIES],
+        validators=[InputRequired()],
+    )
+    note = TextAreaField(
+        _l("Note for the partner (optional)"),
+        validators=[Optional(), Length(max=referrals.NOTE_MAX)],
+        render_kw=NOT_REMEMBERED,
+    )
 
     def limit(self, partners: list[tuple[str, str]], shareable: tuple[str, ...]) -> None:
         """Offer only these partners and these fields."""
@@ -65,9 +80,11 @@ class ReferForm(FlaskForm):
 class BreakGlassForm(FlaskForm):
     """Why a supervisor needs a case outside their team."""
 
-    reason = TextAreaField(_l("Why do you need this case now?"),
-                           validators=[InputRequired(), Length(min=REASON_MIN, max=1000)],
-                           render_kw=NOT_REMEMBERED)
+    reason = TextAreaField(
+        _l("Why do you need this case now?"),
+        validators=[InputRequired(), Length(min=REASON_MIN, max=1000)],
+        render_kw=NOT_REMEMBERED,
+    )
 
 
 class LinkForm(FlaskForm):
@@ -75,48 +92,60 @@ class LinkForm(FlaskForm):
 
     earlier = HiddenField(validators=[InputRequired(), UUID()])
     # Linking shreds the newer record: the screener says they asked, every time.
-    confirm = BooleanField(_l("I asked the person: it is the same person. This cannot be "
-                              "undone."), validators=[InputRequired()])
+    confirm = BooleanField(
+        _l("I asked the person: it is the same person. This cannot be undone."),
+        validators=[InputRequired()],
+    )
 
 
 class DeclineForm(FlaskForm):
     """Why the partner cannot take the referral."""
 
-    reason = SelectField(_l("Reason"), choices=[SelectChoice(r, DECLINE_LABELS[r])
-                                                for r in referrals.DECLINE_REASONS],
-                         validators=[InputRequired()], render_kw=NOT_REMEMBERED)
+    reason = SelectField(
+        _l("Reason"),
+        choices=[SelectChoice(r, DECLINE_LABELS[r]) for r in referrals.DECLINE_REASONS],
+        validators=[InputRequired()],
+        render_kw=NOT_REMEMBERED,
+    )
 
 
 class CloseForm(FlaskForm):
     """How the referral ended."""
 
-    outcome = SelectField(_l("Outcome"), choices=[SelectChoice(o, OUTCOME_LABELS[o])
-                                                  for o in referrals.OUTCOMES],
-                          validators=[InputRequired()], render_kw=NOT_REMEMBERED)
+    outcome = SelectField(
+        _l("Outcome"),
+        choices=[SelectChoice(o, OUTCOME_LABELS[o]) for o in referrals.OUTCOMES],
+        validators=[InputRequired()],
+        render_kw=NOT_REMEMBERED,
+    )
 
 
 class CloseCaseForm(FlaskForm):
     """How the case ended; open referrals are withdrawn only when the box is ticked."""
 
-    outcome = SelectField(_l("How did the case end?"),
-                          choices=[SelectChoice(o, CASE_OUTCOME_LABELS[o])
-                                   for o in case_status.OUTCOMES],
-                          validators=[InputRequired()])
+    outcome = SelectField(
+        _l("How did the case end?"),
+        choices=[SelectChoice(o, CASE_OUTCOME_LABELS[o]) for o in case_status.OUTCOMES],
+        validators=[InputRequired()],
+    )
     withdraw = BooleanField(_l("Withdraw the open referrals (their partners are told)"))
 
 
 class ReopenForm(FlaskForm):
     """Why a closed case is opened again."""
 
-    reason = TextAreaField(_l("Why is the case reopened?"),
-                           validators=[InputRequired(), Length(min=REASON_MIN,
-                                                               max=notes.NOTE_MAX)],
-                           render_kw=NOT_REMEMBERED)
+    reason = TextAreaField(
+        _l("Why is the case reopened?"),
+        validators=[InputRequired(), Length(min=REASON_MIN, max=notes.NOTE_MAX)],
+        render_kw=NOT_REMEMBERED,
+    )
 
 
 class NoteForm(FlaskForm):
     """A caseworker's note on the case."""
 
-    text = TextAreaField(_l("New note"), validators=[InputRequired(),
-                                                     Length(max=notes.NOTE_MAX)],
-                         render_kw=NOT_REMEMBERED)
+    text = TextAreaField(
+        _l("New note"),
+        validators=[InputRequired(), Length(max=notes.NOTE_MAX)],
+        render_kw=NOT_REMEMBERED,
+    )

@@ -18,8 +18,12 @@ from referral import basis, cases, matching, notes, overview
 from referral.case_forms import CloseCaseForm, LinkForm, NoteForm, ReferForm, ReopenForm
 
 # The forms of the case page, each blank unless a refused one is handed back.
-FORMS: dict[str, type[FlaskForm]] = {"refer": ReferForm, "close": CloseCaseForm,
-                                     "reopen": ReopenForm, "note": NoteForm}
+FORMS: dict[str, type[FlaskForm]] = {
+    "refer": ReferForm,
+    "close": CloseCaseForm,
+    "reopen": ReopenForm,
+    "note": NoteForm,
+}
 
 
 def refused(name: str) -> FlaskForm | None:
@@ -31,25 +35,36 @@ def render(case: Any, status: int = 200, **refused_forms: FlaskForm) -> tuple[st
     """The case page, with ``refused_forms`` (by name) showing their errors."""
     store, now = db.session(), clock.now()
     g.refused_forms = refused_forms
-    forms = {name: refused_forms.get(name) or form(formdata=None)
-             for name, form in FORMS.items()}
+    forms = {name: refused_forms.get(name) or form(formdata=None) for name, form in FORMS.items()}
     seen = overview.of(store, case, now.date())
     refer = forms["refer"]
-    refer.limit([(m.slug, m.name) for m in seen.matches],
-                basis.shareable(seen.consent, seen.child))
+    refer.limit([(m.slug, m.name) for m in seen.matches], basis.shareable(seen.consent, seen.child))
     if not refer.services.data:
         refer.services.data = list(seen.needs)
-    earlier = cases.earlier_cases(store, current_user, case, seen.who, now.date()) \
-        if seen.who else []
+    earlier = (
+        cases.earlier_cases(store, current_user, case, seen.who, now.date()) if seen.who else []
+    )
     body = render_template(
-        "referral/case.html", case=case, who=seen.who, consent=seen.consent, child=seen.child,
-        protection_fields=basis.PROTECTION_FIELDS, needs=seen.needs,
-        screenings=seen.screenings, referrals=seen.referrals,
-        open_referrals=seen.open_referrals, names=matching.partner_names(store),
-        matches=seen.matches, suggestion=seen.suggestion, earlier=earlier,
-        link=LinkForm(formdata=None), action=ActionForm(formdata=None),
+        "referral/case.html",
+        case=case,
+        who=seen.who,
+        consent=seen.consent,
+        child=seen.child,
+        protection_fields=basis.PROTECTION_FIELDS,
+        needs=seen.needs,
+        screenings=seen.screenings,
+        referrals=seen.referrals,
+        open_referrals=seen.open_referrals,
+        names=matching.partner_names(store),
+        matches=seen.matches,
+        suggestion=seen.suggestion,
+        earlier=earlier,
+        link=LinkForm(formdata=None),
+        action=ActionForm(formdata=None),
         case_notes=notes.of_case(store, case)
-        if authorize(current_user, "cases.notes", case) else [],
-        **forms)
+        if authorize(current_user, "cases.notes", case)
+        else [],
+        **forms,
+    )
     store.commit()
     return body, status

@@ -25,8 +25,14 @@ from core.errors import RefusedError
 from referral import cases, notes, referrals, tasks
 from referral.models import Case
 
-OUTCOMES = ("services_provided", "person_declined", "lost_contact", "referred_on",
-            "moved_away", "other")
+OUTCOMES = (
+    "services_provided",
+    "person_declined",
+    "lost_contact",
+    "referred_on",
+    "moved_away",
+    "other",
+)
 # Set by the service only: the record reached the end of its retention period.
 RETENTION = "retention"
 CLOSED = ("closed", "closed_referred")
@@ -43,52 +49,81 @@ def closed_status(outcome: str) -> str:
 
 def _end(case: Case, outcome: str, now: datetime) -> None:
     case.status, case.outcome, case.closed_at, case.updated_at = (
-        closed_status(outcome), outcome, now, now)
+        closed_status(outcome),
+        outcome,
+        now,
+        now,
+    )
 
 
-def close(store: Session, user: Any, case: Case, outcome: str, withdraw_open: bool,
-          now: datetime, retention_days: int) -> int:
+def close(
+    store: Session,
+    user: Any,
+    case: Case,
+    outcome: str,
+    withdraw_open: bool,
+    now: datetime,
+    retention_days: int,
+) -> int:
     """Close the case with an outcome from :data:`OUTCOMES`. Refused while referrals are
     open, unless ``withdraw_open``: then each is withdrawn and its partner told. Checked on
     the locked row, so a referral sent meanwhile is seen. Returns how many were withdrawn."""
     cases.lock(store, case)
     require(user, "cases.close", case, "case", case.id)
     if outcome not in OUTCOMES:
-        raise CaseStatusError("choose how the case ended",
-                              {"outcome": "must be one of " + ", ".join(OUTCOMES)})
+        raise CaseStatusError(
+            "choose how the case ended", {"outcome": "must be one of " + ", ".join(OUTCOMES)}
+        )
     waiting = referrals.still_open(store, case)
     if waiting and not withdraw_open:
-        raise CaseStatusError("referrals are still open",
-                              {"withdraw": f"{len(waiting)} referrals are still open: "
-                                           "withdraw them to close the case"})
+        raise CaseStatusError(
+            "referrals are still open",
+            {
+                "withdraw": f"{len(waiting)} referrals are still open: "
+                "withdraw them to close the case"
+            },
+        )
     withdrawn = referrals.end_open(store, case, now)
     _end(case, outcome, now)
     cases.touch(store, case, now, retention_days)
-    audit.record(store, "case.closed", object_type="case", object_id=case.id,
-                 details={"outcome": outcome, "withdrawn": withdrawn})
+    audit.record(
+        store,
+        "case.closed",
+        object_type="case",
+        object_id=case.id,
+        details={"outcome": outcome, "withdrawn": withdrawn},
+    )
     return withdrawn
 
 
-def reopen(store: Session, user: Any, case: Case, reason: str, now: datetime,
-           retention_days: int) -> None:
+def reopen(
+    store: Session, user: Any, case: Case, reason: str, now: datetime, retention_days: int
+) -> None:
     """Make a closed case active again. The reason is kept as a sealed note (it may speak
     of the person); the audit event names the note, not what it says."""
     cases.lock(store, case)
     require(user, "cases.reopen", case, "case", case.id)
     text = notes.clean(reason, "reason")
     if len(" ".join(text.split())) < cases.REASON_MIN:
-        raise CaseStatusError("write why the case is reopened",
-                              {"reason": f"at least {cases.REASON_MIN} characters"})
+        raise CaseStatusError(
+            "write why the case is reopened", {"reason": f"at least {cases.REASON_MIN} characters"}
+        )
     note = notes.write(store, user, case, text, now, kind="reopened")
     before, outcome = case.status, case.outcome
     case.status, case.outcome, case.closed_at = "active", None, None
     cases.touch(store, case, now, retention_days)
-    audit.record(store, "case.reopened", object_type="case", object_id=case.id,
-                 details={"from": before, "outcome": outcome, "note": str(note.id)})
+    audit.record(
+        store,
+        "case.reopened",
+        object_type="case",
+        object_id=case.id,
+        details={"from": before, "outcome": outcome, "note": str(note.id)},
+    )
 
 
-def follow_up(store: Session, user: Any, case: Case, on: bool, now: datetime,
-              retention_days: int) -> None:
+def follow_up(
+    store: Session, user: Any, case: Case, on: bool, now: datetime, retention_days: int
+) -> None:
     """Put an open case into follow-up (help given, the caseworker keeps in touch), or
     back to active."""
     cases.lock(store, case)
@@ -98,8 +133,13 @@ def follow_up(store: Session, user: Any, case: Case, on: bool, now: datetime,
         return
     case.status = status
     cases.touch(store, case, now, retention_days)
-    audit.record(store, "case.status_changed", object_type="case", object_id=case.id,
-                 details={"status": status})
+    audit.record(
+        store,
+        "case.status_changed",
+        object_type="case",
+        object_id=case.id,
+        details={"status": status},
+    )
 
 
 def close_for_retention(store: Session, case: Case, now: datetime) -> int:
@@ -113,9 +153,18 @@ def close_for_retention(store: Session, case: Case, now: datetime) -> int:
         _end(case, RETENTION, now)
     forgotten = notes.forget(store, case.id)
     dropped = tasks.forget(store, case)
-    audit.record(store, "case.closed", object_type="case", object_id=case.id,
-                 details={"outcome": RETENTION, "withdrawn": withdrawn, "notes": forgotten,
-                          "tasks": dropped})
+    audit.record(
+        store,
+        "case.closed",
+        object_type="case",
+        object_id=case.id,
+        details={
+            "outcome": RETENTION,
+            "withdrawn": withdrawn,
+            "notes": forgotten,
+            "tasks": dropped,
+        },
+    )
     return withdrawn
 
 

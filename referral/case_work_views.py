@@ -23,8 +23,7 @@ from referral.case_forms import CloseCaseForm, NoteForm, ReopenForm
 bp = Blueprint("case_work", __name__, url_prefix="/cases")
 
 
-def _refused(case_id: uuid.UUID, name: str, form: FlaskForm,
-             error: Exception | None = None) -> Any:
+def _refused(case_id: uuid.UUID, name: str, form: FlaskForm, error: Exception | None = None) -> Any:
     store = db.session()
     store.rollback()
     for field, problem in getattr(error, "fields", {}).items():
@@ -46,9 +45,15 @@ def close(case_id: uuid.UUID) -> Any:
     if not form.validate():
         return _refused(case_id, "close", form)
     try:
-        withdrawn = case_status.close(store, current_user, case, form.outcome.data,
-                                      form.withdraw.data, now,
-                                      current_app.config["RETENTION_DAYS"])
+        withdrawn = case_status.close(
+            store,
+            current_user,
+            case,
+            form.outcome.data,
+            form.withdraw.data,
+            now,
+            current_app.config["RETENTION_DAYS"],
+        )
     except (RefusedError, NotNow) as error:
         return _refused(case_id, "close", form, error)
     store.commit()
@@ -66,8 +71,9 @@ def reopen(case_id: uuid.UUID) -> Any:
     if not form.validate():
         return _refused(case_id, "reopen", form)
     try:
-        case_status.reopen(store, current_user, case, form.reason.data, now,
-                           current_app.config["RETENTION_DAYS"])
+        case_status.reopen(
+            store, current_user, case, form.reason.data, now, current_app.config["RETENTION_DAYS"]
+        )
     except (RefusedError, NotNow) as error:
         return _refused(case_id, "reopen", form, error)
     store.commit()
@@ -83,8 +89,9 @@ def follow_up(case_id: uuid.UUID, turn: str) -> Any:
         raise NotFound()
     store = db.session()
     case = cases.get(store, current_user, case_id, "cases.manage")
-    case_status.follow_up(store, current_user, case, turn == "on", clock.now(),
-                          current_app.config["RETENTION_DAYS"])
+    case_status.follow_up(
+        store, current_user, case, turn == "on", clock.now(), current_app.config["RETENTION_DAYS"]
+    )
     store.commit()
     flash(_l("Case in follow-up.") if turn == "on" else _l("Case active again."), "success")
     return redirect(url_for("cases.show", case_id=case_id))
@@ -100,8 +107,9 @@ def add_note(case_id: uuid.UUID) -> Any:
     if not form.validate():
         return _refused(case_id, "note", form)
     try:
-        notes.add(store, current_user, case, form.text.data, now,
-                  current_app.config["RETENTION_DAYS"])
+        notes.add(
+            store, current_user, case, form.text.data, now, current_app.config["RETENTION_DAYS"]
+        )
     except (RefusedError, NotNow) as error:
         return _refused(case_id, "note", form, error)
     store.commit()

@@ -55,8 +55,9 @@ def needs(case: Case) -> tuple[str, ...]:
     return tuple(filter(None, case.needs.split(",")))
 
 
-def open_for_screening(store: Session, screening_id: uuid.UUID, now: datetime,
-                       retention_days: int) -> Case | None:
+def open_for_screening(
+    store: Session, screening_id: uuid.UUID, now: datetime, retention_days: int
+) -> Case | None:
     """Open the case of a completed screening's person, or bring their case up to date: the
     latest consent and result apply, needs add up. Runs in the screening's transaction."""
     screening = screenings.completed(store, screening_id)
@@ -64,9 +65,16 @@ def open_for_screening(store: Session, screening_id: uuid.UUID, now: datetime,
         return None
     case = store.scalar(sa.select(Case).where(Case.person_id == screening.person_id))
     if case is None:
-        case = Case(id=uuid.uuid4(), person_id=screening.person_id, team_id=screening.team_id,
-                    owner_id=screening.screener_id, status="active", opened_at=now, needs="",
-                    urgent=False)
+        case = Case(
+            id=uuid.uuid4(),
+            person_id=screening.person_id,
+            team_id=screening.team_id,
+            owner_id=screening.screener_id,
+            status="active",
+            opened_at=now,
+            needs="",
+            urgent=False,
+        )
         store.add(case)
         action = "case.opened"
     else:
@@ -74,8 +82,13 @@ def open_for_screening(store: Session, screening_id: uuid.UUID, now: datetime,
     _apply(case, screening, now)
     people.touch(people.get(store, case.person_id), now, retention_days)
     store.flush()
-    audit.record(store, action, object_type="case", object_id=case.id,
-                 details={"screening": str(screening.id)})
+    audit.record(
+        store,
+        action,
+        object_type="case",
+        object_id=case.id,
+        details={"screening": str(screening.id)},
+    )
     return case
 
 
@@ -87,8 +100,7 @@ def _apply(case: Case, screening: Screening, now: datetime) -> None:
 
 
 def _absorb(case: Case, screening: Screening, now: datetime) -> None:
-    case.needs = ",".join(sorted(set(needs(case)) | set(filter(None,
-                                                               screening.needs.split(",")))))
+    case.needs = ",".join(sorted(set(needs(case)) | set(filter(None, screening.needs.split(",")))))
     case.urgent = case.urgent or screening.urgent
     case.classification = screening.classification
     case.updated_at = now
@@ -101,8 +113,9 @@ def _set_consent(case: Case, given: Consent) -> None:
 def narrowed(first: Consent, second: Consent) -> Consent:
     """The most restrictive of two consents: referral only when both agreed, and only the
     fields both allowed to be shared. Without the person, consent only ever narrows."""
-    return Consent(first.referral and second.referral,
-                   tuple(sorted(set(first.share) & set(second.share))))
+    return Consent(
+        first.referral and second.referral, tuple(sorted(set(first.share) & set(second.share)))
+    )
 
 
 def of_person(store: Session, person_id: uuid.UUID) -> Case | None:
@@ -123,8 +136,13 @@ def get(store: Session, user: Any, case_id: uuid.UUID, action: str = "cases.read
     the action); every access is audited, and one through break-glass is flagged as such."""
     case = store.get(Case, case_id)
     how = require(user, action, case, "case", case_id)
-    audit.record(store, action.replace("cases.", "case."), object_type="case",
-                 object_id=case_id, details={"break_glass": True} if how == "grant" else None)
+    audit.record(
+        store,
+        action.replace("cases.", "case."),
+        object_type="case",
+        object_id=case_id,
+        details={"break_glass": True} if how == "grant" else None,
+    )
     return case  # type: ignore[return-value]
 
 
@@ -154,18 +172,25 @@ def for_break_glass(store: Session, user: Any, case_id: uuid.UUID) -> Case:
     return case  # type: ignore[return-value]
 
 
-def break_glass(store: Session, user: Any, case_id: uuid.UUID, reason: str, now: datetime,
-                minutes: int) -> CaseAccessGrant:
+def break_glass(
+    store: Session, user: Any, case_id: uuid.UUID, reason: str, now: datetime, minutes: int
+) -> CaseAccessGrant:
     """Give a supervisor time-limited access to read a case outside their team, with a
     written reason (kept for auditors; the event is flagged)."""
     for_break_glass(store, user, case_id)
     reason = " ".join(reason.split())
     if len(reason) < REASON_MIN:
-        raise CaseError("write why you need this case",
-                        {"reason": f"at least {REASON_MIN} characters"})
+        raise CaseError(
+            "write why you need this case", {"reason": f"at least {REASON_MIN} characters"}
+        )
     grant = grants.give(store, user.id, case_id, reason, now, minutes)
-    audit.record(store, "case.break_glass", object_type="case", object_id=case_id,
-                 details={"break_glass": True, "grant": str(grant.id), "minutes": minutes})
+    audit.record(
+        store,
+        "case.break_glass",
+        object_type="case",
+        object_id=case_id,
+        details={"break_glass": True, "grant": str(grant.id), "minutes": minutes},
+    )
     return grant
 
 
@@ -176,35 +201,48 @@ def recent_grants(store: Session, limit: int = 200) -> list[CaseAccessGrant]:
     return found
 
 
-def list_for(store: Session, user: Any, statuses: tuple[str, ...] = OPEN,
-             limit: int = 100) -> list[Case]:
+def list_for(
+    store: Session, user: Any, statuses: tuple[str, ...] = OPEN, limit: int = 100
+) -> list[Case]:
     """Cases in these statuses (open ones unless asked) that the user is in charge of (the
     policy's list scope: their own, or their team's for a supervisor); urgent first, then
     the most recently active."""
     query = sa.select(Case).where(visible(user, "cases.read", Case), Case.status.in_(statuses))
-    found = list(store.scalars(query.order_by(Case.urgent.desc(), Case.updated_at.desc())
-                               .limit(limit)))
+    found = list(
+        store.scalars(query.order_by(Case.urgent.desc(), Case.updated_at.desc()).limit(limit))
+    )
     audit.record(store, "cases.listed", details={"count": len(found)})
     return found
 
 
-def open_owned(store: Session, user: Any, action: str, owner_ids: Collection[uuid.UUID], *,
-               others: bool = False) -> list[Case]:
+def open_owned(
+    store: Session,
+    user: Any,
+    action: str,
+    owner_ids: Collection[uuid.UUID],
+    *,
+    others: bool = False,
+) -> list[Case]:
     """Open cases in ``user``'s list scope for ``action`` whose owner is one of
     ``owner_ids`` (with ``others``: is none of them), urgent first, then the oldest. For
     handing cases over; each is checked again under its lock before it moves."""
     owned = Case.owner_id.in_(list(owner_ids))
-    query = sa.select(Case).where(visible(user, action, Case), Case.status.in_(OPEN),
-                                  sa.not_(owned) if others else owned)
+    query = sa.select(Case).where(
+        visible(user, action, Case), Case.status.in_(OPEN), sa.not_(owned) if others else owned
+    )
     return list(store.scalars(query.order_by(Case.urgent.desc(), Case.opened_at, Case.id)))
 
 
 def open_of_owner(store: Session, owner_id: uuid.UUID) -> list[Case]:
     """Every open case an account is in charge of, in any team, urgent first, then the
     oldest: a system job, once the account is disabled (no user's scope applies)."""
-    return list(store.scalars(sa.select(Case).where(
-        Case.owner_id == owner_id, Case.status.in_(OPEN)).order_by(
-        Case.urgent.desc(), Case.opened_at, Case.id)))
+    return list(
+        store.scalars(
+            sa.select(Case)
+            .where(Case.owner_id == owner_id, Case.status.in_(OPEN))
+            .order_by(Case.urgent.desc(), Case.opened_at, Case.id)
+        )
+    )
 
 
 def person(store: Session, case: Case) -> Person:
@@ -223,12 +261,16 @@ def screenings_of(store: Session, case: Case) -> list[Screening]:
 
 
 def _has_referrals(store: Session, case: Case) -> bool:
-    return bool(store.scalar(sa.select(sa.func.count()).select_from(Referral).where(
-        Referral.case_id == case.id)))
+    return bool(
+        store.scalar(
+            sa.select(sa.func.count()).select_from(Referral).where(Referral.case_id == case.id)
+        )
+    )
 
 
-def earlier_cases(store: Session, user: Any, case: Case, who: people.Identity,
-                  today: date) -> list[Case]:
+def earlier_cases(
+    store: Session, user: Any, case: Case, who: people.Identity, today: date
+) -> list[Case]:
     """Open cases of the same team, which the user may link, whose person has the same name
     and year of birth (the identity blind index): maybe the same person, screened before.
     Nothing is offered for a case the user may not link or that has referrals already. The
@@ -238,9 +280,11 @@ def earlier_cases(store: Session, user: Any, case: Case, who: people.Identity,
     others = [p.id for p in people.find_earlier(store, who, today) if p.id != case.person_id]
     if not others:
         return []
-    found = store.scalars(sa.select(Case).where(Case.person_id.in_(others),
-                                                Case.team_id == case.team_id,
-                                                Case.status.in_(OPEN)))
+    found = store.scalars(
+        sa.select(Case).where(
+            Case.person_id.in_(others), Case.team_id == case.team_id, Case.status.in_(OPEN)
+        )
+    )
     return [c for c in found if authorize(user, "cases.link", c)]
 
 
@@ -249,8 +293,15 @@ def _same_person(store: Session, case: Case, earlier: Case, today: date) -> bool
     return earlier.person_id in {p.id for p in people.find_earlier(store, who, today)}
 
 
-def link(store: Session, user: Any, case: Case, earlier_id: uuid.UUID, now: datetime,
-         retention_days: int, carry: Callable[[Case, Case], None] | None = None) -> Case:
+def link(
+    store: Session,
+    user: Any,
+    case: Case,
+    earlier_id: uuid.UUID,
+    now: datetime,
+    retention_days: int,
+    carry: Callable[[Case, Case], None] | None = None,
+) -> Case:
     """Confirmed by the screener: this case's person is the earlier case's person. The
     screenings move to the earlier record; the duplicate record is shredded and this case
     points at the earlier one.
@@ -268,13 +319,20 @@ def link(store: Session, user: Any, case: Case, earlier_id: uuid.UUID, now: date
     for row in sorted({case.id: case, earlier.id: earlier}.values(), key=lambda c: str(c.id)):
         lock(store, row)
         require(user, "cases.link", row, "case", row.id)
-    if earlier.id == case.id or earlier.team_id != case.team_id or \
-            not _same_person(store, case, earlier, now.date()):
-        raise CaseError("these cases cannot be linked",
-                        {"earlier": "not an open case of the same person in your team"})
+    if (
+        earlier.id == case.id
+        or earlier.team_id != case.team_id
+        or not _same_person(store, case, earlier, now.date())
+    ):
+        raise CaseError(
+            "these cases cannot be linked",
+            {"earlier": "not an open case of the same person in your team"},
+        )
     if _has_referrals(store, case):
-        raise CaseError("this case already has referrals; it cannot be linked",
-                        {"earlier": "referrals were already sent from this case"})
+        raise CaseError(
+            "this case already has referrals; it cannot be linked",
+            {"earlier": "referrals were already sent from this case"},
+        )
     target = person(store, earlier)
     for screening in reversed(screenings_of(store, case)):
         screenings.move_to(store, screening, target, now)
@@ -287,8 +345,13 @@ def link(store: Session, user: Any, case: Case, earlier_id: uuid.UUID, now: date
         carry(case, earlier)
     retention.shred(store, person(store, case), now)
     people.touch(target, now, retention_days)
-    audit.record(store, "case.linked", object_type="case", object_id=earlier.id,
-                 details={"from": str(case.id)})
+    audit.record(
+        store,
+        "case.linked",
+        object_type="case",
+        object_id=earlier.id,
+        details={"from": str(case.id)},
+    )
     return earlier
 
 
@@ -300,8 +363,9 @@ def touch(store: Session, case: Case, now: datetime, retention_days: int) -> Non
 
 def on_completed(screening_id: uuid.UUID) -> uuid.UUID | None:
     """Receiver of ``screening.services.open_case``: the completed screening's case."""
-    case = open_for_screening(db.session(), screening_id, clock.now(),
-                              current_app.config["RETENTION_DAYS"])
+    case = open_for_screening(
+        db.session(), screening_id, clock.now(), current_app.config["RETENTION_DAYS"]
+    )
     return case.id if case is not None else None
 
 

@@ -55,10 +55,12 @@ def list_partners_command() -> None:
         partner = directory.for_routing(profile)
         state = "offered" if directory.offered(profile, today) else "not offered"
         areas = " ".join(f"{c}/{r}" if r else c for c, r in partner.areas) or "-"
-        click.echo(f"{partner.slug}\t{profile.vetting_status} until "
-                   f"{profile.vetting_valid_until or '-'} ({state})\t"
-                   f"{','.join(sorted(partner.services)) or '-'}\t{areas}\t"
-                   f"capacity {partner.capacity}")
+        click.echo(
+            f"{partner.slug}\t{profile.vetting_status} until "
+            f"{profile.vetting_valid_until or '-'} ({state})\t"
+            f"{','.join(sorted(partner.services)) or '-'}\t{areas}\t"
+            f"capacity {partner.capacity}"
+        )
 
 
 DEMO_DIRECTORY = Path(__file__).parent / "data" / "demo_partners.json"
@@ -66,10 +68,11 @@ DEMO_DIRECTORY = Path(__file__).parent / "data" / "demo_partners.json"
 
 def load_demo_directory(store: Session, now: datetime) -> None:
     """The synthetic partner directory ``demo`` loads for ``make run``."""
-    counts = directory.import_partners(store, json.loads(DEMO_DIRECTORY.read_text("utf-8")),
-                                       now)
-    click.echo(f"Demo partner directory: {sum(counts.values())} partners working in GR, IT, "
-               "ES and FR; give one of those as the person's country to see partners matched.")
+    counts = directory.import_partners(store, json.loads(DEMO_DIRECTORY.read_text("utf-8")), now)
+    click.echo(
+        f"Demo partner directory: {sum(counts.values())} partners working in GR, IT, "
+        "ES and FR; give one of those as the person's country to see partners matched."
+    )
 
 
 referrals_cli = AppGroup("referrals", help="Apply partner standing and referral deadlines.")
@@ -82,11 +85,13 @@ def escalate_command() -> None:
     overdue (their senders' supervisors are told) and expire those left too long. Safe to
     run from cron as often as wanted."""
     store = db.session()
-    counts = referrals.escalate(store, clock.now(),
-                                referrals.Deadlines.from_config(current_app.config))
+    counts = referrals.escalate(
+        store, clock.now(), referrals.Deadlines.from_config(current_app.config)
+    )
     store.commit()
-    click.echo(f"{counts['overdue']} overdue, {counts['expired']} expired, "
-               f"{counts['withdrawn']} withdrawn")
+    click.echo(
+        f"{counts['overdue']} overdue, {counts['expired']} expired, {counts['withdrawn']} withdrawn"
+    )
 
 
 notices_cli = AppGroup("notices", help="Send the e-mails of notices.")
@@ -97,11 +102,19 @@ def _summary(counts: dict[str, int]) -> str:
 
 
 @notices_cli.command("send")
-@click.option("--watch", is_flag=True,
-              help="Keep running, looking for e-mails every --interval seconds, until "
-                   "stopped (SIGTERM or Ctrl-C).")
-@click.option("--interval", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
-              help="Seconds between looks with --watch.")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep running, looking for e-mails every --interval seconds, until "
+    "stopped (SIGTERM or Ctrl-C).",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    help="Seconds between looks with --watch.",
+)
 def send_command(watch: bool, interval: float) -> None:
     """Send the e-mails of notices that are due: from cron every minute or so, or once with
     --watch. Failed e-mails are tried again later; ones that keep failing, or whose send was
@@ -115,8 +128,10 @@ def send_command(watch: bool, interval: float) -> None:
         counts = outbox.send_due(db.session(), config, clock.now)
         click.echo(_summary(counts))
         if counts["unreachable"]:
-            click.echo("error: the mail relay could not be reached; the rest wait for the "
-                       "next run", err=True)
+            click.echo(
+                "error: the mail relay could not be reached; the rest wait for the next run",
+                err=True,
+            )
             sys.exit(1)
         return
     _watch(interval)
@@ -127,14 +142,15 @@ def _watch(interval: float) -> None:
     """Send what is due every ``interval`` seconds until SIGTERM or SIGINT; a send under
     way is finished and recorded first, so stopping never leaves a claim behind."""
     stopping = threading.Event()
-    previous = {number: signal.signal(number, lambda *_args: stopping.set())
-                for number in (signal.SIGTERM, signal.SIGINT)}
+    previous = {
+        number: signal.signal(number, lambda *_args: stopping.set())
+        for number in (signal.SIGTERM, signal.SIGINT)
+    }
     store = db.session()
     try:
         while not stopping.is_set():
             try:
-                counts = outbox.send_due(store, current_app.config, clock.now,
-                                         stopping.is_set)
+                counts = outbox.send_due(store, current_app.config, clock.now, stopping.is_set)
             except SQLAlchemyError as error:
                 # The database restarting must not end the sender: try again next time.
                 store.rollback()

@@ -23,21 +23,29 @@ bp = Blueprint("corrections", __name__, url_prefix="/cases")
 NOT_CORRECTED = _l("The details were not corrected. See what to fix below.")
 # The fields as the history names them: short, unlike the form's labels with their hints.
 LABELS = {
-    "given_name": _l("Given name"), "family_name": _l("Family name"),
-    "birth_date": _l("Date of birth"), "age": _l("Age"),
-    "age_source": _l("How is the age known?"), "region": _l("Region or town"),
-    "contact": _l("How to contact them"), "notes": _l("Notes"), "sex": _l("Sex"),
-    "nationality": _l("Nationality"), "country": _l("Country"), "languages": _l("Languages"),
+    "given_name": _l("Given name"),
+    "family_name": _l("Family name"),
+    "birth_date": _l("Date of birth"),
+    "age": _l("Age"),
+    "age_source": _l("How is the age known?"),
+    "region": _l("Region or town"),
+    "contact": _l("How to contact them"),
+    "notes": _l("Notes"),
+    "sex": _l("Sex"),
+    "nationality": _l("Nationality"),
+    "country": _l("Country"),
+    "languages": _l("Languages"),
     people.MINOR_FLAG: _l("May be under 18"),
 }
 # What the service refuses, said to the screener (the service's own words are the API's).
 PROBLEMS = {
     "given_name": _l("Write the name the person uses."),
-    "birth_date": _l("The date of birth cannot be in the future, nor more than 120 years "
-                     "ago."),
-    people.MINOR_FLAG: _l("The person may still be under 18: only an identity document "
-                          "showing they are 18 or more lifts this. Keep the box ticked, or "
-                          "record the age from the document."),
+    "birth_date": _l("The date of birth cannot be in the future, nor more than 120 years ago."),
+    people.MINOR_FLAG: _l(
+        "The person may still be under 18: only an identity document "
+        "showing they are 18 or more lifts this. Keep the box ticked, or "
+        "record the age from the document."
+    ),
 }
 
 
@@ -48,9 +56,12 @@ def _prefilled(case: Any) -> CorrectionForm | None:
     except datakeys.ShreddedError:
         return None
     data = {name: getattr(who, name) for name in people.CORRECTABLE}
-    data.update(languages=" ".join(who.languages), age_source=who.age_source or "",
-                sex=who.sex or "", possibly_minor=people.child_on_record(cases.person(store,
-                                                                                    case)))
+    data.update(
+        languages=" ".join(who.languages),
+        age_source=who.age_source or "",
+        sex=who.sex or "",
+        possibly_minor=people.child_on_record(cases.person(store, case)),
+    )
     return CorrectionForm(formdata=None, data=data)
 
 
@@ -74,8 +85,14 @@ def correct(case_id: uuid.UUID) -> Any:
         return _page(case, form, 400)
     try:
         done = corrections.correct_person(
-            store, current_user, case, identity_of(form), now,
-            current_app.config["RETENTION_DAYS"], possibly_minor=form.possibly_minor.data)
+            store,
+            current_user,
+            case,
+            identity_of(form),
+            now,
+            current_app.config["RETENTION_DAYS"],
+            possibly_minor=form.possibly_minor.data,
+        )
     except people.CorrectionError as error:
         store.rollback()
         for name, problem in error.fields.items():
@@ -91,9 +108,14 @@ def correct(case_id: uuid.UUID) -> Any:
     else:
         flash(_l("Details corrected."), "success")
     if done.withdrawn:
-        flash(_l("%(count)d open referrals were withdrawn: without the person's consent, only "
-                 "a child may be referred, and only to child protection.",
-                 count=done.withdrawn), "info")
+        flash(
+            _l(
+                "%(count)d open referrals were withdrawn: without the person's consent, only "
+                "a child may be referred, and only to child protection.",
+                count=done.withdrawn,
+            ),
+            "info",
+        )
     return redirect(url_for("cases.show", case_id=case_id))
 
 
@@ -109,10 +131,19 @@ def history(case_id: uuid.UUID) -> Any:
     except datakeys.ShreddedError:
         entries = None
     form = CorrectionForm(formdata=None)
-    rows = [(entry, [(LABELS.get(name, name), _shown(form, name, entry.change.previous.get(name)))
-                     for name in entry.change.fields]) for entry in entries or ()]
-    body = render_template("referral/person_history.html", case=case, rows=rows,
-                           shredded=entries is None)
+    rows = [
+        (
+            entry,
+            [
+                (LABELS.get(name, name), _shown(form, name, entry.change.previous.get(name)))
+                for name in entry.change.fields
+            ],
+        )
+        for entry in entries or ()
+    ]
+    body = render_template(
+        "referral/person_history.html", case=case, rows=rows, shredded=entries is None
+    )
     store.commit()
     return body
 

@@ -42,9 +42,15 @@ class Entry:
     by_email: str | None
 
 
-def correct_person(store: Session, user: Any, case: Case, identity: people.Identity,
-                   now: datetime, retention_days: int,
-                   possibly_minor: bool | None = None) -> Correction:
+def correct_person(
+    store: Session,
+    user: Any,
+    case: Case,
+    identity: people.Identity,
+    now: datetime,
+    retention_days: int,
+    possibly_minor: bool | None = None,
+) -> Correction:
     """Correct the person's details on ``case`` (``people.correct``). The case's row is
     locked and the user's authority asked again under it, so a case handed over or linked
     away meanwhile answers 404 or 409. When anything changed, whether the person is a child
@@ -53,8 +59,9 @@ def correct_person(store: Session, user: Any, case: Case, identity: people.Ident
     details cannot be taken as they are."""
     cases.lock(store, case)
     require(user, "cases.correct", case, "case", case.id)
-    changed = people.correct(store, cases.person(store, case), identity, user.id, now,
-                             possibly_minor=possibly_minor)
+    changed = people.correct(
+        store, cases.person(store, case), identity, user.id, now, possibly_minor=possibly_minor
+    )
     if not changed:
         return Correction(())
     withdrawn = referrals.keep_within_consent(store, case, now)

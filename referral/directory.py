@@ -29,8 +29,17 @@ from screening.services import SERVICES
 
 POPULATIONS = ("women", "men", "children", "families", "lgbtqi")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
-FIELDS = {"slug", "name", "vetting", "services", "areas", "populations", "languages",
-          "capacity", "contact"}
+FIELDS = {
+    "slug",
+    "name",
+    "vetting",
+    "services",
+    "areas",
+    "populations",
+    "languages",
+    "capacity",
+    "contact",
+}
 CONTACT_FIELDS = ("phone", "email", "address")  # what the admin pages edit
 # Problems only the one-partner services raise, for the admin pages, in their words; the
 # import file's problems are for the command line, in English.
@@ -46,16 +55,20 @@ class DirectoryError(RefusedError):
     the one partner being saved, ``file`` for the file as a whole."""
 
     def __init__(self, fields: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{where}: {problem}" for where, problem in fields.items()),
-                         fields)
+        super().__init__(
+            "; ".join(f"{where}: {problem}" for where, problem in fields.items()), fields
+        )
 
 
-def _subset(item: dict[str, Any], name: str, allowed: Any, where: str,
-            problems: dict[str, str]) -> list[str]:
+def _subset(
+    item: dict[str, Any], name: str, allowed: Any, where: str, problems: dict[str, str]
+) -> list[str]:
     values = item.get(name, [])
     if not isinstance(values, list) or not all(
-            isinstance(v, str) and (v in allowed if isinstance(allowed, tuple)
-                                    else allowed.fullmatch(v)) for v in values):
+        isinstance(v, str)
+        and (v in allowed if isinstance(allowed, tuple) else allowed.fullmatch(v))
+        for v in values
+    ):
         problems[f"{where}.{name}"] = "must be a list of known values"
         return []
     return sorted(set(values))
@@ -87,21 +100,29 @@ def _check(item: Any, where: str, problems: dict[str, str]) -> dict[str, Any] | 
         problems[f"{where}.capacity"] = "must be a whole number from 0"
     areas = item.get("areas", [])
     if not isinstance(areas, list) or not all(
-            isinstance(a, dict) and isinstance(a.get("country"), str)
-            and COUNTRY.fullmatch(a["country"])
-            and (a.get("region") is None or isinstance(a.get("region"), str)) for a in areas):
+        isinstance(a, dict)
+        and isinstance(a.get("country"), str)
+        and COUNTRY.fullmatch(a["country"])
+        and (a.get("region") is None or isinstance(a.get("region"), str))
+        for a in areas
+    ):
         problems[f"{where}.areas"] = "each needs an ISO country code and maybe a region"
         areas = []
     contact = item.get("contact")
     if contact is not None and not isinstance(contact, dict):
         problems[f"{where}.contact"] = "must be an object"
-    return {"slug": slug, "name": name.strip() if isinstance(name, str) else "",
-            "status": status, "valid_until": valid_until, "capacity": capacity,
-            "services": _subset(item, "services", SERVICES, where, problems),
-            "populations": _subset(item, "populations", POPULATIONS, where, problems),
-            "languages": _subset(item, "languages", LANGUAGE, where, problems),
-            "areas": [(a["country"], (a.get("region") or "").strip() or None) for a in areas],
-            "contact": contact}
+    return {
+        "slug": slug,
+        "name": name.strip() if isinstance(name, str) else "",
+        "status": status,
+        "valid_until": valid_until,
+        "capacity": capacity,
+        "services": _subset(item, "services", SERVICES, where, problems),
+        "populations": _subset(item, "populations", POPULATIONS, where, problems),
+        "languages": _subset(item, "languages", LANGUAGE, where, problems),
+        "areas": [(a["country"], (a.get("region") or "").strip() or None) for a in areas],
+        "contact": contact,
+    }
 
 
 def import_partners(store: Session, data: Any, now: datetime) -> dict[str, int]:
@@ -127,32 +148,43 @@ def import_partners(store: Session, data: Any, now: datetime) -> dict[str, int]:
 
 
 def _save(store: Session, entry: dict[str, Any], now: datetime) -> bool:
-    organisation = access_services.ensure_partner_organisation(store, entry["slug"],
-                                                               entry["name"])
+    organisation = access_services.ensure_partner_organisation(store, entry["slug"], entry["name"])
     organisation.name = entry["name"]
-    profile = store.scalar(sa.select(PartnerProfile).where(
-        PartnerProfile.organisation_id == organisation.id))
+    profile = store.scalar(
+        sa.select(PartnerProfile).where(PartnerProfile.organisation_id == organisation.id)
+    )
     created = profile is None
     if profile is None:
         cipher = datakeys.create(store, "partner", now)
-        profile = PartnerProfile(id=uuid.uuid4(), organisation_id=organisation.id,
-                                 data_key_id=cipher.key_id)
+        profile = PartnerProfile(
+            id=uuid.uuid4(), organisation_id=organisation.id, data_key_id=cipher.key_id
+        )
         store.add(profile)
     else:
         cipher = datakeys.cipher(store, profile.data_key_id)
     was_in_standing = in_standing(organisation, now.date())
     organisation.vetting_status = entry["status"]
     organisation.vetting_valid_until = entry["valid_until"]
-    profile.services, profile.populations = ",".join(entry["services"]), ",".join(
-        entry["populations"])
+    profile.services, profile.populations = (
+        ",".join(entry["services"]),
+        ",".join(entry["populations"]),
+    )
     profile.languages, profile.capacity = ",".join(entry["languages"]), entry["capacity"]
-    profile.contact = cipher.seal("partner_profiles", "contact", profile.id,
-                                  json.dumps(entry["contact"]) if entry["contact"] else None)
+    profile.contact = cipher.seal(
+        "partner_profiles",
+        "contact",
+        profile.id,
+        json.dumps(entry["contact"]) if entry["contact"] else None,
+    )
     profile.areas = [PartnerArea(country=c, region=r) for c, r in entry["areas"]]
     profile.updated_at = now
     store.flush()
-    audit.record(store, "partner.created" if created else "partner.updated",
-                 object_type="partner", object_id=organisation.id)
+    audit.record(
+        store,
+        "partner.created" if created else "partner.updated",
+        object_type="partner",
+        object_id=organisation.id,
+    )
     if not (was_in_standing and in_standing(organisation, now.date())):
         _standing_ended(store, organisation.id, now)
     return created
@@ -170,62 +202,80 @@ def _standing_ended(store: Session, organisation_id: uuid.UUID, now: datetime) -
 
 def profiles(store: Session) -> list[PartnerProfile]:
     """Every partner in the directory, by name."""
-    return sorted(store.scalars(sa.select(PartnerProfile)),
-                  key=lambda p: p.organisation.name.casefold())
+    return sorted(
+        store.scalars(sa.select(PartnerProfile)), key=lambda p: p.organisation.name.casefold()
+    )
 
 
 def for_routing(profile: PartnerProfile) -> routing.Partner:
     """The plain values routing ranks."""
+
     def split(text: str) -> frozenset[str]:
         return frozenset(filter(None, text.split(",")))
 
     return routing.Partner(
-        slug=profile.organisation.slug, name=profile.organisation.name,
-        vetting=profile.vetting_status, valid_until=profile.vetting_valid_until,
-        services=split(profile.services), areas=tuple((a.country, a.region)
-                                                      for a in profile.areas),
-        populations=split(profile.populations), languages=split(profile.languages),
-        capacity=profile.capacity)
+        slug=profile.organisation.slug,
+        name=profile.organisation.name,
+        vetting=profile.vetting_status,
+        valid_until=profile.vetting_valid_until,
+        services=split(profile.services),
+        areas=tuple((a.country, a.region) for a in profile.areas),
+        populations=split(profile.populations),
+        languages=split(profile.languages),
+        capacity=profile.capacity,
+    )
 
 
 def contact(store: Session, profile: PartnerProfile) -> dict[str, Any] | None:
     """A partner's contact details, opened (an audited read)."""
-    audit.record(store, "partner.contact_read", object_type="partner",
-                 object_id=profile.organisation_id)
+    audit.record(
+        store, "partner.contact_read", object_type="partner", object_id=profile.organisation_id
+    )
     opened = datakeys.cipher(store, profile.data_key_id).open(
-        "partner_profiles", "contact", profile.id, profile.contact)
+        "partner_profiles", "contact", profile.id, profile.contact
+    )
     return json.loads(opened) if opened else None
 
 
 def get_profile(store: Session, organisation_id: uuid.UUID) -> PartnerProfile | None:
     """The directory entry of the partner organisation ``organisation_id``, if it has one."""
-    return store.scalar(sa.select(PartnerProfile).where(
-        PartnerProfile.organisation_id == organisation_id))
+    return store.scalar(
+        sa.select(PartnerProfile).where(PartnerProfile.organisation_id == organisation_id)
+    )
 
 
 def by_slug(store: Session, slug: str) -> PartnerProfile | None:
     """The directory entry of the organisation with this slug, if any."""
-    return store.scalar(sa.select(PartnerProfile).join(PartnerProfile.organisation).where(
-        PartnerOrganisation.slug == slug))
+    return store.scalar(
+        sa.select(PartnerProfile)
+        .join(PartnerProfile.organisation)
+        .where(PartnerOrganisation.slug == slug)
+    )
 
 
-def entry_of(profile: PartnerProfile,
-             contact: dict[str, Any] | None = None) -> dict[str, Any]:
+def entry_of(profile: PartnerProfile, contact: dict[str, Any] | None = None) -> dict[str, Any]:
     """``profile`` in the import file's shape; ``contact`` is passed in already opened, so
     that reading it stays a separate, audited step (:func:`contact`)."""
     until = profile.vetting_valid_until
-    return {"slug": profile.organisation.slug, "name": profile.organisation.name,
-            "vetting": {"status": profile.vetting_status,
-                        "valid_until": until.isoformat() if until else None},
-            "services": sorted(filter(None, profile.services.split(","))),
-            "populations": sorted(filter(None, profile.populations.split(","))),
-            "languages": sorted(filter(None, profile.languages.split(","))),
-            "areas": [{"country": a.country, "region": a.region} for a in profile.areas],
-            "capacity": profile.capacity, "contact": contact}
+    return {
+        "slug": profile.organisation.slug,
+        "name": profile.organisation.name,
+        "vetting": {
+            "status": profile.vetting_status,
+            "valid_until": until.isoformat() if until else None,
+        },
+        "services": sorted(filter(None, profile.services.split(","))),
+        "populations": sorted(filter(None, profile.populations.split(","))),
+        "languages": sorted(filter(None, profile.languages.split(","))),
+        "areas": [{"country": a.country, "region": a.region} for a in profile.areas],
+        "capacity": profile.capacity,
+        "contact": contact,
+    }
 
 
-def save_partner(store: Session, data: dict[str, Any], now: datetime,
-                 profile: PartnerProfile | None = None) -> PartnerProfile:
+def save_partner(
+    store: Session, data: dict[str, Any], now: datetime, profile: PartnerProfile | None = None
+) -> PartnerProfile:
     """Add a partner (``profile`` None) or replace ``profile``'s details with ``data``, an
     entry shaped as in the import file; audited as ``partner.created`` or
     ``partner.updated``. Raises :class:`DirectoryError` naming each problem.
@@ -249,15 +299,15 @@ def save_partner(store: Session, data: dict[str, Any], now: datetime,
     return saved
 
 
-def _new_partner_problems(store: Session, entry: dict[str, Any],
-                          now: datetime) -> dict[str, str]:
+def _new_partner_problems(store: Session, entry: dict[str, Any], now: datetime) -> dict[str, str]:
     # An organisation may exist without a directory entry (created for its staff's accounts);
     # adding its entry is allowed, adding a second one is not.
     problems = {}
     if by_slug(store, entry["slug"]) is not None:
         problems["partner.slug"] = SLUG_TAKEN
-    if entry["status"] == "vetted" and (entry["valid_until"] is None
-                                        or entry["valid_until"] <= now.date()):
+    if entry["status"] == "vetted" and (
+        entry["valid_until"] is None or entry["valid_until"] <= now.date()
+    ):
         problems["partner.vetting.valid_until"] = EXPIRY_NEEDED
     return problems
 
@@ -266,14 +316,17 @@ def _edit_problems(profile: PartnerProfile, entry: dict[str, Any]) -> dict[str, 
     problems = {}
     if entry["slug"] != profile.organisation.slug:
         problems["partner.slug"] = SLUG_FIXED
-    if (entry["status"], entry["valid_until"]) != (profile.vetting_status,
-                                                   profile.vetting_valid_until):
+    if (entry["status"], entry["valid_until"]) != (
+        profile.vetting_status,
+        profile.vetting_valid_until,
+    ):
         problems["partner.vetting"] = VETTING_FIXED
     return problems
 
 
-def set_vetting(store: Session, profile: PartnerProfile, status: str,
-                valid_until: date | None, now: datetime) -> None:
+def set_vetting(
+    store: Session, profile: PartnerProfile, status: str, valid_until: date | None, now: datetime
+) -> None:
     """Suspend the partner (``status`` "suspended"; its expiry date is kept for the record
     and ``valid_until`` is not used) or re-vet it (``status`` "vetted" with ``valid_until``
     after today); audited as ``partner.suspended`` or ``partner.revetted``. Raises

@@ -35,11 +35,17 @@ from screening.payload import COUNTRY, LANGUAGE
 from screening.services import SERVICES
 
 POPULATION_LABELS = {
-    "women": _l("Women"), "men": _l("Men"), "children": _l("Children"),
-    "families": _l("Families"), "lgbtqi": _l("LGBTQI+ people"),
+    "women": _l("Women"),
+    "men": _l("Men"),
+    "children": _l("Children"),
+    "families": _l("Families"),
+    "lgbtqi": _l("LGBTQI+ people"),
 }
-VETTING_LABELS = {"vetted": _l("Vetted"), "pending": _l("Waiting for vetting"),
-                  "suspended": _l("Suspended")}
+VETTING_LABELS = {
+    "vetted": _l("Vetted"),
+    "pending": _l("Waiting for vetting"),
+    "suspended": _l("Suspended"),
+}
 # The directory stores languages comma-joined in 100 characters: 30 codes fit with room.
 MAX_LANGUAGES = 30
 MAX_AREAS = 100
@@ -49,8 +55,9 @@ REGION_MAX = 100  # the width of partner_areas.region
 def _languages(_form: FlaskForm, field: StringField) -> None:
     codes = [c.lower() for c in re.split(r"[\s,;]+", field.data or "") if c]
     if not all(LANGUAGE.fullmatch(c) for c in codes):
-        raise ValidationError(_l("Use two-letter ISO 639-1 codes such as en or fr, separated "
-                                 "by spaces or commas."))
+        raise ValidationError(
+            _l("Use two-letter ISO 639-1 codes such as en or fr, separated by spaces or commas.")
+        )
     if len(set(codes)) > MAX_LANGUAGES:
         raise ValidationError(_l("At most %(num)d languages.", num=MAX_LANGUAGES))
     field.data = " ".join(sorted(set(codes)))
@@ -62,8 +69,12 @@ def _areas(_form: FlaskForm, field: TextAreaField) -> None:
         country, _slash, region = line.partition("/")
         country, region = country.strip().upper(), region.strip()
         if not COUNTRY.fullmatch(country) or len(region) > REGION_MAX:
-            raise ValidationError(_l("Write one area per line: a country code such as XK, or "
-                                     "a country code and a region such as XK/North."))
+            raise ValidationError(
+                _l(
+                    "Write one area per line: a country code such as XK, or "
+                    "a country code and a region such as XK/North."
+                )
+            )
         areas.append(f"{country}/{region}" if region else country)
     if len(set(areas)) > MAX_AREAS:
         raise ValidationError(_l("At most %(num)d areas.", num=MAX_AREAS))
@@ -74,21 +85,34 @@ class PartnerForm(FlaskForm):
     """A partner's details as an administrator edits them. The slug and the vetting are not
     here: the slug never changes, and vetting changes only by suspending or re-vetting."""
 
-    name = StringField(_l("Name"), filters=[lambda v: v.strip() if v else v],
-                       validators=[DataRequired(), Length(max=200)])
-    services = MultiCheckboxField(_l("Services offered"),
-                                  choices=[SelectChoice(s, SERVICE_LABELS[s]) for s in SERVICES],
-                                  validators=[Optional()])
-    populations = MultiCheckboxField(_l("People served"),
-                                     choices=[SelectChoice(p, POPULATION_LABELS[p])
-                                              for p in directory.POPULATIONS],
-                                     validators=[Optional()])
-    languages = StringField(_l("Languages spoken (ISO 639-1 codes, such as en fr)"),
-                            validators=[Length(max=200), _languages])
-    areas = TextAreaField(_l("Areas served, one per line (XK, or XK/North for a region)"),
-                          validators=[Length(max=10_000), _areas])
-    capacity = IntegerField(_l("Free places now"), default=0,
-                            validators=[InputRequired(), NumberRange(min=0, max=10**6)])
+    name = StringField(
+        _l("Name"),
+        filters=[lambda v: v.strip() if v else v],
+        validators=[DataRequired(), Length(max=200)],
+    )
+    services = MultiCheckboxField(
+        _l("Services offered"),
+        choices=[SelectChoice(s, SERVICE_LABELS[s]) for s in SERVICES],
+        validators=[Optional()],
+    )
+    populations = MultiCheckboxField(
+        _l("People served"),
+        choices=[SelectChoice(p, POPULATION_LABELS[p]) for p in directory.POPULATIONS],
+        validators=[Optional()],
+    )
+    languages = StringField(
+        _l("Languages spoken (ISO 639-1 codes, such as en fr)"),
+        validators=[Length(max=200), _languages],
+    )
+    areas = TextAreaField(
+        _l("Areas served, one per line (XK, or XK/North for a region)"),
+        validators=[Length(max=10_000), _areas],
+    )
+    capacity = IntegerField(
+        _l("Free places now"),
+        default=0,
+        validators=[InputRequired(), NumberRange(min=0, max=10**6)],
+    )
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=50)])
     email = StringField(_l("E-mail address"), validators=[Optional(), Length(max=254), Email()])
     address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=500)])
@@ -97,47 +121,76 @@ class PartnerForm(FlaskForm):
     def initial(entry: dict[str, Any]) -> dict[str, Any]:
         """Form data from a directory entry (see ``directory.entry_of``)."""
         contact = entry.get("contact") or {}
-        return {**{name: contact.get(name) for name in directory.CONTACT_FIELDS},
-                "name": entry["name"], "services": entry["services"],
-                "populations": entry["populations"],
-                "languages": " ".join(entry["languages"]),
-                "areas": "\n".join(f"{a['country']}/{a['region']}" if a["region"]
-                                   else a["country"] for a in entry["areas"]),
-                "capacity": entry["capacity"]}
+        return {
+            **{name: contact.get(name) for name in directory.CONTACT_FIELDS},
+            "name": entry["name"],
+            "services": entry["services"],
+            "populations": entry["populations"],
+            "languages": " ".join(entry["languages"]),
+            "areas": "\n".join(
+                f"{a['country']}/{a['region']}" if a["region"] else a["country"]
+                for a in entry["areas"]
+            ),
+            "capacity": entry["capacity"],
+        }
 
     def details(self) -> dict[str, Any]:
         """The validated details, shaped as in the directory's import file."""
-        contact = {name: getattr(self, name).data.strip() for name in directory.CONTACT_FIELDS
-                   if (getattr(self, name).data or "").strip()}
-        return {"name": self.name.data, "services": self.services.data or [],
-                "populations": self.populations.data or [],
-                "languages": self.languages.data.split(),
-                "areas": [{"country": c, "region": r or None} for c, _s, r in
-                          (line.partition("/") for line in self.areas.data.splitlines())],
-                "capacity": self.capacity.data, "contact": contact or None}
+        contact = {
+            name: getattr(self, name).data.strip()
+            for name in directory.CONTACT_FIELDS
+            if (getattr(self, name).data or "").strip()
+        }
+        return {
+            "name": self.name.data,
+            "services": self.services.data or [],
+            "populations": self.populations.data or [],
+            "languages": self.languages.data.split(),
+            "areas": [
+                {"country": c, "region": r or None}
+                for c, _s, r in (line.partition("/") for line in self.areas.data.splitlines())
+            ],
+            "capacity": self.capacity.data,
+            "contact": contact or None,
+        }
 
 
 class NewPartnerForm(PartnerForm):
     """A partner added to the directory: its details, its slug and its vetting."""
 
-    slug = StringField(_l("Short name (lower-case letters, digits and hyphens; it cannot "
-                          "change later)"),
-                       validators=[InputRequired(), Length(max=64),
-                                   Regexp(directory.SLUG.pattern + r"\Z",
-                                          message=_l("Use 2 to 64 lower-case letters, digits "
-                                                     "and hyphens, starting with a letter "
-                                                     "or digit."))])
-    vetting_status = SelectField(_l("Vetting"), default="pending",
-                                 choices=[SelectChoice(v, VETTING_LABELS[v])
-                                          for v in directory.VETTING])
+    slug = StringField(
+        _l("Short name (lower-case letters, digits and hyphens; it cannot change later)"),
+        validators=[
+            InputRequired(),
+            Length(max=64),
+            Regexp(
+                directory.SLUG.pattern + r"\Z",
+                message=_l(
+                    "Use 2 to 64 lower-case letters, digits "
+                    "and hyphens, starting with a letter "
+                    "or digit."
+                ),
+            ),
+        ],
+    )
+    vetting_status = SelectField(
+        _l("Vetting"),
+        default="pending",
+        choices=[SelectChoice(v, VETTING_LABELS[v]) for v in directory.VETTING],
+    )
     valid_until = DateField(_l("Vetted until"), validators=[Optional()])
 
     def entry(self) -> dict[str, Any]:
         """The validated partner, shaped as in the directory's import file."""
         until = self.valid_until.data
-        return {**self.details(), "slug": self.slug.data,
-                "vetting": {"status": self.vetting_status.data,
-                            "valid_until": until.isoformat() if until else None}}
+        return {
+            **self.details(),
+            "slug": self.slug.data,
+            "vetting": {
+                "status": self.vetting_status.data,
+                "valid_until": until.isoformat() if until else None,
+            },
+        }
 
 
 class VettingForm(FlaskForm):

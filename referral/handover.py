@@ -48,8 +48,12 @@ class Waiting:
 def works_in(user: User | None, team_id: uuid.UUID, today: date) -> bool:
     """Whether ``user`` may be in charge of a case of the team now: a screener or supervisor
     of that team whose account may be used (not disabled, not locked)."""
-    return user is not None and user.role in TEAM_ROLES and user.team_id == team_id and \
-        user.active_on(today)
+    return (
+        user is not None
+        and user.role in TEAM_ROLES
+        and user.team_id == team_id
+        and user.active_on(today)
+    )
 
 
 def candidates(store: Session, team_id: uuid.UUID, today: date) -> list[User]:
@@ -57,14 +61,15 @@ def candidates(store: Session, team_id: uuid.UUID, today: date) -> list[User]:
     return [u for u in access_services.team_members(store, team_id) if works_in(u, team_id, today)]
 
 
-def _new_owner(store: Session, team_id: uuid.UUID, new_owner_id: uuid.UUID,
-               today: date) -> User:
+def _new_owner(store: Session, team_id: uuid.UUID, new_owner_id: uuid.UUID, today: date) -> User:
     # One answer for unknown, another team's, partner staff, disabled: a supervisor learns
     # nothing about accounts outside their team by trying ids.
     user = access_services.get_user(store, new_owner_id)
     if not works_in(user, team_id, today):
-        raise HandOverError("the new owner must be an active screener or supervisor of the "
-                            "case's team", {"owner": NOT_IN_TEAM})
+        raise HandOverError(
+            "the new owner must be an active screener or supervisor of the case's team",
+            {"owner": NOT_IN_TEAM},
+        )
     return user  # type: ignore[return-value]
 
 
@@ -74,21 +79,28 @@ def _move(store: Session, case: Case, new_owner: User, now: datetime) -> uuid.UU
     case.updated_at = now
     moved = tasks.reassign(store, case, before, new_owner.id)
     # Staff ids only: who had it and who has it now, never anything of the person.
-    audit.record(store, "case.handed_over", object_type="case", object_id=case.id,
-                 details={"from": str(before), "to": str(new_owner.id), "tasks": moved})
+    audit.record(
+        store,
+        "case.handed_over",
+        object_type="case",
+        object_id=case.id,
+        details={"from": str(before), "to": str(new_owner.id), "tasks": moved},
+    )
     return before
 
 
-def _tell(store: Session, before: uuid.UUID, new_owner: User, case_id: uuid.UUID,
-          now: datetime) -> None:
+def _tell(
+    store: Session, before: uuid.UUID, new_owner: User, case_id: uuid.UUID, now: datetime
+) -> None:
     notices.notify(store, [new_owner], "case.handed_over", now, case_id=case_id)
     previous = access_services.get_user(store, before)
     if previous is not None:  # notify() itself skips an account that cannot be used
         notices.notify(store, [previous], "case.taken_over", now, case_id=case_id)
 
 
-def hand_over(store: Session, user: Any, case: Case, new_owner_id: uuid.UUID,
-              now: datetime) -> Case:
+def hand_over(
+    store: Session, user: Any, case: Case, new_owner_id: uuid.UUID, now: datetime
+) -> Case:
     """Put ``new_owner_id`` in charge of ``case``: the team's supervisor only, an open case
     only, never under break-glass; the new owner an active screener or supervisor of the
     case's team other than its owner. Audited with both staff ids; the new owner is told,
@@ -99,15 +111,17 @@ def hand_over(store: Session, user: Any, case: Case, new_owner_id: uuid.UUID,
     require(user, "cases.hand_over", case, "case", case.id)
     new_owner = _new_owner(store, case.team_id, new_owner_id, now.date())
     if new_owner.id == case.owner_id:
-        raise HandOverError("the new owner is already in charge of the case",
-                            {"owner": ALREADY_IN_CHARGE})
+        raise HandOverError(
+            "the new owner is already in charge of the case", {"owner": ALREADY_IN_CHARGE}
+        )
     before = _move(store, case, new_owner, now)
     _tell(store, before, new_owner, case.id, now)
     return case
 
 
-def hand_over_all(store: Session, user: Any, from_owner_id: uuid.UUID,
-                  to_owner_id: uuid.UUID, now: datetime) -> int:
+def hand_over_all(
+    store: Session, user: Any, from_owner_id: uuid.UUID, to_owner_id: uuid.UUID, now: datetime
+) -> int:
     """Move every open case of the supervisor's team held by ``from_owner_id`` to
     ``to_owner_id`` (an active screener or supervisor of the team, not the same person).
     Each case is locked, checked and audited as by :func:`hand_over`; each side is told once
@@ -115,8 +129,9 @@ def hand_over_all(store: Session, user: Any, from_owner_id: uuid.UUID,
     if not authorize(user, "cases.hand_over"):
         raise Forbidden()
     if from_owner_id == to_owner_id:
-        raise HandOverError("the new owner is already in charge of these cases",
-                            {"owner": ALREADY_IN_CHARGE})
+        raise HandOverError(
+            "the new owner is already in charge of these cases", {"owner": ALREADY_IN_CHARGE}
+        )
     new_owner = _new_owner(store, user.team_id, to_owner_id, now.date())
     found = cases.open_owned(store, user, "cases.hand_over", [from_owner_id])
     moved: list[Case] = []
@@ -146,9 +161,15 @@ def waiting(store: Session, user: Any, today: date) -> list[Waiting]:
     for owner_id, held in groups.items():
         owner = access_services.get_user(store, owner_id)
         found.append(Waiting(owner_id, owner.email if owner else None, held))
-    audit.record(store, "cases.listed", details={
-        "count": sum(len(w.cases) for w in found), "owners": len(found),
-        "list": "to_hand_over"})
+    audit.record(
+        store,
+        "cases.listed",
+        details={
+            "count": sum(len(w.cases) for w in found),
+            "owners": len(found),
+            "list": "to_hand_over",
+        },
+    )
     return sorted(found, key=lambda w: w.owner_email or "")
 
 
@@ -161,11 +182,17 @@ def tell_supervisors(store: Session, owner_id: uuid.UUID, now: datetime) -> int:
     for case in held:
         teams.setdefault(case.team_id, case)
     for team_id, first in teams.items():
-        notices.notify(store, notices.supervisors(store, team_id), "case.owner_disabled", now,
-                       case_id=first.id)
+        notices.notify(
+            store, notices.supervisors(store, team_id), "case.owner_disabled", now, case_id=first.id
+        )
     if held:
-        audit.record(store, "cases.owner_disabled", object_type="user", object_id=owner_id,
-                     details={"open_cases": len(held), "teams": len(teams)})
+        audit.record(
+            store,
+            "cases.owner_disabled",
+            object_type="user",
+            object_id=owner_id,
+            details={"open_cases": len(held), "teams": len(teams)},
+        )
     return len(held)
 
 

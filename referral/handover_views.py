@@ -31,8 +31,12 @@ CHOOSE_OWNER = _l("Choose someone from the list.")
 
 class _Owner(FlaskForm):
     # The choices are for the page; the service decides who may take a case, at the POST.
-    owner = SelectField(_l("Hand over to"), choices=[], validate_choice=False,
-                        validators=[InputRequired(CHOOSE_OWNER), UUID(CHOOSE_OWNER)])
+    owner = SelectField(
+        _l("Hand over to"),
+        choices=[],
+        validate_choice=False,
+        validators=[InputRequired(CHOOSE_OWNER), UUID(CHOOSE_OWNER)],
+    )
 
     def offer(self, staff: list[User], but: uuid.UUID | None = None) -> None:
         """Offer these members of the team (but not ``but``, who holds the cases now)."""
@@ -46,8 +50,12 @@ class HandOverForm(_Owner):
 class MoveAllForm(_Owner):
     """Put another screener of the team in charge of every open case of a former owner."""
 
-    former = HiddenField(validators=[InputRequired(_l("Choose whose cases to move.")),
-                                     UUID(_l("Choose whose cases to move."))])
+    former = HiddenField(
+        validators=[
+            InputRequired(_l("Choose whose cases to move.")),
+            UUID(_l("Choose whose cases to move.")),
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -66,8 +74,7 @@ def hand_over_context() -> dict[str, Any]:
     def hand_over(case: Any) -> HandOver:
         store = db.session()
         form = case_page.refused("hand_over") or HandOverForm(formdata=None)
-        form.offer(handover.candidates(store, case.team_id, clock.now().date()),
-                   but=case.owner_id)
+        form.offer(handover.candidates(store, case.team_id, clock.now().date()), but=case.owner_id)
         owner = access_services.get_user(store, case.owner_id)
         return HandOver(owner.email if owner else None, form)
 
@@ -84,16 +91,17 @@ def hand_over(case_id: uuid.UUID) -> Any:
     status = 400
     if form.validate():
         try:
-            handover.hand_over(store, current_user, case, uuid.UUID(form.owner.data),
-                               clock.now())
+            handover.hand_over(store, current_user, case, uuid.UUID(form.owner.data), clock.now())
         except handover.HandOverError as error:
             store.rollback()
             form.owner.errors = [*form.owner.errors, *error.fields.values()]
             status = 422
         else:
             store.commit()
-            flash(_l("The case is handed over. The new owner and the previous one have been "
-                     "told."), "success")
+            flash(
+                _l("The case is handed over. The new owner and the previous one have been told."),
+                "success",
+            )
             return redirect(url_for("cases.show", case_id=case_id))
     flash(_l("The case was not handed over. See what to fix below."), "error")
     return case_page.render(cases.get(store, current_user, case_id), status, hand_over=form)
@@ -105,8 +113,11 @@ def _reassign_page(failed: MoveAllForm | None = None, status: int = 200) -> Any:
     staff = handover.candidates(store, current_user.team_id, today)
     forms = {}
     for row in rows:
-        form = failed if failed is not None and failed.former.data == str(row.owner_id) \
+        form = (
+            failed
+            if failed is not None and failed.former.data == str(row.owner_id)
             else MoveAllForm(formdata=None)
+        )
         form.former.data = str(row.owner_id)
         form.offer(staff, but=row.owner_id)
         forms[row.owner_id] = form
@@ -134,8 +145,13 @@ def reassign_all() -> Any:
         return _reassign_page(form, 400)
     store = db.session()
     try:
-        count = handover.hand_over_all(store, current_user, uuid.UUID(form.former.data),
-                                       uuid.UUID(form.owner.data), clock.now())
+        count = handover.hand_over_all(
+            store,
+            current_user,
+            uuid.UUID(form.former.data),
+            uuid.UUID(form.owner.data),
+            clock.now(),
+        )
     except handover.HandOverError as error:
         store.rollback()
         form.owner.errors = [*form.owner.errors, *error.fields.values()]
@@ -143,9 +159,14 @@ def reassign_all() -> Any:
         return _reassign_page(form, 422)
     store.commit()
     if count:
-        flash(ngettext("%(num)d case handed over. The new owner has been told.",
-                       "%(num)d cases handed over. The new owner has been told.", count),
-              "success")
+        flash(
+            ngettext(
+                "%(num)d case handed over. The new owner has been told.",
+                "%(num)d cases handed over. The new owner has been told.",
+                count,
+            ),
+            "success",
+        )
     else:
         flash(_l("No open case was left to hand over."), "info")
     return redirect(url_for("handover.reassign"))

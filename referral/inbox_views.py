@@ -40,9 +40,12 @@ from screening.forms import ANSWER_CHOICES, SERVICE_LABELS, SHARE_LABELS
 bp = Blueprint("referrals", __name__)
 PER_PAGE = 25
 STATE_LABELS = {
-    "pending": _l("Waiting for an answer"), "accepted": _l("Accepted"),
-    "declined": _l("Declined"), "expired": _l("Expired without an answer"),
-    "withdrawn": _l("Withdrawn"), "closed": _l("Closed"),
+    "pending": _l("Waiting for an answer"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
+    "expired": _l("Expired without an answer"),
+    "withdrawn": _l("Withdrawn"),
+    "closed": _l("Closed"),
 }
 NOTICE_LABELS = {
     "referral.received": _l("A new referral is waiting for your answer."),
@@ -52,12 +55,13 @@ NOTICE_LABELS = {
     "referral.withdrawn": _l("A referral to your organisation was withdrawn."),
     "referral.expired": _l("A referral you sent expired without an answer."),
     "referral.overdue": _l("A referral from your team is overdue."),
-    "referral.partner_suspended": _l("A referral from your team was withdrawn: the partner "
-                                     "is no longer vetted. Choose another partner."),
+    "referral.partner_suspended": _l(
+        "A referral from your team was withdrawn: the partner "
+        "is no longer vetted. Choose another partner."
+    ),
     "case.handed_over": _l("A case was handed over to you."),
     "case.taken_over": _l("A case of yours was handed over to someone else in your team."),
-    "case.owner_disabled": _l("A screener of your team left: their open cases need someone "
-                              "new."),
+    "case.owner_disabled": _l("A screener of your team left: their open cases need someone new."),
     "task.due": _l("A follow-up task of yours is due today."),
     "task.overdue": _l("A follow-up task of yours is overdue."),
 }
@@ -71,18 +75,28 @@ def inbox() -> str:
     overdue = request.args.get("overdue") == "1"
     reference = request.args.get("reference", "")[:20].strip() or None
     store = db.session()
-    rows, total = referrals.list_for(store, current_user, page_number, PER_PAGE, overdue,
-                                     reference)
+    rows, total = referrals.list_for(store, current_user, page_number, PER_PAGE, overdue, reference)
     names = matching.partner_names(store)
     store.commit()
-    return render_template("referral/inbox.html", rows=rows, total=total, page=page_number,
-                           pages=max(1, -(-total // PER_PAGE)), names=names, overdue=overdue,
-                           reference=reference or "", now=clock.now())
+    return render_template(
+        "referral/inbox.html",
+        rows=rows,
+        total=total,
+        page=page_number,
+        pages=max(1, -(-total // PER_PAGE)),
+        names=names,
+        overdue=overdue,
+        reference=reference or "",
+        now=clock.now(),
+    )
 
 
 def _forms() -> dict[str, Any]:
-    return {"action": ActionForm(formdata=None), "decline": DeclineForm(formdata=None),
-            "close": CloseForm(formdata=None)}
+    return {
+        "action": ActionForm(formdata=None),
+        "decline": DeclineForm(formdata=None),
+        "close": CloseForm(formdata=None),
+    }
 
 
 @bp.route("/referrals/<uuid:referral_id>")
@@ -93,9 +107,13 @@ def show(referral_id: uuid.UUID) -> Any:
     referral = referrals.get(store, current_user, referral_id)
     packet = referrals.packet(store, referral)
     body = render_template(
-        "referral/referral.html", referral=referral, packet=packet,
+        "referral/referral.html",
+        referral=referral,
+        packet=packet,
         answers=referrals.questions(packet, str(get_locale() or "en")),
-        names=matching.partner_names(store), **_forms())
+        names=matching.partner_names(store),
+        **_forms(),
+    )
     store.commit()
     return body
 
@@ -107,14 +125,14 @@ def receipt(referral_id: uuid.UUID) -> Any:
     data (it may be handed to the person or filed on paper)."""
     store = db.session()
     referral = referrals.get(store, current_user, referral_id)
-    body = render_template("referral/receipt.html", referral=referral,
-                           names=matching.partner_names(store))
+    body = render_template(
+        "referral/receipt.html", referral=referral, names=matching.partner_names(store)
+    )
     store.commit()
     return body
 
 
-@bp.route("/referrals/<uuid:referral_id>/<any(accept, decline, close):move>",
-          methods=["POST"])
+@bp.route("/referrals/<uuid:referral_id>/<any(accept, decline, close):move>", methods=["POST"])
 @requires("referrals.respond")
 def answer(referral_id: uuid.UUID, move: str) -> Any:
     """The receiving partner accepts, declines with a reason, or closes with an outcome."""
@@ -122,8 +140,7 @@ def answer(referral_id: uuid.UUID, move: str) -> Any:
     if not form.validate_on_submit():
         flash(_l("Choose a reason before sending."), "error")
         return redirect(url_for("referrals.show", referral_id=referral_id))
-    detail = getattr(getattr(form, "reason", None) or getattr(form, "outcome", None), "data",
-                     None)
+    detail = getattr(getattr(form, "reason", None) or getattr(form, "outcome", None), "data", None)
     return _move(referral_id, move, detail)
 
 
@@ -140,12 +157,21 @@ def _move(referral_id: uuid.UUID, move: str, detail: str | None) -> Any:
     # Anything the state machine refuses says so and changes nothing.
     store = db.session()
     try:
-        referrals.answer(store, current_user, referral_id, move, detail, clock.now(),
-                         current_app.config["RETENTION_DAYS"])
+        referrals.answer(
+            store,
+            current_user,
+            referral_id,
+            move,
+            detail,
+            clock.now(),
+            current_app.config["RETENTION_DAYS"],
+        )
     except (referrals.ReferralError, NotNow):
         store.rollback()
-        flash(_l("This referral cannot be moved that way now; it may have been answered "
-                 "meanwhile."), "error")
+        flash(
+            _l("This referral cannot be moved that way now; it may have been answered meanwhile."),
+            "error",
+        )
         return redirect(url_for("referrals.show", referral_id=referral_id)), 303
     store.commit()
     flash(_l("Done."), "success")
@@ -158,8 +184,9 @@ def notice_list() -> str:
     """What awaits the user, unread first."""
     store = db.session()
     rows = notices.for_user(store, current_user)
-    body = render_template("referral/notices.html", rows=rows, labels=NOTICE_LABELS,
-                           action=ActionForm(formdata=None))
+    body = render_template(
+        "referral/notices.html", rows=rows, labels=NOTICE_LABELS, action=ActionForm(formdata=None)
+    )
     store.commit()
     return body
 
@@ -188,10 +215,16 @@ def referral_labels() -> dict[str, Any]:
         except SQLAlchemyError:
             return 0  # an error page must still render when the database does not answer
 
-    return {"state_labels": STATE_LABELS, "service_labels": SERVICE_LABELS,
-            "share_labels": SHARE_LABELS, "urgency_labels": URGENCY_LABELS,
-            "decline_labels": DECLINE_LABELS, "outcome_labels": OUTCOME_LABELS,
-            "population_labels": POPULATION_LABELS,
-            "case_status_labels": CASE_STATUS_LABELS, "case_outcome_labels": CASE_OUTCOME_LABELS,
-            "answer_labels": {choice.value: choice.label for choice in ANSWER_CHOICES},
-            "unread_notices": unread_notices}
+    return {
+        "state_labels": STATE_LABELS,
+        "service_labels": SERVICE_LABELS,
+        "share_labels": SHARE_LABELS,
+        "urgency_labels": URGENCY_LABELS,
+        "decline_labels": DECLINE_LABELS,
+        "outcome_labels": OUTCOME_LABELS,
+        "population_labels": POPULATION_LABELS,
+        "case_status_labels": CASE_STATUS_LABELS,
+        "case_outcome_labels": CASE_OUTCOME_LABELS,
+        "answer_labels": {choice.value: choice.label for choice in ANSWER_CHOICES},
+        "unread_notices": unread_notices,
+    }

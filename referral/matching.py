@@ -29,17 +29,24 @@ def need(store: Session, case: Case, region: str | None = None) -> routing.Need:
     return need_of(cases.person(store, case), cases.needs(case), region)
 
 
-def need_of(person: Person, services: Iterable[str], region: str | None = None,
-            ) -> routing.Need:
+def need_of(
+    person: Person,
+    services: Iterable[str],
+    region: str | None = None,
+) -> routing.Need:
     """What a person with these needs asks of a partner, from their clear facts."""
     # Minority is presumed from possibly_minor, never from an empty age alone (§1.5).
     child = people.child_on_record(person)
     populations = {"children"} if child else set()
     populations |= {"female": {"women"}, "male": {"men"}}.get(person.sex or "", set())
     return routing.Need(
-        services=frozenset(services), country=person.country, region=region,
-        child=child, populations=frozenset(populations),
-        languages=frozenset(filter(None, person.languages.split(","))))
+        services=frozenset(services),
+        country=person.country,
+        region=region,
+        child=child,
+        populations=frozenset(populations),
+        languages=frozenset(filter(None, person.languages.split(","))),
+    )
 
 
 def partners(store: Session) -> list[routing.Partner]:
@@ -47,14 +54,16 @@ def partners(store: Session) -> list[routing.Partner]:
     return [directory.for_routing(p) for p in directory.profiles(store)]
 
 
-def matches(store: Session, case: Case, today: Any,
-            region: str | None = None) -> list[routing.Match]:
+def matches(
+    store: Session, case: Case, today: Any, region: str | None = None
+) -> list[routing.Match]:
     """Vetted partners in date that may serve the case, best first, with their reasons."""
     return routing.rank(need(store, case, region), partners(store), today)
 
 
-def next_partner(sent: list[Referral], offered: list[routing.Match],
-                 organisations: dict[uuid.UUID, str]) -> routing.Match | None:
+def next_partner(
+    sent: list[Referral], offered: list[routing.Match], organisations: dict[uuid.UUID, str]
+) -> routing.Match | None:
     """After a decline or an expiry among ``sent``: the best of ``offered`` not yet tried
     for the case. ``organisations`` maps partner ids to slugs."""
     if not any(workflow.suggests_next_partner(r.state, r.withdraw_reason) for r in sent):

@@ -27,7 +27,8 @@ class PartnerProfile(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     organisation_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("partner_organisations.id"), unique=True)
+        sa.ForeignKey("partner_organisations.id"), unique=True
+    )
     services: Mapped[str] = mapped_column(sa.String(200), default="")
     populations: Mapped[str] = mapped_column(sa.String(100), default="")
     languages: Mapped[str] = mapped_column(sa.String(100), default="")
@@ -38,7 +39,8 @@ class PartnerProfile(Base):
 
     organisation: Mapped[PartnerOrganisation] = relationship(lazy="joined")
     areas: Mapped[list[PartnerArea]] = relationship(
-        lazy="selectin", cascade="all, delete-orphan", order_by="PartnerArea.country")
+        lazy="selectin", cascade="all, delete-orphan", order_by="PartnerArea.country"
+    )
 
     @property
     def vetting_status(self) -> str:
@@ -56,10 +58,12 @@ class PartnerArea(Base):
 
     __tablename__ = "partner_areas"
 
-    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
-                                    primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     profile_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("partner_profiles.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("partner_profiles.id", ondelete="CASCADE"), index=True
+    )
     country: Mapped[str] = mapped_column(sa.String(2))
     region: Mapped[str | None] = mapped_column(sa.String(100))
 
@@ -103,9 +107,12 @@ class Case(Base):
         """Whether the person's record is still held (not shredded by retention)."""
         return self.person.shredded_at is None
 
-    __table_args__ = (sa.CheckConstraint(
-        "status IN ('active', 'follow_up', 'closed', 'closed_referred', 'merged')",
-        name="status"),)
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('active', 'follow_up', 'closed', 'closed_referred', 'merged')",
+            name="status",
+        ),
+    )
 
 
 class CaseNote(Base):
@@ -200,9 +207,14 @@ class Referral(Base):
         sa.CheckConstraint("urgency IN ('normal', 'urgent')", name="urgency"),
         sa.Index("ix_referrals_partner_state", "partner_id", "state"),
         # One open referral per case and partner, enforced by the database for every worker.
-        sa.Index("uq_referrals_open_per_partner", "case_id", "partner_id", unique=True,
-                 postgresql_where=sa.text(workflow.sql_in("state", workflow.OPEN)),
-                 sqlite_where=sa.text(workflow.sql_in("state", workflow.OPEN))),
+        sa.Index(
+            "uq_referrals_open_per_partner",
+            "case_id",
+            "partner_id",
+            unique=True,
+            postgresql_where=sa.text(workflow.sql_in("state", workflow.OPEN)),
+            sqlite_where=sa.text(workflow.sql_in("state", workflow.OPEN)),
+        ),
     )
 
 
@@ -254,7 +266,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(sa.String(64))
 
     __table_args__ = (
-        sa.CheckConstraint("state IN ('pending', 'sending', 'sent', 'dead', 'unknown', "
-                           "'dismissed')", name="state"),
+        sa.CheckConstraint(
+            "state IN ('pending', 'sending', 'sent', 'dead', 'unknown', 'dismissed')", name="state"
+        ),
         sa.Index("ix_outbox_messages_state_due", "state", "next_attempt_at"),
     )

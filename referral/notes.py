@@ -58,28 +58,34 @@ def clean(text: str | None, field: str = "text") -> str:
     return text
 
 
-def write(store: Session, user: Any, case: Case, text: str, now: datetime,
-          kind: str = "note") -> CaseNote:
+def write(
+    store: Session, user: Any, case: Case, text: str, now: datetime, kind: str = "note"
+) -> CaseNote:
     """Add a sealed note to the case; audited with the note's id and kind only. The caller
     has checked the user may act on the case (``cases.notes``, or reopening)."""
     if kind not in KINDS:
         raise ValueError(f"unknown note kind {kind!r}")
     text = clean(text)
-    note = CaseNote(id=uuid.uuid4(), case_id=case.id, author_id=user.id, kind=kind,
-                    created_at=now)
+    note = CaseNote(id=uuid.uuid4(), case_id=case.id, author_id=user.id, kind=kind, created_at=now)
     try:
         note.body = _cipher(store, case).seal(TABLE, "body", note.id, text)
     except datakeys.ShreddedError as error:
         raise RecordGone("the person's record is no longer kept") from error
     store.add(note)
     store.flush()
-    audit.record(store, "case.note_written", object_type="case", object_id=case.id,
-                 details={"note": str(note.id), "kind": kind})
+    audit.record(
+        store,
+        "case.note_written",
+        object_type="case",
+        object_id=case.id,
+        details={"note": str(note.id), "kind": kind},
+    )
     return note
 
 
-def add(store: Session, user: Any, case: Case, text: str, now: datetime,
-        retention_days: int) -> CaseNote:
+def add(
+    store: Session, user: Any, case: Case, text: str, now: datetime, retention_days: int
+) -> CaseNote:
     """A caseworker's note on a case in their charge (checked now, on the locked row)."""
     cases.lock(store, case)
     require(user, "cases.notes", case, "case", case.id)
@@ -91,18 +97,36 @@ def add(store: Session, user: Any, case: Case, text: str, now: datetime,
 def of_case(store: Session, case: Case) -> list[OpenedNote]:
     """The case's notes, newest first, opened (an audited read). None once the person's
     record is shredded: the key that opened them is gone."""
-    rows = list(store.scalars(sa.select(CaseNote).where(CaseNote.case_id == case.id)
-                              .order_by(CaseNote.created_at.desc(), CaseNote.id)))
+    rows = list(
+        store.scalars(
+            sa.select(CaseNote)
+            .where(CaseNote.case_id == case.id)
+            .order_by(CaseNote.created_at.desc(), CaseNote.id)
+        )
+    )
     if not rows:
         return []
     try:
         cipher = _cipher(store, case)
     except datakeys.ShreddedError:
         return []
-    audit.record(store, "case.notes_read", object_type="case", object_id=case.id,
-                 details={"count": len(rows)})
-    return [OpenedNote(row.id, row.author_id, row.kind, row.created_at,
-                       cipher.open(TABLE, "body", row.id, row.body) or "") for row in rows]
+    audit.record(
+        store,
+        "case.notes_read",
+        object_type="case",
+        object_id=case.id,
+        details={"count": len(rows)},
+    )
+    return [
+        OpenedNote(
+            row.id,
+            row.author_id,
+            row.kind,
+            row.created_at,
+            cipher.open(TABLE, "body", row.id, row.body) or "",
+        )
+        for row in rows
+    ]
 
 
 def move(store: Session, source: Case, target: Case) -> int:
@@ -120,6 +144,9 @@ def move(store: Session, source: Case, target: Case) -> int:
 
 def forget(store: Session, case_id: uuid.UUID) -> int:
     """Delete a case's notes (their person was shredded: they could no longer be read)."""
-    done = store.execute(sa.delete(CaseNote).where(CaseNote.case_id == case_id)
-                         .execution_options(synchronize_session=False))
+    done = store.execute(
+        sa.delete(CaseNote)
+        .where(CaseNote.case_id == case_id)
+        .execution_options(synchronize_session=False)
+    )
     return int(done.rowcount or 0)  # type: ignore[attr-defined]

@@ -21,14 +21,32 @@ from core import mail
 from referral import outbox
 from referral.models import Notice
 
-KINDS = ("referral.received", "referral.accepted", "referral.declined", "referral.closed",
-         "referral.withdrawn", "referral.expired", "referral.overdue",
-         "referral.partner_suspended", "case.handed_over", "case.taken_over",
-         "case.owner_disabled", "task.due", "task.overdue")
+KINDS = (
+    "referral.received",
+    "referral.accepted",
+    "referral.declined",
+    "referral.closed",
+    "referral.withdrawn",
+    "referral.expired",
+    "referral.overdue",
+    "referral.partner_suspended",
+    "case.handed_over",
+    "case.taken_over",
+    "case.owner_disabled",
+    "task.due",
+    "task.overdue",
+)
 
 
-def notify(store: Session, users: list[User], kind: str, now: datetime, *,
-           referral_id: uuid.UUID | None = None, case_id: uuid.UUID | None = None) -> None:
+def notify(
+    store: Session,
+    users: list[User],
+    kind: str,
+    now: datetime,
+    *,
+    referral_id: uuid.UUID | None = None,
+    case_id: uuid.UUID | None = None,
+) -> None:
     """Leave a notice about a referral or a case for each active user and, when SMTP is
     configured, its e-mail in the outbox, both in ``store``'s transaction."""
     if kind not in KINDS:
@@ -40,8 +58,14 @@ def notify(store: Session, users: list[User], kind: str, now: datetime, *,
     for user in users:
         if not user.is_active:
             continue
-        notice = Notice(id=uuid.uuid4(), user_id=user.id, kind=kind, referral_id=referral_id,
-                        case_id=case_id, created_at=now)
+        notice = Notice(
+            id=uuid.uuid4(),
+            user_id=user.id,
+            kind=kind,
+            referral_id=referral_id,
+            case_id=case_id,
+            created_at=now,
+        )
         store.add(notice)
         if mail.configured(config):
             outbox.queue(store, notice_id=notice.id, user=user, kind=kind, link=link, now=now)
@@ -59,27 +83,40 @@ def where(kind: str, referral_id: uuid.UUID | None, case_id: uuid.UUID | None) -
 
 def partner_staff(store: Session, partner_id: uuid.UUID) -> list[User]:
     """Everyone who may answer for a partner organisation."""
-    return list(store.scalars(sa.select(User).where(User.partner_id == partner_id,
-                                                    User.role == "partner")))
+    return list(
+        store.scalars(sa.select(User).where(User.partner_id == partner_id, User.role == "partner"))
+    )
 
 
 def supervisors(store: Session, team_id: uuid.UUID) -> list[User]:
     """The supervisors of a team."""
-    return list(store.scalars(sa.select(User).where(User.team_id == team_id,
-                                                    User.role == "supervisor")))
+    return list(
+        store.scalars(sa.select(User).where(User.team_id == team_id, User.role == "supervisor"))
+    )
 
 
 def for_user(store: Session, user: Any, limit: int = 50) -> list[Notice]:
     """The user's notices, unread first, newest first."""
-    return list(store.scalars(sa.select(Notice).where(visible(user, "notices.read", Notice))
-                              .order_by(Notice.read_at.is_not(None), Notice.created_at.desc())
-                              .limit(limit)))
+    return list(
+        store.scalars(
+            sa.select(Notice)
+            .where(visible(user, "notices.read", Notice))
+            .order_by(Notice.read_at.is_not(None), Notice.created_at.desc())
+            .limit(limit)
+        )
+    )
 
 
 def unread(store: Session, user: Any) -> int:
     """How many notices the user has not opened."""
-    return store.scalar(sa.select(sa.func.count()).select_from(Notice).where(
-        visible(user, "notices.read", Notice), Notice.read_at.is_(None))) or 0
+    return (
+        store.scalar(
+            sa.select(sa.func.count())
+            .select_from(Notice)
+            .where(visible(user, "notices.read", Notice), Notice.read_at.is_(None))
+        )
+        or 0
+    )
 
 
 def open_notice(store: Session, user: Any, notice_id: uuid.UUID, now: datetime) -> Notice:

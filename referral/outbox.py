@@ -47,12 +47,24 @@ def body(link: str) -> str:
     return f"Something new is waiting for you in Passage.\nSign in to see it: {link}\n"
 
 
-def queue(store: Session, *, notice_id: uuid.UUID, user: User, kind: str, link: str,
-          now: datetime) -> None:
+def queue(
+    store: Session, *, notice_id: uuid.UUID, user: User, kind: str, link: str, now: datetime
+) -> None:
     """Add the e-mail of a notice to ``store``'s transaction, due at once."""
-    store.add(OutboxMessage(id=uuid.uuid4(), notice_id=notice_id, user_id=user.id,
-                            recipient=user.email, kind=kind, link=link, state="pending",
-                            attempts=0, created_at=now, next_attempt_at=now))
+    store.add(
+        OutboxMessage(
+            id=uuid.uuid4(),
+            notice_id=notice_id,
+            user_id=user.id,
+            recipient=user.email,
+            kind=kind,
+            link=link,
+            state="pending",
+            attempts=0,
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
 
 
 def backoff(attempts: int, first: int, cap: int) -> timedelta:
@@ -74,8 +86,7 @@ class Claim:
 def _locked(query: Any, *, skip_locked: bool = False) -> Any:
     # Read the rows as they are now, not as this session last saw them (sessions keep
     # objects after commit), and lock them against other senders and administrators.
-    return query.with_for_update(skip_locked=skip_locked).execution_options(
-        populate_existing=True)
+    return query.with_for_update(skip_locked=skip_locked).execution_options(populate_existing=True)
 
 
 def expire_claims(store: Session, now: datetime) -> int:
@@ -84,13 +95,23 @@ def expire_claims(store: Session, now: datetime) -> int:
     Its sender died or hung somewhere between claiming and recording: the relay may have the
     message, so sending it again could make a second copy."""
     # A row another sender has locked is being recorded right now: leave it to them.
-    stale = list(store.scalars(_locked(sa.select(OutboxMessage).where(
-        OutboxMessage.state == "sending", OutboxMessage.lease_until <= now),
-        skip_locked=True)))
+    stale = list(
+        store.scalars(
+            _locked(
+                sa.select(OutboxMessage).where(
+                    OutboxMessage.state == "sending", OutboxMessage.lease_until <= now
+                ),
+                skip_locked=True,
+            )
+        )
+    )
     for row in stale:
         row.state, row.last_error = "unknown", "lease expired"
-        log.warning("notice e-mail %s: its sender stopped mid-send; unknown until an "
-                    "administrator checks it", row.id)
+        log.warning(
+            "notice e-mail %s: its sender stopped mid-send; unknown until an "
+            "administrator checks it",
+            row.id,
+        )
     store.commit()
     return len(stale)
 
@@ -98,11 +119,15 @@ def expire_claims(store: Session, now: datetime) -> int:
 def claim_next(store: Session, due_by: datetime, now: datetime) -> Claim | None:
     """Claim the longest-waiting row due by ``due_by`` and commit the claim before anything
     is sent; None when no row is due (or every due row is another sender's)."""
-    row = store.scalar(_locked(
-        sa.select(OutboxMessage)
-        .where(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= due_by)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(1),
-        skip_locked=True))
+    row = store.scalar(
+        _locked(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= due_by)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(1),
+            skip_locked=True,
+        )
+    )
     if row is None:
         store.commit()
         return None
@@ -125,8 +150,9 @@ def _after(delivery: mail.Delivery, attempts: int, config: Mapping[str, Any]) ->
     return "pending"
 
 
-def record(store: Session, claim: Claim, delivery: mail.Delivery, now: datetime,
-           config: Mapping[str, Any]) -> str | None:
+def record(
+    store: Session, claim: Claim, delivery: mail.Delivery, now: datetime, config: Mapping[str, Any]
+) -> str | None:
     """Write how the send of ``claim`` ended and commit; return the row's new state, or None
     when an administrator has meanwhile taken the row over (the claim is no longer ours)."""
     row = store.scalar(_locked(sa.select(OutboxMessage).where(OutboxMessage.id == claim.id)))
@@ -134,19 +160,28 @@ def record(store: Session, claim: Claim, delivery: mail.Delivery, now: datetime,
     # is better than what the expiry had to assume.
     if row is None or row.claimed_by != claim.token or row.state not in ("sending", "unknown"):
         store.commit()
-        log.warning("notice e-mail %s: its send ended (%s) after an administrator acted on "
-                    "it", claim.id, delivery.outcome.value)
+        log.warning(
+            "notice e-mail %s: its send ended (%s) after an administrator acted on it",
+            claim.id,
+            delivery.outcome.value,
+        )
         return None
     row.state, row.lease_until = _after(delivery, row.attempts, config), None
     row.last_error = delivery.reason
     if row.state == "sent":
         row.sent_at = now
     elif row.state == "pending":
-        row.next_attempt_at = now + backoff(row.attempts, int(config["MAIL_RETRY_DELAY"]),
-                                            int(config["MAIL_RETRY_DELAY_MAX"]))
+        row.next_attempt_at = now + backoff(
+            row.attempts, int(config["MAIL_RETRY_DELAY"]), int(config["MAIL_RETRY_DELAY_MAX"])
+        )
     else:
-        log.warning("notice e-mail %s is %s after %d attempts (%s); an administrator must "
-                    "check it", row.id, row.state, row.attempts, delivery.reason)
+        log.warning(
+            "notice e-mail %s is %s after %d attempts (%s); an administrator must check it",
+            row.id,
+            row.state,
+            row.attempts,
+            delivery.reason,
+        )
     store.commit()
     return row.state
 
@@ -158,8 +193,12 @@ def message_for(config: Mapping[str, Any], claim: Claim) -> mail.Message:
     return mail.Message(claim.recipient, SUBJECT, body(claim.link), f"<{claim.id}@{host}>")
 
 
-def send_due(store: Session, config: Mapping[str, Any], now: Callable[[], datetime],
-             stop: Callable[[], bool] = lambda: False) -> dict[str, int]:
+def send_due(
+    store: Session,
+    config: Mapping[str, Any],
+    now: Callable[[], datetime],
+    stop: Callable[[], bool] = lambda: False,
+) -> dict[str, int]:
     """Send every e-mail due when the run starts, one claim at a time, until none is left,
     the relay cannot be reached, or ``stop()`` says so (between sends, never during one).
 
@@ -198,16 +237,21 @@ def get(store: Session, message_id: uuid.UUID) -> OutboxMessage | None:
 
 def needing_attention(store: Session, limit: int = 200) -> list[OutboxMessage]:
     """Dead and unknown e-mails, the most recently tried first."""
-    return list(store.scalars(sa.select(OutboxMessage)
-                              .where(OutboxMessage.state.in_(ATTENTION))
-                              .order_by(OutboxMessage.attempted_at.desc(), OutboxMessage.id)
-                              .limit(limit)))
+    return list(
+        store.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.state.in_(ATTENTION))
+            .order_by(OutboxMessage.attempted_at.desc(), OutboxMessage.id)
+            .limit(limit)
+        )
+    )
 
 
 def counts_by_state(store: Session) -> dict[str, int]:
     """How many rows are in each state (every state named, zero included)."""
-    rows = store.execute(sa.select(OutboxMessage.state, sa.func.count())
-                         .group_by(OutboxMessage.state))
+    rows = store.execute(
+        sa.select(OutboxMessage.state, sa.func.count()).group_by(OutboxMessage.state)
+    )
     return {**dict.fromkeys(STATES, 0), **{state: count for state, count in rows}}
 
 
@@ -226,8 +270,13 @@ def retry(store: Session, message_id: uuid.UUID, now: datetime) -> OutboxMessage
     user = store.get(User, row.user_id)
     if user is None or not user.is_active:
         raise RecipientGone(str(message_id))
-    audit.record(store, "outbox.retried", object_type="outbox_message", object_id=row.id,
-                 details={"state": row.state, "attempts": row.attempts})
+    audit.record(
+        store,
+        "outbox.retried",
+        object_type="outbox_message",
+        object_id=row.id,
+        details={"state": row.state, "attempts": row.attempts},
+    )
     row.state, row.attempts, row.next_attempt_at = "pending", 0, now
     row.recipient, row.claimed_by, row.lease_until, row.last_error = user.email, None, None, None
     return row
@@ -237,7 +286,12 @@ def dismiss(store: Session, message_id: uuid.UUID) -> OutboxMessage:
     """Take a dead or unknown e-mail off the list without sending it (audited): it arrived
     after all, or it no longer matters."""
     row = _waiting(store, message_id)
-    audit.record(store, "outbox.dismissed", object_type="outbox_message", object_id=row.id,
-                 details={"state": row.state, "attempts": row.attempts})
+    audit.record(
+        store,
+        "outbox.dismissed",
+        object_type="outbox_message",
+        object_id=row.id,
+        details={"state": row.state, "attempts": row.attempts},
+    )
     row.state = "dismissed"
     return row

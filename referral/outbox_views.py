@@ -23,12 +23,14 @@ from referral.inbox_views import NOTICE_LABELS
 bp = Blueprint("outbox", __name__, url_prefix="/admin/e-mail")
 
 STATE_LABELS = {
-    "pending": _l("Waiting to be sent"), "sending": _l("Being sent"), "sent": _l("Sent"),
-    "dead": _l("Not delivered"), "unknown": _l("May not have arrived"),
+    "pending": _l("Waiting to be sent"),
+    "sending": _l("Being sent"),
+    "sent": _l("Sent"),
+    "dead": _l("Not delivered"),
+    "unknown": _l("May not have arrived"),
     "dismissed": _l("Dismissed"),
 }
-NOT_WAITING = _l("This e-mail no longer needs a decision; someone may have acted on it "
-                 "meanwhile.")
+NOT_WAITING = _l("This e-mail no longer needs a decision; someone may have acted on it meanwhile.")
 
 
 @bp.route("/")
@@ -36,9 +38,14 @@ NOT_WAITING = _l("This e-mail no longer needs a decision; someone may have acted
 def index() -> str:
     """How many e-mails are in each state, and the dead and unknown ones to act on."""
     store = db.session()
-    return render_template("referral/outbox.html", counts=outbox.counts_by_state(store),
-                           rows=outbox.needing_attention(store), kinds=NOTICE_LABELS,
-                           states=STATE_LABELS, action=ActionForm(formdata=None))
+    return render_template(
+        "referral/outbox.html",
+        counts=outbox.counts_by_state(store),
+        rows=outbox.needing_attention(store),
+        kinds=NOTICE_LABELS,
+        states=STATE_LABELS,
+        action=ActionForm(formdata=None),
+    )
 
 
 def _decide(message_id: uuid.UUID, decide: Callable[[Session], object], done: str) -> Any:
@@ -55,8 +62,13 @@ def _decide(message_id: uuid.UUID, decide: Callable[[Session], object], done: st
         flash(NOT_WAITING, "error")
     except outbox.RecipientGone:
         store.rollback()
-        flash(_l("The recipient's account cannot be used now (disabled, locked or its "
-                 "partner out of standing): dismiss this e-mail instead."), "error")
+        flash(
+            _l(
+                "The recipient's account cannot be used now (disabled, locked or its "
+                "partner out of standing): dismiss this e-mail instead."
+            ),
+            "error",
+        )
     else:
         store.commit()
         flash(done, "success")
@@ -67,13 +79,19 @@ def _decide(message_id: uuid.UUID, decide: Callable[[Session], object], done: st
 @requires("notices.outbox", step_up=True)
 def retry(message_id: uuid.UUID) -> Any:
     """Put the e-mail back in line, to the user's present address."""
-    return _decide(message_id, lambda store: outbox.retry(store, message_id, clock.now()),
-                   _l("The e-mail will be sent again with the next run of notices send."))
+    return _decide(
+        message_id,
+        lambda store: outbox.retry(store, message_id, clock.now()),
+        _l("The e-mail will be sent again with the next run of notices send."),
+    )
 
 
 @bp.route("/<uuid:message_id>/dismiss", methods=["POST"])
 @requires("notices.outbox", step_up=True)
 def dismiss(message_id: uuid.UUID) -> Any:
     """Take the e-mail off the list without sending it."""
-    return _decide(message_id, lambda store: outbox.dismiss(store, message_id),
-                   _l("The e-mail is dismissed and will not be sent."))
+    return _decide(
+        message_id,
+        lambda store: outbox.dismiss(store, message_id),
+        _l("The e-mail is dismissed and will not be sent."),
+    )

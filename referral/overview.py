@@ -40,11 +40,20 @@ class Overview:
 def of(store: Session, case: Case, today: date) -> Overview:
     """The overview of ``case``; the person's details are an audited read."""
     who = identity_or_none(store, case)
-    offered = matching.matches(store, case, today, who.region if who else None) \
-        if cases.is_open(case) else []
+    offered = (
+        matching.matches(store, case, today, who.region if who else None)
+        if cases.is_open(case)
+        else []
+    )
     sent = referrals.of_case(store, case)
     return Overview(
-        case=case, who=who, consent=cases.consent(case), child=matching.is_child(store, case),
-        needs=cases.needs(case), screenings=cases.screenings_of(store, case), referrals=sent,
+        case=case,
+        who=who,
+        consent=cases.consent(case),
+        child=matching.is_child(store, case),
+        needs=cases.needs(case),
+        screenings=cases.screenings_of(store, case),
+        referrals=sent,
         matches=offered,
-        suggestion=matching.next_partner(sent, offered, matching.partner_slugs(store)))
+        suggestion=matching.next_partner(sent, offered, matching.partner_slugs(store)),
+    )

@@ -42,37 +42,63 @@ def copy_of(store: Session, case: Case, now: datetime) -> dict[str, Any]:
     return {
         "produced_at": now.isoformat(timespec="minutes"),
         "language": language_of(store, case),
-        "person": {**person_body(who), "birth_date": who.birth_date.isoformat()
-                   if who.birth_date else None, "notes": who.notes} if who else None,
+        "person": {
+            **person_body(who),
+            "birth_date": who.birth_date.isoformat() if who.birth_date else None,
+            "notes": who.notes,
+        }
+        if who
+        else None,
         "needs": list(cases.needs(case)),
         "consent": {"referral": consent.referral, "share": list(consent.share)},
         "case": {"status": case.status, "outcome": case.outcome},
-        "case_notes": [{"at": n.created_at.isoformat(timespec="minutes"), "kind": n.kind,
-                        "text": n.text} for n in notes.of_case(store, case)],
-        "corrections": [{"at": c.at.isoformat(timespec="minutes"), "fields": list(c.fields),
-                         "previous": c.previous}
-                        for c in (people.history(store, cases.person(store, case))
-                                  if who else [])],
-        "follow_ups": [{"title": t.title, "due_on": t.due_on.isoformat(),
-                        "done": t.done_at is not None} for t in tasks.tasks_of(store, case)],
+        "case_notes": [
+            {"at": n.created_at.isoformat(timespec="minutes"), "kind": n.kind, "text": n.text}
+            for n in notes.of_case(store, case)
+        ],
+        "corrections": [
+            {
+                "at": c.at.isoformat(timespec="minutes"),
+                "fields": list(c.fields),
+                "previous": c.previous,
+            }
+            for c in (people.history(store, cases.person(store, case)) if who else [])
+        ],
+        "follow_ups": [
+            {"title": t.title, "due_on": t.due_on.isoformat(), "done": t.done_at is not None}
+            for t in tasks.tasks_of(store, case)
+        ],
         "screenings": [_screening(store, s) for s in screened],
-        "shared_with": [{
-            "organisation": names.get(str(r.partner_id), ""),
-            "sent_at": r.created_at.isoformat(timespec="minutes"), "state": r.state,
-            "details": [f for f in r.share.split(",") if f],
-            "services": [s for s in r.services.split(",") if s]} for r in reversed(sent)],
-        "opened": [{
-            "at": event.at.isoformat(timespec="minutes"), "role": event.actor_role or "system",
-            "organisation": names.get(event.actor_org or "", ""),
-            "what": WHAT.get(event.object_type or "", event.object_type or ""),
-            "break_glass": '"break_glass": true' in (event.details or "")}
-            for event in audit.openings(store, _ids(case, screened, sent), OPENINGS)],
+        "shared_with": [
+            {
+                "organisation": names.get(str(r.partner_id), ""),
+                "sent_at": r.created_at.isoformat(timespec="minutes"),
+                "state": r.state,
+                "details": [f for f in r.share.split(",") if f],
+                "services": [s for s in r.services.split(",") if s],
+            }
+            for r in reversed(sent)
+        ],
+        "opened": [
+            {
+                "at": event.at.isoformat(timespec="minutes"),
+                "role": event.actor_role or "system",
+                "organisation": names.get(event.actor_org or "", ""),
+                "what": WHAT.get(event.object_type or "", event.object_type or ""),
+                "break_glass": '"break_glass": true' in (event.details or ""),
+            }
+            for event in audit.openings(store, _ids(case, screened, sent), OPENINGS)
+        ],
     }
 
 
 def _ids(case: Case, screened: list[Any], sent: list[Any]) -> list[str]:
-    return [str(case.id), str(case.person_id), *(str(s.id) for s in screened),
-            *(str(r.id) for r in sent)]
+    return [
+        str(case.id),
+        str(case.person_id),
+        *(str(s.id) for s in screened),
+        *(str(r.id) for r in sent),
+    ]
 
 
 def _screening(store: Session, screening: Any) -> dict[str, Any]:
@@ -81,10 +107,14 @@ def _screening(store: Session, screening: Any) -> dict[str, Any]:
     answers = interview.indicator_answers(store, screening, instrument) if instrument else {}
     return {
         "completed_at": screening.completed_at.isoformat(timespec="minutes")
-        if screening.completed_at else None,
+        if screening.completed_at
+        else None,
         "classification": screening.classification,
-        "red_flags": [explain.label(instrument, f, screening.language)
-                      for f in result.get("red_flags", [])],
-        "answers": [{"question": explain.label(instrument, item, screening.language),
-                     "answer": value} for item, value in answers.items()],
+        "red_flags": [
+            explain.label(instrument, f, screening.language) for f in result.get("red_flags", [])
+        ],
+        "answers": [
+            {"question": explain.label(instrument, item, screening.language), "answer": value}
+            for item, value in answers.items()
+        ],
     }

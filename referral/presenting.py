@@ -19,10 +19,16 @@ if TYPE_CHECKING:  # the overview reads identities through this module
 
 def person_body(who: people.Identity) -> dict[str, Any]:
     """A person's details as the case's own team sees them."""
-    return {"given_name": who.given_name, "family_name": who.family_name, "age": who.age,
-            "sex": who.sex, "nationality": who.nationality,
-            "location": {"country": who.country, "region": who.region},
-            "languages": list(who.languages), "contact": who.contact}
+    return {
+        "given_name": who.given_name,
+        "family_name": who.family_name,
+        "age": who.age,
+        "sex": who.sex,
+        "nationality": who.nationality,
+        "location": {"country": who.country, "region": who.region},
+        "languages": list(who.languages),
+        "contact": who.contact,
+    }
 
 
 def identity_or_none(store: Session, case: Case) -> people.Identity | None:
@@ -40,18 +46,28 @@ def case_body(store: Session, seen: Overview) -> dict[str, Any]:
     the same the case page shows)."""
     case, names = seen.case, matching.partner_names(store)
     return {
-        "id": str(case.id), "status": case.status, "outcome": case.outcome,
+        "id": str(case.id),
+        "status": case.status,
+        "outcome": case.outcome,
         "closed_at": case.closed_at.isoformat() if case.closed_at else None,
         "merged_into": str(case.merged_into_id) if case.merged_into_id else None,
         "owner_id": str(case.owner_id),
         "consent": {"referral": seen.consent.referral, "share": list(seen.consent.share)},
-        "needs": list(seen.needs), "urgent": case.urgent,
-        "classification": case.classification, "opened_at": case.opened_at.isoformat(),
+        "needs": list(seen.needs),
+        "urgent": case.urgent,
+        "classification": case.classification,
+        "opened_at": case.opened_at.isoformat(),
         "person": person_body(seen.who) if seen.who else None,
-        "screenings": [{"id": str(s.id), "instrument": s.instrument,
-                        "classification": s.classification, "urgent": s.urgent,
-                        "completed_at": s.completed_at.isoformat() if s.completed_at else None}
-                       for s in seen.screenings],
+        "screenings": [
+            {
+                "id": str(s.id),
+                "instrument": s.instrument,
+                "classification": s.classification,
+                "urgent": s.urgent,
+                "completed_at": s.completed_at.isoformat() if s.completed_at else None,
+            }
+            for s in seen.screenings
+        ],
         "referrals": [referrals.summary(r, names) for r in seen.referrals],
         "next_partner": seen.suggestion.slug if seen.suggestion else None,
     }

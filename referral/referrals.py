@@ -40,17 +40,18 @@ from screening import services as screenings
 
 TABLE = "referrals"
 URGENCIES = ("normal", "urgent")
-DECLINE_REASONS = ("no_capacity", "not_eligible", "out_of_area", "service_unavailable",
-                   "other")
+DECLINE_REASONS = ("no_capacity", "not_eligible", "out_of_area", "service_unavailable", "other")
 OUTCOMES = ("services_provided", "person_declined", "lost_contact", "referred_on", "other")
 NOTE_MAX = 2000
 OPEN = workflow.OPEN
 ALREADY_OPEN = "this partner already has an open referral"
 
+
 def _announce(store: Session, referral: Referral, event: str, now: datetime) -> None:
     case = cases.holding(store, referral.case_id)
-    steps.announce(store, referral, case, [r for r in of_case(store, case) if r.id != referral.id],
-                   event, now)
+    steps.announce(
+        store, referral, case, [r for r in of_case(store, case) if r.id != referral.id], event, now
+    )
 
 
 class ReferralError(RefusedError):
@@ -78,8 +79,11 @@ class Deadlines:
 
     @classmethod
     def from_config(cls, config: Any) -> Deadlines:
-        return cls(int(config["REFERRAL_HOURS_URGENT"]), int(config["REFERRAL_HOURS_NORMAL"]),
-                   int(config["REFERRAL_EXPIRE_HOURS"]))
+        return cls(
+            int(config["REFERRAL_HOURS_URGENT"]),
+            int(config["REFERRAL_HOURS_NORMAL"]),
+            int(config["REFERRAL_EXPIRE_HOURS"]),
+        )
 
     def due(self, urgency: str, sent: datetime) -> datetime:
         return sent + timedelta(hours=self.urgent if urgency == "urgent" else self.normal)
@@ -89,8 +93,7 @@ def _services(profile: PartnerProfile | None) -> frozenset[str]:
     return frozenset(filter(None, profile.services.split(","))) if profile else frozenset()
 
 
-def _check(store: Session, case: Case, request: Send,
-           today: Any) -> tuple[PartnerProfile, str]:
+def _check(store: Session, case: Case, request: Send, today: Any) -> tuple[PartnerProfile, str]:
     given = cases.consent(case)
     if not cases.is_open(case):
         raise ReferralError("this case is not open", {"case": "not open"})
@@ -98,8 +101,10 @@ def _check(store: Session, case: Case, request: Send,
     child = matching.is_child(store, case)
     basis = legal_basis(given, child, request.services, _services(profile), request.share)
     if basis is None and not given.referral:
-        raise ReferralError("the person did not consent to referral",
-                            {"consent": NO_CONSENT_CHILD if child else "no consent to referral"})
+        raise ReferralError(
+            "the person did not consent to referral",
+            {"consent": NO_CONSENT_CHILD if child else "no consent to referral"},
+        )
     problems = {}
     if basis is None:  # consent to referral, but not to sharing all of this
         outside = sorted(set(request.share) - set(given.share))
@@ -115,9 +120,15 @@ def _check(store: Session, case: Case, request: Send,
         problems["partner"] = "not a vetted partner in date that serves this case"
     if problems:
         raise ReferralError("the referral cannot be sent as it is", problems)
-    if store.scalar(sa.select(sa.func.count()).select_from(Referral).where(
-            Referral.case_id == case.id, Referral.partner_id == profile.organisation_id,
-            Referral.state.in_(OPEN))):
+    if store.scalar(
+        sa.select(sa.func.count())
+        .select_from(Referral)
+        .where(
+            Referral.case_id == case.id,
+            Referral.partner_id == profile.organisation_id,
+            Referral.state.in_(OPEN),
+        )
+    ):
         raise workflow.IllegalTransition.on("partner", ALREADY_OPEN)
     return profile, cast(str, basis)  # None was refused above
 
@@ -125,21 +136,27 @@ def _check(store: Session, case: Case, request: Send,
 def _packet(store: Session, case: Case, share: tuple[str, ...], note: str) -> dict[str, Any]:
     who = cases.identity(store, case)
     values: dict[str, Any] = {
-        "given_name": who.given_name, "family_name": who.family_name, "age": who.age,
-        "sex": who.sex, "nationality": who.nationality,
+        "given_name": who.given_name,
+        "family_name": who.family_name,
+        "age": who.age,
+        "sex": who.sex,
+        "nationality": who.nationality,
         "location": {"country": who.country, "region": who.region},
-        "languages": list(who.languages), "contact": who.contact,
-        "needs": list(cases.needs(case))}
+        "languages": list(who.languages),
+        "contact": who.contact,
+        "needs": list(cases.needs(case)),
+    }
     fields = {name: values[name] for name in share if name in values}
     if "answers" in share:
         latest = next(iter(cases.screenings_of(store, case)), None)
         if latest is not None:
             instrument = instruments.catalogue()[latest.instrument]
-            fields["answers"] = {"instrument": latest.instrument,
-                                 "language": latest.language,
-                                 "classification": latest.classification,
-                                 "given": interview.indicator_answers(store, latest,
-                                                                      instrument)}
+            fields["answers"] = {
+                "instrument": latest.instrument,
+                "language": latest.language,
+                "classification": latest.classification,
+                "given": interview.indicator_answers(store, latest, instrument),
+            }
     return {"fields": fields, "note": note.strip() or None}
 
 
@@ -147,8 +164,15 @@ def _cipher(store: Session, case: Case) -> datakeys.Cipher:
     return datakeys.cipher(store, cases.person(store, case).data_key_id)
 
 
-def send(store: Session, user: Any, case: Case, request: Send, now: datetime,
-         deadlines: Deadlines, retention_days: int) -> Referral:
+def send(
+    store: Session,
+    user: Any,
+    case: Case,
+    request: Send,
+    now: datetime,
+    deadlines: Deadlines,
+    retention_days: int,
+) -> Referral:
     """Refer the case to a partner with the consented fields the screener chose (or, for a
     child without consent, the child-protection minimum: ``basis.legal_basis``, recorded on
     the referral and in the audit trail); the partner's staff are told something awaits them.
@@ -156,15 +180,27 @@ def send(store: Session, user: Any, case: Case, request: Send, now: datetime,
     that committed meanwhile wins."""
     profile, basis = _check(store, cases.lock(store, case), request, now.date())
     referral = Referral(
-        id=uuid.uuid4(), case_id=case.id, partner_id=profile.organisation_id,
-        team_id=case.team_id, sent_by=user.id, state="pending", urgency=request.urgency,
+        id=uuid.uuid4(),
+        case_id=case.id,
+        partner_id=profile.organisation_id,
+        team_id=case.team_id,
+        sent_by=user.id,
+        state="pending",
+        urgency=request.urgency,
         reference=receipts.new_reference(),
         basis=basis,
         services=",".join(sorted(set(request.services))),
-        share=",".join(sorted(set(request.share))), created_at=now, updated_at=now,
-        due_at=deadlines.due(request.urgency, now))
-    referral.packet = _cipher(store, case).seal(TABLE, "packet", referral.id, json.dumps(
-        _packet(store, case, request.share, request.note), sort_keys=True))
+        share=",".join(sorted(set(request.share))),
+        created_at=now,
+        updated_at=now,
+        due_at=deadlines.due(request.urgency, now),
+    )
+    referral.packet = _cipher(store, case).seal(
+        TABLE,
+        "packet",
+        referral.id,
+        json.dumps(_packet(store, case, request.share, request.note), sort_keys=True),
+    )
     store.add(referral)
     try:
         store.flush()
@@ -172,16 +208,31 @@ def send(store: Session, user: Any, case: Case, request: Send, now: datetime,
         raise workflow.IllegalTransition.on("partner", ALREADY_OPEN) from error
     cases.touch(store, case, now, retention_days)
     _announce(store, referral, "sent", now)
-    audit.record(store, "referral.sent", object_type="referral", object_id=referral.id,
-                 details={"case": str(case.id), "partner": str(profile.organisation_id),
-                          "shared": len(request.share), "basis": basis})
-    notices.notify(store, notices.partner_staff(store, profile.organisation_id),
-                   "referral.received", now, referral_id=referral.id)
+    audit.record(
+        store,
+        "referral.sent",
+        object_type="referral",
+        object_id=referral.id,
+        details={
+            "case": str(case.id),
+            "partner": str(profile.organisation_id),
+            "shared": len(request.share),
+            "basis": basis,
+        },
+    )
+    notices.notify(
+        store,
+        notices.partner_staff(store, profile.organisation_id),
+        "referral.received",
+        now,
+        referral_id=referral.id,
+    )
     return referral
 
 
-def get(store: Session, user: Any, referral_id: uuid.UUID,
-        action: str = "referrals.read") -> Referral:
+def get(
+    store: Session, user: Any, referral_id: uuid.UUID, action: str = "referrals.read"
+) -> Referral:
     """A referral the user may reach (404 otherwise, audited either way)."""
     referral = store.get(Referral, referral_id)
     require(user, action, referral, "referral", referral_id)
@@ -214,9 +265,14 @@ def questions(packet_: dict[str, Any], language: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def list_for(store: Session, user: Any, page: int = 1, per_page: int = 50,
-             overdue_only: bool = False, reference: str | None = None,
-             ) -> tuple[list[Referral], int]:
+def list_for(
+    store: Session,
+    user: Any,
+    page: int = 1,
+    per_page: int = 50,
+    overdue_only: bool = False,
+    reference: str | None = None,
+) -> tuple[list[Referral], int]:
     """A page of the referrals the user may see: a partner's organisation inbox, what a
     screener sent, their team's for a supervisor; only the one with ``reference`` when
     given (as said on the phone: any case, dash or none). Open ones first, urgent first,
@@ -228,10 +284,21 @@ def list_for(store: Session, user: Any, page: int = 1, per_page: int = 50,
     if reference:
         where.append(Referral.reference == receipts.normalise(reference))
     total = store.scalar(sa.select(sa.func.count()).select_from(Referral).where(*where)) or 0
-    rows = list(store.scalars(sa.select(Referral).where(*where).order_by(
-        Referral.state.not_in(OPEN), Referral.state != "pending",
-        Referral.urgency != "urgent", Referral.created_at, Referral.id)
-        .offset((page - 1) * per_page).limit(per_page)))
+    rows = list(
+        store.scalars(
+            sa.select(Referral)
+            .where(*where)
+            .order_by(
+                Referral.state.not_in(OPEN),
+                Referral.state != "pending",
+                Referral.urgency != "urgent",
+                Referral.created_at,
+                Referral.id,
+            )
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        )
+    )
     audit.record(store, "referrals.listed", details={"count": len(rows), "page": page})
     return rows, total
 
@@ -239,14 +306,24 @@ def list_for(store: Session, user: Any, page: int = 1, per_page: int = 50,
 def to_partner(store: Session, organisation_id: uuid.UUID) -> list[Referral]:
     """Every referral ever sent to a partner organisation, oldest first (for an export the
     operator runs for that partner: no user, no scope)."""
-    return list(store.scalars(sa.select(Referral).where(
-        Referral.partner_id == organisation_id).order_by(Referral.created_at)))
+    return list(
+        store.scalars(
+            sa.select(Referral)
+            .where(Referral.partner_id == organisation_id)
+            .order_by(Referral.created_at)
+        )
+    )
 
 
 def of_case(store: Session, case: Case) -> list[Referral]:
     """A case's referrals, newest first (the case's reader is already checked)."""
-    return list(store.scalars(sa.select(Referral).where(Referral.case_id == case.id)
-                              .order_by(Referral.created_at.desc())))
+    return list(
+        store.scalars(
+            sa.select(Referral)
+            .where(Referral.case_id == case.id)
+            .order_by(Referral.created_at.desc())
+        )
+    )
 
 
 def _side(user: Any) -> str:
@@ -254,8 +331,9 @@ def _side(user: Any) -> str:
     return "partner" if authorize(user, "referrals.respond") else "sender"
 
 
-def _move(store: Session, referral: Referral, action: str, by: str, detail: str | None,
-          now: datetime) -> None:
+def _move(
+    store: Session, referral: Referral, action: str, by: str, detail: str | None, now: datetime
+) -> None:
     before = referral.state
     after = workflow.move(before, action, by, detail)
     values: dict[str, Any] = {"state": after, "updated_at": now}
@@ -272,37 +350,66 @@ def _move(store: Session, referral: Referral, action: str, by: str, detail: str 
         values["packet"] = None
     # The state in the WHERE makes the move happen once: of two workers accepting together,
     # the second finds no pending row once the first commits, in the database, not here.
-    done = store.execute(sa.update(Referral).where(
-        Referral.id == referral.id, Referral.state == before).values(**values)
-        .execution_options(synchronize_session=False))
+    done = store.execute(
+        sa.update(Referral)
+        .where(Referral.id == referral.id, Referral.state == before)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     if done.rowcount != 1:  # type: ignore[attr-defined]
         store.expire(referral)
         raise workflow.IllegalTransition("the referral was answered meanwhile")
     store.expire(referral)
     _announce(store, referral, after, now)
-    audit.record(store, f"referral.{after}", object_type="referral", object_id=referral.id,
-                 details={"from": before, **({"reason": detail} if detail else {})})
+    audit.record(
+        store,
+        f"referral.{after}",
+        object_type="referral",
+        object_id=referral.id,
+        details={"from": before, **({"reason": detail} if detail else {})},
+    )
 
 
-def answer(store: Session, user: Any, referral_id: uuid.UUID, action: str,
-           detail: str | None, now: datetime, retention_days: int) -> Referral:
+def answer(
+    store: Session,
+    user: Any,
+    referral_id: uuid.UUID,
+    action: str,
+    detail: str | None,
+    now: datetime,
+    retention_days: int,
+) -> Referral:
     """The receiving partner accepts, declines (with a reason) or closes (with an outcome);
     the sending side (whoever is in charge of the case now) withdraws. Illegal moves raise
     :class:`workflow.IllegalTransition` (409)."""
     referral = get(store, user, referral_id, f"referrals.{action}")
     allowed = {"decline": DECLINE_REASONS, "close": OUTCOMES}.get(action)
     if allowed is not None and detail not in allowed:
-        raise ReferralError(f"{action} needs one of the listed reasons",
-                            {"reason" if action == "decline" else "outcome":
-                             "must be one of " + ", ".join(allowed)})
+        raise ReferralError(
+            f"{action} needs one of the listed reasons",
+            {
+                "reason" if action == "decline" else "outcome": "must be one of "
+                + ", ".join(allowed)
+            },
+        )
     _move(store, referral, action, _side(user), detail, now)
     cases.touch(store, cases.holding(store, referral.case_id), now, retention_days)
     if action == "withdraw":
-        notices.notify(store, notices.partner_staff(store, referral.partner_id),
-                       "referral.withdrawn", now, referral_id=referral.id)
+        notices.notify(
+            store,
+            notices.partner_staff(store, referral.partner_id),
+            "referral.withdrawn",
+            now,
+            referral_id=referral.id,
+        )
     else:
-        notices.notify(store, [_in_charge(store, referral)], f"referral.{referral.state}",
-                       now, referral_id=referral.id)
+        notices.notify(
+            store,
+            [_in_charge(store, referral)],
+            f"referral.{referral.state}",
+            now,
+            referral_id=referral.id,
+        )
     return referral
 
 
@@ -314,8 +421,9 @@ def _in_charge(store: Session, referral: Referral) -> User:
     return owner
 
 
-def withdraw_consent(store: Session, user: Any, case: Case, now: datetime,
-                     retention_days: int) -> int:
+def withdraw_consent(
+    store: Session, user: Any, case: Case, now: datetime, retention_days: int
+) -> int:
     """The person withdrew consent to referral: nothing more may be shared, every open
     referral is withdrawn (its partner told), and no partner keeps a packet, closed referrals
     included: partners keep only a referral's existence and outcome. Serialised with sending
@@ -326,8 +434,13 @@ def withdraw_consent(store: Session, user: Any, case: Case, now: datetime,
     case.consent_withdrawn_at = now
     withdrawn = keep_within_consent(store, case, now)
     cases.touch(store, case, now, retention_days)
-    audit.record(store, "case.consent_withdrawn", object_type="case", object_id=case.id,
-                 details={"withdrawn": withdrawn})
+    audit.record(
+        store,
+        "case.consent_withdrawn",
+        object_type="case",
+        object_id=case.id,
+        details={"withdrawn": withdrawn},
+    )
     return withdrawn
 
 
@@ -341,17 +454,26 @@ def keep_within_consent(store: Session, case: Case, now: datetime) -> int:
     offers = {p.organisation_id: _services(p) for p in directory.profiles(store)}
     withdrawn = 0
     for referral in of_case(store, case):
-        basis = legal_basis(given, child, filter(None, referral.services.split(",")),
-                            offers.get(referral.partner_id, ()),
-                            filter(None, referral.share.split(",")))
+        basis = legal_basis(
+            given,
+            child,
+            filter(None, referral.services.split(",")),
+            offers.get(referral.partner_id, ()),
+            filter(None, referral.share.split(",")),
+        )
         if basis is not None:
             if basis != referral.basis and (referral.state in OPEN or referral.packet):
                 _rebase(store, referral, basis, now)  # what the partner holds rests on it
             continue
         if referral.state in OPEN:
             _move(store, referral, "withdraw", "sender", None, now)
-            notices.notify(store, notices.partner_staff(store, referral.partner_id),
-                           "referral.withdrawn", now, referral_id=referral.id)
+            notices.notify(
+                store,
+                notices.partner_staff(store, referral.partner_id),
+                "referral.withdrawn",
+                now,
+                referral_id=referral.id,
+            )
             withdrawn += 1
         elif referral.packet is not None:
             _clear_packet(store, referral, now)
@@ -360,16 +482,25 @@ def keep_within_consent(store: Session, case: Case, now: datetime) -> int:
 
 def _rebase(store: Session, referral: Referral, basis: str, now: datetime) -> None:
     before = referral.basis
-    store.execute(sa.update(Referral).where(Referral.id == referral.id)
-                  .values(basis=basis, updated_at=now)
-                  .execution_options(synchronize_session=False))
+    store.execute(
+        sa.update(Referral)
+        .where(Referral.id == referral.id)
+        .values(basis=basis, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
     store.expire(referral)
-    audit.record(store, "referral.basis_changed", object_type="referral",
-                 object_id=referral.id, details={"from": before, "basis": basis})
+    audit.record(
+        store,
+        "referral.basis_changed",
+        object_type="referral",
+        object_id=referral.id,
+        details={"from": before, "basis": basis},
+    )
 
 
-def link_cases(store: Session, user: Any, case: Case, earlier_id: uuid.UUID, now: datetime,
-               retention_days: int) -> Case:
+def link_cases(
+    store: Session, user: Any, case: Case, earlier_id: uuid.UUID, now: datetime, retention_days: int
+) -> Case:
     """Link a person screened again to their earlier case (:func:`cases.link`), carrying its
     notes and follow-ups over; the earlier case's referrals are then held to the narrowed
     consent."""
@@ -397,8 +528,13 @@ def end_open(store: Session, case: Case, now: datetime, reason: str | None = Non
             _move(store, referral, "withdraw", "sender", None, now)
         else:
             _move(store, referral, "revoke", "system", reason, now)
-        notices.notify(store, notices.partner_staff(store, referral.partner_id),
-                       "referral.withdrawn", now, referral_id=referral.id)
+        notices.notify(
+            store,
+            notices.partner_staff(store, referral.partner_id),
+            "referral.withdrawn",
+            now,
+            referral_id=referral.id,
+        )
     return len(ended)
 
 
@@ -411,12 +547,20 @@ def forget_packets(store: Session, case: Case, now: datetime) -> None:
 
 
 def _clear_packet(store: Session, referral: Referral, now: datetime) -> None:
-    store.execute(sa.update(Referral).where(Referral.id == referral.id)
-                  .values(packet=None, updated_at=now)
-                  .execution_options(synchronize_session=False))
+    store.execute(
+        sa.update(Referral)
+        .where(Referral.id == referral.id)
+        .values(packet=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
     store.expire(referral)
-    audit.record(store, "referral.packet_cleared", object_type="referral",
-                 object_id=referral.id, details={"state": referral.state})
+    audit.record(
+        store,
+        "referral.packet_cleared",
+        object_type="referral",
+        object_id=referral.id,
+        details={"state": referral.state},
+    )
 
 
 def end_with_standing(store: Session, organisation_id: uuid.UUID, now: datetime) -> int:
@@ -426,8 +570,9 @@ def end_with_standing(store: Session, organisation_id: uuid.UUID, now: datetime)
     case page offers them the next partner. Its staff's sessions end and their tokens are revoked.
     Returns how many referrals were withdrawn; running it again withdraws none."""
     withdrawn = 0
-    for referral in store.scalars(sa.select(Referral).where(
-            Referral.partner_id == organisation_id, Referral.state.in_(OPEN))).all():
+    for referral in store.scalars(
+        sa.select(Referral).where(Referral.partner_id == organisation_id, Referral.state.in_(OPEN))
+    ).all():
         try:
             _move(store, referral, "revoke", "system", workflow.PARTNER_SUSPENDED, now)
         except workflow.IllegalTransition:
@@ -435,10 +580,13 @@ def end_with_standing(store: Session, organisation_id: uuid.UUID, now: datetime)
             if referral.state not in OPEN:
                 continue
             _move(store, referral, "revoke", "system", workflow.PARTNER_SUSPENDED, now)
-        told = {u.id: u for u in [_in_charge(store, referral),
-                                  *notices.supervisors(store, referral.team_id)]}
-        notices.notify(store, list(told.values()), "referral.partner_suspended", now,
-                       referral_id=referral.id)
+        told = {
+            u.id: u
+            for u in [_in_charge(store, referral), *notices.supervisors(store, referral.team_id)]
+        }
+        notices.notify(
+            store, list(told.values()), "referral.partner_suspended", now, referral_id=referral.id
+        )
         withdrawn += 1
     access_services.end_partner_staff_authority(store, organisation_id, now)
     return withdrawn
@@ -456,20 +604,29 @@ def escalate(store: Session, now: datetime, deadlines: Deadlines) -> dict[str, i
         if not in_standing(organisation, today):
             counts["withdrawn"] += end_with_standing(store, organisation.id, now)
     stale = now - timedelta(hours=deadlines.expire)
-    for referral in store.scalars(sa.select(Referral).where(
-            Referral.state == "pending", Referral.created_at <= stale)).all():
+    for referral in store.scalars(
+        sa.select(Referral).where(Referral.state == "pending", Referral.created_at <= stale)
+    ).all():
         _move(store, referral, "expire", "system", None, now)
-        notices.notify(store, [_in_charge(store, referral)], "referral.expired", now,
-                       referral_id=referral.id)
+        notices.notify(
+            store, [_in_charge(store, referral)], "referral.expired", now, referral_id=referral.id
+        )
         counts["expired"] += 1
-    for referral in store.scalars(sa.select(Referral).where(
-            Referral.state == "pending", Referral.due_at <= now,
-            Referral.overdue_at.is_(None))).all():
+    for referral in store.scalars(
+        sa.select(Referral).where(
+            Referral.state == "pending", Referral.due_at <= now, Referral.overdue_at.is_(None)
+        )
+    ).all():
         referral.overdue_at = now
         _announce(store, referral, "overdue", now)
         audit.record(store, "referral.overdue", object_type="referral", object_id=referral.id)
-        notices.notify(store, notices.supervisors(store, referral.team_id),
-                       "referral.overdue", now, referral_id=referral.id)
+        notices.notify(
+            store,
+            notices.supervisors(store, referral.team_id),
+            "referral.overdue",
+            now,
+            referral_id=referral.id,
+        )
         counts["overdue"] += 1
     audit.record(store, "referrals.escalated", details=counts)
     return counts
@@ -477,14 +634,19 @@ def escalate(store: Session, now: datetime, deadlines: Deadlines) -> dict[str, i
 
 def summary(referral: Referral, names: dict[uuid.UUID, str]) -> dict[str, Any]:
     """A referral as lists show it: no person's data, only what the inbox sorts by."""
-    return {"id": str(referral.id), "reference": referral.reference, "state": referral.state,
-            "urgency": referral.urgency,
-            "partner": names.get(referral.partner_id),
-            "services": list(filter(None, referral.services.split(","))),
-            "shared_fields": list(filter(None, referral.share.split(","))),
-            "created_at": referral.created_at.isoformat(),
-            "due_at": referral.due_at.isoformat(),
-            "overdue": referral.overdue,
-            "decline_reason": referral.decline_reason, "outcome": referral.outcome,
-            "withdraw_reason": referral.withdraw_reason, "basis": referral.basis}
-
+    return {
+        "id": str(referral.id),
+        "reference": referral.reference,
+        "state": referral.state,
+        "urgency": referral.urgency,
+        "partner": names.get(referral.partner_id),
+        "services": list(filter(None, referral.services.split(","))),
+        "shared_fields": list(filter(None, referral.share.split(","))),
+        "created_at": referral.created_at.isoformat(),
+        "due_at": referral.due_at.isoformat(),
+        "overdue": referral.overdue,
+        "decline_reason": referral.decline_reason,
+        "outcome": referral.outcome,
+        "withdraw_reason": referral.withdraw_reason,
+        "basis": referral.basis,
+    }

@@ -60,7 +60,7 @@ def offerable(partner: Partner, today: date) -> bool:
 
 
 def _area(partner: Partner, need: Need) -> str | None:
-    """"region", "country" or None for how well the partner's areas cover the person."""
+    """ "region", "country" or None for how well the partner's areas cover the person."""
     best = None
     for country, region in partner.areas:
         if need.country is None or country != need.country:
@@ -121,25 +121,44 @@ def rank(need: Need, partners: list[Partner], today: date) -> list[Match]:
     """Offerable partners that may serve the case, best first: all needed services before
     some, then score, then free capacity, then name."""
     capacity = {p.slug: p.capacity for p in partners}
-    matches = [m for p in partners if offerable(p, today)
-               for m in [assess(p, need)] if m is not None]
-    return sorted(matches, key=lambda m: (
-        any(code.startswith("service:") for code in m.lacking), -m.score,
-        -capacity[m.slug], m.name))
+    matches = [
+        m for p in partners if offerable(p, today) for m in [assess(p, need)] if m is not None
+    ]
+    return sorted(
+        matches,
+        key=lambda m: (
+            any(code.startswith("service:") for code in m.lacking),
+            -m.score,
+            -capacity[m.slug],
+            m.name,
+        ),
+    )
 
 
 # Why no partner can take one service of a need, nearest to a match first (a service gap,
 # counted by the statistics: docs/reporting.md §1).
-GAPS = ("vetting_lapsed", "no_capacity", "language_not_covered", "population_not_served",
-        "service_not_offered", "no_partner_in_area")
+GAPS = (
+    "vetting_lapsed",
+    "no_capacity",
+    "language_not_covered",
+    "population_not_served",
+    "service_not_offered",
+    "no_partner_in_area",
+)
 
 
 def coverage(service: str, need: Need, partners: list[Partner], today: date) -> str:
     """``matched`` when an offerable partner serving the person in their area offers
     ``service`` with a free place and a shared language (when languages are known); else the
     gap nearest to a match, one of ``GAPS``."""
-    single = Need(frozenset({service}), need.country, need.region, need.child,
-                  need.populations, need.languages)
+    single = Need(
+        frozenset({service}),
+        need.country,
+        need.region,
+        need.child,
+        need.populations,
+        need.languages,
+    )
     found: set[str] = set()
     for partner in partners:
         in_area = _area(partner, single) is not None

@@ -49,19 +49,27 @@ def counted(store: Session, case: Case) -> bool:
     return latest is not None and bool(screenings.consent_of(latest).purposes.get("statistics"))
 
 
-def announce(store: Session, referral: Any, case: Case, earlier: list[Any], event: str,
-             now: datetime) -> None:
+def announce(
+    store: Session, referral: Any, case: Case, earlier: list[Any], event: str, now: datetime
+) -> None:
     """Announce one step of ``referral``; ``earlier`` are the case's other referrals."""
     answered = event in ("accepted", "declined")
     step = Event(
-        event=event, at=now, team_id=referral.team_id, partner_id=referral.partner_id,
-        urgency=referral.urgency, services=referral.services,
-        country=cases.person(store, case).country, child=matching.is_child(store, case),
+        event=event,
+        at=now,
+        team_id=referral.team_id,
+        partner_id=referral.partner_id,
+        urgency=referral.urgency,
+        services=referral.services,
+        country=cases.person(store, case).country,
+        child=matching.is_child(store, case),
         counted=counted(store, case),
         hours=int((now - referral.created_at).total_seconds() // 3600),
         in_time=(now <= referral.due_at) if answered else None,
         decline_reason=referral.decline_reason if event == "declined" else None,
         outcome=referral.outcome if event == "closed" else None,
         after_decline=any(r.state in ("declined", "expired") for r in earlier)
-        if event == "accepted" else None)
+        if event == "accepted"
+        else None,
+    )
     referral_event.tell(event=asdict(step))

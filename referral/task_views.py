@@ -26,8 +26,7 @@ from screening.forms import NOT_REMEMBERED
 bp = Blueprint("tasks", __name__)
 # What the service refuses, field by field, said in the user's language.
 PROBLEMS = {
-    "title": _l("Write what is to be done, in at most %(max)d characters.",
-                max=tasks.TITLE_MAX),
+    "title": _l("Write what is to be done, in at most %(max)d characters.", max=tasks.TITLE_MAX),
     "due_on": _l("Choose today or a later day."),
     "assignee": _l("Choose the person in charge of the case or a supervisor of its team."),
 }
@@ -37,16 +36,19 @@ class TaskForm(FlaskForm):
     """A follow-up: what to do (the person's data: never remembered by the browser), by
     when, and who does it (only those who may work on the case are offered)."""
 
-    title = StringField(_l("What to do"),
-                        validators=[InputRequired(), Length(max=tasks.TITLE_MAX)],
-                        render_kw={**NOT_REMEMBERED, "maxlength": tasks.TITLE_MAX})
+    title = StringField(
+        _l("What to do"),
+        validators=[InputRequired(), Length(max=tasks.TITLE_MAX)],
+        render_kw={**NOT_REMEMBERED, "maxlength": tasks.TITLE_MAX},
+    )
     due_on = DateField(_l("Due on"), validators=[InputRequired()])
     assignee = SelectField(_l("Who does it"), choices=[], validators=[InputRequired()])
 
     def offer(self, people: list[User], default: uuid.UUID | None = None) -> None:
         """Offer these people; ``default`` is chosen when nothing was chosen yet."""
-        self.assignee.choices = [SelectChoice(str(u.id), f"{u.email} · {ROLE_LABELS[u.role]}")
-                                 for u in people]
+        self.assignee.choices = [
+            SelectChoice(str(u.id), f"{u.email} · {ROLE_LABELS[u.role]}") for u in people
+        ]
         if not self.assignee.data and default in {u.id for u in people}:
             self.assignee.data = str(default)
 
@@ -71,8 +73,15 @@ def add(case_id: uuid.UUID) -> Any:
     if not form.validate():
         return _refused(case, form, 400)
     try:
-        tasks.add(store, current_user, case, form.title.data or "", form.due_on.data,
-                  uuid.UUID(form.assignee.data), clock.now())
+        tasks.add(
+            store,
+            current_user,
+            case,
+            form.title.data or "",
+            form.due_on.data,
+            uuid.UUID(form.assignee.data),
+            clock.now(),
+        )
     except tasks.TaskError as error:
         store.rollback()
         for name, problem in error.fields.items():
@@ -92,8 +101,10 @@ def done(case_id: uuid.UUID, task_id: uuid.UUID) -> Any:
     store = db.session()
     changed = tasks.complete(store, current_user, task_id, clock.now(), case_id)
     store.commit()
-    flash(_l("Follow-up done.") if changed else _l("This follow-up was already done."),
-          "success" if changed else "info")
+    flash(
+        _l("Follow-up done.") if changed else _l("This follow-up was already done."),
+        "success" if changed else "info",
+    )
     return _on_case(case_id)
 
 
@@ -122,8 +133,13 @@ def task_section() -> dict[str, Any]:
         if form is None and authorize(current_user, "cases.manage", case):
             form = TaskForm(formdata=None)
             form.offer(tasks.assignable(store, case), current_user.id)
-        return {"tasks": shown, "names": tasks.names(store, shown), "form": form,
-                "action": ActionForm(formdata=None), "today": clock.now().date(),
-                "may_complete": lambda task: tasks.may_complete(current_user, task, case)}
+        return {
+            "tasks": shown,
+            "names": tasks.names(store, shown),
+            "form": form,
+            "action": ActionForm(formdata=None),
+            "today": clock.now().date(),
+            "may_complete": lambda task: tasks.may_complete(current_user, task, case),
+        }
 
     return {"case_tasks": case_tasks}

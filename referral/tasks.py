@@ -70,7 +70,8 @@ def may_complete(user: Any, task: CaseTask | Task, case: Case) -> bool:
     """The assignee, the case's owner or the team's supervisor, while the case is theirs to
     work on (asked at every use: a move to another team or a hand-over counts at once)."""
     return may_work_on(user, case) and (
-        user.id in (task.assignee_id, case.owner_id) or user.role == Role.SUPERVISOR)
+        user.id in (task.assignee_id, case.owner_id) or user.role == Role.SUPERVISOR
+    )
 
 
 def assignable(store: Session, case: Case) -> list[User]:
@@ -82,8 +83,15 @@ def _cipher(store: Session, case: Case) -> datakeys.Cipher:
     return datakeys.cipher(store, cases.person(store, case).data_key_id)
 
 
-def add(store: Session, user: Any, case: Case, title: str, due_on: date,
-        assignee_id: uuid.UUID | None, now: datetime) -> CaseTask:
+def add(
+    store: Session,
+    user: Any,
+    case: Case,
+    title: str,
+    due_on: date,
+    assignee_id: uuid.UUID | None,
+    now: datetime,
+) -> CaseTask:
     """Give someone working on an open case something to do by ``due_on`` (today or later).
     The case's row is locked and its state asked again, so a case closed meanwhile gets no
     new task (409). Audited without the title."""
@@ -102,15 +110,25 @@ def add(store: Session, user: Any, case: Case, title: str, due_on: date,
     if problems:
         raise TaskError("the follow-up cannot be added as it is", problems)
     assert assignee is not None  # noqa: S101 - refused above otherwise
-    task = CaseTask(id=uuid.uuid4(), case_id=case.id, team_id=case.team_id,
-                    created_by=user.id, assignee_id=assignee.id, due_on=due_on,
-                    created_at=now)
+    task = CaseTask(
+        id=uuid.uuid4(),
+        case_id=case.id,
+        team_id=case.team_id,
+        created_by=user.id,
+        assignee_id=assignee.id,
+        due_on=due_on,
+        created_at=now,
+    )
     task.title = _cipher(store, case).seal(TABLE, "title", task.id, text)
     store.add(task)
     store.flush()
-    audit.record(store, "case.task_added", object_type="case", object_id=case.id,
-                 details={"task": str(task.id), "assignee": str(assignee.id),
-                          "due_on": due_on.isoformat()})
+    audit.record(
+        store,
+        "case.task_added",
+        object_type="case",
+        object_id=case.id,
+        details={"task": str(task.id), "assignee": str(assignee.id), "due_on": due_on.isoformat()},
+    )
     return task
 
 
@@ -125,13 +143,29 @@ def tasks_of(store: Session, case: Case) -> list[Task]:
         cipher: datakeys.Cipher | None = _cipher(store, case)
     except datakeys.ShreddedError:
         cipher = None
-    shown = [Task(t.id, cipher.open(TABLE, "title", t.id, t.title) if cipher else None,
-                  t.due_on, t.assignee_id, t.done_at) for t in rows]
-    audit.record(store, "case.tasks_read", object_type="case", object_id=case.id,
-                 details={"count": len(shown)})
+    shown = [
+        Task(
+            t.id,
+            cipher.open(TABLE, "title", t.id, t.title) if cipher else None,
+            t.due_on,
+            t.assignee_id,
+            t.done_at,
+        )
+        for t in rows
+    ]
+    audit.record(
+        store,
+        "case.tasks_read",
+        object_type="case",
+        object_id=case.id,
+        details={"count": len(shown)},
+    )
     still_open = sorted((t for t in shown if t.done_at is None), key=lambda t: t.due_on)
-    done = sorted((t for t in shown if t.done_at is not None),
-                  key=lambda t: t.done_at or t.due_on, reverse=True)
+    done = sorted(
+        (t for t in shown if t.done_at is not None),
+        key=lambda t: t.done_at or t.due_on,
+        reverse=True,
+    )
     return still_open + done
 
 
@@ -141,33 +175,47 @@ def names(store: Session, shown: list[Task]) -> dict[uuid.UUID, str]:
     return {i: u.email for i, u in found.items() if u is not None}
 
 
-def _completable(store: Session, user: Any, task_id: uuid.UUID,
-                 case_id: uuid.UUID | None) -> tuple[CaseTask, Case]:
+def _completable(
+    store: Session, user: Any, task_id: uuid.UUID, case_id: uuid.UUID | None
+) -> tuple[CaseTask, Case]:
     task = store.get(CaseTask, task_id)
     case = cases.holding(store, task.case_id) if task is not None else None
-    if task is not None and case is not None and case_id in (None, case.id) and \
-            may_complete(user, task, case):
+    if (
+        task is not None
+        and case is not None
+        and case_id in (None, case.id)
+        and may_complete(user, task, case)
+    ):
         return task, case
     require(user, "cases.manage", None, "case_task", task_id)  # 404, audited, as if missing
     raise LookupError("no such follow-up")  # not reached: require refuses a missing object
 
 
-def complete(store: Session, user: Any, task_id: uuid.UUID, now: datetime,
-             case_id: uuid.UUID | None = None) -> bool:
+def complete(
+    store: Session, user: Any, task_id: uuid.UUID, now: datetime, case_id: uuid.UUID | None = None
+) -> bool:
     """Mark a follow-up done (:func:`may_complete` says who). A task the user may not
     complete answers 404 exactly as a missing one (and ``case_id``, when given, must be its
     case); on a case no longer open, 409. Returns False, changing nothing, when it was done
     already (a second click, or a colleague first)."""
     task, case = _completable(store, user, task_id, case_id)
     require(user, "cases.manage", cases.lock(store, case), "case", case.id)
-    done = store.execute(sa.update(CaseTask).where(
-        CaseTask.id == task.id, CaseTask.done_at.is_(None)).values(done_at=now)
-        .execution_options(synchronize_session=False))
+    done = store.execute(
+        sa.update(CaseTask)
+        .where(CaseTask.id == task.id, CaseTask.done_at.is_(None))
+        .values(done_at=now)
+        .execution_options(synchronize_session=False)
+    )
     store.expire(task)
     if done.rowcount != 1:  # type: ignore[attr-defined]
         return False
-    audit.record(store, "case.task_done", object_type="case", object_id=case.id,
-                 details={"task": str(task.id)})
+    audit.record(
+        store,
+        "case.task_done",
+        object_type="case",
+        object_id=case.id,
+        details={"task": str(task.id)},
+    )
     return True
 
 
@@ -177,11 +225,18 @@ def for_assignee(store: Session, user: Any, today: date, limit: int = 200) -> li
     rows = store.execute(
         sa.select(CaseTask.id, CaseTask.case_id, CaseTask.due_on, Case.opened_at, Case.urgent)
         .join(Case, Case.id == CaseTask.case_id)
-        .where(CaseTask.assignee_id == user.id, CaseTask.done_at.is_(None),
-               Case.status.in_(cases.OPEN), visible(user, "cases.read", Case))
-        .order_by(CaseTask.due_on, Case.urgent.desc(), CaseTask.created_at).limit(limit))
-    found = [FollowUp(*row, overdue=row.due_on < today, due_today=row.due_on == today)
-             for row in rows]
+        .where(
+            CaseTask.assignee_id == user.id,
+            CaseTask.done_at.is_(None),
+            Case.status.in_(cases.OPEN),
+            visible(user, "cases.read", Case),
+        )
+        .order_by(CaseTask.due_on, Case.urgent.desc(), CaseTask.created_at)
+        .limit(limit)
+    )
+    found = [
+        FollowUp(*row, overdue=row.due_on < today, due_today=row.due_on == today) for row in rows
+    ]
     audit.record(store, "tasks.listed", details={"count": len(found)})
     return found
 
@@ -189,17 +244,24 @@ def for_assignee(store: Session, user: Any, today: date, limit: int = 200) -> li
 def waiting(store: Session, today: date) -> list[CaseTask]:
     """Open follow-ups on open cases whose assignee has not yet been told they are due
     today, or that they are overdue."""
-    return list(store.scalars(
-        sa.select(CaseTask).join(Case, Case.id == CaseTask.case_id)
-        .where(CaseTask.done_at.is_(None), Case.status.in_(cases.OPEN),
-               sa.or_(sa.and_(CaseTask.due_on == today, CaseTask.due_notice_at.is_(None)),
-                      sa.and_(CaseTask.due_on < today,
-                              CaseTask.overdue_notice_at.is_(None))))
-        .order_by(CaseTask.due_on, CaseTask.id)))
+    return list(
+        store.scalars(
+            sa.select(CaseTask)
+            .join(Case, Case.id == CaseTask.case_id)
+            .where(
+                CaseTask.done_at.is_(None),
+                Case.status.in_(cases.OPEN),
+                sa.or_(
+                    sa.and_(CaseTask.due_on == today, CaseTask.due_notice_at.is_(None)),
+                    sa.and_(CaseTask.due_on < today, CaseTask.overdue_notice_at.is_(None)),
+                ),
+            )
+            .order_by(CaseTask.due_on, CaseTask.id)
+        )
+    )
 
 
-def tell(store: Session, task: CaseTask, today: date,
-         now: datetime) -> tuple[str, bool] | None:
+def tell(store: Session, task: CaseTask, today: date, now: datetime) -> tuple[str, bool] | None:
     """Tell whoever should know that ``task`` is due or overdue, unless someone already
     did: the assignee, or the team's supervisors when the assignee can no longer work on
     the case. Returns the notice's kind and whether the supervisors were told instead, or
@@ -214,9 +276,12 @@ def tell(store: Session, task: CaseTask, today: date,
     # The condition in the WHERE makes the notice go once: of two runners, the second finds
     # the column set once the first commits (PostgreSQL re-checks it under the row lock),
     # however stale its own copy of the task.
-    claimed = store.execute(sa.update(CaseTask).where(
-        CaseTask.id == task.id, column.is_(None), CaseTask.done_at.is_(None))
-        .values({column.key: now}).execution_options(synchronize_session=False))
+    claimed = store.execute(
+        sa.update(CaseTask)
+        .where(CaseTask.id == task.id, column.is_(None), CaseTask.done_at.is_(None))
+        .values({column.key: now})
+        .execution_options(synchronize_session=False)
+    )
     store.expire(task)
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None
@@ -225,8 +290,7 @@ def tell(store: Session, task: CaseTask, today: date,
     if assignee is not None and may_work_on(assignee, case):
         notices.notify(store, [assignee], kind, now, case_id=case.id)
         return kind, False
-    notices.notify(store, notices.supervisors(store, case.team_id), kind, now,
-                   case_id=case.id)
+    notices.notify(store, notices.supervisors(store, case.team_id), kind, now, case_id=case.id)
     return kind, True
 
 
@@ -265,11 +329,14 @@ def reassign(store: Session, case: Case, before: uuid.UUID, after: uuid.UUID) ->
     """The case was handed over: its open follow-ups assigned to the previous owner go to
     the new one, who is reminded afresh (the previous owner may no longer open the case).
     Returns how many moved."""
-    moved = store.execute(sa.update(CaseTask).where(
-        CaseTask.case_id == case.id, CaseTask.assignee_id == before,
-        CaseTask.done_at.is_(None)).values(assignee_id=after, due_notice_at=None,
-                                           overdue_notice_at=None)
-        .execution_options(synchronize_session=False))
+    moved = store.execute(
+        sa.update(CaseTask)
+        .where(
+            CaseTask.case_id == case.id, CaseTask.assignee_id == before, CaseTask.done_at.is_(None)
+        )
+        .values(assignee_id=after, due_notice_at=None, overdue_notice_at=None)
+        .execution_options(synchronize_session=False)
+    )
     return moved.rowcount or 0  # type: ignore[attr-defined, no-any-return]
 
 
@@ -277,6 +344,9 @@ def forget(store: Session, case: Case) -> int:
     """Delete every follow-up of ``case`` (its person is being shredded: the titles could
     never be read again, and who had what to do for them goes too). The caller audits the
     shredding. Returns how many were deleted."""
-    gone = store.execute(sa.delete(CaseTask).where(CaseTask.case_id == case.id)
-                         .execution_options(synchronize_session=False))
+    gone = store.execute(
+        sa.delete(CaseTask)
+        .where(CaseTask.case_id == case.id)
+        .execution_options(synchronize_session=False)
+    )
     return gone.rowcount or 0  # type: ignore[attr-defined, no-any-return]

@@ -34,9 +34,13 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 
 # The case list's filters: open cases unless asked (docs/case-work.md).
-LIST_FILTERS = {"open": cases.OPEN, "active": ("active",), "follow_up": ("follow_up",),
-                "closed": ("closed", "closed_referred"),
-                "all": (*cases.OPEN, "closed", "closed_referred")}
+LIST_FILTERS = {
+    "open": cases.OPEN,
+    "active": ("active",),
+    "follow_up": ("follow_up",),
+    "closed": ("closed", "closed_referred"),
+    "all": (*cases.OPEN, "closed", "closed_referred"),
+}
 
 
 @bp.route("/")
@@ -53,8 +57,9 @@ def index() -> Any:
     store = db.session()
     rows = cases.list_for(store, current_user, LIST_FILTERS[shown])
     store.commit()
-    return render_template("referral/cases.html", rows=rows, shown=shown,
-                           filters=list(LIST_FILTERS)), status
+    return render_template(
+        "referral/cases.html", rows=rows, shown=shown, filters=list(LIST_FILTERS)
+    ), status
 
 
 @bp.route("/break-glass")
@@ -101,17 +106,29 @@ def refer(case_id: uuid.UUID) -> Any:
     case = _manage(case_id)
     form = ReferForm()
     given = cases.consent(case)
-    form.limit([(s, s) for s in form.partner.raw_data or []],
-               basis.shareable(given, matching.is_child(db.session(), case)))
+    form.limit(
+        [(s, s) for s in form.partner.raw_data or []],
+        basis.shareable(given, matching.is_child(db.session(), case)),
+    )
     if not form.validate():
         return case_page.render(case, 400, refer=form)
     store, now, config = db.session(), clock.now(), current_app.config
     try:
-        referrals.send(store, current_user, case, referrals.Send(
-            partner=form.partner.data, services=tuple(form.services.data),
-            share=tuple(form.share.data or ()), urgency=form.urgency.data,
-            note=form.note.data or ""), now, referrals.Deadlines.from_config(config),
-            config["RETENTION_DAYS"])
+        referrals.send(
+            store,
+            current_user,
+            case,
+            referrals.Send(
+                partner=form.partner.data,
+                services=tuple(form.services.data),
+                share=tuple(form.share.data or ()),
+                urgency=form.urgency.data,
+                note=form.note.data or "",
+            ),
+            now,
+            referrals.Deadlines.from_config(config),
+            config["RETENTION_DAYS"],
+        )
     except (referrals.ReferralError, NotNow) as error:
         store.rollback()
         for name, problem in (error.fields or {"partner": str(error)}).items():
@@ -119,11 +136,11 @@ def refer(case_id: uuid.UUID) -> Any:
                 name = "partner"  # consent: about the referral as a whole
             form[name].errors = [*form[name].errors, problem]
         flash(_l("The referral was not sent. See what to fix below."), "error")
-        return case_page.render(cases.get(store, current_user, case_id, "cases.manage"),
-                                error.status, refer=form)
+        return case_page.render(
+            cases.get(store, current_user, case_id, "cases.manage"), error.status, refer=form
+        )
     store.commit()
-    flash(_l("Referral sent. The partner has been told that something awaits them."),
-          "success")
+    flash(_l("Referral sent. The partner has been told that something awaits them."), "success")
     return redirect(url_for("cases.show", case_id=case_id))
 
 
@@ -138,9 +155,14 @@ def link(case_id: uuid.UUID) -> Any:
         return redirect(url_for("cases.show", case_id=case_id))
     store, now = db.session(), clock.now()
     try:
-        earlier = referrals.link_cases(store, current_user, case,
-                                       uuid.UUID(form.earlier.data), now,
-                                       current_app.config["RETENTION_DAYS"])
+        earlier = referrals.link_cases(
+            store,
+            current_user,
+            case,
+            uuid.UUID(form.earlier.data),
+            now,
+            current_app.config["RETENTION_DAYS"],
+        )
     except cases.CaseError:
         store.rollback()
         flash(_l("These cases cannot be linked."), "error")
@@ -158,11 +180,14 @@ def withdraw_consent(case_id: uuid.UUID) -> Any:
     if not ActionForm().validate():
         raise NotFound()
     store = db.session()
-    count = referrals.withdraw_consent(store, current_user, case, clock.now(),
-                                       current_app.config["RETENTION_DAYS"])
+    count = referrals.withdraw_consent(
+        store, current_user, case, clock.now(), current_app.config["RETENTION_DAYS"]
+    )
     store.commit()
-    flash(_l("Consent to referral withdrawn; %(count)d open referrals withdrawn.",
-             count=count), "success")
+    flash(
+        _l("Consent to referral withdrawn; %(count)d open referrals withdrawn.", count=count),
+        "success",
+    )
     return redirect(url_for("cases.show", case_id=case_id))
 
 
@@ -206,8 +231,14 @@ def break_glass(case_id: uuid.UUID) -> Any:
     form = BreakGlassForm()
     if form.validate_on_submit():
         try:
-            cases.break_glass(store, current_user, case_id, form.reason.data, now,
-                              current_app.config["BREAK_GLASS_MINUTES"])
+            cases.break_glass(
+                store,
+                current_user,
+                case_id,
+                form.reason.data,
+                now,
+                current_app.config["BREAK_GLASS_MINUTES"],
+            )
         except cases.CaseError as error:
             store.rollback()
             form.reason.errors = [*form.reason.errors, *error.fields.values()]
@@ -215,5 +246,9 @@ def break_glass(case_id: uuid.UUID) -> Any:
             store.commit()
             return redirect(url_for("cases.show", case_id=case_id))
     store.commit()
-    return render_template("referral/break_glass.html", form=form, case_id=case_id,
-                           minutes=current_app.config["BREAK_GLASS_MINUTES"])
+    return render_template(
+        "referral/break_glass.html",
+        form=form,
+        case_id=case_id,
+        minutes=current_app.config["BREAK_GLASS_MINUTES"],
+    )

@@ -24,6 +24,8 @@ def sql_in(column: str, values: tuple[str, ...]) -> str:
     """``column IN ('a', 'b')`` for a CHECK constraint or a partial index: the table's rules
     are written from these tuples, not again by hand (the values are fixed literals)."""
     return f"{column} IN ({', '.join(repr(value) for value in values)})"
+
+
 # Why the system revokes a referral: the partner was suspended, set back to pending, or its
 # vetting lapsed; in each case it may no longer hold or answer for the person.
 PARTNER_SUSPENDED = "partner_suspended"
@@ -78,12 +80,19 @@ def suggests_next_partner(state: str, withdraw_reason: str | None = None) -> boo
     """Whether the sender should be offered the next matching partner: declined, expired,
     or withdrawn because the partner lost its standing (not when the sender withdrew)."""
     return state in ("declined", "expired") or (
-        state == "withdrawn" and withdraw_reason == PARTNER_SUSPENDED)
+        state == "withdrawn" and withdraw_reason == PARTNER_SUSPENDED
+    )
 
 
 # The policy asks the state machine whether a referral's state allows a move, so the page
 # offers exactly the moves the service accepts.
-for _action, _by in (("accept", "partner"), ("decline", "partner"), ("close", "partner"),
-                     ("withdraw", "sender")):
-    state_rule(f"referrals.{_action}",
-               lambda referral, action=_action, by=_by: allows(referral.state, action, by))
+for _action, _by in (
+    ("accept", "partner"),
+    ("decline", "partner"),
+    ("close", "partner"),
+    ("withdraw", "sender"),
+):
+    state_rule(
+        f"referrals.{_action}",
+        lambda referral, action=_action, by=_by: allows(referral.state, action, by),
+    )

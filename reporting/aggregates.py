@@ -31,8 +31,9 @@ from reporting.tables import Count
 REFRESH_LOCK = 0x7061737361676531
 
 
-def refresh(store: Session, reports: Iterable[Report],
-            months: Collection[str] | None = None) -> int:
+def refresh(
+    store: Session, reports: Iterable[Report], months: Collection[str] | None = None
+) -> int:
     """Recompute the pre-aggregates of ``reports`` for the months from the first to the
     last of ``months`` (every month when None), and give each a new data version. A report
     whose pre-aggregates are not built, or were built for another version of it, is built
@@ -43,8 +44,12 @@ def refresh(store: Session, reports: Iterable[Report],
     if months is not None and not months:
         return 0
     _lock(store)
-    built = {name: version for name, version in store.execute(
-        sa.select(aggregate_state.c.report, aggregate_state.c.version))}
+    built = {
+        name: version
+        for name, version in store.execute(
+            sa.select(aggregate_state.c.report, aggregate_state.c.version)
+        )
+    }
     written = 0
     for report in reports:
         if months is None or built.get(report.name) != report.version:
@@ -81,40 +86,58 @@ def _replace(store: Session, report: Report, span: Filters) -> int:
         doomed.append(a.month <= span.until)
     store.execute(aggregates.delete().where(*doomed))
     finest = report.counted(store, span, PARTITION)
-    rows = [_row(report, grain, part, key, count)
-            for grain, kept in GRAINS.items()
-            for part, cells in _rolled_up(finest, kept).items()
-            for key, count in cells.items()]
+    rows = [
+        _row(report, grain, part, key, count)
+        for grain, kept in GRAINS.items()
+        for part, cells in _rolled_up(finest, kept).items()
+        for key, count in cells.items()
+    ]
     if rows:
         store.execute(aggregates.insert(), rows)
     return len(rows)
 
 
-def _rolled_up(finest: dict[tuple[Any, ...], Cells], kept: tuple[str, ...],
-               ) -> dict[tuple[Any, ...], Cells]:
+def _rolled_up(
+    finest: dict[tuple[Any, ...], Cells],
+    kept: tuple[str, ...],
+) -> dict[tuple[Any, ...], Cells]:
     """The cells of the finest grain added up over the partition columns not ``kept``
     (given as None): counts add, cell keys add modulo 256, as the facts' would."""
     mask = [column in kept for column in PARTITION]
     rolled: dict[tuple[Any, ...], Cells] = {}
     for part, cells in finest.items():
         target = rolled.setdefault(
-            tuple(value if keep else None for value, keep in zip(part, mask, strict=True)), {})
+            tuple(value if keep else None for value, keep in zip(part, mask, strict=True)), {}
+        )
         for key, count in cells.items():
             target[key] = target.get(key, Count(0)) + count
     return rolled
 
 
-def _row(report: Report, grain: str, part: tuple[Any, ...], key: tuple[str, ...],
-         count: Count) -> dict[str, Any]:
+def _row(
+    report: Report, grain: str, part: tuple[Any, ...], key: tuple[str, ...], count: Count
+) -> dict[str, Any]:
     month, team_id, country = part
-    return {"id": uuid.uuid4(), "report": report.name, "version": report.version,
-            "grain": grain, "month": month, "team_id": team_id, "country": country,
-            "cell": json.dumps(list(key)), "n": count.n, "ckey": count.ckey}
+    return {
+        "id": uuid.uuid4(),
+        "report": report.name,
+        "version": report.version,
+        "grain": grain,
+        "month": month,
+        "team_id": team_id,
+        "country": country,
+        "cell": json.dumps(list(key)),
+        "n": count.n,
+        "ckey": count.ckey,
+    }
 
 
 def _stamp(store: Session, report: Report) -> None:
     """Mark the report built for its version, with a new data version (under the lock, so a
     delete and an insert cannot race another refresh)."""
     store.execute(aggregate_state.delete().where(aggregate_state.c.report == report.name))
-    store.execute(aggregate_state.insert().values(
-        report=report.name, version=report.version, data_version=uuid.uuid4()))
+    store.execute(
+        aggregate_state.insert().values(
+            report=report.name, version=report.version, data_version=uuid.uuid4()
+        )
+    )

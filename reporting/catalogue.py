@@ -52,8 +52,12 @@ USAGE_READERS = frozenset({Role.ADMIN, Role.AUDITOR})
 PARTITION = ("month", "team_id", "country")
 # The grains the pre-aggregates hold, by the partition columns each keeps: a request reads
 # the coarsest one its filters allow (``grain_of``), a few rows per month for most.
-GRAINS = {"month": ("month",), "team": ("month", "team_id"),
-          "country": ("month", "country"), "team_country": PARTITION}
+GRAINS = {
+    "month": ("month",),
+    "team": ("month", "team_id"),
+    "country": ("month", "country"),
+    "team_country": PARTITION,
+}
 CACHE_SIZE = 256  # published tables kept per process (a few kilobytes each)
 
 Cells = dict[tuple[str, ...], Count]
@@ -72,9 +76,13 @@ class Filters:
 
     def as_dict(self) -> dict[str, str]:
         """The filters set, as strings (for audit events and links)."""
-        values = {"since": self.since, "until": self.until, "country": self.country,
-                  "team": str(self.team) if self.team else None,
-                  "partner": str(self.partner) if self.partner else None}
+        values = {
+            "since": self.since,
+            "until": self.until,
+            "country": self.country,
+            "team": str(self.team) if self.team else None,
+            "partner": str(self.partner) if self.partner else None,
+        }
         return {k: v for k, v in values.items() if v}
 
 
@@ -100,8 +108,11 @@ def where(filters: Filters, table: sa.Table = screening_facts) -> list[Any]:
         criteria.append(c.month >= filters.since)
     if filters.until:
         criteria.append(c.month <= filters.until)
-    for name, value in (("country", filters.country), ("team_id", filters.team),
-                        ("partner_id", filters.partner)):
+    for name, value in (
+        ("country", filters.country),
+        ("team_id", filters.team),
+        ("partner_id", filters.partner),
+    ):
         if value is not None:
             criteria.append(c[name] == value if name in c else sa.false())
     return criteria
@@ -116,26 +127,35 @@ def _count(n: Any, keys: Any) -> Count:
     return Count(int(n or 0), int(keys or 0) % 256)
 
 
-def grouped(store: Session, columns: tuple[str, ...], filters: Filters,
-            table: sa.Table = screening_facts, only: tuple[Any, ...] = (),
-            by: tuple[str, ...] = ()) -> dict[tuple[Any, ...], Cells]:
+def grouped(
+    store: Session,
+    columns: tuple[str, ...],
+    filters: Filters,
+    table: sa.Table = screening_facts,
+    only: tuple[Any, ...] = (),
+    by: tuple[str, ...] = (),
+) -> dict[tuple[Any, ...], Cells]:
     """Per value of the ``by`` columns, one cell per combination of values of ``columns``
     among the facts of ``table`` matching ``filters`` and the criteria ``only``."""
     c = table.c
     parts, keys = [c[name] for name in by], [c[name] for name in columns]
-    query = (sa.select(*parts, *keys, sa.func.count(), sa.func.sum(c.record_key))
-             .where(*where(filters, table), *only).group_by(*parts, *keys))
+    query = (
+        sa.select(*parts, *keys, sa.func.count(), sa.func.sum(c.record_key))
+        .where(*where(filters, table), *only)
+        .group_by(*parts, *keys)
+    )
     found: dict[tuple[Any, ...], Cells] = {}
     for row in store.execute(query):
-        cells = found.setdefault(tuple(row[:len(by)]), {})
-        key = tuple(_label(v) for v in row[len(by):-2])
+        cells = found.setdefault(tuple(row[: len(by)]), {})
+        key = tuple(_label(v) for v in row[len(by) : -2])
         # No value and the value "unknown" are one cell: added, never one overwriting the other.
         cells[key] = cells.get(key, Count(0)) + _count(row[-2], row[-1])
     return found
 
 
-def _flagged(store: Session, columns: dict[str, str], filters: Filters, yes: Any,
-             by: tuple[str, ...] = ()) -> dict[tuple[Any, ...], Cells]:
+def _flagged(
+    store: Session, columns: dict[str, str], filters: Filters, yes: Any, by: tuple[str, ...] = ()
+) -> dict[tuple[Any, ...], Cells]:
     """Per value of the ``by`` columns, one cell per column: the facts whose column says
     ``yes``. Cells of no fact are left out (a ``RawTable`` reads them as zero)."""
     c = screening_facts.c
@@ -143,23 +163,29 @@ def _flagged(store: Session, columns: dict[str, str], filters: Filters, yes: Any
     selected = []
     for column in columns.values():
         hit = c[column] == yes
-        selected += [sa.func.sum(sa.case((hit, 1), else_=0)),
-                     sa.func.sum(sa.case((hit, c.record_key), else_=0))]
+        selected += [
+            sa.func.sum(sa.case((hit, 1), else_=0)),
+            sa.func.sum(sa.case((hit, c.record_key), else_=0)),
+        ]
     query = sa.select(*parts, *selected).where(*where(filters))
     if parts:
         query = query.group_by(*parts)
     found: dict[tuple[Any, ...], Cells] = {}
     for row in store.execute(query):
-        sums = row[len(by):]
+        sums = row[len(by) :]
         cells = {(name,): _count(sums[2 * n], sums[2 * n + 1]) for n, name in enumerate(columns)}
-        found[tuple(row[:len(by)])] = {key: count for key, count in cells.items() if count.n}
+        found[tuple(row[: len(by)])] = {key: count for key, count in cells.items() if count.n}
     return found
 
 
 def grain_of(filters: Filters) -> str:
     """The coarsest grain of the pre-aggregates that can answer ``filters``."""
-    return {(False, False): "month", (True, False): "team", (False, True): "country",
-            (True, True): "team_country"}[(bool(filters.team), bool(filters.country))]
+    return {
+        (False, False): "month",
+        (True, False): "team",
+        (False, True): "country",
+        (True, True): "team_country",
+    }[(bool(filters.team), bool(filters.country))]
 
 
 def _stored(store: Session, report: Report, filters: Filters) -> Cells:
@@ -167,8 +193,7 @@ def _stored(store: Session, report: Report, filters: Filters) -> Cells:
     of ``filters``: the same counts and cell keys as counting the facts (a cell key is a
     sum modulo 256, and sums of sums modulo 256 are the same sum modulo 256)."""
     a = aggregates.c
-    criteria = [a.report == report.name, a.version == report.version,
-                a.grain == grain_of(filters)]
+    criteria = [a.report == report.name, a.version == report.version, a.grain == grain_of(filters)]
     if filters.since:
         criteria.append(a.month >= filters.since)
     if filters.until:
@@ -177,8 +202,9 @@ def _stored(store: Session, report: Report, filters: Filters) -> Cells:
         criteria.append(a.country == filters.country)
     if filters.team:
         criteria.append(a.team_id == filters.team)
-    query = (sa.select(a.cell, sa.func.sum(a.n), sa.func.sum(a.ckey))
-             .where(*criteria).group_by(a.cell))
+    query = (
+        sa.select(a.cell, sa.func.sum(a.n), sa.func.sum(a.ckey)).where(*criteria).group_by(a.cell)
+    )
     return {tuple(json.loads(cell)): _count(n, keys) for cell, n, keys in store.execute(query)}
 
 
@@ -186,15 +212,20 @@ def data_version(store: Session, report: Report) -> uuid.UUID | None:
     """The data version of the report's pre-aggregates, new at every refresh; None while
     they are not built for this version of the report (then it counts the facts)."""
     state = aggregate_state.c
-    return store.scalar(sa.select(state.data_version).where(
-        state.report == report.name, state.version == report.version))
+    return store.scalar(
+        sa.select(state.data_version).where(
+            state.report == report.name, state.version == report.version
+        )
+    )
 
 
 def _months(cells: dict[tuple[str, ...], Count], filters: Filters) -> tuple[str, ...]:
     """Every month from the first to the last (of the filters, else of the data)."""
     seen = sorted({key[0] for key in cells})
-    first, last = filters.since or (seen[0] if seen else None), \
-        filters.until or (seen[-1] if seen else None)
+    first, last = (
+        filters.since or (seen[0] if seen else None),
+        filters.until or (seen[-1] if seen else None),
+    )
     if first is None or last is None:
         return ()
     year, month = int(first[:4]), int(first[5:])
@@ -240,8 +271,12 @@ class Report:
         smaller tables directly."""
         return self.counter is None and self.source is screening_facts
 
-    def counted(self, store: Session, filters: Filters, by: tuple[str, ...] = (),
-                ) -> dict[tuple[Any, ...], Cells]:
+    def counted(
+        self,
+        store: Session,
+        filters: Filters,
+        by: tuple[str, ...] = (),
+    ) -> dict[tuple[Any, ...], Cells]:
         """Exact cells counted from the facts matching ``filters``, per value of the ``by``
         columns (without ``by``, all under the key ``()``)."""
         if self.counter is not None:
@@ -265,12 +300,16 @@ class Report:
 
     def table(self, cells: Cells, filters: Filters) -> RawTable:
         """The report's ``RawTable`` of ``cells``, with its categories for ``filters``."""
-        return RawTable(self.dimensions, cells, tuple(
-            _values(spec, n, cells, filters) for n, spec in enumerate(self.categories)))
+        return RawTable(
+            self.dimensions,
+            cells,
+            tuple(_values(spec, n, cells, filters) for n, spec in enumerate(self.categories)),
+        )
 
 
-def _values(spec: Any, position: int, cells: dict[tuple[str, ...], Count],
-            filters: Filters) -> tuple[str, ...]:
+def _values(
+    spec: Any, position: int, cells: dict[tuple[str, ...], Count], filters: Filters
+) -> tuple[str, ...]:
     if spec == MONTHS:
         return _months(cells, filters)
     seen = {key[position] for key in cells}
@@ -286,21 +325,55 @@ MOC = {value: f"moc_{column}" for value, column in MEANS_OF_CONTROL.items() if v
 FL = {tag: f"fl_{tag}" for tag in FORCED_LABOUR}
 NEEDS = {service: f"need_{service}" for service in SERVICES}
 
-CATALOGUE: dict[str, Report] = {report.name: report for report in (
-    Report("screenings_by_month", _l("Screenings by month and result"), 1,
-           ("month", "classification"), (MONTHS, CLASSES), group_by=("month", "classification"),
-           chart="stacked_bar"),
-    Report("screenings_by_country", _l("Screenings by country and population"), 1,
-           ("country", "population"), (SEEN, ("adult", "child")),
-           group_by=("country", "population"), chart="stacked_bar"),
-    Report("means_of_control", _l("Means of control reported"), 1, ("means_of_control",),
-           (tuple(MOC),), flags=MOC),
-    Report("forced_labour_indicators", _l("Forced-labour indicators reported"), 1,
-           ("forced_labour_indicator",), (tuple(FL),), flags=FL),
-    Report("needs", _l("Needs recorded at screening"), 1, ("need",), (tuple(NEEDS),),
-           flags=NEEDS, flag_value=True),
-    *SERVICE_REPORTS,
-)}
+CATALOGUE: dict[str, Report] = {
+    report.name: report
+    for report in (
+        Report(
+            "screenings_by_month",
+            _l("Screenings by month and result"),
+            1,
+            ("month", "classification"),
+            (MONTHS, CLASSES),
+            group_by=("month", "classification"),
+            chart="stacked_bar",
+        ),
+        Report(
+            "screenings_by_country",
+            _l("Screenings by country and population"),
+            1,
+            ("country", "population"),
+            (SEEN, ("adult", "child")),
+            group_by=("country", "population"),
+            chart="stacked_bar",
+        ),
+        Report(
+            "means_of_control",
+            _l("Means of control reported"),
+            1,
+            ("means_of_control",),
+            (tuple(MOC),),
+            flags=MOC,
+        ),
+        Report(
+            "forced_labour_indicators",
+            _l("Forced-labour indicators reported"),
+            1,
+            ("forced_labour_indicator",),
+            (tuple(FL),),
+            flags=FL,
+        ),
+        Report(
+            "needs",
+            _l("Needs recorded at screening"),
+            1,
+            ("need",),
+            (tuple(NEEDS),),
+            flags=NEEDS,
+            flag_value=True,
+        ),
+        *SERVICE_REPORTS,
+    )
+}
 
 
 def aggregated(table: sa.Table = screening_facts) -> list[Report]:
@@ -368,8 +441,9 @@ class TableCache:
 CACHE = TableCache(CACHE_SIZE)
 
 
-def published(store: Session, report: Report, filters: Filters, k: int,
-              audited: bool = False) -> PublishedTable:
+def published(
+    store: Session, report: Report, filters: Filters, k: int, audited: bool = False
+) -> PublishedTable:
     """The report as it may be shown: the one path from the facts to any reader. From the
     pre-aggregates, a table is cached under (report, version, filters, k, data version):
     every refresh writes a new data version, so nothing published before it is served

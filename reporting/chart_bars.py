@@ -36,6 +36,7 @@ class Metrics:
 LARGE = Metrics(font=14, bar=14, gap=7)
 SMALL = Metrics(font=12, bar=12, gap=5)
 
+
 @dataclass(frozen=True)
 class Segment:
     """One rectangle of a bar: a published value at scale, or a suppressed cell's stub.
@@ -110,8 +111,9 @@ class BarChart:
 _Bar = tuple[str, list[tuple[tuple[str, ...], Cell, int]], Cell | None]
 
 
-def _segments(parts: list[tuple[tuple[str, ...], Cell, int]],
-              scale: Scale) -> tuple[tuple[Segment, ...], float]:
+def _segments(
+    parts: list[tuple[tuple[str, ...], Cell, int]], scale: Scale
+) -> tuple[tuple[Segment, ...], float]:
     """Published parts at scale in series order, then a fixed stub per suppressed part, so
     the published part of the bar still reads against the axis."""
     placed: list[Segment] = []
@@ -126,27 +128,50 @@ def _segments(parts: list[tuple[tuple[str, ...], Cell, int]],
     return tuple(placed), round(x, 2)
 
 
-def _panel(bars: list[_Bar], scale: Scale, x: float, y: float, metrics: Metrics,
-           heading: str | None = None) -> Panel:
+def _panel(
+    bars: list[_Bar], scale: Scale, x: float, y: float, metrics: Metrics, heading: str | None = None
+) -> Panel:
     top = metrics.font + 10 if heading is not None else 0.0
     rows = []
     for index, (category, parts, end) in enumerate(bars):
         row_top = top + index * metrics.pitch
         bar_y = row_top + metrics.font + 5
         segments, length = _segments(parts, scale)
-        rows.append(Row(category, row_top + metrics.font, bar_y, segments, end, length + 4,
-                        round(bar_y + metrics.bar / 2 + metrics.font * 0.35, 2)))
+        rows.append(
+            Row(
+                category,
+                row_top + metrics.font,
+                bar_y,
+                segments,
+                end,
+                length + 4,
+                round(bar_y + metrics.bar / 2 + metrics.font * 0.35, 2),
+            )
+        )
     axis_y = top + len(bars) * metrics.pitch - metrics.gap + 4
-    return Panel(x, y, heading, metrics.font + 2, tuple(rows), metrics.bar, scale,
-                 top + metrics.font + 5, axis_y, metrics is SMALL, axis_y + AXIS_ROOM)
+    return Panel(
+        x,
+        y,
+        heading,
+        metrics.font + 2,
+        tuple(rows),
+        metrics.bar,
+        scale,
+        top + metrics.font + 5,
+        axis_y,
+        metrics is SMALL,
+        axis_y + AXIS_ROOM,
+    )
 
 
 def _legend(series: Iterable[str], suppressed: bool, top: float) -> tuple[LegendEntry, ...]:
     lines = [(s, n, False) for n, s in enumerate(series, start=1)]
     if suppressed:
         lines.append((SUPPRESSED, 0, True))
-    return tuple(LegendEntry(s, n, hidden, PAD, top + 12 + i * LEGEND_ROW)
-                 for i, (s, n, hidden) in enumerate(lines))
+    return tuple(
+        LegendEntry(s, n, hidden, PAD, top + 12 + i * LEGEND_ROW)
+        for i, (s, n, hidden) in enumerate(lines)
+    )
 
 
 def _legend_height(legend: tuple[LegendEntry, ...]) -> float:
@@ -170,10 +195,10 @@ def stacked_layout(table: PublishedTable) -> BarChart:
     expect_dimensions(table, 2, "stacked bar")
     rows, series = categories(table, 0), categories(table, 1)
     expect_series(series, "stacked bar")
-    grid = {r: [((r, s), cell(table, (r, s)), n) for n, s in enumerate(series, start=1)]
-            for r in rows}
-    stubs = max((sum(c.suppressed for _k, c, _n in parts) for parts in grid.values()),
-                default=0)
+    grid = {
+        r: [((r, s), cell(table, (r, s)), n) for n, s in enumerate(series, start=1)] for r in rows
+    }
+    stubs = max((sum(c.suppressed for _k, c, _n in parts) for parts in grid.values()), default=0)
     # The longest bar is the largest sum of published parts; stubs are added on top.
     top = max((sum(c.value or 0 for _k, c, _n in parts) for parts in grid.values()), default=0)
     suppressed = any(c.suppressed for parts in grid.values() for _k, c, _n in parts)
@@ -199,9 +224,11 @@ def multiples_layout(table: PublishedTable, labels: Mapping[str, str] | None = N
     legend = _legend((), suppressed, PAD)
     names = labels or {}
     half = (WIDTH - 2 * PAD - PANEL_GAP) / 2
-    side_by_side = (len(panels_of) > 1
-                    and _fits([str(names.get(b, b)) for b in bars_of], SMALL.font, half)
-                    and _fits([str(names.get(p, p)) for p in panels_of], LARGE.font, half))
+    side_by_side = (
+        len(panels_of) > 1
+        and _fits([str(names.get(b, b)) for b in bars_of], SMALL.font, half)
+        and _fits([str(names.get(p, p)) for p in panels_of], LARGE.font, half)
+    )
     columns = 2 if side_by_side else 1
     panel_width = half if columns == 2 else WIDTH - 2 * PAD
     scale = value_scale(largest(cells.values()), panel_width - VALUE_ROOM)
@@ -212,7 +239,15 @@ def multiples_layout(table: PublishedTable, labels: Mapping[str, str] | None = N
         column, line = index % columns, index // columns
         # Every panel has the same rows, hence the same height as the first.
         height = panels[0].height if panels else _panel(bars, scale, 0, 0, SMALL, p).height
-        panels.append(_panel(bars, scale, PAD + column * (panel_width + PANEL_GAP),
-                             top + line * (height + PANEL_GAP), SMALL, heading=p))
+        panels.append(
+            _panel(
+                bars,
+                scale,
+                PAD + column * (panel_width + PANEL_GAP),
+                top + line * (height + PANEL_GAP),
+                SMALL,
+                heading=p,
+            )
+        )
     bottom = max((p.y + p.height for p in panels), default=top)
     return BarChart(WIDTH, bottom + PAD, legend, tuple(panels), 1)

@@ -38,12 +38,13 @@ def largest(cells: Iterable[Cell]) -> int:
 def expect_dimensions(table: PublishedTable, dimensions: int, chart: str) -> None:
     """Refuse (ValueError) a table without exactly ``dimensions`` dimensions for ``chart``."""
     if len(table.dimensions) != dimensions:
-        raise ValueError(f"a {chart} chart needs {dimensions} dimension(s), "
-                         f"got {table.dimensions}")
+        raise ValueError(f"a {chart} chart needs {dimensions} dimension(s), got {table.dimensions}")
 
 
 def expect_series(values: tuple[str, ...], chart: str) -> None:
     """Refuse (ValueError) more series than ``chart`` can tell apart (``MAX_SERIES``)."""
     if len(values) > MAX_SERIES:
-        raise ValueError(f"a {chart} chart tells at most {MAX_SERIES} series apart, "
-                         f"got {len(values)}: use small multiples or a table")
+        raise ValueError(
+            f"a {chart} chart tells at most {MAX_SERIES} series apart, "
+            f"got {len(values)}: use small multiples or a table"
+        )

@@ -41,18 +41,31 @@ def table_layout(table: PublishedTable) -> Crosstab:
     if len(table.dimensions) == 1:
         rows = categories(table, 0)
         total = table.cells.get((TOTAL,))
-        return Crosstab(table.dimensions[0], None, ("",), False,
-                        tuple(TableRow(r, (cell(table, (r,)),)) for r in rows),
-                        TableRow(TOTAL, (total,), total=True) if total else None)
+        return Crosstab(
+            table.dimensions[0],
+            None,
+            ("",),
+            False,
+            tuple(TableRow(r, (cell(table, (r,)),)) for r in rows),
+            TableRow(TOTAL, (total,), total=True) if total else None,
+        )
     expect_dimensions(table, 2, "crosstab")
     rows, columns = categories(table, 0), categories(table, 1)
     totals = {key for key, _cell in table.totals()}
     total_column = any(key[1] == TOTAL for key in totals)
     total_row = any(key[0] == TOTAL for key in totals)
     extra = (TOTAL,) if total_column else ()
-    body = tuple(TableRow(r, tuple(cell(table, (r, c)) for c in columns)
-                          + tuple(table.cells.get((r, c)) for c in extra)) for r in rows)
-    foot = TableRow(TOTAL, tuple(table.cells.get((TOTAL, c)) for c in columns + extra),
-                    total=True) if total_row else None
-    return Crosstab(table.dimensions[0], table.dimensions[1], columns, total_column, body,
-                    foot)
+    body = tuple(
+        TableRow(
+            r,
+            tuple(cell(table, (r, c)) for c in columns)
+            + tuple(table.cells.get((r, c)) for c in extra),
+        )
+        for r in rows
+    )
+    foot = (
+        TableRow(TOTAL, tuple(table.cells.get((TOTAL, c)) for c in columns + extra), total=True)
+        if total_row
+        else None
+    )
+    return Crosstab(table.dimensions[0], table.dimensions[1], columns, total_column, body, foot)

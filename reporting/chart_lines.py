@@ -120,7 +120,7 @@ def marker_path(style: int, x: float, y: float) -> str:
         3: f"M{_n(x)} {_n(y - 4.5)}L{_n(x + 4.5)} {_n(y + 3.5)}L{_n(x - 4.5)} {_n(y + 3.5)}Z",
         4: f"M{_n(x)} {_n(y - 5)}L{_n(x + 5)} {_n(y)}L{_n(x)} {_n(y + 5)}L{_n(x - 5)} {_n(y)}Z",
         5: f"M{_n(x - 4)} {_n(y - 4)}L{_n(x + 4)} {_n(y + 4)}M{_n(x + 4)} {_n(y - 4)}"
-           f"L{_n(x - 4)} {_n(y + 4)}",
+        f"L{_n(x - 4)} {_n(y + 4)}",
     }
     return shapes[style]
 
@@ -168,8 +168,9 @@ def line_layout(table: PublishedTable) -> LineChart:
     """A line over the months of the first dimension, one per value of the second if any;
     points marked, the last value printed beside the last point."""
     if not 1 <= len(table.dimensions) <= 2:
-        raise ValueError(f"a line chart needs months and at most one series dimension, "
-                         f"got {table.dimensions}")
+        raise ValueError(
+            f"a line chart needs months and at most one series dimension, got {table.dimensions}"
+        )
     months = categories(table, 0)
     series = categories(table, 1) if len(table.dimensions) == 2 else ("",)
     expect_series(series, "line")
@@ -180,22 +181,53 @@ def line_layout(table: PublishedTable) -> LineChart:
     left, right, bottom = PAD + LINE_LEFT, WIDTH - PAD - LINE_RIGHT, top + LINE_PLOT_HEIGHT
     scale = value_scale(largest(cells.values()), LINE_PLOT_HEIGHT)
     inner = right - left - 12
-    xs = ([round(left + 6 + i * inner / (len(months) - 1), 2) for i in range(len(months))]
-          if len(months) > 1 else [round((left + right) / 2, 2)] * len(months))
+    xs = (
+        [round(left + 6 + i * inner / (len(months) - 1), 2) for i in range(len(months))]
+        if len(months) > 1
+        else [round((left + right) / 2, 2)] * len(months)
+    )
     shown = labelled_months(len(months), inner)
     ticks = tuple(MonthTick(m, xs[i], i in shown) for i, m in enumerate(months))
     lines = _lines(months, series, keys, cells, xs, scale, bottom)
     stubs, labels = _stubs(months, series, keys, cells, xs, bottom)
-    legend = tuple(LineLegendEntry(s, n, PAD, PAD + 12 + (n - 1) * LEGEND_ROW,
-                                   marker_path(n, PAD + 14, PAD + 7 + (n - 1) * LEGEND_ROW))
-                   for n, s in enumerate(series, start=1)) if legend_rows else ()
-    return LineChart(WIDTH, bottom + 28 + PAD, left, right, top, bottom, scale, lines,
-                     stubs, labels, ticks, legend)
+    legend = (
+        tuple(
+            LineLegendEntry(
+                s,
+                n,
+                PAD,
+                PAD + 12 + (n - 1) * LEGEND_ROW,
+                marker_path(n, PAD + 14, PAD + 7 + (n - 1) * LEGEND_ROW),
+            )
+            for n, s in enumerate(series, start=1)
+        )
+        if legend_rows
+        else ()
+    )
+    return LineChart(
+        WIDTH,
+        bottom + 28 + PAD,
+        left,
+        right,
+        top,
+        bottom,
+        scale,
+        lines,
+        stubs,
+        labels,
+        ticks,
+        legend,
+    )
 
 
-def _stubs(months: tuple[str, ...], series: tuple[str, ...],
-           keys: dict[tuple[str, str], tuple[str, ...]], cells: dict[tuple[str, str], Cell],
-           xs: list[float], bottom: float) -> tuple[tuple[Stub, ...], tuple[Label, ...]]:
+def _stubs(
+    months: tuple[str, ...],
+    series: tuple[str, ...],
+    keys: dict[tuple[str, str], tuple[str, ...]],
+    cells: dict[tuple[str, str], Cell],
+    xs: list[float],
+    bottom: float,
+) -> tuple[tuple[Stub, ...], tuple[Label, ...]]:
     """Side by side on the baseline, one stub per series suppressed that month, under one
     "<10"."""
     stubs: list[Stub] = []
@@ -204,16 +236,24 @@ def _stubs(months: tuple[str, ...], series: tuple[str, ...],
     for i, m in enumerate(months):
         hidden = [s for s in series if cells[m, s].suppressed]
         start = xs[i] - len(hidden) * width / 2
-        stubs += [Stub(keys[m, s], cells[m, s], round(start + j * width, 2), bottom - STUB,
-                       width, STUB) for j, s in enumerate(hidden)]
+        stubs += [
+            Stub(keys[m, s], cells[m, s], round(start + j * width, 2), bottom - STUB, width, STUB)
+            for j, s in enumerate(hidden)
+        ]
         if hidden:
             labels.append(Label(xs[i], bottom - STUB - 4, SUPPRESSED))
     return tuple(stubs), tuple(labels)
 
 
-def _lines(months: tuple[str, ...], series: tuple[str, ...],
-           keys: dict[tuple[str, str], tuple[str, ...]], cells: dict[tuple[str, str], Cell],
-           xs: list[float], scale: Scale, bottom: float) -> tuple[Line, ...]:
+def _lines(
+    months: tuple[str, ...],
+    series: tuple[str, ...],
+    keys: dict[tuple[str, str], tuple[str, ...]],
+    cells: dict[tuple[str, str], Cell],
+    xs: list[float],
+    scale: Scale,
+    bottom: float,
+) -> tuple[Line, ...]:
     """Each series' points (None where suppressed), its path, and its end label moved
     clear of the other series' end labels."""
     drafts: list[tuple[str, int, list[Point | None]]] = []
@@ -222,13 +262,20 @@ def _lines(months: tuple[str, ...], series: tuple[str, ...],
         for i, m in enumerate(months):
             c = cells[m, s]
             y = round(bottom - scale.at(c.value or 0), 2)
-            points.append(None if c.suppressed else Point(keys[m, s], c, xs[i], y,
-                                                          marker_path(n, xs[i], y)))
+            points.append(
+                None if c.suppressed else Point(keys[m, s], c, xs[i], y, marker_path(n, xs[i], y))
+            )
         drafts.append((s, n, points))
     ends = [points[-1] for _s, _n, points in drafts if points and points[-1]]
     end_ys = iter(spread([end.y + 4.5 for end in ends], 14, bottom + 4.5))
     return tuple(
-        Line(s, n, tuple(p for p in points if p), _path(points),
-             points[-1] if points else None,
-             next(end_ys) if points and points[-1] else 0.0)
-        for s, n, points in drafts)
+        Line(
+            s,
+            n,
+            tuple(p for p in points if p),
+            _path(points),
+            points[-1] if points else None,
+            next(end_ys) if points and points[-1] else 0.0,
+        )
+        for s, n, points in drafts
+    )

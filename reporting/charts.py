@@ -40,6 +40,10 @@ from reporting.chart_lines import line_layout
 def register(app: Flask) -> None:
     """Make the layouts available to templates (the macros in reporting/_charts.html and
     reporting/_table.html). Safe to call more than once."""
-    app.jinja_env.globals.update(bar_layout=bar_layout, stacked_layout=stacked_layout,
-                                 line_layout=line_layout, multiples_layout=multiples_layout,
-                                 table_layout=table_layout)
+    app.jinja_env.globals.update(
+        bar_layout=bar_layout,
+        stacked_layout=stacked_layout,
+        line_layout=line_layout,
+        multiples_layout=multiples_layout,
+        table_layout=table_layout,
+    )

@@ -19,13 +19,15 @@ from core import clock, db
 from reporting import aggregates, catalogue, exports, facts, output
 from reporting.forms import ReportFilterForm
 
-reports_cli = AppGroup("reports", help="Statistics: file facts, refresh pre-aggregates, "
-                       "export reports.")
+reports_cli = AppGroup(
+    "reports", help="Statistics: file facts, refresh pre-aggregates, export reports."
+)
 
 
 @reports_cli.command("flush")
-@click.option("--force", is_flag=True,
-              help=f"File the facts even when fewer than {facts.BATCH} are waiting.")
+@click.option(
+    "--force", is_flag=True, help=f"File the facts even when fewer than {facts.BATCH} are waiting."
+)
 def flush_command(force: bool) -> None:
     """File the waiting facts in one shuffled batch (run daily from cron)."""
     store = db.session()
@@ -36,16 +38,21 @@ def flush_command(force: bool) -> None:
 
 @reports_cli.command("export-htcds")
 @click.option("--recipient", required=True, help="The partner organisation's slug.")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="A new folder for the CSV files and datadictionary.json.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="A new folder for the CSV files and datadictionary.json.",
+)
 def export_htcds_command(recipient: str, out_dir: str) -> None:
     """Write the HTCDS 2.0 export for one partner organisation: the cases referred to it
     whose person still agrees, with only what each consent shares with it."""
     store = db.session()
     try:
         manifest = exports.release_htcds(
-            store, recipient, Path(out_dir), version("passage"),
-            catalogue.threshold(), clock.now())
+            store, recipient, Path(out_dir), version("passage"), catalogue.threshold(), clock.now()
+        )
     except LookupError as error:
         raise click.UsageError(str(error)) from None
     except FileExistsError as error:
@@ -74,27 +81,42 @@ def refresh_command() -> None:
 @click.option("--country", default="", help="Two-letter country code.")
 @click.option("--team", default="", help="Team id.")
 @click.option("--out", type=click.File("w"), default="-", help="File to write (default: stdout).")
-@click.option("--suppress", is_flag=True,
-              help="Exact counts with audited complementary suppression (slow: offline "
-                   "publication of a table with its totals).")
-def export_command(name: str, form: str, since: str, until: str, country: str, team: str,
-                   out: TextIO, suppress: bool) -> None:
+@click.option(
+    "--suppress",
+    is_flag=True,
+    help="Exact counts with audited complementary suppression (slow: offline "
+    "publication of a table with its totals).",
+)
+def export_command(
+    name: str,
+    form: str,
+    since: str,
+    until: str,
+    country: str,
+    team: str,
+    out: TextIO,
+    suppress: bool,
+) -> None:
     """Write one published report, or ``ctdc``: the CTDC contribution file (every team: run
     by the operator, as an analyst would)."""
     report = catalogue.CATALOGUE.get(name)
     if report is None and name != exports.CTDC:
-        raise click.UsageError(f"no report {name!r}; one of: "
-                               f"{', '.join([*catalogue.CATALOGUE, exports.CTDC])}")
+        raise click.UsageError(
+            f"no report {name!r}; one of: {', '.join([*catalogue.CATALOGUE, exports.CTDC])}"
+        )
     store = db.session()
     k = catalogue.threshold()
     with current_app.test_request_context():
-        filters_form = ReportFilterForm(formdata=MultiDict(
-            {"since": since, "until": until, "country": country, "team": team})).with_teams(
-                store, all_teams=True)
+        filters_form = ReportFilterForm(
+            formdata=MultiDict({"since": since, "until": until, "country": country, "team": team})
+        ).with_teams(store, all_teams=True)
         if not filters_form.validate():
-            raise click.UsageError("; ".join(
-                f"{field}: {' '.join(map(str, errors))}"
-                for field, errors in filters_form.errors.items()))
+            raise click.UsageError(
+                "; ".join(
+                    f"{field}: {' '.join(map(str, errors))}"
+                    for field, errors in filters_form.errors.items()
+                )
+            )
         filters = filters_form.filters()
         if report is None:
             if form != "csv":
@@ -105,12 +127,25 @@ def export_command(name: str, form: str, since: str, until: str, country: str, t
             return
         table = catalogue.published(store, report, filters, k, audited=suppress)
         rows = output.rows(table)
-        text = output.to_csv(table) if form == "csv" else json.dumps(
-            output.document(report.name, report.version, filters.as_dict(), table),
-            indent=2) + "\n"
-    output.record_table_release(store, user_id=None, channel="cli", report=report,
-                                filters=filters.as_dict(), table=table, form=form,
-                                content=text.encode(), now=clock.now())
+        text = (
+            output.to_csv(table)
+            if form == "csv"
+            else json.dumps(
+                output.document(report.name, report.version, filters.as_dict(), table), indent=2
+            )
+            + "\n"
+        )
+    output.record_table_release(
+        store,
+        user_id=None,
+        channel="cli",
+        report=report,
+        filters=filters.as_dict(),
+        table=table,
+        form=form,
+        content=text.encode(),
+        now=clock.now(),
+    )
     store.commit()
     out.write(text)
     if out is not sys.stdout:

@@ -29,22 +29,47 @@ YES = "1"
 # an importer comparing with that file must normalise; the codebook spelling is the one we
 # write. Each band is (its lowest age, label); a band runs up to the next band's lowest age.
 AGE_BANDS: tuple[tuple[int, str], ...] = (
-    (0, "0—8"), (9, "9—17"), (18, "18—20"), (21, "21—23"), (24, "24—26"), (27, "27—29"),
-    (30, "30—38"), (39, "39—47"), (48, "48+"),
+    (0, "0—8"),
+    (9, "9—17"),
+    (18, "18—20"),
+    (21, "21—23"),
+    (24, "24—26"),
+    (27, "27—29"),
+    (30, "30—38"),
+    (39, "39—47"),
+    (48, "48+"),
 )
 AGE_LABELS = tuple(label for _, label in AGE_BANDS)
 
 # The codebook's order. Variable 14 is "meansWithholdDocs" in the codebook's list and in the
 # released CSV files, although its own description page calls it "meansWithholdDocuments".
 VARIABLES: tuple[str, ...] = (
-    "yearOfRegistration", "gender", "ageBroad", "citizenship", "CountryOfExploitation",
+    "yearOfRegistration",
+    "gender",
+    "ageBroad",
+    "citizenship",
+    "CountryOfExploitation",
     "traffickMonths",
-    "meansDebtBondageEarnings", "meansThreats", "meansAbusePsyPhySex", "meansFalsePromises",
-    "meansDrugsAlcohol", "meansDenyBasicNeeds", "meansExcessiveWorkHours", "meansWithholdDocs",
-    "isForcedLabour", "isSexualExploit", "isOtherExploit",
-    "typeOfLabourAgriculture", "typeOfLabourConstruction", "typeOfLabourDomesticWork",
-    "typeOfLabourHospitality", "typeOfSexProstitution", "typeOfSexPornography",
-    "recruiterRelationIntimatePartner", "recruiterRelationFriend", "recruiterRelationFamily",
+    "meansDebtBondageEarnings",
+    "meansThreats",
+    "meansAbusePsyPhySex",
+    "meansFalsePromises",
+    "meansDrugsAlcohol",
+    "meansDenyBasicNeeds",
+    "meansExcessiveWorkHours",
+    "meansWithholdDocs",
+    "isForcedLabour",
+    "isSexualExploit",
+    "isOtherExploit",
+    "typeOfLabourAgriculture",
+    "typeOfLabourConstruction",
+    "typeOfLabourDomesticWork",
+    "typeOfLabourHospitality",
+    "typeOfSexProstitution",
+    "typeOfSexPornography",
+    "recruiterRelationIntimatePartner",
+    "recruiterRelationFriend",
+    "recruiterRelationFamily",
     "recruiterRelationOther",
 )
 
@@ -59,8 +84,12 @@ MEANS: dict[str, tuple[str, ...]] = {
     "meansAbusePsyPhySex": ("PsychologicalAbuse", "PhysicalAbuse", "SexualAbuse"),
     "meansFalsePromises": ("FalsePromises",),
     "meansDrugsAlcohol": ("PsychoactiveSubstance",),
-    "meansDenyBasicNeeds": ("RestrictsFinancialAccess", "RestrictsMovement",
-                            "RestrictsMedicalCare", "WithholdsNecessities"),
+    "meansDenyBasicNeeds": (
+        "RestrictsFinancialAccess",
+        "RestrictsMovement",
+        "RestrictsMedicalCare",
+        "WithholdsNecessities",
+    ),
     "meansExcessiveWorkHours": ("ExcessiveWorkingHours",),
     "meansWithholdDocs": ("WithholdsDocuments",),
 }
@@ -105,8 +134,10 @@ def _flag(value: Any) -> str:
 
 
 def _means(moc: Mapping[str, Any]) -> dict[str, str]:
-    return {name: YES if any(moc.get(tag) == 1 for tag in tags) else NULL
-            for name, tags in MEANS.items()}
+    return {
+        name: YES if any(moc.get(tag) == 1 for tag in tags) else NULL
+        for name, tags in MEANS.items()
+    }
 
 
 def _exploitation(fact: Mapping[str, Any]) -> dict[str, str]:
@@ -120,19 +151,21 @@ def row(fact: Mapping[str, Any]) -> dict[str, str]:
     """One CTDC row (every variable of ``VARIABLES``, in order) from a statistics fact; NULL
     is the empty string (docs/reporting.md §5)."""
     values = dict.fromkeys(VARIABLES, NULL)
-    values.update({
-        "yearOfRegistration": str(fact["month"])[:4],
-        "gender": GENDER.get(fact.get("sex") or "", NULL),
-        "ageBroad": fact["age_ctdc"] if fact.get("age_ctdc") in AGE_LABELS else NULL,
-        "citizenship": alpha3(fact.get("nationality")) or NULL,
-        # Where the person is now stands in for the country of exploitation, as IOM's own
-        # contribution does with the place of registration.
-        "CountryOfExploitation": alpha3(fact.get("country")) or NULL,
-        **_means(fact.get("moc") or {}),
-        **_exploitation(fact),
-        "recruiterRelationIntimatePartner": _flag(fact.get("rel_partner")),
-        "recruiterRelationFamily": _flag(fact.get("rel_family")),
-    })
+    values.update(
+        {
+            "yearOfRegistration": str(fact["month"])[:4],
+            "gender": GENDER.get(fact.get("sex") or "", NULL),
+            "ageBroad": fact["age_ctdc"] if fact.get("age_ctdc") in AGE_LABELS else NULL,
+            "citizenship": alpha3(fact.get("nationality")) or NULL,
+            # Where the person is now stands in for the country of exploitation, as IOM's own
+            # contribution does with the place of registration.
+            "CountryOfExploitation": alpha3(fact.get("country")) or NULL,
+            **_means(fact.get("moc") or {}),
+            **_exploitation(fact),
+            "recruiterRelationIntimatePartner": _flag(fact.get("rel_partner")),
+            "recruiterRelationFamily": _flag(fact.get("rel_family")),
+        }
+    )
     return values
 
 

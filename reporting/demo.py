@@ -30,15 +30,26 @@ from reporting.service_facts import answer_band
 FACTS = 900
 REFERRALS = 500
 NEEDS = 700
-STEP_CHOICES = (("sent", 40), ("accepted", 22), ("declined", 10), ("expired", 4),
-                ("withdrawn", 3), ("closed", 15), ("overdue", 6))
+STEP_CHOICES = (
+    ("sent", 40),
+    ("accepted", 22),
+    ("declined", 10),
+    ("expired", 4),
+    ("withdrawn", 3),
+    ("closed", 15),
+    ("overdue", 6),
+)
 TEAMS = ("Demo North", "Demo South")
 # (value, weight): the last values are rare on purpose, to show "<10" cells.
 CHOICES: dict[str, tuple[tuple[Any, int], ...]] = {
     "country": (("GR", 40), ("IT", 30), ("ES", 25), ("FR", 4), ("MT", 1)),
-    "classification": (("no_indicators", 35), ("indicators_present", 25),
-                       ("possible_trafficking", 20), ("likely_trafficking", 12),
-                       ("smuggling_indicators", 8)),
+    "classification": (
+        ("no_indicators", 35),
+        ("indicators_present", 25),
+        ("possible_trafficking", 20),
+        ("likely_trafficking", 12),
+        ("smuggling_indicators", 8),
+    ),
     "population": (("adult", 85), ("child", 15)),
     "sex": (("female", 48), ("male", 48), ("other", 2), ("unknown", 2)),
     "nationality": (("NG", 30), ("ER", 20), ("SY", 20), ("AF", 20), ("VN", 10)),
@@ -62,24 +73,34 @@ def _month(now: datetime, back: int) -> str:
 def fact(number: int, now: datetime, teams: list[uuid.UUID]) -> dict[str, Any]:
     """The ``number``-th synthetic fact."""
     digest = hashlib.sha256(f"passage-demo-fact:{number}".encode()).digest()
-    row: dict[str, Any] = {name: _draw(digest, n, options)
-                           for n, (name, options) in enumerate(CHOICES.items())}
+    row: dict[str, Any] = {
+        name: _draw(digest, n, options) for n, (name, options) in enumerate(CHOICES.items())
+    }
     trafficking = row["classification"] in ("likely_trafficking", "possible_trafficking")
     row.update(
-        fact_id=uuid.uuid4(), record_key=digest[8], month=_month(now, digest[9] % 12),
-        outcome="completed", team_id=teams[digest[10] % len(teams)], instrument=(
-            "child" if row["population"] == "child" else "adult"),
-        instrument_version="2026.2", rules="passage-scoring/2+ilo-ec-2009",
+        fact_id=uuid.uuid4(),
+        record_key=digest[8],
+        month=_month(now, digest[9] % 12),
+        outcome="completed",
+        team_id=teams[digest[10] % len(teams)],
+        instrument=("child" if row["population"] == "child" else "adult"),
+        instrument_version="2026.2",
+        rules="passage-scoring/2+ilo-ec-2009",
         exploitation="sexual" if digest[11] < 40 else "labour",
-        urgent=digest[12] < 30, incomplete=digest[13] < 25,
+        urgent=digest[12] < 30,
+        incomplete=digest[13] < 25,
         smuggling=row["classification"] == "smuggling_indicators" or digest[14] < 50,
-        smuggling_risk=digest[15] < 12, red_flag=digest[16] < 35,
-        age_band="12-17" if row["population"] == "child" else ("18-24", "25-34", "35-49")[
-            digest[17] % 3])
+        smuggling_risk=digest[15] < 12,
+        red_flag=digest[16] < 35,
+        age_band="12-17"
+        if row["population"] == "child"
+        else ("18-24", "25-34", "35-49")[digest[17] % 3],
+    )
     for n, column in enumerate(MEANS_OF_CONTROL.values()):
         byte = digest[(18 + n) % 32]
-        row[f"moc_{column}"] = (1 if byte < (90 if trafficking else 15) else 0) \
-            if byte % 7 else None
+        row[f"moc_{column}"] = (
+            (1 if byte < (90 if trafficking else 15) else 0) if byte % 7 else None
+        )
     for n, tag in enumerate(FORCED_LABOUR):
         byte = digest[(4 + 3 * n) % 32]
         row[f"fl_{tag}"] = 1 if byte < (110 if trafficking else 20) else 0
@@ -100,50 +121,73 @@ def load_demo_facts(store: Session, now: datetime) -> None:
     aggregates.refresh(store, catalogue.aggregated(), {row["month"] for row in rows})
     partners = [p.id for p in services.list_partner_organisations(store)]
     if partners:
-        store.execute(referral_facts.insert(), [
-            referral(n, now, [t.id for t in teams], partners) for n in range(REFERRALS)])
-    store.execute(need_facts.insert(), [need(n, now, [t.id for t in teams])
-                                        for n in range(NEEDS)])
-    click.echo(f"Demo statistics: {FACTS} synthetic screenings, {REFERRALS} referral steps and "
-               f"{NEEDS} needs over twelve months; sign in as analyst@demo.passage.example "
-               "to see the reports.")
+        store.execute(
+            referral_facts.insert(),
+            [referral(n, now, [t.id for t in teams], partners) for n in range(REFERRALS)],
+        )
+    store.execute(need_facts.insert(), [need(n, now, [t.id for t in teams]) for n in range(NEEDS)])
+    click.echo(
+        f"Demo statistics: {FACTS} synthetic screenings, {REFERRALS} referral steps and "
+        f"{NEEDS} needs over twelve months; sign in as analyst@demo.passage.example "
+        "to see the reports."
+    )
 
 
 def _digest(kind: str, number: int) -> bytes:
     return hashlib.sha256(f"passage-demo-{kind}:{number}".encode()).digest()
 
 
-def referral(number: int, now: datetime, teams: list[uuid.UUID],
-             partners: list[uuid.UUID]) -> dict[str, Any]:
+def referral(
+    number: int, now: datetime, teams: list[uuid.UUID], partners: list[uuid.UUID]
+) -> dict[str, Any]:
     """The ``number``-th synthetic referral step."""
     digest = _digest("referral", number)
     step = _draw(digest, 0, STEP_CHOICES)
     hours = digest[1] % 200 if step in ("accepted", "declined") else None
     return {
-        "fact_id": uuid.uuid4(), "record_key": digest[2], "month": _month(now, digest[3] % 12),
-        "team_id": teams[digest[4] % len(teams)], "partner_id": partners[digest[5] % len(partners)],
+        "fact_id": uuid.uuid4(),
+        "record_key": digest[2],
+        "month": _month(now, digest[3] % 12),
+        "team_id": teams[digest[4] % len(teams)],
+        "partner_id": partners[digest[5] % len(partners)],
         "country": _draw(digest, 6, CHOICES["country"]),
         "population": "child" if digest[7] < 40 else "adult",
-        "urgency": "urgent" if digest[8] < 70 else "normal", "event": step, "hours": hours,
+        "urgency": "urgent" if digest[8] < 70 else "normal",
+        "event": step,
+        "hours": hours,
         "hours_band": answer_band(hours) if hours is not None else None,
         "in_time": hours < 72 if hours is not None else None,
         "decline_reason": _draw(digest, 9, tuple((r, 1) for r in DECLINE_REASONS))
-        if step == "declined" else None,
-        "outcome": _draw(digest, 10, tuple((o, 1) for o in OUTCOMES)) if step == "closed"
+        if step == "declined"
         else None,
+        "outcome": _draw(digest, 10, tuple((o, 1) for o in OUTCOMES)) if step == "closed" else None,
         "after_decline": digest[11] < 50 if step == "accepted" else None,
-        **{f"service_{s}": digest[12 + n] < 90 for n, s in enumerate(SERVICES)}}
+        **{f"service_{s}": digest[12 + n] < 90 for n, s in enumerate(SERVICES)},
+    }
 
 
 def need(number: int, now: datetime, teams: list[uuid.UUID]) -> dict[str, Any]:
     """The ``number``-th synthetic need, with what routing found for it."""
     digest = _digest("need", number)
     return {
-        "fact_id": uuid.uuid4(), "record_key": digest[0], "month": _month(now, digest[1] % 12),
-        "team_id": teams[digest[2] % len(teams)], "country": _draw(digest, 3, CHOICES["country"]),
+        "fact_id": uuid.uuid4(),
+        "record_key": digest[0],
+        "month": _month(now, digest[1] % 12),
+        "team_id": teams[digest[2] % len(teams)],
+        "country": _draw(digest, 3, CHOICES["country"]),
         "population": "child" if digest[4] < 40 else "adult",
         "sex": _draw(digest, 5, CHOICES["sex"]),
         "service": SERVICES[digest[6] % len(SERVICES)],
-        "result": _draw(digest, 7, (("matched", 70), ("no_capacity", 10),
-                                    ("service_not_offered", 8), ("no_partner_in_area", 6),
-                                    ("language_not_covered", 4), ("vetting_lapsed", 2)))}
+        "result": _draw(
+            digest,
+            7,
+            (
+                ("matched", 70),
+                ("no_capacity", 10),
+                ("service_not_offered", 8),
+                ("no_partner_in_area", 6),
+                ("language_not_covered", 4),
+                ("vetting_lapsed", 2),
+            ),
+        ),
+    }

@@ -69,8 +69,9 @@ def publish(raw: RawTable, rule: Rule, totals: bool = True) -> PublishedTable:
         hidden = suppression.complement(values, primary, suppression.lines(keys), rule.k)
         cells = {key: Cell(None if key in hidden else values[key]) for key in keys}
     else:
-        cells = {key: Cell(None if key in hidden else protect_count(exact[key], rule))
-                 for key in keys}
+        cells = {
+            key: Cell(None if key in hidden else protect_count(exact[key], rule)) for key in keys
+        }
     return PublishedTable(raw.dimensions, cells, rule, categories)
 
 
@@ -106,7 +107,8 @@ def categories_of(raw: RawTable) -> Categories:
     if not raw.dimensions:
         raise ValueError("a table needs at least one dimension")
     categories = raw.categories or tuple(
-        tuple(sorted({key[axis] for key in raw.cells})) for axis in range(len(raw.dimensions)))
+        tuple(sorted({key[axis] for key in raw.cells})) for axis in range(len(raw.dimensions))
+    )
     if len(categories) != len(raw.dimensions):
         raise ValueError("one tuple of categories per dimension")
     if any(TOTAL in values or len(set(values)) != len(values) for values in categories):
@@ -128,8 +130,9 @@ def table_keys(categories: Categories, totals: bool) -> list[Key]:
     width = len(categories)
     for size in range(1, width + 1):
         for positions in reversed(list(itertools.combinations(range(width), size))):
-            axes = [(TOTAL,) if axis in positions else values
-                    for axis, values in enumerate(categories)]
+            axes = [
+                (TOTAL,) if axis in positions else values for axis, values in enumerate(categories)
+            ]
             keys.extend(itertools.product(*axes))
     return keys
 
@@ -221,10 +224,10 @@ def build_ptable(seed: str = PTABLE_SEED) -> dict[tuple[int, int], int]:
     table: dict[tuple[int, int], int] = {}
     for row in range(1, MAX_PCV + 1):
         order = sorted(range(CELL_KEYS), key=lambda ckey: _digest(seed, row, ckey))
-        noise = [value for value, times in sorted(NOISE[min(row, 3)].items())
-                 for _ in range(times)]
-        table.update({(row, ckey): value for ckey, value in zip(order, noise, strict=True)
-                      if value})
+        noise = [value for value, times in sorted(NOISE[min(row, 3)].items()) for _ in range(times)]
+        table.update(
+            {(row, ckey): value for ckey, value in zip(order, noise, strict=True) if value}
+        )
     return table
 
 
@@ -259,27 +262,40 @@ def rule_text(rule: Rule) -> LazyString:
     check_rule(rule)
     values = {"k": rule.k, "base": rule.base, "marker": SUPPRESSED, "rows": 2 * rule.k}
     if rule.method == "round":
-        return _l('Counts under %(k)d are shown as "%(marker)s", and so is a row of fewer than '
-                  '%(rows)d people all in one column; other counts are rounded to the nearest '
-                  '%(base)d; totals are protected separately, so rows need not add up.',
-                  **values)
+        return _l(
+            'Counts under %(k)d are shown as "%(marker)s", and so is a row of fewer than '
+            "%(rows)d people all in one column; other counts are rounded to the nearest "
+            "%(base)d; totals are protected separately, so rows need not add up.",
+            **values,
+        )
     if rule.method == "cellkey":
-        return _l('Counts are changed slightly at random, the same way each time; then counts '
-                  'under %(k)d are shown as "%(marker)s", and so is a row of fewer than '
-                  '%(rows)d people all in one column; other counts are rounded to the nearest '
-                  '%(base)d; totals are protected separately, so rows need not add up.',
-                  **values)
-    return _l('Counts are exact, except counts under %(k)d, rows of fewer than %(rows)d '
-              'people all in one column, and the counts that would reveal them, which are '
-              'shown as "%(marker)s"; totals include them.', **values)
+        return _l(
+            "Counts are changed slightly at random, the same way each time; then counts "
+            'under %(k)d are shown as "%(marker)s", and so is a row of fewer than '
+            "%(rows)d people all in one column; other counts are rounded to the nearest "
+            "%(base)d; totals are protected separately, so rows need not add up.",
+            **values,
+        )
+    return _l(
+        "Counts are exact, except counts under %(k)d, rows of fewer than %(rows)d "
+        "people all in one column, and the counts that would reveal them, which are "
+        'shown as "%(marker)s"; totals include them.',
+        **values,
+    )
 
 
 def main(argv: Iterable[str] | None = None) -> int:
     """``python -m reporting.disclosure --write-ptable``: rewrite reporting/ptable.csv."""
-    parser = argparse.ArgumentParser(prog="python -m reporting.disclosure",
-                                     description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--write-ptable", action="store_true", required=True,
-                        help=f"write the cell-key perturbation table to {PTABLE}")
+    parser = argparse.ArgumentParser(
+        prog="python -m reporting.disclosure",
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+    )
+    parser.add_argument(
+        "--write-ptable",
+        action="store_true",
+        required=True,
+        help=f"write the cell-key perturbation table to {PTABLE}",
+    )
     parser.parse_args(None if argv is None else list(argv))
     print(f"{write_ptable()} non-zero rows written to {PTABLE}")
     return 0
@@ -289,8 +305,11 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-def k_anonymous(rows: Sequence[Mapping[str, str]], quasi: Sequence[str], k: int,
-                ) -> list[dict[str, str]]:
+def k_anonymous(
+    rows: Sequence[Mapping[str, str]],
+    quasi: Sequence[str],
+    k: int,
+) -> list[dict[str, str]]:
     """Row-level release (the CTDC contribution file): every combination of the
     quasi-identifiers ``quasi`` that appears in the result appears in at least ``k`` rows
     (docs/reporting.md §3). Rows in smaller groups lose their identifiers one at a time,

@@ -27,29 +27,42 @@ CTDC = "ctdc"
 CTDC_VERSION = 1
 # What could single a person out in a row of the file, the least useful first: the first
 # to be blanked when a combination is rarer than the threshold.
-CTDC_QUASI = ("citizenship", "ageBroad", "CountryOfExploitation", "gender",
-              "yearOfRegistration")
+CTDC_QUASI = ("citizenship", "ageBroad", "CountryOfExploitation", "gender", "yearOfRegistration")
 
 
 def ctdc_file(store: Session, filters: Filters, k: int) -> tuple[str, int]:
     """The CTDC contribution file of the completed, counted screenings matching
     ``filters``: its text and its row count."""
-    query = sa.select(screening_facts).where(*catalogue.where(filters)).order_by(
-        screening_facts.c.fact_id)  # random ids: an order that says nothing
+    query = (
+        sa.select(screening_facts)
+        .where(*catalogue.where(filters))
+        .order_by(screening_facts.c.fact_id)
+    )  # random ids: an order that says nothing
     rows = [ctdc.row(as_mapping(found._mapping)) for found in store.execute(query)]
     buffer = io.StringIO()
     count = ctdc.write_rows(disclosure.k_anonymous(rows, CTDC_QUASI, k), buffer)
     return buffer.getvalue(), count
 
 
-def release_ctdc(store: Session, user_id: uuid.UUID | None, channel: str, filters: Filters,
-                 k: int, now: datetime) -> tuple[str, str]:
+def release_ctdc(
+    store: Session, user_id: uuid.UUID | None, channel: str, filters: Filters, k: int, now: datetime
+) -> tuple[str, str]:
     """Build the CTDC file and record its release; returns the text and its SHA-256."""
     text, count = ctdc_file(store, filters, k)
     digest = output.record_release(
-        store, user_id=user_id, channel=channel, report=CTDC, version=CTDC_VERSION,
-        filters=filters.as_dict(), method="k_anonymous", threshold=k, form="csv",
-        row_count=count, content=text.encode(), now=now)
+        store,
+        user_id=user_id,
+        channel=channel,
+        report=CTDC,
+        version=CTDC_VERSION,
+        filters=filters.as_dict(),
+        method="k_anonymous",
+        threshold=k,
+        form="csv",
+        row_count=count,
+        content=text.encode(),
+        now=now,
+    )
     return text, digest
 
 
@@ -79,10 +92,17 @@ def htcds_records(store: Session, partner_slug: str) -> htcds.ExportRecords:
         people_.append(_person(store, case, consent.share))
         case_rows.append(htcds.CaseRecord(case.id, case.person_id, case.status, case.owner_id))
     kept = {c.key for c in case_rows}
-    return htcds.ExportRecords(people_, case_rows, [
-        htcds.ReferralRecord(r.case_id, organisation.name, r.created_at,
-                             [s for s in r.services.split(",") if s])
-        for r in sent if r.case_id in kept])
+    return htcds.ExportRecords(
+        people_,
+        case_rows,
+        [
+            htcds.ReferralRecord(
+                r.case_id, organisation.name, r.created_at, [s for s in r.services.split(",") if s]
+            )
+            for r in sent
+            if r.case_id in kept
+        ],
+    )
 
 
 def _person(store: Session, case: Any, share: tuple[str, ...]) -> htcds.PersonRecord:
@@ -99,20 +119,35 @@ def _person(store: Session, case: Any, share: tuple[str, ...]) -> htcds.PersonRe
             latest = max(done, key=lambda s: s.completed_at)  # type: ignore[arg-type,return-value]
             victim = htcds.VictimRecord.from_mapping(as_mapping(fact_of(store, latest, None)))
     return htcds.PersonRecord(
-        person.id, sex=person.sex if "sex" in share else None,
+        person.id,
+        sex=person.sex if "sex" in share else None,
         nationality=person.nationality if "nationality" in share else None,
-        languages=[x for x in person.languages.split(",") if x] if "languages" in share
-        else (), consent=True, victim=victim, **names)
+        languages=[x for x in person.languages.split(",") if x] if "languages" in share else (),
+        consent=True,
+        victim=victim,
+        **names,
+    )
 
 
-def release_htcds(store: Session, partner_slug: str, out_dir: Path, passage_version: str,
-                  k: int, now: datetime) -> dict[str, Any]:
+def release_htcds(
+    store: Session, partner_slug: str, out_dir: Path, passage_version: str, k: int, now: datetime
+) -> dict[str, Any]:
     """Write the HTCDS export for one partner into ``out_dir`` and record the release (its
     hash is that of the manifest, which holds every file's); returns the manifest."""
     manifest = htcds.export(htcds_records(store, partner_slug), out_dir, passage_version)
     content = json.dumps(manifest, sort_keys=True).encode()
     output.record_release(
-        store, user_id=None, channel="cli", report=HTCDS, version=HTCDS_VERSION,
-        filters={"recipient": partner_slug}, method="consent", threshold=k, form="csv",
-        row_count=manifest["person.csv"]["rows"], content=content, now=now)
+        store,
+        user_id=None,
+        channel="cli",
+        report=HTCDS,
+        version=HTCDS_VERSION,
+        filters={"recipient": partner_slug},
+        method="consent",
+        threshold=k,
+        form="csv",
+        row_count=manifest["person.csv"]["rows"],
+        content=content,
+        now=now,
+    )
     return manifest

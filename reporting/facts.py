@@ -52,9 +52,12 @@ BATCH = 10
 IDS = ("team_id", "partner_id")  # the only ids a fact holds: who counted, who answered
 ASKED_NO = ("no", "no_by_gate")  # answered "no", directly or by the umbrella over it
 # The relations HTCDS and CTDC report, and the indicators that say them (docs/reporting.md §1).
-RELATION_ITEMS = {"rel_partner": ("rv_emotional_dependency", "sx_lover_recruiter"),
-                  "rel_family": ("sx_family_arranged",),
-                  "abduction": ("cr_abduction_sale",), "illicit": ("cd_illicit",)}
+RELATION_ITEMS = {
+    "rel_partner": ("rv_emotional_dependency", "sx_lover_recruiter"),
+    "rel_family": ("sx_family_arranged",),
+    "abduction": ("cr_abduction_sale",),
+    "illicit": ("cd_illicit",),
+}
 
 
 KINDS = {"screening": screening_facts, "referral": referral_facts, "need": need_facts}
@@ -71,9 +74,14 @@ def tri_state(values: Mapping[str, str], items: list[str]) -> int | None:
     return None
 
 
-def screening_fact(screening: Screening, instrument: Instrument, result: Mapping[str, Any],
-                   values: Mapping[str, str], person: Person, age: int | None,
-                   ) -> dict[str, Any]:
+def screening_fact(
+    screening: Screening,
+    instrument: Instrument,
+    result: Mapping[str, Any],
+    values: Mapping[str, str],
+    person: Person,
+    age: int | None,
+) -> dict[str, Any]:
     """The fact one completed screening adds: its headline, the person's coarse,
     non-identifying attributes, and per tag whether an indicator said yes."""
     tagged: dict[str, dict[str, list[str]]] = {"htcds": {}, "forced_labour": {}}
@@ -83,18 +91,26 @@ def screening_fact(screening: Screening, instrument: Instrument, result: Mapping
             if tag:
                 tagged[kind].setdefault(tag, []).append(indicator.id)
     fact: dict[str, Any] = {
-        "month": month_of(screening.completed_at), "outcome": "completed",
-        "team_id": str(screening.team_id), "instrument": screening.instrument,
-        "instrument_version": screening.instrument_version, "rules": screening.rules,
+        "month": month_of(screening.completed_at),
+        "outcome": "completed",
+        "team_id": str(screening.team_id),
+        "instrument": screening.instrument,
+        "instrument_version": screening.instrument_version,
+        "rules": screening.rules,
         "population": "child" if result.get("child") else "adult",
         "exploitation": screening.exploitation or _exploitation(result),
-        "classification": screening.classification, "route": screening.route,
-        "urgent": screening.urgent, "incomplete": screening.incomplete,
+        "classification": screening.classification,
+        "route": screening.route,
+        "urgent": screening.urgent,
+        "incomplete": screening.incomplete,
         "smuggling": screening.smuggling,
         "smuggling_risk": bool(result.get("smuggling_exploitation_risk")),
         "red_flag": bool(result.get("red_flags")),
-        "sex": person.sex, "age_band": person.age_band, "age_ctdc": age_ctdc(age),
-        "nationality": person.nationality, "country": person.country,
+        "sex": person.sex,
+        "age_band": person.age_band,
+        "age_ctdc": age_ctdc(age),
+        "nationality": person.nationality,
+        "country": person.country,
     }
     for value, column in MEANS_OF_CONTROL.items():
         items = tagged["htcds"].get(value, [])
@@ -119,8 +135,7 @@ def as_mapping(row: Mapping[str, Any]) -> dict[str, Any]:
     the tag columns gathered as ``moc`` (by HTCDS value) and ``fl`` (by tag), the needs
     as a list."""
     fact = dict(row)
-    fact["moc"] = {value: fact.pop(f"moc_{column}") for value, column in
-                   MEANS_OF_CONTROL.items()}
+    fact["moc"] = {value: fact.pop(f"moc_{column}") for value, column in MEANS_OF_CONTROL.items()}
     fact["fl"] = {tag: fact.pop(f"fl_{tag}") for tag in FORCED_LABOUR}
     fact["needs"] = [s for s in SERVICES if fact.pop(f"need_{s}")]
     return fact
@@ -136,14 +151,20 @@ def month_of(moment: datetime | None) -> str:
 def _exploitation(result: Mapping[str, Any]) -> str | None:
     # One instrument covers every type: the sexual list applies when its filter opened it.
     lists = result.get("lists") or {}
-    return "sexual" if "adult_sexual" in lists or "child_sexual" in lists else (
-        "labour" if lists else None)
+    return (
+        "sexual"
+        if "adult_sexual" in lists or "child_sexual" in lists
+        else ("labour" if lists else None)
+    )
 
 
 def enqueue(store: Session, kind: str, fact: Mapping[str, Any]) -> None:
     """Put a fact in the queue to wait for the next batch."""
-    store.execute(fact_queue.insert().values(id=uuid.uuid4(), kind=kind,
-                                             payload=json.dumps(fact, sort_keys=True)))
+    store.execute(
+        fact_queue.insert().values(
+            id=uuid.uuid4(), kind=kind, payload=json.dumps(fact, sort_keys=True)
+        )
+    )
 
 
 def record_completed(store: Session, screening: Screening) -> bool:
@@ -159,17 +180,32 @@ def record_completed(store: Session, screening: Screening) -> bool:
 def fact_of(store: Session, screening: Screening, age: int | None) -> dict[str, Any]:
     """The fact of a completed screening (``age`` None leaves the CTDC band empty)."""
     instrument = instruments.catalogue()[screening.instrument]
-    values = engine.derive(instrument, services.answers(store, screening),
-                           interview.population(screening, age)).values
-    return screening_fact(screening, instrument, services.result(store, screening) or {},
-                          values, people.get(store, screening.person_id), age)
+    values = engine.derive(
+        instrument, services.answers(store, screening), interview.population(screening, age)
+    ).values
+    return screening_fact(
+        screening,
+        instrument,
+        services.result(store, screening) or {},
+        values,
+        people.get(store, screening.person_id),
+        age,
+    )
 
 
 def count_refusal(store: Session, team_id: uuid.UUID, instrument: str, now: datetime) -> None:
     """Count, anonymously, a person who refused a record but agreed to be counted."""
-    enqueue(store, "screening", {
-        "month": month_of(now), "outcome": "not_stored", "team_id": str(team_id),
-        "instrument": instrument, "population": "child" if instrument == "child" else "adult"})
+    enqueue(
+        store,
+        "screening",
+        {
+            "month": month_of(now),
+            "outcome": "not_stored",
+            "team_id": str(team_id),
+            "instrument": instrument,
+            "population": "child" if instrument == "child" else "adult",
+        },
+    )
 
 
 def flush(store: Session, force: bool = False) -> int:
@@ -180,8 +216,11 @@ def flush(store: Session, force: bool = False) -> int:
 
 
 def _flush_kind(store: Session, kind: str, table: sa.Table, force: bool) -> int:
-    waiting = store.execute(sa.select(fact_queue.c.id, fact_queue.c.payload)
-                            .where(fact_queue.c.kind == kind).with_for_update()).all()
+    waiting = store.execute(
+        sa.select(fact_queue.c.id, fact_queue.c.payload)
+        .where(fact_queue.c.kind == kind)
+        .with_for_update()
+    ).all()
     if not waiting or (len(waiting) < BATCH and not force):
         return 0
     rows = [json.loads(payload) for _id, payload in waiting]
@@ -190,10 +229,19 @@ def _flush_kind(store: Session, kind: str, table: sa.Table, force: bool) -> int:
     # Every row names every column (a refusal's fact holds only a few): one INSERT of many
     # rows needs the same parameters in each.
     empty = dict.fromkeys(columns)
-    store.execute(table.insert(), [
-        {**empty, **{k: v for k, v in row.items() if k in columns},
-         **{k: uuid.UUID(row[k]) if row.get(k) else None for k in IDS if k in columns},
-         "fact_id": uuid.uuid4(), "record_key": secrets.randbelow(256)} for row in rows])
+    store.execute(
+        table.insert(),
+        [
+            {
+                **empty,
+                **{k: v for k, v in row.items() if k in columns},
+                **{k: uuid.UUID(row[k]) if row.get(k) else None for k in IDS if k in columns},
+                "fact_id": uuid.uuid4(),
+                "record_key": secrets.randbelow(256),
+            }
+            for row in rows
+        ],
+    )
     store.execute(fact_queue.delete().where(fact_queue.c.id.in_([i for i, _p in waiting])))
     reports = catalogue.aggregated(table)
     if reports:
@@ -219,5 +267,6 @@ def init_app(app: Flask) -> None:
     try:
         disclosure.check_rule(Rule("cellkey", k=int(app.config["STATS_THRESHOLD"])))
     except ValueError as error:
-        raise ConfigError(f"STATS_THRESHOLD: {error} (smaller counts can point at a "
-                          "person)") from None
+        raise ConfigError(
+            f"STATS_THRESHOLD: {error} (smaller counts can point at a person)"
+        ) from None

@@ -19,11 +19,15 @@ def finding(table: PublishedTable, labels: Mapping[str, Any]) -> str:
         candidates = [(key[0], cell.value) for key, cell in table.rows()]
     else:
         rest = (TOTAL,) * (len(table.dimensions) - 1)
-        candidates = [(key[0], cell.value) for key, cell in table.totals()
-                      if key[0] != TOTAL and key[1:] == rest]
+        candidates = [
+            (key[0], cell.value)
+            for key, cell in table.totals()
+            if key[0] != TOTAL and key[1:] == rest
+        ]
     shown = [(value, count) for value, count in candidates if count]
     if not shown:
         return gettext("Every count is zero or under the threshold, so none is shown.")
     value, count = max(shown, key=lambda pair: pair[1])  # first of equals, in table order
-    return gettext("The largest count is %(what)s: %(count)d.",
-                   what=str(labels.get(value, value)), count=count)
+    return gettext(
+        "The largest count is %(what)s: %(count)d.", what=str(labels.get(value, value)), count=count
+    )

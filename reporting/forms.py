@@ -25,20 +25,39 @@ class ReportFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET that changes nothing
 
-    since = StringField(_l("From month (YYYY-MM)"), validators=[
-        Optional(), Regexp(MONTH, message=_l("A month as YYYY-MM, for example 2026-01."))])
-    until = StringField(_l("Until month (YYYY-MM)"), validators=[
-        Optional(), Regexp(MONTH, message=_l("A month as YYYY-MM, for example 2026-12."))])
-    country = StringField(_l("Country (two-letter code)"), validators=[
-        Optional(), Regexp(r"^[A-Z]{2}$", message=_l("A two-letter country code, such as NG."))])
+    since = StringField(
+        _l("From month (YYYY-MM)"),
+        validators=[
+            Optional(),
+            Regexp(MONTH, message=_l("A month as YYYY-MM, for example 2026-01.")),
+        ],
+    )
+    until = StringField(
+        _l("Until month (YYYY-MM)"),
+        validators=[
+            Optional(),
+            Regexp(MONTH, message=_l("A month as YYYY-MM, for example 2026-12.")),
+        ],
+    )
+    country = StringField(
+        _l("Country (two-letter code)"),
+        validators=[
+            Optional(),
+            Regexp(r"^[A-Z]{2}$", message=_l("A two-letter country code, such as NG.")),
+        ],
+    )
     team = SelectField(_l("Team"), validators=[Optional()])
 
     def with_teams(self, store: Session, all_teams: bool) -> ReportFilterForm:
         """Offer every team to readers of all teams; a supervisor's team is fixed."""
-        teams = store.execute(sa.select(Team.id, Team.name).order_by(Team.name)).all() \
-            if all_teams else []
+        teams = (
+            store.execute(sa.select(Team.id, Team.name).order_by(Team.name)).all()
+            if all_teams
+            else []
+        )
         self.team.choices = [SelectChoice("", _l("All teams"))] + [
-            SelectChoice(str(team_id), name) for team_id, name in teams]
+            SelectChoice(str(team_id), name) for team_id, name in teams
+        ]
         return self
 
     def validate_until(self, field: Any) -> None:
@@ -47,6 +66,9 @@ class ReportFilterForm(FlaskForm):
 
     def filters(self) -> Filters:
         """The validated filters."""
-        return Filters(self.since.data or None, self.until.data or None,
-                       self.country.data or None,
-                       uuid.UUID(self.team.data) if self.team.data else None)
+        return Filters(
+            self.since.data or None,
+            self.until.data or None,
+            self.country.data or None,
+            uuid.UUID(self.team.data) if self.team.data else None,
+        )

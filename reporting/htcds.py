@@ -61,20 +61,39 @@ HTCDS_VERSION = "2.0"
 
 PERSON_ID, CASE_ID = "passage_PersonId", "passage_CaseId"
 FILES: dict[str, tuple[str, ...]] = {
-    "person.csv": (PERSON_ID, "prs_FirstName", "prs_SecondName", "prs_Birthdate",
-                   "prs_Gender", "prs_Citizenship", "prs_PrimaryLanguage",
-                   "prs_SecondaryLanguage", "con_Consent"),
-    "victim_context.csv": (PERSON_ID, "vic_TraffickingStatus", "vic_MethodsOfControl",
-                           EXTENSION_MOVEMENT, "vic_TypeOfExploitation",
-                           "vic_RelationshipToTrafficker"),
+    "person.csv": (
+        PERSON_ID,
+        "prs_FirstName",
+        "prs_SecondName",
+        "prs_Birthdate",
+        "prs_Gender",
+        "prs_Citizenship",
+        "prs_PrimaryLanguage",
+        "prs_SecondaryLanguage",
+        "con_Consent",
+    ),
+    "victim_context.csv": (
+        PERSON_ID,
+        "vic_TraffickingStatus",
+        "vic_MethodsOfControl",
+        EXTENSION_MOVEMENT,
+        "vic_TypeOfExploitation",
+        "vic_RelationshipToTrafficker",
+    ),
     "case.csv": (CASE_ID, PERSON_ID, "cas_Status", "cas_CaseOwner"),
-    "referral.csv": (CASE_ID, "cas_ReferredOrganisation", "cas_OutgoingReferralDate",
-                     "cas_ReasonForOutgoingReferral", "cas_OutgoingReferralDetails"),
+    "referral.csv": (
+        CASE_ID,
+        "cas_ReferredOrganisation",
+        "cas_OutgoingReferralDate",
+        "cas_ReasonForOutgoingReferral",
+        "cas_OutgoingReferralDetails",
+    ),
 }
 DICTIONARY = "datadictionary.json"
 
 
 # --- what the caller hands in ---------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class VictimRecord:
@@ -91,9 +110,14 @@ class VictimRecord:
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> VictimRecord:
         """Take the victim-context keys from a mapping shaped like a statistics fact."""
-        return cls(values.get("classification"), values.get("exploitation"),
-                   values.get("moc") or {}, values.get("illicit"), values.get("rel_partner"),
-                   values.get("rel_family"))
+        return cls(
+            values.get("classification"),
+            values.get("exploitation"),
+            values.get("moc") or {},
+            values.get("illicit"),
+            values.get("rel_partner"),
+            values.get("rel_family"),
+        )
 
 
 @dataclass(frozen=True)
@@ -177,31 +201,44 @@ class Pseudonyms:
 
 # --- rows -----------------------------------------------------------------------------------
 
+
 def _flag(value: Any) -> str:
     return "1" if value == 1 else EMPTY
 
 
 def _person_row(person: PersonRecord, ids: Pseudonyms) -> list[str]:
     primary, secondary = [*person.languages, None, None][:2]
-    return [ids.of("person", person.key), person.first_name or EMPTY,
-            person.second_name or EMPTY,
-            person.birth_date.isoformat() if person.birth_date else EMPTY,
-            gender(person.sex), country(person.nationality) or EMPTY,
-            language(primary) or EMPTY, language(secondary) or EMPTY,
-            CONSENT[bool(person.consent)]]
+    return [
+        ids.of("person", person.key),
+        person.first_name or EMPTY,
+        person.second_name or EMPTY,
+        person.birth_date.isoformat() if person.birth_date else EMPTY,
+        gender(person.sex),
+        country(person.nationality) or EMPTY,
+        language(primary) or EMPTY,
+        language(secondary) or EMPTY,
+        CONSENT[bool(person.consent)],
+    ]
 
 
 def _victim_row(person: PersonRecord, victim: VictimRecord, ids: Pseudonyms) -> list[str]:
-    return [ids.of("person", person.key), trafficking_status(victim.classification),
-            join(methods_of_control(victim.moc)), _flag(victim.moc.get(RESTRICTS_MOVEMENT)),
-            join(type_of_exploitation(victim.classification, victim.exploitation,
-                                      victim.illicit)),
-            join(relationship(victim.rel_family, victim.rel_partner))]
+    return [
+        ids.of("person", person.key),
+        trafficking_status(victim.classification),
+        join(methods_of_control(victim.moc)),
+        _flag(victim.moc.get(RESTRICTS_MOVEMENT)),
+        join(type_of_exploitation(victim.classification, victim.exploitation, victim.illicit)),
+        join(relationship(victim.rel_family, victim.rel_partner)),
+    ]
 
 
 def _case_row(case: CaseRecord, status: str, ids: Pseudonyms) -> list[str]:
-    return [ids.of("case", case.key), ids.of("person", case.person_key), status,
-            ids.of("user", case.owner_key)]
+    return [
+        ids.of("case", case.key),
+        ids.of("person", case.person_key),
+        status,
+        ids.of("user", case.owner_key),
+    ]
 
 
 def _referral_row(referral: ReferralRecord, ids: Pseudonyms) -> list[str]:
@@ -211,9 +248,13 @@ def _referral_row(referral: ReferralRecord, ids: Pseudonyms) -> list[str]:
     # message does not repeat them, since an exception may end up in a log.
     if not set(referral.services) <= set(SERVICES):
         raise ValueError("a referral lists something that is not a service")
-    return [ids.of("case", referral.case_key), referral.partner,
-            referral.created_at.astimezone(UTC).date().isoformat(), REFERRAL_REASON,
-            join(service for service in SERVICES if service in referral.services)]
+    return [
+        ids.of("case", referral.case_key),
+        referral.partner,
+        referral.created_at.astimezone(UTC).date().isoformat(),
+        REFERRAL_REASON,
+        join(service for service in SERVICES if service in referral.services),
+    ]
 
 
 def _check_links(records: ExportRecords) -> None:
@@ -234,21 +275,28 @@ def tables(records: ExportRecords, ids: Pseudonyms) -> dict[str, list[list[str]]
     statuses = {case.key: case_status(case.status) for case in records.cases}
     rows: dict[str, list[list[str]]] = {
         "person.csv": [_person_row(p, ids) for p in records.people],
-        "victim_context.csv": [_victim_row(p, victim, ids) for p in records.people
-                               if (victim := p.victim) is not None],
-        "case.csv": [_case_row(c, status, ids) for c in records.cases
-                     if (status := statuses[c.key]) is not None],
-        "referral.csv": [_referral_row(r, ids) for r in records.referrals
-                         if statuses[r.case_key] is not None],
+        "victim_context.csv": [
+            _victim_row(p, victim, ids) for p in records.people if (victim := p.victim) is not None
+        ],
+        "case.csv": [
+            _case_row(c, status, ids)
+            for c in records.cases
+            if (status := statuses[c.key]) is not None
+        ],
+        "referral.csv": [
+            _referral_row(r, ids) for r in records.referrals if statuses[r.case_key] is not None
+        ],
     }
     return {name: sorted(table) for name, table in rows.items()}
 
 
 # --- the data dictionary --------------------------------------------------------------------
 
-NULL_RULE = ("An empty cell means no information: not asked, not known, declined, or not "
-             "shared with this recipient. It never means no; Passage writes no value for "
-             "\"asked and answered no\".")
+NULL_RULE = (
+    "An empty cell means no information: not asked, not known, declined, or not "
+    "shared with this recipient. It never means no; Passage writes no value for "
+    '"asked and answered no".'
+)
 
 # The allowed values of each column that has a fixed vocabulary, from the mappings in
 # reporting/htcds_values.py; meanings and formats are in data/htcds_columns.json.
@@ -287,17 +335,20 @@ def data_dictionary(passage_version: str) -> dict[str, Any]:
         "null_rule": NULL_RULE,
         "multi_select_separator": SEPARATOR,
         "csv": "UTF-8, comma-separated, CRLF line ends, RFC 4180 quoting; a cell that would "
-               "start with =, +, -, @, tab or carriage return starts with an apostrophe",
-        "codes": {"country": "ISO 3166-1 alpha-2, and XK (user-assigned) for Kosovo",
-                  "language": language_code_system()},
+        "start with =, +, -, @, tab or carriage return starts with an apostrophe",
+        "codes": {
+            "country": "ISO 3166-1 alpha-2, and XK (user-assigned) for Kosovo",
+            "language": language_code_system(),
+        },
         "ids": "Random per export: the same person has one id across the files of an export "
-               "and another id in any other export; no database id is exported",
+        "and another id in any other export; no database id is exported",
         "not_exported": "Notes, free text, answers, contact details, region",
         "files": {name: [_column(text) for text in _column_texts()[name]] for name in FILES},
     }
 
 
 # --- writing --------------------------------------------------------------------------------
+
 
 def _private(path: str, flags: int) -> int:
     return os.open(path, flags, 0o600)
@@ -326,9 +377,10 @@ def export(records: ExportRecords, out_dir: Path, passage_version: str) -> dict[
         _write_csv(out_dir / name, header, rows[name])
         manifest[name] = {"rows": len(rows[name]), "sha256": _sha256(out_dir / name)}
     dictionary = data_dictionary(passage_version)
-    with open(out_dir / DICTIONARY, "x", newline="", encoding="utf-8",
-              opener=_private) as handle:
+    with open(out_dir / DICTIONARY, "x", newline="", encoding="utf-8", opener=_private) as handle:
         handle.write(json.dumps(dictionary, indent=1, ensure_ascii=False) + "\n")
-    manifest[DICTIONARY] = {"rows": sum(len(cols) for cols in dictionary["files"].values()),
-                            "sha256": _sha256(out_dir / DICTIONARY)}
+    manifest[DICTIONARY] = {
+        "rows": sum(len(cols) for cols in dictionary["files"].values()),
+        "sha256": _sha256(out_dir / DICTIONARY),
+    }
     return manifest

@@ -18,17 +18,32 @@ from reporting import ctdc
 SEPARATOR = ";"  # how HTCDS joins the values of a multi-select field
 EMPTY = ""
 
-GENDER = {"female": "Feminine", "male": "Masculine", "other": "NonConforming",
-          "unknown": "NonSpecifiedUnknown"}
+GENDER = {
+    "female": "Feminine",
+    "male": "Masculine",
+    "other": "NonConforming",
+    "unknown": "NonSpecifiedUnknown",
+}
 # A screening indicates; it never decides that someone is, or is not, a victim.
 POSSIBLE_VICTIM = "PossibleVictimOfTrafficking"
 TRAFFICKING = ("likely_trafficking", "possible_trafficking")
 METHODS_OF_CONTROL = (
-    "PhysicalThreats", "ThreatsLawEnforcement", "ThreatensChildrenFamily", "DebtBondage",
-    "FalsePromises", "PhysicalAbuse", "SexualAbuse", "TakesEarnings",
-    "RestrictsFinancialAccess", "RestrictsMedicalCare", "WithholdsNecessities",
-    "PsychologicalAbuse", "PsychoactiveSubstance", "ExcessiveWorkingHours",
-    "WithholdsDocuments", "Other",
+    "PhysicalThreats",
+    "ThreatsLawEnforcement",
+    "ThreatensChildrenFamily",
+    "DebtBondage",
+    "FalsePromises",
+    "PhysicalAbuse",
+    "SexualAbuse",
+    "TakesEarnings",
+    "RestrictsFinancialAccess",
+    "RestrictsMedicalCare",
+    "WithholdsNecessities",
+    "PsychologicalAbuse",
+    "PsychoactiveSubstance",
+    "ExcessiveWorkingHours",
+    "WithholdsDocuments",
+    "Other",
 )
 # Passage asks about restricted movement; HTCDS has no such value, so it is exported as
 # Other and, to keep what Other stands for, in an extension column of its own.
@@ -37,8 +52,12 @@ EXTENSION_MOVEMENT = "passage_RestrictsMovement"
 EXPLOITATION = {"labour": "ForcedLabour", "sexual": "SexualExploitation"}
 ILLICIT = "Other"  # made to commit crimes: HTCDS has no forced-criminality value
 FAMILIAL, ACQUAINTED = "Familial", "Acquainted"
-CASE_STATUS = {"active": "Active", "follow_up": "FollowUp", "closed": "Closed",
-               "closed_referred": "ClosedReferred"}
+CASE_STATUS = {
+    "active": "Active",
+    "follow_up": "FollowUp",
+    "closed": "Closed",
+    "closed_referred": "ClosedReferred",
+}
 MERGED = "merged"  # a merged case lives on in the case it was merged into: not exported
 REFERRAL_REASON = "AdditionalServicesRequired"
 CONSENT = {True: "TRUE", False: "FALSE"}
@@ -91,12 +110,16 @@ def methods_of_control(moc: Mapping[str, Any]) -> list[str]:
     """``vic_MethodsOfControl`` values, in field-sheet order, for the tags answered yes (1);
     restricted movement becomes ``Other``."""
     other = moc.get("Other") == 1 or moc.get(RESTRICTS_MOVEMENT) == 1
-    return [value for value in METHODS_OF_CONTROL
-            if (other if value == "Other" else moc.get(value) == 1)]
+    return [
+        value
+        for value in METHODS_OF_CONTROL
+        if (other if value == "Other" else moc.get(value) == 1)
+    ]
 
 
-def type_of_exploitation(classification: str | None, exploitation: str | None,
-                         illicit: Any) -> list[str]:
+def type_of_exploitation(
+    classification: str | None, exploitation: str | None, illicit: Any
+) -> list[str]:
     """``vic_TypeOfExploitation``: the screened form of exploitation when trafficking was
     found likely or possible (otherwise it is only the list the interviewer chose to ask),
     and ``Other`` when the person was made to do illicit activities."""
@@ -111,8 +134,9 @@ def type_of_exploitation(classification: str | None, exploitation: str | None,
 def relationship(rel_family: Any, rel_partner: Any) -> list[str]:
     """``vic_RelationshipToTrafficker``: ``Familial`` for a family-arranged recruitment,
     ``Acquainted`` for a partner or lover recruiter (both when both were answered yes)."""
-    return [value for value, flag in ((FAMILIAL, rel_family), (ACQUAINTED, rel_partner))
-            if flag == 1]
+    return [
+        value for value, flag in ((FAMILIAL, rel_family), (ACQUAINTED, rel_partner)) if flag == 1
+    ]
 
 
 def case_status(status: str) -> str | None:
@@ -132,6 +156,8 @@ def join(values: Iterable[str]) -> str:
 def language_code_system() -> str:
     """How ``datadictionary.json`` describes the language codes: ISO 639-2/T, and the
     ISO 639-2/B code of every language whose two codes differ."""
-    differing = ", ".join(f"{language(code)}/{bibliographic}" for code, bibliographic
-                          in sorted(_iso639("bibliographic_where_different").items()))
+    differing = ", ".join(
+        f"{language(code)}/{bibliographic}"
+        for code, bibliographic in sorted(_iso639("bibliographic_where_different").items())
+    )
     return f"ISO 639-2/T (terminologic); ISO 639-2/B differs for {differing}"

@@ -20,29 +20,56 @@ from core.db import Base, UTCDateTime
 # HTCDS 2.0 vic_MethodsOfControl values (docs/reporting.md §1), and Passage's RestrictsMovement,
 # as the snake-case suffix of their fact columns.
 MEANS_OF_CONTROL = {
-    "PhysicalThreats": "physical_threats", "ThreatsLawEnforcement": "threats_law_enforcement",
-    "ThreatensChildrenFamily": "threatens_children_family", "DebtBondage": "debt_bondage",
-    "FalsePromises": "false_promises", "PhysicalAbuse": "physical_abuse",
-    "SexualAbuse": "sexual_abuse", "TakesEarnings": "takes_earnings",
+    "PhysicalThreats": "physical_threats",
+    "ThreatsLawEnforcement": "threats_law_enforcement",
+    "ThreatensChildrenFamily": "threatens_children_family",
+    "DebtBondage": "debt_bondage",
+    "FalsePromises": "false_promises",
+    "PhysicalAbuse": "physical_abuse",
+    "SexualAbuse": "sexual_abuse",
+    "TakesEarnings": "takes_earnings",
     "RestrictsFinancialAccess": "restricts_financial_access",
     "RestrictsMedicalCare": "restricts_medical_care",
-    "WithholdsNecessities": "withholds_necessities", "PsychologicalAbuse": "psychological_abuse",
+    "WithholdsNecessities": "withholds_necessities",
+    "PsychologicalAbuse": "psychological_abuse",
     "PsychoactiveSubstance": "psychoactive_substance",
     "ExcessiveWorkingHours": "excessive_working_hours",
-    "WithholdsDocuments": "withholds_documents", "Other": "other",
+    "WithholdsDocuments": "withholds_documents",
+    "Other": "other",
     "RestrictsMovement": "restricts_movement",
 }
 # The ILO forced-labour indicator tags the catalogue uses (screening.instruments).
-FORCED_LABOUR = ("abuse_of_vulnerability", "deception", "restriction_of_movement",
-                 "physical_and_sexual_violence", "intimidation_and_threats",
-                 "retention_of_documents", "withholding_of_wages", "debt_bondage",
-                 "abusive_conditions", "excessive_overtime")
-DIMENSIONS = ("deceptive_recruitment", "coercive_recruitment",
-              "recruitment_abuse_of_vulnerability", "exploitative_conditions",
-              "coercion_at_destination", "abuse_of_vulnerability_at_destination")
+FORCED_LABOUR = (
+    "abuse_of_vulnerability",
+    "deception",
+    "restriction_of_movement",
+    "physical_and_sexual_violence",
+    "intimidation_and_threats",
+    "retention_of_documents",
+    "withholding_of_wages",
+    "debt_bondage",
+    "abusive_conditions",
+    "excessive_overtime",
+)
+DIMENSIONS = (
+    "deceptive_recruitment",
+    "coercive_recruitment",
+    "recruitment_abuse_of_vulnerability",
+    "exploitative_conditions",
+    "coercion_at_destination",
+    "abuse_of_vulnerability_at_destination",
+)
 RELATIONS = ("rel_partner", "rel_family", "abduction", "illicit")
-SERVICES = ("shelter", "medical", "psychosocial", "legal", "child_protection",
-            "return_reintegration", "livelihood", "interpretation")
+SERVICES = (
+    "shelter",
+    "medical",
+    "psychosocial",
+    "legal",
+    "child_protection",
+    "return_reintegration",
+    "livelihood",
+    "interpretation",
+)
 
 
 def _flags(prefix: str, names: object, kind: type) -> list[sa.Column]:  # type: ignore[type-arg]
@@ -50,7 +77,8 @@ def _flags(prefix: str, names: object, kind: type) -> list[sa.Column]:  # type: 
 
 
 screening_facts = sa.Table(
-    "stat_screening_facts", Base.metadata,
+    "stat_screening_facts",
+    Base.metadata,
     sa.Column("fact_id", sa.Uuid(), primary_key=True),
     sa.Column("record_key", sa.SmallInteger(), nullable=False),
     sa.Column("month", sa.String(7), nullable=False, index=True),
@@ -82,7 +110,8 @@ screening_facts = sa.Table(
 )
 
 fact_queue = sa.Table(
-    "stat_fact_queue", Base.metadata,
+    "stat_fact_queue",
+    Base.metadata,
     sa.Column("id", sa.Uuid(), primary_key=True),
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("payload", sa.Text(), nullable=False),
@@ -92,7 +121,8 @@ fact_queue = sa.Table(
 # with what it held and its SHA-256, for auditors. No personal data: report names, filters
 # and the releasing account.
 releases = sa.Table(
-    "stat_releases", Base.metadata,
+    "stat_releases",
+    Base.metadata,
     sa.Column("id", sa.Uuid(), primary_key=True),
     sa.Column("released_at", UTCDateTime(), nullable=False, index=True),
     sa.Column("released_by", sa.Uuid(), sa.ForeignKey("users.id"), nullable=True),
@@ -110,7 +140,8 @@ releases = sa.Table(
 # One row per step of a referral whose person agreed to be counted (docs/reporting.md §1):
 # the partner's own figures and the service's, never the case or the referral.
 referral_facts = sa.Table(
-    "stat_referral_facts", Base.metadata,
+    "stat_referral_facts",
+    Base.metadata,
     sa.Column("fact_id", sa.Uuid(), primary_key=True),
     sa.Column("record_key", sa.SmallInteger(), nullable=False),
     sa.Column("month", sa.String(7), nullable=False, index=True),
@@ -132,7 +163,8 @@ referral_facts = sa.Table(
 # One row per need of a counted screening, with what routing found for it: a partner, or the
 # gap nearest to one (referral.routing.GAPS).
 need_facts = sa.Table(
-    "stat_need_facts", Base.metadata,
+    "stat_need_facts",
+    Base.metadata,
     sa.Column("fact_id", sa.Uuid(), primary_key=True),
     sa.Column("record_key", sa.SmallInteger(), nullable=False),
     sa.Column("month", sa.String(7), nullable=False, index=True),
@@ -153,7 +185,8 @@ need_facts = sa.Table(
 # needs no new table. No primary key on the report's own columns (team and country may be
 # NULL): rows are only ever replaced a month at a time, never addressed one by one.
 aggregates = sa.Table(
-    "stat_aggregates", Base.metadata,
+    "stat_aggregates",
+    Base.metadata,
     sa.Column("id", sa.Uuid(), primary_key=True),
     sa.Column("report", sa.String(64), nullable=False),
     sa.Column("version", sa.Integer(), nullable=False),
@@ -171,7 +204,8 @@ aggregates = sa.Table(
 # the data version, a fresh random id at every refresh, that keys the cache of published
 # tables (random rather than a counter, so that no two databases or test runs share one).
 aggregate_state = sa.Table(
-    "stat_aggregate_state", Base.metadata,
+    "stat_aggregate_state",
+    Base.metadata,
     sa.Column("report", sa.String(64), primary_key=True),
     sa.Column("version", sa.Integer(), nullable=False),
     sa.Column("data_version", sa.Uuid(), nullable=False),

@@ -28,22 +28,39 @@ TOTAL_LABEL = "total"  # a total's dimension value in rows, CSV and JSON
 def rows(table: PublishedTable) -> list[dict[str, Any]]:
     """One dict per published cell, totals last: dimension values as strings (a total's
     as "total") and ``count``, which is 0, a multiple of the base, or "<10"."""
-    return [{**{name: (TOTAL_LABEL if value == TOTAL else value)
-                for name, value in zip(table.dimensions, key, strict=True)},
-             "count": cell.as_json()} for key, cell in (*table.rows(), *table.totals())]
+    return [
+        {
+            **{
+                name: (TOTAL_LABEL if value == TOTAL else value)
+                for name, value in zip(table.dimensions, key, strict=True)
+            },
+            "count": cell.as_json(),
+        }
+        for key, cell in (*table.rows(), *table.totals())
+    ]
 
 
 def rule_of(rule: Rule) -> dict[str, Any]:
     """A disclosure rule as JSON, with the sentence printed under its tables."""
-    return {"method": rule.method, "threshold": rule.k, "base": rule.base,
-            "text": str(disclosure.rule_text(rule))}
+    return {
+        "method": rule.method,
+        "threshold": rule.k,
+        "base": rule.base,
+        "text": str(disclosure.rule_text(rule)),
+    }
 
 
-def document(name: str, version: int, filters: dict[str, str],
-             table: PublishedTable) -> dict[str, Any]:
+def document(
+    name: str, version: int, filters: dict[str, str], table: PublishedTable
+) -> dict[str, Any]:
     """A published report as the API and ``reports export --format json`` give it."""
-    return {"report": name, "version": version, "filters": filters, "rule": rule_of(table.rule),
-            "rows": rows(table)}
+    return {
+        "report": name,
+        "version": version,
+        "filters": filters,
+        "rule": rule_of(table.rule),
+        "rows": rows(table),
+    }
 
 
 def to_csv(table: PublishedTable) -> str:
@@ -57,37 +74,91 @@ def to_csv(table: PublishedTable) -> str:
     return buffer.getvalue()
 
 
-def record_release(store: Session, *, user_id: uuid.UUID | None, channel: str, report: str,
-                   version: int, filters: dict[str, str], method: str, threshold: int,
-                   form: str, row_count: int, content: bytes, now: datetime) -> str:
+def record_release(
+    store: Session,
+    *,
+    user_id: uuid.UUID | None,
+    channel: str,
+    report: str,
+    version: int,
+    filters: dict[str, str],
+    method: str,
+    threshold: int,
+    form: str,
+    row_count: int,
+    content: bytes,
+    now: datetime,
+) -> str:
     """Write the audit event and the register entry of one release; returns its SHA-256."""
     digest = hashlib.sha256(content).hexdigest()
-    details = {"report": report, "version": version, "filters": filters, "method": method,
-               "threshold": threshold, "format": form, "rows": row_count, "sha256": digest,
-               "channel": channel}
+    details = {
+        "report": report,
+        "version": version,
+        "filters": filters,
+        "method": method,
+        "threshold": threshold,
+        "format": form,
+        "rows": row_count,
+        "sha256": digest,
+        "channel": channel,
+    }
     audit.record(store, "stats.released", object_type="report", details=details)
-    store.execute(releases.insert().values(
-        id=uuid.uuid4(), released_at=now, released_by=user_id, channel=channel, report=report,
-        version=version, filters=json.dumps(filters, sort_keys=True), method=method,
-        threshold=threshold, format=form, rows=row_count, sha256=digest))
+    store.execute(
+        releases.insert().values(
+            id=uuid.uuid4(),
+            released_at=now,
+            released_by=user_id,
+            channel=channel,
+            report=report,
+            version=version,
+            filters=json.dumps(filters, sort_keys=True),
+            method=method,
+            threshold=threshold,
+            format=form,
+            rows=row_count,
+            sha256=digest,
+        )
+    )
     return digest
 
 
-def record_table_release(store: Session, *, user_id: uuid.UUID | None, channel: str,
-                         report: Any, filters: dict[str, str], table: PublishedTable,
-                         form: str, content: bytes, now: datetime) -> str:
+def record_table_release(
+    store: Session,
+    *,
+    user_id: uuid.UUID | None,
+    channel: str,
+    report: Any,
+    filters: dict[str, str],
+    table: PublishedTable,
+    form: str,
+    content: bytes,
+    now: datetime,
+) -> str:
     """Record the release of one published report (``report`` a catalogue entry): its
     rule and row count come from the table itself."""
-    return record_release(store, user_id=user_id, channel=channel, report=report.name,
-                          version=report.version, filters=filters, method=table.rule.method,
-                          threshold=table.rule.k, form=form, row_count=len(rows(table)),
-                          content=content, now=now)
+    return record_release(
+        store,
+        user_id=user_id,
+        channel=channel,
+        report=report.name,
+        version=report.version,
+        filters=filters,
+        method=table.rule.method,
+        threshold=table.rule.k,
+        form=form,
+        row_count=len(rows(table)),
+        content=content,
+        now=now,
+    )
 
 
 def register(store: Session, page: int = 1, per_page: int = 50) -> tuple[list[Any], int]:
     """A page of the release register, newest first, and how many entries there are."""
     total = store.scalar(sa.select(sa.func.count()).select_from(releases)) or 0
-    entries = store.execute(sa.select(releases).order_by(releases.c.released_at.desc(),
-                                                         releases.c.id)
-                            .limit(per_page).offset((page - 1) * per_page)).all()
+    entries = store.execute(
+        sa.select(releases)
+        .order_by(releases.c.released_at.desc(), releases.c.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
     return list(entries), int(total)

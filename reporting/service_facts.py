@@ -36,25 +36,41 @@ def referral_fact(event: Mapping[str, Any]) -> dict[str, Any]:
     answered = event["event"] in ANSWERS and event["hours"] is not None
     return {
         "hours_band": answer_band(event["hours"]) if answered else None,
-        "month": month_of(event["at"]), "team_id": str(event["team_id"]),
-        "partner_id": str(event["partner_id"]), "country": event["country"],
-        "population": "child" if event["child"] else "adult", "urgency": event["urgency"],
-        "event": event["event"], "hours": event["hours"], "in_time": event["in_time"],
-        "decline_reason": event["decline_reason"], "outcome": event["outcome"],
+        "month": month_of(event["at"]),
+        "team_id": str(event["team_id"]),
+        "partner_id": str(event["partner_id"]),
+        "country": event["country"],
+        "population": "child" if event["child"] else "adult",
+        "urgency": event["urgency"],
+        "event": event["event"],
+        "hours": event["hours"],
+        "in_time": event["in_time"],
+        "decline_reason": event["decline_reason"],
+        "outcome": event["outcome"],
         "after_decline": event["after_decline"],
-        **{f"service_{s}": s in chosen for s in SERVICES}}
+        **{f"service_{s}": s in chosen for s in SERVICES},
+    }
 
 
-def need_facts(screening: Screening, person: people.Person,
-               partners: list[routing.Partner], today: date) -> list[dict[str, Any]]:
+def need_facts(
+    screening: Screening, person: people.Person, partners: list[routing.Partner], today: date
+) -> list[dict[str, Any]]:
     """One fact per need recorded at the screening, with routing's answer for it."""
     wanted = [s for s in (screening.needs or "").split(",") if s]
     need = matching.need_of(person, wanted)
     month = month_of(screening.completed_at)
-    return [{"month": month, "team_id": str(screening.team_id), "country": person.country,
-             "population": "child" if need.child else "adult", "sex": person.sex,
-             "service": service,
-             "result": routing.coverage(service, need, partners, today)} for service in wanted]
+    return [
+        {
+            "month": month,
+            "team_id": str(screening.team_id),
+            "country": person.country,
+            "population": "child" if need.child else "adult",
+            "sex": person.sex,
+            "service": service,
+            "result": routing.coverage(service, need, partners, today),
+        }
+        for service in wanted
+    ]
 
 
 def on_referral_event(event: Mapping[str, Any]) -> None:
@@ -76,9 +92,9 @@ def record_needs(store: Session, screening: Screening, today: date) -> int:
     returns how many were queued."""
     if not services.consent_of(screening).purposes.get("statistics"):
         return 0
-    facts = need_facts(screening, people.get(store, screening.person_id),
-                       matching.partners(store), today)
+    facts = need_facts(
+        screening, people.get(store, screening.person_id), matching.partners(store), today
+    )
     for fact in facts:
         enqueue(store, "need", fact)
     return len(facts)
-

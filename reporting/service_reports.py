@@ -24,16 +24,24 @@ from reporting.tables import Count
 STEPS = ("sent", "accepted", "declined", "expired", "withdrawn", "closed", "overdue")
 ANSWERED = ("accepted", "declined")
 YES_NO = ("True", "False")  # a boolean column's values as report keys
-MEASURES = (*(f"users_{role.value}" for role in Role), "sign_ins", "statistics_released",
-            "audit_verified", "audit_verification_failed")
+MEASURES = (
+    *(f"users_{role.value}" for role in Role),
+    "sign_ins",
+    "statistics_released",
+    "audit_verified",
+    "audit_verification_failed",
+)
 
 
 def _by_partner(store: Session, filters: Filters) -> dict[tuple[str, ...], Count]:
     """Referral steps by partner, the partner named by its slug (never its id)."""
-    cells = catalogue.grouped(store, ("partner_id", "event"), filters,
-                              referral_facts).get((), {})
-    slugs = {str(organisation_id): slug for organisation_id, slug in store.execute(
-        sa.select(PartnerOrganisation.id, PartnerOrganisation.slug))}
+    cells = catalogue.grouped(store, ("partner_id", "event"), filters, referral_facts).get((), {})
+    slugs = {
+        str(organisation_id): slug
+        for organisation_id, slug in store.execute(
+            sa.select(PartnerOrganisation.id, PartnerOrganisation.slug)
+        )
+    }
     named: dict[tuple[str, ...], Count] = {}
     for (partner, event), count in cells.items():
         key = (slugs.get(partner, "unknown"), event)
@@ -44,21 +52,38 @@ def _by_partner(store: Session, filters: Filters) -> dict[tuple[str, ...], Count
 def _usage(store: Session, filters: Filters) -> dict[tuple[str, ...], Count]:
     """Active accounts by role now; sign-ins, statistics released and audit verifications
     in the period (months of ``filters``)."""
-    users = dict(store.execute(sa.select(User.role, sa.func.count()).where(
-        User.disabled_at.is_(None)).group_by(User.role)).all())
+    users = dict(
+        store.execute(
+            sa.select(User.role, sa.func.count())
+            .where(User.disabled_at.is_(None))
+            .group_by(User.role)
+        ).all()
+    )
     cells = {(f"users_{role.value}",): Count(int(users.get(role, 0))) for role in Role}
     period = _period(AuditEvent.at, filters)
-    for measure, action, outcome in (("sign_ins", "sign_in", None),
-                                     ("audit_verified", "audit.verified", "allowed"),
-                                     ("audit_verification_failed", "audit.verified", "failed")):
-        query = sa.select(sa.func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == action, *period)
+    for measure, action, outcome in (
+        ("sign_ins", "sign_in", None),
+        ("audit_verified", "audit.verified", "allowed"),
+        ("audit_verification_failed", "audit.verified", "failed"),
+    ):
+        query = (
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == action, *period)
+        )
         if outcome:
             query = query.where(AuditEvent.outcome == outcome)
         cells[(measure,)] = Count(int(store.scalar(query) or 0))
-    cells[("statistics_released",)] = Count(int(store.scalar(
-        sa.select(sa.func.count()).select_from(releases).where(
-            *_period(releases.c.released_at, filters))) or 0))
+    cells[("statistics_released",)] = Count(
+        int(
+            store.scalar(
+                sa.select(sa.func.count())
+                .select_from(releases)
+                .where(*_period(releases.c.released_at, filters))
+            )
+            or 0
+        )
+    )
     return cells
 
 
@@ -73,27 +98,90 @@ def _period(column: Any, filters: Filters) -> list[Any]:
 
 
 SERVICE_REPORTS = (
-    Report("referral_steps", _l("Referrals by partner and step"), 1, ("partner", "step"),
-           (SEEN, STEPS), counter=_by_partner, readers=REFERRAL_READERS, chart="small_multiples",
-           source=referral_facts),
-    Report("answer_times", _l("How long partners took to answer"), 1, ("answer_time",),
-           (tuple(label for _limit, label in ANSWER_BANDS),), group_by=("hours_band",),
-           only=(("event", ANSWERED),), readers=REFERRAL_READERS, source=referral_facts),
-    Report("answered_in_time", _l("Referrals answered by the deadline"), 1, ("in_time",),
-           (YES_NO,), group_by=("in_time",), only=(("event", ANSWERED),),
-           readers=REFERRAL_READERS, source=referral_facts),
-    Report("decline_reasons", _l("Why partners declined referrals"), 1, ("decline_reason",),
-           (DECLINE_REASONS,), group_by=("decline_reason",), only=(("event", ("declined",)),),
-           readers=REFERRAL_READERS, source=referral_facts),
-    Report("referral_outcomes", _l("How accepted referrals ended"), 1, ("outcome",),
-           (OUTCOMES,), group_by=("outcome",), only=(("event", ("closed",)),),
-           readers=REFERRAL_READERS, source=referral_facts),
-    Report("next_partner", _l("Referrals accepted after another partner declined"), 1,
-           ("after_decline",), (YES_NO,), group_by=("after_decline",),
-           only=(("event", ("accepted",)),), readers=REFERRAL_READERS, source=referral_facts),
-    Report("service_gaps", _l("Needs no partner could meet, and why"), 1, ("need", "gap"),
-           (SERVICES, GAPS), group_by=("service", "result"), only=(("result", GAPS),),
-           chart="small_multiples", source=need_facts),
-    Report("usage", _l("Use of Passage"), 1, ("measure",), (MEASURES,), counter=_usage,
-           readers=USAGE_READERS),
+    Report(
+        "referral_steps",
+        _l("Referrals by partner and step"),
+        1,
+        ("partner", "step"),
+        (SEEN, STEPS),
+        counter=_by_partner,
+        readers=REFERRAL_READERS,
+        chart="small_multiples",
+        source=referral_facts,
+    ),
+    Report(
+        "answer_times",
+        _l("How long partners took to answer"),
+        1,
+        ("answer_time",),
+        (tuple(label for _limit, label in ANSWER_BANDS),),
+        group_by=("hours_band",),
+        only=(("event", ANSWERED),),
+        readers=REFERRAL_READERS,
+        source=referral_facts,
+    ),
+    Report(
+        "answered_in_time",
+        _l("Referrals answered by the deadline"),
+        1,
+        ("in_time",),
+        (YES_NO,),
+        group_by=("in_time",),
+        only=(("event", ANSWERED),),
+        readers=REFERRAL_READERS,
+        source=referral_facts,
+    ),
+    Report(
+        "decline_reasons",
+        _l("Why partners declined referrals"),
+        1,
+        ("decline_reason",),
+        (DECLINE_REASONS,),
+        group_by=("decline_reason",),
+        only=(("event", ("declined",)),),
+        readers=REFERRAL_READERS,
+        source=referral_facts,
+    ),
+    Report(
+        "referral_outcomes",
+        _l("How accepted referrals ended"),
+        1,
+        ("outcome",),
+        (OUTCOMES,),
+        group_by=("outcome",),
+        only=(("event", ("closed",)),),
+        readers=REFERRAL_READERS,
+        source=referral_facts,
+    ),
+    Report(
+        "next_partner",
+        _l("Referrals accepted after another partner declined"),
+        1,
+        ("after_decline",),
+        (YES_NO,),
+        group_by=("after_decline",),
+        only=(("event", ("accepted",)),),
+        readers=REFERRAL_READERS,
+        source=referral_facts,
+    ),
+    Report(
+        "service_gaps",
+        _l("Needs no partner could meet, and why"),
+        1,
+        ("need", "gap"),
+        (SERVICES, GAPS),
+        group_by=("service", "result"),
+        only=(("result", GAPS),),
+        chart="small_multiples",
+        source=need_facts,
+    ),
+    Report(
+        "usage",
+        _l("Use of Passage"),
+        1,
+        ("measure",),
+        (MEASURES,),
+        counter=_usage,
+        readers=USAGE_READERS,
+    ),
 )

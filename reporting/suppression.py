@@ -57,14 +57,15 @@ def lines(keys: Iterable[Key]) -> list[Line]:
         for axis, value in enumerate(key):
             if value == TOTAL:
                 continue
-            total = key[:axis] + (TOTAL,) + key[axis + 1:]
+            total = key[:axis] + (TOTAL,) + key[axis + 1 :]
             if total in known:
                 members.setdefault((axis, total), []).append(key)
     return [(tuple(cells), total) for (_, total), cells in members.items()]
 
 
-def complement(values: Mapping[Key, int], hidden: Iterable[Key], equations: Sequence[Line],
-               k: int) -> set[Key]:
+def complement(
+    values: Mapping[Key, int], hidden: Iterable[Key], equations: Sequence[Line], k: int
+) -> set[Key]:
     """The keys to suppress: ``hidden`` (primary suppressions) and, repeated until nothing
     changes, the smallest published entry of every line that shows exactly one suppressed
     entry or whose suppressed cells hold fewer than ``k`` between them (docs/reporting.md
@@ -81,8 +82,7 @@ def complement(values: Mapping[Key, int], hidden: Iterable[Key], equations: Sequ
     return result
 
 
-def _next_to_hide(line: Line, values: Mapping[Key, int], hidden: set[Key],
-                  k: int) -> Key | None:
+def _next_to_hide(line: Line, values: Mapping[Key, int], hidden: set[Key], k: int) -> Key | None:
     cells, total = line
     entries = (*cells, total)
     shut = [key for key in entries if key in hidden]
@@ -115,16 +115,16 @@ def _intervals(raw: RawTable, published: PublishedTable) -> Iterator[Interval]:
     hidden = [key for key, cell in published.cells.items() if cell.suppressed]
     matrix, sides = _system(published, hidden)
     for index, key in enumerate(hidden):
-        low, high = (_extreme(linprog, matrix, sides, index, len(hidden), sign)
-                     for sign in (1, -1))
+        low, high = (_extreme(linprog, matrix, sides, index, len(hidden), sign) for sign in (1, -1))
         exact = raw.count(key).n
         if not low - TOLERANCE <= exact <= high + TOLERANCE:
             raise ValueError(f"the published table was not made from this raw table: {key}")
         yield Interval(key, low, high, published.rule.k)
 
 
-def _system(published: PublishedTable,
-            hidden: Sequence[Key]) -> tuple[list[list[float]], list[float]]:
+def _system(
+    published: PublishedTable, hidden: Sequence[Key]
+) -> tuple[list[list[float]], list[float]]:
     """The line equations as rows over the suppressed cells: coefficients, right-hand sides.
     Lines without a suppressed entry only restate published numbers and are left out."""
     column = {key: index for index, key in enumerate(hidden)}
@@ -150,8 +150,14 @@ def _value(cell: Cell) -> int:
     return cell.value
 
 
-def _extreme(linprog: Callable[..., Any], matrix: list[list[float]], sides: list[float],
-             index: int, size: int, sign: int) -> float:
+def _extreme(
+    linprog: Callable[..., Any],
+    matrix: list[list[float]],
+    sides: list[float],
+    index: int,
+    size: int,
+    sign: int,
+) -> float:
     """The minimum (``sign`` 1) or maximum (``sign`` -1) of suppressed cell ``index``."""
     if not matrix:
         return 0.0 if sign == 1 else math.inf
@@ -180,7 +186,9 @@ def repair(raw: RawTable, published: PublishedTable) -> PublishedTable:
         current = PublishedTable(
             published.dimensions,
             {key: Cell(None if key in hidden else values[key]) for key in published.cells},
-            published.rule, published.categories)
+            published.rule,
+            published.categories,
+        )
     return current
 
 
@@ -188,13 +196,19 @@ def _first_unsafe(raw: RawTable, published: PublishedTable) -> Interval | None:
     return next((i for i in _intervals(raw, published) if not i.safe), None)
 
 
-def _widening(key: Key, values: Mapping[Key, int], hidden: set[Key],
-              equations: Sequence[Line]) -> Key:
+def _widening(
+    key: Key, values: Mapping[Key, int], hidden: set[Key], equations: Sequence[Line]
+) -> Key:
     """The entry to hide for an unsafe cell: the smallest published non-zero entry of a line
     through it; failing that, a published total that contains it (a cell whose every
     containing total is hidden can grow without bound, so one of those must be published)."""
-    near = [entry for cells, total in equations if key in (*cells, total)
-            for entry in (*cells, total) if entry not in hidden]
+    near = [
+        entry
+        for cells, total in equations
+        if key in (*cells, total)
+        for entry in (*cells, total)
+        if entry not in hidden
+    ]
     if candidates := [entry for entry in near if values[entry] > 0]:
         return min(candidates, key=lambda entry: values[entry])
     containing = [entry for entry in values if entry not in hidden and _contains(entry, key)]

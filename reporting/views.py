@@ -28,7 +28,8 @@ def _report(name: str) -> Report:
 
 def _form() -> ReportFilterForm:
     return ReportFilterForm(formdata=request.args).with_teams(
-        db.session(), current_user.role in catalogue.ALL_TEAMS)
+        db.session(), current_user.role in catalogue.ALL_TEAMS
+    )
 
 
 @bp.route("/")
@@ -45,20 +46,32 @@ def show(name: str) -> Any:
     report = _report(name)
     form = _form()
     if not form.validate():
-        return render_template("reporting/report.html", report=report, form=form,
-                               table=None, **_words(report)), 400
+        return render_template(
+            "reporting/report.html", report=report, form=form, table=None, **_words(report)
+        ), 400
     asked = form.filters()
-    table = catalogue.published(db.session(), report, catalogue.for_user(current_user, asked),
-                                catalogue.threshold())
-    return render_template("reporting/report.html", report=report, form=form, table=table,
-                           rule_text=disclosure.rule_text(table.rule),
-                           args=asked.as_dict(), **_words(report))
+    table = catalogue.published(
+        db.session(), report, catalogue.for_user(current_user, asked), catalogue.threshold()
+    )
+    return render_template(
+        "reporting/report.html",
+        report=report,
+        form=form,
+        table=table,
+        rule_text=disclosure.rule_text(table.rule),
+        args=asked.as_dict(),
+        **_words(report),
+    )
 
 
 def _words(report: Report) -> dict[str, Any]:
-    return {"labels": {code: word for d in report.dimensions
-                       for code, word in labels.for_dimension(d).items()},
-            "dimension_labels": labels.DIMENSIONS, "finding": findings.finding}
+    return {
+        "labels": {
+            code: word for d in report.dimensions for code, word in labels.for_dimension(d).items()
+        },
+        "dimension_labels": labels.DIMENSIONS,
+        "finding": findings.finding,
+    }
 
 
 @bp.route("/<name>.csv")
@@ -74,12 +87,21 @@ def download(name: str) -> Any:
     table = catalogue.published(store, report, filters, catalogue.threshold())
     content = output.to_csv(table).encode()
     digest = output.record_table_release(
-        store, user_id=current_user.id, channel="web", report=report, filters=filters.as_dict(),
-        table=table, form="csv", content=content, now=clock.now())
+        store,
+        user_id=current_user.id,
+        channel="web",
+        report=report,
+        filters=filters.as_dict(),
+        table=table,
+        form="csv",
+        content=content,
+        now=clock.now(),
+    )
     store.commit()
     response = Response(content, mimetype="text/csv")
-    response.headers["Content-Disposition"] = \
+    response.headers["Content-Disposition"] = (
         f'attachment; filename="passage-{report.name}-v{report.version}.csv"'
+    )
     response.headers["X-Content-SHA256"] = digest
     return response
 
@@ -92,8 +114,9 @@ def ctdc_download() -> Any:
     if not form.validate():
         abort(400)
     store = db.session()
-    text, digest = exports.release_ctdc(store, current_user.id, "web", form.filters(),
-                                        catalogue.threshold(), clock.now())
+    text, digest = exports.release_ctdc(
+        store, current_user.id, "web", form.filters(), catalogue.threshold(), clock.now()
+    )
     store.commit()
     response = Response(text, mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="passage-ctdc.csv"'
@@ -107,5 +130,10 @@ def releases() -> str:
     """The release register: every table or file that left, newest first."""
     page = paging.read(per_page=PER_PAGE, fixed=True)
     entries, total = output.register(db.session(), page.number, page.size)
-    return render_template("reporting/releases.html", entries=entries, total=total,
-                           page=page.number, per_page=page.size)
+    return render_template(
+        "reporting/releases.html",
+        entries=entries,
+        total=total,
+        page=page.number,
+        per_page=page.size,
+    )

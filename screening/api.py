@@ -28,75 +28,142 @@ from screening import (
 bp = limit_api(Blueprint("screening_api", __name__, url_prefix="/api/v1"))
 spec = ApiSpec()
 
-INDICATOR_SCHEMA = {"type": "object", "required": ["id", "dimension", "strength", "grades",
-                                                   "exploitation", "red_flag", "gate",
-                                                   "label", "question"]}
-INSTRUMENT_SCHEMA = {"type": "object",
-                     "required": ["id", "version", "title", "population", "indicators"],
-                     "properties": {"indicators": {"type": "array",
-                                                   "items": INDICATOR_SCHEMA}}}
-RESULT_SCHEMA = {"type": "object", "required": [
-    "classification", "urgent", "incomplete", "smuggling", "red_flags", "route", "dimensions"]}
-SCREENING_SCHEMA = {"type": "object", "required": ["id", "status", "instrument", "result"],
-                    "properties": {"id": {"type": "string", "format": "uuid"},
-                                   "case_id": {"type": ["string", "null"]},
-                                   "result": {"anyOf": [RESULT_SCHEMA,
-                                                        {"type": "null"}]}}}
+INDICATOR_SCHEMA = {
+    "type": "object",
+    "required": [
+        "id",
+        "dimension",
+        "strength",
+        "grades",
+        "exploitation",
+        "red_flag",
+        "gate",
+        "label",
+        "question",
+    ],
+}
+INSTRUMENT_SCHEMA = {
+    "type": "object",
+    "required": ["id", "version", "title", "population", "indicators"],
+    "properties": {"indicators": {"type": "array", "items": INDICATOR_SCHEMA}},
+}
+RESULT_SCHEMA = {
+    "type": "object",
+    "required": [
+        "classification",
+        "urgent",
+        "incomplete",
+        "smuggling",
+        "red_flags",
+        "route",
+        "dimensions",
+    ],
+}
+SCREENING_SCHEMA = {
+    "type": "object",
+    "required": ["id", "status", "instrument", "result"],
+    "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "case_id": {"type": ["string", "null"]},
+        "result": {"anyOf": [RESULT_SCHEMA, {"type": "null"}]},
+    },
+}
 ANSWER_VALUES = ["yes", "no", "unknown", "declined"]
 # Keys are gate, item or concept ids, "<concept>_when" (phases: "before way work"), or the
 # pauses "interpreter_replaced" and "handover" (docs/screening.md §3).
-ANSWERS_SCHEMA = {"type": "object", "maxProperties": 200,
-                  "propertyNames": {"type": "string", "pattern": "^[a-z0-9_]{1,64}$"},
-                  "additionalProperties": {"type": "string", "maxLength": 40}}
-STEP_SCHEMA = {"type": "object", "required": ["kind"], "properties": {
-    "kind": {"enum": ["gate", "member", "list", "when", "followup", "interpreter",
-                      "handover", "done"]},
-    "key": {"type": "string"}, "question": {"type": ["string", "null"]},
-    "values": {"type": "array", "items": {"type": "string"}}}}
+ANSWERS_SCHEMA = {
+    "type": "object",
+    "maxProperties": 200,
+    "propertyNames": {"type": "string", "pattern": "^[a-z0-9_]{1,64}$"},
+    "additionalProperties": {"type": "string", "maxLength": 40},
+}
+STEP_SCHEMA = {
+    "type": "object",
+    "required": ["kind"],
+    "properties": {
+        "kind": {
+            "enum": [
+                "gate",
+                "member",
+                "list",
+                "when",
+                "followup",
+                "interpreter",
+                "handover",
+                "done",
+            ]
+        },
+        "key": {"type": "string"},
+        "question": {"type": ["string", "null"]},
+        "values": {"type": "array", "items": {"type": "string"}},
+    },
+}
 PROTOCOL_SCHEMA = {"type": "object", "required": ["kind", "title", "steps", "contact"]}
-DRAFT_SCHEMA = {"type": "object", "required": ["id", "status", "urgent", "red_flags",
-                                               "waiting", "protocols", "next"],
-                "properties": {"id": {"type": "string", "format": "uuid"},
-                               "status": {"enum": ["draft"]},
-                               "red_flags": {"type": "array", "items": {"type": "string"}},
-                               "waiting": {"type": "array", "items": {"type": "string"}},
-                               "protocols": {"type": "array", "items": PROTOCOL_SCHEMA},
-                               "next": STEP_SCHEMA}}
+DRAFT_SCHEMA = {
+    "type": "object",
+    "required": ["id", "status", "urgent", "red_flags", "waiting", "protocols", "next"],
+    "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "status": {"enum": ["draft"]},
+        "red_flags": {"type": "array", "items": {"type": "string"}},
+        "waiting": {"type": "array", "items": {"type": "string"}},
+        "protocols": {"type": "array", "items": PROTOCOL_SCHEMA},
+        "next": STEP_SCHEMA,
+    },
+}
 ACTION_SCHEMA = {
-    "type": "object", "required": ["flags", "contacted", "acted_at", "action"],
-    "additionalProperties": False, "properties": {
+    "type": "object",
+    "required": ["flags", "contacted", "acted_at", "action"],
+    "additionalProperties": False,
+    "properties": {
         "flags": {"type": "array", "minItems": 1, "items": {"type": "string"}},
         "contacted": {"type": "array", "items": {"enum": list(red_flags.CONTACTS)}},
         "contacted_note": {"type": "string", "maxLength": red_flags.NOTE_MAX},
         "acted_at": {"type": "string", "format": "date-time"},
         "action": {"enum": list(red_flags.ACTIONS)},
-        "outcome": {"type": "string", "maxLength": red_flags.OUTCOME_MAX}}}
+        "outcome": {"type": "string", "maxLength": red_flags.OUTCOME_MAX},
+    },
+}
 SUBJECT_SCHEMA = {
-    "type": "object", "required": ["given_name"], "additionalProperties": False,
+    "type": "object",
+    "required": ["given_name"],
+    "additionalProperties": False,
     "properties": {
         "given_name": {"type": "string", "minLength": 1, "maxLength": 100},
         "family_name": {"type": "string", "maxLength": 100},
         "age": {"type": "integer", "minimum": 0, "maximum": 120},
         "sex": {"type": "string", "enum": list(people.SEXES)},
         "nationality": {"type": "string", "pattern": "^[A-Z]{2}$"},
-        "location": {"type": "object", "additionalProperties": False, "properties": {
-            "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
-            "region": {"type": "string", "maxLength": 100}}},
-        "languages": {"type": "array", "maxItems": 8,
-                      "items": {"type": "string", "pattern": "^[a-z]{2}$"}},
+        "location": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+                "region": {"type": "string", "maxLength": 100},
+            },
+        },
+        "languages": {
+            "type": "array",
+            "maxItems": 8,
+            "items": {"type": "string", "pattern": "^[a-z]{2}$"},
+        },
         "contact": {"type": "string", "maxLength": 200},
     },
 }
 CONSENT_SCHEMA = {
-    "type": "object", "required": ["screening"], "additionalProperties": False,
+    "type": "object",
+    "required": ["screening"],
+    "additionalProperties": False,
     # Screening without the person's agreement is refused: true is the only value accepted.
-    "properties": {**{purpose: {"type": "boolean"} for purpose in services.PURPOSES},
-                   "screening": {"type": "boolean", "enum": [True]},
-                   "share": {"type": "array", "items": {"type": "string",
-                                                        "enum": list(services.SHAREABLE)}}},
+    "properties": {
+        **{purpose: {"type": "boolean"} for purpose in services.PURPOSES},
+        "screening": {"type": "boolean", "enum": [True]},
+        "share": {"type": "array", "items": {"type": "string", "enum": list(services.SHAREABLE)}},
+    },
 }
 CREATE_SCHEMA = {
-    "type": "object", "required": ["instrument", "subject", "consent", "safety"],
+    "type": "object",
+    "required": ["instrument", "subject", "consent", "safety"],
     "additionalProperties": False,
     "properties": {
         "instrument": {"type": "string", "enum": list(instruments.POPULATIONS)},
@@ -107,59 +174,111 @@ CREATE_SCHEMA = {
         "red_flag_actions": {"type": "array", "maxItems": 20, "items": ACTION_SCHEMA},
         "needs": {"type": "array", "items": {"type": "string", "enum": list(services.SERVICES)}},
         "consent": CONSENT_SCHEMA,
-        "safety": {"type": "object", "required": ["alone", "safe_to_talk"],
-                   "additionalProperties": False, "properties": {
-            "alone": {"type": "boolean"}, "safe_to_talk": {"type": "boolean"},
-            "possibly_minor": {"type": "boolean"},
-            "interpreter_independent": {"type": "string", "enum": ["yes", "no", "none"]},
-            "interpreter_language": {"type": "string", "pattern": "^[a-z]{2}$"}}},
+        "safety": {
+            "type": "object",
+            "required": ["alone", "safe_to_talk"],
+            "additionalProperties": False,
+            "properties": {
+                "alone": {"type": "boolean"},
+                "safe_to_talk": {"type": "boolean"},
+                "possibly_minor": {"type": "boolean"},
+                "interpreter_independent": {"type": "string", "enum": ["yes", "no", "none"]},
+                "interpreter_language": {"type": "string", "pattern": "^[a-z]{2}$"},
+            },
+        },
     },
 }
 # Children's safeguards: optional fields beside the ones above (screening/consent.py).
 SUBJECT_SCHEMA["properties"]["age_source"] = {  # type: ignore[index]
-    "type": "string", "enum": list(people.AGE_SOURCES)}
-CONSENT_SCHEMA["properties"].update({  # type: ignore[attr-defined]
-    "child": {"type": "object", "additionalProperties": False, "properties": {
-        "assent": {"type": "boolean"}, "guardian_consent": {"type": "boolean"},
-        "basis": {"type": ["string", "null"], "enum": [*consent.CHILD_BASES, None]}}},
-    "explained": {"type": "array", "items": {"type": "string",
-                                             "enum": list(consent.EXPLAINED)}},
-    "script_version": {"type": "string", "maxLength": 32}})
-CREATE_SCHEMA["properties"]["safety"]["properties"].update({  # type: ignore[index]
-    "present": {"type": "array", "minItems": 1,
-                "items": {"type": "string", "enum": list(consent.PRESENT)}},
-    "linked_present": {"type": "boolean"}})
+    "type": "string",
+    "enum": list(people.AGE_SOURCES),
+}
+CONSENT_SCHEMA["properties"].update(
+    {  # type: ignore[attr-defined]
+        "child": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "assent": {"type": "boolean"},
+                "guardian_consent": {"type": "boolean"},
+                "basis": {"type": ["string", "null"], "enum": [*consent.CHILD_BASES, None]},
+            },
+        },
+        "explained": {
+            "type": "array",
+            "items": {"type": "string", "enum": list(consent.EXPLAINED)},
+        },
+        "script_version": {"type": "string", "maxLength": 32},
+    }
+)
+CREATE_SCHEMA["properties"]["safety"]["properties"].update(
+    {  # type: ignore[index]
+        "present": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "string", "enum": list(consent.PRESENT)},
+        },
+        "linked_present": {"type": "boolean"},
+    }
+)
 
 
-spec.link("/screenings", "post", 201, "GetScreening", "get_screening",
-          parameters={"screening_id": "$response.body#/id"})
+spec.link(
+    "/screenings",
+    "post",
+    201,
+    "GetScreening",
+    "get_screening",
+    parameters={"screening_id": "$response.body#/id"},
+)
 
 
 @bp.errorhandler(datakeys.ShreddedError)
 def _erased(_error: datakeys.ShreddedError) -> Any:
     # Past retention the person's data key is destroyed: the answers of a draft, and the
     # texts of red-flag actions, can no longer be read nor sealed.
-    return json_error(409, "this screening's record was erased at the end of its retention",
-                      {"status": "erased"})
+    return json_error(
+        409, "this screening's record was erased at the end of its retention", {"status": "erased"}
+    )
 
 
 def _language() -> str:
     language = request.args.get("language", "en")
     if language not in instruments.LANGUAGES:
-        raise MalformedRequest("unknown language", {
-            "language": "must be one of " + ", ".join(instruments.LANGUAGES)})
+        raise MalformedRequest(
+            "unknown language", {"language": "must be one of " + ", ".join(instruments.LANGUAGES)}
+        )
     return language
 
 
 @bp.route("/instruments")
 @requires("instruments.read")
-@spec.operation("/instruments", "get", summary="Instruments with their indicators",
-                parameters=[{"name": "language", "in": "query",
-                             "schema": {"type": "string", "enum": list(instruments.LANGUAGES)}}],
-                errors=(400, 401),
-                responses={"200": {"description": "every instrument", "content": {
-                    "application/json": {"schema": {"type": "object", "properties": {
-                        "items": {"type": "array", "items": INSTRUMENT_SCHEMA}}}}}}})
+@spec.operation(
+    "/instruments",
+    "get",
+    summary="Instruments with their indicators",
+    parameters=[
+        {
+            "name": "language",
+            "in": "query",
+            "schema": {"type": "string", "enum": list(instruments.LANGUAGES)},
+        }
+    ],
+    errors=(400, 401),
+    responses={
+        "200": {
+            "description": "every instrument",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"items": {"type": "array", "items": INSTRUMENT_SCHEMA}},
+                    }
+                }
+            },
+        }
+    },
+)
 def list_instruments() -> Any:
     """Every instrument, questions in the requested language."""
     language = _language()
@@ -168,16 +287,23 @@ def list_instruments() -> Any:
 
 @bp.route("/screenings", methods=["POST"])
 @requires("screenings.create")
-@spec.operation("/screenings", "post", summary="Start, or score and store, a screening",
-                requestBody={"required": True, "content": {
-                    "application/json": {"schema": CREATE_SCHEMA}}},
-                errors=(400, 401, 403, 422),
-                responses={"201": {"description": "the stored screening (a draft when "
-                                   "complete is false)", "content": {
-                    "application/json": {"schema": SCREENING_SCHEMA}}},
-                    "202": {"description": "stored as a draft: red flags wait for the action "
-                            "taken", "content": {"application/json": {
-                                "schema": DRAFT_SCHEMA}}}})
+@spec.operation(
+    "/screenings",
+    "post",
+    summary="Start, or score and store, a screening",
+    requestBody={"required": True, "content": {"application/json": {"schema": CREATE_SCHEMA}}},
+    errors=(400, 401, 403, 422),
+    responses={
+        "201": {
+            "description": "the stored screening (a draft when complete is false)",
+            "content": {"application/json": {"schema": SCREENING_SCHEMA}},
+        },
+        "202": {
+            "description": "stored as a draft: red flags wait for the action taken",
+            "content": {"application/json": {"schema": DRAFT_SCHEMA}},
+        },
+    },
+)
 def create_screening() -> Any:
     """Record, score and store a whole screening in one call; or, with ``complete`` false,
     open a draft to go through question by question (``GET …/next``). A red flag raised
@@ -188,13 +314,13 @@ def create_screening() -> Any:
     body = json_body()
     start, answers = payload.parse(body, instruments.catalogue())
     store, now = db.session(), clock.now()
-    screening = services.start(store, current_user, start, now,
-                               current_app.config["RETENTION_DAYS"])
+    screening = services.start(
+        store, current_user, start, now, current_app.config["RETENTION_DAYS"]
+    )
     interview.record(store, screening, start.instrument, answers, now)
     for action in body.get("red_flag_actions") or []:
         _record_action(store, screening, action)
-    if body.get("complete", True) is False or interview.waiting(store, screening,
-                                                                  start.instrument):
+    if body.get("complete", True) is False or interview.waiting(store, screening, start.instrument):
         store.commit()
         draft = _draft(store, screening, start.instrument)
         return jsonify(draft), 202 if draft["waiting"] else 201
@@ -208,19 +334,23 @@ def _draft(store: Any, screening: Any, instrument: instruments.Instrument) -> di
     flags = interview.raised(instrument, screening, services.answers(store, screening))
     child = interview.is_child(screening)
     step = interview.next_step(store, screening, instrument)
-    return {"id": str(screening.id), "status": screening.status,
-            "instrument": screening.instrument,
-            "instrument_version": screening.instrument_version,
-            "language": screening.language, "result": None,
-            "urgent": interview.urgent(instrument, screening,
-                                       services.answers(store, screening)),
-            "red_flags": flags,
-            "waiting": interview.waiting(store, screening, instrument),
-            "protocols": protocols.protocols(flags, child, screening.language,
-                                             protocols.configured()),
-            "next": interview.describe(instrument, step, screening.language,
-                                       services.feminine(store, screening)),
-            "created_at": screening.created_at.isoformat(), "completed_at": None}
+    return {
+        "id": str(screening.id),
+        "status": screening.status,
+        "instrument": screening.instrument,
+        "instrument_version": screening.instrument_version,
+        "language": screening.language,
+        "result": None,
+        "urgent": interview.urgent(instrument, screening, services.answers(store, screening)),
+        "red_flags": flags,
+        "waiting": interview.waiting(store, screening, instrument),
+        "protocols": protocols.protocols(flags, child, screening.language, protocols.configured()),
+        "next": interview.describe(
+            instrument, step, screening.language, services.feminine(store, screening)
+        ),
+        "created_at": screening.created_at.isoformat(),
+        "completed_at": None,
+    }
 
 
 def _record_action(store: Any, screening: Any, data: Any) -> None:
@@ -231,8 +361,9 @@ def _record_action(store: Any, screening: Any, data: Any) -> None:
     try:
         acted_at = datetime.fromisoformat(str(data.get("acted_at")))
     except ValueError as error:
-        raise services.ScreeningMalformed("invalid action", {
-            "acted_at": "must be an ISO 8601 date and time"}) from error
+        raise services.ScreeningMalformed(
+            "invalid action", {"acted_at": "must be an ISO 8601 date and time"}
+        ) from error
     if acted_at.tzinfo is None:
         acted_at = acted_at.replace(tzinfo=UTC)
     lists = {name: data.get(name) for name in ("flags", "contacted")}
@@ -240,13 +371,24 @@ def _record_action(store: Any, screening: Any, data: Any) -> None:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise services.ScreeningMalformed("invalid action", {name: "must be a list of ids"})
     texts = {name: data.get(name) for name in ("outcome", "contacted_note")}
-    if any(v is not None and not isinstance(v, str) for v in texts.values()) or \
-            not isinstance(data.get("action"), str):
-        raise services.ScreeningMalformed("invalid action", {
-            "action": "action, outcome and contacted_note must be text"})
-    red_flags.record_action(store, current_user, screening, lists["flags"],
-                            lists["contacted"], acted_at, data["action"], texts["outcome"],
-                            clock.now(), contacted_note=texts["contacted_note"])
+    if any(v is not None and not isinstance(v, str) for v in texts.values()) or not isinstance(
+        data.get("action"), str
+    ):
+        raise services.ScreeningMalformed(
+            "invalid action", {"action": "action, outcome and contacted_note must be text"}
+        )
+    red_flags.record_action(
+        store,
+        current_user,
+        screening,
+        lists["flags"],
+        lists["contacted"],
+        acted_at,
+        data["action"],
+        texts["outcome"],
+        clock.now(),
+        contacted_note=texts["contacted_note"],
+    )
 
 
 def _draft_of(screening_id: uuid.UUID) -> tuple[Any, Any, instruments.Instrument]:
@@ -255,17 +397,31 @@ def _draft_of(screening_id: uuid.UUID) -> tuple[Any, Any, instruments.Instrument
     return store, screening, instruments.catalogue()[screening.instrument]
 
 
-ID_PARAMETER = [{"name": "screening_id", "in": "path", "required": True,
-                 "schema": {"type": "string", "format": "uuid"}}]
+ID_PARAMETER = [
+    {
+        "name": "screening_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "format": "uuid"},
+    }
+]
 
 
 @bp.route("/screenings/<uuid:screening_id>/next")
 @requires("screenings.read")
-@spec.operation("/screenings/{screening_id}/next", "get", summary="The next question",
-                parameters=ID_PARAMETER, errors=(401, 403, 404, 409),
-                responses={"200": {"description": "the draft with its next step",
-                                   "content": {"application/json": {
-                                       "schema": DRAFT_SCHEMA}}}})
+@spec.operation(
+    "/screenings/{screening_id}/next",
+    "get",
+    summary="The next question",
+    parameters=ID_PARAMETER,
+    errors=(401, 403, 404, 409),
+    responses={
+        "200": {
+            "description": "the draft with its next step",
+            "content": {"application/json": {"schema": DRAFT_SCHEMA}},
+        }
+    },
+)
 def next_question(screening_id: uuid.UUID) -> Any:
     """What to ask next (one gate, member, "when?" or follow-up), in the interview
     language, with the red flags raised so far and those still waiting for an action."""
@@ -278,24 +434,42 @@ def next_question(screening_id: uuid.UUID) -> Any:
 
 @bp.route("/screenings/<uuid:screening_id>/answers", methods=["POST"])
 @requires("screenings.read")
-@spec.operation("/screenings/{screening_id}/answers", "post",
-                summary="Answer one page of the interview", parameters=ID_PARAMETER,
-                requestBody={"required": True, "content": {"application/json": {
-                    "schema": {"type": "object", "required": ["answers"],
-                               "additionalProperties": False,
-                               "properties": {"answers": ANSWERS_SCHEMA}}}}},
-                errors=(400, 401, 403, 404, 409),
-                responses={"200": {"description": "saved; the red flags this answer raised "
-                                   "and the next step", "content": {"application/json": {
-                                       "schema": DRAFT_SCHEMA}}}})
+@spec.operation(
+    "/screenings/{screening_id}/answers",
+    "post",
+    summary="Answer one page of the interview",
+    parameters=ID_PARAMETER,
+    requestBody={
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["answers"],
+                    "additionalProperties": False,
+                    "properties": {"answers": ANSWERS_SCHEMA},
+                }
+            }
+        },
+    },
+    errors=(400, 401, 403, 404, 409),
+    responses={
+        "200": {
+            "description": "saved; the red flags this answer raised and the next step",
+            "content": {"application/json": {"schema": DRAFT_SCHEMA}},
+        }
+    },
+)
 def post_answers(screening_id: uuid.UUID) -> Any:
     """Save answers (usually the one the last ``next`` asked); ``raised`` names the red
     flags they raised, with their protocols, at once."""
     body = json_body()
-    if not isinstance(body, dict) or set(body) != {"answers"} or \
-            not isinstance(body["answers"], dict):
-        raise MalformedRequest("invalid answers",
-                               {"answers": "required object of key to answer"})
+    if (
+        not isinstance(body, dict)
+        or set(body) != {"answers"}
+        or not isinstance(body["answers"], dict)
+    ):
+        raise MalformedRequest("invalid answers", {"answers": "required object of key to answer"})
     store, screening, instrument = _draft_of(screening_id)
     services.still_draft(screening)
     raised = interview.record(store, screening, instrument, body["answers"], clock.now())
@@ -305,13 +479,20 @@ def post_answers(screening_id: uuid.UUID) -> Any:
 
 @bp.route("/screenings/<uuid:screening_id>/red-flag-actions", methods=["POST"])
 @requires("screenings.read")
-@spec.operation("/screenings/{screening_id}/red-flag-actions", "post",
-                summary="Record what was done about red flags", parameters=ID_PARAMETER,
-                requestBody={"required": True, "content": {"application/json": {
-                    "schema": ACTION_SCHEMA}}},
-                errors=(400, 401, 403, 404, 409, 422),
-                responses={"201": {"description": "recorded", "content": {
-                    "application/json": {"schema": {"type": "object"}}}}})
+@spec.operation(
+    "/screenings/{screening_id}/red-flag-actions",
+    "post",
+    summary="Record what was done about red flags",
+    parameters=ID_PARAMETER,
+    requestBody={"required": True, "content": {"application/json": {"schema": ACTION_SCHEMA}}},
+    errors=(400, 401, 403, 404, 409, 422),
+    responses={
+        "201": {
+            "description": "recorded",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
 def post_red_flag_action(screening_id: uuid.UUID) -> Any:
     """Record who was contacted, when, what was done and the outcome (also after the
     screening is completed: help often comes later)."""
@@ -326,11 +507,19 @@ def post_red_flag_action(screening_id: uuid.UUID) -> Any:
 
 @bp.route("/screenings/<uuid:screening_id>/complete", methods=["POST"])
 @requires("screenings.read")
-@spec.operation("/screenings/{screening_id}/complete", "post",
-                summary="Score and complete a draft", parameters=ID_PARAMETER,
-                errors=(401, 403, 404, 409),
-                responses={"200": {"description": "the completed screening", "content": {
-                    "application/json": {"schema": SCREENING_SCHEMA}}}})
+@spec.operation(
+    "/screenings/{screening_id}/complete",
+    "post",
+    summary="Score and complete a draft",
+    parameters=ID_PARAMETER,
+    errors=(401, 403, 404, 409),
+    responses={
+        "200": {
+            "description": "the completed screening",
+            "content": {"application/json": {"schema": SCREENING_SCHEMA}},
+        }
+    },
+)
 def complete(screening_id: uuid.UUID) -> Any:
     """Complete the draft with what was answered (questions not reached count as unknown
     for an adult); refused while a red flag waits for its action."""
@@ -345,12 +534,26 @@ def complete(screening_id: uuid.UUID) -> Any:
 
 @bp.route("/screenings/<uuid:screening_id>")
 @requires("screenings.read")
-@spec.operation("/screenings/{screening_id}", "get", summary="A screening and its result",
-                parameters=[{"name": "screening_id", "in": "path", "required": True,
-                             "schema": {"type": "string", "format": "uuid"}}],
-                errors=(401, 403, 404),
-                responses={"200": {"description": "the screening", "content": {
-                    "application/json": {"schema": SCREENING_SCHEMA}}}})
+@spec.operation(
+    "/screenings/{screening_id}",
+    "get",
+    summary="A screening and its result",
+    parameters=[
+        {
+            "name": "screening_id",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "format": "uuid"},
+        }
+    ],
+    errors=(401, 403, 404),
+    responses={
+        "200": {
+            "description": "the screening",
+            "content": {"application/json": {"schema": SCREENING_SCHEMA}},
+        }
+    },
+)
 def get_screening(screening_id: uuid.UUID) -> Any:
     """One screening the caller may see."""
     store = db.session()
@@ -364,13 +567,17 @@ def get_screening(screening_id: uuid.UUID) -> Any:
     return jsonify(body)
 
 
-def _screening(screening: Any, result: dict[str, Any] | None,
-               case_id: uuid.UUID | None) -> dict[str, Any]:
-    return {"id": str(screening.id), "case_id": str(case_id) if case_id else None,
-            "status": screening.status,
-            "instrument": screening.instrument,
-            "instrument_version": screening.instrument_version,
-            "language": screening.language, "result": result,
-            "created_at": screening.created_at.isoformat(),
-            "completed_at": screening.completed_at.isoformat()
-            if screening.completed_at else None}
+def _screening(
+    screening: Any, result: dict[str, Any] | None, case_id: uuid.UUID | None
+) -> dict[str, Any]:
+    return {
+        "id": str(screening.id),
+        "case_id": str(case_id) if case_id else None,
+        "status": screening.status,
+        "instrument": screening.instrument,
+        "instrument_version": screening.instrument_version,
+        "language": screening.language,
+        "result": result,
+        "created_at": screening.created_at.isoformat(),
+        "completed_at": screening.completed_at.isoformat() if screening.completed_at else None,
+    }

@@ -33,8 +33,11 @@ class ChildConsent:
     basis: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"assent": self.assent, "guardian_consent": self.guardian_consent,
-                "basis": self.basis}
+        return {
+            "assent": self.assent,
+            "guardian_consent": self.guardian_consent,
+            "basis": self.basis,
+        }
 
 
 def child_may_start(child: ChildConsent | None) -> bool:

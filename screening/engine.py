@@ -27,8 +27,11 @@ from screening.scoring import GIVEN, OPEN, SUFFICIENT_FOR_CHILD
 
 PAUSES = ("interpreter_replaced", "handover")
 SENSITIVE_BLOCKS = ("control", "start", "journey", "closing")  # wait for a new interpreter
-DISCLOSURE_DIMENSIONS = ("exploitative_conditions", "coercive_recruitment",
-                         "coercion_at_destination")
+DISCLOSURE_DIMENSIONS = (
+    "exploitative_conditions",
+    "coercive_recruitment",
+    "coercion_at_destination",
+)
 
 
 @dataclass(frozen=True)
@@ -90,8 +93,9 @@ def _when(value: str | None) -> set[str] | None:
 class _State:
     """One pass over the gates: values as far as the given answers decide them."""
 
-    def __init__(self, instrument: Instrument, given: Mapping[str, str],
-                 population: Population) -> None:
+    def __init__(
+        self, instrument: Instrument, given: Mapping[str, str], population: Population
+    ) -> None:
         self.instrument, self.given, self.population = instrument, given, population
         self.values: dict[str, str] = {}
         self.sources: dict[str, str] = {}
@@ -123,12 +127,18 @@ class _State:
     def control_open(self) -> bool:
         # Only gates that are always asked, so the answer is the same however short the
         # interview was.
-        topics = [g for g in self.instrument.gates if g.block in ("control", "journey")
-                  and g.always and g.kind != "filter"]
-        return any(self.given.get(gate_key(self.instrument, g)) not in (None, "no")
-                   for g in topics) or any(
+        topics = [
+            g
+            for g in self.instrument.gates
+            if g.block in ("control", "journey") and g.always and g.kind != "filter"
+        ]
+        return any(
+            self.given.get(gate_key(self.instrument, g)) not in (None, "no") for g in topics
+        ) or any(
             self.values.get(i) not in (None, "no", "no_by_gate")
-            for g in topics for i in self.items(g))
+            for g in topics
+            for i in self.items(g)
+        )
 
     def _gate(self, gate: Gate) -> None:
         key = gate_key(self.instrument, gate)
@@ -148,8 +158,11 @@ class _State:
             return
         if gate.kind == "safety" and key == gate.id and answer is not None:
             item = gate.members[0]
-            self.set(item, "yes" if answer in gate.flag_on else
-                     answer if answer in OPEN else "no", f"gate:{gate.id}")
+            self.set(
+                item,
+                "yes" if answer in gate.flag_on else answer if answer in OPEN else "no",
+                f"gate:{gate.id}",
+            )
         if gate.kind in ("umbrella", "filter") and answer == "no":
             for item in self.items(gate):
                 self.set(item, "no_by_gate", f"gate:{gate.id}")
@@ -202,8 +215,9 @@ def _relevance(instrument: Instrument, state: _State, population: Population) ->
     return Relevance(instrument, state.values, population.child, state.sexual)
 
 
-def derive(instrument: Instrument, given: Mapping[str, str], population: Population,
-           final: bool = True) -> Derived:
+def derive(
+    instrument: Instrument, given: Mapping[str, str], population: Population, final: bool = True
+) -> Derived:
     """The value of every indicator from the answers ``given``. With ``final``, questions
     not reached are settled: not needed when they cannot change the result, otherwise
     unknown (adult) or, after a hand-over to child protection, no."""
@@ -234,12 +248,10 @@ def _disclosed(instrument: Instrument, values: Mapping[str, str]) -> bool:
     return False
 
 
-def next_question(instrument: Instrument, given: Mapping[str, str],
-                  population: Population) -> Step:
+def next_question(instrument: Instrument, given: Mapping[str, str], population: Population) -> Step:
     """What to ask next, following the gate plan in order (docs/screening.md §4.1)."""
     state = _State(instrument, given, population)
-    if population.child and given.get("handover") is None and _disclosed(instrument,
-                                                                         state.values):
+    if population.child and given.get("handover") is None and _disclosed(instrument, state.values):
         return Step("handover", key="handover", block="closing")
     if given.get("handover") == "done":
         return DONE
@@ -248,7 +260,8 @@ def next_question(instrument: Instrument, given: Mapping[str, str],
     def relevant(item: str) -> bool:
         indicator = instrument.by_id[item]
         return item not in state.values and (
-            indicator.red_flag or relevance.why_not_needed(indicator) is None)
+            indicator.red_flag or relevance.why_not_needed(indicator) is None
+        )
 
     def matters(item: str) -> bool:
         return relevance.why_not_needed(instrument.by_id[item]) is None
@@ -256,8 +269,11 @@ def next_question(instrument: Instrument, given: Mapping[str, str],
     for gate in instrument.gates:
         if state.condition(gate) is False:
             continue
-        if (population.interpreter_linked and gate.block in SENSITIVE_BLOCKS
-                and given.get("interpreter_replaced") != "yes"):
+        if (
+            population.interpreter_linked
+            and gate.block in SENSITIVE_BLOCKS
+            and given.get("interpreter_replaced") != "yes"
+        ):
             return Step("interpreter", key="interpreter_replaced", block=gate.block)
         step = _in_gate(instrument, gate, given, relevant, matters, population.mode)
         if step is not None:
@@ -265,16 +281,26 @@ def next_question(instrument: Instrument, given: Mapping[str, str],
     return DONE
 
 
-def _in_gate(instrument: Instrument, gate: Gate, given: Mapping[str, str],
-             is_relevant: Callable[[str], bool], matters: Callable[[str], bool],
-             mode: str) -> Step | None:
+def _in_gate(
+    instrument: Instrument,
+    gate: Gate,
+    given: Mapping[str, str],
+    is_relevant: Callable[[str], bool],
+    matters: Callable[[str], bool],
+    mode: str,
+) -> Step | None:
     key = gate_key(instrument, gate)
     answer = given.get(key)
     members = [i for m in gate.members for i in instrument.member_indicators(m)]
     if answer is None:
         if gate.always or any(is_relevant(i) for i in members):
-            return Step("gate", key=key, gate=gate, ask=gate.members[0] if gate.members
-                        else "", block=gate.block)
+            return Step(
+                "gate",
+                key=key,
+                gate=gate,
+                ask=gate.members[0] if gate.members else "",
+                block=gate.block,
+            )
         return None
     if answer == "no":
         return None
@@ -286,15 +312,17 @@ def _in_gate(instrument: Instrument, gate: Gate, given: Mapping[str, str],
         if followup not in given and followup not in gate.after:
             return Step("followup", key=followup, gate=gate, ask=followup, block=gate.block)
     if gate.kind in ("umbrella", "filter"):
-        def answered(member: str) -> bool:
-            return member in given or any(
-                i in given for i in instrument.member_indicators(member))
 
-        pending = tuple(m for m in gate.members if not answered(m) and any(
-            is_relevant(i) for i in instrument.member_indicators(m)))
+        def answered(member: str) -> bool:
+            return member in given or any(i in given for i in instrument.member_indicators(member))
+
+        pending = tuple(
+            m
+            for m in gate.members
+            if not answered(m) and any(is_relevant(i) for i in instrument.member_indicators(m))
+        )
         if mode == "list" and gate.kind == "umbrella" and pending:
-            return Step("list", key=f"{gate.id}_list", gate=gate, block=gate.block,
-                        members=pending)
+            return Step("list", key=f"{gate.id}_list", gate=gate, block=gate.block, members=pending)
         for member in gate.members:
             if answered(member):
                 step = _when_step(instrument, gate, member, given, matters)
@@ -308,14 +336,22 @@ def _in_gate(instrument: Instrument, gate: Gate, given: Mapping[str, str],
     return None
 
 
-def _when_step(instrument: Instrument, gate: Gate, member: str,
-               given: Mapping[str, str], matters: Callable[[str], bool]) -> Step | None:
+def _when_step(
+    instrument: Instrument,
+    gate: Gate,
+    member: str,
+    given: Mapping[str, str],
+    matters: Callable[[str], bool],
+) -> Step | None:
     # "When?" only splits a "yes" across phases: not asked once no trafficking indicator of
     # the concept can change the result (the journey detail it would add is not scored).
     concept = instrument.concepts.get(member)
-    if concept is not None and given.get(member) == "yes" \
-            and f"{member}_when" not in given and any(
-                matters(i) for i in concept.indicators if instrument.by_id[i].trafficking):
+    if (
+        concept is not None
+        and given.get(member) == "yes"
+        and f"{member}_when" not in given
+        and any(matters(i) for i in concept.indicators if instrument.by_id[i].trafficking)
+    ):
         return Step("when", key=f"{member}_when", gate=gate, ask=member, block=gate.block)
     return None
 
@@ -333,8 +369,13 @@ def valid_answer(key: str, value: str) -> bool:
     return value in GIVEN
 
 
-def fill_group(instrument: Instrument, given: Mapping[str, str], population: Population,
-               gate_id: str, value: str) -> dict[str, str]:
+def fill_group(
+    instrument: Instrument,
+    given: Mapping[str, str],
+    population: Population,
+    gate_id: str,
+    value: str,
+) -> dict[str, str]:
     """The "whole group: don't know / prefers not to say" button: ``value`` for every member
     of the gate not answered yet that could still change the result."""
     if value not in OPEN:
@@ -349,7 +390,9 @@ def fill_group(instrument: Instrument, given: Mapping[str, str], population: Pop
         ids = instrument.member_indicators(member)
         if member in given or any(i in given for i in ids):
             continue
-        if any(i not in state.values and relevance.why_not_needed(instrument.by_id[i]) is None
-               for i in ids):
+        if any(
+            i not in state.values and relevance.why_not_needed(instrument.by_id[i]) is None
+            for i in ids
+        ):
             filled[member] = value
     return filled

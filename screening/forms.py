@@ -38,35 +38,48 @@ from screening.people import AGE_SOURCES
 from screening.red_flags import ACTIONS, CONTACTS, NOTE_MAX, OUTCOME_MAX
 from screening.services import SERVICES, SHAREABLE
 
-ANSWER_CHOICES = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No")),
-                  SelectChoice("unknown", _l("Don't know")),
-                  SelectChoice("declined", _l("Prefers not to say"))]
+ANSWER_CHOICES = [
+    SelectChoice("yes", _l("Yes")),
+    SelectChoice("no", _l("No")),
+    SelectChoice("unknown", _l("Don't know")),
+    SelectChoice("declined", _l("Prefers not to say")),
+]
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
 LANGUAGE_CHOICES = [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
 SERVICE_LABELS = {
-    "shelter": _l("Safe place to stay"), "medical": _l("Medical care"),
-    "psychosocial": _l("Psychosocial support"), "legal": _l("Legal advice"),
+    "shelter": _l("Safe place to stay"),
+    "medical": _l("Medical care"),
+    "psychosocial": _l("Psychosocial support"),
+    "legal": _l("Legal advice"),
     "child_protection": _l("Child protection"),
     "return_reintegration": _l("Return and reintegration"),
-    "livelihood": _l("Work and income"), "interpretation": _l("Interpretation"),
+    "livelihood": _l("Work and income"),
+    "interpretation": _l("Interpretation"),
 }
 SHARE_LABELS = {
-    "given_name": _l("Given name"), "family_name": _l("Family name"), "age": _l("Age"),
-    "sex": _l("Sex"), "nationality": _l("Nationality"),
-    "location": _l("Where they are now"), "languages": _l("Languages they speak"),
-    "contact": _l("How to contact them"), "needs": _l("What they need"),
+    "given_name": _l("Given name"),
+    "family_name": _l("Family name"),
+    "age": _l("Age"),
+    "sex": _l("Sex"),
+    "nationality": _l("Nationality"),
+    "location": _l("Where they are now"),
+    "languages": _l("Languages they speak"),
+    "contact": _l("How to contact them"),
+    "needs": _l("What they need"),
     "answers": _l("Their answers to the screening questions"),
 }
 PRESENT_LABELS = {
     "guardian": _l("A parent or guardian"),
     "representative": _l("An appointed representative or guardian ad litem"),
-    "social_worker": _l("A social worker"), "trusted_adult": _l("Another adult the child trusts"),
+    "social_worker": _l("A social worker"),
+    "trusted_adult": _l("Another adult the child trusts"),
     "nobody": _l("Nobody"),
 }
 EXPLAINED_LABELS = {
     "purpose": _l("Who we are and why we ask these questions"),
-    "voluntary": _l("Answering is voluntary: any question can be skipped and the interview "
-                    "stopped"),
+    "voluntary": _l(
+        "Answering is voluntary: any question can be skipped and the interview stopped"
+    ),
     "kept_and_seen": _l("What is kept and who can see it"),
     "sharing": _l("Nothing is shared with another organisation without their agreement"),
     "not_police": _l("This is not a police interview"),
@@ -76,11 +89,19 @@ BASIS_LABELS = {
     "child_protection": _l("Child protection: the child may be at risk of harm"),
     "risk_to_life": _l("Risk to the child's life or health"),
 }
-SEX_LABELS = {"": "—", "female": _l("Female"), "male": _l("Male"), "other": _l("Other"),
-              "unknown": _l("Prefers not to say")}
-AGE_SOURCE_LABELS = {"": "—", "document": _l("From an identity document"),
-                     "claimed": _l("As the person says"),
-                     "estimated": _l("Estimated by you")}
+SEX_LABELS = {
+    "": "—",
+    "female": _l("Female"),
+    "male": _l("Male"),
+    "other": _l("Other"),
+    "unknown": _l("Prefers not to say"),
+}
+AGE_SOURCE_LABELS = {
+    "": "—",
+    "document": _l("From an identity document"),
+    "claimed": _l("As the person says"),
+    "estimated": _l("Estimated by you"),
+}
 ANSWER_THIS = _l("Answer this question.")
 
 CONTACT_LABELS = {
@@ -130,40 +151,60 @@ class SafetyForm(FlaskForm):
     """Before anything else: can this conversation happen safely, and with whom? An adult
     must be alone; a child may keep a trusted adult, but nobody linked to their exploiters."""
 
-    child = RadioField(_l("Is the person under 18, or might they be?"), choices=YES_NO,
-                       validators=[InputRequired()])
-    alone = RadioField(_l("Is the person alone with you, with no one from their employer, "
-                          "recruiter or travel organiser nearby?"), choices=YES_NO,
-                       validators=[AskedWhen("no")])
-    linked_present = RadioField(_l("Is anyone present linked to the people who employ the "
-                                   "child, brought them here or control them?"),
-                                choices=YES_NO, validators=[AskedWhen("yes")])
-    present = MultiCheckboxField(_l("Who else is present?"),
-                                 choices=[SelectChoice(p, PRESENT_LABELS[p]) for p in PRESENT],
-                                 validators=[AskedWhen("yes")])
-    safe_to_talk = RadioField(_l("Does the person say it is safe to talk now?"),
-                              choices=YES_NO, validators=[InputRequired()])
+    child = RadioField(
+        _l("Is the person under 18, or might they be?"),
+        choices=YES_NO,
+        validators=[InputRequired()],
+    )
+    alone = RadioField(
+        _l(
+            "Is the person alone with you, with no one from their employer, "
+            "recruiter or travel organiser nearby?"
+        ),
+        choices=YES_NO,
+        validators=[AskedWhen("no")],
+    )
+    linked_present = RadioField(
+        _l(
+            "Is anyone present linked to the people who employ the "
+            "child, brought them here or control them?"
+        ),
+        choices=YES_NO,
+        validators=[AskedWhen("yes")],
+    )
+    present = MultiCheckboxField(
+        _l("Who else is present?"),
+        choices=[SelectChoice(p, PRESENT_LABELS[p]) for p in PRESENT],
+        validators=[AskedWhen("yes")],
+    )
+    safe_to_talk = RadioField(
+        _l("Does the person say it is safe to talk now?"),
+        choices=YES_NO,
+        validators=[InputRequired()],
+    )
     language = SelectField(_l("Language of the questions"), choices=LANGUAGE_CHOICES)
-    interpreter_language = StringField(_l("Interpreter's language (two-letter code), if any"),
-                                       validators=[Optional(), Regexp(r"^[a-z]{2}$")],
-                                       render_kw=NOT_REMEMBERED)
+    interpreter_language = StringField(
+        _l("Interpreter's language (two-letter code), if any"),
+        validators=[Optional(), Regexp(r"^[a-z]{2}$")],
+        render_kw=NOT_REMEMBERED,
+    )
     interpreter_independent = RadioField(
         _l("Is the interpreter independent of anyone who brought or employs the person?"),
         choices=[*YES_NO, SelectChoice("none", _l("No interpreter"))],
-        validators=[InputRequired()])
+        validators=[InputRequired()],
+    )
 
     def validate_present(self, field: MultiCheckboxField) -> None:
         """For a child: "Nobody" alone (AskedWhen requires an answer)."""
         if presence_problem(field.data):
-            raise ValidationError(_l("Tick who is present, or only \"Nobody\"."))
+            raise ValidationError(_l('Tick who is present, or only "Nobody".'))
 
 
 class ConsentForm(FlaskForm):
     """Consent, purpose by purpose, asked after reading the script and explaining each
     point; for a child, their assent and who consents for them."""
 
-    screening = BooleanField(_l("Answer questions about their journey, work and living "
-                                "conditions"))
+    screening = BooleanField(_l("Answer questions about their journey, work and living conditions"))
     storing = BooleanField(_l("Keep a confidential record of the answers"))
     referral = BooleanField(_l("Share some details with an organisation that can help"))
     statistics = BooleanField(_l("Count the answers, without names, in statistics"))
@@ -171,53 +212,85 @@ class ConsentForm(FlaskForm):
     share = MultiCheckboxField(
         _l("If they agree to referral: what may be shared with the organisation?"),
         choices=[SelectChoice(f, SHARE_LABELS[f]) for f in SHAREABLE],
-        validators=[Optional()])
+        validators=[Optional()],
+    )
     explained = MultiCheckboxField(
-        _l("You explained:"), choices=[SelectChoice(p, EXPLAINED_LABELS[p]) for p in EXPLAINED],
-        validators=[Optional()])
+        _l("You explained:"),
+        choices=[SelectChoice(p, EXPLAINED_LABELS[p]) for p in EXPLAINED],
+        validators=[Optional()],
+    )
     assent = BooleanField(_l("The child agrees to talk with you"))
-    guardian_consent = BooleanField(_l("A parent, guardian or appointed representative "
-                                       "consents"))
-    basis = RadioField(_l("Without that consent, the legal basis for going on"), default="",
-                       choices=[SelectChoice(b, BASIS_LABELS[b]) for b in ("", *CHILD_BASES)],
-                       validators=[Optional()])
+    guardian_consent = BooleanField(_l("A parent, guardian or appointed representative consents"))
+    basis = RadioField(
+        _l("Without that consent, the legal basis for going on"),
+        default="",
+        choices=[SelectChoice(b, BASIS_LABELS[b]) for b in ("", *CHILD_BASES)],
+        validators=[Optional()],
+    )
 
 
 class PersonForm(FlaskForm):
     """Who is being screened. Only the given name is required."""
 
-    given_name = StringField(_l("Given name or the name they use"),
-                             validators=[InputRequired(), Length(max=100)],
-                             render_kw=NOT_REMEMBERED)
-    family_name = StringField(_l("Family name"), validators=[Optional(), Length(max=100)],
-                              render_kw=NOT_REMEMBERED)
-    age = IntegerField(_l("Age (leave empty if unknown)"),
-                       validators=[Optional(), NumberRange(min=0, max=120)],
-                       render_kw=NOT_REMEMBERED)
-    age_source = SelectField(_l("How is the age known?"), choices=[
-        SelectChoice(s, AGE_SOURCE_LABELS[s]) for s in ("", *AGE_SOURCES)],
-        validators=[Optional()], render_kw=NOT_REMEMBERED)
-    sex = SelectField(_l("Sex"), choices=[
-        SelectChoice(s, SEX_LABELS[s]) for s in ("", *people.SEXES)], validators=[Optional()],
-        render_kw=NOT_REMEMBERED)
-    nationality = StringField(_l("Nationality (two-letter country code)"),
-                              validators=[Optional(), Regexp(r"^[A-Za-z]{2}$")],
-                              render_kw=NOT_REMEMBERED)
-    country = StringField(_l("Country where they are now (two-letter code)"),
-                          validators=[Optional(), Regexp(r"^[A-Za-z]{2}$")],
-                          render_kw=NOT_REMEMBERED)
-    region = StringField(_l("Region or town"), validators=[Optional(), Length(max=100)],
-                         render_kw=NOT_REMEMBERED)
-    languages = StringField(_l("Languages they speak (two-letter codes, separated by spaces)"),
-                            validators=[Optional(), Regexp(r"^([a-zA-Z]{2}[ ,]*){0,8}$")],
-                            render_kw=NOT_REMEMBERED)
-    contact = StringField(_l("A safe way to contact them, if they agree"),
-                          validators=[Optional(), Length(max=200)], render_kw=NOT_REMEMBERED)
-    needs = SelectMultipleField(_l("What do they need now?"), choices=[
-        SelectChoice(s, SERVICE_LABELS[s]) for s in SERVICES], validators=[Optional()],
-        render_kw=NOT_REMEMBERED)
-    notes = TextAreaField(_l("Notes (kept confidential)"),
-                          validators=[Optional(), Length(max=4000)], render_kw=NOT_REMEMBERED)
+    given_name = StringField(
+        _l("Given name or the name they use"),
+        validators=[InputRequired(), Length(max=100)],
+        render_kw=NOT_REMEMBERED,
+    )
+    family_name = StringField(
+        _l("Family name"), validators=[Optional(), Length(max=100)], render_kw=NOT_REMEMBERED
+    )
+    age = IntegerField(
+        _l("Age (leave empty if unknown)"),
+        validators=[Optional(), NumberRange(min=0, max=120)],
+        render_kw=NOT_REMEMBERED,
+    )
+    age_source = SelectField(
+        _l("How is the age known?"),
+        choices=[SelectChoice(s, AGE_SOURCE_LABELS[s]) for s in ("", *AGE_SOURCES)],
+        validators=[Optional()],
+        render_kw=NOT_REMEMBERED,
+    )
+    sex = SelectField(
+        _l("Sex"),
+        choices=[SelectChoice(s, SEX_LABELS[s]) for s in ("", *people.SEXES)],
+        validators=[Optional()],
+        render_kw=NOT_REMEMBERED,
+    )
+    nationality = StringField(
+        _l("Nationality (two-letter country code)"),
+        validators=[Optional(), Regexp(r"^[A-Za-z]{2}$")],
+        render_kw=NOT_REMEMBERED,
+    )
+    country = StringField(
+        _l("Country where they are now (two-letter code)"),
+        validators=[Optional(), Regexp(r"^[A-Za-z]{2}$")],
+        render_kw=NOT_REMEMBERED,
+    )
+    region = StringField(
+        _l("Region or town"), validators=[Optional(), Length(max=100)], render_kw=NOT_REMEMBERED
+    )
+    languages = StringField(
+        _l("Languages they speak (two-letter codes, separated by spaces)"),
+        validators=[Optional(), Regexp(r"^([a-zA-Z]{2}[ ,]*){0,8}$")],
+        render_kw=NOT_REMEMBERED,
+    )
+    contact = StringField(
+        _l("A safe way to contact them, if they agree"),
+        validators=[Optional(), Length(max=200)],
+        render_kw=NOT_REMEMBERED,
+    )
+    needs = SelectMultipleField(
+        _l("What do they need now?"),
+        choices=[SelectChoice(s, SERVICE_LABELS[s]) for s in SERVICES],
+        validators=[Optional()],
+        render_kw=NOT_REMEMBERED,
+    )
+    notes = TextAreaField(
+        _l("Notes (kept confidential)"),
+        validators=[Optional(), Length(max=4000)],
+        render_kw=NOT_REMEMBERED,
+    )
 
 
 class CorrectionForm(PersonForm):
@@ -226,24 +299,34 @@ class CorrectionForm(PersonForm):
     date of birth and whether they may be under 18."""
 
     needs = None  # type: ignore[assignment]
-    birth_date = DateField(_l("Date of birth (leave empty if unknown)"),
-                           validators=[Optional()], render_kw=NOT_REMEMBERED)
+    birth_date = DateField(
+        _l("Date of birth (leave empty if unknown)"),
+        validators=[Optional()],
+        render_kw=NOT_REMEMBERED,
+    )
     possibly_minor = BooleanField(_l("May be under 18"), render_kw=NOT_REMEMBERED)
 
 
 def identity_of(form: PersonForm) -> people.Identity:
     """The person's details as the form holds them (the date of birth when it asks it)."""
-    languages = tuple(code.lower() for code in (form.languages.data or "").replace(",", " ")
-                      .split())
+    languages = tuple(
+        code.lower() for code in (form.languages.data or "").replace(",", " ").split()
+    )
     birth_date = getattr(form, "birth_date", None)
     return people.Identity(
-        given_name=form.given_name.data.strip(), family_name=form.family_name.data or None,
+        given_name=form.given_name.data.strip(),
+        family_name=form.family_name.data or None,
         birth_date=birth_date.data if birth_date is not None else None,
-        age=form.age.data, sex=form.sex.data or None,
+        age=form.age.data,
+        sex=form.sex.data or None,
         nationality=(form.nationality.data or "").upper() or None,
-        country=(form.country.data or "").upper() or None, region=form.region.data or None,
-        contact=form.contact.data or None, notes=form.notes.data or None, languages=languages,
-        age_source=form.age_source.data or None)
+        country=(form.country.data or "").upper() or None,
+        region=form.region.data or None,
+        contact=form.contact.data or None,
+        notes=form.notes.data or None,
+        languages=languages,
+        age_source=form.age_source.data or None,
+    )
 
 
 WHEN_UNKNOWN = "unknown"
@@ -255,14 +338,16 @@ class AnswerForm(FlaskForm):
     blank is unknown, docs/screening.md §3)."""
 
     answer = RadioField(choices=ANSWER_CHOICES, validators=[Optional()])
-    hours_per_day = IntegerField(_l("Hours a day"),
-                                 validators=[Optional(), NumberRange(min=0, max=24)])
-    days_per_week = IntegerField(_l("Days a week"),
-                                 validators=[Optional(), NumberRange(min=0, max=7)])
+    hours_per_day = IntegerField(
+        _l("Hours a day"), validators=[Optional(), NumberRange(min=0, max=24)]
+    )
+    days_per_week = IntegerField(
+        _l("Days a week"), validators=[Optional(), NumberRange(min=0, max=7)]
+    )
 
 
 class WhenForm(FlaskForm):
-    """"When did this happen?": one or more phases, or don't know."""
+    """ "When did this happen?": one or more phases, or don't know."""
 
     when = MultiCheckboxField(validators=[Optional()])
 
@@ -271,7 +356,8 @@ def when_form(texts: dict[str, str], formdata: Any = None) -> WhenForm:
     """The "when?" form with the instrument's wording for each phase."""
     form = WhenForm(formdata=formdata)
     form.when.choices = [SelectChoice(w, texts[w]) for w in ("before", "way", "work")] + [
-        SelectChoice(WHEN_UNKNOWN, _l("Don't know"))]
+        SelectChoice(WHEN_UNKNOWN, _l("Don't know"))
+    ]
     return form
 
 
@@ -285,22 +371,30 @@ class RedFlagActionForm(FlaskForm):
     """What was done about the red flags just raised. The flags to choose from are set by
     the view (:meth:`for_flags`); all are ticked at first."""
 
-    flags = MultiCheckboxField(_l("Red flags this action answers"),
-                               validators=[_at_least_one])
+    flags = MultiCheckboxField(_l("Red flags this action answers"), validators=[_at_least_one])
     contacted = MultiCheckboxField(
-        _l("Who was contacted?"), choices=[SelectChoice(c, CONTACT_LABELS[c]) for c in CONTACTS],
-        validators=[Optional()])
-    contacted_note = StringField(_l("Who else (optional)"),
-                                 validators=[Optional(), Length(max=NOTE_MAX)],
-                                 render_kw=NOT_REMEMBERED)
-    acted_at = DateTimeLocalField(_l("When (UTC)"), format=TIME_FORMAT,
-                                  validators=[InputRequired()])
-    action = RadioField(_l("What was done?"),
-                        choices=[SelectChoice(a, ACTION_LABELS[a]) for a in ACTIONS],
-                        validators=[InputRequired()])
-    outcome = TextAreaField(_l("Outcome (kept confidential)"),
-                            validators=[Optional(), Length(max=OUTCOME_MAX)],
-                            render_kw=NOT_REMEMBERED)
+        _l("Who was contacted?"),
+        choices=[SelectChoice(c, CONTACT_LABELS[c]) for c in CONTACTS],
+        validators=[Optional()],
+    )
+    contacted_note = StringField(
+        _l("Who else (optional)"),
+        validators=[Optional(), Length(max=NOTE_MAX)],
+        render_kw=NOT_REMEMBERED,
+    )
+    acted_at = DateTimeLocalField(
+        _l("When (UTC)"), format=TIME_FORMAT, validators=[InputRequired()]
+    )
+    action = RadioField(
+        _l("What was done?"),
+        choices=[SelectChoice(a, ACTION_LABELS[a]) for a in ACTIONS],
+        validators=[InputRequired()],
+    )
+    outcome = TextAreaField(
+        _l("Outcome (kept confidential)"),
+        validators=[Optional(), Length(max=OUTCOME_MAX)],
+        render_kw=NOT_REMEMBERED,
+    )
 
     @classmethod
     def for_flags(cls, flags: list[str], now: Any) -> RedFlagActionForm:

@@ -31,8 +31,12 @@ from core import i18n
 LANGUAGES = i18n.LANGUAGES  # every instrument has its wordings in each
 VARIANTS = ("fr-f",)  # a feminine French wording, where it differs
 TRAFFICKING_DIMENSIONS = (
-    "deceptive_recruitment", "coercive_recruitment", "recruitment_abuse_of_vulnerability",
-    "exploitative_conditions", "coercion_at_destination", "abuse_of_vulnerability_at_destination",
+    "deceptive_recruitment",
+    "coercive_recruitment",
+    "recruitment_abuse_of_vulnerability",
+    "exploitative_conditions",
+    "coercion_at_destination",
+    "abuse_of_vulnerability_at_destination",
 )
 DIMENSIONS = (*TRAFFICKING_DIMENSIONS, "smuggling", "immediate_danger")
 STRENGTHS = ("strong", "medium", "weak")
@@ -49,16 +53,35 @@ KINDS = ("safety", "strong", "concept", "umbrella", "filter")
 BLOCKS = ("safety", "work", "control", "start", "journey", "closing")
 CONDITIONS = ("crossed_border", "sexual_filter_open", "control_not_all_no")
 FORCED_LABOUR = (
-    "abuse_of_vulnerability", "deception", "restriction_of_movement", "isolation",
-    "physical_and_sexual_violence", "intimidation_and_threats", "retention_of_documents",
-    "withholding_of_wages", "debt_bondage", "abusive_conditions", "excessive_overtime",
+    "abuse_of_vulnerability",
+    "deception",
+    "restriction_of_movement",
+    "isolation",
+    "physical_and_sexual_violence",
+    "intimidation_and_threats",
+    "retention_of_documents",
+    "withholding_of_wages",
+    "debt_bondage",
+    "abusive_conditions",
+    "excessive_overtime",
 )
 HTCDS_CONTROL = (
-    "PhysicalThreats", "ThreatsLawEnforcement", "ThreatensChildrenFamily", "DebtBondage",
-    "FalsePromises", "PhysicalAbuse", "SexualAbuse", "TakesEarnings",
-    "RestrictsFinancialAccess", "RestrictsMedicalCare", "WithholdsNecessities",
-    "PsychologicalAbuse", "PsychoactiveSubstance", "ExcessiveWorkingHours",
-    "WithholdsDocuments", "RestrictsMovement",
+    "PhysicalThreats",
+    "ThreatsLawEnforcement",
+    "ThreatensChildrenFamily",
+    "DebtBondage",
+    "FalsePromises",
+    "PhysicalAbuse",
+    "SexualAbuse",
+    "TakesEarnings",
+    "RestrictsFinancialAccess",
+    "RestrictsMedicalCare",
+    "WithholdsNecessities",
+    "PsychologicalAbuse",
+    "PsychoactiveSubstance",
+    "ExcessiveWorkingHours",
+    "WithholdsDocuments",
+    "RestrictsMovement",
 )
 SLUG = re.compile(r"[a-z][a-z0-9_-]{1,63}")
 DIRECTORY = Path(__file__).resolve().parent / "instruments"
@@ -123,17 +146,27 @@ class Indicator:
 
     def as_dict(self, language: str, labour_list: str) -> dict[str, Any]:
         """The indicator as ``GET /api/v1/instruments`` lists it."""
-        return {"id": self.id, "dimension": self.dimension,
-                "strength": self.grade(labour_list),
-                "grades": {name: {"strength": g.strength, "verified": g.verified}
-                           for name, g in self.grades.items()},
-                "exploitation": "sexual" if self.grades and labour_list not in self.grades
-                else "any",
-                "phase": self.phase, "red_flag": self.red_flag, "sensitive": self.sensitive,
-                "provisional": any(g.verified == "provisional" for g in self.grades.values()),
-                "forced_labour": self.forced_labour, "htcds": self.htcds,
-                "gate": self.gate, "concept": self.concept, "followup_of": self.followup_of,
-                "label": self.label[language], "question": self.question[language]}
+        return {
+            "id": self.id,
+            "dimension": self.dimension,
+            "strength": self.grade(labour_list),
+            "grades": {
+                name: {"strength": g.strength, "verified": g.verified}
+                for name, g in self.grades.items()
+            },
+            "exploitation": "sexual" if self.grades and labour_list not in self.grades else "any",
+            "phase": self.phase,
+            "red_flag": self.red_flag,
+            "sensitive": self.sensitive,
+            "provisional": any(g.verified == "provisional" for g in self.grades.values()),
+            "forced_labour": self.forced_labour,
+            "htcds": self.htcds,
+            "gate": self.gate,
+            "concept": self.concept,
+            "followup_of": self.followup_of,
+            "label": self.label[language],
+            "question": self.question[language],
+        }
 
 
 @dataclass(frozen=True)
@@ -204,31 +237,53 @@ class Instrument:
 
     def as_dict(self, language: str) -> dict[str, Any]:
         """The instrument as ``GET /api/v1/instruments`` lists it."""
-        return {"id": self.id, "version": self.version, "rules": self.rules,
-                "title": self.title[language], "population": self.population,
-                "lists": [self.labour_list, self.sexual_list],
-                "gates": [{"id": g.id, "block": g.block, "kind": g.kind,
-                           "members": list(g.members), "followups": list(g.followups),
-                           "always": g.always, "condition": g.condition,
-                           "question": g.question[language]} for g in self.gates],
-                "concepts": [{"id": c.id, "phases": {w: list(ids) for w, ids in
-                                                     c.phases.items()},
-                              "label": c.label[language], "question": c.question[language]}
-                             for c in self.concepts.values()],
-                "indicators": [i.as_dict(language, self.labour_list)
-                               for i in self.indicators]}
+        return {
+            "id": self.id,
+            "version": self.version,
+            "rules": self.rules,
+            "title": self.title[language],
+            "population": self.population,
+            "lists": [self.labour_list, self.sexual_list],
+            "gates": [
+                {
+                    "id": g.id,
+                    "block": g.block,
+                    "kind": g.kind,
+                    "members": list(g.members),
+                    "followups": list(g.followups),
+                    "always": g.always,
+                    "condition": g.condition,
+                    "question": g.question[language],
+                }
+                for g in self.gates
+            ],
+            "concepts": [
+                {
+                    "id": c.id,
+                    "phases": {w: list(ids) for w, ids in c.phases.items()},
+                    "label": c.label[language],
+                    "question": c.question[language],
+                }
+                for c in self.concepts.values()
+            ],
+            "indicators": [i.as_dict(language, self.labour_list) for i in self.indicators],
+        }
 
 
 def _texts(value: Any, where: str) -> Texts:
-    if not isinstance(value, dict) or not set(LANGUAGES) <= set(value) or \
-            set(value) - {*LANGUAGES, *VARIANTS} or not all(
-            isinstance(t, str) and t.strip() for t in value.values()):
+    if (
+        not isinstance(value, dict)
+        or not set(LANGUAGES) <= set(value)
+        or set(value) - {*LANGUAGES, *VARIANTS}
+        or not all(isinstance(t, str) and t.strip() for t in value.values())
+    ):
         raise InstrumentError(f"{where}: needs non-empty text in each of {', '.join(LANGUAGES)}")
     return Texts({language: text.strip() for language, text in value.items()})
 
 
-def _choice(data: dict[str, Any], name: str, allowed: tuple[str, ...], where: str,
-            optional: bool = False) -> Any:
+def _choice(
+    data: dict[str, Any], name: str, allowed: tuple[str, ...], where: str, optional: bool = False
+) -> Any:
     value = data.get(name)
     if value is None and optional:
         return None
@@ -263,13 +318,26 @@ def _grades(data: Any, where: str) -> dict[str, Grade]:
             raise InstrumentError(f"{where}.{name}: not one of {', '.join(LISTS)}")
         if not isinstance(grade, dict) or set(grade) != {"grade", "verified"}:
             raise InstrumentError(f"{where}.{name}: needs grade and verified")
-        grades[name] = Grade(GRADES[_choice(grade, "grade", tuple(GRADES), f"{where}.{name}")],
-                             _choice(grade, "verified", VERIFICATION, f"{where}.{name}"))
+        grades[name] = Grade(
+            GRADES[_choice(grade, "grade", tuple(GRADES), f"{where}.{name}")],
+            _choice(grade, "verified", VERIFICATION, f"{where}.{name}"),
+        )
     return grades
 
 
-INDICATOR_FIELDS = {"id", "dimension", "phase", "grades", "red_flag", "sensitive",
-                    "forced_labour", "htcds", "label", "question", "note"}
+INDICATOR_FIELDS = {
+    "id",
+    "dimension",
+    "phase",
+    "grades",
+    "red_flag",
+    "sensitive",
+    "forced_labour",
+    "htcds",
+    "label",
+    "question",
+    "note",
+}
 
 
 def _indicator(data: Any, where: str) -> Indicator:
@@ -283,30 +351,55 @@ def _indicator(data: Any, where: str) -> Indicator:
     if note is not None and not isinstance(note, str):
         raise InstrumentError(f"{where}.note: must be text")
     return Indicator(
-        id=data["id"], dimension=dimension, phase=_choice(data, "phase", PHASES, where),
-        grades=grades, red_flag=_flag(data, "red_flag", where),
+        id=data["id"],
+        dimension=dimension,
+        phase=_choice(data, "phase", PHASES, where),
+        grades=grades,
+        red_flag=_flag(data, "red_flag", where),
         sensitive=_flag(data, "sensitive", where),
         forced_labour=_choice(data, "forced_labour", FORCED_LABOUR, where, optional=True),
         htcds=_choice(data, "htcds", HTCDS_CONTROL, where, optional=True),
         label=_texts(data.get("label"), f"{where}.label"),
-        question=_texts(data.get("question"), f"{where}.question"), note=note)
+        question=_texts(data.get("question"), f"{where}.question"),
+        note=note,
+    )
 
 
 def _concept(data: Any, where: str) -> Concept:
     data = _known(data, {"id", "phases", "label", "question"}, where)
     where = f"{where} ({data['id']})"
     phases = data.get("phases")
-    if not isinstance(phases, dict) or not phases or set(phases) - set(WHEN) or not all(
+    if (
+        not isinstance(phases, dict)
+        or not phases
+        or set(phases) - set(WHEN)
+        or not all(
             isinstance(ids, list) and ids and all(isinstance(i, str) for i in ids)
-            for ids in phases.values()):
+            for ids in phases.values()
+        )
+    ):
         raise InstrumentError(f"{where}.phases: must map {', '.join(WHEN)} to indicator ids")
-    return Concept(data["id"], {w: tuple(phases[w]) for w in WHEN if w in phases},
-                   _texts(data.get("label"), f"{where}.label"),
-                   _texts(data.get("question"), f"{where}.question"))
+    return Concept(
+        data["id"],
+        {w: tuple(phases[w]) for w in WHEN if w in phases},
+        _texts(data.get("label"), f"{where}.label"),
+        _texts(data.get("question"), f"{where}.question"),
+    )
 
 
-GATE_FIELDS = {"id", "block", "kind", "members", "followups", "after", "always",
-               "condition", "flag_on", "question", "help"}
+GATE_FIELDS = {
+    "id",
+    "block",
+    "kind",
+    "members",
+    "followups",
+    "after",
+    "always",
+    "condition",
+    "flag_on",
+    "question",
+    "help",
+}
 
 
 def _ids(data: dict[str, Any], name: str, where: str) -> tuple[str, ...]:
@@ -326,20 +419,33 @@ def _gate(data: Any, where: str) -> Gate:
     flag_on = _ids(data, "flag_on", where) or (("yes",) if kind == "safety" else ())
     followups = _ids(data, "followups", where)
     after = data.get("after", {})
-    if not isinstance(after, dict) or not set(after) <= set(followups) or not all(
-            parent in members for parent in after.values()):
+    if (
+        not isinstance(after, dict)
+        or not set(after) <= set(followups)
+        or not all(parent in members for parent in after.values())
+    ):
         raise InstrumentError(f"{where}.after: must map follow-ups to members of the gate")
     return Gate(
-        id=data["id"], block=_choice(data, "block", BLOCKS, where), kind=kind,
-        members=members, followups=followups, after=dict(after),
+        id=data["id"],
+        block=_choice(data, "block", BLOCKS, where),
+        kind=kind,
+        members=members,
+        followups=followups,
+        after=dict(after),
         always=_flag(data, "always", where) or kind in ("safety", "concept", "filter"),
         condition=_choice(data, "condition", CONDITIONS, where, optional=True),
-        flag_on=flag_on, question=_texts(data.get("question"), f"{where}.question"),
-        help=_texts(data["help"], f"{where}.help") if data.get("help") else None)
+        flag_on=flag_on,
+        question=_texts(data.get("question"), f"{where}.question"),
+        help=_texts(data["help"], f"{where}.help") if data.get("help") else None,
+    )
 
 
-def _placed(indicators: tuple[Indicator, ...], concepts: dict[str, Concept],
-            gates: tuple[Gate, ...], source: str) -> tuple[Indicator, ...]:
+def _placed(
+    indicators: tuple[Indicator, ...],
+    concepts: dict[str, Concept],
+    gates: tuple[Gate, ...],
+    source: str,
+) -> tuple[Indicator, ...]:
     """Each indicator with its gate, concept and follow-up parent, checking that it sits in
     exactly one gate and that a red flag sits only where it is always asked."""
     by_id = {i.id: i for i in indicators}
@@ -347,15 +453,18 @@ def _placed(indicators: tuple[Indicator, ...], concepts: dict[str, Concept],
 
     def place(indicator_id: str, gate: Gate, **how: Any) -> None:
         if indicator_id not in by_id:
-            raise InstrumentError(f"{source}.gates ({gate.id}): unknown indicator "
-                                  f"{indicator_id!r}")
+            raise InstrumentError(f"{source}.gates ({gate.id}): unknown indicator {indicator_id!r}")
         earlier = placed.get(indicator_id)
         if earlier and earlier["gate"] != gate.id:
-            raise InstrumentError(f"{source}.indicators ({indicator_id}): in two gates, "
-                                  f"{earlier['gate']} and {gate.id}")
+            raise InstrumentError(
+                f"{source}.indicators ({indicator_id}): in two gates, "
+                f"{earlier['gate']} and {gate.id}"
+            )
         if by_id[indicator_id].red_flag and not gate.always:
-            raise InstrumentError(f"{source}.gates ({gate.id}): red flag {indicator_id} in a "
-                                  "gate that is not always asked")
+            raise InstrumentError(
+                f"{source}.gates ({gate.id}): red flag {indicator_id} in a "
+                "gate that is not always asked"
+            )
         placed.setdefault(indicator_id, {"gate": gate.id, **how})
 
     for gate in gates:
@@ -370,8 +479,10 @@ def _placed(indicators: tuple[Indicator, ...], concepts: dict[str, Concept],
             if parent and (parent not in by_id or by_id[parent].trafficking):
                 # A red flag must be asked whenever its parent is not "no": its parent is
                 # never skipped, so it cannot be an item the relevance rule may skip.
-                raise InstrumentError(f"{source}.gates ({gate.id}).after: {parent} may be "
-                                      "skipped; a follow-up needs a parent always asked")
+                raise InstrumentError(
+                    f"{source}.gates ({gate.id}).after: {parent} may be "
+                    "skipped; a follow-up needs a parent always asked"
+                )
             place(followup, gate, followup_of=parent or gate.id)
     missing = sorted(set(by_id) - set(placed))
     if missing:
@@ -385,8 +496,18 @@ def _unique(ids: list[str], where: str) -> None:
         raise InstrumentError(f"{where}: duplicate ids {duplicates}")
 
 
-INSTRUMENT_FIELDS = {"id", "version", "rules", "title", "population", "lists", "when",
-                     "gates", "concepts", "indicators"}
+INSTRUMENT_FIELDS = {
+    "id",
+    "version",
+    "rules",
+    "title",
+    "population",
+    "lists",
+    "when",
+    "gates",
+    "concepts",
+    "indicators",
+}
 
 
 def parse(data: Any, source: str) -> Instrument:
@@ -402,24 +523,30 @@ def parse(data: Any, source: str) -> Instrument:
     population = _choice(data, "population", POPULATIONS, source)
     lists = data.get("lists")
     if lists != {"labour": f"{population}_labour", "sexual": f"{population}_sexual"}:
-        raise InstrumentError(f"{source}.lists: must name {population}_labour and "
-                              f"{population}_sexual")
+        raise InstrumentError(
+            f"{source}.lists: must name {population}_labour and {population}_sexual"
+        )
     for name in ("indicators", "gates"):
         if not isinstance(data.get(name), list) or not data[name]:
             raise InstrumentError(f"{source}.{name}: must be a non-empty list")
-    indicators = tuple(_indicator(item, f"{source}.indicators[{n}]")
-                       for n, item in enumerate(data["indicators"]))
+    indicators = tuple(
+        _indicator(item, f"{source}.indicators[{n}]") for n, item in enumerate(data["indicators"])
+    )
     _unique([i.id for i in indicators], f"{source}.indicators")
     for indicator in indicators:
         foreign = set(indicator.grades) - set(lists.values())
         if foreign:
-            raise InstrumentError(f"{source}.indicators ({indicator.id}).grades: "
-                                  f"{sorted(foreign)} belong to another population")
+            raise InstrumentError(
+                f"{source}.indicators ({indicator.id}).grades: "
+                f"{sorted(foreign)} belong to another population"
+            )
     raw_concepts = data.get("concepts", [])
     if not isinstance(raw_concepts, list):
         raise InstrumentError(f"{source}.concepts: must be a list")
-    concepts = {c.id: c for c in (_concept(item, f"{source}.concepts[{n}]")
-                                  for n, item in enumerate(raw_concepts))}
+    concepts = {
+        c.id: c
+        for c in (_concept(item, f"{source}.concepts[{n}]") for n, item in enumerate(raw_concepts))
+    }
     _unique([c["id"] for c in raw_concepts], f"{source}.concepts")
     gates = tuple(_gate(item, f"{source}.gates[{n}]") for n, item in enumerate(data["gates"]))
     _unique([g.id for g in gates], f"{source}.gates")
@@ -427,11 +554,18 @@ def parse(data: Any, source: str) -> Instrument:
     if not isinstance(when, dict) or set(when) != {"question", *WHEN}:
         raise InstrumentError(f"{source}.when: needs question, {', '.join(WHEN)}")
     return Instrument(
-        id=data["id"], version=data["version"], rules=data["rules"],
-        title=_texts(data.get("title"), f"{source}.title"), population=population,
-        labour_list=lists["labour"], sexual_list=lists["sexual"],
-        indicators=_placed(indicators, concepts, gates, source), concepts=concepts,
-        gates=gates, when={k: _texts(v, f"{source}.when.{k}") for k, v in when.items()})
+        id=data["id"],
+        version=data["version"],
+        rules=data["rules"],
+        title=_texts(data.get("title"), f"{source}.title"),
+        population=population,
+        labour_list=lists["labour"],
+        sexual_list=lists["sexual"],
+        indicators=_placed(indicators, concepts, gates, source),
+        concepts=concepts,
+        gates=gates,
+        when={k: _texts(v, f"{source}.when.{k}") for k, v in when.items()},
+    )
 
 
 def load_catalogue(directory: Path = DIRECTORY) -> dict[str, Instrument]:
@@ -454,7 +588,8 @@ def load_catalogue(directory: Path = DIRECTORY) -> dict[str, Instrument]:
 def init_app(app: Flask) -> None:
     """Load and validate the catalogue; a broken file stops start-up here."""
     app.extensions["passage.instruments"] = load_catalogue(
-        Path(app.config.get("INSTRUMENTS_PATH") or DIRECTORY))
+        Path(app.config.get("INSTRUMENTS_PATH") or DIRECTORY)
+    )
 
 
 def for_population(child: bool) -> str:

@@ -24,8 +24,9 @@ BLOCKS = ("safety", "work", "control", "start", "journey", "closing")
 WHEN_VALUES = ("before", "way", "work")
 
 
-def hours_answer(hours_per_day: int | None, days_per_week: int | None,
-                 hours_limit: int, days_limit: int) -> str:
+def hours_answer(
+    hours_per_day: int | None, days_per_week: int | None, hours_limit: int, days_limit: int
+) -> str:
     """The answer to "excessive hours" from the numbers the person gives (the deployment
     sets the limits): yes at or past either limit, no otherwise."""
     hours, days = hours_per_day or 0, days_per_week or 0
@@ -46,8 +47,9 @@ def interpreter_linked(screening: Screening) -> bool:
 
 def population(screening: Screening, age: int | None = None) -> engine.Population:
     """Who is answering this screening, as the engine needs it."""
-    return engine.Population(child=is_child(screening, age),
-                             interpreter_linked=interpreter_linked(screening))
+    return engine.Population(
+        child=is_child(screening, age), interpreter_linked=interpreter_linked(screening)
+    )
 
 
 def keys(instrument: Instrument) -> set[str]:
@@ -68,10 +70,13 @@ def problems(instrument: Instrument, given: Mapping[str, Any]) -> dict[str, str]
         if key not in allowed:
             found[key] = "not a question of this instrument"
         elif not isinstance(value, str) or not engine.valid_answer(key, value):
-            found[key] = ("must be phases among before, way, work, or unknown or declined"
-                          if key.endswith("_when") else
-                          "must be one of yes, no, unknown, declined" if key not in
-                          engine.PAUSES else "not an accepted value")
+            found[key] = (
+                "must be phases among before, way, work, or unknown or declined"
+                if key.endswith("_when")
+                else "must be one of yes, no, unknown, declined"
+                if key not in engine.PAUSES
+                else "not an accepted value"
+            )
     return found
 
 
@@ -84,39 +89,53 @@ def urgent(instrument: Instrument, screening: Screening, given: Mapping[str, str
     return population(screening).child and "yes" in derived.values.values()
 
 
-def raised(instrument: Instrument, screening: Screening,
-           given: Mapping[str, str]) -> list[str]:
+def raised(instrument: Instrument, screening: Screening, given: Mapping[str, str]) -> list[str]:
     """The red flags these answers raise, and the interpreter's link from the safety check."""
     derived = engine.derive(instrument, given, population(screening), final=False)
-    flags = [i.id for i in instrument.indicators
-             if i.red_flag and derived.values.get(i.id) == "yes"]
+    flags = [
+        i.id for i in instrument.indicators if i.red_flag and derived.values.get(i.id) == "yes"
+    ]
     return flags + ([INTERPRETER_FLAG] if interpreter_linked(screening) else [])
 
 
 def next_step(store: Session, screening: Screening, instrument: Instrument) -> engine.Step:
     """What to ask next in this draft."""
-    return engine.next_question(instrument, services.answers(store, screening),
-                                population(screening))
+    return engine.next_question(
+        instrument, services.answers(store, screening), population(screening)
+    )
 
 
-def record(store: Session, screening: Screening, instrument: Instrument,
-           given: Mapping[str, str], now: datetime) -> list[str]:
+def record(
+    store: Session,
+    screening: Screening,
+    instrument: Instrument,
+    given: Mapping[str, str],
+    now: datetime,
+) -> list[str]:
     """Save the answers of one page (checked first: ScreeningError naming each bad one
     ``answers.<key>``) and return the red flags they raised that were not raised before, so
     the protocol follows the answer that raised it."""
     wrong = problems(instrument, given)
     if wrong:
         # Named as in a request's body, where the answers are one object among others.
-        raise services.ScreeningMalformed("some answers are not accepted", {
-            f"answers.{key}": problem for key, problem in wrong.items()})
+        raise services.ScreeningMalformed(
+            "some answers are not accepted",
+            {f"answers.{key}": problem for key, problem in wrong.items()},
+        )
     before = services.answers(store, screening)
     services.save_answers(store, screening, given, now)
     earlier = set(raised(instrument, screening, before))
     return [f for f in raised(instrument, screening, {**before, **given}) if f not in earlier]
 
 
-def group(store: Session, screening: Screening, instrument: Instrument, gate_id: str,
-          value: str, now: datetime) -> None:
+def group(
+    store: Session,
+    screening: Screening,
+    instrument: Instrument,
+    gate_id: str,
+    value: str,
+    now: datetime,
+) -> None:
     """The whole-group button: ``value`` (unknown or declined) for every still-relevant
     member of the umbrella ``gate_id``."""
     given = services.answers(store, screening)
@@ -139,31 +158,45 @@ def waiting(store: Session, screening: Screening, instrument: Instrument) -> lis
     return red_flags.unacknowledged(store, screening, flags)
 
 
-def finish(store: Session, screening: Screening, instrument: Instrument, age: int | None,
-           now: datetime, explain_in: str | None = None) -> dict[str, Any]:
+def finish(
+    store: Session,
+    screening: Screening,
+    instrument: Instrument,
+    age: int | None,
+    now: datetime,
+    explain_in: str | None = None,
+) -> dict[str, Any]:
     """Score and complete the screening; refused while a red flag waits for its action.
     The row is locked first, so two requests finishing at once complete it once."""
     store.refresh(screening, with_for_update=True)
     if screening.status != "draft":
-        raise services.ScreeningConflict("this screening is already completed",
-                                         {"status": screening.status})
+        raise services.ScreeningConflict(
+            "this screening is already completed", {"status": screening.status}
+        )
     pending = waiting(store, screening, instrument)
     if pending:
         raise services.ScreeningConflict(
             "record what was done about each red flag before completing",
-            {"red_flags": ", ".join(pending)})
+            {"red_flags": ", ".join(pending)},
+        )
     people_ = population(screening, age)
     given = services.answers(store, screening)
     derived = engine.derive(instrument, given, people_)
     result = scoring.score(
-        instrument, derived.values, people_.child, derived.sexual,
+        instrument,
+        derived.values,
+        people_.child,
+        derived.sexual,
         extra_red_flags=(INTERPRETER_FLAG,) if people_.interpreter_linked else (),
-        derived=derived.sources, lower_bound=derived.handed_over)
+        derived=derived.sources,
+        lower_bound=derived.handed_over,
+    )
     return services.complete(store, screening, instrument, result, now, explain_in)
 
 
-def wording(instrument: Instrument, step: engine.Step, language: str,
-            feminine: bool = False) -> str:
+def wording(
+    instrument: Instrument, step: engine.Step, language: str, feminine: bool = False
+) -> str:
     """The words to read out for this step, in the interview language."""
     if step.kind == "gate" and step.gate is not None:
         return step.gate.question.get(language, feminine)
@@ -176,8 +209,9 @@ def wording(instrument: Instrument, step: engine.Step, language: str,
     return indicator.question.get(language, feminine) if indicator else ""
 
 
-def describe(instrument: Instrument, step: engine.Step, language: str,
-             feminine: bool = False) -> dict[str, Any]:
+def describe(
+    instrument: Instrument, step: engine.Step, language: str, feminine: bool = False
+) -> dict[str, Any]:
     """A step as the API gives it: what to ask, where the answer goes, which values."""
     if step.kind == "done":
         return {"kind": "done"}
@@ -190,35 +224,50 @@ def describe(instrument: Instrument, step: engine.Step, language: str,
     else:
         values = list(scoring.GIVEN)
     body: dict[str, Any] = {
-        "kind": step.kind, "key": step.key, "block": step.block,
+        "kind": step.kind,
+        "key": step.key,
+        "block": step.block,
         "gate": step.gate.id if step.gate else None,
-        "gate_kind": step.gate.kind if step.gate else None, "values": values,
+        "gate_kind": step.gate.kind if step.gate else None,
+        "values": values,
         "question": wording(instrument, step, language, feminine)
         if step.kind not in engine.PAUSES and step.kind not in ("interpreter", "handover")
-        else None}
+        else None,
+    }
     if step.kind == "gate" and step.gate is not None and step.gate.kind == "umbrella":
         body["members"] = list(step.gate.members)
     if step.kind == "list":  # answer each member under its own key
-        body["members"] = [{"key": m, "question": wording(
-            instrument, engine.Step("member", key=m, ask=m), language, feminine)}
-            for m in step.members]
+        body["members"] = [
+            {
+                "key": m,
+                "question": wording(
+                    instrument, engine.Step("member", key=m, ask=m), language, feminine
+                ),
+            }
+            for m in step.members
+        ]
         body["question"] = step.gate.question.get(language, feminine) if step.gate else None
     return body
 
 
-def indicator_answers(store: Session, screening: Screening,
-                      instrument: Instrument) -> dict[str, str]:
+def indicator_answers(
+    store: Session, screening: Screening, instrument: Instrument
+) -> dict[str, str]:
     """What the person said, indicator by indicator (a concept's answer filled in for each
     phase it covers): the form a referral shares, without the interview's own keys and
     without the values the interview only derived."""
-    derived = engine.derive(instrument, services.answers(store, screening),
-                            population(screening))
-    return {item: value for item, value in derived.values.items()
-            if value in scoring.GIVEN and derived.sources.get(item) != "unreached"}
+    derived = engine.derive(instrument, services.answers(store, screening), population(screening))
+    return {
+        item: value
+        for item, value in derived.values.items()
+        if value in scoring.GIVEN and derived.sources.get(item) != "unreached"
+    }
 
 
 def progress(step: engine.Step) -> list[tuple[str, str]]:
     """Each block with its state for the progress line: done, current or to come."""
     current = BLOCKS.index(step.block) if step.block in BLOCKS else len(BLOCKS)
-    return [(block, "done" if n < current else "current" if n == current else "to_come")
-            for n, block in enumerate(BLOCKS)]
+    return [
+        (block, "done" if n < current else "current" if n == current else "to_come")
+        for n, block in enumerate(BLOCKS)
+    ]

@@ -20,19 +20,28 @@ from screening.instruments import Instrument
 from screening.models import Screening
 from screening.views import bp, load
 
-BLOCK_TITLES = {"safety": _l("Safety"), "work": _l("Work"), "control": _l("Control"),
-                "start": _l("How it started"), "journey": _l("Journey"),
-                "closing": _l("Closing")}
+BLOCK_TITLES = {
+    "safety": _l("Safety"),
+    "work": _l("Work"),
+    "control": _l("Control"),
+    "start": _l("How it started"),
+    "journey": _l("Journey"),
+    "closing": _l("Closing"),
+}
 HOURS_ITEM = "ec_excessive_hours"
 
 
 def _answer(step: engine.Step, form: AnswerForm) -> str:
-    if step.key == HOURS_ITEM and (form.hours_per_day.data is not None
-                                   or form.days_per_week.data is not None):
+    if step.key == HOURS_ITEM and (
+        form.hours_per_day.data is not None or form.days_per_week.data is not None
+    ):
         config = current_app.config
-        return interview.hours_answer(form.hours_per_day.data, form.days_per_week.data,
-                                      config["EXCESSIVE_HOURS_PER_DAY"],
-                                      config["EXCESSIVE_DAYS_PER_WEEK"])
+        return interview.hours_answer(
+            form.hours_per_day.data,
+            form.days_per_week.data,
+            config["EXCESSIVE_HOURS_PER_DAY"],
+            config["EXCESSIVE_DAYS_PER_WEEK"],
+        )
     return form.answer.data or "unknown"
 
 
@@ -97,44 +106,56 @@ def ask(screening_id: uuid.UUID) -> Any:
                 flash(_l("Saved. You can resume this screening from your list."), "success")
                 then = url_for("screening.index")
             if raised:
-                return redirect(url_for("screening.red_flag", screening_id=screening_id,
-                                        next=then))
+                return redirect(url_for("screening.red_flag", screening_id=screening_id, next=then))
             return redirect(then)
         return _page(store, screening, instrument, step, form)
     return _page(store, screening, instrument, step)
 
 
-def _page(store: Any, screening: Screening, instrument: Instrument,
-          step: engine.Step, posted: Any = None) -> str:
+def _page(
+    store: Any, screening: Screening, instrument: Instrument, step: engine.Step, posted: Any = None
+) -> str:
     language = screening.language
     feminine = services.feminine(store, screening)
     form: Any = ActionForm()
     if step.kind == "when":
-        form = when_form({w: instrument.when[w].get(language, feminine)
-                          for w in ("before", "way", "work")})
+        form = when_form(
+            {w: instrument.when[w].get(language, feminine) for w in ("before", "way", "work")}
+        )
     elif step.kind not in ("interpreter", "handover"):
         form = posted if isinstance(posted, AnswerForm) else AnswerForm()
     concept = instrument.concepts.get(step.ask)
-    listed = [(m, interview.wording(instrument, engine.Step("member", key=m, ask=m),
-                                    language, feminine)) for m in step.members]
+    listed = [
+        (m, interview.wording(instrument, engine.Step("member", key=m, ask=m), language, feminine))
+        for m in step.members
+    ]
     return render_template(
-        "screening/ask.html", screening=screening, step=step, form=form,
+        "screening/ask.html",
+        screening=screening,
+        step=step,
+        form=form,
         question=interview.wording(instrument, step, language, feminine),
-        help=step.gate.help.get(language, feminine) if step.gate and step.gate.help and
-        step.kind == "gate" else None,
-        about=concept.label.get(language, feminine) if concept and step.kind == "when"
+        help=step.gate.help.get(language, feminine)
+        if step.gate and step.gate.help and step.kind == "gate"
         else None,
-        hours=step.key == HOURS_ITEM, blocks=interview.progress(step), listed=listed,
+        about=concept.label.get(language, feminine) if concept and step.kind == "when" else None,
+        hours=step.key == HOURS_ITEM,
+        blocks=interview.progress(step),
+        listed=listed,
         block_titles=BLOCK_TITLES,
-        group=_offers_group(step))
+        group=_offers_group(step),
+    )
 
 
 def _offers_group(step: engine.Step) -> bool:
     """Whether the page has the whole-group buttons: an umbrella's question or a member's.
     Elsewhere (a safety gate, a "when?") a posted group is ignored, so an answer that
     raises a red flag always goes through the protocol."""
-    return step.gate is not None and step.gate.kind == "umbrella" and step.kind in (
-        "gate", "member", "list")
+    return (
+        step.gate is not None
+        and step.gate.kind == "umbrella"
+        and step.kind in ("gate", "member", "list")
+    )
 
 
 @bp.route("/<uuid:screening_id>/review", methods=["GET", "POST"])
@@ -150,21 +171,34 @@ def review(screening_id: uuid.UUID) -> Any:
     if form.validate_on_submit():
         age = services.subject(store, screening).age
         try:
-            interview.finish(store, screening, instrument, age, clock.now(),
-                             explain_in=str(get_locale() or screening.language))
+            interview.finish(
+                store,
+                screening,
+                instrument,
+                age,
+                clock.now(),
+                explain_in=str(get_locale() or screening.language),
+            )
         except services.ScreeningError as error:
             store.rollback()
-            flash(_l("Record what was done about each red flag before finishing.")
-                  if "red_flags" in error.fields else _l("This screening is already completed."),
-                  "error")
+            flash(
+                _l("Record what was done about each red flag before finishing.")
+                if "red_flags" in error.fields
+                else _l("This screening is already completed."),
+                "error",
+            )
             return redirect(url_for("screening.review", screening_id=screening_id))
         store.commit()
         return redirect(url_for("screening.show", screening_id=screening_id))
     step = interview.next_step(store, screening, instrument)
     return render_template(
-        "screening/review.html", form=form, screening=screening,
-        answered=len(services.answers(store, screening)), finished=step.kind == "done",
-        waiting=interview.waiting(store, screening, instrument))
+        "screening/review.html",
+        form=form,
+        screening=screening,
+        answered=len(services.answers(store, screening)),
+        finished=step.kind == "done",
+        waiting=interview.waiting(store, screening, instrument),
+    )
 
 
 @bp.route("/<uuid:screening_id>")
@@ -180,12 +214,16 @@ def show(screening_id: uuid.UUID) -> Any:
         abort(404)
     template = "screening/result.html" if "range" in result else "screening/result_v1.html"
     return render_template(
-        template, screening=screening, result=result, instrument=instrument,
+        template,
+        screening=screening,
+        result=result,
+        instrument=instrument,
         red_flag_actions=red_flags.actions(store, screening),
         unacknowledged_flags=red_flags.unacknowledged(store, screening, result["red_flags"]),
         label=lambda i: explain.label(instrument, i, str(get_locale() or "en")),
         grade=lambda i: _grade(instrument, result, i),
-        one_more_text=lambda grades: " / ".join(str(explain.STRENGTH_TEXT[g]) for g in grades))
+        one_more_text=lambda grades: " / ".join(str(explain.STRENGTH_TEXT[g]) for g in grades),
+    )
 
 
 def _grade(instrument: Instrument, result: dict[str, Any], indicator_id: str) -> str | None:

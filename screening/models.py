@@ -16,8 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime, new_id
 
-SEALED_FIELDS = ("given_name", "family_name", "birth_date", "age", "region", "contact",
-                 "notes")
+SEALED_FIELDS = ("given_name", "family_name", "birth_date", "age", "region", "contact", "notes")
 
 
 class Person(Base):

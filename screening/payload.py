@@ -23,8 +23,17 @@ from screening.services import (
 COUNTRY = re.compile(r"[A-Z]{2}")  # ISO 3166-1 alpha-2
 LANGUAGE = re.compile(r"[a-z]{2}")  # ISO 639-1
 SEXES = people.SEXES
-TOP_LEVEL = {"instrument", "language", "subject", "answers", "needs", "consent", "safety",
-             "red_flag_actions", "complete"}
+TOP_LEVEL = {
+    "instrument",
+    "language",
+    "subject",
+    "answers",
+    "needs",
+    "consent",
+    "safety",
+    "red_flag_actions",
+    "complete",
+}
 
 
 class PayloadError(ScreeningMalformed):
@@ -43,8 +52,9 @@ def _strings(value: Any, allowed: Any) -> bool:
     return isinstance(value, list) and all(_is_one_of(v, allowed) for v in value)
 
 
-def _text(value: Any, limit: int, errors: dict[str, str], name: str,
-          required: bool = False) -> str | None:
+def _text(
+    value: Any, limit: int, errors: dict[str, str], name: str, required: bool = False
+) -> str | None:
     if value is None or value == "":
         if required:
             errors[name] = "required"
@@ -71,8 +81,9 @@ def _subject(data: Any, errors: dict[str, str]) -> people.Identity:
     for name in sorted(set(data) - SUBJECT_FIELDS):
         errors[f"subject.{name}"] = "unknown field"
     age = data.get("age")
-    if age is not None and (not isinstance(age, int) or isinstance(age, bool)
-                            or not 0 <= age <= 120):
+    if age is not None and (
+        not isinstance(age, int) or isinstance(age, bool) or not 0 <= age <= 120
+    ):
         errors["subject.age"] = "must be a whole number from 0 to 120"
         age = None
     sex = data.get("sex")
@@ -92,17 +103,21 @@ def _subject(data: Any, errors: dict[str, str]) -> people.Identity:
     if not isinstance(languages, list) or len(languages) > 8:
         errors["subject.languages"] = "must be a list of at most 8 codes"
         languages = []
-    codes = tuple(c for n, c in enumerate(languages)
-                  if _code(c, LANGUAGE, errors, f"subject.languages[{n}]"))
+    codes = tuple(
+        c for n, c in enumerate(languages) if _code(c, LANGUAGE, errors, f"subject.languages[{n}]")
+    )
     return people.Identity(
         given_name=_text(data.get("given_name"), 100, errors, "subject.given_name", True) or "",
         family_name=_text(data.get("family_name"), 100, errors, "subject.family_name"),
-        age=age, sex=sex if _is_one_of(sex, SEXES) else None,
+        age=age,
+        sex=sex if _is_one_of(sex, SEXES) else None,
         nationality=_code(data.get("nationality"), COUNTRY, errors, "subject.nationality"),
         country=_code(location.get("country"), COUNTRY, errors, "subject.location.country"),
         region=_text(location.get("region"), 100, errors, "subject.location.region"),
-        contact=_text(data.get("contact"), 200, errors, "subject.contact"), languages=codes,
-        age_source=age_source)
+        contact=_text(data.get("contact"), 200, errors, "subject.contact"),
+        languages=codes,
+        age_source=age_source,
+    )
 
 
 def _consent(data: Any, errors: dict[str, str]) -> Consent:
@@ -113,8 +128,7 @@ def _consent(data: Any, errors: dict[str, str]) -> Consent:
         errors[f"consent.{name}"] = "unknown field"
     # The API's consent object names screening, referral and share; agreeing to be screened
     # through it includes keeping the record, unless "storing" says otherwise.
-    purposes = {p: data.get(p, p == "storing" and data.get("screening") is True)
-                for p in PURPOSES}
+    purposes = {p: data.get(p, p == "storing" and data.get("screening") is True) for p in PURPOSES}
     for name, value in purposes.items():
         if not isinstance(value, bool):
             errors[f"consent.{name}"] = "must be true or false"
@@ -130,10 +144,13 @@ def _consent(data: Any, errors: dict[str, str]) -> Consent:
     if explained is not None and not _strings(explained, EXPLAINED):
         errors["consent.explained"] = f"must list points among {', '.join(EXPLAINED)}"
         explained = None
-    return Consent({k: v is True for k, v in purposes.items()}, tuple(share),
-                   _child_consent(data.get("child"), errors),
-                   tuple(explained) if explained is not None else None,
-                   _text(data.get("script_version"), 32, errors, "consent.script_version"))
+    return Consent(
+        {k: v is True for k, v in purposes.items()},
+        tuple(share),
+        _child_consent(data.get("child"), errors),
+        tuple(explained) if explained is not None else None,
+        _text(data.get("script_version"), 32, errors, "consent.script_version"),
+    )
 
 
 # Optional records beside the purposes: a child's assent and who consented for them, and what
@@ -163,10 +180,26 @@ def _child_consent(data: Any, errors: dict[str, str]) -> ChildConsent | None:
     return ChildConsent(flags["assent"], flags["guardian_consent"], basis)
 
 
-SUBJECT_FIELDS = {"given_name", "family_name", "age", "sex", "nationality", "location",
-                  "languages", "contact", "age_source"}
-SAFETY_FIELDS = {"alone", "safe_to_talk", "possibly_minor", "interpreter_independent",
-                 "interpreter_language", "present", "linked_present"}
+SUBJECT_FIELDS = {
+    "given_name",
+    "family_name",
+    "age",
+    "sex",
+    "nationality",
+    "location",
+    "languages",
+    "contact",
+    "age_source",
+}
+SAFETY_FIELDS = {
+    "alone",
+    "safe_to_talk",
+    "possibly_minor",
+    "interpreter_independent",
+    "interpreter_language",
+    "present",
+    "linked_present",
+}
 
 
 def _safety(data: Any, errors: dict[str, str]) -> Safety:
@@ -191,14 +224,20 @@ def _safety(data: Any, errors: dict[str, str]) -> Safety:
         errors["safety.interpreter_independent"] = "must be one of yes, no, none"
         independent = "none"
     present, linked = _presence(data, errors)
-    return Safety(flags["alone"], flags["safe_to_talk"],
-                  _code(data.get("interpreter_language"), LANGUAGE, errors,
-                        "safety.interpreter_language"),
-                  INTERPRETER_INDEPENDENT[independent], minor, present, linked)
+    return Safety(
+        flags["alone"],
+        flags["safe_to_talk"],
+        _code(data.get("interpreter_language"), LANGUAGE, errors, "safety.interpreter_language"),
+        INTERPRETER_INDEPENDENT[independent],
+        minor,
+        present,
+        linked,
+    )
 
 
-def _presence(data: dict[str, Any],
-              errors: dict[str, str]) -> tuple[tuple[str, ...] | None, bool | None]:
+def _presence(
+    data: dict[str, Any], errors: dict[str, str]
+) -> tuple[tuple[str, ...] | None, bool | None]:
     # For a child: who is in the room, and whether anyone there is linked to their exploiters.
     present = data.get("present")
     if present is not None:

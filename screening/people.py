@@ -27,8 +27,15 @@ AGE_SOURCES = ("document", "claimed", "estimated")
 # How the person describes their sex, kept in the clear for routing and statistics.
 SEXES = ("female", "male", "other", "unknown")
 ADULT_AGE = 18
-AGE_BANDS = ((0, 11, "0-11"), (12, 17, "12-17"), (18, 24, "18-24"), (25, 34, "25-34"),
-             (35, 49, "35-49"), (50, 64, "50-64"), (65, 200, "65+"))
+AGE_BANDS = (
+    (0, 11, "0-11"),
+    (12, 17, "12-17"),
+    (18, 24, "18-24"),
+    (25, 34, "25-34"),
+    (35, 49, "35-49"),
+    (50, 64, "50-64"),
+    (65, 200, "65+"),
+)
 
 
 @dataclass(frozen=True)
@@ -88,32 +95,52 @@ def identity_index(identity: Identity, today: date) -> bytes | None:
     year = birth_year(identity, today)
     if year is None or not identity.family_name:
         return None
-    return crypto.blind_index(keys.keyring().index, "person", identity.given_name,
-                              identity.family_name, str(year))
+    return crypto.blind_index(
+        keys.keyring().index, "person", identity.given_name, identity.family_name, str(year)
+    )
 
 
 def _sealed_values(identity: Identity) -> dict[str, str | None]:
-    return {"given_name": identity.given_name, "family_name": identity.family_name,
-            "birth_date": identity.birth_date.isoformat() if identity.birth_date else None,
-            "age": str(identity.age) if identity.age is not None else None,
-            "region": identity.region, "contact": identity.contact, "notes": identity.notes}
+    return {
+        "given_name": identity.given_name,
+        "family_name": identity.family_name,
+        "birth_date": identity.birth_date.isoformat() if identity.birth_date else None,
+        "age": str(identity.age) if identity.age is not None else None,
+        "region": identity.region,
+        "contact": identity.contact,
+        "notes": identity.notes,
+    }
 
 
-def register(store: Session, identity: Identity, team_id: uuid.UUID,
-             created_by: uuid.UUID | None, now: datetime, retention_days: int,
-             possibly_minor: bool = False) -> Person:
+def register(
+    store: Session,
+    identity: Identity,
+    team_id: uuid.UUID,
+    created_by: uuid.UUID | None,
+    now: datetime,
+    retention_days: int,
+    possibly_minor: bool = False,
+) -> Person:
     """Record a person with their own data key; identifying fields are sealed. Whether they
     may be a minor, and how their age is known, stay in the clear."""
     cipher = datakeys.create(store, "person", now)
-    person = Person(id=uuid.uuid4(), data_key_id=cipher.key_id, team_id=team_id,
-                    created_by=created_by, identity_index=identity_index(identity, now.date()),
-                    age_band=age_band(identity.age), sex=identity.sex,
-                    nationality=identity.nationality, country=identity.country,
-                    languages=",".join(identity.languages),
-                    possibly_minor=bool(possibly_minor), age_source=identity.age_source,
-                    created_at=now,
-                    last_activity_at=now,
-                    retention_until=now + timedelta(days=retention_days))
+    person = Person(
+        id=uuid.uuid4(),
+        data_key_id=cipher.key_id,
+        team_id=team_id,
+        created_by=created_by,
+        identity_index=identity_index(identity, now.date()),
+        age_band=age_band(identity.age),
+        sex=identity.sex,
+        nationality=identity.nationality,
+        country=identity.country,
+        languages=",".join(identity.languages),
+        possibly_minor=bool(possibly_minor),
+        age_source=identity.age_source,
+        created_at=now,
+        last_activity_at=now,
+        retention_until=now + timedelta(days=retention_days),
+    )
     for name, value in _sealed_values(identity).items():
         setattr(person, name, cipher.seal(TABLE, name, person.id, value))
     store.add(person)
@@ -126,16 +153,23 @@ def read(store: Session, person: Person) -> Identity:
     """Open a person's identity; the read is audited. Raises ShreddedError once shredded."""
     audit.record(store, "person.read", object_type="person", object_id=person.id)
     cipher = datakeys.cipher(store, person.data_key_id)
-    opened = {name: cipher.open(TABLE, name, person.id, getattr(person, name))
-              for name in SEALED_FIELDS}
+    opened = {
+        name: cipher.open(TABLE, name, person.id, getattr(person, name)) for name in SEALED_FIELDS
+    }
     return Identity(
-        given_name=opened["given_name"] or "", family_name=opened["family_name"],
+        given_name=opened["given_name"] or "",
+        family_name=opened["family_name"],
         birth_date=date.fromisoformat(opened["birth_date"]) if opened["birth_date"] else None,
-        age=int(opened["age"]) if opened["age"] else None, region=opened["region"],
-        contact=opened["contact"], notes=opened["notes"], sex=person.sex,
-        nationality=person.nationality, country=person.country,
+        age=int(opened["age"]) if opened["age"] else None,
+        region=opened["region"],
+        contact=opened["contact"],
+        notes=opened["notes"],
+        sex=person.sex,
+        nationality=person.nationality,
+        country=person.country,
         languages=tuple(filter(None, person.languages.split(","))),
-        age_source=person.age_source)
+        age_source=person.age_source,
+    )
 
 
 def get(store: Session, person_id: uuid.UUID) -> Person:
@@ -151,8 +185,11 @@ def find_earlier(store: Session, identity: Identity, today: date) -> list[Person
     index = identity_index(identity, today)
     if index is None:
         return []
-    found = list(store.scalars(sa.select(Person).where(Person.identity_index == index,
-                                                       Person.shredded_at.is_(None))))
+    found = list(
+        store.scalars(
+            sa.select(Person).where(Person.identity_index == index, Person.shredded_at.is_(None))
+        )
+    )
     audit.record(store, "person.searched", details={"matches": len(found)})
     return found
 
@@ -164,8 +201,20 @@ def touch(person: Person, now: datetime, retention_days: int) -> None:
 
 
 # What a correction may change, in the order forms and the history show them.
-CORRECTABLE = ("given_name", "family_name", "birth_date", "age", "age_source", "region",
-               "contact", "notes", "sex", "nationality", "country", "languages")
+CORRECTABLE = (
+    "given_name",
+    "family_name",
+    "birth_date",
+    "age",
+    "age_source",
+    "region",
+    "contact",
+    "notes",
+    "sex",
+    "nationality",
+    "country",
+    "languages",
+)
 # The clear flag is recorded in the history like a field, so lifting it is traceable.
 MINOR_FLAG = "possibly_minor"
 _INDEXED = frozenset({"given_name", "family_name", "birth_date", "age"})
@@ -189,8 +238,11 @@ class Change:
 
 def age_on(birth_date: date, today: date) -> int:
     """Whole years from ``birth_date`` to ``today``."""
-    return today.year - birth_date.year - (
-        (today.month, today.day) < (birth_date.month, birth_date.day))
+    return (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
 
 
 def _checked(identity: Identity, today: date) -> Identity:
@@ -223,8 +275,9 @@ def ages(identity: Identity, today: date) -> tuple[int, ...]:
     return tuple(a for a in known if a is not None)
 
 
-def minor_after(was_child: bool, known_ages: tuple[int, ...], age_source: str | None,
-                wanted: bool | None) -> bool:
+def minor_after(
+    was_child: bool, known_ages: tuple[int, ...], age_source: str | None, wanted: bool | None
+) -> bool:
     """Whether the person is presumed possibly a minor after a correction. Any age under 18
     makes them so; otherwise the presumption stays as it was (``wanted`` None), or as the
     screener ticks it. Lifting it is honoured only on an identity document showing 18 or
@@ -238,8 +291,10 @@ def minor_after(was_child: bool, known_ages: tuple[int, ...], age_source: str | 
         return wanted
     if age_source == "document" and known_ages:
         return False
-    raise CorrectionError("the presumption of minority stays", {
-        MINOR_FLAG: "only an identity document showing 18 or more lifts it"})
+    raise CorrectionError(
+        "the presumption of minority stays",
+        {MINOR_FLAG: "only an identity document showing 18 or more lifts it"},
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -248,8 +303,14 @@ def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def correct(store: Session, person: Person, identity: Identity, changed_by: uuid.UUID | None,
-            now: datetime, possibly_minor: bool | None = None) -> tuple[str, ...]:
+def correct(
+    store: Session,
+    person: Person,
+    identity: Identity,
+    changed_by: uuid.UUID | None,
+    now: datetime,
+    possibly_minor: bool | None = None,
+) -> tuple[str, ...]:
     """Correct a person's details. The fields that changed are resealed, the clear facts and
     the blind index follow, and a history row keeps the previous values sealed with the
     person's key (so it is shredded with them); audited with field names only. Whether the
@@ -260,8 +321,7 @@ def correct(store: Session, person: Person, identity: Identity, changed_by: uuid
     identity = _checked(identity, today)
     was_child = child_on_record(person)
     minor = minor_after(was_child, ages(identity, today), identity.age_source, possibly_minor)
-    changed = [name for name in CORRECTABLE
-               if getattr(current, name) != getattr(identity, name)]
+    changed = [name for name in CORRECTABLE if getattr(current, name) != getattr(identity, name)]
     previous = {name: _plain(getattr(current, name)) for name in changed}
     if minor != person.possibly_minor:
         changed.append(MINOR_FLAG)
@@ -269,10 +329,16 @@ def correct(store: Session, person: Person, identity: Identity, changed_by: uuid
     if not changed:
         return ()
     cipher = datakeys.cipher(store, person.data_key_id)
-    row = PersonChange(id=uuid.uuid4(), person_id=person.id, changed_by=changed_by,
-                       changed_at=now, fields=",".join(changed))
-    row.previous = cipher.seal(HISTORY_TABLE, "previous", row.id,
-                               json.dumps(previous, sort_keys=True))
+    row = PersonChange(
+        id=uuid.uuid4(),
+        person_id=person.id,
+        changed_by=changed_by,
+        changed_at=now,
+        fields=",".join(changed),
+    )
+    row.previous = cipher.seal(
+        HISTORY_TABLE, "previous", row.id, json.dumps(previous, sort_keys=True)
+    )
     store.add(row)
     for name, value in _sealed_values(identity).items():
         if name in changed:
@@ -284,28 +350,53 @@ def correct(store: Session, person: Person, identity: Identity, changed_by: uuid
         person.identity_index = identity_index(identity, today)
     if MINOR_FLAG in changed:
         person.possibly_minor = minor
-        audit.record(store, "person.minor_presumption", object_type="person",
-                     object_id=person.id, details={"possibly_minor": minor})
+        audit.record(
+            store,
+            "person.minor_presumption",
+            object_type="person",
+            object_id=person.id,
+            details={"possibly_minor": minor},
+        )
     store.flush()
-    audit.record(store, "person.corrected", object_type="person", object_id=person.id,
-                 details={"fields": changed})
+    audit.record(
+        store,
+        "person.corrected",
+        object_type="person",
+        object_id=person.id,
+        details={"fields": changed},
+    )
     return tuple(changed)
 
 
 def history(store: Session, person: Person) -> list[Change]:
     """The corrections of a person's details, newest first, with the previous values; read
     as personal data (audited). Raises ShreddedError once the person is shredded."""
-    rows = list(store.scalars(sa.select(PersonChange).where(
-        PersonChange.person_id == person.id).order_by(PersonChange.changed_at.desc(),
-                                                      PersonChange.id)))
-    audit.record(store, "person.history_read", object_type="person", object_id=person.id,
-                 details={"count": len(rows)})
+    rows = list(
+        store.scalars(
+            sa.select(PersonChange)
+            .where(PersonChange.person_id == person.id)
+            .order_by(PersonChange.changed_at.desc(), PersonChange.id)
+        )
+    )
+    audit.record(
+        store,
+        "person.history_read",
+        object_type="person",
+        object_id=person.id,
+        details={"count": len(rows)},
+    )
     cipher = datakeys.cipher(store, person.data_key_id)
-    return [Change(at=row.changed_at, by=row.changed_by,
-                   fields=tuple(filter(None, row.fields.split(","))),
-                   previous=json.loads(cipher.open(HISTORY_TABLE, "previous", row.id,
-                                                   row.previous) or "{}"))
-            for row in rows]
+    return [
+        Change(
+            at=row.changed_at,
+            by=row.changed_by,
+            fields=tuple(filter(None, row.fields.split(","))),
+            previous=json.loads(
+                cipher.open(HISTORY_TABLE, "previous", row.id, row.previous) or "{}"
+            ),
+        )
+        for row in rows
+    ]
 
 
 def forget_history(store: Session, person: Person) -> int:

@@ -24,22 +24,27 @@ from flask import Flask, current_app
 
 from screening.instruments import LANGUAGES
 
-KINDS = ("emergency", "medical", "suicide_risk", "child_protection", "missing_person",
-         "same_day")
+KINDS = ("emergency", "medical", "suicide_risk", "child_protection", "missing_person", "same_day")
 FIELDS = ("title", "steps", "contact")
 SETTING = "RED_FLAG_PROTOCOLS"
 # Every red flag the screening may raise, and the protocol it calls for (for an adult).
 FLAG_KINDS: dict[str, str] = {
-    "rf_in_danger_now": "emergency", "rf_controller_nearby": "emergency",
-    "rf_cannot_leave": "emergency", "rf_threat_to_kill": "emergency",
-    "rf_recent_violence": "emergency", "rf_sexual_assault": "emergency",
-    "rf_extortion_now": "emergency", "rf_others_held": "emergency",
+    "rf_in_danger_now": "emergency",
+    "rf_controller_nearby": "emergency",
+    "rf_cannot_leave": "emergency",
+    "rf_threat_to_kill": "emergency",
+    "rf_recent_violence": "emergency",
+    "rf_sexual_assault": "emergency",
+    "rf_extortion_now": "emergency",
+    "rf_others_held": "emergency",
     "rf_imminent_move": "emergency",
     "rf_injury_illness": "medical",
     "rf_self_harm": "suicide_risk",
-    "rf_child_separated": "child_protection", "rf_child_unrelated_adult": "child_protection",
+    "rf_child_separated": "child_protection",
+    "rf_child_unrelated_adult": "child_protection",
     "rf_missing_companion": "missing_person",
-    "rf_no_safe_place_tonight": "same_day", "rf_detention_or_removal": "same_day",
+    "rf_no_safe_place_tonight": "same_day",
+    "rf_detention_or_removal": "same_day",
     "rf_interpreter_linked": "same_day",
 }
 RED_FLAGS = tuple(FLAG_KINDS)
@@ -86,14 +91,18 @@ def protocol(kind: str, language: str, config: Mapping[str, Any]) -> dict[str, A
     """One protocol's texts in ``language`` (English where the setting has none): ``kind``,
     ``language`` (the one used), ``title``, ``steps`` (a list) and ``contact``."""
     wording = config[kind]
-    return {"kind": kind, "language": language if language in wording["title"] else "en",
-            "title": _text(wording["title"], language),
-            "steps": list(_text(wording["steps"], language)),
-            "contact": _text(wording["contact"], language)}
+    return {
+        "kind": kind,
+        "language": language if language in wording["title"] else "en",
+        "title": _text(wording["title"], language),
+        "steps": list(_text(wording["steps"], language)),
+        "contact": _text(wording["contact"], language),
+    }
 
 
-def protocols(flags: Iterable[str], child: bool, language: str,
-              config: Mapping[str, Any]) -> list[dict[str, Any]]:
+def protocols(
+    flags: Iterable[str], child: bool, language: str, config: Mapping[str, Any]
+) -> list[dict[str, Any]]:
     """Each protocol the red flags among ``flags`` trigger, once, as :func:`protocol` gives
     it, with ``flags``: the flags that call for it (all of a child's flags for child
     protection). Unknown ids are ignored. ``config`` is the validated setting."""
@@ -104,19 +113,22 @@ def protocols(flags: Iterable[str], child: bool, language: str,
             return raised
         return [f for f in raised if protocol_for(f, child) == kind]
 
-    return [{**protocol(kind, language, config), "flags": calling(kind)}
-            for kind in kinds(raised, child)]
+    return [
+        {**protocol(kind, language, config), "flags": calling(kind)}
+        for kind in kinds(raised, child)
+    ]
 
 
 def _language_texts(value: Any, where: str, steps: bool) -> dict[str, Any]:
     if not isinstance(value, Mapping):
-        raise ProtocolError(f"{where}: must map each language ({', '.join(LANGUAGES)}) "
-                            f"to its text")
+        raise ProtocolError(f"{where}: must map each language ({', '.join(LANGUAGES)}) to its text")
     missing = [language for language in LANGUAGES if language not in value]
     if missing:
         raise ProtocolError(f"{where}: no text in {', '.join(missing)}")
-    return {language: _one_text(text, f"{where}[{language!r}]", steps)
-            for language, text in value.items()}
+    return {
+        language: _one_text(text, f"{where}[{language!r}]", steps)
+        for language, text in value.items()
+    }
 
 
 def _one_text(text: Any, where: str, steps: bool) -> Any:
@@ -136,18 +148,27 @@ def validate(config: Any) -> dict[str, dict[str, dict[str, Any]]]:
         raise ProtocolError(f"{SETTING}: must map each protocol kind to its texts")
     missing, unknown = [k for k in KINDS if k not in config], sorted(set(config) - set(KINDS))
     if missing or unknown:
-        raise ProtocolError(f"{SETTING}: " + "; ".join(
-            ([f"missing protocol kinds {missing}"] if missing else [])
-            + ([f"unknown protocol kinds {unknown} (kinds are {', '.join(KINDS)})"]
-               if unknown else [])))
+        raise ProtocolError(
+            f"{SETTING}: "
+            + "; ".join(
+                ([f"missing protocol kinds {missing}"] if missing else [])
+                + (
+                    [f"unknown protocol kinds {unknown} (kinds are {', '.join(KINDS)})"]
+                    if unknown
+                    else []
+                )
+            )
+        )
     checked = {}
     for kind in KINDS:
         where = f"{SETTING}[{kind!r}]"
         wording = config[kind]
         if not isinstance(wording, Mapping) or set(wording) != set(FIELDS):
             raise ProtocolError(f"{where}: needs exactly the fields {', '.join(FIELDS)}")
-        checked[kind] = {name: _language_texts(wording[name], f"{where}[{name!r}]",
-                                               steps=name == "steps") for name in FIELDS}
+        checked[kind] = {
+            name: _language_texts(wording[name], f"{where}[{name!r}]", steps=name == "steps")
+            for name in FIELDS
+        }
     return checked
 
 
@@ -156,8 +177,10 @@ def init_app(app: Flask) -> None:
     if app.config.get("SAFETY_CONTACT") is not None:
         # The one contact for every red flag is gone; a duty line set there would be
         # silently ignored, so say where it belongs now.
-        raise ProtocolError("SAFETY_CONTACT is no longer used: put the duty lines into the "
-                            f"'contact' texts of {SETTING} (see core/settings.py)")
+        raise ProtocolError(
+            "SAFETY_CONTACT is no longer used: put the duty lines into the "
+            f"'contact' texts of {SETTING} (see core/settings.py)"
+        )
     app.extensions["passage.protocols"] = validate(app.config.get(SETTING))
 
 

@@ -28,8 +28,7 @@ from screening.services import ScreeningError
 
 TABLE = "red_flag_actions"
 SEALED = ("contacted_note", "outcome")
-CONTACTS = ("emergency_services", "medical", "child_protection", "supervisor", "partner",
-            "other")
+CONTACTS = ("emergency_services", "medical", "child_protection", "supervisor", "partner", "other")
 ACTIONS = ("called", "referred", "escorted", "safety_plan", "none_possible")
 NOTE_MAX = 200
 OUTCOME_MAX = 4000
@@ -46,14 +45,24 @@ def _cipher(store: Session, screening: Screening) -> datakeys.Cipher:
     return datakeys.cipher(store, people.get(store, screening.person_id).data_key_id)
 
 
-def _problems(screening: Screening, flags: Sequence[str], contacted: Sequence[str],
-              contacted_note: str | None, acted_at: datetime, action: str,
-              outcome: str | None, now: datetime) -> dict[str, str]:
+def _problems(
+    screening: Screening,
+    flags: Sequence[str],
+    contacted: Sequence[str],
+    contacted_note: str | None,
+    acted_at: datetime,
+    action: str,
+    outcome: str | None,
+    now: datetime,
+) -> dict[str, str]:
     problems = {}
     unknown = [f for f in flags if not protocols.is_red_flag(f)]
     if not flags or unknown:
-        problems["flags"] = (f"not red flags: {', '.join(unknown)}" if unknown
-                             else "name at least one red flag this action answers")
+        problems["flags"] = (
+            f"not red flags: {', '.join(unknown)}"
+            if unknown
+            else "name at least one red flag this action answers"
+        )
     if any(c not in CONTACTS for c in contacted):
         problems["contacted"] = f"each must be one of {', '.join(CONTACTS)}"
     elif "other" in contacted and not (contacted_note or "").strip():
@@ -71,39 +80,64 @@ def _problems(screening: Screening, flags: Sequence[str], contacted: Sequence[st
     return problems
 
 
-def record_action(store: Session, user: Any, screening: Screening, flags: Sequence[str],
-                  contacted: Sequence[str], acted_at: datetime, action: str,
-                  outcome: str | None, now: datetime, *,
-                  contacted_note: str | None = None) -> RedFlagAction:
+def record_action(
+    store: Session,
+    user: Any,
+    screening: Screening,
+    flags: Sequence[str],
+    contacted: Sequence[str],
+    acted_at: datetime,
+    action: str,
+    outcome: str | None,
+    now: datetime,
+    *,
+    contacted_note: str | None = None,
+) -> RedFlagAction:
     """Record what was done about ``flags`` of ``screening`` (a draft or a completed one),
     audited with the flags, protocols and action. ``acted_at`` without a time zone is
     taken as UTC. Raises :class:`ScreeningError` with ``fields`` on bad input."""
     require(user, "screenings.read", screening, "screening", screening.id)
     flags, contacted = list(dict.fromkeys(flags)), list(dict.fromkeys(contacted))
     acted_at = acted_at.replace(tzinfo=UTC) if acted_at.tzinfo is None else acted_at
-    problems = _problems(screening, flags, contacted, contacted_note, acted_at, action,
-                         outcome, now)
+    problems = _problems(
+        screening, flags, contacted, contacted_note, acted_at, action, outcome, now
+    )
     if problems:
         raise ScreeningError("the red-flag action cannot be recorded", problems)
     kinds = protocols.kinds(flags, is_child(screening))
-    row = RedFlagAction(id=uuid.uuid4(), screening_id=screening.id, flags=",".join(flags),
-                        protocols=",".join(kinds), contacted=",".join(contacted),
-                        acted_at=acted_at, action=action, recorded_by=user.id,
-                        recorded_at=now)
+    row = RedFlagAction(
+        id=uuid.uuid4(),
+        screening_id=screening.id,
+        flags=",".join(flags),
+        protocols=",".join(kinds),
+        contacted=",".join(contacted),
+        acted_at=acted_at,
+        action=action,
+        recorded_by=user.id,
+        recorded_at=now,
+    )
     cipher = _cipher(store, screening)
     for column, text in (("contacted_note", contacted_note), ("outcome", outcome)):
         setattr(row, column, cipher.seal(TABLE, column, row.id, (text or "").strip() or None))
     store.add(row)
-    audit.record(store, "screening.red_flag_action", object_type="screening",
-                 object_id=screening.id,
-                 details={"flags": flags, "protocols": kinds, "action": action})
+    audit.record(
+        store,
+        "screening.red_flag_action",
+        object_type="screening",
+        object_id=screening.id,
+        details={"flags": flags, "protocols": kinds, "action": action},
+    )
     return row
 
 
 def _rows(store: Session, screening: Screening) -> list[RedFlagAction]:
-    return list(store.scalars(sa.select(RedFlagAction).where(
-        RedFlagAction.screening_id == screening.id)
-        .order_by(RedFlagAction.acted_at, RedFlagAction.recorded_at)))
+    return list(
+        store.scalars(
+            sa.select(RedFlagAction)
+            .where(RedFlagAction.screening_id == screening.id)
+            .order_by(RedFlagAction.acted_at, RedFlagAction.recorded_at)
+        )
+    )
 
 
 def _split(value: str) -> list[str]:
@@ -115,25 +149,33 @@ def actions(store: Session, screening: Screening) -> list[dict[str, Any]]:
     ``flags``, ``protocols``, ``contacted``, ``contacted_note``, ``acted_at``, ``action``,
     ``outcome``, ``recorded_by``, ``recorded_at``."""
     cipher = _cipher(store, screening)
-    return [{"id": row.id, "flags": _split(row.flags), "protocols": _split(row.protocols),
-             "contacted": _split(row.contacted),
-             "contacted_note": cipher.open(TABLE, "contacted_note", row.id, row.contacted_note),
-             "acted_at": row.acted_at, "action": row.action,
-             "outcome": cipher.open(TABLE, "outcome", row.id, row.outcome),
-             "recorded_by": row.recorded_by, "recorded_at": row.recorded_at}
-            for row in _rows(store, screening)]
+    return [
+        {
+            "id": row.id,
+            "flags": _split(row.flags),
+            "protocols": _split(row.protocols),
+            "contacted": _split(row.contacted),
+            "contacted_note": cipher.open(TABLE, "contacted_note", row.id, row.contacted_note),
+            "acted_at": row.acted_at,
+            "action": row.action,
+            "outcome": cipher.open(TABLE, "outcome", row.id, row.outcome),
+            "recorded_by": row.recorded_by,
+            "recorded_at": row.recorded_at,
+        }
+        for row in _rows(store, screening)
+    ]
 
 
-def unacknowledged(store: Session, screening: Screening,
-                   raised_flags: Iterable[str]) -> list[str]:
+def unacknowledged(store: Session, screening: Screening, raised_flags: Iterable[str]) -> list[str]:
     """The raised flags no recorded action answers, once each, in the order given (an
     action saying none was possible answers its flags too)."""
     answered = {flag for row in _rows(store, screening) for flag in _split(row.flags)}
     return [flag for flag in dict.fromkeys(raised_flags) if flag not in answered]
 
 
-def reseal(store: Session, screening: Screening, old: datakeys.Cipher,
-           new: datakeys.Cipher) -> None:
+def reseal(
+    store: Session, screening: Screening, old: datakeys.Cipher, new: datakeys.Cipher
+) -> None:
     """Seal the texts of the screening's actions again under ``new`` (the screening moves
     to another record of the same person, whose key replaces ``old``)."""
     for row in _rows(store, screening):

@@ -23,8 +23,9 @@ class Relevance:
     """The relevance rule (docs/screening.md §4.2): whether an unanswered trafficking item
     can still change the result, under every list that may apply."""
 
-    def __init__(self, instrument: Instrument, values: Mapping[str, str], child: bool,
-                 sexual: bool) -> None:
+    def __init__(
+        self, instrument: Instrument, values: Mapping[str, str], child: bool, sexual: bool
+    ) -> None:
         self.instrument, self.child = instrument, child
         self.lists = lists_for(instrument, sexual)
         trafficking = [i for i in instrument.indicators if i.trafficking]
@@ -33,20 +34,32 @@ class Relevance:
         self.open: dict[tuple[str, str], list[Indicator]] = {}
         for name in self.lists:
             for dimension in rule.ELEMENT_OF:
-                items = [i for i in trafficking if i.dimension == dimension
-                         and weight(i, name, child)]
+                items = [
+                    i for i in trafficking if i.dimension == dimension and weight(i, name, child)
+                ]
                 self.yes[name, dimension] = rule.counts(
-                    weight(i, name, child) for i in items if values.get(i.id) == "yes")
+                    weight(i, name, child) for i in items if values.get(i.id) == "yes"
+                )
                 self.open[name, dimension] = [
-                    i for i in items if values.get(i.id, "unknown") in OPEN]
+                    i for i in items if values.get(i.id, "unknown") in OPEN
+                ]
 
     def _positive(self, name: str, dimension: str) -> bool:
         return rule.clause_for(self.yes[name, dimension]) is not None
 
     def _alive(self, name: str, dimension: str) -> bool:
         upper = rule.counts(weight(i, name, self.child) for i in self.open[name, dimension])
-        return rule.clause_for(tuple(a + b for a, b in zip(  # type: ignore[arg-type]
-            self.yes[name, dimension], upper, strict=True))) is not None
+        return (
+            rule.clause_for(
+                tuple(
+                    a + b
+                    for a, b in zip(  # type: ignore[arg-type]
+                        self.yes[name, dimension], upper, strict=True
+                    )
+                )
+            )
+            is not None
+        )
 
     def element(self, name: str, element: str, test: str) -> bool:
         dims = rule.ELEMENTS[element]
@@ -69,14 +82,22 @@ class Relevance:
         others = [e for e in rule.ELEMENTS if e != element]
         if not self.child and all(self.element(name, e, "dead") for e in others):
             return "b"
-        if self.child and element != "exploitation" and (
+        if (
+            self.child
+            and element != "exploitation"
+            and (
                 self.element(name, "exploitation", "positive")
-                or self.element(name, others[0] if others[0] != "exploitation" else others[1],
-                                "positive")):
+                or self.element(
+                    name, others[0] if others[0] != "exploitation" else others[1], "positive"
+                )
+            )
+        ):
             return "b"
         open_ = [i for i in self.open[name, indicator.dimension] if i.id != indicator.id]
-        if not rule.pivotal(self.yes[name, indicator.dimension],
-                            rule.counts(weight(i, name, self.child) for i in open_),
-                            weight(indicator, name, self.child)):
+        if not rule.pivotal(
+            self.yes[name, indicator.dimension],
+            rule.counts(weight(i, name, self.child) for i in open_),
+            weight(indicator, name, self.child),
+        ):
             return "c"
         return None

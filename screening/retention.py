@@ -28,9 +28,17 @@ shredding = Hook("retention.shredding")
 
 def due(store: Session, now: datetime) -> list[uuid.UUID]:
     """Ids of people past their retention date, not on legal hold, not yet shredded."""
-    return list(store.scalars(sa.select(Person.id).where(
-        Person.retention_until <= now, Person.shredded_at.is_(None),
-        Person.legal_hold.is_(False)).order_by(Person.retention_until)))
+    return list(
+        store.scalars(
+            sa.select(Person.id)
+            .where(
+                Person.retention_until <= now,
+                Person.shredded_at.is_(None),
+                Person.legal_hold.is_(False),
+            )
+            .order_by(Person.retention_until)
+        )
+    )
 
 
 def shred(store: Session, person: Person, now: datetime) -> None:

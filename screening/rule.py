@@ -14,15 +14,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from itertools import product
 
-RECRUITMENT = ("deceptive_recruitment", "coercive_recruitment",
-               "recruitment_abuse_of_vulnerability")
+RECRUITMENT = (
+    "deceptive_recruitment",
+    "coercive_recruitment",
+    "recruitment_abuse_of_vulnerability",
+)
 EXPLOITATION = ("exploitative_conditions",)
 DESTINATION = ("coercion_at_destination", "abuse_of_vulnerability_at_destination")
-ELEMENTS = {"recruitment": RECRUITMENT, "exploitation": EXPLOITATION,
-            "destination": DESTINATION}
+ELEMENTS = {"recruitment": RECRUITMENT, "exploitation": EXPLOITATION, "destination": DESTINATION}
 ELEMENT_OF = {d: element for element, dims in ELEMENTS.items() for d in dims}
-CLASSES = ("likely_trafficking", "possible_trafficking", "indicators_present",
-           "smuggling_indicators", "no_indicators")
+CLASSES = (
+    "likely_trafficking",
+    "possible_trafficking",
+    "indicators_present",
+    "smuggling_indicators",
+    "no_indicators",
+)
 RANK = {name: len(CLASSES) - n for n, name in enumerate(CLASSES)}  # higher is stronger
 WEIGHTS = ("sufficient", "strong", "medium", "weak")
 
@@ -73,8 +80,9 @@ def elements(positive: Mapping[str, bool]) -> dict[str, bool]:
     return {name: any(positive[d] for d in dims) for name, dims in ELEMENTS.items()}
 
 
-def classify(positive: Mapping[str, bool], child: bool, trafficking_yes: bool,
-             smuggling: bool) -> str:
+def classify(
+    positive: Mapping[str, bool], child: bool, trafficking_yes: bool, smuggling: bool
+) -> str:
     """The class of a set of positive dimensions (docs/screening.md §2.1)."""
     met = elements(positive)
     if met["exploitation"] and (child or (met["recruitment"] and met["destination"])):
@@ -106,7 +114,9 @@ def route(classification: str, child: bool, any_yes: bool, red_flag: bool) -> st
         return "child_protection"
     if red_flag:
         return "emergency"
-    return {"likely_trafficking": "specialised_assistance",
-            "possible_trafficking": "specialised_assistance",
-            "indicators_present": "follow_up",
-            "smuggling_indicators": "migrant_protection"}.get(classification, "none")
+    return {
+        "likely_trafficking": "specialised_assistance",
+        "possible_trafficking": "specialised_assistance",
+        "indicators_present": "follow_up",
+        "smuggling_indicators": "migrant_protection",
+    }.get(classification, "none")

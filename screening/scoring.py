@@ -30,8 +30,7 @@ CLASSES = rule.CLASSES
 SUFFICIENT_FOR_CHILD = frozenset({"sx_child_sexual"})
 # A recorded act (recruitment, transport, transfer, harbouring, receipt) for a child: without
 # one, a child's exploitation is labelled "act to be established", not trafficking.
-ACT_ITEMS = frozenset({"sm_paid_facilitator", "rf_child_separated",
-                       "rf_child_unrelated_adult"})
+ACT_ITEMS = frozenset({"sm_paid_facilitator", "rf_child_separated", "rf_child_unrelated_adult"})
 FACILITATION = "sm_paid_facilitator"  # smuggling needs the facilitation element
 STILL_INVOLVED = "sm_still_involved"  # the journey's organisers still in the person's life
 
@@ -104,12 +103,12 @@ def weight(indicator: Indicator, list_name: str, child: bool) -> str | None:
 def _one_more(yes: rule.Counts) -> list[str]:
     if rule.clause_for(yes) is not None or not any(yes):
         return []
-    return [w for w in ("strong", "medium", "weak")
-            if rule.pivotal(yes, (0, 0, 0, 0), w)]
+    return [w for w in ("strong", "medium", "weak") if rule.pivotal(yes, (0, 0, 0, 0), w)]
 
 
-def _dimension(items: list[Indicator], values: Mapping[str, str], list_name: str,
-               child: bool) -> DimensionResult:
+def _dimension(
+    items: list[Indicator], values: Mapping[str, str], list_name: str, child: bool
+) -> DimensionResult:
     graded = [i for i in items if weight(i, list_name, child)]
     fired = [i for i in graded if values.get(i.id) == "yes"]
     open_ = [i for i in graded if values.get(i.id, "unknown") in OPEN]
@@ -118,25 +117,47 @@ def _dimension(items: list[Indicator], values: Mapping[str, str], list_name: str
     assessed = any(values.get(i.id, "unknown") != "not_needed" for i in graded)
     return DimensionResult(
         status="positive" if clause else "negative" if assessed else "not_assessed",
-        clause=clause, fired=[i.id for i in fired], unanswered=[i.id for i in open_],
-        could_be_positive=rule.clause_for(rule.counts(
-            weight(i, list_name, child) for i in fired + open_)) is not None,
-        counts=dict(zip(rule.WEIGHTS, yes, strict=True)), one_more=_one_more(yes))
+        clause=clause,
+        fired=[i.id for i in fired],
+        unanswered=[i.id for i in open_],
+        could_be_positive=rule.clause_for(
+            rule.counts(weight(i, list_name, child) for i in fired + open_)
+        )
+        is not None,
+        counts=dict(zip(rule.WEIGHTS, yes, strict=True)),
+        one_more=_one_more(yes),
+    )
 
 
-def _assess(instrument: Instrument, values: Mapping[str, str], list_name: str, child: bool,
-            smuggling_lower: bool, smuggling_upper: bool) -> ListResult:
-    by_dimension = {d: [i for i in instrument.indicators if i.dimension == d]
-                    for d in TRAFFICKING_DIMENSIONS}
-    dimensions = {d: _dimension(items, values, list_name, child)
-                  for d, items in by_dimension.items()}
+def _assess(
+    instrument: Instrument,
+    values: Mapping[str, str],
+    list_name: str,
+    child: bool,
+    smuggling_lower: bool,
+    smuggling_upper: bool,
+) -> ListResult:
+    by_dimension = {
+        d: [i for i in instrument.indicators if i.dimension == d] for d in TRAFFICKING_DIMENSIONS
+    }
+    dimensions = {
+        d: _dimension(items, values, list_name, child) for d, items in by_dimension.items()
+    }
     listed = [i for i in instrument.indicators if weight(i, list_name, child)]
     trafficking_yes = any(values.get(i.id) == "yes" for i in listed)
     trafficking_open = any(values.get(i.id, "unknown") in OPEN for i in listed)
-    lower = rule.classify({d: r.status == "positive" for d, r in dimensions.items()}, child,
-                          trafficking_yes, smuggling_lower)
-    upper = rule.classify({d: r.could_be_positive for d, r in dimensions.items()}, child,
-                          trafficking_yes or trafficking_open, smuggling_upper)
+    lower = rule.classify(
+        {d: r.status == "positive" for d, r in dimensions.items()},
+        child,
+        trafficking_yes,
+        smuggling_lower,
+    )
+    upper = rule.classify(
+        {d: r.could_be_positive for d, r in dimensions.items()},
+        child,
+        trafficking_yes or trafficking_open,
+        smuggling_upper,
+    )
     classification, _ = rule.settle(lower, upper)
     return ListResult(list_name, classification, lower, upper, dimensions)
 
@@ -145,8 +166,9 @@ def _stronger(results: list[ListResult]) -> ListResult:
     # Under the same class, the list whose "yes" answers establish more; then the one whose
     # open answers could. The first list (labour) wins a full tie: its grades are the better
     # verified.
-    return max(results, key=lambda r: (rule.RANK[r.classification], rule.RANK[r.lower],
-                                       rule.RANK[r.upper]))
+    return max(
+        results, key=lambda r: (rule.RANK[r.classification], rule.RANK[r.lower], rule.RANK[r.upper])
+    )
 
 
 def _element_status(dimensions: Mapping[str, DimensionResult]) -> dict[str, str]:
@@ -161,9 +183,15 @@ def _element_status(dimensions: Mapping[str, DimensionResult]) -> dict[str, str]
     return status
 
 
-def score(instrument: Instrument, values: Mapping[str, str], child: bool, sexual: bool,
-          extra_red_flags: tuple[str, ...] = (), derived: Mapping[str, str] | None = None,
-          lower_bound: bool = False) -> Result:
+def score(
+    instrument: Instrument,
+    values: Mapping[str, str],
+    child: bool,
+    sexual: bool,
+    extra_red_flags: tuple[str, ...] = (),
+    derived: Mapping[str, str] | None = None,
+    lower_bound: bool = False,
+) -> Result:
     """Score the value of every indicator (a missing one is unknown) for a person who is, or
     may be, a child (``child``), under the labour list and, when ``sexual``, the sexual list
     too. ``extra_red_flags`` are raised outside the questions (the interpreter linked to the
@@ -175,45 +203,66 @@ def score(instrument: Instrument, values: Mapping[str, str], child: bool, sexual
     smuggling = value.get(FACILITATION) == "yes"
     smuggling_open = value.get(FACILITATION) in OPEN
     lists = [instrument.labour_list] + ([instrument.sexual_list] if sexual else [])
-    results = [_assess(instrument, value, name, child, smuggling, smuggling or smuggling_open)
-               for name in lists]
+    results = [
+        _assess(instrument, value, name, child, smuggling, smuggling or smuggling_open)
+        for name in lists
+    ]
     chosen = _stronger(results)
     classification, incomplete = rule.settle(chosen.lower, chosen.upper)
     red_flags = [i.id for i in said_yes if i.red_flag] + list(extra_red_flags)
     any_yes = bool(said_yes)
-    changing = [d for d, r in chosen.dimensions.items()
-                if r.status != "positive" and r.could_be_positive]
+    changing = [
+        d for d, r in chosen.dimensions.items() if r.status != "positive" and r.could_be_positive
+    ]
     open_answers = [i for d in changing for i in chosen.dimensions[d].unanswered]
-    open_answers += [i.id for i in instrument.indicators
-                     if (i.red_flag or i.id == FACILITATION) and value[i.id] in OPEN]
+    open_answers += [
+        i.id
+        for i in instrument.indicators
+        if (i.red_flag or i.id == FACILITATION) and value[i.id] in OPEN
+    ]
     to_review = ["sexual_grades_provisional"] if chosen.list != instrument.labour_list else []
     return Result(
-        classification=classification, urgent=bool(red_flags) or (child and any_yes),
-        incomplete=incomplete, smuggling=smuggling, child=child, red_flags=red_flags,
+        classification=classification,
+        urgent=bool(red_flags) or (child and any_yes),
+        incomplete=incomplete,
+        smuggling=smuggling,
+        child=child,
+        red_flags=red_flags,
         route=rule.route(classification, child, any_yes, bool(red_flags)),
-        dimensions=chosen.dimensions, elements=_element_status(chosen.dimensions),
-        smuggling_indicators=smuggling_yes, instrument=instrument.id,
+        dimensions=chosen.dimensions,
+        elements=_element_status(chosen.dimensions),
+        smuggling_indicators=smuggling_yes,
+        instrument=instrument.id,
         instrument_version=instrument.version,
         rules=f"{RULES_VERSION}+{instrument.rules}",
-        range={"lower": chosen.lower, "upper": chosen.upper}, open_answers=open_answers,
-        list=chosen.list, lists={r.list: r.classification for r in results},
+        range={"lower": chosen.lower, "upper": chosen.upper},
+        open_answers=open_answers,
+        list=chosen.list,
+        lists={r.list: r.classification for r in results},
         to_review=to_review,
         smuggling_exploitation_risk=value.get(STILL_INVOLVED) == "yes",
         act_established=_act(instrument, value) if child else None,
-        lower_bound=lower_bound, derived=dict(derived or {}),
-        reasons=_reasons(classification, child, chosen, incomplete))
+        lower_bound=lower_bound,
+        derived=dict(derived or {}),
+        reasons=_reasons(classification, child, chosen, incomplete),
+    )
 
 
 def _act(instrument: Instrument, value: Mapping[str, str]) -> bool:
-    return any(value[i.id] == "yes" and (i.id in ACT_ITEMS or rule.ELEMENT_OF.get(
-        i.dimension) == "recruitment") for i in instrument.indicators)
+    return any(
+        value[i.id] == "yes"
+        and (i.id in ACT_ITEMS or rule.ELEMENT_OF.get(i.dimension) == "recruitment")
+        for i in instrument.indicators
+    )
 
 
-def _reasons(classification: str, child: bool, chosen: ListResult,
-             incomplete: bool) -> list[str]:
+def _reasons(classification: str, child: bool, chosen: ListResult, incomplete: bool) -> list[str]:
     # Stable codes the explanation is built from, in the screener's language, elsewhere.
-    reasons = [f"class.{classification}", "population.child" if child else "population.adult",
-               f"list.{chosen.list}"]
+    reasons = [
+        f"class.{classification}",
+        "population.child" if child else "population.adult",
+        f"list.{chosen.list}",
+    ]
     reasons += [f"positive.{d}" for d, r in chosen.dimensions.items() if r.status == "positive"]
     if incomplete:
         reasons.append(f"could_be.{chosen.upper}")

@@ -25,10 +25,28 @@ from screening.instruments import Instrument
 from screening.models import Person, Screening
 
 PURPOSES = ("screening", "storing", "referral", "statistics", "recontact")
-SHAREABLE = ("given_name", "family_name", "age", "sex", "nationality", "location",
-             "languages", "contact", "needs", "answers")
-SERVICES = ("shelter", "medical", "psychosocial", "legal", "child_protection",
-            "return_reintegration", "livelihood", "interpretation")
+SHAREABLE = (
+    "given_name",
+    "family_name",
+    "age",
+    "sex",
+    "nationality",
+    "location",
+    "languages",
+    "contact",
+    "needs",
+    "answers",
+)
+SERVICES = (
+    "shelter",
+    "medical",
+    "psychosocial",
+    "legal",
+    "child_protection",
+    "return_reintegration",
+    "livelihood",
+    "interpretation",
+)
 # The safety check's answer about the interpreter, as the web form and the API name it.
 INTERPRETER_INDEPENDENT = {"yes": True, "no": False, "none": None}
 TABLE = "screenings"
@@ -115,12 +133,15 @@ class Safety:
     linked_present: bool | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"alone": self.alone, "safe_to_talk": self.safe_to_talk,
-                "interpreter_language": self.interpreter_language,
-                "interpreter_independent": self.interpreter_independent,
-                "possibly_minor": self.possibly_minor,
-                "present": list(self.present) if self.present is not None else None,
-                "linked_present": self.linked_present}
+        return {
+            "alone": self.alone,
+            "safe_to_talk": self.safe_to_talk,
+            "interpreter_language": self.interpreter_language,
+            "interpreter_independent": self.interpreter_independent,
+            "possibly_minor": self.possibly_minor,
+            "present": list(self.present) if self.present is not None else None,
+            "linked_present": self.linked_present,
+        }
 
 
 def safe_to_screen(alone: bool, safe_to_talk: bool) -> bool:
@@ -159,10 +180,11 @@ def _child_safety(safety: Safety, problems: dict[str, str]) -> Safety:
     elif linked is None:
         problems["safety.linked_present"] = "required for a child: true or false"
     elif not safe_for_child(linked, safety.safe_to_talk):
-        problems["safety"] = ("nobody linked to the people who employ, brought or control "
-                              "the child may be present, and it must be safe to talk")
-    return replace(safety, present=present, linked_present=linked,
-                   alone=present == (NOBODY,))
+        problems["safety"] = (
+            "nobody linked to the people who employ, brought or control "
+            "the child may be present, and it must be safe to talk"
+        )
+    return replace(safety, present=present, linked_present=linked, alone=present == (NOBODY,))
 
 
 def checked(request: Start) -> Start:
@@ -181,12 +203,15 @@ def checked(request: Start) -> Start:
     if child:
         safety = _child_safety(safety, problems)
         if request.instrument.population == "adult":
-            problems["instrument"] = ("a child (under 18, or possibly a minor) is "
-                                    "screened with the child instrument")
+            problems["instrument"] = (
+                "a child (under 18, or possibly a minor) is screened with the child instrument"
+            )
         if not child_may_start(given.child):
-            problems["consent.child"] = ("the child's assent with a guardian's or "
-                                         "representative's consent, or a legal basis "
-                                         "(child_protection, risk_to_life)")
+            problems["consent.child"] = (
+                "the child's assent with a guardian's or "
+                "representative's consent, or a legal basis "
+                "(child_protection, risk_to_life)"
+            )
     else:
         given = replace(given, child=None)
         if not safe_to_screen(safety.alone, safety.safe_to_talk):
@@ -207,21 +232,37 @@ def _refusal(problems: dict[str, str]) -> str:
     return "the screening cannot start as it is"
 
 
-def start(store: Session, user: Any, request: Start, now: datetime,
-          retention_days: int) -> Screening:
+def start(
+    store: Session, user: Any, request: Start, now: datetime, retention_days: int
+) -> Screening:
     """Register the person and open a draft screening; refused (:func:`checked`) without
     consent to screen and to store, when the person is not safe to talk, or for a child
     without assent and a guardian's consent or a statutory basis."""
     request = checked(request)
-    person = people.register(store, request.identity, user.team_id, user.id, now,
-                             retention_days, possibly_minor=bool(request.safety.possibly_minor))
+    person = people.register(
+        store,
+        request.identity,
+        user.team_id,
+        user.id,
+        now,
+        retention_days,
+        possibly_minor=bool(request.safety.possibly_minor),
+    )
     screening = Screening(
-        id=uuid.uuid4(), person_id=person.id, team_id=user.team_id, screener_id=user.id,
-        instrument=request.instrument.id, instrument_version=request.instrument.version,
-        language=request.language, status="draft",
+        id=uuid.uuid4(),
+        person_id=person.id,
+        team_id=user.team_id,
+        screener_id=user.id,
+        instrument=request.instrument.id,
+        instrument_version=request.instrument.version,
+        language=request.language,
+        status="draft",
         consent=json.dumps(request.consent.as_dict()),
-        safety=json.dumps(request.safety.as_dict()), needs=",".join(request.needs),
-        created_at=now, updated_at=now)
+        safety=json.dumps(request.safety.as_dict()),
+        needs=",".join(request.needs),
+        created_at=now,
+        updated_at=now,
+    )
     store.add(screening)
     store.flush()
     audit.record(store, "screening.created", object_type="screening", object_id=screening.id)
@@ -255,43 +296,62 @@ def answers(store: Session, screening: Screening) -> dict[str, str]:
     return json.loads(opened) if opened else {}
 
 
-def save_answers(store: Session, screening: Screening, given: Mapping[str, str],
-                 now: datetime) -> None:
+def save_answers(
+    store: Session, screening: Screening, given: Mapping[str, str], now: datetime
+) -> None:
     """Add or change answers of a draft (a paused interview resumes from here)."""
     if screening.status != "draft":
-        raise ScreeningConflict("this screening is completed; its answers cannot change",
-                                {"status": screening.status})
+        raise ScreeningConflict(
+            "this screening is completed; its answers cannot change", {"status": screening.status}
+        )
     merged = {**answers(store, screening), **given}
-    screening.answers = _cipher(store, screening).seal(TABLE, "answers", screening.id,
-                                                       json.dumps(merged, sort_keys=True))
+    screening.answers = _cipher(store, screening).seal(
+        TABLE, "answers", screening.id, json.dumps(merged, sort_keys=True)
+    )
     screening.updated_at = now
-    audit.record(store, "screening.updated", object_type="screening", object_id=screening.id,
-                 details={"answers": len(given)})
+    audit.record(
+        store,
+        "screening.updated",
+        object_type="screening",
+        object_id=screening.id,
+        details={"answers": len(given)},
+    )
 
 
-def complete(store: Session, screening: Screening, instrument: Instrument,
-             result: scoring.Result, now: datetime,
-             explain_in: str | None = None) -> dict[str, Any]:
+def complete(
+    store: Session,
+    screening: Screening,
+    instrument: Instrument,
+    result: scoring.Result,
+    now: datetime,
+    explain_in: str | None = None,
+) -> dict[str, Any]:
     """Seal a scored result (screening.interview.finish scores it) and keep its headline in
     the clear; the person's case opens (or takes the screening in) in the same transaction.
     The explanation is written in ``explain_in`` (the screener's language), by default in
     the language of the questions."""
     if screening.status != "draft":
-        raise ScreeningConflict("this screening is already completed",
-                                {"status": screening.status})
-    stored = {**result.as_dict(), "explanation": explain.explain(
-        result, instrument, explain_in or screening.language)}
-    screening.result = _cipher(store, screening).seal(TABLE, "result", screening.id,
-                                                      json.dumps(stored, sort_keys=True))
+        raise ScreeningConflict("this screening is already completed", {"status": screening.status})
+    stored = {
+        **result.as_dict(),
+        "explanation": explain.explain(result, instrument, explain_in or screening.language),
+    }
+    screening.result = _cipher(store, screening).seal(
+        TABLE, "result", screening.id, json.dumps(stored, sort_keys=True)
+    )
     screening.rules = result.rules
     screening.instrument_version = result.instrument_version
     screening.classification, screening.route = result.classification, result.route
     screening.urgent, screening.incomplete = result.urgent, result.incomplete
     screening.smuggling = result.smuggling
     screening.status, screening.completed_at, screening.updated_at = "completed", now, now
-    audit.record(store, "screening.completed", object_type="screening",
-                 object_id=screening.id, details={"classification": result.classification,
-                                                  "urgent": result.urgent})
+    audit.record(
+        store,
+        "screening.completed",
+        object_type="screening",
+        object_id=screening.id,
+        details={"classification": result.classification, "urgent": result.urgent},
+    )
     open_case.ask(screening_id=screening.id)
     completed_event.tell(screening_id=screening.id)
     return stored
@@ -319,9 +379,13 @@ def completed(store: Session, screening_id: uuid.UUID) -> Screening | None:
 
 def of_person(store: Session, person_id: uuid.UUID) -> list[Screening]:
     """A person's completed screenings, newest first."""
-    return list(store.scalars(sa.select(Screening).where(
-        Screening.person_id == person_id, Screening.status == "completed")
-        .order_by(Screening.completed_at.desc())))
+    return list(
+        store.scalars(
+            sa.select(Screening)
+            .where(Screening.person_id == person_id, Screening.status == "completed")
+            .order_by(Screening.completed_at.desc())
+        )
+    )
 
 
 def consent_of(screening: Screening) -> Consent:
@@ -329,11 +393,13 @@ def consent_of(screening: Screening) -> Consent:
     given = json.loads(screening.consent or "{}")
     child = given.get("child")
     explained = given.get("explained")
-    return Consent({p: bool(given.get(p)) for p in PURPOSES},
-                   tuple(f for f in given.get("share", []) if f in SHAREABLE),
-                   ChildConsent(**child) if isinstance(child, dict) else None,
-                   tuple(explained) if isinstance(explained, list) else None,
-                   given.get("script_version"))
+    return Consent(
+        {p: bool(given.get(p)) for p in PURPOSES},
+        tuple(f for f in given.get("share", []) if f in SHAREABLE),
+        ChildConsent(**child) if isinstance(child, dict) else None,
+        tuple(explained) if isinstance(explained, list) else None,
+        given.get("script_version"),
+    )
 
 
 def move_to(store: Session, screening: Screening, person: Person, now: datetime) -> None:
@@ -348,13 +414,23 @@ def move_to(store: Session, screening: Screening, person: Person, now: datetime)
         setattr(screening, column, new.seal(TABLE, column, screening.id, value))
     red_flags.reseal(store, screening, old, new)
     screening.person_id, screening.team_id, screening.updated_at = person.id, person.team_id, now
-    audit.record(store, "screening.moved", object_type="screening", object_id=screening.id,
-                 details={"person": str(person.id)})
+    audit.record(
+        store,
+        "screening.moved",
+        object_type="screening",
+        object_id=screening.id,
+        details={"person": str(person.id)},
+    )
 
 
 def list_for(store: Session, user: Any, limit: int = 50) -> list[Screening]:
     """The screenings a user may see, drafts first, newest first: their own, or their
     team's for a supervisor (the policy's list scope)."""
     query = sa.select(Screening).where(visible(user, "screenings.read", Screening))
-    return list(store.scalars(query.order_by((Screening.status == "draft").desc(),
-                                             Screening.updated_at.desc()).limit(limit)))
+    return list(
+        store.scalars(
+            query.order_by((Screening.status == "draft").desc(), Screening.updated_at.desc()).limit(
+                limit
+            )
+        )
+    )

@@ -32,8 +32,9 @@ class Generator(Protocol):
 
     def choice(self, seq: Sequence[str]) -> str: ...
 
-    def choices(self, population: Sequence[str],
-                weights: Sequence[float] | None = None) -> list[str]: ...
+    def choices(
+        self, population: Sequence[str], weights: Sequence[float] | None = None
+    ) -> list[str]: ...
 
 
 @dataclass
@@ -64,17 +65,27 @@ def _pick(rng: Generator, weights: tuple[float, ...]) -> str:
     return rng.choices(GIVEN, weights=weights)[0]
 
 
-def respondent(instrument: Instrument, rng: Generator, weights: tuple[float, ...],
-               crossed: bool | None = None, sexual: bool | None = None,
-               forced_no: str | None = None) -> Respondent:
+def respondent(
+    instrument: Instrument,
+    rng: Generator,
+    weights: tuple[float, ...],
+    crossed: bool | None = None,
+    sexual: bool | None = None,
+    forced_no: str | None = None,
+) -> Respondent:
     """A random respondent consistent with the umbrellas; ``forced_no`` names a gate the
     respondent answers "no" to whatever its members (a wrong "no")."""
     person = Respondent()
     for gate in instrument.gates:
         _gate(instrument, gate, person, rng, weights, crossed, sexual)
     if person.gates.get("e0") == "no":  # no border: the journey block is all "no"
-        journey = {i for g in instrument.gates if g.condition == "crossed_border"
-                   for m in (*g.members, *g.followups) for i in instrument.member_indicators(m)}
+        journey = {
+            i
+            for g in instrument.gates
+            if g.condition == "crossed_border"
+            for m in (*g.members, *g.followups)
+            for i in instrument.member_indicators(m)
+        }
         for indicator in instrument.indicators:
             if indicator.dimension == "smuggling" or indicator.id in journey:
                 person.items[indicator.id] = "no"
@@ -83,14 +94,20 @@ def respondent(instrument: Instrument, rng: Generator, weights: tuple[float, ...
     return person
 
 
-def _concept(instrument: Instrument, concept_id: str, person: Respondent,
-             rng: Generator, weights: tuple[float, ...]) -> str:
+def _concept(
+    instrument: Instrument,
+    concept_id: str,
+    person: Respondent,
+    rng: Generator,
+    weights: tuple[float, ...],
+) -> str:
     concept = instrument.concepts[concept_id]
     answer = _pick(rng, weights)
     person.gates[concept_id] = answer
     if answer == "yes":
-        when = [w for w in WHEN if w in concept.phases and rng.random() < 0.5] or \
-            [rng.choice(list(concept.phases))]
+        when = [w for w in WHEN if w in concept.phases and rng.random() < 0.5] or [
+            rng.choice(list(concept.phases))
+        ]
         person.gates[f"{concept_id}_when"] = " ".join(when)
         for item in concept.indicators:
             person.items[item] = "yes" if any(item in concept.phases[w] for w in when) else "no"
@@ -100,15 +117,24 @@ def _concept(instrument: Instrument, concept_id: str, person: Respondent,
     return answer
 
 
-def _gate(instrument: Instrument, gate: Gate, person: Respondent, rng: Generator,
-          weights: tuple[float, ...], crossed: bool | None, sexual: bool | None) -> None:
+def _gate(
+    instrument: Instrument,
+    gate: Gate,
+    person: Respondent,
+    rng: Generator,
+    weights: tuple[float, ...],
+    crossed: bool | None,
+    sexual: bool | None,
+) -> None:
     if gate.id == "e0":
-        person.gates["e0"] = ("yes" if crossed else "no") if crossed is not None else \
-            rng.choice(("yes", "no"))
+        person.gates["e0"] = (
+            ("yes" if crossed else "no") if crossed is not None else rng.choice(("yes", "no"))
+        )
         return
     if gate.id == "f1" and not gate.members:
-        person.gates["f1"] = ("yes" if sexual else "no") if sexual is not None else \
-            _pick(rng, weights)
+        person.gates["f1"] = (
+            ("yes" if sexual else "no") if sexual is not None else _pick(rng, weights)
+        )
         return
     if gate.condition == "sexual_filter_open" and person.gates.get("f1") == "no":
         for member in gate.members:
@@ -130,30 +156,41 @@ def _gate(instrument: Instrument, gate: Gate, person: Respondent, rng: Generator
         elif gate.kind == "safety" and gate_key(instrument, gate) == gate.id:
             answer = rng.choice(("yes", "no", "declined")) if weights[0] else "yes"
             person.gates[gate.id] = answer
-            person.items[member] = "yes" if answer in gate.flag_on else \
-                answer if answer in OPEN else "no"
+            person.items[member] = (
+                "yes" if answer in gate.flag_on else answer if answer in OPEN else "no"
+            )
         else:
             values.append(_pick(rng, weights))
             person.items[member] = values[-1]
     if gate.kind == "umbrella":
-        person.gates[gate.id] = "yes" if "yes" in values else next(
-            (v for v in values if v in OPEN), "no")
-    parent = person.gates.get(gate_key(instrument, gate), person.items.get(
-        gate_key(instrument, gate)))
+        person.gates[gate.id] = (
+            "yes" if "yes" in values else next((v for v in values if v in OPEN), "no")
+        )
+    parent = person.gates.get(
+        gate_key(instrument, gate), person.items.get(gate_key(instrument, gate))
+    )
     for followup in gate.followups:
         hangs_on = person.items.get(gate.after[followup]) if followup in gate.after else parent
         person.items[followup] = "no" if hangs_on == "no" else _pick(rng, weights)
 
 
 def _control_open(instrument: Instrument, person: Respondent) -> bool:
-    topics = [g for g in instrument.gates if g.block in ("control", "journey")
-              and g.always and g.kind != "filter"]
-    return any(person.items.get(i, "no") != "no" for g in topics
-               for m in (*g.members, *g.followups) for i in instrument.member_indicators(m))
+    topics = [
+        g
+        for g in instrument.gates
+        if g.block in ("control", "journey") and g.always and g.kind != "filter"
+    ]
+    return any(
+        person.items.get(i, "no") != "no"
+        for g in topics
+        for m in (*g.members, *g.followups)
+        for i in instrument.member_indicators(m)
+    )
 
 
-def interview(instrument: Instrument, person: Respondent, population: Population,
-              group_button: bool = False) -> tuple[dict[str, str], int]:
+def interview(
+    instrument: Instrument, person: Respondent, population: Population, group_button: bool = False
+) -> tuple[dict[str, str], int]:
     """Run the adaptive interview with this respondent: the answers stored and how many
     questions were asked (pauses are not questions)."""
     given: dict[str, str] = {}
@@ -165,14 +202,17 @@ def interview(instrument: Instrument, person: Respondent, population: Population
         if step.kind not in ("interpreter", "handover"):
             asked += 1
         if step.kind == "list":  # one page, an answer for each member listed
-            given.update({m: person.gates.get(m, person.items.get(m, "no"))
-                          for m in step.members})
+            given.update({m: person.gates.get(m, person.items.get(m, "no")) for m in step.members})
             continue
         given[step.key] = person.answer(step)
-        if group_button and step.kind == "gate" and step.gate is not None \
-                and step.gate.kind == "umbrella" and given[step.key] in OPEN:
-            given.update(fill_group(instrument, given, population, step.gate.id,
-                                    given[step.key]))
+        if (
+            group_button
+            and step.kind == "gate"
+            and step.gate is not None
+            and step.gate.kind == "umbrella"
+            and given[step.key] in OPEN
+        ):
+            given.update(fill_group(instrument, given, population, step.gate.id, given[step.key]))
 
 
 def weights_of(profile: str) -> tuple[float, ...]:

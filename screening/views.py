@@ -61,26 +61,37 @@ def new() -> Any:
         child = form.child.data == "yes"
         present = list(form.present.data or []) if child else None
         linked = form.linked_present.data == "yes" if child else None
-        safe = services.safe_for_child(linked, form.safe_to_talk.data == "yes") if child \
-            else services.safe_to_screen(form.alone.data == "yes",
-                                         form.safe_to_talk.data == "yes")
+        safe = (
+            services.safe_for_child(linked, form.safe_to_talk.data == "yes")
+            if child
+            else services.safe_to_screen(form.alone.data == "yes", form.safe_to_talk.data == "yes")
+        )
         if not safe:
             session.pop(SETUP, None)
             return redirect(url_for("screening.stop"))
         session[SETUP] = {
             "instrument": instruments.for_population(child),
             "language": form.language.data,
-            "safety": {"alone": present == [consents.NOBODY] if child else True,
-                       "safe_to_talk": True,
-                       "interpreter_language": form.interpreter_language.data or None,
-                       "interpreter_independent": services.INTERPRETER_INDEPENDENT[
-                           form.interpreter_independent.data],
-                       "possibly_minor": child, "present": present,
-                       "linked_present": linked}}
+            "safety": {
+                "alone": present == [consents.NOBODY] if child else True,
+                "safe_to_talk": True,
+                "interpreter_language": form.interpreter_language.data or None,
+                "interpreter_independent": services.INTERPRETER_INDEPENDENT[
+                    form.interpreter_independent.data
+                ],
+                "possibly_minor": child,
+                "present": present,
+                "linked_present": linked,
+            },
+        }
         if form.interpreter_independent.data == "no":
-            flash(_l("The interpreter may be linked to the person's employer or recruiter. "
-                     "Arrange an independent interpreter before asking sensitive questions."),
-                  "error")
+            flash(
+                _l(
+                    "The interpreter may be linked to the person's employer or recruiter. "
+                    "Arrange an independent interpreter before asking sensitive questions."
+                ),
+                "error",
+            )
         return redirect(url_for("screening.consent"))
     return render_template("screening/safety.html", form=form)
 
@@ -90,8 +101,7 @@ def new() -> Any:
 def stop() -> str:
     """How to end the conversation safely when it cannot go on, with the emergency
     protocol's contact in the screener's language."""
-    emergency = protocols.protocol("emergency", str(get_locale() or "en"),
-                                   protocols.configured())
+    emergency = protocols.protocol("emergency", str(get_locale() or "en"), protocols.configured())
     return render_template("screening/stop.html", contact=emergency["contact"])
 
 
@@ -118,14 +128,23 @@ def consent() -> Any:
                 services.count_without_record(current_user.team_id, setup["instrument"])
                 db.session().commit()
             return render_template("screening/no_consent.html")
-        given = consents.ChildConsent(bool(form.assent.data), bool(form.guardian_consent.data),
-                                      form.basis.data or None) if child else None
+        given = (
+            consents.ChildConsent(
+                bool(form.assent.data), bool(form.guardian_consent.data), form.basis.data or None
+            )
+            if child
+            else None
+        )
         if consents.unexplained(form.explained.data or ()):
             form.explained.errors = [_l("Explain every point, then tick it.")]
         elif child and not consents.child_may_start(given):
-            form.basis.errors = [_l("For a child, record their assent and the consent of a "
-                                    "parent, guardian or representative, or the legal basis "
-                                    "for going on without it.")]
+            form.basis.errors = [
+                _l(
+                    "For a child, record their assent and the consent of a "
+                    "parent, guardian or representative, or the legal basis "
+                    "for going on without it."
+                )
+            ]
         else:
             setup["consent"] = {p: bool(getattr(form, p).data) for p in services.PURPOSES}
             setup["share"] = list(form.share.data or []) if form.referral.data else []
@@ -134,8 +153,9 @@ def consent() -> Any:
             setup["script_version"] = script.version
             session[SETUP] = setup
             return redirect(url_for("screening.person"))
-    return render_template("screening/consent.html", form=form, child=child, script=script,
-                           language=setup["language"])
+    return render_template(
+        "screening/consent.html", form=form, child=child, script=script, language=setup["language"]
+    )
 
 
 def _now_a_child(setup: dict[str, Any]) -> Any:
@@ -143,26 +163,35 @@ def _now_a_child(setup: dict[str, Any]) -> Any:
     questions apply, and the child's consent is asked before anything is stored. The adult
     check passed, so the person is alone: nobody present, nobody linked."""
     setup["instrument"] = instruments.CHILD
-    setup["safety"].update(possibly_minor=True, present=[consents.NOBODY],
-                           linked_present=False)
+    setup["safety"].update(possibly_minor=True, present=[consents.NOBODY], linked_present=False)
     setup.pop("consent", None)
     session[SETUP] = setup
-    flash(_l("The age given is under 18: the questions for children will be used. Record the "
-             "child's assent and who consents for them, then enter their details again."),
-          "error")
+    flash(
+        _l(
+            "The age given is under 18: the questions for children will be used. Record the "
+            "child's assent and who consents for them, then enter their details again."
+        ),
+        "error",
+    )
     return redirect(url_for("screening.consent"))
 
 
 def _start_request(setup: dict[str, Any], form: PersonForm) -> services.Start:
     child = setup.get("child_consent")
     return services.Start(
-        instrument=instruments.catalogue()[setup["instrument"]], language=setup["language"],
+        instrument=instruments.catalogue()[setup["instrument"]],
+        language=setup["language"],
         identity=identity_of(form),
         consent=services.Consent(
-            setup["consent"], tuple(setup.get("share", ())),
+            setup["consent"],
+            tuple(setup.get("share", ())),
             consents.ChildConsent(**child) if child else None,
-            tuple(setup.get("explained", ())), setup.get("script_version")),
-        safety=services.Safety(**setup["safety"]), needs=tuple(form.needs.data or ()))
+            tuple(setup.get("explained", ())),
+            setup.get("script_version"),
+        ),
+        safety=services.Safety(**setup["safety"]),
+        needs=tuple(form.needs.data or ()),
+    )
 
 
 @bp.route("/new/person", methods=["GET", "POST"])
@@ -175,17 +204,25 @@ def person() -> Any:
     form = PersonForm()
     if form.validate_on_submit():
         if setup["instrument"] != instruments.CHILD and people.is_child(
-                setup["safety"].get("possibly_minor"), form.age.data):
+            setup["safety"].get("possibly_minor"), form.age.data
+        ):
             return _now_a_child(setup)
         store = db.session()
         try:
-            screening = services.start(store, current_user, _start_request(setup, form),
-                                       clock.now(), current_app.config["RETENTION_DAYS"])
+            screening = services.start(
+                store,
+                current_user,
+                _start_request(setup, form),
+                clock.now(),
+                current_app.config["RETENTION_DAYS"],
+            )
         except services.ScreeningError:
             store.rollback()
             session.pop(SETUP, None)
-            flash(_l("The screening could not start. Go through the safety check and "
-                     "consent again."), "error")
+            flash(
+                _l("The screening could not start. Go through the safety check and consent again."),
+                "error",
+            )
             return redirect(url_for("screening.new"))
         store.commit()
         session.pop(SETUP, None)
@@ -210,8 +247,9 @@ def red_flag(screening_id: uuid.UUID) -> Any:
     its flags). With none waiting, the emergency protocol and no form."""
     screening, instrument = load(screening_id)
     # Where to go after the protocol: only back into the questionnaire.
-    next_url = safe_next(request.args.get("next"), within=bp.url_prefix + "/") \
-        or url_for("screening.index")
+    next_url = safe_next(request.args.get("next"), within=bp.url_prefix + "/") or url_for(
+        "screening.index"
+    )
     flags = protocols.known(interview.waiting(db.session(), screening, instrument))
     form = RedFlagActionForm.for_flags(flags, clock.now()) if flags else None
     status = 200
@@ -221,17 +259,22 @@ def red_flag(screening_id: uuid.UUID) -> Any:
         if status == 302:
             flash(_l("The action is recorded."), "success")
             return redirect(next_url)
-    return render_template("screening/red_flag.html", next_url=next_url, form=form,
-                           protocols=_protocols_for(screening, flags), screening=screening,
-                           now=clock.now()), status
+    return render_template(
+        "screening/red_flag.html",
+        next_url=next_url,
+        form=form,
+        protocols=_protocols_for(screening, flags),
+        screening=screening,
+        now=clock.now(),
+    ), status
 
 
 def _protocols_for(screening: Screening, flags: list[str]) -> list[dict[str, Any]]:
     # In the interview language: the steps may be read out with the person.
     config = protocols.configured()
-    return protocols.protocols(flags, red_flags.is_child(screening), screening.language,
-                               config) or [protocols.protocol("emergency", screening.language,
-                                                              config)]
+    return protocols.protocols(
+        flags, red_flags.is_child(screening), screening.language, config
+    ) or [protocols.protocol("emergency", screening.language, config)]
 
 
 def _record(screening: Screening, form: RedFlagActionForm) -> int:
@@ -240,9 +283,17 @@ def _record(screening: Screening, form: RedFlagActionForm) -> int:
     store = db.session()
     try:
         red_flags.record_action(
-            store, current_user, screening, form.flags.data or [], form.contacted.data or [],
-            form.acted_at.data, form.action.data, form.outcome.data or None, clock.now(),
-            contacted_note=form.contacted_note.data or None)
+            store,
+            current_user,
+            screening,
+            form.flags.data or [],
+            form.contacted.data or [],
+            form.acted_at.data,
+            form.action.data,
+            form.outcome.data or None,
+            clock.now(),
+            contacted_note=form.contacted_note.data or None,
+        )
     except services.ScreeningError as error:
         store.rollback()
         for name, problem in error.fields.items():
@@ -277,29 +328,40 @@ def neutral_exit() -> Any:
 def erased(_error: datakeys.ShreddedError) -> Any:
     """A screening whose person was erased at the end of retention: its answers and result
     cannot be read any more (the key is destroyed); say so instead of failing."""
-    return render_template("errors/error.html", status=410, title=_l(
-        "This record was erased at the end of its retention period.")), 410
+    return render_template(
+        "errors/error.html",
+        status=410,
+        title=_l("This record was erased at the end of its retention period."),
+    ), 410
 
 
 @bp.app_context_processor
 def labels() -> dict[str, Any]:
     """Plain-language labels the result pages use."""
-    return {"class_labels": explain.CLASS_LABELS, "route_labels": explain.ROUTE_LABELS,
-            "dimension_labels": explain.DIMENSION_TEXT, "contact_labels": CONTACT_LABELS,
-            "red_flag_action_labels": ACTION_LABELS, "protocol_title": _protocol_title,
-            "headline": explain.headline, "element_labels": explain.ELEMENT_TEXT,
-            "element_hints": explain.ELEMENT_HINT, "element_status": explain.ELEMENT_STATUS,
-            "strength_badge": explain.STRENGTH_BADGE, "strength_text": explain.STRENGTH_TEXT,
-            "review_text": explain.REVIEW_TEXT, "disclaimer": explain.DISCLAIMER,
-            "clause_labels": explain.CLAUSE_TEXT}
+    return {
+        "class_labels": explain.CLASS_LABELS,
+        "route_labels": explain.ROUTE_LABELS,
+        "dimension_labels": explain.DIMENSION_TEXT,
+        "contact_labels": CONTACT_LABELS,
+        "red_flag_action_labels": ACTION_LABELS,
+        "protocol_title": _protocol_title,
+        "headline": explain.headline,
+        "element_labels": explain.ELEMENT_TEXT,
+        "element_hints": explain.ELEMENT_HINT,
+        "element_status": explain.ELEMENT_STATUS,
+        "strength_badge": explain.STRENGTH_BADGE,
+        "strength_text": explain.STRENGTH_TEXT,
+        "review_text": explain.REVIEW_TEXT,
+        "disclaimer": explain.DISCLAIMER,
+        "clause_labels": explain.CLAUSE_TEXT,
+    }
 
 
 def _protocol_title(kind: str) -> str:
     # The result pages speak the screener's language.
     if kind not in protocols.KINDS:
         return kind
-    return str(protocols.protocol(kind, str(get_locale() or "en"),
-                                  protocols.configured())["title"])
+    return str(protocols.protocol(kind, str(get_locale() or "en"), protocols.configured())["title"])
 
 
 # The interview pages register on this blueprint (screening/interview_views.py).

@@ -88,14 +88,22 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def make_app(database_url: str, tmp_path: Any,
-             clock: FrozenClock) -> Iterator[Callable[..., Flask]]:
+def make_app(
+    database_url: str, tmp_path: Any, clock: FrozenClock
+) -> Iterator[Callable[..., Flask]]:
     """Build apps on the test's database and instance, with extra configuration."""
     apps: list[Flask] = []
 
     def build(**overrides: Any) -> Flask:
-        app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url,
-                          "INSTANCE_PATH": str(tmp_path / "instance"), **overrides}, clock)
+        app = create_app(
+            {
+                **TEST_CONFIG,
+                "DATABASE_URL": database_url,
+                "INSTANCE_PATH": str(tmp_path / "instance"),
+                **overrides,
+            },
+            clock,
+        )
         keys.create_missing(app)  # random keys of this test's own instance
         apps.append(app)
         return app
@@ -128,9 +136,15 @@ def make_account(app: Flask, clock: FrozenClock) -> Callable[..., Account]:
     """Create a user (enrolled in the second factor unless ``enrolled=False``)."""
     counter = iter(range(1, 10_000))
 
-    def make(role: str = "screener", *, email: str | None = None, team: str | None = None,
-             partner: str | None = None, enrolled: bool = True,
-             password: str = PASSWORD) -> Account:
+    def make(
+        role: str = "screener",
+        *,
+        email: str | None = None,
+        team: str | None = None,
+        partner: str | None = None,
+        enrolled: bool = True,
+        password: str = PASSWORD,
+    ) -> Account:
         email = email or f"{role}.{next(counter)}@test.passage.example"
         if role in ("screener", "supervisor"):
             team = team or "Team A"
@@ -140,19 +154,20 @@ def make_account(app: Flask, clock: FrozenClock) -> Callable[..., Account]:
             store = db.session()
             if partner:
                 organisation = services.ensure_partner_organisation(
-                    store, partner, f"Organisation {partner}")
+                    store, partner, f"Organisation {partner}"
+                )
                 if organisation.vetting_valid_until is None:
                     # Only staff of an organisation in standing sign in: vetted, as
                     # `partners import` of the test directory would leave it.
                     organisation.vetting_status = "vetted"
                     organisation.vetting_valid_until = date(2099, 12, 31)
-            user = services.create_user(store, email, role, clock.now(), team=team,
-                                        partner=partner, password=password)
+            user = services.create_user(
+                store, email, role, clock.now(), team=team, partner=partner, password=password
+            )
             if enrolled:
                 user.totp_confirmed_at = clock.now()
             store.commit()
-            return Account(user.id, user.email, role, services.totp_secret(store, user),
-                           password)
+            return Account(user.id, user.email, role, services.totp_secret(store, user), password)
 
     return make
 

@@ -52,8 +52,14 @@ class Client:
     def get(self, url: str, **kwargs: Any) -> TestResponse:
         return self.raw.get(url, **kwargs)
 
-    def post(self, url: str, data: dict[str, Any] | None = None, *, form_page: str | None = None,
-             **kwargs: Any) -> TestResponse:
+    def post(
+        self,
+        url: str,
+        data: dict[str, Any] | None = None,
+        *,
+        form_page: str | None = None,
+        **kwargs: Any,
+    ) -> TestResponse:
         """POST ``data`` with the CSRF token from ``form_page`` (or from ``url`` itself)."""
         token = csrf_from(self.raw.get(form_page or url))
         return self.raw.post(url, data={"csrf_token": token, **(data or {})}, **kwargs)
@@ -63,8 +69,9 @@ class Client:
         return totp.code_at(account.secret, totp.step_at(self.clock.now()) + steps_ahead)
 
     def password_step(self, account: Account, password: str | None = None) -> TestResponse:
-        return self.post("/login", {"email": account.email,
-                                    "password": password or account.password})
+        return self.post(
+            "/login", {"email": account.email, "password": password or account.password}
+        )
 
     def sign_in(self, account: Account) -> TestResponse:
         """Sign in with password and code; the clock moves on a step so codes stay fresh."""
@@ -79,8 +86,7 @@ class Client:
 
     def reauth(self, account: Account) -> TestResponse:
         self.clock.advance(seconds=30)
-        return self.post("/reauth", {"password": account.password,
-                                     "code": self.code_for(account)})
+        return self.post("/reauth", {"password": account.password, "code": self.code_for(account)})
 
     def cookie(self) -> str | None:
         cookie = self.raw.get_cookie(self.app.config["SESSION_COOKIE_NAME"])
@@ -109,5 +115,6 @@ def raw_database_bytes(app: Flask) -> bytes:
         path = Path(url.removeprefix("sqlite:///"))
         return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
     with app.extensions["passage.engine"].connect() as connection:
-        return repr([list(connection.execute(sa.select(t)))
-                     for t in db.Base.metadata.sorted_tables]).encode()
+        return repr(
+            [list(connection.execute(sa.select(t))) for t in db.Base.metadata.sorted_tables]
+        ).encode()

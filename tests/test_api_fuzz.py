@@ -32,15 +32,24 @@ from tests.screening.payloads import body
 pytestmark = pytest.mark.fuzz
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0")) or None
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 ROLES = ["screener", "supervisor", "partner", "auditor", "admin"]
 
 
 def fuzz_settings(examples: int, **extra: Any) -> settings:
-    return settings(max_examples=EXAMPLES or examples, deadline=None, database=None,
-                    derandomize=EXAMPLES is None, suppress_health_check=list(HealthCheck),
-                    **extra)
+    return settings(
+        max_examples=EXAMPLES or examples,
+        deadline=None,
+        database=None,
+        derandomize=EXAMPLES is None,
+        suppress_health_check=list(HealthCheck),
+        **extra,
+    )
 
 
 def schema_for(app: Flask, token: str) -> Any:
@@ -58,22 +67,25 @@ def partners(app: Flask, clock: Any) -> None:
 
 
 @pytest.fixture
-def sent_referral(app: Flask, accounts: dict[str, Account], issue_token: Any,
-                  partners: None) -> None:
+def sent_referral(
+    app: Flask, accounts: dict[str, Account], issue_token: Any, partners: None
+) -> None:
     """One referral from the screener to org-a, so a partner's inbox has one to answer."""
     client = app.test_client()
     headers = {"Authorization": f"Bearer {issue_token(accounts['screener'])}"}
-    case_id = client.post("/api/v1/screenings", json=body(), headers=headers).get_json()[
-        "case_id"]
-    sent = client.post(f"/api/v1/cases/{case_id}/referrals", headers=headers,
-                       json={"partner": "org-a", "services": ["shelter"]})
+    case_id = client.post("/api/v1/screenings", json=body(), headers=headers).get_json()["case_id"]
+    sent = client.post(
+        f"/api/v1/cases/{case_id}/referrals",
+        headers=headers,
+        json={"partner": "org-a", "services": ["shelter"]},
+    )
     assert sent.status_code == 201
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_operation_conforms_for_every_role(app: Flask, accounts: dict[str, Account],
-                                                issue_token: Any, sent_referral: None,
-                                                role: str) -> None:
+def test_every_operation_conforms_for_every_role(
+    app: Flask, accounts: dict[str, Account], issue_token: Any, sent_referral: None, role: str
+) -> None:
     token = issue_token(accounts[role])
     headers = {"Authorization": f"Bearer {token}"}
     operations = [result.ok() for result in schema_for(app, token).get_all_operations()]
@@ -90,8 +102,8 @@ def test_every_operation_conforms_for_every_role(app: Flask, accounts: dict[str,
 
 @pytest.mark.parametrize("role", ROLES)
 def test_stateful_runs_through_links_conform_for_every_role(
-        app: Flask, accounts: dict[str, Account], issue_token: Any, sent_referral: None,
-        role: str) -> None:
+    app: Flask, accounts: dict[str, Account], issue_token: Any, sent_referral: None, role: str
+) -> None:
     token = issue_token(accounts[role])
     headers = {"Authorization": f"Bearer {token}"}
     machine = schema_for(app, token).as_state_machine()
@@ -107,28 +119,42 @@ def test_stateful_runs_through_links_conform_for_every_role(
 
 
 def test_the_document_links_what_one_call_returns_to_the_next(
-        client: Any, accounts: dict[str, Account], issue_token: Any) -> None:
-    document = client.get("/api/v1/openapi.json", headers={
-        "Authorization": f"Bearer {issue_token(accounts['screener'])}"}).get_json()
+    client: Any, accounts: dict[str, Account], issue_token: Any
+) -> None:
+    document = client.get(
+        "/api/v1/openapi.json",
+        headers={"Authorization": f"Bearer {issue_token(accounts['screener'])}"},
+    ).get_json()
     paths = document["paths"]
 
     def links(path: str, method: str, status: str) -> dict[str, Any]:
-        return {name: (link["operationId"], link.get("parameters"))
-                for name, link in paths[path][method]["responses"][status]["links"].items()}
+        return {
+            name: (link["operationId"], link.get("parameters"))
+            for name, link in paths[path][method]["responses"][status]["links"].items()
+        }
 
     case = {"case_id": "$response.body#/case_id"}
     assert links("/screenings", "post", "201") == {
         "GetScreening": ("get_screening", {"screening_id": "$response.body#/id"}),
-        "GetCase": ("get_case", case), "GetMatches": ("case_matches", case),
-        "SendReferral": ("send_referral", case)}
+        "GetCase": ("get_case", case),
+        "GetMatches": ("case_matches", case),
+        "SendReferral": ("send_referral", case),
+    }
     sent = {"referral_id": "$response.body#/id"}
     assert links("/cases/{case_id}/referrals", "post", "201") == {
-        "GetReferral": ("get_referral", sent), "Accept": ("accept_referral", sent),
-        "Decline": ("decline_referral", sent), "Close": ("close_referral", sent),
-        "Withdraw": ("withdraw_referral", sent)}
+        "GetReferral": ("get_referral", sent),
+        "Accept": ("accept_referral", sent),
+        "Decline": ("decline_referral", sent),
+        "Close": ("close_referral", sent),
+        "Withdraw": ("withdraw_referral", sent),
+    }
     assert links("/referrals", "get", "200")["Accept"] == (
-        "accept_referral", {"referral_id": "$response.body#/items/0/id"})
+        "accept_referral",
+        {"referral_id": "$response.body#/items/0/id"},
+    )
     assert links("/cases/{case_id}/matches", "get", "200") == {
-        "ReferToBestMatch": ("send_referral", {"case_id": "$request.path.case_id"})}
-    assert paths["/screenings"]["post"]["requestBody"]["content"]["application/json"][
-        "schema"]["required"] == ["instrument", "subject", "consent", "safety"]
+        "ReferToBestMatch": ("send_referral", {"case_id": "$request.path.case_id"})
+    }
+    assert paths["/screenings"]["post"]["requestBody"]["content"]["application/json"]["schema"][
+        "required"
+    ] == ["instrument", "subject", "consent", "safety"]

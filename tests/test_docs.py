@@ -35,16 +35,17 @@ def test_every_cited_test_exists(document: Path) -> None:
     missing = []
     for path, name in references(document):
         source = ROOT / path
-        if not source.is_file() or not re.search(rf"^\s*(async\s+)?def {name}\(",
-                                                 source.read_text(encoding="utf-8"),
-                                                 re.MULTILINE):
+        if not source.is_file() or not re.search(
+            rf"^\s*(async\s+)?def {name}\(", source.read_text(encoding="utf-8"), re.MULTILINE
+        ):
             missing.append(f"{path}::{name}")
     assert missing == []
 
 
 def test_every_cited_test_module_exists() -> None:
-    modules = re.findall(r"`(tests/[\w/]+\.py)`",
-                         "".join(d.read_text(encoding="utf-8") for d in DOCUMENTS))
+    modules = re.findall(
+        r"`(tests/[\w/]+\.py)`", "".join(d.read_text(encoding="utf-8") for d in DOCUMENTS)
+    )
     assert [m for m in modules if not (ROOT / m).is_file()] == []
 
 
@@ -55,17 +56,53 @@ def test_every_requirement_has_an_entry() -> None:
 
 
 # What the repository reads as its own text: source, templates, documents, configuration.
-TEXT_SUFFIXES = {".py", ".html", ".md", ".json", ".cfg", ".toml", ".ini", ".txt", ".yaml",
-                 ".yml", ".sh", ".js", ".css", ".po", ".pot", ".mako"}
+TEXT_SUFFIXES = {
+    ".py",
+    ".html",
+    ".md",
+    ".json",
+    ".cfg",
+    ".toml",
+    ".ini",
+    ".txt",
+    ".yaml",
+    ".yml",
+    ".sh",
+    ".js",
+    ".css",
+    ".po",
+    ".pot",
+    ".mako",
+}
 TEXT_NAMES = {"Makefile", "run"}
-SKIPPED_DIRECTORIES = {".venv", ".git", ".hypothesis", ".pytest_cache", ".ruff_cache",
-                       ".mypy_cache", "__pycache__", "instance", "node_modules", "build", "dist"}
+SKIPPED_DIRECTORIES = {
+    ".venv",
+    ".git",
+    ".hypothesis",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+    "__pycache__",
+    "instance",
+    "node_modules",
+    "build",
+    "dist",
+}
 # Design documents kept outside the repository, by their file names (written here in two
 # parts, so that this file does not cite them itself).
-OUTSIDE_DOCUMENTS = ("SCREENING", "SCREENING-ADAPTIVE", "DESIGN", "REPORTING",
-                     "SECURITY-REQUIREMENTS", "TOOLING", "STYLE")
-OUTSIDE = re.compile(r"\b(?:" + "|".join(map(re.escape, OUTSIDE_DOCUMENTS)) + r")\.md\b"
-                     r"|(?:\.\./|/work/)shared\b")
+OUTSIDE_DOCUMENTS = (
+    "SCREENING",
+    "SCREENING-ADAPTIVE",
+    "DESIGN",
+    "REPORTING",
+    "SECURITY-REQUIREMENTS",
+    "TOOLING",
+    "STYLE",
+)
+OUTSIDE = re.compile(
+    r"\b(?:" + "|".join(map(re.escape, OUTSIDE_DOCUMENTS)) + r")\.md\b"
+    r"|(?:\.\./|/work/)shared\b"
+)
 DOC_CITATION = re.compile(r"\bdocs/([a-z][a-z-]*)\.md\b(?:,? (§\d+(?:\.\d+)?))?")
 SECTION_HEADING = re.compile(r"^#{2,4} (§\d+(?:\.\d+)?) ", re.MULTILINE)
 REQUIREMENT = re.compile(r"\bR(\d{1,3})\b")
@@ -75,8 +112,9 @@ def text_files() -> Iterator[Path]:
     """Every text file of the repository, outside the virtual environment, caches and the
     instance folder."""
     for folder, directories, files in os.walk(ROOT):
-        directories[:] = sorted(d for d in directories if d not in SKIPPED_DIRECTORIES
-                                and not d.endswith(".egg-info"))
+        directories[:] = sorted(
+            d for d in directories if d not in SKIPPED_DIRECTORIES and not d.endswith(".egg-info")
+        )
         for name in sorted(files):
             path = Path(folder) / name
             if path.suffix in TEXT_SUFFIXES or name in TEXT_NAMES:
@@ -89,8 +127,13 @@ def read(path: Path) -> str:
 
 def test_the_text_files_are_found() -> None:
     found = {p.relative_to(ROOT).as_posix() for p in text_files()}
-    assert {"README.md", "docs/screening.md", "screening/rule.py", "tests/test_docs.py",
-            "templates/access/home.html"} <= found
+    assert {
+        "README.md",
+        "docs/screening.md",
+        "screening/rule.py",
+        "tests/test_docs.py",
+        "templates/access/home.html",
+    } <= found
     assert not any(p.startswith((".venv/", ".git/")) for p in found)
 
 
@@ -102,8 +145,11 @@ def test_no_file_outside_docs_cites_a_document_kept_outside_the_repository() -> 
         if path.relative_to(ROOT).parts[0] == "docs":
             continue
         text = read(path)
-        cited += [f"{path.relative_to(ROOT).as_posix()}:{text.count(chr(10), 0, m.start()) + 1}"
-                  f" {m.group(0)}" for m in OUTSIDE.finditer(text)]
+        cited += [
+            f"{path.relative_to(ROOT).as_posix()}:{text.count(chr(10), 0, m.start()) + 1}"
+            f" {m.group(0)}"
+            for m in OUTSIDE.finditer(text)
+        ]
     assert cited == []
 
 
@@ -114,14 +160,19 @@ def test_every_cited_docs_page_and_section_exists() -> None:
         for name, section in DOC_CITATION.findall(read(path)):
             page = ROOT / "docs" / f"{name}.md"
             if not page.is_file() or (
-                    section and section not in SECTION_HEADING.findall(read(page))):
+                section and section not in SECTION_HEADING.findall(read(page))
+            ):
                 missing.append(f"{path.relative_to(ROOT).as_posix()}: docs/{name}.md {section}")
     assert missing == []
 
 
 def test_every_cited_requirement_has_an_entry() -> None:
     entries = {int(n) for n in re.findall(r"^### R(\d+) — ", read(SECURITY), re.MULTILINE)}
-    cited = {f"{path.relative_to(ROOT).as_posix()}: R{number}"
-             for path in text_files() if path.suffix in {".py", ".html", ".md"}
-             for number in REQUIREMENT.findall(read(path)) if int(number) not in entries}
+    cited = {
+        f"{path.relative_to(ROOT).as_posix()}: R{number}"
+        for path in text_files()
+        if path.suffix in {".py", ".html", ".md"}
+        for number in REQUIREMENT.findall(read(path))
+        if int(number) not in entries
+    }
     assert sorted(cited) == []

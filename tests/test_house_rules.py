@@ -13,7 +13,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("core", "access", "screening", "referral", "reporting")
 SOURCES = sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*.py")) + [
-    ROOT / "wsgi.py"]
+    ROOT / "wsgi.py"
+]
 
 # Model -> the only modules that may query it (each takes the acting user or is a system job).
 REPOSITORIES = {
@@ -41,15 +42,22 @@ def relative(path: Path) -> str:
 @pytest.mark.parametrize("model", sorted(REPOSITORIES))
 def test_sensitive_models_are_queried_only_in_their_repository(model: str) -> None:
     pattern = re.compile(rf"\b(select|get|query|delete|update)\(\s*{model}\b")
-    offenders = [relative(p) for p in SOURCES if pattern.search(p.read_text())
-                 and relative(p) not in REPOSITORIES[model]]
+    offenders = [
+        relative(p)
+        for p in SOURCES
+        if pattern.search(p.read_text()) and relative(p) not in REPOSITORIES[model]
+    ]
     assert offenders == []
 
 
 def _sql_calls(tree: ast.AST) -> list[ast.Call]:
-    return [node for node in ast.walk(tree) if isinstance(node, ast.Call)
-            and getattr(node.func, "attr", getattr(node.func, "id", None))
-            in ("text", "execute", "exec_driver_sql")]
+    return [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "attr", getattr(node.func, "id", None))
+        in ("text", "execute", "exec_driver_sql")
+    ]
 
 
 def test_sql_is_never_built_from_strings() -> None:
@@ -58,7 +66,8 @@ def test_sql_is_never_built_from_strings() -> None:
         for call in _sql_calls(ast.parse(path.read_text())):
             first = call.args[0] if call.args else None
             if isinstance(first, ast.JoinedStr | ast.BinOp) or (
-                    isinstance(first, ast.Call) and getattr(first.func, "attr", "") == "format"):
+                isinstance(first, ast.Call) and getattr(first.func, "attr", "") == "format"
+            ):
                 offenders.append(f"{relative(path)}:{call.lineno}")
     assert offenders == []
 
@@ -66,15 +75,24 @@ def test_sql_is_never_built_from_strings() -> None:
 def test_markup_is_marked_safe_only_for_our_own_content() -> None:
     python = [relative(p) for p in SOURCES if "Markup(" in p.read_text()]
     assert set(python) <= SAFE_MARKUP
-    templates = [relative(p) for p in (ROOT / "templates").rglob("*.html")
-                 if re.search(r"\|\s*safe\b|autoescape\s+false", p.read_text())]
+    templates = [
+        relative(p)
+        for p in (ROOT / "templates").rglob("*.html")
+        if re.search(r"\|\s*safe\b|autoescape\s+false", p.read_text())
+    ]
     assert templates == []
 
 
 def test_no_weak_randomness_or_hashes() -> None:
-    offenders = [relative(p) for p in SOURCES
-                 if re.search(r"^\s*(import random|from random import)|hashlib\.(md5|sha1)\(",
-                              p.read_text(), re.MULTILINE)]
+    offenders = [
+        relative(p)
+        for p in SOURCES
+        if re.search(
+            r"^\s*(import random|from random import)|hashlib\.(md5|sha1)\(",
+            p.read_text(),
+            re.MULTILINE,
+        )
+    ]
     assert offenders == []
 
 
@@ -82,21 +100,28 @@ def test_the_rules_can_fail(tmp_path: Path) -> None:
     """The checks above find what they look for (a planted offender)."""
     planted = "store.execute(text(f'SELECT * FROM people WHERE id = {x}'))\n"
     assert [c.lineno for c in _sql_calls(ast.parse(planted))] == [1, 1]
-    assert re.search(r"\b(select|get|query|delete|update)\(\s*Person\b",
-                     "store.get(Person, person_id)")
+    assert re.search(
+        r"\b(select|get|query|delete|update)\(\s*Person\b", "store.get(Person, person_id)"
+    )
 
 
 # Vocabularies written once (docs/architecture.md, "How to add…"): a literal list of these
 # values anywhere else is a second copy that will drift.
 VOCABULARIES = {
     "languages": ({"en", "fr", "es"}, {"core/i18n.py"}),
-    "referral states": ({"pending", "accepted", "declined", "expired", "withdrawn"},
-                        {"referral/workflow.py"}),
-    "consent purposes": ({"screening", "storing", "referral", "statistics", "recontact"},
-                         {"screening/services.py"}),
+    "referral states": (
+        {"pending", "accepted", "declined", "expired", "withdrawn"},
+        {"referral/workflow.py"},
+    ),
+    "consent purposes": (
+        {"screening", "storing", "referral", "statistics", "recontact"},
+        {"screening/services.py"},
+    ),
     "sexes": ({"female", "male", "other", "unknown"}, {"screening/people.py"}),
-    "shareable fields": ({"given_name", "sex", "nationality", "location", "needs", "answers"},
-                         {"screening/services.py"}),
+    "shareable fields": (
+        {"given_name", "sex", "nationality", "location", "needs", "answers"},
+        {"screening/services.py"},
+    ),
 }
 
 

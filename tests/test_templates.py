@@ -85,8 +85,13 @@ class TableReader(HTMLParser):
             table, section = self._open[-1]
             (table.head if section == "head" else table.body).append([])
         elif tag in ("td", "th"):
-            self._cell = Cell(tag, self.getpos()[0], attributes.get("data-label"),
-                              attributes.get("scope"), span(attributes.get("colspan")))
+            self._cell = Cell(
+                tag,
+                self.getpos()[0],
+                attributes.get("data-label"),
+                attributes.get("scope"),
+                span(attributes.get("colspan")),
+            )
             if not self._open:
                 self.loose.append(self._cell)
                 return
@@ -129,8 +134,9 @@ def jinja_as_html(source: str) -> tuple[str, Callable[[str], str]]:
     html = JINJA_EXPRESSION.sub(stand_in, JINJA_COMMENT_OR_STATEMENT.sub(" ", source))
 
     def restore(text: str) -> str:
-        return " ".join(STAND_IN.sub(lambda m: "{{ " + expressions[int(m.group(1))] + " }}",
-                                     text).split())
+        return " ".join(
+            STAND_IN.sub(lambda m: "{{ " + expressions[int(m.group(1))] + " }}", text).split()
+        )
 
     return html, restore
 
@@ -140,8 +146,11 @@ def labelled(cell: Cell) -> bool:
     return cell.tag == "td" or cell.scope == "row"
 
 
-def problems(html: str, restore: Callable[[str], str] = lambda text: " ".join(text.split()),
-             name: str = "page") -> list[str]:
+def problems(
+    html: str,
+    restore: Callable[[str], str] = lambda text: " ".join(text.split()),
+    name: str = "page",
+) -> list[str]:
     """What is wrong with the labels of the cells in ``html``, one line per fault."""
     reader = read(html)
     found = []
@@ -162,16 +171,22 @@ def problems(html: str, restore: Callable[[str], str] = lambda text: " ".join(te
                 label = restore(cell.label or "")
                 heading = headings[column] if column < len(headings) else None
                 if labelled(cell) and not label:
-                    found.append(f"{where}, line {cell.line}: <{cell.tag}> has no data-label"
-                                 f" (its column's heading is {heading!r})")
+                    found.append(
+                        f"{where}, line {cell.line}: <{cell.tag}> has no data-label"
+                        f" (its column's heading is {heading!r})"
+                    )
                 elif labelled(cell) and label != heading:
-                    found.append(f"{where}, line {cell.line}: data-label {label!r} but the"
-                                 f" column's heading is {heading!r}")
+                    found.append(
+                        f"{where}, line {cell.line}: data-label {label!r} but the"
+                        f" column's heading is {heading!r}"
+                    )
                 column += cell.span
     for cell in reader.loose:  # in a macro, apart from its table: at least labelled
         if labelled(cell) and not restore(cell.label or ""):
-            found.append(f"{name}, line {cell.line}: <{cell.tag}> outside a <table> (a"
-                         f" macro's) has no data-label")
+            found.append(
+                f"{name}, line {cell.line}: <{cell.tag}> outside a <table> (a"
+                f" macro's) has no data-label"
+            )
     return found
 
 
@@ -180,14 +195,22 @@ def template_problems(path: Path) -> list[str]:
     return problems(html, restore, path.relative_to(TEMPLATES).as_posix())
 
 
-WITH_CELLS = sorted(p for p in TEMPLATES.rglob("*.html")
-                    if re.search(r"<(table|td|th)\b", p.read_text(encoding="utf-8")))
+WITH_CELLS = sorted(
+    p
+    for p in TEMPLATES.rglob("*.html")
+    if re.search(r"<(table|td|th)\b", p.read_text(encoding="utf-8"))
+)
 
 
 def test_the_templates_with_tables_are_all_found() -> None:
     names = {p.relative_to(TEMPLATES).as_posix() for p in WITH_CELLS}
-    assert {"admin/users.html", "reporting/_table.html", "referral/person_copy.html",
-            "referral/case.html", "referral/outbox.html"} <= names
+    assert {
+        "admin/users.html",
+        "reporting/_table.html",
+        "referral/person_copy.html",
+        "referral/case.html",
+        "referral/outbox.html",
+    } <= names
     assert all(name in names for name, _number in UNLABELLED)
 
 
@@ -226,10 +249,12 @@ def test_the_check_finds_what_it_looks_for() -> None:
     ]
 
 
-@pytest.mark.parametrize(("language", "heading"), [("en", "E-mail address"),
-                                                   ("fr", "Adresse e-mail")])
+@pytest.mark.parametrize(
+    ("language", "heading"), [("en", "E-mail address"), ("fr", "Adresse e-mail")]
+)
 def test_the_users_list_labels_its_cells_in_the_reader_s_language(
-        signed_in: Callable[[str], Client], language: str, heading: str) -> None:
+    signed_in: Callable[[str], Client], language: str, heading: str
+) -> None:
     response = signed_in("admin").get("/admin/users", headers={"Accept-Language": language})
     assert response.status_code == 200
     html = response.get_data(as_text=True)

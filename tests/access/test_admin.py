@@ -40,11 +40,11 @@ def test_admin_pages_need_a_recent_reauth(client: Client, accounts: dict[str, Ac
 
 
 def test_reauth_with_wrong_code_does_not_unlock_admin_pages(
-        client: Client, accounts: dict[str, Account]) -> None:
+    client: Client, accounts: dict[str, Account]
+) -> None:
     client.sign_in(accounts["admin"])
     client.clock.advance(minutes=6)
-    response = client.post("/reauth", {"password": accounts["admin"].password,
-                                       "code": "000000"})
+    response = client.post("/reauth", {"password": accounts["admin"].password, "code": "000000"})
     assert response.status_code == 200
     assert "/reauth" in client.get("/admin/users").location
 
@@ -57,8 +57,9 @@ def link_in(message: Any) -> str:
 def approve_latest(app: Flask, clock: Any, approver: Account) -> Client:
     """Another administrator approves the newest pending change from the approvals page."""
     with app.app_context():
-        change_id = db.session().scalar(sa.select(AccountChange.id).order_by(
-            AccountChange.requested_at.desc()))
+        change_id = db.session().scalar(
+            sa.select(AccountChange.id).order_by(AccountChange.requested_at.desc())
+        )
     browser = Client(app, clock)
     browser.sign_in(approver)
     browser.reauth(approver)
@@ -68,13 +69,25 @@ def approve_latest(app: Flask, clock: Any, approver: Account) -> Client:
 
 
 def test_admin_creates_a_user_who_sets_password_and_enrols(
-        app: Flask, client: Client, new_client: Any, accounts: dict[str, Account],
-        make_account: Any, mail_relay: list[Any]) -> None:
+    app: Flask,
+    client: Client,
+    new_client: Any,
+    accounts: dict[str, Account],
+    make_account: Any,
+    mail_relay: list[Any],
+) -> None:
     admin = admin_client(client, accounts)
     form = admin.get("/admin/users/new").get_data(as_text=True)
     assert 'name="password"' not in form
-    page = admin.post("/admin/users/new", {"email": "New.Person@Test.Passage.Example",
-                                           "role": "partner", "team": "", "partner": "org-a"})
+    page = admin.post(
+        "/admin/users/new",
+        {
+            "email": "New.Person@Test.Passage.Example",
+            "role": "partner",
+            "team": "",
+            "partner": "org-a",
+        },
+    )
     assert page.status_code == 302
     assert user_row(app, "new.person@test.passage.example") is None
     approver = approve_latest(app, client.clock, make_account("admin"))
@@ -85,20 +98,27 @@ def test_admin_creates_a_user_who_sets_password_and_enrols(
     assert [m["To"] for m in mail_relay] == ["new.person@test.passage.example"]
     link = link_in(mail_relay[0])
     newcomer = new_client()
-    assert newcomer.post(link, {"password": "a brand new passphrase",
-                                "confirm": "a brand new passphrase"}).status_code == 302
-    assert newcomer.post(link, {"password": "a brand new passphrase",
-                                "confirm": "a brand new passphrase"}).status_code == 404
+    assert (
+        newcomer.post(
+            link, {"password": "a brand new passphrase", "confirm": "a brand new passphrase"}
+        ).status_code
+        == 302
+    )
+    assert (
+        newcomer.post(
+            link, {"password": "a brand new passphrase", "confirm": "a brand new passphrase"}
+        ).status_code
+        == 404
+    )
     with app.app_context():
         secret = services.totp_secret(db.session(), user_row(app, created.email))
-    account = Account(created.id, created.email, "partner", secret or "",
-                      "a brand new passphrase")
+    account = Account(created.id, created.email, "partner", secret or "", "a brand new passphrase")
     assert newcomer.password_step(account).location.endswith("/login/enrol")
 
 
 def test_password_link_goes_to_the_user_never_to_the_admin(
-        app: Flask, client: Client, accounts: dict[str, Account],
-        mail_relay: list[Any]) -> None:
+    app: Flask, client: Client, accounts: dict[str, Account], mail_relay: list[Any]
+) -> None:
     admin = admin_client(client, accounts)
     target = f"/admin/users/{accounts['screener'].id}"
     response = admin.post(f"{target}/password-link", form_page=target, follow_redirects=True)
@@ -107,7 +127,8 @@ def test_password_link_goes_to_the_user_never_to_the_admin(
 
 
 def test_without_mail_no_password_link_is_issued_on_the_web(
-        app: Flask, client: Client, accounts: dict[str, Account]) -> None:
+    app: Flask, client: Client, accounts: dict[str, Account]
+) -> None:
     admin = admin_client(client, accounts)
     target = f"/admin/users/{accounts['screener'].id}"
     response = admin.post(f"{target}/password-link", form_page=target, follow_redirects=True)
@@ -118,59 +139,87 @@ def test_without_mail_no_password_link_is_issued_on_the_web(
         assert db.session().scalar(sa.select(sa.func.count()).select_from(PasswordLink)) == 0
 
 
-def test_password_link_expires_after_a_day(app: Flask, client: Client, new_client: Any,
-                                           accounts: dict[str, Account],
-                                           mail_relay: list[Any]) -> None:
+def test_password_link_expires_after_a_day(
+    app: Flask, client: Client, new_client: Any, accounts: dict[str, Account], mail_relay: list[Any]
+) -> None:
     admin = admin_client(client, accounts)
-    admin.post(f"/admin/users/{accounts['screener'].id}/password-link",
-               form_page=f"/admin/users/{accounts['screener'].id}")
+    admin.post(
+        f"/admin/users/{accounts['screener'].id}/password-link",
+        form_page=f"/admin/users/{accounts['screener'].id}",
+    )
     link = link_in(mail_relay[0])
     client.clock.advance(hours=25)
     assert new_client().get(link).status_code == 404
 
 
 def test_password_reset_for_an_enrolled_user_needs_a_code(
-        app: Flask, client: Client, new_client: Any, accounts: dict[str, Account],
-        mail_relay: list[Any]) -> None:
+    app: Flask, client: Client, new_client: Any, accounts: dict[str, Account], mail_relay: list[Any]
+) -> None:
     admin = admin_client(client, accounts)
-    admin.post(f"/admin/users/{accounts['screener'].id}/password-link",
-               form_page=f"/admin/users/{accounts['screener'].id}")
+    admin.post(
+        f"/admin/users/{accounts['screener'].id}/password-link",
+        form_page=f"/admin/users/{accounts['screener'].id}",
+    )
     link = link_in(mail_relay[0])
     person = new_client()
-    refused = person.post(link, {"password": "a brand new passphrase",
-                                 "confirm": "a brand new passphrase", "code": "000000"})
+    refused = person.post(
+        link,
+        {
+            "password": "a brand new passphrase",
+            "confirm": "a brand new passphrase",
+            "code": "000000",
+        },
+    )
     assert refused.status_code == 200
     person.clock.advance(seconds=30)
-    accepted = person.post(link, {"password": "a brand new passphrase",
-                                  "confirm": "a brand new passphrase",
-                                  "code": person.code_for(accounts["screener"])})
+    accepted = person.post(
+        link,
+        {
+            "password": "a brand new passphrase",
+            "confirm": "a brand new passphrase",
+            "code": person.code_for(accounts["screener"]),
+        },
+    )
     assert accepted.status_code == 302
 
 
 def test_admin_creation_refuses_weak_or_inconsistent_input(
-        app: Flask, client: Client, accounts: dict[str, Account]) -> None:
+    app: Flask, client: Client, accounts: dict[str, Account]
+) -> None:
     admin = admin_client(client, accounts)
-    for data in ({"email": "not-an-address", "role": "auditor"},
-                 {"email": "screener.x@test.passage.example", "role": "screener", "team": ""},
-                 {"email": "partner.x@test.passage.example", "role": "partner", "partner": ""},
-                 {"email": "root@test.passage.example", "role": "auditor"},
-                 {"email": accounts["auditor"].email, "role": "auditor"},
-                 {"email": "odd.role@test.passage.example", "role": "superuser"}):
+    for data in (
+        {"email": "not-an-address", "role": "auditor"},
+        {"email": "screener.x@test.passage.example", "role": "screener", "team": ""},
+        {"email": "partner.x@test.passage.example", "role": "partner", "partner": ""},
+        {"email": "root@test.passage.example", "role": "auditor"},
+        {"email": accounts["auditor"].email, "role": "auditor"},
+        {"email": "odd.role@test.passage.example", "role": "superuser"},
+    ):
         response = admin.post("/admin/users/new", {"team": "", "partner": "", **data})
         assert response.status_code == 200
     with app.app_context():
         assert db.session().scalar(sa.select(sa.func.count()).select_from(AccountChange)) == 0
 
 
-def test_mass_assignment_is_ignored(app: Flask, client: Client, accounts: dict[str, Account],
-                                    make_account: Any) -> None:
+def test_mass_assignment_is_ignored(
+    app: Flask, client: Client, accounts: dict[str, Account], make_account: Any
+) -> None:
     admin = admin_client(client, accounts)
-    admin.post("/admin/users/new", {"email": "plain.user@test.passage.example",
-                                    "role": "auditor", "team": "", "partner": "",
-                                    "id": "00000000-0000-0000-0000-000000000001",
-                                    "disabled_at": "2020-01-01", "totp_confirmed_at": "x",
-                                    "password_hash": "x", "outcome": "approved",
-                                    "decided_by": str(accounts["admin"].id)})
+    admin.post(
+        "/admin/users/new",
+        {
+            "email": "plain.user@test.passage.example",
+            "role": "auditor",
+            "team": "",
+            "partner": "",
+            "id": "00000000-0000-0000-0000-000000000001",
+            "disabled_at": "2020-01-01",
+            "totp_confirmed_at": "x",
+            "password_hash": "x",
+            "outcome": "approved",
+            "decided_by": str(accounts["admin"].id),
+        },
+    )
     with app.app_context():
         change = db.session().scalar(sa.select(AccountChange))
         assert change.outcome is None
@@ -185,8 +234,9 @@ def test_mass_assignment_is_ignored(app: Flask, client: Client, accounts: dict[s
     assert created.password_hash is None
 
 
-def test_admin_disables_and_enables_a_user(app: Flask, client: Client, new_client: Any,
-                                           accounts: dict[str, Account]) -> None:
+def test_admin_disables_and_enables_a_user(
+    app: Flask, client: Client, new_client: Any, accounts: dict[str, Account]
+) -> None:
     victim = new_client()
     victim.sign_in(accounts["screener"])
     admin = admin_client(client, accounts)
@@ -198,12 +248,16 @@ def test_admin_disables_and_enables_a_user(app: Flask, client: Client, new_clien
     assert new_client().password_step(accounts["screener"]).status_code == 302
 
 
-def test_admin_unlocks_a_locked_user(app: Flask, client: Client, new_client: Any,
-                                     accounts: dict[str, Account]) -> None:
+def test_admin_unlocks_a_locked_user(
+    app: Flask, client: Client, new_client: Any, accounts: dict[str, Account]
+) -> None:
     with app.app_context():
         store = db.session()
-        store.execute(sa.update(User).where(User.id == accounts["screener"].id)
-                      .values(locked_at=client.clock.now(), failed_logins=100))
+        store.execute(
+            sa.update(User)
+            .where(User.id == accounts["screener"].id)
+            .values(locked_at=client.clock.now(), failed_logins=100)
+        )
         store.commit()
     admin = admin_client(client, accounts)
     target = f"/admin/users/{accounts['screener'].id}"
@@ -213,8 +267,8 @@ def test_admin_unlocks_a_locked_user(app: Flask, client: Client, new_client: Any
 
 
 def test_admin_resets_second_factor_once_another_admin_approves(
-        app: Flask, client: Client, new_client: Any, accounts: dict[str, Account],
-        make_account: Any) -> None:
+    app: Flask, client: Client, new_client: Any, accounts: dict[str, Account], make_account: Any
+) -> None:
     admin = admin_client(client, accounts)
     target = f"/admin/users/{accounts['screener'].id}"
     admin.post(f"{target}/reset-second-factor", form_page=target)
@@ -228,8 +282,9 @@ def test_admin_resets_second_factor_once_another_admin_approves(
     assert new_client().password_step(accounts["screener"]).location.endswith("/login/enrol")
 
 
-def test_admin_cannot_disable_themselves(app: Flask, client: Client,
-                                         accounts: dict[str, Account]) -> None:
+def test_admin_cannot_disable_themselves(
+    app: Flask, client: Client, accounts: dict[str, Account]
+) -> None:
     admin = admin_client(client, accounts)
     target = f"/admin/users/{accounts['admin'].id}"
     admin.post(f"{target}/disable", form_page=target)
@@ -241,8 +296,7 @@ def test_unknown_user_id_is_404(client: Client, accounts: dict[str, Account]) ->
     assert admin.get("/admin/users/00000000-0000-0000-0000-000000000000").status_code == 404
 
 
-def test_fresh_install_has_no_users_and_reserved_names_are_refused(
-        app: Flask, clock: Any) -> None:
+def test_fresh_install_has_no_users_and_reserved_names_are_refused(app: Flask, clock: Any) -> None:
     with app.app_context():
         store = db.session()
         assert store.scalar(sa.select(sa.func.count()).select_from(User)) == 0
@@ -255,7 +309,8 @@ def test_fresh_install_has_no_users_and_reserved_names_are_refused(
 
 
 def test_admin_pages_show_no_password_fields_or_hashes(
-        client: Client, accounts: dict[str, Account]) -> None:
+    client: Client, accounts: dict[str, Account]
+) -> None:
     admin = admin_client(client, accounts)
     for page in ("/admin/users", f"/admin/users/{accounts['screener'].id}"):
         body = admin.get(page).get_data(as_text=True)
@@ -264,17 +319,22 @@ def test_admin_pages_show_no_password_fields_or_hashes(
         assert 'type="password"' not in body
 
 
-def test_admin_unlock_also_lifts_a_current_delay(app: Flask, client: Client, new_client: Any,
-                                                 accounts: dict[str, Account]) -> None:
+def test_admin_unlock_also_lifts_a_current_delay(
+    app: Flask, client: Client, new_client: Any, accounts: dict[str, Account]
+) -> None:
     admin = admin_client(client, accounts)  # first: signing in moves the clock on
     locked = new_client()
     for _ in range(5):
-        locked.post("/login", {"email": accounts["screener"].email,
-                               "password": "not the right passphrase"})
+        locked.post(
+            "/login", {"email": accounts["screener"].email, "password": "not the right passphrase"}
+        )
     with app.app_context():
         store = db.session()
-        store.execute(sa.update(User).where(User.id == accounts["screener"].id)
-                      .values(locked_at=client.clock.now(), failed_logins=100))
+        store.execute(
+            sa.update(User)
+            .where(User.id == accounts["screener"].id)
+            .values(locked_at=client.clock.now(), failed_logins=100)
+        )
         store.commit()
     target = f"/admin/users/{accounts['screener'].id}"
     admin.post(f"{target}/unlock", form_page=target)

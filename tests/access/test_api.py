@@ -25,18 +25,24 @@ def assert_error_shape(response: Any, status: int, code: str) -> None:
     assert body["error"]["code"] == code
 
 
-def test_token_authenticates_the_api(client: Client, accounts: dict[str, Account],
-                                     issue_token: Any) -> None:
+def test_token_authenticates_the_api(
+    client: Client, accounts: dict[str, Account], issue_token: Any
+) -> None:
     token = issue_token(accounts["partner"])
     response = client.get("/api/v1/me", headers=bearer(token))
     assert response.status_code == 200
-    assert response.get_json() == {"id": str(accounts["partner"].id),
-                                   "email": accounts["partner"].email, "role": "partner",
-                                   "team": None, "partner": "org-a"}
+    assert response.get_json() == {
+        "id": str(accounts["partner"].id),
+        "email": accounts["partner"].email,
+        "role": "partner",
+        "team": None,
+        "partner": "org-a",
+    }
 
 
-def test_only_the_token_hash_is_stored(app: Flask, accounts: dict[str, Account],
-                                       issue_token: Any) -> None:
+def test_only_the_token_hash_is_stored(
+    app: Flask, accounts: dict[str, Account], issue_token: Any
+) -> None:
     token = issue_token(accounts["screener"])
     with app.app_context():
         stored = db.session().scalars(sa.select(ApiToken.token_hash)).all()
@@ -50,16 +56,18 @@ def test_missing_unknown_and_malformed_tokens_get_401(client: Client) -> None:
         assert_error_shape(client.get("/api/v1/me", headers=headers), 401, "unauthorized")
 
 
-def test_expired_token_gets_401(client: Client, accounts: dict[str, Account],
-                                issue_token: Any) -> None:
+def test_expired_token_gets_401(
+    client: Client, accounts: dict[str, Account], issue_token: Any
+) -> None:
     token = issue_token(accounts["screener"], days=1)
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
     client.clock.advance(days=1, seconds=1)
     assert_error_shape(client.get("/api/v1/me", headers=bearer(token)), 401, "unauthorized")
 
 
-def test_revoked_token_gets_401(app: Flask, client: Client, accounts: dict[str, Account],
-                                issue_token: Any) -> None:
+def test_revoked_token_gets_401(
+    app: Flask, client: Client, accounts: dict[str, Account], issue_token: Any
+) -> None:
     from access import tokens
 
     token = issue_token(accounts["screener"])
@@ -71,57 +79,64 @@ def test_revoked_token_gets_401(app: Flask, client: Client, accounts: dict[str, 
     assert_error_shape(client.get("/api/v1/me", headers=bearer(token)), 401, "unauthorized")
 
 
-def test_disabled_users_token_gets_401(app: Flask, client: Client,
-                                       accounts: dict[str, Account], issue_token: Any) -> None:
+def test_disabled_users_token_gets_401(
+    app: Flask, client: Client, accounts: dict[str, Account], issue_token: Any
+) -> None:
     from access import services
 
     token = issue_token(accounts["screener"])
     with app.app_context():
         store = db.session()
-        services.disable_user(store, services.get_user(store, accounts["screener"].id),
-                              client.clock.now())
+        services.disable_user(
+            store, services.get_user(store, accounts["screener"].id), client.clock.now()
+        )
         store.commit()
     assert_error_shape(client.get("/api/v1/me", headers=bearer(token)), 401, "unauthorized")
 
 
-def test_session_cookie_does_not_authenticate_the_api(client: Client,
-                                                      accounts: dict[str, Account]) -> None:
+def test_session_cookie_does_not_authenticate_the_api(
+    client: Client, accounts: dict[str, Account]
+) -> None:
     client.sign_in(accounts["screener"])
     assert_error_shape(client.get("/api/v1/me"), 401, "unauthorized")
 
 
-def test_unknown_api_path_and_method_use_the_error_shape(client: Client,
-                                                         accounts: dict[str, Account],
-                                                         issue_token: Any) -> None:
+def test_unknown_api_path_and_method_use_the_error_shape(
+    client: Client, accounts: dict[str, Account], issue_token: Any
+) -> None:
     token = issue_token(accounts["screener"])
-    assert_error_shape(client.get("/api/v1/nothing-here", headers=bearer(token)), 404,
-                       "not_found")
-    assert_error_shape(client.raw.delete("/api/v1/me", headers=bearer(token)), 405,
-                       "method_not_allowed")
+    assert_error_shape(client.get("/api/v1/nothing-here", headers=bearer(token)), 404, "not_found")
+    assert_error_shape(
+        client.raw.delete("/api/v1/me", headers=bearer(token)), 405, "method_not_allowed"
+    )
 
 
-def test_api_rate_limit_answers_429(make_app: Any, clock: Any, make_account: Any,
-                                    issue_token: Any) -> None:
+def test_api_rate_limit_answers_429(
+    make_app: Any, clock: Any, make_account: Any, issue_token: Any
+) -> None:
     app = make_app(API_RATE_LIMIT="3 per minute")
     token = issue_token(make_account("auditor"))
     browser = app.test_client()
     statuses = [browser.get("/api/v1/me", headers=bearer(token)).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
-    assert_error_shape(browser.get("/api/v1/me", headers=bearer(token)), 429,
-                       "too_many_requests")
+    assert_error_shape(browser.get("/api/v1/me", headers=bearer(token)), 429, "too_many_requests")
 
 
-def test_openapi_document_describes_every_api_route(app: Flask, client: Client,
-                                                    accounts: dict[str, Account],
-                                                    issue_token: Any) -> None:
-    document = client.get("/api/v1/openapi.json",
-                          headers=bearer(issue_token(accounts["auditor"]))).get_json()
+def test_openapi_document_describes_every_api_route(
+    app: Flask, client: Client, accounts: dict[str, Account], issue_token: Any
+) -> None:
+    document = client.get(
+        "/api/v1/openapi.json", headers=bearer(issue_token(accounts["auditor"]))
+    ).get_json()
     assert document["openapi"].startswith("3.")
-    described = {(path, method.upper()) for path, ops in document["paths"].items()
-                 for method in ops}
-    served = {(re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule.removeprefix("/api/v1")),
-               method)
-              for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1")
-              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    described = {
+        (path, method.upper()) for path, ops in document["paths"].items() for method in ops
+    }
+    served = {
+        (re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule.removeprefix("/api/v1")), method)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
     assert served == described
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

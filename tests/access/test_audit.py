@@ -22,15 +22,22 @@ from tests.helpers import Account, Client
 
 def actions(app: Flask) -> list[tuple[str, str]]:
     with app.app_context():
-        rows = db.session().execute(sa.select(AuditEvent.action, AuditEvent.outcome)
-                                    .order_by(AuditEvent.seq)).all()
+        rows = (
+            db.session()
+            .execute(sa.select(AuditEvent.action, AuditEvent.outcome).order_by(AuditEvent.seq))
+            .all()
+        )
     return [(a, o) for a, o in rows]
 
 
 def all_rows(app: Flask) -> list[dict[str, Any]]:
     with app.app_context():
-        return [audit.as_dict(r) for r in db.session().execute(
-            sa.select(AuditEvent.__table__).order_by(AuditEvent.seq)).all()]
+        return [
+            audit.as_dict(r)
+            for r in db.session()
+            .execute(sa.select(AuditEvent.__table__).order_by(AuditEvent.seq))
+            .all()
+        ]
 
 
 def fill(app: Flask, count: int) -> None:
@@ -64,20 +71,27 @@ events = AuditEvent.__table__
 
 # What is recorded -----------------------------------------------------------------------
 
-def test_sign_in_and_out_are_audited(app: Flask, client: Client,
-                                     accounts: dict[str, Account]) -> None:
+
+def test_sign_in_and_out_are_audited(
+    app: Flask, client: Client, accounts: dict[str, Account]
+) -> None:
     client.sign_in(accounts["screener"])
     client.post("/logout", form_page="/")
-    assert actions(app)[-3:] == [("sign_in.password", "allowed"), ("sign_in", "allowed"),
-                                 ("sign_out", "allowed")]
+    assert actions(app)[-3:] == [
+        ("sign_in.password", "allowed"),
+        ("sign_in", "allowed"),
+        ("sign_out", "allowed"),
+    ]
 
 
-def test_failed_factors_are_audited_with_which_failed(app: Flask, client: Client,
-                                                      accounts: dict[str, Account]) -> None:
+def test_failed_factors_are_audited_with_which_failed(
+    app: Flask, client: Client, accounts: dict[str, Account]
+) -> None:
     account = accounts["screener"]
     client.password_step(account, "not the right passphrase")
-    client.post("/login", {"email": "nobody.known@test.passage.example",
-                           "password": "whatever passphrase"})
+    client.post(
+        "/login", {"email": "nobody.known@test.passage.example", "password": "whatever passphrase"}
+    )
     client.password_step(account)
     client.post("/login/code", {"code": "000000"})
     rows = all_rows(app)[-4:]
@@ -91,8 +105,7 @@ def test_failed_factors_are_audited_with_which_failed(app: Flask, client: Client
     assert rows[1]["object_id"] is None
 
 
-def test_throttling_and_lockout_are_audited(make_app: Any, clock: Any,
-                                            make_account: Any) -> None:
+def test_throttling_and_lockout_are_audited(make_app: Any, clock: Any, make_account: Any) -> None:
     app = make_app(LOCKOUT_THRESHOLD=3)
     account = make_account("auditor")
     client = Client(app, clock)
@@ -104,8 +117,7 @@ def test_throttling_and_lockout_are_audited(make_app: Any, clock: Any,
     assert recorded[-1] == ("sign_in.password", "denied")
 
 
-def test_enrolment_and_expiry_are_audited(app: Flask, client: Client,
-                                          make_account: Any) -> None:
+def test_enrolment_and_expiry_are_audited(app: Flask, client: Client, make_account: Any) -> None:
     account = make_account("screener", enrolled=False)
     client.sign_in(account)
     client.clock.advance(minutes=31)
@@ -115,15 +127,20 @@ def test_enrolment_and_expiry_are_audited(app: Flask, client: Client,
     assert recorded[-1] == ("session.expired_idle", "denied")
 
 
-def test_admin_actions_are_audited_with_actor_and_object(app: Flask, client: Client,
-                                                         accounts: dict[str, Account]) -> None:
+def test_admin_actions_are_audited_with_actor_and_object(
+    app: Flask, client: Client, accounts: dict[str, Account]
+) -> None:
     client.sign_in(accounts["admin"])
     target = f"/admin/users/{accounts['screener'].id}"
     for action in ("disable", "enable", "unlock", "end-sessions"):
         client.post(f"{target}/{action}", form_page=target)
     rows = all_rows(app)[-4:]
     assert [r["action"] for r in rows] == [
-        "user.disabled", "user.enabled", "user.unlocked", "sessions.ended"]
+        "user.disabled",
+        "user.enabled",
+        "user.unlocked",
+        "sessions.ended",
+    ]
     for row in rows:
         assert row["actor_id"] == str(accounts["admin"].id)
         assert row["actor_role"] == "admin"
@@ -140,8 +157,9 @@ def test_access_denials_are_audited(app: Flask, signed_in: Any) -> None:
     assert row["details"] == {"action": "users.manage", "endpoint": "admin.users"}
 
 
-def test_object_refusal_is_a_404_and_audited(app: Flask, signed_in: Any,
-                                             accounts: dict[str, Account]) -> None:
+def test_object_refusal_is_a_404_and_audited(
+    app: Flask, signed_in: Any, accounts: dict[str, Account]
+) -> None:
     client = signed_in("screener")
     client.reauth(accounts["screener"])
     response = client.post("/account/sessions/" + "f" * 64 + "/end", form_page="/account")
@@ -157,15 +175,21 @@ def test_tokens_and_cli_actions_are_audited_as_cli(app: Flask, make_account: Any
     runner.invoke(args=["tokens", "issue", account.email])
     row = all_rows(app)[-1]
     assert (row["action"], row["actor_role"], row["object_type"]) == (
-        "token.issued", "cli", "api_token")
+        "token.issued",
+        "cli",
+        "api_token",
+    )
 
 
-def test_no_personal_data_or_secrets_in_the_audit_log(app: Flask, client: Client,
-                                                      make_account: Any) -> None:
+def test_no_personal_data_or_secrets_in_the_audit_log(
+    app: Flask, client: Client, make_account: Any
+) -> None:
     account = make_account("screener", email="canary.person@test.passage.example")
     client.password_step(account, "canary-wrong-passphrase")
-    client.post("/login", {"email": "canary.unknown@test.passage.example",
-                           "password": "canary-other-passphrase"})
+    client.post(
+        "/login",
+        {"email": "canary.unknown@test.passage.example", "password": "canary-other-passphrase"},
+    )
     client.sign_in(account)
     text = json.dumps(all_rows(app))
     for secret in ("canary", account.password, account.secret, client.cookie() or "x" * 40):
@@ -174,9 +198,10 @@ def test_no_personal_data_or_secrets_in_the_audit_log(app: Flask, client: Client
 
 # Failing closed ---------------------------------------------------------------------------
 
-def test_change_is_refused_when_it_cannot_be_audited(app: Flask, client: Client,
-                                                     accounts: dict[str, Account],
-                                                     monkeypatch: Any) -> None:
+
+def test_change_is_refused_when_it_cannot_be_audited(
+    app: Flask, client: Client, accounts: dict[str, Account], monkeypatch: Any
+) -> None:
     client.sign_in(accounts["admin"])
     target = f"/admin/users/{accounts['screener'].id}"
     client.get(target)
@@ -194,8 +219,9 @@ def test_change_is_refused_when_it_cannot_be_audited(app: Flask, client: Client,
         assert db.session().get(User, accounts["screener"].id).disabled_at is None
 
 
-def test_sign_in_fails_closed_without_audit(client: Client, accounts: dict[str, Account],
-                                            monkeypatch: Any) -> None:
+def test_sign_in_fails_closed_without_audit(
+    client: Client, accounts: dict[str, Account], monkeypatch: Any
+) -> None:
     monkeypatch.setattr(audit, "append", lambda *a, **k: (_ for _ in ()).throw(OSError()))
     response = client.password_step(accounts["screener"])
     assert response.status_code == 500
@@ -203,8 +229,9 @@ def test_sign_in_fails_closed_without_audit(client: Client, accounts: dict[str, 
     assert client.get("/").status_code == 302
 
 
-def test_auditor_view_fails_closed_without_audit(app: Flask, signed_in: Any,
-                                                 monkeypatch: Any) -> None:
+def test_auditor_view_fails_closed_without_audit(
+    app: Flask, signed_in: Any, monkeypatch: Any
+) -> None:
     client = signed_in("auditor")
     monkeypatch.setattr(audit, "append", lambda *a, **k: (_ for _ in ()).throw(OSError()))
     response = client.get("/audit/events")
@@ -214,6 +241,7 @@ def test_auditor_view_fails_closed_without_audit(app: Flask, signed_in: Any,
 
 # The chain and its verifier ---------------------------------------------------------------
 
+
 def test_intact_chain_verifies(app: Flask) -> None:
     fill(app, 30)
     result = verify(app)
@@ -222,13 +250,20 @@ def test_intact_chain_verifies(app: Flask) -> None:
 
 
 def test_empty_chain_verifies(app: Flask) -> None:
-    assert verify(app).as_dict() == {"ok": True, "entries_checked": 0, "first_bad_seq": None,
-                                     "reason": None, "expected": None, "found": None,
-                                     "last_checkpoint_seq": None}
+    assert verify(app).as_dict() == {
+        "ok": True,
+        "entries_checked": 0,
+        "first_bad_seq": None,
+        "reason": None,
+        "expected": None,
+        "found": None,
+        "last_checkpoint_seq": None,
+    }
 
 
-@pytest.mark.parametrize("column", ["action", "outcome", "object_id", "actor_id", "details",
-                                    "client_ip", "at"])
+@pytest.mark.parametrize(
+    "column", ["action", "outcome", "object_id", "actor_id", "details", "client_ip", "at"]
+)
 def test_altered_event_is_named(app: Flask, column: str) -> None:
     fill(app, 10)
     value = {"at": sa.func.current_timestamp()}.get(column, "tampered")
@@ -249,13 +284,18 @@ def test_deleted_event_is_named(app: Flask) -> None:
 
 def test_inserted_event_is_named(app: Flask) -> None:
     fill(app, 10)
-    forged = {**all_rows(app)[0], "seq": 6, "action": "forged", "prev_mac": "f" * 64,
-              "mac": "e" * 64, "details": "{}"}
+    forged = {
+        **all_rows(app)[0],
+        "seq": 6,
+        "action": "forged",
+        "prev_mac": "f" * 64,
+        "mac": "e" * 64,
+        "details": "{}",
+    }
     forged.pop("at")
     with tampering(app) as connection:
         for seq in range(10, 5, -1):
-            connection.execute(events.update().where(events.c.seq == seq)
-                               .values(seq=seq + 100))
+            connection.execute(events.update().where(events.c.seq == seq).values(seq=seq + 100))
         connection.execute(events.insert().values(at=sa.func.current_timestamp(), **forged))
     result = verify(app)
     assert (result.first_bad_seq, result.reason) == (6, "link_broken")
@@ -277,8 +317,9 @@ def test_recomputed_mac_without_the_key_still_breaks_the_next_link(app: Flask) -
     with tampering(app) as connection:
         row = connection.execute(sa.select(events).where(events.c.seq == 5)).mappings().one()
         mac = audit.compute_mac(wrong_key, row["prev_mac"], {**row, "action": "rewritten"})
-        connection.execute(events.update().where(events.c.seq == 5)
-                           .values(action="rewritten", mac=mac))
+        connection.execute(
+            events.update().where(events.c.seq == 5).values(action="rewritten", mac=mac)
+        )
     assert verify(app).first_bad_seq == 5
 
 
@@ -296,8 +337,7 @@ def test_truncation_is_caught_by_a_checkpoint(app: Flask, clock: Any) -> None:
         statement = audit.checkpoint(db.session(), keys.keyring().checkpoint, clock.now())
     with tampering(app) as connection:
         connection.execute(events.delete().where(events.c.seq > 7))
-        last_mac = connection.execute(sa.select(events.c.mac).where(events.c.seq == 7)
-                                      ).scalar_one()
+        last_mac = connection.execute(sa.select(events.c.mac).where(events.c.seq == 7)).scalar_one()
         connection.execute(sa.update(AuditHead).values(seq=7, mac=last_mac))
     assert verify(app).ok  # without the checkpoint the cut is invisible
     result = verify(app, statement)
@@ -318,8 +358,11 @@ def test_rehashed_chain_is_caught_by_a_checkpoint(app: Flask, clock: Any) -> Non
             if row["seq"] == 2:
                 values["action"] = "rewritten"
             mac = audit.compute_mac(key, prev, values)
-            connection.execute(events.update().where(events.c.seq == row["seq"])
-                               .values(action=values["action"], prev_mac=prev, mac=mac))
+            connection.execute(
+                events.update()
+                .where(events.c.seq == row["seq"])
+                .values(action=values["action"], prev_mac=prev, mac=mac)
+            )
             prev = mac
         connection.execute(sa.update(AuditHead).values(mac=prev))
     assert verify(app).ok
@@ -348,11 +391,15 @@ def test_a_fork_cannot_be_inserted(app: Flask) -> None:
     fill(app, 3)
     row = all_rows(app)[1]
     with pytest.raises(IntegrityError), app.extensions["passage.engine"].begin() as connection:
-        connection.execute(events.insert().values(
-            **{**row, "seq": 4, "at": sa.func.current_timestamp(), "details": "{}"}))
+        connection.execute(
+            events.insert().values(
+                **{**row, "seq": 4, "at": sa.func.current_timestamp(), "details": "{}"}
+            )
+        )
 
 
 # The verifier's command line --------------------------------------------------------------
+
 
 def test_cli_verify_reports_intact_and_broken(app: Flask) -> None:
     fill(app, 5)
@@ -385,6 +432,7 @@ def test_cli_checkpoint_then_verify_against_it(app: Flask, tmp_path: Any) -> Non
 
 # The auditor's pages and API --------------------------------------------------------------
 
+
 def test_auditor_filters_and_pages_events(app: Flask, signed_in: Any) -> None:
     fill(app, 30)
     client = signed_in("auditor")
@@ -405,30 +453,38 @@ def test_invalid_filters_are_form_errors(signed_in: Any) -> None:
     assert response.get_data(as_text=True).count('class="error"') == 3
 
 
-def test_api_lists_events_with_filters(app: Flask, client: Client,
-                                       accounts: dict[str, Account], issue_token: Any) -> None:
+def test_api_lists_events_with_filters(
+    app: Flask, client: Client, accounts: dict[str, Account], issue_token: Any
+) -> None:
     fill(app, 12)
     token = issue_token(accounts["auditor"])
-    response = client.get("/api/v1/audit/events?action=test.event&per_page=5&page=3",
-                          headers={"Authorization": f"Bearer {token}"})
+    response = client.get(
+        "/api/v1/audit/events?action=test.event&per_page=5&page=3",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     body = response.get_json()
     assert (body["page"], body["per_page"], body["total"]) == (3, 5, 12)
     assert [item["object_id"] for item in body["items"]] == ["1", "0"]
-    huge = client.get("/api/v1/audit/events?page=99999999999999999999",
-                      headers={"Authorization": f"Bearer {token}"})
+    huge = client.get(
+        "/api/v1/audit/events?page=99999999999999999999",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert huge.status_code == 400
-    bad = client.get("/api/v1/audit/events?outcome=maybe&page=0",
-                     headers={"Authorization": f"Bearer {token}"})
+    bad = client.get(
+        "/api/v1/audit/events?outcome=maybe&page=0", headers={"Authorization": f"Bearer {token}"}
+    )
     assert bad.status_code == 400
     assert set(bad.get_json()["error"]["fields"]) == {"outcome", "page"}
 
 
-def test_api_verify(app: Flask, client: Client, accounts: dict[str, Account],
-                    issue_token: Any) -> None:
+def test_api_verify(
+    app: Flask, client: Client, accounts: dict[str, Account], issue_token: Any
+) -> None:
     fill(app, 3)
     token = issue_token(accounts["auditor"])
-    body = client.get("/api/v1/audit/verify", headers={"Authorization": f"Bearer {token}"}
-                      ).get_json()
+    body = client.get(
+        "/api/v1/audit/verify", headers={"Authorization": f"Bearer {token}"}
+    ).get_json()
     assert body["ok"] is True
     assert body["entries_checked"] >= 3
 
@@ -444,8 +500,9 @@ def test_verify_page_shows_the_break(app: Flask, signed_in: Any) -> None:
     assert "mac_mismatch" in body
 
 
-def test_csv_export_needs_step_up_and_is_audited(app: Flask, signed_in: Any,
-                                                 accounts: dict[str, Account]) -> None:
+def test_csv_export_needs_step_up_and_is_audited(
+    app: Flask, signed_in: Any, accounts: dict[str, Account]
+) -> None:
     fill(app, 3)
     client = signed_in("auditor")
     client.clock.advance(minutes=6)
@@ -459,8 +516,9 @@ def test_csv_export_needs_step_up_and_is_audited(app: Flask, signed_in: Any,
     assert ("audit.exported", "allowed") in actions(app)
 
 
-def test_csv_cells_cannot_become_formulas(app: Flask, signed_in: Any,
-                                          accounts: dict[str, Account]) -> None:
+def test_csv_cells_cannot_become_formulas(
+    app: Flask, signed_in: Any, accounts: dict[str, Account]
+) -> None:
     with app.app_context():
         store = db.session()
         audit.record(store, "test.event", object_type="thing", object_id="=HYPERLINK(1)")
@@ -472,10 +530,13 @@ def test_csv_cells_cannot_become_formulas(app: Flask, signed_in: Any,
 
 
 @pytest.mark.parametrize("since", ["0001-01-01T00:00+14:00", "9999-12-31T23:59-12:00"])
-def test_far_away_dates_are_form_errors(client: Client, accounts: dict[str, Account],
-                                        issue_token: Any, since: str) -> None:
+def test_far_away_dates_are_form_errors(
+    client: Client, accounts: dict[str, Account], issue_token: Any, since: str
+) -> None:
     token = issue_token(accounts["auditor"])
-    response = client.get(f"/api/v1/audit/events?since={since.replace('+', '%2B')}",
-                          headers={"Authorization": f"Bearer {token}"})
+    response = client.get(
+        f"/api/v1/audit/events?since={since.replace('+', '%2B')}",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert response.status_code == 400
     assert "since" in response.get_json()["error"]["fields"]

@@ -16,15 +16,25 @@ def run(app: Flask, *args: str, stdin: str | None = None) -> Any:
 
 
 def test_users_create_prints_provisioning_uri_once(app: Flask) -> None:
-    result = run(app, "users", "create", "Cli.Person@Test.Passage.Example", "--role",
-                 "supervisor", "--team", "Night shift", "--password-stdin",
-                 stdin="a synthetic cli passphrase\n")
+    result = run(
+        app,
+        "users",
+        "create",
+        "Cli.Person@Test.Passage.Example",
+        "--role",
+        "supervisor",
+        "--team",
+        "Night shift",
+        "--password-stdin",
+        stdin="a synthetic cli passphrase\n",
+    )
     assert result.exit_code == 0, result.output
     assert "otpauth://totp/Passage:cli.person%40test.passage.example?secret=" in result.output
     assert "a synthetic cli passphrase" not in result.output
     with app.app_context():
-        user = db.session().scalar(sa.select(User).where(
-            User.email == "cli.person@test.passage.example"))
+        user = db.session().scalar(
+            sa.select(User).where(User.email == "cli.person@test.passage.example")
+        )
         assert user is not None
         assert user.team.name == "Night shift"
         assert user.password_hash.startswith("$argon2id$")
@@ -32,17 +42,42 @@ def test_users_create_prints_provisioning_uri_once(app: Flask) -> None:
 
 
 def test_users_create_refuses_weak_password_and_bad_membership(app: Flask) -> None:
-    weak = run(app, "users", "create", "weak.one@test.passage.example", "--role", "auditor",
-               "--password-stdin", stdin="short\n")
+    weak = run(
+        app,
+        "users",
+        "create",
+        "weak.one@test.passage.example",
+        "--role",
+        "auditor",
+        "--password-stdin",
+        stdin="short\n",
+    )
     assert weak.exit_code == 1
     assert "at least 12" in weak.output
-    no_team = run(app, "users", "create", "lonely@test.passage.example", "--role", "screener",
-                  "--password-stdin", stdin="a synthetic cli passphrase\n")
+    no_team = run(
+        app,
+        "users",
+        "create",
+        "lonely@test.passage.example",
+        "--role",
+        "screener",
+        "--password-stdin",
+        stdin="a synthetic cli passphrase\n",
+    )
     assert no_team.exit_code == 1
     assert "team" in no_team.output
-    no_partner = run(app, "users", "create", "staff@test.passage.example", "--role", "partner",
-                     "--partner", "missing-org", "--password-stdin",
-                     stdin="a synthetic cli passphrase\n")
+    no_partner = run(
+        app,
+        "users",
+        "create",
+        "staff@test.passage.example",
+        "--role",
+        "partner",
+        "--partner",
+        "missing-org",
+        "--password-stdin",
+        stdin="a synthetic cli passphrase\n",
+    )
     assert no_partner.exit_code == 1
     assert "partner organisation" in no_partner.output
     with app.app_context():
@@ -109,8 +144,9 @@ def test_demo_loads_users_who_can_sign_in(make_app: Any, clock: Any) -> None:
     assert run(app, "demo", "code", "nobody@test.passage.example").exit_code == 1
 
 
-def test_keys_rotate_keeps_second_factors_working(app: Flask, make_account: Any,
-                                                  clock: Any) -> None:
+def test_keys_rotate_keeps_second_factors_working(
+    app: Flask, make_account: Any, clock: Any
+) -> None:
     from core import keys
     from tests.helpers import Client
 

@@ -16,10 +16,11 @@ from access.passwords import PasswordRejected, check_policy
 EMAIL = "kim.tester@test.passage.example"
 
 
-@pytest.mark.parametrize(("length", "accepted"), [(11, False), (12, True), (64, True),
-                                                  (128, True), (129, False)])
+@pytest.mark.parametrize(
+    ("length", "accepted"), [(11, False), (12, True), (64, True), (128, True), (129, False)]
+)
 def test_length_is_counted_in_code_points(length: int, accepted: bool) -> None:
-    candidate = ("zq7 " * 40)[:length - 1] + "é"
+    candidate = ("zq7 " * 40)[: length - 1] + "é"
     if accepted:
         check_policy(candidate, EMAIL)
     else:
@@ -33,8 +34,11 @@ def test_length_is_measured_after_nfkc() -> None:
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
-@given(st.text(alphabet=st.characters(categories=["Ll", "Lu", "Nd", "Zs", "So"]),
-               min_size=14, max_size=128).filter(lambda s: len(passwords.normalise(s)) <= 128))
+@given(
+    st.text(
+        alphabet=st.characters(categories=["Ll", "Lu", "Nd", "Zs", "So"]), min_size=14, max_size=128
+    ).filter(lambda s: len(passwords.normalise(s)) <= 128)
+)
 def test_any_long_enough_unusual_password_is_accepted(candidate: str) -> None:
     normalised = passwords.normalise(candidate)
     if len(normalised) < 12 or normalised.casefold() in passwords.common_passwords():
@@ -47,24 +51,37 @@ def test_any_long_enough_unusual_password_is_accepted(candidate: str) -> None:
     check_policy(candidate, EMAIL)
 
 
-@pytest.mark.parametrize("candidate", [
-    "all lowercase words here",
-    "spaced out words with no rules",
-    "🐢🐢🐢🐢🐢🐢🐢🐢🐢🐢🐢🐢",
-])
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        "all lowercase words here",
+        "spaced out words with no rules",
+        "🐢🐢🐢🐢🐢🐢🐢🐢🐢🐢🐢🐢",
+    ],
+)
 def test_no_composition_rules(candidate: str) -> None:
     check_policy(candidate, EMAIL)
 
 
-@pytest.mark.parametrize("candidate", ["q1w2e3r4t5y6", "QWERTY123456", "PasswordPassword",
-                                       "Correct Horse Battery Staple"])
+@pytest.mark.parametrize(
+    "candidate",
+    ["q1w2e3r4t5y6", "QWERTY123456", "PasswordPassword", "Correct Horse Battery Staple"],
+)
 def test_common_passwords_are_refused_case_insensitively(candidate: str) -> None:
     with pytest.raises(PasswordRejected, match="common"):
         check_policy(candidate, EMAIL)
 
 
-@pytest.mark.parametrize("candidate", ["Passage2026!!!", "trafficking-screening", "Screening123456",
-                                       "demo-shelter-2026", "organisation!!!"])
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        "Passage2026!!!",
+        "trafficking-screening",
+        "Screening123456",
+        "demo-shelter-2026",
+        "organisation!!!",
+    ],
+)
 def test_context_words_are_refused(candidate: str) -> None:
     with pytest.raises(PasswordRejected, match="guess"):
         check_policy(candidate, EMAIL, extra_words=("demo", "shelter"))
@@ -105,10 +122,11 @@ def test_verification_does_not_truncate_or_fold_case(app: Any) -> None:
 
 @pytest.mark.parametrize("length", [passwords.MIN_LENGTH, 16])
 def test_password_page_states_the_minimum_length_in_force(
-        client: Any, accounts: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
-        length: int) -> None:
+    client: Any, accounts: dict[str, Any], monkeypatch: pytest.MonkeyPatch, length: int
+) -> None:
     # The hint repeats access.passwords.MIN_LENGTH, never a literal number.
     from access import views
+
     monkeypatch.setattr(views, "MIN_LENGTH", length)
     client.sign_in(accounts["screener"])
     page = client.get("/account/password").get_data(as_text=True)

@@ -18,8 +18,17 @@ from core import db
 from tests.conftest import ROLES
 from tests.helpers import Account, Client, csrf_from
 
-PUBLIC_ENDPOINTS = {"static", "healthz", "test_boom", "access.login", "access.code",
-                    "access.enrol", "access.logout", "access.set_password", "access.language"}
+PUBLIC_ENDPOINTS = {
+    "static",
+    "healthz",
+    "test_boom",
+    "access.login",
+    "access.code",
+    "access.enrol",
+    "access.logout",
+    "access.set_password",
+    "access.language",
+}
 
 
 def endpoints(app: Flask) -> Iterator[tuple[str, Any]]:
@@ -54,51 +63,99 @@ STATS = {"auditor", "analyst", "supervisor", "partner", "admin"}
 # Who may use each protected endpoint, written out by hand (R20): a change to the policy that
 # lets one more role in fails here, whatever PERMISSIONS says.
 EXPECTED_ROLES: dict[str, set[str]] = {
-    "access.account": ALL, "access.change_password": ALL, "access.end_other_sessions": ALL,
-    "access.end_own_session": ALL, "access.home": ALL, "access.reauth": ALL,
-    "access_api.me": ALL, "access_api.openapi": ALL,
-    "access_api.audit_events": {"auditor"}, "access_api.audit_verify": {"auditor"},
-    "audit.events": {"auditor"}, "audit.export": {"auditor"}, "audit.verify": {"auditor"},
+    "access.account": ALL,
+    "access.change_password": ALL,
+    "access.end_other_sessions": ALL,
+    "access.end_own_session": ALL,
+    "access.home": ALL,
+    "access.reauth": ALL,
+    "access_api.me": ALL,
+    "access_api.openapi": ALL,
+    "access_api.audit_events": {"auditor"},
+    "access_api.audit_verify": {"auditor"},
+    "audit.events": {"auditor"},
+    "audit.export": {"auditor"},
+    "audit.verify": {"auditor"},
     "cases.break_glass_log": {"auditor"},
-    "admin.new_user": {"admin"}, "admin.password_link": {"admin"}, "admin.user": {"admin"},
-    "admin.user_action": {"admin"}, "admin.users": {"admin"},
-    "admin.change_role": {"admin"}, "admin.reset_second_factor": {"admin"},
-    "approvals.index": {"admin", "supervisor"}, "approvals.approve": {"admin", "supervisor"},
+    "admin.new_user": {"admin"},
+    "admin.password_link": {"admin"},
+    "admin.user": {"admin"},
+    "admin.user_action": {"admin"},
+    "admin.users": {"admin"},
+    "admin.change_role": {"admin"},
+    "admin.reset_second_factor": {"admin"},
+    "approvals.index": {"admin", "supervisor"},
+    "approvals.approve": {"admin", "supervisor"},
     "approvals.refuse": {"admin", "supervisor"},
-    "partners_admin.edit": {"admin"}, "partners_admin.index": {"admin"},
-    "partners_admin.new": {"admin"}, "partners_admin.vetting": {"admin"},
-    "outbox.index": {"admin"}, "outbox.retry": {"admin"}, "outbox.dismiss": {"admin"},
+    "partners_admin.edit": {"admin"},
+    "partners_admin.index": {"admin"},
+    "partners_admin.new": {"admin"},
+    "partners_admin.vetting": {"admin"},
+    "outbox.index": {"admin"},
+    "outbox.retry": {"admin"},
+    "outbox.dismiss": {"admin"},
     "cases.break_glass": {"supervisor"},
-    "cases.for_screening": TEAM, "cases.index": TEAM, "cases.link": TEAM, "cases.refer": TEAM,
-    "cases.show": TEAM, "cases.withdraw_consent": TEAM,
-    "cases.person_copy": TEAM, "cases.person_copy_json": TEAM,
-    "case_work.close": TEAM, "case_work.reopen": TEAM, "case_work.follow_up": TEAM,
+    "cases.for_screening": TEAM,
+    "cases.index": TEAM,
+    "cases.link": TEAM,
+    "cases.refer": TEAM,
+    "cases.show": TEAM,
+    "cases.withdraw_consent": TEAM,
+    "cases.person_copy": TEAM,
+    "cases.person_copy_json": TEAM,
+    "case_work.close": TEAM,
+    "case_work.reopen": TEAM,
+    "case_work.follow_up": TEAM,
     "case_work.add_note": TEAM,
-    "handover.hand_over": {"supervisor"}, "handover.reassign": {"supervisor"},
+    "handover.hand_over": {"supervisor"},
+    "handover.reassign": {"supervisor"},
     "handover.reassign_all": {"supervisor"},
-    "tasks.add": TEAM, "tasks.done": TEAM, "tasks.index": TEAM,
-    "corrections.correct": TEAM, "corrections.history": TEAM,
-    "referral_api.case_matches": TEAM, "referral_api.get_case": TEAM,
-    "referral_api.send_referral": TEAM, "referral_api.withdraw_referral": TEAM,
+    "tasks.add": TEAM,
+    "tasks.done": TEAM,
+    "tasks.index": TEAM,
+    "corrections.correct": TEAM,
+    "corrections.history": TEAM,
+    "referral_api.case_matches": TEAM,
+    "referral_api.get_case": TEAM,
+    "referral_api.send_referral": TEAM,
+    "referral_api.withdraw_referral": TEAM,
     "referrals.withdraw": TEAM,
-    "referral_api.accept_referral": {"partner"}, "referral_api.close_referral": {"partner"},
-    "referral_api.decline_referral": {"partner"}, "referrals.answer": {"partner"},
+    "referral_api.accept_referral": {"partner"},
+    "referral_api.close_referral": {"partner"},
+    "referral_api.decline_referral": {"partner"},
+    "referrals.answer": {"partner"},
     "referral_api.get_referral": TEAM | {"partner"},
     "referral_api.list_referrals": TEAM | {"partner"},
-    "referrals.inbox": TEAM | {"partner"}, "referrals.show": TEAM | {"partner"},
+    "referrals.inbox": TEAM | {"partner"},
+    "referrals.show": TEAM | {"partner"},
     "referrals.receipt": TEAM | {"partner"},
-    "referrals.notice_list": ALL, "referrals.open_notice": ALL,
-    "screening.consent": TEAM, "screening.index": TEAM, "screening.new": TEAM,
-    "screening.neutral": TEAM, "screening.neutral_exit": TEAM,
-    "screening.person": TEAM, "screening.red_flag": TEAM, "screening.review": TEAM,
-    "screening.show": TEAM, "screening.ask": TEAM, "screening.stop": TEAM,
-    "screening_api.create_screening": TEAM, "screening_api.get_screening": TEAM,
-    "screening_api.next_question": TEAM, "screening_api.post_answers": TEAM,
-    "screening_api.post_red_flag_action": TEAM, "screening_api.complete": TEAM,
+    "referrals.notice_list": ALL,
+    "referrals.open_notice": ALL,
+    "screening.consent": TEAM,
+    "screening.index": TEAM,
+    "screening.new": TEAM,
+    "screening.neutral": TEAM,
+    "screening.neutral_exit": TEAM,
+    "screening.person": TEAM,
+    "screening.red_flag": TEAM,
+    "screening.review": TEAM,
+    "screening.show": TEAM,
+    "screening.ask": TEAM,
+    "screening.stop": TEAM,
+    "screening_api.create_screening": TEAM,
+    "screening_api.get_screening": TEAM,
+    "screening_api.next_question": TEAM,
+    "screening_api.post_answers": TEAM,
+    "screening_api.post_red_flag_action": TEAM,
+    "screening_api.complete": TEAM,
     "screening_api.list_instruments": ALL,
-    "reports.index": STATS, "reports.show": STATS, "reports.download": STATS,
-    "reporting_api.list_reports": STATS, "reporting_api.get_report": STATS,
-    "reports.releases": {"auditor"}, "reports.ctdc_download": {"auditor", "analyst"},
+    "reports.index": STATS,
+    "reports.show": STATS,
+    "reports.download": STATS,
+    "reporting_api.list_reports": STATS,
+    "reporting_api.get_report": STATS,
+    "reports.releases": {"auditor"},
+    "reports.ctdc_download": {"auditor", "analyst"},
 }
 
 
@@ -109,19 +166,30 @@ def test_the_role_matrix_names_every_protected_endpoint(app: Flask) -> None:
 NO_SUCH_OBJECT = "00000000-0000-0000-0000-00000000beef"
 # Values for the other path parameters; any *_id but user_id names an object that does not
 # exist, so a role that may use the endpoint meets the object check (404), not the role check.
-PATH_VALUES = {"action": "unlock", "move": "accept", "phase": "recruitment", "turn": "on",
-               "session_id": "f" * 64,
-               "name": "no-such-report"}
+PATH_VALUES = {
+    "action": "unlock",
+    "move": "accept",
+    "phase": "recruitment",
+    "turn": "on",
+    "session_id": "f" * 64,
+    "name": "no-such-report",
+}
 # Where a role that may use the endpoint is sent elsewhere first (the questionnaire's order).
-ALLOWED_STATUS = {"screening.consent": 302, "screening.person": 302,
-                  # Which report a role reads is the catalogue's: an unknown one is 404.
-                  "reports.show": 404, "reports.download": 404,
-                  "reporting_api.get_report": 404}
+ALLOWED_STATUS = {
+    "screening.consent": 302,
+    "screening.person": 302,
+    # Which report a role reads is the catalogue's: an unknown one is 404.
+    "reports.show": 404,
+    "reports.download": 404,
+    "reporting_api.get_report": 404,
+}
 
 
 def _url(app: Flask, rule: Any, account_id: Any) -> str:
-    values = {name: account_id if name == "user_id" else PATH_VALUES.get(name, NO_SUCH_OBJECT)
-              for name in rule.arguments}
+    values = {
+        name: account_id if name == "user_id" else PATH_VALUES.get(name, NO_SUCH_OBJECT)
+        for name in rule.arguments
+    }
     with app.test_request_context():
         return url_for(rule.endpoint, **values)
 
@@ -137,8 +205,7 @@ def protected_rules(app: Flask) -> list[Any]:
     return [r for e, r in endpoints(app) if e not in PUBLIC_ENDPOINTS]
 
 
-def test_anonymous_requests_to_protected_pages_are_turned_away(app: Flask,
-                                                               client: Client) -> None:
+def test_anonymous_requests_to_protected_pages_are_turned_away(app: Flask, client: Client) -> None:
     for rule in protected_rules(app):
         url = _url(app, rule, "00000000-0000-0000-0000-000000000000")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -152,8 +219,9 @@ def test_anonymous_requests_to_protected_pages_are_turned_away(app: Flask,
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_role_matrix_for_web_pages(app: Flask, client: Client, accounts: dict[str, Account],
-                                   role: str) -> None:
+def test_role_matrix_for_web_pages(
+    app: Flask, client: Client, accounts: dict[str, Account], role: str
+) -> None:
     account = accounts[role]
     client.sign_in(account)
     client.reauth(account)
@@ -168,8 +236,9 @@ def test_role_matrix_for_web_pages(app: Flask, client: Client, accounts: dict[st
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_role_matrix_for_the_api(app: Flask, client: Client, accounts: dict[str, Account],
-                                 role: str, issue_token: Any) -> None:
+def test_role_matrix_for_the_api(
+    app: Flask, client: Client, accounts: dict[str, Account], role: str, issue_token: Any
+) -> None:
     token = issue_token(accounts[role])
     for rule in protected_rules(app):
         if not rule.rule.startswith("/api/"):
@@ -177,8 +246,9 @@ def test_role_matrix_for_the_api(app: Flask, client: Client, accounts: dict[str,
         url = _url(app, rule, accounts[role].id)
         allowed = role in EXPECTED_ROLES[rule.endpoint]
         method = "GET" if "GET" in rule.methods else "POST"
-        response = client.raw.open(url, method=method, json={},
-                                   headers={"Authorization": f"Bearer {token}"})
+        response = client.raw.open(
+            url, method=method, json={}, headers={"Authorization": f"Bearer {token}"}
+        )
         if allowed:
             assert response.status_code != 403, (role, method, url)
             if method == "GET":
@@ -187,8 +257,9 @@ def test_role_matrix_for_the_api(app: Flask, client: Client, accounts: dict[str,
             assert response.status_code == 403, (role, method, url)
 
 
-def test_auditor_cannot_change_anything(app: Flask, signed_in: Any,
-                                        accounts: dict[str, Account]) -> None:
+def test_auditor_cannot_change_anything(
+    app: Flask, signed_in: Any, accounts: dict[str, Account]
+) -> None:
     client = signed_in("auditor")
     client.reauth(accounts["auditor"])
     target = accounts["screener"].id
@@ -201,15 +272,15 @@ def test_auditor_cannot_change_anything(app: Flask, signed_in: Any,
         assert response.status_code == 403, rule.rule
 
 
-def test_role_change_applies_on_next_request(app: Flask, signed_in: Any,
-                                             accounts: dict[str, Account]) -> None:
+def test_role_change_applies_on_next_request(
+    app: Flask, signed_in: Any, accounts: dict[str, Account]
+) -> None:
     client = signed_in("admin")
     client.reauth(accounts["admin"])
     assert client.get("/admin/users").status_code == 200
     with app.app_context():
         store = db.session()
-        store.execute(sa.update(User).where(User.id == accounts["admin"].id)
-                      .values(role="auditor"))
+        store.execute(sa.update(User).where(User.id == accounts["admin"].id).values(role="auditor"))
         store.commit()
     assert client.get("/admin/users").status_code == 403
 
@@ -232,7 +303,8 @@ def counting_writes(app: Flask) -> Iterator[list[str]]:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_posts_without_csrf_token_are_refused_and_write_nothing(
-        app: Flask, client: Client, accounts: dict[str, Account], role: str) -> None:
+    app: Flask, client: Client, accounts: dict[str, Account], role: str
+) -> None:
     account = accounts[role]
     client.sign_in(account)
     client.reauth(account)
@@ -250,16 +322,20 @@ def test_posts_without_csrf_token_are_refused_and_write_nothing(
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_role_matrix_for_web_changes(app: Flask, client: Client, accounts: dict[str, Account],
-                                     role: str) -> None:
+def test_role_matrix_for_web_changes(
+    app: Flask, client: Client, accounts: dict[str, Account], role: str
+) -> None:
     # A role outside the matrix is refused every change, with a valid CSRF token in hand.
     account = accounts[role]
     client.sign_in(account)
     client.reauth(account)
     token = csrf_from(client.get("/account"))
     for rule in protected_rules(app):
-        if "POST" not in rule.methods or rule.rule.startswith("/api/") or \
-                role in EXPECTED_ROLES[rule.endpoint]:
+        if (
+            "POST" not in rule.methods
+            or rule.rule.startswith("/api/")
+            or role in EXPECTED_ROLES[rule.endpoint]
+        ):
             continue
         url = _url(app, rule, accounts["screener"].id)
         with counting_writes(app) as writes:
@@ -270,7 +346,8 @@ def test_role_matrix_for_web_changes(app: Flask, client: Client, accounts: dict[
 
 
 def test_get_requests_write_nothing_but_sessions_and_audit(
-        app: Flask, client: Client, accounts: dict[str, Account]) -> None:
+    app: Flask, client: Client, accounts: dict[str, Account]
+) -> None:
     account = accounts["admin"]
     client.sign_in(account)
     client.reauth(account)

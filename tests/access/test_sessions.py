@@ -24,8 +24,9 @@ def set_cookie_header(response: Any, name: str) -> str:
     return headers[-1]
 
 
-def test_cookie_holds_only_a_random_token(client: Client, accounts: dict[str, Account],
-                                          app: Any) -> None:
+def test_cookie_holds_only_a_random_token(
+    client: Client, accounts: dict[str, Account], app: Any
+) -> None:
     client.sign_in(accounts["screener"])
     token = client.cookie()
     assert token is not None
@@ -82,9 +83,9 @@ def test_idle_timeout(client: Client, accounts: dict[str, Account]) -> None:
 
 
 @pytest.mark.parametrize(("seconds", "minutes"), [(30 * 60, 30), (45 * 60, 45), (150, 2)])
-def test_home_page_states_the_configured_idle_timeout(client: Client, app: Flask,
-                                                      accounts: dict[str, Account],
-                                                      seconds: int, minutes: int) -> None:
+def test_home_page_states_the_configured_idle_timeout(
+    client: Client, app: Flask, accounts: dict[str, Account], seconds: int, minutes: int
+) -> None:
     # The page reads SESSION_IDLE_TIMEOUT, in whole minutes rounded down, never a literal.
     app.config["SESSION_IDLE_TIMEOUT"] = seconds
     client.sign_in(accounts["screener"])
@@ -106,8 +107,9 @@ def test_logout_needs_post(client: Client, accounts: dict[str, Account]) -> None
     assert client.get("/logout").status_code == 405
 
 
-def test_logout_ends_session_on_server(client: Client, new_client: Any,
-                                       accounts: dict[str, Account]) -> None:
+def test_logout_ends_session_on_server(
+    client: Client, new_client: Any, accounts: dict[str, Account]
+) -> None:
     client.sign_in(accounts["screener"])
     old = client.cookie()
     response = client.post("/logout", form_page="/")
@@ -118,8 +120,7 @@ def test_logout_ends_session_on_server(client: Client, new_client: Any,
     assert replay.get("/").status_code == 302
 
 
-def test_logout_without_csrf_token_is_refused(client: Client,
-                                              accounts: dict[str, Account]) -> None:
+def test_logout_without_csrf_token_is_refused(client: Client, accounts: dict[str, Account]) -> None:
     client.sign_in(accounts["screener"])
     assert client.raw.post("/logout").status_code == 400
     assert client.get("/").status_code == 200
@@ -132,14 +133,19 @@ def _two_browsers(new_client: Any, account: Account) -> tuple[Client, Client]:
     return first, second
 
 
-def test_password_change_ends_every_session(new_client: Any,
-                                            accounts: dict[str, Account]) -> None:
+def test_password_change_ends_every_session(new_client: Any, accounts: dict[str, Account]) -> None:
     account = accounts["screener"]
     first, second = _two_browsers(new_client, account)
     first.clock.advance(seconds=30)
-    response = first.post("/account/password", {
-        "current": account.password, "password": "another synthetic passphrase",
-        "confirm": "another synthetic passphrase", "code": first.code_for(account)})
+    response = first.post(
+        "/account/password",
+        {
+            "current": account.password,
+            "password": "another synthetic passphrase",
+            "confirm": "another synthetic passphrase",
+            "code": first.code_for(account),
+        },
+    )
     assert response.status_code == 302
     assert "/login" in response.location
     assert second.get("/").status_code == 302
@@ -147,7 +153,8 @@ def test_password_change_ends_every_session(new_client: Any,
 
 
 def test_password_change_needs_current_password_and_code(
-        client: Client, app: Any, accounts: dict[str, Account]) -> None:
+    client: Client, app: Any, accounts: dict[str, Account]
+) -> None:
     from access.models import User
 
     account = accounts["screener"]
@@ -155,69 +162,91 @@ def test_password_change_needs_current_password_and_code(
     with app.app_context():
         before = db.session().get(User, account.id).password_hash
     client.clock.advance(seconds=30)
-    wrong = client.post("/account/password", {
-        "current": "not my password at all", "password": "another synthetic passphrase",
-        "confirm": "another synthetic passphrase", "code": client.code_for(account)})
+    wrong = client.post(
+        "/account/password",
+        {
+            "current": "not my password at all",
+            "password": "another synthetic passphrase",
+            "confirm": "another synthetic passphrase",
+            "code": client.code_for(account),
+        },
+    )
     assert wrong.status_code == 200
     client.clock.advance(seconds=30)
-    no_code = client.post("/account/password", {
-        "current": account.password, "password": "another synthetic passphrase",
-        "confirm": "another synthetic passphrase", "code": "000000"})
+    no_code = client.post(
+        "/account/password",
+        {
+            "current": account.password,
+            "password": "another synthetic passphrase",
+            "confirm": "another synthetic passphrase",
+            "code": "000000",
+        },
+    )
     assert no_code.status_code == 200
     with app.app_context():
         assert db.session().get(User, account.id).password_hash == before
 
 
-def test_disabling_a_user_ends_their_sessions(new_client: Any, app: Any, clock: Any,
-                                              accounts: dict[str, Account]) -> None:
+def test_disabling_a_user_ends_their_sessions(
+    new_client: Any, app: Any, clock: Any, accounts: dict[str, Account]
+) -> None:
     from access import services
 
     first, second = _two_browsers(new_client, accounts["screener"])
     with app.app_context():
         store = db.session()
-        services.disable_user(store, services.get_user(store, accounts["screener"].id),
-                              clock.now())
+        services.disable_user(store, services.get_user(store, accounts["screener"].id), clock.now())
         store.commit()
     assert first.get("/").status_code == 302
     assert second.get("/").status_code == 302
 
 
-def test_second_factor_reset_ends_their_sessions(new_client: Any, app: Any, clock: Any,
-                                                 accounts: dict[str, Account]) -> None:
+def test_second_factor_reset_ends_their_sessions(
+    new_client: Any, app: Any, clock: Any, accounts: dict[str, Account]
+) -> None:
     from access import services
 
     first, _second = _two_browsers(new_client, accounts["screener"])
     with app.app_context():
         store = db.session()
-        services.reset_second_factor(store, services.get_user(store, accounts["screener"].id),
-                                     clock.now())
+        services.reset_second_factor(
+            store, services.get_user(store, accounts["screener"].id), clock.now()
+        )
         store.commit()
     assert first.get("/").status_code == 302
 
 
 def test_suspending_a_partner_organisation_signs_out_its_staff(
-        client: Client, app: Any, accounts: dict[str, Account]) -> None:
+    client: Client, app: Any, accounts: dict[str, Account]
+) -> None:
     from access.models import PartnerOrganisation
 
     client.sign_in(accounts["partner"])
     with app.app_context():
         store = db.session()
-        store.execute(sa.update(PartnerOrganisation).where(PartnerOrganisation.slug == "org-a")
-                      .values(vetting_status="suspended"))
+        store.execute(
+            sa.update(PartnerOrganisation)
+            .where(PartnerOrganisation.slug == "org-a")
+            .values(vetting_status="suspended")
+        )
         store.commit()
     assert client.get("/").status_code == 302
 
 
-def test_user_ends_another_of_their_sessions(new_client: Any, app: Any,
-                                             accounts: dict[str, Account]) -> None:
+def test_user_ends_another_of_their_sessions(
+    new_client: Any, app: Any, accounts: dict[str, Account]
+) -> None:
     account = accounts["screener"]
     first, second = _two_browsers(new_client, account)
     first.reauth(account)
     page = first.get("/account").get_data(as_text=True)
-    assert page.count("/end\"") == 1  # one other session, with an End button
+    assert page.count('/end"') == 1  # one other session, with an End button
     with app.app_context():
-        own = db.session().scalars(sa.select(WebSession).where(
-            WebSession.user_id == account.id)).all()
+        own = (
+            db.session()
+            .scalars(sa.select(WebSession).where(WebSession.user_id == account.id))
+            .all()
+        )
     current = {s.id for s in own} - {s.id for s in own if f"/account/sessions/{s.id}/end" in page}
     other = next(s.id for s in own if s.id not in current)
     response = first.post(f"/account/sessions/{other}/end", form_page="/account")
@@ -226,23 +255,26 @@ def test_user_ends_another_of_their_sessions(new_client: Any, app: Any,
     assert first.get("/").status_code == 200
 
 
-def test_user_cannot_end_someone_elses_session(new_client: Any, app: Any,
-                                               accounts: dict[str, Account]) -> None:
+def test_user_cannot_end_someone_elses_session(
+    new_client: Any, app: Any, accounts: dict[str, Account]
+) -> None:
     victim = new_client()
     victim.sign_in(accounts["screener_b"])
     attacker = new_client()
     attacker.sign_in(accounts["screener"])
     attacker.reauth(accounts["screener"])
     with app.app_context():
-        foreign = db.session().scalar(sa.select(WebSession.id).where(
-            WebSession.user_id == accounts["screener_b"].id))
+        foreign = db.session().scalar(
+            sa.select(WebSession.id).where(WebSession.user_id == accounts["screener_b"].id)
+        )
     response = attacker.post(f"/account/sessions/{foreign}/end", form_page="/account")
     assert response.status_code == 404
     assert victim.get("/").status_code == 200
 
 
-def test_ending_sessions_needs_a_recent_reauth(new_client: Any,
-                                               accounts: dict[str, Account]) -> None:
+def test_ending_sessions_needs_a_recent_reauth(
+    new_client: Any, accounts: dict[str, Account]
+) -> None:
     first, _second = _two_browsers(new_client, accounts["screener"])
     first.clock.advance(minutes=6)
     response = first.post("/account/sessions/end-others", form_page="/account")
@@ -250,13 +282,14 @@ def test_ending_sessions_needs_a_recent_reauth(new_client: Any,
 
 
 @pytest.mark.parametrize("path", ["/", "/account", "/admin/users"])
-def test_forged_remember_me_cookie_signs_nobody_in(client: Client, app: Flask,
-                                                   accounts: dict[str, Account],
-                                                   path: str) -> None:
+def test_forged_remember_me_cookie_signs_nobody_in(
+    client: Client, app: Flask, accounts: dict[str, Account], path: str
+) -> None:
     # Exactly the cookie Flask-Login would set: "user_id|HMAC-SHA512(SECRET_KEY, user_id)".
     user_id = str(accounts["admin"].id)
-    digest = hmac.new(app.config["SECRET_KEY"].encode(), user_id.encode(),
-                      hashlib.sha512).hexdigest()
+    digest = hmac.new(
+        app.config["SECRET_KEY"].encode(), user_id.encode(), hashlib.sha512
+    ).hexdigest()
     client.raw.set_cookie("remember_token", f"{user_id}|{digest}")
     response = client.get(path)
     assert response.status_code == 302
@@ -266,8 +299,9 @@ def test_forged_remember_me_cookie_signs_nobody_in(client: Client, app: Flask,
         assert not current_user.is_authenticated
 
 
-def test_signing_in_sets_no_remember_me_cookie(client: Client,
-                                               accounts: dict[str, Account]) -> None:
+def test_signing_in_sets_no_remember_me_cookie(
+    client: Client, accounts: dict[str, Account]
+) -> None:
     response = client.sign_in(accounts["screener"])
     assert "remember_token" not in response.headers.get("Set-Cookie", "")
     assert client.raw.get_cookie("remember_token") is None

@@ -32,24 +32,26 @@ def test_password_and_code_sign_in(client: Client, accounts: dict[str, Account])
     assert accounts["screener"].email in home.get_data(as_text=True)
 
 
-def test_password_alone_reaches_no_protected_page(client: Client,
-                                                  accounts: dict[str, Account]) -> None:
+def test_password_alone_reaches_no_protected_page(
+    client: Client, accounts: dict[str, Account]
+) -> None:
     response = client.password_step(accounts["admin"])
     assert response.location.endswith("/login/code")
     for path in ("/", "/account", "/admin/users", "/reauth"):
         assert client.get(path).location.endswith("/login/code")
 
 
-def test_unenrolled_user_must_enrol_before_anything(client: Client, make_account: Any,
-                                                    app: Any) -> None:
+def test_unenrolled_user_must_enrol_before_anything(
+    client: Client, make_account: Any, app: Any
+) -> None:
     account = make_account("screener", enrolled=False)
     response = client.password_step(account)
     assert response.location.endswith("/login/enrol")
     assert client.get("/account").location.endswith("/login/enrol")
     page = client.get("/login/enrol").get_data(as_text=True)
-    assert '<svg viewBox' in page
+    assert "<svg viewBox" in page
     assert 'class="qr"' in page
-    grouped = " ".join(account.secret[i:i + 4] for i in range(0, len(account.secret), 4))
+    grouped = " ".join(account.secret[i : i + 4] for i in range(0, len(account.secret), 4))
     assert grouped in page
     wrong = client.post("/login/enrol", {"code": "000000"})
     assert wrong.status_code == 200
@@ -67,19 +69,23 @@ def test_code_two_steps_ahead_is_refused(client: Client, accounts: dict[str, Acc
     assert "Sign-in failed" in response.get_data(as_text=True)
 
 
-def test_code_one_step_either_side_is_accepted(client: Client, new_client: Any,
-                                               accounts: dict[str, Account]) -> None:
+def test_code_one_step_either_side_is_accepted(
+    client: Client, new_client: Any, accounts: dict[str, Account]
+) -> None:
     client.password_step(accounts["screener"])
-    assert client.post("/login/code", {"code": client.code_for(accounts["screener"], -1)}
-                       ).location.endswith("/")
+    assert client.post(
+        "/login/code", {"code": client.code_for(accounts["screener"], -1)}
+    ).location.endswith("/")
     other = new_client()
     other.password_step(accounts["screener"])
-    assert other.post("/login/code", {"code": other.code_for(accounts["screener"], 1)}
-                      ).location.endswith("/")
+    assert other.post(
+        "/login/code", {"code": other.code_for(accounts["screener"], 1)}
+    ).location.endswith("/")
 
 
-def test_code_cannot_be_used_twice(client: Client, new_client: Any,
-                                   accounts: dict[str, Account]) -> None:
+def test_code_cannot_be_used_twice(
+    client: Client, new_client: Any, accounts: dict[str, Account]
+) -> None:
     code = client.code_for(accounts["screener"])
     client.password_step(accounts["screener"])
     assert client.post("/login/code", {"code": code}).status_code == 302
@@ -88,8 +94,9 @@ def test_code_cannot_be_used_twice(client: Client, new_client: Any,
     assert other.post("/login/code", {"code": code}).status_code == 200
 
 
-def test_older_code_refused_after_newer_one(client: Client, new_client: Any,
-                                            accounts: dict[str, Account]) -> None:
+def test_older_code_refused_after_newer_one(
+    client: Client, new_client: Any, accounts: dict[str, Account]
+) -> None:
     newer = client.code_for(accounts["screener"], 1)
     older = client.code_for(accounts["screener"])
     client.password_step(accounts["screener"])
@@ -106,7 +113,8 @@ def _fail_password(client: Client, email: str, times: int) -> None:
 
 
 def test_sixth_attempt_within_a_minute_is_refused_even_when_right(
-        client: Client, accounts: dict[str, Account]) -> None:
+    client: Client, accounts: dict[str, Account]
+) -> None:
     account = accounts["screener"]
     _fail_password(client, account.email, 5)
     assert client.password_step(account).status_code == 200
@@ -119,20 +127,24 @@ def _flash(page: str) -> str:
 
 
 def test_unknown_account_names_are_throttled_alike(
-        client: Client, new_client: Any, app: Any, accounts: dict[str, Account]) -> None:
+    client: Client, new_client: Any, app: Any, accounts: dict[str, Account]
+) -> None:
     # Were unknown names not throttled, the delays would tell which names have accounts.
     known = new_client()
     _fail_password(known, accounts["screener"].email, 5)
     _fail_password(client, "nobody@test.passage.example", 5)
     assert [details for _, details in audited(app, "sign_in.delayed")] == [
-        {"failures": 5, "seconds": 60}, {"failures": 5, "seconds": 60}]
-    unknown_page = client.post("/login", {"email": "nobody@test.passage.example",
-                                          "password": "wrong password here"})
-    known_page = known.post("/login", {"email": accounts["screener"].email,
-                                       "password": "wrong password here"})
+        {"failures": 5, "seconds": 60},
+        {"failures": 5, "seconds": 60},
+    ]
+    unknown_page = client.post(
+        "/login", {"email": "nobody@test.passage.example", "password": "wrong password here"}
+    )
+    known_page = known.post(
+        "/login", {"email": accounts["screener"].email, "password": "wrong password here"}
+    )
     assert unknown_page.status_code == known_page.status_code == 200
-    assert _flash(unknown_page.get_data(as_text=True)) == _flash(
-        known_page.get_data(as_text=True))
+    assert _flash(unknown_page.get_data(as_text=True)) == _flash(known_page.get_data(as_text=True))
     client.clock.advance(seconds=61)
     _fail_password(client, "nobody@test.passage.example", 1)  # the next delay doubles
     assert audited(app, "sign_in.delayed")[-1][1] == {"failures": 6, "seconds": 120}
@@ -141,14 +153,21 @@ def test_unknown_account_names_are_throttled_alike(
 def audited(app: Any, action: str) -> list[tuple[str, dict[str, Any]]]:
     """(outcome, details) of every ``action`` event, oldest first."""
     with app.app_context():
-        rows = db.session().execute(sa.select(AuditEvent.outcome, AuditEvent.details)
-                                    .where(AuditEvent.action == action)
-                                    .order_by(AuditEvent.seq)).all()
+        rows = (
+            db.session()
+            .execute(
+                sa.select(AuditEvent.outcome, AuditEvent.details)
+                .where(AuditEvent.action == action)
+                .order_by(AuditEvent.seq)
+            )
+            .all()
+        )
     return [(outcome, json.loads(details)) for outcome, details in rows]
 
 
 def test_delays_double_after_five_failures_up_to_fifteen_minutes(
-        client: Client, app: Any, accounts: dict[str, Account]) -> None:
+    client: Client, app: Any, accounts: dict[str, Account]
+) -> None:
     account = accounts["screener"]
     _fail_password(client, account.email, 5)
     for delay in (60, 120, 240, 480, 900, 900):
@@ -165,7 +184,8 @@ def test_delays_double_after_five_failures_up_to_fifteen_minutes(
 
 
 def test_attempts_refused_during_a_delay_do_not_lengthen_it(
-        client: Client, accounts: dict[str, Account]) -> None:
+    client: Client, accounts: dict[str, Account]
+) -> None:
     account = accounts["screener"]
     _fail_password(client, account.email, 5)
     client.clock.advance(seconds=30)
@@ -175,7 +195,8 @@ def test_attempts_refused_during_a_delay_do_not_lengthen_it(
 
 
 def test_failures_are_forgotten_a_day_after_the_last_one(
-        client: Client, app: Any, accounts: dict[str, Account]) -> None:
+    client: Client, app: Any, accounts: dict[str, Account]
+) -> None:
     account = accounts["screener"]
     _fail_password(client, account.email, 5)
     client.clock.advance(hours=24, seconds=1)
@@ -186,29 +207,41 @@ def test_failures_are_forgotten_a_day_after_the_last_one(
 
 def test_variants_of_an_address_share_one_count(client: Client, make_account: Any) -> None:
     account = make_account("screener", email="variant.person@test.passage.example")
-    for typed in ("Variant.Person@TEST.passage.example",
-                  "  variant.person@test.passage.example  ",
-                  "variant.person@test\u3002passage\u3002example",
-                  "variant.person@\uff54\uff45\uff53\uff54.passage.example",
-                  "VARIANT.PERSON@test.passage.example"):
+    for typed in (
+        "Variant.Person@TEST.passage.example",
+        "  variant.person@test.passage.example  ",
+        "variant.person@test\u3002passage\u3002example",
+        "variant.person@\uff54\uff45\uff53\uff54.passage.example",
+        "VARIANT.PERSON@test.passage.example",
+    ):
         _fail_password(client, typed, 1)
     assert client.password_step(account).status_code == 200
     client.clock.advance(seconds=61)
     assert client.password_step(account).status_code == 302
 
 
-@pytest.mark.parametrize("variants", [
-    ("nobody.here@test.passage.example", "NOBODY.HERE@test.passage.example",
-     "nobody.here@test\u3002passage\u3002example", " Nobody.Here@test.passage.example"),
-    ("not an address", "NOT AN ADDRESS", "notanaddress", "\uff4e\uff4f\uff54 an address"),
-])
-def test_variants_of_unknown_names_share_one_count(app: Any, client: Client,
-                                                    variants: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "variants",
+    [
+        (
+            "nobody.here@test.passage.example",
+            "NOBODY.HERE@test.passage.example",
+            "nobody.here@test\u3002passage\u3002example",
+            " Nobody.Here@test.passage.example",
+        ),
+        ("not an address", "NOT AN ADDRESS", "notanaddress", "\uff4e\uff4f\uff54 an address"),
+    ],
+)
+def test_variants_of_unknown_names_share_one_count(
+    app: Any, client: Client, variants: tuple[str, ...]
+) -> None:
     for typed in (*variants, variants[0]):
         _fail_password(client, typed, 1)
     _fail_password(client, variants[1], 1)
-    assert [(o, d["reason"]) for o, d in audited(app, "sign_in.password")][-1] == \
-        ("denied", "throttled")
+    assert [(o, d["reason"]) for o, d in audited(app, "sign_in.password")][-1] == (
+        "denied",
+        "throttled",
+    )
     assert [d["seconds"] for _, d in audited(app, "sign_in.delayed")] == [60]
 
 
@@ -229,8 +262,8 @@ def _password_link(app: Any, account: Account, clock: Any) -> str:
 
 
 def test_hundred_consecutive_failures_lock_until_a_password_link_unlocks(
-        client: Client, new_client: Any, app: Any, clock: Any,
-        accounts: dict[str, Account]) -> None:
+    client: Client, new_client: Any, app: Any, clock: Any, accounts: dict[str, Account]
+) -> None:
     account = accounts["screener"]
     _fail_slowly(client, account.email, 99)
     assert stored_user(app, account).locked_at is None
@@ -241,78 +274,105 @@ def test_hundred_consecutive_failures_lock_until_a_password_link_unlocks(
     link = _password_link(app, account, clock)
     person = new_client()
     new_password = "another synthetic passphrase"
-    assert person.post(link, {"password": new_password, "confirm": new_password,
-                              "code": person.code_for(account)}).status_code == 302
+    assert (
+        person.post(
+            link,
+            {"password": new_password, "confirm": new_password, "code": person.code_for(account)},
+        ).status_code
+        == 302
+    )
     user = stored_user(app, account)
     assert (user.locked_at, user.failed_logins) == (None, 0)
     assert audited(app, "user.unlocked") == [("allowed", {"via": "link"})]
     person.clock.advance(seconds=30)
-    person.sign_in(Account(account.id, account.email, "screener", account.secret,
-                           new_password))
+    person.sign_in(Account(account.id, account.email, "screener", account.secret, new_password))
 
 
 def test_a_wrong_code_on_a_password_link_neither_unlocks_nor_spends_it(
-        client: Client, new_client: Any, app: Any, clock: Any,
-        accounts: dict[str, Account]) -> None:
+    client: Client, new_client: Any, app: Any, clock: Any, accounts: dict[str, Account]
+) -> None:
     account = accounts["screener"]
     _fail_slowly(client, account.email, 100)
     link = _password_link(app, account, clock)
     person = new_client()
     new_password = "another synthetic passphrase"
-    assert person.post(link, {"password": new_password, "confirm": new_password,
-                              "code": "000000"}).status_code == 200
+    assert (
+        person.post(
+            link, {"password": new_password, "confirm": new_password, "code": "000000"}
+        ).status_code
+        == 200
+    )
     assert stored_user(app, account).locked_at is not None
     assert stored_user(app, account).failed_logins == 101
     assert person.get(link).status_code == 200
 
 
 def test_wrong_codes_on_a_password_link_count_and_are_audited(
-        client: Client, new_client: Any, app: Any, clock: Any,
-        accounts: dict[str, Account]) -> None:
+    client: Client, new_client: Any, app: Any, clock: Any, accounts: dict[str, Account]
+) -> None:
     account = accounts["screener"]
     link = _password_link(app, account, clock)
     person = new_client()
     new_password = "another synthetic passphrase"
     for _ in range(5):
-        assert person.post(link, {"password": new_password, "confirm": new_password,
-                                  "code": "000000"}).status_code == 200
-    assert [(o, d["reason"]) for o, d in audited(app, "password_link.code")] == \
-        [("failed", "wrong_code")] * 5
+        assert (
+            person.post(
+                link, {"password": new_password, "confirm": new_password, "code": "000000"}
+            ).status_code
+            == 200
+        )
+    assert [(o, d["reason"]) for o, d in audited(app, "password_link.code")] == [
+        ("failed", "wrong_code")
+    ] * 5
     assert [d["seconds"] for _, d in audited(app, "sign_in.delayed")] == [60]
     assert stored_user(app, account).failed_logins == 5
     # The delay holds at sign-in, and on the link itself even with the right code.
     assert client.password_step(account).status_code == 200
-    right = person.post(link, {"password": new_password, "confirm": new_password,
-                               "code": person.code_for(account)})
+    right = person.post(
+        link, {"password": new_password, "confirm": new_password, "code": person.code_for(account)}
+    )
     assert right.status_code == 200
     assert audited(app, "password_link.code")[-1] == ("denied", {"reason": "throttled"})
     person.clock.advance(seconds=61)
-    assert person.post(link, {"password": new_password, "confirm": new_password,
-                              "code": person.code_for(account)}).status_code == 302
+    assert (
+        person.post(
+            link,
+            {"password": new_password, "confirm": new_password, "code": person.code_for(account)},
+        ).status_code
+        == 302
+    )
 
 
 def test_sign_in_failures_delay_the_password_link_code(
-        client: Client, new_client: Any, app: Any, clock: Any,
-        accounts: dict[str, Account]) -> None:
+    client: Client, new_client: Any, app: Any, clock: Any, accounts: dict[str, Account]
+) -> None:
     account = accounts["screener"]
     _fail_password(client, account.email, 5)
     link = _password_link(app, account, clock)
     person = new_client()
     new_password = "another synthetic passphrase"
-    assert person.post(link, {"password": new_password, "confirm": new_password,
-                              "code": person.code_for(account)}).status_code == 200
+    assert (
+        person.post(
+            link,
+            {"password": new_password, "confirm": new_password, "code": person.code_for(account)},
+        ).status_code
+        == 200
+    )
     assert audited(app, "password_link.code") == [("denied", {"reason": "throttled"})]
 
 
-NON_ASCII_CODES = ["\u0661\u0662\u0663\u0664\u0665\u0666",
-                   "\uff11\uff12\uff13\uff14\uff15\uff16",
-                   "\u0967\u0968\u0969\u096a\u096b\u096c"]
+NON_ASCII_CODES = [
+    "\u0661\u0662\u0663\u0664\u0665\u0666",
+    "\uff11\uff12\uff13\uff14\uff15\uff16",
+    "\u0967\u0968\u0969\u096a\u096b\u096c",
+]
 
 
 @pytest.mark.parametrize("code", NON_ASCII_CODES)
 @pytest.mark.parametrize("step", ["code", "enrol"])
 def test_non_ascii_digits_are_a_counted_wrong_code_at_sign_in(
-        client: Client, app: Any, make_account: Any, step: str, code: str) -> None:
+    client: Client, app: Any, make_account: Any, step: str, code: str
+) -> None:
     account = make_account("screener", enrolled=step == "code")
     client.password_step(account)
     response = client.post(f"/login/{step}", {"code": code})
@@ -324,7 +384,8 @@ def test_non_ascii_digits_are_a_counted_wrong_code_at_sign_in(
 
 @pytest.mark.parametrize("code", NON_ASCII_CODES)
 def test_non_ascii_digits_are_a_counted_wrong_code_at_reauth(
-        client: Client, app: Any, accounts: dict[str, Account], code: str) -> None:
+    client: Client, app: Any, accounts: dict[str, Account], code: str
+) -> None:
     account = accounts["screener"]
     client.sign_in(account)
     response = client.post("/reauth", {"password": account.password, "code": code})
@@ -335,19 +396,20 @@ def test_non_ascii_digits_are_a_counted_wrong_code_at_reauth(
 
 @pytest.mark.parametrize("code", NON_ASCII_CODES)
 def test_non_ascii_digits_are_a_counted_wrong_code_on_a_password_link(
-        client: Client, app: Any, clock: Any, accounts: dict[str, Account], code: str) -> None:
+    client: Client, app: Any, clock: Any, accounts: dict[str, Account], code: str
+) -> None:
     account = accounts["screener"]
     link = _password_link(app, account, clock)
     new_password = "another synthetic passphrase"
-    response = client.post(link, {"password": new_password, "confirm": new_password,
-                                  "code": code})
+    response = client.post(link, {"password": new_password, "confirm": new_password, "code": code})
     assert response.status_code == 200
     assert audited(app, "password_link.code") == [("failed", {"reason": "wrong_code"})]
     assert stored_user(app, account).failed_logins == 1
 
 
 def test_the_right_code_in_non_ascii_digits_is_refused(
-        client: Client, app: Any, accounts: dict[str, Account]) -> None:
+    client: Client, app: Any, accounts: dict[str, Account]
+) -> None:
     account = accounts["screener"]
     client.password_step(account)
     right = client.code_for(account)
@@ -356,8 +418,7 @@ def test_the_right_code_in_non_ascii_digits_is_refused(
     assert client.get("/").status_code == 302
 
 
-def test_wrong_codes_count_towards_throttling(client: Client,
-                                             accounts: dict[str, Account]) -> None:
+def test_wrong_codes_count_towards_throttling(client: Client, accounts: dict[str, Account]) -> None:
     account = accounts["screener"]
     client.password_step(account)
     for _ in range(5):
@@ -371,22 +432,25 @@ def _normalised(response: Any) -> tuple[int, str, list[tuple[str, str]]]:
     body = re.sub(r'value="[^"]*"', 'value=""', response.get_data(as_text=True))
     # Rate-limit headers (X-RateLimit-*, Retry-After) count requests per address and tick
     # with the clock, and the request id is random: none depends on the account.
-    headers = sorted((k, v) for k, v in response.headers.items()
-                     if k not in ("Set-Cookie", "Content-Length", "X-Request-Id", "Retry-After")
-                     and not k.startswith("X-RateLimit"))
+    headers = sorted(
+        (k, v)
+        for k, v in response.headers.items()
+        if k not in ("Set-Cookie", "Content-Length", "X-Request-Id", "Retry-After")
+        and not k.startswith("X-RateLimit")
+    )
     return response.status_code, body, headers
 
 
-def test_failures_are_indistinguishable(client: Client, new_client: Any, app: Any,
-                                        make_account: Any, clock: Any) -> None:
+def test_failures_are_indistinguishable(
+    client: Client, new_client: Any, app: Any, make_account: Any, clock: Any
+) -> None:
     wrong_password = make_account("screener", email="wrong.pw@test.passage.example")
     locked = make_account("screener", email="locked.one@test.passage.example")
     disabled = make_account("screener", email="disabled.one@test.passage.example")
     with app.app_context():
         store = db.session()
         store.execute(sa.update(User).where(User.id == locked.id).values(locked_at=clock.now()))
-        store.execute(sa.update(User).where(User.id == disabled.id)
-                      .values(disabled_at=clock.now()))
+        store.execute(sa.update(User).where(User.id == disabled.id).values(disabled_at=clock.now()))
         store.commit()
     attempts = [
         ("unknown.one@test.passage.example", "a synthetic passphrase for tests"),
@@ -396,8 +460,7 @@ def test_failures_are_indistinguishable(client: Client, new_client: Any, app: An
     ]
     shapes = set()
     for email, password in attempts:
-        response = new_client().post("/login", {"email": email,
-                                                "password": password})
+        response = new_client().post("/login", {"email": email, "password": password})
         status, body, headers = _normalised(response)
         shapes.add((status, body.replace(email, "EMAIL"), tuple(headers)))
     assert len(shapes) == 1
@@ -410,8 +473,9 @@ def test_sign_in_rehashes_weak_stored_hash(make_app: Any, clock: Any) -> None:
     weak = make_app()
     with weak.app_context():
         store = db.session()
-        user = services.create_user(store, "rehash.me@test.passage.example", "auditor",
-                                    clock.now(), password=PASSWORD)
+        user = services.create_user(
+            store, "rehash.me@test.passage.example", "auditor", clock.now(), password=PASSWORD
+        )
         user.totp_confirmed_at = clock.now()
         store.commit()
         old_hash, user_id = user.password_hash, user.id
@@ -425,8 +489,9 @@ def test_sign_in_rehashes_weak_stored_hash(make_app: Any, clock: Any) -> None:
     assert argon2.extract_parameters(new_hash).time_cost == 2
 
 
-def test_sign_in_renews_the_session_id(client: Client, new_client: Any,
-                                       accounts: dict[str, Account]) -> None:
+def test_sign_in_renews_the_session_id(
+    client: Client, new_client: Any, accounts: dict[str, Account]
+) -> None:
     client.get("/login")
     client.post("/language", {"locale": "fr", "next": "/login"}, form_page="/login")
     before = client.cookie()
@@ -441,23 +506,31 @@ def test_sign_in_renews_the_session_id(client: Client, new_client: Any,
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil"])
-def test_next_parameter_never_leaves_the_site(client: Client, accounts: dict[str, Account],
-                                              target: str) -> None:
+def test_next_parameter_never_leaves_the_site(
+    client: Client, accounts: dict[str, Account], target: str
+) -> None:
     account = accounts["screener"]
-    client.post(f"/login?next={target}", {"email": account.email, "password": account.password},
-                form_page="/login")
+    client.post(
+        f"/login?next={target}",
+        {"email": account.email, "password": account.password},
+        form_page="/login",
+    )
     client.clock.advance(seconds=30)
     response = client.post("/login/code", {"code": client.code_for(account)})
     assert response.location == "/"
 
 
-def test_next_parameter_returns_to_the_page_asked_for(client: Client,
-                                                      accounts: dict[str, Account]) -> None:
+def test_next_parameter_returns_to_the_page_asked_for(
+    client: Client, accounts: dict[str, Account]
+) -> None:
     redirect = client.get("/account")
     assert "next=" in redirect.location
     account = accounts["screener"]
-    client.post(redirect.location, {"email": account.email, "password": account.password},
-                form_page="/login")
+    client.post(
+        redirect.location,
+        {"email": account.email, "password": account.password},
+        form_page="/login",
+    )
     client.clock.advance(seconds=30)
     response = client.post("/login/code", {"code": client.code_for(account)})
     assert response.location == "/account"
@@ -473,8 +546,13 @@ def test_unknown_account_costs_as_much_as_a_wrong_password(make_app: Any, clock:
     app = make_app(ARGON2_MEMORY_COST=32768, ARGON2_TIME_COST=1)
     with app.app_context():
         store = db.session()
-        services.create_user(store, "timed.one@test.passage.example", "auditor", clock.now(),
-                             password="a synthetic passphrase for tests")
+        services.create_user(
+            store,
+            "timed.one@test.passage.example",
+            "auditor",
+            clock.now(),
+            password="a synthetic passphrase for tests",
+        )
         store.commit()
     client = Client(app, clock)
     token_page = client.get("/login")
@@ -483,9 +561,13 @@ def test_unknown_account_costs_as_much_as_a_wrong_password(make_app: Any, clock:
         samples = []
         for _ in range(25):
             clock.advance(seconds=61)  # stay clear of the per-account throttle
-            data = {"csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
-                                            token_page.get_data(as_text=True)).group(1),
-                    "email": email, "password": "not the right passphrase"}
+            data = {
+                "csrf_token": re.search(
+                    r'name="csrf_token"[^>]*value="([^"]+)"', token_page.get_data(as_text=True)
+                ).group(1),
+                "email": email,
+                "password": "not the right passphrase",
+            }
             started = time.perf_counter()
             client.raw.post("/login", data=data)
             samples.append(time.perf_counter() - started)
@@ -500,12 +582,15 @@ def test_unknown_account_costs_as_much_as_a_wrong_password(make_app: Any, clock:
 
 def _change_password(client: Client, current: str, code: str) -> Any:
     new_password = "another synthetic passphrase"
-    return client.post("/account/password", {"current": current, "password": new_password,
-                                             "confirm": new_password, "code": code})
+    return client.post(
+        "/account/password",
+        {"current": current, "password": new_password, "confirm": new_password, "code": code},
+    )
 
 
 def test_changing_the_password_counts_wrong_passwords_and_codes(
-        client: Client, app: Any, accounts: dict[str, Account]) -> None:
+    client: Client, app: Any, accounts: dict[str, Account]
+) -> None:
     account = accounts["screener"]
     client.sign_in(account)
     for _ in range(3):
@@ -513,22 +598,28 @@ def test_changing_the_password_counts_wrong_passwords_and_codes(
     for _ in range(2):
         assert _change_password(client, account.password, "000000").status_code == 200
     assert [(o, d.get("reason")) for o, d in audited(app, "sign_in.password")] == [
-        ("allowed", None), ("failed", "wrong_password"), ("failed", "wrong_password"),
-        ("failed", "wrong_password"), ("allowed", None), ("allowed", None)]
-    assert [(o, d.get("reason")) for o, d in audited(app, "sign_in.code")] == \
-        [("failed", "wrong_code")] * 2
+        ("allowed", None),
+        ("failed", "wrong_password"),
+        ("failed", "wrong_password"),
+        ("failed", "wrong_password"),
+        ("allowed", None),
+        ("allowed", None),
+    ]
+    assert [(o, d.get("reason")) for o, d in audited(app, "sign_in.code")] == [
+        ("failed", "wrong_code")
+    ] * 2
     assert [d["seconds"] for _, d in audited(app, "sign_in.delayed")] == [60]
     client.clock.advance(seconds=30)
     delayed = _change_password(client, account.password, client.code_for(account))
     assert delayed.status_code == 200
     client.clock.advance(seconds=31)
-    assert _change_password(client, account.password, client.code_for(account)
-                            ).status_code == 302
+    assert _change_password(client, account.password, client.code_for(account)).status_code == 302
 
 
 @pytest.mark.parametrize("code", NON_ASCII_CODES)
 def test_non_ascii_digits_are_a_counted_wrong_code_when_changing_the_password(
-        client: Client, app: Any, accounts: dict[str, Account], code: str) -> None:
+    client: Client, app: Any, accounts: dict[str, Account], code: str
+) -> None:
     account = accounts["screener"]
     client.sign_in(account)
     assert _change_password(client, account.password, code).status_code == 200

@@ -27,8 +27,8 @@ def admin(new_client: Any, accounts: dict[str, Account]) -> Client:
 
 
 def test_disabling_revokes_tokens_and_enabling_does_not_revive_them(
-        app: Flask, client: Client, new_client: Any, accounts: dict[str, Account],
-        issue_token: Any) -> None:
+    app: Flask, client: Client, new_client: Any, accounts: dict[str, Account], issue_token: Any
+) -> None:
     token = issue_token(accounts["screener"])
     assert me(client, token) == 200
     browser = admin(new_client, accounts)
@@ -40,75 +40,98 @@ def test_disabling_revokes_tokens_and_enabling_does_not_revive_them(
     with app.app_context():
         store = db.session()
         assert store.scalar(sa.select(ApiToken.revoked_at)) is not None
-        assert store.scalar(sa.select(AuditEvent.details).where(
-            AuditEvent.action == "tokens.revoked_all")) == '{"count":1}'
+        assert (
+            store.scalar(
+                sa.select(AuditEvent.details).where(AuditEvent.action == "tokens.revoked_all")
+            )
+            == '{"count":1}'
+        )
 
 
 def test_disabling_from_the_command_line_revokes_tokens(
-        app: Flask, client: Client, accounts: dict[str, Account], issue_token: Any) -> None:
+    app: Flask, client: Client, accounts: dict[str, Account], issue_token: Any
+) -> None:
     token = issue_token(accounts["partner"])
     result = app.test_cli_runner().invoke(args=["users", "disable", accounts["partner"].email])
     assert result.exit_code == 0
     with app.app_context():
         store = db.session()
-        store.execute(sa.update(User).where(User.id == accounts["partner"].id)
-                      .values(disabled_at=None))
+        store.execute(
+            sa.update(User).where(User.id == accounts["partner"].id).values(disabled_at=None)
+        )
         store.commit()
     assert me(client, token) == 401
 
 
-def test_password_change_revokes_tokens(client: Client, new_client: Any,
-                                        accounts: dict[str, Account], issue_token: Any) -> None:
+def test_password_change_revokes_tokens(
+    client: Client, new_client: Any, accounts: dict[str, Account], issue_token: Any
+) -> None:
     account = accounts["screener"]
     token = issue_token(account)
     browser = new_client()
     browser.sign_in(account)
     browser.clock.advance(seconds=30)
-    response = browser.post("/account/password", {
-        "current": account.password, "password": "another synthetic passphrase",
-        "confirm": "another synthetic passphrase", "code": browser.code_for(account)})
+    response = browser.post(
+        "/account/password",
+        {
+            "current": account.password,
+            "password": "another synthetic passphrase",
+            "confirm": "another synthetic passphrase",
+            "code": browser.code_for(account),
+        },
+    )
     assert response.status_code == 302
     assert me(client, token) == 401
 
 
-def test_password_set_through_a_link_revokes_tokens(app: Flask, client: Client,
-                                                    accounts: dict[str, Account],
-                                                    issue_token: Any) -> None:
+def test_password_set_through_a_link_revokes_tokens(
+    app: Flask, client: Client, accounts: dict[str, Account], issue_token: Any
+) -> None:
     account = accounts["auditor"]
     token = issue_token(account)
     with app.app_context():
         store = db.session()
-        link = services.issue_password_link(store, services.get_user(store, account.id),
-                                            client.clock.now(), 24)
+        link = services.issue_password_link(
+            store, services.get_user(store, account.id), client.clock.now(), 24
+        )
         store.commit()
     client.clock.advance(seconds=30)
-    response = client.post(f"/password/{link}", {
-        "password": "another synthetic passphrase", "confirm": "another synthetic passphrase",
-        "code": client.code_for(account)})
+    response = client.post(
+        f"/password/{link}",
+        {
+            "password": "another synthetic passphrase",
+            "confirm": "another synthetic passphrase",
+            "code": client.code_for(account),
+        },
+    )
     assert response.status_code == 302
     assert me(client, token) == 401
 
 
-def test_second_factor_reset_revokes_tokens(app: Flask, client: Client,
-                                            accounts: dict[str, Account],
-                                            issue_token: Any) -> None:
+def test_second_factor_reset_revokes_tokens(
+    app: Flask, client: Client, accounts: dict[str, Account], issue_token: Any
+) -> None:
     token = issue_token(accounts["supervisor"])
     with app.app_context():
         store = db.session()
-        services.reset_second_factor(store, services.get_user(store, accounts["supervisor"].id),
-                                     client.clock.now())
+        services.reset_second_factor(
+            store, services.get_user(store, accounts["supervisor"].id), client.clock.now()
+        )
         store.commit()
     assert me(client, token) == 401
 
 
 def test_tokens_of_a_locked_account_are_refused_until_it_is_unlocked(
-        app: Flask, client: Client, new_client: Any, accounts: dict[str, Account],
-        issue_token: Any) -> None:
+    app: Flask, client: Client, new_client: Any, accounts: dict[str, Account], issue_token: Any
+) -> None:
     token = issue_token(accounts["screener"])
     with app.app_context():
         store = db.session()
-        store.execute(sa.update(User).where(User.id == accounts["screener"].id)
-                      .values(locked_at=client.clock.now(), failed_logins=100))
+        store.execute(
+            sa.update(User)
+            .where(User.id == accounts["screener"].id)
+            .values(locked_at=client.clock.now(), failed_logins=100)
+        )
         store.commit()
     assert me(client, token) == 401
     browser = admin(new_client, accounts)
@@ -118,11 +141,15 @@ def test_tokens_of_a_locked_account_are_refused_until_it_is_unlocked(
 
 
 def test_tokens_of_a_disabled_account_are_refused_even_if_not_revoked(
-        app: Flask, client: Client, accounts: dict[str, Account], issue_token: Any) -> None:
+    app: Flask, client: Client, accounts: dict[str, Account], issue_token: Any
+) -> None:
     token = issue_token(accounts["screener"])
     with app.app_context():
         store = db.session()
-        store.execute(sa.update(User).where(User.id == accounts["screener"].id)
-                      .values(disabled_at=client.clock.now()))
+        store.execute(
+            sa.update(User)
+            .where(User.id == accounts["screener"].id)
+            .values(disabled_at=client.clock.now())
+        )
         store.commit()
     assert me(client, token) == 401

@@ -22,12 +22,15 @@ def test_nonces_are_fresh() -> None:
     assert crypto.seal(KEY, b"same", AAD) != crypto.seal(KEY, b"same", AAD)
 
 
-@pytest.mark.parametrize("other", [
-    crypto.field_aad("cases", "given_name", "row-2", "key-1"),   # another row
-    crypto.field_aad("cases", "family_name", "row-1", "key-1"),  # another column
-    crypto.field_aad("notes", "given_name", "row-1", "key-1"),   # another table
-    crypto.field_aad("cases", "given_name", "row-1", "key-2"),   # another key id
-])
+@pytest.mark.parametrize(
+    "other",
+    [
+        crypto.field_aad("cases", "given_name", "row-2", "key-1"),  # another row
+        crypto.field_aad("cases", "family_name", "row-1", "key-1"),  # another column
+        crypto.field_aad("notes", "given_name", "row-1", "key-1"),  # another table
+        crypto.field_aad("cases", "given_name", "row-1", "key-2"),  # another key id
+    ],
+)
 def test_ciphertext_moved_elsewhere_fails(other: bytes) -> None:
     sealed = crypto.seal(KEY, b"canary-name", AAD)
     with pytest.raises(crypto.DecryptionError):
@@ -61,17 +64,21 @@ def test_wrapped_data_key_is_bound_to_its_row_and_version() -> None:
             crypto.unwrap(master, wrapped, key_id, version)
 
 
-@pytest.mark.parametrize(("left", "right"), [
-    ("Amina  Diallo", "amina diallo"),
-    ("AMINA DIALLO", " Amina Diallo "),
-    ("Éloïse Müller", "eloise muller"),
-    ("ｆｕｌｌ ｗｉｄｔｈ", "full width"),
-    ("Straße", "STRASSE"),
-])
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("Amina  Diallo", "amina diallo"),
+        ("AMINA DIALLO", " Amina Diallo "),
+        ("Éloïse Müller", "eloise muller"),
+        ("ｆｕｌｌ ｗｉｄｔｈ", "full width"),
+        ("Straße", "STRASSE"),
+    ],
+)
 def test_blind_index_normalisation_collides_as_intended(left: str, right: str) -> None:
     index_key = crypto.new_data_key()
-    assert crypto.blind_index(index_key, "person", left, "1999") == \
-        crypto.blind_index(index_key, "person", right, "1999")
+    assert crypto.blind_index(index_key, "person", left, "1999") == crypto.blind_index(
+        index_key, "person", right, "1999"
+    )
 
 
 def test_blind_index_separates_keys_purposes_and_values() -> None:

@@ -25,8 +25,9 @@ def seal_values(app: Flask, clock: Any, count: int) -> list[tuple[int, Any, byte
         store = db.session()
         for number in range(count):
             cipher = datakeys.create(store, "test", clock.now())
-            sealed.append((number, cipher.key_id,
-                           cipher.seal("tests", "value", number, f"canary-{number}")))
+            sealed.append(
+                (number, cipher.key_id, cipher.seal("tests", "value", number, f"canary-{number}"))
+            )
         store.commit()
     return sealed
 
@@ -34,8 +35,10 @@ def seal_values(app: Flask, clock: Any, count: int) -> list[tuple[int, Any, byte
 def open_all(app: Flask, sealed: list[tuple[int, Any, bytes]]) -> list[str | None]:
     with app.app_context():
         store = db.session()
-        return [datakeys.cipher(store, key_id).open("tests", "value", number, value)
-                for number, key_id, value in sealed]
+        return [
+            datakeys.cipher(store, key_id).open("tests", "value", number, value)
+            for number, key_id, value in sealed
+        ]
 
 
 def test_data_keys_are_stored_only_wrapped(app: Flask, clock: Any) -> None:
@@ -116,7 +119,10 @@ def test_raw_database_holds_no_secrets(app: Flask, clock: Any, make_account: Any
     with app.app_context():
         engine = app.extensions["passage.engine"]
         with engine.connect() as connection:
-            dump = "\n".join(repr(tuple(row)) for table in db.Base.metadata.sorted_tables
-                             for row in connection.execute(sa.select(table)))
+            dump = "\n".join(
+                repr(tuple(row))
+                for table in db.Base.metadata.sorted_tables
+                for row in connection.execute(sa.select(table))
+            )
     assert account.secret not in dump
     assert account.password not in dump

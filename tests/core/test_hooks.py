@@ -55,8 +55,13 @@ def declared() -> dict[str, Hook]:
 
 def test_every_declared_hook_has_its_receivers_in_the_app(app: Any) -> None:
     hooks = declared()
-    assert {"screening.open-case", "screening.find-case", "retention.shredding",
-            "access.user-disabled", "referral.step"} <= set(hooks)
+    assert {
+        "screening.open-case",
+        "screening.find-case",
+        "retention.shredding",
+        "access.user-disabled",
+        "referral.step",
+    } <= set(hooks)
     unattached = sorted(name for name, hook in hooks.items() if not hook.receivers(app))
     assert unattached == []
     ports = {name for name, hook in hooks.items() if hook.port}

@@ -21,13 +21,15 @@ def html_lang(response: Any) -> str:
     return body.split('<html lang="', 1)[1].split('"', 1)[0]
 
 
-@pytest.mark.parametrize(("header", "lang", "phrase"), [
-    ("fr-FR,fr;q=0.9", "fr", "Se connecter"),
-    ("es-ES,es;q=0.8,en;q=0.5", "es", "Iniciar sesión"),
-    ("de-DE,de;q=0.9", "en", "Sign in"),
-])
-def test_browser_language_is_followed(client: Client, header: str, lang: str,
-                                      phrase: str) -> None:
+@pytest.mark.parametrize(
+    ("header", "lang", "phrase"),
+    [
+        ("fr-FR,fr;q=0.9", "fr", "Se connecter"),
+        ("es-ES,es;q=0.8,en;q=0.5", "es", "Iniciar sesión"),
+        ("de-DE,de;q=0.9", "en", "Sign in"),
+    ],
+)
+def test_browser_language_is_followed(client: Client, header: str, lang: str, phrase: str) -> None:
     response = client.get("/login", headers={"Accept-Language": header})
     assert html_lang(response) == lang
     assert phrase in response.get_data(as_text=True)
@@ -40,15 +42,17 @@ def test_switcher_choice_beats_the_browser(client: Client) -> None:
 
 
 def test_switcher_refuses_unknown_language_and_foreign_redirects(client: Client) -> None:
-    response = client.post("/language", {"locale": "xx", "next": "https://evil.example/"},
-                           form_page="/login")
+    response = client.post(
+        "/language", {"locale": "xx", "next": "https://evil.example/"}, form_page="/login"
+    )
     assert response.status_code == 302
     assert response.location == "/"
     assert html_lang(client.get("/login")) == "en"
 
 
-def test_users_setting_follows_them_to_any_browser(client: Client, new_client: Any,
-                                                   accounts: dict[str, Account]) -> None:
+def test_users_setting_follows_them_to_any_browser(
+    client: Client, new_client: Any, accounts: dict[str, Account]
+) -> None:
     client.sign_in(accounts["supervisor"])
     client.post("/account", {"locale": "fr"})
     elsewhere = new_client()
@@ -68,18 +72,35 @@ def test_error_pages_are_translated(client: Client) -> None:
 def _messages(path: Path) -> dict[str, bool]:
     """Each message id (the singular of a plural) and whether every form is translated."""
     with path.open("rb") as handle:
-        return {(m.id if isinstance(m.id, str) else m.id[0]):
-                all(m.string) if isinstance(m.string, tuple) else bool(m.string)
-                for m in read_po(handle) if m.id}
+        return {
+            (m.id if isinstance(m.id, str) else m.id[0]): all(m.string)
+            if isinstance(m.string, tuple)
+            else bool(m.string)
+            for m in read_po(handle)
+            if m.id
+        }
 
 
 @pytest.mark.parametrize("language", ["fr", "es"])
 def test_catalogue_translates_every_string_in_the_code(tmp_path: Path, language: str) -> None:
     pot = tmp_path / "messages.pot"
     subprocess.run(  # noqa: S603 - fixed arguments
-        [str(Path(sys.executable).parent / "pybabel"), "extract", "-F", "babel.cfg",
-         "-k", "_l", "-o", str(pot), "--ignore-dirs=.* tests", "."],
-        cwd=ROOT, check=True, capture_output=True)
+        [
+            str(Path(sys.executable).parent / "pybabel"),
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-o",
+            str(pot),
+            "--ignore-dirs=.* tests",
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     wanted = set(_messages(pot))
     catalogue = _messages(ROOT / "translations" / language / "LC_MESSAGES" / "messages.po")
     missing = sorted(m for m in wanted if not catalogue.get(m))

@@ -67,16 +67,20 @@ def test_init_db_tightens_an_existing_open_instance(tmp_path: Path, umask: int) 
 
 
 @pytest.mark.parametrize("suffix", ["", "-wal", "-shm", "-journal"])
-def test_connecting_makes_database_files_private(tmp_path: Path, umask: int,
-                                                 suffix: str) -> None:
+def test_connecting_makes_database_files_private(tmp_path: Path, umask: int, suffix: str) -> None:
     database = tmp_path / "other.sqlite3"
     if suffix:
         sa.create_engine(f"sqlite:///{database}").connect().close()
     stray = database.with_name(database.name + suffix)
     stray.touch()
     stray.chmod(0o666)
-    app = create_app({**CONFIG, "INSTANCE_PATH": str(tmp_path / "instance"),
-                      "DATABASE_URL": f"sqlite:///{database}"})
+    app = create_app(
+        {
+            **CONFIG,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATABASE_URL": f"sqlite:///{database}",
+        }
+    )
     engine = app.extensions["passage.engine"]
     with engine.connect() as connection:
         connection.execute(sa.text("SELECT 1"))

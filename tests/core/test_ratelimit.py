@@ -16,21 +16,22 @@ from tests.helpers import Client
 
 
 def login_attempt(client: Client) -> int:
-    return client.post("/login", {"email": "someone@test.passage.example",
-                                  "password": "a wrong passphrase"}).status_code
+    return client.post(
+        "/login", {"email": "someone@test.passage.example", "password": "a wrong passphrase"}
+    ).status_code
 
 
 def test_sign_in_is_limited_per_address(make_app: Any, clock: Any) -> None:
     client = Client(make_app(LOGIN_RATE_LIMIT="3 per minute"), clock)
     assert [login_attempt(client) for _ in range(3)] == [200, 200, 200]
-    refused = client.post("/login", {"email": "someone@test.passage.example",
-                                     "password": "a wrong passphrase"})
+    refused = client.post(
+        "/login", {"email": "someone@test.passage.example", "password": "a wrong passphrase"}
+    )
     assert refused.status_code == 429
     assert "Too many attempts" in refused.get_data(as_text=True)
     assert refused.headers["Retry-After"]
     with client.app.app_context():
-        last = db.session().scalars(sa.select(AuditEvent).order_by(AuditEvent.seq.desc())
-                                    ).first()
+        last = db.session().scalars(sa.select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
     assert last is not None
     assert (last.action, last.outcome) == ("rate_limited", "denied")
     assert json.loads(last.details)["endpoint"] == "access.login"
@@ -58,9 +59,11 @@ def test_trusted_proxy_address_is_used(make_app: Any, clock: Any) -> None:
 
 @pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL not set")
 def test_redis_storage_is_shared_between_workers(make_app: Any, clock: Any) -> None:
-    shared = {"RATELIMIT_STORAGE_URI": os.environ["TEST_REDIS_URL"],
-              "RATELIMIT_KEY_PREFIX": f"passage-test-{uuid.uuid4().hex}",
-              "LOGIN_RATE_LIMIT": "3 per minute"}
+    shared = {
+        "RATELIMIT_STORAGE_URI": os.environ["TEST_REDIS_URL"],
+        "RATELIMIT_KEY_PREFIX": f"passage-test-{uuid.uuid4().hex}",
+        "LOGIN_RATE_LIMIT": "3 per minute",
+    }
     worker_one = Client(make_app(**shared), clock)
     assert [login_attempt(worker_one) for _ in range(2)] == [200, 200]
     worker_two = Client(make_app(**shared), clock)
@@ -69,13 +72,21 @@ def test_redis_storage_is_shared_between_workers(make_app: Any, clock: Any) -> N
 
 def rate_limited_events(app: Any) -> list[dict[str, Any]]:
     with app.app_context():
-        rows = db.session().scalars(sa.select(AuditEvent).where(
-            AuditEvent.action == "rate_limited").order_by(AuditEvent.seq)).all()
+        rows = (
+            db.session()
+            .scalars(
+                sa.select(AuditEvent)
+                .where(AuditEvent.action == "rate_limited")
+                .order_by(AuditEvent.seq)
+            )
+            .all()
+        )
         return [{"client_ip": row.client_ip, **json.loads(row.details)} for row in rows]
 
 
 def test_a_flood_leaves_one_audit_event_per_client_and_window(
-        make_app: Any, make_account: Any, clock: Any) -> None:
+    make_app: Any, make_account: Any, clock: Any
+) -> None:
     auditor = make_account("auditor")
     app = make_app(LOGIN_RATE_LIMIT="3 per minute")
     flooder = Client(app, clock)
@@ -83,8 +94,14 @@ def test_a_flood_leaves_one_audit_event_per_client_and_window(
     assert [login_attempt(flooder) for _ in range(3)] == [200, 200, 200]
     assert {login_attempt(flooder) for _ in range(50)} == {429}
     assert rate_limited_events(app) == [
-        {"client_ip": "192.0.2.7", "limit": "3 per 1 minute", "endpoint": "access.login",
-         "window_start": "2026-03-02T09:00:00+00:00", "window_seconds": 60}]
+        {
+            "client_ip": "192.0.2.7",
+            "limit": "3 per 1 minute",
+            "endpoint": "access.login",
+            "window_start": "2026-03-02T09:00:00+00:00",
+            "window_seconds": 60,
+        }
+    ]
     other = Client(app, clock)
     other.raw.environ_base["REMOTE_ADDR"] = "192.0.2.8"
     assert [login_attempt(other) for _ in range(5)] == [200, 200, 200, 429, 429]
@@ -100,8 +117,10 @@ def test_a_flood_leaves_one_audit_event_per_client_and_window(
     assert login_attempt(flooder) == 429
     events = rate_limited_events(app)
     assert [(e["client_ip"], e["window_start"]) for e in events] == [
-        ("192.0.2.7", "2026-03-02T09:00:00+00:00"), ("192.0.2.8", "2026-03-02T09:00:00+00:00"),
-        ("192.0.2.7", "2026-03-02T09:01:00+00:00")]
+        ("192.0.2.7", "2026-03-02T09:00:00+00:00"),
+        ("192.0.2.8", "2026-03-02T09:00:00+00:00"),
+        ("192.0.2.7", "2026-03-02T09:01:00+00:00"),
+    ]
 
 
 def test_refusal_counts_keep_no_client_address(make_app: Any, clock: Any) -> None:
@@ -112,5 +131,6 @@ def test_refusal_counts_keep_no_client_address(make_app: Any, clock: Any) -> Non
     with app.app_context():
         rows = db.session().execute(sa.select(RateLimitWindow.__table__)).all()
     assert [(row.refused, row.rate_limit, row.endpoint) for row in rows] == [
-        (2, "1 per 1 minute", "access.login")]
+        (2, "1 per 1 minute", "access.login")
+    ]
     assert "192.0.2.77" not in repr(rows)

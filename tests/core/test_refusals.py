@@ -46,8 +46,11 @@ def refusing_app(make_app: Callable[..., Flask]) -> Flask:
 
 def refused_writes(app: Flask) -> int:
     with app.app_context():
-        return len(db.session().scalars(sa.select(AuditEvent).where(
-            AuditEvent.action == "test.refused_write")).all())
+        return len(
+            db.session()
+            .scalars(sa.select(AuditEvent).where(AuditEvent.action == "test.refused_write"))
+            .all()
+        )
 
 
 def test_each_kind_answers_its_status() -> None:
@@ -60,13 +63,17 @@ def test_each_kind_answers_its_status() -> None:
     assert PolicyNotNow is NotNow
 
 
-@pytest.mark.parametrize(("kind", "status", "title"), [
-    ("shape", 400, "The request could not be understood"),
-    ("rule", 422, "Refused. Nothing was changed."),
-    ("state", 409, "Refused. Nothing was changed."),
-])
+@pytest.mark.parametrize(
+    ("kind", "status", "title"),
+    [
+        ("shape", 400, "The request could not be understood"),
+        ("rule", 422, "Refused. Nothing was changed."),
+        ("state", 409, "Refused. Nothing was changed."),
+    ],
+)
 def test_an_uncaught_refusal_on_a_page_answers_its_status_page(
-        refusing_app: Flask, kind: str, status: int, title: str) -> None:
+    refusing_app: Flask, kind: str, status: int, title: str
+) -> None:
     response = refusing_app.test_client().get(f"/test/refuse/{kind}")
     assert response.status_code == status
     assert response.mimetype == "text/html"
@@ -76,42 +83,77 @@ def test_an_uncaught_refusal_on_a_page_answers_its_status_page(
     assert refused_writes(refusing_app) == 0
 
 
-@pytest.mark.parametrize(("kind", "status", "error"), [
-    ("shape", 400, {"code": "bad_request", "message": "the body is not an object",
-                    "fields": {"body": "must be an object"}}),
-    ("rule", 422, {"code": "unprocessable", "message": "no consent to referral",
-                   "fields": {"consent": "no consent to referral"}}),
-    ("state", 409, {"code": "conflict", "message": "accept is not possible in the present state",
-                    "fields": {}}),
-])
+@pytest.mark.parametrize(
+    ("kind", "status", "error"),
+    [
+        (
+            "shape",
+            400,
+            {
+                "code": "bad_request",
+                "message": "the body is not an object",
+                "fields": {"body": "must be an object"},
+            },
+        ),
+        (
+            "rule",
+            422,
+            {
+                "code": "unprocessable",
+                "message": "no consent to referral",
+                "fields": {"consent": "no consent to referral"},
+            },
+        ),
+        (
+            "state",
+            409,
+            {
+                "code": "conflict",
+                "message": "accept is not possible in the present state",
+                "fields": {},
+            },
+        ),
+    ],
+)
 def test_an_uncaught_refusal_in_the_api_answers_its_status_and_the_error_shape(
-        refusing_app: Flask, kind: str, status: int, error: dict[str, Any]) -> None:
+    refusing_app: Flask, kind: str, status: int, error: dict[str, Any]
+) -> None:
     response = refusing_app.test_client().get(f"/api/v1/test/refuse/{kind}")
     assert (response.status_code, response.get_json()) == (status, {"error": error})
     assert refused_writes(refusing_app) == 0
 
 
-@pytest.mark.parametrize(("args", "page"), [
-    ({}, paging.Page(1, 50)),
-    ({"page": "3"}, paging.Page(3, 50)),
-    ({"page": "1000000", "per_page": "500"}, paging.Page(1_000_000, 500)),
-    ({"page": "007", "per_page": "1"}, paging.Page(7, 1)),
-])
-def test_paging_reads_whole_numbers_within_the_limits(args: dict[str, str],
-                                                      page: paging.Page) -> None:
+@pytest.mark.parametrize(
+    ("args", "page"),
+    [
+        ({}, paging.Page(1, 50)),
+        ({"page": "3"}, paging.Page(3, 50)),
+        ({"page": "1000000", "per_page": "500"}, paging.Page(1_000_000, 500)),
+        ({"page": "007", "per_page": "1"}, paging.Page(7, 1)),
+    ],
+)
+def test_paging_reads_whole_numbers_within_the_limits(
+    args: dict[str, str], page: paging.Page
+) -> None:
     assert paging.read(args) == page
 
 
 def test_a_fixed_page_size_ignores_per_page() -> None:
-    assert paging.read({"page": "2", "per_page": "0"}, per_page=25, fixed=True) == \
-        paging.Page(2, 25)
+    assert paging.read({"page": "2", "per_page": "0"}, per_page=25, fixed=True) == paging.Page(
+        2, 25
+    )
     assert paging.Page(3, 25).offset == 50
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "", " 1", "1 ", "+1", "1.0", "1e3", "1_0", "²",
-                                   "١", "0x10", "1000001", "9" * 5000])
+@pytest.mark.parametrize(
+    "value",
+    ["0", "-1", "", " 1", "1 ", "+1", "1.0", "1e3", "1_0", "²", "١", "0x10", "1000001", "9" * 5000],
+)
 def test_paging_refuses_anything_else_naming_the_field(value: str) -> None:
     with pytest.raises(MalformedRequest) as refused:
         paging.read({"page": value})
     assert (refused.value.status, str(refused.value), refused.value.fields) == (
-        400, "invalid paging", {"page": "a whole number from 1 to 1000000"})
+        400,
+        "invalid paging",
+        {"page": "a whole number from 1 to 1000000"},
+    )

@@ -31,27 +31,31 @@ def test_safe_production_config_starts(tmp_path: Any) -> None:
     assert app.testing is False
 
 
-@pytest.mark.parametrize(("setting", "value", "named"), [
-    ("SECRET_KEY", None, "SECRET_KEY"),
-    ("SECRET_KEY", "short-key", "SECRET_KEY"),
-    ("DEBUG", True, "DEBUG"),
-    ("TESTING", True, "TESTING"),
-    ("SESSION_COOKIE_SECURE", False, "SESSION_COOKIE_SECURE"),
-    ("SESSION_COOKIE_NAME", "passage", "__Host-"),
-    ("RATELIMIT_STORAGE_URI", "memory://", "RATELIMIT_STORAGE_URI"),
-    ("ARGON2_MEMORY_COST", 8, "ARGON2_MEMORY_COST"),
-    ("ARGON2_TIME_COST", 1, "ARGON2_TIME_COST"),
-    ("BASE_URL", None, "BASE_URL"),
-    ("BASE_URL", "http://passage.example.org", "BASE_URL"),
-    ("BASE_URL", "https://", "BASE_URL"),
-    ("PASSWORD_LINK_HOURS", 25, "PASSWORD_LINK_HOURS"),
-    ("PASSWORD_LINK_HOURS", 0, "PASSWORD_LINK_HOURS"),
-    ("MAIL_MAX_ATTEMPTS", 0, "MAIL_MAX_ATTEMPTS"),
-    ("MAIL_RETRY_DELAY", 0, "MAIL_RETRY_DELAY"),
-    ("MAIL_RETRY_DELAY_MAX", 30, "MAIL_RETRY_DELAY_MAX"),
-])
-def test_production_refuses_unsafe_setting(tmp_path: Any, setting: str, value: Any,
-                                           named: str) -> None:
+@pytest.mark.parametrize(
+    ("setting", "value", "named"),
+    [
+        ("SECRET_KEY", None, "SECRET_KEY"),
+        ("SECRET_KEY", "short-key", "SECRET_KEY"),
+        ("DEBUG", True, "DEBUG"),
+        ("TESTING", True, "TESTING"),
+        ("SESSION_COOKIE_SECURE", False, "SESSION_COOKIE_SECURE"),
+        ("SESSION_COOKIE_NAME", "passage", "__Host-"),
+        ("RATELIMIT_STORAGE_URI", "memory://", "RATELIMIT_STORAGE_URI"),
+        ("ARGON2_MEMORY_COST", 8, "ARGON2_MEMORY_COST"),
+        ("ARGON2_TIME_COST", 1, "ARGON2_TIME_COST"),
+        ("BASE_URL", None, "BASE_URL"),
+        ("BASE_URL", "http://passage.example.org", "BASE_URL"),
+        ("BASE_URL", "https://", "BASE_URL"),
+        ("PASSWORD_LINK_HOURS", 25, "PASSWORD_LINK_HOURS"),
+        ("PASSWORD_LINK_HOURS", 0, "PASSWORD_LINK_HOURS"),
+        ("MAIL_MAX_ATTEMPTS", 0, "MAIL_MAX_ATTEMPTS"),
+        ("MAIL_RETRY_DELAY", 0, "MAIL_RETRY_DELAY"),
+        ("MAIL_RETRY_DELAY_MAX", 30, "MAIL_RETRY_DELAY_MAX"),
+    ],
+)
+def test_production_refuses_unsafe_setting(
+    tmp_path: Any, setting: str, value: Any, named: str
+) -> None:
     with pytest.raises(ConfigError, match=named):
         build(tmp_path, **{**SAFE_PRODUCTION, setting: value})
 
@@ -69,7 +73,8 @@ def test_unknown_environment_is_refused(tmp_path: Any) -> None:
 
 def test_environment_variables_override_instance_file(tmp_path: Any, monkeypatch: Any) -> None:
     (tmp_path / "config.py").write_text(
-        'SECRET_KEY = "from-the-instance-file-' + "x" * 32 + '"\nTOTP_ISSUER = "File"\n')
+        'SECRET_KEY = "from-the-instance-file-' + "x" * 32 + '"\nTOTP_ISSUER = "File"\n'
+    )
     monkeypatch.setenv("PASSAGE_ENV", "development")
     monkeypatch.setenv("PASSAGE_TOTP_ISSUER", "Env")
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
@@ -158,5 +163,7 @@ def test_production_refuses_an_instance_folder_open_to_others(tmp_path: Any, mod
 def test_production_starts_with_a_private_instance_folder(tmp_path: Any) -> None:
     keys.create_missing_in(tmp_path / "keys")
     tmp_path.chmod(0o700)
-    assert create_app({"INSTANCE_PATH": str(tmp_path), **SAFE_PRODUCTION}).config["ENV"] \
+    assert (
+        create_app({"INSTANCE_PATH": str(tmp_path), **SAFE_PRODUCTION}).config["ENV"]
         == "production"
+    )

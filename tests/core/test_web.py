@@ -29,8 +29,18 @@ def assert_security_headers(response: Any) -> None:
     assert "Server" not in headers
 
 
-@pytest.mark.parametrize("path", ["/login", "/", "/healthz", "/static/passage.css",
-                                  "/no-such-page", "/_test/boom", "/api/v1/me"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/login",
+        "/",
+        "/healthz",
+        "/static/passage.css",
+        "/no-such-page",
+        "/_test/boom",
+        "/api/v1/me",
+    ],
+)
 def test_every_response_carries_security_headers(client: Client, path: str) -> None:
     with client.get(path) as response:
         assert_security_headers(response)
@@ -53,8 +63,7 @@ def test_crash_shows_generic_page_without_details(client: Client, caplog: Any) -
 
 
 def test_api_crash_uses_error_shape(app: Flask) -> None:
-    app.add_url_rule("/api/v1/_boom", "api_boom",
-                     app.view_functions["test_boom"])
+    app.add_url_rule("/api/v1/_boom", "api_boom", app.view_functions["test_boom"])
     response = app.test_client().get("/api/v1/_boom")
     assert response.status_code == 500
     assert response.get_json()["error"]["code"] == "internal_error"
@@ -69,14 +78,19 @@ def test_oversized_body_gets_413(client: Client) -> None:
     assert response.status_code == 413
 
 
-def test_invalid_form_input_gets_form_errors_not_500(client: Client,
-                                                     accounts: dict[str, Account]) -> None:
-    for data in ({"email": "", "password": ""}, {"email": "\x01\x02", "password": "\ud7ff"},
-                 {"email": "a" * 300, "password": "b" * 2000}):
+def test_invalid_form_input_gets_form_errors_not_500(
+    client: Client, accounts: dict[str, Account]
+) -> None:
+    for data in (
+        {"email": "", "password": ""},
+        {"email": "\x01\x02", "password": "\ud7ff"},
+        {"email": "a" * 300, "password": "b" * 2000},
+    ):
         response = client.post("/login", data)
         assert response.status_code == 200
-        assert 'class="error"' in response.get_data(as_text=True) or "Sign-in failed" in \
-            response.get_data(as_text=True)
+        assert 'class="error"' in response.get_data(
+            as_text=True
+        ) or "Sign-in failed" in response.get_data(as_text=True)
 
 
 def test_templates_have_no_inline_script_or_handlers() -> None:
@@ -93,8 +107,9 @@ def test_pages_load_nothing_from_elsewhere(client: Client) -> None:
 
 
 def test_autoescaping_of_user_supplied_text(client: Client) -> None:
-    response = client.post("/login", {"email": "<script>alert(1)</script>@x.org",
-                                      "password": "whatever it is long"})
+    response = client.post(
+        "/login", {"email": "<script>alert(1)</script>@x.org", "password": "whatever it is long"}
+    )
     body = response.get_data(as_text=True)
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;" in body
@@ -107,6 +122,9 @@ def test_nul_characters_in_queries_are_refused(client: Client, path: str) -> Non
 
 def test_nul_characters_in_forms_and_json_are_refused(client: Client) -> None:
     assert client.post("/login", {"email": "a\x00@x.org", "password": "p"}).status_code == 400
-    response = client.raw.post("/api/v1/screenings", data=b'{"instrument": "a\\u0000"}',
-                               headers={"Content-Type": "application/json"})
+    response = client.raw.post(
+        "/api/v1/screenings",
+        data=b'{"instrument": "a\\u0000"}',
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status_code == 400

@@ -21,9 +21,13 @@ from werkzeug.serving import make_server
 HERE = Path(__file__).resolve().parent
 CHROMIUM = os.environ.get("PASSAGE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
     # Without these Chromium keeps trying to reach hosts it cannot.
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--no-first-run",
 ]
 REQUIRED = "set REQUIRE_BROWSER=1 to make this an error"
@@ -36,8 +40,10 @@ def _missing_browser() -> str | None:
     try:
         importlib.import_module("playwright.sync_api")
     except ImportError as error:
-        return (f"playwright is not importable ({error}); install the dev extras "
-                f"(pip install -e '.[dev]'), or {REQUIRED}")
+        return (
+            f"playwright is not importable ({error}); install the dev extras "
+            f"(pip install -e '.[dev]'), or {REQUIRED}"
+        )
     return None
 
 
@@ -81,8 +87,9 @@ def live_server(app: Flask) -> Iterator[str]:
     server.daemon_threads = False
     server.block_on_close = True
     # A short poll interval lets shutdown() return quickly at the end of each test.
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="live-server", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server", daemon=True
+    )
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

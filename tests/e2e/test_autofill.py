@@ -20,9 +20,15 @@ with contextlib.suppress(ImportError):
     from playwright.sync_api import Page, Playwright, expect
 
 # Synthetic canaries, one per field that takes a person's data.
-PERSON = {"given_name": "Canarygiven", "family_name": "Canaryfamily",
-          "region": "Canaryregion", "contact": "canary.contact@example.invalid",
-          "languages": "qq", "nationality": "QQ", "country": "XK"}
+PERSON = {
+    "given_name": "Canarygiven",
+    "family_name": "Canaryfamily",
+    "region": "Canaryregion",
+    "contact": "canary.contact@example.invalid",
+    "languages": "qq",
+    "nationality": "QQ",
+    "country": "XK",
+}
 NOTES = "Canarynotes about the person"
 CANARIES = [*(v for k, v in PERSON.items() if k not in ("languages", "country")), NOTES]
 
@@ -54,21 +60,31 @@ def saved_text(profile: Path) -> str:
     assert store.exists(), "Chromium wrote no autofill store"
     connection = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
     try:
-        tables = [row[0] for row in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")]
-        values = [repr(row) for table in tables
-                  for row in connection.execute(f'SELECT * FROM "{table}"')]  # noqa: S608
+        tables = [
+            row[0]
+            for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
+        values = [
+            repr(row)
+            for table in tables
+            for row in connection.execute(f'SELECT * FROM "{table}"')  # noqa: S608
+        ]
     finally:
         connection.close()
     return "\n".join(values)
 
 
 def test_a_screening_leaves_nothing_in_the_browsers_autofill_store(
-        playwright: Playwright, live_server: str, make_account: Callable[..., Account],
-        clock: FrozenClock, tmp_path: Path) -> None:
+    playwright: Playwright,
+    live_server: str,
+    make_account: Callable[..., Account],
+    clock: FrozenClock,
+    tmp_path: Path,
+) -> None:
     profile = tmp_path / "chromium-profile"
     context = playwright.chromium.launch_persistent_context(
-        profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, locale="en-GB")
+        profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, locale="en-GB"
+    )
     try:
         page = context.pages[0] if context.pages else context.new_page()
         sign_in(page, live_server, make_account("screener"), clock)

@@ -34,8 +34,7 @@ REOPEN_REASON = "The person came back to the centre and asked for legal help."
 FOLLOW_UP = "Canaryfollowup: ask the shelter whether a place is free"
 
 
-def partner_accepts_and_closes(page: Page, base: str, partner: Account,
-                               clock: FrozenClock) -> None:
+def partner_accepts_and_closes(page: Page, base: str, partner: Account, clock: FrozenClock) -> None:
     clock.advance(seconds=60)
     sign_in(page, base, partner, clock)
     nav = page.get_by_role("navigation", name="Main menu")
@@ -51,8 +50,12 @@ def partner_accepts_and_closes(page: Page, base: str, partner: Account,
 
 
 def test_a_case_from_referral_to_closure_and_back(
-        page: Page, live_server: str, make_account: Callable[..., Account],
-        clock: FrozenClock, app: Flask) -> None:
+    page: Page,
+    live_server: str,
+    make_account: Callable[..., Account],
+    clock: FrozenClock,
+    app: Flask,
+) -> None:
     screener = make_account("screener", email="first.screener@test.passage.example")
     colleague = make_account("screener", email="second.screener@test.passage.example")
     supervisor = make_account("supervisor")
@@ -150,4 +153,5 @@ def test_a_case_from_referral_to_closure_and_back(
     page.get_by_role("button", name="Open", exact=True).click()
     expect(page).to_have_url(case_url)
     expect(page.get_by_role("row", name=re.compile("Canaryfollowup"))).to_contain_text(
-        colleague.email)
+        colleague.email
+    )

@@ -25,15 +25,25 @@ with contextlib.suppress(ImportError):
 
 PARTNER_NAME = "Canary Journey Shelter"
 PARTNERS = [
-    {"slug": "org-journey", "name": PARTNER_NAME, "capacity": 2,
-     "vetting": {"status": "vetted", "valid_until": "2099-12-31"},
-     "services": ["shelter", "legal"], "areas": [{"country": "XK"}],
-     "populations": ["women", "men"], "languages": ["en"]},
+    {
+        "slug": "org-journey",
+        "name": PARTNER_NAME,
+        "capacity": 2,
+        "vetting": {"status": "vetted", "valid_until": "2099-12-31"},
+        "services": ["shelter", "legal"],
+        "areas": [{"country": "XK"}],
+        "populations": ["women", "men"],
+        "languages": ["en"],
+    },
 ]
 GIVEN_NAME = "Canaryjourney"
 # The person agrees to share the given name and needs only; these must never reach the partner.
-HIDDEN = {"family_name": "Canaryfamilyhidden", "contact": "canary-contact-hidden",
-          "region": "Canaryregionhidden", "notes": "canary-notes-hidden"}
+HIDDEN = {
+    "family_name": "Canaryfamilyhidden",
+    "contact": "canary-contact-hidden",
+    "region": "Canaryregionhidden",
+    "notes": "canary-notes-hidden",
+}
 NOTE = "Synthetic browser-test note: please call the screener."
 SAY_THE_PERSON_AGREES_TO = (
     "Answer questions about their journey, work and living conditions",
@@ -60,11 +70,15 @@ def screen_the_person(page: Page, base: str) -> None:
     (the interview finished early), then the result."""
     page.goto(f"{base}/screenings/new")
     expect(page.get_by_role("heading", name="Before you start")).to_be_visible()
-    for question, answer in (("Is the person alone", "Yes"), ("Does the person say", "Yes"),
-                             ("Is the person under 18", "No"),
-                             ("Is the interpreter independent", "No interpreter")):
-        page.get_by_role("group", name=re.compile(f"^{question}")) \
-            .get_by_label(answer, exact=True).check()
+    for question, answer in (
+        ("Is the person alone", "Yes"),
+        ("Does the person say", "Yes"),
+        ("Is the person under 18", "No"),
+        ("Is the interpreter independent", "No interpreter"),
+    ):
+        page.get_by_role("group", name=re.compile(f"^{question}")).get_by_label(
+            answer, exact=True
+        ).check()
     page.get_by_label("Language of the questions").select_option("en")
     page.get_by_role("button", name="Continue", exact=True).click()
 
@@ -132,8 +146,12 @@ def refer_the_case(page: Page) -> str:
 
 
 def test_screener_refers_partner_accepts_screener_sees_it_accepted(
-        page: Page, live_server: str, make_account: Callable[..., Account],
-        clock: FrozenClock, app: Flask) -> None:
+    page: Page,
+    live_server: str,
+    make_account: Callable[..., Account],
+    clock: FrozenClock,
+    app: Flask,
+) -> None:
     screener = make_account("screener")
     partner = make_account("partner", partner="org-journey")
     load_directory(app, clock)

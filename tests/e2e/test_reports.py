@@ -29,21 +29,46 @@ with contextlib.suppress(ImportError):
 def seed(app: Flask) -> None:
     """Synthetic facts: enough for rounded counts, and a rare result for a "<10" cell."""
     rows: list[dict[str, Any]] = []
-    for month, classification, count in (("2026-01", "no_indicators", 30),
-                                         ("2026-01", "likely_trafficking", 12),
-                                         ("2026-02", "no_indicators", 25),
-                                         ("2026-02", "possible_trafficking", 14),
-                                         ("2026-02", "smuggling_indicators", 3)):
-        rows += [{"fact_id": uuid.uuid4(), "record_key": n, "month": month,
-                  "outcome": "completed", "instrument": "adult", "population": "adult",
-                  "classification": classification, "country": "IT", "sex": "female",
-                  "nationality": "NG", "age_ctdc": "18—20", "moc_debt_bondage": 1}
-                 for n in range(count)]
-    needs = [{"fact_id": uuid.uuid4(), "record_key": n, "month": "2026-02",
-              "population": "adult", "service": service, "result": result, "country": "IT"}
-             for service, result, count in (("shelter", "no_capacity", 14),
-                                             ("legal", "no_partner_in_area", 11))
-             for n in range(count)]
+    for month, classification, count in (
+        ("2026-01", "no_indicators", 30),
+        ("2026-01", "likely_trafficking", 12),
+        ("2026-02", "no_indicators", 25),
+        ("2026-02", "possible_trafficking", 14),
+        ("2026-02", "smuggling_indicators", 3),
+    ):
+        rows += [
+            {
+                "fact_id": uuid.uuid4(),
+                "record_key": n,
+                "month": month,
+                "outcome": "completed",
+                "instrument": "adult",
+                "population": "adult",
+                "classification": classification,
+                "country": "IT",
+                "sex": "female",
+                "nationality": "NG",
+                "age_ctdc": "18—20",
+                "moc_debt_bondage": 1,
+            }
+            for n in range(count)
+        ]
+    needs = [
+        {
+            "fact_id": uuid.uuid4(),
+            "record_key": n,
+            "month": "2026-02",
+            "population": "adult",
+            "service": service,
+            "result": result,
+            "country": "IT",
+        }
+        for service, result, count in (
+            ("shelter", "no_capacity", 14),
+            ("legal", "no_partner_in_area", 11),
+        )
+        for n in range(count)
+    ]
     with app.app_context():
         store = db.session()
         store.execute(screening_facts.insert(), rows)
@@ -55,14 +80,22 @@ def seed(app: Flask) -> None:
 def watch_csp(page: Page) -> list[str]:
     """Every console message about the Content Security Policy, as it comes."""
     breaches: list[str] = []
-    page.on("console", lambda message: breaches.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            breaches.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     return breaches
 
 
 def test_the_auditor_reads_filters_and_downloads_statistics(
-        app: Flask, page: Page, live_server: str, make_account: Callable[..., Account],
-        clock: FrozenClock) -> None:
+    app: Flask,
+    page: Page,
+    live_server: str,
+    make_account: Callable[..., Account],
+    clock: FrozenClock,
+) -> None:
     seed(app)
     breaches = watch_csp(page)
     sign_in(page, live_server, make_account("auditor"), clock)

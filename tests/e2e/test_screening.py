@@ -51,8 +51,7 @@ def group(page: Page, question: str) -> Any:
 def safety_check(page: Page, base: str, child: bool = False) -> None:
     page.goto(f"{base}/screenings/new")
     expect(page.get_by_role("heading", name="Before you start")).to_be_visible()
-    group(page, "Is the person under 18").get_by_label("Yes" if child else "No",
-                                                       exact=True).check()
+    group(page, "Is the person under 18").get_by_label("Yes" if child else "No", exact=True).check()
     if child:
         group(page, "Is anyone present linked").get_by_label("No", exact=True).check()
         group(page, "Who else is present?").get_by_label("A parent or guardian").check()
@@ -67,15 +66,21 @@ def safety_check(page: Page, base: str, child: bool = False) -> None:
 def consent(page: Page, child: bool = False) -> None:
     expect(page.get_by_role("heading", name="Consent", exact=True)).to_be_visible()
     explained = group(page, "You explained:")
-    for point in ("Who we are and why we ask these questions", "Answering is voluntary",
-                  "What is kept and who can see it", "Nothing is shared",
-                  "This is not a police interview"):
+    for point in (
+        "Who we are and why we ask these questions",
+        "Answering is voluntary",
+        "What is kept and who can see it",
+        "Nothing is shared",
+        "This is not a police interview",
+    ):
         explained.get_by_label(re.compile("^" + re.escape(point))).check()
     if child:
         page.get_by_label("The child agrees to talk with you").check()
         page.get_by_label("A parent, guardian or appointed representative consents").check()
-    for purpose in ("Answer questions about their journey, work and living conditions",
-                    "Keep a confidential record of the answers"):
+    for purpose in (
+        "Answer questions about their journey, work and living conditions",
+        "Keep a confidential record of the answers",
+    ):
         page.get_by_label(purpose, exact=True).check()
     page.get_by_role("button", name="Continue", exact=True).click()
 
@@ -114,8 +119,7 @@ def answer_the_rest_no(page: Page) -> None:
 def record_the_action(page: Page, clock: FrozenClock) -> None:
     """The red-flag form: who was contacted, when, what was done, the outcome."""
     group(page, "Who was contacted?").get_by_label("Emergency services").check()
-    group(page, "Who was contacted?").get_by_label(
-        "Supervisor or duty protection officer").check()
+    group(page, "Who was contacted?").get_by_label("Supervisor or duty protection officer").check()
     page.get_by_label("When (UTC)").fill(clock.now().strftime("%Y-%m-%dT%H:%M"))
     group(page, "What was done?").get_by_label("Called for help").check()
     page.get_by_label("Outcome (kept confidential)").fill(OUTCOME)
@@ -126,8 +130,11 @@ def record_the_action(page: Page, clock: FrozenClock) -> None:
 
 
 def test_a_red_flag_on_the_first_answer_interrupts_and_its_action_shows_on_the_result(
-        page_without_js: Page, live_server: str, make_account: Callable[..., Account],
-        clock: FrozenClock) -> None:
+    page_without_js: Page,
+    live_server: str,
+    make_account: Callable[..., Account],
+    clock: FrozenClock,
+) -> None:
     page = page_without_js
     sign_in(page, live_server, make_account("screener"), clock)
     safety_check(page, live_server)
@@ -146,7 +153,8 @@ def test_a_red_flag_on_the_first_answer_interrupts_and_its_action_shows_on_the_r
     expect(page).to_have_url(ASK)
     expect(page.get_by_role("status")).to_have_text("The action is recorded.")
     expect(page.locator("fieldset.question legend")).to_have_text(
-        CATALOGUE["adult"].gate("a2").question.get("en"))
+        CATALOGUE["adult"].gate("a2").question.get("en")
+    )
     answer_the_rest_no(page)
     expect(page.get_by_role("alert")).to_have_count(0)  # no red flag still waits
     page.get_by_role("button", name="Finish and see the result").click()
@@ -156,16 +164,24 @@ def test_a_red_flag_on_the_first_answer_interrupts_and_its_action_shows_on_the_r
     expect(flags).to_contain_text("In danger now")
     actions = page.get_by_role("region", name="What was done about the red flags")
     row = actions.get_by_role("row").nth(1)
-    for text in (clock.now().strftime("%Y-%m-%d %H:%M"), "rf_in_danger_now",
-                 "Immediate danger", "Emergency services; Supervisor or duty protection officer",
-                 "Called for help", OUTCOME):
+    for text in (
+        clock.now().strftime("%Y-%m-%d %H:%M"),
+        "rf_in_danger_now",
+        "Immediate danger",
+        "Emergency services; Supervisor or duty protection officer",
+        "Called for help",
+        OUTCOME,
+    ):
         expect(row).to_contain_text(text)
     expect(page.get_by_role("main")).to_contain_text(DISCLAIMER)
 
 
 def test_a_childs_first_disclosure_stops_the_questions_for_a_hand_over(
-        page_without_js: Page, live_server: str, make_account: Callable[..., Account],
-        clock: FrozenClock) -> None:
+    page_without_js: Page,
+    live_server: str,
+    make_account: Callable[..., Account],
+    clock: FrozenClock,
+) -> None:
     page = page_without_js
     sign_in(page, live_server, make_account("screener"), clock)
     safety_check(page, live_server, child=True)
@@ -181,7 +197,8 @@ def test_a_childs_first_disclosure_stops_the_questions_for_a_hand_over(
 
     expect(page.get_by_role("alert")).to_have_text(
         "The child has disclosed exploitation or coercion. Stop the questions here and hand "
-        "over to child-protection staff.")
+        "over to child-protection staff."
+    )
     expect(page.get_by_role("radio")).to_have_count(0)
     page.get_by_role("button", name="Stop and hand over: finish with what is known").click()
 
@@ -190,10 +207,11 @@ def test_a_childs_first_disclosure_stops_the_questions_for_a_hand_over(
     page.get_by_role("button", name="Finish and see the result").click()
     main = page.get_by_role("main")
     expect(page.get_by_role("heading", name="Screening result")).to_be_visible()
-    expect(main).to_contain_text("Handed over to child protection: this is at least the "
-                                 "result shown, to be completed by child protection.")
-    expect(main).to_contain_text("The person is or may be a child: refer to child protection "
-                                 "now.")
+    expect(main).to_contain_text(
+        "Handed over to child protection: this is at least the "
+        "result shown, to be completed by child protection."
+    )
+    expect(main).to_contain_text("The person is or may be a child: refer to child protection now.")
     expect(main).to_contain_text(DISCLAIMER)
 
 
@@ -203,13 +221,16 @@ def test_a_childs_first_disclosure_stops_the_questions_for_a_hand_over(
 def violations(page: Page) -> list[str]:
     """axe-core's violations on the page, one line each: rule, impact, the elements."""
     found = Axe().run(page, options={"runOnly": AXE_RULES}).response["violations"]
-    return [f"{page.url}: {v['id']} ({v['impact']}): {v['help']}: "
-            + "; ".join(", ".join(n["target"]) for n in v["nodes"]) for v in found]
+    return [
+        f"{page.url}: {v['id']} ({v['impact']}): {v['help']}: "
+        + "; ".join(", ".join(n["target"]) for n in v["nodes"])
+        for v in found
+    ]
 
 
 def test_axe_finds_no_violation_on_any_page_of_the_interview(
-        page: Page, live_server: str, make_account: Callable[..., Account],
-        clock: FrozenClock) -> None:
+    page: Page, live_server: str, make_account: Callable[..., Account], clock: FrozenClock
+) -> None:
     found: list[str] = []
     sign_in(page, live_server, make_account("screener"), clock)
 
@@ -234,8 +255,9 @@ def test_axe_finds_no_violation_on_any_page_of_the_interview(
     answer(page, "Yes")
     expect(page.get_by_role("group", name="The ones not ticked")).to_be_visible()
     found += violations(page)  # "which of these?"
-    page.get_by_role("checkbox", name=CATALOGUE["adult"].indicator("ec_low_pay").question
-                     .get("en"), exact=True).check()
+    page.get_by_role(
+        "checkbox", name=CATALOGUE["adult"].indicator("ec_low_pay").question.get("en"), exact=True
+    ).check()
     page.get_by_role("group", name="The ones not ticked").get_by_label("No", exact=True).check()
     page.get_by_role("button", name="Save and continue").click()
 
@@ -257,8 +279,8 @@ def test_axe_finds_no_violation_on_any_page_of_the_interview(
 
 
 def test_axe_finds_no_violation_on_the_hand_over_page(
-        page: Page, live_server: str, make_account: Callable[..., Account],
-        clock: FrozenClock) -> None:
+    page: Page, live_server: str, make_account: Callable[..., Account], clock: FrozenClock
+) -> None:
     sign_in(page, live_server, make_account("screener"), clock)
     safety_check(page, live_server, child=True)
     consent(page, child=True)
@@ -267,6 +289,7 @@ def test_axe_finds_no_violation_on_the_hand_over_page(
     while question(page) != hours:
         answer(page, "Yes" if question(page) == SAFE_PLACE_TONIGHT else "No")
     answer(page, "Yes")
-    expect(page.get_by_role("button", name="Stop and hand over: finish with what is known")) \
-        .to_be_visible()
+    expect(
+        page.get_by_role("button", name="Stop and hand over: finish with what is known")
+    ).to_be_visible()
     assert violations(page) == []

@@ -44,8 +44,8 @@ def expect_sign_in_failed(page: Page) -> None:
 
 
 def test_screener_signs_in_with_password_and_code(
-        page: Page, live_server: str, make_account: Callable[..., Account],
-        clock: FrozenClock) -> None:
+    page: Page, live_server: str, make_account: Callable[..., Account], clock: FrozenClock
+) -> None:
     account = make_account("screener")
     enter_password(page, live_server, account.email, account.password)
     expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
@@ -55,8 +55,8 @@ def test_screener_signs_in_with_password_and_code(
 
 
 def test_new_user_enrols_second_factor_with_qr_code(
-        page: Page, live_server: str, make_account: Callable[..., Account],
-        clock: FrozenClock) -> None:
+    page: Page, live_server: str, make_account: Callable[..., Account], clock: FrozenClock
+) -> None:
     account = make_account("screener", enrolled=False)
     enter_password(page, live_server, account.email, account.password)
     expect(page.get_by_role("heading", name="Set up your second factor")).to_be_visible()
@@ -68,8 +68,8 @@ def test_new_user_enrols_second_factor_with_qr_code(
 
 
 def test_repeated_failures_throttle_the_account(
-        page: Page, live_server: str, make_account: Callable[..., Account],
-        clock: FrozenClock) -> None:
+    page: Page, live_server: str, make_account: Callable[..., Account], clock: FrozenClock
+) -> None:
     account = make_account("screener")
     for _ in range(5):
         enter_password(page, live_server, account.email, "not the right passphrase")
@@ -82,8 +82,8 @@ def test_repeated_failures_throttle_the_account(
 
 
 def test_sign_out_ends_the_session(
-        page: Page, live_server: str, make_account: Callable[..., Account],
-        clock: FrozenClock) -> None:
+    page: Page, live_server: str, make_account: Callable[..., Account], clock: FrozenClock
+) -> None:
     sign_in(page, live_server, make_account("screener"), clock)
     page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page).to_have_url(f"{live_server}/login")
@@ -102,8 +102,8 @@ def test_language_switcher_changes_language(page: Page, live_server: str) -> Non
 
 
 def test_pages_load_no_script_and_no_external_requests(
-        page: Page, live_server: str, make_account: Callable[..., Account],
-        clock: FrozenClock) -> None:
+    page: Page, live_server: str, make_account: Callable[..., Account], clock: FrozenClock
+) -> None:
     requests: list[Request] = []
     page.on("request", lambda request: requests.append(request))
     sign_in(page, live_server, make_account("screener"), clock)

@@ -20,22 +20,45 @@ from tests.helpers import Account, Client
 from tests.screening.payloads import body
 
 PARTNERS = [
-    {"slug": "org-a", "name": "Alpha Shelter", "capacity": 3,
-     "vetting": {"status": "vetted", "valid_until": "2099-12-31"},
-     "services": ["shelter", "legal", "medical", "psychosocial"],
-     "areas": [{"country": "XK"}], "populations": ["women", "men"], "languages": ["fr", "en"],
-     "contact": {"phone": "+00 0000 canary-partner-phone"}},
-    {"slug": "org-b", "name": "Beta Legal", "capacity": 2,
-     "vetting": {"status": "vetted", "valid_until": "2099-12-31"},
-     "services": ["legal", "shelter"], "areas": [{"country": "XK"}],
-     "populations": ["women"], "languages": ["en"]},
-    {"slug": "org-c", "name": "Gamma Suspended", "capacity": 9,
-     "vetting": {"status": "suspended", "valid_until": "2099-12-31"},
-     "services": ["shelter", "legal"], "areas": [{"country": "XK"}]},
-    {"slug": "org-k", "name": "Kappa Child Protection", "capacity": 2,
-     "vetting": {"status": "vetted", "valid_until": "2099-12-31"},
-     "services": ["child_protection", "shelter"], "areas": [{"country": "XK"}],
-     "populations": ["children"], "languages": ["fr"]},
+    {
+        "slug": "org-a",
+        "name": "Alpha Shelter",
+        "capacity": 3,
+        "vetting": {"status": "vetted", "valid_until": "2099-12-31"},
+        "services": ["shelter", "legal", "medical", "psychosocial"],
+        "areas": [{"country": "XK"}],
+        "populations": ["women", "men"],
+        "languages": ["fr", "en"],
+        "contact": {"phone": "+00 0000 canary-partner-phone"},
+    },
+    {
+        "slug": "org-b",
+        "name": "Beta Legal",
+        "capacity": 2,
+        "vetting": {"status": "vetted", "valid_until": "2099-12-31"},
+        "services": ["legal", "shelter"],
+        "areas": [{"country": "XK"}],
+        "populations": ["women"],
+        "languages": ["en"],
+    },
+    {
+        "slug": "org-c",
+        "name": "Gamma Suspended",
+        "capacity": 9,
+        "vetting": {"status": "suspended", "valid_until": "2099-12-31"},
+        "services": ["shelter", "legal"],
+        "areas": [{"country": "XK"}],
+    },
+    {
+        "slug": "org-k",
+        "name": "Kappa Child Protection",
+        "capacity": 2,
+        "vetting": {"status": "vetted", "valid_until": "2099-12-31"},
+        "services": ["child_protection", "shelter"],
+        "areas": [{"country": "XK"}],
+        "populations": ["children"],
+        "languages": ["fr"],
+    },
 ]
 
 
@@ -57,8 +80,12 @@ def api(client: Client, accounts: dict[str, Account], issue_token: Any) -> Calla
     def call(name: str, method: str, url: str, json: Any = None) -> Any:
         if name not in tokens:
             tokens[name] = issue_token(accounts[name])
-        return client.raw.open(f"/api/v1{url}", method=method, json=json,
-                               headers={"Authorization": f"Bearer {tokens[name]}"})
+        return client.raw.open(
+            f"/api/v1{url}",
+            method=method,
+            json=json,
+            headers={"Authorization": f"Bearer {tokens[name]}"},
+        )
 
     return call
 
@@ -76,20 +103,36 @@ def open_case(api: Callable[..., Any], partners: None) -> Callable[..., str]:
 
 
 SHARED = ["given_name", "needs", "languages"]
-FULL_CONSENT = {"screening": True, "referral": True,
-                "share": ["given_name", "needs", "languages", "answers"]}
+FULL_CONSENT = {
+    "screening": True,
+    "referral": True,
+    "share": ["given_name", "needs", "languages", "answers"],
+}
 
 
 @pytest.fixture
 def referral(api: Callable[..., Any], open_case: Callable[..., str]) -> Callable[..., str]:
     """Open a case and refer it; returns the referral id."""
 
-    def make(partner: str = "org-a", share: list[str] | None = None,
-             urgency: str = "normal", sender: str = "screener") -> str:
+    def make(
+        partner: str = "org-a",
+        share: list[str] | None = None,
+        urgency: str = "normal",
+        sender: str = "screener",
+    ) -> str:
         case_id = open_case(sender, consent=FULL_CONSENT)
-        response = api(sender, "POST", f"/cases/{case_id}/referrals", {
-            "partner": partner, "services": ["shelter"], "urgency": urgency,
-            "share": SHARED if share is None else share, "note": "synthetic note"})
+        response = api(
+            sender,
+            "POST",
+            f"/cases/{case_id}/referrals",
+            {
+                "partner": partner,
+                "services": ["shelter"],
+                "urgency": urgency,
+                "share": SHARED if share is None else share,
+                "note": "synthetic note",
+            },
+        )
         assert response.status_code == 201, response.get_json()
         return response.get_json()["id"]  # type: ignore[no-any-return]
 
@@ -109,8 +152,9 @@ def notice_referral(app: Flask, referral: Callable[..., str]) -> str:
 
 
 @pytest.fixture
-def queue_notices(app: Flask, clock: FrozenClock, accounts: dict[str, Account],
-                  notice_referral: str) -> Callable[..., None]:
+def queue_notices(
+    app: Flask, clock: FrozenClock, accounts: dict[str, Account], notice_referral: str
+) -> Callable[..., None]:
     """``queue_notices(count)``: that many notices, and so e-mails, for the partner account
     about one referral, committed."""
 
@@ -118,8 +162,13 @@ def queue_notices(app: Flask, clock: FrozenClock, accounts: dict[str, Account],
         with app.app_context():
             store = db.session()
             user = services.get_user(store, accounts["partner"].id)
-            notices.notify(store, [user] * count, "referral.received", clock.now(),
-                           referral_id=uuid.UUID(notice_referral))
+            notices.notify(
+                store,
+                [user] * count,
+                "referral.received",
+                clock.now(),
+                referral_id=uuid.UUID(notice_referral),
+            )
             store.commit()
 
     return make

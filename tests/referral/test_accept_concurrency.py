@@ -32,8 +32,13 @@ ROUNDS = 8
 
 
 def test_two_partners_accepting_at_once_yield_one_acceptance(
-        app: Flask, referral: Callable[..., str], make_account: Any, issue_token: Any,
-        accounts: dict[str, Account], clock: Any) -> None:
+    app: Flask,
+    referral: Callable[..., str],
+    make_account: Any,
+    issue_token: Any,
+    accounts: dict[str, Account],
+    clock: Any,
+) -> None:
     colleague = make_account("partner", partner="org-a")
     tokens = [issue_token(accounts["partner"]), issue_token(colleague)]
     ids = [referral() for _ in range(ROUNDS)]
@@ -41,12 +46,18 @@ def test_two_partners_accepting_at_once_yield_one_acceptance(
         barrier = threading.Barrier(2)
         statuses: list[int] = []
 
-        def accept(token: str, referral_id: str = referral_id,
-                   barrier: threading.Barrier = barrier, statuses: list[int] = statuses) -> None:
+        def accept(
+            token: str,
+            referral_id: str = referral_id,
+            barrier: threading.Barrier = barrier,
+            statuses: list[int] = statuses,
+        ) -> None:
             client = Client(app, clock)
             barrier.wait(10)
-            response = client.raw.post(f"/api/v1/referrals/{referral_id}/accept",
-                                       headers={"Authorization": f"Bearer {token}"})
+            response = client.raw.post(
+                f"/api/v1/referrals/{referral_id}/accept",
+                headers={"Authorization": f"Bearer {token}"},
+            )
             statuses.append(response.status_code)
 
         threads = [threading.Thread(target=accept, args=(token,)) for token in tokens]
@@ -56,14 +67,19 @@ def test_two_partners_accepting_at_once_yield_one_acceptance(
             thread.join(60)
         assert sorted(statuses) == [200, 409], referral_id
     with app.app_context():
-        accepted = db.session().scalars(sa.select(AuditEvent.object_id).where(
-            AuditEvent.action == "referral.accepted")).all()
+        accepted = (
+            db.session()
+            .scalars(
+                sa.select(AuditEvent.object_id).where(AuditEvent.action == "referral.accepted")
+            )
+            .all()
+        )
     assert sorted(accepted) == sorted(ids)
 
 
 def test_a_worker_that_read_pending_before_the_other_committed_gets_a_conflict(
-        app: Flask, referral: Callable[..., str], accounts: dict[str, Account],
-        make_account: Any) -> None:
+    app: Flask, referral: Callable[..., str], accounts: dict[str, Account], make_account: Any
+) -> None:
     referral_id = uuid.UUID(referral())
     colleague = make_account("partner", partner="org-a")
     with app.app_context():
@@ -74,16 +90,27 @@ def test_a_worker_that_read_pending_before_the_other_committed_gets_a_conflict(
         late.commit()  # the session keeps its (soon stale) copy: it still says pending
 
         first = db.session()
-        referrals.answer(first, get_user(first, accounts["partner"].id), referral_id,
-                         "accept", None, clock_module.now(), 30)
+        referrals.answer(
+            first,
+            get_user(first, accounts["partner"].id),
+            referral_id,
+            "accept",
+            None,
+            clock_module.now(),
+            30,
+        )
         first.commit()
 
         with pytest.raises(workflow.IllegalTransition):
-            referrals.answer(late, late_user, referral_id, "accept", None,
-                             clock_module.now(), 30)
+            referrals.answer(late, late_user, referral_id, "accept", None, clock_module.now(), 30)
         assert stale.state == "accepted"
         late.rollback()
         late.close()
-        accepted = db.session().scalars(sa.select(AuditEvent.object_id).where(
-            AuditEvent.action == "referral.accepted")).all()
+        accepted = (
+            db.session()
+            .scalars(
+                sa.select(AuditEvent.object_id).where(AuditEvent.action == "referral.accepted")
+            )
+            .all()
+        )
     assert accepted == [str(referral_id)]

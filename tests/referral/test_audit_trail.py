@@ -21,8 +21,11 @@ API = Callable[..., Any]
 
 def _events_after(app: Flask, seq: int) -> list[AuditEvent]:
     with app.app_context():
-        return list(db.session().scalars(sa.select(AuditEvent).where(AuditEvent.seq > seq)
-                                         .order_by(AuditEvent.seq)))
+        return list(
+            db.session().scalars(
+                sa.select(AuditEvent).where(AuditEvent.seq > seq).order_by(AuditEvent.seq)
+            )
+        )
 
 
 def _last_seq(app: Flask) -> int:
@@ -34,13 +37,22 @@ def _last_seq(app: Flask) -> int:
 CALLS = [
     ("screener", "GET", "/cases/{case}", None, ["case.read", "person.read"]),
     ("screener", "GET", "/cases/{case}/matches", None, ["case.read", "person.read"]),
-    ("screener", "POST", "/cases/{case}/referrals",
-     {"partner": "org-b", "services": ["legal"], "share": ["given_name"]},
-     ["case.manage", "person.read", "referral.sent"]),
+    (
+        "screener",
+        "POST",
+        "/cases/{case}/referrals",
+        {"partner": "org-b", "services": ["legal"], "share": ["given_name"]},
+        ["case.manage", "person.read", "referral.sent"],
+    ),
     ("partner", "GET", "/referrals", None, ["referrals.listed"]),
     ("partner", "GET", "/referrals/{referral}", None, ["referral.read"]),
-    ("partner", "POST", "/referrals/{referral}/accept", None,
-     ["referral.read", "referral.accepted"]),
+    (
+        "partner",
+        "POST",
+        "/referrals/{referral}/accept",
+        None,
+        ["referral.read", "referral.accepted"],
+    ),
     ("partner_b", "GET", "/referrals/{referral}", None, ["access.denied"]),
     ("screener_b", "GET", "/cases/{case}", None, ["access.denied"]),
 ]
@@ -48,8 +60,16 @@ CALLS = [
 
 @pytest.mark.parametrize(("who", "method", "path", "data", "expected"), CALLS)
 def test_each_call_writes_exactly_its_events(
-        app: Flask, api: API, referral: Callable[..., str], accounts: dict[str, Account],
-        who: str, method: str, path: str, data: Any, expected: list[str]) -> None:
+    app: Flask,
+    api: API,
+    referral: Callable[..., str],
+    accounts: dict[str, Account],
+    who: str,
+    method: str,
+    path: str,
+    data: Any,
+    expected: list[str],
+) -> None:
     referral_id = referral()
     case_id = api("screener", "GET", f"/referrals/{referral_id}").get_json()["case_id"]
     api(who, "GET", "/instruments")  # the token exists before we count
@@ -63,8 +83,8 @@ def test_each_call_writes_exactly_its_events(
 
 
 def test_a_packet_is_not_shown_when_its_reading_cannot_be_audited(
-        app: Flask, api: API, referral: Callable[..., str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    app: Flask, api: API, referral: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     referral_id = referral()
     api("partner", "GET", "/instruments")
     monkeypatch.setattr(audit, "append", lambda *a, **k: (_ for _ in ()).throw(OSError()))
@@ -74,14 +94,15 @@ def test_a_packet_is_not_shown_when_its_reading_cannot_be_audited(
 
 
 def test_an_acceptance_that_cannot_be_audited_does_not_happen(
-        app: Flask, api: API, referral: Callable[..., str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    app: Flask, api: API, referral: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     referral_id = referral()
     api("partner", "GET", "/instruments")
     real = audit.append
 
-    def refuse_acceptance(store: Any, key: bytes, now: Any, action: str, *args: Any,
-                          **kwargs: Any) -> Any:
+    def refuse_acceptance(
+        store: Any, key: bytes, now: Any, action: str, *args: Any, **kwargs: Any
+    ) -> Any:
         if action == "referral.accepted":
             raise OSError("audit store unavailable")
         return real(store, key, now, action, *args, **kwargs)

@@ -30,8 +30,12 @@ def _grant(client: Client, case_id: str) -> None:
 
 def _live_people(app: Flask) -> int:
     with app.app_context():
-        return db.session().scalar(sa.select(sa.func.count()).select_from(Person).where(
-            Person.shredded_at.is_(None))) or 0
+        return (
+            db.session().scalar(
+                sa.select(sa.func.count()).select_from(Person).where(Person.shredded_at.is_(None))
+            )
+            or 0
+        )
 
 
 def _case_row(app: Flask, case_id: str) -> Case:
@@ -42,15 +46,30 @@ def _case_row(app: Flask, case_id: str) -> Case:
         return case
 
 
-@pytest.mark.parametrize(("action", "data"), [
-    ("referrals", {"partner": "org-a", "services": ["shelter"], "share": ["given_name"],
-                   "urgency": "normal"}),
-    ("consent/withdraw", {}),
-    ("link", {"confirm": "y"}),
-])
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        (
+            "referrals",
+            {
+                "partner": "org-a",
+                "services": ["shelter"],
+                "share": ["given_name"],
+                "urgency": "normal",
+            },
+        ),
+        ("consent/withdraw", {}),
+        ("link", {"confirm": "y"}),
+    ],
+)
 def test_a_break_glass_grant_reads_and_changes_nothing(
-        app: Flask, api: API, open_case: Callable[..., str],
-        signed_in: Callable[[str], Client], action: str, data: dict[str, Any]) -> None:
+    app: Flask,
+    api: API,
+    open_case: Callable[..., str],
+    signed_in: Callable[[str], Client],
+    action: str,
+    data: dict[str, Any],
+) -> None:
     case_id = open_case(consent=FULL_CONSENT)
     own = open_case("screener_b")  # a case of supervisor_b's own team, for a crafted link
     client = signed_in("supervisor_b")
@@ -67,21 +86,25 @@ def test_a_break_glass_grant_reads_and_changes_nothing(
     refused = client.post(f"/cases/{case_id}/{action}", data, form_page=f"/cases/{case_id}")
     assert refused.status_code == 404
     after = _case_row(app, case_id)
-    assert (after.status, after.consent, after.team_id) == \
-        (before.status, before.consent, before.team_id)
+    assert (after.status, after.consent, after.team_id) == (
+        before.status,
+        before.consent,
+        before.team_id,
+    )
     assert api("screener", "GET", f"/cases/{case_id}").get_json()["referrals"] == []
     assert _live_people(app) == 2
 
 
 def test_a_crafted_link_to_another_teams_case_under_break_glass_is_refused(
-        app: Flask, api: API, open_case: Callable[..., str],
-        signed_in: Callable[[str], Client]) -> None:
+    app: Flask, api: API, open_case: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     victim = open_case()  # team A's person
     mine = open_case("screener_b")  # the same synthetic name, in team B
     client = signed_in("supervisor_b")
     _grant(client, victim)
-    linked = client.post(f"/cases/{mine}/link", {"earlier": victim, "confirm": "y"},
-                         form_page=f"/cases/{mine}")
+    linked = client.post(
+        f"/cases/{mine}/link", {"earlier": victim, "confirm": "y"}, form_page=f"/cases/{mine}"
+    )
     assert linked.status_code == 404
     kept = api("screener", "GET", f"/cases/{victim}").get_json()
     assert (kept["status"], len(kept["screenings"])) == ("active", 1)
@@ -90,89 +113,121 @@ def test_a_crafted_link_to_another_teams_case_under_break_glass_is_refused(
 
 
 def test_a_case_of_another_person_in_the_team_cannot_be_linked(
-        app: Flask, api: API, open_case: Callable[..., str],
-        signed_in: Callable[[str], Client]) -> None:
+    app: Flask, api: API, open_case: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     first = open_case()
-    stranger = open_case(subject={"given_name": "Otherperson", "family_name": "Testperson",
-                                  "age": 51, "sex": "male"})
+    stranger = open_case(
+        subject={"given_name": "Otherperson", "family_name": "Testperson", "age": 51, "sex": "male"}
+    )
     client = signed_in("screener")
-    refused = client.post(f"/cases/{stranger}/link", {"earlier": first, "confirm": "y"},
-                          form_page=f"/cases/{stranger}")
+    refused = client.post(
+        f"/cases/{stranger}/link",
+        {"earlier": first, "confirm": "y"},
+        form_page=f"/cases/{stranger}",
+    )
     assert refused.status_code == 302
     assert api("screener", "GET", f"/cases/{stranger}").get_json()["status"] == "active"
     assert api("screener", "GET", f"/cases/{first}").get_json()["status"] == "active"
     assert _live_people(app) == 2
 
 
-def test_linking_needs_the_box_ticked(app: Flask, api: API, open_case: Callable[..., str],
-                                      signed_in: Callable[[str], Client]) -> None:
+def test_linking_needs_the_box_ticked(
+    app: Flask, api: API, open_case: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     first = open_case()
     second = open_case()
     client = signed_in("screener")
     assert 'name="confirm"' in client.get(f"/cases/{second}").get_data(as_text=True)
-    unticked = client.post(f"/cases/{second}/link", {"earlier": first},
-                           form_page=f"/cases/{second}")
+    unticked = client.post(
+        f"/cases/{second}/link", {"earlier": first}, form_page=f"/cases/{second}"
+    )
     assert unticked.status_code == 302
     assert api("screener", "GET", f"/cases/{second}").get_json()["status"] == "active"
     assert _live_people(app) == 2
 
 
-@pytest.mark.parametrize(("earlier_consent", "newer_consent", "expected"), [
-    # The earlier screening refused referral: linking a newer consent does not restore it.
-    ({"screening": True, "referral": False, "share": []},
-     {"screening": True, "referral": True, "share": ["given_name", "contact"]},
-     {"referral": False, "share": []}),
-    # Both agreed: only the fields both allowed remain shareable.
-    ({"screening": True, "referral": True, "share": ["given_name", "needs"]},
-     {"screening": True, "referral": True, "share": ["given_name", "contact", "needs"]},
-     {"referral": True, "share": ["given_name", "needs"]}),
-    ({"screening": True, "referral": True, "share": ["given_name", "contact", "needs"]},
-     {"screening": True, "referral": False, "share": []},
-     {"referral": False, "share": []}),
-])
+@pytest.mark.parametrize(
+    ("earlier_consent", "newer_consent", "expected"),
+    [
+        # The earlier screening refused referral: linking a newer consent does not restore it.
+        (
+            {"screening": True, "referral": False, "share": []},
+            {"screening": True, "referral": True, "share": ["given_name", "contact"]},
+            {"referral": False, "share": []},
+        ),
+        # Both agreed: only the fields both allowed remain shareable.
+        (
+            {"screening": True, "referral": True, "share": ["given_name", "needs"]},
+            {"screening": True, "referral": True, "share": ["given_name", "contact", "needs"]},
+            {"referral": True, "share": ["given_name", "needs"]},
+        ),
+        (
+            {"screening": True, "referral": True, "share": ["given_name", "contact", "needs"]},
+            {"screening": True, "referral": False, "share": []},
+            {"referral": False, "share": []},
+        ),
+    ],
+)
 def test_linking_keeps_the_most_restrictive_consent(
-        api: API, open_case: Callable[..., str], signed_in: Callable[[str], Client],
-        earlier_consent: dict[str, Any], newer_consent: dict[str, Any],
-        expected: dict[str, Any]) -> None:
+    api: API,
+    open_case: Callable[..., str],
+    signed_in: Callable[[str], Client],
+    earlier_consent: dict[str, Any],
+    newer_consent: dict[str, Any],
+    expected: dict[str, Any],
+) -> None:
     first = open_case(consent=earlier_consent)
     second = open_case(consent=newer_consent)
     client = signed_in("screener")
-    client.post(f"/cases/{second}/link", {"earlier": first, "confirm": "y"},
-                form_page=f"/cases/{second}")
+    client.post(
+        f"/cases/{second}/link", {"earlier": first, "confirm": "y"}, form_page=f"/cases/{second}"
+    )
     assert api("screener", "GET", f"/cases/{second}").get_json()["status"] == "merged"
     assert api("screener", "GET", f"/cases/{first}").get_json()["consent"] == expected
 
 
 def test_a_withdrawal_before_the_link_stays_withdrawn(
-        api: API, open_case: Callable[..., str], signed_in: Callable[[str], Client]) -> None:
+    api: API, open_case: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     first = open_case(consent=FULL_CONSENT)
     client = signed_in("screener")
     client.post(f"/cases/{first}/consent/withdraw", {}, form_page=f"/cases/{first}")
     second = open_case(consent=FULL_CONSENT)
-    client.post(f"/cases/{second}/link", {"earlier": first, "confirm": "y"},
-                form_page=f"/cases/{second}")
+    client.post(
+        f"/cases/{second}/link", {"earlier": first, "confirm": "y"}, form_page=f"/cases/{second}"
+    )
     linked = api("screener", "GET", f"/cases/{first}").get_json()
     assert linked["consent"] == {"referral": False, "share": []}
-    sent = api("screener", "POST", f"/cases/{first}/referrals",
-               {"partner": "org-a", "services": ["shelter"], "share": ["given_name"]})
+    sent = api(
+        "screener",
+        "POST",
+        f"/cases/{first}/referrals",
+        {"partner": "org-a", "services": ["shelter"], "share": ["given_name"]},
+    )
     assert sent.status_code == 422
 
 
 def test_withdrawal_clears_the_packet_of_closed_referrals_too(
-        app: Flask, api: API, referral: Callable[..., str],
-        signed_in: Callable[[str], Client]) -> None:
+    app: Flask, api: API, referral: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     referral_id = referral()
     url = f"/referrals/{referral_id}"
     assert api("partner", "POST", f"{url}/accept").status_code == 200
-    assert api("partner", "POST", f"{url}/close", {"outcome": "services_provided"}) \
-        .status_code == 200
+    assert (
+        api("partner", "POST", f"{url}/close", {"outcome": "services_provided"}).status_code == 200
+    )
     assert api("partner", "GET", url).get_json()["fields"] != {}
     case_id = api("screener", "GET", url).get_json()["case_id"]
-    signed_in("screener").post(f"/cases/{case_id}/consent/withdraw", {},
-                               form_page=f"/cases/{case_id}")
+    signed_in("screener").post(
+        f"/cases/{case_id}/consent/withdraw", {}, form_page=f"/cases/{case_id}"
+    )
     seen = api("partner", "GET", url).get_json()
-    assert (seen["state"], seen["outcome"], seen["fields"], seen["note"]) == \
-        ("closed", "services_provided", {}, None)
+    assert (seen["state"], seen["outcome"], seen["fields"], seen["note"]) == (
+        "closed",
+        "services_provided",
+        {},
+        None,
+    )
     with app.app_context():
         row = db.session().get(Referral, uuid.UUID(referral_id))
         assert row is not None
@@ -180,7 +235,8 @@ def test_withdrawal_clears_the_packet_of_closed_referrals_too(
 
 
 def test_the_referral_page_offers_exactly_the_moves_the_server_accepts(
-        api: API, referral: Callable[..., str], signed_in: Callable[[str], Client]) -> None:
+    api: API, referral: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     referral_id = referral()
     url = f"/referrals/{referral_id}"
     partner = signed_in("partner")
@@ -190,11 +246,15 @@ def test_the_referral_page_offers_exactly_the_moves_the_server_accepts(
         return {m for m in ("accept", "decline", "close") if f"{url}/{m}" in text}
 
     assert offered() == {"accept", "decline"}
-    assert partner.post(f"{url}/close", {"outcome": "services_provided"},
-                        form_page=url).headers["Location"].endswith(url)
+    assert (
+        partner.post(f"{url}/close", {"outcome": "services_provided"}, form_page=url)
+        .headers["Location"]
+        .endswith(url)
+    )
     assert api("partner", "GET", url).get_json()["state"] == "pending"
-    assert api("partner", "POST", f"{url}/close", {"outcome": "services_provided"}) \
-        .status_code == 409
+    assert (
+        api("partner", "POST", f"{url}/close", {"outcome": "services_provided"}).status_code == 409
+    )
     assert partner.post(f"{url}/accept", {}, form_page=url).status_code == 302
     assert offered() == {"close"}
     assert api("partner", "POST", f"{url}/accept").status_code == 409
@@ -202,20 +262,27 @@ def test_the_referral_page_offers_exactly_the_moves_the_server_accepts(
 
 
 def test_a_link_that_narrows_consent_withdraws_referrals_sharing_more(
-        app: Flask, api: API, open_case: Callable[..., str],
-        signed_in: Callable[[str], Client]) -> None:
-    first = open_case(consent={"screening": True, "referral": True,
-                               "share": ["given_name", "contact", "needs"]})
-    sent = api("screener", "POST", f"/cases/{first}/referrals", {
-        "partner": "org-a", "services": ["shelter"], "share": ["given_name", "contact"]})
+    app: Flask, api: API, open_case: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
+    first = open_case(
+        consent={"screening": True, "referral": True, "share": ["given_name", "contact", "needs"]}
+    )
+    sent = api(
+        "screener",
+        "POST",
+        f"/cases/{first}/referrals",
+        {"partner": "org-a", "services": ["shelter"], "share": ["given_name", "contact"]},
+    )
     assert sent.status_code == 201
     referral_id = sent.get_json()["id"]
     # Screened again, the person now agrees to share their name only.
-    second = open_case(consent={"screening": True, "referral": True,
-                                "share": ["given_name"]})
-    signed_in("screener").post(f"/cases/{second}/link", {"earlier": first, "confirm": "y"},
-                               form_page=f"/cases/{second}")
-    assert api("screener", "GET", f"/cases/{first}").get_json()["consent"] == \
-        {"referral": True, "share": ["given_name"]}
+    second = open_case(consent={"screening": True, "referral": True, "share": ["given_name"]})
+    signed_in("screener").post(
+        f"/cases/{second}/link", {"earlier": first, "confirm": "y"}, form_page=f"/cases/{second}"
+    )
+    assert api("screener", "GET", f"/cases/{first}").get_json()["consent"] == {
+        "referral": True,
+        "share": ["given_name"],
+    }
     seen = api("partner", "GET", f"/referrals/{referral_id}").get_json()
     assert (seen["state"], seen["fields"]) == ("withdrawn", {})

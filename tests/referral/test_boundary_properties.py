@@ -50,16 +50,26 @@ EXAMPLES = int(os.environ.get("BOUNDARY_EXAMPLES", "12"))
 STEPS = int(os.environ.get("BOUNDARY_STEPS", "16"))
 
 CONSENTS = {
-    "full": {"screening": True, "referral": True,
-             "share": ["given_name", "contact", "needs", "languages"]},
+    "full": {
+        "screening": True,
+        "referral": True,
+        "share": ["given_name", "contact", "needs", "languages"],
+    },
     "name": {"screening": True, "referral": True, "share": ["given_name", "needs"]},
     "refused": {"screening": True, "referral": False, "share": []},
 }
 SHARES = [["given_name"], ["given_name", "contact"], ["needs", "languages"]]
 ORGS = {"org-a": "partner", "org-b": "partner_b"}
-OTHER_NAME = {"given_name": "Otherperson", "family_name": "Testperson", "age": 51,
-              "sex": "male", "nationality": "ZZ", "location": {"country": "XK"},
-              "languages": ["en"], "contact": "canary-other-contact"}
+OTHER_NAME = {
+    "given_name": "Otherperson",
+    "family_name": "Testperson",
+    "age": 51,
+    "sex": "male",
+    "nationality": "ZZ",
+    "location": {"country": "XK"},
+    "languages": ["en"],
+    "contact": "canary-other-contact",
+}
 
 
 @pytest.fixture
@@ -70,13 +80,14 @@ def app(make_app: Callable[..., Flask]) -> Flask:
 
 
 def test_the_trust_boundary_holds_whatever_happens(
-        app: Flask, clock: Any, accounts: dict[str, Account], issue_token: Any,
-        partners: None) -> None:
+    app: Flask, clock: Any, accounts: dict[str, Account], issue_token: Any, partners: None
+) -> None:
     grant_minutes = app.config["BREAK_GLASS_MINUTES"]
 
     def call(token: str, method: str, url: str, data: Any = None) -> Any:
-        return app.test_client().open(f"/api/v1{url}", method=method, json=data,
-                                      headers={"Authorization": f"Bearer {token}"})
+        return app.test_client().open(
+            f"/api/v1{url}", method=method, json=data, headers={"Authorization": f"Bearer {token}"}
+        )
 
     def web(name: str) -> Client:
         client = Client(app, clock)
@@ -96,9 +107,17 @@ def test_the_trust_boundary_holds_whatever_happens(
 
         def __init__(self) -> None:
             super().__init__()
-            self.tokens = {name: issue_token(accounts[name]) for name in
-                           ("screener", "supervisor", "supervisor_b", "screener_b",
-                            "partner", "partner_b")}
+            self.tokens = {
+                name: issue_token(accounts[name])
+                for name in (
+                    "screener",
+                    "supervisor",
+                    "supervisor_b",
+                    "screener_b",
+                    "partner",
+                    "partner_b",
+                )
+            }
             self.suspended: set[str] = set()
             self.lapses: dict[str, datetime] = {}  # org -> the moment its vetting ends
             self.disabled: set[str] = set()
@@ -133,8 +152,12 @@ def test_the_trust_boundary_holds_whatever_happens(
 
         # Steps.
 
-        @rule(target=cases, consent=st.sampled_from(sorted(CONSENTS)),
-              by=st.sampled_from(["screener", "supervisor"]), same_person=st.booleans())
+        @rule(
+            target=cases,
+            consent=st.sampled_from(sorted(CONSENTS)),
+            by=st.sampled_from(["screener", "supervisor"]),
+            same_person=st.booleans(),
+        )
         def screen(self, consent: str, by: str, same_person: bool) -> Any:
             changes: dict[str, Any] = {"consent": CONSENTS[consent]}
             if not same_person:
@@ -147,11 +170,19 @@ def test_the_trust_boundary_holds_whatever_happens(
             self.mine.append(response.get_json()["case_id"])
             return response.get_json()["case_id"]
 
-        @rule(target=referrals, case=cases, org=st.sampled_from(sorted(ORGS)),
-              share=st.sampled_from(SHARES))
+        @rule(
+            target=referrals,
+            case=cases,
+            org=st.sampled_from(sorted(ORGS)),
+            share=st.sampled_from(SHARES),
+        )
         def refer(self, case: str, org: str, share: list[str]) -> Any:
-            response = call(self.tokens["supervisor"], "POST", f"/cases/{case}/referrals",
-                            {"partner": org, "services": ["shelter"], "share": share})
+            response = call(
+                self.tokens["supervisor"],
+                "POST",
+                f"/cases/{case}/referrals",
+                {"partner": org, "services": ["shelter"], "share": share},
+            )
             assert response.status_code in (201, 409, 422), response.get_json()
             if response.status_code != 201:
                 return multiple()
@@ -161,11 +192,12 @@ def test_the_trust_boundary_holds_whatever_happens(
 
         @rule(referral=referrals, move=st.sampled_from(["accept", "decline", "close"]))
         def answer(self, referral: str, move: str) -> None:
-            detail = {"decline": {"reason": "no_capacity"},
-                      "close": {"outcome": "services_provided"}}.get(move)
+            detail = {
+                "decline": {"reason": "no_capacity"},
+                "close": {"outcome": "services_provided"},
+            }.get(move)
             for org, name in ORGS.items():
-                response = call(self.tokens[name], "POST", f"/referrals/{referral}/{move}",
-                                detail)
+                response = call(self.tokens[name], "POST", f"/referrals/{referral}/{move}", detail)
                 if not self.may_use(name):
                     assert response.status_code == 401, (org, move)
                 else:
@@ -179,14 +211,16 @@ def test_the_trust_boundary_holds_whatever_happens(
         @rule(case=cases)
         def withdraw_consent(self, case: str) -> None:
             # The CSRF token comes from the case list: a linked case's page redirects.
-            response = web("supervisor").post(f"/cases/{case}/consent/withdraw", {},
-                                              form_page="/cases/")
+            response = web("supervisor").post(
+                f"/cases/{case}/consent/withdraw", {}, form_page="/cases/"
+            )
             assert response.status_code in (302, 404, 409)
 
         @rule(newer=cases, earlier=cases)
         def link(self, newer: str, earlier: str) -> None:
-            web("supervisor").post(f"/cases/{newer}/link",
-                                   {"earlier": earlier, "confirm": "y"}, form_page="/cases/")
+            web("supervisor").post(
+                f"/cases/{newer}/link", {"earlier": earlier, "confirm": "y"}, form_page="/cases/"
+            )
 
         @rule(case=cases)
         def break_glass(self, case: str) -> None:
@@ -194,35 +228,43 @@ def test_the_trust_boundary_holds_whatever_happens(
             client = web("supervisor_b")
             if client.get(page).status_code != 200:
                 return  # a live grant already opens the case: nothing to ask
-            response = client.post(page, {
-                "reason": "Duty night: the person called our hotline and team A is away."})
+            response = client.post(
+                page, {"reason": "Duty night: the person called our hotline and team A is away."}
+            )
             if response.status_code == 302:
                 self.grants[case] = self.now() + timedelta(minutes=grant_minutes)
 
-        @rule(org=st.sampled_from(sorted(ORGS)), status=st.sampled_from(["suspended",
-                                                                         "vetted"]))
+        @rule(org=st.sampled_from(sorted(ORGS)), status=st.sampled_from(["suspended", "vetted"]))
         def set_vetting(self, org: str, status: str) -> None:
             until = (self.now() + timedelta(days=365)).date()
-            in_app(lambda store: directory.set_vetting(
-                store, directory.by_slug(store, org), status, until, self.now()))
+            in_app(
+                lambda store: directory.set_vetting(
+                    store, directory.by_slug(store, org), status, until, self.now()
+                )
+            )
             self.fresh_token(org)
             if status == "suspended":
                 self.suspended.add(org)
             else:
                 self.suspended.discard(org)
-                self.lapses[org] = datetime.combine(until + timedelta(days=1),
-                                                    datetime.min.time(), tzinfo=self.now().tzinfo)
+                self.lapses[org] = datetime.combine(
+                    until + timedelta(days=1), datetime.min.time(), tzinfo=self.now().tzinfo
+                )
 
         @rule(org=st.sampled_from(sorted(ORGS)))
         def lapse(self, org: str) -> None:
             # Vetted until tomorrow; two days later the vetting has lapsed with no event.
             tomorrow = (self.now() + timedelta(days=1)).date()
-            in_app(lambda store: directory.set_vetting(
-                store, directory.by_slug(store, org), "vetted", tomorrow, self.now()))
+            in_app(
+                lambda store: directory.set_vetting(
+                    store, directory.by_slug(store, org), "vetted", tomorrow, self.now()
+                )
+            )
             self.fresh_token(org)
             self.suspended.discard(org)
-            self.lapses[org] = datetime.combine(tomorrow + timedelta(days=1),
-                                                datetime.min.time(), tzinfo=self.now().tzinfo)
+            self.lapses[org] = datetime.combine(
+                tomorrow + timedelta(days=1), datetime.min.time(), tzinfo=self.now().tzinfo
+            )
             clock.advance(days=2)
 
         def fresh_token(self, org: str) -> None:
@@ -232,8 +274,7 @@ def test_the_trust_boundary_holds_whatever_happens(
             if name not in self.disabled:
                 self.tokens[name] = issue_token(accounts[name])
 
-        @rule(name=st.sampled_from(["screener", "partner", "partner_b"]),
-              enable=st.booleans())
+        @rule(name=st.sampled_from(["screener", "partner", "partner_b"]), enable=st.booleans())
         def switch_account(self, name: str, enable: bool) -> None:
             def change(store: Any) -> None:
                 user = services.get_user(store, accounts[name].id)
@@ -262,17 +303,27 @@ def test_the_trust_boundary_holds_whatever_happens(
                     continue
                 assert call(self.tokens[name], "GET", "/me").status_code == 401, name
                 for referral in self.sent:
-                    assert call(self.tokens[name], "GET", f"/referrals/{referral}") \
-                        .status_code == 401, name
+                    assert (
+                        call(self.tokens[name], "GET", f"/referrals/{referral}").status_code == 401
+                    ), name
 
         @invariant()
         def packets_stay_within_consent(self) -> None:
             def rows(store: Any) -> list[tuple[Any, ...]]:
-                return list(store.execute(sa.select(
-                    Referral.id, Referral.share, Referral.packet, Case.consent,
-                    Case.consent_withdrawn_at, Case.merged_into_id).join(
-                    Case, Case.id == Referral.case_id).where(
-                    Referral.id.in_([uuid.UUID(r) for r in self.sent]))).all())
+                return list(
+                    store.execute(
+                        sa.select(
+                            Referral.id,
+                            Referral.share,
+                            Referral.packet,
+                            Case.consent,
+                            Case.consent_withdrawn_at,
+                            Case.merged_into_id,
+                        )
+                        .join(Case, Case.id == Referral.case_id)
+                        .where(Referral.id.in_([uuid.UUID(r) for r in self.sent]))
+                    ).all()
+                )
 
             for _id, share, packet, consent, withdrawn_at, _merged in in_app(rows):
                 if packet is None:
@@ -288,30 +339,48 @@ def test_the_trust_boundary_holds_whatever_happens(
                 granted = case in self.grants and self.now() < self.grants[case]
                 seen = call(self.tokens["supervisor_b"], "GET", f"/cases/{case}")
                 assert seen.status_code == (200 if granted else 404), case
-                assert call(self.tokens["screener_b"], "GET", f"/cases/{case}") \
-                    .status_code == 404
+                assert call(self.tokens["screener_b"], "GET", f"/cases/{case}").status_code == 404
 
         @invariant()
         def a_grant_only_reads(self) -> None:
             for case, until in self.grants.items():
                 if self.now() >= until:
                     continue
-                refer = call(self.tokens["supervisor_b"], "POST", f"/cases/{case}/referrals",
-                             {"partner": "org-a", "services": ["shelter"],
-                              "share": ["given_name"]})
+                refer = call(
+                    self.tokens["supervisor_b"],
+                    "POST",
+                    f"/cases/{case}/referrals",
+                    {"partner": "org-a", "services": ["shelter"], "share": ["given_name"]},
+                )
                 assert refer.status_code == 404, case
 
         def teardown(self) -> None:
             # The next example starts from a world where everyone is in good standing.
             for org in ORGS:
-                in_app(lambda store, org=org: directory.set_vetting(
-                    store, directory.by_slug(store, org), "vetted",
-                    (self.now() + timedelta(days=3650)).date(), self.now()))
+                in_app(
+                    lambda store, org=org: directory.set_vetting(
+                        store,
+                        directory.by_slug(store, org),
+                        "vetted",
+                        (self.now() + timedelta(days=3650)).date(),
+                        self.now(),
+                    )
+                )
             for name in self.disabled:
-                in_app(lambda store, name=name: services.enable_user(
-                    store, services.get_user(store, accounts[name].id)))
+                in_app(
+                    lambda store, name=name: services.enable_user(
+                        store, services.get_user(store, accounts[name].id)
+                    )
+                )
 
-    run_state_machine_as_test(Boundary, settings=settings(
-        max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, database=None,
-        derandomize=not os.environ.get("BOUNDARY_EXAMPLES"),
-        suppress_health_check=list(HealthCheck)))
+    run_state_machine_as_test(
+        Boundary,
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=STEPS,
+            deadline=None,
+            database=None,
+            derandomize=not os.environ.get("BOUNDARY_EXAMPLES"),
+            suppress_health_check=list(HealthCheck),
+        ),
+    )

@@ -28,23 +28,31 @@ def case_of(api: Callable[..., Any], case_id: str) -> dict[str, Any]:
 
 
 def refer(api: Callable[..., Any], case_id: str, partner: str = "org-a") -> str:
-    sent = api("screener", "POST", f"/cases/{case_id}/referrals", {
-        "partner": partner, "services": ["shelter"], "share": ["given_name"]})
+    sent = api(
+        "screener",
+        "POST",
+        f"/cases/{case_id}/referrals",
+        {"partner": partner, "services": ["shelter"], "share": ["given_name"]},
+    )
     assert sent.status_code == 201, sent.get_json()
     return sent.get_json()["id"]  # type: ignore[no-any-return]
 
 
 def events(app: Flask, action: str) -> list[AuditEvent]:
     with app.app_context():
-        return list(db.session().scalars(sa.select(AuditEvent).where(
-            AuditEvent.action == action).order_by(AuditEvent.seq)))
+        return list(
+            db.session().scalars(
+                sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)
+            )
+        )
 
 
 SHARED = {"screening": True, "referral": True, "share": ["given_name", "needs"]}
 
 
 def test_a_new_case_is_active_and_follow_up_goes_both_ways(
-        open_case: Callable[..., str], api: Callable[..., Any], signed_in: Any) -> None:
+    open_case: Callable[..., str], api: Callable[..., Any], signed_in: Any
+) -> None:
     case_id = open_case()
     assert case_of(api, case_id)["status"] == "active"
     screener = signed_in("screener")
@@ -57,16 +65,19 @@ def test_a_new_case_is_active_and_follow_up_goes_both_ways(
 
 
 def test_closing_asks_for_an_outcome_from_the_list(
-        open_case: Callable[..., str], api: Callable[..., Any], signed_in: Any) -> None:
+    open_case: Callable[..., str], api: Callable[..., Any], signed_in: Any
+) -> None:
     case_id = open_case()
     screener = signed_in("screener")
-    refused = screener.post(f"/cases/{case_id}/close", {"outcome": "vanished"},
-                            form_page=f"/cases/{case_id}")
+    refused = screener.post(
+        f"/cases/{case_id}/close", {"outcome": "vanished"}, form_page=f"/cases/{case_id}"
+    )
     assert refused.status_code == 400
     assert "Not a valid choice" in refused.get_data(as_text=True)
     assert case_of(api, case_id)["status"] == "active"
-    done = screener.post(f"/cases/{case_id}/close", {"outcome": "moved_away"},
-                         form_page=f"/cases/{case_id}")
+    done = screener.post(
+        f"/cases/{case_id}/close", {"outcome": "moved_away"}, form_page=f"/cases/{case_id}"
+    )
     assert done.status_code == 302
     body = case_of(api, case_id)
     assert (body["status"], body["outcome"]) == ("closed", "moved_away")
@@ -74,47 +85,61 @@ def test_closing_asks_for_an_outcome_from_the_list(
 
 
 def test_referred_on_closes_as_closed_referred(
-        open_case: Callable[..., str], api: Callable[..., Any], signed_in: Any) -> None:
+    open_case: Callable[..., str], api: Callable[..., Any], signed_in: Any
+) -> None:
     case_id = open_case()
-    signed_in("screener").post(f"/cases/{case_id}/close", {"outcome": "referred_on"},
-                               form_page=f"/cases/{case_id}")
+    signed_in("screener").post(
+        f"/cases/{case_id}/close", {"outcome": "referred_on"}, form_page=f"/cases/{case_id}"
+    )
     assert case_of(api, case_id)["status"] == "closed_referred"
 
 
 def test_closing_is_refused_while_referrals_are_open_unless_they_are_withdrawn(
-        app: Flask, open_case: Callable[..., str], api: Callable[..., Any], signed_in: Any,
-        accounts: dict[str, Account]) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    api: Callable[..., Any],
+    signed_in: Any,
+    accounts: dict[str, Account],
+) -> None:
     case_id = open_case(consent=SHARED)
     referral_id = refer(api, case_id)
     screener = signed_in("screener")
-    refused = screener.post(f"/cases/{case_id}/close", {"outcome": "services_provided"},
-                            form_page=f"/cases/{case_id}")
+    refused = screener.post(
+        f"/cases/{case_id}/close", {"outcome": "services_provided"}, form_page=f"/cases/{case_id}"
+    )
     assert refused.status_code == 422
     assert "1 referrals are still open" in refused.get_data(as_text=True)
     assert case_of(api, case_id)["status"] == "active"
     assert api("partner", "GET", f"/referrals/{referral_id}").get_json()["state"] == "pending"
-    done = screener.post(f"/cases/{case_id}/close",
-                         {"outcome": "services_provided", "withdraw": "y"},
-                         form_page=f"/cases/{case_id}")
+    done = screener.post(
+        f"/cases/{case_id}/close",
+        {"outcome": "services_provided", "withdraw": "y"},
+        form_page=f"/cases/{case_id}",
+    )
     assert done.status_code == 302
     assert case_of(api, case_id)["status"] == "closed"
     with app.app_context():
         store = db.session()
         referral = store.get(Referral, uuid.UUID(referral_id))
         assert (referral.state, referral.packet) == ("withdrawn", None)
-        told = store.scalars(sa.select(Notice.kind).where(
-            Notice.user_id == accounts["partner"].id, Notice.referral_id == referral.id))
+        told = store.scalars(
+            sa.select(Notice.kind).where(
+                Notice.user_id == accounts["partner"].id, Notice.referral_id == referral.id
+            )
+        )
         assert "referral.withdrawn" in set(told)
     [closed] = events(app, "case.closed")
     assert json.loads(closed.details) == {"outcome": "services_provided", "withdrawn": 1}
 
 
 def test_a_closed_case_leaves_the_default_list_and_the_filters_show_it(
-        open_case: Callable[..., str], signed_in: Any) -> None:
+    open_case: Callable[..., str], signed_in: Any
+) -> None:
     kept, closed = open_case(), open_case()
     screener = signed_in("screener")
-    screener.post(f"/cases/{closed}/close", {"outcome": "lost_contact"},
-                  form_page=f"/cases/{closed}")
+    screener.post(
+        f"/cases/{closed}/close", {"outcome": "lost_contact"}, form_page=f"/cases/{closed}"
+    )
     default = screener.get("/cases/").get_data(as_text=True)
     assert f"/cases/{kept}" in default
     assert f"/cases/{closed}" not in default
@@ -128,13 +153,17 @@ def test_a_closed_case_leaves_the_default_list_and_the_filters_show_it(
 
 
 def test_a_closed_case_takes_no_referral_and_no_change_for_the_person(
-        open_case: Callable[..., str], api: Callable[..., Any], signed_in: Any) -> None:
+    open_case: Callable[..., str], api: Callable[..., Any], signed_in: Any
+) -> None:
     case_id = open_case(consent=SHARED)
     screener = signed_in("screener")
-    screener.post(f"/cases/{case_id}/close", {"outcome": "other"},
-                  form_page=f"/cases/{case_id}")
-    sent = api("screener", "POST", f"/cases/{case_id}/referrals", {
-        "partner": "org-a", "services": ["shelter"], "share": ["given_name"]})
+    screener.post(f"/cases/{case_id}/close", {"outcome": "other"}, form_page=f"/cases/{case_id}")
+    sent = api(
+        "screener",
+        "POST",
+        f"/cases/{case_id}/referrals",
+        {"partner": "org-a", "services": ["shelter"], "share": ["given_name"]},
+    )
     assert sent.status_code == 409
     page = screener.get(f"/cases/{case_id}").get_data(as_text=True)
     assert "Send the referral" not in page
@@ -142,18 +171,21 @@ def test_a_closed_case_takes_no_referral_and_no_change_for_the_person(
 
 
 def test_reopening_needs_a_reason_kept_as_a_sealed_note(
-        app: Flask, open_case: Callable[..., str], api: Callable[..., Any],
-        signed_in: Any, caplog: Any) -> None:
+    app: Flask, open_case: Callable[..., str], api: Callable[..., Any], signed_in: Any, caplog: Any
+) -> None:
     case_id = open_case()
     screener = signed_in("screener")
-    screener.post(f"/cases/{case_id}/close", {"outcome": "lost_contact"},
-                  form_page=f"/cases/{case_id}")
-    short = screener.post(f"/cases/{case_id}/reopen", {"reason": "back"},
-                          form_page=f"/cases/{case_id}")
+    screener.post(
+        f"/cases/{case_id}/close", {"outcome": "lost_contact"}, form_page=f"/cases/{case_id}"
+    )
+    short = screener.post(
+        f"/cases/{case_id}/reopen", {"reason": "back"}, form_page=f"/cases/{case_id}"
+    )
     assert short.status_code == 400
     assert case_of(api, case_id)["status"] == "closed"
-    done = screener.post(f"/cases/{case_id}/reopen", {"reason": REASON},
-                         form_page=f"/cases/{case_id}")
+    done = screener.post(
+        f"/cases/{case_id}/reopen", {"reason": REASON}, form_page=f"/cases/{case_id}"
+    )
     assert done.status_code == 302
     body = case_of(api, case_id)
     assert (body["status"], body["outcome"], body["closed_at"]) == ("active", None, None)
@@ -172,64 +204,102 @@ def test_reopening_needs_a_reason_kept_as_a_sealed_note(
 
 
 def test_reopening_an_open_case_or_closing_a_closed_one_is_a_conflict(
-        open_case: Callable[..., str], signed_in: Any) -> None:
+    open_case: Callable[..., str], signed_in: Any
+) -> None:
     case_id = open_case()
     screener = signed_in("screener")
-    assert screener.post(f"/cases/{case_id}/reopen", {"reason": REASON},
-                         form_page=f"/cases/{case_id}").status_code == 409
-    screener.post(f"/cases/{case_id}/close", {"outcome": "other"},
-                  form_page=f"/cases/{case_id}")
-    assert screener.post(f"/cases/{case_id}/close", {"outcome": "other"},
-                         form_page=f"/cases/{case_id}").status_code == 409
+    assert (
+        screener.post(
+            f"/cases/{case_id}/reopen", {"reason": REASON}, form_page=f"/cases/{case_id}"
+        ).status_code
+        == 409
+    )
+    screener.post(f"/cases/{case_id}/close", {"outcome": "other"}, form_page=f"/cases/{case_id}")
+    assert (
+        screener.post(
+            f"/cases/{case_id}/close", {"outcome": "other"}, form_page=f"/cases/{case_id}"
+        ).status_code
+        == 409
+    )
 
 
 def test_only_the_team_in_charge_changes_a_case_status(
-        open_case: Callable[..., str], signed_in: Any, new_client: Any,
-        accounts: dict[str, Account]) -> None:
+    open_case: Callable[..., str], signed_in: Any, new_client: Any, accounts: dict[str, Account]
+) -> None:
     case_id = open_case()
-    for name, status in (("screener_b", 404), ("supervisor_b", 404), ("partner", 403),
-                         ("auditor", 403), ("analyst", 403), ("admin", 403)):
+    for name, status in (
+        ("screener_b", 404),
+        ("supervisor_b", 404),
+        ("partner", 403),
+        ("auditor", 403),
+        ("analyst", 403),
+        ("admin", 403),
+    ):
         other = new_client()
         other.sign_in(accounts[name])
-        for url, data in ((f"/cases/{case_id}/close", {"outcome": "other"}),
-                          (f"/cases/{case_id}/follow-up/on", {}),
-                          (f"/cases/{case_id}/notes", {"text": "x"})):
-            assert other.post(url, data, form_page="/account").status_code == status, (
-                name, url)
-    assert signed_in("supervisor").post(f"/cases/{case_id}/close", {"outcome": "other"},
-                                        form_page=f"/cases/{case_id}").status_code == 302
+        for url, data in (
+            (f"/cases/{case_id}/close", {"outcome": "other"}),
+            (f"/cases/{case_id}/follow-up/on", {}),
+            (f"/cases/{case_id}/notes", {"text": "x"}),
+        ):
+            assert other.post(url, data, form_page="/account").status_code == status, (name, url)
+    assert (
+        signed_in("supervisor")
+        .post(f"/cases/{case_id}/close", {"outcome": "other"}, form_page=f"/cases/{case_id}")
+        .status_code
+        == 302
+    )
 
 
 def test_retention_withdraws_open_referrals_and_closes_the_case_first(
-        app: Flask, open_case: Callable[..., str], api: Callable[..., Any],
-        accounts: dict[str, Account], signed_in: Any) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    api: Callable[..., Any],
+    accounts: dict[str, Account],
+    signed_in: Any,
+) -> None:
     case_id = open_case(consent=SHARED)
     open_one = refer(api, case_id, "org-a")
     closed_one = refer(api, case_id, "org-b")
     assert api("partner_b", "POST", f"/referrals/{closed_one}/accept").status_code == 200
-    assert api("partner_b", "POST", f"/referrals/{closed_one}/close",
-               {"outcome": "services_provided"}).status_code == 200
-    signed_in("screener").post(f"/cases/{case_id}/notes", {"text": "Canarynote shredded"},
-                               form_page=f"/cases/{case_id}")
+    assert (
+        api(
+            "partner_b", "POST", f"/referrals/{closed_one}/close", {"outcome": "services_provided"}
+        ).status_code
+        == 200
+    )
+    signed_in("screener").post(
+        f"/cases/{case_id}/notes", {"text": "Canarynote shredded"}, form_page=f"/cases/{case_id}"
+    )
     with app.app_context():
         store = db.session()
         case = store.get(Case, uuid.UUID(case_id))
         person = store.get(Person, case.person_id)
         person.retention_until = person.created_at  # due now
         store.commit()
-        assert retention.apply(store, person.created_at.replace(year=2099), False) == [
-            person.id]
+        assert retention.apply(store, person.created_at.replace(year=2099), False) == [person.id]
         store.commit()
         case = store.get(Case, uuid.UUID(case_id))
         assert (case.status, case.outcome) == ("closed", "retention")
         first = store.get(Referral, uuid.UUID(open_one))
         second = store.get(Referral, uuid.UUID(closed_one))
         assert (first.state, first.withdraw_reason, first.packet) == (
-            "withdrawn", "retention", None)
+            "withdrawn",
+            "retention",
+            None,
+        )
         assert (second.state, second.outcome, second.packet) == (
-            "closed", "services_provided", None)
-        told = set(store.scalars(sa.select(Notice.kind).where(
-            Notice.user_id == accounts["partner"].id, Notice.referral_id == first.id)))
+            "closed",
+            "services_provided",
+            None,
+        )
+        told = set(
+            store.scalars(
+                sa.select(Notice.kind).where(
+                    Notice.user_id == accounts["partner"].id, Notice.referral_id == first.id
+                )
+            )
+        )
         assert "referral.withdrawn" in told
         assert store.scalar(sa.select(sa.func.count()).select_from(CaseNote)) == 0
     # The partner still sees that the referral existed and how it ended, nothing more.
@@ -238,7 +308,8 @@ def test_retention_withdraws_open_referrals_and_closes_the_case_first(
 
 
 def test_cases_open_before_statuses_existed_become_active(
-        app: Flask, open_case: Callable[..., str], api: Callable[..., Any]) -> None:
+    app: Flask, open_case: Callable[..., str], api: Callable[..., Any]
+) -> None:
     from alembic import command
 
     from core.cli import alembic_config, upgrade
@@ -255,11 +326,13 @@ def test_cases_open_before_statuses_existed_become_active(
 
 
 def test_once_the_person_is_shredded_the_case_offers_no_reopening_and_no_note(
-        app: Flask, open_case: Callable[..., str], signed_in: Any) -> None:
+    app: Flask, open_case: Callable[..., str], signed_in: Any
+) -> None:
     case_id = open_case()
     screener = signed_in("screener")
-    screener.post(f"/cases/{case_id}/close", {"outcome": "lost_contact"},
-                  form_page=f"/cases/{case_id}")
+    screener.post(
+        f"/cases/{case_id}/close", {"outcome": "lost_contact"}, form_page=f"/cases/{case_id}"
+    )
     with app.app_context():
         store = db.session()
         person = store.get(Person, store.get(Case, uuid.UUID(case_id)).person_id)
@@ -271,7 +344,15 @@ def test_once_the_person_is_shredded_the_case_offers_no_reopening_and_no_note(
     assert "Reopen the case" not in page
     assert "Save the note" not in page
     token_page = "/account"
-    assert screener.post(f"/cases/{case_id}/reopen", {"reason": REASON},
-                         form_page=token_page).status_code == 409
-    assert screener.post(f"/cases/{case_id}/notes", {"text": "Canary late note"},
-                         form_page=token_page).status_code == 409
+    assert (
+        screener.post(
+            f"/cases/{case_id}/reopen", {"reason": REASON}, form_page=token_page
+        ).status_code
+        == 409
+    )
+    assert (
+        screener.post(
+            f"/cases/{case_id}/notes", {"text": "Canary late note"}, form_page=token_page
+        ).status_code
+        == 409
+    )

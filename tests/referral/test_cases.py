@@ -23,13 +23,16 @@ from tests.referral.conftest import FULL_CONSENT
 
 def events(app: Flask, action: str) -> list[AuditEvent]:
     with app.app_context():
-        return list(db.session().scalars(sa.select(AuditEvent).where(
-            AuditEvent.action == action).order_by(AuditEvent.seq)))
+        return list(
+            db.session().scalars(
+                sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)
+            )
+        )
 
 
 def test_a_completed_screening_opens_a_case_for_its_screener(
-        app: Flask, api: Callable[..., Any], open_case: Callable[..., str],
-        accounts: dict[str, Account]) -> None:
+    app: Flask, api: Callable[..., Any], open_case: Callable[..., str], accounts: dict[str, Account]
+) -> None:
     case_id = open_case()
     case = api("screener", "GET", f"/cases/{case_id}")
     assert case.status_code == 200
@@ -47,8 +50,8 @@ def test_a_completed_screening_opens_a_case_for_its_screener(
 
 
 def test_only_the_owner_and_their_supervisor_see_a_case(
-        app: Flask, api: Callable[..., Any], open_case: Callable[..., str],
-        accounts: dict[str, Account]) -> None:
+    app: Flask, api: Callable[..., Any], open_case: Callable[..., str], accounts: dict[str, Account]
+) -> None:
     case_id = open_case()
     assert api("supervisor", "GET", f"/cases/{case_id}").status_code == 200
     for outsider in ("screener_b", "supervisor_b"):
@@ -58,13 +61,19 @@ def test_only_the_owner_and_their_supervisor_see_a_case(
     for role in ("partner", "auditor", "admin"):
         assert api(role, "GET", f"/cases/{case_id}").status_code == 403
     denied = [e for e in events(app, "access.denied") if e.object_id == case_id]
-    assert {e.actor_id for e in denied} >= {str(accounts["screener_b"].id),
-                                            str(accounts["supervisor_b"].id)}
+    assert {e.actor_id for e in denied} >= {
+        str(accounts["screener_b"].id),
+        str(accounts["supervisor_b"].id),
+    }
 
 
 def test_a_screener_sees_only_their_own_cases_and_a_supervisor_the_teams(
-        app: Flask, open_case: Callable[..., str], signed_in: Callable[[str], Client],
-        make_account: Any, new_client: Any) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    signed_in: Callable[[str], Client],
+    make_account: Any,
+    new_client: Any,
+) -> None:
     mine = open_case()
     client = signed_in("screener")
     assert mine in client.get("/cases/").get_data(as_text=True)
@@ -76,8 +85,13 @@ def test_a_screener_sees_only_their_own_cases_and_a_supervisor_the_teams(
 
 
 def test_break_glass_needs_a_reason_is_flagged_and_lapses(
-        app: Flask, open_case: Callable[..., str], signed_in: Callable[[str], Client],
-        clock: Any, accounts: dict[str, Account], new_client: Callable[[], Client]) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    signed_in: Callable[[str], Client],
+    clock: Any,
+    accounts: dict[str, Account],
+    new_client: Callable[[], Client],
+) -> None:
     case_id = open_case()
     client = signed_in("supervisor_b")
     assert client.get(f"/cases/{case_id}").status_code == 404
@@ -85,11 +99,15 @@ def test_break_glass_needs_a_reason_is_flagged_and_lapses(
     assert client.get(page).status_code == 200
     short = client.post(page, {"reason": "need it"}, form_page=page)
     assert short.status_code == 200
-    assert "at least" in short.get_data(as_text=True).lower() or \
-        "20" in short.get_data(as_text=True)
+    assert "at least" in short.get_data(as_text=True).lower() or "20" in short.get_data(
+        as_text=True
+    )
     assert client.get(f"/cases/{case_id}").status_code == 404
-    granted = client.post(page, {"reason": "Duty night: the person called our hotline "
-                                           "and team A cannot be reached."}, form_page=page)
+    granted = client.post(
+        page,
+        {"reason": "Duty night: the person called our hotline and team A cannot be reached."},
+        form_page=page,
+    )
     assert granted.status_code == 302
     shown = client.get(f"/cases/{case_id}")
     assert shown.status_code == 200
@@ -110,8 +128,9 @@ def test_break_glass_needs_a_reason_is_flagged_and_lapses(
     assert case_id in review
 
 
-def test_only_supervisors_may_break_glass(open_case: Callable[..., str],
-                                         signed_in: Callable[[str], Client]) -> None:
+def test_only_supervisors_may_break_glass(
+    open_case: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     case_id = open_case()
     client = signed_in("screener_b")
     assert client.get(f"/cases/{case_id}/break-glass").status_code == 403
@@ -119,13 +138,20 @@ def test_only_supervisors_may_break_glass(open_case: Callable[..., str],
 
 def _person_count(app: Flask) -> int:
     with app.app_context():
-        return db.session().scalar(sa.select(sa.func.count()).select_from(Person).where(
-            Person.shredded_at.is_(None))) or 0
+        return (
+            db.session().scalar(
+                sa.select(sa.func.count()).select_from(Person).where(Person.shredded_at.is_(None))
+            )
+            or 0
+        )
 
 
 def test_a_person_screened_again_is_linked_to_their_earlier_case_on_confirmation(
-        app: Flask, api: Callable[..., Any], open_case: Callable[..., str],
-        signed_in: Callable[[str], Client]) -> None:
+    app: Flask,
+    api: Callable[..., Any],
+    open_case: Callable[..., str],
+    signed_in: Callable[[str], Client],
+) -> None:
     first = open_case(consent=FULL_CONSENT)
     second = open_case(needs=["medical"])
     other_team = open_case("screener_b")
@@ -135,8 +161,9 @@ def test_a_person_screened_again_is_linked_to_their_earlier_case_on_confirmation
     assert first in page
     assert other_team not in page  # another team's record is never offered
     assert _person_count(app) == 3
-    linked = client.post(f"/cases/{second}/link", {"earlier": first, "confirm": "y"},
-                         form_page=f"/cases/{second}")
+    linked = client.post(
+        f"/cases/{second}/link", {"earlier": first, "confirm": "y"}, form_page=f"/cases/{second}"
+    )
     assert linked.status_code == 302
     assert linked.location.endswith(f"/cases/{first}")
     merged = api("screener", "GET", f"/cases/{first}").get_json()
@@ -153,38 +180,47 @@ def test_a_person_screened_again_is_linked_to_their_earlier_case_on_confirmation
 
 
 def test_a_case_is_not_linked_without_the_same_name_and_year(
-        open_case: Callable[..., str], signed_in: Callable[[str], Client]) -> None:
+    open_case: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     open_case()
-    other = open_case(subject={"given_name": "Someoneelse", "family_name": "Testperson",
-                               "age": 34})
+    other = open_case(subject={"given_name": "Someoneelse", "family_name": "Testperson", "age": 34})
     page = signed_in("screener").get(f"/cases/{other}").get_data(as_text=True)
     assert "Maybe screened before" not in page
 
 
 def test_a_case_with_referrals_cannot_be_linked_away(
-        api: Callable[..., Any], open_case: Callable[..., str],
-        signed_in: Callable[[str], Client]) -> None:
+    api: Callable[..., Any], open_case: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     first = open_case()
     second = open_case(consent=FULL_CONSENT)
-    sent = api("screener", "POST", f"/cases/{second}/referrals",
-               {"partner": "org-a", "services": ["shelter"]})
+    sent = api(
+        "screener",
+        "POST",
+        f"/cases/{second}/referrals",
+        {"partner": "org-a", "services": ["shelter"]},
+    )
     assert sent.status_code == 201
     client = signed_in("screener")
-    client.post(f"/cases/{second}/link", {"earlier": first, "confirm": "y"},
-                form_page=f"/cases/{second}")
+    client.post(
+        f"/cases/{second}/link", {"earlier": first, "confirm": "y"}, form_page=f"/cases/{second}"
+    )
     assert api("screener", "GET", f"/cases/{second}").get_json()["status"] == "active"
     assert len(api("screener", "GET", f"/cases/{first}").get_json()["screenings"]) == 1
 
 
 def test_case_activity_moves_the_retention_date(
-        app: Flask, api: Callable[..., Any], open_case: Callable[..., str],
-        clock: Any) -> None:
+    app: Flask, api: Callable[..., Any], open_case: Callable[..., str], clock: Any
+) -> None:
     case_id = open_case(consent=FULL_CONSENT)
     with app.app_context():
         before = db.session().scalar(sa.select(Person.retention_until))
     clock.advance(days=10)
-    sent = api("screener", "POST", f"/cases/{case_id}/referrals",
-               {"partner": "org-a", "services": ["shelter"]})
+    sent = api(
+        "screener",
+        "POST",
+        f"/cases/{case_id}/referrals",
+        {"partner": "org-a", "services": ["shelter"]},
+    )
     assert sent.status_code == 201
     with app.app_context():
         after = db.session().scalar(sa.select(Person.retention_until))
@@ -194,18 +230,36 @@ def test_case_activity_moves_the_retention_date(
 
 
 def test_the_web_questionnaire_opens_a_case_with_the_shared_fields_chosen(
-        app: Flask, signed_in: Callable[[str], Client], partners: None) -> None:
+    app: Flask, signed_in: Callable[[str], Client], partners: None
+) -> None:
     client = signed_in("screener")
-    client.post("/screenings/new", {"alone": "yes", "safe_to_talk": "yes", "child": "no",
-                                    "language": "en", "interpreter_independent": "none"},
-                form_page="/screenings/new")
-    client.post("/screenings/new/consent", {"screening": "y", "storing": "y", "referral": "y",
-                                            "share": ["given_name", "needs"],
-                                            "explained": list(EXPLAINED)},
-                form_page="/screenings/new/consent")
-    started = client.post("/screenings/new/person", {
-        "given_name": "Canaryweb", "age": "30", "country": "XK", "needs": ["shelter"]},
-        form_page="/screenings/new/person")
+    client.post(
+        "/screenings/new",
+        {
+            "alone": "yes",
+            "safe_to_talk": "yes",
+            "child": "no",
+            "language": "en",
+            "interpreter_independent": "none",
+        },
+        form_page="/screenings/new",
+    )
+    client.post(
+        "/screenings/new/consent",
+        {
+            "screening": "y",
+            "storing": "y",
+            "referral": "y",
+            "share": ["given_name", "needs"],
+            "explained": list(EXPLAINED),
+        },
+        form_page="/screenings/new/consent",
+    )
+    started = client.post(
+        "/screenings/new/person",
+        {"given_name": "Canaryweb", "age": "30", "country": "XK", "needs": ["shelter"]},
+        form_page="/screenings/new/person",
+    )
     screening_id = started.location.split("/")[2]
     review = f"/screenings/{screening_id}/review"
     assert client.post(review, {}, form_page=review).status_code == 302
@@ -220,13 +274,19 @@ def test_the_web_questionnaire_opens_a_case_with_the_shared_fields_chosen(
 
 @pytest.mark.parametrize("role", ["partner", "admin", "auditor"])
 @pytest.mark.parametrize("action", ["referrals", "link", "consent/withdraw", "break-glass"])
-def test_other_roles_cannot_change_a_case(open_case: Callable[..., str],
-                                          signed_in: Callable[[str], Client], role: str,
-                                          action: str) -> None:
+def test_other_roles_cannot_change_a_case(
+    open_case: Callable[..., str], signed_in: Callable[[str], Client], role: str, action: str
+) -> None:
     case_id = open_case(consent=FULL_CONSENT)
     client = signed_in(role)
-    response = client.post(f"/cases/{case_id}/{action}",
-                           {"earlier": case_id, "partner": "org-a", "services": ["shelter"],
-                            "reason": "a reason that is long enough to be accepted"},
-                           form_page="/")
+    response = client.post(
+        f"/cases/{case_id}/{action}",
+        {
+            "earlier": case_id,
+            "partner": "org-a",
+            "services": ["shelter"],
+            "reason": "a reason that is long enough to be accepted",
+        },
+        form_page="/",
+    )
     assert response.status_code == 403

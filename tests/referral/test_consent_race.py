@@ -48,8 +48,12 @@ def together(**requests: Callable[[], Any]) -> dict[str, int]:
 
 
 def test_no_packet_survives_a_withdrawal_that_raced_a_send(
-        app: Flask, open_case: Callable[..., str], issue_token: Any,
-        accounts: dict[str, Account], clock: Any) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    issue_token: Any,
+    accounts: dict[str, Account],
+    clock: Any,
+) -> None:
     token = issue_token(accounts["screener"])
     page = Client(app, clock)
     page.sign_in(accounts["screener"])
@@ -60,11 +64,17 @@ def test_no_packet_survives_a_withdrawal_that_raced_a_send(
         statuses = together(
             send=lambda case_id=case_id: Client(app, clock).raw.post(
                 f"/api/v1/cases/{case_id}/referrals",
-                json={"partner": "org-a", "services": ["shelter"],
-                      "share": ["given_name", "needs"]},
-                headers={"Authorization": f"Bearer {token}"}),
+                json={
+                    "partner": "org-a",
+                    "services": ["shelter"],
+                    "share": ["given_name", "needs"],
+                },
+                headers={"Authorization": f"Bearer {token}"},
+            ),
             withdraw=lambda case_id=case_id, csrf=csrf: page.raw.post(
-                f"/cases/{case_id}/consent/withdraw", data={"csrf_token": csrf}))
+                f"/cases/{case_id}/consent/withdraw", data={"csrf_token": csrf}
+            ),
+        )
         assert statuses["withdraw"] == 302, statuses
         assert statuses["send"] in (201, 422), statuses
         with app.app_context():
@@ -72,8 +82,9 @@ def test_no_packet_survives_a_withdrawal_that_raced_a_send(
             case = store.get(Case, uuid.UUID(case_id))
             assert case is not None
             assert case.consent_withdrawn_at is not None
-            left = store.execute(sa.select(Referral.state, Referral.packet).where(
-                Referral.case_id == case.id)).all()
+            left = store.execute(
+                sa.select(Referral.state, Referral.packet).where(Referral.case_id == case.id)
+            ).all()
         assert all(state == "withdrawn" and packet is None for state, packet in left), left
         outcomes.append((statuses["send"], len(left)))
     # Every round ended safely, however the two requests were ordered.
@@ -81,22 +92,27 @@ def test_no_packet_survives_a_withdrawal_that_raced_a_send(
 
 
 def test_a_withdrawal_racing_a_link_is_never_undone(
-        app: Flask, open_case: Callable[..., str], accounts: dict[str, Account],
-        clock: Any) -> None:
+    app: Flask, open_case: Callable[..., str], accounts: dict[str, Account], clock: Any
+) -> None:
     linker, withdrawer = Client(app, clock), Client(app, clock)
     linker.sign_in(accounts["screener"])
     withdrawer.sign_in(accounts["supervisor"])
     for _ in range(ROUNDS // 2):
         earlier = open_case(consent=FULL_CONSENT)
         newer = open_case(consent=FULL_CONSENT)
-        tokens = (csrf_from(linker.get(f"/cases/{newer}")),
-                  csrf_from(withdrawer.get(f"/cases/{newer}")))
+        tokens = (
+            csrf_from(linker.get(f"/cases/{newer}")),
+            csrf_from(withdrawer.get(f"/cases/{newer}")),
+        )
         statuses = together(
             link=lambda newer=newer, earlier=earlier, csrf=tokens[0]: linker.raw.post(
                 f"/cases/{newer}/link",
-                data={"csrf_token": csrf, "earlier": earlier, "confirm": "y"}),
+                data={"csrf_token": csrf, "earlier": earlier, "confirm": "y"},
+            ),
             withdraw=lambda newer=newer, csrf=tokens[1]: withdrawer.raw.post(
-                f"/cases/{newer}/consent/withdraw", data={"csrf_token": csrf}))
+                f"/cases/{newer}/consent/withdraw", data={"csrf_token": csrf}
+            ),
+        )
         # The withdrawal either came first (and the link carries it over) or found the case
         # already linked and was refused (409): it is never recorded and then lost.
         assert statuses["link"] == 302, statuses

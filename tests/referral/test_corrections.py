@@ -28,14 +28,31 @@ from tests.screening.payloads import body, child_body
 
 API = Callable[..., Any]
 # The person the conftest's open_case screens through the API, as the form shows them.
-DETAILS = {"given_name": "Canaryapi", "family_name": "Testperson", "birth_date": "",
-           "age": "34", "age_source": "", "sex": "female", "nationality": "ZZ",
-           "country": "XK", "region": "Canaryregionapi", "languages": "fr",
-           "contact": "canary-api-contact", "notes": ""}
-NO_REFERRAL = {"screening": True, "referral": False, "share": [],
-               "child": {"assent": True, "guardian_consent": True, "basis": None}}
-PROTECTION = {"partner": "org-k", "services": ["child_protection"],
-              "share": ["given_name", "age", "location", "languages", "needs"]}
+DETAILS = {
+    "given_name": "Canaryapi",
+    "family_name": "Testperson",
+    "birth_date": "",
+    "age": "34",
+    "age_source": "",
+    "sex": "female",
+    "nationality": "ZZ",
+    "country": "XK",
+    "region": "Canaryregionapi",
+    "languages": "fr",
+    "contact": "canary-api-contact",
+    "notes": "",
+}
+NO_REFERRAL = {
+    "screening": True,
+    "referral": False,
+    "share": [],
+    "child": {"assent": True, "guardian_consent": True, "basis": None},
+}
+PROTECTION = {
+    "partner": "org-k",
+    "services": ["child_protection"],
+    "share": ["given_name", "age", "location", "languages", "needs"],
+}
 
 
 def correct(client: Client, case_id: str, **changes: Any) -> Any:
@@ -53,9 +70,14 @@ def audit_details(app: Flask) -> str:
 
 def audited(app: Flask, action: str) -> list[Any]:
     with app.app_context():
-        return [json.loads(d) if d else None for d in db.session().scalars(
-            sa.select(AuditEvent.details).where(AuditEvent.action == action)
-            .order_by(AuditEvent.seq))]
+        return [
+            json.loads(d) if d else None
+            for d in db.session().scalars(
+                sa.select(AuditEvent.details)
+                .where(AuditEvent.action == action)
+                .order_by(AuditEvent.seq)
+            )
+        ]
 
 
 def person_of(app: Flask, case_id: str) -> Person:
@@ -83,14 +105,24 @@ def child(app: Flask, case_id: str) -> bool:
 
 
 def test_the_form_is_filled_with_what_is_held_and_remembers_nothing(
-        open_case: Callable[..., str], signed_in: Callable[[str], Client]) -> None:
+    open_case: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     case_id = open_case()
     page = signed_in("screener").get(f"/cases/{case_id}/person").get_data(as_text=True)
     assert 'value="Canaryapi"' in page
     assert 'value="canary-api-contact"' in page
     assert "Canary" not in title(page)
-    for name in ("given_name", "family_name", "birth_date", "age", "contact", "region",
-                 "notes", "nationality", "languages"):
+    for name in (
+        "given_name",
+        "family_name",
+        "birth_date",
+        "age",
+        "contact",
+        "region",
+        "notes",
+        "nationality",
+        "languages",
+    ):
         tag = re.search(rf'<(?:input|textarea|select)[^>]*name="{name}"[^>]*>', page)
         assert tag is not None, name
         assert 'autocomplete="off"' in tag.group(0), name
@@ -98,8 +130,11 @@ def test_the_form_is_filled_with_what_is_held_and_remembers_nothing(
 
 
 def test_a_correction_names_fields_never_values(
-        app: Flask, open_case: Callable[..., str], signed_in: Callable[[str], Client],
-        caplog: pytest.LogCaptureFixture) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    signed_in: Callable[[str], Client],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     case_id = open_case()
     client = signed_in("screener")
     caplog.set_level(logging.DEBUG)
@@ -124,8 +159,12 @@ def test_a_correction_names_fields_never_values(
 
 
 def test_the_history_shows_the_previous_values_to_the_owner_and_the_supervisor(
-        app: Flask, clock: Any, open_case: Callable[..., str], new_client: Any,
-        accounts: dict[str, Account]) -> None:
+    app: Flask,
+    clock: Any,
+    open_case: Callable[..., str],
+    new_client: Any,
+    accounts: dict[str, Account],
+) -> None:
     case_id = open_case()
     owner = new_client()
     owner.sign_in(accounts["screener"])
@@ -145,12 +184,24 @@ def test_the_history_shows_the_previous_values_to_the_owner_and_the_supervisor(
     assert audited(app, "person.history_read")[-1] == {"count": 2}
 
 
-@pytest.mark.parametrize(("name", "status"), [
-    ("screener_b", 404), ("supervisor_b", 404), ("partner", 403), ("auditor", 403),
-    ("analyst", 403), ("admin", 403)])
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("screener_b", 404),
+        ("supervisor_b", 404),
+        ("partner", 403),
+        ("auditor", 403),
+        ("analyst", 403),
+        ("admin", 403),
+    ],
+)
 def test_nobody_else_corrects_or_reads_the_history(
-        app: Flask, open_case: Callable[..., str], signed_in: Callable[[str], Client],
-        name: str, status: int) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    signed_in: Callable[[str], Client],
+    name: str,
+    status: int,
+) -> None:
     case_id = open_case()
     client = signed_in(name)
     assert client.get(f"/cases/{case_id}/person").status_code == status
@@ -161,20 +212,26 @@ def test_nobody_else_corrects_or_reads_the_history(
 
 
 def test_nobody_else_corrects_even_with_a_valid_token(
-        app: Flask, open_case: Callable[..., str], signed_in: Callable[[str], Client],
-        new_client: Any, accounts: dict[str, Account]) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    signed_in: Callable[[str], Client],
+    new_client: Any,
+    accounts: dict[str, Account],
+) -> None:
     case_id = open_case()
     for name, status in (("screener_b", 404), ("auditor", 403)):
         client = new_client()
         client.sign_in(accounts[name])
-        posted = client.post(f"/cases/{case_id}/person",
-                             {**DETAILS, "given_name": "Canaryintruder"}, form_page="/")
+        posted = client.post(
+            f"/cases/{case_id}/person", {**DETAILS, "given_name": "Canaryintruder"}, form_page="/"
+        )
         assert posted.status_code == status, name
     assert changes(app) == 0
 
 
 def test_a_break_glass_supervisor_cannot_correct_or_read_the_history(
-        app: Flask, open_case: Callable[..., str], signed_in: Callable[[str], Client]) -> None:
+    app: Flask, open_case: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     case_id = open_case()
     client = signed_in("supervisor_b")
     page = f"/cases/{case_id}/break-glass"
@@ -184,14 +241,18 @@ def test_a_break_glass_supervisor_cannot_correct_or_read_the_history(
     assert f"/cases/{case_id}/person" not in case_page  # no link to what is refused
     assert client.get(f"/cases/{case_id}/person").status_code == 404
     assert client.get(f"/cases/{case_id}/person/history").status_code == 404
-    refused = client.post(f"/cases/{case_id}/person", {**DETAILS, "given_name": "Canaryglass"},
-                          form_page=f"/cases/{case_id}")
+    refused = client.post(
+        f"/cases/{case_id}/person",
+        {**DETAILS, "given_name": "Canaryglass"},
+        form_page=f"/cases/{case_id}",
+    )
     assert refused.status_code == 404
     assert changes(app) == 0
 
 
 def test_an_age_under_18_makes_the_person_a_child(
-        app: Flask, open_case: Callable[..., str], signed_in: Callable[[str], Client]) -> None:
+    app: Flask, open_case: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     case_id = open_case(subject={**body()["subject"], "age": 25})
     assert child(app, case_id) is False
     assert correct(signed_in("screener"), case_id, age="16").status_code == 302
@@ -201,60 +262,96 @@ def test_an_age_under_18_makes_the_person_a_child(
 
 
 def test_a_claimed_adult_age_keeps_the_presumption_and_the_form_says_why(
-        app: Flask, api: API, open_case: Callable[..., str],
-        signed_in: Callable[[str], Client]) -> None:
+    app: Flask, api: API, open_case: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     case_id = open_case(**child_body())
     client = signed_in("screener")
-    child_details = {**DETAILS, "given_name": "Canarychild", "family_name": "", "age": "15",
-                     "age_source": "claimed", "sex": "", "nationality": "", "region": "",
-                     "contact": ""}
+    child_details = {
+        **DETAILS,
+        "given_name": "Canarychild",
+        "family_name": "",
+        "age": "15",
+        "age_source": "claimed",
+        "sex": "",
+        "nationality": "",
+        "region": "",
+        "contact": "",
+    }
     page = client.get(f"/cases/{case_id}/person").get_data(as_text=True)
-    assert re.search(r'<input[^>]*checked[^>]*name="possibly_minor"|'
-                     r'<input[^>]*name="possibly_minor"[^>]*checked', page)
+    assert re.search(
+        r'<input[^>]*checked[^>]*name="possibly_minor"|'
+        r'<input[^>]*name="possibly_minor"[^>]*checked',
+        page,
+    )
     unticked = client.post(f"/cases/{case_id}/person", {**child_details, "age": "25"})
     assert unticked.status_code == 422
-    assert "only an identity document showing they are 18 or more lifts this" in \
-        unticked.get_data(as_text=True)
+    assert "only an identity document showing they are 18 or more lifts this" in unticked.get_data(
+        as_text=True
+    )
     assert changes(app) == 0
     assert child(app, case_id) is True
-    kept = client.post(f"/cases/{case_id}/person",
-                       {**child_details, "age": "25", "possibly_minor": "y"})
+    kept = client.post(
+        f"/cases/{case_id}/person", {**child_details, "age": "25", "possibly_minor": "y"}
+    )
     assert kept.status_code == 302
     assert child(app, case_id) is True
     assert audited(app, "person.minor_presumption") == []
 
 
 def test_a_documented_adult_age_lifts_the_presumption_and_ends_what_rested_on_it(
-        app: Flask, api: API, open_case: Callable[..., str], accounts: dict[str, Account],
-        make_account: Callable[..., Account], signed_in: Callable[[str], Client]) -> None:
+    app: Flask,
+    api: API,
+    open_case: Callable[..., str],
+    accounts: dict[str, Account],
+    make_account: Callable[..., Account],
+    signed_in: Callable[[str], Client],
+) -> None:
     accounts["partner_k"] = make_account("partner", partner="org-k")
     case_id = open_case(**child_body(consent=NO_REFERRAL))
     sent = api("screener", "POST", f"/cases/{case_id}/referrals", PROTECTION).get_json()
     assert sent["basis"] == "child_protection"
-    documented = {**DETAILS, "given_name": "Canarychild", "family_name": "", "age": "25",
-                  "age_source": "document", "sex": "", "nationality": "", "region": "",
-                  "contact": ""}
+    documented = {
+        **DETAILS,
+        "given_name": "Canarychild",
+        "family_name": "",
+        "age": "25",
+        "age_source": "document",
+        "sex": "",
+        "nationality": "",
+        "region": "",
+        "contact": "",
+    }
     done = signed_in("screener").post(f"/cases/{case_id}/person", documented)
     assert done.status_code == 302
     assert child(app, case_id) is False
     assert audited(app, "person.minor_presumption") == [{"possibly_minor": False}]
-    assert api("partner_k", "GET", f"/referrals/{sent['id']}").get_json()["state"] == \
-        "withdrawn"
+    assert api("partner_k", "GET", f"/referrals/{sent['id']}").get_json()["state"] == "withdrawn"
     with app.app_context():
-        told = db.session().scalars(sa.select(Notice.kind).where(
-            Notice.user_id == accounts["partner_k"].id)).all()
+        told = (
+            db.session()
+            .scalars(sa.select(Notice.kind).where(Notice.user_id == accounts["partner_k"].id))
+            .all()
+        )
     assert "referral.withdrawn" in told
 
 
-@pytest.mark.parametrize(("change", "status", "message"), [
-    ({"age": "abc"}, 400, "Not a valid integer value."),
-    ({"birth_date": "2026-03-03"}, 422, "The date of birth cannot be in the future"),
-    ({"birth_date": "yesterday"}, 400, "Not a valid date value."),
-    ({"nationality": "Zedland"}, 400, "Invalid input."),
-])
+@pytest.mark.parametrize(
+    ("change", "status", "message"),
+    [
+        ({"age": "abc"}, 400, "Not a valid integer value."),
+        ({"birth_date": "2026-03-03"}, 422, "The date of birth cannot be in the future"),
+        ({"birth_date": "yesterday"}, 400, "Not a valid date value."),
+        ({"nationality": "Zedland"}, 400, "Invalid input."),
+    ],
+)
 def test_bad_details_are_form_errors_and_change_nothing(
-        app: Flask, open_case: Callable[..., str], signed_in: Callable[[str], Client],
-        change: dict[str, str], status: int, message: str) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    signed_in: Callable[[str], Client],
+    change: dict[str, str],
+    status: int,
+    message: str,
+) -> None:
     case_id = open_case()
     before = person_of(app, case_id)
     refused = correct(signed_in("screener"), case_id, given_name="Canarynewname", **change)
@@ -262,13 +359,17 @@ def test_bad_details_are_form_errors_and_change_nothing(
     assert message in refused.get_data(as_text=True)
     after = person_of(app, case_id)
     assert (after.given_name, after.age, after.identity_index) == (
-        before.given_name, before.age, before.identity_index)
+        before.given_name,
+        before.age,
+        before.identity_index,
+    )
     assert changes(app) == 0
     assert audited(app, "person.corrected") == []
 
 
-def test_nothing_changed_records_nothing(app: Flask, open_case: Callable[..., str],
-                                         signed_in: Callable[[str], Client]) -> None:
+def test_nothing_changed_records_nothing(
+    app: Flask, open_case: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     case_id = open_case()
     client = signed_in("screener")
     done = correct(client, case_id)
@@ -278,8 +379,11 @@ def test_nothing_changed_records_nothing(app: Flask, open_case: Callable[..., st
 
 
 def test_authority_is_asked_again_when_the_form_comes_back(
-        app: Flask, open_case: Callable[..., str], signed_in: Callable[[str], Client],
-        make_account: Callable[..., Account]) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    signed_in: Callable[[str], Client],
+    make_account: Callable[..., Account],
+) -> None:
     case_id = open_case()
     client = signed_in("screener")
     token_page = client.get(f"/cases/{case_id}/person")
@@ -287,39 +391,48 @@ def test_authority_is_asked_again_when_the_form_comes_back(
     other = make_account("screener", team="Team A")
     with app.app_context():
         store = db.session()
-        store.execute(sa.update(Case).where(Case.id == uuid.UUID(case_id))
-                      .values(owner_id=other.id))
+        store.execute(
+            sa.update(Case).where(Case.id == uuid.UUID(case_id)).values(owner_id=other.id)
+        )
         store.commit()
     token = csrf_from(token_page)
-    late = client.raw.post(f"/cases/{case_id}/person",
-                           data={**DETAILS, "given_name": "Canarylate", "csrf_token": token})
+    late = client.raw.post(
+        f"/cases/{case_id}/person",
+        data={**DETAILS, "given_name": "Canarylate", "csrf_token": token},
+    )
     assert late.status_code == 404
     assert changes(app) == 0
 
 
-@pytest.mark.parametrize(("status", "answer"), [("closed", 302), ("follow_up", 302),
-                                                 ("merged", 409)])
+@pytest.mark.parametrize(
+    ("status", "answer"), [("closed", 302), ("follow_up", 302), ("merged", 409)]
+)
 def test_a_closed_case_may_be_corrected_a_merged_one_not(
-        app: Flask, open_case: Callable[..., str], signed_in: Callable[[str], Client],
-        status: str, answer: int) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    signed_in: Callable[[str], Client],
+    status: str,
+    answer: int,
+) -> None:
     case_id = open_case()
     client = signed_in("screener")
     token_page = client.get(f"/cases/{case_id}/person")
     with app.app_context():
         store = db.session()
-        store.execute(sa.update(Case).where(Case.id == uuid.UUID(case_id))
-                      .values(status=status))
+        store.execute(sa.update(Case).where(Case.id == uuid.UUID(case_id)).values(status=status))
         store.commit()
     token = csrf_from(token_page)
-    done = client.raw.post(f"/cases/{case_id}/person",
-                           data={**DETAILS, "given_name": "Canarylater", "csrf_token": token})
+    done = client.raw.post(
+        f"/cases/{case_id}/person",
+        data={**DETAILS, "given_name": "Canarylater", "csrf_token": token},
+    )
     assert done.status_code == answer
     assert changes(app) == (1 if answer == 302 else 0)
 
 
 def test_once_the_record_is_shredded_nothing_is_corrected_or_shown(
-        app: Flask, clock: Any, open_case: Callable[..., str],
-        signed_in: Callable[[str], Client]) -> None:
+    app: Flask, clock: Any, open_case: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     case_id = open_case()
     client = signed_in("screener")
     correct(client, case_id, given_name="Canarysecond")
@@ -335,14 +448,17 @@ def test_once_the_record_is_shredded_nothing_is_corrected_or_shown(
     assert "Canary" not in history
     form = client.get(f"/cases/{case_id}/person").get_data(as_text=True)
     assert "details are no longer kept." in form
-    late = client.raw.post(f"/cases/{case_id}/person",
-                           data={**DETAILS, "given_name": "Canarylate", "csrf_token": token})
+    late = client.raw.post(
+        f"/cases/{case_id}/person",
+        data={**DETAILS, "given_name": "Canarylate", "csrf_token": token},
+    )
     assert late.status_code == 409
     assert changes(app) == 0  # the history goes with the record
 
 
 def test_the_person_s_copy_holds_the_earlier_values(
-        open_case: Callable[..., str], signed_in: Callable[[str], Client]) -> None:
+    open_case: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     case_id = open_case()
     client = signed_in("screener")
     correct(client, case_id, given_name="Canarysecond")

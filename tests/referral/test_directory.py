@@ -16,17 +16,35 @@ from referral import directory
 from tests.helpers import raw_database_bytes
 
 PARTNERS = [
-    {"slug": "north-shelter", "name": "North Shelter", "vetting": {
-        "status": "vetted", "valid_until": "2027-01-31"},
-     "services": ["shelter", "medical"], "areas": [{"country": "XK", "region": "North"}],
-     "populations": ["women", "children"], "languages": ["fr", "en"], "capacity": 4,
-     "contact": {"email": "canary-intake@north.example", "phone": "+00 canary 1"}},
-    {"slug": "old-legal", "name": "Old Legal Aid", "vetting": {
-        "status": "vetted", "valid_until": "2025-12-31"},
-     "services": ["legal"], "areas": [{"country": "XK"}], "populations": ["men"],
-     "languages": ["es"], "capacity": 0},
-    {"slug": "new-clinic", "name": "New Clinic", "vetting": {"status": "pending"},
-     "services": ["medical"], "areas": [{"country": "XK"}], "capacity": 2},
+    {
+        "slug": "north-shelter",
+        "name": "North Shelter",
+        "vetting": {"status": "vetted", "valid_until": "2027-01-31"},
+        "services": ["shelter", "medical"],
+        "areas": [{"country": "XK", "region": "North"}],
+        "populations": ["women", "children"],
+        "languages": ["fr", "en"],
+        "capacity": 4,
+        "contact": {"email": "canary-intake@north.example", "phone": "+00 canary 1"},
+    },
+    {
+        "slug": "old-legal",
+        "name": "Old Legal Aid",
+        "vetting": {"status": "vetted", "valid_until": "2025-12-31"},
+        "services": ["legal"],
+        "areas": [{"country": "XK"}],
+        "populations": ["men"],
+        "languages": ["es"],
+        "capacity": 0,
+    },
+    {
+        "slug": "new-clinic",
+        "name": "New Clinic",
+        "vetting": {"status": "pending"},
+        "services": ["medical"],
+        "areas": [{"country": "XK"}],
+        "capacity": 2,
+    },
 ]
 
 
@@ -42,8 +60,7 @@ def test_import_then_list(app: Flask, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "3 partners created, 0 updated" in result.output
     listing = run(app, tmp_path, "list").output.splitlines()
-    assert [line.split("\t")[0] for line in listing] == ["new-clinic", "north-shelter",
-                                                         "old-legal"]
+    assert [line.split("\t")[0] for line in listing] == ["new-clinic", "north-shelter", "old-legal"]
     assert "vetted until 2027-01-31 (offered)" in listing[1]
     assert "(not offered)" in listing[0]
     assert "(not offered)" in listing[2]
@@ -55,23 +72,39 @@ def test_import_again_updates_in_place(app: Flask, tmp_path: Path) -> None:
     changed = [{**PARTNERS[0], "capacity": 0, "areas": [{"country": "XK"}]}]
     assert "0 partners created, 1 updated" in run(app, tmp_path, "import", data=changed).output
     with app.app_context():
-        profile = next(p for p in directory.profiles(db.session())
-                       if p.organisation.slug == "north-shelter")
+        profile = next(
+            p for p in directory.profiles(db.session()) if p.organisation.slug == "north-shelter"
+        )
         assert profile.capacity == 0
         assert [(a.country, a.region) for a in profile.areas] == [("XK", None)]
-        assert db.session().scalar(sa.select(sa.func.count()).select_from(
-            PartnerOrganisation)) == 3
+        assert db.session().scalar(sa.select(sa.func.count()).select_from(PartnerOrganisation)) == 3
 
 
 def test_bad_file_changes_nothing_and_names_each_problem(app: Flask, tmp_path: Path) -> None:
-    bad = [PARTNERS[0], {"slug": "Bad Slug", "name": "", "vetting": {"status": "maybe",
-                                                                    "valid_until": "soon"},
-                         "services": ["spa"], "areas": [{"country": "xk"}], "capacity": -1,
-                         "colour": "blue"}]
+    bad = [
+        PARTNERS[0],
+        {
+            "slug": "Bad Slug",
+            "name": "",
+            "vetting": {"status": "maybe", "valid_until": "soon"},
+            "services": ["spa"],
+            "areas": [{"country": "xk"}],
+            "capacity": -1,
+            "colour": "blue",
+        },
+    ]
     result = run(app, tmp_path, "import", data=bad)
     assert result.exit_code == 1
-    for field in ("[1].slug", "[1].name", "[1].vetting.status", "[1].vetting.valid_until",
-                  "[1].services", "[1].areas", "[1].capacity", "unknown fields ['colour']"):
+    for field in (
+        "[1].slug",
+        "[1].name",
+        "[1].vetting.status",
+        "[1].vetting.valid_until",
+        "[1].services",
+        "[1].areas",
+        "[1].capacity",
+        "unknown fields ['colour']",
+    ):
         assert field in result.output
     with app.app_context():
         assert directory.profiles(db.session()) == []
@@ -79,8 +112,9 @@ def test_bad_file_changes_nothing_and_names_each_problem(app: Flask, tmp_path: P
 
 def test_not_json_is_refused(app: Flask, tmp_path: Path) -> None:
     (tmp_path / "partners.json").write_text("{not json")
-    result = app.test_cli_runner().invoke(args=["partners", "import",
-                                                str(tmp_path / "partners.json")])
+    result = app.test_cli_runner().invoke(
+        args=["partners", "import", str(tmp_path / "partners.json")]
+    )
     assert result.exit_code == 1
     assert "not JSON" in result.output
 
@@ -90,8 +124,9 @@ def test_contact_details_are_sealed_and_reads_audited(app: Flask, tmp_path: Path
     assert b"canary-intake" not in raw_database_bytes(app)
     with app.app_context():
         store = db.session()
-        profile = next(p for p in directory.profiles(store)
-                       if p.organisation.slug == "north-shelter")
+        profile = next(
+            p for p in directory.profiles(store) if p.organisation.slug == "north-shelter"
+        )
         assert directory.contact(store, profile) == PARTNERS[0]["contact"]
         store.commit()
         actions = store.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.seq)).all()

@@ -23,14 +23,30 @@ from tests.helpers import Account, Client, raw_database_bytes
 CANARY_PHONE = "+00 canary-admin-phone"
 CANARY_EMAIL = "canary-admin@partner.example"
 NEW_PARTNER = {
-    "name": "Delta Refuge", "slug": "org-d", "vetting_status": "vetted",
-    "valid_until": "2027-01-31", "services": ["shelter", "legal"],
-    "populations": ["women", "children"], "languages": "fr, EN", "areas": "XK\nxk/North\n",
-    "capacity": "4", "phone": CANARY_PHONE, "email": CANARY_EMAIL, "address": "",
+    "name": "Delta Refuge",
+    "slug": "org-d",
+    "vetting_status": "vetted",
+    "valid_until": "2027-01-31",
+    "services": ["shelter", "legal"],
+    "populations": ["women", "children"],
+    "languages": "fr, EN",
+    "areas": "XK\nxk/North\n",
+    "capacity": "4",
+    "phone": CANARY_PHONE,
+    "email": CANARY_EMAIL,
+    "address": "",
 }
-EDITED = {"name": "Alpha Shelter and Clinic", "services": ["medical"], "populations": [],
-          "languages": "es", "areas": "XK/South", "capacity": "0",
-          "phone": "+00 canary-new-phone", "email": "", "address": "canary street 1"}
+EDITED = {
+    "name": "Alpha Shelter and Clinic",
+    "services": ["medical"],
+    "populations": [],
+    "languages": "es",
+    "areas": "XK/South",
+    "capacity": "0",
+    "phone": "+00 canary-new-phone",
+    "email": "",
+    "address": "canary street 1",
+}
 
 
 @pytest.fixture
@@ -58,8 +74,9 @@ def org_id(app: Flask) -> Callable[[str], uuid.UUID]:
 
     def find(slug: str) -> uuid.UUID:
         with app.app_context():
-            found = db.session().scalar(sa.select(PartnerOrganisation.id)
-                                        .where(PartnerOrganisation.slug == slug))
+            found = db.session().scalar(
+                sa.select(PartnerOrganisation.id).where(PartnerOrganisation.slug == slug)
+            )
         assert found is not None
         return found
 
@@ -70,8 +87,7 @@ def profile_of(app: Flask, slug: str) -> dict[str, Any]:
     """The stored entry of ``slug`` with its contact opened, or {} when there is none."""
     with app.app_context():
         store = db.session()
-        profile = next((p for p in directory.profiles(store)
-                        if p.organisation.slug == slug), None)
+        profile = next((p for p in directory.profiles(store) if p.organisation.slug == slug), None)
         if profile is None:
             return {}
         entry = directory.entry_of(profile, directory.contact(store, profile))
@@ -83,8 +99,13 @@ def profile_of(app: Flask, slug: str) -> dict[str, Any]:
 def partner_events(app: Flask) -> list[AuditEvent]:
     with app.app_context():
         store = db.session()
-        events = list(store.scalars(sa.select(AuditEvent).where(
-            AuditEvent.object_type == "partner").order_by(AuditEvent.seq)))
+        events = list(
+            store.scalars(
+                sa.select(AuditEvent)
+                .where(AuditEvent.object_type == "partner")
+                .order_by(AuditEvent.seq)
+            )
+        )
         store.expunge_all()
         return events
 
@@ -94,8 +115,9 @@ def row_of(page: str, slug: str) -> str:
     return page.split(f"<code>{slug}</code>", 1)[1].split("</tr>", 1)[0]
 
 
-def test_admin_adds_a_partner_whose_contact_is_sealed(app: Flask, admin: Client,
-                                                      urls: Callable[..., str]) -> None:
+def test_admin_adds_a_partner_whose_contact_is_sealed(
+    app: Flask, admin: Client, urls: Callable[..., str]
+) -> None:
     response = admin.post(urls("new"), NEW_PARTNER)
     assert response.status_code == 302, response.get_data(as_text=True)
     saved = profile_of(app, "org-d")
@@ -103,8 +125,10 @@ def test_admin_adds_a_partner_whose_contact_is_sealed(app: Flask, admin: Client,
     assert saved["vetting"] == {"status": "vetted", "valid_until": "2027-01-31"}
     assert saved["services"] == ["legal", "shelter"]
     assert saved["languages"] == ["en", "fr"]
-    assert saved["areas"] == [{"country": "XK", "region": None},
-                              {"country": "XK", "region": "North"}]
+    assert saved["areas"] == [
+        {"country": "XK", "region": None},
+        {"country": "XK", "region": "North"},
+    ]
     assert saved["capacity"] == 4
     assert saved["contact"] == {"phone": CANARY_PHONE, "email": CANARY_EMAIL}
     assert saved["offered"]
@@ -116,8 +140,9 @@ def test_admin_adds_a_partner_whose_contact_is_sealed(app: Flask, admin: Client,
     assert "not offered" not in row_of(page, "org-d")
 
 
-def test_partners_list_shows_vetting_and_who_is_offered(admin: Client,
-                                                        urls: Callable[..., str]) -> None:
+def test_partners_list_shows_vetting_and_who_is_offered(
+    admin: Client, urls: Callable[..., str]
+) -> None:
     page = admin.get(urls("index")).get_data(as_text=True)
     assert "offered" in row_of(page, "org-a")
     assert "not offered" not in row_of(page, "org-a")
@@ -130,8 +155,8 @@ def test_admin_nav_links_to_partners(admin: Client, urls: Callable[..., str]) ->
 
 
 def test_edit_form_shows_the_opened_contact_and_audits_the_read(
-        app: Flask, admin: Client, urls: Callable[..., str],
-        org_id: Callable[[str], uuid.UUID]) -> None:
+    app: Flask, admin: Client, urls: Callable[..., str], org_id: Callable[[str], uuid.UUID]
+) -> None:
     page = admin.get(urls("edit", organisation_id=org_id("org-a")))
     assert page.status_code == 200
     assert "canary-partner-phone" in page.get_data(as_text=True)
@@ -140,19 +165,24 @@ def test_edit_form_shows_the_opened_contact_and_audits_the_read(
 
 
 def test_admin_edits_details_while_slug_and_vetting_stay(
-        app: Flask, admin: Client, urls: Callable[..., str],
-        org_id: Callable[[str], uuid.UUID]) -> None:
+    app: Flask, admin: Client, urls: Callable[..., str], org_id: Callable[[str], uuid.UUID]
+) -> None:
     url = urls("edit", organisation_id=org_id("org-a"))
     # A slug or vetting slipped into the post is not the edit form's to change.
-    response = admin.post(url, {**EDITED, "slug": "hijacked", "vetting_status": "suspended",
-                                "valid_until": "2099-01-01"})
+    response = admin.post(
+        url,
+        {**EDITED, "slug": "hijacked", "vetting_status": "suspended", "valid_until": "2099-01-01"},
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     saved = profile_of(app, "org-a")
     assert saved["slug"] == "org-a"
     assert saved["name"] == "Alpha Shelter and Clinic"
     assert saved["vetting"] == {"status": "vetted", "valid_until": "2099-12-31"}
     assert (saved["services"], saved["populations"], saved["languages"]) == (
-        ["medical"], [], ["es"])
+        ["medical"],
+        [],
+        ["es"],
+    )
     assert saved["areas"] == [{"country": "XK", "region": "South"}]
     assert saved["capacity"] == 0
     assert saved["contact"] == {"phone": "+00 canary-new-phone", "address": "canary street 1"}
@@ -160,10 +190,13 @@ def test_admin_edits_details_while_slug_and_vetting_stay(
 
 
 def test_suspended_partner_is_no_longer_offered(
-        app: Flask, admin: Client, urls: Callable[..., str],
-        org_id: Callable[[str], uuid.UUID]) -> None:
-    response = admin.post(urls("vetting", organisation_id=org_id("org-a")),
-                          {"action": "suspend"}, form_page=urls("index"))
+    app: Flask, admin: Client, urls: Callable[..., str], org_id: Callable[[str], uuid.UUID]
+) -> None:
+    response = admin.post(
+        urls("vetting", organisation_id=org_id("org-a")),
+        {"action": "suspend"},
+        form_page=urls("index"),
+    )
     assert response.status_code == 302
     saved = profile_of(app, "org-a")
     assert saved["vetting"]["status"] == "suspended"
@@ -173,10 +206,17 @@ def test_suspended_partner_is_no_longer_offered(
 
 @pytest.mark.parametrize("until", ["2026-03-01", "2026-03-02", ""])
 def test_revetting_needs_a_date_after_today(
-        app: Flask, admin: Client, urls: Callable[..., str],
-        org_id: Callable[[str], uuid.UUID], until: str) -> None:
-    response = admin.post(urls("vetting", organisation_id=org_id("org-c")),
-                          {"action": "revet", "valid_until": until}, form_page=urls("index"))
+    app: Flask,
+    admin: Client,
+    urls: Callable[..., str],
+    org_id: Callable[[str], uuid.UUID],
+    until: str,
+) -> None:
+    response = admin.post(
+        urls("vetting", organisation_id=org_id("org-c")),
+        {"action": "revet", "valid_until": until},
+        form_page=urls("index"),
+    )
     assert response.status_code in (400, 422)
     assert 'class="error"' in response.get_data(as_text=True)
     saved = profile_of(app, "org-c")
@@ -185,44 +225,63 @@ def test_revetting_needs_a_date_after_today(
 
 
 def test_revetting_until_a_future_date_offers_the_partner_again(
-        app: Flask, admin: Client, urls: Callable[..., str],
-        org_id: Callable[[str], uuid.UUID]) -> None:
+    app: Flask, admin: Client, urls: Callable[..., str], org_id: Callable[[str], uuid.UUID]
+) -> None:
     url = urls("vetting", organisation_id=org_id("org-c"))
-    response = admin.post(url, {"action": "revet", "valid_until": "2026-09-30"},
-                          form_page=urls("index"))
+    response = admin.post(
+        url, {"action": "revet", "valid_until": "2026-09-30"}, form_page=urls("index")
+    )
     assert response.status_code == 302
     saved = profile_of(app, "org-c")
     assert saved["vetting"] == {"status": "vetted", "valid_until": "2026-09-30"}
     assert saved["offered"]
-    assert "not offered" not in row_of(admin.get(urls("index")).get_data(as_text=True),
-                                       "org-c")
+    assert "not offered" not in row_of(admin.get(urls("index")).get_data(as_text=True), "org-c")
 
 
-@pytest.mark.parametrize("change", [
-    {"name": ""}, {"name": "   "}, {"name": "x" * 201}, {"slug": "Bad Slug"}, {"slug": "-x"},
-    {"capacity": "-1"}, {"capacity": "many"}, {"capacity": ""},
-    {"languages": "english"}, {"languages": "e1"}, {"areas": "Kosovo"},
-    {"areas": "XK/" + "r" * 101}, {"email": "not-an-address"}, {"valid_until": "soon"},
-    {"valid_until": "2026-02-30"}, {"vetting_status": "maybe"}, {"services": ["spa"]},
-    {"populations": ["everyone"]}, {"phone": "1" * 51},
-])
-def test_bad_input_shows_errors_and_saves_nothing(app: Flask, admin: Client,
-                                                  urls: Callable[..., str],
-                                                  change: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"name": ""},
+        {"name": "   "},
+        {"name": "x" * 201},
+        {"slug": "Bad Slug"},
+        {"slug": "-x"},
+        {"capacity": "-1"},
+        {"capacity": "many"},
+        {"capacity": ""},
+        {"languages": "english"},
+        {"languages": "e1"},
+        {"areas": "Kosovo"},
+        {"areas": "XK/" + "r" * 101},
+        {"email": "not-an-address"},
+        {"valid_until": "soon"},
+        {"valid_until": "2026-02-30"},
+        {"vetting_status": "maybe"},
+        {"services": ["spa"]},
+        {"populations": ["everyone"]},
+        {"phone": "1" * 51},
+    ],
+)
+def test_bad_input_shows_errors_and_saves_nothing(
+    app: Flask, admin: Client, urls: Callable[..., str], change: dict[str, Any]
+) -> None:
     response = admin.post(urls("new"), {**NEW_PARTNER, **change})
     assert response.status_code == 400
     assert 'class="error"' in response.get_data(as_text=True)
     assert profile_of(app, "org-d") == {}
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"slug": "org-a"}, "Another partner already has this short name."),
-    ({"valid_until": "2026-03-01"}, "Vetting needs an expiry date after today."),
-    ({"valid_until": ""}, "Vetting needs an expiry date after today."),
-])
-def test_directory_rules_show_on_their_fields(app: Flask, admin: Client,
-                                              urls: Callable[..., str],
-                                              change: dict[str, Any], message: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"slug": "org-a"}, "Another partner already has this short name."),
+        ({"valid_until": "2026-03-01"}, "Vetting needs an expiry date after today."),
+        ({"valid_until": ""}, "Vetting needs an expiry date after today."),
+    ],
+)
+def test_directory_rules_show_on_their_fields(
+    app: Flask, admin: Client, urls: Callable[..., str], change: dict[str, Any], message: str
+) -> None:
     response = admin.post(urls("new"), {**NEW_PARTNER, **change})
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
@@ -231,18 +290,21 @@ def test_directory_rules_show_on_their_fields(app: Flask, admin: Client,
 
 
 def test_bad_edit_shows_errors_and_keeps_the_partner(
-        app: Flask, admin: Client, urls: Callable[..., str],
-        org_id: Callable[[str], uuid.UUID]) -> None:
-    response = admin.post(urls("edit", organisation_id=org_id("org-a")),
-                          {**EDITED, "capacity": "lots"})
+    app: Flask, admin: Client, urls: Callable[..., str], org_id: Callable[[str], uuid.UUID]
+) -> None:
+    response = admin.post(
+        urls("edit", organisation_id=org_id("org-a")), {**EDITED, "capacity": "lots"}
+    )
     assert response.status_code == 400
     assert profile_of(app, "org-a")["capacity"] == 3
 
 
-def test_a_pending_partner_may_be_added_without_a_date(app: Flask, admin: Client,
-                                                       urls: Callable[..., str]) -> None:
-    response = admin.post(urls("new"), {**NEW_PARTNER, "vetting_status": "pending",
-                                        "valid_until": ""})
+def test_a_pending_partner_may_be_added_without_a_date(
+    app: Flask, admin: Client, urls: Callable[..., str]
+) -> None:
+    response = admin.post(
+        urls("new"), {**NEW_PARTNER, "vetting_status": "pending", "valid_until": ""}
+    )
     assert response.status_code == 302
     assert not profile_of(app, "org-d")["offered"]
 
@@ -250,44 +312,62 @@ def test_a_pending_partner_may_be_added_without_a_date(app: Flask, admin: Client
 def test_unknown_partner_is_404(admin: Client, urls: Callable[..., str]) -> None:
     missing = uuid.uuid4()
     assert admin.get(urls("edit", organisation_id=missing)).status_code == 404
-    response = admin.post(urls("vetting", organisation_id=missing), {"action": "suspend"},
-                          form_page=urls("index"))
+    response = admin.post(
+        urls("vetting", organisation_id=missing), {"action": "suspend"}, form_page=urls("index")
+    )
     assert response.status_code == 404
 
 
 @pytest.mark.parametrize("role", [r for r in ROLES if r != "admin"])
-def test_other_roles_are_refused(client: Client, accounts: dict[str, Account], partners: None,
-                                 urls: Callable[..., str], org_id: Callable[[str], uuid.UUID],
-                                 role: str) -> None:
+def test_other_roles_are_refused(
+    client: Client,
+    accounts: dict[str, Account],
+    partners: None,
+    urls: Callable[..., str],
+    org_id: Callable[[str], uuid.UUID],
+    role: str,
+) -> None:
     client.sign_in(accounts[role])
     client.reauth(accounts[role])
     target = org_id("org-a")
     for url in (urls("index"), urls("new"), urls("edit", organisation_id=target)):
         assert client.get(url).status_code == 403, url
-    for url in (urls("new"), urls("edit", organisation_id=target),
-                urls("vetting", organisation_id=target)):
+    for url in (
+        urls("new"),
+        urls("edit", organisation_id=target),
+        urls("vetting", organisation_id=target),
+    ):
         assert client.post(url, {"action": "suspend"}, form_page="/").status_code == 403, url
 
 
-def test_partner_pages_need_a_recent_reauth(app: Flask, client: Client,
-                                            accounts: dict[str, Account], partners: None,
-                                            urls: Callable[..., str],
-                                            org_id: Callable[[str], uuid.UUID]) -> None:
+def test_partner_pages_need_a_recent_reauth(
+    app: Flask,
+    client: Client,
+    accounts: dict[str, Account],
+    partners: None,
+    urls: Callable[..., str],
+    org_id: Callable[[str], uuid.UUID],
+) -> None:
     client.sign_in(accounts["admin"])
     client.clock.advance(minutes=6)
     for url in (urls("index"), urls("new"), urls("edit", organisation_id=org_id("org-a"))):
         response = client.get(url)
         assert response.status_code == 302
         assert "/reauth" in response.location
-    response = client.post(urls("vetting", organisation_id=org_id("org-a")),
-                           {"action": "suspend"}, form_page="/")
+    response = client.post(
+        urls("vetting", organisation_id=org_id("org-a")), {"action": "suspend"}, form_page="/"
+    )
     assert "/reauth" in response.location
     assert profile_of(app, "org-a")["vetting"]["status"] == "vetted"
 
 
 def test_audit_events_name_the_partner_by_id_only(
-        app: Flask, admin: Client, accounts: dict[str, Account], urls: Callable[..., str],
-        org_id: Callable[[str], uuid.UUID]) -> None:
+    app: Flask,
+    admin: Client,
+    accounts: dict[str, Account],
+    urls: Callable[..., str],
+    org_id: Callable[[str], uuid.UUID],
+) -> None:
     admin.post(urls("new"), NEW_PARTNER)
     target = org_id("org-d")
     # CSRF tokens from the list page: the edit page would open (and audit) the contact.
@@ -295,8 +375,12 @@ def test_audit_events_name_the_partner_by_id_only(
     for change in ({"action": "suspend"}, {"action": "revet", "valid_until": "2027-06-30"}):
         admin.post(urls("vetting", organisation_id=target), change, form_page=urls("index"))
     events = [e for e in partner_events(app) if e.object_id == str(target)]
-    assert [e.action for e in events] == ["partner.created", "partner.updated",
-                                          "partner.suspended", "partner.revetted"]
+    assert [e.action for e in events] == [
+        "partner.created",
+        "partner.updated",
+        "partner.suspended",
+        "partner.revetted",
+    ]
     assert {e.actor_id for e in events} == {str(accounts["admin"].id)}
     for event in events:
         text = repr([getattr(event, name) for name in ("details", "object_id", "actor_org")])
@@ -309,28 +393,42 @@ def stored(app: Flask, partners: None) -> Any:
     """A session in an app context, and org-a's directory entry."""
     with app.app_context():
         store = db.session()
-        profile = directory.get_profile(store, store.scalar(
-            sa.select(PartnerOrganisation.id).where(PartnerOrganisation.slug == "org-a")))
+        profile = directory.get_profile(
+            store,
+            store.scalar(
+                sa.select(PartnerOrganisation.id).where(PartnerOrganisation.slug == "org-a")
+            ),
+        )
         yield store, profile
         store.rollback()
 
 
-@pytest.mark.parametrize("change", [
-    {"slug": "org-z"}, {"vetting": {"status": "suspended", "valid_until": "2099-12-31"}},
-    {"vetting": {"status": "vetted", "valid_until": "2100-01-01"}}, {"capacity": -1},
-])
-def test_save_partner_refuses_what_an_edit_may_not_change(stored: Any, clock: Any,
-                                                          change: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"slug": "org-z"},
+        {"vetting": {"status": "suspended", "valid_until": "2099-12-31"}},
+        {"vetting": {"status": "vetted", "valid_until": "2100-01-01"}},
+        {"capacity": -1},
+    ],
+)
+def test_save_partner_refuses_what_an_edit_may_not_change(
+    stored: Any, clock: Any, change: dict[str, Any]
+) -> None:
     store, profile = stored
     with pytest.raises(directory.DirectoryError):
-        directory.save_partner(store, {**directory.entry_of(profile), **change}, clock.now(),
-                               profile)
+        directory.save_partner(
+            store, {**directory.entry_of(profile), **change}, clock.now(), profile
+        )
 
 
-@pytest.mark.parametrize(("status", "until"), [
-    ("pending", None), ("vetted", None), ("vetted", date(2026, 3, 2)), ("gone", None)])
+@pytest.mark.parametrize(
+    ("status", "until"),
+    [("pending", None), ("vetted", None), ("vetted", date(2026, 3, 2)), ("gone", None)],
+)
 def test_set_vetting_refuses_other_states_and_dates_not_after_today(
-        stored: Any, clock: Any, status: str, until: date | None) -> None:
+    stored: Any, clock: Any, status: str, until: date | None
+) -> None:
     store, profile = stored
     with pytest.raises(directory.DirectoryError):
         directory.set_vetting(store, profile, status, until, clock.now())

@@ -43,8 +43,12 @@ def call(client: Client, issue_token: Any) -> Callable[..., Any]:
     def make(account: Account, method: str, url: str, json: Any = None) -> Any:
         if account.email not in tokens:
             tokens[account.email] = issue_token(account)
-        return client.raw.open(f"/api/v1{url}", method=method, json=json,
-                               headers={"Authorization": f"Bearer {tokens[account.email]}"})
+        return client.raw.open(
+            f"/api/v1{url}",
+            method=method,
+            json=json,
+            headers={"Authorization": f"Bearer {tokens[account.email]}"},
+        )
 
     return make
 
@@ -57,26 +61,34 @@ def browser(new_client: Callable[[], Client], account: Account) -> Client:
 
 def owner(app: Flask, case_id: str) -> str:
     with app.app_context():
-        return str(db.session().scalar(sa.select(Case.owner_id).where(
-            Case.id == uuid.UUID(case_id))))
+        return str(
+            db.session().scalar(sa.select(Case.owner_id).where(Case.id == uuid.UUID(case_id)))
+        )
 
 
 def notices_of(app: Flask, account: Account) -> list[tuple[str, str | None]]:
     with app.app_context():
-        return [(n.kind, str(n.case_id) if n.case_id else None)
-                for n in db.session().scalars(sa.select(Notice).where(
-                    Notice.user_id == account.id).order_by(Notice.created_at))]
+        return [
+            (n.kind, str(n.case_id) if n.case_id else None)
+            for n in db.session().scalars(
+                sa.select(Notice).where(Notice.user_id == account.id).order_by(Notice.created_at)
+            )
+        ]
 
 
 def events(app: Flask, action: str) -> list[AuditEvent]:
     with app.app_context():
-        return list(db.session().scalars(sa.select(AuditEvent).where(
-            AuditEvent.action == action).order_by(AuditEvent.seq)))
+        return list(
+            db.session().scalars(
+                sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)
+            )
+        )
 
 
 def hand_over(client: Client, case_id: str, new_owner: Any) -> Any:
-    return client.post(f"/cases/{case_id}/owner", {"owner": str(new_owner)},
-                       form_page=f"/cases/{case_id}")
+    return client.post(
+        f"/cases/{case_id}/owner", {"owner": str(new_owner)}, form_page=f"/cases/{case_id}"
+    )
 
 
 def disable(app: Flask, account: Account, clock: Any) -> None:
@@ -89,8 +101,13 @@ def disable(app: Flask, account: Account, clock: Any) -> None:
 
 
 def test_a_supervisor_hands_a_case_over_and_the_new_owner_takes_it_on(
-        app: Flask, open_case: Callable[..., str], accounts: dict[str, Account],
-        colleague: Account, new_client: Callable[[], Client], call: API) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    accounts: dict[str, Account],
+    colleague: Account,
+    new_client: Callable[[], Client],
+    call: API,
+) -> None:
     case_id = open_case(consent=FULL_CONSENT)
     supervisor = browser(new_client, accounts["supervisor"])
     page = supervisor.get(f"/cases/{case_id}").get_data(as_text=True)
@@ -108,8 +125,12 @@ def test_a_supervisor_hands_a_case_over_and_the_new_owner_takes_it_on(
     newcomer = browser(new_client, colleague)
     assert case_id in newcomer.get("/cases/").get_data(as_text=True)
     assert newcomer.get(f"/cases/{case_id}").status_code == 200
-    sent = call(colleague, "POST", f"/cases/{case_id}/referrals",
-                {"partner": "org-a", "services": ["shelter"]})
+    sent = call(
+        colleague,
+        "POST",
+        f"/cases/{case_id}/referrals",
+        {"partner": "org-a", "services": ["shelter"]},
+    )
     assert sent.status_code == 201
     previous = browser(new_client, accounts["screener"])
     assert previous.get(f"/cases/{case_id}").status_code == 404
@@ -122,17 +143,28 @@ def test_a_supervisor_hands_a_case_over_and_the_new_owner_takes_it_on(
     assert event.object_type == "case"
     assert event.object_id == case_id
     assert event.actor_id == str(accounts["supervisor"].id)
-    assert json.loads(event.details) == {"from": str(accounts["screener"].id),
-                                         "to": str(colleague.id), "tasks": 0}
+    assert json.loads(event.details) == {
+        "from": str(accounts["screener"].id),
+        "to": str(colleague.id),
+        "tasks": 0,
+    }
 
 
 def test_the_new_owner_follows_up_the_referrals_the_previous_one_sent(
-        app: Flask, referral: Callable[..., str], accounts: dict[str, Account],
-        colleague: Account, new_client: Callable[[], Client], call: API, api: API) -> None:
+    app: Flask,
+    referral: Callable[..., str],
+    accounts: dict[str, Account],
+    colleague: Account,
+    new_client: Callable[[], Client],
+    call: API,
+    api: API,
+) -> None:
     referral_id = referral()
     case_id = api("screener", "GET", f"/referrals/{referral_id}").get_json()["case_id"]
-    assert hand_over(browser(new_client, accounts["supervisor"]), case_id,
-                     colleague.id).status_code == 302
+    assert (
+        hand_over(browser(new_client, accounts["supervisor"]), case_id, colleague.id).status_code
+        == 302
+    )
 
     assert call(colleague, "GET", f"/referrals/{referral_id}").status_code == 200
     listed = call(colleague, "GET", "/referrals").get_json()["items"]
@@ -142,8 +174,7 @@ def test_the_new_owner_follows_up_the_referrals_the_previous_one_sent(
     # The partner's answer goes to whoever is in charge now.
     assert api("partner", "POST", f"/referrals/{referral_id}/accept").status_code == 200
     assert ("referral.accepted", None) in notices_of(app, colleague)
-    assert [kind for kind, _case in notices_of(app, accounts["screener"])] == [
-        "case.taken_over"]
+    assert [kind for kind, _case in notices_of(app, accounts["screener"])] == ["case.taken_over"]
     assert call(colleague, "POST", f"/referrals/{referral_id}/withdraw").status_code == 200
     assert api("screener", "POST", f"/referrals/{referral_id}/withdraw").status_code == 404
     with app.app_context():
@@ -152,30 +183,46 @@ def test_the_new_owner_follows_up_the_referrals_the_previous_one_sent(
 
 
 def test_the_caseworker_in_charge_reads_a_referral_their_supervisor_sent(
-        open_case: Callable[..., str], api: API) -> None:
+    open_case: Callable[..., str], api: API
+) -> None:
     case_id = open_case(consent=FULL_CONSENT)
-    sent = api("supervisor", "POST", f"/cases/{case_id}/referrals",
-               {"partner": "org-a", "services": ["shelter"]})
+    sent = api(
+        "supervisor",
+        "POST",
+        f"/cases/{case_id}/referrals",
+        {"partner": "org-a", "services": ["shelter"]},
+    )
     assert sent.status_code == 201
     referral_id = sent.get_json()["id"]
     assert api("screener", "GET", f"/referrals/{referral_id}").status_code == 200
     assert [r["id"] for r in api("screener", "GET", "/referrals").get_json()["items"]] == [
-        referral_id]
+        referral_id
+    ]
     assert api("screener_b", "GET", f"/referrals/{referral_id}").status_code == 404
     assert api("screener_b", "GET", "/referrals").get_json()["items"] == []
 
 
 @pytest.mark.parametrize("role", ["screener", "partner", "auditor", "analyst", "admin"])
 def test_only_a_supervisor_may_hand_over(
-        app: Flask, open_case: Callable[..., str], accounts: dict[str, Account],
-        colleague: Account, signed_in: Callable[[str], Client], role: str) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    accounts: dict[str, Account],
+    colleague: Account,
+    signed_in: Callable[[str], Client],
+    role: str,
+) -> None:
     case_id = open_case()
     client = signed_in(role)
     assert hand_over(client, case_id, colleague.id).status_code == 403
     assert client.get("/cases/reassign").status_code == 403
-    assert client.post("/cases/reassign", {"former": str(accounts["screener"].id),
-                                           "owner": str(colleague.id)},
-                       form_page="/").status_code == 403
+    assert (
+        client.post(
+            "/cases/reassign",
+            {"former": str(accounts["screener"].id), "owner": str(colleague.id)},
+            form_page="/",
+        ).status_code
+        == 403
+    )
     assert owner(app, case_id) == str(accounts["screener"].id)
     if role == "screener":  # the case's own screener is not offered the form either
         page = client.get(f"/cases/{case_id}").get_data(as_text=True)
@@ -183,28 +230,44 @@ def test_only_a_supervisor_may_hand_over(
 
 
 def test_another_teams_supervisor_finds_no_such_case(
-        app: Flask, open_case: Callable[..., str], accounts: dict[str, Account],
-        colleague: Account, signed_in: Callable[[str], Client]) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    accounts: dict[str, Account],
+    colleague: Account,
+    signed_in: Callable[[str], Client],
+) -> None:
     case_id = open_case()
     client = signed_in("supervisor_b")
     refused = hand_over(client, case_id, accounts["screener_b"].id)
     assert refused.status_code == 404
-    assert client.post(f"/cases/{uuid.uuid4()}/owner", {"owner": str(colleague.id)},
-                       form_page="/").status_code == 404
+    assert (
+        client.post(
+            f"/cases/{uuid.uuid4()}/owner", {"owner": str(colleague.id)}, form_page="/"
+        ).status_code
+        == 404
+    )
     assert owner(app, case_id) == str(accounts["screener"].id)
     denied = [e for e in events(app, "access.denied") if e.object_id == case_id]
     assert json.loads(denied[-1].details)["action"] == "cases.hand_over"
 
 
 def test_a_supervisor_under_break_glass_cannot_hand_over(
-        app: Flask, open_case: Callable[..., str], accounts: dict[str, Account],
-        signed_in: Callable[[str], Client]) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    accounts: dict[str, Account],
+    signed_in: Callable[[str], Client],
+) -> None:
     case_id = open_case()
     client = signed_in("supervisor_b")
     page = f"/cases/{case_id}/break-glass"
-    assert client.post(page, {"reason": "Duty night: the person called our hotline and "
-                                        "team A cannot be reached."},
-                       form_page=page).status_code == 302
+    assert (
+        client.post(
+            page,
+            {"reason": "Duty night: the person called our hotline and team A cannot be reached."},
+            form_page=page,
+        ).status_code
+        == 302
+    )
     shown = client.get(f"/cases/{case_id}")
     assert shown.status_code == 200
     assert "/owner" not in shown.get_data(as_text=True)
@@ -216,71 +279,108 @@ def test_a_supervisor_under_break_glass_cannot_hand_over(
 def _set_status(app: Flask, case_id: str, status: str) -> None:
     with app.app_context():
         store = db.session()
-        store.execute(sa.update(Case).where(Case.id == uuid.UUID(case_id))
-                      .values(status=status))
+        store.execute(sa.update(Case).where(Case.id == uuid.UUID(case_id)).values(status=status))
         store.commit()
 
 
 def test_a_closed_case_is_not_handed_over(
-        app: Flask, open_case: Callable[..., str], accounts: dict[str, Account],
-        colleague: Account, signed_in: Callable[[str], Client]) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    accounts: dict[str, Account],
+    colleague: Account,
+    signed_in: Callable[[str], Client],
+) -> None:
     case_id = open_case()
     client = signed_in("supervisor")
     token = csrf_from(client.get(f"/cases/{case_id}"))
     _set_status(app, case_id, "closed")
     assert "/owner" not in client.get(f"/cases/{case_id}").get_data(as_text=True)
-    refused = client.raw.post(f"/cases/{case_id}/owner",
-                              data={"csrf_token": token, "owner": str(colleague.id)})
+    refused = client.raw.post(
+        f"/cases/{case_id}/owner", data={"csrf_token": token, "owner": str(colleague.id)}
+    )
     assert refused.status_code == 409
     assert owner(app, case_id) == str(accounts["screener"].id)
 
 
-@pytest.mark.parametrize("who", ["screener_b", "supervisor_b", "partner", "admin", "unknown",
-                                 "disabled", "screener"])
+@pytest.mark.parametrize(
+    "who", ["screener_b", "supervisor_b", "partner", "admin", "unknown", "disabled", "screener"]
+)
 def test_the_new_owner_must_be_an_active_member_of_the_team(
-        app: Flask, open_case: Callable[..., str], accounts: dict[str, Account],
-        colleague: Account, signed_in: Callable[[str], Client], clock: Any,
-        who: str) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    accounts: dict[str, Account],
+    colleague: Account,
+    signed_in: Callable[[str], Client],
+    clock: Any,
+    who: str,
+) -> None:
     case_id = open_case()
     if who == "disabled":
         disable(app, colleague, clock)
     target = {"unknown": uuid.uuid4(), "disabled": colleague.id}.get(
-        who, accounts.get(who, colleague).id)
+        who, accounts.get(who, colleague).id
+    )
     client = signed_in("supervisor")
     refused = hand_over(client, case_id, target)
     assert refused.status_code == 422
     text = refused.get_data(as_text=True)
     assert "The case was not handed over." in text
-    assert ("This person is already in charge." if who == "screener" else
-            "Choose an active screener or supervisor of the case") in text
+    assert (
+        "This person is already in charge."
+        if who == "screener"
+        else "Choose an active screener or supervisor of the case"
+    ) in text
     assert owner(app, case_id) == str(accounts["screener"].id)
     assert events(app, "case.handed_over") == []
     with app.app_context():
-        assert db.session().scalar(sa.select(sa.func.count()).select_from(Notice).where(
-            Notice.kind.in_(("case.handed_over", "case.taken_over")))) == 0
+        assert (
+            db.session().scalar(
+                sa.select(sa.func.count())
+                .select_from(Notice)
+                .where(Notice.kind.in_(("case.handed_over", "case.taken_over")))
+            )
+            == 0
+        )
 
 
 @pytest.mark.parametrize("value", ["not-a-uuid", "", "1 OR 1=1", "0" * 1000])
 def test_bad_input_is_refused_as_a_form_error(
-        app: Flask, open_case: Callable[..., str], accounts: dict[str, Account],
-        signed_in: Callable[[str], Client], value: str) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    accounts: dict[str, Account],
+    signed_in: Callable[[str], Client],
+    value: str,
+) -> None:
     case_id = open_case()
     client = signed_in("supervisor")
     assert hand_over(client, case_id, value).status_code == 400
     moved = client.post("/cases/reassign", {"former": value, "owner": value})
     assert moved.status_code == 400
     assert "Nothing was handed over." in moved.get_data(as_text=True)
-    assert client.post("/cases/reassign", {"former": str(accounts["screener"].id),
-                                           "owner": value}).status_code == 400
-    assert client.post("/cases/reassign", {"former": str(accounts["screener"].id),
-                                           "owner": str(uuid.uuid4())}).status_code == 422
+    assert (
+        client.post(
+            "/cases/reassign", {"former": str(accounts["screener"].id), "owner": value}
+        ).status_code
+        == 400
+    )
+    assert (
+        client.post(
+            "/cases/reassign", {"former": str(accounts["screener"].id), "owner": str(uuid.uuid4())}
+        ).status_code
+        == 422
+    )
     assert owner(app, case_id) == str(accounts["screener"].id)
 
 
 def test_authority_is_asked_again_at_every_request(
-        app: Flask, open_case: Callable[..., str], accounts: dict[str, Account],
-        colleague: Account, signed_in: Callable[[str], Client], clock: Any,
-        make_account: Callable[..., Account]) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    accounts: dict[str, Account],
+    colleague: Account,
+    signed_in: Callable[[str], Client],
+    clock: Any,
+    make_account: Callable[..., Account],
+) -> None:
     case_id = open_case()
     leaver = make_account("screener", team="Team A")
     client = signed_in("supervisor")
@@ -289,29 +389,39 @@ def test_authority_is_asked_again_at_every_request(
     token = csrf_from(page)
     # A screener offered on the page is disabled before the form is sent.
     disable(app, leaver, clock)
-    refused = client.raw.post(f"/cases/{case_id}/owner",
-                              data={"csrf_token": token, "owner": str(leaver.id)})
+    refused = client.raw.post(
+        f"/cases/{case_id}/owner", data={"csrf_token": token, "owner": str(leaver.id)}
+    )
     assert refused.status_code == 422
     assert f'value="{leaver.id}"' not in refused.get_data(as_text=True)
     # The supervisor is moved to another team between two requests.
     with app.app_context():
         store = db.session()
         team_b = store.scalar(sa.select(Team.id).where(Team.name == "Team B"))
-        store.execute(sa.update(User).where(User.id == accounts["supervisor"].id)
-                      .values(team_id=team_b))
+        store.execute(
+            sa.update(User).where(User.id == accounts["supervisor"].id).values(team_id=team_b)
+        )
         store.commit()
-    moved_away = client.raw.post(f"/cases/{case_id}/owner", data={
-        "csrf_token": token, "owner": str(colleague.id)})
+    moved_away = client.raw.post(
+        f"/cases/{case_id}/owner", data={"csrf_token": token, "owner": str(colleague.id)}
+    )
     assert moved_away.status_code == 404
     assert owner(app, case_id) == str(accounts["screener"].id)
 
 
 def test_a_disabled_account_tells_the_supervisors_and_its_cases_move_at_once(
-        app: Flask, open_case: Callable[..., str], accounts: dict[str, Account],
-        colleague: Account, signed_in: Callable[[str], Client],
-        new_client: Callable[[], Client], call: API) -> None:
-    first, second = open_case(), open_case(subject={"given_name": "Canaryapi",
-                                                    "family_name": "Otherperson", "age": 50})
+    app: Flask,
+    open_case: Callable[..., str],
+    accounts: dict[str, Account],
+    colleague: Account,
+    signed_in: Callable[[str], Client],
+    new_client: Callable[[], Client],
+    call: API,
+) -> None:
+    first, second = (
+        open_case(),
+        open_case(subject={"given_name": "Canaryapi", "family_name": "Otherperson", "age": 50}),
+    )
     elsewhere = open_case("screener_b")
     admin = browser(new_client, accounts["admin"])
     admin.reauth(accounts["admin"])
@@ -336,15 +446,18 @@ def test_a_disabled_account_tells_the_supervisors_and_its_cases_move_at_once(
     assert second in text
     assert elsewhere not in text
     assert f'value="{colleague.id}"' in text
-    moved = client.post("/cases/reassign", {"former": str(accounts["screener"].id),
-                                            "owner": str(colleague.id)})
+    moved = client.post(
+        "/cases/reassign", {"former": str(accounts["screener"].id), "owner": str(colleague.id)}
+    )
     assert moved.status_code == 302
     assert "2 cases handed over" in client.get(moved.location).get_data(as_text=True)
     assert {owner(app, first), owner(app, second)} == {str(colleague.id)}
     assert owner(app, elsewhere) == str(accounts["screener_b"].id)
     assert call(colleague, "GET", f"/cases/{first}").status_code == 200
-    assert sorted(json.loads(e.details)["to"] for e in events(app, "case.handed_over")) == \
-        [str(colleague.id)] * 2
+    assert (
+        sorted(json.loads(e.details)["to"] for e in events(app, "case.handed_over"))
+        == [str(colleague.id)] * 2
+    )
     # One notice for the batch; none for the disabled account, which cannot read it.
     assert [kind for kind, _c in notices_of(app, colleague)] == ["case.handed_over"]
     assert notices_of(app, accounts["screener"]) == []
@@ -352,8 +465,12 @@ def test_a_disabled_account_tells_the_supervisors_and_its_cases_move_at_once(
 
 
 def test_moving_every_case_of_one_owner_is_for_a_supervisor_and_to_someone_else(
-        app: Flask, open_case: Callable[..., str], accounts: dict[str, Account],
-        colleague: Account, clock: Any) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    accounts: dict[str, Account],
+    colleague: Account,
+    clock: Any,
+) -> None:
     case_id = open_case()
     screener_id = accounts["screener"].id
     with app.test_request_context():
@@ -364,10 +481,12 @@ def test_moving_every_case_of_one_owner_is_for_a_supervisor_and_to_someone_else(
         supervisor = services.get_user(store, accounts["supervisor"].id)
         with pytest.raises(handover.HandOverError):
             handover.hand_over_all(store, supervisor, screener_id, screener_id, clock.now())
-        assert handover.hand_over_all(store, supervisor, colleague.id, screener_id,
-                                      clock.now()) == 0
-        assert handover.hand_over_all(store, supervisor, screener_id, colleague.id,
-                                      clock.now()) == 1
+        assert (
+            handover.hand_over_all(store, supervisor, colleague.id, screener_id, clock.now()) == 0
+        )
+        assert (
+            handover.hand_over_all(store, supervisor, screener_id, colleague.id, clock.now()) == 1
+        )
         store.commit()
     assert owner(app, case_id) == str(colleague.id)
     # The previous owner's account is still in use: they are told once.
@@ -375,8 +494,13 @@ def test_moving_every_case_of_one_owner_is_for_a_supervisor_and_to_someone_else(
 
 
 def test_a_case_is_handed_over_from_its_page_once_its_owner_left(
-        app: Flask, open_case: Callable[..., str], accounts: dict[str, Account],
-        colleague: Account, signed_in: Callable[[str], Client], clock: Any) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    accounts: dict[str, Account],
+    colleague: Account,
+    signed_in: Callable[[str], Client],
+    clock: Any,
+) -> None:
     case_id = open_case()
     disable(app, accounts["screener"], clock)
     client = signed_in("supervisor")
@@ -386,21 +510,35 @@ def test_a_case_is_handed_over_from_its_page_once_its_owner_left(
 
 
 def test_nothing_about_the_person_reaches_notices_audit_or_e_mail(
-        app: Flask, open_case: Callable[..., str], accounts: dict[str, Account],
-        colleague: Account, signed_in: Callable[[str], Client], mail_relay: list[Any],
-        caplog: pytest.LogCaptureFixture, clock: Any) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    accounts: dict[str, Account],
+    colleague: Account,
+    signed_in: Callable[[str], Client],
+    mail_relay: list[Any],
+    caplog: pytest.LogCaptureFixture,
+    clock: Any,
+) -> None:
     caplog.set_level(logging.DEBUG)
     first, second = open_case(consent=FULL_CONSENT), open_case()
     client = signed_in("supervisor")
     assert hand_over(client, first, colleague.id).status_code == 302
     assert hand_over(client, second, str(uuid.uuid4())).status_code == 422
     disable(app, accounts["screener"], clock)
-    assert client.post("/cases/reassign", {"former": str(accounts["screener"].id),
-                                           "owner": str(colleague.id)}).status_code == 302
+    assert (
+        client.post(
+            "/cases/reassign", {"former": str(accounts["screener"].id), "owner": str(colleague.id)}
+        ).status_code
+        == 302
+    )
     with app.app_context():
         store = db.session()
-        held = repr([list(store.execute(sa.select(table))) for table in (
-            Notice.__table__, OutboxMessage.__table__)])
+        held = repr(
+            [
+                list(store.execute(sa.select(table)))
+                for table in (Notice.__table__, OutboxMessage.__table__)
+            ]
+        )
         details = repr(list(store.scalars(sa.select(AuditEvent.details))))
         kinds = set(store.scalars(sa.select(OutboxMessage.kind)))
     assert kinds == {"case.handed_over", "case.taken_over", "case.owner_disabled"}
@@ -411,13 +549,20 @@ def test_nothing_about_the_person_reaches_notices_audit_or_e_mail(
 
 
 def test_the_previous_owner_s_notice_leads_to_their_list_not_to_a_closed_door(
-        app: Flask, open_case: Callable[..., str], new_client: Callable[[], Client],
-        accounts: dict[str, Account], colleague: Account) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    new_client: Callable[[], Client],
+    accounts: dict[str, Account],
+    colleague: Account,
+) -> None:
     case_id = open_case()
     hand_over(browser(new_client, accounts["supervisor"]), case_id, colleague.id)
     with app.app_context():
-        notice_id = db.session().scalar(sa.select(Notice.id).where(
-            Notice.user_id == accounts["screener"].id, Notice.kind == "case.taken_over"))
+        notice_id = db.session().scalar(
+            sa.select(Notice.id).where(
+                Notice.user_id == accounts["screener"].id, Notice.kind == "case.taken_over"
+            )
+        )
     previous = browser(new_client, accounts["screener"])
     opened = previous.post(f"/notices/{notice_id}/open", form_page="/notices/")
     assert opened.status_code == 302

@@ -23,8 +23,9 @@ NOT_UNICODE = {"body": "text must be valid Unicode (no lone surrogates)"}
 
 # Deep enough for the JSON parser itself to give up, and merely deeper than any body needs.
 PARSER_LIMIT = b'{"note": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"
-SEVENTEEN_LEVELS = json.dumps({"partner": "org-a", "note": [[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]}
-                              ).encode()
+SEVENTEEN_LEVELS = json.dumps(
+    {"partner": "org-a", "note": [[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]}
+).encode()
 HOSTILE = [
     (PARSER_LIMIT, NESTED_TOO_DEEP),
     (SEVENTEEN_LEVELS, NESTED_TOO_DEEP),
@@ -40,21 +41,34 @@ def people(app: Flask) -> int:
 
 
 def send_raw(client: Client, token: str, path: str, raw: bytes) -> Any:
-    return client.raw.post(f"/api/v1{path}", data=raw, headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    return client.raw.post(
+        f"/api/v1{path}",
+        data=raw,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
 
 
 @pytest.mark.parametrize(("raw", "fields"), HOSTILE)
 def test_hostile_bodies_are_refused_at_the_door_of_every_operation(
-        app: Flask, client: Client, api: API, issue_token: Any, accounts: Any,
-        referral: Callable[..., str], raw: bytes, fields: dict[str, str]) -> None:
+    app: Flask,
+    client: Client,
+    api: API,
+    issue_token: Any,
+    accounts: Any,
+    referral: Callable[..., str],
+    raw: bytes,
+    fields: dict[str, str],
+) -> None:
     referral_id = referral()
     case_id = api("screener", "GET", f"/referrals/{referral_id}").get_json()["case_id"]
     before = (people(app), api("screener", "GET", f"/cases/{case_id}").get_json())
     screener, partner = issue_token(accounts["screener"]), issue_token(accounts["partner"])
-    calls = [(screener, "/screenings"), (screener, f"/cases/{case_id}/referrals"),
-             (screener, f"/referrals/{referral_id}/withdraw"),
-             *((partner, f"/referrals/{referral_id}/{action}") for action in REFERRAL_ACTIONS)]
+    calls = [
+        (screener, "/screenings"),
+        (screener, f"/cases/{case_id}/referrals"),
+        (screener, f"/referrals/{referral_id}/withdraw"),
+        *((partner, f"/referrals/{referral_id}/{action}") for action in REFERRAL_ACTIONS),
+    ]
     for token, path in calls:
         response = send_raw(client, token, path, raw)
         assert response.status_code == 400, (path, response.get_json())
@@ -64,29 +78,38 @@ def test_hostile_bodies_are_refused_at_the_door_of_every_operation(
 
 
 def test_a_lone_surrogate_in_a_name_is_refused_and_nothing_is_stored(
-        app: Flask, client: Client, issue_token: Any, accounts: Any) -> None:
+    app: Flask, client: Client, issue_token: Any, accounts: Any
+) -> None:
     data = body(subject={"given_name": "Canary\ud800", "age": 30})
-    response = send_raw(client, issue_token(accounts["screener"]), "/screenings",
-                        json.dumps(data).encode())
+    response = send_raw(
+        client, issue_token(accounts["screener"]), "/screenings", json.dumps(data).encode()
+    )
     assert response.status_code == 400
     assert response.get_json()["error"]["fields"] == NOT_UNICODE
     assert people(app) == 0
 
 
 @pytest.mark.parametrize("wrong", [{"x": 1}, ["adult"], 7, True])
-@pytest.mark.parametrize(("where", "fields"), [
-    ({"instrument"}, {"instrument": "must be one of adult, child"}),
-    ({"language"}, {"language": "must be one of en, fr, es"}),
-    ({"red_flag_actions"}, {"red_flag_actions": "must be a list of objects"}),
-    ({"subject", "sex"}, {"subject.sex": "must be one of female, male, other, unknown"}),
-    ({"subject", "given_name"},
-     {"subject.given_name": "must be text of at most 100 characters"}),
-    ({"safety", "interpreter_independent"},
-     {"safety.interpreter_independent": "must be one of yes, no, none"}),
-])
+@pytest.mark.parametrize(
+    ("where", "fields"),
+    [
+        ({"instrument"}, {"instrument": "must be one of adult, child"}),
+        ({"language"}, {"language": "must be one of en, fr, es"}),
+        ({"red_flag_actions"}, {"red_flag_actions": "must be a list of objects"}),
+        ({"subject", "sex"}, {"subject.sex": "must be one of female, male, other, unknown"}),
+        (
+            {"subject", "given_name"},
+            {"subject.given_name": "must be text of at most 100 characters"},
+        ),
+        (
+            {"safety", "interpreter_independent"},
+            {"safety.interpreter_independent": "must be one of yes, no, none"},
+        ),
+    ],
+)
 def test_a_value_of_the_wrong_type_in_a_screening_is_a_field_error(
-        app: Flask, api: API, partners: None, wrong: Any, where: set[str],
-        fields: dict[str, str]) -> None:
+    app: Flask, api: API, partners: None, wrong: Any, where: set[str], fields: dict[str, str]
+) -> None:
     data = body()
     path = sorted(where, key=lambda name: name not in data)
     if len(path) == 1:
@@ -101,9 +124,13 @@ def test_a_value_of_the_wrong_type_in_a_screening_is_a_field_error(
 
 @pytest.mark.parametrize("wrong", [{"x": 1}, ["a"], 7, None])
 def test_a_value_of_the_wrong_type_in_a_screening_list_is_a_field_error(
-        app: Flask, api: API, partners: None, wrong: Any) -> None:
-    data = body(needs=[wrong], answers={next(iter(body()["answers"])): wrong},
-                consent={"screening": True, "referral": True, "share": [wrong]})
+    app: Flask, api: API, partners: None, wrong: Any
+) -> None:
+    data = body(
+        needs=[wrong],
+        answers={next(iter(body()["answers"])): wrong},
+        consent={"screening": True, "referral": True, "share": [wrong]},
+    )
     response = api("screener", "POST", "/screenings", data)
     assert response.status_code == 400
     fields = response.get_json()["error"]["fields"]
@@ -115,17 +142,21 @@ ANSWER_FIELDS = {"decline": ("reason", "out_of_area"), "close": ("outcome", "ser
 
 
 @pytest.mark.parametrize("action", ["decline", "close"])
-@pytest.mark.parametrize(("make", "fields"), [
-    (lambda name, good: {name: {"x": good}}, "named"),
-    (lambda name, good: {name: [good]}, "named"),
-    (lambda name, good: {name: 1}, "named"),
-    (lambda name, good: {}, "named"),
-    (lambda name, good: [good], "named"),
-    (lambda name, good: good, "named"),
-    (lambda name, good: {name: good, "extra": 1}, "extra"),
-])
+@pytest.mark.parametrize(
+    ("make", "fields"),
+    [
+        (lambda name, good: {name: {"x": good}}, "named"),
+        (lambda name, good: {name: [good]}, "named"),
+        (lambda name, good: {name: 1}, "named"),
+        (lambda name, good: {}, "named"),
+        (lambda name, good: [good], "named"),
+        (lambda name, good: good, "named"),
+        (lambda name, good: {name: good, "extra": 1}, "extra"),
+    ],
+)
 def test_a_value_of_the_wrong_type_in_an_answer_is_a_field_error(
-        api: API, referral: Callable[..., str], action: str, make: Any, fields: str) -> None:
+    api: API, referral: Callable[..., str], action: str, make: Any, fields: str
+) -> None:
     referral_id = referral()
     if action == "close":
         assert api("partner", "POST", f"/referrals/{referral_id}/accept").status_code == 200
@@ -137,10 +168,19 @@ def test_a_value_of_the_wrong_type_in_an_answer_is_a_field_error(
     assert api("partner", "GET", f"/referrals/{referral_id}").get_json() == before
 
 
-@pytest.mark.parametrize("target", ["/account\r\nSet-Cookie: stolen=1", "/\nevil.example",
-                                    "/account\rx", "/a\tb", "/a\x1bb", "/a\x7fb", "/a\x85b"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/account\r\nSet-Cookie: stolen=1",
+        "/\nevil.example",
+        "/account\rx",
+        "/a\tb",
+        "/a\x1bb",
+        "/a\x7fb",
+        "/a\x85b",
+    ],
+)
 def test_control_characters_in_next_lead_home(client: Client, target: str) -> None:
     response = client.post("/language", {"locale": "fr", "next": target}, form_page="/login")
     assert response.status_code == 302
     assert response.location == "/"
-

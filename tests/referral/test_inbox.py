@@ -22,13 +22,25 @@ CANARIES = ("Canaryapi", "Testperson", "canary-api-contact", "Canaryregionapi")
 
 
 def test_a_screener_refers_from_the_case_page_and_the_partner_accepts(
-        api: API, open_case: Callable[..., str], signed_in: Callable[[str], Client],
-        new_client: Callable[[], Client], accounts: dict[str, Account]) -> None:
+    api: API,
+    open_case: Callable[..., str],
+    signed_in: Callable[[str], Client],
+    new_client: Callable[[], Client],
+    accounts: dict[str, Account],
+) -> None:
     case_id = open_case(consent=FULL_CONSENT)
     screener = signed_in("screener")
-    sent = screener.post(f"/cases/{case_id}/referrals", {
-        "partner": "org-a", "services": ["shelter"], "share": ["given_name"],
-        "urgency": "urgent", "note": ""}, form_page=f"/cases/{case_id}")
+    sent = screener.post(
+        f"/cases/{case_id}/referrals",
+        {
+            "partner": "org-a",
+            "services": ["shelter"],
+            "share": ["given_name"],
+            "urgency": "urgent",
+            "note": "",
+        },
+        form_page=f"/cases/{case_id}",
+    )
     assert sent.status_code == 302
     referral_id = api("screener", "GET", f"/cases/{case_id}").get_json()["referrals"][0]["id"]
     partner = new_client()
@@ -43,23 +55,29 @@ def test_a_screener_refers_from_the_case_page_and_the_partner_accepts(
 
 
 def test_a_refer_form_outside_consent_shows_errors_and_sends_nothing(
-        api: API, open_case: Callable[..., str], signed_in: Callable[[str], Client]) -> None:
+    api: API, open_case: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     case_id = open_case()
     client = signed_in("screener")
-    response = client.post(f"/cases/{case_id}/referrals", {
-        "partner": "org-a", "services": ["shelter"], "share": ["contact"], "urgency": "normal"},
-        form_page=f"/cases/{case_id}")
+    response = client.post(
+        f"/cases/{case_id}/referrals",
+        {"partner": "org-a", "services": ["shelter"], "share": ["contact"], "urgency": "normal"},
+        form_page=f"/cases/{case_id}",
+    )
     assert response.status_code == 400
     assert 'class="error"' in response.get_data(as_text=True)
-    unknown = client.post(f"/cases/{case_id}/referrals", {
-        "partner": "org-c", "services": ["shelter"], "urgency": "normal"},
-        form_page=f"/cases/{case_id}")
+    unknown = client.post(
+        f"/cases/{case_id}/referrals",
+        {"partner": "org-c", "services": ["shelter"], "urgency": "normal"},
+        form_page=f"/cases/{case_id}",
+    )
     assert unknown.status_code == 422
     assert api("screener", "GET", f"/cases/{case_id}").get_json()["referrals"] == []
 
 
 def test_the_partner_declines_with_a_reason_from_the_page(
-        api: API, referral: Callable[..., str], signed_in: Callable[[str], Client]) -> None:
+    api: API, referral: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     referral_id = referral()
     client = signed_in("partner")
     page = f"/referrals/{referral_id}"
@@ -71,7 +89,8 @@ def test_the_partner_declines_with_a_reason_from_the_page(
 
 
 def test_another_organisation_cannot_answer_through_the_form(
-        api: API, referral: Callable[..., str], signed_in: Callable[[str], Client]) -> None:
+    api: API, referral: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     referral_id = referral()
     client = signed_in("partner_b")
     page = f"/referrals/{referral_id}"
@@ -81,24 +100,33 @@ def test_another_organisation_cannot_answer_through_the_form(
 
 
 def test_a_partner_removed_from_the_organisation_loses_access_at_once(
-        app: Flask, api: API, referral: Callable[..., str], signed_in: Callable[[str], Client],
-        accounts: dict[str, Account]) -> None:
+    app: Flask,
+    api: API,
+    referral: Callable[..., str],
+    signed_in: Callable[[str], Client],
+    accounts: dict[str, Account],
+) -> None:
     referral_id = referral()
     client = signed_in("partner")
     assert client.get(f"/referrals/{referral_id}").status_code == 200
     with app.app_context():
         store = db.session()
-        other = store.scalar(sa.select(PartnerOrganisation.id).where(
-            PartnerOrganisation.slug == "org-b"))
-        store.execute(sa.update(User).where(User.id == accounts["partner"].id)
-                      .values(partner_id=other))
+        other = store.scalar(
+            sa.select(PartnerOrganisation.id).where(PartnerOrganisation.slug == "org-b")
+        )
+        store.execute(
+            sa.update(User).where(User.id == accounts["partner"].id).values(partner_id=other)
+        )
         store.commit()
     assert client.get(f"/referrals/{referral_id}").status_code == 404
 
 
 def test_notices_say_only_that_something_awaits(
-        app: Flask, referral: Callable[..., str], signed_in: Callable[[str], Client],
-        accounts: dict[str, Account]) -> None:
+    app: Flask,
+    referral: Callable[..., str],
+    signed_in: Callable[[str], Client],
+    accounts: dict[str, Account],
+) -> None:
     referral_id = referral()
     client = signed_in("partner")
     home = client.get("/").get_data(as_text=True)
@@ -108,21 +136,22 @@ def test_notices_say_only_that_something_awaits(
     for canary in CANARIES:
         assert canary not in listing
     with app.app_context():
-        notice_id = db.session().scalar(sa.select(Notice.id).where(
-            Notice.user_id == accounts["partner"].id))
+        notice_id = db.session().scalar(
+            sa.select(Notice.id).where(Notice.user_id == accounts["partner"].id)
+        )
     opened = client.post(f"/notices/{notice_id}/open", {}, form_page="/notices/")
     assert opened.location.endswith(f"/referrals/{referral_id}")
     assert "1 notice" not in client.get("/").get_data(as_text=True)
 
 
 def test_a_notice_of_someone_else_is_not_found(
-        app: Flask, referral: Callable[..., str], signed_in: Callable[[str], Client]) -> None:
+    app: Flask, referral: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     referral()
     with app.app_context():
         notice_id = db.session().scalar(sa.select(Notice.id))
     client = signed_in("partner_b")
-    assert client.post(f"/notices/{notice_id}/open", {}, form_page="/notices/") \
-        .status_code == 404
+    assert client.post(f"/notices/{notice_id}/open", {}, form_page="/notices/").status_code == 404
 
 
 def escalate(app: Flask) -> str:
@@ -132,8 +161,12 @@ def escalate(app: Flask) -> str:
 
 
 def test_escalate_marks_overdue_tells_the_supervisor_and_expires_later(
-        app: Flask, api: API, referral: Callable[..., str], clock: Any,
-        signed_in: Callable[[str], Client]) -> None:
+    app: Flask,
+    api: API,
+    referral: Callable[..., str],
+    clock: Any,
+    signed_in: Callable[[str], Client],
+) -> None:
     normal, urgent = referral(), referral(urgency="urgent")
     clock.advance(hours=23)
     assert escalate(app) == "0 overdue, 0 expired, 0 withdrawn"
@@ -144,22 +177,30 @@ def test_escalate_marks_overdue_tells_the_supervisor_and_expires_later(
     overdue = supervisor.get("/referrals/?overdue=1").get_data(as_text=True)
     assert urgent in overdue
     assert normal not in overdue
-    assert "A referral from your team is overdue." in supervisor.get("/notices/") \
-        .get_data(as_text=True)
+    assert "A referral from your team is overdue." in supervisor.get("/notices/").get_data(
+        as_text=True
+    )
     clock.advance(hours=48)
     assert escalate(app) == "1 overdue, 0 expired, 0 withdrawn"
     clock.advance(days=6)
     assert escalate(app) == "0 overdue, 2 expired, 0 withdrawn"
     assert escalate(app) == "0 overdue, 0 expired, 0 withdrawn"
     with app.app_context():
-        actions = db.session().scalars(sa.select(AuditEvent.action).where(
-            AuditEvent.action.in_(("referral.overdue", "referral.expired")))).all()
+        actions = (
+            db.session()
+            .scalars(
+                sa.select(AuditEvent.action).where(
+                    AuditEvent.action.in_(("referral.overdue", "referral.expired"))
+                )
+            )
+            .all()
+        )
     assert sorted(actions) == ["referral.expired"] * 2 + ["referral.overdue"] * 2
 
 
 def test_e_mail_notices_link_and_hold_no_personal_data(
-        app: Flask, referral: Callable[..., str], mail_relay: list[Any],
-        accounts: dict[str, Account]) -> None:
+    app: Flask, referral: Callable[..., str], mail_relay: list[Any], accounts: dict[str, Account]
+) -> None:
     relay = app.config["MAIL_SERVER"]
     app.config["MAIL_SERVER"] = ""
     referral()
@@ -178,8 +219,12 @@ def test_e_mail_notices_link_and_hold_no_personal_data(
 
 
 def test_the_sender_withdraws_from_the_page_and_a_partner_cannot(
-        api: API, referral: Callable[..., str], signed_in: Callable[[str], Client],
-        new_client: Callable[[], Client], accounts: dict[str, Account]) -> None:
+    api: API,
+    referral: Callable[..., str],
+    signed_in: Callable[[str], Client],
+    new_client: Callable[[], Client],
+    accounts: dict[str, Account],
+) -> None:
     referral_id = referral()
     page = f"/referrals/{referral_id}"
     partner = new_client()

@@ -23,13 +23,16 @@ CANARY = "Canarynote she fears the man at the border"
 
 
 def write(client: Any, case_id: str, text: str = CANARY) -> Any:
-    return client.post(f"/cases/{case_id}/notes", {"text": text},
-                       form_page=f"/cases/{case_id}")
+    return client.post(f"/cases/{case_id}/notes", {"text": text}, form_page=f"/cases/{case_id}")
 
 
 def test_a_note_is_sealed_and_shown_to_the_owner_and_the_supervisor(
-        app: Flask, open_case: Callable[..., str], signed_in: Any, new_client: Any,
-        accounts: dict[str, Account]) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    signed_in: Any,
+    new_client: Any,
+    accounts: dict[str, Account],
+) -> None:
     case_id = open_case()
     screener = signed_in("screener")
     assert write(screener, case_id).status_code == 302
@@ -44,13 +47,15 @@ def test_a_note_is_sealed_and_shown_to_the_owner_and_the_supervisor(
         [note] = store.scalars(sa.select(CaseNote))
         assert b"Canarynote" not in note.body
         assert note.author_id == accounts["screener"].id
-        reads = store.scalars(sa.select(AuditEvent.details).where(
-            AuditEvent.action == "case.notes_read"))
+        reads = store.scalars(
+            sa.select(AuditEvent.details).where(AuditEvent.action == "case.notes_read")
+        )
         assert [json.loads(d) for d in reads][-1] == {"count": 1}
 
 
 def test_the_text_of_a_note_never_leaves_the_page(
-        app: Flask, open_case: Callable[..., str], signed_in: Any, caplog: Any) -> None:
+    app: Flask, open_case: Callable[..., str], signed_in: Any, caplog: Any
+) -> None:
     case_id = open_case()
     screener = signed_in("screener")
     write(screener, case_id)
@@ -61,14 +66,17 @@ def test_the_text_of_a_note_never_leaves_the_page(
         audit = repr([(e.action, e.details) for e in store.scalars(sa.select(AuditEvent))])
         assert "Canarynote" not in audit
         assert "case.note_written" in audit
-        assert "Canarynote" not in repr([(n.kind, n.case_id) for n in store.scalars(
-            sa.select(Notice))])
-        assert "Canarynote" not in repr([(m.link, m.kind) for m in store.scalars(
-            sa.select(OutboxMessage))])
+        assert "Canarynote" not in repr(
+            [(n.kind, n.case_id) for n in store.scalars(sa.select(Notice))]
+        )
+        assert "Canarynote" not in repr(
+            [(m.link, m.kind) for m in store.scalars(sa.select(OutboxMessage))]
+        )
 
 
 def test_an_empty_or_overlong_note_is_refused_with_a_form_error(
-        app: Flask, open_case: Callable[..., str], signed_in: Any) -> None:
+    app: Flask, open_case: Callable[..., str], signed_in: Any
+) -> None:
     case_id = open_case()
     screener = signed_in("screener")
     blank = write(screener, case_id, "   ")
@@ -82,14 +90,20 @@ def test_an_empty_or_overlong_note_is_refused_with_a_form_error(
 
 
 def test_notes_are_not_shown_under_break_glass(
-        app: Flask, open_case: Callable[..., str], signed_in: Any, new_client: Any,
-        accounts: dict[str, Account]) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    signed_in: Any,
+    new_client: Any,
+    accounts: dict[str, Account],
+) -> None:
     case_id = open_case()
     write(signed_in("screener"), case_id)
     other = new_client()
     other.sign_in(accounts["supervisor_b"])
-    granted = other.post(f"/cases/{case_id}/break-glass",
-                         {"reason": "A synthetic emergency call about this person now"})
+    granted = other.post(
+        f"/cases/{case_id}/break-glass",
+        {"reason": "A synthetic emergency call about this person now"},
+    )
     assert granted.status_code == 302
     page = other.get(f"/cases/{case_id}")
     assert page.status_code == 200
@@ -97,8 +111,7 @@ def test_notes_are_not_shown_under_break_glass(
     assert write(other, case_id, "added under break-glass").status_code == 404
 
 
-def test_the_persons_copy_holds_the_notes(
-        open_case: Callable[..., str], signed_in: Any) -> None:
+def test_the_persons_copy_holds_the_notes(open_case: Callable[..., str], signed_in: Any) -> None:
     case_id = open_case()
     screener = signed_in("screener")
     write(screener, case_id)
@@ -107,8 +120,9 @@ def test_the_persons_copy_holds_the_notes(
     assert held["case"] == {"status": "active", "outcome": None}
 
 
-def test_notes_go_with_the_person(app: Flask, open_case: Callable[..., str],
-                                  signed_in: Any) -> None:
+def test_notes_go_with_the_person(
+    app: Flask, open_case: Callable[..., str], signed_in: Any
+) -> None:
     case_id = open_case()
     write(signed_in("screener"), case_id)
     with app.app_context():
@@ -122,14 +136,16 @@ def test_notes_go_with_the_person(app: Flask, open_case: Callable[..., str],
 
 
 def test_linking_a_newer_record_carries_its_notes_to_the_earlier_case(
-        open_case: Callable[..., str], signed_in: Any) -> None:
+    open_case: Callable[..., str], signed_in: Any
+) -> None:
     first = open_case()
     second = open_case(needs=["medical"])
     screener = signed_in("screener")
     write(screener, first, "Canaryfirst note on the earlier case")
     write(screener, second)
-    linked = screener.post(f"/cases/{second}/link", {"earlier": first, "confirm": "y"},
-                           form_page=f"/cases/{second}")
+    linked = screener.post(
+        f"/cases/{second}/link", {"earlier": first, "confirm": "y"}, form_page=f"/cases/{second}"
+    )
     assert linked.status_code == 302
     page = screener.get(f"/cases/{first}").get_data(as_text=True)
     assert CANARY in page  # sealed again with the earlier person's key, still readable

@@ -68,8 +68,11 @@ def send(app: Flask, *args: str) -> Result:
 
 def rows(app: Flask) -> list[OutboxMessage]:
     with app.app_context():
-        return list(db.session().scalars(sa.select(OutboxMessage).order_by(
-            OutboxMessage.created_at, OutboxMessage.id)))
+        return list(
+            db.session().scalars(
+                sa.select(OutboxMessage).order_by(OutboxMessage.created_at, OutboxMessage.id)
+            )
+        )
 
 
 def only_row(app: Flask) -> OutboxMessage:
@@ -77,16 +80,18 @@ def only_row(app: Flask) -> OutboxMessage:
     return row
 
 
-
-
 def test_a_referral_writes_its_e_mail_to_the_outbox_and_the_request_sends_nothing(
-        app: Flask, referral: Callable[..., str], relay: ScriptedRelay,
-        accounts: dict[str, Account]) -> None:
+    app: Flask, referral: Callable[..., str], relay: ScriptedRelay, accounts: dict[str, Account]
+) -> None:
     referral_id = referral()
     assert relay.offered == []
     row = only_row(app)
     assert (row.state, row.recipient, row.kind, row.attempts) == (
-        "pending", accounts["partner"].email, "referral.received", 0)
+        "pending",
+        accounts["partner"].email,
+        "referral.received",
+        0,
+    )
     assert row.link == f"http://127.0.0.1:5000/referrals/{referral_id}"
     with app.app_context():
         notice = db.session().get(Notice, row.notice_id)
@@ -94,10 +99,14 @@ def test_a_referral_writes_its_e_mail_to_the_outbox_and_the_request_sends_nothin
     assert send(app).output == "1 sent, 0 retry, 0 dead, 0 unknown\n"
     [message] = relay.offered
     # What the e-mail says is what it said before the outbox: that something waits, a link.
-    assert (message.to, message.subject) == (accounts["partner"].email,
-                                             "Passage: something is waiting for you")
-    assert message.body == ("Something new is waiting for you in Passage.\n"
-                            f"Sign in to see it: http://127.0.0.1:5000/referrals/{referral_id}\n")
+    assert (message.to, message.subject) == (
+        accounts["partner"].email,
+        "Passage: something is waiting for you",
+    )
+    assert message.body == (
+        "Something new is waiting for you in Passage.\n"
+        f"Sign in to see it: http://127.0.0.1:5000/referrals/{referral_id}\n"
+    )
     assert message.message_id == f"<{row.id}@127.0.0.1>"
     assert only_row(app).state == "sent"
     assert send(app).output == "0 sent, 0 retry, 0 dead, 0 unknown\n"
@@ -105,20 +114,28 @@ def test_a_referral_writes_its_e_mail_to_the_outbox_and_the_request_sends_nothin
 
 
 def test_a_notice_and_its_e_mail_are_kept_or_dropped_together(
-        app: Flask, queue_notices: Callable[..., None], notice_referral: str,
-        accounts: dict[str, Account], clock: FrozenClock, relay: ScriptedRelay) -> None:
+    app: Flask,
+    queue_notices: Callable[..., None],
+    notice_referral: str,
+    accounts: dict[str, Account],
+    clock: FrozenClock,
+    relay: ScriptedRelay,
+) -> None:
     def counts() -> tuple[int, int]:
         with app.app_context():
             store = db.session()
-            return (store.scalar(sa.select(sa.func.count()).select_from(Notice)) or 0,
-                    store.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) or 0)
+            return (
+                store.scalar(sa.select(sa.func.count()).select_from(Notice)) or 0,
+                store.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) or 0,
+            )
 
     before = counts()
     with app.app_context():
         store = db.session()
         user = services.get_user(store, accounts["partner"].id)
-        notices.notify(store, [user], "referral.accepted", clock.now(),
-                       referral_id=uuid.UUID(notice_referral))
+        notices.notify(
+            store, [user], "referral.accepted", clock.now(), referral_id=uuid.UUID(notice_referral)
+        )
         store.flush()
         assert len(store.scalars(sa.select(OutboxMessage)).all()) == before[1] + 1
         store.rollback()
@@ -128,7 +145,8 @@ def test_a_notice_and_its_e_mail_are_kept_or_dropped_together(
 
 
 def test_without_a_mail_server_notices_stay_in_the_app_and_send_says_so(
-        app: Flask, queue_notices: Callable[..., None], relay: ScriptedRelay) -> None:
+    app: Flask, queue_notices: Callable[..., None], relay: ScriptedRelay
+) -> None:
     app.config["MAIL_SERVER"] = ""
     queue_notices()
     assert rows(app) == []
@@ -137,24 +155,24 @@ def test_without_a_mail_server_notices_stay_in_the_app_and_send_says_so(
     assert "MAIL_SERVER is not set" in result.output
 
 
-@pytest.mark.parametrize(("attempts", "seconds"), [
-    (0, 60), (1, 60), (2, 120), (3, 240), (6, 1920), (7, 3600), (8, 3600), (60, 3600)])
-def test_backoff_doubles_from_the_first_delay_up_to_the_cap(attempts: int,
-                                                            seconds: int) -> None:
+@pytest.mark.parametrize(
+    ("attempts", "seconds"),
+    [(0, 60), (1, 60), (2, 120), (3, 240), (6, 1920), (7, 3600), (8, 3600), (60, 3600)],
+)
+def test_backoff_doubles_from_the_first_delay_up_to_the_cap(attempts: int, seconds: int) -> None:
     assert outbox.backoff(attempts, 60, 3600) == timedelta(seconds=seconds)
 
 
 def test_failures_are_tried_again_after_doubling_delays_then_are_dead(
-        app: Flask, queue_notices: Callable[..., None], relay: ScriptedRelay,
-        clock: FrozenClock) -> None:
+    app: Flask, queue_notices: Callable[..., None], relay: ScriptedRelay, clock: FrozenClock
+) -> None:
     app.config.update(MAIL_MAX_ATTEMPTS=6, MAIL_RETRY_DELAY=60, MAIL_RETRY_DELAY_MAX=400)
     relay.default = mail.Outcome.RETRY
     queue_notices()
     for attempt, delay in enumerate([60, 120, 240, 400, 400], start=1):
         assert send(app).output == "0 sent, 1 retry, 0 dead, 0 unknown\n"
         row = only_row(app)
-        assert (row.state, row.attempts, row.last_error) == ("pending", attempt,
-                                                             "scripted retry")
+        assert (row.state, row.attempts, row.last_error) == ("pending", attempt, "scripted retry")
         assert row.next_attempt_at == clock.now() + timedelta(seconds=delay)
         clock.advance(seconds=delay - 1)
         assert send(app).output == "0 sent, 0 retry, 0 dead, 0 unknown\n"  # not yet due
@@ -168,23 +186,23 @@ def test_failures_are_tried_again_after_doubling_delays_then_are_dead(
 
 
 def test_an_e_mail_that_fails_then_goes_through_is_sent_once(
-        app: Flask, queue_notices: Callable[..., None], relay: ScriptedRelay,
-        clock: FrozenClock) -> None:
+    app: Flask, queue_notices: Callable[..., None], relay: ScriptedRelay, clock: FrozenClock
+) -> None:
     relay.script = [mail.Outcome.RETRY]
     queue_notices()
     send(app)
     clock.advance(seconds=60)
     assert send(app).output == "1 sent, 0 retry, 0 dead, 0 unknown\n"
     row = only_row(app)
-    assert (row.state, row.attempts, row.sent_at, row.last_error) == (
-        "sent", 2, clock.now(), None)
+    assert (row.state, row.attempts, row.sent_at, row.last_error) == ("sent", 2, clock.now(), None)
     clock.advance(days=1)
     send(app)
     assert len(relay.offered) == 2
 
 
-def test_a_refusal_for_good_is_dead_at_once(app: Flask, queue_notices: Callable[..., None],
-                                           relay: ScriptedRelay) -> None:
+def test_a_refusal_for_good_is_dead_at_once(
+    app: Flask, queue_notices: Callable[..., None], relay: ScriptedRelay
+) -> None:
     relay.default = mail.Outcome.REFUSED
     queue_notices()
     assert send(app).output == "0 sent, 0 retry, 1 dead, 0 unknown\n"
@@ -192,8 +210,8 @@ def test_a_refusal_for_good_is_dead_at_once(app: Flask, queue_notices: Callable[
 
 
 def test_a_send_cut_off_is_unknown_and_never_sent_again_by_itself(
-        app: Flask, queue_notices: Callable[..., None], relay: ScriptedRelay,
-        clock: FrozenClock) -> None:
+    app: Flask, queue_notices: Callable[..., None], relay: ScriptedRelay, clock: FrozenClock
+) -> None:
     relay.script = [mail.Outcome.UNKNOWN]
     queue_notices()
     assert send(app).output == "0 sent, 0 retry, 0 dead, 1 unknown\n"
@@ -204,8 +222,8 @@ def test_a_send_cut_off_is_unknown_and_never_sent_again_by_itself(
 
 
 def test_a_sender_that_dies_mid_send_leaves_an_unknown_row_and_no_second_copy(
-        app: Flask, queue_notices: Callable[..., None], relay: ScriptedRelay,
-        clock: FrozenClock) -> None:
+    app: Flask, queue_notices: Callable[..., None], relay: ScriptedRelay, clock: FrozenClock
+) -> None:
     queue_notices()
     with app.app_context():
         # A sender claims the row and dies before it can say how the send ended.
@@ -222,12 +240,17 @@ def test_a_sender_that_dies_mid_send_leaves_an_unknown_row_and_no_second_copy(
     assert relay.offered == []
     with app.app_context():
         # Had it only been slow, what it learnt still counts: better than the assumption.
-        assert outbox.record(db.session(), claim, mail.Delivery(mail.Outcome.SENT),
-                             clock.now(), app.config) == "sent"
+        assert (
+            outbox.record(
+                db.session(), claim, mail.Delivery(mail.Outcome.SENT), clock.now(), app.config
+            )
+            == "sent"
+        )
 
 
 def test_an_unreachable_relay_ends_the_run_and_the_rest_wait(
-        app: Flask, queue_notices: Callable[..., None], relay: ScriptedRelay) -> None:
+    app: Flask, queue_notices: Callable[..., None], relay: ScriptedRelay
+) -> None:
     relay.default = mail.Outcome.UNREACHABLE
     queue_notices(3)
     result = send(app)
@@ -239,8 +262,8 @@ def test_an_unreachable_relay_ends_the_run_and_the_rest_wait(
 
 
 def test_a_claim_recorded_after_an_administrator_acted_changes_nothing(
-        app: Flask, queue_notices: Callable[..., None], relay: ScriptedRelay,
-        clock: FrozenClock) -> None:
+    app: Flask, queue_notices: Callable[..., None], relay: ScriptedRelay, clock: FrozenClock
+) -> None:
     queue_notices()
     with app.app_context():
         store = db.session()
@@ -249,8 +272,16 @@ def test_a_claim_recorded_after_an_administrator_acted_changes_nothing(
         outbox.expire_claims(store, clock.now())
         outbox.retry(store, claim.id, clock.now())  # type: ignore[union-attr]
         store.commit()
-        assert outbox.record(store, claim, mail.Delivery(mail.Outcome.SENT),  # type: ignore
-                             clock.now(), app.config) is None
+        assert (
+            outbox.record(
+                store,
+                claim,
+                mail.Delivery(mail.Outcome.SENT),  # type: ignore
+                clock.now(),
+                app.config,
+            )
+            is None
+        )
     assert (only_row(app).state, only_row(app).attempts) == ("pending", 0)
 
 
@@ -277,7 +308,8 @@ PAGE = "/admin/e-mail/"
 
 
 def test_administrators_see_dead_and_unknown_e_mails_but_not_the_person(
-        app: Flask, waiting: list[Any], admin: Client, accounts: dict[str, Account]) -> None:
+    app: Flask, waiting: list[Any], admin: Client, accounts: dict[str, Account]
+) -> None:
     page = admin.get(PAGE).get_data(as_text=True)
     # Each state's label heads its column of the table of counts, labels its count there (for
     # phones), and is once more on its row.
@@ -292,13 +324,20 @@ def test_administrators_see_dead_and_unknown_e_mails_but_not_the_person(
 
 
 def test_an_administrator_sends_a_dead_e_mail_again_to_the_present_address(
-        app: Flask, waiting: list[Any], admin: Client, relay: ScriptedRelay,
-        accounts: dict[str, Account]) -> None:
+    app: Flask,
+    waiting: list[Any],
+    admin: Client,
+    relay: ScriptedRelay,
+    accounts: dict[str, Account],
+) -> None:
     dead = waiting[0]
     with app.app_context():
         store = db.session()
-        store.execute(sa.update(User).where(User.id == accounts["partner"].id)
-                      .values(email="moved@test.passage.example"))
+        store.execute(
+            sa.update(User)
+            .where(User.id == accounts["partner"].id)
+            .values(email="moved@test.passage.example")
+        )
         store.commit()
     response = admin.post(f"{PAGE}{dead}/retry", form_page=PAGE)
     assert response.status_code == 302
@@ -306,7 +345,10 @@ def test_an_administrator_sends_a_dead_e_mail_again_to_the_present_address(
         store = db.session()
         row = store.get(OutboxMessage, dead)
         assert (row.state, row.attempts, row.recipient) == (
-            "pending", 0, "moved@test.passage.example")
+            "pending",
+            0,
+            "moved@test.passage.example",
+        )
         event = store.scalar(sa.select(AuditEvent).where(AuditEvent.action == "outbox.retried"))
         assert event.object_id == str(dead)
         assert event.actor_id == str(accounts["admin"].id)
@@ -315,14 +357,16 @@ def test_an_administrator_sends_a_dead_e_mail_again_to_the_present_address(
 
 
 def test_an_administrator_dismisses_an_unknown_e_mail_and_it_is_never_sent(
-        app: Flask, waiting: list[Any], admin: Client, relay: ScriptedRelay) -> None:
+    app: Flask, waiting: list[Any], admin: Client, relay: ScriptedRelay
+) -> None:
     unknown = waiting[1]
     assert admin.post(f"{PAGE}{unknown}/dismiss", form_page=PAGE).status_code == 302
     with app.app_context():
         store = db.session()
         assert store.get(OutboxMessage, unknown).state == "dismissed"
-        assert store.scalar(sa.select(AuditEvent.object_id).where(
-            AuditEvent.action == "outbox.dismissed")) == str(unknown)
+        assert store.scalar(
+            sa.select(AuditEvent.object_id).where(AuditEvent.action == "outbox.dismissed")
+        ) == str(unknown)
     offered = len(relay.offered)
     send(app)
     assert len(relay.offered) == offered
@@ -330,8 +374,8 @@ def test_an_administrator_dismisses_an_unknown_e_mail_and_it_is_never_sent(
 
 
 def test_an_e_mail_that_needs_no_decision_cannot_be_sent_again(
-        app: Flask, queue_notices: Callable[..., None], admin: Client,
-        relay: ScriptedRelay) -> None:
+    app: Flask, queue_notices: Callable[..., None], admin: Client, relay: ScriptedRelay
+) -> None:
     queue_notices()
     send(app)
     row = only_row(app)
@@ -340,17 +384,20 @@ def test_an_e_mail_that_needs_no_decision_cannot_be_sent_again(
     assert "no longer needs a decision" in admin.get(PAGE).get_data(as_text=True)
     assert only_row(app).state == "sent"
     with app.app_context():
-        assert db.session().scalar(sa.select(AuditEvent).where(
-            AuditEvent.action == "outbox.retried")) is None
+        assert (
+            db.session().scalar(sa.select(AuditEvent).where(AuditEvent.action == "outbox.retried"))
+            is None
+        )
 
 
 def test_an_e_mail_for_a_disabled_account_can_only_be_dismissed(
-        app: Flask, waiting: list[Any], admin: Client, accounts: dict[str, Account],
-        clock: FrozenClock) -> None:
+    app: Flask, waiting: list[Any], admin: Client, accounts: dict[str, Account], clock: FrozenClock
+) -> None:
     with app.app_context():
         store = db.session()
-        store.execute(sa.update(User).where(User.id == accounts["partner"].id)
-                      .values(disabled_at=clock.now()))
+        store.execute(
+            sa.update(User).where(User.id == accounts["partner"].id).values(disabled_at=clock.now())
+        )
         store.commit()
     admin.post(f"{PAGE}{waiting[0]}/retry", form_page=PAGE)
     assert "dismiss this e-mail instead" in admin.get(PAGE).get_data(as_text=True)
@@ -366,21 +413,25 @@ def test_an_unknown_message_id_is_not_found(admin: Client) -> None:
 
 @pytest.mark.parametrize("role", [role for role in ROLES if role != "admin"])
 def test_other_roles_can_neither_see_nor_send_again(
-        app: Flask, waiting: list[Any], client: Client, accounts: dict[str, Account],
-        role: str) -> None:
+    app: Flask, waiting: list[Any], client: Client, accounts: dict[str, Account], role: str
+) -> None:
     client.sign_in(accounts[role])
     client.reauth(accounts[role])
     assert client.get(PAGE).status_code == 403
     for action in ("retry", "dismiss"):
         response = client.post(f"{PAGE}{waiting[0]}/{action}", form_page="/account")
         assert response.status_code == 403
-    assert [row.state for row in sorted(rows(app), key=lambda r: r.state)] == [
-        "dead", "unknown"]
+    assert [row.state for row in sorted(rows(app), key=lambda r: r.state)] == ["dead", "unknown"]
 
 
 def test_nothing_about_the_person_reaches_the_outbox_or_the_logs(
-        app: Flask, queue_notices: Callable[..., None], relay: ScriptedRelay, clock: FrozenClock,
-        caplog: pytest.LogCaptureFixture, accounts: dict[str, Account]) -> None:
+    app: Flask,
+    queue_notices: Callable[..., None],
+    relay: ScriptedRelay,
+    clock: FrozenClock,
+    caplog: pytest.LogCaptureFixture,
+    accounts: dict[str, Account],
+) -> None:
     caplog.set_level(logging.DEBUG)
     relay.script = [mail.Outcome.RETRY, mail.Outcome.REFUSED, mail.Outcome.UNKNOWN]
     queue_notices(4)

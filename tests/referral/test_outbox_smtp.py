@@ -70,8 +70,12 @@ def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
 
 
 def test_every_notice_arrives_exactly_once_when_the_server_goes_away_mid_run(
-        app: Flask, sink: Sink, queue_notices: Callable[..., None], clock: FrozenClock,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    app: Flask,
+    sink: Sink,
+    queue_notices: Callable[..., None],
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     queue_notices(10)
     real = mail.deliver
 
@@ -98,8 +102,8 @@ def test_every_notice_arrives_exactly_once_when_the_server_goes_away_mid_run(
 
 
 def test_a_send_cut_off_after_its_data_stays_unknown_rather_than_arrive_twice(
-        app: Flask, sink: Sink, queue_notices: Callable[..., None],
-        clock: FrozenClock) -> None:
+    app: Flask, sink: Sink, queue_notices: Callable[..., None], clock: FrozenClock
+) -> None:
     queue_notices(1)
     sink.hang_up = True
     assert send(app).output == "0 sent, 0 retry, 0 dead, 1 unknown\n"
@@ -111,11 +115,13 @@ def test_a_send_cut_off_after_its_data_stays_unknown_rather_than_arrive_twice(
     assert [row.state for row in rows(app)] == ["unknown"]
 
 
-@pytest.mark.parametrize(("reply", "state"), [("550 5.1.1 no such mailbox", "dead"),
-                                              ("451 4.3.0 try again later", "pending")])
+@pytest.mark.parametrize(
+    ("reply", "state"),
+    [("550 5.1.1 no such mailbox", "dead"), ("451 4.3.0 try again later", "pending")],
+)
 def test_a_recipient_refused_for_good_is_dead_and_for_now_is_tried_again(
-        app: Flask, sink: Sink, queue_notices: Callable[..., None], reply: str,
-        state: str) -> None:
+    app: Flask, sink: Sink, queue_notices: Callable[..., None], reply: str, state: str
+) -> None:
     queue_notices(1)
     sink.rcpt_reply = reply
     send(app)
@@ -126,8 +132,8 @@ def test_a_recipient_refused_for_good_is_dead_and_for_now_is_tried_again(
 
 
 def test_two_senders_at_once_never_send_the_same_e_mail(
-        app: Flask, sink: Sink, queue_notices: Callable[..., None],
-        clock: FrozenClock) -> None:
+    app: Flask, sink: Sink, queue_notices: Callable[..., None], clock: FrozenClock
+) -> None:
     queue_notices(24)
     sink.delay = 0.01  # each send takes a little while, so the two senders overlap
     start = threading.Barrier(2)
@@ -138,27 +144,47 @@ def test_two_senders_at_once_never_send_the_same_e_mail(
             return outbox.send_due(db.session(), app.config, clock.now)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = [future.result(timeout=120)
-                   for future in [pool.submit(sender), pool.submit(sender)]]
+        results = [
+            future.result(timeout=120) for future in [pool.submit(sender), pool.submit(sender)]
+        ]
     assert sum(result["sent"] for result in results) == 24
     assert sink.counts == expected(app)
     assert {(row.state, row.attempts) for row in rows(app)} == {("sent", 1)}
 
 
 def test_watch_keeps_sending_until_sigterm_and_then_exits_cleanly(
-        app: Flask, sink: Sink, queue_notices: Callable[..., None],
-        database_url: str) -> None:
+    app: Flask, sink: Sink, queue_notices: Callable[..., None], database_url: str
+) -> None:
     queue_notices(1)
-    environment = {**os.environ, "PASSAGE_ENV": "testing",
-                   "PASSAGE_SECRET_KEY": TEST_CONFIG["SECRET_KEY"],
-                   "PASSAGE_DATABASE_URL": database_url,
-                   "PASSAGE_INSTANCE_PATH": app.instance_path,
-                   "PASSAGE_MAIL_SERVER": "127.0.0.1", "PASSAGE_MAIL_PORT": str(sink.port),
-                   "PASSAGE_MAIL_USE_TLS": "false"}
+    environment = {
+        **os.environ,
+        "PASSAGE_ENV": "testing",
+        "PASSAGE_SECRET_KEY": TEST_CONFIG["SECRET_KEY"],
+        "PASSAGE_DATABASE_URL": database_url,
+        "PASSAGE_INSTANCE_PATH": app.instance_path,
+        "PASSAGE_MAIL_SERVER": "127.0.0.1",
+        "PASSAGE_MAIL_PORT": str(sink.port),
+        "PASSAGE_MAIL_USE_TLS": "false",
+    }
     watcher = subprocess.Popen(  # noqa: S603 - our own interpreter and command
-        [sys.executable, "-m", "flask", "--app", "wsgi", "notices", "send", "--watch",
-         "--interval", "0.2"], cwd=ROOT, env=environment, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "wsgi",
+            "notices",
+            "send",
+            "--watch",
+            "--interval",
+            "0.2",
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_for(lambda: len(sink.received) == 1)
         queue_notices(1)  # while it watches

@@ -19,40 +19,64 @@ SHARED = {"screening": True, "referral": True, "share": ["given_name", "needs"]}
 
 
 def refer(api: Callable[..., Any], case_id: str) -> str:
-    sent = api("screener", "POST", f"/cases/{case_id}/referrals", {
-        "partner": "org-a", "services": ["shelter"], "urgency": "normal",
-        "share": ["given_name", "needs"], "note": "Canarynote never in the copy"})
+    sent = api(
+        "screener",
+        "POST",
+        f"/cases/{case_id}/referrals",
+        {
+            "partner": "org-a",
+            "services": ["shelter"],
+            "urgency": "normal",
+            "share": ["given_name", "needs"],
+            "note": "Canarynote never in the copy",
+        },
+    )
     assert sent.status_code == 201, sent.get_json()
     return sent.get_json()["id"]  # type: ignore[no-any-return]
 
 
 def test_the_copy_lists_what_is_held_and_who_received_and_opened_it(
-        app: Flask, open_case: Callable[..., str], api: Callable[..., Any],
-        signed_in: Any, accounts: dict[str, Account]) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    api: Callable[..., Any],
+    signed_in: Any,
+    accounts: dict[str, Account],
+) -> None:
     case_id = open_case(consent=SHARED, language="fr")
     referral_id = refer(api, case_id)
     assert api("partner", "GET", f"/referrals/{referral_id}").status_code == 200
     held = signed_in("screener").get(f"/cases/{case_id}/copy.json").get_json()
     assert held["language"] == "fr"
     assert (held["person"]["given_name"], held["person"]["family_name"]) == (
-        "Canaryapi", "Testperson")
+        "Canaryapi",
+        "Testperson",
+    )
     [screening] = held["screenings"]
     assert screening["classification"] == "likely_trafficking"
     assert {"question": "Horaires excessifs", "answer": "yes"} in screening["answers"]
     [shared] = held["shared_with"]
     assert (shared["details"], shared["services"], shared["state"]) == (
-        ["given_name", "needs"], ["shelter"], "pending")
+        ["given_name", "needs"],
+        ["shelter"],
+        "pending",
+    )
     opened = {(o["role"], o["what"]) for o in held["opened"]}
     assert ("partner", "referral") in opened  # the partner read the packet
     assert ("screener", "record") in opened  # and the copy itself opened the record
     text = json.dumps(held)
-    for never in ("Canarynote", accounts["screener"].email, accounts["partner"].email,
-                  str(accounts["partner"].id), str(accounts["screener"].id)):
+    for never in (
+        "Canarynote",
+        accounts["screener"].email,
+        accounts["partner"].email,
+        str(accounts["partner"].id),
+        str(accounts["screener"].id),
+    ):
         assert never not in text, never
 
 
 def test_the_printed_copy_is_in_the_interview_language_and_names_no_one_in_its_title(
-        open_case: Callable[..., str], signed_in: Any) -> None:
+    open_case: Callable[..., str], signed_in: Any
+) -> None:
     case_id = open_case(consent=SHARED, language="es")
     page = signed_in("screener").get(f"/cases/{case_id}/copy").get_data(as_text=True)
     assert '<html lang="es"' in page
@@ -63,23 +87,33 @@ def test_the_printed_copy_is_in_the_interview_language_and_names_no_one_in_its_t
 
 
 def test_producing_the_copy_is_audited_without_its_content(
-        app: Flask, open_case: Callable[..., str], signed_in: Any) -> None:
+    app: Flask, open_case: Callable[..., str], signed_in: Any
+) -> None:
     case_id = open_case(consent=SHARED)
     signed_in("screener").get(f"/cases/{case_id}/copy")
     with app.app_context():
-        [event] = db.session().scalars(sa.select(AuditEvent).where(
-            AuditEvent.action == "case.copy")).all()
+        [event] = (
+            db.session()
+            .scalars(sa.select(AuditEvent).where(AuditEvent.action == "case.copy"))
+            .all()
+        )
     assert (event.object_type, event.object_id) == ("case", case_id)
     assert "Canary" not in event.details
 
 
 def test_only_the_team_in_charge_produces_the_copy(
-        open_case: Callable[..., str], signed_in: Any, new_client: Any,
-        accounts: dict[str, Account]) -> None:
+    open_case: Callable[..., str], signed_in: Any, new_client: Any, accounts: dict[str, Account]
+) -> None:
     case_id = open_case(consent=SHARED)
     assert signed_in("supervisor").get(f"/cases/{case_id}/copy").status_code == 200
-    for name, status in (("screener_b", 404), ("supervisor_b", 404), ("partner", 403),
-                         ("auditor", 403), ("analyst", 403), ("admin", 403)):
+    for name, status in (
+        ("screener_b", 404),
+        ("supervisor_b", 404),
+        ("partner", 403),
+        ("auditor", 403),
+        ("analyst", 403),
+        ("admin", 403),
+    ):
         client = new_client()
         client.sign_in(accounts[name])
         assert client.get(f"/cases/{case_id}/copy.json").status_code == status, name

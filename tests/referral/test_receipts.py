@@ -27,12 +27,12 @@ def test_references_are_random_readable_and_typed_back_in_any_form() -> None:
 
 
 def test_sender_and_partner_see_the_reference_and_the_partner_finds_it(
-        referral: Callable[..., str], api: Callable[..., Any], signed_in: Any) -> None:
+    referral: Callable[..., str], api: Callable[..., Any], signed_in: Any
+) -> None:
     referral_id = referral()
     reference = api("screener", "GET", f"/referrals/{referral_id}").get_json()["reference"]
     assert REFERENCE.match(reference)
-    assert api("partner", "GET", f"/referrals/{referral_id}").get_json()["reference"] == \
-        reference
+    assert api("partner", "GET", f"/referrals/{referral_id}").get_json()["reference"] == reference
     assert referral_id not in reference.replace("-", "").lower()
     partner = signed_in("partner")
     found = partner.get("/referrals/?reference=" + reference.lower().replace("-", " "))
@@ -42,20 +42,27 @@ def test_sender_and_partner_see_the_reference_and_the_partner_finds_it(
     assert f"/referrals/{referral_id}" not in nothing
 
 
-def test_the_receipt_holds_no_personal_data(referral: Callable[..., str],
-                                            signed_in: Any, api: Callable[..., Any]) -> None:
+def test_the_receipt_holds_no_personal_data(
+    referral: Callable[..., str], signed_in: Any, api: Callable[..., Any]
+) -> None:
     referral_id = referral()
     reference = api("screener", "GET", f"/referrals/{referral_id}").get_json()["reference"]
     page = signed_in("partner").get(f"/referrals/{referral_id}/receipt").get_data(as_text=True)
     assert reference in page
     assert "Alpha Shelter" in page
-    for personal in ("Canaryapi", "Testperson", "canary-api-contact", "Canaryregionapi",
-                     "synthetic note"):
+    for personal in (
+        "Canaryapi",
+        "Testperson",
+        "canary-api-contact",
+        "Canaryregionapi",
+        "synthetic note",
+    ):
         assert personal not in page, personal
 
 
 def test_referrals_sent_before_references_existed_get_one_each(
-        app: Flask, referral: Callable[..., str], api: Callable[..., Any]) -> None:
+    app: Flask, referral: Callable[..., str], api: Callable[..., Any]
+) -> None:
     for partner in ("org-a", "org-b"):
         referral(partner=partner)
     config, engine = alembic_config(app), app.extensions["passage.engine"]

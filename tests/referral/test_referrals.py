@@ -25,51 +25,77 @@ from tests.screening.payloads import body, child_body
 API = Callable[..., Any]
 # What a partner may ever receive about a referral (R23); the reference is random, not the
 # person's (referral.receipts).
-PARTNER_KEYS = {"id", "reference", "state", "urgency", "partner", "services", "shared_fields",
-                "created_at",
-                "due_at", "overdue", "decline_reason", "outcome", "withdraw_reason", "fields",
-                "note", "basis"}
+PARTNER_KEYS = {
+    "id",
+    "reference",
+    "state",
+    "urgency",
+    "partner",
+    "services",
+    "shared_fields",
+    "created_at",
+    "due_at",
+    "overdue",
+    "decline_reason",
+    "outcome",
+    "withdraw_reason",
+    "fields",
+    "note",
+    "basis",
+}
 CANARIES = ("Testperson", "canary-api-contact", "Canaryregionapi")
 
 
-def test_matches_rank_vetted_partners_with_their_reasons(api: API,
-                                                         open_case: Callable[..., str]) -> None:
+def test_matches_rank_vetted_partners_with_their_reasons(
+    api: API, open_case: Callable[..., str]
+) -> None:
     case_id = open_case()
     matches = api("screener", "GET", f"/cases/{case_id}/matches").get_json()["items"]
     slugs = [m["partner"] for m in matches]
     assert slugs[:2] == ["org-a", "org-b"]  # both offer shelter and legal; a speaks French
     assert "org-c" not in slugs  # suspended: never offered
     best = matches[0]
-    assert {"service:legal", "service:shelter", "area:country", "languages:fr",
-            "capacity"} <= set(best["matched"])
+    assert {"service:legal", "service:shelter", "area:country", "languages:fr", "capacity"} <= set(
+        best["matched"]
+    )
     assert "org-k" not in slugs  # serves children only; this is an adult woman
     assert matches[1]["lacking"] == ["languages"]  # Beta speaks English, she French
 
 
 def test_a_child_is_matched_only_to_child_protection_serving_children(
-        api: API, open_case: Callable[..., str], signed_in: Callable[[str], Client]) -> None:
+    api: API, open_case: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     case_id = open_case(**child_body(needs=["shelter", "legal"]))
-    slugs = [m["partner"] for m in
-             api("screener", "GET", f"/cases/{case_id}/matches").get_json()["items"]]
+    slugs = [
+        m["partner"]
+        for m in api("screener", "GET", f"/cases/{case_id}/matches").get_json()["items"]
+    ]
     assert slugs == ["org-k"]
     page = signed_in("screener").get(f"/cases/{case_id}").get_data(as_text=True)
     assert "Serves: Children" in page
     assert "Offers: Child protection" not in page  # not asked for: shown only when needed
-    refused = api("screener", "POST", f"/cases/{case_id}/referrals",
-                  {"partner": "org-a", "services": ["shelter"]})
+    refused = api(
+        "screener",
+        "POST",
+        f"/cases/{case_id}/referrals",
+        {"partner": "org-a", "services": ["shelter"]},
+    )
     assert refused.status_code == 422
     assert "partner" in refused.get_json()["error"]["fields"]
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"share": ["contact"]}, "share"),
-    ({"partner": "org-c"}, "partner"),
-    ({"partner": "no-such-partner"}, "partner"),
-    ({"services": ["teleportation"]}, "services"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"share": ["contact"]}, "share"),
+        ({"partner": "org-c"}, "partner"),
+        ({"partner": "no-such-partner"}, "partner"),
+        ({"services": ["teleportation"]}, "services"),
+    ],
+)
 def test_a_referral_outside_consent_or_the_directory_is_refused(
-        app: Flask, api: API, open_case: Callable[..., str], change: dict[str, Any],
-        field: str) -> None:
+    app: Flask, api: API, open_case: Callable[..., str], change: dict[str, Any], field: str
+) -> None:
     case_id = open_case()
     data = {"partner": "org-a", "services": ["shelter"], "share": ["given_name"], **change}
     response = api("screener", "POST", f"/cases/{case_id}/referrals", data)
@@ -79,21 +105,33 @@ def test_a_referral_outside_consent_or_the_directory_is_refused(
 
 
 def test_a_case_without_referral_consent_cannot_be_referred(
-        api: API, open_case: Callable[..., str]) -> None:
+    api: API, open_case: Callable[..., str]
+) -> None:
     case_id = open_case(consent={"screening": True, "referral": False, "share": []})
-    response = api("screener", "POST", f"/cases/{case_id}/referrals",
-                   {"partner": "org-a", "services": ["shelter"]})
+    response = api(
+        "screener",
+        "POST",
+        f"/cases/{case_id}/referrals",
+        {"partner": "org-a", "services": ["shelter"]},
+    )
     assert response.status_code == 422
     assert "consent" in response.get_json()["error"]["fields"]
 
 
-@pytest.mark.parametrize("data", [
-    None, [], {"partner": 3, "services": ["shelter"]}, {"partner": "org-a", "services": "x"},
-    {"partner": "org-a", "services": ["shelter"], "status": "accepted"},
-    {"partner": "org-a", "services": ["shelter"], "owner_org_id": str(uuid.uuid4())},
-])
-def test_malformed_referrals_get_a_clear_400(api: API, open_case: Callable[..., str],
-                                            data: Any) -> None:
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        [],
+        {"partner": 3, "services": ["shelter"]},
+        {"partner": "org-a", "services": "x"},
+        {"partner": "org-a", "services": ["shelter"], "status": "accepted"},
+        {"partner": "org-a", "services": ["shelter"], "owner_org_id": str(uuid.uuid4())},
+    ],
+)
+def test_malformed_referrals_get_a_clear_400(
+    api: API, open_case: Callable[..., str], data: Any
+) -> None:
     case_id = open_case()
     response = api("screener", "POST", f"/cases/{case_id}/referrals", data)
     assert response.status_code == 400
@@ -101,7 +139,8 @@ def test_malformed_referrals_get_a_clear_400(api: API, open_case: Callable[..., 
 
 
 def test_the_partner_packet_carries_only_the_shared_fields(
-        api: API, referral: Callable[..., str], signed_in: Callable[[str], Client]) -> None:
+    api: API, referral: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     referral_id = referral(share=SHARED)
     packet = api("partner", "GET", f"/referrals/{referral_id}")
     assert packet.status_code == 200
@@ -118,7 +157,8 @@ def test_the_partner_packet_carries_only_the_shared_fields(
 
 
 def test_screening_answers_reach_the_partner_only_when_shared(
-        api: API, referral: Callable[..., str], signed_in: Callable[[str], Client]) -> None:
+    api: API, referral: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     without = api("partner", "GET", f"/referrals/{referral(share=['given_name'])}").get_json()
     assert "answers" not in without["fields"]
     shared_id = referral(share=["given_name", "answers"])
@@ -127,9 +167,12 @@ def test_screening_answers_reach_the_partner_only_when_shared(
     # Indicator by indicator: "passport kept, during the work" is the destination item;
     # the interview's own keys (gates, "when?") never leave.
     given = shared["fields"]["answers"]["given"]
-    assert {k: given[k] for k in ("dr_job_nature", "cd_documents", "cr_documents",
-                                  "cd_debt")} == {"dr_job_nature": "yes", "cd_documents": "yes",
-                                                  "cr_documents": "no", "cd_debt": "yes"}
+    assert {k: given[k] for k in ("dr_job_nature", "cd_documents", "cr_documents", "cd_debt")} == {
+        "dr_job_nature": "yes",
+        "cd_documents": "yes",
+        "cr_documents": "no",
+        "cd_debt": "yes",
+    }
     assert not {"d2", "documents", "documents_when"} & set(given)
     page = signed_in("partner").get(f"/referrals/{shared_id}").get_data(as_text=True)
     assert "Their answers to the screening questions" in page
@@ -137,7 +180,8 @@ def test_screening_answers_reach_the_partner_only_when_shared(
 
 
 def test_another_organisation_never_sees_a_referral(
-        app: Flask, api: API, referral: Callable[..., str]) -> None:
+    app: Flask, api: API, referral: Callable[..., str]
+) -> None:
     referral_id = referral()
     assert api("partner_b", "GET", f"/referrals/{referral_id}").status_code == 404
     assert api("partner_b", "POST", f"/referrals/{referral_id}/accept").status_code == 404
@@ -145,18 +189,24 @@ def test_another_organisation_never_sees_a_referral(
     assert api("partner", "GET", "/referrals").get_json()["total"] == 1
     assert api("screener_b", "GET", f"/referrals/{referral_id}").status_code == 404
     with app.app_context():
-        denied = db.session().scalars(sa.select(AuditEvent).where(
-            AuditEvent.action == "access.denied",
-            AuditEvent.object_id == referral_id)).all()
+        denied = (
+            db.session()
+            .scalars(
+                sa.select(AuditEvent).where(
+                    AuditEvent.action == "access.denied", AuditEvent.object_id == referral_id
+                )
+            )
+            .all()
+        )
     assert len(denied) == 3
 
 
-def test_the_state_machine_allows_only_legal_moves(api: API,
-                                                   referral: Callable[..., str]) -> None:
+def test_the_state_machine_allows_only_legal_moves(api: API, referral: Callable[..., str]) -> None:
     referral_id = referral()
     url = f"/referrals/{referral_id}"
-    assert api("partner", "POST", f"{url}/close", {"outcome": "services_provided"}) \
-        .status_code == 409
+    assert (
+        api("partner", "POST", f"{url}/close", {"outcome": "services_provided"}).status_code == 409
+    )
     assert api("partner", "POST", f"{url}/decline").status_code == 400
     # A reason not on the list is the service's rule: 422, as any rule refusal when sending.
     assert api("partner", "POST", f"{url}/decline", {"reason": "bored"}).status_code == 422
@@ -173,7 +223,8 @@ def test_the_state_machine_allows_only_legal_moves(api: API,
 
 
 def test_the_sender_may_withdraw_and_the_partner_then_keeps_nothing(
-        api: API, referral: Callable[..., str]) -> None:
+    api: API, referral: Callable[..., str]
+) -> None:
     referral_id = referral()
     withdrawn = api("screener", "POST", f"/referrals/{referral_id}/withdraw")
     assert withdrawn.get_json()["state"] == "withdrawn"
@@ -181,19 +232,20 @@ def test_the_sender_may_withdraw_and_the_partner_then_keeps_nothing(
     assert (packet["state"], packet["fields"]) == ("withdrawn", {})
 
 
-def test_a_declined_referral_suggests_the_next_partner(api: API,
-                                                       referral: Callable[..., str]) -> None:
+def test_a_declined_referral_suggests_the_next_partner(
+    api: API, referral: Callable[..., str]
+) -> None:
     referral_id = referral(partner="org-a")
-    declined = api("partner", "POST", f"/referrals/{referral_id}/decline",
-                   {"reason": "no_capacity"})
+    declined = api(
+        "partner", "POST", f"/referrals/{referral_id}/decline", {"reason": "no_capacity"}
+    )
     assert declined.get_json()["decline_reason"] == "no_capacity"
     assert declined.get_json()["fields"] == {}
     case_id = api("screener", "GET", f"/referrals/{referral_id}").get_json()["case_id"]
     assert api("screener", "GET", f"/cases/{case_id}").get_json()["next_partner"] == "org-b"
 
 
-def test_one_open_referral_per_partner_and_case(api: API,
-                                               open_case: Callable[..., str]) -> None:
+def test_one_open_referral_per_partner_and_case(api: API, open_case: Callable[..., str]) -> None:
     case_id = open_case(consent=FULL_CONSENT)
     data = {"partner": "org-a", "services": ["shelter"]}
     assert api("screener", "POST", f"/cases/{case_id}/referrals", data).status_code == 201
@@ -201,8 +253,8 @@ def test_one_open_referral_per_partner_and_case(api: API,
 
 
 def test_withdrawing_consent_withdraws_open_referrals(
-        app: Flask, api: API, referral: Callable[..., str],
-        signed_in: Callable[[str], Client]) -> None:
+    app: Flask, api: API, referral: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
     referral_id = referral()
     case_id = api("screener", "GET", f"/referrals/{referral_id}").get_json()["case_id"]
     client = signed_in("screener")
@@ -212,26 +264,32 @@ def test_withdrawing_consent_withdraws_open_referrals(
     assert case["consent"] == {"referral": False, "share": []}
     assert [r["state"] for r in case["referrals"]] == ["withdrawn"]
     assert api("partner", "GET", f"/referrals/{referral_id}").get_json()["fields"] == {}
-    again = api("screener", "POST", f"/cases/{case_id}/referrals",
-                {"partner": "org-b", "services": ["shelter"]})
+    again = api(
+        "screener",
+        "POST",
+        f"/cases/{case_id}/referrals",
+        {"partner": "org-b", "services": ["shelter"]},
+    )
     assert again.status_code == 422
 
 
-def test_deadlines_follow_urgency_and_configuration(clock: Any, api: API,
-                                                    referral: Callable[..., str]) -> None:
+def test_deadlines_follow_urgency_and_configuration(
+    clock: Any, api: API, referral: Callable[..., str]
+) -> None:
     normal = api("partner", "GET", f"/referrals/{referral()}").get_json()
     urgent = api("partner", "GET", f"/referrals/{referral(urgency='urgent')}").get_json()
     assert normal["due_at"] == (clock.now() + timedelta(hours=72)).isoformat()
     assert urgent["due_at"] == (clock.now() + timedelta(hours=24)).isoformat()
-    configured = referrals.Deadlines.from_config({"REFERRAL_HOURS_URGENT": 4,
-                                                  "REFERRAL_HOURS_NORMAL": 48,
-                                                  "REFERRAL_EXPIRE_HOURS": 96})
+    configured = referrals.Deadlines.from_config(
+        {"REFERRAL_HOURS_URGENT": 4, "REFERRAL_HOURS_NORMAL": 48, "REFERRAL_EXPIRE_HOURS": 96}
+    )
     assert configured.due("urgent", clock.now()) == clock.now() + timedelta(hours=4)
     assert configured.due("normal", clock.now()) == clock.now() + timedelta(hours=48)
 
 
 def test_the_inbox_lists_open_and_urgent_first_oldest_on_top_paginated(
-        api: API, referral: Callable[..., str], clock: Any) -> None:
+    api: API, referral: Callable[..., str], clock: Any
+) -> None:
     old_normal = referral()
     clock.advance(hours=1)
     urgent = referral(urgency="urgent")
@@ -252,18 +310,33 @@ def test_the_inbox_lists_open_and_urgent_first_oldest_on_top_paginated(
 
 
 def test_the_screening_api_still_refuses_bad_consent(api: API, partners: None) -> None:
-    response = api("screener", "POST", "/screenings",
-                   body(consent={"screening": True, "share": ["passport"]}))
+    response = api(
+        "screener", "POST", "/screenings", body(consent={"screening": True, "share": ["passport"]})
+    )
     assert response.status_code == 400
 
 
 def test_a_whole_referral_leaves_no_personal_data_in_the_clear_or_the_audit_log(
-        app: Flask, api: API, open_case: Callable[..., str]) -> None:
-    case_id = open_case(consent={"screening": True, "referral": True,
-                                 "share": ["given_name", "family_name", "contact", "location"]})
-    sent = api("screener", "POST", f"/cases/{case_id}/referrals", {
-        "partner": "org-a", "services": ["shelter"], "note": "canary-referral-note",
-        "share": ["given_name", "family_name", "contact", "location"]}).get_json()
+    app: Flask, api: API, open_case: Callable[..., str]
+) -> None:
+    case_id = open_case(
+        consent={
+            "screening": True,
+            "referral": True,
+            "share": ["given_name", "family_name", "contact", "location"],
+        }
+    )
+    sent = api(
+        "screener",
+        "POST",
+        f"/cases/{case_id}/referrals",
+        {
+            "partner": "org-a",
+            "services": ["shelter"],
+            "note": "canary-referral-note",
+            "share": ["given_name", "family_name", "contact", "location"],
+        },
+    ).get_json()
     api("partner", "GET", f"/referrals/{sent['id']}")
     api("partner", "POST", f"/referrals/{sent['id']}/accept")
     api("partner", "POST", f"/referrals/{sent['id']}/close", {"outcome": "services_provided"})
@@ -276,8 +349,14 @@ def test_a_whole_referral_leaves_no_personal_data_in_the_clear_or_the_audit_log(
 
 
 def test_after_retention_the_case_and_packet_show_nothing_of_the_person(
-        app: Flask, api: API, referral: Callable[..., str], clock: Any, client: Client,
-        issue_token: Any, accounts: dict[str, Any]) -> None:
+    app: Flask,
+    api: API,
+    referral: Callable[..., str],
+    clock: Any,
+    client: Client,
+    issue_token: Any,
+    accounts: dict[str, Any],
+) -> None:
     referral_id = referral()
     case_id = api("screener", "GET", f"/referrals/{referral_id}").get_json()["case_id"]
     clock.advance(days=app.config["RETENTION_DAYS"] + 1)
@@ -296,14 +375,25 @@ def test_after_retention_the_case_and_packet_show_nothing_of_the_person(
 
 
 def test_a_partner_of_the_persons_region_ranks_first(
-        app: Flask, api: API, open_case: Callable[..., str], clock: Any) -> None:
+    app: Flask, api: API, open_case: Callable[..., str], clock: Any
+) -> None:
     with app.app_context():
         store = db.session()
-        directory.import_partners(store, [{
-            "slug": "org-r", "name": "Regional Rho", "capacity": 1,
-            "vetting": {"status": "vetted", "valid_until": "2099-12-31"},
-            "services": ["shelter", "legal"], "languages": ["fr"],
-            "areas": [{"country": "XK", "region": "canaryregionapi"}]}], clock.now())
+        directory.import_partners(
+            store,
+            [
+                {
+                    "slug": "org-r",
+                    "name": "Regional Rho",
+                    "capacity": 1,
+                    "vetting": {"status": "vetted", "valid_until": "2099-12-31"},
+                    "services": ["shelter", "legal"],
+                    "languages": ["fr"],
+                    "areas": [{"country": "XK", "region": "canaryregionapi"}],
+                }
+            ],
+            clock.now(),
+        )
         store.commit()
     case_id = open_case()
     best = api("screener", "GET", f"/cases/{case_id}/matches").get_json()["items"][0]
@@ -311,16 +401,25 @@ def test_a_partner_of_the_persons_region_ranks_first(
 
 
 def test_the_database_refuses_a_second_open_referral_to_the_same_partner(
-        app: Flask, api: API, referral: Callable[..., str], clock: Any) -> None:
+    app: Flask, api: API, referral: Callable[..., str], clock: Any
+) -> None:
     first = api("partner", "GET", f"/referrals/{referral()}").get_json()
     with app.app_context():
         store = db.session()
         original = store.get(Referral, uuid.UUID(first["id"]))
         assert original is not None
-        twin = Referral(id=uuid.uuid4(), case_id=original.case_id,
-                        partner_id=original.partner_id, team_id=original.team_id,
-                        sent_by=original.sent_by, state="pending", urgency="normal",
-                        created_at=clock.now(), updated_at=clock.now(), due_at=clock.now())
+        twin = Referral(
+            id=uuid.uuid4(),
+            case_id=original.case_id,
+            partner_id=original.partner_id,
+            team_id=original.team_id,
+            sent_by=original.sent_by,
+            state="pending",
+            urgency="normal",
+            created_at=clock.now(),
+            updated_at=clock.now(),
+            due_at=clock.now(),
+        )
         store.add(twin)
         with pytest.raises(sa.exc.IntegrityError):
             store.flush()

@@ -29,8 +29,7 @@ API = Callable[..., Any]
 HOW = ("suspended", "pending", "lapsed")
 # org-a is vetted until the day the tests start; the tests run in that day's last quarter hour,
 # so that passing midnight lapses the vetting well within the sessions' idle timeout.
-LAST_DAY = {**PARTNERS[0], "vetting": {"status": "vetted",
-                                       "valid_until": START.date().isoformat()}}
+LAST_DAY = {**PARTNERS[0], "vetting": {"status": "vetted", "valid_until": START.date().isoformat()}}
 
 
 @pytest.fixture
@@ -57,8 +56,9 @@ def lose_standing(app: Flask, clock: Any, how: str) -> None:
             assert profile is not None
             directory.set_vetting(store, profile, "suspended", None, clock.now())
         else:
-            directory.import_partners(store, [{**LAST_DAY, "vetting": {"status": "pending"}}],
-                                      clock.now())
+            directory.import_partners(
+                store, [{**LAST_DAY, "vetting": {"status": "pending"}}], clock.now()
+            )
         store.commit()
 
 
@@ -71,15 +71,23 @@ def escalate(app: Flask) -> str:
 def rows(app: Flask, *ids: str) -> list[tuple[str, str | None, bytes | None]]:
     """(state, withdraw_reason, packet) of each referral, read straight from the table."""
     with app.app_context():
-        found = {str(r.id): r for r in db.session().scalars(
-            sa.select(Referral).where(Referral.id.in_([uuid.UUID(i) for i in ids])))}
+        found = {
+            str(r.id): r
+            for r in db.session().scalars(
+                sa.select(Referral).where(Referral.id.in_([uuid.UUID(i) for i in ids]))
+            )
+        }
         return [(found[i].state, found[i].withdraw_reason, found[i].packet) for i in ids]
 
 
 def notices_of(app: Flask, account: Account, kind: str) -> list[str]:
     with app.app_context():
-        return sorted(str(n.referral_id) for n in db.session().scalars(
-            sa.select(Notice).where(Notice.user_id == account.id, Notice.kind == kind)))
+        return sorted(
+            str(n.referral_id)
+            for n in db.session().scalars(
+                sa.select(Notice).where(Notice.user_id == account.id, Notice.kind == kind)
+            )
+        )
 
 
 def two_referrals(api: API, referral: Callable[..., str]) -> tuple[str, str]:
@@ -92,8 +100,14 @@ def two_referrals(api: API, referral: Callable[..., str]) -> tuple[str, str]:
 @pytest.mark.usefixtures("short_vetting")
 @pytest.mark.parametrize("how", HOW)
 def test_staff_are_out_from_the_next_request_on_web_and_api(
-        how: str, app: Flask, clock: Any, api: API, referral: Callable[..., str],
-        accounts: dict[str, Account], new_client: Callable[[], Client]) -> None:
+    how: str,
+    app: Flask,
+    clock: Any,
+    api: API,
+    referral: Callable[..., str],
+    accounts: dict[str, Account],
+    new_client: Callable[[], Client],
+) -> None:
     pending, accepted = two_referrals(api, referral)
     first, second = new_client(), new_client()
     first.sign_in(accounts["partner"])
@@ -108,8 +122,12 @@ def test_staff_are_out_from_the_next_request_on_web_and_api(
     assert second.get("/referrals/").status_code == 302
     refused = first.post(f"/referrals/{pending}/accept", {}, form_page="/login")
     assert (refused.status_code, refused.location.split("?")[0]) == (302, "/login")
-    for method, url in (("GET", f"/referrals/{pending}"), ("GET", f"/referrals/{accepted}"),
-                        ("POST", f"/referrals/{pending}/accept"), ("GET", "/referrals")):
+    for method, url in (
+        ("GET", f"/referrals/{pending}"),
+        ("GET", f"/referrals/{accepted}"),
+        ("POST", f"/referrals/{pending}/accept"),
+        ("GET", "/referrals"),
+    ):
         assert api("partner", method, url).status_code == 401
     # Nothing moved on the refused accept; the lapse alone has changed no row yet.
     assert rows(app, pending)[0][0] == ("pending" if how == "lapsed" else "withdrawn")
@@ -123,15 +141,15 @@ def _normalised(response: Any, email: str) -> tuple[int, str]:
 @pytest.mark.usefixtures("short_vetting")
 @pytest.mark.parametrize("how", HOW)
 def test_staff_sign_in_fails_like_any_failed_sign_in(
-        how: str, app: Flask, clock: Any, accounts: dict[str, Account],
-        new_client: Callable[[], Client]) -> None:
+    how: str, app: Flask, clock: Any, accounts: dict[str, Account], new_client: Callable[[], Client]
+) -> None:
     lose_standing(app, clock, how)
     staff = accounts["partner"]
     refused = new_client().password_step(staff)
-    unknown = new_client().post("/login", {"email": "nobody@test.passage.example",
-                                           "password": staff.password})
-    assert _normalised(refused, staff.email) == _normalised(unknown,
-                                                            "nobody@test.passage.example")
+    unknown = new_client().post(
+        "/login", {"email": "nobody@test.passage.example", "password": staff.password}
+    )
+    assert _normalised(refused, staff.email) == _normalised(unknown, "nobody@test.passage.example")
     assert refused.status_code == 200
     assert "suspended" not in refused.get_data(as_text=True)
 
@@ -139,12 +157,22 @@ def test_staff_sign_in_fails_like_any_failed_sign_in(
 @pytest.mark.usefixtures("short_vetting")
 @pytest.mark.parametrize("how", HOW)
 def test_open_referrals_are_withdrawn_and_the_sender_offered_the_next_partner(
-        how: str, app: Flask, clock: Any, api: API, referral: Callable[..., str],
-        accounts: dict[str, Account], signed_in: Callable[[str], Client]) -> None:
+    how: str,
+    app: Flask,
+    clock: Any,
+    api: API,
+    referral: Callable[..., str],
+    accounts: dict[str, Account],
+    signed_in: Callable[[str], Client],
+) -> None:
     pending, accepted = two_referrals(api, referral)
     declined = referral()
-    assert api("partner", "POST", f"/referrals/{declined}/decline",
-               {"reason": "no_capacity"}).status_code == 200
+    assert (
+        api(
+            "partner", "POST", f"/referrals/{declined}/decline", {"reason": "no_capacity"}
+        ).status_code
+        == 200
+    )
 
     lose_standing(app, clock, how)
     if how == "lapsed":
@@ -154,7 +182,8 @@ def test_open_referrals_are_withdrawn_and_the_sender_offered_the_next_partner(
     assert rows(app, declined) == [("declined", None, None)]
     for name in ("screener", "supervisor"):
         assert notices_of(app, accounts[name], "referral.partner_suspended") == sorted(
-            [pending, accepted])
+            [pending, accepted]
+        )
     assert notices_of(app, accounts["supervisor_b"], "referral.partner_suspended") == []
     sent = api("screener", "GET", f"/referrals/{pending}").get_json()
     assert (sent["state"], sent["withdraw_reason"]) == ("withdrawn", "partner_suspended")
@@ -162,16 +191,20 @@ def test_open_referrals_are_withdrawn_and_the_sender_offered_the_next_partner(
     assert api("screener", "GET", f"/cases/{case_id}").get_json()["next_partner"] == "org-b"
     screener = signed_in("screener")
     case_page = screener.get(f"/cases/{case_id}").get_data(as_text=True)
-    assert "A referral was withdrawn because the partner is no longer vetted. The next " \
-           "matching partner is Beta Legal." in case_page
-    assert "A referral from your team was withdrawn: the partner is no longer vetted." \
+    assert (
+        "A referral was withdrawn because the partner is no longer vetted. The next "
+        "matching partner is Beta Legal." in case_page
+    )
+    assert (
+        "A referral from your team was withdrawn: the partner is no longer vetted."
         in screener.get("/notices/").get_data(as_text=True)
+    )
 
 
 @pytest.mark.usefixtures("short_vetting")
-def test_escalate_sweeps_a_lapse_once(app: Flask, clock: Any, api: API,
-                                      referral: Callable[..., str],
-                                      accounts: dict[str, Account]) -> None:
+def test_escalate_sweeps_a_lapse_once(
+    app: Flask, clock: Any, api: API, referral: Callable[..., str], accounts: dict[str, Account]
+) -> None:
     pending, accepted = two_referrals(api, referral)
     assert escalate(app) == "0 overdue, 0 expired, 0 withdrawn"
     assert rows(app, pending)[0][0] == "pending"
@@ -183,23 +216,44 @@ def test_escalate_sweeps_a_lapse_once(app: Flask, clock: Any, api: API,
     with app.app_context():
         profile = directory.by_slug(db.session(), "org-a")
         assert profile is not None
-        events = db.session().scalars(sa.select(AuditEvent).where(AuditEvent.action.in_(
-            ["referral.withdrawn", "partner.staff_signed_out"])).order_by(AuditEvent.seq)).all()
-        assert sorted((e.action, e.object_id, e.details) for e in events) == sorted([
-            ("referral.withdrawn", pending,
-             '{"from":"pending","reason":"partner_suspended"}'),
-            ("referral.withdrawn", accepted,
-             '{"from":"accepted","reason":"partner_suspended"}'),
-            ("partner.staff_signed_out", str(profile.organisation_id),
-             '{"sessions":0,"tokens":1}')])
+        events = (
+            db.session()
+            .scalars(
+                sa.select(AuditEvent)
+                .where(AuditEvent.action.in_(["referral.withdrawn", "partner.staff_signed_out"]))
+                .order_by(AuditEvent.seq)
+            )
+            .all()
+        )
+        assert sorted((e.action, e.object_id, e.details) for e in events) == sorted(
+            [
+                ("referral.withdrawn", pending, '{"from":"pending","reason":"partner_suspended"}'),
+                (
+                    "referral.withdrawn",
+                    accepted,
+                    '{"from":"accepted","reason":"partner_suspended"}',
+                ),
+                (
+                    "partner.staff_signed_out",
+                    str(profile.organisation_id),
+                    '{"sessions":0,"tokens":1}',
+                ),
+            ]
+        )
 
 
 @pytest.mark.usefixtures("short_vetting")
 @pytest.mark.parametrize("how", ["suspended", "lapsed"])
 def test_revetting_restores_sign_in_but_not_the_referrals(
-        how: str, app: Flask, clock: Any, api: API, referral: Callable[..., str],
-        accounts: dict[str, Account], new_client: Callable[[], Client],
-        issue_token: Callable[..., str]) -> None:
+    how: str,
+    app: Flask,
+    clock: Any,
+    api: API,
+    referral: Callable[..., str],
+    accounts: dict[str, Account],
+    new_client: Callable[[], Client],
+    issue_token: Callable[..., str],
+) -> None:
     pending, accepted = two_referrals(api, referral)
     old = new_client()
     old.sign_in(accounts["partner"])
@@ -218,15 +272,20 @@ def test_revetting_restores_sign_in_but_not_the_referrals(
     fresh.sign_in(accounts["partner"])
     assert fresh.get("/referrals/").status_code == 200
     token = issue_token(accounts["partner"])
-    shown = fresh.raw.get(f"/api/v1/referrals/{pending}",
-                          headers={"Authorization": f"Bearer {token}"}).get_json()
+    shown = fresh.raw.get(
+        f"/api/v1/referrals/{pending}", headers={"Authorization": f"Bearer {token}"}
+    ).get_json()
     assert (shown["state"], shown["fields"]) == ("withdrawn", {})
     assert rows(app, pending, accepted) == [("withdrawn", "partner_suspended", None)] * 2
 
 
 def test_suspending_on_the_admin_page_withdraws_the_partners_referrals(
-        app: Flask, api: API, referral: Callable[..., str], accounts: dict[str, Account],
-        signed_in: Callable[[str], Client]) -> None:
+    app: Flask,
+    api: API,
+    referral: Callable[..., str],
+    accounts: dict[str, Account],
+    signed_in: Callable[[str], Client],
+) -> None:
     pending = referral()
     with app.app_context():
         profile = directory.by_slug(db.session(), "org-a")
@@ -234,8 +293,11 @@ def test_suspending_on_the_admin_page_withdraws_the_partners_referrals(
         organisation_id = profile.organisation_id
     admin = signed_in("admin")
     admin.reauth(accounts["admin"])
-    response = admin.post(f"/admin/partners/{organisation_id}/vetting", {"action": "suspend"},
-                          form_page=f"/admin/partners/{organisation_id}/edit")
+    response = admin.post(
+        f"/admin/partners/{organisation_id}/vetting",
+        {"action": "suspend"},
+        form_page=f"/admin/partners/{organisation_id}/edit",
+    )
     assert response.status_code == 302
     assert rows(app, pending) == [("withdrawn", "partner_suspended", None)]
     assert api("partner", "GET", f"/referrals/{pending}").status_code == 401

@@ -39,18 +39,22 @@ def case_id(open_case: Callable[..., str]) -> str:
     return open_case()
 
 
-def add(client: Client, case_id: str, assignee: Any, title: str = TITLE,
-        due: str = "2026-03-05") -> Any:
-    return client.post(f"/cases/{case_id}/tasks",
-                       {"title": title, "due_on": due, "assignee": str(assignee)},
-                       form_page=f"/cases/{case_id}")
+def add(
+    client: Client, case_id: str, assignee: Any, title: str = TITLE, due: str = "2026-03-05"
+) -> Any:
+    return client.post(
+        f"/cases/{case_id}/tasks",
+        {"title": title, "due_on": due, "assignee": str(assignee)},
+        form_page=f"/cases/{case_id}",
+    )
 
 
 def task_rows(app: Flask) -> list[CaseTask]:
     with app.app_context():
         # The test clock stands still: the due date keeps the order the same on every database.
-        return list(db.session().scalars(sa.select(CaseTask).order_by(CaseTask.created_at,
-                                                                      CaseTask.due_on)))
+        return list(
+            db.session().scalars(sa.select(CaseTask).order_by(CaseTask.created_at, CaseTask.due_on))
+        )
 
 
 def only_task(app: Flask) -> CaseTask:
@@ -60,25 +64,30 @@ def only_task(app: Flask) -> CaseTask:
 
 def events(app: Flask, action: str) -> list[AuditEvent]:
     with app.app_context():
-        return list(db.session().scalars(sa.select(AuditEvent).where(
-            AuditEvent.action == action).order_by(AuditEvent.seq)))
+        return list(
+            db.session().scalars(
+                sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)
+            )
+        )
 
 
 def notices_of(app: Flask) -> list[tuple[str, str, str | None]]:
     """(user id, kind, case id) of every notice, oldest first."""
     with app.app_context():
-        return [(str(n.user_id), n.kind, str(n.case_id) if n.case_id else None)
-                for n in db.session().scalars(sa.select(Notice).order_by(Notice.created_at))]
+        return [
+            (str(n.user_id), n.kind, str(n.case_id) if n.case_id else None)
+            for n in db.session().scalars(sa.select(Notice).order_by(Notice.created_at))
+        ]
 
 
-def service_add(app: Flask, account: Account, case_id: str, assignee: Any,
-                due: date = TODAY, title: str = TITLE) -> uuid.UUID:
+def service_add(
+    app: Flask, account: Account, case_id: str, assignee: Any, due: date = TODAY, title: str = TITLE
+) -> uuid.UUID:
     with app.app_context():
         store = db.session()
         user = services.get_user(store, account.id)
         case = cases.get(store, user, uuid.UUID(case_id), "cases.manage")
-        task = tasks.add(store, user, case, title, due, uuid.UUID(str(assignee)),
-                         app_clock.now())
+        task = tasks.add(store, user, case, title, due, uuid.UUID(str(assignee)), app_clock.now())
         store.commit()
         return task.id
 
@@ -111,8 +120,8 @@ def page_title(html: str) -> str:
 
 
 def test_a_follow_up_is_added_listed_and_done(
-        app: Flask, case_id: str, signed_in: Callable[[str], Client],
-        accounts: dict[str, Account]) -> None:
+    app: Flask, case_id: str, signed_in: Callable[[str], Client], accounts: dict[str, Account]
+) -> None:
     client = signed_in("screener")
     me = accounts["screener"].id
     added = add(client, case_id, me)
@@ -120,11 +129,18 @@ def test_a_follow_up_is_added_listed_and_done(
     assert added.location.endswith(f"/cases/{case_id}#tasks")
     task = only_task(app)
     assert (task.assignee_id, task.created_by, task.due_on, task.done_at) == (
-        me, me, date(2026, 3, 5), None)
+        me,
+        me,
+        date(2026, 3, 5),
+        None,
+    )
     [event] = events(app, "case.task_added")
     assert event.object_id == case_id
-    assert json.loads(event.details) == {"task": str(task.id), "assignee": str(me),
-                                         "due_on": "2026-03-05"}
+    assert json.loads(event.details) == {
+        "task": str(task.id),
+        "assignee": str(me),
+        "due_on": "2026-03-05",
+    }
 
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert TITLE in page
@@ -143,14 +159,14 @@ def test_a_follow_up_is_added_listed_and_done(
     [finished] = events(app, "case.task_done")
     assert json.loads(finished.details) == {"task": str(task.id)}
     assert f"/cases/{case_id}" not in client.get("/tasks/").get_data(as_text=True)
-    again = client.post(f"/cases/{case_id}/tasks/{task.id}/done",
-                        form_page=f"/cases/{case_id}")
+    again = client.post(f"/cases/{case_id}/tasks/{task.id}/done", form_page=f"/cases/{case_id}")
     assert again.status_code == 302  # a second click changes nothing
     assert len(events(app, "case.task_done")) == 1
 
 
 def test_open_follow_ups_come_first_by_due_date_then_the_done_ones(
-        app: Flask, case_id: str, accounts: dict[str, Account]) -> None:
+    app: Flask, case_id: str, accounts: dict[str, Account]
+) -> None:
     me = accounts["screener"]
     late = service_add(app, me, case_id, me.id, date(2026, 3, 9), "later one")
     soon = service_add(app, me, case_id, me.id, date(2026, 3, 3), "sooner one")
@@ -164,12 +180,19 @@ def test_open_follow_ups_come_first_by_due_date_then_the_done_ones(
         shown = tasks.tasks_of(store, case)
         store.commit()
     assert [(t.id, t.title) for t in shown] == [
-        (soon, "sooner one"), (late, "later one"), (finished, "finished one")]
+        (soon, "sooner one"),
+        (late, "later one"),
+        (finished, "finished one"),
+    ]
 
 
 def test_the_owner_or_a_supervisor_of_the_team_may_be_given_one(
-        app: Flask, case_id: str, signed_in: Callable[[str], Client],
-        accounts: dict[str, Account], make_account: Callable[..., Account]) -> None:
+    app: Flask,
+    case_id: str,
+    signed_in: Callable[[str], Client],
+    accounts: dict[str, Account],
+    make_account: Callable[..., Account],
+) -> None:
     colleague = make_account("screener", team="Team A")  # not in charge of this case
     client = signed_in("screener")
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
@@ -179,8 +202,12 @@ def test_the_owner_or_a_supervisor_of_the_team_may_be_given_one(
     assert add(client, case_id, accounts["supervisor"].id).status_code == 302
     assert only_task(app).assignee_id == accounts["supervisor"].id
     # Offered or not, the service refuses anyone else, field by field.
-    for outsider in (accounts["supervisor_b"], accounts["screener_b"], colleague,
-                     accounts["partner"]):
+    for outsider in (
+        accounts["supervisor_b"],
+        accounts["screener_b"],
+        colleague,
+        accounts["partner"],
+    ):
         with pytest.raises(tasks.TaskError) as refused:
             service_add(app, accounts["screener"], case_id, outsider.id)
         assert set(refused.value.fields) == {"assignee"}
@@ -190,7 +217,8 @@ def test_the_owner_or_a_supervisor_of_the_team_may_be_given_one(
 
 
 def test_a_disabled_supervisor_cannot_be_given_one(
-        app: Flask, case_id: str, accounts: dict[str, Account], clock: FrozenClock) -> None:
+    app: Flask, case_id: str, accounts: dict[str, Account], clock: FrozenClock
+) -> None:
     with app.app_context():
         store = db.session()
         services.disable_user(store, store.get(User, accounts["supervisor"].id), clock.now())
@@ -200,37 +228,52 @@ def test_a_disabled_supervisor_cannot_be_given_one(
     assert refused.value.fields == {"assignee": "someone of the case's team who works on it"}
 
 
-@pytest.mark.parametrize(("data", "status", "field"), [
-    ({"due_on": "2026-03-01"}, 422, "due_on"),           # yesterday
-    ({"title": ""}, 400, "title"),
-    ({"title": "   "}, 422, "title"),
-    ({"title": "x" * 301}, 400, "title"),
-    ({"due_on": "2026-02-30"}, 400, "due_on"),
-    ({"due_on": "next tuesday"}, 400, "due_on"),
-    ({"due_on": ""}, 400, "due_on"),
-    ({"assignee": str(uuid.uuid4())}, 400, "assignee"),  # not among those offered
-    ({"assignee": "not-a-uuid"}, 400, "assignee"),
-    ({"assignee": ""}, 400, "assignee"),
-])
+@pytest.mark.parametrize(
+    ("data", "status", "field"),
+    [
+        ({"due_on": "2026-03-01"}, 422, "due_on"),  # yesterday
+        ({"title": ""}, 400, "title"),
+        ({"title": "   "}, 422, "title"),
+        ({"title": "x" * 301}, 400, "title"),
+        ({"due_on": "2026-02-30"}, 400, "due_on"),
+        ({"due_on": "next tuesday"}, 400, "due_on"),
+        ({"due_on": ""}, 400, "due_on"),
+        ({"assignee": str(uuid.uuid4())}, 400, "assignee"),  # not among those offered
+        ({"assignee": "not-a-uuid"}, 400, "assignee"),
+        ({"assignee": ""}, 400, "assignee"),
+    ],
+)
 def test_bad_input_answers_with_form_errors_and_adds_nothing(
-        app: Flask, case_id: str, signed_in: Callable[[str], Client],
-        accounts: dict[str, Account], data: dict[str, str], status: int, field: str) -> None:
+    app: Flask,
+    case_id: str,
+    signed_in: Callable[[str], Client],
+    accounts: dict[str, Account],
+    data: dict[str, str],
+    status: int,
+    field: str,
+) -> None:
     client = signed_in("screener")
-    form = {"title": TITLE, "due_on": "2026-03-05", "assignee": str(accounts["screener"].id),
-            **data}
+    form = {
+        "title": TITLE,
+        "due_on": "2026-03-05",
+        "assignee": str(accounts["screener"].id),
+        **data,
+    }
     response = client.post(f"/cases/{case_id}/tasks", form, form_page=f"/cases/{case_id}")
     assert response.status_code == status
     page = response.get_data(as_text=True)
     assert f'id="{field}-error"' in page
     if status == 422:  # refused by the service, said in the user's words
-        assert {"due_on": "Choose today or a later day.",
-                "title": "Write what is to be done, in at most 300 characters."}[field] in page
+        assert {
+            "due_on": "Choose today or a later day.",
+            "title": "Write what is to be done, in at most 300 characters.",
+        }[field] in page
     assert task_rows(app) == []
 
 
-def test_today_is_a_due_date_allowed(app: Flask, case_id: str,
-                                     signed_in: Callable[[str], Client],
-                                     accounts: dict[str, Account]) -> None:
+def test_today_is_a_due_date_allowed(
+    app: Flask, case_id: str, signed_in: Callable[[str], Client], accounts: dict[str, Account]
+) -> None:
     client = signed_in("screener")
     assert add(client, case_id, accounts["screener"].id, due="2026-03-02").status_code == 302
     assert only_task(app).due_on == TODAY
@@ -240,55 +283,72 @@ def test_today_is_a_due_date_allowed(app: Flask, case_id: str,
 
 
 def test_other_roles_are_refused_and_another_teams_staff_find_nothing(
-        app: Flask, case_id: str, new_client: Callable[[], Client],
-        accounts: dict[str, Account]) -> None:
+    app: Flask, case_id: str, new_client: Callable[[], Client], accounts: dict[str, Account]
+) -> None:
     task_id = service_add(app, accounts["screener"], case_id, accounts["screener"].id)
     for role in ("partner", "auditor", "analyst", "admin"):
         client = new_client()
         client.sign_in(accounts[role])
         assert client.get("/tasks/").status_code == 403, role
         assert add(client, case_id, accounts[role].id).status_code == 403, role
-        assert client.post(f"/cases/{case_id}/tasks/{task_id}/done",
-                           form_page="/").status_code == 403, role
+        assert (
+            client.post(f"/cases/{case_id}/tasks/{task_id}/done", form_page="/").status_code == 403
+        ), role
     for outsider in ("screener_b", "supervisor_b"):
         client = new_client()
         client.sign_in(accounts[outsider])
         assert add(client, case_id, accounts[outsider].id).status_code == 404, outsider
-        assert client.post(f"/cases/{case_id}/tasks/{task_id}/done",
-                           form_page="/").status_code == 404, outsider
-        assert client.post(f"/cases/{case_id}/tasks/{uuid.uuid4()}/done",
-                           form_page="/").status_code == 404, outsider
+        assert (
+            client.post(f"/cases/{case_id}/tasks/{task_id}/done", form_page="/").status_code == 404
+        ), outsider
+        assert (
+            client.post(f"/cases/{case_id}/tasks/{uuid.uuid4()}/done", form_page="/").status_code
+            == 404
+        ), outsider
         assert case_id not in client.get("/tasks/").get_data(as_text=True)
     assert only_task(app).done_at is None
     denied = [e for e in events(app, "access.denied") if e.object_id == str(task_id)]
-    assert {e.actor_id for e in denied} == {str(accounts["screener_b"].id),
-                                           str(accounts["supervisor_b"].id)}
+    assert {e.actor_id for e in denied} == {
+        str(accounts["screener_b"].id),
+        str(accounts["supervisor_b"].id),
+    }
 
 
 def test_a_task_is_done_only_through_its_own_case(
-        app: Flask, open_case: Callable[..., str], case_id: str,
-        signed_in: Callable[[str], Client], accounts: dict[str, Account]) -> None:
+    app: Flask,
+    open_case: Callable[..., str],
+    case_id: str,
+    signed_in: Callable[[str], Client],
+    accounts: dict[str, Account],
+) -> None:
     other = open_case()
     task_id = service_add(app, accounts["screener"], case_id, accounts["screener"].id)
     client = signed_in("screener")
-    assert client.post(f"/cases/{other}/tasks/{task_id}/done",
-                       form_page="/").status_code == 404
+    assert client.post(f"/cases/{other}/tasks/{task_id}/done", form_page="/").status_code == 404
     assert only_task(app).done_at is None
 
 
 def test_the_team_supervisor_may_complete_a_screeners_task(
-        app: Flask, case_id: str, signed_in: Callable[[str], Client],
-        accounts: dict[str, Account]) -> None:
+    app: Flask, case_id: str, signed_in: Callable[[str], Client], accounts: dict[str, Account]
+) -> None:
     task_id = service_add(app, accounts["screener"], case_id, accounts["screener"].id)
     client = signed_in("supervisor")
-    assert client.post(f"/cases/{case_id}/tasks/{task_id}/done",
-                       form_page=f"/cases/{case_id}").status_code == 302
+    assert (
+        client.post(
+            f"/cases/{case_id}/tasks/{task_id}/done", form_page=f"/cases/{case_id}"
+        ).status_code
+        == 302
+    )
     assert only_task(app).done_at is not None
 
 
 def test_authority_is_asked_at_every_use(
-        app: Flask, case_id: str, signed_in: Callable[[str], Client], new_client: Any,
-        accounts: dict[str, Account]) -> None:
+    app: Flask,
+    case_id: str,
+    signed_in: Callable[[str], Client],
+    new_client: Any,
+    accounts: dict[str, Account],
+) -> None:
     task_id = service_add(app, accounts["screener"], case_id, accounts["supervisor"].id)
     supervisor = signed_in("supervisor")
     # The button was on their page...
@@ -305,14 +365,18 @@ def test_authority_is_asked_at_every_use(
     assert only_task(app).done_at is None
     owner = new_client()
     owner.sign_in(accounts["screener"])
-    assert owner.post(f"/cases/{case_id}/tasks/{task_id}/done",
-                      form_page=f"/cases/{case_id}").status_code == 302
+    assert (
+        owner.post(
+            f"/cases/{case_id}/tasks/{task_id}/done", form_page=f"/cases/{case_id}"
+        ).status_code
+        == 302
+    )
     assert only_task(app).done_at is not None
 
 
 def test_a_closed_case_takes_no_new_follow_up_and_none_is_marked_done(
-        app: Flask, case_id: str, signed_in: Callable[[str], Client],
-        accounts: dict[str, Account]) -> None:
+    app: Flask, case_id: str, signed_in: Callable[[str], Client], accounts: dict[str, Account]
+) -> None:
     task_id = service_add(app, accounts["screener"], case_id, accounts["screener"].id)
     client = signed_in("screener")
     set_status(app, case_id, "closed")
@@ -321,8 +385,7 @@ def test_a_closed_case_takes_no_new_follow_up_and_none_is_marked_done(
     assert "Add the follow-up" not in page
     assert "Mark done" not in page
     assert add(client, case_id, accounts["screener"].id).status_code == 409
-    assert client.post(f"/cases/{case_id}/tasks/{task_id}/done",
-                       form_page="/").status_code == 409
+    assert client.post(f"/cases/{case_id}/tasks/{task_id}/done", form_page="/").status_code == 409
     assert [t.done_at for t in task_rows(app)] == [None]
     assert case_id not in client.get("/tasks/").get_data(as_text=True)
 
@@ -331,9 +394,14 @@ def test_a_closed_case_takes_no_new_follow_up_and_none_is_marked_done(
 
 
 def test_what_to_do_is_sealed_and_never_leaves_the_case_page(
-        app: Flask, case_id: str, signed_in: Callable[[str], Client],
-        accounts: dict[str, Account], clock: FrozenClock, mail_relay: list[Any],
-        caplog: pytest.LogCaptureFixture) -> None:
+    app: Flask,
+    case_id: str,
+    signed_in: Callable[[str], Client],
+    accounts: dict[str, Account],
+    clock: FrozenClock,
+    mail_relay: list[Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.DEBUG)
     client = signed_in("screener")
     assert add(client, case_id, accounts["screener"].id, due="2026-03-02").status_code == 302
@@ -357,8 +425,16 @@ def test_what_to_do_is_sealed_and_never_leaves_the_case_page(
     assert b"canary-task-title" not in raw_database_bytes(app)
     assert "task.due" in outbox
     assert "task.overdue" in outbox
-    for text in (*details, outbox, notices_table, caplog.text, page_title(case_page),
-                 page_title(listed), listed, result.output):
+    for text in (
+        *details,
+        outbox,
+        notices_table,
+        caplog.text,
+        page_title(case_page),
+        page_title(listed),
+        listed,
+        result.output,
+    ):
         assert "canary-task-title" not in text
 
 
@@ -366,7 +442,8 @@ def test_what_to_do_is_sealed_and_never_leaves_the_case_page(
 
 
 def test_the_assignee_is_told_on_the_day_and_once_overdue_once_each(
-        app: Flask, case_id: str, accounts: dict[str, Account], clock: FrozenClock) -> None:
+    app: Flask, case_id: str, accounts: dict[str, Account], clock: FrozenClock
+) -> None:
     me = accounts["screener"]
     service_add(app, me, case_id, me.id, TODAY)
     service_add(app, me, case_id, me.id, TODAY + timedelta(days=3))  # not yet
@@ -380,14 +457,21 @@ def test_the_assignee_is_told_on_the_day_and_once_overdue_once_each(
     clock.advance(days=5)  # the second is due, then overdue; the first stays told
     assert remind(app) == {"due": 0, "overdue": 1, "to_supervisors": 0}
     assert [kind for _user, kind, _case in notices_of(app)] == [
-        "task.due", "task.overdue", "task.overdue"]
+        "task.due",
+        "task.overdue",
+        "task.overdue",
+    ]
     assert {user for user, _kind, _case in notices_of(app)} == {str(me.id)}
     assert json.loads(events(app, "tasks.reminded")[0].details) == {
-        "due": 1, "overdue": 0, "to_supervisors": 0}
+        "due": 1,
+        "overdue": 0,
+        "to_supervisors": 0,
+    }
 
 
 def test_a_task_first_seen_after_its_day_is_told_overdue_only(
-        app: Flask, case_id: str, accounts: dict[str, Account], clock: FrozenClock) -> None:
+    app: Flask, case_id: str, accounts: dict[str, Account], clock: FrozenClock
+) -> None:
     service_add(app, accounts["screener"], case_id, accounts["screener"].id, TODAY)
     clock.advance(days=2)
     assert remind(app) == {"due": 0, "overdue": 1, "to_supervisors": 0}
@@ -395,8 +479,8 @@ def test_a_task_first_seen_after_its_day_is_told_overdue_only(
 
 
 def test_no_reminder_for_a_closed_case_or_a_done_task(
-        app: Flask, open_case: Callable[..., str], case_id: str,
-        accounts: dict[str, Account]) -> None:
+    app: Flask, open_case: Callable[..., str], case_id: str, accounts: dict[str, Account]
+) -> None:
     me = accounts["screener"]
     service_add(app, me, case_id, me.id, TODAY)
     other = open_case()
@@ -404,16 +488,19 @@ def test_no_reminder_for_a_closed_case_or_a_done_task(
     set_status(app, case_id, "closed")
     with app.app_context():
         store = db.session()
-        assert tasks.complete(store, services.get_user(store, me.id), finished,
-                              app_clock.now())
+        assert tasks.complete(store, services.get_user(store, me.id), finished, app_clock.now())
         store.commit()
     assert remind(app) == {"due": 0, "overdue": 0, "to_supervisors": 0}
     assert notices_of(app) == []
 
 
 def test_the_supervisors_are_told_when_the_assignee_was_disabled(
-        app: Flask, case_id: str, accounts: dict[str, Account], clock: FrozenClock,
-        make_account: Callable[..., Account]) -> None:
+    app: Flask,
+    case_id: str,
+    accounts: dict[str, Account],
+    clock: FrozenClock,
+    make_account: Callable[..., Account],
+) -> None:
     second = make_account("supervisor", team="Team A")
     service_add(app, accounts["screener"], case_id, accounts["screener"].id, TODAY)
     with app.app_context():
@@ -421,14 +508,18 @@ def test_the_supervisors_are_told_when_the_assignee_was_disabled(
         services.disable_user(store, store.get(User, accounts["screener"].id), clock.now())
         store.commit()
     assert remind(app) == {"due": 1, "overdue": 0, "to_supervisors": 1}
-    assert sorted(n for n in notices_of(app) if n[1].startswith("task.")) == sorted([
-        (str(accounts["supervisor"].id), "task.due", case_id),
-        (str(second.id), "task.due", case_id)])  # not Team B's supervisor, not the assignee
+    assert sorted(n for n in notices_of(app) if n[1].startswith("task.")) == sorted(
+        [
+            (str(accounts["supervisor"].id), "task.due", case_id),
+            (str(second.id), "task.due", case_id),
+        ]
+    )  # not Team B's supervisor, not the assignee
 
 
 @pytest.mark.concurrency
 def test_two_runners_at_once_tell_each_assignee_once(
-        app: Flask, open_case: Callable[..., str], accounts: dict[str, Account]) -> None:
+    app: Flask, open_case: Callable[..., str], accounts: dict[str, Account]
+) -> None:
     me = accounts["screener"]
     for _ in range(3):
         service_add(app, me, open_case(), me.id, TODAY)
@@ -450,7 +541,8 @@ def test_two_runners_at_once_tell_each_assignee_once(
 
 
 def test_a_runner_with_a_stale_list_tells_no_one_twice(
-        app: Flask, case_id: str, accounts: dict[str, Account]) -> None:
+    app: Flask, case_id: str, accounts: dict[str, Account]
+) -> None:
     service_add(app, accounts["screener"], case_id, accounts["screener"].id, TODAY)
     with app.app_context():
         late = app.extensions["passage.sessionmaker"]()
@@ -464,8 +556,9 @@ def test_a_runner_with_a_stale_list_tells_no_one_twice(
     assert len(notices_of(app)) == 1
 
 
-def test_the_command_prints_the_counts(app: Flask, case_id: str,
-                                       accounts: dict[str, Account]) -> None:
+def test_the_command_prints_the_counts(
+    app: Flask, case_id: str, accounts: dict[str, Account]
+) -> None:
     service_add(app, accounts["screener"], case_id, accounts["screener"].id, TODAY)
     runner = app.test_cli_runner()
     first = runner.invoke(args=["tasks", "remind"])
@@ -479,13 +572,17 @@ def test_the_command_prints_the_counts(app: Flask, case_id: str,
 
 
 def test_a_reminder_is_e_mailed_when_smtp_is_configured(
-        app: Flask, case_id: str, accounts: dict[str, Account], mail_relay: list[Any]) -> None:
+    app: Flask, case_id: str, accounts: dict[str, Account], mail_relay: list[Any]
+) -> None:
     service_add(app, accounts["screener"], case_id, accounts["screener"].id, TODAY)
     remind(app)
     with app.app_context():
         [row] = db.session().scalars(sa.select(OutboxMessage)).all()
         assert (row.kind, row.recipient, row.state) == (
-            "task.due", accounts["screener"].email, "pending")
+            "task.due",
+            accounts["screener"].email,
+            "pending",
+        )
         assert row.link.endswith(f"/cases/{case_id}")
 
 
@@ -493,8 +590,8 @@ def test_a_reminder_is_e_mailed_when_smtp_is_configured(
 
 
 def test_forget_deletes_the_cases_tasks_only(
-        app: Flask, open_case: Callable[..., str], case_id: str,
-        accounts: dict[str, Account]) -> None:
+    app: Flask, open_case: Callable[..., str], case_id: str, accounts: dict[str, Account]
+) -> None:
     me = accounts["screener"]
     service_add(app, me, case_id, me.id, TODAY)
     service_add(app, me, case_id, me.id, TODAY)
@@ -510,13 +607,16 @@ def test_forget_deletes_the_cases_tasks_only(
 
 
 def test_a_supervisor_under_break_glass_does_not_see_the_follow_ups(
-        app: Flask, case_id: str, signed_in: Callable[[str], Client],
-        accounts: dict[str, Account]) -> None:
+    app: Flask, case_id: str, signed_in: Callable[[str], Client], accounts: dict[str, Account]
+) -> None:
     service_add(app, accounts["screener"], case_id, accounts["screener"].id)
     client = signed_in("supervisor_b")
     page = f"/cases/{case_id}/break-glass"
-    client.post(page, {"reason": "Duty night: the person called our hotline and team A "
-                                 "cannot be reached."}, form_page=page)
+    client.post(
+        page,
+        {"reason": "Duty night: the person called our hotline and team A cannot be reached."},
+        form_page=page,
+    )
     shown = client.get(f"/cases/{case_id}")
     assert shown.status_code == 200
     assert "canary-task-title" not in shown.get_data(as_text=True)
@@ -524,8 +624,12 @@ def test_a_supervisor_under_break_glass_does_not_see_the_follow_ups(
 
 
 def test_my_follow_ups_say_what_is_due_today_and_what_is_overdue(
-        app: Flask, case_id: str, new_client: Callable[[], Client],
-        accounts: dict[str, Account], clock: FrozenClock) -> None:
+    app: Flask,
+    case_id: str,
+    new_client: Callable[[], Client],
+    accounts: dict[str, Account],
+    clock: FrozenClock,
+) -> None:
     service_add(app, accounts["screener"], case_id, accounts["screener"].id, TODAY)
     client = new_client()
     client.sign_in(accounts["screener"])
@@ -539,8 +643,8 @@ def test_my_follow_ups_say_what_is_due_today_and_what_is_overdue(
 
 
 def test_move_carries_the_follow_ups_to_another_case_sealed_with_its_key(
-        app: Flask, open_case: Callable[..., str], case_id: str,
-        accounts: dict[str, Account]) -> None:
+    app: Flask, open_case: Callable[..., str], case_id: str, accounts: dict[str, Account]
+) -> None:
     me = accounts["screener"]
     moved = service_add(app, me, case_id, me.id, TODAY)
     earlier = open_case()
@@ -565,15 +669,20 @@ def test_move_carries_the_follow_ups_to_another_case_sealed_with_its_key(
 
 
 def test_a_hand_over_gives_the_previous_owner_s_open_follow_ups_to_the_new_one(
-        app: Flask, case_id: str, accounts: dict[str, Account],
-        make_account: Callable[..., Account], signed_in: Any) -> None:
+    app: Flask,
+    case_id: str,
+    accounts: dict[str, Account],
+    make_account: Callable[..., Account],
+    signed_in: Any,
+) -> None:
     colleague = make_account("screener", team="Team A")
     mine = service_add(app, accounts["screener"], case_id, accounts["screener"].id)
     theirs = service_add(app, accounts["screener"], case_id, accounts["supervisor"].id)
     assert remind(app)["due"] == 2
     supervisor = signed_in("supervisor")
-    moved = supervisor.post(f"/cases/{case_id}/owner", {"owner": str(colleague.id)},
-                            form_page=f"/cases/{case_id}")
+    moved = supervisor.post(
+        f"/cases/{case_id}/owner", {"owner": str(colleague.id)}, form_page=f"/cases/{case_id}"
+    )
     assert moved.status_code == 302
     with app.app_context():
         store = db.session()
@@ -586,13 +695,14 @@ def test_a_hand_over_gives_the_previous_owner_s_open_follow_ups_to_the_new_one(
 
 
 def test_linking_carries_follow_ups_and_retention_removes_them(
-        app: Flask, open_case: Callable[..., str], accounts: dict[str, Account],
-        signed_in: Any) -> None:
+    app: Flask, open_case: Callable[..., str], accounts: dict[str, Account], signed_in: Any
+) -> None:
     first, second = open_case(), open_case(needs=["medical"])
     service_add(app, accounts["screener"], second, accounts["screener"].id)
     screener = signed_in("screener")
-    screener.post(f"/cases/{second}/link", {"earlier": first, "confirm": "y"},
-                  form_page=f"/cases/{second}")
+    screener.post(
+        f"/cases/{second}/link", {"earlier": first, "confirm": "y"}, form_page=f"/cases/{second}"
+    )
     assert TITLE in screener.get(f"/cases/{first}").get_data(as_text=True)
     assert [str(t.case_id) for t in task_rows(app)] == [first]
     with app.app_context():
@@ -601,14 +711,15 @@ def test_linking_carries_follow_ups_and_retention_removes_them(
         person.retention_until = person.created_at
         store.commit()
         from screening import retention
+
         retention.apply(store, person.created_at.replace(year=2099), False)
         store.commit()
     assert task_rows(app) == []
 
 
 def test_the_person_s_copy_lists_the_follow_ups(
-        app: Flask, case_id: str, accounts: dict[str, Account], signed_in: Any) -> None:
+    app: Flask, case_id: str, accounts: dict[str, Account], signed_in: Any
+) -> None:
     service_add(app, accounts["screener"], case_id, accounts["screener"].id)
     held = signed_in("screener").get(f"/cases/{case_id}/copy.json").get_json()
-    assert held["follow_ups"] == [{"title": TITLE, "due_on": TODAY.isoformat(),
-                                   "done": False}]
+    assert held["follow_ups"] == [{"title": TITLE, "due_on": TODAY.isoformat(), "done": False}]

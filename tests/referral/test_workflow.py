@@ -20,24 +20,31 @@ from referral.workflow import (
 SIDES = ("partner", "sender", "system")
 
 
-@pytest.mark.parametrize(("state", "action", "by", "detail", "after"), [
-    ("pending", "accept", "partner", None, "accepted"),
-    ("pending", "decline", "partner", "no capacity this week", "declined"),
-    ("pending", "expire", "system", None, "expired"),
-    ("pending", "withdraw", "sender", None, "withdrawn"),
-    ("accepted", "withdraw", "sender", None, "withdrawn"),
-    ("accepted", "close", "partner", "assisted", "closed"),
-    ("pending", "revoke", "system", "partner_suspended", "withdrawn"),
-    ("accepted", "revoke", "system", "partner_suspended", "withdrawn"),
-])
+@pytest.mark.parametrize(
+    ("state", "action", "by", "detail", "after"),
+    [
+        ("pending", "accept", "partner", None, "accepted"),
+        ("pending", "decline", "partner", "no capacity this week", "declined"),
+        ("pending", "expire", "system", None, "expired"),
+        ("pending", "withdraw", "sender", None, "withdrawn"),
+        ("accepted", "withdraw", "sender", None, "withdrawn"),
+        ("accepted", "close", "partner", "assisted", "closed"),
+        ("pending", "revoke", "system", "partner_suspended", "withdrawn"),
+        ("accepted", "revoke", "system", "partner_suspended", "withdrawn"),
+    ],
+)
 def test_legal_moves(state: str, action: str, by: str, detail: str | None, after: str) -> None:
     assert move(state, action, by, detail) == after
 
 
-@pytest.mark.parametrize(("state", "action", "by"), [
-    (s, a, b) for s, a, b in itertools.product(STATES, ACTIONS, SIDES)
-    if TRANSITIONS.get((s, a)) is None or TRANSITIONS[(s, a)].by != b
-])
+@pytest.mark.parametrize(
+    ("state", "action", "by"),
+    [
+        (s, a, b)
+        for s, a, b in itertools.product(STATES, ACTIONS, SIDES)
+        if TRANSITIONS.get((s, a)) is None or TRANSITIONS[(s, a)].by != b
+    ],
+)
 def test_every_other_move_is_illegal(state: str, action: str, by: str) -> None:
     with pytest.raises(IllegalTransition):
         move(state, action, by, "detail")
@@ -45,8 +52,9 @@ def test_every_other_move_is_illegal(state: str, action: str, by: str) -> None:
 
 @pytest.mark.parametrize(("state", "action"), [("pending", "decline"), ("accepted", "close")])
 @pytest.mark.parametrize("detail", [None, "", "   "])
-def test_decline_needs_a_reason_and_close_an_outcome(state: str, action: str,
-                                                      detail: str | None) -> None:
+def test_decline_needs_a_reason_and_close_an_outcome(
+    state: str, action: str, detail: str | None
+) -> None:
     with pytest.raises(IllegalTransition, match="needs a"):
         move(state, action, "partner", detail)
 
@@ -68,7 +76,8 @@ def test_revoking_needs_a_reason_and_only_then_suggests_the_next_partner() -> No
 
 
 def test_the_migrated_table_admits_exactly_the_workflow_s_states(
-        app: Any, referral: Callable[..., str]) -> None:
+    app: Any, referral: Callable[..., str]
+) -> None:
     # The model writes its CHECK from workflow.STATES; the migrations write it by hand. A
     # state added to the workflow without a migration fails here, on either database.
     import sqlalchemy as sa
@@ -83,9 +92,15 @@ def test_the_migrated_table_admits_exactly_the_workflow_s_states(
         for state in (*STATES, "archived"):
             savepoint = store.begin_nested()
             try:
-                store.execute(sa.text("UPDATE referrals SET state = :state WHERE id = :id"),
-                              {"state": state, "id": referral_id.replace("-", "")
-                               if store.bind.dialect.name == "sqlite" else referral_id})
+                store.execute(
+                    sa.text("UPDATE referrals SET state = :state WHERE id = :id"),
+                    {
+                        "state": state,
+                        "id": referral_id.replace("-", "")
+                        if store.bind.dialect.name == "sqlite"
+                        else referral_id,
+                    },
+                )
                 savepoint.commit()
                 admitted = True
             except IntegrityError:

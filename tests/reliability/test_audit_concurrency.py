@@ -37,13 +37,15 @@ def _append_events(app: Flask, count: int, worker: str) -> None:
     with app.app_context():
         store = db.session()
         for number in range(count):
-            audit.record(store, "concurrency.test", object_type="worker",
-                         object_id=f"{worker}:{number}")
+            audit.record(
+                store, "concurrency.test", object_type="worker", object_id=f"{worker}:{number}"
+            )
             store.commit()
 
 
-def _process_worker(config: dict[str, Any], count: int, worker: str,
-                    ready: Any, errors: Any) -> None:
+def _process_worker(
+    config: dict[str, Any], count: int, worker: str, ready: Any, errors: Any
+) -> None:
     """Entry point of a spawned process: build an app on the shared database and instance,
     wait at the barrier until every worker has (imports take seconds), then append."""
     try:
@@ -80,9 +82,12 @@ def test_appends_from_several_processes_form_one_chain(app: Flask, database_url:
     context = multiprocessing.get_context("spawn")
     ready = context.Barrier(PROCESSES)
     errors = context.Queue()
-    workers = [context.Process(target=_process_worker,
-                               args=(config, EVENTS_PER_PROCESS, f"p{n}", ready, errors))
-               for n in range(PROCESSES)]
+    workers = [
+        context.Process(
+            target=_process_worker, args=(config, EVENTS_PER_PROCESS, f"p{n}", ready, errors)
+        )
+        for n in range(PROCESSES)
+    ]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -112,6 +117,7 @@ def test_appends_from_threads_of_one_app_form_one_chain(app: Flask) -> None:
                 _append_events(app, EVENTS_PER_THREAD, worker)
             except BaseException:  # collected and asserted on below
                 failures.append(f"{worker}: {traceback.format_exc()}")
+
         return run
 
     threads = [threading.Thread(target=work(f"t{n}")) for n in range(THREADS)]

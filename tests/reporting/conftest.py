@@ -56,8 +56,12 @@ def fact_rows(app: Flask) -> list[dict[str, Any]]:
 def queued(app: Flask, kind: str = "screening") -> int:
     """How many facts of ``kind`` wait in the queue."""
     with app.app_context():
-        return int(db.session().scalar(sa.select(sa.func.count()).select_from(fact_queue)
-                                       .where(fact_queue.c.kind == kind)) or 0)
+        return int(
+            db.session().scalar(
+                sa.select(sa.func.count()).select_from(fact_queue).where(fact_queue.c.kind == kind)
+            )
+            or 0
+        )
 
 
 @pytest.fixture
@@ -67,9 +71,18 @@ def seed_rows(app: Flask) -> Callable[..., None]:
     def seed(table: sa.Table, n: int, **columns: Any) -> None:
         with app.app_context():
             store = db.session()
-            store.execute(table.insert(), [
-                {"month": "2026-02", **columns, "fact_id": uuid.uuid4(),
-                 "record_key": number % 256} for number in range(n)])
+            store.execute(
+                table.insert(),
+                [
+                    {
+                        "month": "2026-02",
+                        **columns,
+                        "fact_id": uuid.uuid4(),
+                        "record_key": number % 256,
+                    }
+                    for number in range(n)
+                ],
+            )
             store.commit()
 
     return seed
@@ -81,13 +94,22 @@ def seed_facts(app: Flask) -> Callable[..., None]:
     with those values (record keys 0, 1, 2, ... so cell keys are known)."""
 
     def seed(n: int, **columns: Any) -> None:
-        defaults = {"month": "2026-02", "outcome": "completed", "instrument": "adult",
-                    "population": "adult", "classification": "no_indicators"}
+        defaults = {
+            "month": "2026-02",
+            "outcome": "completed",
+            "instrument": "adult",
+            "population": "adult",
+            "classification": "no_indicators",
+        }
         with app.app_context():
             store = db.session()
-            store.execute(screening_facts.insert(), [
-                {**defaults, **columns, "fact_id": uuid.uuid4(), "record_key": number % 256}
-                for number in range(n)])
+            store.execute(
+                screening_facts.insert(),
+                [
+                    {**defaults, **columns, "fact_id": uuid.uuid4(), "record_key": number % 256}
+                    for number in range(n)
+                ],
+            )
             store.commit()
 
     return seed

@@ -37,13 +37,24 @@ TEAM_A, TEAM_B, TEAM_C = (uuid.UUID(int=n) for n in (0xA, 0xB, 0xC))
 MONTHS = ("2025-11", "2025-12", "2026-01", "2026-02", "2026-03")
 COUNTRIES = ("XK", "NG", "IT", None)
 FILTERS = (
-    Filters(), Filters(since="2026-01"), Filters(until="2025-12"),
-    Filters("2025-12", "2026-02"), Filters(country="XK"), Filters(team=TEAM_A),
-    Filters("2026-01", "2026-03", "NG", TEAM_B), Filters(country="FR"),
+    Filters(),
+    Filters(since="2026-01"),
+    Filters(until="2025-12"),
+    Filters("2025-12", "2026-02"),
+    Filters(country="XK"),
+    Filters(team=TEAM_A),
+    Filters("2026-01", "2026-03", "NG", TEAM_B),
+    Filters(country="FR"),
 )
-SMALL = {"month": "2026-01", "outcome": "completed", "instrument": "adult",
-         "population": "adult", "classification": "no_indicators", "team_id": TEAM_A,
-         "country": "XK"}
+SMALL = {
+    "month": "2026-01",
+    "outcome": "completed",
+    "instrument": "adult",
+    "population": "adult",
+    "classification": "no_indicators",
+    "team_id": TEAM_A,
+    "country": "XK",
+}
 
 
 @pytest.fixture
@@ -67,8 +78,10 @@ def empty_cache() -> Iterator[None]:
 def insert(store: Session, *rows: dict[str, Any]) -> None:
     """Facts written straight into the table, each with the record key it gives, committed."""
     empty = dict.fromkeys(screening_facts.c.keys())
-    store.execute(screening_facts.insert(), [
-        {**empty, **SMALL, "fact_id": uuid.uuid4(), **row} for row in rows])
+    store.execute(
+        screening_facts.insert(),
+        [{**empty, **SMALL, "fact_id": uuid.uuid4(), **row} for row in rows],
+    )
     store.commit()
 
 
@@ -94,8 +107,13 @@ def flush(store: Session) -> int:
 def stored_rows(store: Session) -> set[tuple[Any, ...]]:
     """Every pre-aggregated row, without its random id."""
     a = aggregate_rows.c
-    return set(store.execute(sa.select(a.report, a.version, a.grain, a.month, a.team_id,
-                                       a.country, a.cell, a.n, a.ckey)))
+    return set(
+        store.execute(
+            sa.select(
+                a.report, a.version, a.grain, a.month, a.team_id, a.country, a.cell, a.n, a.ckey
+            )
+        )
+    )
 
 
 def at_grain(store: Session, report: str, grain: str) -> set[tuple[Any, ...]]:
@@ -107,10 +125,15 @@ def synthetic_fact(rng: random.Random) -> dict[str, Any]:
     """A fact drawn at random: every report's columns, with no value and the refusals'
     ``not_stored`` among them. Nobody real."""
     fact: dict[str, Any] = {
-        "fact_id": uuid.UUID(int=rng.getrandbits(128)), "record_key": rng.randrange(256),
-        "month": rng.choice(MONTHS), "team_id": rng.choice((TEAM_A, TEAM_B, TEAM_C, None)),
-        "country": rng.choice(COUNTRIES), "population": rng.choice(("adult", "child")),
-        "classification": rng.choice(CLASSES), "outcome": "completed"}
+        "fact_id": uuid.UUID(int=rng.getrandbits(128)),
+        "record_key": rng.randrange(256),
+        "month": rng.choice(MONTHS),
+        "team_id": rng.choice((TEAM_A, TEAM_B, TEAM_C, None)),
+        "country": rng.choice(COUNTRIES),
+        "population": rng.choice(("adult", "child")),
+        "classification": rng.choice(CLASSES),
+        "outcome": "completed",
+    }
     if rng.random() < 0.1:  # a refusal: month, team and instrument only, never counted
         return {**fact, "outcome": "not_stored", "country": None, "classification": None}
     for column in (*catalogue.MOC.values(), *catalogue.FL.values()):
@@ -121,6 +144,7 @@ def synthetic_fact(rng: random.Random) -> dict[str, Any]:
 
 
 # --- a small example, by hand --------------------------------------------------------------
+
 
 @pytest.fixture
 def tiny(store: Session) -> None:
@@ -133,64 +157,83 @@ def tiny(store: Session) -> None:
     - a not_stored refusal in 2026-01, key 1, never counted.
     """
     likely = {"classification": "likely_trafficking", "moc_debt_bondage": 1}
-    insert(store, {**likely, "record_key": 200, "need_shelter": True},
-           {**likely, "record_key": 100},
-           {**likely, "record_key": 7, "team_id": TEAM_B, "country": "NG"},
-           {"record_key": 255, "month": "2026-02", "country": None},
-           {"record_key": 1, "outcome": "not_stored", "classification": None})
+    insert(
+        store,
+        {**likely, "record_key": 200, "need_shelter": True},
+        {**likely, "record_key": 100},
+        {**likely, "record_key": 7, "team_id": TEAM_B, "country": "NG"},
+        {"record_key": 255, "month": "2026-02", "country": None},
+        {"record_key": 1, "outcome": "not_stored", "classification": None},
+    )
     rebuild(store)
 
 
 @pytest.mark.usefixtures("tiny")
 def test_the_pre_aggregates_hold_each_month_team_and_country_with_its_cell_key(
-        store: Session) -> None:
+    store: Session,
+) -> None:
     assert at_grain(store, "screenings_by_month", "team_country") == {
         ("2026-01", TEAM_A, "XK", '["2026-01", "likely_trafficking"]', 2, 44),
         ("2026-01", TEAM_B, "NG", '["2026-01", "likely_trafficking"]', 1, 7),
-        ("2026-02", TEAM_A, None, '["2026-02", "no_indicators"]', 1, 255)}
+        ("2026-02", TEAM_A, None, '["2026-02", "no_indicators"]', 1, 255),
+    }
     # Rolled up over teams and countries: 200 + 100 + 7 = 307, cell key 307 mod 256 = 51.
     assert at_grain(store, "screenings_by_month", "month") == {
         ("2026-01", None, None, '["2026-01", "likely_trafficking"]', 3, 51),
-        ("2026-02", None, None, '["2026-02", "no_indicators"]', 1, 255)}
+        ("2026-02", None, None, '["2026-02", "no_indicators"]', 1, 255),
+    }
     assert at_grain(store, "screenings_by_month", "team") == {
         ("2026-01", TEAM_A, None, '["2026-01", "likely_trafficking"]', 2, 44),
         ("2026-01", TEAM_B, None, '["2026-01", "likely_trafficking"]', 1, 7),
-        ("2026-02", TEAM_A, None, '["2026-02", "no_indicators"]', 1, 255)}
+        ("2026-02", TEAM_A, None, '["2026-02", "no_indicators"]', 1, 255),
+    }
     assert at_grain(store, "screenings_by_country", "country") == {
         ("2026-01", None, "XK", '["XK", "adult"]', 2, 44),
         ("2026-01", None, "NG", '["NG", "adult"]', 1, 7),
-        ("2026-02", None, None, '["unknown", "adult"]', 1, 255)}
+        ("2026-02", None, None, '["unknown", "adult"]', 1, 255),
+    }
     assert at_grain(store, "needs", "team_country") == {
-        ("2026-01", TEAM_A, "XK", '["shelter"]', 1, 200)}
+        ("2026-01", TEAM_A, "XK", '["shelter"]', 1, 200)
+    }
 
 
-@pytest.mark.parametrize(("filters", "grain"), [
-    (Filters(), "month"), (Filters("2026-01", "2026-02"), "month"),
-    (Filters(team=TEAM_A), "team"), (Filters(country="XK"), "country"),
-    (Filters(country="XK", team=TEAM_A), "team_country")])
-def test_a_request_reads_the_coarsest_grain_its_filters_allow(filters: Filters,
-                                                               grain: str) -> None:
+@pytest.mark.parametrize(
+    ("filters", "grain"),
+    [
+        (Filters(), "month"),
+        (Filters("2026-01", "2026-02"), "month"),
+        (Filters(team=TEAM_A), "team"),
+        (Filters(country="XK"), "country"),
+        (Filters(country="XK", team=TEAM_A), "team_country"),
+    ],
+)
+def test_a_request_reads_the_coarsest_grain_its_filters_allow(filters: Filters, grain: str) -> None:
     assert catalogue.grain_of(filters) == grain
 
 
 @pytest.mark.usefixtures("tiny")
-def test_a_report_sums_the_pre_aggregates_to_known_counts_and_cell_keys(
-        store: Session) -> None:
+def test_a_report_sums_the_pre_aggregates_to_known_counts_and_cell_keys(store: Session) -> None:
     month, country = CATALOGUE["screenings_by_month"], CATALOGUE["screenings_by_country"]
     # 200 + 100 + 7 = 307, and 307 mod 256 = 51: the cell key of the three together.
     assert month.raw(store, Filters()).cells == {
         ("2026-01", "likely_trafficking"): Count(3, 51),
-        ("2026-02", "no_indicators"): Count(1, 255)}
+        ("2026-02", "no_indicators"): Count(1, 255),
+    }
     assert month.raw(store, Filters(team=TEAM_A)).cells == {
         ("2026-01", "likely_trafficking"): Count(2, 44),
-        ("2026-02", "no_indicators"): Count(1, 255)}
+        ("2026-02", "no_indicators"): Count(1, 255),
+    }
     assert month.raw(store, Filters(since="2026-02")).cells == {
-        ("2026-02", "no_indicators"): Count(1, 255)}
+        ("2026-02", "no_indicators"): Count(1, 255)
+    }
     assert country.raw(store, Filters()).cells == {
-        ("XK", "adult"): Count(2, 44), ("NG", "adult"): Count(1, 7),
-        ("unknown", "adult"): Count(1, 255)}
+        ("XK", "adult"): Count(2, 44),
+        ("NG", "adult"): Count(1, 7),
+        ("unknown", "adult"): Count(1, 255),
+    }
     assert CATALOGUE["means_of_control"].raw(store, Filters(country="NG")).cells == {
-        ("DebtBondage",): Count(1, 7)}
+        ("DebtBondage",): Count(1, 7)
+    }
     for report in catalogue.aggregated():
         for filters in FILTERS:
             assert report.raw(store, filters) == report.direct(store, filters)
@@ -198,9 +241,11 @@ def test_a_report_sums_the_pre_aggregates_to_known_counts_and_cell_keys(
 
 # --- random fact sets against the facts ----------------------------------------------------
 
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_every_report_from_pre_aggregates_equals_the_count_of_the_facts(
-        store: Session, seed: int) -> None:
+    store: Session, seed: int
+) -> None:
     rng = random.Random(seed)
     insert(store, *(synthetic_fact(rng) for _ in range(400)))
     assert catalogue.data_version(store, CATALOGUE["needs"]) is None  # not built yet
@@ -211,7 +256,8 @@ def test_every_report_from_pre_aggregates_equals_the_count_of_the_facts(
             expected = report.direct(store, filters)
             assert report.raw(store, filters) == expected, (report.name, filters)
             assert catalogue.published(store, report, filters, 10) == disclosure.publish(
-                expected, Rule(report.method))
+                expected, Rule(report.method)
+            )
         assert report.direct(store, Filters()).cells  # the check compared something
 
 
@@ -225,11 +271,13 @@ def test_once_built_a_report_never_reads_the_facts(store: Session) -> None:
     store.commit()
     assert report.direct(store, Filters()).cells == {}
     assert report.raw(store, Filters()).cells == {
-        ("2026-01", "no_indicators"): Count(12, sum(range(12)) % 256)}
+        ("2026-01", "no_indicators"): Count(12, sum(range(12)) % 256)
+    }
 
 
 def test_without_pre_aggregates_a_report_counts_the_facts_and_caches_nothing(
-        store: Session) -> None:
+    store: Session,
+) -> None:
     insert(store, *({"record_key": n} for n in range(25)))
     report = CATALOGUE["screenings_by_month"]
     # Record keys 0 to 24 add up to 300: cell key 44.
@@ -244,9 +292,14 @@ def test_a_new_report_or_version_is_built_whole_by_the_next_refresh(store: Sessi
     insert(store, *(synthetic_fact(rng) for _ in range(200)))
     rebuild(store)
     # Declared here, three dimensions: no new table, no new column.
-    wide = Report("wide", "test", 1, ("month", "country", "population"),
-                  (catalogue.MONTHS, catalogue.SEEN, ("adult", "child")),
-                  group_by=("month", "country", "population"))
+    wide = Report(
+        "wide",
+        "test",
+        1,
+        ("month", "country", "population"),
+        (catalogue.MONTHS, catalogue.SEEN, ("adult", "child")),
+        group_by=("month", "country", "population"),
+    )
     newer = dataclasses.replace(CATALOGUE["needs"], version=2)
     assert catalogue.data_version(store, wide) is None
     assert catalogue.data_version(store, newer) is None  # built for version 1 only
@@ -261,6 +314,7 @@ def test_a_new_report_or_version_is_built_whole_by_the_next_refresh(store: Sessi
 
 # --- refreshed on write --------------------------------------------------------------------
 
+
 def test_a_flush_refreshes_the_months_it_files_and_moves_the_numbers(store: Session) -> None:
     report = CATALOGUE["screenings_by_month"]
     queue(store, 12)
@@ -270,27 +324,37 @@ def test_a_flush_refreshes_the_months_it_files_and_moves_the_numbers(store: Sess
     first = catalogue.data_version(store, report)
     assert first is not None
     assert {key: c.n for key, c in report.raw(store, Filters()).cells.items()} == {
-        ("2026-01", "no_indicators"): 12, ("2025-12", "likely_trafficking"): 3}
-    december = set(store.scalars(sa.select(aggregate_rows.c.id).where(
-        aggregate_rows.c.month == "2025-12")))
+        ("2026-01", "no_indicators"): 12,
+        ("2025-12", "likely_trafficking"): 3,
+    }
+    december = set(
+        store.scalars(sa.select(aggregate_rows.c.id).where(aggregate_rows.c.month == "2025-12"))
+    )
     queue(store, 5)
     queue(store, 2, classification="possible_trafficking", need_legal=True)
     assert flush(store) == 7
     assert catalogue.data_version(store, report) not in (None, first)
     assert {key: c.n for key, c in report.raw(store, Filters()).cells.items()} == {
-        ("2026-01", "no_indicators"): 17, ("2026-01", "possible_trafficking"): 2,
-        ("2025-12", "likely_trafficking"): 3}
+        ("2026-01", "no_indicators"): 17,
+        ("2026-01", "possible_trafficking"): 2,
+        ("2025-12", "likely_trafficking"): 3,
+    }
     assert CATALOGUE["needs"].raw(store, Filters()).cells[("legal",)].n == 2
     for every in catalogue.aggregated():
         for filters in FILTERS:
             assert every.raw(store, filters) == every.direct(store, filters)
     # Only January was filed the second time: December's rows are the ones written first.
-    assert set(store.scalars(sa.select(aggregate_rows.c.id).where(
-        aggregate_rows.c.month == "2025-12"))) == december
+    assert (
+        set(
+            store.scalars(sa.select(aggregate_rows.c.id).where(aggregate_rows.c.month == "2025-12"))
+        )
+        == december
+    )
 
 
 def test_reports_refresh_from_scratch_gives_the_same_rows(
-        store: Session, run_cli: Callable[..., Any]) -> None:
+    store: Session, run_cli: Callable[..., Any]
+) -> None:
     queue(store, 11)
     queue(store, 4, month="2026-02", country="NG", moc_physical_threats=1)
     flush(store)
@@ -303,8 +367,7 @@ def test_reports_refresh_from_scratch_gives_the_same_rows(
     store.commit()
     result = run_cli("reports", "refresh")
     assert result.exit_code == 0, result.output
-    assert result.output == (f"wrote {len(before)} pre-aggregated rows for 5 "
-                             "reports\n")
+    assert result.output == (f"wrote {len(before)} pre-aggregated rows for 5 reports\n")
     store.rollback()  # a new snapshot: see what the command committed
     assert stored_rows(store) == before
 
@@ -318,6 +381,7 @@ def test_demo_facts_come_with_their_pre_aggregates(store: Session) -> None:
 
 
 # --- the cache -----------------------------------------------------------------------------
+
 
 def test_the_cache_never_serves_a_table_from_before_a_flush(store: Session) -> None:
     report = CATALOGUE["screenings_by_month"]
@@ -336,11 +400,13 @@ def test_the_cache_never_serves_a_table_from_before_a_flush(store: Session) -> N
 
 @pytest.mark.usefixtures("accounts")
 def test_the_api_shows_the_numbers_of_the_last_flush(
-        app: Flask, store: Session, api: Callable[..., Any]) -> None:
+    app: Flask, store: Session, api: Callable[..., Any]
+) -> None:
     def january() -> Any:
         rows = api("auditor", "GET", "/stats/screenings_by_month?since=2026-01&until=2026-01")
         return {row["classification"]: row["count"] for row in rows.get_json()["rows"]}[
-            "no_indicators"]
+            "no_indicators"
+        ]
 
     queue(store, 20)
     flush(store)
@@ -368,9 +434,12 @@ def test_the_cache_key_holds_filters_and_threshold(store: Session) -> None:
 
 def test_the_cache_drops_the_least_recently_used_beyond_its_size() -> None:
     cache = TableCache(2)
-    tables = {name: disclosure.publish(catalogue.CATALOGUE["needs"].table({}, Filters()),
-                                       Rule("round", k=k)) for name, k in (("a", 10), ("b", 20),
-                                                                           ("c", 30))}
+    tables = {
+        name: disclosure.publish(
+            catalogue.CATALOGUE["needs"].table({}, Filters()), Rule("round", k=k)
+        )
+        for name, k in (("a", 10), ("b", 20), ("c", 30))
+    }
     cache.put("a", tables["a"])
     cache.put("b", tables["b"])
     assert cache.get("a") is tables["a"]  # now the most recently used
@@ -382,6 +451,7 @@ def test_the_cache_drops_the_least_recently_used_beyond_its_size() -> None:
 
 
 # --- two refreshes at once -----------------------------------------------------------------
+
 
 def test_two_batches_filed_at_once_count_each_fact_once(app: Flask, store: Session) -> None:
     if store.get_bind().dialect.name != "postgresql":
@@ -407,11 +477,12 @@ def test_two_batches_filed_at_once_count_each_fact_once(app: Flask, store: Sessi
 
 
 def insert_january(session: Session, count: int) -> None:
-    session.execute(screening_facts.insert(), [
-        {**SMALL, "fact_id": uuid.uuid4(), "record_key": n} for n in range(count)])
+    session.execute(
+        screening_facts.insert(),
+        [{**SMALL, "fact_id": uuid.uuid4(), "record_key": n} for n in range(count)],
+    )
 
 
 def refresh_and_commit(session: Session) -> None:
     aggregates.refresh(session, catalogue.aggregated(), {"2026-01"})
     session.commit()
-

@@ -25,26 +25,47 @@ def read(folder: Path, name: str) -> list[dict[str, str]]:
 
 
 def refer(api: Callable[..., Any], case_id: str, partner: str) -> None:
-    sent = api("screener", "POST", f"/cases/{case_id}/referrals", {
-        "partner": partner, "services": ["shelter"], "urgency": "normal",
-        "share": ["given_name"], "note": "synthetic note that never leaves"})
+    sent = api(
+        "screener",
+        "POST",
+        f"/cases/{case_id}/referrals",
+        {
+            "partner": partner,
+            "services": ["shelter"],
+            "urgency": "normal",
+            "share": ["given_name"],
+            "note": "synthetic note that never leaves",
+        },
+    )
     assert sent.status_code == 201, sent.get_json()
 
 
 def test_the_export_holds_only_what_each_consent_shares_with_the_partner(
-        app: Flask, screen: Any, api: Callable[..., Any], run_cli: Callable[..., Any],
-        tmp_path: Path) -> None:
-    names_only = screen(consent={"screening": True, "referral": True,
-                                 "share": ["given_name", "sex"]})["case_id"]
-    everything = screen(consent={"screening": True, "referral": True, "share": [
-        "given_name", "family_name", "sex", "nationality", "languages", "answers"]},
-        subject={"given_name": "Canaryfull", "family_name": "Canaryfamily", "age": 30,
-                 "sex": "male", "nationality": "NG", "location": {"country": "XK"},
-                 "languages": ["fr", "en"]})["case_id"]
-    elsewhere = screen(consent={"screening": True, "referral": True,
-                                "share": ["given_name"]},
-                       subject={"given_name": "Canaryelsewhere", "age": 40,
-                                "location": {"country": "XK"}})["case_id"]
+    app: Flask, screen: Any, api: Callable[..., Any], run_cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    names_only = screen(
+        consent={"screening": True, "referral": True, "share": ["given_name", "sex"]}
+    )["case_id"]
+    everything = screen(
+        consent={
+            "screening": True,
+            "referral": True,
+            "share": ["given_name", "family_name", "sex", "nationality", "languages", "answers"],
+        },
+        subject={
+            "given_name": "Canaryfull",
+            "family_name": "Canaryfamily",
+            "age": 30,
+            "sex": "male",
+            "nationality": "NG",
+            "location": {"country": "XK"},
+            "languages": ["fr", "en"],
+        },
+    )["case_id"]
+    elsewhere = screen(
+        consent={"screening": True, "referral": True, "share": ["given_name"]},
+        subject={"given_name": "Canaryelsewhere", "age": 40, "location": {"country": "XK"}},
+    )["case_id"]
     refer(api, names_only, "org-a")
     refer(api, everything, "org-a")
     refer(api, elsewhere, "org-b")
@@ -52,11 +73,20 @@ def test_the_export_holds_only_what_each_consent_shares_with_the_partner(
     result = run_cli("reports", "export-htcds", "--recipient", "org-a", "--out", str(folder))
     assert result.exit_code == 0, result.output
     people = read(folder, "person.csv")
-    assert sorted((p["prs_FirstName"], p["prs_SecondName"], p["prs_Gender"],
-                   p["prs_Citizenship"], p["prs_PrimaryLanguage"], p["con_Consent"])
-                  for p in people) == [
+    assert sorted(
+        (
+            p["prs_FirstName"],
+            p["prs_SecondName"],
+            p["prs_Gender"],
+            p["prs_Citizenship"],
+            p["prs_PrimaryLanguage"],
+            p["con_Consent"],
+        )
+        for p in people
+    ) == [
         ("Canaryapi", "", "Feminine", "", "", "TRUE"),
-        ("Canaryfull", "Canaryfamily", "Masculine", "NG", "fra", "TRUE")]
+        ("Canaryfull", "Canaryfamily", "Masculine", "NG", "fra", "TRUE"),
+    ]
     assert all(p["prs_Birthdate"] == "" for p in people)
     # The victim context only for the person who shares the answers: likely trafficking.
     [victim] = read(folder, "victim_context.csv")
@@ -65,52 +95,84 @@ def test_the_export_holds_only_what_each_consent_shares_with_the_partner(
     assert victim["vic_TraffickingStatus"] == "PossibleVictimOfTrafficking"
     assert {"DebtBondage", "WithholdsDocuments"} <= set(victim["vic_MethodsOfControl"].split(";"))
     with app.app_context():
-        name = db.session().scalar(sa.select(PartnerOrganisation.name)
-                                   .where(PartnerOrganisation.slug == "org-a"))
+        name = db.session().scalar(
+            sa.select(PartnerOrganisation.name).where(PartnerOrganisation.slug == "org-a")
+        )
     assert [r["cas_ReferredOrganisation"] for r in read(folder, "referral.csv")] == [name, name]
     text = "".join(path.read_text(encoding="utf-8") for path in folder.iterdir())
-    for never in ("Canaryelsewhere", "synthetic note", "Canaryregionapi", "canary-api-contact",
-                  names_only, everything):
+    for never in (
+        "Canaryelsewhere",
+        "synthetic note",
+        "Canaryregionapi",
+        "canary-api-contact",
+        names_only,
+        everything,
+    ):
         assert never not in text, never
     with app.app_context():
         store = db.session()
         [entry] = store.execute(sa.select(releases)).all()
-        reads = store.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == "person.read"))
-    manifest = {line.split("\t")[0]: line.split("\t")[2]
-                for line in result.output.strip().splitlines()}
-    assert manifest["person.csv"] == hashlib.sha256(
-        (folder / "person.csv").read_bytes()).hexdigest()
+        reads = store.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "person.read")
+        )
+    manifest = {
+        line.split("\t")[0]: line.split("\t")[2] for line in result.output.strip().splitlines()
+    }
+    assert (
+        manifest["person.csv"] == hashlib.sha256((folder / "person.csv").read_bytes()).hexdigest()
+    )
     assert (entry.report, entry.channel, entry.rows, json.loads(entry.filters)) == (
-        "htcds", "cli", 2, {"recipient": "org-a"})
+        "htcds",
+        "cli",
+        2,
+        {"recipient": "org-a"},
+    )
     assert reads >= 2  # opening each shared name is audited
 
 
 def test_a_person_who_withdrew_consent_is_left_out(
-        app: Flask, screen: Any, api: Callable[..., Any], run_cli: Callable[..., Any],
-        signed_in: Any, tmp_path: Path) -> None:
-    case_id = screen(consent={"screening": True, "referral": True,
-                              "share": ["given_name"]})["case_id"]
+    app: Flask,
+    screen: Any,
+    api: Callable[..., Any],
+    run_cli: Callable[..., Any],
+    signed_in: Any,
+    tmp_path: Path,
+) -> None:
+    case_id = screen(consent={"screening": True, "referral": True, "share": ["given_name"]})[
+        "case_id"
+    ]
     refer(api, case_id, "org-a")
     client = signed_in("screener")
     page = f"/cases/{case_id}"
-    assert client.post(f"/cases/{case_id}/consent/withdraw", {"confirm": "y"},
-                       form_page=page).status_code == 302
-    result = run_cli("reports", "export-htcds", "--recipient", "org-a",
-                     "--out", str(tmp_path / "out"))
+    assert (
+        client.post(
+            f"/cases/{case_id}/consent/withdraw", {"confirm": "y"}, form_page=page
+        ).status_code
+        == 302
+    )
+    result = run_cli(
+        "reports", "export-htcds", "--recipient", "org-a", "--out", str(tmp_path / "out")
+    )
     assert result.exit_code == 0, result.output
     assert read(tmp_path / "out", "person.csv") == []
 
 
 def test_an_unknown_recipient_or_a_used_folder_is_refused(
-        run_cli: Callable[..., Any], tmp_path: Path, accounts: Any) -> None:
-    unknown = run_cli("reports", "export-htcds", "--recipient", "nobody", "--out",
-                      str(tmp_path / "a"))
+    run_cli: Callable[..., Any], tmp_path: Path, accounts: Any
+) -> None:
+    unknown = run_cli(
+        "reports", "export-htcds", "--recipient", "nobody", "--out", str(tmp_path / "a")
+    )
     assert unknown.exit_code != 0
     assert "no partner organisation 'nobody'" in unknown.output
-    assert run_cli("reports", "export-htcds", "--recipient", "org-a", "--out",
-                   str(tmp_path / "b")).exit_code == 0
-    again = run_cli("reports", "export-htcds", "--recipient", "org-a", "--out",
-                    str(tmp_path / "b"))
+    assert (
+        run_cli(
+            "reports", "export-htcds", "--recipient", "org-a", "--out", str(tmp_path / "b")
+        ).exit_code
+        == 0
+    )
+    again = run_cli("reports", "export-htcds", "--recipient", "org-a", "--out", str(tmp_path / "b"))
     assert again.exit_code != 0
     assert "exists already" in again.output

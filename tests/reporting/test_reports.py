@@ -27,8 +27,9 @@ REPORTS = sorted(CATALOGUE)
 
 def partner_of(app: Flask, slug: str) -> Any:
     with app.app_context():
-        return db.session().scalar(sa.select(PartnerOrganisation.id)
-                                   .where(PartnerOrganisation.slug == slug))
+        return db.session().scalar(
+            sa.select(PartnerOrganisation.id).where(PartnerOrganisation.slug == slug)
+        )
 
 
 def team_id(app: Flask, name: str) -> Any:
@@ -37,32 +38,85 @@ def team_id(app: Flask, name: str) -> Any:
 
 
 @pytest.fixture
-def small_population(app: Flask, accounts: dict[str, Account], seed_facts: Any,
-                     seed_rows: Any) -> None:
+def small_population(
+    app: Flask, accounts: dict[str, Account], seed_facts: Any, seed_rows: Any
+) -> None:
     """Few people, so that most exact counts lie between 1 and 9."""
     team_a, team_b = team_id(app, "Team A"), team_id(app, "Team B")
     org_a = partner_of(app, "org-a")
-    for event, n, extra in (("sent", 13, {}), ("accepted", 6, {"in_time": True,
-                                                               "after_decline": False}),
-                            ("declined", 4, {"in_time": False, "decline_reason": "no_capacity"}),
-                            ("closed", 3, {"outcome": "services_provided"})):
-        seed_rows(referral_facts, n, team_id=team_a, partner_id=org_a, population="adult",
-                  urgency="normal", event=event, country="XK", **extra)
-    seed_rows(need_facts, 12, team_id=team_a, population="adult", service="shelter",
-              result="matched", country="XK")
-    seed_rows(need_facts, 2, team_id=team_b, population="child", service="legal",
-              result="no_capacity", country="NG")
-    seed_facts(3, team_id=team_a, classification="likely_trafficking", country="XK",
-               moc_debt_bondage=1, moc_withholds_documents=1, fl_debt_bondage=1,
-               need_shelter=True)
-    seed_facts(12, team_id=team_a, classification="possible_trafficking", country="XK",
-               moc_debt_bondage=1, fl_deception=1, need_legal=True, month="2026-01")
-    seed_facts(15, team_id=team_a, classification="no_indicators", country="XK",
-               month="2026-01")
-    seed_facts(7, team_id=team_b, classification="no_indicators", country="NG",
-               population="child", moc_physical_threats=0, need_child_protection=True)
-    seed_facts(1, team_id=team_b, classification="smuggling_indicators", country="NG",
-               month="2026-03", need_medical=True)
+    for event, n, extra in (
+        ("sent", 13, {}),
+        ("accepted", 6, {"in_time": True, "after_decline": False}),
+        ("declined", 4, {"in_time": False, "decline_reason": "no_capacity"}),
+        ("closed", 3, {"outcome": "services_provided"}),
+    ):
+        seed_rows(
+            referral_facts,
+            n,
+            team_id=team_a,
+            partner_id=org_a,
+            population="adult",
+            urgency="normal",
+            event=event,
+            country="XK",
+            **extra,
+        )
+    seed_rows(
+        need_facts,
+        12,
+        team_id=team_a,
+        population="adult",
+        service="shelter",
+        result="matched",
+        country="XK",
+    )
+    seed_rows(
+        need_facts,
+        2,
+        team_id=team_b,
+        population="child",
+        service="legal",
+        result="no_capacity",
+        country="NG",
+    )
+    seed_facts(
+        3,
+        team_id=team_a,
+        classification="likely_trafficking",
+        country="XK",
+        moc_debt_bondage=1,
+        moc_withholds_documents=1,
+        fl_debt_bondage=1,
+        need_shelter=True,
+    )
+    seed_facts(
+        12,
+        team_id=team_a,
+        classification="possible_trafficking",
+        country="XK",
+        moc_debt_bondage=1,
+        fl_deception=1,
+        need_legal=True,
+        month="2026-01",
+    )
+    seed_facts(15, team_id=team_a, classification="no_indicators", country="XK", month="2026-01")
+    seed_facts(
+        7,
+        team_id=team_b,
+        classification="no_indicators",
+        country="NG",
+        population="child",
+        moc_physical_threats=0,
+        need_child_protection=True,
+    )
+    seed_facts(
+        1,
+        team_id=team_b,
+        classification="smuggling_indicators",
+        country="NG",
+        month="2026-03",
+        need_medical=True,
+    )
 
 
 def published_counts(rows: list[dict[str, Any]]) -> list[Any]:
@@ -84,15 +138,16 @@ def csv_counts(text: str) -> list[Any]:
 def page_counts(page: str) -> list[str]:
     """Every number in the cells of the page's tables (the charts carry the same ones)."""
     tables = "".join(re.findall(r"<table.*?</table>", page, flags=re.S))
-    return re.findall(r"<td[^>]*>\s*(?:<[^>]+>)*\s*([0-9][0-9,]*|&lt;10)\s*(?:<[^>]+>)*\s*</td>",
-                      tables)
+    return re.findall(
+        r"<td[^>]*>\s*(?:<[^>]+>)*\s*([0-9][0-9,]*|&lt;10)\s*(?:<[^>]+>)*\s*</td>", tables
+    )
 
 
 @pytest.mark.usefixtures("small_population")
 @pytest.mark.parametrize("name", REPORTS)
 def test_no_way_out_publishes_a_count_between_1_and_9(
-        app: Flask, signed_in: Any, api: Callable[..., Any], name: str,
-        run_cli: Callable[..., Any]) -> None:
+    app: Flask, signed_in: Any, api: Callable[..., Any], name: str, run_cli: Callable[..., Any]
+) -> None:
     answer = api("auditor", "GET", f"/stats/{name}")
     assert answer.status_code == 200, answer.get_json()
     assert_safe(published_counts(answer.get_json()["rows"]))
@@ -115,15 +170,18 @@ def test_no_way_out_publishes_a_count_between_1_and_9(
         assert count == "<10" or count == 0 or count >= 10, count
     filtered = api("auditor", "GET", f"/stats/{name}?since=2026-02&until=2026-03&country=XK")
     assert_safe(published_counts(filtered.get_json()["rows"]))
-    reader = next((role for role in ("partner", "supervisor", "admin")
-                   if role in CATALOGUE[name].readers), None)
+    reader = next(
+        (role for role in ("partner", "supervisor", "admin") if role in CATALOGUE[name].readers),
+        None,
+    )
     if reader:
         assert_safe(published_counts(api(reader, "GET", f"/stats/{name}").get_json()["rows"]))
 
 
 @pytest.mark.usefixtures("small_population")
 def test_the_published_numbers_are_the_rule_applied_to_the_exact_counts(
-        api: Callable[..., Any]) -> None:
+    api: Callable[..., Any],
+) -> None:
     rows = api("auditor", "GET", "/stats/screenings_by_month").get_json()["rows"]
     by_key = {(row["month"], row["classification"]): row["count"] for row in rows}
     # 12 possible in January: perturbed by at most 2, then rounded to 10 or 15.
@@ -158,24 +216,48 @@ def test_screeners_read_no_statistics(signed_in: Any, api: Callable[..., Any]) -
     assert signed_in("screener").get("/reports/needs").status_code == 403
 
 
-@pytest.mark.parametrize(("role", "report"), [
-    ("partner", "needs"), ("partner", "service_gaps"), ("partner", "usage"),
-    ("admin", "needs"), ("admin", "referral_steps"), ("supervisor", "usage")])
-def test_a_report_outside_the_role_is_not_there(api: Callable[..., Any], role: str,
-                                                report: str) -> None:
+@pytest.mark.parametrize(
+    ("role", "report"),
+    [
+        ("partner", "needs"),
+        ("partner", "service_gaps"),
+        ("partner", "usage"),
+        ("admin", "needs"),
+        ("admin", "referral_steps"),
+        ("supervisor", "usage"),
+    ],
+)
+def test_a_report_outside_the_role_is_not_there(
+    api: Callable[..., Any], role: str, report: str
+) -> None:
     assert api(role, "GET", f"/stats/{report}").status_code == 404
 
 
 def test_the_catalogue_lists_each_report_with_its_rule(api: Callable[..., Any]) -> None:
     items = api("analyst", "GET", "/stats").get_json()["items"]
     assert [item["name"] for item in items] == [
-        "screenings_by_month", "screenings_by_country", "means_of_control",
-        "forced_labour_indicators", "needs", "referral_steps", "answer_times",
+        "screenings_by_month",
+        "screenings_by_country",
+        "means_of_control",
+        "forced_labour_indicators",
+        "needs",
+        "referral_steps",
+        "answer_times",
         "answered_in_time",
-        "decline_reasons", "referral_outcomes", "next_partner", "service_gaps"]
+        "decline_reasons",
+        "referral_outcomes",
+        "next_partner",
+        "service_gaps",
+    ]
     partner = [item["name"] for item in api("partner", "GET", "/stats").get_json()["items"]]
-    assert partner == ["referral_steps", "answer_times", "answered_in_time", "decline_reasons",
-                       "referral_outcomes", "next_partner"]
+    assert partner == [
+        "referral_steps",
+        "answer_times",
+        "answered_in_time",
+        "decline_reasons",
+        "referral_outcomes",
+        "next_partner",
+    ]
     admin = [item["name"] for item in api("admin", "GET", "/stats").get_json()["items"]]
     assert admin == ["usage"]
     for item in items:
@@ -198,8 +280,12 @@ def test_bad_filters_get_clear_errors(signed_in: Any, api: Callable[..., Any]) -
 
 @pytest.mark.usefixtures("small_population")
 def test_every_release_is_audited_and_registered_with_its_hash(
-        app: Flask, signed_in: Any, api: Callable[..., Any], new_client: Any,
-        accounts: dict[str, Account]) -> None:
+    app: Flask,
+    signed_in: Any,
+    api: Callable[..., Any],
+    new_client: Any,
+    accounts: dict[str, Account],
+) -> None:
     client = signed_in("analyst")
     download = client.get("/reports/needs.csv?country=XK")
     body = download.get_data()
@@ -209,10 +295,13 @@ def test_every_release_is_audited_and_registered_with_its_hash(
     with app.app_context():
         store = db.session()
         entries = store.execute(sa.select(releases).order_by(releases.c.channel)).all()
-        events = store.scalars(sa.select(AuditEvent)
-                               .where(AuditEvent.action == "stats.released")).all()
+        events = store.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "stats.released")
+        ).all()
     assert [(e.channel, e.report, e.format, json.loads(e.filters)) for e in entries] == [
-        ("api", "means_of_control", "json", {}), ("web", "needs", "csv", {"country": "XK"})]
+        ("api", "means_of_control", "json", {}),
+        ("web", "needs", "csv", {"country": "XK"}),
+    ]
     web = next(e for e in entries if e.channel == "web")
     assert (web.sha256, web.rows, web.threshold) == (digest, len(body.splitlines()) - 1, 10)
     api_entry = next(e for e in entries if e.channel == "api")
@@ -223,15 +312,16 @@ def test_every_release_is_audited_and_registered_with_its_hash(
     assert digest in auditor.get("/reports/releases").get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("role", "status"), [("auditor", 200), ("analyst", 403),
-                                            ("supervisor", 403)])
-def test_only_auditors_read_the_release_register(signed_in: Any, role: str,
-                                                 status: int) -> None:
+@pytest.mark.parametrize(
+    ("role", "status"), [("auditor", 200), ("analyst", 403), ("supervisor", 403)]
+)
+def test_only_auditors_read_the_release_register(signed_in: Any, role: str, status: int) -> None:
     assert signed_in(role).get("/reports/releases").status_code == status
 
 
 def test_a_threshold_under_10_stops_start_up(make_app: Callable[..., Flask]) -> None:
     from core.settings import ConfigError
+
     with pytest.raises(ConfigError, match="STATS_THRESHOLD"):
         make_app(STATS_THRESHOLD=9)
 
@@ -255,12 +345,30 @@ def ctdc_rows(text: str) -> list[dict[str, str]]:
 
 
 def test_the_ctdc_file_has_no_rare_combination_and_no_zero(
-        app: Flask, signed_in: Any, seed_facts: Any) -> None:
-    seed_facts(12, sex="female", nationality="NG", country="IT", age_ctdc="18—20",
-               month="2026-01", classification="likely_trafficking", exploitation="labour",
-               moc_debt_bondage=1, moc_withholds_documents=0)
-    seed_facts(3, sex="male", nationality="ER", country="IT", age_ctdc="9—17",
-               month="2026-01", classification="possible_trafficking", exploitation="sexual")
+    app: Flask, signed_in: Any, seed_facts: Any
+) -> None:
+    seed_facts(
+        12,
+        sex="female",
+        nationality="NG",
+        country="IT",
+        age_ctdc="18—20",
+        month="2026-01",
+        classification="likely_trafficking",
+        exploitation="labour",
+        moc_debt_bondage=1,
+        moc_withholds_documents=0,
+    )
+    seed_facts(
+        3,
+        sex="male",
+        nationality="ER",
+        country="IT",
+        age_ctdc="9—17",
+        month="2026-01",
+        classification="possible_trafficking",
+        exploitation="sexual",
+    )
     download = signed_in("analyst").get("/reports/exports/ctdc.csv")
     assert download.status_code == 200
     text = download.get_data(as_text=True)
@@ -274,14 +382,23 @@ def test_the_ctdc_file_has_no_rare_combination_and_no_zero(
     assert min(combinations.values()) >= 10
     nigerians = [row for row in rows if row["citizenship"] == "NGA"]
     assert len(nigerians) == 12
-    assert {(r["gender"], r["ageBroad"], r["CountryOfExploitation"], r["isForcedLabour"],
-             r["meansDebtBondageEarnings"], r["meansWithholdDocs"]) for r in nigerians} == {
-        ("Woman", "18—20", "ITA", "1", "1", "")}
+    assert {
+        (
+            r["gender"],
+            r["ageBroad"],
+            r["CountryOfExploitation"],
+            r["isForcedLabour"],
+            r["meansDebtBondageEarnings"],
+            r["meansWithholdDocs"],
+        )
+        for r in nigerians
+    } == {("Woman", "18—20", "ITA", "1", "1", "")}
     assert download.headers["X-Content-SHA256"] == hashlib.sha256(text.encode()).hexdigest()
 
 
 def test_the_ctdc_file_is_for_auditors_and_analysts_and_is_registered(
-        app: Flask, signed_in: Any, run_cli: Callable[..., Any], seed_facts: Any) -> None:
+    app: Flask, signed_in: Any, run_cli: Callable[..., Any], seed_facts: Any
+) -> None:
     seed_facts(10, sex="female", nationality="NG", country="IT", age_ctdc="18—20")
     assert signed_in("supervisor").get("/reports/exports/ctdc.csv").status_code == 403
     exported = run_cli("reports", "export", "ctdc")
@@ -290,7 +407,12 @@ def test_the_ctdc_file_is_for_auditors_and_analysts_and_is_registered(
     with app.app_context():
         [entry] = db.session().execute(sa.select(releases)).all()
     assert (entry.report, entry.channel, entry.method, entry.rows, entry.sha256) == (
-        "ctdc", "cli", "k_anonymous", 10, hashlib.sha256(exported.stdout_bytes).hexdigest())
+        "ctdc",
+        "cli",
+        "k_anonymous",
+        10,
+        hashlib.sha256(exported.stdout_bytes).hexdigest(),
+    )
 
 
 @pytest.mark.usefixtures("small_population")
@@ -317,15 +439,18 @@ def test_service_gaps_count_needs_no_partner_could_meet(api: Callable[..., Any])
 
 @pytest.mark.usefixtures("small_population")
 def test_an_audited_export_publishes_exact_counts_and_hides_what_would_reveal_a_small_one(
-        app: Flask, run_cli: Callable[..., Any]) -> None:
-    exported = run_cli("reports", "export", "screenings_by_month", "--format", "json",
-                       "--suppress")
+    app: Flask, run_cli: Callable[..., Any]
+) -> None:
+    exported = run_cli("reports", "export", "screenings_by_month", "--format", "json", "--suppress")
     document = json.loads(exported.output)
     assert document["rule"]["method"] == "suppress"
     cells = {(r["month"], r["classification"]): r["count"] for r in document["rows"]}
     # Exact where shown: 27 people in January, 22 without indicators, 38 in all.
-    assert (cells["2026-01", "total"], cells["total", "no_indicators"],
-            cells["total", "total"]) == (27, 22, 38)
+    assert (
+        cells["2026-01", "total"],
+        cells["total", "no_indicators"],
+        cells["total", "total"],
+    ) == (27, 22, 38)
     assert cells["2026-02", "likely_trafficking"] == "<10"  # three people
     # Seven in February had no indicators: hidden, so January's 15 in that column is too,
     # or the column's total would give the seven away; and January's 12 with it, or

@@ -38,12 +38,25 @@ def ranges(intervals: list[Interval]) -> dict[Key, tuple[object, object]]:
 
 
 def test_lines_of_a_two_dimension_table_are_its_rows_columns_and_margins() -> None:
-    keys = [("x", "p"), ("x", "q"), ("y", "p"), ("y", "q"), ("x", "*"), ("y", "*"),
-            ("*", "p"), ("*", "q"), ("*", "*")]
+    keys = [
+        ("x", "p"),
+        ("x", "q"),
+        ("y", "p"),
+        ("y", "q"),
+        ("x", "*"),
+        ("y", "*"),
+        ("*", "p"),
+        ("*", "q"),
+        ("*", "*"),
+    ]
     assert set(lines(keys)) == {
-        ((("x", "p"), ("x", "q")), ("x", "*")), ((("y", "p"), ("y", "q")), ("y", "*")),
-        ((("x", "p"), ("y", "p")), ("*", "p")), ((("x", "q"), ("y", "q")), ("*", "q")),
-        ((("x", "*"), ("y", "*")), ("*", "*")), ((("*", "p"), ("*", "q")), ("*", "*"))}
+        ((("x", "p"), ("x", "q")), ("x", "*")),
+        ((("y", "p"), ("y", "q")), ("y", "*")),
+        ((("x", "p"), ("y", "p")), ("*", "p")),
+        ((("x", "q"), ("y", "q")), ("*", "q")),
+        ((("x", "*"), ("y", "*")), ("*", "*")),
+        ((("*", "p"), ("*", "q")), ("*", "*")),
+    }
     assert lines(keys[:4]) == []  # no totals, no equations
 
 
@@ -52,22 +65,47 @@ def test_lines_of_a_two_dimension_table_are_its_rows_columns_and_margins() -> No
 # form a rectangle: (x, p) = t, (x, r) = 18 - t, (y, p) = 15 - t, (y, r) = 1 + t, 0 <= t <= 15.
 CLASSIC = RawTable(
     ("nationality", "exploitation"),
-    {("x", "p"): Count(3), ("x", "q"): Count(20), ("x", "r"): Count(15),
-     ("y", "p"): Count(12), ("y", "q"): Count(25), ("y", "r"): Count(4),
-     ("z", "p"): Count(30), ("z", "q"): Count(14), ("z", "r"): Count(18)},
-    (("x", "y", "z"), ("p", "q", "r")))
+    {
+        ("x", "p"): Count(3),
+        ("x", "q"): Count(20),
+        ("x", "r"): Count(15),
+        ("y", "p"): Count(12),
+        ("y", "q"): Count(25),
+        ("y", "r"): Count(4),
+        ("z", "p"): Count(30),
+        ("z", "q"): Count(14),
+        ("z", "r"): Count(18),
+    },
+    (("x", "y", "z"), ("p", "q", "r")),
+)
 
 
 def test_heuristic_hides_the_smallest_cell_of_each_line_left_with_one_suppressed() -> None:
     table = publish(CLASSIC, SUPPRESS)
     assert shown(table) == {
-        ("x", "p"): "<10", ("x", "q"): "20", ("x", "r"): "<10",
-        ("y", "p"): "<10", ("y", "q"): "25", ("y", "r"): "<10",
-        ("z", "p"): "30", ("z", "q"): "14", ("z", "r"): "18",
-        ("x", "*"): "38", ("y", "*"): "41", ("z", "*"): "62",
-        ("*", "p"): "45", ("*", "q"): "59", ("*", "r"): "37", ("*", "*"): "141"}
+        ("x", "p"): "<10",
+        ("x", "q"): "20",
+        ("x", "r"): "<10",
+        ("y", "p"): "<10",
+        ("y", "q"): "25",
+        ("y", "r"): "<10",
+        ("z", "p"): "30",
+        ("z", "q"): "14",
+        ("z", "r"): "18",
+        ("x", "*"): "38",
+        ("y", "*"): "41",
+        ("z", "*"): "62",
+        ("*", "p"): "45",
+        ("*", "q"): "59",
+        ("*", "r"): "37",
+        ("*", "*"): "141",
+    }
     assert ranges(audit(CLASSIC, table)) == {
-        ("x", "p"): (0, 15), ("x", "r"): (3, 18), ("y", "p"): (0, 15), ("y", "r"): (1, 16)}
+        ("x", "p"): (0, 15),
+        ("x", "r"): (3, 18),
+        ("y", "p"): (0, 15),
+        ("y", "r"): (1, 16),
+    }
 
 
 # Row z is 11 people all in q: the small-row rule hides it whole. The heuristic's rules of
@@ -75,27 +113,50 @@ def test_heuristic_hides_the_smallest_cell_of_each_line_left_with_one_suppressed
 # column r (y_r + z_r = 11) force z_p = z_r = 0, y_p = 12, y_r = 11.
 LEAKY = RawTable(
     ("nationality", "exploitation"),
-    {("x", "p"): Count(20), ("x", "q"): Count(11), ("x", "r"): Count(12),
-     ("y", "p"): Count(12), ("y", "q"): Count(25), ("y", "r"): Count(11),
-     ("z", "q"): Count(11)},
-    (("x", "y", "z"), ("p", "q", "r")))
+    {
+        ("x", "p"): Count(20),
+        ("x", "q"): Count(11),
+        ("x", "r"): Count(12),
+        ("y", "p"): Count(12),
+        ("y", "q"): Count(25),
+        ("y", "r"): Count(11),
+        ("z", "q"): Count(11),
+    },
+    (("x", "y", "z"), ("p", "q", "r")),
+)
 
 
 def test_audit_finds_the_cells_the_heuristic_left_derivable() -> None:
     unsafe = [i for i in audit(LEAKY, publish(LEAKY, SUPPRESS)) if not i.safe]
-    assert ranges(unsafe) == {("y", "p"): (12, 12), ("y", "r"): (11, 11),
-                              ("z", "p"): (0, 0), ("z", "r"): (0, 0)}
+    assert ranges(unsafe) == {
+        ("y", "p"): (12, 12),
+        ("y", "r"): (11, 11),
+        ("z", "p"): (0, 0),
+        ("z", "r"): (0, 0),
+    }
 
 
 def test_protect_suppresses_more_until_every_suppressed_cell_is_k_wide() -> None:
     """Hiding (x, p) = 20 as well frees column p: y_r runs from 0 to 11, y_p from 12 to 23."""
     table = protect(LEAKY, SUPPRESS)
     assert shown(table) == {
-        ("x", "p"): "<10", ("x", "q"): "<10", ("x", "r"): "12",
-        ("y", "p"): "<10", ("y", "q"): "25", ("y", "r"): "<10",
-        ("z", "p"): "<10", ("z", "q"): "<10", ("z", "r"): "<10",
-        ("x", "*"): "<10", ("y", "*"): "48", ("z", "*"): "<10",
-        ("*", "p"): "32", ("*", "q"): "47", ("*", "r"): "23", ("*", "*"): "102"}
+        ("x", "p"): "<10",
+        ("x", "q"): "<10",
+        ("x", "r"): "12",
+        ("y", "p"): "<10",
+        ("y", "q"): "25",
+        ("y", "r"): "<10",
+        ("z", "p"): "<10",
+        ("z", "q"): "<10",
+        ("z", "r"): "<10",
+        ("x", "*"): "<10",
+        ("y", "*"): "48",
+        ("z", "*"): "<10",
+        ("*", "p"): "32",
+        ("*", "q"): "47",
+        ("*", "r"): "23",
+        ("*", "*"): "102",
+    }
     intervals = audit(LEAKY, table)
     assert ranges(intervals)[("y", "r")] == (0, 11)
     assert all(i.safe for i in intervals)
@@ -103,15 +164,27 @@ def test_protect_suppresses_more_until_every_suppressed_cell_is_k_wide() -> None
 
 # 2 × 2 with totals: row x hidden, columns published, so each hidden cell is its column
 # total minus the published cell below it.
-PINNED_RAW = RawTable(("a", "b"), {("x", "p"): Count(3), ("x", "q"): Count(30),
-                                   ("y", "p"): Count(20), ("y", "q"): Count(40)},
-                      (("x", "y"), ("p", "q")))
+PINNED_RAW = RawTable(
+    ("a", "b"),
+    {("x", "p"): Count(3), ("x", "q"): Count(30), ("y", "p"): Count(20), ("y", "q"): Count(40)},
+    (("x", "y"), ("p", "q")),
+)
 PINNED = PublishedTable(
     ("a", "b"),
-    {("x", "p"): Cell(None), ("x", "q"): Cell(None), ("y", "p"): Cell(20), ("y", "q"): Cell(40),
-     ("x", "*"): Cell(33), ("y", "*"): Cell(60), ("*", "p"): Cell(23), ("*", "q"): Cell(70),
-     ("*", "*"): Cell(93)},
-    SUPPRESS, (("x", "y"), ("p", "q")))
+    {
+        ("x", "p"): Cell(None),
+        ("x", "q"): Cell(None),
+        ("y", "p"): Cell(20),
+        ("y", "q"): Cell(40),
+        ("x", "*"): Cell(33),
+        ("y", "*"): Cell(60),
+        ("*", "p"): Cell(23),
+        ("*", "q"): Cell(70),
+        ("*", "*"): Cell(93),
+    },
+    SUPPRESS,
+    (("x", "y"), ("p", "q")),
+)
 
 
 def test_audit_pins_a_cell_its_column_gives_away() -> None:
@@ -132,9 +205,16 @@ def test_audit_refuses_rounded_tables_and_tables_made_from_other_counts() -> Non
         audit(CLASSIC, PINNED)
 
 
-@pytest.mark.parametrize(("low", "high", "safe"), [
-    (0, 10, True), (3, 12.9999999999, True), (0, 9.5, False), (12, 12, False),
-    (0, math.inf, True)])
+@pytest.mark.parametrize(
+    ("low", "high", "safe"),
+    [
+        (0, 10, True),
+        (3, 12.9999999999, True),
+        (0, 9.5, False),
+        (12, 12, False),
+        (0, math.inf, True),
+    ],
+)
 def test_an_interval_is_safe_from_k_wide(low: float, high: float, safe: bool) -> None:
     assert Interval(("x",), low, high, 10).safe is safe
 
@@ -162,8 +242,9 @@ def two_way(draw: st.DrawFn) -> RawTable:
 def equations(rows: Sequence[str], columns: Sequence[str]) -> list[tuple[list[Key], Key]]:
     """Each row, each column and both margins of a two-way table, written out by hand."""
     every_row, every_column = [*rows, TOTAL], [*columns, TOTAL]
-    by_row: list[tuple[list[Key], Key]] = [([(r, c) for c in columns], (r, TOTAL))
-                                           for r in every_row]
+    by_row: list[tuple[list[Key], Key]] = [
+        ([(r, c) for c in columns], (r, TOTAL)) for r in every_row
+    ]
     return by_row + [([(r, c) for r in rows], (TOTAL, c)) for c in every_column]
 
 
@@ -180,14 +261,16 @@ def feasible_range(table: PublishedTable, key: Key) -> tuple[float, float]:
             row[where[member]] = 1.0
         row[where[total]] = -1.0
         matrix.append(row)
-    bounds = [(0, None) if table.cells[e].value is None else (table.cells[e].value,) * 2
-              for e in entries]
+    bounds = [
+        (0, None) if table.cells[e].value is None else (table.cells[e].value,) * 2 for e in entries
+    ]
     extremes = []
     for sign in (1.0, -1.0):
         objective = [0.0] * len(entries)
         objective[where[key]] = sign
-        result = linprog(objective, A_eq=matrix, b_eq=[0.0] * len(matrix), bounds=bounds,
-                         method="highs")
+        result = linprog(
+            objective, A_eq=matrix, b_eq=[0.0] * len(matrix), bounds=bounds, method="highs"
+        )
         assert result.status in (0, 3), result.message
         extremes.append(math.inf if result.status == 3 else sign * result.fun)
     return extremes[0], extremes[1]
@@ -201,8 +284,11 @@ def test_heuristic_never_leaves_a_line_with_one_suppressed_entry(raw: RawTable) 
     for members, total in equations(rows, columns):
         hidden = [e for e in [*members, total] if table.cells[e].value is None]
         assert len(hidden) != 1, (members, total)
-    small = [key for key, cell in table.cells.items()
-             if key[0] != TOTAL and key[1] != TOTAL and 0 < raw.count(key).n < 10]
+    small = [
+        key
+        for key, cell in table.cells.items()
+        if key[0] != TOTAL and key[1] != TOTAL and 0 < raw.count(key).n < 10
+    ]
     assert all(table.cells[key].value is None for key in small)
 
 

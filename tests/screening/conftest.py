@@ -20,9 +20,18 @@ from screening.models import Person
 from tests.helpers import Account
 
 CANARY = people.Identity(
-    given_name="Canarygiven", family_name="Canaryfamily", birth_date=date(2008, 5, 17),
-    age=17, region="Canaryregion", contact="+00 0000 canarycontact", notes="canarynote text",
-    sex="female", nationality="ZZ", country="XK", languages=("fr", "ar"))
+    given_name="Canarygiven",
+    family_name="Canaryfamily",
+    birth_date=date(2008, 5, 17),
+    age=17,
+    region="Canaryregion",
+    contact="+00 0000 canarycontact",
+    notes="canarynote text",
+    sex="female",
+    nationality="ZZ",
+    country="XK",
+    languages=("fr", "ar"),
+)
 # The same canary as an adult: a typed age under 18 makes anyone a child (people.is_child).
 ADULT_CANARY = replace(CANARY, birth_date=date(1990, 5, 17), age=34)
 
@@ -37,8 +46,9 @@ def register(app: Flask, clock: Any, make_account: Any) -> Callable[..., Person]
             store = db.session()
             team = store.scalar(sa.select(Team).where(Team.name == "Team A"))
             assert team is not None
-            person = people.register(store, identity, team.id, None, clock.now(),
-                                     app.config["RETENTION_DAYS"])
+            person = people.register(
+                store, identity, team.id, None, clock.now(), app.config["RETENTION_DAYS"]
+            )
             store.commit()
             return person
 
@@ -56,16 +66,25 @@ def start_screening(app: Flask, clock: Any, accounts: dict[str, Account]) -> Cal
             user = access_services.get_user(store, accounts[by].id)
             request = services.Start(
                 instrument=instruments.catalogue()["child" if child else "adult"],
-                language=language, identity=CANARY if child else ADULT_CANARY,
+                language=language,
+                identity=CANARY if child else ADULT_CANARY,
                 consent=services.Consent(
                     dict.fromkeys(services.PURPOSES, True),
                     child=consent.ChildConsent(assent=True, guardian_consent=True)
-                    if child else None),
-                safety=services.Safety(alone=True, safe_to_talk=True, possibly_minor=child,
-                                       present=("social_worker",) if child else None,
-                                       linked_present=False if child else None))
-            screening = services.start(store, user, request, clock.now(),
-                                       app.config["RETENTION_DAYS"])
+                    if child
+                    else None,
+                ),
+                safety=services.Safety(
+                    alone=True,
+                    safe_to_talk=True,
+                    possibly_minor=child,
+                    present=("social_worker",) if child else None,
+                    linked_present=False if child else None,
+                ),
+            )
+            screening = services.start(
+                store, user, request, clock.now(), app.config["RETENTION_DAYS"]
+            )
             store.commit()
             return screening.id
 

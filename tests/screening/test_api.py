@@ -34,14 +34,29 @@ WALK = {**LIKELY_ADULT, "a5": "yes"}
 # border and sexual filters; the closing safety gates. b2's remaining members, c6–c8, d3–d5
 # and the journey are not needed once the three elements are met.
 WALK_ASKED = [
-    ("gate", "rf_in_danger_now"), ("gate", "rf_controller_nearby"),
-    ("gate", "rf_cannot_leave"), ("gate", "rf_injury_illness"), ("gate", "a5"),
+    ("gate", "rf_in_danger_now"),
+    ("gate", "rf_controller_nearby"),
+    ("gate", "rf_cannot_leave"),
+    ("gate", "rf_injury_illness"),
+    ("gate", "a5"),
     ("gate", "rf_detention_or_removal"),
-    ("gate", "ec_excessive_hours"), ("gate", "b2"), ("list", "b2_list"),
-    ("gate", "documents"), ("when", "documents_when"), ("gate", "debt"),
-    ("when", "debt_when"), ("gate", "confinement"), ("gate", "violence"), ("gate", "c5"),
-    ("gate", "dr_job_nature"), ("gate", "d2"), ("list", "d2_list"),
-    ("gate", "e0"), ("gate", "f1"), ("gate", "rf_imminent_move"), ("gate", "rf_self_harm"),
+    ("gate", "ec_excessive_hours"),
+    ("gate", "b2"),
+    ("list", "b2_list"),
+    ("gate", "documents"),
+    ("when", "documents_when"),
+    ("gate", "debt"),
+    ("when", "debt_when"),
+    ("gate", "confinement"),
+    ("gate", "violence"),
+    ("gate", "c5"),
+    ("gate", "dr_job_nature"),
+    ("gate", "d2"),
+    ("list", "d2_list"),
+    ("gate", "e0"),
+    ("gate", "f1"),
+    ("gate", "rf_imminent_move"),
+    ("gate", "rf_self_harm"),
 ]
 
 
@@ -59,8 +74,12 @@ def api(client: Client, accounts: dict[str, Account], issue_token: Any) -> Api:
     def call(name: str, method: str, url: str, json: Any = None) -> Any:
         if name not in tokens:
             tokens[name] = issue_token(accounts[name])
-        return client.raw.open(f"/api/v1{url}", method=method, json=json,
-                               headers={"Authorization": f"Bearer {tokens[name]}"})
+        return client.raw.open(
+            f"/api/v1{url}",
+            method=method,
+            json=json,
+            headers={"Authorization": f"Bearer {tokens[name]}"},
+        )
 
     return call
 
@@ -72,8 +91,9 @@ def post(client: Client, headers: dict[str, str], data: Any) -> Any:
 def draft(api: Api, **changes: Any) -> str:
     """Open a draft of the adult synthetic person through the API (``complete`` false);
     returns its id."""
-    response = api("screener", "POST", "/screenings",
-                   body(**{"answers": {}, "complete": False, **changes}))
+    response = api(
+        "screener", "POST", "/screenings", body(**{"answers": {}, "complete": False, **changes})
+    )
     # 202 while a red flag raised by the answers waits for its action.
     assert response.status_code == (202 if response.get_json()["waiting"] else 201)
     assert response.get_json()["status"] == "draft"
@@ -82,8 +102,14 @@ def draft(api: Api, **changes: Any) -> str:
 
 def action(flags: list[str], /, **changes: Any) -> dict[str, Any]:
     """A red-flag action as the API takes it."""
-    return {"flags": flags, "contacted": ["emergency_services", "supervisor"],
-            "acted_at": ACTED_AT, "action": "called", "outcome": CANARY_OUTCOME, **changes}
+    return {
+        "flags": flags,
+        "contacted": ["emergency_services", "supervisor"],
+        "acted_at": ACTED_AT,
+        "action": "called",
+        "outcome": CANARY_OUTCOME,
+        **changes,
+    }
 
 
 def audit_events(app: Flask, name: str | None = None) -> list[AuditEvent]:
@@ -99,19 +125,26 @@ def audit_events(app: Flask, name: str | None = None) -> list[AuditEvent]:
 # Instruments
 
 
-def test_instruments_are_listed_in_the_requested_language(client: Client,
-                                                          token_for: Any) -> None:
+def test_instruments_are_listed_in_the_requested_language(client: Client, token_for: Any) -> None:
     english = client.get("/api/v1/instruments", headers=token_for("partner")).get_json()
-    french = client.get("/api/v1/instruments?language=fr",
-                        headers=token_for("partner")).get_json()
+    french = client.get("/api/v1/instruments?language=fr", headers=token_for("partner")).get_json()
     assert {i["id"] for i in english["items"]} == {"adult", "child"}
     assert {i["version"] for i in english["items"]} == {"2026.2"}
     first_en = english["items"][0]["indicators"][0]
     first_fr = french["items"][0]["indicators"][0]
     assert first_en["id"] == first_fr["id"]
     assert first_en["question"] != first_fr["question"]
-    assert set(first_en) >= {"id", "dimension", "strength", "grades", "exploitation",
-                             "red_flag", "gate", "label", "question"}
+    assert set(first_en) >= {
+        "id",
+        "dimension",
+        "strength",
+        "grades",
+        "exploitation",
+        "red_flag",
+        "gate",
+        "label",
+        "question",
+    }
     bad = client.get("/api/v1/instruments?language=de", headers=token_for("partner"))
     assert bad.status_code == 400
     assert bad.get_json()["error"]["fields"] == {"language": "must be one of en, fr, es"}
@@ -120,14 +153,18 @@ def test_instruments_are_listed_in_the_requested_language(client: Client,
 # One call
 
 
-def test_screening_is_scored_stored_and_read_back(app: Flask, client: Client,
-                                                  token_for: Any) -> None:
+def test_screening_is_scored_stored_and_read_back(
+    app: Flask, client: Client, token_for: Any
+) -> None:
     headers = token_for("screener")
     created = post(client, headers, body())
     assert created.status_code == 201
     data = created.get_json()
     assert (data["status"], data["instrument"], data["instrument_version"]) == (
-        "completed", "adult", "2026.2")
+        "completed",
+        "adult",
+        "2026.2",
+    )
     result = data["result"]
     assert result["classification"] == "likely_trafficking"
     assert result["rules"] == "passage-scoring/2+ilo-ec-2009"
@@ -136,11 +173,9 @@ def test_screening_is_scored_stored_and_read_back(app: Flask, client: Client,
     assert result["range"] == {"lower": "likely_trafficking", "upper": "likely_trafficking"}
     assert result["route"] == "specialised_assistance"
     assert result["red_flags"] == []
-    assert result["elements"] == {"recruitment": "met", "exploitation": "met",
-                                  "destination": "met"}
+    assert result["elements"] == {"recruitment": "met", "exploitation": "met", "destination": "met"}
     assert result["dimensions"]["coercion_at_destination"]["clause"] == "two_strong"
-    assert result["dimensions"]["coercion_at_destination"]["fired"] == [
-        "cd_documents", "cd_debt"]
+    assert result["dimensions"]["coercion_at_destination"]["fired"] == ["cd_documents", "cd_debt"]
     assert any("not an identification" in line for line in result["explanation"])
     assert uuid.UUID(data["case_id"])
     again = client.get(f"/api/v1/screenings/{data['id']}", headers=headers)
@@ -148,14 +183,19 @@ def test_screening_is_scored_stored_and_read_back(app: Flask, client: Client,
     assert again.get_json()["result"] == result
     assert again.get_json()["case_id"] == data["case_id"]
     actions = [e.action for e in audit_events(app)]
-    assert actions[-6:] == ["person.created", "screening.created", "screening.updated",
-                            "screening.completed", "case.opened", "screening.read"]
+    assert actions[-6:] == [
+        "person.created",
+        "screening.created",
+        "screening.updated",
+        "screening.completed",
+        "case.opened",
+        "screening.read",
+    ]
 
 
 def test_explanation_follows_the_screening_language(client: Client, token_for: Any) -> None:
     data = post(client, token_for("screener"), body(language="fr")).get_json()
-    assert any("identification" in line and "pas" in line
-               for line in data["result"]["explanation"])
+    assert any("identification" in line and "pas" in line for line in data["result"]["explanation"])
 
 
 def test_an_unfinished_adult_screening_shows_a_range(api: Api) -> None:
@@ -164,8 +204,12 @@ def test_an_unfinished_adult_screening_shows_a_range(api: Api) -> None:
     assert response.status_code == 201
     result = response.get_json()["result"]
     assert {k: result[k] for k in SCORED} == {
-        "classification": "possible_trafficking", "incomplete": True, "urgent": False,
-        "route": "specialised_assistance", "smuggling": False}
+        "classification": "possible_trafficking",
+        "incomplete": True,
+        "urgent": False,
+        "route": "specialised_assistance",
+        "smuggling": False,
+    }
     assert result["range"] == {"lower": "no_indicators", "upper": "likely_trafficking"}
     assert result["lower_bound"] is False
 
@@ -176,16 +220,20 @@ def test_an_adult_interview_is_not_handed_over(api: Api) -> None:
     response = api("screener", "POST", "/screenings", body(answers={"handover": "done"}))
     assert response.status_code == 400
     assert response.get_json()["error"]["fields"] == {
-        "answers.handover": "not a question of this instrument"}
-    saved = api("screener", "POST", f"/screenings/{draft(api)}/answers",
-                {"answers": {"handover": "done"}})
+        "answers.handover": "not a question of this instrument"
+    }
+    saved = api(
+        "screener", "POST", f"/screenings/{draft(api)}/answers", {"answers": {"handover": "done"}}
+    )
     assert saved.status_code == 400
     assert saved.get_json()["error"]["fields"] == {
-        "answers.handover": "not a question of this instrument"}
+        "answers.handover": "not a question of this instrument"
+    }
 
 
-def test_nothing_identifying_is_stored_in_the_clear(app: Flask, client: Client,
-                                                    token_for: Any) -> None:
+def test_nothing_identifying_is_stored_in_the_clear(
+    app: Flask, client: Client, token_for: Any
+) -> None:
     post(client, token_for("screener"), body())
     raw = raw_database_bytes(app)
     for canary in (b"Canaryapi", b"Canaryregionapi", b"canary-api-contact", b"Testperson"):
@@ -201,22 +249,33 @@ def test_complete_false_opens_a_draft_at_the_first_adult_question(api: Api) -> N
     data = response.get_json()
     assert (data["status"], data["result"], data["completed_at"]) == ("draft", None, None)
     assert (data["urgent"], data["red_flags"], data["waiting"], data["protocols"]) == (
-        False, [], [], [])
+        False,
+        [],
+        [],
+        [],
+    )
     assert "case_id" not in data
     assert data["next"] == {
-        "kind": "gate", "key": "rf_in_danger_now", "block": "safety", "gate": "a1",
-        "gate_kind": "safety", "values": ["yes", "no", "unknown", "declined"],
-        "question": "Right now, do you feel you are in danger?"}
+        "kind": "gate",
+        "key": "rf_in_danger_now",
+        "block": "safety",
+        "gate": "a1",
+        "gate_kind": "safety",
+        "values": ["yes", "no", "unknown", "declined"],
+        "question": "Right now, do you feel you are in danger?",
+    }
     read = api("screener", "GET", f"/screenings/{data['id']}")
     assert read.status_code == 200
-    assert (read.get_json()["status"], read.get_json()["result"],
-            read.get_json()["case_id"]) == ("draft", None, None)
+    assert (read.get_json()["status"], read.get_json()["result"], read.get_json()["case_id"]) == (
+        "draft",
+        None,
+        None,
+    )
 
 
 def test_the_next_question_is_in_the_interview_language(api: Api) -> None:
     english = api("screener", "GET", f"/screenings/{draft(api)}/next").get_json()
-    french = api("screener", "GET",
-                 f"/screenings/{draft(api, language='fr')}/next").get_json()
+    french = api("screener", "GET", f"/screenings/{draft(api, language='fr')}/next").get_json()
     assert english["next"]["key"] == french["next"]["key"] == "rf_in_danger_now"
     assert english["next"]["question"] != french["next"]["question"]
 
@@ -234,8 +293,7 @@ def walk(api: Api, screening_id: str) -> tuple[list[tuple[str, str]], dict[str, 
         keys = [m["key"] for m in step["members"]] if step["kind"] == "list" else [step["key"]]
         page = {key: WALK.get(key, "no") for key in keys}
         given.update(page)
-        saved = api("screener", "POST", f"/screenings/{screening_id}/answers",
-                    {"answers": page})
+        saved = api("screener", "POST", f"/screenings/{screening_id}/answers", {"answers": page})
         assert saved.status_code == 200, saved.get_json()
         assert (saved.get_json()["raised"], saved.get_json()["waiting"]) == ([], [])
         step = api("screener", "GET", f"/screenings/{screening_id}/next").get_json()["next"]
@@ -254,59 +312,97 @@ def test_answers_given_gate_by_gate_score_as_the_one_call_does(app: Flask, api: 
     assert uuid.UUID(data["case_id"])
     stepwise = data["result"]
     assert {k: stepwise[k] for k in SCORED} == {
-        "classification": "likely_trafficking", "incomplete": False, "urgent": False,
-        "route": "specialised_assistance", "smuggling": False}
+        "classification": "likely_trafficking",
+        "incomplete": False,
+        "urgent": False,
+        "route": "specialised_assistance",
+        "smuggling": False,
+    }
     assert stepwise["rules"] == "passage-scoring/2+ilo-ec-2009"
     one_call = api("screener", "POST", "/screenings", body(answers=given))
     assert one_call.status_code == 201
     whole = one_call.get_json()["result"]
     assert {k: whole[k] for k in SCORED} == {k: stepwise[k] for k in SCORED}
     assert (whole["range"], whole["elements"]) == (stepwise["range"], stepwise["elements"])
-    assert api("screener", "GET", f"/screenings/{screening_id}").get_json()["result"] == \
-        stepwise
+    assert api("screener", "GET", f"/screenings/{screening_id}").get_json()["result"] == stepwise
     assert [e.action for e in audit_events(app, "screening.completed")] == [
-        "screening.completed"] * 2
+        "screening.completed"
+    ] * 2
 
 
 def test_answers_are_checked_key_by_key(api: Api) -> None:
     screening_id = draft(api)
-    response = api("screener", "POST", f"/screenings/{screening_id}/answers", {"answers": {
-        "a1": "yes", "not_a_question": "yes", "b2": "maybe", "documents_when": "tomorrow",
-        "interpreter_replaced": "no", "ec_excessive_hours": 1, "rf_self_harm": "no"}})
+    response = api(
+        "screener",
+        "POST",
+        f"/screenings/{screening_id}/answers",
+        {
+            "answers": {
+                "a1": "yes",
+                "not_a_question": "yes",
+                "b2": "maybe",
+                "documents_when": "tomorrow",
+                "interpreter_replaced": "no",
+                "ec_excessive_hours": 1,
+                "rf_self_harm": "no",
+            }
+        },
+    )
     assert response.status_code == 400
     assert response.get_json()["error"]["fields"] == {
         "answers.a1": "not a question of this instrument",
         "answers.not_a_question": "not a question of this instrument",
         "answers.b2": "must be one of yes, no, unknown, declined",
-        "answers.documents_when": "must be phases among before, way, work, or unknown or "
-                                  "declined",
+        "answers.documents_when": "must be phases among before, way, work, or unknown or declined",
         "answers.interpreter_replaced": "not an accepted value",
-        "answers.ec_excessive_hours": "must be one of yes, no, unknown, declined"}
+        "answers.ec_excessive_hours": "must be one of yes, no, unknown, declined",
+    }
     # Nothing of a refused page is kept, not even its valid answers.
     step = api("screener", "GET", f"/screenings/{screening_id}/next").get_json()["next"]
     assert step["key"] == "rf_in_danger_now"
-    more = api("screener", "POST", f"/screenings/{screening_id}/answers",
-               {"answers": {"rf_in_danger_now": "no", "documents_when": "before work"}})
+    more = api(
+        "screener",
+        "POST",
+        f"/screenings/{screening_id}/answers",
+        {"answers": {"rf_in_danger_now": "no", "documents_when": "before work"}},
+    )
     assert more.status_code == 200
 
 
-@pytest.mark.parametrize("data", [
-    {}, {"answers": []}, {"answers": "yes"}, {"answers": None}, {"answers": {}, "more": 1},
-    [], "answers", None])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"answers": []},
+        {"answers": "yes"},
+        {"answers": None},
+        {"answers": {}, "more": 1},
+        [],
+        "answers",
+        None,
+    ],
+)
 def test_answers_that_are_not_an_object_of_answers_get_400(api: Api, data: Any) -> None:
     response = api("screener", "POST", f"/screenings/{draft(api)}/answers", data)
     assert response.status_code == 400
-    assert response.get_json()["error"]["fields"] == {
-        "answers": "required object of key to answer"}
+    assert response.get_json()["error"]["fields"] == {"answers": "required object of key to answer"}
 
 
 def test_a_completed_screening_takes_no_more_answers(app: Flask, api: Api) -> None:
     created = api("screener", "POST", "/screenings", body()).get_json()
     url = f"/screenings/{created['id']}"
-    conflict = {"error": {"code": "conflict", "fields": {"status": "completed"},
-                          "message": "this screening is completed"}}
-    for method, path, data in (("POST", "/answers", {"answers": {"b2": "no"}}),
-                               ("GET", "/next", None), ("POST", "/complete", None)):
+    conflict = {
+        "error": {
+            "code": "conflict",
+            "fields": {"status": "completed"},
+            "message": "this screening is completed",
+        }
+    }
+    for method, path, data in (
+        ("POST", "/answers", {"answers": {"b2": "no"}}),
+        ("GET", "/next", None),
+        ("POST", "/complete", None),
+    ):
         response = api("screener", method, url + path, data)
         assert response.status_code == 409, path
         assert response.get_json() == conflict
@@ -317,8 +413,7 @@ def test_a_completed_screening_takes_no_more_answers(app: Flask, api: Api) -> No
 # Red flags
 
 
-def test_a_red_flag_interrupts_and_blocks_completion_until_an_action(
-        app: Flask, api: Api) -> None:
+def test_a_red_flag_interrupts_and_blocks_completion_until_an_action(app: Flask, api: Api) -> None:
     screening_id = draft(api)
     url = f"/screenings/{screening_id}"
     saved = api("screener", "POST", f"{url}/answers", {"answers": {"rf_in_danger_now": "yes"}})
@@ -326,15 +421,18 @@ def test_a_red_flag_interrupts_and_blocks_completion_until_an_action(
     data = saved.get_json()
     assert data["raised"] == ["rf_in_danger_now"]
     assert (data["urgent"], data["red_flags"], data["waiting"]) == (
-        True, ["rf_in_danger_now"], ["rf_in_danger_now"])
+        True,
+        ["rf_in_danger_now"],
+        ["rf_in_danger_now"],
+    )
     assert [(p["kind"], p["flags"]) for p in data["protocols"]] == [
-        ("emergency", ["rf_in_danger_now"])]
+        ("emergency", ["rf_in_danger_now"])
+    ]
     assert data["protocols"][0]["title"] == "Immediate danger"
     assert data["next"]["key"] == "rf_controller_nearby"
     # The same answer again raises nothing new.
     again = api("screener", "POST", f"{url}/answers", {"answers": {"rf_in_danger_now": "yes"}})
-    assert (again.get_json()["raised"], again.get_json()["waiting"]) == (
-        [], ["rf_in_danger_now"])
+    assert (again.get_json()["raised"], again.get_json()["waiting"]) == ([], ["rf_in_danger_now"])
 
     refused = api("screener", "POST", f"{url}/complete")
     assert refused.status_code == 409
@@ -346,7 +444,10 @@ def test_a_red_flag_interrupts_and_blocks_completion_until_an_action(
     assert recorded.get_json() == {"recorded": True, "flags": ["rf_in_danger_now"]}
     waiting = api("screener", "GET", f"{url}/next").get_json()
     assert (waiting["urgent"], waiting["red_flags"], waiting["waiting"]) == (
-        True, ["rf_in_danger_now"], [])
+        True,
+        ["rf_in_danger_now"],
+        [],
+    )
 
     completed = api("screener", "POST", f"{url}/complete")
     assert completed.status_code == 200
@@ -358,39 +459,58 @@ def test_a_red_flag_interrupts_and_blocks_completion_until_an_action(
     assert len(events) == 1
     assert events[0].object_id == screening_id
     assert json.loads(events[0].details) == {
-        "flags": ["rf_in_danger_now"], "protocols": ["emergency"], "action": "called"}
+        "flags": ["rf_in_danger_now"],
+        "protocols": ["emergency"],
+        "action": "called",
+    }
     everything = json.dumps([[e.details, e.object_id] for e in audit_events(app)])
     assert "Canaryoutcome" not in everything
     assert b"Canaryoutcome" not in raw_database_bytes(app)
 
 
 def test_an_action_may_be_recorded_after_completion(app: Flask, api: Api) -> None:
-    created = api("screener", "POST", "/screenings", body(
-        answers={**LIKELY_ADULT, "rf_in_danger_now": "yes"},
-        red_flag_actions=[action(["rf_in_danger_now"], action="none_possible")])).get_json()
-    later = api("screener", "POST", f"/screenings/{created['id']}/red-flag-actions",
-                action(["rf_in_danger_now"], contacted=["other"], contacted_note="a cousin"))
+    created = api(
+        "screener",
+        "POST",
+        "/screenings",
+        body(
+            answers={**LIKELY_ADULT, "rf_in_danger_now": "yes"},
+            red_flag_actions=[action(["rf_in_danger_now"], action="none_possible")],
+        ),
+    ).get_json()
+    later = api(
+        "screener",
+        "POST",
+        f"/screenings/{created['id']}/red-flag-actions",
+        action(["rf_in_danger_now"], contacted=["other"], contacted_note="a cousin"),
+    )
     assert later.status_code == 201
-    assert [json.loads(e.details)["action"]
-            for e in audit_events(app, "screening.red_flag_action")] == [
-        "none_possible", "called"]
+    assert [
+        json.loads(e.details)["action"] for e in audit_events(app, "screening.red_flag_action")
+    ] == ["none_possible", "called"]
 
 
 def test_one_call_with_an_unanswered_red_flag_stays_a_draft(app: Flask, api: Api) -> None:
-    response = api("screener", "POST", "/screenings",
-                   body(answers={**LIKELY_ADULT, "rf_in_danger_now": "yes"}))
+    response = api(
+        "screener", "POST", "/screenings", body(answers={**LIKELY_ADULT, "rf_in_danger_now": "yes"})
+    )
     assert response.status_code == 202
     data = response.get_json()
     assert (data["status"], data["result"]) == ("draft", None)
     assert (data["urgent"], data["red_flags"], data["waiting"]) == (
-        True, ["rf_in_danger_now"], ["rf_in_danger_now"])
+        True,
+        ["rf_in_danger_now"],
+        ["rf_in_danger_now"],
+    )
     assert [p["kind"] for p in data["protocols"]] == ["emergency"]
     assert "case_id" not in data
     assert audit_events(app, "case.opened") == []
     url = f"/screenings/{data['id']}"
     assert api("screener", "POST", f"{url}/complete").status_code == 409
-    assert api("screener", "POST", f"{url}/red-flag-actions",
-               action(["rf_in_danger_now"])).status_code == 201
+    assert (
+        api("screener", "POST", f"{url}/red-flag-actions", action(["rf_in_danger_now"])).status_code
+        == 201
+    )
     completed = api("screener", "POST", f"{url}/complete").get_json()
     assert completed["result"]["classification"] == "likely_trafficking"
     assert completed["result"]["red_flags"] == ["rf_in_danger_now"]
@@ -398,52 +518,89 @@ def test_one_call_with_an_unanswered_red_flag_stays_a_draft(app: Flask, api: Api
 
 
 def test_one_call_with_the_action_taken_is_completed(app: Flask, api: Api) -> None:
-    response = api("screener", "POST", "/screenings", body(
-        answers={**LIKELY_ADULT, "rf_in_danger_now": "yes"},
-        red_flag_actions=[action(["rf_in_danger_now"])]))
+    response = api(
+        "screener",
+        "POST",
+        "/screenings",
+        body(
+            answers={**LIKELY_ADULT, "rf_in_danger_now": "yes"},
+            red_flag_actions=[action(["rf_in_danger_now"])],
+        ),
+    )
     assert response.status_code == 201
     data = response.get_json()
     assert data["status"] == "completed"
     assert uuid.UUID(data["case_id"])
     result = data["result"]
     assert {k: result[k] for k in SCORED} == {
-        "classification": "likely_trafficking", "incomplete": False, "urgent": True,
-        "route": "emergency", "smuggling": False}
+        "classification": "likely_trafficking",
+        "incomplete": False,
+        "urgent": True,
+        "route": "emergency",
+        "smuggling": False,
+    }
     assert result["red_flags"] == ["rf_in_danger_now"]
     assert len(audit_events(app, "screening.red_flag_action")) == 1
 
 
 def test_a_linked_interpreter_is_a_red_flag_of_the_safety_check(api: Api) -> None:
-    response = api("screener", "POST", "/screenings", body(safety={
-        "alone": True, "safe_to_talk": True, "possibly_minor": False,
-        "interpreter_independent": "no", "interpreter_language": "ar"}))
+    response = api(
+        "screener",
+        "POST",
+        "/screenings",
+        body(
+            safety={
+                "alone": True,
+                "safe_to_talk": True,
+                "possibly_minor": False,
+                "interpreter_independent": "no",
+                "interpreter_language": "ar",
+            }
+        ),
+    )
     assert response.status_code == 202
     data = response.get_json()
     assert (data["red_flags"], data["waiting"]) == (
-        ["rf_interpreter_linked"], ["rf_interpreter_linked"])
+        ["rf_interpreter_linked"],
+        ["rf_interpreter_linked"],
+    )
     assert [p["kind"] for p in data["protocols"]] == ["same_day"]
 
 
-@pytest.mark.parametrize(("changes", "fields"), [
-    ({"acted_at": "2026-03-01T09:00:00Z"},
-     {"acted_at": "cannot be before the screening started"}),
-    ({"acted_at": "2026-03-02T10:00:00Z"}, {"acted_at": "cannot be in the future"}),
-    ({"flags": []}, {"flags": "name at least one red flag this action answers"}),
-    ({"flags": ["ec_low_pay"]}, {"flags": "not red flags: ec_low_pay"}),
-    ({"contacted": ["police_friend"]}, {"contacted": "each must be one of emergency_services, "
-                                                     "medical, child_protection, supervisor, "
-                                                     "partner, other"}),
-    ({"contacted": ["other"]}, {"contacted_note": "say who else was contacted"}),
-    ({"action": "shrugged"}, {"action": "must be one of called, referred, escorted, "
-                                        "safety_plan, none_possible"}),
-    ({"outcome": "x" * 4001}, {"outcome": "at most 4000 characters"}),
-])
+@pytest.mark.parametrize(
+    ("changes", "fields"),
+    [
+        (
+            {"acted_at": "2026-03-01T09:00:00Z"},
+            {"acted_at": "cannot be before the screening started"},
+        ),
+        ({"acted_at": "2026-03-02T10:00:00Z"}, {"acted_at": "cannot be in the future"}),
+        ({"flags": []}, {"flags": "name at least one red flag this action answers"}),
+        ({"flags": ["ec_low_pay"]}, {"flags": "not red flags: ec_low_pay"}),
+        (
+            {"contacted": ["police_friend"]},
+            {
+                "contacted": "each must be one of emergency_services, "
+                "medical, child_protection, supervisor, "
+                "partner, other"
+            },
+        ),
+        ({"contacted": ["other"]}, {"contacted_note": "say who else was contacted"}),
+        (
+            {"action": "shrugged"},
+            {"action": "must be one of called, referred, escorted, safety_plan, none_possible"},
+        ),
+        ({"outcome": "x" * 4001}, {"outcome": "at most 4000 characters"}),
+    ],
+)
 def test_a_bad_red_flag_action_gets_422_and_completion_stays_refused(
-        api: Api, changes: dict[str, Any], fields: dict[str, str]) -> None:
+    api: Api, changes: dict[str, Any], fields: dict[str, str]
+) -> None:
     screening_id = draft(api, answers={"rf_in_danger_now": "yes"})
     url = f"/screenings/{screening_id}"
-    response = api("screener", "POST", f"{url}/red-flag-actions",
-                   action(["rf_in_danger_now"], **changes))
+    response = api(
+        "screener", "POST", f"{url}/red-flag-actions", action(["rf_in_danger_now"], **changes)
+    )
     assert response.status_code == 422
     assert response.get_json()["error"]["fields"] == fields
     assert api("screener", "POST", f"{url}/complete").status_code == 409
@@ -451,21 +608,29 @@ def test_a_bad_red_flag_action_gets_422_and_completion_stays_refused(
 
 # A field of the wrong type is the body's shape: 400, as the page's form answers for a time
 # it cannot read.
-@pytest.mark.parametrize(("changes", "fields"), [
-    ({"acted_at": "yesterday"}, {"acted_at": "must be an ISO 8601 date and time"}),
-    ({"acted_at": 5}, {"acted_at": "must be an ISO 8601 date and time"}),
-    ({"flags": "rf_in_danger_now"}, {"flags": "must be a list of ids"}),
-    ({"action": 3}, {"action": "action, outcome and contacted_note must be text"}),
-])
+@pytest.mark.parametrize(
+    ("changes", "fields"),
+    [
+        ({"acted_at": "yesterday"}, {"acted_at": "must be an ISO 8601 date and time"}),
+        ({"acted_at": 5}, {"acted_at": "must be an ISO 8601 date and time"}),
+        ({"flags": "rf_in_danger_now"}, {"flags": "must be a list of ids"}),
+        ({"action": 3}, {"action": "action, outcome and contacted_note must be text"}),
+    ],
+)
 def test_a_red_flag_action_of_the_wrong_shape_gets_400_and_completion_stays_refused(
-        api: Api, changes: dict[str, Any], fields: dict[str, str]) -> None:
+    api: Api, changes: dict[str, Any], fields: dict[str, str]
+) -> None:
     screening_id = draft(api, answers={"rf_in_danger_now": "yes"})
     url = f"/screenings/{screening_id}"
-    response = api("screener", "POST", f"{url}/red-flag-actions",
-                   action(["rf_in_danger_now"], **changes))
+    response = api(
+        "screener", "POST", f"{url}/red-flag-actions", action(["rf_in_danger_now"], **changes)
+    )
     assert response.status_code == 400
-    assert response.get_json()["error"] == {"code": "bad_request", "message": "invalid action",
-                                            "fields": fields}
+    assert response.get_json()["error"] == {
+        "code": "bad_request",
+        "message": "invalid action",
+        "fields": fields,
+    }
     assert api("screener", "POST", f"{url}/complete").status_code == 409
 
 
@@ -476,32 +641,60 @@ def test_a_red_flag_action_that_is_not_an_object_gets_400(api: Api, data: Any) -
 
 
 def test_a_bad_action_in_one_call_stores_nothing(app: Flask, api: Api) -> None:
-    response = api("screener", "POST", "/screenings", body(
-        answers={**LIKELY_ADULT, "rf_in_danger_now": "yes"},
-        red_flag_actions=[action(["rf_in_danger_now"], acted_at="2026-03-01T09:00:00Z")]))
+    response = api(
+        "screener",
+        "POST",
+        "/screenings",
+        body(
+            answers={**LIKELY_ADULT, "rf_in_danger_now": "yes"},
+            red_flag_actions=[action(["rf_in_danger_now"], acted_at="2026-03-01T09:00:00Z")],
+        ),
+    )
     assert response.status_code == 422
     assert response.get_json()["error"]["fields"] == {
-        "acted_at": "cannot be before the screening started"}
+        "acted_at": "cannot be before the screening started"
+    }
     assert stored(app, Person) == stored(app, Screening) == 0
 
 
 def test_canaries_never_reach_the_logs(api: Api, caplog: Any) -> None:
     caplog.set_level(logging.DEBUG)
-    created = api("screener", "POST", "/screenings", body(
-        answers={**LIKELY_ADULT, "rf_in_danger_now": "yes"},
-        red_flag_actions=[action(["rf_in_danger_now"], contacted=["other"],
-                                 contacted_note="Canarynote neighbour")])).get_json()
+    created = api(
+        "screener",
+        "POST",
+        "/screenings",
+        body(
+            answers={**LIKELY_ADULT, "rf_in_danger_now": "yes"},
+            red_flag_actions=[
+                action(
+                    ["rf_in_danger_now"], contacted=["other"], contacted_note="Canarynote neighbour"
+                )
+            ],
+        ),
+    ).get_json()
     api("screener", "GET", f"/screenings/{created['id']}")
-    api("screener", "POST", "/screenings", body(subject={"given_name": "Canaryapi",
-                                                         "age": "Canaryage"}))
-    for canary in ("Canaryapi", "Canaryregionapi", "canary-api-contact", "Testperson",
-                   "Canaryoutcome", "Canaryshelter", "Canarynote", "Canaryage"):
+    api(
+        "screener",
+        "POST",
+        "/screenings",
+        body(subject={"given_name": "Canaryapi", "age": "Canaryage"}),
+    )
+    for canary in (
+        "Canaryapi",
+        "Canaryregionapi",
+        "canary-api-contact",
+        "Testperson",
+        "Canaryoutcome",
+        "Canaryshelter",
+        "Canarynote",
+        "Canaryage",
+    ):
         assert canary not in caplog.text
 
 
 def test_a_screening_erased_at_the_end_of_its_retention_answers_without_a_500(
-        app: Flask, api: Api, client: Client, clock: Any, accounts: dict[str, Account],
-        issue_token: Any) -> None:
+    app: Flask, api: Api, client: Client, clock: Any, accounts: dict[str, Account], issue_token: Any
+) -> None:
     from screening import retention
 
     completed = api("screener", "POST", "/screenings", body()).get_json()
@@ -514,22 +707,28 @@ def test_a_screening_erased_at_the_end_of_its_retention_answers_without_a_500(
     headers = {"Authorization": f"Bearer {issue_token(accounts['screener'])}"}
 
     def call(method: str, url: str, data: Any = None) -> Any:
-        return client.raw.open(f"/api/v1/screenings/{url}", method=method, json=data,
-                               headers=headers)
+        return client.raw.open(
+            f"/api/v1/screenings/{url}", method=method, json=data, headers=headers
+        )
 
     read = call("GET", completed["id"])
     assert read.status_code == 200
     assert (read.get_json()["status"], read.get_json()["result"]) == ("completed", None)
-    erased = {"error": {"code": "conflict", "fields": {"status": "erased"},
-                        "message": "this screening's record was erased at the end of its "
-                                   "retention"}}
+    erased = {
+        "error": {
+            "code": "conflict",
+            "fields": {"status": "erased"},
+            "message": "this screening's record was erased at the end of its retention",
+        }
+    }
     late = action(["rf_in_danger_now"], acted_at=clock.now().isoformat())
     for method, url, data in (
-            ("POST", f"{completed['id']}/red-flag-actions", late),
-            ("GET", f"{drafted}/next", None),
-            ("POST", f"{drafted}/answers", {"answers": {"rf_controller_nearby": "no"}}),
-            ("POST", f"{drafted}/red-flag-actions", late),
-            ("POST", f"{drafted}/complete", None)):
+        ("POST", f"{completed['id']}/red-flag-actions", late),
+        ("GET", f"{drafted}/next", None),
+        ("POST", f"{drafted}/answers", {"answers": {"rf_controller_nearby": "no"}}),
+        ("POST", f"{drafted}/red-flag-actions", late),
+        ("POST", f"{drafted}/complete", None),
+    ):
         response = call(method, url, data)
         assert response.status_code == 409, url
         assert response.get_json() == erased
@@ -540,13 +739,20 @@ def test_a_screening_erased_at_the_end_of_its_retention_answers_without_a_500(
 
 
 def test_a_child_disclosure_offers_the_hand_over_and_reports_a_lower_bound(api: Api) -> None:
-    response = api("screener", "POST", "/screenings",
-                   child_body(answers={"ec_excessive_hours": "yes"}, complete=False))
+    response = api(
+        "screener",
+        "POST",
+        "/screenings",
+        child_body(answers={"ec_excessive_hours": "yes"}, complete=False),
+    )
     assert response.status_code == 201
     url = f"/screenings/{response.get_json()['id']}"
     step = api("screener", "GET", f"{url}/next").get_json()["next"]
     assert (step["kind"], step["key"], step["values"]) == (
-        "handover", "handover", ["done", "continued"])
+        "handover",
+        "handover",
+        ["done", "continued"],
+    )
     saved = api("screener", "POST", f"{url}/answers", {"answers": {"handover": "done"}})
     assert saved.status_code == 200
     assert saved.get_json()["next"] == {"kind": "done"}
@@ -554,26 +760,38 @@ def test_a_child_disclosure_offers_the_hand_over_and_reports_a_lower_bound(api: 
     assert completed.status_code == 200
     result = completed.get_json()["result"]
     assert (result["lower_bound"], result["child"], result["route"]) == (
-        True, True, "child_protection")
+        True,
+        True,
+        "child_protection",
+    )
     assert (result["classification"], result["urgent"]) == ("indicators_present", True)
 
 
 def test_a_child_hand_over_continued_goes_on_with_the_questions(api: Api) -> None:
-    response = api("screener", "POST", "/screenings",
-                   child_body(answers={"ec_excessive_hours": "yes"}, complete=False))
+    response = api(
+        "screener",
+        "POST",
+        "/screenings",
+        child_body(answers={"ec_excessive_hours": "yes"}, complete=False),
+    )
     url = f"/screenings/{response.get_json()['id']}"
     saved = api("screener", "POST", f"{url}/answers", {"answers": {"handover": "continued"}})
     assert saved.get_json()["next"]["kind"] == "gate"
 
 
 def test_child_screening_in_one_call_goes_to_child_protection(api: Api) -> None:
-    response = api("screener", "POST", "/screenings",
-                   child_body(answers={"ec_excessive_hours": "yes"}))
+    response = api(
+        "screener", "POST", "/screenings", child_body(answers={"ec_excessive_hours": "yes"})
+    )
     assert response.status_code == 201
     result = response.get_json()["result"]
     assert {k: result[k] for k in SCORED} == {
-        "classification": "possible_trafficking", "incomplete": True, "urgent": True,
-        "route": "child_protection", "smuggling": False}
+        "classification": "possible_trafficking",
+        "incomplete": True,
+        "urgent": True,
+        "route": "child_protection",
+        "smuggling": False,
+    }
     assert (result["child"], result["lower_bound"]) == (True, False)
 
 
@@ -581,23 +799,42 @@ def test_child_screening_in_one_call_goes_to_child_protection(api: Api) -> None:
 
 
 OLD_RESULT = {
-    "classification": "likely_trafficking", "urgent": False, "incomplete": False,
-    "smuggling": False, "child": False, "red_flags": [], "route": "specialised_assistance",
+    "classification": "likely_trafficking",
+    "urgent": False,
+    "incomplete": False,
+    "smuggling": False,
+    "child": False,
+    "red_flags": [],
+    "route": "specialised_assistance",
     "dimensions": {
-        name: {"status": "positive" if fired else "negative",
-               "clause": clause, "fired": fired, "unanswered": [],
-               "could_be_positive": bool(fired)}
+        name: {
+            "status": "positive" if fired else "negative",
+            "clause": clause,
+            "fired": fired,
+            "unanswered": [],
+            "could_be_positive": bool(fired),
+        }
         for name, clause, fired in (
-            ("deceptive_recruitment", "strong_and_medium_or_weak",
-             ["dr_job_nature", "sx_deceived_into_sex_work"]),
+            (
+                "deceptive_recruitment",
+                "strong_and_medium_or_weak",
+                ["dr_job_nature", "sx_deceived_into_sex_work"],
+            ),
             ("coercive_recruitment", None, []),
             ("recruitment_abuse_of_vulnerability", None, []),
-            ("exploitative_conditions", "strong_and_medium_or_weak",
-             ["ec_excessive_hours", "ec_low_pay"]),
+            (
+                "exploitative_conditions",
+                "strong_and_medium_or_weak",
+                ["ec_excessive_hours", "ec_low_pay"],
+            ),
             ("coercion_at_destination", "two_strong", ["cd_documents", "cd_debt"]),
-            ("abuse_of_vulnerability_at_destination", None, []))},
+            ("abuse_of_vulnerability_at_destination", None, []),
+        )
+    },
     "elements": {"recruitment": True, "exploitation": True, "destination": True},
-    "smuggling_indicators": [], "instrument": "adult", "instrument_version": "2026.1",
+    "smuggling_indicators": [],
+    "instrument": "adult",
+    "instrument_version": "2026.1",
     "rules": "passage-scoring/1+ilo-ec-2009",
     "reasons": ["class.likely_trafficking", "population.adult"],
     "explanation": ["Canaryexplanation of 2026.1", "This is not an identification."],
@@ -615,15 +852,17 @@ def seal_old_result(app: Flask, screening_id: str) -> None:
         person = store.get(Person, screening.person_id)
         assert person is not None
         cipher = datakeys.cipher(store, person.data_key_id)
-        screening.result = cipher.seal("screenings", "result", screening.id,
-                                       json.dumps(OLD_RESULT, sort_keys=True))
+        screening.result = cipher.seal(
+            "screenings", "result", screening.id, json.dumps(OLD_RESULT, sort_keys=True)
+        )
         screening.rules = OLD_RESULT["rules"]
         screening.instrument_version = OLD_RESULT["instrument_version"]
         store.commit()
 
 
-def test_a_result_stored_before_keeps_its_rules_and_page(app: Flask, api: Api,
-                                                         signed_in: Any) -> None:
+def test_a_result_stored_before_keeps_its_rules_and_page(
+    app: Flask, api: Api, signed_in: Any
+) -> None:
     created = api("screener", "POST", "/screenings", body()).get_json()
     seal_old_result(app, created["id"])
     read = api("screener", "GET", f"/screenings/{created['id']}")
@@ -651,7 +890,8 @@ def test_a_new_result_gets_the_new_page(api: Api, signed_in: Any) -> None:
 
 
 def test_supervisor_of_the_team_reads_it_and_others_get_404(
-        app: Flask, client: Client, token_for: Any) -> None:
+    app: Flask, client: Client, token_for: Any
+) -> None:
     created = post(client, token_for("screener"), body()).get_json()
     url = f"/api/v1/screenings/{created['id']}"
     assert client.get(url, headers=token_for("supervisor")).status_code == 200
@@ -659,24 +899,28 @@ def test_supervisor_of_the_team_reads_it_and_others_get_404(
         response = client.get(url, headers=token_for(outsider))
         assert response.status_code == 404
         assert response.get_json()["error"]["code"] == "not_found"
-    missing = client.get("/api/v1/screenings/00000000-0000-0000-0000-000000000000",
-                         headers=token_for("screener"))
+    missing = client.get(
+        "/api/v1/screenings/00000000-0000-0000-0000-000000000000", headers=token_for("screener")
+    )
     assert missing.get_json() == response.get_json()
     denied = audit_events(app, "access.denied")
     assert {e.object_id for e in denied} >= {created["id"]}
 
 
-STEPS = [("GET", "/next", None), ("POST", "/answers", {"answers": {"b2": "no"}}),
-         ("POST", "/red-flag-actions", action(["rf_in_danger_now"])),
-         ("POST", "/complete", None)]
+STEPS = [
+    ("GET", "/next", None),
+    ("POST", "/answers", {"answers": {"b2": "no"}}),
+    ("POST", "/red-flag-actions", action(["rf_in_danger_now"])),
+    ("POST", "/complete", None),
+]
 
 
 @pytest.mark.parametrize(("method", "path", "data"), STEPS)
-def test_another_teams_draft_is_not_found(api: Api, method: str, path: str,
-                                          data: Any) -> None:
+def test_another_teams_draft_is_not_found(api: Api, method: str, path: str, data: Any) -> None:
     screening_id = draft(api, answers={"rf_in_danger_now": "yes"})
-    missing = api("screener", method,
-                  f"/screenings/00000000-0000-0000-0000-000000000000{path}", data)
+    missing = api(
+        "screener", method, f"/screenings/00000000-0000-0000-0000-000000000000{path}", data
+    )
     assert missing.status_code == 404
     for outsider in ("screener_b", "supervisor_b"):
         response = api(outsider, method, f"/screenings/{screening_id}{path}", data)
@@ -689,8 +933,12 @@ def test_another_teams_draft_is_not_found(api: Api, method: str, path: str,
 
 def test_the_team_supervisor_carries_on_a_draft(api: Api) -> None:
     screening_id = draft(api)
-    saved = api("supervisor", "POST", f"/screenings/{screening_id}/answers",
-                {"answers": {"rf_in_danger_now": "no"}})
+    saved = api(
+        "supervisor",
+        "POST",
+        f"/screenings/{screening_id}/answers",
+        {"answers": {"rf_in_danger_now": "no"}},
+    )
     assert saved.status_code == 200
     assert saved.get_json()["next"]["key"] == "rf_controller_nearby"
 
@@ -709,42 +957,51 @@ def test_only_screeners_and_supervisors_screen(api: Api, role: str) -> None:
 def test_without_a_token_the_steps_are_refused(client: Client, api: Api) -> None:
     screening_id = draft(api)
     for method, path, data in STEPS:
-        response = client.raw.open(f"/api/v1/screenings/{screening_id}{path}", method=method,
-                                   json=data)
+        response = client.raw.open(
+            f"/api/v1/screenings/{screening_id}{path}", method=method, json=data
+        )
         assert response.status_code == 401
 
 
 # Bad input
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"instrument": "nope"}, "instrument"),
-    ({"language": "de"}, "language"),
-    ({"unexpected": 1}, "unexpected"),
-    ({"needs": ["spa"]}, "needs"),
-    ({"exploitation": "other"}, "exploitation"),
-    ({"complete": "no"}, "complete"),
-    ({"red_flag_actions": "called"}, "red_flag_actions"),
-    ({"red_flag_actions": ["called"]}, "red_flag_actions"),
-    ({"answers": {"not_a_question": "yes"}}, "answers.not_a_question"),
-    ({"answers": ["dr_job_nature"]}, "answers"),
-    ({"answers": {}, "subject": {"given_name": ""}}, "subject.given_name"),
-    ({"subject": {"given_name": "A", "age": 400}}, "subject.age"),
-    ({"subject": {"given_name": "A", "age": "ten"}}, "subject.age"),
-    ({"subject": {"given_name": "A", "nationality": "france"}}, "subject.nationality"),
-    ({"subject": {"given_name": "A", "languages": ["english"]}}, "subject.languages[0]"),
-    ({"subject": {"given_name": "A" * 101}}, "subject.given_name"),
-    ({"consent": {"screening": False}}, "consent.screening"),
-    ({"consent": {"screening": True, "share": ["contact"]}}, "consent.share"),
-    ({"consent": {"screening": True, "referral": True, "share": ["password"]}},
-     "consent.share"),
-    ({"subject": {"given_name": "A", "passport": "X1"}}, "subject.passport"),
-    ({"subject": {"given_name": "A", "location": {"country": "XK", "street": "x"}}},
-     "subject.location.street"),
-    ({"consent": {"screening": True, "forever": True}}, "consent.forever"),
-])
-def test_bad_input_gets_a_field_error(app: Flask, client: Client, token_for: Any,
-                                      changes: dict[str, Any], field: str) -> None:
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"instrument": "nope"}, "instrument"),
+        ({"language": "de"}, "language"),
+        ({"unexpected": 1}, "unexpected"),
+        ({"needs": ["spa"]}, "needs"),
+        ({"exploitation": "other"}, "exploitation"),
+        ({"complete": "no"}, "complete"),
+        ({"red_flag_actions": "called"}, "red_flag_actions"),
+        ({"red_flag_actions": ["called"]}, "red_flag_actions"),
+        ({"answers": {"not_a_question": "yes"}}, "answers.not_a_question"),
+        ({"answers": ["dr_job_nature"]}, "answers"),
+        ({"answers": {}, "subject": {"given_name": ""}}, "subject.given_name"),
+        ({"subject": {"given_name": "A", "age": 400}}, "subject.age"),
+        ({"subject": {"given_name": "A", "age": "ten"}}, "subject.age"),
+        ({"subject": {"given_name": "A", "nationality": "france"}}, "subject.nationality"),
+        ({"subject": {"given_name": "A", "languages": ["english"]}}, "subject.languages[0]"),
+        ({"subject": {"given_name": "A" * 101}}, "subject.given_name"),
+        ({"consent": {"screening": False}}, "consent.screening"),
+        ({"consent": {"screening": True, "share": ["contact"]}}, "consent.share"),
+        (
+            {"consent": {"screening": True, "referral": True, "share": ["password"]}},
+            "consent.share",
+        ),
+        ({"subject": {"given_name": "A", "passport": "X1"}}, "subject.passport"),
+        (
+            {"subject": {"given_name": "A", "location": {"country": "XK", "street": "x"}}},
+            "subject.location.street",
+        ),
+        ({"consent": {"screening": True, "forever": True}}, "consent.forever"),
+    ],
+)
+def test_bad_input_gets_a_field_error(
+    app: Flask, client: Client, token_for: Any, changes: dict[str, Any], field: str
+) -> None:
     response = post(client, token_for("screener"), body(**changes))
     assert response.status_code == 400
     assert field in response.get_json()["error"]["fields"]
@@ -752,21 +1009,26 @@ def test_bad_input_gets_a_field_error(app: Flask, client: Client, token_for: Any
 
 
 def test_bad_answer_value_gets_a_field_error(client: Client, token_for: Any) -> None:
-    response = post(client, token_for("screener"), body(answers={
-        **likely_adult_answers(), "b2": "maybe", "debt_when": "later"}))
+    response = post(
+        client,
+        token_for("screener"),
+        body(answers={**likely_adult_answers(), "b2": "maybe", "debt_when": "later"}),
+    )
     assert response.get_json()["error"]["fields"] == {
         "answers.b2": "must be one of yes, no, unknown, declined",
-        "answers.debt_when": "must be phases among before, way, work, or unknown or "
-                             "declined"}
+        "answers.debt_when": "must be phases among before, way, work, or unknown or declined",
+    }
 
 
 @pytest.mark.parametrize("raw", [b"not json", b"[]", b"null", b'"text"', b"{"])
 @pytest.mark.parametrize("path", ["", "/{id}/answers", "/{id}/red-flag-actions"])
-def test_body_that_is_not_an_object_gets_400(api: Api, client: Client, token_for: Any,
-                                             raw: bytes, path: str) -> None:
+def test_body_that_is_not_an_object_gets_400(
+    api: Api, client: Client, token_for: Any, raw: bytes, path: str
+) -> None:
     url = "/api/v1/screenings" + path.format(id=draft(api))
-    response = client.raw.post(url, data=raw, headers={
-        **token_for("screener"), "Content-Type": "application/json"})
+    response = client.raw.post(
+        url, data=raw, headers={**token_for("screener"), "Content-Type": "application/json"}
+    )
     assert response.status_code == 400
 
 
@@ -775,38 +1037,65 @@ def stored(app: Flask, model: Any) -> int:
         return db.session().scalar(sa.select(sa.func.count()).select_from(model)) or 0
 
 
-@pytest.mark.parametrize(("alone", "safe_to_talk"), [(False, False), (False, True),
-                                                     (True, False)])
+@pytest.mark.parametrize(("alone", "safe_to_talk"), [(False, False), (False, True), (True, False)])
 def test_the_api_refuses_what_the_web_safety_check_refuses(
-        app: Flask, client: Client, signed_in: Any, token_for: Any, alone: bool,
-        safe_to_talk: bool) -> None:
-    web = signed_in("screener").post("/screenings/new", {
-        "alone": "yes" if alone else "no", "safe_to_talk": "yes" if safe_to_talk else "no",
-        "child": "no", "language": "en", "interpreter_independent": "none"})
+    app: Flask, client: Client, signed_in: Any, token_for: Any, alone: bool, safe_to_talk: bool
+) -> None:
+    web = signed_in("screener").post(
+        "/screenings/new",
+        {
+            "alone": "yes" if alone else "no",
+            "safe_to_talk": "yes" if safe_to_talk else "no",
+            "child": "no",
+            "language": "en",
+            "interpreter_independent": "none",
+        },
+    )
     assert web.location.endswith("/screenings/stop")
-    response = post(client, token_for("screener"), body(safety={
-        "alone": alone, "safe_to_talk": safe_to_talk, "interpreter_independent": "none"}))
+    response = post(
+        client,
+        token_for("screener"),
+        body(
+            safety={"alone": alone, "safe_to_talk": safe_to_talk, "interpreter_independent": "none"}
+        ),
+    )
     assert response.status_code == 422
     assert response.get_json()["error"]["fields"] == {
-        "safety": "the person must be alone and safe to talk"}
+        "safety": "the person must be alone and safe to talk"
+    }
     assert stored(app, Person) == 0
 
 
-@pytest.mark.parametrize(("safety", "fields"), [
-    (None, {"safety": "required object with alone and safe_to_talk"}),
-    ({}, {"safety.alone": "required: true or false",
-          "safety.safe_to_talk": "required: true or false"}),
-    ({"alone": True}, {"safety.safe_to_talk": "required: true or false"}),
-    ({"alone": "yes", "safe_to_talk": True}, {"safety.alone": "required: true or false"}),
-    ({"alone": True, "safe_to_talk": True, "interpreter_independent": True},
-     {"safety.interpreter_independent": "must be one of yes, no, none"}),
-    ({"alone": True, "safe_to_talk": True, "possibly_minor": "no"},
-     {"safety.possibly_minor": "must be true or false"}),
-    ({"alone": True, "safe_to_talk": True, "bystanders": 0},
-     {"safety.bystanders": "unknown field"}),
-])
-def test_a_safety_check_not_answered_is_not_safe(app: Flask, client: Client, token_for: Any,
-                                                 safety: Any, fields: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("safety", "fields"),
+    [
+        (None, {"safety": "required object with alone and safe_to_talk"}),
+        (
+            {},
+            {
+                "safety.alone": "required: true or false",
+                "safety.safe_to_talk": "required: true or false",
+            },
+        ),
+        ({"alone": True}, {"safety.safe_to_talk": "required: true or false"}),
+        ({"alone": "yes", "safe_to_talk": True}, {"safety.alone": "required: true or false"}),
+        (
+            {"alone": True, "safe_to_talk": True, "interpreter_independent": True},
+            {"safety.interpreter_independent": "must be one of yes, no, none"},
+        ),
+        (
+            {"alone": True, "safe_to_talk": True, "possibly_minor": "no"},
+            {"safety.possibly_minor": "must be true or false"},
+        ),
+        (
+            {"alone": True, "safe_to_talk": True, "bystanders": 0},
+            {"safety.bystanders": "unknown field"},
+        ),
+    ],
+)
+def test_a_safety_check_not_answered_is_not_safe(
+    app: Flask, client: Client, token_for: Any, safety: Any, fields: dict[str, str]
+) -> None:
     data = body()
     if safety is None:
         del data["safety"]
@@ -818,10 +1107,19 @@ def test_a_safety_check_not_answered_is_not_safe(app: Flask, client: Client, tok
     assert stored(app, Person) == 0
 
 
-def test_a_safe_interview_with_an_interpreter_is_recorded(client: Client,
-                                                          token_for: Any) -> None:
-    response = post(client, token_for("screener"), body(safety={
-        "alone": True, "safe_to_talk": True, "possibly_minor": False,
-        "interpreter_independent": "yes", "interpreter_language": "ar"}))
+def test_a_safe_interview_with_an_interpreter_is_recorded(client: Client, token_for: Any) -> None:
+    response = post(
+        client,
+        token_for("screener"),
+        body(
+            safety={
+                "alone": True,
+                "safe_to_talk": True,
+                "possibly_minor": False,
+                "interpreter_independent": "yes",
+                "interpreter_language": "ar",
+            }
+        ),
+    )
     assert response.status_code == 201
     assert response.get_json()["result"]["red_flags"] == []

@@ -23,14 +23,23 @@ from screening.models import Person, Screening
 from tests.helpers import Account, Client
 from tests.screening.payloads import CHILD_CONSENT, CHILD_SAFETY, body, child_body
 
-SAFE = {"alone": "yes", "safe_to_talk": "yes", "child": "no", "language": "en",
-        "interpreter_language": "", "interpreter_independent": "none"}
-CHILD_SAFE = {**SAFE, "alone": "", "child": "yes", "linked_present": "no",
-              "present": ["guardian"]}
+SAFE = {
+    "alone": "yes",
+    "safe_to_talk": "yes",
+    "child": "no",
+    "language": "en",
+    "interpreter_language": "",
+    "interpreter_independent": "none",
+}
+CHILD_SAFE = {**SAFE, "alone": "", "child": "yes", "linked_present": "no", "present": ["guardian"]}
 CONSENT = {"screening": "y", "storing": "y", "referral": "y", "explained": list(EXPLAINED)}
 CHILD_YES = {**CONSENT, "assent": "y", "guardian_consent": "y"}
-PERSON = {"given_name": "Canarychildweb", "age": "15", "age_source": "document",
-          "exploitation": "labour"}
+PERSON = {
+    "given_name": "Canarychildweb",
+    "age": "15",
+    "age_source": "document",
+    "exploitation": "labour",
+}
 EXPLAIN_EVERY_POINT = "Explain every point, then tick it."
 
 
@@ -50,8 +59,11 @@ def stored(app: Flask) -> list[tuple[Person, dict[str, Any], dict[str, Any], str
     """Each person with their screening's safety and consent JSON and instrument."""
     with app.app_context():
         store = db.session()
-        rows = store.execute(sa.select(Person, Screening).join(
-            Screening, Screening.person_id == Person.id).order_by(Screening.created_at)).all()
+        rows = store.execute(
+            sa.select(Person, Screening)
+            .join(Screening, Screening.person_id == Person.id)
+            .order_by(Screening.created_at)
+        ).all()
         store.expunge_all()
         return [(p, json.loads(s.safety), json.loads(s.consent), s.instrument) for p, s in rows]
 
@@ -63,35 +75,64 @@ def count_people(app: Flask) -> int:
 
 # --- who is a child -----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("possibly_minor", "age", "child"), [
-    (True, 19, True),  # a claimed 18+ never lifts the presumption
-    (True, None, True),
-    (False, 17, True),
-    (None, 17, True),
-    (False, 18, False),
-    (False, None, False),  # an unknown age alone makes no one a child
-    (None, None, False),
-])
+
+@pytest.mark.parametrize(
+    ("possibly_minor", "age", "child"),
+    [
+        (True, 19, True),  # a claimed 18+ never lifts the presumption
+        (True, None, True),
+        (False, 17, True),
+        (None, 17, True),
+        (False, 18, False),
+        (False, None, False),  # an unknown age alone makes no one a child
+        (None, None, False),
+    ],
+)
 def test_is_child_presumes_minority_from_the_flag_or_an_age_under_18(
-        possibly_minor: bool | None, age: int | None, child: bool) -> None:
+    possibly_minor: bool | None, age: int | None, child: bool
+) -> None:
     assert people.is_child(possibly_minor, age) is child
 
 
-@pytest.mark.parametrize(("changes", "flag", "source", "child"), [
-    ({}, False, None, False),
-    ({"subject": {"given_name": "Canaryapi", "age_source": "estimated"}}, False, "estimated",
-     False),  # no flag, no age: an adult, unless the child instrument is used
-    ({"instrument": "child", "answers": {}, "consent": CHILD_CONSENT,
-      "subject": {"given_name": "Canaryapi"},
-      "safety": {"alone": True, "safe_to_talk": True, "possibly_minor": False}},
-     True, None, True),  # the child instrument marks the person possibly a minor
-    ({"instrument": "child", "answers": {}, "consent": CHILD_CONSENT, "safety": CHILD_SAFETY,
-      "subject": {"given_name": "Canaryapi", "age": 19, "age_source": "claimed"}},
-     True, "claimed", True),
-])
+@pytest.mark.parametrize(
+    ("changes", "flag", "source", "child"),
+    [
+        ({}, False, None, False),
+        (
+            {"subject": {"given_name": "Canaryapi", "age_source": "estimated"}},
+            False,
+            "estimated",
+            False,
+        ),  # no flag, no age: an adult, unless the child instrument is used
+        (
+            {
+                "instrument": "child",
+                "answers": {},
+                "consent": CHILD_CONSENT,
+                "subject": {"given_name": "Canaryapi"},
+                "safety": {"alone": True, "safe_to_talk": True, "possibly_minor": False},
+            },
+            True,
+            None,
+            True,
+        ),  # the child instrument marks the person possibly a minor
+        (
+            {
+                "instrument": "child",
+                "answers": {},
+                "consent": CHILD_CONSENT,
+                "safety": CHILD_SAFETY,
+                "subject": {"given_name": "Canaryapi", "age": 19, "age_source": "claimed"},
+            },
+            True,
+            "claimed",
+            True,
+        ),
+    ],
+)
 def test_the_flag_and_age_source_are_kept_in_the_clear(
-        app: Flask, post: Any, changes: dict[str, Any], flag: bool, source: str | None,
-        child: bool) -> None:
+    app: Flask, post: Any, changes: dict[str, Any], flag: bool, source: str | None, child: bool
+) -> None:
     assert post(body(**changes)).status_code == 201
     [(person, safety, _consent, _instrument)] = stored(app)
     assert (person.possibly_minor, person.age_source) == (flag, source)
@@ -101,16 +142,24 @@ def test_the_flag_and_age_source_are_kept_in_the_clear(
 
 def test_minority_outlives_shredding(app: Flask, post: Any, clock: Any) -> None:
     post(child_body(subject={"given_name": "Canaryshred", "age": 16, "age_source": "document"}))
-    post(body(subject={"given_name": "Canaryadult", "age": 16}, instrument="child",
-              answers={}, consent=CHILD_CONSENT, safety={**CHILD_SAFETY,
-                                                         "possibly_minor": False}))
+    post(
+        body(
+            subject={"given_name": "Canaryadult", "age": 16},
+            instrument="child",
+            answers={},
+            consent=CHILD_CONSENT,
+            safety={**CHILD_SAFETY, "possibly_minor": False},
+        )
+    )
     with app.app_context():
         store = db.session()
         for person in store.scalars(sa.select(Person)):
             retention.shred(store, person, clock.now() + timedelta(days=1))
         store.commit()
-        kept = {(p.possibly_minor, p.age_source, p.age_band, people.child_on_record(p))
-                for p in store.scalars(sa.select(Person))}
+        kept = {
+            (p.possibly_minor, p.age_source, p.age_band, people.child_on_record(p))
+            for p in store.scalars(sa.select(Person))
+        }
     assert kept == {(True, "document", "12-17", True), (True, None, "12-17", True)}
 
 
@@ -129,18 +178,25 @@ def test_the_migration_marks_earlier_children_possibly_minor(app: Flask, post: A
     config = alembic_config(app)
     command.downgrade(config, "-1")
     upgrade(app)
-    flags = sorted((instrument, person.possibly_minor)
-                   for person, _safety, _consent, instrument in stored(app))
+    flags = sorted(
+        (instrument, person.possibly_minor) for person, _safety, _consent, instrument in stored(app)
+    )
     assert flags == [("adult", False), ("child", True)]
 
 
 # --- the safety check: who is present -----------------------------------------------------
 
+
 def test_the_safety_page_asks_a_child_who_is_present(signed_in: Any) -> None:
     page = signed_in("screener").get("/screenings/new").get_data(as_text=True)
     assert "Is anyone present linked to the people who employ the child" in page
-    for label in ("A parent or guardian", "An appointed representative or guardian ad litem",
-                  "A social worker", "Another adult the child trusts", "Nobody"):
+    for label in (
+        "A parent or guardian",
+        "An appointed representative or guardian ad litem",
+        "A social worker",
+        "Another adult the child trusts",
+        "Nobody",
+    ):
         assert label in page
 
 
@@ -152,25 +208,30 @@ def test_a_child_with_someone_linked_present_stops(app: Flask, signed_in: Any) -
     assert count_people(app) == 0
 
 
-@pytest.mark.parametrize(("changes", "errors"), [
-    ({"linked_present": "", "present": []}, 2),
-    ({"present": ["nobody", "guardian"]}, 1),
-    ({"child": "no", "alone": ""}, 1),  # an adult still answers "alone"
-])
-def test_the_presence_check_must_be_answered(signed_in: Any, changes: dict[str, Any],
-                                             errors: int) -> None:
+@pytest.mark.parametrize(
+    ("changes", "errors"),
+    [
+        ({"linked_present": "", "present": []}, 2),
+        ({"present": ["nobody", "guardian"]}, 1),
+        ({"child": "no", "alone": ""}, 1),  # an adult still answers "alone"
+    ],
+)
+def test_the_presence_check_must_be_answered(
+    signed_in: Any, changes: dict[str, Any], errors: int
+) -> None:
     response = signed_in("screener").post("/screenings/new", {**CHILD_SAFE, **changes})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert page.count('class="error"') == errors
     if changes.get("present"):
-        assert "Tick who is present, or only \"Nobody\"." in page
+        assert 'Tick who is present, or only "Nobody".' in page
     else:
         assert "Answer this question." in page
 
 
 def test_a_child_with_a_guardian_present_is_screened_and_it_is_recorded(
-        app: Flask, signed_in: Any) -> None:
+    app: Flask, signed_in: Any
+) -> None:
     client = signed_in("screener")
     assert client.post("/screenings/new", CHILD_SAFE).location.endswith("/new/consent")
     assert client.post("/screenings/new/consent", CHILD_YES).location.endswith("/new/person")
@@ -179,9 +240,15 @@ def test_a_child_with_a_guardian_present_is_screened_and_it_is_recorded(
     [(person, safety, consent, instrument)] = stored(app)
     assert instrument == "child"
     assert (person.possibly_minor, person.age_source) == (True, "document")
-    assert safety == {"alone": False, "safe_to_talk": True, "interpreter_language": None,
-                      "interpreter_independent": None, "possibly_minor": True,
-                      "present": ["guardian"], "linked_present": False}
+    assert safety == {
+        "alone": False,
+        "safe_to_talk": True,
+        "interpreter_language": None,
+        "interpreter_independent": None,
+        "possibly_minor": True,
+        "present": ["guardian"],
+        "linked_present": False,
+    }
     assert consent["child"] == {"assent": True, "guardian_consent": True, "basis": None}
 
 
@@ -197,32 +264,69 @@ def test_an_adult_keeps_the_alone_check(app: Flask, signed_in: Any) -> None:
     assert "child" not in consent
 
 
-@pytest.mark.parametrize(("safety", "status", "fields"), [
-    ({**CHILD_SAFETY, "linked_present": True}, 422, {
-        "safety": "nobody linked to the people who employ, brought or control the child may "
-                  "be present, and it must be safe to talk"}),
-    ({**CHILD_SAFETY, "present": None}, 422,
-     {"safety.present": "say who is present: guardian, representative, social_worker, "
-                        "trusted_adult, nobody"}),
-    ({**CHILD_SAFETY, "linked_present": None}, 422,
-     {"safety.linked_present": "required for a child: true or false"}),
-    ({**CHILD_SAFETY, "present": ["nobody", "guardian"]}, 400,
-     {"safety.present": "nobody cannot be combined with someone present"}),
-    ({**CHILD_SAFETY, "present": ["uncle"]}, 400,
-     {"safety.present": "say who is present: guardian, representative, social_worker, "
-                        "trusted_adult, nobody"}),
-    ({**CHILD_SAFETY, "present": "guardian"}, 400, {
-        "safety.present": "must list some of guardian, representative, social_worker, "
-                          "trusted_adult, nobody"}),
-    ({**CHILD_SAFETY, "present": [{"who": "guardian"}]}, 400, {
-        "safety.present": "must list some of guardian, representative, social_worker, "
-                          "trusted_adult, nobody"}),
-    ({**CHILD_SAFETY, "linked_present": "no"}, 400,
-     {"safety.linked_present": "must be true or false"}),
-])
+@pytest.mark.parametrize(
+    ("safety", "status", "fields"),
+    [
+        (
+            {**CHILD_SAFETY, "linked_present": True},
+            422,
+            {
+                "safety": "nobody linked to the people who employ, brought or control the child "
+                "may be present, and it must be safe to talk"
+            },
+        ),
+        (
+            {**CHILD_SAFETY, "present": None},
+            422,
+            {
+                "safety.present": "say who is present: guardian, representative, social_worker, "
+                "trusted_adult, nobody"
+            },
+        ),
+        (
+            {**CHILD_SAFETY, "linked_present": None},
+            422,
+            {"safety.linked_present": "required for a child: true or false"},
+        ),
+        (
+            {**CHILD_SAFETY, "present": ["nobody", "guardian"]},
+            400,
+            {"safety.present": "nobody cannot be combined with someone present"},
+        ),
+        (
+            {**CHILD_SAFETY, "present": ["uncle"]},
+            400,
+            {
+                "safety.present": "say who is present: guardian, representative, social_worker, "
+                "trusted_adult, nobody"
+            },
+        ),
+        (
+            {**CHILD_SAFETY, "present": "guardian"},
+            400,
+            {
+                "safety.present": "must list some of guardian, representative, social_worker, "
+                "trusted_adult, nobody"
+            },
+        ),
+        (
+            {**CHILD_SAFETY, "present": [{"who": "guardian"}]},
+            400,
+            {
+                "safety.present": "must list some of guardian, representative, social_worker, "
+                "trusted_adult, nobody"
+            },
+        ),
+        (
+            {**CHILD_SAFETY, "linked_present": "no"},
+            400,
+            {"safety.linked_present": "must be true or false"},
+        ),
+    ],
+)
 def test_the_api_checks_who_is_present_for_a_child(
-        app: Flask, post: Any, safety: dict[str, Any], status: int,
-        fields: dict[str, str]) -> None:
+    app: Flask, post: Any, safety: dict[str, Any], status: int, fields: dict[str, str]
+) -> None:
     response = post(child_body(safety={k: v for k, v in safety.items() if v is not None}))
     assert response.status_code == status
     assert response.get_json()["error"]["fields"] == fields
@@ -230,7 +334,8 @@ def test_the_api_checks_who_is_present_for_a_child(
 
 
 def test_a_child_alone_through_the_api_is_recorded_with_nobody_present(
-        app: Flask, post: Any) -> None:
+    app: Flask, post: Any
+) -> None:
     safety = {"alone": True, "safe_to_talk": True, "possibly_minor": True}
     assert post(child_body(safety=safety)).status_code == 201
     [(_person, stored_safety, _consent, _instrument)] = stored(app)
@@ -239,16 +344,21 @@ def test_a_child_alone_through_the_api_is_recorded_with_nobody_present(
 
 # --- a child's consent -------------------------------------------------------------------
 
-@pytest.mark.parametrize(("child", "starts"), [
-    ({"assent": "y", "guardian_consent": "y"}, True),
-    ({"basis": "child_protection"}, True),
-    ({"basis": "risk_to_life", "assent": "y"}, True),
-    ({"assent": "y"}, False),
-    ({"guardian_consent": "y"}, False),
-    ({}, False),
-])
+
+@pytest.mark.parametrize(
+    ("child", "starts"),
+    [
+        ({"assent": "y", "guardian_consent": "y"}, True),
+        ({"basis": "child_protection"}, True),
+        ({"basis": "risk_to_life", "assent": "y"}, True),
+        ({"assent": "y"}, False),
+        ({"guardian_consent": "y"}, False),
+        ({}, False),
+    ],
+)
 def test_a_child_starts_on_assent_with_consent_or_a_statutory_basis(
-        signed_in: Any, child: dict[str, str], starts: bool) -> None:
+    signed_in: Any, child: dict[str, str], starts: bool
+) -> None:
     client = signed_in("screener")
     client.post("/screenings/new", CHILD_SAFE)
     response = client.post("/screenings/new/consent", {**CONSENT, **child})
@@ -256,9 +366,11 @@ def test_a_child_starts_on_assent_with_consent_or_a_statutory_basis(
         assert response.location.endswith("/new/person")
     else:
         assert response.status_code == 200
-        assert "For a child, record their assent and the consent of a parent, guardian or " \
-               "representative, or the legal basis for going on without it." in \
-               response.get_data(as_text=True)
+        assert (
+            "For a child, record their assent and the consent of a parent, guardian or "
+            "representative, or the legal basis for going on without it."
+            in response.get_data(as_text=True)
+        )
 
 
 def test_the_child_consent_is_asked_only_of_a_child(signed_in: Any) -> None:
@@ -272,43 +384,77 @@ def test_the_child_consent_is_asked_only_of_a_child(signed_in: Any) -> None:
     assert "Child protection: the child may be at risk of harm" in child
 
 
-@pytest.mark.parametrize(("consent", "status", "fields"), [
-    ({"screening": True}, 422, {"consent.child": (
-        "the child's assent with a guardian's or representative's consent, or a legal basis "
-        "(child_protection, risk_to_life)")}),
-    ({"screening": True, "child": {"assent": True}}, 422, {"consent.child": (
-        "the child's assent with a guardian's or representative's consent, or a legal basis "
-        "(child_protection, risk_to_life)")}),
-    ({"screening": True, "child": {"assent": "yes"}}, 400,
-     {"consent.child.assent": "must be true or false"}),
-    ({"screening": True, "child": {"basis": "police"}}, 400,
-     {"consent.child.basis": "must be one of child_protection, risk_to_life"}),
-    ({"screening": True, "child": {"assent": True, "parent": True}}, 400,
-     {"consent.child.parent": "unknown field"}),
-    ({"screening": True, "child": True}, 400,
-     {"consent.child": "must be an object with assent, guardian_consent, basis"}),
-    ({"screening": True, "child": [1]}, 400,
-     {"consent.child": "must be an object with assent, guardian_consent, basis"}),
-])
+@pytest.mark.parametrize(
+    ("consent", "status", "fields"),
+    [
+        (
+            {"screening": True},
+            422,
+            {
+                "consent.child": (
+                    "the child's assent with a guardian's or representative's consent, "
+                    "or a legal basis (child_protection, risk_to_life)"
+                )
+            },
+        ),
+        (
+            {"screening": True, "child": {"assent": True}},
+            422,
+            {
+                "consent.child": (
+                    "the child's assent with a guardian's or representative's consent, "
+                    "or a legal basis (child_protection, risk_to_life)"
+                )
+            },
+        ),
+        (
+            {"screening": True, "child": {"assent": "yes"}},
+            400,
+            {"consent.child.assent": "must be true or false"},
+        ),
+        (
+            {"screening": True, "child": {"basis": "police"}},
+            400,
+            {"consent.child.basis": "must be one of child_protection, risk_to_life"},
+        ),
+        (
+            {"screening": True, "child": {"assent": True, "parent": True}},
+            400,
+            {"consent.child.parent": "unknown field"},
+        ),
+        (
+            {"screening": True, "child": True},
+            400,
+            {"consent.child": "must be an object with assent, guardian_consent, basis"},
+        ),
+        (
+            {"screening": True, "child": [1]},
+            400,
+            {"consent.child": "must be an object with assent, guardian_consent, basis"},
+        ),
+    ],
+)
 def test_the_api_refuses_a_child_without_assent_and_consent_or_basis(
-        app: Flask, post: Any, consent: dict[str, Any], status: int,
-        fields: dict[str, str]) -> None:
+    app: Flask, post: Any, consent: dict[str, Any], status: int, fields: dict[str, str]
+) -> None:
     response = post(child_body(consent=consent))
     assert response.status_code == status
     assert response.get_json()["error"]["fields"] == fields
     assert count_people(app) == 0
 
 
-@pytest.mark.parametrize("child", [
-    {"assent": True, "guardian_consent": True},
-    {"assent": False, "guardian_consent": False, "basis": "risk_to_life"},
-    {"basis": "child_protection"},
-])
+@pytest.mark.parametrize(
+    "child",
+    [
+        {"assent": True, "guardian_consent": True},
+        {"assent": False, "guardian_consent": False, "basis": "risk_to_life"},
+        {"basis": "child_protection"},
+    ],
+)
 def test_the_api_records_a_childs_consent(app: Flask, post: Any, child: dict[str, Any]) -> None:
     assert post(child_body(consent={"screening": True, "child": child})).status_code == 201
     [(_person, _safety, consent, _instrument)] = stored(app)
-    assert consent["child"] == {"assent": False, "guardian_consent": False, "basis": None,
-                                **child}
+    assert consent["child"] == {"assent": False, "guardian_consent": False, "basis": None, **child}
 
 
 def test_a_child_is_not_screened_with_the_adult_instrument(app: Flask, post: Any) -> None:
@@ -316,9 +462,10 @@ def test_a_child_is_not_screened_with_the_adult_instrument(app: Flask, post: Any
     assert response.status_code == 422
     assert response.get_json()["error"]["fields"] == {
         "instrument": "a child (under 18, or possibly a minor) is screened with the child "
-                      "instrument",
+        "instrument",
         "consent.child": "the child's assent with a guardian's or representative's consent, "
-                         "or a legal basis (child_protection, risk_to_life)"}
+        "or a legal basis (child_protection, risk_to_life)",
+    }
     assert count_people(app) == 0
 
 
@@ -342,14 +489,19 @@ def test_an_age_under_18_switches_to_the_child_questions(app: Flask, signed_in: 
 
 # --- the script and what was explained ----------------------------------------------------
 
-@pytest.mark.parametrize(("safety", "phrase"), [
-    ({**SAFE, "language": "fr"}, "Je travaille pour Passage, un service confidentiel"),
-    ({**SAFE, "language": "es"}, "Trabajo para Passage, un servicio confidencial"),
-    ({**CHILD_SAFE, "language": "en"}, "An adult you trust can stay with you while we talk."),
-    ({**CHILD_SAFE, "language": "fr"}, "Un adulte en qui tu as confiance peut rester"),
-])
+
+@pytest.mark.parametrize(
+    ("safety", "phrase"),
+    [
+        ({**SAFE, "language": "fr"}, "Je travaille pour Passage, un service confidentiel"),
+        ({**SAFE, "language": "es"}, "Trabajo para Passage, un servicio confidencial"),
+        ({**CHILD_SAFE, "language": "en"}, "An adult you trust can stay with you while we talk."),
+        ({**CHILD_SAFE, "language": "fr"}, "Un adulte en qui tu as confiance peut rester"),
+    ],
+)
 def test_the_consent_page_shows_the_script_in_the_interview_language(
-        signed_in: Any, safety: dict[str, Any], phrase: str) -> None:
+    signed_in: Any, safety: dict[str, Any], phrase: str
+) -> None:
     client = signed_in("screener")
     client.post("/screenings/new", safety)
     page = client.get("/screenings/new/consent").get_data(as_text=True)
@@ -359,7 +511,8 @@ def test_the_consent_page_shows_the_script_in_the_interview_language(
 
 @pytest.mark.parametrize("explained", [[], list(EXPLAINED[:-1]), ["purpose"]])
 def test_the_screening_cannot_start_before_every_point_is_explained(
-        app: Flask, signed_in: Any, explained: list[str]) -> None:
+    app: Flask, signed_in: Any, explained: list[str]
+) -> None:
     client = signed_in("screener")
     client.post("/screenings/new", SAFE)
     response = client.post("/screenings/new/consent", {**CONSENT, "explained": explained})
@@ -369,53 +522,91 @@ def test_the_screening_cannot_start_before_every_point_is_explained(
     assert count_people(app) == 0
 
 
-def test_what_was_explained_is_recorded_with_the_script_version(
-        app: Flask, signed_in: Any) -> None:
+def test_what_was_explained_is_recorded_with_the_script_version(app: Flask, signed_in: Any) -> None:
     client = signed_in("screener")
     client.post("/screenings/new", SAFE)
     client.post("/screenings/new/consent", CONSENT)
     client.post("/screenings/new/person", {**PERSON, "age": "40"})
     [(_person, _safety, consent, _instrument)] = stored(app)
-    assert consent["explained"] == ["purpose", "voluntary", "kept_and_seen", "sharing",
-                                    "not_police"]
+    assert consent["explained"] == [
+        "purpose",
+        "voluntary",
+        "kept_and_seen",
+        "sharing",
+        "not_police",
+    ]
     assert consent["script_version"] == "consent-script/1"
 
 
-@pytest.mark.parametrize(("consent", "status", "fields"), [
-    ({"explained": ["purpose", "voluntary", "kept_and_seen", "sharing"]}, 422,
-     {"consent.explained": "explain every point first: not_police"}),
-    ({"explained": ["purpose", "magic"]}, 400, {"consent.explained": (
-        "must list points among purpose, voluntary, kept_and_seen, sharing, not_police")}),
-    ({"explained": "all"}, 400, {"consent.explained": (
-        "must list points among purpose, voluntary, kept_and_seen, sharing, not_police")}),
-    ({"explained": list(EXPLAINED), "script_version": 3}, 400,
-     {"consent.script_version": "must be text of at most 32 characters"}),
-])
-def test_the_api_checks_what_was_explained(app: Flask, post: Any, consent: dict[str, Any],
-                                           status: int, fields: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("consent", "status", "fields"),
+    [
+        (
+            {"explained": ["purpose", "voluntary", "kept_and_seen", "sharing"]},
+            422,
+            {"consent.explained": "explain every point first: not_police"},
+        ),
+        (
+            {"explained": ["purpose", "magic"]},
+            400,
+            {
+                "consent.explained": (
+                    "must list points among purpose, voluntary, kept_and_seen, sharing, not_police"
+                )
+            },
+        ),
+        (
+            {"explained": "all"},
+            400,
+            {
+                "consent.explained": (
+                    "must list points among purpose, voluntary, kept_and_seen, sharing, not_police"
+                )
+            },
+        ),
+        (
+            {"explained": list(EXPLAINED), "script_version": 3},
+            400,
+            {"consent.script_version": "must be text of at most 32 characters"},
+        ),
+    ],
+)
+def test_the_api_checks_what_was_explained(
+    app: Flask, post: Any, consent: dict[str, Any], status: int, fields: dict[str, str]
+) -> None:
     response = post(body(consent={"screening": True, **consent}))
     assert response.status_code == status
     assert response.get_json()["error"]["fields"] == fields
 
 
-def test_the_api_records_what_was_explained_and_stays_compatible(
-        app: Flask, post: Any) -> None:
+def test_the_api_records_what_was_explained_and_stays_compatible(app: Flask, post: Any) -> None:
     assert post(body()).status_code == 201
-    assert post(body(consent={"screening": True, "explained": list(EXPLAINED),
-                              "script_version": "consent-script/1"})).status_code == 201
+    assert (
+        post(
+            body(
+                consent={
+                    "screening": True,
+                    "explained": list(EXPLAINED),
+                    "script_version": "consent-script/1",
+                }
+            )
+        ).status_code
+        == 201
+    )
     # Both were created at the same (frozen) moment: tell them apart by content, not order.
     consents = [row[2] for row in stored(app)]
     assert len(consents) == 2
     assert [c for c in consents if "explained" not in c] != []
     [newer] = [c for c in consents if "explained" in c]
-    assert (newer["explained"], newer["script_version"]) == (list(EXPLAINED),
-                                                            "consent-script/1")
+    assert (newer["explained"], newer["script_version"]) == (list(EXPLAINED), "consent-script/1")
 
 
-@pytest.mark.parametrize("subject", [
-    {"given_name": "A", "age_source": "guess"}, {"given_name": "A", "age_source": 1}])
+@pytest.mark.parametrize(
+    "subject", [{"given_name": "A", "age_source": "guess"}, {"given_name": "A", "age_source": 1}]
+)
 def test_a_bad_age_source_gets_a_field_error(post: Any, subject: dict[str, Any]) -> None:
     response = post(body(subject=subject))
     assert response.status_code == 400
     assert response.get_json()["error"]["fields"] == {
-        "subject.age_source": "must be one of document, claimed, estimated"}
+        "subject.age_source": "must be one of document, claimed, estimated"
+    }

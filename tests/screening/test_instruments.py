@@ -53,37 +53,39 @@ def test_the_shipped_catalogue_holds_the_adult_and_child_instruments() -> None:
         assert (instrument.id, instrument.population) == (population, population)
         assert (instrument.version, instrument.rules) == ("2026.2", "ilo-ec-2009")
         assert (instrument.labour_list, instrument.sexual_list) == (
-            f"{population}_labour", f"{population}_sexual")
+            f"{population}_labour",
+            f"{population}_sexual",
+        )
 
 
 # (indicator, adult labour grade, child labour grade), None when not on the list: the table of
 # docs/screening.md §2.4, with the two adult grades changed in 2026.2 (see the test below).
 LABOUR_GRADES = [
-    ("dr_job_nature", S, S),            # misled about the nature of the job, place, employer
+    ("dr_job_nature", S, S),  # misled about the nature of the job, place, employer
     ("dr_pay", M, M),
-    ("dr_marriage_adoption", M, M),     # promise of marriage or adoption
-    ("dr_education", W, S),             # misled about access to education
+    ("dr_marriage_adoption", M, M),  # promise of marriage or adoption
+    ("dr_education", W, S),  # misled about access to education
     ("cr_violence", S, S),
-    ("cr_threats", M, S),               # threats of violence
+    ("cr_threats", M, S),  # threats of violence
     ("cr_abduction_sale", M, S),
-    ("cr_debt", M, S),                  # debt bondage from recruitment
+    ("cr_debt", M, S),  # debt bondage from recruitment
     ("cr_documents", M, M),
     ("cr_isolation", M, M),
     ("cr_money_withheld", M, M),
     ("rv_economic_need", M, M),
     ("rv_emotional_dependency", M, M),
-    ("rv_false_law_info", M, None),     # false information about law or authorities
+    ("rv_false_law_info", M, None),  # false information about law or authorities
     ("rv_beliefs", W, M),
-    ("rv_general_context", W, M),       # conflict, disaster
-    ("rv_past_hardships", W, M),        # adult: medium until 2026.1
-    ("rv_journey_alone", W, M),         # adult: medium until 2026.1
+    ("rv_general_context", W, M),  # conflict, disaster
+    ("rv_past_hardships", W, M),  # adult: medium until 2026.1
+    ("rv_journey_alone", W, M),  # adult: medium until 2026.1
     ("ec_excessive_hours", S, S),
     ("ec_low_pay", M, M),
     ("ec_living_conditions", M, M),
     ("ec_law_not_respected", M, M),
     ("ec_no_social_protection", M, None),
     ("ec_no_education", W, M),
-    ("cd_documents", S, S),             # documents confiscated
+    ("cd_documents", S, S),  # documents confiscated
     ("cd_debt", S, S),
     ("cd_isolation", S, S),
     ("cd_violence", S, S),
@@ -94,17 +96,18 @@ LABOUR_GRADES = [
     ("cd_against_peers", M, M),
     ("cd_lie", M, M),
     ("cd_wages_withheld", M, M),
-    ("cd_exposure", W, M),              # threat to tell family, community or public
+    ("cd_exposure", W, M),  # threat to tell family, community or public
     ("vd_dependence", M, M),
     ("vd_status", M, M),
     ("vd_past_hardships", W, M),
-    ("vd_marginalised", W, M),          # personal characteristics (marginalised group)
+    ("vd_marginalised", W, M),  # personal characteristics (marginalised group)
 ]
 
 
 @pytest.mark.parametrize(("indicator_id", "adult", "child"), LABOUR_GRADES)
-def test_labour_grades_follow_the_ilo_ec_table(indicator_id: str, adult: str | None,
-                                               child: str | None) -> None:
+def test_labour_grades_follow_the_ilo_ec_table(
+    indicator_id: str, adult: str | None, child: str | None
+) -> None:
     for population, grade in (("adult", adult), ("child", child)):
         indicator = CATALOGUE[population].indicator(indicator_id)
         found = indicator.grade(f"{population}_labour") if indicator else None
@@ -125,13 +128,20 @@ def test_the_two_adult_grades_changed_in_2026_2_are_weak_with_a_note(indicator_i
 
 
 @pytest.mark.parametrize("instrument_id", INSTRUMENTS)
-def test_every_sexual_list_grade_is_provisional_and_no_labour_grade_is(
-        instrument_id: str) -> None:
+def test_every_sexual_list_grade_is_provisional_and_no_labour_grade_is(instrument_id: str) -> None:
     instrument = CATALOGUE[instrument_id]
-    sexual = [(i.id, g.verified) for i in instrument.indicators
-              for name, g in i.grades.items() if name == instrument.sexual_list]
-    labour = [(i.id, g.verified) for i in instrument.indicators
-              for name, g in i.grades.items() if name == instrument.labour_list]
+    sexual = [
+        (i.id, g.verified)
+        for i in instrument.indicators
+        for name, g in i.grades.items()
+        if name == instrument.sexual_list
+    ]
+    labour = [
+        (i.id, g.verified)
+        for i in instrument.indicators
+        for name, g in i.grades.items()
+        if name == instrument.labour_list
+    ]
     assert len(sexual) > 60
     assert len(labour) > 60
     assert [i for i, verified in sexual if verified != "provisional"] == []
@@ -140,7 +150,8 @@ def test_every_sexual_list_grade_is_provisional_and_no_labour_grade_is(
 
 @pytest.mark.parametrize("instrument_id", INSTRUMENTS)
 def test_only_trafficking_indicators_are_graded_and_sexual_only_items_stay_off_labour(
-        instrument_id: str) -> None:
+    instrument_id: str,
+) -> None:
     instrument = CATALOGUE[instrument_id]
     for indicator in instrument.indicators:
         if not indicator.trafficking:
@@ -154,10 +165,14 @@ def test_only_trafficking_indicators_are_graded_and_sexual_only_items_stay_off_l
 @pytest.mark.parametrize("instrument_id", INSTRUMENTS)
 @pytest.mark.parametrize("dimension", TRAFFICKING_DIMENSIONS)
 def test_every_dimension_has_a_strong_or_medium_labour_indicator(
-        instrument_id: str, dimension: str) -> None:
+    instrument_id: str, dimension: str
+) -> None:
     instrument = CATALOGUE[instrument_id]
-    assert any(i.grade(instrument.labour_list) in (S, M)
-               for i in instrument.indicators if i.dimension == dimension)
+    assert any(
+        i.grade(instrument.labour_list) in (S, M)
+        for i in instrument.indicators
+        if i.dimension == dimension
+    )
 
 
 @pytest.mark.parametrize("instrument_id", INSTRUMENTS)
@@ -170,14 +185,22 @@ def test_red_flags_sit_in_gates_that_are_always_asked(instrument_id: str) -> Non
         assert gate is not None, indicator.id
         assert gate.always, indicator.id
         assert indicator.dimension == "immediate_danger", indicator.id
-    assert {"rf_in_danger_now", "rf_no_safe_place_tonight", "rf_detention_or_removal",
-            "rf_self_harm"} <= {i.id for i in red_flags}
+    assert {
+        "rf_in_danger_now",
+        "rf_no_safe_place_tonight",
+        "rf_detention_or_removal",
+        "rf_self_harm",
+    } <= {i.id for i in red_flags}
 
 
 @pytest.mark.parametrize("instrument_id", INSTRUMENTS)
 def test_no_text_uses_a_word_that_labels_the_person(instrument_id: str) -> None:
-    found = [(where, language, text) for where, texts in _texts(CATALOGUE[instrument_id])
-             for language, text in texts.values.items() if FORBIDDEN.search(text.casefold())]
+    found = [
+        (where, language, text)
+        for where, texts in _texts(CATALOGUE[instrument_id])
+        for language, text in texts.values.items()
+        if FORBIDDEN.search(text.casefold())
+    ]
     assert found == []
 
 
@@ -222,32 +245,48 @@ def test_children_are_addressed_as_tu() -> None:
 CORRECTIONS = [
     ("adult", "ec_law_not_respected", "fr", "n'a-t-il pas respecté votre contrat", "rompu"),
     ("child", "ec_law_not_respected", "fr", "n'a pas respecté l'accord", "rompu"),
-    ("adult", "rf_missing_companion", "fr", "a-t-elle disparu sans que vous sachiez où elle est",
-     "portée disparue"),
+    (
+        "adult",
+        "rf_missing_companion",
+        "fr",
+        "a-t-elle disparu sans que vous sachiez où elle est",
+        "portée disparue",
+    ),
     ("child", "rf_missing_companion", "fr", "a disparu", "portée disparue"),
     ("adult", "rv_authorities", "fr", "vous rendait-elle le refus difficile", "empêchait"),
     ("adult", "rv_authorities", "es", "le hacía difícil decir que no", "impedía"),
     ("child", "rv_authorities", "fr", "te rendait le refus difficile", "empêchait"),
     ("child", "rv_authorities", "es", "te hacía difícil decir que no", "impedía"),
-    ("adult", "rv_economic_need", "fr", "vous aviez le sentiment de ne pas pouvoir refuser",
-     "vous ne pouviez pas refuser"),
+    (
+        "adult",
+        "rv_economic_need",
+        "fr",
+        "vous aviez le sentiment de ne pas pouvoir refuser",
+        "vous ne pouviez pas refuser",
+    ),
     ("adult", "vd_marginalised", "fr", "moins bien traité", "considéré"),
     ("adult", "vd_marginalised", "fr-f", "moins bien traitée", "considérée"),
     ("adult", "rf_controller_nearby", "es", "alguien que controle", "alguien que controla"),
     ("child", "rf_controller_nearby", "es", "alguien que controle", "alguien que controla"),
-    ("adult", "ec_no_social_protection", "es", "licencia o incapacidad por enfermedad pagada",
-     "baja por enfermedad"),
+    (
+        "adult",
+        "ec_no_social_protection",
+        "es",
+        "licencia o incapacidad por enfermedad pagada",
+        "baja por enfermedad",
+    ),
     ("adult", "rf_injury_illness", "fr", "nécessite des soins", "a besoin de soins"),
     ("adult", "ec_living_conditions", "es", "hacinado", "abarrotado"),
     ("child", "ec_living_conditions", "es", "demasiada gente", "abarrotado"),
 ]
 
 
-@pytest.mark.parametrize(("instrument_id", "indicator_id", "language", "right", "wrong"),
-                         CORRECTIONS)
-def test_translations_carry_the_corrected_wording(instrument_id: str, indicator_id: str,
-                                                   language: str, right: str,
-                                                   wrong: str) -> None:
+@pytest.mark.parametrize(
+    ("instrument_id", "indicator_id", "language", "right", "wrong"), CORRECTIONS
+)
+def test_translations_carry_the_corrected_wording(
+    instrument_id: str, indicator_id: str, language: str, right: str, wrong: str
+) -> None:
     text = _question(instrument_id, indicator_id, language)
     assert right in text
     assert wrong not in text
@@ -256,9 +295,12 @@ def test_translations_carry_the_corrected_wording(instrument_id: str, indicator_
 @pytest.mark.parametrize("instrument_id", INSTRUMENTS)
 def test_no_text_names_sexual_orientation(instrument_id: str) -> None:
     # Unsafe through a community interpreter (docs/screening.md §8.2).
-    found = [where for where, texts in _texts(CATALOGUE[instrument_id])
-             for text in texts.values.values()
-             if re.search(r"orientation|orientación", text, re.IGNORECASE)]
+    found = [
+        where
+        for where, texts in _texts(CATALOGUE[instrument_id])
+        for text in texts.values.values()
+        if re.search(r"orientation|orientación", text, re.IGNORECASE)
+    ]
     assert found == []
 
 
@@ -269,29 +311,51 @@ LABOUR_M = {"adult_labour": {"grade": "M", "verified": "secondary_only"}}
 
 
 def _item(id_: str, **extra: Any) -> dict[str, Any]:
-    return {"id": id_, "dimension": "deceptive_recruitment", "phase": "recruitment",
-            "grades": LABOUR_M, "label": TEXT, "question": TEXT, **extra}
+    return {
+        "id": id_,
+        "dimension": "deceptive_recruitment",
+        "phase": "recruitment",
+        "grades": LABOUR_M,
+        "label": TEXT,
+        "question": TEXT,
+        **extra,
+    }
 
 
 def _red_flag(id_: str) -> dict[str, Any]:
-    return _item(id_, dimension="immediate_danger", phase="destination", grades={},
-                 red_flag=True)
+    return _item(id_, dimension="immediate_danger", phase="destination", grades={}, red_flag=True)
 
 
 def _gate(id_: str, members: list[str], kind: str = "umbrella", **extra: Any) -> dict[str, Any]:
-    return {"id": id_, "block": "start", "kind": kind, "members": members, "question": TEXT,
-            **extra}
+    return {
+        "id": id_,
+        "block": "start",
+        "kind": kind,
+        "members": members,
+        "question": TEXT,
+        **extra,
+    }
 
 
-def _instrument(indicators: list[dict[str, Any]] | None = None,
-                gates: list[dict[str, Any]] | None = None,
-                concepts: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
-    return {"id": "broken", "version": "1", "rules": "ilo-ec-2009", "title": TEXT,
-            "population": "adult", "lists": {"labour": "adult_labour", "sexual": "adult_sexual"},
-            "when": {"question": TEXT, "before": TEXT, "way": TEXT, "work": TEXT},
-            "indicators": indicators if indicators is not None else [_item("q1"), _item("q2")],
-            "gates": gates if gates is not None else [_gate("g1", ["q1", "q2"])],
-            "concepts": concepts or [], **extra}
+def _instrument(
+    indicators: list[dict[str, Any]] | None = None,
+    gates: list[dict[str, Any]] | None = None,
+    concepts: list[dict[str, Any]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "id": "broken",
+        "version": "1",
+        "rules": "ilo-ec-2009",
+        "title": TEXT,
+        "population": "adult",
+        "lists": {"labour": "adult_labour", "sexual": "adult_sexual"},
+        "when": {"question": TEXT, "before": TEXT, "way": TEXT, "work": TEXT},
+        "indicators": indicators if indicators is not None else [_item("q1"), _item("q2")],
+        "gates": gates if gates is not None else [_gate("g1", ["q1", "q2"])],
+        "concepts": concepts or [],
+        **extra,
+    }
 
 
 def _load(tmp_path: Path, content: str | dict[str, Any]) -> dict[str, Instrument]:
@@ -301,89 +365,209 @@ def _load(tmp_path: Path, content: str | dict[str, Any]) -> dict[str, Instrument
 
 
 def test_a_valid_file_in_a_directory_loads(tmp_path: Path) -> None:
-    concept = {"id": "kept", "phases": {"before": ["q3"], "work": ["q4"]}, "label": TEXT,
-               "question": TEXT}
+    concept = {
+        "id": "kept",
+        "phases": {"before": ["q3"], "work": ["q4"]},
+        "label": TEXT,
+        "question": TEXT,
+    }
     content = _instrument(
-        indicators=[_item("q1"), _item("q2"), _item("q3"),
-                    _item("q4", dimension="coercion_at_destination", phase="destination"),
-                    _red_flag("rf1")],
-        gates=[_gate("g1", ["q1", "q2"]), _gate("g2", ["kept"], kind="concept",
-                                                 followups=["rf1"])],
-        concepts=[concept])
+        indicators=[
+            _item("q1"),
+            _item("q2"),
+            _item("q3"),
+            _item("q4", dimension="coercion_at_destination", phase="destination"),
+            _red_flag("rf1"),
+        ],
+        gates=[_gate("g1", ["q1", "q2"]), _gate("g2", ["kept"], kind="concept", followups=["rf1"])],
+        concepts=[concept],
+    )
     instrument = _load(tmp_path, content)["broken"]
     assert [(i.id, i.gate, i.concept, i.followup_of) for i in instrument.indicators] == [
-        ("q1", "g1", None, None), ("q2", "g1", None, None), ("q3", "g2", "kept", None),
-        ("q4", "g2", "kept", None), ("rf1", "g2", None, "g2")]
+        ("q1", "g1", None, None),
+        ("q2", "g1", None, None),
+        ("q3", "g2", "kept", None),
+        ("q4", "g2", "kept", None),
+        ("rf1", "g2", None, "g2"),
+    ]
     assert instrument.gate("g2").always  # type: ignore[union-attr]  # a concept always is
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ('{"id": "broken", "indicators": [', "broken.json: not readable JSON"),
-    (_instrument(indicators=[_item("q1"), _item("q2"), _item("q3")]),
-     "broken.json.indicators: in no gate: ['q3']"),
-    (_instrument(gates=[_gate("g1", ["q1", "q2"]), _gate("g2", ["q2"])]),
-     "broken.json.indicators (q2): in two gates, g1 and g2"),
-    (_instrument(gates=[_gate("g1", ["q1", "q2"]), _gate("g2", ["kept"], kind="concept")],
-                 concepts=[{"id": "kept", "phases": {"work": ["q1"]}, "label": TEXT,
-                            "question": TEXT}]),
-     "broken.json.indicators (q1): in two gates, g1 and g2"),
-    (_instrument(indicators=[_item("q1"), _item("q2"), _red_flag("rf1")],
-                 gates=[_gate("g1", ["q1", "q2"]), _gate("g2", ["rf1"])]),
-     "broken.json.gates (g2): red flag rf1 in a gate that is not always asked"),
-    (_instrument(indicators=[_item("q1"), _item("q2"), _red_flag("rf1")],
-                 gates=[_gate("g1", ["q1", "q2"], followups=["rf1"])]),
-     "broken.json.gates (g1): red flag rf1 in a gate that is not always asked"),
-    (_instrument(gates=[_gate("g1", ["q1", "q2", "q9"])]),
-     "broken.json.gates (g1): unknown indicator 'q9'"),
-    (_instrument(indicators=[_item("q1", grades={
-        "child_labour": {"grade": "S", "verified": "secondary_only"}}), _item("q2")]),
-     "broken.json.indicators (q1).grades: ['child_labour'] belong to another population"),
-    (_instrument(indicators=[_item("q1", grades={
-        "adult_domestic": {"grade": "S", "verified": "secondary_only"}}), _item("q2")]),
-     "broken.json.indicators[0] (q1).grades.adult_domestic: not one of adult_labour"),
-    (_instrument(indicators=[_item("q1", grades={
-        "adult_labour": {"grade": "S", "verified": "checked"}}), _item("q2")]),
-     "broken.json.indicators[0] (q1).grades.adult_labour.verified: 'checked' is not one of"),
-    (_instrument(indicators=[_item("q1", grades={
-        "adult_labour": {"grade": "S", "verified": "secondary_only", "source": "x"}}),
-        _item("q2")]),
-     "broken.json.indicators[0] (q1).grades.adult_labour: needs grade and verified"),
-    (_instrument(indicators=[_item("q1", strength="medium", population="adult",
-                                   exploitation="labour"), _item("q2")]),
-     "broken.json.indicators[0]: unknown fields ['exploitation', 'population', 'strength']"),
-    (_instrument(gates=[_gate("g1", ["q1", "q2"], weight=2)]),
-     "broken.json.gates[0]: unknown fields ['weight']"),
-    (_instrument(gates=[_gate("g1", ["q1", "q2"]), _gate("g2", ["kept"], kind="concept")],
-                 indicators=[_item("q1"), _item("q2"), _item("q3")],
-                 concepts=[{"id": "kept", "phases": {"work": ["q3"]}, "label": TEXT,
-                            "question": TEXT, "grades": {}}]),
-     "broken.json.concepts[0]: unknown fields ['grades']"),
-    (_instrument(exploitation_types=["labour"]),
-     "broken.json: unknown fields ['exploitation_types']"),
-    (_instrument(gates=[_gate("g1", ["q1", "q2"], kind="strong")]),
-     "broken.json.gates[0] (g1).members: a strong gate asks exactly one member"),
-    (_instrument(lists={"labour": "child_labour", "sexual": "child_sexual"}),
-     "broken.json.lists: must name adult_labour and adult_sexual"),
-    (_instrument(indicators=[_item("q1", question={"en": "Q?", "fr": "Q ?"}), _item("q2")]),
-     "broken.json.indicators[0] (q1).question: needs non-empty text in each of en, fr, es"),
-    (_instrument(indicators=[_item("q1"), _item("q1")], gates=[_gate("g1", ["q1"])]),
-     "broken.json.indicators: duplicate ids ['q1']"),
-    (_instrument(indicators=[]), "broken.json.indicators: must be a non-empty list"),
-], ids=["invalid-json", "in-no-gate", "in-two-gates", "in-two-gates-by-concept",
-        "red-flag-in-umbrella", "red-flag-follow-up-of-umbrella", "unknown-member",
-        "grade-of-another-population", "unknown-list", "unknown-verification",
-        "unknown-grade-field", "unknown-indicator-fields-of-2026-1", "unknown-gate-field",
-        "unknown-concept-field", "unknown-instrument-field", "strong-gate-with-two-members",
-        "lists-of-another-population", "missing-spanish", "duplicate-id", "empty-indicators"])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"id": "broken", "indicators": [', "broken.json: not readable JSON"),
+        (
+            _instrument(indicators=[_item("q1"), _item("q2"), _item("q3")]),
+            "broken.json.indicators: in no gate: ['q3']",
+        ),
+        (
+            _instrument(gates=[_gate("g1", ["q1", "q2"]), _gate("g2", ["q2"])]),
+            "broken.json.indicators (q2): in two gates, g1 and g2",
+        ),
+        (
+            _instrument(
+                gates=[_gate("g1", ["q1", "q2"]), _gate("g2", ["kept"], kind="concept")],
+                concepts=[
+                    {"id": "kept", "phases": {"work": ["q1"]}, "label": TEXT, "question": TEXT}
+                ],
+            ),
+            "broken.json.indicators (q1): in two gates, g1 and g2",
+        ),
+        (
+            _instrument(
+                indicators=[_item("q1"), _item("q2"), _red_flag("rf1")],
+                gates=[_gate("g1", ["q1", "q2"]), _gate("g2", ["rf1"])],
+            ),
+            "broken.json.gates (g2): red flag rf1 in a gate that is not always asked",
+        ),
+        (
+            _instrument(
+                indicators=[_item("q1"), _item("q2"), _red_flag("rf1")],
+                gates=[_gate("g1", ["q1", "q2"], followups=["rf1"])],
+            ),
+            "broken.json.gates (g1): red flag rf1 in a gate that is not always asked",
+        ),
+        (
+            _instrument(gates=[_gate("g1", ["q1", "q2", "q9"])]),
+            "broken.json.gates (g1): unknown indicator 'q9'",
+        ),
+        (
+            _instrument(
+                indicators=[
+                    _item(
+                        "q1", grades={"child_labour": {"grade": "S", "verified": "secondary_only"}}
+                    ),
+                    _item("q2"),
+                ]
+            ),
+            "broken.json.indicators (q1).grades: ['child_labour'] belong to another population",
+        ),
+        (
+            _instrument(
+                indicators=[
+                    _item(
+                        "q1",
+                        grades={"adult_domestic": {"grade": "S", "verified": "secondary_only"}},
+                    ),
+                    _item("q2"),
+                ]
+            ),
+            "broken.json.indicators[0] (q1).grades.adult_domestic: not one of adult_labour",
+        ),
+        (
+            _instrument(
+                indicators=[
+                    _item("q1", grades={"adult_labour": {"grade": "S", "verified": "checked"}}),
+                    _item("q2"),
+                ]
+            ),
+            "broken.json.indicators[0] (q1).grades.adult_labour.verified: 'checked' is not one of",
+        ),
+        (
+            _instrument(
+                indicators=[
+                    _item(
+                        "q1",
+                        grades={
+                            "adult_labour": {
+                                "grade": "S",
+                                "verified": "secondary_only",
+                                "source": "x",
+                            }
+                        },
+                    ),
+                    _item("q2"),
+                ]
+            ),
+            "broken.json.indicators[0] (q1).grades.adult_labour: needs grade and verified",
+        ),
+        (
+            _instrument(
+                indicators=[
+                    _item("q1", strength="medium", population="adult", exploitation="labour"),
+                    _item("q2"),
+                ]
+            ),
+            "broken.json.indicators[0]: unknown fields ['exploitation', 'population', 'strength']",
+        ),
+        (
+            _instrument(gates=[_gate("g1", ["q1", "q2"], weight=2)]),
+            "broken.json.gates[0]: unknown fields ['weight']",
+        ),
+        (
+            _instrument(
+                gates=[_gate("g1", ["q1", "q2"]), _gate("g2", ["kept"], kind="concept")],
+                indicators=[_item("q1"), _item("q2"), _item("q3")],
+                concepts=[
+                    {
+                        "id": "kept",
+                        "phases": {"work": ["q3"]},
+                        "label": TEXT,
+                        "question": TEXT,
+                        "grades": {},
+                    }
+                ],
+            ),
+            "broken.json.concepts[0]: unknown fields ['grades']",
+        ),
+        (
+            _instrument(exploitation_types=["labour"]),
+            "broken.json: unknown fields ['exploitation_types']",
+        ),
+        (
+            _instrument(gates=[_gate("g1", ["q1", "q2"], kind="strong")]),
+            "broken.json.gates[0] (g1).members: a strong gate asks exactly one member",
+        ),
+        (
+            _instrument(lists={"labour": "child_labour", "sexual": "child_sexual"}),
+            "broken.json.lists: must name adult_labour and adult_sexual",
+        ),
+        (
+            _instrument(indicators=[_item("q1", question={"en": "Q?", "fr": "Q ?"}), _item("q2")]),
+            "broken.json.indicators[0] (q1).question: needs non-empty text in each of en, fr, es",
+        ),
+        (
+            _instrument(indicators=[_item("q1"), _item("q1")], gates=[_gate("g1", ["q1"])]),
+            "broken.json.indicators: duplicate ids ['q1']",
+        ),
+        (_instrument(indicators=[]), "broken.json.indicators: must be a non-empty list"),
+    ],
+    ids=[
+        "invalid-json",
+        "in-no-gate",
+        "in-two-gates",
+        "in-two-gates-by-concept",
+        "red-flag-in-umbrella",
+        "red-flag-follow-up-of-umbrella",
+        "unknown-member",
+        "grade-of-another-population",
+        "unknown-list",
+        "unknown-verification",
+        "unknown-grade-field",
+        "unknown-indicator-fields-of-2026-1",
+        "unknown-gate-field",
+        "unknown-concept-field",
+        "unknown-instrument-field",
+        "strong-gate-with-two-members",
+        "lists-of-another-population",
+        "missing-spanish",
+        "duplicate-id",
+        "empty-indicators",
+    ],
+)
 def test_a_broken_file_stops_loading_naming_the_file_and_the_field(
-        tmp_path: Path, content: str | dict[str, Any], message: str) -> None:
+    tmp_path: Path, content: str | dict[str, Any], message: str
+) -> None:
     with pytest.raises(InstrumentError, match=re.escape(message)):
         _load(tmp_path, content)
 
 
 def test_a_red_flag_in_an_umbrella_marked_always_loads(tmp_path: Path) -> None:
-    content = _instrument(indicators=[_item("q1"), _item("q2"), _red_flag("rf1")],
-                          gates=[_gate("g1", ["q1", "q2"]), _gate("g2", ["rf1"], always=True)])
+    content = _instrument(
+        indicators=[_item("q1"), _item("q2"), _red_flag("rf1")],
+        gates=[_gate("g1", ["q1", "q2"]), _gate("g2", ["rf1"], always=True)],
+    )
     assert _load(tmp_path, content)["broken"].indicator("rf1").gate == "g2"  # type: ignore[union-attr]
 
 

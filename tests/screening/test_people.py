@@ -18,8 +18,14 @@ from screening.models import Person
 from tests.helpers import raw_database_bytes
 from tests.screening.conftest import CANARY
 
-CANARIES = ("Canarygiven", "Canaryfamily", "2008-05-17", "Canaryregion", "canarycontact",
-            "canarynote")
+CANARIES = (
+    "Canarygiven",
+    "Canaryfamily",
+    "2008-05-17",
+    "Canaryregion",
+    "canarycontact",
+    "canarynote",
+)
 
 
 def test_identity_round_trips_and_reads_are_audited(app: Flask, register: Any) -> None:
@@ -83,11 +89,13 @@ def test_flipped_bit_is_an_error_not_empty_data(app: Flask, register: Any) -> No
     assert_unreadable(app, person.id)
 
 
-def test_earlier_record_found_by_name_and_year_however_typed(app: Flask, register: Any,
-                                                             clock: Any) -> None:
+def test_earlier_record_found_by_name_and_year_however_typed(
+    app: Flask, register: Any, clock: Any
+) -> None:
     person = register()
-    typed = people.Identity(given_name="  CANARYGIVEN ", family_name="canaryfamily",
-                            age=clock.now().year - 2008)
+    typed = people.Identity(
+        given_name="  CANARYGIVEN ", family_name="canaryfamily", age=clock.now().year - 2008
+    )
     with app.app_context():
         found = people.find_earlier(db.session(), typed, clock.now().date())
         assert [p.id for p in found] == [person.id]

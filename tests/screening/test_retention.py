@@ -22,8 +22,7 @@ def run(app: Flask, *args: str) -> Any:
 
 def audit_actions(app: Flask) -> list[str]:
     with app.app_context():
-        return list(db.session().scalars(sa.select(AuditEvent.action)
-                                         .order_by(AuditEvent.seq)))
+        return list(db.session().scalars(sa.select(AuditEvent.action).order_by(AuditEvent.seq)))
 
 
 def test_nothing_is_due_before_the_date(app: Flask, register: Any, clock: Any) -> None:
@@ -32,8 +31,9 @@ def test_nothing_is_due_before_the_date(app: Flask, register: Any, clock: Any) -
     assert run(app).output.startswith("shredded 0 records")
 
 
-def test_expired_record_is_shredded_once_and_audited_once(app: Flask, register: Any,
-                                                          clock: Any) -> None:
+def test_expired_record_is_shredded_once_and_audited_once(
+    app: Flask, register: Any, clock: Any
+) -> None:
     person = register()
     clock.advance(days=731)
     first = run(app)
@@ -53,14 +53,16 @@ def test_expired_record_is_shredded_once_and_audited_once(app: Flask, register: 
         assert people.find_earlier(store, CANARY, clock.now().date()) == []
 
 
-def test_copies_of_shredded_ciphertext_stay_unreadable(app: Flask, register: Any,
-                                                       clock: Any) -> None:
+def test_copies_of_shredded_ciphertext_stay_unreadable(
+    app: Flask, register: Any, clock: Any
+) -> None:
     person = register()  # its sealed bytes are what a backup would hold
     clock.advance(days=731)
     run(app)
     with app.app_context(), pytest.raises(datakeys.ShreddedError):
         datakeys.cipher(db.session(), person.data_key_id).open(
-            "people", "given_name", person.id, person.given_name)
+            "people", "given_name", person.id, person.given_name
+        )
 
 
 def test_dry_run_changes_nothing(app: Flask, register: Any, clock: Any) -> None:
@@ -72,8 +74,7 @@ def test_dry_run_changes_nothing(app: Flask, register: Any, clock: Any) -> None:
         assert people.read(store, store.get(Person, person.id)).given_name == "Canarygiven"
 
 
-def test_activity_and_legal_hold_keep_a_record(app: Flask, register: Any,
-                                               clock: Any) -> None:
+def test_activity_and_legal_hold_keep_a_record(app: Flask, register: Any, clock: Any) -> None:
     active, held = register(), register()
     clock.advance(days=700)
     with app.app_context():

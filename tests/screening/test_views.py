@@ -23,19 +23,33 @@ from tests.helpers import Account, Client
 
 CATALOGUE = load_catalogue()
 ADULT, CHILD = CATALOGUE["adult"], CATALOGUE["child"]
-SAFE = {"alone": "yes", "safe_to_talk": "yes", "child": "no", "language": "en",
-        "interpreter_language": "", "interpreter_independent": "none"}
-CHILD_SAFE = {**SAFE, "alone": "", "child": "yes", "linked_present": "no",
-              "present": ["guardian"]}
-CONSENT = {"screening": "y", "storing": "y", "referral": "y", "statistics": "y",
-           "explained": list(EXPLAINED)}
+SAFE = {
+    "alone": "yes",
+    "safe_to_talk": "yes",
+    "child": "no",
+    "language": "en",
+    "interpreter_language": "",
+    "interpreter_independent": "none",
+}
+CHILD_SAFE = {**SAFE, "alone": "", "child": "yes", "linked_present": "no", "present": ["guardian"]}
+CONSENT = {
+    "screening": "y",
+    "storing": "y",
+    "referral": "y",
+    "statistics": "y",
+    "explained": list(EXPLAINED),
+}
 CHILD_CONSENT = {**CONSENT, "assent": "y", "guardian_consent": "y"}
-PERSON = {"given_name": "Canaryview", "family_name": "Personview", "age": "31",
-          "needs": ["shelter"]}
+PERSON = {
+    "given_name": "Canaryview",
+    "family_name": "Personview",
+    "age": "31",
+    "needs": ["shelter"],
+}
 CHILD_PERSON = {"given_name": "Canarychildview", "age": "15", "age_source": "document"}
 
 DANGER_NOW = "Right now, do you feel you are in danger?"
-CONTROLLER_NEARBY = ("Is anyone who controls your work or where you go close to here now?")
+CONTROLLER_NEARBY = "Is anyone who controls your work or where you go close to here now?"
 DISCLAIMER = "Screening indication for referral, not an identification."
 # Answers that raise no red flag: "yes" to a safe place tonight (a5 fires on "no").
 CALM = {"a5": "yes"}
@@ -49,13 +63,21 @@ def main(response: Any) -> str:
     return response.get_data(as_text=True).split("<main", 1)[1].split("</main>", 1)[0]
 
 
-def begin(client: Client, safety: dict[str, Any] | None = None,
-          consent: dict[str, Any] | None = None, person: dict[str, Any] | None = None) -> str:
+def begin(
+    client: Client,
+    safety: dict[str, Any] | None = None,
+    consent: dict[str, Any] | None = None,
+    person: dict[str, Any] | None = None,
+) -> str:
     """Safety check, consent and the person; returns the address of the first question."""
-    assert client.post("/screenings/new", {**SAFE, **(safety or {})}).location \
+    assert (
+        client.post("/screenings/new", {**SAFE, **(safety or {})}).location
         == "/screenings/new/consent"
-    assert client.post("/screenings/new/consent", {**CONSENT, **(consent or {})}).location \
+    )
+    assert (
+        client.post("/screenings/new/consent", {**CONSENT, **(consent or {})}).location
         == "/screenings/new/person"
+    )
     response = client.post("/screenings/new/person", {**PERSON, **(person or {})})
     assert response.status_code == 302, response.get_data(as_text=True)
     assert re.fullmatch(r"/screenings/[0-9a-f-]{36}/ask", response.location)
@@ -63,9 +85,12 @@ def begin(client: Client, safety: dict[str, Any] | None = None,
 
 
 def begin_child(client: Client, **changes: Any) -> str:
-    return begin(client, {**CHILD_SAFE, **changes.get("safety", {})},
-                 {**CHILD_CONSENT, **changes.get("consent", {})},
-                 {**CHILD_PERSON, **changes.get("person", {})})
+    return begin(
+        client,
+        {**CHILD_SAFE, **changes.get("safety", {})},
+        {**CHILD_CONSENT, **changes.get("consent", {})},
+        {**CHILD_PERSON, **changes.get("person", {})},
+    )
 
 
 def screening_id(url: str) -> uuid.UUID:
@@ -81,8 +106,11 @@ def key_of(page: str) -> str:
 
 def legend(page: str) -> str:
     """The question, as read out: the text of the question's legend."""
-    match = re.search(r'<legend lang="[a-z]{2}">(?:<span class="hint">[^<]*</span><br>)?'
-                      r"([^<]*)</legend>", page)
+    match = re.search(
+        r'<legend lang="[a-z]{2}">(?:<span class="hint">[^<]*</span><br>)?'
+        r"([^<]*)</legend>",
+        page,
+    )
     assert match, page
     return html.unescape(match.group(1))
 
@@ -100,14 +128,23 @@ def record_action(client: Client, red_flag_url: str, clock: Any, **changes: Any)
     """Fill in the red-flag page's form as a screener does (every flag stays ticked)."""
     page = client.get(red_flag_url).get_data(as_text=True)
     flags = re.findall(r'name="flags" type="checkbox" value="([^"]+)"', page)
-    return client.post(red_flag_url, {
-        "flags": flags, "contacted": ["emergency_services", "supervisor"],
-        "contacted_note": "", "acted_at": clock.now().strftime("%Y-%m-%dT%H:%M"),
-        "action": "called", "outcome": "Canaryoutcome: moved to the shelter", **changes})
+    return client.post(
+        red_flag_url,
+        {
+            "flags": flags,
+            "contacted": ["emergency_services", "supervisor"],
+            "contacted_note": "",
+            "acted_at": clock.now().strftime("%Y-%m-%dT%H:%M"),
+            "action": "called",
+            "outcome": "Canaryoutcome: moved to the shelter",
+            **changes,
+        },
+    )
 
 
-def walk(client: Client, url: str, clock: Any, answers: dict[str, str] | None = None,
-         record: bool = True) -> tuple[str, list[str]]:
+def walk(
+    client: Client, url: str, clock: Any, answers: dict[str, str] | None = None, record: bool = True
+) -> tuple[str, list[str]]:
     """Answer every question, "no" unless ``answers`` says otherwise by key, recording an
     action on each red-flag page (or passing it by with ``record=False``), up to the
     review page. Returns the review address and the keys asked, in order."""
@@ -193,11 +230,13 @@ def test_an_adult_goes_from_the_safety_check_to_the_first_question(signed_in: An
     assert client.post("/screenings/new", SAFE).location == "/screenings/new/consent"
     consent = html.unescape(main(client.get("/screenings/new/consent")))
     assert "Read this aloud" in consent
-    for point in ("Who we are and why we ask these questions",
-                  "Answering is voluntary: any question can be skipped and the interview "
-                  "stopped", "What is kept and who can see it",
-                  "Nothing is shared with another organisation without their agreement",
-                  "This is not a police interview"):
+    for point in (
+        "Who we are and why we ask these questions",
+        "Answering is voluntary: any question can be skipped and the interview stopped",
+        "What is kept and who can see it",
+        "Nothing is shared with another organisation without their agreement",
+        "This is not a police interview",
+    ):
         assert point in consent
     assert "The child agrees to talk with you" not in consent
     assert client.post("/screenings/new/consent", CONSENT).location == "/screenings/new/person"
@@ -209,7 +248,8 @@ def test_an_adult_goes_from_the_safety_check_to_the_first_question(signed_in: An
 
 
 def test_a_child_goes_through_assent_and_consent_to_the_first_question(
-        app: Flask, signed_in: Any) -> None:
+    app: Flask, signed_in: Any
+) -> None:
     client = signed_in("screener")
     assert client.post("/screenings/new", CHILD_SAFE).location == "/screenings/new/consent"
     consent = html.unescape(main(client.get("/screenings/new/consent")))
@@ -226,9 +266,10 @@ def test_a_child_needs_assent_with_consent_or_a_legal_basis(signed_in: Any) -> N
     client.post("/screenings/new", CHILD_SAFE)
     refused = client.post("/screenings/new/consent", {**CONSENT, "assent": "y"})
     assert refused.status_code == 200
-    assert ("For a child, record their assent and the consent of a parent, guardian or "
-            "representative, or the legal basis for going on without it.") \
-        in html.unescape(refused.get_data(as_text=True))
+    assert (
+        "For a child, record their assent and the consent of a parent, guardian or "
+        "representative, or the legal basis for going on without it."
+    ) in html.unescape(refused.get_data(as_text=True))
     on_basis = client.post("/screenings/new/consent", {**CONSENT, "basis": "child_protection"})
     assert on_basis.location == "/screenings/new/person"
 
@@ -236,15 +277,15 @@ def test_a_child_needs_assent_with_consent_or_a_legal_basis(signed_in: Any) -> N
 def test_the_questions_wait_until_every_point_is_explained(signed_in: Any) -> None:
     client = signed_in("screener")
     client.post("/screenings/new", SAFE)
-    response = client.post("/screenings/new/consent",
-                           {**CONSENT, "explained": list(EXPLAINED[:-1])})
+    response = client.post(
+        "/screenings/new/consent", {**CONSENT, "explained": list(EXPLAINED[:-1])}
+    )
     assert response.status_code == 200
     assert "Explain every point, then tick it." in response.get_data(as_text=True)
     assert client.get("/screenings/new/person").location == "/screenings/new"
 
 
-def test_unsafe_conversation_stops_before_anything_is_stored(app: Flask,
-                                                             signed_in: Any) -> None:
+def test_unsafe_conversation_stops_before_anything_is_stored(app: Flask, signed_in: Any) -> None:
     client = signed_in("screener")
     response = client.post("/screenings/new", {**SAFE, "safe_to_talk": "no"})
     assert response.location == "/screenings/stop"
@@ -267,8 +308,9 @@ def test_person_form_errors_are_shown(signed_in: Any) -> None:
     client = signed_in("screener")
     client.post("/screenings/new", SAFE)
     client.post("/screenings/new/consent", CONSENT)
-    page = client.post("/screenings/new/person", {"given_name": "", "age": "200",
-                                                  "nationality": "France"})
+    page = client.post(
+        "/screenings/new/person", {"given_name": "", "age": "200", "nationality": "France"}
+    )
     assert page.status_code == 200
     assert page.get_data(as_text=True).count('class="error"') == 3
 
@@ -276,15 +318,13 @@ def test_person_form_errors_are_shown(signed_in: Any) -> None:
 # --- one question per page ---------------------------------------------------------------
 
 
-def test_one_question_per_page_and_save_and_continue_moves_on(app: Flask,
-                                                             signed_in: Any) -> None:
+def test_one_question_per_page_and_save_and_continue_moves_on(app: Flask, signed_in: Any) -> None:
     client = signed_in("screener")
     url = begin(client)
     page = main(client.get(url))
     assert page.count("<fieldset") == 1
     assert page.count('name="answer"') == 4
-    labels = {html.unescape(t) for t in re.findall(r'<label for="answer-\d">([^<]+)</label>',
-                                                   page)}
+    labels = {html.unescape(t) for t in re.findall(r'<label for="answer-\d">([^<]+)</label>', page)}
     assert labels == {"Yes", "No", "Don't know", "Prefers not to say"}
     assert "required" not in page
     assert 'name="group"' not in page  # the whole-group buttons belong to umbrellas
@@ -294,8 +334,7 @@ def test_one_question_per_page_and_save_and_continue_moves_on(app: Flask,
     assert stored_answers(app, url) == {"rf_in_danger_now": "no"}
 
 
-def test_a_page_saved_with_nothing_chosen_records_dont_know(app: Flask,
-                                                           signed_in: Any) -> None:
+def test_a_page_saved_with_nothing_chosen_records_dont_know(app: Flask, signed_in: Any) -> None:
     client = signed_in("screener")
     url = begin(client)
     assert answer(client, url, None).location == url
@@ -331,10 +370,18 @@ def test_a_topic_answered_yes_asks_when_it_happened(app: Flask, signed_in: Any) 
     assert legend(page) == "When did this happen?"
     assert '<span class="hint">Passport or ID kept</span>' in page
     labels = re.findall(r'<label for="when-\d">([^<]+)</label>', page)
-    assert labels == ["while it was being arranged", "on the way here",
-                      "during the work, or now", "Don't know"]
-    assert client.post(url, {"key": "documents_when", "when": ["before", "work"],
-                             "then": "next"}).location == url
+    assert labels == [
+        "while it was being arranged",
+        "on the way here",
+        "during the work, or now",
+        "Don't know",
+    ]
+    assert (
+        client.post(
+            url, {"key": "documents_when", "when": ["before", "work"], "then": "next"}
+        ).location
+        == url
+    )
     assert stored_answers(app, url)["documents_when"] == "before work"
     assert key_of(client.get(url).get_data(as_text=True)) == "debt"
 
@@ -374,19 +421,25 @@ def test_a_red_flag_answer_goes_at_once_to_its_protocol(signed_in: Any) -> None:
     response = answer(client, url, "yes")
     assert response.location == f"/screenings/{screening_id(url)}/red-flag?next={url}"
     page = html.unescape(main(client.get(response.location)))
-    assert "<h1 class=\"alert-title\">Red flag: act now</h1>" in page
+    assert '<h1 class="alert-title">Red flag: act now</h1>' in page
     assert '<h2 id="protocol-emergency" lang="en">Immediate danger</h2>' in page
     assert "Tell the duty protection officer at once" in page
     assert "Record what was done" in page
-    for name in ('name="flags"', 'name="contacted"', 'name="acted_at"', 'name="action"',
-                 'name="outcome"'):
+    for name in (
+        'name="flags"',
+        'name="contacted"',
+        'name="acted_at"',
+        'name="action"',
+        'name="outcome"',
+    ):
         assert name in page
     assert "Record and continue" in page
     assert "Record later" in page
 
 
-def test_recording_the_action_returns_to_the_next_question(app: Flask, signed_in: Any,
-                                                           clock: Any) -> None:
+def test_recording_the_action_returns_to_the_next_question(
+    app: Flask, signed_in: Any, clock: Any
+) -> None:
     client = signed_in("screener")
     url = begin(client)
     red_flag = answer(client, url, "yes").location
@@ -398,21 +451,31 @@ def test_recording_the_action_returns_to_the_next_question(app: Flask, signed_in
     with app.app_context():
         store = db.session()
         [action] = red_flags.actions(store, store.get(Screening, screening_id(url)))
-    assert (action["flags"], action["protocols"], action["contacted"], action["action"],
-            action["outcome"]) == (["rf_in_danger_now"], ["emergency"],
-                                   ["emergency_services", "supervisor"], "called",
-                                   "Canaryoutcome: moved to the shelter")
+    assert (
+        action["flags"],
+        action["protocols"],
+        action["contacted"],
+        action["action"],
+        action["outcome"],
+    ) == (
+        ["rf_in_danger_now"],
+        ["emergency"],
+        ["emergency_services", "supervisor"],
+        "called",
+        "Canaryoutcome: moved to the shelter",
+    )
 
 
-def test_finishing_with_an_unrecorded_red_flag_is_refused(app: Flask, signed_in: Any,
-                                                          clock: Any) -> None:
+def test_finishing_with_an_unrecorded_red_flag_is_refused(
+    app: Flask, signed_in: Any, clock: Any
+) -> None:
     client = signed_in("screener")
-    review, _asked = walk(client, begin(client), clock, {"rf_in_danger_now": "yes"},
-                          record=False)
+    review, _asked = walk(client, begin(client), clock, {"rf_in_danger_now": "yes"}, record=False)
     page = html.unescape(main(client.get(review)))
     assert "Record what was done about each red flag before finishing." in page
-    assert f'/screenings/{screening_id(review)}/red-flag?next={review}">Record what was done' \
-        in page
+    assert (
+        f'/screenings/{screening_id(review)}/red-flag?next={review}">Record what was done' in page
+    )
     refused = finish(client, review)
     assert refused.location == review
     after = main(client.get(review))
@@ -430,11 +493,16 @@ def test_the_result_shows_the_recorded_action(signed_in: Any, clock: Any) -> Non
     client = signed_in("screener")
     review, _asked = walk(client, begin(client), clock, {"rf_in_danger_now": "yes"})
     page = html.unescape(main(client.get(finish(client, review).location)))
-    assert "<h2 id=\"red-flags-title\">Red flags</h2>" in page
+    assert '<h2 id="red-flags-title">Red flags</h2>' in page
     assert "What was done about the red flags" in page
-    for text in ("Immediate danger", "Emergency services",
-                 "Supervisor or duty protection officer", "Called for help",
-                 "Canaryoutcome: moved to the shelter", clock.now().strftime("%Y-%m-%d")):
+    for text in (
+        "Immediate danger",
+        "Emergency services",
+        "Supervisor or duty protection officer",
+        "Called for help",
+        "Canaryoutcome: moved to the shelter",
+        clock.now().strftime("%Y-%m-%d"),
+    ):
         assert text in page, text
     assert "No action recorded yet" not in page
     assert_no_question_outside_details(page, ADULT)
@@ -443,12 +511,18 @@ def test_the_result_shows_the_recorded_action(signed_in: Any, clock: Any) -> Non
 # --- whole-group buttons, pauses ---------------------------------------------------------
 
 
-def test_the_whole_group_button_on_an_umbrella_fills_the_group(app: Flask,
-                                                              signed_in: Any) -> None:
+def test_the_whole_group_button_on_an_umbrella_fills_the_group(app: Flask, signed_in: Any) -> None:
     client = signed_in("screener")
     url = begin(client)
-    for key in ("rf_in_danger_now", "rf_controller_nearby", "rf_cannot_leave",
-                "rf_injury_illness", "a5", "rf_detention_or_removal", "ec_excessive_hours"):
+    for key in (
+        "rf_in_danger_now",
+        "rf_controller_nearby",
+        "rf_cannot_leave",
+        "rf_injury_illness",
+        "a5",
+        "rf_detention_or_removal",
+        "ec_excessive_hours",
+    ):
         assert key_of(client.get(url).get_data(as_text=True)) == key
         answer(client, url, CALM.get(key, "no"))
     page = html.unescape(main(client.get(url)))
@@ -460,8 +534,16 @@ def test_the_whole_group_button_on_an_umbrella_fills_the_group(app: Flask,
     assert key_of(client.get(url).get_data(as_text=True)) == "b3"
     given = stored_answers(app, url)
     assert {k: given[k] for k in ("b2", *ADULT.gate("b2").members)} == dict.fromkeys(
-        ("b2", "ec_low_pay", "ec_wage_manipulation", "money_kept", "ec_law_not_respected",
-         "ec_no_social_protection"), "unknown")
+        (
+            "b2",
+            "ec_low_pay",
+            "ec_wage_manipulation",
+            "money_kept",
+            "ec_law_not_respected",
+            "ec_no_social_protection",
+        ),
+        "unknown",
+    )
 
 
 def money_group_opened(client: Client) -> str:
@@ -475,43 +557,67 @@ def money_group_opened(client: Client) -> str:
     return url
 
 
-def test_an_opened_group_is_asked_on_one_which_of_these_page(app: Flask,
-                                                              signed_in: Any) -> None:
+def test_an_opened_group_is_asked_on_one_which_of_these_page(app: Flask, signed_in: Any) -> None:
     client = signed_in("screener")
     url = money_group_opened(client)
     page = main(client.get(url))
     assert key_of(page) == "b2_list"
     assert 'name="group" value="declined"' in page
-    for member in ("ec_low_pay", "ec_wage_manipulation", "money_kept",
-                   "ec_law_not_respected", "ec_no_social_protection"):
+    for member in (
+        "ec_low_pay",
+        "ec_wage_manipulation",
+        "money_kept",
+        "ec_law_not_respected",
+        "ec_no_social_protection",
+    ):
         assert f'name="yes" value="{member}"' in page
     # The ones not ticked need the screener's word: nothing is saved without it.
     assert client.post(url, {"key": "b2_list", "yes": "ec_low_pay"}).status_code == 200
     assert "ec_low_pay" not in stored_answers(app, url)
-    assert client.post(url, {"key": "b2_list", "yes": "ec_low_pay",
-                             "others": "no"}).location == url
+    assert client.post(url, {"key": "b2_list", "yes": "ec_low_pay", "others": "no"}).location == url
     assert key_of(client.get(url).get_data(as_text=True)) == "b3"
     given = stored_answers(app, url)
-    assert {m: given[m] for m in ("ec_low_pay", "ec_wage_manipulation", "money_kept",
-                                  "ec_law_not_respected", "ec_no_social_protection")} == {
-        "ec_low_pay": "yes", "ec_wage_manipulation": "no", "money_kept": "no",
-        "ec_law_not_respected": "no", "ec_no_social_protection": "no"}
+    assert {
+        m: given[m]
+        for m in (
+            "ec_low_pay",
+            "ec_wage_manipulation",
+            "money_kept",
+            "ec_law_not_respected",
+            "ec_no_social_protection",
+        )
+    } == {
+        "ec_low_pay": "yes",
+        "ec_wage_manipulation": "no",
+        "money_kept": "no",
+        "ec_law_not_respected": "no",
+        "ec_no_social_protection": "no",
+    }
 
 
-def test_the_whole_group_button_on_the_list_page_fills_the_group(app: Flask,
-                                                                 signed_in: Any) -> None:
+def test_the_whole_group_button_on_the_list_page_fills_the_group(
+    app: Flask, signed_in: Any
+) -> None:
     client = signed_in("screener")
     url = money_group_opened(client)
     assert client.post(url, {"key": "b2_list", "group": "declined"}).location == url
     assert key_of(client.get(url).get_data(as_text=True)) == "b3"
     given = stored_answers(app, url)
-    assert {given.get(m) for m in ("ec_low_pay", "ec_wage_manipulation", "money_kept",
-                                   "ec_law_not_respected", "ec_no_social_protection")} \
-        == {"declined"}
+    assert {
+        given.get(m)
+        for m in (
+            "ec_low_pay",
+            "ec_wage_manipulation",
+            "money_kept",
+            "ec_law_not_respected",
+            "ec_no_social_protection",
+        )
+    } == {"declined"}
 
 
 def test_a_whole_group_answer_posted_to_a_safety_question_still_goes_to_the_protocol(
-        app: Flask, signed_in: Any) -> None:
+    app: Flask, signed_in: Any
+) -> None:
     client = signed_in("screener")
     url = begin(client)
     answer_until(client, url, "a5")
@@ -531,8 +637,10 @@ def test_the_interpreter_pause_holds_the_sensitive_questions(app: Flask, signed_
         answer(client, url, CALM.get(key, "no"))
     page = html.unescape(main(client.get(url)))
     assert key_of(page) == "interpreter_replaced"
-    assert ("The questions about control, how it started, the journey and closing wait "
-            "until an independent interpreter is present.") in page
+    assert (
+        "The questions about control, how it started, the journey and closing wait "
+        "until an independent interpreter is present."
+    ) in page
     assert 'name="answer"' not in page
     paused = client.post(url, {"key": "interpreter_replaced", "then": "pause"})
     assert paused.location == "/screenings/"
@@ -544,20 +652,21 @@ def test_the_interpreter_pause_holds_the_sensitive_questions(app: Flask, signed_
 
 
 def test_an_interpreter_linked_to_the_employer_is_a_red_flag_to_act_on(
-        signed_in: Any, clock: Any) -> None:
+    signed_in: Any, clock: Any
+) -> None:
     client = signed_in("screener")
     url = begin(client, safety={"interpreter_language": "ar", "interpreter_independent": "no"})
     review, asked = walk(client, url, clock, record=False)
     assert "interpreter_replaced" in asked
-    assert "Record what was done about each red flag before finishing." in \
-        main(client.get(review))
+    assert "Record what was done about each red flag before finishing." in main(client.get(review))
     protocol = main(client.get(f"/screenings/{screening_id(url)}/red-flag?next={review}"))
     assert 'value="rf_interpreter_linked"' in protocol
     assert finish(client, review).location == review
 
 
 def test_a_child_disclosure_offers_the_hand_over_and_stopping_gives_a_lower_bound(
-        app: Flask, signed_in: Any, clock: Any) -> None:
+    app: Flask, signed_in: Any, clock: Any
+) -> None:
     client = signed_in("screener")
     url = begin_child(client)
     for _ in range(7):  # a1 to a7
@@ -569,26 +678,32 @@ def test_a_child_disclosure_offers_the_hand_over_and_stopping_gives_a_lower_boun
     answer(client, url, "yes")
     page = html.unescape(main(client.get(url)))
     assert key_of(page) == "handover"
-    assert ("The child has disclosed exploitation or coercion. Stop the questions here and "
-            "hand over to child-protection staff.") in page
+    assert (
+        "The child has disclosed exploitation or coercion. Stop the questions here and "
+        "hand over to child-protection staff."
+    ) in page
     assert "Stop and hand over: finish with what is known" in page
     assert client.post(url, {"key": "handover", "handover": "done"}).location == url
     review = client.get(url).location
     assert review == f"/screenings/{screening_id(url)}/review"
     assert "Some questions were not reached" not in main(client.get(review))
     result = html.unescape(main(client.get(finish(client, review).location)))
-    assert ("Handed over to child protection: this is at least the result shown, to be "
-            "completed by child protection.") in result
+    assert (
+        "Handed over to child protection: this is at least the result shown, to be "
+        "completed by child protection."
+    ) in result
     assert "The person is or may be a child: refer to child protection now." in result
     assert_no_question_outside_details(result, CHILD)
     assert status_of(app, url) == "completed"
 
 
-def test_a_child_interview_continued_by_child_protection_goes_on(app: Flask, signed_in: Any,
-                                                                clock: Any) -> None:
+def test_a_child_interview_continued_by_child_protection_goes_on(
+    app: Flask, signed_in: Any, clock: Any
+) -> None:
     client = signed_in("screener")
-    review, asked = walk(client, begin_child(client), clock,
-                         {"ec_excessive_hours": "yes", "handover": "continued"})
+    review, asked = walk(
+        client, begin_child(client), clock, {"ec_excessive_hours": "yes", "handover": "continued"}
+    )
     assert asked.count("handover") == 1
     assert asked.index("handover") == asked.index("ec_excessive_hours") + 1
     assert len(asked) > asked.index("handover") + 5
@@ -608,20 +723,26 @@ def test_finishing_early_shows_the_range(app: Flask, signed_in: Any) -> None:
     assert "1 answer recorded." in page
     assert "Some questions were not reached." in page
     result = html.unescape(main(client.get(finish(client, review).location)))
-    assert "Between No indicators and Likely trafficking in persons: some answers are open." \
-        in result
+    assert (
+        "Between No indicators and Likely trafficking in persons: some answers are open." in result
+    )
     assert "Answers that could change it:" in result
-    assert "<p class=\"headline\">No indicators</p>" not in result
+    assert '<p class="headline">No indicators</p>' not in result
     assert_no_question_outside_details(result, ADULT)
 
 
-def test_a_full_interview_with_every_answer_no_has_no_range(signed_in: Any,
-                                                            clock: Any) -> None:
+def test_a_full_interview_with_every_answer_no_has_no_range(signed_in: Any, clock: Any) -> None:
     client = signed_in("screener")
     review, asked = walk(client, begin(client), clock)
-    assert asked[:7] == ["rf_in_danger_now", "rf_controller_nearby", "rf_cannot_leave",
-                         "rf_injury_illness", "a5", "rf_detention_or_removal",
-                         "ec_excessive_hours"]
+    assert asked[:7] == [
+        "rf_in_danger_now",
+        "rf_controller_nearby",
+        "rf_cannot_leave",
+        "rf_injury_illness",
+        "a5",
+        "rf_detention_or_removal",
+        "ec_excessive_hours",
+    ]
     assert "g1" not in asked
     assert "rf_imminent_move" not in asked
     assert asked[-1] == "rf_self_harm"
@@ -633,10 +754,18 @@ def test_a_full_interview_with_every_answer_no_has_no_range(signed_in: Any,
 
 
 def test_the_result_names_signs_by_label_and_quotes_questions_only_in_details(
-        signed_in: Any, clock: Any) -> None:
+    signed_in: Any, clock: Any
+) -> None:
     client = signed_in("screener")
-    yes = {"ec_excessive_hours": "yes", "documents": "yes", "documents_when": "work",
-           "debt": "yes", "debt_when": "before work", "d1": "yes", "dr_job_nature": "yes"}
+    yes = {
+        "ec_excessive_hours": "yes",
+        "documents": "yes",
+        "documents_when": "work",
+        "debt": "yes",
+        "debt_when": "before work",
+        "d1": "yes",
+        "dr_job_nature": "yes",
+    }
     review, _asked = walk(client, begin(client), clock, yes)
     page = html.unescape(main(client.get(finish(client, review).location)))
     assert_no_question_outside_details(page, ADULT)
@@ -649,7 +778,8 @@ def test_the_result_names_signs_by_label_and_quotes_questions_only_in_details(
 
 
 def test_the_result_is_in_the_screeners_language_and_quotes_in_the_interviews(
-        client: Client, accounts: dict[str, Account], clock: Any) -> None:
+    client: Client, accounts: dict[str, Account], clock: Any
+) -> None:
     client.sign_in(accounts["screener"])
     client.post("/account", {"locale": "es"})
     url = begin(client, safety={"language": "fr"})
@@ -660,8 +790,7 @@ def test_the_result_is_in_the_screeners_language_and_quotes_in_the_interviews(
     inside = details(page)
     assert '<ul lang="fr">' in inside
     assert ADULT.indicator("ec_excessive_hours").question.get("fr") in inside
-    assert ADULT.indicator("ec_excessive_hours").question.get("fr") not in \
-        without_details(page)
+    assert ADULT.indicator("ec_excessive_hours").question.get("fr") not in without_details(page)
 
 
 # --- hiding, drafts, scope, bad input ----------------------------------------------------
@@ -704,14 +833,18 @@ def test_a_completed_screening_no_longer_takes_answers(signed_in: Any, clock: An
     assert client.get(review).location == result
 
 
-def test_other_screeners_cannot_open_it(app: Flask, client: Client, new_client: Any,
-                                        accounts: dict[str, Account]) -> None:
+def test_other_screeners_cannot_open_it(
+    app: Flask, client: Client, new_client: Any, accounts: dict[str, Account]
+) -> None:
     client.sign_in(accounts["screener"])
     url = begin(client)
     other = new_client()
     other.sign_in(accounts["screener_b"])
-    for path in (url, f"/screenings/{screening_id(url)}",
-                 f"/screenings/{screening_id(url)}/review"):
+    for path in (
+        url,
+        f"/screenings/{screening_id(url)}",
+        f"/screenings/{screening_id(url)}/review",
+    ):
         assert other.get(path).status_code == 404
     supervisor = new_client()
     supervisor.sign_in(accounts["supervisor"])
@@ -727,20 +860,24 @@ def test_partner_and_auditor_have_no_questionnaire(signed_in: Any) -> None:
         client.post("/logout", form_page="/")
 
 
-@pytest.mark.parametrize("data", [
-    {"answer": "maybe"},
-    {"answer": "yes", "then": "elsewhere"},
-    {"hours_per_day": "abc"},
-    {"hours_per_day": "99", "days_per_week": "-1"},
-    {"group": "everything"},
-    {"group": "unknown", "key": "rf_in_danger_now"},
-    {"key": ""},
-    {"key": "x" * 5000},
-    {"handover": "done"},
-    {"when": ["yesterday"]},
-])
-def test_bad_answers_never_give_a_server_error(app: Flask, signed_in: Any,
-                                               data: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"answer": "maybe"},
+        {"answer": "yes", "then": "elsewhere"},
+        {"hours_per_day": "abc"},
+        {"hours_per_day": "99", "days_per_week": "-1"},
+        {"group": "everything"},
+        {"group": "unknown", "key": "rf_in_danger_now"},
+        {"key": ""},
+        {"key": "x" * 5000},
+        {"handover": "done"},
+        {"when": ["yesterday"]},
+    ],
+)
+def test_bad_answers_never_give_a_server_error(
+    app: Flask, signed_in: Any, data: dict[str, Any]
+) -> None:
     client = signed_in("screener")
     url = begin(client)
     response = client.post(url, {"key": "rf_in_danger_now", **data})
@@ -750,7 +887,8 @@ def test_bad_answers_never_give_a_server_error(app: Flask, signed_in: Any,
 
 
 def test_bad_input_after_the_last_question_never_gives_a_server_error(
-        app: Flask, signed_in: Any, clock: Any) -> None:
+    app: Flask, signed_in: Any, clock: Any
+) -> None:
     client = signed_in("screener")
     url = begin(client)
     review, _asked = walk(client, url, clock, {"rf_in_danger_now": "yes"}, record=False)
@@ -758,13 +896,19 @@ def test_bad_input_after_the_last_question_never_gives_a_server_error(
         (url, {"key": "documents_when", "when": ["nonsense", "work"]}),
         (url, {"key": "handover", "handover": "done"}),
         (review, {"csrf_token": "forged"}),
-        (f"/screenings/{screening_id(url)}/red-flag?next=" + url,
-         {"flags": ["rf_in_danger_now"], "acted_at": "not a time", "action": "magic"}),
+        (
+            f"/screenings/{screening_id(url)}/red-flag?next=" + url,
+            {"flags": ["rf_in_danger_now"], "acted_at": "not a time", "action": "magic"},
+        ),
         (f"/screenings/{screening_id(url)}/red-flag?flags=nonsense", {"action": "called"}),
     ]:
         assert client.post(path, data, form_page=review).status_code < 500, path
-    for path in (f"/screenings/{uuid.uuid4()}/ask", f"/screenings/{uuid.uuid4()}/review",
-                 f"/screenings/{uuid.uuid4()}", "/screenings/not-a-uuid/ask"):
+    for path in (
+        f"/screenings/{uuid.uuid4()}/ask",
+        f"/screenings/{uuid.uuid4()}/review",
+        f"/screenings/{uuid.uuid4()}",
+        "/screenings/not-a-uuid/ask",
+    ):
         assert client.get(path).status_code == 404, path
     assert client.raw.post(url, data={"key": "b1", "answer": "yes"}).status_code == 400
     assert status_of(app, url) == "draft"
