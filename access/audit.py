@@ -27,7 +27,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from access.models import AuditEvent, AuditHead
-from core import clock, keys
+from core import clock, db, keys
 
 GENESIS = "0" * 64
 DOMAIN = b"passage-audit-v1\x00"
@@ -120,6 +120,7 @@ def append(
     store.add(event)
     head.seq, head.mac = values["seq"], mac
     store.flush()
+    db.must_commit(store, "audit events")
     return event
 
 

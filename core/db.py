@@ -2,7 +2,9 @@
 
 Views and CLI commands get their session from :func:`session`; services take it as an
 argument and never commit. The request's transaction is committed by the view that
-changed something; whatever is left uncommitted when the response goes out is rolled back.
+changed something; whatever is left uncommitted when the response goes out is rolled back,
+and a response that would go out with an access's audit event uncommitted is refused
+(:func:`must_commit`, docs/architecture.md "Transactions").
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
@@ -114,6 +116,9 @@ def init_app(app: Flask) -> None:
     engine = create_engine(app.config["DATABASE_URL"])
     app.extensions["passage.engine"] = engine
     app.extensions["passage.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    factory = app.extensions["passage.sessionmaker"]
+    event.listen(factory, "after_commit", _forget_mark)
+    event.listen(factory, "after_rollback", _forget_mark)
     app.after_request(_rollback_uncommitted)
     app.teardown_appcontext(_close_session)
 
@@ -138,11 +143,42 @@ def session() -> Session:
     return g.db_session  # type: ignore[no-any-return]
 
 
+# Session.info key: why the open transaction may not be dropped on a response's way out.
+MUST_COMMIT = "passage.must_commit"
+
+
+class UncommittedAccess(RuntimeError):
+    """A view answered while its session held a write it may not answer without (an audit
+    event of the access it served). The response is refused: a 500, nothing of it sent."""
+
+
+def must_commit(store: Session, what: str) -> None:
+    """Mark ``store``'s transaction as holding ``what`` (an audit event), which the request
+    must commit before it answers: a view that forgets is refused, so a page is never
+    served without the record of the access it shows (docs/security.md R50)."""
+    store.info[MUST_COMMIT] = what
+
+
+def discard() -> None:
+    """Roll back the request's session, if it has one (error pages, refusals)."""
+    if "db_session" in g:
+        g.db_session.rollback()
+
+
+def _forget_mark(store: Session, *_args: Any) -> None:
+    store.info.pop(MUST_COMMIT, None)
+
+
 def _rollback_uncommitted(response: Any) -> Any:
     # Views commit what they mean to keep; anything else (a half-done change before an
     # error) must not be committed by the session store that saves after us.
-    if "db_session" in g:
-        g.db_session.rollback()
+    if "db_session" not in g:
+        return response
+    forgotten = g.db_session.info.get(MUST_COMMIT)
+    g.db_session.rollback()
+    if forgotten:
+        # Raised here, the error handler answers 500 instead of the view's response.
+        raise UncommittedAccess(f"{request.endpoint} answered without committing {forgotten}")
     return response
 
 

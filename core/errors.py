@@ -152,7 +152,7 @@ def _handle_api_error(error: ApiError) -> Response:
 def _handle_refusal(error: RefusedError) -> Any:
     # A refused request changes nothing: whatever it wrote before the refusal is undone now,
     # before the page is rendered (rendering may flush the session).
-    db.session().rollback()
+    db.discard()
     if is_api_request():
         # str(): a message may be a lazily translated string, in the request's language.
         return json_error(
@@ -166,6 +166,9 @@ def _handle_refusal(error: RefusedError) -> Any:
 
 
 def _handle_http_error(error: HTTPException) -> Any:
+    # An error page shows nothing of what the request read or wrote: its changes (and the
+    # audit events of accesses it did not complete) are dropped, as for a refusal.
+    db.discard()
     status = error.code or 500
     if isinstance(error, SecurityError):
         # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page is rendered.

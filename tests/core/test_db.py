@@ -1,0 +1,71 @@
+"""The request's transaction (core/db.py): a response never goes out while the session holds
+the audit event of the access it serves, uncommitted (docs/architecture.md "Transactions")."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+
+from access import audit
+from access.policy import public
+from core import db
+
+SECRET = "Synthetic-Person-Zed"
+
+
+def _app(make_app: Callable[..., Flask], commits: bool) -> Flask:
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.route("/_test/read")
+    @public
+    def read() -> str:
+        store = db.session()
+        audit.record(store, "case.read", object_type="case", object_id="c-1")
+        if commits:
+            store.commit()
+        return SECRET
+
+    return app
+
+
+def _reads(app: Flask) -> int:
+    with app.app_context():
+        _rows, total = audit.events(db.session(), {"action": "case.read"}, 1, 10)
+        return total
+
+
+def test_a_view_that_forgets_to_commit_its_audit_event_is_refused(
+    make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture
+) -> None:
+    app = _app(make_app, commits=False)
+    with caplog.at_level(logging.ERROR):
+        response = app.test_client().get("/_test/read")
+    assert response.status_code == 500
+    assert SECRET not in response.get_data(as_text=True)
+    assert _reads(app) == 0
+    assert "UncommittedAccess" in caplog.text
+
+
+def test_a_view_that_commits_its_audit_event_answers(make_app: Callable[..., Flask]) -> None:
+    app = _app(make_app, commits=True)
+    response = app.test_client().get("/_test/read")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == SECRET
+    assert _reads(app) == 1
+
+
+def test_an_error_page_drops_the_unfinished_access_quietly(make_app: Callable[..., Flask]) -> None:
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.route("/_test/gone")
+    @public
+    def gone() -> str:
+        audit.record(db.session(), "case.read", object_type="case", object_id="c-2")
+        raise LookupError
+
+    response = app.test_client().get("/_test/gone")
+    assert response.status_code == 500
+    assert _reads(app) == 0
