@@ -90,9 +90,9 @@ def common_passwords() -> frozenset[str]:
 def make_hasher(config: Settings) -> PasswordHasher:
     """An Argon2id hasher with the configured cost."""
     return PasswordHasher(
-        time_cost=config.argon2_time_cost,  # type: ignore[call-overload]
-        memory_cost=config.argon2_memory_cost,  # type: ignore[call-overload]
-        parallelism=config.argon2_parallelism,  # type: ignore[call-overload]
+        time_cost=config.argon2_time_cost,
+        memory_cost=config.argon2_memory_cost,
+        parallelism=config.argon2_parallelism,
         type=Type.ID,
     )
 

@@ -149,7 +149,7 @@ _HINTS = get_type_hints(Settings)
 def build(config: Mapping[str, Any]) -> Settings:
     """The :class:`Settings` of the merged, checked ``config``; raise :class:`ConfigError`
     naming the first setting missing or of the wrong type."""
-    values = {}
+    values: dict[str, Any] = {}
     for field in fields(Settings):
         name = field.name.upper()
         if name not in config and field.default is None:
