@@ -92,7 +92,7 @@ def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None
     _register_commands(app)
     app.extensions["passage.openapi"] = openapi_document(API_SPECS, "Passage", "1")
     app.jinja_env.globals.update(can=_can, role_labels=ROLE_LABELS)
-    if app.config["ENV"] == "testing":
+    if settings.of(app).env == "testing":
         _register_test_routes(app)
     return app
 

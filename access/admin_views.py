@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
@@ -20,7 +20,7 @@ from access import approvals, authn, services
 from access.forms import ActionForm, RoleForm, UserForm
 from access.models import User
 from access.policy import requires
-from core import clock, db
+from core import clock, db, settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -48,7 +48,7 @@ def _partner_choices(form: UserForm | RoleForm) -> None:
 
 
 def _days() -> int:
-    return int(current_app.config["ACCOUNT_CHANGE_DAYS"])
+    return settings.current().account_change_days
 
 
 WAITS = _l(
@@ -167,7 +167,7 @@ ACTIONS = {
         _l("The account is enabled."),
     ),
     "unlock": (
-        lambda store, user, now: authn.unlock(store, user, current_app.config),
+        lambda store, user, now: authn.unlock(store, user, settings.current()),
         _l("The account is unlocked."),
     ),
     "end-sessions": (
@@ -205,7 +205,7 @@ def password_link(user_id: uuid.UUID) -> Response:
     user = _user_or_404(user_id)
     if ActionForm().validate_on_submit():
         store = db.session()
-        if services.send_password_link(store, user, clock.now(), current_app.config):
+        if services.send_password_link(store, user, clock.now(), settings.current()):
             store.commit()
             flash(
                 _l(

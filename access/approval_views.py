@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -15,7 +15,7 @@ from access import approvals, services
 from access.forms import ActionForm
 from access.passwords import PasswordRejected
 from access.policy import authorize, require, requires
-from core import clock, db
+from core import clock, db, settings
 
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")
 
@@ -51,13 +51,13 @@ def approve(change_id: uuid.UUID) -> Any:
     change = _decidable(change_id)
     store = db.session()
     try:
-        approvals.approve(store, current_user, change, clock.now(), current_app.config)
+        approvals.approve(store, current_user, change, clock.now(), settings.current())
     except (approvals.ChangeRefused, services.UserError, PasswordRejected) as error:
         store.rollback()
         flash(str(error), "error")
         return redirect(url_for("approvals.index"))
     store.commit()
-    if approvals.password_link_needed(change, current_app.config):
+    if approvals.password_link_needed(change, settings.current()):
         flash(
             _l(
                 "Approved. The account exists; no mail server is configured, so the operator "

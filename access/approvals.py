@@ -12,7 +12,6 @@ owner by e-mail (or from the operator's console), never to the people who asked 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +25,7 @@ from access.policy import NotNow, authorize, state_rule
 from access.roles import Role
 from core import clock, mail
 from core.errors import RefusedError
+from core.settings_type import Settings
 
 CREATE, CHANGE, RESET = "create", "change", RESET_SECOND_FACTOR
 
@@ -182,7 +182,7 @@ def waiting(store: Session, user: Any, now: datetime) -> list[AccountChange]:
 
 
 def approve(
-    store: Session, approver: User, change: AccountChange, now: datetime, config: Mapping[str, Any]
+    store: Session, approver: User, change: AccountChange, now: datetime, config: Settings
 ) -> User:
     """Carry out ``change`` on ``approver``'s word; return the account concerned.
 
@@ -255,7 +255,7 @@ def expire_overdue(store: Session, now: datetime) -> int:
     return len(overdue)
 
 
-def password_link_needed(change: AccountChange, config: Mapping[str, Any]) -> bool:
+def password_link_needed(change: AccountChange, config: Settings) -> bool:
     """Whether an approved creation still needs the operator to hand out a password link
     (no mail server to send it)."""
     return change.kind == CREATE and not mail.configured(config)

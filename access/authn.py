@@ -31,7 +31,6 @@ import hmac
 import unicodedata
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, Request, Response, request, session
@@ -46,6 +45,7 @@ from access.sessions import end_all_sessions
 from access.standing import in_standing
 from core import clock, db
 from core.errors import API_PREFIX
+from core.settings_type import Settings
 
 # Beyond this many doublings the delay is at its cap anyway; bounds the exponent.
 _MAX_DOUBLINGS = 30
@@ -67,13 +67,13 @@ def account_key(email: str, secret_key: str) -> str:
     return hmac.new(str(secret_key).encode(), b"login-throttle:" + name, hashlib.sha256).hexdigest()
 
 
-def delay_after(failures: int, config: Any) -> timedelta | None:
+def delay_after(failures: int, config: Settings) -> timedelta | None:
     """How long attempts are refused after ``failures`` consecutive failures, or None."""
-    beyond = failures - int(config["LOGIN_FAILURE_LIMIT"])
+    beyond = failures - config.login_failure_limit
     if beyond < 0:
         return None
-    seconds = int(config["LOGIN_DELAY"]) * 2 ** min(beyond, _MAX_DOUBLINGS)
-    return timedelta(seconds=min(seconds, int(config["LOGIN_DELAY_MAX"])))
+    seconds = config.login_delay * 2 ** min(beyond, _MAX_DOUBLINGS)
+    return timedelta(seconds=min(seconds, config.login_delay_max))
 
 
 def is_throttled(store: Session, key: str, now: datetime) -> bool:
@@ -84,10 +84,10 @@ def is_throttled(store: Session, key: str, now: datetime) -> bool:
     return until is not None and until > now
 
 
-def _upsert_failure(store: Session, key: str, now: datetime, config: Any) -> None:
+def _upsert_failure(store: Session, key: str, now: datetime, config: Settings) -> None:
     # One statement, so concurrent workers never lose a failure; a count older than the
     # memory starts again at one.
-    forgotten = now - timedelta(seconds=int(config["LOGIN_FAILURE_MEMORY"]))
+    forgotten = now - timedelta(seconds=config.login_failure_memory)
     insert = db.insert(store, SignInThrottle).values(
         account_key=key, failures=1, last_failure_at=now
     )
@@ -105,12 +105,14 @@ def _upsert_failure(store: Session, key: str, now: datetime, config: Any) -> Non
     )
 
 
-def record_failure(store: Session, key: str, now: datetime, user: User | None, config: Any) -> None:
+def record_failure(
+    store: Session, key: str, now: datetime, user: User | None, config: Settings
+) -> None:
     """Count a failure against the account name (starting or lengthening a delay) and, for a
     real account, towards lock-out; delays and locks are audited."""
     # Forgotten counts go first, this name's included, so that concurrent workers take the
     # same rows in the same order and the upsert then starts a forgotten count afresh.
-    forgotten = now - timedelta(seconds=int(config["LOGIN_FAILURE_MEMORY"]))
+    forgotten = now - timedelta(seconds=config.login_failure_memory)
     store.execute(sa.delete(SignInThrottle).where(SignInThrottle.last_failure_at < forgotten))
     _upsert_failure(store, key, now, config)
     failures = (
@@ -144,7 +146,7 @@ def record_failure(store: Session, key: str, now: datetime, user: User | None, c
         .where(
             User.id == user.id,
             User.locked_at.is_(None),
-            User.failed_logins >= config["LOCKOUT_THRESHOLD"],
+            User.failed_logins >= config.lockout_threshold,
         )
         .values(locked_at=now)
     )
@@ -161,12 +163,12 @@ def record_failure(store: Session, key: str, now: datetime, user: User | None, c
         )
 
 
-def clear_failures(store: Session, user: User, config: Any) -> None:
+def clear_failures(store: Session, user: User, config: Settings) -> None:
     """Forget ``user``'s failures: no delay, and the lock-out count starts again."""
     user.failed_logins = 0
     store.execute(
         sa.delete(SignInThrottle).where(
-            SignInThrottle.account_key == account_key(user.email, config["SECRET_KEY"])
+            SignInThrottle.account_key == account_key(user.email, config.secret_key)
         )
     )
 
@@ -187,10 +189,10 @@ def _failed(
 
 
 def check_password(
-    store: Session, email: str, password: str, now: datetime, config: Any
+    store: Session, email: str, password: str, now: datetime, config: Settings
 ) -> User | None:
     """The user who may go on to the code step, or None after recording the failure."""
-    key = account_key(email, config["SECRET_KEY"])
+    key = account_key(email, config.secret_key)
     user = find_user(store, email)
     if is_throttled(store, key, now):
         passwords.verify_password(None, password)  # same cost as a real attempt
@@ -223,7 +225,7 @@ def _may_use_link(user: User) -> bool:
 
 
 def check_code(
-    store: Session, user: User, code: str, now: datetime, config: Any, *, via: str = "sign_in"
+    store: Session, user: User, code: str, now: datetime, config: Settings, *, via: str = "sign_in"
 ) -> bool:
     """Accept a code from the user's app; a wrong code counts as a failure and is audited.
 
@@ -232,7 +234,7 @@ def check_code(
     that the link can unlock it. The first accepted code confirms a pending second factor.
     """
     action = f"{via}.code"
-    key = account_key(user.email, config["SECRET_KEY"])
+    key = account_key(user.email, config.secret_key)
     usable = _may_use_link(user) if via == "password_link" else user.is_active
     if not usable:
         _failed(store, user, action, "account_inactive", "denied")
@@ -259,7 +261,7 @@ def check_code(
 
 
 def complete_password_link(
-    store: Session, link: PasswordLink, password: str, code: str, now: datetime, config: Any
+    store: Session, link: PasswordLink, password: str, code: str, now: datetime, config: Settings
 ) -> None:
     """Set the password through ``link``; a user with a confirmed second factor must also
     give a valid code, checked exactly as at sign-in. Success spends the link, lifts a lock
@@ -279,7 +281,7 @@ def complete_password_link(
 
 
 def change_password(
-    store: Session, user: User, current: str, new: str, code: str, now: datetime, config: Any
+    store: Session, user: User, current: str, new: str, code: str, now: datetime, config: Settings
 ) -> None:
     """Change the signed-in user's password; the current password and a fresh code are
     checked, counted and delayed exactly as at sign-in. Ends all the user's sessions and
@@ -296,13 +298,13 @@ def change_password(
     services.set_password(store, user, new, via="account", now=now)
 
 
-def unlock(store: Session, user: User, config: Any) -> None:
+def unlock(store: Session, user: User, config: Settings) -> None:
     """An administrator lifts a lock-out, and any delay with it: the owner may sign in now."""
     services.unlock_user(store, user)
     clear_failures(store, user, config)
 
 
-def signed_in(store: Session, user: User, config: Any) -> None:
+def signed_in(store: Session, user: User, config: Settings) -> None:
     """Both factors succeeded: forget the failures and audit the sign-in."""
     clear_failures(store, user, config)
     audit.record(

@@ -16,7 +16,7 @@ from access import approvals, audit, services, tokens, totp
 from access.models import User
 from access.passwords import PasswordRejected
 from access.roles import Role
-from core import clock, datakeys, db, keys
+from core import clock, datakeys, db, keys, settings
 from core.hooks import Hook
 
 # Told ``store`` and ``now`` by ``demo``: later packages load their own demo data (the partner
@@ -80,7 +80,7 @@ def create_user_command(
     )
     click.echo(
         totp.provisioning_uri(
-            services.totp_secret(store, user), user.email, current_app.config["TOTP_ISSUER"]
+            services.totp_secret(store, user), user.email, settings.current().totp_issuer
         )
     )
 
@@ -105,10 +105,10 @@ def password_link_command(email: str) -> None:
     user = _user_or_fail(store, email)
     if user.disabled_at is not None:
         _fail("the account is disabled")
-    hours = int(current_app.config["PASSWORD_LINK_HOURS"])
+    hours = settings.current().password_link_hours
     token = services.issue_password_link(store, user, clock.now(), hours)
     store.commit()
-    click.echo(services.password_link_url(current_app.config, token))
+    click.echo(services.password_link_url(settings.current(), token))
     click.echo(f"single use, expires in {hours} hours; give it to {user.email} only", err=True)
 
 
@@ -153,7 +153,7 @@ def issue_token_command(email: str, days: int | None) -> None:
     if user is None or not user.is_active:
         _fail("no such active user")
     row, token = tokens.issue_token(
-        store, user, clock.now(), days or int(current_app.config["API_TOKEN_DAYS"])
+        store, user, clock.now(), days or settings.current().api_token_days
     )
     store.commit()
     click.echo(token)
@@ -200,7 +200,7 @@ DEMO_USERS = (
 
 
 def _refuse_outside_development() -> None:
-    if current_app.config["ENV"] == "production":
+    if settings.current().env == "production":
         _fail("demo data has published passwords; it is refused when PASSAGE_ENV=production")
 
 

@@ -15,7 +15,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from core import settings
 from core.errors import RefusedError
+from core.settings_type import Settings
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -85,12 +87,12 @@ def common_passwords() -> frozenset[str]:
     )
 
 
-def make_hasher(config: dict[str, object]) -> PasswordHasher:
+def make_hasher(config: Settings) -> PasswordHasher:
     """An Argon2id hasher with the configured cost."""
     return PasswordHasher(
-        time_cost=int(config["ARGON2_TIME_COST"]),  # type: ignore[call-overload]
-        memory_cost=int(config["ARGON2_MEMORY_COST"]),  # type: ignore[call-overload]
-        parallelism=int(config["ARGON2_PARALLELISM"]),  # type: ignore[call-overload]
+        time_cost=config.argon2_time_cost,
+        memory_cost=config.argon2_memory_cost,
+        parallelism=config.argon2_parallelism,
         type=Type.ID,
     )
 
@@ -98,7 +100,7 @@ def make_hasher(config: dict[str, object]) -> PasswordHasher:
 def _hasher() -> PasswordHasher:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if "passage.hasher" not in app.extensions:
-        app.extensions["passage.hasher"] = make_hasher(app.config)
+        app.extensions["passage.hasher"] = make_hasher(settings.of(app))
     return app.extensions["passage.hasher"]  # type: ignore[no-any-return]
 
 

@@ -24,7 +24,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 
 from access import audit, grants, refusals
 from access.roles import ALL_ROLES, Role
-from core import clock, db
+from core import clock, db, settings
 from core.errors import ApiError, NotNow, is_api_request
 from core.web import safe_next
 
@@ -332,7 +332,7 @@ def _audit_denial(
 def recently_authenticated(now: datetime) -> bool:
     """Whether the current web session proved both factors within ``STEP_UP_MAX_AGE``."""
     proved = session.get("auth_at")
-    limit = timedelta(seconds=current_app.config["STEP_UP_MAX_AGE"])
+    limit = timedelta(seconds=settings.current().step_up_max_age)
     return proved is not None and now - datetime.fromisoformat(proved) <= limit
 
 
@@ -391,7 +391,7 @@ def audit_rate_limited(limit: str, seconds: int) -> None:
         window_seconds=seconds,
         endpoint=request.endpoint,
         now=clock.now(),
-        secret_key=current_app.config["SECRET_KEY"],
+        secret_key=settings.current().secret_key,
     )
     store.commit()
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -26,6 +24,7 @@ from access.tokens import digest, revoke_all
 from core import datakeys, mail
 from core.errors import RefusedError
 from core.hooks import Hook
+from core.settings_type import Settings
 
 # Told with ``store``, ``user_id`` and ``now`` once an account is disabled, in the same
 # transaction: what receivers write is committed with the change or not at all (the referral
@@ -396,9 +395,7 @@ def issue_password_link(store: Session, user: User, now: datetime, hours: int) -
     return token
 
 
-def send_password_link(
-    store: Session, user: User, now: datetime, config: Mapping[str, Any]
-) -> bool:
+def send_password_link(store: Session, user: User, now: datetime, config: Settings) -> bool:
     """E-mail ``user`` a fresh link to choose a password, once the transaction commits.
 
     False, issuing nothing, when no mail server is configured: then only the operator at the
@@ -406,19 +403,19 @@ def send_password_link(
     """
     if not mail.configured(config):
         return False
-    token = issue_password_link(store, user, now, int(config["PASSWORD_LINK_HOURS"]))
+    token = issue_password_link(store, user, now, config.password_link_hours)
     mail.queue(
         store,
         user.email,
         "Passage: choose your password",
         "Choose your Passage password with this single-use link. It expires in "
-        f"{config['PASSWORD_LINK_HOURS']} hours:\n{password_link_url(config, token)}\n"
+        f"{config.password_link_hours} hours:\n{password_link_url(config, token)}\n"
         "If you did not expect this message, tell your administrator.\n",
     )
     return True
 
 
-def password_link_url(config: Mapping[str, Any], token: str) -> str:
+def password_link_url(config: Settings, token: str) -> str:
     """The address of a password link, under ``BASE_URL`` whatever Host a request named."""
     return mail.absolute_url(config, f"/password/{token}")
 

@@ -22,8 +22,9 @@ from werkzeug.datastructures import CallbackDict
 from access import audit
 from access.models import WebSession
 from access.tokens import digest
-from core import clock, db
+from core import clock, db, settings
 from core.errors import API_PREFIX
+from core.settings_type import Settings
 
 TOKEN_BYTES = 32
 # Writing last_seen on every request would cost a write per page; a minute is precise enough.
@@ -75,7 +76,7 @@ class ServerSessionInterface(SessionInterface):
         row = store.get(WebSession, digest(token))
         if row is None:
             return ServerSession()
-        expired = expiry_reason(row, clock.now(), app.config)
+        expired = expiry_reason(row, clock.now(), settings.of(app))
         if expired:
             if row.user_id is not None:
                 audit.record(
@@ -118,7 +119,7 @@ class ServerSessionInterface(SessionInterface):
                     user_agent=request.user_agent.string[:200],
                 )
             )
-            _purge_expired(store, now, app.config)
+            _purge_expired(store, now, settings.of(app))
         elif not session.modified and now - (session.last_seen or now) < TOUCH_INTERVAL:
             return
         # default=str turns lazily translated flash messages into text.
@@ -158,19 +159,19 @@ def _user_id(session: ServerSession) -> uuid.UUID | None:
     return uuid.UUID(value) if value else None
 
 
-def expiry_reason(row: WebSession, now: datetime, config: Any) -> str | None:
+def expiry_reason(row: WebSession, now: datetime, config: Settings) -> str | None:
     """``"idle"`` or ``"absolute"`` when ``row`` has timed out at ``now``, else ``None``."""
-    if now - row.created_at > timedelta(seconds=config["SESSION_ABSOLUTE_TIMEOUT"]):
+    if now - row.created_at > timedelta(seconds=config.session_absolute_timeout):
         return "absolute"
-    if now - row.last_seen_at > timedelta(seconds=config["SESSION_IDLE_TIMEOUT"]):
+    if now - row.last_seen_at > timedelta(seconds=config.session_idle_timeout):
         return "idle"
     return None
 
 
-def _purge_expired(store: Session, now: datetime, config: Any) -> None:
+def _purge_expired(store: Session, now: datetime, config: Settings) -> None:
     # Cheap housekeeping when a session starts: rows nobody can use any more go.
-    idle = now - timedelta(seconds=config["SESSION_IDLE_TIMEOUT"])
-    absolute = now - timedelta(seconds=config["SESSION_ABSOLUTE_TIMEOUT"])
+    idle = now - timedelta(seconds=config.session_idle_timeout)
+    absolute = now - timedelta(seconds=config.session_absolute_timeout)
     store.execute(
         sa.delete(WebSession).where(
             sa.or_(WebSession.last_seen_at < idle, WebSession.created_at < absolute)

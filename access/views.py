@@ -9,7 +9,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -34,7 +33,7 @@ from access.models import User
 from access.passwords import MIN_LENGTH, PasswordRejected
 from access.policy import public, require, requires
 from access.sessions import end_all_sessions, end_session, list_sessions
-from core import clock, db
+from core import clock, db, settings
 from core.ratelimit import limiter
 from core.web import safe_next
 
@@ -46,7 +45,7 @@ SIGN_IN_FAILED = _l(
 
 
 def _login_limit() -> str:
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
+    return settings.current().login_rate_limit
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -60,7 +59,7 @@ def login() -> Any:
     if form.validate_on_submit():
         store, now = db.session(), clock.now()
         user = authn.check_password(
-            store, form.email.data, form.password.data, now, current_app.config
+            store, form.email.data, form.password.data, now, settings.current()
         )
         store.commit()
         if user is not None:
@@ -84,7 +83,7 @@ def _pending_user(step: str) -> User | None:
     if session.get("pending_step") != step:
         return None
     started = datetime.fromisoformat(session["pending_at"])
-    if (clock.now() - started).total_seconds() > current_app.config["SIGN_IN_STEP_MAX_AGE"]:
+    if (clock.now() - started).total_seconds() > settings.current().sign_in_step_max_age:
         return None
     user = services.get_user(db.session(), uuid.UUID(session["pending_user_id"]))
     return user if user is not None and user.is_active else None
@@ -126,7 +125,7 @@ def enrol() -> Any:
 
 def _check_code_and_finish(user: User, form: CodeForm) -> Any:
     store, now = db.session(), clock.now()
-    accepted = authn.check_code(store, user, form.code.data, now, current_app.config)
+    accepted = authn.check_code(store, user, form.code.data, now, settings.current())
     if not accepted:
         store.commit()
         flash(SIGN_IN_FAILED, "error")
@@ -135,7 +134,7 @@ def _check_code_and_finish(user: User, form: CodeForm) -> Any:
         return render_template(
             f"access/{session['pending_step']}.html", form=form, **_enrol_context(user)
         )
-    authn.signed_in(store, user, current_app.config)
+    authn.signed_in(store, user, settings.current())
     store.commit()
     next_url = session.get("next")
     session.clear()
@@ -149,7 +148,7 @@ def _enrol_context(user: User) -> dict[str, Any]:
     if session.get("pending_step") != "enrol":
         return {}
     secret = services.totp_secret(db.session(), user)
-    uri = totp.provisioning_uri(secret, user.email, current_app.config["TOTP_ISSUER"])
+    uri = totp.provisioning_uri(secret, user.email, settings.current().totp_issuer)
     return {"qr": totp.qr_svg(uri), "secret": totp.grouped(secret)}
 
 
@@ -183,7 +182,7 @@ def set_password(token: str) -> Any:
     if form.validate_on_submit():
         try:
             authn.complete_password_link(
-                store, link, form.password.data, form.code.data or "", now, current_app.config
+                store, link, form.password.data, form.code.data or "", now, settings.current()
             )
         except PasswordRejected as error:
             store.rollback()
@@ -222,7 +221,7 @@ def language() -> Response:
 def home() -> str:
     """The signed-in user's start page; it says when an idle session ends, in whole minutes
     (rounded down, so the page never promises more time than the setting gives)."""
-    idle = int(current_app.config["SESSION_IDLE_TIMEOUT"])
+    idle = settings.current().session_idle_timeout
     return render_template("access/home.html", idle_minutes=max(1, idle // 60))
 
 
@@ -235,12 +234,12 @@ def reauth() -> Any:
         store, now = db.session(), clock.now()
         password_ok = (
             authn.check_password(
-                store, current_user.email, form.password.data, now, current_app.config
+                store, current_user.email, form.password.data, now, settings.current()
             )
             is not None
         )
         if password_ok and authn.check_code(
-            store, current_user, form.code.data, now, current_app.config
+            store, current_user, form.code.data, now, settings.current()
         ):
             audit.record(store, "step_up", object_type="user", object_id=current_user.id)
             store.commit()
@@ -287,7 +286,7 @@ def change_password() -> Any:
                 form.password.data,
                 form.code.data,
                 clock.now(),
-                current_app.config,
+                settings.current(),
             )
         except PasswordRejected as error:
             store.rollback()

@@ -22,6 +22,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from core import settings
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -113,7 +115,7 @@ def _sqlite_begin(connection: Any) -> None:
 
 def init_app(app: Flask) -> None:
     """Create the engine for the app's ``DATABASE_URL`` and tie a session to each request."""
-    engine = create_engine(app.config["DATABASE_URL"])
+    engine = create_engine(settings.of(app).database_url)
     app.extensions["passage.engine"] = engine
     app.extensions["passage.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
     factory = app.extensions["passage.sessionmaker"]

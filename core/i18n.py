@@ -4,9 +4,11 @@ the choice among them: the user's setting, then the visitor's choice, then Accep
 from __future__ import annotations
 
 from babel import Locale
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
+
+from core import settings
 
 # The interface's and the questionnaires' languages, each with a catalogue in translations/
 # and wordings in the instruments; English first, the fallback.
@@ -24,9 +26,10 @@ LANGUAGE_NAMES = {code: _own_name(code) for code in LANGUAGES}
 
 def select_locale() -> str:
     """Pick the language for the current request."""
-    languages = current_app.config["LANGUAGES"]
+    config = settings.current()
+    languages = config.languages
     if not has_request_context():
-        return str(current_app.config["BABEL_DEFAULT_LOCALE"])  # CLI commands
+        return config.babel_default_locale  # CLI commands
     chosen = getattr(current_user, "locale", None) or session.get("locale")
     if chosen in languages:
         return str(chosen)

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask, current_app
 
+from core import settings
 from core.settings import ConfigError
 
 KEY_BYTES = 32
@@ -181,7 +182,7 @@ def init_app(app: Flask) -> None:
     (``init-db`` creates it), and whatever needs a key fails closed until it exists."""
     app.extensions["passage.keys"] = load(app)
     serving = click.get_current_context(silent=True) is None
-    if app.config["ENV"] == "production" and serving and app.extensions["passage.keys"] is None:
+    if settings.of(app).env == "production" and serving and app.extensions["passage.keys"] is None:
         raise MissingKeyError(
             "refusing to start in production without keys: "
             + "; ".join(missing(app))

@@ -18,14 +18,15 @@ import enum
 import logging
 import smtplib
 import ssl
-from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+from core import settings
+from core.settings_type import Settings
 
 log = logging.getLogger(__name__)
 OUTBOX = "passage.outbox"  # messages waiting for the transaction to commit
@@ -61,9 +62,9 @@ class Delivery:
     reason: str | None = None
 
 
-def configured(config: Mapping[str, Any]) -> bool:
+def configured(config: Settings) -> bool:
     """Whether e-mail can be sent at all (``MAIL_SERVER`` is set)."""
-    return bool(config.get("MAIL_SERVER"))
+    return bool(config.mail_server)
 
 
 def queue(store: Session, to: str, subject: str, body: str) -> None:
@@ -71,19 +72,19 @@ def queue(store: Session, to: str, subject: str, body: str) -> None:
     store.info.setdefault(OUTBOX, []).append(Message(to, subject, body))
 
 
-def absolute_url(config: Mapping[str, Any], path: str) -> str:
+def absolute_url(config: Settings, path: str) -> str:
     """``path`` on this site under the configured ``BASE_URL``, never the request's Host."""
-    return f"{str(config['BASE_URL']).rstrip('/')}/{path.lstrip('/')}"
+    return f"{config.base_url.rstrip('/')}/{path.lstrip('/')}"
 
 
-def _connect(config: Mapping[str, Any]) -> smtplib.SMTP:
+def _connect(config: Settings) -> smtplib.SMTP:
     """An open, authenticated connection to the relay."""
-    smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=TIMEOUT)
+    smtp = smtplib.SMTP(config.mail_server, config.mail_port, timeout=TIMEOUT)
     try:
-        if config["MAIL_USE_TLS"]:
+        if config.mail_use_tls:
             smtp.starttls(context=ssl.create_default_context())
-        if config["MAIL_USERNAME"]:
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        if config.mail_username:
+            smtp.login(config.mail_username, config.mail_password)
         # Greet here (again after STARTTLS), so a relay hanging up before any message is
         # offered counts as unreachable, not as a message whose fate is unknown.
         smtp.ehlo_or_helo_if_needed()
@@ -93,9 +94,9 @@ def _connect(config: Mapping[str, Any]) -> smtplib.SMTP:
     return smtp
 
 
-def _email(config: Mapping[str, Any], message: Message) -> EmailMessage:
+def _email(config: Settings, message: Message) -> EmailMessage:
     email = EmailMessage()
-    email["From"], email["To"] = config["MAIL_FROM"], message.to
+    email["From"], email["To"] = config.mail_from, message.to
     email["Subject"] = message.subject
     if message.message_id:
         email["Message-ID"] = message.message_id
@@ -109,7 +110,7 @@ def _reason(error: BaseException) -> str:
     return f"SMTP {code}" if code else type(error).__name__
 
 
-def deliver(config: Mapping[str, Any], message: Message) -> Delivery:
+def deliver(config: Settings, message: Message) -> Delivery:
     """Offer ``message`` to the relay on a connection of its own and say what became of it.
 
     Only a broken connection *during* the message transaction is :attr:`Outcome.UNKNOWN`:
@@ -150,7 +151,7 @@ def _quit(smtp: smtplib.SMTP) -> None:
         smtp.close()
 
 
-def send(config: Mapping[str, Any], messages: list[Message]) -> None:
+def send(config: Settings, messages: list[Message]) -> None:
     """Deliver ``messages`` through the configured SMTP relay in one connection."""
     try:
         with _connect(config) as smtp:
@@ -164,11 +165,11 @@ def send(config: Mapping[str, Any], messages: list[Message]) -> None:
 def init_app(app: Flask) -> None:
     """Send queued messages after each commit of this app's sessions, when SMTP is
     configured; a rollback drops them."""
-    config = app.config
     factory = app.extensions["passage.sessionmaker"]
 
     def deliver_queued(store: Session) -> None:
         outbox = store.info.pop(OUTBOX, None)
+        config = settings.of(app)
         if outbox and configured(config):
             send(config, outbox)
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app
+from flask import Blueprint, Flask
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 
+from core import settings
 from core.hooks import Hook
 
 # Told ``limit`` and ``seconds`` (its window) of every refused request; whoever composes the
@@ -30,5 +31,5 @@ def init_app(app: Flask) -> None:
 
 def limit_api(blueprint: Blueprint) -> Blueprint:
     """Put an API blueprint under ``API_RATE_LIMIT`` per client address; returns it."""
-    limiter.limit(lambda: str(current_app.config["API_RATE_LIMIT"]))(blueprint)
+    limiter.limit(lambda: settings.current().api_rate_limit)(blueprint)
     return blueprint

@@ -11,6 +11,8 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from core import settings
+
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
@@ -36,12 +38,13 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 def init_app(app: Flask) -> None:
     """Trust ``TRUSTED_PROXIES`` reverse proxies and add the headers to every response."""
-    hops = int(app.config["TRUSTED_PROXIES"])
+    config = settings.of(app)
+    hops = config.trusted_proxies
     if hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
         )
-    hsts = app.config["SESSION_COOKIE_SECURE"]
+    hsts = config.session_cookie_secure
 
     @app.before_request
     def refuse_nul_characters() -> None:

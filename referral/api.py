@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from flask_login import current_user
 
 from access.policy import requires
-from core import clock, db, paging
+from core import clock, db, paging, settings
 from core.api import PAGE_PARAMETERS, ApiSpec, json_body, page_schema
 from core.errors import MalformedRequest
 from core.ratelimit import limit_api
@@ -96,10 +96,6 @@ for _source, _method, _status, _id_at in (
         ("Withdraw", "withdraw_referral"),
     ):
         spec.link(_source, _method, _status, _name, _target, parameters={"referral_id": _id_at})
-
-
-def _config() -> Any:
-    return current_app.config
 
 
 @bp.route("/cases/<uuid:case_id>")
@@ -225,8 +221,8 @@ def send_referral(case_id: uuid.UUID) -> Any:
         case,
         send,
         now,
-        referrals.Deadlines.from_config(_config()),
-        _config()["RETENTION_DAYS"],
+        referrals.Deadlines.from_settings(settings.current()),
+        settings.current().retention_days,
     )
     body = referral_body(store, referral, current_user)
     store.commit()
@@ -310,7 +306,13 @@ def _answer(referral_id: uuid.UUID, action: str) -> Any:
     detail = _answer_detail(action)
     store = db.session()
     referral = referrals.answer(
-        store, current_user, referral_id, action, detail, clock.now(), _config()["RETENTION_DAYS"]
+        store,
+        current_user,
+        referral_id,
+        action,
+        detail,
+        clock.now(),
+        settings.current().retention_days,
     )
     result = referral_body(store, referral, current_user)
     store.commit()

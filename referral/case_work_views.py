@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -15,7 +15,7 @@ from werkzeug.exceptions import NotFound
 
 from access.forms import ActionForm
 from access.policy import NotNow, requires
-from core import clock, db
+from core import clock, db, settings
 from core.errors import RefusedError
 from referral import case_page, case_status, cases, notes
 from referral.case_forms import CloseCaseForm, NoteForm, ReopenForm
@@ -52,7 +52,7 @@ def close(case_id: uuid.UUID) -> Any:
             form.outcome.data,
             form.withdraw.data,
             now,
-            current_app.config["RETENTION_DAYS"],
+            settings.current().retention_days,
         )
     except (RefusedError, NotNow) as error:
         return _refused(case_id, "close", form, error)
@@ -72,7 +72,7 @@ def reopen(case_id: uuid.UUID) -> Any:
         return _refused(case_id, "reopen", form)
     try:
         case_status.reopen(
-            store, current_user, case, form.reason.data, now, current_app.config["RETENTION_DAYS"]
+            store, current_user, case, form.reason.data, now, settings.current().retention_days
         )
     except (RefusedError, NotNow) as error:
         return _refused(case_id, "reopen", form, error)
@@ -90,7 +90,7 @@ def follow_up(case_id: uuid.UUID, turn: str) -> Any:
     store = db.session()
     case = cases.get(store, current_user, case_id, "cases.manage")
     case_status.follow_up(
-        store, current_user, case, turn == "on", clock.now(), current_app.config["RETENTION_DAYS"]
+        store, current_user, case, turn == "on", clock.now(), settings.current().retention_days
     )
     store.commit()
     flash(_l("Case in follow-up.") if turn == "on" else _l("Case active again."), "success")
@@ -107,9 +107,7 @@ def add_note(case_id: uuid.UUID) -> Any:
     if not form.validate():
         return _refused(case_id, "note", form)
     try:
-        notes.add(
-            store, current_user, case, form.text.data, now, current_app.config["RETENTION_DAYS"]
-        )
+        notes.add(store, current_user, case, form.text.data, now, settings.current().retention_days)
     except (RefusedError, NotNow) as error:
         return _refused(case_id, "note", form, error)
     store.commit()

@@ -13,13 +13,12 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from access import audit, grants
 from access.models import CaseAccessGrant
 from access.policy import authorize, require, state_rule, visible
-from core import clock, db
+from core import clock, db, settings
 from core.errors import RefusedError
 from referral.models import Case, Referral
 from screening import people, retention
@@ -364,7 +363,7 @@ def touch(store: Session, case: Case, now: datetime, retention_days: int) -> Non
 def on_completed(screening_id: uuid.UUID) -> uuid.UUID | None:
     """Receiver of ``screening.services.open_case``: the completed screening's case."""
     case = open_for_screening(
-        db.session(), screening_id, clock.now(), current_app.config["RETENTION_DAYS"]
+        db.session(), screening_id, clock.now(), settings.current().retention_days
     )
     return case.id if case is not None else None
 

@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from core import clock, db, mail
+from core import clock, db, mail, settings
 from referral import directory, outbox, referrals
 
 log = logging.getLogger(__name__)
@@ -86,7 +85,7 @@ def escalate_command() -> None:
     run from cron as often as wanted."""
     store = db.session()
     counts = referrals.escalate(
-        store, clock.now(), referrals.Deadlines.from_config(current_app.config)
+        store, clock.now(), referrals.Deadlines.from_settings(settings.current())
     )
     store.commit()
     click.echo(
@@ -120,7 +119,7 @@ def send_command(watch: bool, interval: float) -> None:
     --watch. Failed e-mails are tried again later; ones that keep failing, or whose send was
     cut off, wait for an administrator (the E-mail page). Exits 1 when the relay cannot be
     reached."""
-    config = current_app.config
+    config = settings.current()
     if not mail.configured(config):
         click.echo("error: MAIL_SERVER is not set, so no e-mail can be sent", err=True)
         sys.exit(1)
@@ -150,7 +149,7 @@ def _watch(interval: float) -> None:
     try:
         while not stopping.is_set():
             try:
-                counts = outbox.send_due(store, current_app.config, clock.now, stopping.is_set)
+                counts = outbox.send_due(store, settings.current(), clock.now, stopping.is_set)
             except SQLAlchemyError as error:
                 # The database restarting must not end the sender: try again next time.
                 store.rollback()

@@ -7,13 +7,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from access.policy import NotNow, requires
-from core import clock, datakeys, db
+from core import clock, datakeys, db, settings
 from referral import cases, corrections
 from screening import people
 from screening.forms import CorrectionForm, identity_of
@@ -90,7 +90,7 @@ def correct(case_id: uuid.UUID) -> Any:
             case,
             identity_of(form),
             now,
-            current_app.config["RETENTION_DAYS"],
+            settings.current().retention_days,
             possibly_minor=form.possibly_minor.data,
         )
     except people.CorrectionError as error:

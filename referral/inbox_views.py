@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -23,7 +22,7 @@ from werkzeug.exceptions import NotFound
 
 from access.forms import ActionForm
 from access.policy import NotNow, requires
-from core import clock, db, paging
+from core import clock, db, paging, settings
 from referral import matching, notices, referrals
 from referral.case_forms import (
     CASE_OUTCOME_LABELS,
@@ -164,7 +163,7 @@ def _move(referral_id: uuid.UUID, move: str, detail: str | None) -> Any:
             move,
             detail,
             clock.now(),
-            current_app.config["RETENTION_DAYS"],
+            settings.current().retention_days,
         )
     except (referrals.ReferralError, NotNow):
         store.rollback()

@@ -11,13 +11,12 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from access import audit
 from access.models import User
 from access.policy import require, visible
-from core import mail
+from core import mail, settings
 from referral import outbox
 from referral.models import Notice
 
@@ -53,7 +52,7 @@ def notify(
         raise ValueError(f"unknown notice kind {kind!r}")
     if (referral_id is None) == (case_id is None):
         raise ValueError("a notice is about one referral or one case")
-    config = current_app.config
+    config = settings.current()
     link = mail.absolute_url(config, where(kind, referral_id, case_id))
     for user in users:
         if not user.is_active:

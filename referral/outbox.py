@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from access import audit
 from access.models import User
 from core import mail
+from core.settings_type import Settings
 from referral.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -138,20 +139,20 @@ def claim_next(store: Session, due_by: datetime, now: datetime) -> Claim | None:
     return Claim(row.id, token, row.recipient, row.link)
 
 
-def _after(delivery: mail.Delivery, attempts: int, config: Mapping[str, Any]) -> str:
+def _after(delivery: mail.Delivery, attempts: int, config: Settings) -> str:
     """The state a send's outcome leads to."""
     outcome = delivery.outcome
     if outcome is mail.Outcome.SENT:
         return "sent"
     if outcome is mail.Outcome.UNKNOWN:
         return "unknown"
-    if outcome is mail.Outcome.REFUSED or attempts >= int(config["MAIL_MAX_ATTEMPTS"]):
+    if outcome is mail.Outcome.REFUSED or attempts >= config.mail_max_attempts:
         return "dead"
     return "pending"
 
 
 def record(
-    store: Session, claim: Claim, delivery: mail.Delivery, now: datetime, config: Mapping[str, Any]
+    store: Session, claim: Claim, delivery: mail.Delivery, now: datetime, config: Settings
 ) -> str | None:
     """Write how the send of ``claim`` ended and commit; return the row's new state, or None
     when an administrator has meanwhile taken the row over (the claim is no longer ours)."""
@@ -172,7 +173,7 @@ def record(
         row.sent_at = now
     elif row.state == "pending":
         row.next_attempt_at = now + backoff(
-            row.attempts, int(config["MAIL_RETRY_DELAY"]), int(config["MAIL_RETRY_DELAY_MAX"])
+            row.attempts, config.mail_retry_delay, config.mail_retry_delay_max
         )
     else:
         log.warning(
@@ -186,16 +187,16 @@ def record(
     return row.state
 
 
-def message_for(config: Mapping[str, Any], claim: Claim) -> mail.Message:
+def message_for(config: Settings, claim: Claim) -> mail.Message:
     """The e-mail of a claimed row, unchanged from before the outbox: a subject and a link.
     Its Message-ID names the row, so any copy of it is recognisably the same message."""
-    host = urlsplit(str(config["BASE_URL"])).hostname or "passage"
+    host = urlsplit(config.base_url).hostname or "passage"
     return mail.Message(claim.recipient, SUBJECT, body(claim.link), f"<{claim.id}@{host}>")
 
 
 def send_due(
     store: Session,
-    config: Mapping[str, Any],
+    config: Settings,
     now: Callable[[], datetime],
     stop: Callable[[], bool] = lambda: False,
 ) -> dict[str, int]:

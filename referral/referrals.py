@@ -22,6 +22,7 @@ from access.policy import authorize, require, visible
 from access.standing import in_standing
 from core import datakeys
 from core.errors import RefusedError
+from core.settings_type import Settings
 from referral import (
     cases,
     directory,
@@ -78,11 +79,11 @@ class Deadlines:
     expire: int = 7 * 24
 
     @classmethod
-    def from_config(cls, config: Any) -> Deadlines:
+    def from_settings(cls, config: Settings) -> Deadlines:
         return cls(
-            int(config["REFERRAL_HOURS_URGENT"]),
-            int(config["REFERRAL_HOURS_NORMAL"]),
-            int(config["REFERRAL_EXPIRE_HOURS"]),
+            config.referral_hours_urgent,
+            config.referral_hours_normal,
+            config.referral_expire_hours,
         )
 
     def due(self, urgency: str, sent: datetime) -> datetime:

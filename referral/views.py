@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -24,7 +23,7 @@ from werkzeug.exceptions import NotFound
 
 from access.forms import ActionForm
 from access.policy import NotNow, authorize, requires
-from core import clock, db
+from core import clock, db, settings
 from referral import basis, case_page, cases, matching, referrals
 from referral import person_copy as person_copy_module
 from referral.case_forms import BreakGlassForm, LinkForm, ReferForm
@@ -112,7 +111,7 @@ def refer(case_id: uuid.UUID) -> Any:
     )
     if not form.validate():
         return case_page.render(case, 400, refer=form)
-    store, now, config = db.session(), clock.now(), current_app.config
+    store, now, config = db.session(), clock.now(), settings.current()
     try:
         referrals.send(
             store,
@@ -126,8 +125,8 @@ def refer(case_id: uuid.UUID) -> Any:
                 note=form.note.data or "",
             ),
             now,
-            referrals.Deadlines.from_config(config),
-            config["RETENTION_DAYS"],
+            referrals.Deadlines.from_settings(config),
+            config.retention_days,
         )
     except (referrals.ReferralError, NotNow) as error:
         store.rollback()
@@ -161,7 +160,7 @@ def link(case_id: uuid.UUID) -> Any:
             case,
             uuid.UUID(form.earlier.data),
             now,
-            current_app.config["RETENTION_DAYS"],
+            settings.current().retention_days,
         )
     except cases.CaseError:
         store.rollback()
@@ -181,7 +180,7 @@ def withdraw_consent(case_id: uuid.UUID) -> Any:
         raise NotFound()
     store = db.session()
     count = referrals.withdraw_consent(
-        store, current_user, case, clock.now(), current_app.config["RETENTION_DAYS"]
+        store, current_user, case, clock.now(), settings.current().retention_days
     )
     store.commit()
     flash(
@@ -237,7 +236,7 @@ def break_glass(case_id: uuid.UUID) -> Any:
                 case_id,
                 form.reason.data,
                 now,
-                current_app.config["BREAK_GLASS_MINUTES"],
+                settings.current().break_glass_minutes,
             )
         except cases.CaseError as error:
             store.rollback()
@@ -250,5 +249,5 @@ def break_glass(case_id: uuid.UUID) -> Any:
         "referral/break_glass.html",
         form=form,
         case_id=case_id,
-        minutes=current_app.config["BREAK_GLASS_MINUTES"],
+        minutes=settings.current().break_glass_minutes,
     )

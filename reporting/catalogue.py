@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from access.roles import Role
+from core import settings
 from reporting import disclosure
 from reporting.models import (
     FORCED_LABOUR,
@@ -395,7 +395,7 @@ def readable(user: Any, name: str) -> Report | None:
 def threshold() -> int:
     """The deployment's threshold k (start-up refuses one disclosure control would not
     accept: reporting.facts.init_app)."""
-    return int(current_app.config["STATS_THRESHOLD"])
+    return settings.current().stats_threshold
 
 
 def rule_of(report: Report, k: int) -> Rule:

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from core import clock, db
+from core import clock, db, settings
 from core.settings import ConfigError
 from reporting import aggregates, catalogue, disclosure
 from reporting.ctdc import age_ctdc
@@ -265,7 +265,7 @@ def on_counted_without_record(team_id: uuid.UUID, instrument: str) -> None:
 def init_app(app: Flask) -> None:
     """Refuse to start with a statistics threshold under 10 (docs/reporting.md §3)."""
     try:
-        disclosure.check_rule(Rule("cellkey", k=int(app.config["STATS_THRESHOLD"])))
+        disclosure.check_rule(Rule("cellkey", k=settings.of(app).stats_threshold))
     except ValueError as error:
         raise ConfigError(
             f"STATS_THRESHOLD: {error} (smaller counts can point at a person)"

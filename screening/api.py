@@ -6,11 +6,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
 from access.policy import requires
-from core import clock, datakeys, db
+from core import clock, datakeys, db, settings
 from core.api import ApiSpec, json_body
 from core.errors import MalformedRequest, json_error
 from core.ratelimit import limit_api
@@ -314,9 +314,7 @@ def create_screening() -> Any:
     body = json_body()
     start, answers = payload.parse(body, instruments.catalogue())
     store, now = db.session(), clock.now()
-    screening = services.start(
-        store, current_user, start, now, current_app.config["RETENTION_DAYS"]
-    )
+    screening = services.start(store, current_user, start, now, settings.current().retention_days)
     interview.record(store, screening, start.instrument, answers, now)
     for action in body.get("red_flag_actions") or []:
         _record_action(store, screening, action)

@@ -26,7 +26,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from core import i18n
+from core import i18n, settings
 
 LANGUAGES = i18n.LANGUAGES  # every instrument has its wordings in each
 VARIANTS = ("fr-f",)  # a feminine French wording, where it differs
@@ -588,7 +588,7 @@ def load_catalogue(directory: Path = DIRECTORY) -> dict[str, Instrument]:
 def init_app(app: Flask) -> None:
     """Load and validate the catalogue; a broken file stops start-up here."""
     app.extensions["passage.instruments"] = load_catalogue(
-        Path(app.config.get("INSTRUMENTS_PATH") or DIRECTORY)
+        Path(settings.of(app).instruments_path or DIRECTORY)
     )
 
 

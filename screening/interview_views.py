@@ -7,13 +7,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from access.forms import ActionForm
 from access.policy import requires
-from core import clock, db
+from core import clock, db, settings
 from screening import engine, explain, interview, red_flags, services
 from screening.forms import WHEN_UNKNOWN, AnswerForm, when_form
 from screening.instruments import Instrument
@@ -35,12 +35,12 @@ def _answer(step: engine.Step, form: AnswerForm) -> str:
     if step.key == HOURS_ITEM and (
         form.hours_per_day.data is not None or form.days_per_week.data is not None
     ):
-        config = current_app.config
+        config = settings.current()
         return interview.hours_answer(
             form.hours_per_day.data,
             form.days_per_week.data,
-            config["EXCESSIVE_HOURS_PER_DAY"],
-            config["EXCESSIVE_DAYS_PER_WEEK"],
+            config.excessive_hours_per_day,
+            config.excessive_days_per_week,
         )
     return form.answer.data or "unknown"
 

@@ -3,7 +3,7 @@
 A red flag (docs/screening.md §7) stops the questionnaire with a protocol: a title, the
 steps to take and who to call. There are six kinds (:data:`KINDS`); each flag belongs to one
 (:data:`FLAG_KINDS`). A deployment words them, in every interview language, in the
-``RED_FLAG_PROTOCOLS`` setting (defaults in ``core.settings``); :func:`init_app` checks the
+``RED_FLAG_PROTOCOLS`` setting (defaults in ``core.protocol_defaults``); :func:`init_app` checks the
 setting at start-up, and a missing kind or language stops start-up with a message naming
 it, as ``screening.instruments`` does for catalogue files.
 
@@ -22,6 +22,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from core import settings
 from screening.instruments import LANGUAGES
 
 KINDS = ("emergency", "medical", "suicide_risk", "child_protection", "missing_person", "same_day")
@@ -174,14 +175,15 @@ def validate(config: Any) -> dict[str, dict[str, dict[str, Any]]]:
 
 def init_app(app: Flask) -> None:
     """Check the deployment's protocols; anything missing stops start-up here."""
-    if app.config.get("SAFETY_CONTACT") is not None:
+    config = settings.of(app)
+    if config.safety_contact is not None:
         # The one contact for every red flag is gone; a duty line set there would be
         # silently ignored, so say where it belongs now.
         raise ProtocolError(
             "SAFETY_CONTACT is no longer used: put the duty lines into the "
-            f"'contact' texts of {SETTING} (see core/settings.py)"
+            f"'contact' texts of {SETTING} (see core/protocol_defaults.py)"
         )
-    app.extensions["passage.protocols"] = validate(app.config.get(SETTING))
+    app.extensions["passage.protocols"] = validate(config.red_flag_protocols)
 
 
 def configured() -> dict[str, dict[str, dict[str, Any]]]:

@@ -9,7 +9,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -24,7 +23,7 @@ from flask_login import current_user
 from access import audit
 from access.forms import ActionForm
 from access.policy import requires
-from core import clock, datakeys, db
+from core import clock, datakeys, db, settings
 from core.web import safe_next
 from screening import consent as consents
 from screening import explain, instruments, interview, people, protocols, red_flags, services
@@ -214,7 +213,7 @@ def person() -> Any:
                 current_user,
                 _start_request(setup, form),
                 clock.now(),
-                current_app.config["RETENTION_DAYS"],
+                settings.current().retention_days,
             )
         except services.ScreeningError:
             store.rollback()

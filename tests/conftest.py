@@ -23,7 +23,7 @@ from access.roles import Role
 from core import db, keys
 from core.cli import upgrade
 from core.clock import FrozenClock
-from tests.helpers import PASSWORD, Account, Client, throwaway_postgres_database
+from tests.helpers import PASSWORD, Account, Client, replace_settings, throwaway_postgres_database
 from wsgi import create_app
 
 START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
@@ -257,7 +257,7 @@ def mail_relay(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Configure a mail server for ``app``; the list fills with the messages sent."""
     from core import mail
 
-    app.config["MAIL_SERVER"] = "relay.test.passage.example"
+    replace_settings(app, mail_server="relay.test.passage.example")
     monkeypatch.setattr(FakeSMTP, "sent", [])
     monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
     return FakeSMTP.sent

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from collections.abc import Iterator
@@ -16,8 +17,9 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from access import totp
-from core import db
+from core import db, settings
 from core.clock import FrozenClock
+from core.settings_type import Settings
 
 CSRF_PATTERN = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 PASSWORD = "a synthetic passphrase for tests"
@@ -118,3 +120,12 @@ def raw_database_bytes(app: Flask) -> bytes:
         return repr(
             [list(connection.execute(sa.select(t))) for t in db.Base.metadata.sorted_tables]
         ).encode()
+
+
+def replace_settings(app: Flask, **changes: Any) -> Settings:
+    """Give ``app`` settings with ``changes`` (lower-case field names) from now on, and return
+    them. The settings are frozen and built once at start-up, so writing to ``app.config``
+    afterwards changes nothing: a test that switches a setting on a built app comes here."""
+    changed = dataclasses.replace(settings.of(app), **changes)
+    app.extensions[settings.EXTENSION] = changed
+    return changed

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from access.models import AccountChange, ApiToken, AuditEvent, User
-from core import db
-from tests.helpers import Account, Client
+from core import db, settings
+from tests.helpers import Account, Client, replace_settings
 
 
 def browser(app: Flask, clock: Any, account: Account) -> Client:
@@ -77,7 +77,7 @@ def test_the_requester_cannot_approve_their_own_request(
 def test_another_admin_approves_and_the_link_goes_to_the_user_under_base_url(
     app: Flask, clock: Any, accounts: dict[str, Account], make_account: Any, mail_relay: list[Any]
 ) -> None:
-    app.config["BASE_URL"] = "https://passage.example.org"
+    replace_settings(app, base_url="https://passage.example.org")
     change = ask_for_account(
         browser(app, clock, accounts["admin"]),
         "new.screener@test.passage.example",
@@ -254,7 +254,7 @@ def test_making_an_auditor_a_partner_needs_another_admin(
 def test_approval_without_mail_leaves_the_link_to_the_operator(
     app: Flask, clock: Any, accounts: dict[str, Account], make_account: Any
 ) -> None:
-    app.config["BASE_URL"] = "https://passage.example.org"
+    replace_settings(app, base_url="https://passage.example.org")
     change = ask_for_account(
         browser(app, clock, accounts["admin"]), "console.link@test.passage.example", "auditor"
     )
@@ -357,7 +357,7 @@ def test_only_one_decision_counts_when_two_people_decide_at_once(
         approvals.refuse(first, refuser, first.get(AccountChange, change_id), clock.now())
         first.commit()
         try:
-            approvals.approve(second, approver, second_view, clock.now(), app.config)
+            approvals.approve(second, approver, second_view, clock.now(), settings.of(app))
         except approvals.ChangeRefused:
             second.rollback()
         else:

@@ -9,6 +9,7 @@ from flask import Flask
 
 from access.models import ApiToken, AuditEvent, User
 from core import db
+from tests.helpers import replace_settings
 
 
 def run(app: Flask, *args: str, stdin: str | None = None) -> Any:
@@ -121,7 +122,7 @@ def test_tokens_list_and_revoke(app: Flask, make_account: Any) -> None:
 
 def test_demo_refuses_production(make_app: Any) -> None:
     app = make_app()
-    app.config["ENV"] = "production"  # as a production app's CLI would see it
+    replace_settings(app, env="production")  # as a production app's CLI would see it
     result = run(app, "demo")
     assert result.exit_code == 1
     assert "production" in result.output

@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from access.models import WebSession
 from core import db
-from tests.helpers import Account, Client
+from tests.helpers import Account, Client, replace_settings
 
 
 def set_cookie_header(response: Any, name: str) -> str:
@@ -87,7 +87,7 @@ def test_home_page_states_the_configured_idle_timeout(
     client: Client, app: Flask, accounts: dict[str, Account], seconds: int, minutes: int
 ) -> None:
     # The page reads SESSION_IDLE_TIMEOUT, in whole minutes rounded down, never a literal.
-    app.config["SESSION_IDLE_TIMEOUT"] = seconds
+    replace_settings(app, session_idle_timeout=seconds)
     client.sign_in(accounts["screener"])
     page = client.get("/").get_data(as_text=True)
     assert f"Your session ends after {minutes} minutes without activity." in page

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from flask import Flask
 
 from access.models import AuditEvent, PartnerOrganisation, User
-from core import db
+from core import db, settings
 from referral.models import Notice
-from tests.helpers import Account, Client
+from tests.helpers import Account, Client, replace_settings
 from tests.referral.conftest import FULL_CONSENT
 
 API = Callable[..., Any]
@@ -201,10 +201,10 @@ def test_escalate_marks_overdue_tells_the_supervisor_and_expires_later(
 def test_e_mail_notices_link_and_hold_no_personal_data(
     app: Flask, referral: Callable[..., str], mail_relay: list[Any], accounts: dict[str, Account]
 ) -> None:
-    relay = app.config["MAIL_SERVER"]
-    app.config["MAIL_SERVER"] = ""
+    relay = settings.of(app).mail_server
+    replace_settings(app, mail_server="")
     referral()
-    app.config["MAIL_SERVER"] = relay
+    replace_settings(app, mail_server=relay)
     referral_id = referral()
     assert mail_relay == []  # the request only wrote the outbox
     sent = app.test_cli_runner().invoke(args=["notices", "send"])

@@ -20,12 +20,12 @@ from flask import Flask
 
 from access import services
 from access.models import AuditEvent, User
-from core import db, mail
+from core import db, mail, settings
 from core.clock import FrozenClock
 from referral import notices, outbox
 from referral.models import Notice, OutboxMessage
 from tests.conftest import ROLES
-from tests.helpers import Account, Client
+from tests.helpers import Account, Client, replace_settings
 
 CANARIES = ("Canaryapi", "Testperson", "canary-api-contact", "Canaryregionapi")
 RELAY = "relay.test.passage.example"
@@ -147,7 +147,7 @@ def test_a_notice_and_its_e_mail_are_kept_or_dropped_together(
 def test_without_a_mail_server_notices_stay_in_the_app_and_send_says_so(
     app: Flask, queue_notices: Callable[..., None], relay: ScriptedRelay
 ) -> None:
-    app.config["MAIL_SERVER"] = ""
+    replace_settings(app, mail_server="")
     queue_notices()
     assert rows(app) == []
     result = send(app)
@@ -166,7 +166,7 @@ def test_backoff_doubles_from_the_first_delay_up_to_the_cap(attempts: int, secon
 def test_failures_are_tried_again_after_doubling_delays_then_are_dead(
     app: Flask, queue_notices: Callable[..., None], relay: ScriptedRelay, clock: FrozenClock
 ) -> None:
-    app.config.update(MAIL_MAX_ATTEMPTS=6, MAIL_RETRY_DELAY=60, MAIL_RETRY_DELAY_MAX=400)
+    replace_settings(app, mail_max_attempts=6, mail_retry_delay=60, mail_retry_delay_max=400)
     relay.default = mail.Outcome.RETRY
     queue_notices()
     for attempt, delay in enumerate([60, 120, 240, 400, 400], start=1):
@@ -242,7 +242,7 @@ def test_a_sender_that_dies_mid_send_leaves_an_unknown_row_and_no_second_copy(
         # Had it only been slow, what it learnt still counts: better than the assumption.
         assert (
             outbox.record(
-                db.session(), claim, mail.Delivery(mail.Outcome.SENT), clock.now(), app.config
+                db.session(), claim, mail.Delivery(mail.Outcome.SENT), clock.now(), settings.of(app)
             )
             == "sent"
         )
@@ -278,7 +278,7 @@ def test_a_claim_recorded_after_an_administrator_acted_changes_nothing(
                 claim,
                 mail.Delivery(mail.Outcome.SENT),  # type: ignore
                 clock.now(),
-                app.config,
+                settings.of(app),
             )
             is None
         )

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from click.testing import Result
 from flask import Flask
 
-from core import db, mail
+from core import db, mail, settings
 from core.clock import FrozenClock
 from referral import outbox
 from referral.models import OutboxMessage
@@ -141,7 +141,7 @@ def test_two_senders_at_once_never_send_the_same_e_mail(
     def sender() -> dict[str, int]:
         with app.app_context():  # a session and a connection of its own
             start.wait(timeout=30)
-            return outbox.send_due(db.session(), app.config, clock.now)
+            return outbox.send_due(db.session(), settings.of(app), clock.now)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = [

@@ -18,7 +18,7 @@ from access.models import AuditEvent
 from core import db
 from referral import directory, referrals
 from referral.models import Referral
-from tests.helpers import Client, raw_database_bytes
+from tests.helpers import Client, raw_database_bytes, replace_settings
 from tests.referral.conftest import FULL_CONSENT, SHARED
 from tests.screening.payloads import body, child_body
 
@@ -274,14 +274,16 @@ def test_withdrawing_consent_withdraws_open_referrals(
 
 
 def test_deadlines_follow_urgency_and_configuration(
-    clock: Any, api: API, referral: Callable[..., str]
+    app: Flask, clock: Any, api: API, referral: Callable[..., str]
 ) -> None:
     normal = api("partner", "GET", f"/referrals/{referral()}").get_json()
     urgent = api("partner", "GET", f"/referrals/{referral(urgency='urgent')}").get_json()
     assert normal["due_at"] == (clock.now() + timedelta(hours=72)).isoformat()
     assert urgent["due_at"] == (clock.now() + timedelta(hours=24)).isoformat()
-    configured = referrals.Deadlines.from_config(
-        {"REFERRAL_HOURS_URGENT": 4, "REFERRAL_HOURS_NORMAL": 48, "REFERRAL_EXPIRE_HOURS": 96}
+    configured = referrals.Deadlines.from_settings(
+        replace_settings(
+            app, referral_hours_urgent=4, referral_hours_normal=48, referral_expire_hours=96
+        )
     )
     assert configured.due("urgent", clock.now()) == clock.now() + timedelta(hours=4)
     assert configured.due("normal", clock.now()) == clock.now() + timedelta(hours=48)
