@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
     """Trust ``TRUSTED_PROXIES`` reverse proxies and add the headers to every response."""
     hops = int(app.config["TRUSTED_PROXIES"])
     if hops:
+        # Flask's documented way to wrap its WSGI app, which its hints declare as a method.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
         )

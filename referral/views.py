@@ -235,7 +235,7 @@ def break_glass(case_id: uuid.UUID) -> Any:
                 store,
                 current_user,
                 case_id,
-                form.reason.data,
+                form.reason.data or "",
                 now,
                 current_app.config["BREAK_GLASS_MINUTES"],
             )
