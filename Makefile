@@ -71,5 +71,5 @@ bench-reporting: $(STAMP)
 	$(BIN)/python -m bench.reporting_scale $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
 	find . -name '__pycache__' -type d -prune -exec rm -rf {} +
