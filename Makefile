@@ -43,17 +43,20 @@ demo-code: $(STAMP)
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The everyday loop: everything but browser, fuzzing, concurrency and timing tests.
 test-fast: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest -m "not browser and not fuzz and not concurrency and not slow" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Run every benchmark in bench/ with its default sizes; each prints one JSON object.
 bench: $(STAMP)
@@ -68,5 +71,5 @@ bench-reporting: $(STAMP)
 	$(BIN)/python -m bench.reporting_scale $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
 	find . -name '__pycache__' -type d -prune -exec rm -rf {} +

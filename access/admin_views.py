@@ -8,13 +8,19 @@ links go to the user by e-mail and are never shown on these pages.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
-from wtforms import SelectChoice
+from werkzeug.wrappers import Response
+
+# types-WTForms 3.2 predates SelectChoice (WTForms 3.3), so its hints lack it.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 from access import approvals, authn, services
 from access.forms import ActionForm, RoleForm, UserForm
@@ -69,7 +75,7 @@ def new_user() -> Any:
             approvals.request_creation(
                 store,
                 current_user,
-                form.email.data,
+                form.email.data or "",
                 form.role.data,
                 clock.now(),
                 _days(),
@@ -78,7 +84,7 @@ def new_user() -> Any:
             )
         except (services.UserError, approvals.ChangeRefused) as error:
             store.rollback()
-            form.email.errors.append(str(error))
+            form.email.errors = [*form.email.errors, str(error)]
         else:
             store.commit()
             flash(WAITS, "success")
@@ -157,7 +163,7 @@ def reset_second_factor(user_id: uuid.UUID) -> Any:
 
 # Each action: (service call, confirmation message). Self-service is refused for those that
 # would let an administrator lock themselves out.
-ACTIONS = {
+ACTIONS: dict[str, tuple[Callable[[Session, User, datetime], object], str]] = {
     "disable": (
         lambda store, user, now: services.disable_user(store, user, now),
         _l("The account is disabled and its sessions have ended."),

@@ -13,8 +13,9 @@ from flask_login import current_user
 
 from access import approvals, services
 from access.forms import ActionForm
+from access.models import AccountChange
 from access.passwords import PasswordRejected
-from access.policy import authorize, require, requires
+from access.policy import authorize, found, require, requires
 from core import clock, db, settings
 
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")
@@ -34,12 +35,12 @@ def index() -> str:
     )
 
 
-def _decidable(change_id: uuid.UUID) -> approvals.AccountChange:
+def _decidable(change_id: uuid.UUID) -> AccountChange:
     change = approvals.get(db.session(), change_id)
     # Someone who may not decide learns nothing about the change: 404, as for a missing one;
     # one already decided or expired answers 409.
     require(current_user, "account_changes.decide", change, "account_change", change_id)
-    return change  # type: ignore[return-value]
+    return found(change)
 
 
 @bp.route("/<uuid:change_id>/approve", methods=["POST"])

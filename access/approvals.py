@@ -23,7 +23,7 @@ from access import audit, services
 from access.models import RESET_SECOND_FACTOR, AccountChange, User
 from access.policy import NotNow, authorize, state_rule
 from access.roles import Role
-from core import clock, mail
+from core import clock, db, mail
 from core.errors import RefusedError
 from core.settings_type import Settings
 
@@ -70,7 +70,7 @@ def _new(
     return change
 
 
-def _pending(store: Session, now: datetime) -> sa.Select[tuple[AccountChange]]:
+def _pending(store: Session, now: datetime) -> sa.Select[AccountChange]:
     return sa.select(AccountChange).where(
         AccountChange.outcome.is_(None), AccountChange.expires_at > now
     )
@@ -181,6 +181,13 @@ def waiting(store: Session, user: Any, now: datetime) -> list[AccountChange]:
     return [change for change in changes if authorize(user, "account_changes.decide", change)]
 
 
+def _account(change: AccountChange) -> User:
+    """The existing account a role change or reset is about (only a creation has none)."""
+    if change.user is None:
+        raise LookupError(f"the {change.kind} {change.id} names no account")
+    return change.user
+
+
 def approve(
     store: Session, approver: User, change: AccountChange, now: datetime, config: Settings
 ) -> User:
@@ -204,12 +211,12 @@ def approve(
         change.user_id = user.id
         services.send_password_link(store, user, now, config)
     elif change.kind == CHANGE:
-        user = change.user  # type: ignore[assignment]
+        user = _account(change)
         services.change_role(
             store, user, change.role or "", now, team=change.team, partner=change.partner
         )
     else:
-        user = change.user  # type: ignore[assignment]
+        user = _account(change)
         services.reset_second_factor(store, user, now)
     store.flush()
     _record(store, change, "approved")
@@ -235,7 +242,7 @@ def _claim(
         .where(AccountChange.id == change.id, AccountChange.outcome.is_(None))
         .values(outcome=outcome, decided_by=decider.id, decided_at=now)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if db.rowcount(result) != 1:
         raise AlreadyDecided.on("change", _l("Someone has already decided on this change."))
     store.refresh(change)
 

@@ -101,8 +101,9 @@ def append(
     if outcome not in OUTCOMES:
         raise ValueError(f"outcome must be one of {OUTCOMES}")
     head = _existing_head(store, lock=True)
+    seq = head.seq + 1
     values = {
-        "seq": head.seq + 1,
+        "seq": seq,
         "at": now.astimezone(UTC),
         "actor_id": actor.id,
         "actor_role": actor.role,
@@ -118,7 +119,7 @@ def append(
     mac = compute_mac(key, head.mac, values)
     event = AuditEvent(**values, prev_mac=head.mac, mac=mac)
     store.add(event)
-    head.seq, head.mac = values["seq"], mac
+    head.seq, head.mac = seq, mac
     store.flush()
     db.must_commit(store, "audit events")
     return event

@@ -152,7 +152,7 @@ def record_failure(
     )
     store.flush()
     store.refresh(user)
-    if locked.rowcount:  # type: ignore[attr-defined]
+    if db.rowcount(locked):
         audit.record(
             store,
             "account.locked",
@@ -350,7 +350,8 @@ def _load_bearer(request: Request) -> User | None:
     return tokens.authenticate_token(db.session(), token.strip(), clock.now())
 
 
-class SignInOnlyLoginManager(LoginManager):
+# Flask-Login ships no type hints, so LoginManager is Any to mypy.
+class SignInOnlyLoginManager(LoginManager):  # type: ignore[misc]
     """Flask-Login without its remember-me cookie.
 
     That cookie is ``user_id|HMAC(SECRET_KEY)``: anyone holding the secret key, or one such
@@ -361,7 +362,8 @@ class SignInOnlyLoginManager(LoginManager):
     def _load_user_from_remember_cookie(self, cookie: str) -> User | None:
         # Flask-Login skips the request loader when the cookie is present; a stray cookie
         # must not change how a bearer token is read, nor sign anyone in.
-        return self._load_user_from_request(request)  # type: ignore[no-any-return]
+        user: User | None = self._load_user_from_request(request)
+        return user
 
     def _update_remember_cookie(self, response: Response) -> Response:
         session.pop("_remember", None)

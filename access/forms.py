@@ -6,7 +6,10 @@ from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import Field, HiddenField, PasswordField, SelectField, StringField
+
+# types-WTForms 3.2 predates SelectChoice (WTForms 3.3), so its hints lack it.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import (
     UUID,
     DataRequired,
@@ -35,7 +38,7 @@ ROLE_LABELS = {
 }
 
 
-def _password(label: str | object) -> PasswordField:
+def _password(label: str) -> PasswordField:
     return PasswordField(label, validators=[DataRequired(), Length(max=PASSWORD_FIELD_LIMIT)])
 
 
@@ -132,7 +135,7 @@ class UserForm(RoleForm):
     email = StringField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
 
 
-def _iso_moment(_form: FlaskForm, field: StringField) -> None:
+def _iso_moment(_form: FlaskForm, field: Field) -> None:
     if field.data:
         try:
             moment = datetime.fromisoformat(field.data.replace("Z", "+00:00"))

@@ -98,10 +98,12 @@ def make_hasher(config: Settings) -> PasswordHasher:
 
 
 def _hasher() -> PasswordHasher:
+    # Flask types current_app as the Flask it stands for, hiding the proxy's own method.
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if "passage.hasher" not in app.extensions:
         app.extensions["passage.hasher"] = make_hasher(settings.of(app))
-    return app.extensions["passage.hasher"]  # type: ignore[no-any-return]
+    hasher: PasswordHasher = app.extensions["passage.hasher"]
+    return hasher
 
 
 def hash_password(password: str) -> str:
@@ -116,6 +118,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     """
     hasher = _hasher()
     if password_hash is None:
+        # Flask types current_app as the Flask it stands for, hiding the proxy's own method.
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         if "passage.dummy_hash" not in app.extensions:
             app.extensions["passage.dummy_hash"] = hasher.hash(secrets.token_urlsafe(16))

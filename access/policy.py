@@ -25,10 +25,12 @@ from werkzeug.exceptions import Forbidden, NotFound
 from access import audit, grants, refusals
 from access.roles import ALL_ROLES, Role
 from core import clock, db, settings
-from core.errors import ApiError, NotNow, is_api_request
+from core.errors import ApiError, is_api_request
+from core.errors import NotNow as NotNow  # re-exported: the state kind of the refusals
 from core.web import safe_next
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 _TEAM = frozenset({Role.SCREENER, Role.SUPERVISOR})
 _PARTNER = frozenset({Role.PARTNER})
@@ -101,13 +103,14 @@ GRANTED_ACTIONS = frozenset({"cases.read"})
 
 def _in_team(user: Any, obj: Any, person_in_charge: Any) -> bool:
     """The object is the team's, and the user is in charge of it or supervises the team."""
-    return obj.team_id == user.team_id and (
-        user.role == Role.SUPERVISOR or person_in_charge == user.id
+    return bool(
+        obj.team_id == user.team_id
+        and (user.role == Role.SUPERVISOR or person_in_charge == user.id)
     )
 
 
 def _receiving(user: Any, referral: Any) -> bool:
-    return referral.partner_id == user.partner_id
+    return bool(referral.partner_id == user.partner_id)
 
 
 def _case_team(user: Any, case: Any) -> bool:
@@ -226,6 +229,7 @@ class Rule:
 
 def public(view: F) -> F:
     """Declare ``view`` reachable without signing in."""
+    # mypy cannot type an attribute set on a function; rule_for() reads it back.
     view.passage_rule = Rule(None)  # type: ignore[attr-defined]
     return view
 
@@ -304,6 +308,14 @@ def require(
     return found
 
 
+def found(obj: T | None) -> T:
+    """``obj`` after :func:`require` let it through, which it never does for a missing one:
+    callers return what they looked up with its type no longer optional."""
+    if obj is None:
+        raise LookupError("require() refuses a missing object; nothing can be None here")
+    return obj
+
+
 def visible(user: Any, action: str, model: Any) -> Any:
     """SQL criteria over ``model``'s columns selecting the rows ``user`` may see for
     ``action``: the list form of :data:`SCOPES` (nothing at all for a role without it)."""
@@ -364,11 +376,11 @@ def _guard() -> Any:
 def _not_signed_in() -> Any:
     if is_api_request():
         raise ApiError(401, "a valid bearer token is required")
-    if getattr(session, "expired", None):
+    expired = getattr(session, "expired", None)
+    if expired:
         flash(
             _l("You were signed out after a period of inactivity. Please sign in again.")
-            if session.expired == "idle"
-            # type: ignore[attr-defined]
+            if expired == "idle"
             else _l("Your session has ended. Please sign in again."),
             "info",
         )

@@ -21,7 +21,7 @@ from access.models import ApiToken, PartnerOrganisation, PasswordLink, Team, Use
 from access.roles import PARTNER_ROLES, TEAM_ROLES, Role
 from access.sessions import end_all_sessions
 from access.tokens import digest, revoke_all
-from core import datakeys, mail
+from core import datakeys, db, mail
 from core.errors import RefusedError
 from core.hooks import Hook
 from core.settings_type import Settings
@@ -351,9 +351,9 @@ def end_partner_staff_authority(
         .values(revoked_at=now)
     )
     counts = {
-        "sessions": sessions.rowcount,  # type: ignore[attr-defined]
-        "tokens": revoked.rowcount,
-    }  # type: ignore[attr-defined]
+        "sessions": db.rowcount(sessions),
+        "tokens": db.rowcount(revoked),
+    }
     if any(counts.values()):
         audit.record(
             store,

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, Request, Response, request
+from flask import Flask, Request, Response, request, session
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
@@ -61,6 +61,14 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         """Forget everything and remove the session on the server and in the browser."""
         self.clear()
         self.destroyed = True
+
+
+def current_session() -> ServerSession:
+    """This request's session, which :class:`ServerSessionInterface` opened."""
+    opened = session
+    if not isinstance(opened, ServerSession):
+        raise TypeError("the session was not opened by ServerSessionInterface")
+    return opened
 
 
 class ServerSessionInterface(SessionInterface):
@@ -130,7 +138,7 @@ class ServerSessionInterface(SessionInterface):
             .values(data=data, user_id=_user_id(session), last_seen_at=now)
         )
         store.commit()
-        if not updated.rowcount:  # type: ignore[attr-defined]
+        if not db.rowcount(updated):
             # Ended on the server meanwhile (sign-out everywhere, an admin's revocation).
             self._forget_cookie(app, response)
         elif token is not None:
@@ -184,7 +192,7 @@ def end_all_sessions(store: Session, user_id: uuid.UUID, keep: str | None = None
     query = sa.delete(WebSession).where(WebSession.user_id == user_id)
     if keep is not None:
         query = query.where(WebSession.id != keep)
-    return store.execute(query).rowcount  # type: ignore[attr-defined,no-any-return]
+    return db.rowcount(store.execute(query))
 
 
 def list_sessions(store: Session, user_id: uuid.UUID) -> list[WebSession]:
@@ -203,7 +211,7 @@ def end_session(store: Session, user_id: uuid.UUID, session_id: str) -> bool:
     result = store.execute(
         sa.delete(WebSession).where(WebSession.user_id == user_id, WebSession.id == session_id)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(db.rowcount(result))
 
 
 def init_app(app: Flask) -> None:

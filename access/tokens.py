@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from access import audit
 from access.models import ApiToken, User
+from core import db
 
 PREFIX = "psg_"
 
@@ -68,7 +69,7 @@ def revoke_token(store: Session, token_id: uuid.UUID, now: datetime) -> bool:
         .where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not db.rowcount(result):
         return False
     audit.record(store, "token.revoked", object_type="api_token", object_id=token_id)
     return True
@@ -83,7 +84,7 @@ def revoke_all(store: Session, user_id: uuid.UUID, now: datetime) -> int:
         .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    count = db.rowcount(result)
     if count:
         audit.record(
             store,

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     flash,
     redirect,
     render_template,
@@ -18,6 +17,7 @@ from flask import (
 )
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
 
 from access import audit, authn, services, totp
 from access.forms import (
@@ -32,7 +32,7 @@ from access.forms import (
 from access.models import User
 from access.passwords import MIN_LENGTH, PasswordRejected
 from access.policy import public, require, requires
-from access.sessions import end_all_sessions, end_session, list_sessions
+from access.sessions import current_session, end_all_sessions, end_session, list_sessions
 from core import clock, db, settings
 from core.ratelimit import limiter
 from core.web import safe_next
@@ -59,7 +59,7 @@ def login() -> Any:
     if form.validate_on_submit():
         store, now = db.session(), clock.now()
         user = authn.check_password(
-            store, form.email.data, form.password.data, now, settings.current()
+            store, form.email.data or "", form.password.data or "", now, settings.current()
         )
         store.commit()
         if user is not None:
@@ -72,7 +72,7 @@ def login() -> Any:
 
 def _start_pending(user: User, step: str, now: datetime, next_url: str | None) -> None:
     session.clear()
-    session.renew()  # type: ignore[attr-defined]
+    current_session().renew()
     session.update(
         pending_user_id=str(user.id), pending_step=step, pending_at=now.isoformat(), next=next_url
     )
@@ -125,7 +125,7 @@ def enrol() -> Any:
 
 def _check_code_and_finish(user: User, form: CodeForm) -> Any:
     store, now = db.session(), clock.now()
-    accepted = authn.check_code(store, user, form.code.data, now, settings.current())
+    accepted = authn.check_code(store, user, form.code.data or "", now, settings.current())
     if not accepted:
         store.commit()
         flash(SIGN_IN_FAILED, "error")
@@ -138,7 +138,7 @@ def _check_code_and_finish(user: User, form: CodeForm) -> Any:
     store.commit()
     next_url = session.get("next")
     session.clear()
-    session.renew()  # type: ignore[attr-defined]
+    current_session().renew()
     login_user(user)
     session["auth_at"] = now.isoformat()
     return redirect(next_url or url_for("access.home"))
@@ -163,7 +163,7 @@ def logout() -> Response:
         audit.record(store, "sign_out", object_type="user", object_id=current_user.id)
         store.commit()
     logout_user()
-    session.destroy()  # type: ignore[attr-defined]
+    current_session().destroy()
     response = redirect(url_for("access.login"))
     response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     return response
@@ -182,14 +182,14 @@ def set_password(token: str) -> Any:
     if form.validate_on_submit():
         try:
             authn.complete_password_link(
-                store, link, form.password.data, form.code.data or "", now, settings.current()
+                store, link, form.password.data or "", form.code.data or "", now, settings.current()
             )
         except PasswordRejected as error:
             store.rollback()
-            form.password.errors.append(str(error))
+            form.password.errors = [*form.password.errors, str(error)]
         except services.UserError as error:
             store.commit()  # the wrong code counts towards delays and lock-out, audited
-            form.code.errors.append(str(error))
+            form.code.errors = [*form.code.errors, str(error)]
         else:
             store.commit()
             flash(_l("Your password is set. Sign in with it now."), "success")
@@ -234,16 +234,16 @@ def reauth() -> Any:
         store, now = db.session(), clock.now()
         password_ok = (
             authn.check_password(
-                store, current_user.email, form.password.data, now, settings.current()
+                store, current_user.email, form.password.data or "", now, settings.current()
             )
             is not None
         )
         if password_ok and authn.check_code(
-            store, current_user, form.code.data, now, settings.current()
+            store, current_user, form.code.data or "", now, settings.current()
         ):
             audit.record(store, "step_up", object_type="user", object_id=current_user.id)
             store.commit()
-            session.renew()  # type: ignore[attr-defined]
+            current_session().renew()
             session["auth_at"] = now.isoformat()
             return redirect(safe_next(request.args.get("next")) or url_for("access.account"))
         store.commit()
@@ -282,23 +282,23 @@ def change_password() -> Any:
             authn.change_password(
                 store,
                 current_user,
-                form.current.data,
-                form.password.data,
-                form.code.data,
+                form.current.data or "",
+                form.password.data or "",
+                form.code.data or "",
                 clock.now(),
                 settings.current(),
             )
         except PasswordRejected as error:
             store.rollback()
-            form.password.errors.append(str(error))
+            form.password.errors = [*form.password.errors, str(error)]
         except services.UserError as error:
             store.commit()  # the failure counts towards delays and lock-out, audited
-            form.current.errors.append(str(error))
+            form.current.errors = [*form.current.errors, str(error)]
         else:
             store.commit()
             logout_user()
             session.clear()
-            session.renew()  # type: ignore[attr-defined]
+            current_session().renew()
             flash(_l("Your password is changed. Sign in with the new one."), "success")
             return redirect(url_for("access.login"))
     return render_template("access/change_password.html", form=form, min_length=MIN_LENGTH)

@@ -36,4 +36,5 @@ def init_app(app: Flask, clock: Clock | None = None) -> None:
 
 def now() -> datetime:
     """The current app's idea of now."""
-    return current_app.extensions["passage.clock"].now()  # type: ignore[no-any-return]
+    clock: Clock = current_app.extensions["passage.clock"]
+    return clock.now()

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core import crypto, keys
-from core.db import Base, UTCDateTime, new_id
+from core.db import Base, UTCDateTime, new_id, rowcount
 
 
 class DataKey(Base):
@@ -97,7 +97,7 @@ def shred(store: Session, key_id: uuid.UUID, now: datetime) -> bool:
         .where(DataKey.id == key_id, DataKey.wrapped.is_not(None))
         .values(wrapped=None, master_version=None, shredded_at=now)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))
 
 
 def versions_in_use(store: Session) -> dict[int, int]:
@@ -107,7 +107,7 @@ def versions_in_use(store: Session) -> dict[int, int]:
         .where(DataKey.master_version.is_not(None))
         .group_by(DataKey.master_version)
     ).all()
-    return {int(version): int(count) for version, count in rows}
+    return {version: count for version, count in rows if version is not None}
 
 
 def rewrap(store: Session, target: int, batch: int = 500) -> int:

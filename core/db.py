@@ -135,14 +135,24 @@ def insert(store: Session, model: Any) -> Any:
 
 def engine() -> Engine:
     """The current app's engine."""
-    return current_app.extensions["passage.engine"]  # type: ignore[no-any-return]
+    engine: Engine = current_app.extensions["passage.engine"]
+    return engine
 
 
 def session() -> Session:
     """The database session of the current request or CLI command, opened on first use."""
     if "db_session" not in g:
         g.db_session = current_app.extensions["passage.sessionmaker"]()
-    return g.db_session  # type: ignore[no-any-return]
+    store: Session = g.db_session
+    return store
+
+
+def rowcount(result: sa.Result[*tuple[Any, ...]]) -> int:
+    """How many rows the UPDATE or DELETE that gave ``result`` matched. ``Session.execute`` is
+    typed as returning a ``Result``; for these statements it is a ``CursorResult``."""
+    if not isinstance(result, sa.CursorResult):
+        raise TypeError("only an UPDATE or DELETE counts the rows it matched")
+    return result.rowcount
 
 
 # Session.info key: why the open transaction may not be dropped on a response's way out.

@@ -12,7 +12,7 @@ from core import settings
 
 # The interface's and the questionnaires' languages, each with a catalogue in translations/
 # and wordings in the instruments; English first, the fallback.
-LANGUAGES = ("en", "fr", "es")
+LANGUAGES: tuple[str, ...] = ("en", "fr", "es")
 
 
 def _own_name(code: str) -> str:

@@ -20,7 +20,10 @@ from flask import Flask, current_app
 
 from core import i18n
 from core.protocol_defaults import RED_FLAG_PROTOCOLS
-from core.settings_type import ConfigError, Settings, build, whole_number
+from core.settings_type import (
+    ConfigError as ConfigError,
+)  # re-exported for instance files and callers
+from core.settings_type import Settings, build, whole_number
 
 EXTENSION = "passage.settings"
 

@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
     config = settings.of(app)
     hops = config.trusted_proxies
     if hops:
+        # Flask's documented way to wrap its WSGI app, which its hints declare as a method.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
         )

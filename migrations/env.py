@@ -10,7 +10,7 @@ from core.db import Base
 config = context.config
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine():
     engine = config.attributes.get("engine")
     if engine is not None:
         return engine
@@ -28,7 +28,7 @@ def _models() -> None:
     import screening.models  # noqa: F401
 
 
-def _sqlite_foreign_keys(connection, on: bool) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_foreign_keys(connection, on: bool) -> None:
     # SQLite rebuilds a table to change a constraint (copy, drop, rename); with foreign keys
     # on, dropping a table other tables point at deletes or refuses their rows. SQLite only
     # honours this pragma outside a transaction, so it goes to the driver's connection before
@@ -36,7 +36,7 @@ def _sqlite_foreign_keys(connection, on: bool) -> None:  # type: ignore[no-untyp
     connection.connection.driver_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
-def _sqlite_check_foreign_keys(connection) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_check_foreign_keys(connection) -> None:
     broken = connection.connection.driver_connection.execute("PRAGMA foreign_key_check").fetchall()
     if broken:
         raise RuntimeError(f"migration left {len(broken)} rows pointing at missing rows")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, jsonify
@@ -10,7 +11,7 @@ from flask_login import current_user
 
 from access.policy import requires
 from core import clock, db, paging, settings
-from core.api import PAGE_PARAMETERS, ApiSpec, json_body, page_schema
+from core.api import PAGE_PARAMETERS, ApiSpec, F, json_body, page_schema
 from core.errors import MalformedRequest
 from core.ratelimit import limit_api
 from referral import cases, matching, overview, referrals
@@ -169,7 +170,7 @@ def _strings(body: dict[str, Any], name: str) -> tuple[str, ...]:
 def _send_request(body: Any) -> referrals.Send:
     if not isinstance(body, dict):
         raise MalformedRequest("a JSON object is required")
-    unknown = set(body) - set(SEND_SCHEMA["properties"])  # type: ignore[arg-type]
+    unknown = set(body) - set(SEND_SCHEMA["properties"])
     if unknown:
         raise MalformedRequest("invalid referral", {name: "unknown field" for name in unknown})
     partner, urgency, note = (
@@ -182,7 +183,7 @@ def _send_request(body: Any) -> referrals.Send:
         for name, value in (("partner", partner), ("urgency", urgency), ("note", note))
         if not isinstance(value, str)
     }
-    if fields:
+    if fields or not isinstance(partner, str):  # a partner not a string is in fields
         raise MalformedRequest("invalid referral", fields)
     return referrals.Send(
         partner=partner,
@@ -297,7 +298,8 @@ def _answer_detail(action: str) -> str | None:
         fields[name] = "one of " + ", ".join(allowed)
     if fields:
         raise MalformedRequest(f"{action} needs a {name}", fields)
-    return body[name]  # type: ignore[no-any-return]
+    answer: str = body[name]
+    return answer
 
 
 def _answer(referral_id: uuid.UUID, action: str) -> Any:
@@ -319,7 +321,7 @@ def _answer(referral_id: uuid.UUID, action: str) -> Any:
     return jsonify(result)
 
 
-def _answer_operation(action: str, who: str) -> Any:
+def _answer_operation(action: str, who: str) -> Callable[[F], F]:
     wanted = ANSWER_BODIES[action]
     extra: dict[str, Any] = {}
     if wanted:

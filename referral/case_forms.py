@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
+
+# types-WTForms 3.2 predates SelectChoice (WTForms 3.3), so its hints lack it.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import UUID, InputRequired, Length, Optional
 
 from referral import case_status, notes, referrals

@@ -28,7 +28,7 @@ FORMS: dict[str, type[FlaskForm]] = {
 
 def refused(name: str) -> FlaskForm | None:
     """The form ``name`` handed back to this request's case page with its errors, if any."""
-    return g.get("refused_forms", {}).get(name)  # type: ignore[no-any-return]
+    return g.get("refused_forms", {}).get(name)
 
 
 def render(case: Any, status: int = 200, **refused_forms: FlaskForm) -> tuple[str, int]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from access import audit, grants
 from access.models import CaseAccessGrant
-from access.policy import authorize, require, state_rule, visible
+from access.policy import authorize, found, require, state_rule, visible
 from core import clock, db, settings
 from core.errors import RefusedError
 from referral.models import Case, Referral
@@ -142,7 +142,7 @@ def get(store: Session, user: Any, case_id: uuid.UUID, action: str = "cases.read
         object_id=case_id,
         details={"break_glass": True} if how == "grant" else None,
     )
-    return case  # type: ignore[return-value]
+    return found(case)
 
 
 def lock(store: Session, case: Case) -> Case:
@@ -168,7 +168,7 @@ def for_break_glass(store: Session, user: Any, case_id: uuid.UUID) -> Case:
     """A case a supervisor may ask break-glass access to (404 when there is none)."""
     case = store.get(Case, case_id)
     require(user, "cases.break_glass", case, "case", case_id)
-    return case  # type: ignore[return-value]
+    return found(case)
 
 
 def break_glass(

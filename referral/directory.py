@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from access import audit
 from access import services as access_services
 from access.models import PartnerOrganisation
-from access.standing import VETTING, in_standing
+from access.standing import VETTING as VETTING  # re-exported: the directory's vocabulary
+from access.standing import in_standing
 from core import datakeys
 from core.errors import RefusedError
 from referral import routing
@@ -86,7 +87,9 @@ def _check(item: Any, where: str, problems: dict[str, str]) -> dict[str, Any] | 
         problems[f"{where}.slug"] = "must be a lower-case slug"
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= 200:
         problems[f"{where}.name"] = "required, at most 200 characters"
-    vetting = item.get("vetting") if isinstance(item.get("vetting"), dict) else {}
+    vetting = item.get("vetting")
+    if not isinstance(vetting, dict):
+        vetting = {}
     status, until = vetting.get("status"), vetting.get("valid_until")
     if status not in VETTING:
         problems[f"{where}.vetting.status"] = f"must be one of {', '.join(VETTING)}"

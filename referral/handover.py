@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
@@ -45,7 +45,7 @@ class Waiting:
     cases: list[Case]
 
 
-def works_in(user: User | None, team_id: uuid.UUID, today: date) -> bool:
+def works_in(user: User | None, team_id: uuid.UUID, today: date) -> TypeGuard[User]:
     """Whether ``user`` may be in charge of a case of the team now: a screener or supervisor
     of that team whose account may be used (not disabled, not locked)."""
     return (
@@ -70,7 +70,7 @@ def _new_owner(store: Session, team_id: uuid.UUID, new_owner_id: uuid.UUID, toda
             "the new owner must be an active screener or supervisor of the case's team",
             {"owner": NOT_IN_TEAM},
         )
-    return user  # type: ignore[return-value]
+    return user
 
 
 def _move(store: Session, case: Case, new_owner: User, now: datetime) -> uuid.UUID:

@@ -14,7 +14,10 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, SelectField
+from wtforms import HiddenField, SelectField
+
+# types-WTForms 3.2 predates SelectChoice (WTForms 3.3), so its hints lack it.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import UUID, InputRequired
 
 from access import services as access_services

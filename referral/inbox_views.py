@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import NotFound
 
@@ -135,7 +136,8 @@ def receipt(referral_id: uuid.UUID) -> Any:
 @requires("referrals.respond")
 def answer(referral_id: uuid.UUID, move: str) -> Any:
     """The receiving partner accepts, declines with a reason, or closes with an outcome."""
-    form = {"decline": DeclineForm, "close": CloseForm}.get(move, ActionForm)()
+    kind: type[FlaskForm] = {"decline": DeclineForm, "close": CloseForm}.get(move, ActionForm)
+    form = kind()
     if not form.validate_on_submit():
         flash(_l("Choose a reason before sending."), "error")
         return redirect(url_for("referrals.show", referral_id=referral_id))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from access import audit
 from access.policy import require
-from core import datakeys
+from core import datakeys, db
 from core.errors import NotNow, RefusedError
 from referral import cases
 from referral.models import Case, CaseNote
@@ -149,4 +149,4 @@ def forget(store: Session, case_id: uuid.UUID) -> int:
         .where(CaseNote.case_id == case_id)
         .execution_options(synchronize_session=False)
     )
-    return int(done.rowcount or 0)  # type: ignore[attr-defined]
+    return db.rowcount(done)

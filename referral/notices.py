@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from access import audit
 from access.models import User
-from access.policy import require, visible
+from access.policy import found, require, visible
 from core import mail, settings
 from referral import outbox
 from referral.models import Notice
@@ -120,9 +120,10 @@ def unread(store: Session, user: Any) -> int:
 
 def open_notice(store: Session, user: Any, notice_id: uuid.UUID, now: datetime) -> Notice:
     """Mark one of the user's notices read (404 for anyone else's)."""
-    notice = store.get(Notice, notice_id)
-    require(user, "notices.read", notice, "notice", notice_id)
-    if notice.read_at is None:  # type: ignore[union-attr]
-        notice.read_at = now  # type: ignore[union-attr]
+    looked_up = store.get(Notice, notice_id)
+    require(user, "notices.read", looked_up, "notice", notice_id)
+    notice = found(looked_up)
+    if notice.read_at is None:
+        notice.read_at = now
         audit.record(store, "notice.read", object_type="notice", object_id=notice_id)
-    return notice  # type: ignore[return-value]
+    return notice

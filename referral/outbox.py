@@ -21,7 +21,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -84,7 +83,9 @@ class Claim:
     link: str
 
 
-def _locked(query: Any, *, skip_locked: bool = False) -> Any:
+def _locked(
+    query: sa.Select[OutboxMessage], *, skip_locked: bool = False
+) -> sa.Select[OutboxMessage]:
     # Read the rows as they are now, not as this session last saw them (sessions keep
     # objects after commit), and lock them against other senders and administrators.
     return query.with_for_update(skip_locked=skip_locked).execution_options(populate_existing=True)

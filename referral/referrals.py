@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from access import audit
 from access import services as access_services
 from access.models import User
-from access.policy import authorize, require, visible
+from access.policy import authorize, found, require, visible
 from access.standing import in_standing
-from core import datakeys
+from core import datakeys, db
 from core.errors import RefusedError
 from core.settings_type import Settings
 from referral import (
@@ -119,7 +119,7 @@ def _check(store: Session, case: Case, request: Send, today: Any) -> tuple[Partn
     offered = {m.slug for m in matching.matches(store, case, today)}
     if profile is None or request.partner not in offered:
         problems["partner"] = "not a vetted partner in date that serves this case"
-    if problems:
+    if problems or profile is None:  # no profile is a problem named above
         raise ReferralError("the referral cannot be sent as it is", problems)
     if store.scalar(
         sa.select(sa.func.count())
@@ -238,7 +238,7 @@ def get(
     referral = store.get(Referral, referral_id)
     require(user, action, referral, "referral", referral_id)
     audit.record(store, "referral.read", object_type="referral", object_id=referral_id)
-    return referral  # type: ignore[return-value]
+    return found(referral)
 
 
 def packet(store: Session, referral: Referral) -> dict[str, Any]:
@@ -357,7 +357,7 @@ def _move(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+    if db.rowcount(done) != 1:
         store.expire(referral)
         raise workflow.IllegalTransition("the referral was answered meanwhile")
     store.expire(referral)

@@ -17,6 +17,7 @@ from core.hooks import Hook
 from referral import cases, matching
 from referral.models import Case
 from screening import services as screenings
+from screening.models import Screening
 
 referral_event = Hook("referral.step")
 
@@ -41,11 +42,17 @@ class Event:
     after_decline: bool | None  # accepted after the case's earlier decline or expiry
 
 
+def _completed_at(screening: Screening) -> datetime:
+    if screening.completed_at is None:  # only completed screenings are compared
+        raise ValueError("a draft screening has no completion time")
+    return screening.completed_at
+
+
 def counted(store: Session, case: Case) -> bool:
     """Whether the person agreed to be counted: their latest word, the consent of the
     case's most recent completed screening (asked at each step, so a later "no" counts)."""
     done = [s for s in cases.screenings_of(store, case) if s.completed_at is not None]
-    latest = max(done, key=lambda s: s.completed_at, default=None)  # type: ignore[arg-type,return-value]
+    latest = max(done, key=_completed_at, default=None)
     return latest is not None and bool(screenings.consent_of(latest).purposes.get("statistics"))
 
 

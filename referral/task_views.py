@@ -13,7 +13,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import NotFound
-from wtforms import DateField, SelectChoice, SelectField, StringField
+from wtforms import DateField, SelectField, StringField
+
+# types-WTForms 3.2 predates SelectChoice (WTForms 3.3), so its hints lack it.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import InputRequired, Length
 
 from access.forms import ROLE_LABELS, ActionForm
@@ -70,7 +73,7 @@ def add(case_id: uuid.UUID) -> Any:
     case = cases.get(store, current_user, case_id, "cases.manage")
     form = TaskForm()
     form.offer(tasks.assignable(store, case))
-    if not form.validate():
+    if not form.validate() or form.due_on.data is None:  # InputRequired: never None here
         return _refused(case, form, 400)
     try:
         tasks.add(

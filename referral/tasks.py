@@ -20,7 +20,7 @@ from access import services as access_services
 from access.models import User
 from access.policy import basis, require, visible
 from access.roles import Role
-from core import datakeys
+from core import datakeys, db
 from core.errors import RefusedError
 from referral import cases, notices
 from referral.models import Case, CaseTask
@@ -207,7 +207,7 @@ def complete(
         .execution_options(synchronize_session=False)
     )
     store.expire(task)
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+    if db.rowcount(done) != 1:
         return False
     audit.record(
         store,
@@ -283,7 +283,7 @@ def tell(store: Session, task: CaseTask, today: date, now: datetime) -> tuple[st
         .execution_options(synchronize_session=False)
     )
     store.expire(task)
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if db.rowcount(claimed) != 1:
         return None
     kind = "task.overdue" if overdue else "task.due"
     assignee = access_services.get_user(store, assignee_id)
@@ -337,7 +337,7 @@ def reassign(store: Session, case: Case, before: uuid.UUID, after: uuid.UUID) ->
         .values(assignee_id=after, due_notice_at=None, overdue_notice_at=None)
         .execution_options(synchronize_session=False)
     )
-    return moved.rowcount or 0  # type: ignore[attr-defined, no-any-return]
+    return db.rowcount(moved)
 
 
 def forget(store: Session, case: Case) -> int:
@@ -349,4 +349,4 @@ def forget(store: Session, case: Case) -> int:
         .where(CaseTask.case_id == case.id)
         .execution_options(synchronize_session=False)
     )
-    return gone.rowcount or 0  # type: ignore[attr-defined, no-any-return]
+    return db.rowcount(gone)

@@ -234,7 +234,7 @@ def break_glass(case_id: uuid.UUID) -> Any:
                 store,
                 current_user,
                 case_id,
-                form.reason.data,
+                form.reason.data or "",
                 now,
                 settings.current().break_glass_minutes,
             )

@@ -10,7 +10,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
-from wtforms import SelectChoice, SelectField, StringField
+from wtforms import SelectField, StringField
+
+# types-WTForms 3.2 predates SelectChoice (WTForms 3.3), so its hints lack it.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import Optional, Regexp, ValidationError
 
 from access.models import Team

@@ -13,6 +13,9 @@ from them at will, and holding nothing the facts do not.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import sqlalchemy as sa
 
 from core.db import Base, UTCDateTime
@@ -72,8 +75,10 @@ SERVICES = (
 )
 
 
-def _flags(prefix: str, names: object, kind: type) -> list[sa.Column]:  # type: ignore[type-arg]
-    return [sa.Column(f"{prefix}{name}", kind(), nullable=True) for name in names]  # type: ignore[operator]
+def _flags(
+    prefix: str, names: Iterable[str], kind: type[sa.types.TypeEngine[Any]]
+) -> list[sa.Column[Any]]:
+    return [sa.Column(f"{prefix}{name}", kind(), nullable=True) for name in names]
 
 
 screening_facts = sa.Table(

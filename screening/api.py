@@ -364,10 +364,12 @@ def _record_action(store: Any, screening: Any, data: Any) -> None:
         ) from error
     if acted_at.tzinfo is None:
         acted_at = acted_at.replace(tzinfo=UTC)
-    lists = {name: data.get(name) for name in ("flags", "contacted")}
-    for name, value in lists.items():
+    lists: dict[str, list[str]] = {}
+    for name in ("flags", "contacted"):
+        value = data.get(name)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise services.ScreeningMalformed("invalid action", {name: "must be a list of ids"})
+        lists[name] = value
     texts = {name: data.get(name) for name in ("outcome", "contacted_note")}
     if any(v is not None and not isinstance(v, str) for v in texts.values()) or not isinstance(
         data.get("action"), str

@@ -75,7 +75,8 @@ class Script:
 
 @cache
 def _scripts() -> dict[str, Any]:
-    return json.loads(SCRIPT_FILE.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    scripts: dict[str, Any] = json.loads(SCRIPT_FILE.read_text(encoding="utf-8"))
+    return scripts
 
 
 def script(child: bool, language: str) -> Script:

@@ -14,12 +14,14 @@ from wtforms import (
     DateTimeLocalField,
     IntegerField,
     RadioField,
-    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
+
+# types-WTForms 3.2 predates SelectChoice (WTForms 3.3), so its hints lack it.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import (
     InputRequired,
     Length,
@@ -144,7 +146,7 @@ class AskedWhen:
     def __call__(self, form: Any, field: Any) -> None:
         if form.child.data != self.child or not field.data:
             field.errors[:] = []  # not asked: nothing to check; asked, unanswered: say so
-            raise StopValidation(None if form.child.data != self.child else ANSWER_THIS)
+            raise StopValidation("" if form.child.data != self.child else ANSWER_THIS)
 
 
 class SafetyForm(FlaskForm):
@@ -196,7 +198,7 @@ class SafetyForm(FlaskForm):
 
     def validate_present(self, field: MultiCheckboxField) -> None:
         """For a child: "Nobody" alone (AskedWhen requires an answer)."""
-        if presence_problem(field.data):
+        if presence_problem(field.data or []):
             raise ValidationError(_l('Tick who is present, or only "Nobody".'))
 
 
@@ -298,6 +300,7 @@ class CorrectionForm(PersonForm):
     registered, but not the needs (a case's needs add up from its screenings), with the
     date of birth and whether they may be under 18."""
 
+    # WTForms' way to drop an inherited field, which its hints cannot express.
     needs = None  # type: ignore[assignment]
     birth_date = DateField(
         _l("Date of birth (leave empty if unknown)"),
@@ -314,7 +317,7 @@ def identity_of(form: PersonForm) -> people.Identity:
     )
     birth_date = getattr(form, "birth_date", None)
     return people.Identity(
-        given_name=form.given_name.data.strip(),
+        given_name=(form.given_name.data or "").strip(),
         family_name=form.family_name.data or None,
         birth_date=birth_date.data if birth_date is not None else None,
         age=form.age.data,

@@ -599,4 +599,5 @@ def for_population(child: bool) -> str:
 
 def catalogue() -> dict[str, Instrument]:
     """The current app's instruments, by id."""
-    return current_app.extensions["passage.instruments"]  # type: ignore[no-any-return]
+    instruments: dict[str, Instrument] = current_app.extensions["passage.instruments"]
+    return instruments

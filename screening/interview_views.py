@@ -91,7 +91,7 @@ def ask(screening_id: uuid.UUID) -> Any:
             flash(_l("Saved. You can resume this screening from your list."), "success")
             return redirect(url_for("screening.index"))
         group = request.form.get("group")
-        if group in ("unknown", "declined") and _offers_group(step):
+        if group in ("unknown", "declined") and step.gate is not None and _offers_group(step):
             interview.group(store, screening, instrument, step.gate.id, group, clock.now())
             store.commit()
             return redirect(here)

@@ -4,7 +4,7 @@ per field for anything missing, malformed or not allowed."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 from screening import interview, people
 from screening.consent import CHILD_BASES, EXPLAINED, PRESENT, ChildConsent, presence_problem
@@ -43,7 +43,7 @@ class PayloadError(ScreeningMalformed):
         super().__init__("invalid screening", fields)
 
 
-def _is_one_of(value: Any, allowed: Any) -> bool:
+def _is_one_of(value: Any, allowed: Any) -> TypeGuard[str]:
     # JSON may put an object or a list where a name is expected: only a string can be one.
     return isinstance(value, str) and value in allowed
 

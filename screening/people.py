@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from access import audit
-from core import crypto, datakeys, keys
+from core import crypto, datakeys, db, keys
 from core.errors import RefusedError
 from screening.models import SEALED_FIELDS, Person, PersonChange
 
@@ -403,4 +403,4 @@ def forget_history(store: Session, person: Person) -> int:
     """Delete a person's correction history (for retention, when the person is shredded:
     the sealed values are unreadable by then, the rows go too). Returns how many went."""
     done = store.execute(sa.delete(PersonChange).where(PersonChange.person_id == person.id))
-    return int(done.rowcount)  # type: ignore[attr-defined]
+    return db.rowcount(done)

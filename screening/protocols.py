@@ -188,4 +188,5 @@ def init_app(app: Flask) -> None:
 
 def configured() -> dict[str, dict[str, dict[str, Any]]]:
     """The current app's validated protocols."""
-    return current_app.extensions["passage.protocols"]  # type: ignore[no-any-return]
+    protocols: dict[str, dict[str, dict[str, Any]]] = current_app.extensions["passage.protocols"]
+    return protocols

@@ -51,12 +51,7 @@ class Relevance:
         upper = rule.counts(weight(i, name, self.child) for i in self.open[name, dimension])
         return (
             rule.clause_for(
-                tuple(
-                    a + b
-                    for a, b in zip(  # type: ignore[arg-type]
-                        self.yes[name, dimension], upper, strict=True
-                    )
-                )
+                rule.as_counts(a + b for a, b in zip(self.yes[name, dimension], upper, strict=True))
             )
             is not None
         )
@@ -73,7 +68,8 @@ class Relevance:
         if not indicator.trafficking or not self.any_yes:
             return None
         reasons = [self._reason(indicator, name) for name in self.lists]
-        return None if None in reasons else sorted(reasons)[0]  # type: ignore[type-var]
+        given = [reason for reason in reasons if reason is not None]
+        return sorted(given)[0] if len(given) == len(reasons) else None
 
     def _reason(self, indicator: Indicator, name: str) -> str | None:
         element = rule.ELEMENT_OF[indicator.dimension]

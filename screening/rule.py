@@ -36,10 +36,16 @@ WEIGHTS = ("sufficient", "strong", "medium", "weak")
 Counts = tuple[int, int, int, int]  # sufficient, strong, medium, weak
 
 
+def as_counts(values: Iterable[int]) -> Counts:
+    """Four numbers in the order of :data:`WEIGHTS` (a ValueError for any other number)."""
+    sufficient, strong, medium, weak = values
+    return sufficient, strong, medium, weak
+
+
 def counts(weights: Iterable[str | None]) -> Counts:
     """How many of each weight; ungraded items (None) do not count."""
     listed = list(weights)
-    return tuple(listed.count(w) for w in WEIGHTS)  # type: ignore[return-value]
+    return as_counts(listed.count(w) for w in WEIGHTS)
 
 
 def clause_for(c: Counts) -> str | None:
@@ -59,7 +65,7 @@ def clause_for(c: Counts) -> str | None:
 
 
 def _plus(a: Counts, b: Counts) -> Counts:
-    return tuple(x + y for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
+    return as_counts(x + y for x, y in zip(a, b, strict=True))
 
 
 def pivotal(yes: Counts, open_: Counts, weight: str | None) -> bool:
@@ -67,10 +73,10 @@ def pivotal(yes: Counts, open_: Counts, weight: str | None) -> bool:
     open answers as yes leaves it negative and adding this one makes it positive."""
     if weight is None:
         return False
-    one = tuple(int(w == weight) for w in WEIGHTS)
+    one = as_counts(int(w == weight) for w in WEIGHTS)
     for extra in product(*(range(n + 1) for n in open_)):
-        base = _plus(yes, extra)  # type: ignore[arg-type]
-        if clause_for(base) is None and clause_for(_plus(base, one)) is not None:  # type: ignore[arg-type]
+        base = _plus(yes, as_counts(extra))
+        if clause_for(base) is None and clause_for(_plus(base, one)) is not None:
             return True
     return False
 

@@ -12,6 +12,7 @@ and one answer is never counted twice because every indicator is one concept in 
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -80,12 +81,12 @@ class Result:
     open_answers: list[str]
     list: str
     lists: dict[str, str]
-    to_review: list[str]
+    to_review: builtins.list[str]  # the field ``list`` above hides the builtin here
     smuggling_exploitation_risk: bool
     act_established: bool | None
     lower_bound: bool
     derived: dict[str, str] = field(default_factory=dict)
-    reasons: list[str] = field(default_factory=list)
+    reasons: builtins.list[str] = field(default_factory=builtins.list)
 
     def as_dict(self) -> dict[str, Any]:
         """The result as stored and as the API returns it."""

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from access import audit
-from access.policy import require, visible
+from access.policy import found, require, visible
 from core import datakeys
 from core.errors import MalformedRequest, NotNow, RefusedError
 from core.hooks import Hook
@@ -73,7 +73,8 @@ def count_without_record(team_id: uuid.UUID, instrument: str) -> None:
 
 def case_of(screening: Screening) -> uuid.UUID | None:
     """The id of the case that holds this screening's person, once there is one."""
-    return find_case.ask(person_id=screening.person_id)  # type: ignore[no-any-return]
+    case_id: uuid.UUID | None = find_case.ask(person_id=screening.person_id)
+    return case_id
 
 
 class ScreeningError(RefusedError):
@@ -368,7 +369,7 @@ def get(store: Session, user: Any, screening_id: uuid.UUID) -> Screening:
     screening = store.get(Screening, screening_id)
     require(user, "screenings.read", screening, "screening", screening_id)
     audit.record(store, "screening.read", object_type="screening", object_id=screening_id)
-    return screening  # type: ignore[return-value]
+    return found(screening)
 
 
 def completed(store: Session, screening_id: uuid.UUID) -> Screening | None:

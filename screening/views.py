@@ -246,7 +246,7 @@ def red_flag(screening_id: uuid.UUID) -> Any:
     its flags). With none waiting, the emergency protocol and no form."""
     screening, instrument = load(screening_id)
     # Where to go after the protocol: only back into the questionnaire.
-    next_url = safe_next(request.args.get("next"), within=bp.url_prefix + "/") or url_for(
+    next_url = safe_next(request.args.get("next"), within=f"{bp.url_prefix}/") or url_for(
         "screening.index"
     )
     flags = protocols.known(interview.waiting(db.session(), screening, instrument))
@@ -280,6 +280,9 @@ def _record(screening: Screening, form: RedFlagActionForm) -> int:
     """Record the form's action: 302 when done, 422 with the service's objections shown on
     the form's fields."""
     store = db.session()
+    acted_at = form.acted_at.data
+    if acted_at is None:  # InputRequired has already refused a form without a time
+        abort(400)
     try:
         red_flags.record_action(
             store,
@@ -287,7 +290,7 @@ def _record(screening: Screening, form: RedFlagActionForm) -> int:
             screening,
             form.flags.data or [],
             form.contacted.data or [],
-            form.acted_at.data,
+            acted_at,
             form.action.data,
             form.outcome.data or None,
             clock.now(),

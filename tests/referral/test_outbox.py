@@ -276,7 +276,7 @@ def test_a_claim_recorded_after_an_administrator_acted_changes_nothing(
             outbox.record(
                 store,
                 claim,
-                mail.Delivery(mail.Outcome.SENT),  # type: ignore
+                mail.Delivery(mail.Outcome.SENT),
                 clock.now(),
                 settings.of(app),
             )

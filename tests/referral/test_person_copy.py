@@ -32,7 +32,7 @@ def refer(api: Callable[..., Any], case_id: str) -> str:
         },
     )
     assert sent.status_code == 201, sent.get_json()
-    return sent.get_json()["id"]  # type: ignore[no-any-return]
+    return sent.get_json()["id"]
 
 
 def test_the_copy_lists_what_is_held_and_who_received_and_opened_it(

@@ -28,7 +28,7 @@ def screen(api: Callable[..., Any], partners: None) -> Callable[..., dict[str, A
     def make(name: str = "screener", **changes: Any) -> dict[str, Any]:
         response = api(name, "POST", "/screenings", body(**{"consent": COUNTED, **changes}))
         assert response.status_code == 201, response.get_json()
-        return response.get_json()  # type: ignore[no-any-return]
+        return response.get_json()
 
     return make
 

@@ -49,7 +49,7 @@ def refer(api: Callable[..., Any], case_id: str, partner: str) -> str:
         },
     )
     assert sent.status_code == 201, sent.get_json()
-    return sent.get_json()["id"]  # type: ignore[no-any-return]
+    return sent.get_json()["id"]
 
 
 def test_each_need_is_counted_with_what_routing_found(app: Flask, screen: Any, flush: Any) -> None:
