@@ -146,6 +146,7 @@ def init_app(app: Flask) -> None:
 
 
 def _handle_api_error(error: ApiError) -> Response:
+    db.discard()  # as for a refusal: nothing the request did before is kept
     return json_error(error.status, error.message, error.fields, error.code)
 
 

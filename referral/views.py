@@ -150,6 +150,7 @@ def link(case_id: uuid.UUID) -> Any:
     case = _manage(case_id, "cases.link")
     form = LinkForm()
     if not form.validate():
+        db.session().rollback()  # nothing was linked, nor shown
         flash(_l("Tick the box to confirm it is the same person before linking."), "error")
         return redirect(url_for("cases.show", case_id=case_id))
     store, now = db.session(), clock.now()

@@ -237,6 +237,7 @@ spec.link(
 def _erased(_error: datakeys.ShreddedError) -> Any:
     # Past retention the person's data key is destroyed: the answers of a draft, and the
     # texts of red-flag actions, can no longer be read nor sealed.
+    db.discard()  # nothing the request did before is kept, as for any refusal
     return json_error(
         409, "this screening's record was erased at the end of its retention", {"status": "erased"}
     )

@@ -330,6 +330,7 @@ def neutral_exit() -> Any:
 def erased(_error: datakeys.ShreddedError) -> Any:
     """A screening whose person was erased at the end of retention: its answers and result
     cannot be read any more (the key is destroyed); say so instead of failing."""
+    db.discard()  # nothing the request did before is kept, as for any refusal
     return render_template(
         "errors/error.html",
         status=410,
