@@ -9,7 +9,6 @@ existed, so old rows read back unchanged and no migration was needed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,19 +27,19 @@ class StringList(sa.types.TypeDecorator[tuple[str, ...]]):
     impl = sa.String
     cache_ok = True
 
-    def process_bind_param(self, value: Iterable[str] | None, dialect: Any) -> str | None:
+    def process_bind_param(self, value: tuple[str, ...] | None, dialect: Any) -> str | None:
         if value is None:
             return None
-        if isinstance(value, str):
-            # A string is iterable too: "ab" would be stored as "a,b" without this.
-            raise TypeError("a list column takes a tuple of strings, not a string")
-        items = tuple(value)
-        for item in items:
+        if not isinstance(value, tuple):
+            # A list would stay on the model, open to changes in place that are never saved;
+            # a string would be stored letter by letter.
+            raise TypeError(f"a list column takes a tuple of strings, not {type(value).__name__}")
+        for item in value:
             if not isinstance(item, str):
                 raise TypeError(f"a list column holds strings, not {type(item).__name__}")
             if SEPARATOR in item:
                 raise ValueError("an element of a list column cannot contain a comma")
-        return SEPARATOR.join(items)
+        return SEPARATOR.join(value)
 
     def process_result_value(self, value: str | None, dialect: Any) -> tuple[str, ...] | None:
         if value is None:
