@@ -5,7 +5,6 @@ what to a case, break-glass included, is ``access.policy``'s to say (docs/access
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -45,13 +44,13 @@ class Consent:
 
 def consent(case: Case) -> Consent:
     """The person's current consent on this case."""
-    given = json.loads(case.consent or "{}")
+    given = case.consent
     return Consent(bool(given.get("referral")), tuple(given.get("share", [])))
 
 
 def needs(case: Case) -> tuple[str, ...]:
     """The services the person needs."""
-    return tuple(filter(None, case.needs.split(",")))
+    return case.needs
 
 
 def open_for_screening(
@@ -71,7 +70,7 @@ def open_for_screening(
             owner_id=screening.screener_id,
             status="active",
             opened_at=now,
-            needs="",
+            needs=(),
             urgent=False,
         )
         store.add(case)
@@ -99,14 +98,14 @@ def _apply(case: Case, screening: Screening, now: datetime) -> None:
 
 
 def _absorb(case: Case, screening: Screening, now: datetime) -> None:
-    case.needs = ",".join(sorted(set(needs(case)) | set(filter(None, screening.needs.split(",")))))
+    case.needs = tuple(sorted(set(needs(case)) | set(screening.needs)))
     case.urgent = case.urgent or screening.urgent
     case.classification = screening.classification
     case.updated_at = now
 
 
 def _set_consent(case: Case, given: Consent) -> None:
-    case.consent = json.dumps({"referral": given.referral, "share": sorted(given.share)})
+    case.consent = {"referral": given.referral, "share": sorted(given.share)}
 
 
 def narrowed(first: Consent, second: Consent) -> Consent:

@@ -168,11 +168,8 @@ def _save(store: Session, entry: dict[str, Any], now: datetime) -> bool:
     was_in_standing = in_standing(organisation, now.date())
     organisation.vetting_status = entry["status"]
     organisation.vetting_valid_until = entry["valid_until"]
-    profile.services, profile.populations = (
-        ",".join(entry["services"]),
-        ",".join(entry["populations"]),
-    )
-    profile.languages, profile.capacity = ",".join(entry["languages"]), entry["capacity"]
+    profile.services, profile.populations = tuple(entry["services"]), tuple(entry["populations"])
+    profile.languages, profile.capacity = tuple(entry["languages"]), entry["capacity"]
     profile.contact = cipher.seal(
         "partner_profiles",
         "contact",
@@ -213,18 +210,15 @@ def profiles(store: Session) -> list[PartnerProfile]:
 def for_routing(profile: PartnerProfile) -> routing.Partner:
     """The plain values routing ranks."""
 
-    def split(text: str) -> frozenset[str]:
-        return frozenset(filter(None, text.split(",")))
-
     return routing.Partner(
         slug=profile.organisation.slug,
         name=profile.organisation.name,
         vetting=profile.vetting_status,
         valid_until=profile.vetting_valid_until,
-        services=split(profile.services),
+        services=frozenset(profile.services),
         areas=tuple((a.country, a.region) for a in profile.areas),
-        populations=split(profile.populations),
-        languages=split(profile.languages),
+        populations=frozenset(profile.populations),
+        languages=frozenset(profile.languages),
         capacity=profile.capacity,
     )
 
@@ -267,9 +261,9 @@ def entry_of(profile: PartnerProfile, contact: dict[str, Any] | None = None) -> 
             "status": profile.vetting_status,
             "valid_until": until.isoformat() if until else None,
         },
-        "services": sorted(filter(None, profile.services.split(","))),
-        "populations": sorted(filter(None, profile.populations.split(","))),
-        "languages": sorted(filter(None, profile.languages.split(","))),
+        "services": sorted(profile.services),
+        "populations": sorted(profile.populations),
+        "languages": sorted(profile.languages),
         "areas": [{"country": a.country, "region": a.region} for a in profile.areas],
         "capacity": profile.capacity,
         "contact": contact,

@@ -45,7 +45,7 @@ def need_of(
         region=region,
         child=child,
         populations=frozenset(populations),
-        languages=frozenset(filter(None, person.languages.split(","))),
+        languages=frozenset(person.languages),
     )
 
 

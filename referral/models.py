@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from access.models import PartnerOrganisation
+from core.columns import JSONObject, StringList
 from core.db import Base, UTCDateTime, new_id
 from referral import workflow
 from screening.models import Person
@@ -29,9 +31,9 @@ class PartnerProfile(Base):
     organisation_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("partner_organisations.id"), unique=True
     )
-    services: Mapped[str] = mapped_column(sa.String(200), default="")
-    populations: Mapped[str] = mapped_column(sa.String(100), default="")
-    languages: Mapped[str] = mapped_column(sa.String(100), default="")
+    services: Mapped[tuple[str, ...]] = mapped_column(StringList(200), default=())
+    populations: Mapped[tuple[str, ...]] = mapped_column(StringList(100), default=())
+    languages: Mapped[tuple[str, ...]] = mapped_column(StringList(100), default=())
     capacity: Mapped[int] = mapped_column(default=0)
     data_key_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("data_keys.id"))
     contact: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
@@ -87,8 +89,8 @@ class Case(Base):
     status: Mapped[str] = mapped_column(sa.String(16), default="active")
     # Set when a screener confirmed this was a person already known: the earlier case.
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("cases.id"))
-    consent: Mapped[str] = mapped_column(sa.Text, default="{}")
-    needs: Mapped[str] = mapped_column(sa.String(200), default="")
+    consent: Mapped[dict[str, Any]] = mapped_column(JSONObject, default=dict)
+    needs: Mapped[tuple[str, ...]] = mapped_column(StringList(200), default=())
     urgent: Mapped[bool] = mapped_column(default=False)
     classification: Mapped[str | None] = mapped_column(sa.String(24))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -171,8 +173,8 @@ class Referral(Base):
     # other tables point at NOT NULL inside a migration.
     reference: Mapped[str | None] = mapped_column(sa.String(9), index=True, unique=True)
     urgency: Mapped[str] = mapped_column(sa.String(6))
-    services: Mapped[str] = mapped_column(sa.String(200), default="")
-    share: Mapped[str] = mapped_column(sa.String(200), default="")
+    services: Mapped[tuple[str, ...]] = mapped_column(StringList(200), default=())
+    share: Mapped[tuple[str, ...]] = mapped_column(StringList(200), default=())
     packet: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     decline_reason: Mapped[str | None] = mapped_column(sa.String(24))
     outcome: Mapped[str | None] = mapped_column(sa.String(24))

@@ -74,8 +74,8 @@ def copy_of(store: Session, case: Case, now: datetime) -> dict[str, Any]:
                 "organisation": names.get(str(r.partner_id), ""),
                 "sent_at": r.created_at.isoformat(timespec="minutes"),
                 "state": r.state,
-                "details": [f for f in r.share.split(",") if f],
-                "services": [s for s in r.services.split(",") if s],
+                "details": list(r.share),
+                "services": list(r.services),
             }
             for r in reversed(sent)
         ],

@@ -91,7 +91,7 @@ class Deadlines:
 
 
 def _services(profile: PartnerProfile | None) -> frozenset[str]:
-    return frozenset(filter(None, profile.services.split(","))) if profile else frozenset()
+    return frozenset(profile.services) if profile else frozenset()
 
 
 def _check(store: Session, case: Case, request: Send, today: Any) -> tuple[PartnerProfile, str]:
@@ -190,8 +190,8 @@ def send(
         urgency=request.urgency,
         reference=receipts.new_reference(),
         basis=basis,
-        services=",".join(sorted(set(request.services))),
-        share=",".join(sorted(set(request.share))),
+        services=tuple(sorted(set(request.services))),
+        share=tuple(sorted(set(request.share))),
         created_at=now,
         updated_at=now,
         due_at=deadlines.due(request.urgency, now),
@@ -431,7 +431,7 @@ def withdraw_consent(
     on the case's row lock. Returns how many referrals were withdrawn."""
     cases.lock(store, case)
     require(user, "cases.manage", case, "case", case.id)  # linked away meanwhile: 409
-    case.consent = json.dumps({"referral": False, "share": []})
+    case.consent = {"referral": False, "share": []}
     case.consent_withdrawn_at = now
     withdrawn = keep_within_consent(store, case, now)
     cases.touch(store, case, now, retention_days)
@@ -458,9 +458,9 @@ def keep_within_consent(store: Session, case: Case, now: datetime) -> int:
         basis = legal_basis(
             given,
             child,
-            filter(None, referral.services.split(",")),
+            referral.services,
             offers.get(referral.partner_id, ()),
-            filter(None, referral.share.split(",")),
+            referral.share,
         )
         if basis is not None:
             if basis != referral.basis and (referral.state in OPEN or referral.packet):
@@ -641,8 +641,8 @@ def summary(referral: Referral, names: dict[uuid.UUID, str]) -> dict[str, Any]:
         "state": referral.state,
         "urgency": referral.urgency,
         "partner": names.get(referral.partner_id),
-        "services": list(filter(None, referral.services.split(","))),
-        "shared_fields": list(filter(None, referral.share.split(","))),
+        "services": list(referral.services),
+        "shared_fields": list(referral.share),
         "created_at": referral.created_at.isoformat(),
         "due_at": referral.due_at.isoformat(),
         "overdue": referral.overdue,

@@ -31,7 +31,7 @@ class Event:
     team_id: uuid.UUID
     partner_id: uuid.UUID
     urgency: str
-    services: str
+    services: tuple[str, ...]
     country: str | None  # where the person is now
     child: bool
     counted: bool  # the person agreed to the statistics purpose

@@ -96,9 +96,7 @@ def htcds_records(store: Session, partner_slug: str) -> htcds.ExportRecords:
         people_,
         case_rows,
         [
-            htcds.ReferralRecord(
-                r.case_id, organisation.name, r.created_at, [s for s in r.services.split(",") if s]
-            )
+            htcds.ReferralRecord(r.case_id, organisation.name, r.created_at, list(r.services))
             for r in sent
             if r.case_id in kept
         ],
@@ -122,7 +120,7 @@ def _person(store: Session, case: Any, share: tuple[str, ...]) -> htcds.PersonRe
         person.id,
         sex=person.sex if "sex" in share else None,
         nationality=person.nationality if "nationality" in share else None,
-        languages=[x for x in person.languages.split(",") if x] if "languages" in share else (),
+        languages=person.languages if "languages" in share else (),
         consent=True,
         victim=victim,
         **names,

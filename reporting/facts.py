@@ -124,7 +124,7 @@ def screening_fact(
     for name, items in RELATION_ITEMS.items():
         known = [i for i in items if instrument.indicator(i)]
         fact[name] = tri_state(values, known) if known else None
-    needs = set(filter(None, (screening.needs or "").split(",")))
+    needs = set(screening.needs)
     for service in SERVICES:
         fact[f"need_{service}"] = service in needs
     return fact

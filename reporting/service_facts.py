@@ -32,7 +32,7 @@ def answer_band(hours: int) -> str:
 
 def referral_fact(event: Mapping[str, Any]) -> dict[str, Any]:
     """The fact of one referral step (``referral.steps.Event`` as a dict)."""
-    chosen = set(filter(None, str(event["services"]).split(",")))
+    chosen = set(event["services"])
     answered = event["event"] in ANSWERS and event["hours"] is not None
     return {
         "hours_band": answer_band(event["hours"]) if answered else None,
@@ -56,7 +56,7 @@ def need_facts(
     screening: Screening, person: people.Person, partners: list[routing.Partner], today: date
 ) -> list[dict[str, Any]]:
     """One fact per need recorded at the screening, with routing's answer for it."""
-    wanted = [s for s in (screening.needs or "").split(",") if s]
+    wanted = list(screening.needs)
     need = matching.need_of(person, wanted)
     month = month_of(screening.completed_at)
     return [

@@ -8,7 +8,6 @@ the protocol comes before the result.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -42,7 +41,7 @@ def is_child(screening: Screening, age: int | None = None) -> bool:
 def interpreter_linked(screening: Screening) -> bool:
     """Whether the safety check said the interpreter is not independent of the people who
     brought or employ the person."""
-    return json.loads(screening.safety or "{}").get("interpreter_independent") is False
+    return screening.safety.get("interpreter_independent") is False
 
 
 def population(screening: Screening, age: int | None = None) -> engine.Population:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.columns import JSONObject, StringList
 from core.db import Base, UTCDateTime, new_id
 
 SEALED_FIELDS = ("given_name", "family_name", "birth_date", "age", "region", "contact", "notes")
@@ -42,7 +44,7 @@ class Person(Base):
     sex: Mapped[str | None] = mapped_column(sa.String(16))
     nationality: Mapped[str | None] = mapped_column(sa.String(2))
     country: Mapped[str | None] = mapped_column(sa.String(2))
-    languages: Mapped[str] = mapped_column(sa.String(64), default="")
+    languages: Mapped[tuple[str, ...]] = mapped_column(StringList(64), default=())
     # A child's safeguards rest on these, so they outlive the sealed age (people.is_child).
     possibly_minor: Mapped[bool] = mapped_column(default=False)
     age_source: Mapped[str | None] = mapped_column(sa.String(10))
@@ -67,7 +69,7 @@ class PersonChange(Base):
     person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("people.id"), index=True)
     changed_by: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    fields: Mapped[str] = mapped_column(sa.String(200))
+    fields: Mapped[tuple[str, ...]] = mapped_column(StringList(200))
     previous: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
 
 
@@ -97,9 +99,9 @@ class Screening(Base):
     incomplete: Mapped[bool] = mapped_column(default=False)
     smuggling: Mapped[bool] = mapped_column(default=False)
     route: Mapped[str | None] = mapped_column(sa.String(32))
-    consent: Mapped[str] = mapped_column(sa.Text, default="{}")
-    safety: Mapped[str] = mapped_column(sa.Text, default="{}")
-    needs: Mapped[str] = mapped_column(sa.String(200), default="")
+    consent: Mapped[dict[str, Any]] = mapped_column(JSONObject, default=dict)
+    safety: Mapped[dict[str, Any]] = mapped_column(JSONObject, default=dict)
+    needs: Mapped[tuple[str, ...]] = mapped_column(StringList(200), default=())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -120,9 +122,9 @@ class RedFlagAction(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     screening_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("screenings.id"), index=True)
-    flags: Mapped[str] = mapped_column(sa.String(500))  # red-flag ids, comma-separated
-    protocols: Mapped[str] = mapped_column(sa.String(120))  # protocol kinds, comma-separated
-    contacted: Mapped[str] = mapped_column(sa.String(120), default="")  # codes, comma-separated
+    flags: Mapped[tuple[str, ...]] = mapped_column(StringList(500))  # red-flag ids
+    protocols: Mapped[tuple[str, ...]] = mapped_column(StringList(120))  # protocol kinds
+    contacted: Mapped[tuple[str, ...]] = mapped_column(StringList(120), default=())  # codes
     contacted_note: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     acted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     action: Mapped[str] = mapped_column(sa.String(16))

@@ -134,7 +134,7 @@ def register(
         sex=identity.sex,
         nationality=identity.nationality,
         country=identity.country,
-        languages=",".join(identity.languages),
+        languages=tuple(identity.languages),
         possibly_minor=bool(possibly_minor),
         age_source=identity.age_source,
         created_at=now,
@@ -167,7 +167,7 @@ def read(store: Session, person: Person) -> Identity:
         sex=person.sex,
         nationality=person.nationality,
         country=person.country,
-        languages=tuple(filter(None, person.languages.split(","))),
+        languages=person.languages,
         age_source=person.age_source,
     )
 
@@ -334,7 +334,7 @@ def correct(
         person_id=person.id,
         changed_by=changed_by,
         changed_at=now,
-        fields=",".join(changed),
+        fields=tuple(changed),
     )
     row.previous = cipher.seal(
         HISTORY_TABLE, "previous", row.id, json.dumps(previous, sort_keys=True)
@@ -345,7 +345,7 @@ def correct(
             setattr(person, name, cipher.seal(TABLE, name, person.id, value))
     person.age_band, person.sex = age_band(identity.age), identity.sex
     person.nationality, person.country = identity.nationality, identity.country
-    person.languages, person.age_source = ",".join(identity.languages), identity.age_source
+    person.languages, person.age_source = tuple(identity.languages), identity.age_source
     if _INDEXED & set(changed):  # otherwise an age-based year would drift with the date
         person.identity_index = identity_index(identity, today)
     if MINOR_FLAG in changed:
@@ -390,7 +390,7 @@ def history(store: Session, person: Person) -> list[Change]:
         Change(
             at=row.changed_at,
             by=row.changed_by,
-            fields=tuple(filter(None, row.fields.split(","))),
+            fields=row.fields,
             previous=json.loads(
                 cipher.open(HISTORY_TABLE, "previous", row.id, row.previous) or "{}"
             ),

@@ -10,7 +10,6 @@ codes only, never those texts.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -37,8 +36,7 @@ OUTCOME_MAX = 4000
 def is_child(screening: Screening) -> bool:
     """Whether the screening is of a child, or of someone who may be one (the child
     instrument, or the safety check's "under 18, or might be")."""
-    safety = json.loads(screening.safety or "{}")
-    return screening.instrument == "child" or safety.get("possibly_minor") is True
+    return screening.instrument == "child" or screening.safety.get("possibly_minor") is True
 
 
 def _cipher(store: Session, screening: Screening) -> datakeys.Cipher:
@@ -108,9 +106,9 @@ def record_action(
     row = RedFlagAction(
         id=uuid.uuid4(),
         screening_id=screening.id,
-        flags=",".join(flags),
-        protocols=",".join(kinds),
-        contacted=",".join(contacted),
+        flags=tuple(flags),
+        protocols=tuple(kinds),
+        contacted=tuple(contacted),
         acted_at=acted_at,
         action=action,
         recorded_by=user.id,
@@ -140,10 +138,6 @@ def _rows(store: Session, screening: Screening) -> list[RedFlagAction]:
     )
 
 
-def _split(value: str) -> list[str]:
-    return [part for part in value.split(",") if part]
-
-
 def actions(store: Session, screening: Screening) -> list[dict[str, Any]]:
     """The actions recorded for ``screening``, oldest first, their texts opened: ``id``,
     ``flags``, ``protocols``, ``contacted``, ``contacted_note``, ``acted_at``, ``action``,
@@ -152,9 +146,9 @@ def actions(store: Session, screening: Screening) -> list[dict[str, Any]]:
     return [
         {
             "id": row.id,
-            "flags": _split(row.flags),
-            "protocols": _split(row.protocols),
-            "contacted": _split(row.contacted),
+            "flags": list(row.flags),
+            "protocols": list(row.protocols),
+            "contacted": list(row.contacted),
             "contacted_note": cipher.open(TABLE, "contacted_note", row.id, row.contacted_note),
             "acted_at": row.acted_at,
             "action": row.action,
@@ -169,7 +163,7 @@ def actions(store: Session, screening: Screening) -> list[dict[str, Any]]:
 def unacknowledged(store: Session, screening: Screening, raised_flags: Iterable[str]) -> list[str]:
     """The raised flags no recorded action answers, once each, in the order given (an
     action saying none was possible answers its flags too)."""
-    answered = {flag for row in _rows(store, screening) for flag in _split(row.flags)}
+    answered = {flag for row in _rows(store, screening) for flag in row.flags}
     return [flag for flag in dict.fromkeys(raised_flags) if flag not in answered]
 
 

@@ -258,9 +258,9 @@ def start(
         instrument_version=request.instrument.version,
         language=request.language,
         status="draft",
-        consent=json.dumps(request.consent.as_dict()),
-        safety=json.dumps(request.safety.as_dict()),
-        needs=",".join(request.needs),
+        consent=request.consent.as_dict(),
+        safety=request.safety.as_dict(),
+        needs=tuple(request.needs),
         created_at=now,
         updated_at=now,
     )
@@ -391,7 +391,7 @@ def of_person(store: Session, person_id: uuid.UUID) -> list[Screening]:
 
 def consent_of(screening: Screening) -> Consent:
     """The consent the person gave at this screening."""
-    given = json.loads(screening.consent or "{}")
+    given = screening.consent
     child = given.get("child")
     explained = given.get("explained")
     return Consent(

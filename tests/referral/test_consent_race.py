@@ -10,7 +10,6 @@ overlap and the case row's lock is what orders them; before the lock, 8 of 12 tr
 
 from __future__ import annotations
 
-import json
 import threading
 import uuid
 from collections.abc import Callable
@@ -121,4 +120,4 @@ def test_a_withdrawal_racing_a_link_is_never_undone(
             kept = db.session().get(Case, uuid.UUID(earlier))
             assert kept is not None
             if statuses["withdraw"] == 302:
-                assert json.loads(kept.consent)["referral"] is False, statuses
+                assert kept.consent["referral"] is False, statuses

@@ -5,7 +5,6 @@ points explained, on the web pages and in the API alike, never with a server err
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -65,7 +64,7 @@ def stored(app: Flask) -> list[tuple[Person, dict[str, Any], dict[str, Any], str
             .order_by(Screening.created_at)
         ).all()
         store.expunge_all()
-        return [(p, json.loads(s.safety), json.loads(s.consent), s.instrument) for p, s in rows]
+        return [(p, s.safety, s.consent, s.instrument) for p, s in rows]
 
 
 def count_people(app: Flask) -> int:

@@ -158,7 +158,7 @@ def test_the_clear_facts_and_the_blind_index_follow_the_correction(
             "male",
             "YY",
             "XJ",
-            "en,ar",
+            ("en", "ar"),
         )
         assert [p.id for p in people.find_earlier(store, new, clock.now().date())] == [person_id]
         assert people.find_earlier(store, ADULT, clock.now().date()) == []

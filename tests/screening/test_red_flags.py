@@ -121,9 +121,9 @@ def test_the_outcome_and_the_note_are_sealed_at_rest(
         row = db.session().scalars(sa.select(RedFlagAction)).one()
         assert OUTCOME.encode() not in row.outcome
         assert (row.flags, row.protocols, row.contacted) == (
-            "rf_in_danger_now,rf_cannot_leave",
-            "emergency",
-            "other",
+            ("rf_in_danger_now", "rf_cannot_leave"),
+            ("emergency",),
+            ("other",),
         )
 
 
