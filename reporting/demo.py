@@ -26,6 +26,7 @@ from reporting.models import (
     screening_facts,
 )
 from reporting.service_facts import answer_band
+from screening import instruments
 
 FACTS = 900
 REFERRALS = 500
@@ -83,10 +84,10 @@ def fact(number: int, now: datetime, teams: list[uuid.UUID]) -> dict[str, Any]:
         month=_month(now, digest[9] % 12),
         outcome="completed",
         team_id=teams[digest[10] % len(teams)],
-        instrument=("child" if row["population"] == "child" else "adult"),
+        instrument=instruments.for_population(row["population"] == instruments.CHILD),
         instrument_version="2026.2",
         rules="passage-scoring/2+ilo-ec-2009",
-        exploitation="sexual" if digest[11] < 40 else "labour",
+        exploitation=instruments.SEXUAL if digest[11] < 40 else instruments.LABOUR,
         urgent=digest[12] < 30,
         incomplete=digest[13] < 25,
         smuggling=row["classification"] == "smuggling_indicators" or digest[14] < 50,

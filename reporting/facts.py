@@ -151,11 +151,10 @@ def month_of(moment: datetime | None) -> str:
 def _exploitation(result: Mapping[str, Any]) -> str | None:
     # One instrument covers every type: the sexual list applies when its filter opened it.
     lists = result.get("lists") or {}
-    return (
-        "sexual"
-        if "adult_sexual" in lists or "child_sexual" in lists
-        else ("labour" if lists else None)
-    )
+    if not lists:
+        return None
+    sexual = {f"{p}_{instruments.SEXUAL}" for p in instruments.POPULATIONS}
+    return instruments.SEXUAL if sexual & set(lists) else instruments.LABOUR
 
 
 def enqueue(store: Session, kind: str, fact: Mapping[str, Any]) -> None:

@@ -118,6 +118,7 @@ VOCABULARIES = {
         {"screening/services.py"},
     ),
     "sexes": ({"female", "male", "other", "unknown"}, {"screening/people.py"}),
+    "exploitation types": ({"labour", "sexual"}, {"screening/instruments.py"}),
     "shareable fields": (
         {"given_name", "sex", "nationality", "location", "needs", "answers"},
         {"screening/services.py"},
