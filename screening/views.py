@@ -31,6 +31,7 @@ from screening import explain, instruments, interview, people, protocols, red_fl
 from screening.forms import (
     ACTION_LABELS,
     CONTACT_LABELS,
+    PURPOSE_HINTS,
     ConsentForm,
     PersonForm,
     RedFlagActionForm,
@@ -154,7 +155,13 @@ def consent() -> Any:
             session[SETUP] = setup
             return redirect(url_for("screening.person"))
     return render_template(
-        "screening/consent.html", form=form, child=child, script=script, language=setup["language"]
+        "screening/consent.html",
+        form=form,
+        child=child,
+        script=script,
+        language=setup["language"],
+        purposes=services.PURPOSES,
+        purpose_hints=PURPOSE_HINTS,
     )
 
 
