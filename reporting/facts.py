@@ -97,7 +97,7 @@ def screening_fact(
         "instrument": screening.instrument,
         "instrument_version": screening.instrument_version,
         "rules": screening.rules,
-        "population": "child" if result.get("child") else "adult",
+        "population": instruments.for_population(bool(result.get("child"))),
         "exploitation": screening.exploitation or _exploitation(result),
         "classification": screening.classification,
         "route": screening.route,
@@ -202,7 +202,7 @@ def count_refusal(store: Session, team_id: uuid.UUID, instrument: str, now: date
             "outcome": "not_stored",
             "team_id": str(team_id),
             "instrument": instrument,
-            "population": "child" if instrument == "child" else "adult",
+            "population": instruments.for_population(instrument == instruments.CHILD),
         },
     )
 

@@ -16,6 +16,7 @@ from core.errors import MalformedRequest, json_error
 from core.ratelimit import limit_api
 from screening import (
     consent,
+    engine,
     instruments,
     interview,
     payload,
@@ -68,7 +69,6 @@ SCREENING_SCHEMA = {
         "result": {"anyOf": [RESULT_SCHEMA, {"type": "null"}]},
     },
 }
-ANSWER_VALUES = ["yes", "no", "unknown", "declined"]
 # Keys are gate, item or concept ids, "<concept>_when" (phases: "before way work"), or the
 # pauses "interpreter_replaced" and "handover" (docs/screening.md §3).
 ANSWERS_SCHEMA = {
@@ -81,18 +81,7 @@ STEP_SCHEMA = {
     "type": "object",
     "required": ["kind"],
     "properties": {
-        "kind": {
-            "enum": [
-                "gate",
-                "member",
-                "list",
-                "when",
-                "followup",
-                "interpreter",
-                "handover",
-                "done",
-            ]
-        },
+        "kind": {"enum": list(engine.STEP_KINDS)},
         "key": {"type": "string"},
         "question": {"type": ["string", "null"]},
         "values": {"type": "array", "items": {"type": "string"}},

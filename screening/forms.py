@@ -34,16 +34,20 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from core.i18n import LANGUAGE_NAMES
 from screening import people
 from screening.consent import CHILD_BASES, EXPLAINED, PRESENT, presence_problem
+from screening.instruments import WHEN
 from screening.people import AGE_SOURCES
 from screening.red_flags import ACTIONS, CONTACTS, NOTE_MAX, OUTCOME_MAX
+from screening.scoring import GIVEN
 from screening.services import PURPOSES, SERVICES, SHAREABLE
 
-ANSWER_CHOICES = [
-    SelectChoice("yes", _l("Yes")),
-    SelectChoice("no", _l("No")),
-    SelectChoice("unknown", _l("Don't know")),
-    SelectChoice("declined", _l("Prefers not to say")),
-]
+# The answers a person can give (scoring.GIVEN), as the interview page words them.
+ANSWER_LABELS = {
+    "yes": _l("Yes"),
+    "no": _l("No"),
+    "unknown": _l("Don't know"),
+    "declined": _l("Prefers not to say"),
+}
+ANSWER_CHOICES = [SelectChoice(a, ANSWER_LABELS[a]) for a in GIVEN]
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
 LANGUAGE_CHOICES = [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
 SERVICE_LABELS = {
@@ -373,7 +377,7 @@ class WhenForm(FlaskForm):
 def when_form(texts: dict[str, str], formdata: Any = None) -> WhenForm:
     """The "when?" form with the instrument's wording for each phase."""
     form = WhenForm(formdata=formdata)
-    form.when.choices = [SelectChoice(w, texts[w]) for w in ("before", "way", "work")] + [
+    form.when.choices = [SelectChoice(w, texts[w]) for w in WHEN] + [
         SelectChoice(WHEN_UNKNOWN, _l("Don't know"))
     ]
     return form

@@ -119,6 +119,19 @@ VOCABULARIES = {
     ),
     "sexes": ({"female", "male", "other", "unknown"}, {"screening/people.py"}),
     "exploitation types": ({"labour", "sexual"}, {"screening/instruments.py"}),
+    "populations (instrument ids)": ({"adult", "child"}, {"screening/instruments.py"}),
+    "answers a person gives": ({"yes", "no", "unknown", "declined"}, {"screening/scoring.py"}),
+    "answers to when?": ({"before", "way", "work"}, {"screening/instruments.py"}),
+    "indicator phases": ({"recruitment", "destination", "journey"}, {"screening/instruments.py"}),
+    "interview blocks": (
+        {"safety", "work", "control", "start", "journey", "closing"},
+        {"screening/instruments.py"},
+    ),
+    "hand-over answers": ({"done", "continued"}, {"screening/engine.py"}),
+    "interview steps": (
+        {"gate", "member", "list", "when", "followup", "interpreter", "handover", "done"},
+        {"screening/engine.py"},
+    ),
     "shareable fields": (
         {"given_name", "sex", "nationality", "location", "needs", "answers"},
         {"screening/services.py"},
