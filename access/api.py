@@ -11,6 +11,7 @@ from flask_login import current_user
 from access import audit
 from access.forms import AuditFilterForm
 from access.policy import requires
+from access.roles import Role
 from core import db, paging
 from core.api import PAGE_PARAMETERS, ApiSpec, page_schema
 from core.errors import MalformedRequest
@@ -27,7 +28,7 @@ USER_SCHEMA = {
         "email": {"type": "string"},
         "role": {
             "type": "string",
-            "enum": ["screener", "supervisor", "partner", "auditor", "analyst", "admin"],
+            "enum": [role.value for role in Role],
         },
         "team": {"type": ["string", "null"]},
         "partner": {"type": ["string", "null"]},

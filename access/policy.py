@@ -23,15 +23,15 @@ from flask_login import current_user
 from werkzeug.exceptions import Forbidden, NotFound
 
 from access import audit, grants, refusals
-from access.roles import ALL_ROLES, Role
+from access.roles import ALL_ROLES, PARTNER_ROLES, TEAM_ROLES, Role
 from core import clock, db
 from core.errors import ApiError, NotNow, is_api_request
 from core.web import safe_next
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_TEAM = frozenset({Role.SCREENER, Role.SUPERVISOR})
-_PARTNER = frozenset({Role.PARTNER})
+_TEAM = TEAM_ROLES
+_PARTNER = PARTNER_ROLES
 
 # Role -> action permission table. Every action a view or service names must be here.
 PERMISSIONS: dict[str, frozenset[Role]] = {

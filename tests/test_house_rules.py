@@ -118,6 +118,8 @@ VOCABULARIES = {
         {"screening/services.py"},
     ),
     "sexes": ({"female", "male", "other", "unknown"}, {"screening/people.py"}),
+    # An enum (access.roles.Role), so no literal list of them anywhere.
+    "roles": ({"screener", "supervisor", "partner", "auditor", "analyst", "admin"}, set()),
     "exploitation types": ({"labour", "sexual"}, {"screening/instruments.py"}),
     "populations (instrument ids)": ({"adult", "child"}, {"screening/instruments.py"}),
     "answers a person gives": ({"yes", "no", "unknown", "declined"}, {"screening/scoring.py"}),
