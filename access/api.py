@@ -90,7 +90,7 @@ EVENT_SCHEMA = {
         "action": {"type": "string"},
         "object_type": {"type": ["string", "null"]},
         "object_id": {"type": ["string", "null"]},
-        "outcome": {"type": "string", "enum": ["allowed", "denied", "failed"]},
+        "outcome": {"type": "string", "enum": list(audit.OUTCOMES)},
         "client_ip": {"type": ["string", "null"]},
         "request_id": {"type": ["string", "null"]},
         "details": {"type": "object"},

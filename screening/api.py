@@ -171,7 +171,10 @@ CREATE_SCHEMA = {
                 "alone": {"type": "boolean"},
                 "safe_to_talk": {"type": "boolean"},
                 "possibly_minor": {"type": "boolean"},
-                "interpreter_independent": {"type": "string", "enum": ["yes", "no", "none"]},
+                "interpreter_independent": {
+                    "type": "string",
+                    "enum": list(services.INTERPRETER_INDEPENDENT),
+                },
                 "interpreter_language": {"type": "string", "pattern": "^[a-z]{2}$"},
             },
         },
