@@ -11,6 +11,7 @@ from flask_login import current_user
 from access import audit
 from access.forms import AuditFilterForm
 from access.policy import requires
+from access.roles import Role
 from core import db, paging
 from core.api import PAGE_PARAMETERS, ApiSpec, page_schema
 from core.errors import MalformedRequest
@@ -27,7 +28,7 @@ USER_SCHEMA = {
         "email": {"type": "string"},
         "role": {
             "type": "string",
-            "enum": ["screener", "supervisor", "partner", "auditor", "analyst", "admin"],
+            "enum": [role.value for role in Role],
         },
         "team": {"type": ["string", "null"]},
         "partner": {"type": ["string", "null"]},
@@ -89,7 +90,7 @@ EVENT_SCHEMA = {
         "action": {"type": "string"},
         "object_type": {"type": ["string", "null"]},
         "object_id": {"type": ["string", "null"]},
-        "outcome": {"type": "string", "enum": ["allowed", "denied", "failed"]},
+        "outcome": {"type": "string", "enum": list(audit.OUTCOMES)},
         "client_ip": {"type": ["string", "null"]},
         "request_id": {"type": ["string", "null"]},
         "details": {"type": "object"},

@@ -23,7 +23,7 @@ from flask_login import current_user
 from werkzeug.exceptions import Forbidden, NotFound
 
 from access import audit, grants, refusals
-from access.roles import ALL_ROLES, Role
+from access.roles import ALL_ROLES, PARTNER_ROLES, TEAM_ROLES, Role
 from core import clock, db, settings
 from core.errors import ApiError, is_api_request
 from core.errors import NotNow as NotNow  # re-exported: the state kind of the refusals
@@ -32,8 +32,8 @@ from core.web import safe_next
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
-_TEAM = frozenset({Role.SCREENER, Role.SUPERVISOR})
-_PARTNER = frozenset({Role.PARTNER})
+_TEAM = TEAM_ROLES
+_PARTNER = PARTNER_ROLES
 
 # Role -> action permission table. Every action a view or service names must be here.
 PERMISSIONS: dict[str, frozenset[Role]] = {

@@ -72,7 +72,12 @@ def reopen(case_id: uuid.UUID) -> Any:
         return _refused(case_id, "reopen", form)
     try:
         case_status.reopen(
-            store, current_user, case, form.reason.data, now, settings.current().retention_days
+            store,
+            current_user,
+            case,
+            form.reason.data or "",
+            now,
+            settings.current().retention_days,
         )
     except (RefusedError, NotNow) as error:
         return _refused(case_id, "reopen", form, error)
@@ -107,7 +112,9 @@ def add_note(case_id: uuid.UUID) -> Any:
     if not form.validate():
         return _refused(case_id, "note", form)
     try:
-        notes.add(store, current_user, case, form.text.data, now, settings.current().retention_days)
+        notes.add(
+            store, current_user, case, form.text.data or "", now, settings.current().retention_days
+        )
     except (RefusedError, NotNow) as error:
         return _refused(case_id, "note", form, error)
     store.commit()

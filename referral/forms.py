@@ -147,10 +147,12 @@ class PartnerForm(FlaskForm):
             "name": self.name.data,
             "services": self.services.data or [],
             "populations": self.populations.data or [],
-            "languages": self.languages.data.split(),
+            "languages": (self.languages.data or "").split(),
             "areas": [
                 {"country": c, "region": r or None}
-                for c, _s, r in (line.partition("/") for line in self.areas.data.splitlines())
+                for c, _s, r in (
+                    line.partition("/") for line in (self.areas.data or "").splitlines()
+                )
             ],
             "capacity": self.capacity.data,
             "contact": contact or None,

@@ -24,7 +24,7 @@ from werkzeug.exceptions import NotFound
 from access.forms import ActionForm
 from access.policy import NotNow, requires
 from core import clock, db, paging, settings
-from referral import matching, notices, referrals
+from referral import matching, notices, referrals, workflow
 from referral.case_forms import (
     CASE_OUTCOME_LABELS,
     CASE_STATUS_LABELS,
@@ -47,6 +47,17 @@ STATE_LABELS = {
     "withdrawn": _l("Withdrawn"),
     "closed": _l("Closed"),
 }
+# The referral page's button for each move a person takes (workflow.TRANSITIONS), and the
+# heading that opens the moves of a side where it has one.
+MOVE_LABELS = {
+    "accept": _l("Accept the referral"),
+    "decline": _l("Decline the referral"),
+    "close": _l("Close the referral"),
+    "withdraw": _l("Withdraw the referral"),
+}
+MOVE_HEADINGS = {"accept": _l("Your answer"), "close": _l("Close the referral")}
+# The form of a move that carries something (its field is named as the move's ``needs``).
+MOVE_FORMS = {"decline": DeclineForm, "close": CloseForm}
 NOTICE_LABELS = {
     "referral.received": _l("A new referral is waiting for your answer."),
     "referral.accepted": _l("A referral you sent was accepted."),
@@ -94,8 +105,7 @@ def inbox() -> str:
 def _forms() -> dict[str, Any]:
     return {
         "action": ActionForm(formdata=None),
-        "decline": DeclineForm(formdata=None),
-        "close": CloseForm(formdata=None),
+        "move_forms": {name: form(formdata=None) for name, form in MOVE_FORMS.items()},
     }
 
 
@@ -112,6 +122,8 @@ def show(referral_id: uuid.UUID) -> Any:
         packet=packet,
         answers=referrals.questions(packet, str(get_locale() or "en")),
         names=matching.partner_names(store),
+        # Every move a person may make from this state; the page shows those `can` allows.
+        moves=[m for side in workflow.PEOPLE for m in workflow.moves(referral.state, side)],
         **_forms(),
     )
     store.commit()
@@ -132,11 +144,14 @@ def receipt(referral_id: uuid.UUID) -> Any:
     return body
 
 
-@bp.route("/referrals/<uuid:referral_id>/<any(accept, decline, close):move>", methods=["POST"])
+@bp.route(
+    f"/referrals/<uuid:referral_id>/<any({', '.join(workflow.actions_of('partner'))}):move>",
+    methods=["POST"],
+)
 @requires("referrals.respond")
 def answer(referral_id: uuid.UUID, move: str) -> Any:
     """The receiving partner accepts, declines with a reason, or closes with an outcome."""
-    kind: type[FlaskForm] = {"decline": DeclineForm, "close": CloseForm}.get(move, ActionForm)
+    kind: type[FlaskForm] = MOVE_FORMS.get(move, ActionForm)
     form = kind()
     if not form.validate_on_submit():
         flash(_l("Choose a reason before sending."), "error")
@@ -223,6 +238,8 @@ def referral_labels() -> dict[str, Any]:
         "urgency_labels": URGENCY_LABELS,
         "decline_labels": DECLINE_LABELS,
         "outcome_labels": OUTCOME_LABELS,
+        "move_labels": MOVE_LABELS,
+        "move_headings": MOVE_HEADINGS,
         "population_labels": POPULATION_LABELS,
         "case_status_labels": CASE_STATUS_LABELS,
         "case_outcome_labels": CASE_OUTCOME_LABELS,

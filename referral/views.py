@@ -119,7 +119,7 @@ def refer(case_id: uuid.UUID) -> Any:
             case,
             referrals.Send(
                 partner=form.partner.data,
-                services=tuple(form.services.data),
+                services=tuple(form.services.data or ()),
                 share=tuple(form.share.data or ()),
                 urgency=form.urgency.data,
                 note=form.note.data or "",

@@ -10,7 +10,9 @@ and who may take it. Anything else is illegal (the API answers 409).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from access.policy import NotNow, state_rule
 
@@ -40,6 +42,10 @@ class Move:
     needs: str | None = None  # "reason" or "outcome"
 
 
+# The sides that move a referral from a page; the system moves by itself.
+PEOPLE = ("partner", "sender")
+
+
 TRANSITIONS: dict[tuple[str, str], Move] = {
     ("pending", "accept"): Move("accepted", "partner"),
     ("pending", "decline"): Move("declined", "partner", needs="reason"),
@@ -61,6 +67,20 @@ def allows(state: str, action: str, by: str) -> bool:
     """Whether ``by`` may take ``action`` on a referral in ``state``."""
     step = TRANSITIONS.get((state, action))
     return step is not None and step.by == by
+
+
+def moves(state: str, by: str) -> tuple[tuple[str, Move], ...]:
+    """The actions ``by`` may take on a referral in ``state``, in the table's order."""
+    return tuple(
+        (action, step)
+        for (start, action), step in TRANSITIONS.items()
+        if start == state and step.by == by
+    )
+
+
+def actions_of(by: str) -> tuple[str, ...]:
+    """Every action ``by`` takes in some state, in the table's order, once each."""
+    return tuple(dict.fromkeys(a for (_state, a), step in TRANSITIONS.items() if step.by == by))
 
 
 def move(state: str, action: str, by: str, detail: str | None = None) -> str:
@@ -85,14 +105,11 @@ def suggests_next_partner(state: str, withdraw_reason: str | None = None) -> boo
 
 
 # The policy asks the state machine whether a referral's state allows a move, so the page
-# offers exactly the moves the service accepts.
-for _action, _by in (
-    ("accept", "partner"),
-    ("decline", "partner"),
-    ("close", "partner"),
-    ("withdraw", "sender"),
-):
-    state_rule(
-        f"referrals.{_action}",
-        lambda referral, action=_action, by=_by: allows(referral.state, action, by),
-    )
+# offers exactly the moves the service accepts: a rule for each action a person takes.
+def _allowed(action: str, by: str) -> Callable[[Any], bool]:
+    return lambda referral: allows(referral.state, action, by)
+
+
+for _by in PEOPLE:
+    for _action in actions_of(_by):
+        state_rule(f"referrals.{_action}", _allowed(_action, _by))

@@ -14,7 +14,7 @@ from core import clock, db
 from core.api import ApiSpec
 from core.errors import ApiError, MalformedRequest
 from core.ratelimit import limit_api
-from reporting import catalogue, output
+from reporting import catalogue, disclosure, output
 from reporting.forms import ReportFilterForm
 
 bp = limit_api(Blueprint("reporting_api", __name__, url_prefix="/api/v1"))
@@ -24,7 +24,7 @@ RULE_SCHEMA = {
     "type": "object",
     "required": ["method", "threshold", "base", "text"],
     "properties": {
-        "method": {"type": "string", "enum": ["round", "cellkey", "suppress"]},
+        "method": {"type": "string", "enum": list(disclosure.METHODS)},
         "threshold": {"type": "integer", "minimum": 10},
         "base": {"type": "integer"},
         "text": {"type": "string"},

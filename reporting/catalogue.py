@@ -40,6 +40,7 @@ from reporting.models import (
     screening_facts,
 )
 from reporting.tables import Count, PublishedTable, RawTable, Rule
+from screening.instruments import POPULATIONS
 from screening.rule import CLASSES
 
 ALL_TEAMS = frozenset({Role.AUDITOR, Role.ANALYST})
@@ -342,7 +343,7 @@ CATALOGUE: dict[str, Report] = {
             _l("Screenings by country and population"),
             1,
             ("country", "population"),
-            (SEEN, ("adult", "child")),
+            (SEEN, POPULATIONS),
             group_by=("country", "population"),
             chart="stacked_bar",
         ),

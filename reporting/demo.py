@@ -26,6 +26,7 @@ from reporting.models import (
     screening_facts,
 )
 from reporting.service_facts import answer_band
+from screening import instruments
 
 FACTS = 900
 REFERRALS = 500
@@ -50,7 +51,7 @@ CHOICES: dict[str, tuple[tuple[Any, int], ...]] = {
         ("likely_trafficking", 12),
         ("smuggling_indicators", 8),
     ),
-    "population": (("adult", 85), ("child", 15)),
+    "population": ((instruments.ADULT, 85), (instruments.CHILD, 15)),
     "sex": (("female", 48), ("male", 48), ("other", 2), ("unknown", 2)),
     "nationality": (("NG", 30), ("ER", 20), ("SY", 20), ("AF", 20), ("VN", 10)),
 }
@@ -83,17 +84,17 @@ def fact(number: int, now: datetime, teams: list[uuid.UUID]) -> dict[str, Any]:
         month=_month(now, digest[9] % 12),
         outcome="completed",
         team_id=teams[digest[10] % len(teams)],
-        instrument=("child" if row["population"] == "child" else "adult"),
+        instrument=instruments.for_population(row["population"] == instruments.CHILD),
         instrument_version="2026.2",
         rules="passage-scoring/2+ilo-ec-2009",
-        exploitation="sexual" if digest[11] < 40 else "labour",
+        exploitation=instruments.SEXUAL if digest[11] < 40 else instruments.LABOUR,
         urgent=digest[12] < 30,
         incomplete=digest[13] < 25,
         smuggling=row["classification"] == "smuggling_indicators" or digest[14] < 50,
         smuggling_risk=digest[15] < 12,
         red_flag=digest[16] < 35,
         age_band="12-17"
-        if row["population"] == "child"
+        if row["population"] == instruments.CHILD
         else ("18-24", "25-34", "35-49")[digest[17] % 3],
     )
     for n, column in enumerate(MEANS_OF_CONTROL.values()):
@@ -151,7 +152,7 @@ def referral(
         "team_id": teams[digest[4] % len(teams)],
         "partner_id": partners[digest[5] % len(partners)],
         "country": _draw(digest, 6, CHOICES["country"]),
-        "population": "child" if digest[7] < 40 else "adult",
+        "population": instruments.for_population(digest[7] < 40),
         "urgency": "urgent" if digest[8] < 70 else "normal",
         "event": step,
         "hours": hours,
@@ -175,7 +176,7 @@ def need(number: int, now: datetime, teams: list[uuid.UUID]) -> dict[str, Any]:
         "month": _month(now, digest[1] % 12),
         "team_id": teams[digest[2] % len(teams)],
         "country": _draw(digest, 3, CHOICES["country"]),
-        "population": "child" if digest[4] < 40 else "adult",
+        "population": instruments.for_population(digest[4] < 40),
         "sex": _draw(digest, 5, CHOICES["sex"]),
         "service": SERVICES[digest[6] % len(SERVICES)],
         "result": _draw(

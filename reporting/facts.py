@@ -97,7 +97,7 @@ def screening_fact(
         "instrument": screening.instrument,
         "instrument_version": screening.instrument_version,
         "rules": screening.rules,
-        "population": "child" if result.get("child") else "adult",
+        "population": instruments.for_population(bool(result.get("child"))),
         "exploitation": screening.exploitation or _exploitation(result),
         "classification": screening.classification,
         "route": screening.route,
@@ -151,11 +151,10 @@ def month_of(moment: datetime | None) -> str:
 def _exploitation(result: Mapping[str, Any]) -> str | None:
     # One instrument covers every type: the sexual list applies when its filter opened it.
     lists = result.get("lists") or {}
-    return (
-        "sexual"
-        if "adult_sexual" in lists or "child_sexual" in lists
-        else ("labour" if lists else None)
-    )
+    if not lists:
+        return None
+    sexual = {f"{p}_{instruments.SEXUAL}" for p in instruments.POPULATIONS}
+    return instruments.SEXUAL if sexual & set(lists) else instruments.LABOUR
 
 
 def enqueue(store: Session, kind: str, fact: Mapping[str, Any]) -> None:
@@ -203,7 +202,7 @@ def count_refusal(store: Session, team_id: uuid.UUID, instrument: str, now: date
             "outcome": "not_stored",
             "team_id": str(team_id),
             "instrument": instrument,
-            "population": "child" if instrument == "child" else "adult",
+            "population": instruments.for_population(instrument == instruments.CHILD),
         },
     )
 

@@ -19,6 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.db import Base, UTCDateTime
+from screening.instruments import TRAFFICKING_DIMENSIONS
+from screening.services import SERVICES
 
 # HTCDS 2.0 vic_MethodsOfControl values (docs/reporting.md §1), and Passage's RestrictsMovement,
 # as the snake-case suffix of their fact columns.
@@ -54,25 +56,10 @@ FORCED_LABOUR = (
     "abusive_conditions",
     "excessive_overtime",
 )
-DIMENSIONS = (
-    "deceptive_recruitment",
-    "coercive_recruitment",
-    "recruitment_abuse_of_vulnerability",
-    "exploitative_conditions",
-    "coercion_at_destination",
-    "abuse_of_vulnerability_at_destination",
-)
+# A column per trafficking dimension and per service, read from their vocabularies: a new
+# one is a new column, so it needs a migration (tests/core/test_migrations.py).
+DIMENSIONS = TRAFFICKING_DIMENSIONS
 RELATIONS = ("rel_partner", "rel_family", "abduction", "illicit")
-SERVICES = (
-    "shelter",
-    "medical",
-    "psychosocial",
-    "legal",
-    "child_protection",
-    "return_reintegration",
-    "livelihood",
-    "interpretation",
-)
 
 
 def _flags(

@@ -16,7 +16,7 @@ from core import clock, db
 from referral import matching, routing
 from reporting.facts import enqueue, month_of
 from reporting.models import SERVICES
-from screening import people, services
+from screening import instruments, people, services
 from screening.models import Screening
 
 # How long a partner took to answer (accept or decline), in bands: the time to answer is
@@ -40,7 +40,7 @@ def referral_fact(event: Mapping[str, Any]) -> dict[str, Any]:
         "team_id": str(event["team_id"]),
         "partner_id": str(event["partner_id"]),
         "country": event["country"],
-        "population": "child" if event["child"] else "adult",
+        "population": instruments.for_population(bool(event["child"])),
         "urgency": event["urgency"],
         "event": event["event"],
         "hours": event["hours"],

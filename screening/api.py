@@ -16,6 +16,7 @@ from core.errors import MalformedRequest, json_error
 from core.ratelimit import limit_api
 from screening import (
     consent,
+    engine,
     instruments,
     interview,
     payload,
@@ -68,7 +69,6 @@ SCREENING_SCHEMA = {
         "result": {"anyOf": [RESULT_SCHEMA, {"type": "null"}]},
     },
 }
-ANSWER_VALUES = ["yes", "no", "unknown", "declined"]
 # Keys are gate, item or concept ids, "<concept>_when" (phases: "before way work"), or the
 # pauses "interpreter_replaced" and "handover" (docs/screening.md §3).
 ANSWERS_SCHEMA = {
@@ -81,18 +81,7 @@ STEP_SCHEMA = {
     "type": "object",
     "required": ["kind"],
     "properties": {
-        "kind": {
-            "enum": [
-                "gate",
-                "member",
-                "list",
-                "when",
-                "followup",
-                "interpreter",
-                "handover",
-                "done",
-            ]
-        },
+        "kind": {"enum": list(engine.STEP_KINDS)},
         "key": {"type": "string"},
         "question": {"type": ["string", "null"]},
         "values": {"type": "array", "items": {"type": "string"}},
@@ -124,7 +113,7 @@ ACTION_SCHEMA = {
         "outcome": {"type": "string", "maxLength": red_flags.OUTCOME_MAX},
     },
 }
-SUBJECT_SCHEMA = {
+SUBJECT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["given_name"],
     "additionalProperties": False,
@@ -150,7 +139,7 @@ SUBJECT_SCHEMA = {
         "contact": {"type": "string", "maxLength": 200},
     },
 }
-CONSENT_SCHEMA = {
+CONSENT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["screening"],
     "additionalProperties": False,
@@ -161,7 +150,7 @@ CONSENT_SCHEMA = {
         "share": {"type": "array", "items": {"type": "string", "enum": list(services.SHAREABLE)}},
     },
 }
-CREATE_SCHEMA = {
+CREATE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["instrument", "subject", "consent", "safety"],
     "additionalProperties": False,
@@ -182,19 +171,22 @@ CREATE_SCHEMA = {
                 "alone": {"type": "boolean"},
                 "safe_to_talk": {"type": "boolean"},
                 "possibly_minor": {"type": "boolean"},
-                "interpreter_independent": {"type": "string", "enum": ["yes", "no", "none"]},
+                "interpreter_independent": {
+                    "type": "string",
+                    "enum": list(services.INTERPRETER_INDEPENDENT),
+                },
                 "interpreter_language": {"type": "string", "pattern": "^[a-z]{2}$"},
             },
         },
     },
 }
 # Children's safeguards: optional fields beside the ones above (screening/consent.py).
-SUBJECT_SCHEMA["properties"]["age_source"] = {  # type: ignore[index]
+SUBJECT_SCHEMA["properties"]["age_source"] = {
     "type": "string",
     "enum": list(people.AGE_SOURCES),
 }
 CONSENT_SCHEMA["properties"].update(
-    {  # type: ignore[attr-defined]
+    {
         "child": {
             "type": "object",
             "additionalProperties": False,
@@ -212,7 +204,7 @@ CONSENT_SCHEMA["properties"].update(
     }
 )
 CREATE_SCHEMA["properties"]["safety"]["properties"].update(
-    {  # type: ignore[index]
+    {
         "present": {
             "type": "array",
             "minItems": 1,

@@ -12,6 +12,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from screening import instruments
+
 SCRIPT_FILE = Path(__file__).resolve().parent / "consent_script.json"
 # What the screener must have explained before the first question (docs/screening.md §8.1,
 # "Interviewing safely"); the consent JSON records them as ``explained``.
@@ -83,5 +85,5 @@ def script(child: bool, language: str) -> Script:
     """The consent script for an adult or a child, in the interview's language (English
     when that language has none)."""
     scripts = _scripts()
-    texts = scripts["child" if child else "adult"]
+    texts = scripts[instruments.for_population(child)]
     return Script(scripts["version"], texts.get(language) or texts["en"])

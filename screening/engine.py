@@ -26,6 +26,9 @@ from screening.relevance import Relevance
 from screening.scoring import GIVEN, OPEN, SUFFICIENT_FOR_CHILD
 
 PAUSES = ("interpreter_replaced", "handover")
+HANDOVER = ("done", "continued")  # child-protection staff took over, or the interview goes on
+HANDED_OVER = HANDOVER[0]
+STEP_KINDS = ("gate", "member", "list", "when", "followup", "interpreter", "handover", "done")
 SENSITIVE_BLOCKS = ("control", "start", "journey", "closing")  # wait for a new interpreter
 DISCLOSURE_DIMENSIONS = (
     "exploitative_conditions",
@@ -222,7 +225,7 @@ def derive(
     not reached are settled: not needed when they cannot change the result, otherwise
     unknown (adult) or, after a hand-over to child protection, no."""
     state = _State(instrument, given, population)
-    handed_over = given.get("handover") == "done"
+    handed_over = given.get("handover") == HANDED_OVER
     if final:
         relevance = _relevance(instrument, state, population)
         for indicator in instrument.indicators:
@@ -253,7 +256,7 @@ def next_question(instrument: Instrument, given: Mapping[str, str], population: 
     state = _State(instrument, given, population)
     if population.child and given.get("handover") is None and _disclosed(instrument, state.values):
         return Step("handover", key="handover", block="closing")
-    if given.get("handover") == "done":
+    if given.get("handover") == HANDED_OVER:
         return DONE
     relevance = _relevance(instrument, state, population)
 
@@ -365,7 +368,7 @@ def valid_answer(key: str, value: str) -> bool:
     if key == "interpreter_replaced":
         return value == "yes"
     if key == "handover":
-        return value in ("done", "continued")
+        return value in HANDOVER
     return value in GIVEN
 
 

@@ -36,16 +36,20 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from core.i18n import LANGUAGE_NAMES
 from screening import people
 from screening.consent import CHILD_BASES, EXPLAINED, PRESENT, presence_problem
+from screening.instruments import WHEN
 from screening.people import AGE_SOURCES
 from screening.red_flags import ACTIONS, CONTACTS, NOTE_MAX, OUTCOME_MAX
-from screening.services import SERVICES, SHAREABLE
+from screening.scoring import GIVEN
+from screening.services import PURPOSES, SERVICES, SHAREABLE
 
-ANSWER_CHOICES = [
-    SelectChoice("yes", _l("Yes")),
-    SelectChoice("no", _l("No")),
-    SelectChoice("unknown", _l("Don't know")),
-    SelectChoice("declined", _l("Prefers not to say")),
-]
+# The answers a person can give (scoring.GIVEN), as the interview page words them.
+ANSWER_LABELS = {
+    "yes": _l("Yes"),
+    "no": _l("No"),
+    "unknown": _l("Don't know"),
+    "declined": _l("Prefers not to say"),
+}
+ANSWER_CHOICES = [SelectChoice(a, ANSWER_LABELS[a]) for a in GIVEN]
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
 LANGUAGE_CHOICES = [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
 SERVICE_LABELS = {
@@ -57,6 +61,22 @@ SERVICE_LABELS = {
     "return_reintegration": _l("Return and reintegration"),
     "livelihood": _l("Work and income"),
     "interpretation": _l("Interpretation"),
+}
+# What the person agrees to, purpose by purpose (services.PURPOSES), and what the screener
+# says of one where it needs saying.
+PURPOSE_LABELS = {
+    "screening": _l("Answer questions about their journey, work and living conditions"),
+    "storing": _l("Keep a confidential record of the answers"),
+    "referral": _l("Share some details with an organisation that can help"),
+    "statistics": _l("Count the answers, without names, in statistics"),
+    "recontact": _l("Be contacted again"),
+}
+PURPOSE_HINTS = {
+    "statistics": _l(
+        "Only the month, the country and coarse facts such as an age band are counted, never "
+        "a name or a number. Nothing in the count leads back to the person, so it stays when "
+        "their record is deleted. A person who does not want a record kept can still be counted."
+    ),
 }
 SHARE_LABELS = {
     "given_name": _l("Given name"),
@@ -204,13 +224,9 @@ class SafetyForm(FlaskForm):
 
 class ConsentForm(FlaskForm):
     """Consent, purpose by purpose, asked after reading the script and explaining each
-    point; for a child, their assent and who consents for them."""
+    point; for a child, their assent and who consents for them. Each purpose of
+    ``services.PURPOSES`` is a checkbox of its own name, added below the class."""
 
-    screening = BooleanField(_l("Answer questions about their journey, work and living conditions"))
-    storing = BooleanField(_l("Keep a confidential record of the answers"))
-    referral = BooleanField(_l("Share some details with an organisation that can help"))
-    statistics = BooleanField(_l("Count the answers, without names, in statistics"))
-    recontact = BooleanField(_l("Be contacted again"))
     share = MultiCheckboxField(
         _l("If they agree to referral: what may be shared with the organisation?"),
         choices=[SelectChoice(f, SHARE_LABELS[f]) for f in SHAREABLE],
@@ -229,6 +245,12 @@ class ConsentForm(FlaskForm):
         choices=[SelectChoice(b, BASIS_LABELS[b]) for b in ("", *CHILD_BASES)],
         validators=[Optional()],
     )
+
+
+# One checkbox per purpose, named as the purpose, so a purpose added to services.PURPOSES is
+# asked without touching the form (a purpose without a label stops the import here).
+for _purpose in PURPOSES:
+    setattr(ConsentForm, _purpose, BooleanField(PURPOSE_LABELS[_purpose]))
 
 
 class PersonForm(FlaskForm):
@@ -358,7 +380,7 @@ class WhenForm(FlaskForm):
 def when_form(texts: dict[str, str], formdata: Any = None) -> WhenForm:
     """The "when?" form with the instrument's wording for each phase."""
     form = WhenForm(formdata=formdata)
-    form.when.choices = [SelectChoice(w, texts[w]) for w in ("before", "way", "work")] + [
+    form.when.choices = [SelectChoice(w, texts[w]) for w in WHEN] + [
         SelectChoice(WHEN_UNKNOWN, _l("Don't know"))
     ]
     return form

@@ -41,12 +41,17 @@ TRAFFICKING_DIMENSIONS = (
 DIMENSIONS = (*TRAFFICKING_DIMENSIONS, "smuggling", "immediate_danger")
 STRENGTHS = ("strong", "medium", "weak")
 GRADES = {"S": "strong", "M": "medium", "W": "weak"}
-LISTS = ("adult_labour", "adult_sexual", "child_labour", "child_sexual")
 VERIFICATION = ("primary_checked", "secondary_only", "provisional")
 POPULATIONS = ("adult", "child")
 # Each population has its instrument, of the same id: the child's is for anyone presumed a
 # minor (docs/screening.md, child safeguards).
 ADULT, CHILD = POPULATIONS
+# The forms of exploitation a screening asks about, each with a list of grades per population
+# (the labour list always applies, the sexual one once its filter opened): the statistics and
+# the HTCDS and CTDC exports read them from here.
+EXPLOITATION_TYPES = ("labour", "sexual")
+LABOUR, SEXUAL = EXPLOITATION_TYPES
+LISTS = tuple(f"{p}_{e}" for p in POPULATIONS for e in EXPLOITATION_TYPES)
 PHASES = ("recruitment", "destination", "journey")
 WHEN = ("before", "way", "work")  # the answers to "when?": they pick a concept's indicators
 KINDS = ("safety", "strong", "concept", "umbrella", "filter")
@@ -154,7 +159,7 @@ class Indicator:
                 name: {"strength": g.strength, "verified": g.verified}
                 for name, g in self.grades.items()
             },
-            "exploitation": "sexual" if self.grades and labour_list not in self.grades else "any",
+            "exploitation": SEXUAL if self.grades and labour_list not in self.grades else "any",
             "phase": self.phase,
             "red_flag": self.red_flag,
             "sensitive": self.sensitive,
@@ -522,10 +527,9 @@ def parse(data: Any, source: str) -> Instrument:
             raise InstrumentError(f"{source}.{name}: required text")
     population = _choice(data, "population", POPULATIONS, source)
     lists = data.get("lists")
-    if lists != {"labour": f"{population}_labour", "sexual": f"{population}_sexual"}:
-        raise InstrumentError(
-            f"{source}.lists: must name {population}_labour and {population}_sexual"
-        )
+    expected = {e: f"{population}_{e}" for e in EXPLOITATION_TYPES}
+    if lists != expected:
+        raise InstrumentError(f"{source}.lists: must name {' and '.join(expected.values())}")
     for name in ("indicators", "gates"):
         if not isinstance(data.get(name), list) or not data[name]:
             raise InstrumentError(f"{source}.{name}: must be a non-empty list")
@@ -559,8 +563,8 @@ def parse(data: Any, source: str) -> Instrument:
         rules=data["rules"],
         title=_texts(data.get("title"), f"{source}.title"),
         population=population,
-        labour_list=lists["labour"],
-        sexual_list=lists["sexual"],
+        labour_list=lists[LABOUR],
+        sexual_list=lists[SEXUAL],
         indicators=_placed(indicators, concepts, gates, source),
         concepts=concepts,
         gates=gates,

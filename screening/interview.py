@@ -15,12 +15,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from screening import engine, people, red_flags, scoring, services
-from screening.instruments import Instrument
+from screening.instruments import BLOCKS, CHILD, WHEN, Instrument
 from screening.models import Screening
 
 INTERPRETER_FLAG = "rf_interpreter_linked"
-BLOCKS = ("safety", "work", "control", "start", "journey", "closing")
-WHEN_VALUES = ("before", "way", "work")
 
 
 def hours_answer(
@@ -57,7 +55,7 @@ def keys(instrument: Instrument) -> set[str]:
     found = {engine.gate_key(instrument, g) for g in instrument.gates}
     found |= {i.id for i in instrument.indicators}
     found |= set(instrument.concepts) | {f"{c}_when" for c in instrument.concepts}
-    pauses = {p for p in engine.PAUSES if p != "handover" or instrument.population == "child"}
+    pauses = {p for p in engine.PAUSES if p != "handover" or instrument.population == CHILD}
     return found | pauses
 
 
@@ -215,11 +213,11 @@ def describe(
     if step.kind == "done":
         return {"kind": "done"}
     if step.kind == "when":
-        values = [*WHEN_VALUES, "unknown", "declined"]
+        values = [*WHEN, *scoring.OPEN]
     elif step.kind == "interpreter":
         values = ["yes"]
     elif step.kind == "handover":
-        values = ["done", "continued"]
+        values = list(engine.HANDOVER)
     else:
         values = list(scoring.GIVEN)
     body: dict[str, Any] = {

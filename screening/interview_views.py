@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from access.forms import ActionForm
 from access.policy import requires
 from core import clock, db, settings
-from screening import engine, explain, interview, red_flags, services
+from screening import engine, explain, instruments, interview, red_flags, scoring, services
 from screening.forms import WHEN_UNKNOWN, AnswerForm, when_form
 from screening.instruments import Instrument
 from screening.models import Screening
@@ -51,15 +51,15 @@ def _given(step: engine.Step) -> tuple[dict[str, str], Any]:
         return {step.key: "yes"}, ActionForm()
     if step.kind == "handover":
         choice = request.form.get("handover")
-        return ({step.key: choice} if choice in ("done", "continued") else {}), ActionForm()
+        return ({step.key: choice} if choice in engine.HANDOVER else {}), ActionForm()
     if step.kind == "list":  # ticked: yes; the others as the screener confirms
         others = request.form.get("others")
-        if others not in ("no", "unknown", "declined"):
+        if others not in ("no", *scoring.OPEN):
             return {}, ActionForm()
         ticked = set(request.form.getlist("yes"))
         return {m: "yes" if m in ticked else others for m in step.members}, ActionForm()
     if step.kind == "when":  # phases ticked, or none: don't know when
-        chosen = [w for w in request.form.getlist("when") if w in ("before", "way", "work")]
+        chosen = [w for w in request.form.getlist("when") if w in instruments.WHEN]
         return {step.key: " ".join(chosen) or WHEN_UNKNOWN}, ActionForm()
     form = AnswerForm()
     if not form.validate_on_submit():
@@ -119,9 +119,7 @@ def _page(
     feminine = services.feminine(store, screening)
     form: Any = ActionForm()
     if step.kind == "when":
-        form = when_form(
-            {w: instrument.when[w].get(language, feminine) for w in ("before", "way", "work")}
-        )
+        form = when_form({w: instrument.when[w].get(language, feminine) for w in instruments.WHEN})
     elif step.kind not in ("interpreter", "handover"):
         form = posted if isinstance(posted, AnswerForm) else AnswerForm()
     concept = instrument.concepts.get(step.ask)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from access import audit
 from access.policy import require
 from core import datakeys
-from screening import people, protocols
+from screening import instruments, people, protocols
 from screening.models import RedFlagAction, Screening
 from screening.services import ScreeningError
 
@@ -36,7 +36,9 @@ OUTCOME_MAX = 4000
 def is_child(screening: Screening) -> bool:
     """Whether the screening is of a child, or of someone who may be one (the child
     instrument, or the safety check's "under 18, or might be")."""
-    return screening.instrument == "child" or screening.safety.get("possibly_minor") is True
+    return (
+        screening.instrument == instruments.CHILD or screening.safety.get("possibly_minor") is True
+    )
 
 
 def _cipher(store: Session, screening: Screening) -> datakeys.Cipher:

@@ -21,7 +21,7 @@ from core.errors import MalformedRequest, NotNow, RefusedError
 from core.hooks import Hook
 from screening import explain, people, scoring
 from screening.consent import NOBODY, ChildConsent, child_may_start, presence_problem, unexplained
-from screening.instruments import Instrument
+from screening.instruments import ADULT, CHILD, Instrument
 from screening.models import Person, Screening
 
 PURPOSES = ("screening", "storing", "referral", "statistics", "recontact")
@@ -196,14 +196,14 @@ def checked(request: Start) -> Start:
     statutory basis; and every point explained, when the caller records them. The child
     instrument marks the person possibly a minor."""
     given, safety = request.consent, request.safety
-    minor = bool(safety.possibly_minor) or request.instrument.population == "child"
+    minor = bool(safety.possibly_minor) or request.instrument.population == CHILD
     child = people.is_child(minor, request.identity.age)
     problems: dict[str, str] = {}
     if not given.purposes.get("screening") or not given.purposes.get("storing"):
         problems["consent"] = "screening and storing must be agreed"
     if child:
         safety = _child_safety(safety, problems)
-        if request.instrument.population == "adult":
+        if request.instrument.population == ADULT:
             problems["instrument"] = (
                 "a child (under 18, or possibly a minor) is screened with the child instrument"
             )

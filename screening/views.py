@@ -30,6 +30,7 @@ from screening import explain, instruments, interview, people, protocols, red_fl
 from screening.forms import (
     ACTION_LABELS,
     CONTACT_LABELS,
+    PURPOSE_HINTS,
     ConsentForm,
     PersonForm,
     RedFlagActionForm,
@@ -121,9 +122,9 @@ def consent() -> Any:
     script = consents.script(child, setup["language"])
     form = ConsentForm()
     if form.validate_on_submit():
-        if not (form.screening.data and form.storing.data):
+        if not (form["screening"].data and form["storing"].data):
             session.pop(SETUP, None)
-            if form.statistics.data:
+            if form["statistics"].data:
                 services.count_without_record(current_user.team_id, setup["instrument"])
                 db.session().commit()
             return render_template("screening/no_consent.html")
@@ -145,15 +146,21 @@ def consent() -> Any:
                 )
             ]
         else:
-            setup["consent"] = {p: bool(getattr(form, p).data) for p in services.PURPOSES}
-            setup["share"] = list(form.share.data or []) if form.referral.data else []
+            setup["consent"] = {p: bool(form[p].data) for p in services.PURPOSES}
+            setup["share"] = list(form.share.data or []) if form["referral"].data else []
             setup["child_consent"] = given.as_dict() if given else None
             setup["explained"] = list(form.explained.data or [])
             setup["script_version"] = script.version
             session[SETUP] = setup
             return redirect(url_for("screening.person"))
     return render_template(
-        "screening/consent.html", form=form, child=child, script=script, language=setup["language"]
+        "screening/consent.html",
+        form=form,
+        child=child,
+        script=script,
+        language=setup["language"],
+        purposes=services.PURPOSES,
+        purpose_hints=PURPOSE_HINTS,
     )
 
 

@@ -118,6 +118,48 @@ VOCABULARIES = {
         {"screening/services.py"},
     ),
     "sexes": ({"female", "male", "other", "unknown"}, {"screening/people.py"}),
+    # An enum (access.roles.Role), so no literal list of them anywhere.
+    "roles": ({"screener", "supervisor", "partner", "auditor", "analyst", "admin"}, set()),
+    "exploitation types": ({"labour", "sexual"}, {"screening/instruments.py"}),
+    "trafficking dimensions": (
+        {
+            "deceptive_recruitment",
+            "coercive_recruitment",
+            "recruitment_abuse_of_vulnerability",
+            "exploitative_conditions",
+            "coercion_at_destination",
+            "abuse_of_vulnerability_at_destination",
+        },
+        {"screening/instruments.py"},
+    ),
+    "services": (
+        {
+            "shelter",
+            "medical",
+            "psychosocial",
+            "legal",
+            "child_protection",
+            "return_reintegration",
+            "livelihood",
+            "interpretation",
+        },
+        {"screening/services.py"},
+    ),
+    "audit outcomes": ({"allowed", "denied", "failed"}, {"access/audit.py"}),
+    "disclosure methods": ({"round", "cellkey", "suppress"}, {"reporting/disclosure.py"}),
+    "populations (instrument ids)": ({"adult", "child"}, {"screening/instruments.py"}),
+    "answers a person gives": ({"yes", "no", "unknown", "declined"}, {"screening/scoring.py"}),
+    "answers to when?": ({"before", "way", "work"}, {"screening/instruments.py"}),
+    "indicator phases": ({"recruitment", "destination", "journey"}, {"screening/instruments.py"}),
+    "interview blocks": (
+        {"safety", "work", "control", "start", "journey", "closing"},
+        {"screening/instruments.py"},
+    ),
+    "hand-over answers": ({"done", "continued"}, {"screening/engine.py"}),
+    "interview steps": (
+        {"gate", "member", "list", "when", "followup", "interpreter", "handover", "done"},
+        {"screening/engine.py"},
+    ),
     "shareable fields": (
         {"given_name", "sex", "nationality", "location", "needs", "answers"},
         {"screening/services.py"},

@@ -13,7 +13,9 @@ from referral.workflow import (
     STATES,
     TRANSITIONS,
     IllegalTransition,
+    actions_of,
     move,
+    moves,
     suggests_next_partner,
 )
 
@@ -57,6 +59,29 @@ def test_decline_needs_a_reason_and_close_an_outcome(
 ) -> None:
     with pytest.raises(IllegalTransition, match="needs a"):
         move(state, action, "partner", detail)
+
+
+@pytest.mark.parametrize(
+    ("state", "by", "offered"),
+    [
+        ("pending", "partner", [("accept", None), ("decline", "reason")]),
+        ("pending", "sender", [("withdraw", None)]),
+        ("accepted", "partner", [("close", "outcome")]),
+        ("accepted", "sender", [("withdraw", None)]),
+        ("closed", "partner", []),
+        ("declined", "sender", []),
+    ],
+)
+def test_the_moves_a_side_may_make_in_a_state_and_what_each_carries(
+    state: str, by: str, offered: list[tuple[str, str | None]]
+) -> None:
+    assert [(action, step.needs) for action, step in moves(state, by)] == offered
+
+
+def test_the_actions_each_side_takes() -> None:
+    assert actions_of("partner") == ("accept", "decline", "close")
+    assert actions_of("sender") == ("withdraw",)
+    assert actions_of("system") == ("expire", "revoke")
 
 
 def test_final_states_allow_nothing() -> None:

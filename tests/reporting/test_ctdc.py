@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from reporting.ctdc import VARIABLES, age_ctdc, alpha3, row, write_csv
+from reporting.ctdc import EXPLOITATION, VARIABLES, age_ctdc, alpha3, row, write_csv
+from screening.instruments import EXPLOITATION_TYPES
 
 MEANS = (
     "meansDebtBondageEarnings",
@@ -236,6 +237,10 @@ def test_exploitation_counts_only_when_trafficking_is_likely_or_possible(
 ) -> None:
     values = row(fact(classification=classification, exploitation=exploitation))
     assert (values["isForcedLabour"], values["isSexualExploit"]) == (labour, sexual)
+
+
+def test_every_exploitation_type_has_its_ctdc_variable() -> None:
+    assert sorted(EXPLOITATION) == sorted(EXPLOITATION_TYPES)
 
 
 @pytest.mark.parametrize(("illicit", "expected"), [(1, "1"), (0, ""), (None, "")])

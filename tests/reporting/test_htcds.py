@@ -26,6 +26,7 @@ from reporting.htcds import (
     export,
 )
 from reporting.htcds_values import (
+    EXPLOITATION,
     case_status,
     country,
     gender,
@@ -35,6 +36,7 @@ from reporting.htcds_values import (
     trafficking_status,
     type_of_exploitation,
 )
+from screening.instruments import EXPLOITATION_TYPES
 
 VERSION = "0.1.0"
 SENT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -223,6 +225,10 @@ def test_type_of_exploitation(
     classification: str, exploitation: str, illicit: int | None, expected: list[str]
 ) -> None:
     assert type_of_exploitation(classification, exploitation, illicit) == expected
+
+
+def test_every_exploitation_type_has_its_htcds_value() -> None:
+    assert sorted(EXPLOITATION) == sorted(EXPLOITATION_TYPES)
 
 
 @pytest.mark.parametrize(

@@ -239,6 +239,16 @@ def test_an_adult_goes_from_the_safety_check_to_the_first_question(signed_in: An
     ):
         assert point in consent
     assert "The child agrees to talk with you" not in consent
+    for purpose, label in (
+        ("screening", "Answer questions about their journey, work and living conditions"),
+        ("storing", "Keep a confidential record of the answers"),
+        ("referral", "Share some details with an organisation that can help"),
+        ("statistics", "Count the answers, without names, in statistics"),
+        ("recontact", "Be contacted again"),
+    ):
+        assert consent.count(f'name="{purpose}"') == 1
+        assert label in consent
+    assert "Nothing in the count leads back to the person" in consent
     assert client.post("/screenings/new/consent", CONSENT).location == "/screenings/new/person"
     assert "Start the questions" in client.get("/screenings/new/person").get_data(as_text=True)
     url = client.post("/screenings/new/person", PERSON).location
