@@ -22,7 +22,7 @@ from access import audit
 from access.policy import require, state_rule
 from core import db
 from core.errors import RefusedError
-from referral import cases, notes, referrals, tasks
+from referral import cases, endings, notes, tasks
 from referral.models import Case
 
 OUTCOMES = (
@@ -74,7 +74,7 @@ def close(
         raise CaseStatusError(
             "choose how the case ended", {"outcome": "must be one of " + ", ".join(OUTCOMES)}
         )
-    waiting = referrals.still_open(store, case)
+    waiting = endings.still_open(store, case)
     if waiting and not withdraw_open:
         raise CaseStatusError(
             "referrals are still open",
@@ -83,7 +83,7 @@ def close(
                 "withdraw them to close the case"
             },
         )
-    withdrawn = referrals.end_open(store, case, now)
+    withdrawn = endings.end_open(store, case, now)
     _end(case, outcome, now)
     cases.touch(store, case, now, retention_days)
     audit.record(
@@ -147,8 +147,8 @@ def close_for_retention(store: Session, case: Case, now: datetime) -> int:
     no partner keeps a packet, the case closes as ``retention`` and its notes and
     follow-ups go. Returns
     how many referrals were withdrawn."""
-    withdrawn = referrals.end_open(store, case, now, reason=RETENTION)
-    referrals.forget_packets(store, case, now)
+    withdrawn = endings.end_open(store, case, now, reason=RETENTION)
+    endings.forget_packets(store, case, now)
     if cases.is_open(case):
         _end(case, RETENTION, now)
     forgotten = notes.forget(store, case.id)

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from core import clock, db, mail, settings
-from referral import directory, outbox, referrals
+from referral import directory, endings, outbox, referrals
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def escalate_command() -> None:
     overdue (their senders' supervisors are told) and expire those left too long. Safe to
     run from cron as often as wanted."""
     store = db.session()
-    counts = referrals.escalate(
+    counts = endings.escalate(
         store, clock.now(), referrals.Deadlines.from_settings(settings.current())
     )
     store.commit()

@@ -2,7 +2,7 @@
 of a case, or the team's supervisor, corrects the person's details; the correction's history
 keeps the previous values. A correction may make the person a child, or (on an identity
 document only) an adult, so the case's referrals are then held to what may still rest on
-consent or on child protection (``referrals.keep_within_consent``)."""
+consent or on child protection (``endings.keep_within_consent``)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from access import services as access_services
 from access.policy import require, state_rule
 from access.roles import Role
-from referral import case_status, cases, referrals
+from referral import case_status, cases, endings
 from referral.models import Case
 from screening import people
 
@@ -64,7 +64,7 @@ def correct_person(
     )
     if not changed:
         return Correction(())
-    withdrawn = referrals.keep_within_consent(store, case, now)
+    withdrawn = endings.keep_within_consent(store, case, now)
     cases.touch(store, case, now, retention_days)
     return Correction(changed, withdrawn)
 

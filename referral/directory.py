@@ -193,11 +193,11 @@ def _save(store: Session, entry: dict[str, Any], now: datetime) -> bool:
 def _standing_ended(store: Session, organisation_id: uuid.UUID, now: datetime) -> None:
     # Also called when standing is restored: a lapse not yet swept ends before re-vetting
     # lets the staff back in, so they return to a clean slate either way.
-    # Imported here, not at the top: referrals ranks partners through this module, so a
+    # Imported here, not at the top: endings ranks partners through this module, so a
     # module-level import would make the two import each other.
-    from referral import referrals
+    from referral import endings
 
-    referrals.end_with_standing(store, organisation_id, now)
+    endings.end_with_standing(store, organisation_id, now)
 
 
 def profiles(store: Session) -> list[PartnerProfile]:
@@ -330,7 +330,7 @@ def set_vetting(
     :class:`DirectoryError` otherwise.
 
     Suspending withdraws the partner's open referrals and ends its staff's sessions and
-    tokens (``referrals.end_with_standing``). Re-vetting lets its staff sign in again, with
+    tokens (``endings.end_with_standing``). Re-vetting lets its staff sign in again, with
     new sessions and tokens; the withdrawn referrals stay withdrawn, and a lapse not yet
     swept is ended first."""
     organisation = profile.organisation

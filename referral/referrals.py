@@ -1,7 +1,7 @@
 """Referrals: sending a case to a vetted partner with only the consented fields the screener
-chose, the partner's inbox and packet, moving a referral through the state machine (accepting
-exactly once, even with many workers), consent withdrawal, deadlines, and ending a partner's
-referrals when it loses its standing. The only module that queries referrals."""
+chose, the partner's inbox and packet, and moving a referral through the state machine
+(accepting exactly once, even with many workers). How referrals end without a partner's
+answer is in referral/endings.py; the two are the only modules that query referrals."""
 
 from __future__ import annotations
 
@@ -16,10 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from access import audit
-from access import services as access_services
 from access.models import User
 from access.policy import authorize, found, require, visible
-from access.standing import in_standing
 from core import datakeys, db
 from core.errors import RefusedError
 from core.settings_type import Settings
@@ -27,11 +25,9 @@ from referral import (
     cases,
     directory,
     matching,
-    notes,
     notices,
     receipts,
     steps,
-    tasks,
     workflow,
 )
 from referral.basis import NO_CONSENT_CHILD, legal_basis
@@ -48,7 +44,8 @@ OPEN = workflow.OPEN
 ALREADY_OPEN = "this partner already has an open referral"
 
 
-def _announce(store: Session, referral: Referral, event: str, now: datetime) -> None:
+def announce(store: Session, referral: Referral, event: str, now: datetime) -> None:
+    """Record ``event`` in the referral's steps, which the case's other referrals show."""
     case = cases.holding(store, referral.case_id)
     steps.announce(
         store, referral, case, [r for r in of_case(store, case) if r.id != referral.id], event, now
@@ -90,7 +87,8 @@ class Deadlines:
         return sent + timedelta(hours=self.urgent if urgency == "urgent" else self.normal)
 
 
-def _services(profile: PartnerProfile | None) -> frozenset[str]:
+def services_offered(profile: PartnerProfile | None) -> frozenset[str]:
+    """The services a partner's profile offers."""
     return frozenset(profile.services) if profile else frozenset()
 
 
@@ -100,7 +98,7 @@ def _check(store: Session, case: Case, request: Send, today: Any) -> tuple[Partn
         raise ReferralError("this case is not open", {"case": "not open"})
     profile = directory.by_slug(store, request.partner)
     child = matching.is_child(store, case)
-    basis = legal_basis(given, child, request.services, _services(profile), request.share)
+    basis = legal_basis(given, child, request.services, services_offered(profile), request.share)
     if basis is None and not given.referral:
         raise ReferralError(
             "the person did not consent to referral",
@@ -208,7 +206,7 @@ def send(
     except IntegrityError as error:  # another worker sent the same referral just now
         raise workflow.IllegalTransition.on("partner", ALREADY_OPEN) from error
     cases.touch(store, case, now, retention_days)
-    _announce(store, referral, "sent", now)
+    announce(store, referral, "sent", now)
     audit.record(
         store,
         "referral.sent",
@@ -332,9 +330,11 @@ def _side(user: Any) -> str:
     return "partner" if authorize(user, "referrals.respond") else "sender"
 
 
-def _move(
+def move(
     store: Session, referral: Referral, action: str, by: str, detail: str | None, now: datetime
 ) -> None:
+    """Take ``action`` on ``referral`` for ``by`` (workflow), once even among racing
+    workers; the partner's packet goes when the referral ends without being closed."""
     before = referral.state
     after = workflow.move(before, action, by, detail)
     values: dict[str, Any] = {"state": after, "updated_at": now}
@@ -361,7 +361,7 @@ def _move(
         store.expire(referral)
         raise workflow.IllegalTransition("the referral was answered meanwhile")
     store.expire(referral)
-    _announce(store, referral, after, now)
+    announce(store, referral, after, now)
     audit.record(
         store,
         f"referral.{after}",
@@ -393,7 +393,7 @@ def answer(
                 + ", ".join(allowed)
             },
         )
-    _move(store, referral, action, _side(user), detail, now)
+    move(store, referral, action, _side(user), detail, now)
     cases.touch(store, cases.holding(store, referral.case_id), now, retention_days)
     if action == "withdraw":
         notices.notify(
@@ -406,7 +406,7 @@ def answer(
     else:
         notices.notify(
             store,
-            [_in_charge(store, referral)],
+            [in_charge(store, referral)],
             f"referral.{referral.state}",
             now,
             referral_id=referral.id,
@@ -414,223 +414,13 @@ def answer(
     return referral
 
 
-def _in_charge(store: Session, referral: Referral) -> User:
+def in_charge(store: Session, referral: Referral) -> User:
+    """The caseworker in charge of the referral's case now."""
     # Told of answers: the caseworker in charge of the case now (after a hand-over, not the
     # sender, who may no longer open the referral; access.policy).
     owner = store.get(User, referral.case.owner_id)
     assert owner is not None  # noqa: S101 - a foreign key guarantees it
     return owner
-
-
-def withdraw_consent(
-    store: Session, user: Any, case: Case, now: datetime, retention_days: int
-) -> int:
-    """The person withdrew consent to referral: nothing more may be shared, every open
-    referral is withdrawn (its partner told), and no partner keeps a packet, closed referrals
-    included: partners keep only a referral's existence and outcome. Serialised with sending
-    on the case's row lock. Returns how many referrals were withdrawn."""
-    cases.lock(store, case)
-    require(user, "cases.manage", case, "case", case.id)  # linked away meanwhile: 409
-    case.consent = {"referral": False, "share": []}
-    case.consent_withdrawn_at = now
-    withdrawn = keep_within_consent(store, case, now)
-    cases.touch(store, case, now, retention_days)
-    audit.record(
-        store,
-        "case.consent_withdrawn",
-        object_type="case",
-        object_id=case.id,
-        details={"withdrawn": withdrawn},
-    )
-    return withdrawn
-
-
-def keep_within_consent(store: Session, case: Case, now: datetime) -> int:
-    """After the case's consent narrowed, no partner keeps a field outside it: an open
-    referral that shared more (or any, once referral is refused) is withdrawn and its partner
-    told; a finished one loses its packet. A child's child-protection referral is kept on
-    the basis that needs no consent (``basis.legal_basis``; a change of basis is recorded).
-    Returns how many were withdrawn."""
-    given, child = cases.consent(case), matching.is_child(store, case)
-    offers = {p.organisation_id: _services(p) for p in directory.profiles(store)}
-    withdrawn = 0
-    for referral in of_case(store, case):
-        basis = legal_basis(
-            given,
-            child,
-            referral.services,
-            offers.get(referral.partner_id, ()),
-            referral.share,
-        )
-        if basis is not None:
-            if basis != referral.basis and (referral.state in OPEN or referral.packet):
-                _rebase(store, referral, basis, now)  # what the partner holds rests on it
-            continue
-        if referral.state in OPEN:
-            _move(store, referral, "withdraw", "sender", None, now)
-            notices.notify(
-                store,
-                notices.partner_staff(store, referral.partner_id),
-                "referral.withdrawn",
-                now,
-                referral_id=referral.id,
-            )
-            withdrawn += 1
-        elif referral.packet is not None:
-            _clear_packet(store, referral, now)
-    return withdrawn
-
-
-def _rebase(store: Session, referral: Referral, basis: str, now: datetime) -> None:
-    before = referral.basis
-    store.execute(
-        sa.update(Referral)
-        .where(Referral.id == referral.id)
-        .values(basis=basis, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    store.expire(referral)
-    audit.record(
-        store,
-        "referral.basis_changed",
-        object_type="referral",
-        object_id=referral.id,
-        details={"from": before, "basis": basis},
-    )
-
-
-def link_cases(
-    store: Session, user: Any, case: Case, earlier_id: uuid.UUID, now: datetime, retention_days: int
-) -> Case:
-    """Link a person screened again to their earlier case (:func:`cases.link`), carrying its
-    notes and follow-ups over; the earlier case's referrals are then held to the narrowed
-    consent."""
-
-    def carry(newer: Case, older: Case) -> None:
-        notes.move(store, newer, older)
-        tasks.move(store, newer, older)
-
-    earlier = cases.link(store, user, case, earlier_id, now, retention_days, carry)
-    keep_within_consent(store, earlier, now)
-    return earlier
-
-
-def still_open(store: Session, case: Case) -> list[Referral]:
-    """The case's referrals waiting for an answer or accepted."""
-    return [r for r in of_case(store, case) if r.state in OPEN]
-
-
-def end_open(store: Session, case: Case, now: datetime, reason: str | None = None) -> int:
-    """Withdraw each of the case's open referrals and tell its partner: by the sender when
-    the case closes (no reason), by the system with a reason (retention). Returns how many."""
-    ended = still_open(store, case)
-    for referral in ended:
-        if reason is None:
-            _move(store, referral, "withdraw", "sender", None, now)
-        else:
-            _move(store, referral, "revoke", "system", reason, now)
-        notices.notify(
-            store,
-            notices.partner_staff(store, referral.partner_id),
-            "referral.withdrawn",
-            now,
-            referral_id=referral.id,
-        )
-    return len(ended)
-
-
-def forget_packets(store: Session, case: Case, now: datetime) -> None:
-    """No partner keeps anything of the case's person: each referral keeps only that it
-    existed and how it ended."""
-    for referral in of_case(store, case):
-        if referral.packet is not None:
-            _clear_packet(store, referral, now)
-
-
-def _clear_packet(store: Session, referral: Referral, now: datetime) -> None:
-    store.execute(
-        sa.update(Referral)
-        .where(Referral.id == referral.id)
-        .values(packet=None, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    store.expire(referral)
-    audit.record(
-        store,
-        "referral.packet_cleared",
-        object_type="referral",
-        object_id=referral.id,
-        details={"state": referral.state},
-    )
-
-
-def end_with_standing(store: Session, organisation_id: uuid.UUID, now: datetime) -> int:
-    """The partner lost its standing (suspended, set back to pending, or its vetting
-    lapsed): each of its open referrals is withdrawn with reason ``partner_suspended`` and
-    its packet cleared; the case's caseworker and the team's supervisors are told, and the
-    case page offers them the next partner. Its staff's sessions end and their tokens are revoked.
-    Returns how many referrals were withdrawn; running it again withdraws none."""
-    withdrawn = 0
-    for referral in store.scalars(
-        sa.select(Referral).where(Referral.partner_id == organisation_id, Referral.state.in_(OPEN))
-    ).all():
-        try:
-            _move(store, referral, "revoke", "system", workflow.PARTNER_SUSPENDED, now)
-        except workflow.IllegalTransition:
-            # Answered meanwhile by a request already under way: accepted is still open.
-            if referral.state not in OPEN:
-                continue
-            _move(store, referral, "revoke", "system", workflow.PARTNER_SUSPENDED, now)
-        told = {
-            u.id: u
-            for u in [_in_charge(store, referral), *notices.supervisors(store, referral.team_id)]
-        }
-        notices.notify(
-            store, list(told.values()), "referral.partner_suspended", now, referral_id=referral.id
-        )
-        withdrawn += 1
-    access_services.end_partner_staff_authority(store, organisation_id, now)
-    return withdrawn
-
-
-def escalate(store: Session, now: datetime, deadlines: Deadlines) -> dict[str, int]:
-    """Apply standing and deadlines: a partner whose vetting lapsed (or was ended without
-    :func:`end_with_standing`) loses its open referrals and its staff's sessions; a pending
-    referral past its deadline is marked overdue and the sender's supervisors are told; one
-    pending past the expiry period expires and the case's caseworker is offered the next
-    partner. Running it again changes nothing more."""
-    counts = {"withdrawn": 0, "overdue": 0, "expired": 0}
-    today = now.date()
-    for organisation in access_services.list_partner_organisations(store):
-        if not in_standing(organisation, today):
-            counts["withdrawn"] += end_with_standing(store, organisation.id, now)
-    stale = now - timedelta(hours=deadlines.expire)
-    for referral in store.scalars(
-        sa.select(Referral).where(Referral.state == "pending", Referral.created_at <= stale)
-    ).all():
-        _move(store, referral, "expire", "system", None, now)
-        notices.notify(
-            store, [_in_charge(store, referral)], "referral.expired", now, referral_id=referral.id
-        )
-        counts["expired"] += 1
-    for referral in store.scalars(
-        sa.select(Referral).where(
-            Referral.state == "pending", Referral.due_at <= now, Referral.overdue_at.is_(None)
-        )
-    ).all():
-        referral.overdue_at = now
-        _announce(store, referral, "overdue", now)
-        audit.record(store, "referral.overdue", object_type="referral", object_id=referral.id)
-        notices.notify(
-            store,
-            notices.supervisors(store, referral.team_id),
-            "referral.overdue",
-            now,
-            referral_id=referral.id,
-        )
-        counts["overdue"] += 1
-    audit.record(store, "referrals.escalated", details=counts)
-    return counts
 
 
 def summary(referral: Referral, names: dict[uuid.UUID, str]) -> dict[str, Any]:

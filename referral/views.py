@@ -24,7 +24,7 @@ from werkzeug.exceptions import NotFound
 from access.forms import ActionForm
 from access.policy import NotNow, authorize, requires
 from core import clock, db, settings
-from referral import basis, case_page, cases, matching, referrals
+from referral import basis, case_page, cases, endings, matching, referrals
 from referral import person_copy as person_copy_module
 from referral.case_forms import BreakGlassForm, LinkForm, ReferForm
 from screening import services as screenings
@@ -155,7 +155,7 @@ def link(case_id: uuid.UUID) -> Any:
         return redirect(url_for("cases.show", case_id=case_id))
     store, now = db.session(), clock.now()
     try:
-        earlier = referrals.link_cases(
+        earlier = endings.link_cases(
             store,
             current_user,
             case,
@@ -180,7 +180,7 @@ def withdraw_consent(case_id: uuid.UUID) -> Any:
     if not ActionForm().validate():
         raise NotFound()
     store = db.session()
-    count = referrals.withdraw_consent(
+    count = endings.withdraw_consent(
         store, current_user, case, clock.now(), settings.current().retention_days
     )
     store.commit()
