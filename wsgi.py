@@ -49,7 +49,7 @@ from reporting import views as reporting_views
 from reporting.cli import reports_cli
 from reporting.demo import load_demo_facts
 from screening import api as screening_api
-from screening import instruments, protocols, retention
+from screening import instrument_files, protocols, retention
 from screening import services as screenings
 from screening import views as screening_views
 from screening.cli import retention_cli
@@ -71,7 +71,7 @@ def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None
     logs.init_app(app)
     clock.init_app(app, clock_)
     keys.init_app(app)
-    instruments.init_app(app)
+    instrument_files.init_app(app)
     protocols.init_app(app)
     db.init_app(app)
     web.init_app(app)

@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from screening.engine import Population, Step, derive, gate_key
-from screening.instruments import Instrument, load_catalogue
+from screening.instrument_files import load_catalogue
+from screening.instruments import Instrument
 from screening.scoring import OPEN, score
 from screening.simulation import PROFILES, Respondent, interview, respondent
 

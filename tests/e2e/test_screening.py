@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from core.clock import FrozenClock
-from screening.instruments import load_catalogue
+from screening.instrument_files import load_catalogue
 from tests.e2e.test_sign_in import sign_in
 from tests.helpers import Account
 

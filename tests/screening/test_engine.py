@@ -29,7 +29,8 @@ from screening.engine import (
     next_question,
     valid_answer,
 )
-from screening.instruments import Instrument, load_catalogue
+from screening.instrument_files import load_catalogue
+from screening.instruments import Instrument
 
 CATALOGUE = load_catalogue()
 ADULT = CATALOGUE["adult"]

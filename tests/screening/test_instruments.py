@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 
+from screening.instrument_files import load_catalogue
 from screening.instruments import (
     LANGUAGES,
     TRAFFICKING_DIMENSIONS,
     Instrument,
     InstrumentError,
     Texts,
-    load_catalogue,
 )
 
 CATALOGUE = load_catalogue()

@@ -13,7 +13,7 @@ from flask import Flask
 
 from core.settings import RED_FLAG_PROTOCOLS
 from screening import protocols
-from screening.instruments import load_catalogue
+from screening.instrument_files import load_catalogue
 from screening.protocols import ProtocolError, kinds, protocol_for, validate
 from tests.helpers import Client
 

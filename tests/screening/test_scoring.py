@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from screening import rule
-from screening.instruments import Instrument, parse
+from screening.instrument_files import parse
+from screening.instruments import Instrument
 from screening.scoring import VALUES, score
 
 TEXT = {"en": "q?", "fr": "q ?", "es": "¿q?"}

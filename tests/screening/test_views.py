@@ -17,7 +17,7 @@ from flask import Flask
 from core import db
 from screening import red_flags, services
 from screening.consent import EXPLAINED
-from screening.instruments import load_catalogue
+from screening.instrument_files import load_catalogue
 from screening.models import Person, Screening
 from tests.helpers import Account, Client
 
