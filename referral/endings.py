@@ -82,20 +82,33 @@ def keep_within_consent(store: Session, case: Case, now: datetime) -> int:
 
 def _rebase(store: Session, referral: Referral, basis: str, now: datetime) -> None:
     before = referral.basis
+    _change(
+        store,
+        referral,
+        now,
+        "referral.basis_changed",
+        {"from": before, "basis": basis},
+        basis=basis,
+    )
+
+
+def _change(
+    store: Session,
+    referral: Referral,
+    now: datetime,
+    event: str,
+    details: dict[str, Any],
+    **values: Any,
+) -> None:
+    # Outside the state machine: what the partner holds changes, never the state.
     store.execute(
         sa.update(Referral)
         .where(Referral.id == referral.id)
-        .values(basis=basis, updated_at=now)
+        .values(**values, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     store.expire(referral)
-    audit.record(
-        store,
-        "referral.basis_changed",
-        object_type="referral",
-        object_id=referral.id,
-        details={"from": before, "basis": basis},
-    )
+    audit.record(store, event, object_type="referral", object_id=referral.id, details=details)
 
 
 def link_cases(
@@ -147,20 +160,7 @@ def forget_packets(store: Session, case: Case, now: datetime) -> None:
 
 
 def _clear_packet(store: Session, referral: Referral, now: datetime) -> None:
-    store.execute(
-        sa.update(Referral)
-        .where(Referral.id == referral.id)
-        .values(packet=None, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    store.expire(referral)
-    audit.record(
-        store,
-        "referral.packet_cleared",
-        object_type="referral",
-        object_id=referral.id,
-        details={"state": referral.state},
-    )
+    _change(store, referral, now, "referral.packet_cleared", {"state": referral.state}, packet=None)
 
 
 def end_with_standing(store: Session, organisation_id: uuid.UUID, now: datetime) -> int:
