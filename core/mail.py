@@ -18,6 +18,7 @@ import enum
 import logging
 import smtplib
 import ssl
+import weakref
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -166,11 +167,17 @@ def init_app(app: Flask) -> None:
     """Send queued messages after each commit of this app's sessions, when SMTP is
     configured; a rollback drops them."""
     factory = app.extensions["passage.sessionmaker"]
+    # SQLAlchemy's event registry keeps its listeners for good: a listener holding the app
+    # itself would keep every app ever built alive. The settings are read when mail goes.
+    app_ref = weakref.ref(app)
 
     def deliver_queued(store: Session) -> None:
         outbox = store.info.pop(OUTBOX, None)
-        config = settings.of(app)
-        if outbox and configured(config):
+        owner = app_ref()
+        if not outbox or owner is None:
+            return
+        config = settings.of(owner)
+        if configured(config):
             send(config, outbox)
 
     def drop(store: Session) -> None:
