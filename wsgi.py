@@ -16,7 +16,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
 
-from access import admin_views, approval_views, audit_views, authn, policy, sessions
+from access import admin_views, approval_views, audit_sealer, audit_views, authn, policy, sessions
 from access import api as access_api
 from access import views as access_views
 from access.cli import audit_cli, demo_cli, demo_data, keys_cli, tokens_cli, users_cli
@@ -74,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None
     instrument_files.init_app(app)
     protocols.init_app(app)
     db.init_app(app)
+    audit_sealer.init_app(app)
     web.init_app(app)
     errors.init_app(app)
     sessions.init_app(app)

@@ -80,9 +80,11 @@ def openapi() -> Any:
 
 EVENT_SCHEMA = {
     "type": "object",
-    "required": ["seq", "at", "action", "outcome", "mac", "prev_mac"],
+    "required": ["id", "seq", "at", "action", "outcome", "mac", "prev_mac"],
     "properties": {
-        "seq": {"type": "integer"},
+        "id": {"type": "integer"},
+        # Null until the sealer has chained the event (within AUDIT_SEAL_MAX_DELAY_MS).
+        "seq": {"type": ["integer", "null"]},
         "at": {"type": "string"},
         "actor_id": {"type": ["string", "null"]},
         "actor_role": {"type": ["string", "null"]},
@@ -94,8 +96,8 @@ EVENT_SCHEMA = {
         "client_ip": {"type": ["string", "null"]},
         "request_id": {"type": ["string", "null"]},
         "details": {"type": "object"},
-        "prev_mac": {"type": "string"},
-        "mac": {"type": "string"},
+        "prev_mac": {"type": ["string", "null"]},
+        "mac": {"type": ["string", "null"]},
     },
 }
 FILTER_PARAMETERS = [
@@ -113,6 +115,9 @@ VERIFICATION_SCHEMA = {
         "expected": {"type": ["string", "null"]},
         "found": {"type": ["string", "null"]},
         "last_checkpoint_seq": {"type": ["integer", "null"]},
+        "unsealed": {"type": "integer"},
+        "oldest_unsealed_seconds": {"type": ["number", "null"]},
+        "first_bad_id": {"type": ["integer", "null"]},
     },
 }
 

@@ -22,6 +22,7 @@ from core.csvcells import safe_cell
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 CSV_COLUMNS = (
+    "id",
     "seq",
     "at",
     "actor_id",
@@ -65,7 +66,7 @@ def events() -> Any:
     store = db.session()
     rows, total = audit.read_page(store, form.filters(), page.number, page.size, via="web")
     refused = refusals.refused_counts(
-        store, [row.seq for row in rows if row.action == "rate_limited"]
+        store, [audit.window_of(row) for row in rows if row.action == "rate_limited"]
     )
     store.commit()
     return render_template(
@@ -77,13 +78,14 @@ def events() -> Any:
         per_page=page.size,
         args=args,
         refused=refused,
+        window_of=audit.window_of,
     )
 
 
 @bp.route("/events.csv")
 @requires("audit.read", step_up=True)
 def export() -> Any:
-    """The filtered events as CSV, streamed in seq order."""
+    """The filtered events as CSV, streamed in the order they were written."""
     form = _form()
     if not form.validate():
         return render_template(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import uuid
 from pathlib import Path
@@ -13,7 +14,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from access import approvals, audit, services, tokens, totp
+from access import approvals, audit, audit_chain, audit_sealer, services, tokens, totp
 from access.models import User
 from access.passwords import PasswordRejected
 from access.roles import Role
@@ -251,7 +252,22 @@ def demo_code_command(email: str) -> None:
     click.echo(totp.code_at(services.totp_secret(store, user), totp.step_at(clock.now())))
 
 
-audit_cli = AppGroup("audit", help="Verify the audit chain and write signed checkpoints.")
+audit_cli = AppGroup("audit", help="Seal and verify the audit chain, and write signed checkpoints.")
+
+
+@audit_cli.command("seal")
+@click.option("--watch", is_flag=True, help="Keep sealing until stopped (run as a service).")
+def seal_audit_command(watch: bool) -> None:
+    """Chain every committed, unsealed audit event; with --watch, within the configured
+    maximum delay for as long as it runs (AUDIT_SEALER = "external")."""
+    sealer = audit_sealer.of(current_app._get_current_object())  # type: ignore[attr-defined]
+    if not watch:
+        click.echo(f"sealed {sealer.seal_now()} events")
+        return
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signal_number, lambda *_: sealer.stop())
+    click.echo(f"sealing every {sealer.poll:g} s; stop with Ctrl-C")
+    sealer.watch()
 
 
 @audit_cli.command("verify")
@@ -269,9 +285,13 @@ def verify_audit_command(checkpoint_file: Any) -> None:
         statement = _read_checkpoint(checkpoint_file)
     result = audit.run_verification(store, via="cli", checkpoint=statement)
     store.commit()
+    waiting = f"; {result.unsealed} waiting to be sealed" if result.unsealed else ""
     if result.ok:
-        click.echo(f"intact: {result.entries_checked} events")
+        click.echo(f"intact: {result.entries_checked} events{waiting}")
         return
+    if result.first_bad_id is not None:
+        click.echo(f"unsealed event {result.first_bad_id} was altered: {result.reason}")
+        sys.exit(1)
     click.echo(
         f"broken at event {result.first_bad_seq}: {result.reason} "
         f"(expected {result.expected}, found {result.found}; "
@@ -286,9 +306,12 @@ def _read_checkpoint(handle: Any) -> dict[str, Any]:
     except ValueError:
         _fail("the checkpoint file is not JSON")
     public = keys.keyring().checkpoint.public_key()
-    if not isinstance(statement, dict) or not audit.checkpoint_is_authentic(statement, public):
+    authentic = isinstance(statement, dict) and audit_chain.checkpoint_is_authentic(
+        statement, public
+    )
+    if not authentic:
         _fail("the checkpoint's signature does not verify with this installation's key")
-    return statement
+    return dict(statement)
 
 
 @audit_cli.command("checkpoint")
@@ -298,10 +321,12 @@ def _read_checkpoint(handle: Any) -> dict[str, Any]:
     help="Write the statement to this file as well as printing it.",
 )
 def checkpoint_audit_command(out: str | None) -> None:
-    """Print a signed (Ed25519) statement of the chain head, for auditors to keep elsewhere."""
+    """Seal what is committed, then print a signed (Ed25519) statement of the chain head, for
+    auditors to keep elsewhere."""
+    audit_sealer.of(current_app._get_current_object()).seal_now()  # type: ignore[attr-defined]
     store = db.session()
     ring = keys.keyring()
-    statement = audit.checkpoint(store, ring.checkpoint, clock.now())
+    statement = audit_chain.checkpoint(store, ring.checkpoint, clock.now())
     statement["public_key"] = keys.public_key_text(ring.checkpoint)
     audit.record(store, "audit.checkpoint", details={"seq": statement["seq"]})
     store.commit()

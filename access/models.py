@@ -229,13 +229,12 @@ class SignInThrottle(Base):
 
 class RateLimitWindow(Base):
     """The requests one client had refused by one rate limit within one window: the first
-    refusal wrote the audit event ``audit_seq``; later ones only raise ``refused`` here, so a
+    refusal wrote an audit event naming this window; later ones only raise ``refused`` here, so a
     flood cannot grow the append-only log. The client is a keyed HMAC, never an address."""
 
     __tablename__ = "rate_limit_windows"
 
     id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-    audit_seq: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)
     rate_limit: Mapped[str] = mapped_column(sa.String(60))
     endpoint: Mapped[str | None] = mapped_column(sa.String(100))
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -246,13 +245,20 @@ class RateLimitWindow(Base):
 class AuditEvent(Base):
     """One append-only event of the tamper-evident audit log. Holds ids, never personal data.
 
-    ``mac`` is an HMAC-SHA256, under a key kept outside the database, over ``prev_mac`` and
-    this event's canonical serialisation; ``prev_mac`` is the previous event's ``mac``.
+    A request inserts its events unsealed: ``id`` orders them, ``entry_mac`` (an HMAC-SHA256
+    under the audit key over the event's own content) lets the sealer refuse an event altered
+    while it waited. The sealer then gives each event its place in the chain: ``seq``, and
+    ``mac``, an HMAC-SHA256 over ``prev_mac`` (the previous event's ``mac``) and this event's
+    canonical serialisation. Triggers refuse any other change, and any change once sealed
+    (docs/security.md, The audit log).
     """
 
     __tablename__ = "audit_events"
 
-    seq: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
+    )
+    seq: Mapped[int | None] = mapped_column(sa.BigInteger, unique=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     actor_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     actor_role: Mapped[str | None] = mapped_column(sa.String(20))
@@ -264,12 +270,23 @@ class AuditEvent(Base):
     client_ip: Mapped[str | None] = mapped_column(sa.String(45))
     request_id: Mapped[str | None] = mapped_column(sa.String(64))
     details: Mapped[str] = mapped_column(sa.Text, default="{}")
-    prev_mac: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    mac: Mapped[str] = mapped_column(sa.String(64))
+    entry_mac: Mapped[str | None] = mapped_column(sa.String(64))
+    prev_mac: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    mac: Mapped[str | None] = mapped_column(sa.String(64))
+
+    __table_args__ = (
+        # The sealer's queue: only unsealed events are in it, so it stays small.
+        sa.Index(
+            "ix_audit_events_unsealed",
+            "id",
+            postgresql_where=sa.text("seq IS NULL"),
+            sqlite_where=sa.text("seq IS NULL"),
+        ),
+    )
 
 
 class AuditHead(Base):
-    """The single row naming the chain's last event; locking it serialises appends."""
+    """The single row naming the chain's last sealed event; only the sealer locks it."""
 
     __tablename__ = "audit_head"
     __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)

@@ -4,10 +4,10 @@ many requests the client sends, with the count kept beside it for auditors.
 A flood must not grow the append-only audit log without bound, nor be lost in it. The first
 refusal of a window appends a ``rate_limited`` event (the log stays append-only and its chain
 untouched); every refusal, the first included, is counted in that window's row of
-``rate_limit_windows``, which names the event by its ``audit_seq``. The audit log page shows
-the count beside the event. Windows are the limit's own period (a minute for "30 per
-minute") aligned on the service clock, and the client is stored only as a keyed HMAC of its
-address; the event itself carries the address, as every event does.
+``rate_limit_windows``, which the event names in its details (``window``, a keyed hash).
+The audit log page shows the count beside the event. Windows are the limit's own period (a
+minute for "30 per minute") aligned on the service clock, and the client is stored only as
+a keyed HMAC of its address; the event itself carries the address, as every event does.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def record_refusal(
         .returning(RateLimitWindow.id)
     ).first()
     if first is not None:
-        event = audit.record(
+        audit.record(
             store,
             "rate_limited",
             "denied",
@@ -76,12 +76,8 @@ def record_refusal(
                 "endpoint": endpoint,
                 "window_start": start.isoformat(),
                 "window_seconds": int(window_seconds),
+                "window": row_id,
             },
-        )
-        store.execute(
-            sa.update(RateLimitWindow)
-            .where(RateLimitWindow.id == row_id)
-            .values(audit_seq=event.seq)
         )
         return True
     store.execute(
@@ -92,14 +88,13 @@ def record_refusal(
     return False
 
 
-def refused_counts(store: Session, seqs: Iterable[int]) -> dict[int, int]:
-    """How many requests each of the ``rate_limited`` events ``seqs`` stands for."""
-    wanted = list(seqs)
+def refused_counts(store: Session, windows: Iterable[str]) -> dict[str, int]:
+    """How many requests were refused in each of ``windows`` (the ``window`` a
+    ``rate_limited`` event names)."""
+    wanted = list(windows)
     if not wanted:
         return {}
     rows = store.execute(
-        sa.select(RateLimitWindow.audit_seq, RateLimitWindow.refused).where(
-            RateLimitWindow.audit_seq.in_(wanted)
-        )
+        sa.select(RateLimitWindow.id, RateLimitWindow.refused).where(RateLimitWindow.id.in_(wanted))
     )
-    return {seq: refused for seq, refused in rows if seq is not None}
+    return {window: refused for window, refused in rows}

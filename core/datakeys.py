@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core import crypto, keys
@@ -31,6 +32,9 @@ class DataKey(Base):
     wrapped: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     shredded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+CIPHERS = "passage.ciphers"  # in a session's info: the data keys it has opened, by id
 
 
 class ShreddedError(crypto.DecryptionError):
@@ -75,23 +79,46 @@ def create(store: Session, purpose: str, now: datetime) -> Cipher:
             wrapped=crypto.wrap(ring.master[version], key, key_id, version),
         )
     )
-    store.flush()  # rows that refer to the key may follow in the same flush
-    return Cipher(key_id, key)
+    # Rows that refer to the key follow; the unit of work orders inserts by relationships,
+    # and there is none to the key, so it goes to the database first.
+    store.flush()
+    return _remember(store, Cipher(key_id, key))
 
 
 def cipher(store: Session, key_id: uuid.UUID) -> Cipher:
-    """The cipher of an existing subject; raises :class:`ShreddedError` once shredded."""
+    """The cipher of an existing subject; raises :class:`ShreddedError` once shredded.
+
+    A key is read and unwrapped once per transaction: the session remembers it until it
+    commits, rolls back or shreds the key."""
+    known: Cipher | None = store.info.get(CIPHERS, {}).get(key_id)
+    if known is not None:
+        return known
     row = store.get(DataKey, key_id)
     if row is None or row.wrapped is None or row.master_version is None:
         raise ShreddedError(f"data key {key_id} is gone")
     master = keys.keyring().master.get(row.master_version)
     if master is None:
         raise keys.MissingKeyError(f"master key version {row.master_version} is missing")
-    return Cipher(key_id, crypto.unwrap(master, row.wrapped, key_id, row.master_version))
+    opened = Cipher(key_id, crypto.unwrap(master, row.wrapped, key_id, row.master_version))
+    return _remember(store, opened)
+
+
+def _remember(store: Session, opened: Cipher) -> Cipher:
+    store.info.setdefault(CIPHERS, {})[opened.key_id] = opened
+    return opened
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_ciphers(store: Session, *_: Any) -> None:
+    # A key stays open for one transaction: after it, another may have shredded it (and a
+    # key created in a transaction rolled back never existed).
+    store.info.pop(CIPHERS, None)
 
 
 def shred(store: Session, key_id: uuid.UUID, now: datetime) -> bool:
     """Destroy a data key; False when it was already gone."""
+    store.info.get(CIPHERS, {}).pop(key_id, None)
     result = store.execute(
         sa.update(DataKey)
         .where(DataKey.id == key_id, DataKey.wrapped.is_not(None))

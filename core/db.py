@@ -13,7 +13,7 @@ import os
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, request
@@ -133,6 +133,43 @@ def insert(store: Session, model: Any) -> Any:
     return dialect.insert(model)
 
 
+KEPT = "passage.kept"
+INSERTED = "passage.inserted"  # in a session's info: the rows its transaction inserted
+T = TypeVar("T")
+
+
+def keep(store: Session, row: T) -> T:
+    """Keep ``row`` alive for as long as ``store``: the session's identity map holds rows
+    weakly, so a row nobody holds would be read from the database again by the next
+    ``get`` of the same request."""
+    store.info.setdefault(KEPT, {})[id(row)] = row
+    return row
+
+
+def created_here(store: Session, row: Any) -> bool:
+    """Whether ``store``'s open transaction created ``row``: nobody else can see it yet."""
+    return row in store.new or id(row) in store.info.get(INSERTED, {})
+
+
+def lock(store: Session, row: Any) -> None:
+    """Read ``row`` again holding its lock (``FOR UPDATE``) to the end of the transaction, so
+    that two requests changing it at once take turns; a row this transaction created needs
+    neither (and costs no statement)."""
+    if not created_here(store, row):
+        store.refresh(row, with_for_update=True)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_inserted(store: Session, _context: Any) -> None:
+    store.info.setdefault(INSERTED, {}).update((id(row), row) for row in store.new)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_inserted(store: Session, *_: Any) -> None:
+    store.info.pop(INSERTED, None)
+
+
 def engine() -> Engine:
     """The current app's engine."""
     engine: Engine = current_app.extensions["passage.engine"]
@@ -167,7 +204,7 @@ class UncommittedAccess(RuntimeError):
 def must_commit(store: Session, what: str) -> None:
     """Mark ``store``'s transaction as holding ``what`` (an audit event), which the request
     must commit before it answers: a view that forgets is refused, so a page is never
-    served without the record of the access it shows (docs/security.md R50)."""
+    served without the record of the access it shows (docs/security.md R44)."""
     store.info[MUST_COMMIT] = what
 
 

@@ -100,6 +100,12 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_MAX_ATTEMPTS": 8,
     "MAIL_RETRY_DELAY": 60,
     "MAIL_RETRY_DELAY_MAX": 60 * 60,
+    # The audit sealer chains each committed event within AUDIT_SEAL_MAX_DELAY_MS
+    # (docs/security.md, The audit log): "thread" runs it in every web worker (they take
+    # turns) and lets commands seal their own events; "external" leaves it to
+    # `flask --app wsgi audit seal --watch`, run as a service of its own.
+    "AUDIT_SEALER": "thread",
+    "AUDIT_SEAL_MAX_DELAY_MS": 1000,
     # Where every link the service hands out points, e.g. https://passage.example.org; only
     # requests for its host are served. Required in production; elsewhere DEV_BASE_URL.
     "BASE_URL": None,
@@ -173,12 +179,19 @@ def _derive_hosts(config: Any) -> None:
     config["TRUSTED_HOSTS"] = sorted({*extra, host} - {None}) or None
 
 
+SEALERS = ("thread", "external")
+
+
 def check(config: Any, instance_path: str | None = None) -> None:
     """Raise :class:`ConfigError` when ``config`` (or the instance folder at
     ``instance_path``) is unsafe for its environment."""
     env = config["ENV"]
     if env not in ENVIRONMENTS:
         raise ConfigError(f"PASSAGE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    if config["AUDIT_SEALER"] not in SEALERS:
+        raise ConfigError(f"AUDIT_SEALER must be one of {', '.join(SEALERS)}")
+    if not 10 <= _whole(config, "AUDIT_SEAL_MAX_DELAY_MS") <= 3_600_000:
+        raise ConfigError("AUDIT_SEAL_MAX_DELAY_MS must be from 10 to 3600000 (an hour)")
     if env != "production":
         return
     problems = list(_production_problems(config))

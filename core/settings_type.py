@@ -71,6 +71,8 @@ class Settings:
     mail_max_attempts: int
     mail_retry_delay: int
     mail_retry_delay_max: int
+    audit_sealer: str
+    audit_seal_max_delay_ms: int
     # Tests point the catalogue elsewhere; unset, screening.instruments reads its own folder.
     instruments_path: str | None = None
     # Retired: screening.protocols refuses to start while it is set, naming where it went.

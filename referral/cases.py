@@ -61,7 +61,10 @@ def open_for_screening(
     screening = screenings.completed(store, screening_id)
     if screening is None:
         return None
-    case = store.scalar(sa.select(Case).where(Case.person_id == screening.person_id))
+    person = people.get(store, screening.person_id)
+    # A person recorded in this very transaction has no case yet: no need to look.
+    earlier = not db.created_here(store, person)
+    case = earlier and store.scalar(sa.select(Case).where(Case.person_id == person.id)) or None
     if case is None:
         case = Case(
             id=uuid.uuid4(),
@@ -78,8 +81,7 @@ def open_for_screening(
     else:
         action = "case.updated"
     _apply(case, screening, now)
-    people.touch(people.get(store, case.person_id), now, retention_days)
-    store.flush()
+    people.touch(person, now, retention_days)
     audit.record(
         store,
         action,

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core import db
 from screening import engine, people, red_flags, scoring, services
 from screening.instruments import BLOCKS, CHILD, WHEN, Instrument
 from screening.models import Screening
@@ -165,7 +166,7 @@ def finish(
 ) -> dict[str, Any]:
     """Score and complete the screening; refused while a red flag waits for its action.
     The row is locked first, so two requests finishing at once complete it once."""
-    store.refresh(screening, with_for_update=True)
+    db.lock(store, screening)
     if screening.status != "draft":
         raise services.ScreeningConflict(
             "this screening is already completed", {"status": screening.status}

@@ -144,9 +144,8 @@ def register(
     for name, value in _sealed_values(identity).items():
         setattr(person, name, cipher.seal(TABLE, name, person.id, value))
     store.add(person)
-    store.flush()
     audit.record(store, "person.created", object_type="person", object_id=person.id)
-    return person
+    return db.keep(store, person)
 
 
 def read(store: Session, person: Person) -> Identity:
@@ -177,7 +176,7 @@ def get(store: Session, person_id: uuid.UUID) -> Person:
     person = store.get(Person, person_id)
     if person is None:
         raise LookupError("no such person")
-    return person
+    return db.keep(store, person)
 
 
 def find_earlier(store: Session, identity: Identity, today: date) -> list[Person]:

@@ -165,8 +165,11 @@ def actions(store: Session, screening: Screening) -> list[dict[str, Any]]:
 def unacknowledged(store: Session, screening: Screening, raised_flags: Iterable[str]) -> list[str]:
     """The raised flags no recorded action answers, once each, in the order given (an
     action saying none was possible answers its flags too)."""
+    raised = list(dict.fromkeys(raised_flags))
+    if not raised:  # nothing to answer: no need to read the actions
+        return []
     answered = {flag for row in _rows(store, screening) for flag in row.flags}
-    return [flag for flag in dict.fromkeys(raised_flags) if flag not in answered]
+    return [flag for flag in raised if flag not in answered]
 
 
 def reseal(

@@ -265,15 +265,12 @@ def start(
         updated_at=now,
     )
     store.add(screening)
-    store.flush()
     audit.record(store, "screening.created", object_type="screening", object_id=screening.id)
     return screening
 
 
 def _person(store: Session, screening: Screening) -> Person:
-    person = store.get(Person, screening.person_id)
-    assert person is not None  # noqa: S101 - a foreign key guarantees it
-    return person
+    return people.get(store, screening.person_id)
 
 
 def feminine(store: Session, screening: Screening) -> bool:

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from access import audit, services
+from access import audit_chain, audit_sealer, services
 from access.models import AuditHead
 from access.roles import Role
 from core import db, keys
@@ -37,6 +37,8 @@ TEST_CONFIG: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_RATE_LIMIT": "1000 per minute",
     "API_RATE_LIMIT": "1000 per minute",
+    # Tests seal the audit chain when they mean to (tests.helpers.seal_audit), not a thread.
+    "AUDIT_SEALER": "external",
 }
 
 
@@ -77,7 +79,7 @@ def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
         connection.execute(sa.text("SET LOCAL session_replication_role = replica"))
         for table in reversed(db.Base.metadata.sorted_tables):
             connection.execute(table.delete())
-        connection.execute(sa.insert(AuditHead).values(id=1, seq=0, mac=audit.GENESIS))
+        connection.execute(sa.insert(AuditHead).values(id=1, seq=0, mac=audit_chain.GENESIS))
     cleaner.dispose()
 
 
@@ -110,6 +112,7 @@ def make_app(
 
     yield build
     for app in apps:
+        audit_sealer.of(app).stop()  # a thread sealer must not outlive its test's database
         app.extensions["passage.engine"].dispose()
 
 

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from access import totp
+from access import audit_sealer, totp
 from core import db, settings
 from core.clock import FrozenClock
 from core.settings_type import Settings
@@ -129,3 +129,8 @@ def replace_settings(app: Flask, **changes: Any) -> Settings:
     changed = dataclasses.replace(settings.of(app), **changes)
     app.extensions[settings.EXTENSION] = changed
     return changed
+
+
+def seal_audit(app: Flask) -> int:
+    """Seal every committed audit event now, as the sealer would within its delay."""
+    return audit_sealer.of(app).seal_now()

@@ -298,7 +298,7 @@ def test_decisions_are_audited_as_their_own_kinds_with_ids_only(
             .scalars(
                 sa.select(AuditEvent)
                 .where(AuditEvent.action.like("account_change.%"))
-                .order_by(AuditEvent.seq)
+                .order_by(AuditEvent.id)
             )
             .all()
         )

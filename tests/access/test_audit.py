@@ -14,17 +14,17 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from access import audit
+from access import audit, audit_chain
 from access.models import AuditEvent, AuditHead
-from core import db, keys
-from tests.helpers import Account, Client
+from core import clock, db, keys
+from tests.helpers import Account, Client, seal_audit
 
 
 def actions(app: Flask) -> list[tuple[str, str]]:
     with app.app_context():
         rows = (
             db.session()
-            .execute(sa.select(AuditEvent.action, AuditEvent.outcome).order_by(AuditEvent.seq))
+            .execute(sa.select(AuditEvent.action, AuditEvent.outcome).order_by(AuditEvent.id))
             .all()
         )
     return [(a, o) for a, o in rows]
@@ -35,7 +35,7 @@ def all_rows(app: Flask) -> list[dict[str, Any]]:
         return [
             audit.as_dict(r)
             for r in db.session()
-            .execute(sa.select(AuditEvent.__table__).order_by(AuditEvent.seq))
+            .execute(sa.select(AuditEvent.__table__).order_by(AuditEvent.id))
             .all()
         ]
 
@@ -46,11 +46,13 @@ def fill(app: Flask, count: int) -> None:
         for number in range(count):
             audit.record(store, "test.event", object_type="thing", object_id=str(number))
         store.commit()
+    seal_audit(app)
 
 
-def verify(app: Flask, checkpoint: dict[str, Any] | None = None) -> audit.Verification:
+def verify(app: Flask, checkpoint: dict[str, Any] | None = None) -> audit_chain.Verification:
     with app.app_context():
-        return audit.verify(db.session(), keys.keyring().audit, checkpoint)
+        store, key = db.session(), keys.keyring().audit
+        return audit_chain.verify(store, key, clock.now(), 1.0, checkpoint)
 
 
 @contextmanager
@@ -258,6 +260,9 @@ def test_empty_chain_verifies(app: Flask) -> None:
         "expected": None,
         "found": None,
         "last_checkpoint_seq": None,
+        "unsealed": 0,
+        "oldest_unsealed_seconds": None,
+        "first_bad_id": None,
     }
 
 
@@ -293,6 +298,7 @@ def test_inserted_event_is_named(app: Flask) -> None:
         "details": "{}",
     }
     forged.pop("at")
+    forged.pop("id")
     with tampering(app) as connection:
         for seq in range(10, 5, -1):
             connection.execute(events.update().where(events.c.seq == seq).values(seq=seq + 100))
@@ -316,7 +322,7 @@ def test_recomputed_mac_without_the_key_still_breaks_the_next_link(app: Flask) -
     wrong_key = b"\x01" * 32
     with tampering(app) as connection:
         row = connection.execute(sa.select(events).where(events.c.seq == 5)).mappings().one()
-        mac = audit.compute_mac(wrong_key, row["prev_mac"], {**row, "action": "rewritten"})
+        mac = audit_chain.compute_mac(wrong_key, row["prev_mac"], {**row, "action": "rewritten"})
         connection.execute(
             events.update().where(events.c.seq == 5).values(action="rewritten", mac=mac)
         )
@@ -334,7 +340,7 @@ def test_truncated_tail_is_caught_by_the_head(app: Flask) -> None:
 def test_truncation_is_caught_by_a_checkpoint(app: Flask, clock: Any) -> None:
     fill(app, 10)
     with app.app_context():
-        statement = audit.checkpoint(db.session(), keys.keyring().checkpoint, clock.now())
+        statement = audit_chain.checkpoint(db.session(), keys.keyring().checkpoint, clock.now())
     with tampering(app) as connection:
         connection.execute(events.delete().where(events.c.seq > 7))
         last_mac = connection.execute(sa.select(events.c.mac).where(events.c.seq == 7)).scalar_one()
@@ -348,7 +354,7 @@ def test_rehashed_chain_is_caught_by_a_checkpoint(app: Flask, clock: Any) -> Non
     fill(app, 6)
     with app.app_context():
         key = keys.keyring().audit
-        statement = audit.checkpoint(db.session(), keys.keyring().checkpoint, clock.now())
+        statement = audit_chain.checkpoint(db.session(), keys.keyring().checkpoint, clock.now())
     # An insider with the audit key rewrites event 2 and re-seals everything after it.
     with tampering(app) as connection:
         rows = connection.execute(sa.select(events).order_by(events.c.seq)).mappings().all()
@@ -357,7 +363,7 @@ def test_rehashed_chain_is_caught_by_a_checkpoint(app: Flask, clock: Any) -> Non
             values = {**row, "prev_mac": prev}
             if row["seq"] == 2:
                 values["action"] = "rewritten"
-            mac = audit.compute_mac(key, prev, values)
+            mac = audit_chain.compute_mac(key, prev, values)
             connection.execute(
                 events.update()
                 .where(events.c.seq == row["seq"])
@@ -374,9 +380,9 @@ def test_checkpoint_signature(app: Flask, clock: Any) -> None:
     fill(app, 3)
     with app.app_context():
         private = keys.keyring().checkpoint
-        statement = audit.checkpoint(db.session(), private, clock.now())
-    assert audit.checkpoint_is_authentic(statement, private.public_key())
-    assert not audit.checkpoint_is_authentic({**statement, "seq": 2}, private.public_key())
+        statement = audit_chain.checkpoint(db.session(), private, clock.now())
+    assert audit_chain.checkpoint_is_authentic(statement, private.public_key())
+    assert not audit_chain.checkpoint_is_authentic({**statement, "seq": 2}, private.public_key())
 
 
 def test_events_cannot_be_updated_or_deleted_by_the_app(app: Flask) -> None:
@@ -390,6 +396,7 @@ def test_events_cannot_be_updated_or_deleted_by_the_app(app: Flask) -> None:
 def test_a_fork_cannot_be_inserted(app: Flask) -> None:
     fill(app, 3)
     row = all_rows(app)[1]
+    row.pop("id")
     with pytest.raises(IntegrityError), app.extensions["passage.engine"].begin() as connection:
         connection.execute(
             events.insert().values(
@@ -492,6 +499,7 @@ def test_api_verify(
 def test_verify_page_shows_the_break(app: Flask, signed_in: Any) -> None:
     fill(app, 4)
     client = signed_in("auditor")
+    seal_audit(app)
     assert "Intact" in client.get("/audit/verify").get_data(as_text=True)
     with tampering(app) as connection:
         connection.execute(events.update().where(events.c.seq == 2).values(action="x"))
@@ -511,7 +519,7 @@ def test_csv_export_needs_step_up_and_is_audited(
     response = client.get("/audit/events.csv?action=test.event")
     assert response.headers["Content-Disposition"].startswith("attachment")
     lines = response.get_data(as_text=True).strip().splitlines()
-    assert lines[0].startswith("seq,at,actor_id")
+    assert lines[0].startswith("id,seq,at,actor_id")
     assert len(lines) == 4
     assert ("audit.exported", "allowed") in actions(app)
 

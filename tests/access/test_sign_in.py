@@ -158,7 +158,7 @@ def audited(app: Any, action: str) -> list[tuple[str, dict[str, Any]]]:
             .execute(
                 sa.select(AuditEvent.outcome, AuditEvent.details)
                 .where(AuditEvent.action == action)
-                .order_by(AuditEvent.seq)
+                .order_by(AuditEvent.id)
             )
             .all()
         )

@@ -68,6 +68,8 @@ FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
     "mail_max_attempts": int,
     "mail_retry_delay": int,
     "mail_retry_delay_max": int,
+    "audit_sealer": str,
+    "audit_seal_max_delay_ms": int,
     "instruments_path": NoneType,
     "safety_contact": NoneType,
 }

@@ -23,14 +23,14 @@ def _events_after(app: Flask, seq: int) -> list[AuditEvent]:
     with app.app_context():
         return list(
             db.session().scalars(
-                sa.select(AuditEvent).where(AuditEvent.seq > seq).order_by(AuditEvent.seq)
+                sa.select(AuditEvent).where(AuditEvent.id > seq).order_by(AuditEvent.id)
             )
         )
 
 
 def _last_seq(app: Flask) -> int:
     with app.app_context():
-        return db.session().scalar(sa.select(sa.func.max(AuditEvent.seq))) or 0
+        return db.session().scalar(sa.select(sa.func.max(AuditEvent.id))) or 0
 
 
 # (account, method, path, body, the events the call writes, in order)

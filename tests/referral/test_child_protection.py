@@ -52,7 +52,7 @@ def audited(app: Flask, action: str) -> list[dict[str, Any]]:
             for details in db.session().scalars(
                 sa.select(AuditEvent.details)
                 .where(AuditEvent.action == action)
-                .order_by(AuditEvent.seq)
+                .order_by(AuditEvent.id)
             )
         ]
 

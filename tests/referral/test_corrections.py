@@ -75,7 +75,7 @@ def audited(app: Flask, action: str) -> list[Any]:
             for d in db.session().scalars(
                 sa.select(AuditEvent.details)
                 .where(AuditEvent.action == action)
-                .order_by(AuditEvent.seq)
+                .order_by(AuditEvent.id)
             )
         ]
 

@@ -129,7 +129,7 @@ def test_contact_details_are_sealed_and_reads_audited(app: Flask, tmp_path: Path
         )
         assert directory.contact(store, profile) == PARTNERS[0]["contact"]
         store.commit()
-        actions = store.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.seq)).all()
+        actions = store.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions[-1] == "partner.contact_read"
     assert "partners.imported" in actions
 

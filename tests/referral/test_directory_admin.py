@@ -103,7 +103,7 @@ def partner_events(app: Flask) -> list[AuditEvent]:
             store.scalars(
                 sa.select(AuditEvent)
                 .where(AuditEvent.object_type == "partner")
-                .order_by(AuditEvent.seq)
+                .order_by(AuditEvent.id)
             )
         )
         store.expunge_all()

@@ -80,7 +80,7 @@ def events(app: Flask, action: str) -> list[AuditEvent]:
     with app.app_context():
         return list(
             db.session().scalars(
-                sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)
+                sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
             )
         )
 

@@ -221,7 +221,7 @@ def test_escalate_sweeps_a_lapse_once(
             .scalars(
                 sa.select(AuditEvent)
                 .where(AuditEvent.action.in_(["referral.withdrawn", "partner.staff_signed_out"]))
-                .order_by(AuditEvent.seq)
+                .order_by(AuditEvent.id)
             )
             .all()
         )

@@ -1,8 +1,10 @@
-"""Concurrent appends to the audit log leave one unbroken chain (R50).
+"""Concurrent appends and sealers leave one unbroken chain (R50).
 
 Several OS processes, each with its own app and connection pool, and several threads sharing
-one app append at the same moment; afterwards the verifier passes, ``seq`` runs 1..total
-without gaps and no two events share a ``prev_mac``. (That a hand-made fork is refused by the
+one app append at the same moment, each sealing after its own commits as commands do
+(``AUDIT_SEALER = "thread"`` outside a request), so sealers race too; afterwards, once what
+the skipped rounds left is sealed, the verifier passes, ``seq`` runs 1..total without gaps
+and no two events share a ``prev_mac``. (That a hand-made fork is refused by the
 database is tested in ``tests/access/test_audit.py``: ``test_a_fork_cannot_be_inserted``.)
 """
 
@@ -18,9 +20,10 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from access import audit
+from access import audit, audit_chain
 from access.models import AuditEvent, AuditHead
-from core import db, keys
+from core import clock, db, keys
+from tests.helpers import seal_audit
 
 pytestmark = pytest.mark.concurrency
 
@@ -61,9 +64,10 @@ def _process_worker(
 
 
 def _assert_one_chain(app: Flask, total: int) -> None:
+    seal_audit(app)
     with app.app_context():
         store = db.session()
-        result = audit.verify(store, keys.keyring().audit)
+        result = audit_chain.verify(store, keys.keyring().audit, clock.now(), 60)
         assert result.ok, result.as_dict()
         assert result.entries_checked == total
         seqs = store.scalars(sa.select(AuditEvent.seq).order_by(AuditEvent.seq)).all()
@@ -78,7 +82,12 @@ def _assert_one_chain(app: Flask, total: int) -> None:
 def test_appends_from_several_processes_form_one_chain(app: Flask, database_url: str) -> None:
     from tests.conftest import TEST_CONFIG
 
-    config = {**TEST_CONFIG, "DATABASE_URL": database_url, "INSTANCE_PATH": app.instance_path}
+    config = {
+        **TEST_CONFIG,
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": app.instance_path,
+        "AUDIT_SEALER": "thread",
+    }
     context = multiprocessing.get_context("spawn")
     ready = context.Barrier(PROCESSES)
     errors = context.Queue()
@@ -106,7 +115,8 @@ def test_appends_from_several_processes_form_one_chain(app: Flask, database_url:
     _assert_one_chain(app, PROCESSES * EVENTS_PER_PROCESS)
 
 
-def test_appends_from_threads_of_one_app_form_one_chain(app: Flask) -> None:
+def test_appends_from_threads_of_one_app_form_one_chain(make_app: Any) -> None:
+    app = make_app(AUDIT_SEALER="thread")
     barrier = threading.Barrier(THREADS)
     failures: list[str] = []
 

@@ -114,7 +114,7 @@ def action(flags: list[str], /, **changes: Any) -> dict[str, Any]:
 
 def audit_events(app: Flask, name: str | None = None) -> list[AuditEvent]:
     with app.app_context():
-        query = sa.select(AuditEvent).order_by(AuditEvent.seq)
+        query = sa.select(AuditEvent).order_by(AuditEvent.id)
         if name is not None:
             query = query.where(AuditEvent.action == name)
         events = db.session().scalars(query).all()

@@ -34,7 +34,7 @@ def test_identity_round_trips_and_reads_are_audited(app: Flask, register: Any) -
         store = db.session()
         assert people.read(store, store.get(Person, person.id)) == CANARY
         store.commit()
-        actions = store.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.seq)).all()
+        actions = store.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions[-2:] == ["person.created", "person.read"]
 
 

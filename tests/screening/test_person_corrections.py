@@ -94,7 +94,7 @@ def events(app: Flask, *actions: str) -> list[tuple[str, dict[str, Any] | None]]
             .execute(
                 sa.select(AuditEvent.action, AuditEvent.details)
                 .where(AuditEvent.action.in_(actions))
-                .order_by(AuditEvent.seq)
+                .order_by(AuditEvent.id)
             )
             .all()
         )

@@ -22,7 +22,7 @@ def run(app: Flask, *args: str) -> Any:
 
 def audit_actions(app: Flask) -> list[str]:
     with app.app_context():
-        return list(db.session().scalars(sa.select(AuditEvent.action).order_by(AuditEvent.seq)))
+        return list(db.session().scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))
 
 
 def test_nothing_is_due_before_the_date(app: Flask, register: Any, clock: Any) -> None:
