@@ -23,7 +23,19 @@ from access.cli import audit_cli, demo_cli, demo_data, keys_cli, tokens_cli, use
 from access.forms import ROLE_LABELS
 from access.services import user_disabled
 from core import cli as core_cli
-from core import clock, db, errors, i18n, keys, logs, mail, ratelimit, settings, web
+from core import (
+    clock,
+    db,
+    errors,
+    i18n,
+    keys,
+    logs,
+    mail,
+    ratelimit,
+    settings,
+    static_files,
+    web,
+)
 from core.api import openapi_document
 from core.clock import Clock
 from referral import admin_views as partners_admin
@@ -64,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None
     app = Flask(
         __name__,
         root_path=str(PROJECT_ROOT),
+        static_folder=None,  # core.static_files serves it, under fingerprinted names
         instance_path=_instance_path(config),
         instance_relative_config=True,
     )
@@ -76,6 +89,7 @@ def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None
     db.init_app(app)
     audit_sealer.init_app(app)
     web.init_app(app)
+    static_files.init_app(app, PROJECT_ROOT / "static")
     errors.init_app(app)
     sessions.init_app(app)
     authn.init_app(app)

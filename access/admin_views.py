@@ -26,9 +26,10 @@ from access import approvals, authn, services
 from access.forms import ActionForm, RoleForm, UserForm
 from access.models import User
 from access.policy import requires
-from core import clock, db, settings
+from core import clock, db, paging, settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+USERS_PER_PAGE = 100  # keeps the page light (docs/architecture.md, "Page weight and static files")
 
 
 def _user_or_404(user_id: uuid.UUID) -> User:
@@ -41,8 +42,10 @@ def _user_or_404(user_id: uuid.UUID) -> User:
 @bp.route("/users")
 @requires("users.manage", step_up=True)
 def users() -> str:
-    """Every account with its role, membership and state."""
-    return render_template("admin/users.html", users=services.list_users(db.session()))
+    """The accounts with their role, membership and state, a page at a time."""
+    page = paging.read(per_page=USERS_PER_PAGE, fixed=True)
+    shown, total = services.list_users(db.session(), page)
+    return render_template("admin/users.html", users=shown, total=total, page=page)
 
 
 def _partner_choices(form: UserForm | RoleForm) -> None:

@@ -40,8 +40,14 @@ CSV_COLUMNS = (
 )
 
 
+# The web page shows at most this many events (about 45 KB of HTML); the API up to 500.
+WEB_MOST_PER_PAGE = 100
+
+
 def _form() -> AuditFilterForm:
-    return AuditFilterForm(formdata=request.args)
+    form = AuditFilterForm(formdata=request.args)
+    form.most_per_page = WEB_MOST_PER_PAGE
+    return form
 
 
 @bp.route("/events")
@@ -50,7 +56,7 @@ def events() -> Any:
     """Audit events, newest first, with filters; bad filters or paging show the form with
     its errors (400), as the reports do."""
     form = _form()
-    page, wrong = paging.problems()
+    page, wrong = paging.problems(most=WEB_MOST_PER_PAGE)
     args = {k: v for k, v in request.args.items() if k != "page"}
     if not form.validate() or wrong:
         return render_template(

@@ -126,7 +126,7 @@ def expire_changes_command() -> None:
 @users_cli.command("list")
 def list_users_command() -> None:
     """List users with role, membership and state."""
-    for user in services.list_users(db.session()):
+    for user in services.list_users(db.session())[0]:
         member = user.team.name if user.team else user.partner.slug if user.partner else "-"
         state = (
             "disabled"

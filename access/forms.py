@@ -152,12 +152,12 @@ def _iso_moment(_form: FlaskForm, field: Field) -> None:
 OUT_OF_RANGE = "Number must be between %(min)s and %(max)s."
 
 
-def _paging(_form: FlaskForm, field: StringField) -> None:
+def _paging(form: FlaskForm, field: StringField) -> None:
     # core.paging decides what is a good value, as for every list; the form only says so.
-    if field.name in paging.problems({field.name: field.data} if field.data else {})[1]:
-        raise ValidationError(
-            field.gettext(OUT_OF_RANGE) % {"min": 1, "max": paging.LIMITS[field.name]}
-        )
+    most = getattr(form, "most_per_page", paging.MAX_PER_PAGE)
+    limits = {**paging.LIMITS, "per_page": most}
+    if field.name in paging.problems({field.name: field.data} if field.data else {}, most=most)[1]:
+        raise ValidationError(field.gettext(OUT_OF_RANGE) % {"min": 1, "max": limits[field.name]})
 
 
 class AuditFilterForm(FlaskForm):
@@ -166,6 +166,7 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search that changes nothing
 
+    most_per_page = paging.MAX_PER_PAGE  # the API's; the web page shows fewer (audit_views)
     actor = StringField(_l("Actor id"), validators=[Optional(), UUID()])
     action = StringField(_l("Action"), validators=[Optional(), Length(max=60)])
     object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=40)])

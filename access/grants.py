@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from access.models import CaseAccessGrant
+from core.paging import Page
 
 
 def live(store: Session, user_id: uuid.UUID, case_id: uuid.UUID, now: datetime) -> bool:
@@ -45,10 +46,10 @@ def give(
     return grant
 
 
-def recent(store: Session, limit: int = 200) -> list[CaseAccessGrant]:
-    """Grants, newest first, with their reasons."""
-    return list(
-        store.scalars(
-            sa.select(CaseAccessGrant).order_by(CaseAccessGrant.created_at.desc()).limit(limit)
-        )
+def recent(store: Session, page: Page) -> tuple[list[CaseAccessGrant], int]:
+    """A page of grants, newest first, with their reasons; and how many there are."""
+    query = sa.select(CaseAccessGrant).order_by(
+        CaseAccessGrant.created_at.desc(), CaseAccessGrant.id
     )
+    total = store.scalar(sa.select(sa.func.count(CaseAccessGrant.id))) or 0
+    return list(store.scalars(query.offset(page.offset).limit(page.size))), total

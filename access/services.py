@@ -24,6 +24,7 @@ from access.tokens import digest, revoke_all
 from core import datakeys, db, mail
 from core.errors import RefusedError
 from core.hooks import Hook
+from core.paging import Page
 from core.settings_type import Settings
 
 # Told with ``store``, ``user_id`` and ``now`` once an account is disabled, in the same
@@ -77,9 +78,12 @@ def get_user(store: Session, user_id: uuid.UUID) -> User | None:
     return store.get(User, user_id)
 
 
-def list_users(store: Session) -> list[User]:
-    """Every user, by e-mail address."""
-    return list(store.scalars(sa.select(User).order_by(User.email)))
+def list_users(store: Session, page: Page | None = None) -> tuple[list[User], int]:
+    """Users by e-mail address (every one, or a page of them), and how many there are."""
+    query = sa.select(User).order_by(User.email, User.id)
+    if page is not None:
+        query = query.offset(page.offset).limit(page.size)
+    return list(store.scalars(query)), store.scalar(sa.select(sa.func.count(User.id))) or 0
 
 
 def team_members(store: Session, team_id: uuid.UUID) -> list[User]:

@@ -37,15 +37,20 @@ class Page(NamedTuple):
 
 
 def problems(
-    args: Mapping[str, Any] | None = None, *, per_page: int = PER_PAGE, fixed: bool = False
+    args: Mapping[str, Any] | None = None,
+    *,
+    per_page: int = PER_PAGE,
+    fixed: bool = False,
+    most: int = MAX_PER_PAGE,
 ) -> tuple[Page, dict[str, str]]:
     """The page asked for in ``args`` (the request's query string by default), and the problem
     with each paging parameter that is not a whole number within its limits. ``per_page``
-    is the size when none is asked for, or always when the list's size is ``fixed``.
+    is the size when none is asked for, or always when the list's size is ``fixed``; a list
+    may take at most ``most`` rows a page (a web page fewer than the API, to stay light).
     For a caller that reports paging problems with others; :func:`read` refuses them."""
     args = request.args if args is None else args
     values, wrong = {"page": 1, "per_page": per_page}, {}
-    for name, high in LIMITS.items():
+    for name, high in {**LIMITS, "per_page": most}.items():
         raw = args.get(name)
         if raw is None or (fixed and name == "per_page"):
             continue
@@ -60,11 +65,15 @@ def problems(
 
 
 def read(
-    args: Mapping[str, Any] | None = None, *, per_page: int = PER_PAGE, fixed: bool = False
+    args: Mapping[str, Any] | None = None,
+    *,
+    per_page: int = PER_PAGE,
+    fixed: bool = False,
+    most: int = MAX_PER_PAGE,
 ) -> Page:
     """The page asked for (see :func:`problems`); raises :class:`MalformedRequest` (400)
     naming each paging parameter out of its limits."""
-    page, wrong = problems(args, per_page=per_page, fixed=fixed)
+    page, wrong = problems(args, per_page=per_page, fixed=fixed, most=most)
     if wrong:
         raise MalformedRequest("invalid paging", wrong)
     return page

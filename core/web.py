@@ -68,8 +68,9 @@ def init_app(app: Flask) -> None:
         response.headers.update(SECURITY_HEADERS)
         if hsts:
             response.headers["Strict-Transport-Security"] = HSTS
-        if request.endpoint != "static":
+        if not (request.endpoint == "static" and response.status_code in (200, 304)):
             # Pages may show personal data: never keep them in a browser or proxy cache.
+            # Only static files under their fingerprinted names are kept (core.static_files).
             response.headers["Cache-Control"] = "no-store"
             response.headers["Pragma"] = "no-cache"
         response.headers.pop("Server", None)

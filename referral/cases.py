@@ -19,6 +19,7 @@ from access.models import CaseAccessGrant
 from access.policy import authorize, found, require, state_rule, visible
 from core import clock, db, settings
 from core.errors import RefusedError
+from core.paging import Page
 from referral.models import Case, Referral
 from screening import people, retention
 from screening import services as screenings
@@ -194,11 +195,12 @@ def break_glass(
     return grant
 
 
-def recent_grants(store: Session, limit: int = 200) -> list[CaseAccessGrant]:
-    """Break-glass grants, newest first, with their reasons: for auditors to review."""
-    found = grants.recent(store, limit)
+def recent_grants(store: Session, page: Page) -> tuple[list[CaseAccessGrant], int]:
+    """A page of break-glass grants, newest first, with their reasons, for auditors to
+    review; and how many there are."""
+    found, total = grants.recent(store, page)
     audit.record(store, "break_glass.reviewed", details={"count": len(found)})
-    return found
+    return found, total
 
 
 def list_for(

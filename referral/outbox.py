@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from access import audit
 from access.models import User
 from core import mail
+from core.paging import Page
 from core.settings_type import Settings
 from referral.models import OutboxMessage
 
@@ -237,14 +238,15 @@ def get(store: Session, message_id: uuid.UUID) -> OutboxMessage | None:
     return store.get(OutboxMessage, message_id)
 
 
-def needing_attention(store: Session, limit: int = 200) -> list[OutboxMessage]:
-    """Dead and unknown e-mails, the most recently tried first."""
+def needing_attention(store: Session, page: Page) -> list[OutboxMessage]:
+    """A page of the dead and unknown e-mails, the most recently tried first."""
     return list(
         store.scalars(
             sa.select(OutboxMessage)
             .where(OutboxMessage.state.in_(ATTENTION))
             .order_by(OutboxMessage.attempted_at.desc(), OutboxMessage.id)
-            .limit(limit)
+            .offset(page.offset)
+            .limit(page.size)
         )
     )
 

@@ -16,11 +16,12 @@ from werkzeug.exceptions import NotFound
 
 from access.forms import ActionForm
 from access.policy import requires
-from core import clock, db
+from core import clock, db, paging
 from referral import outbox
 from referral.inbox_views import NOTICE_LABELS
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/e-mail")
+PER_PAGE = 50
 
 STATE_LABELS = {
     "pending": _l("Waiting to be sent"),
@@ -36,12 +37,17 @@ NOT_WAITING = _l("This e-mail no longer needs a decision; someone may have acted
 @bp.route("/")
 @requires("notices.outbox", step_up=True)
 def index() -> str:
-    """How many e-mails are in each state, and the dead and unknown ones to act on."""
+    """How many e-mails are in each state, and the dead and unknown ones to act on, a page
+    at a time."""
+    page = paging.read(per_page=PER_PAGE, fixed=True)
     store = db.session()
+    counts = outbox.counts_by_state(store)
     return render_template(
         "referral/outbox.html",
-        counts=outbox.counts_by_state(store),
-        rows=outbox.needing_attention(store),
+        counts=counts,
+        rows=outbox.needing_attention(store, page),
+        page=page,
+        waiting=sum(counts.get(state, 0) for state in outbox.ATTENTION),
         kinds=NOTICE_LABELS,
         states=STATE_LABELS,
         action=ActionForm(formdata=None),

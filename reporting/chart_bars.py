@@ -17,6 +17,9 @@ VALUE_ROOM = 56  # room right of the longest bar for its value label ("123,456")
 AXIS_ROOM = 26  # below the last bar: the axis line, its ticks and their labels
 PANEL_GAP = 16  # between two small multiples, across and down
 CHAR_WIDTH = 0.6  # generous average glyph width in ems, to decide whether labels fit
+# Small multiples drawn at most: more are hard to compare, and each weighs about 2.5 KB of
+# the page (docs/architecture.md, "Page weight and static files"); the table has them all.
+MAX_PANELS = 6
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,8 @@ class BarChart:
     legend: tuple[LegendEntry, ...]
     panels: tuple[Panel, ...]
     fills: int
+    # Small multiples beyond MAX_PANELS are left out of the chart (the table has them all).
+    left_out: int = 0
 
 
 # A bar before placement: (category, [(key, cell, fill)], value printed after the bar).
@@ -216,9 +221,12 @@ def _fits(texts: Iterable[str], font: float, width: float) -> bool:
 def multiples_layout(table: PublishedTable, labels: Mapping[str, str] | None = None) -> BarChart:
     """One small bar chart per first-dimension value over the second, all on one scale so
     they compare; two across when every name fits in half the width (``labels`` are the
-    names shown), else one under the other."""
+    names shown), else one under the other. Of more than :data:`MAX_PANELS` values, those
+    with the largest published sums are drawn, in the table's order (``left_out`` counts
+    the others)."""
     expect_dimensions(table, 2, "small multiples")
-    panels_of, bars_of = categories(table, 0), categories(table, 1)
+    every, bars_of = categories(table, 0), categories(table, 1)
+    panels_of = _largest(table, every, bars_of, MAX_PANELS)
     cells = {(p, b): cell(table, (p, b)) for p in panels_of for b in bars_of}
     suppressed = any(c.suppressed for c in cells.values())
     legend = _legend((), suppressed, PAD)
@@ -250,4 +258,15 @@ def multiples_layout(table: PublishedTable, labels: Mapping[str, str] | None = N
             )
         )
     bottom = max((p.y + p.height for p in panels), default=top)
-    return BarChart(WIDTH, bottom + PAD, legend, tuple(panels), 1)
+    return BarChart(WIDTH, bottom + PAD, legend, tuple(panels), 1, len(every) - len(panels_of))
+
+
+def _largest(
+    table: PublishedTable, values: tuple[str, ...], over: tuple[str, ...], most: int
+) -> tuple[str, ...]:
+    """Of ``values``, the ``most`` with the largest sums of published cells over ``over``
+    (suppressed cells count for nothing, as they are never measured), in their order."""
+    sums = {v: sum(cell(table, (v, b)).value or 0 for b in over) for v in values}
+    # The first of equal sums is kept: a stable sort by sum alone.
+    kept = set(sorted(values, key=lambda v: -sums[v])[:most])
+    return tuple(v for v in values if v in kept)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,13 @@ from access.roles import Role
 from core import db, keys
 from core.cli import upgrade
 from core.clock import FrozenClock
-from tests.helpers import PASSWORD, Account, Client, replace_settings, throwaway_postgres_database
+from tests.helpers import (
+    Account,
+    Client,
+    create_account,
+    replace_settings,
+    throwaway_postgres_database,
+)
 from wsgi import create_app
 
 START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
@@ -139,38 +145,9 @@ def make_account(app: Flask, clock: FrozenClock) -> Callable[..., Account]:
     """Create a user (enrolled in the second factor unless ``enrolled=False``)."""
     counter = iter(range(1, 10_000))
 
-    def make(
-        role: str = "screener",
-        *,
-        email: str | None = None,
-        team: str | None = None,
-        partner: str | None = None,
-        enrolled: bool = True,
-        password: str = PASSWORD,
-    ) -> Account:
-        email = email or f"{role}.{next(counter)}@test.passage.example"
-        if role in ("screener", "supervisor"):
-            team = team or "Team A"
-        if role == "partner":
-            partner = partner or "org-a"
-        with app.app_context():
-            store = db.session()
-            if partner:
-                organisation = services.ensure_partner_organisation(
-                    store, partner, f"Organisation {partner}"
-                )
-                if organisation.vetting_valid_until is None:
-                    # Only staff of an organisation in standing sign in: vetted, as
-                    # `partners import` of the test directory would leave it.
-                    organisation.vetting_status = "vetted"
-                    organisation.vetting_valid_until = date(2099, 12, 31)
-            user = services.create_user(
-                store, email, role, clock.now(), team=team, partner=partner, password=password
-            )
-            if enrolled:
-                user.totp_confirmed_at = clock.now()
-            store.commit()
-            return Account(user.id, user.email, role, services.totp_secret(store, user), password)
+    def make(role: str = "screener", **where: Any) -> Account:
+        where.setdefault("email", f"{role}.{next(counter)}@test.passage.example")
+        return create_account(app, clock, role, **where)
 
     return make
 

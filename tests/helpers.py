@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from access import audit_sealer, totp
+from access import audit_sealer, services, totp
 from core import db, settings
 from core.clock import FrozenClock
 from core.settings_type import Settings
@@ -120,6 +121,44 @@ def raw_database_bytes(app: Flask) -> bytes:
         return repr(
             [list(connection.execute(sa.select(t))) for t in db.Base.metadata.sorted_tables]
         ).encode()
+
+
+def create_account(
+    app: Flask,
+    clock: FrozenClock,
+    role: str = "screener",
+    *,
+    email: str | None = None,
+    team: str | None = None,
+    partner: str | None = None,
+    enrolled: bool = True,
+    password: str = PASSWORD,
+) -> Account:
+    """Create a user (enrolled in the second factor unless ``enrolled=False``); a screener or
+    supervisor joins Team A and a partner org-a unless told."""
+    email = email or f"{role}.{uuid.uuid4().hex[:12]}@test.passage.example"
+    if role in ("screener", "supervisor"):
+        team = team or "Team A"
+    if role == "partner":
+        partner = partner or "org-a"
+    with app.app_context():
+        store = db.session()
+        if partner:
+            organisation = services.ensure_partner_organisation(
+                store, partner, f"Organisation {partner}"
+            )
+            if organisation.vetting_valid_until is None:
+                # Only staff of an organisation in standing sign in: vetted, as
+                # `partners import` of the test directory would leave it.
+                organisation.vetting_status = "vetted"
+                organisation.vetting_valid_until = date(2099, 12, 31)
+        user = services.create_user(
+            store, email, role, clock.now(), team=team, partner=partner, password=password
+        )
+        if enrolled:
+            user.totp_confirmed_at = clock.now()
+        store.commit()
+        return Account(user.id, user.email, role, services.totp_secret(store, user), password)
 
 
 def replace_settings(app: Flask, **changes: Any) -> Settings:

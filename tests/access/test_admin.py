@@ -39,6 +39,24 @@ def test_admin_pages_need_a_recent_reauth(client: Client, accounts: dict[str, Ac
     assert client.get("/admin/users").status_code == 200
 
 
+def test_the_users_come_a_hundred_a_page_by_address(
+    app: Flask, client: Client, accounts: dict[str, Account], make_account: Any
+) -> None:
+    for n in range(100):  # with the nine of `accounts`, 109
+        make_account("screener", email=f"zz.{n:03d}@test.passage.example")
+    admin_client(client, accounts)
+    first = client.get("/admin/users").get_data(as_text=True)
+    assert first.count('<td data-label="E-mail address">') == 100
+    assert "zz.090@test.passage.example" in first
+    assert "zz.091@test.passage.example" not in first
+    assert '<a href="/admin/users?page=2">Next</a>' in first
+    second = client.get("/admin/users?page=2").get_data(as_text=True)
+    assert second.count('<td data-label="E-mail address">') == 9
+    assert "zz.091@test.passage.example" in second
+    assert '<a href="/admin/users?page=1">Previous</a>' in second
+    assert "page=3" not in second
+
+
 def test_reauth_with_wrong_code_does_not_unlock_admin_pages(
     client: Client, accounts: dict[str, Account]
 ) -> None:

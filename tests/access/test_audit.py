@@ -460,6 +460,16 @@ def test_invalid_filters_are_form_errors(signed_in: Any) -> None:
     assert response.get_data(as_text=True).count('class="error"') == 3
 
 
+def test_the_web_log_shows_at_most_a_hundred_events_a_page(app: Flask, signed_in: Any) -> None:
+    fill(app, 120)
+    client = signed_in("auditor")
+    full = client.get("/audit/events?action=test.event&per_page=100")
+    assert full.get_data(as_text=True).count("<code>test.event</code>") == 100
+    refused = client.get("/audit/events?action=test.event&per_page=101")
+    assert refused.status_code == 400
+    assert "Number must be between 1 and 100." in refused.get_data(as_text=True)
+
+
 def test_api_lists_events_with_filters(
     app: Flask, client: Client, accounts: dict[str, Account], issue_token: Any
 ) -> None:

@@ -110,3 +110,34 @@ def test_pages_load_no_script_and_no_external_requests(
     assert requests
     assert [r.url for r in requests if not r.url.startswith(f"{live_server}/")] == []
     assert [r.url for r in requests if r.resource_type == "script"] == []
+
+
+def test_the_stylesheet_loads_under_its_fingerprint_and_is_kept(
+    page: Page, live_server: str
+) -> None:
+    """The page's stylesheet arrives (its rules apply) from a fingerprinted name that the
+    browser may keep for a year; a second page takes it from the browser's cache."""
+    fetched: list[tuple[str, int, str]] = []
+    page.on(
+        "response",
+        lambda response: (
+            fetched.append(
+                (response.url, response.status, response.headers.get("cache-control", ""))
+            )
+            if "/static/" in response.url
+            else None
+        ),
+    )
+    page.goto(f"{live_server}/login")
+    rules = page.evaluate("document.styleSheets[0].cssRules.length")
+    assert rules > 50  # noqa: PLR2004 - the whole of passage.css, not an error page
+    assert len(fetched) == 1
+    url, status, cache = fetched[0]
+    assert re.fullmatch(rf"{live_server}/static/passage\.[0-9a-f]{{12}}\.css", url)
+    assert (status, cache) == (200, "public, max-age=31536000, immutable")
+    page.goto(f"{live_server}/login")
+    from_cache = page.evaluate(
+        "performance.getEntriesByType('resource')"
+        ".filter(e => e.name.includes('/static/')).map(e => e.transferSize)"
+    )
+    assert from_cache == [0]  # served from the browser's cache, no request at all

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from access import grants
 from access.models import AuditEvent
 from core import db
 from screening.consent import EXPLAINED
@@ -126,6 +127,34 @@ def test_break_glass_needs_a_reason_is_flagged_and_lapses(
     review = auditor.get("/cases/break-glass").get_data(as_text=True)
     assert "team A cannot be reached" in review
     assert case_id in review
+
+
+def test_auditors_read_the_break_glass_log_fifty_grants_a_page(
+    app: Flask,
+    open_case: Callable[..., str],
+    signed_in: Callable[[str], Client],
+    accounts: dict[str, Account],
+    clock: Any,
+) -> None:
+    case_id = uuid.UUID(open_case())
+    with app.app_context():
+        store = db.session()
+        for n in range(53):
+            clock.advance(minutes=1)
+            reason = f"Reason number {n:02d}: the person called the hotline at night."
+            grants.give(store, accounts["supervisor_b"].id, case_id, reason, clock.now(), 60)
+        store.commit()
+    auditor = signed_in("auditor")
+    first = auditor.get("/cases/break-glass").get_data(as_text=True)
+    assert first.count("the person called the hotline") == 50
+    assert "Reason number 52" in first  # newest first
+    assert "Reason number 02" not in first
+    assert '<a href="/cases/break-glass?page=2">Older</a>' in first
+    second = auditor.get("/cases/break-glass?page=2").get_data(as_text=True)
+    assert second.count("the person called the hotline") == 3
+    assert "Reason number 00" in second
+    assert '<a href="/cases/break-glass?page=1">Newer</a>' in second
+    assert auditor.get("/cases/break-glass?page=0").status_code == 400
 
 
 def test_only_supervisors_may_break_glass(

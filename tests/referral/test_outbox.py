@@ -373,6 +373,31 @@ def test_an_administrator_dismisses_an_unknown_e_mail_and_it_is_never_sent(
     assert "No e-mail needs you." not in admin.get(PAGE).get_data(as_text=True)  # dead left
 
 
+def test_the_e_mails_waiting_come_fifty_a_page_and_share_one_form(
+    app: Flask,
+    queue_notices: Callable[..., None],
+    admin: Client,
+    relay: ScriptedRelay,
+) -> None:
+    relay.default = mail.Outcome.REFUSED
+    queue_notices(53)
+    send(app)
+    first = admin.get(PAGE).get_data(as_text=True)
+    # One form and its one CSRF token carry every row's buttons, each to its own address.
+    assert first.count("/retry") == 50
+    assert first.count('formaction="/admin/e-mail/') == 100
+    assert first.count('name="csrf_token"') == 3  # the buttons' form, sign-out, language
+    assert f"{PAGE}?page=2" in first
+    second = admin.get(f"{PAGE}?page=2").get_data(as_text=True)
+    assert second.count("/retry") == 3
+    assert f"{PAGE}?page=1" in second
+    assert f"{PAGE}?page=3" not in second
+    # The page's token is good for any row's button.
+    response = admin.post(f"{PAGE}{rows(app)[0].id}/dismiss", form_page=f"{PAGE}?page=2")
+    assert response.status_code == 302
+    assert sum(row.state == "dismissed" for row in rows(app)) == 1
+
+
 def test_an_e_mail_that_needs_no_decision_cannot_be_sent_again(
     app: Flask, queue_notices: Callable[..., None], admin: Client, relay: ScriptedRelay
 ) -> None:

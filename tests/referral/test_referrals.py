@@ -62,6 +62,21 @@ def test_matches_rank_vetted_partners_with_their_reasons(
     assert matches[1]["lacking"] == ["languages"]  # Beta speaks English, she French
 
 
+def test_the_case_page_names_the_services_a_partner_offers_and_lacks_in_one_line_each(
+    open_case: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
+    case_id = open_case(needs=["shelter", "legal", "medical"])
+    page = signed_in("screener").get(f"/cases/{case_id}").get_data(as_text=True)
+    alpha, beta = page.split("<strong>Beta Legal</strong>")  # Alpha Shelter ranks first
+    assert (
+        '<li class="matched">Offers: Legal advice, Medical care, Safe place to stay</li>'
+        in (alpha.rpartition("<strong>Alpha Shelter</strong>")[2])
+    )
+    assert '<li class="matched">Offers: Legal advice, Safe place to stay</li>' in beta
+    assert '<li class="lacking">Does not offer: Medical care</li>' in beta
+    assert page.count("Offers:") == 2
+
+
 def test_a_child_is_matched_only_to_child_protection_serving_children(
     api: API, open_case: Callable[..., str], signed_in: Callable[[str], Client]
 ) -> None:

@@ -242,6 +242,30 @@ def test_suppressed_cells_are_hatched_stubs_labelled_less_than_ten(
     assert "&lt;10" in html
 
 
+def test_of_many_small_multiples_the_six_largest_are_drawn_and_the_rest_counted(
+    render: Callable[..., str],
+) -> None:
+    # Nine partners: p1 has the most, p0 the least; the suppressed cells weigh nothing.
+    sums = {"p0": 0, "p1": 90, "p2": 15, "p3": 60, "p4": 10, "p5": 45, "p6": 30, "p7": 20}
+    cells = {(p, "sent"): Cell(v) for p, v in sums.items()}
+    cells |= {(p, "accepted"): Cell(None) for p in sums} | {("p8", "sent"): Cell(None)}
+    html = render(
+        '{{ small_multiples(t, "c", "Steps", "The finding.", labels) }}',
+        t=PublishedTable(("partner", "step"), cells, RULE),
+        labels={},
+    )
+    drawn, _, after = html.strip().partition("</svg>")
+    headings = [
+        t.text
+        for t in svg(drawn + "</svg>").iter(f"{SVG}text")
+        if t.get("class") == "chart-heading"
+    ]
+    assert headings == ["p1", "p2", "p3", "p5", "p6", "p7"]  # the table's order
+    assert after.strip() == (
+        '<p class="hint">The chart shows the 6 largest; the table below also has 3 more.</p>'
+    )
+
+
 def test_series_suppressed_in_the_same_month_share_one_label_and_sit_side_by_side(
     chart: Callable[[str, PublishedTable], str],
 ) -> None:
