@@ -39,8 +39,11 @@ def create(url: str, out: Path) -> None:
     if out.exists():
         raise BackupError(f"{out} exists: choose a new file name (a backup never overwrites)")
     partial = out.with_name(f".{out.name}.partial")
-    partial.unlink(missing_ok=True)
-    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    try:
+        partial.unlink(missing_ok=True)
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError as error:
+        raise BackupError(f"cannot write {out}: {error.strerror}") from error
     try:
         if engine_name(url) == "sqlite":
             _sqlite_create(_sqlite_path(url), partial)
@@ -75,12 +78,15 @@ def restore(url: str, file: Path) -> None:
     revision(url, file)
     if engine_name(url) == "sqlite":
         target = _sqlite_path(url)
-        os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o600))
-        with (
-            closing(sqlite3.connect(_read_only(file), uri=True)) as source,
-            closing(sqlite3.connect(target, timeout=30)) as destination,
-        ):
-            source.backup(destination)
+        try:
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o600))
+            with (
+                closing(sqlite3.connect(_read_only(file), uri=True)) as source,
+                closing(sqlite3.connect(target, timeout=30)) as destination,
+            ):
+                source.backup(destination)
+        except (OSError, sqlite3.Error) as error:
+            raise BackupError(f"restore failed, the database is unchanged: {error}") from error
         return
     _pg_restore(url, file)
 
@@ -99,13 +105,16 @@ def _read_only(path: Path) -> str:
 def _sqlite_create(source_path: Path, partial: Path) -> None:
     if not source_path.is_file():
         raise BackupError(f"there is no database at {source_path}")
-    with (
-        closing(sqlite3.connect(source_path, timeout=30)) as source,
-        closing(sqlite3.connect(partial)) as copy,
-    ):
-        source.backup(copy)
-        # One self-contained file: no -wal beside it to forget.
-        copy.execute("PRAGMA journal_mode=DELETE")
+    try:
+        with (
+            closing(sqlite3.connect(source_path, timeout=30)) as source,
+            closing(sqlite3.connect(partial)) as copy,
+        ):
+            source.backup(copy)
+            # One self-contained file: no -wal beside it to forget.
+            copy.execute("PRAGMA journal_mode=DELETE")
+    except sqlite3.Error as error:
+        raise BackupError(f"the backup failed: {error}") from error
 
 
 def _sqlite_revision(file: Path) -> str:

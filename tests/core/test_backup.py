@@ -120,6 +120,11 @@ def test_restore_refuses_what_is_not_a_backup_and_changes_nothing(
     assert opened(sqlite_app, key_id, sealed) == "still here"
 
 
+def test_a_backup_into_a_missing_folder_is_a_clear_error(sqlite_app: Flask, tmp_path: Path) -> None:
+    with pytest.raises(backup.BackupError, match="cannot write"):
+        backup.create(sqlite_app.config["DATABASE_URL"], tmp_path / "nowhere" / "out")
+
+
 def test_backups_of_other_databases_are_refused(tmp_path: Path) -> None:
     with pytest.raises(backup.BackupError, match="mysql"):
         backup.create("mysql://somewhere/passage", tmp_path / "out")

@@ -66,9 +66,7 @@ def test_a_damaged_ledger_is_named(app: Flask) -> None:
         keys.load(app)
 
 
-def test_a_data_key_under_a_destroyed_master_key_reads_as_shredded(
-    app: Flask, clock: Any
-) -> None:
+def test_a_data_key_under_a_destroyed_master_key_reads_as_shredded(app: Flask, clock: Any) -> None:
     key_id, sealed = seal(app, clock)
     with app.app_context():
         keys.add_master_key(app)
