@@ -19,8 +19,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from access import admin_views, approval_views, audit_sealer, audit_views, authn, policy, sessions
 from access import api as access_api
 from access import views as access_views
-from access.cli import audit_cli, demo_cli, demo_data, keys_cli, tokens_cli, users_cli
+from access.cli import audit_cli, demo_cli, demo_data, tokens_cli, users_cli
 from access.forms import ROLE_LABELS
+from access.recovery_cli import backup_cli, keys_cli
 from access.services import user_disabled
 from core import cli as core_cli
 from core import (
@@ -162,6 +163,7 @@ def _register_commands(app: Flask) -> None:
         tokens_cli,
         audit_cli,
         keys_cli,
+        backup_cli,
         retention_cli,
         partners_cli,
         referrals_cli,

@@ -1,5 +1,6 @@
-"""Command-line management: users, API tokens, the audit chain, key rotation and demo data
-(``flask --app wsgi users|tokens|audit|keys|demo ...``)."""
+"""Command-line management: users, API tokens, the audit chain and demo data
+(``flask --app wsgi users|tokens|audit|demo ...``); keys and backups are in
+access/recovery_cli.py."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from access import approvals, audit, audit_chain, audit_sealer, services, tokens
 from access.models import User
 from access.passwords import PasswordRejected
 from access.roles import Role
-from core import clock, datakeys, db, keys, settings
+from core import clock, db, keys, settings
 from core.hooks import Hook
 
 # Told ``store`` and ``now`` by ``demo``: later packages load their own demo data (the partner
@@ -334,43 +335,3 @@ def checkpoint_audit_command(out: str | None) -> None:
     if out:
         Path(out).write_text(text + "\n")
     click.echo(text)
-
-
-keys_cli = AppGroup("keys", help="Rotate the master key that wraps every data key.")
-
-
-@keys_cli.command("rotate")
-def rotate_keys_command() -> None:
-    """Make a new master key, re-wrap every data key with it and retire the old one.
-
-    Safe to interrupt: a re-run finishes the rotation it finds half done.
-    """
-    # Flask types current_app as the Flask it stands for, hiding the proxy's own method.
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    store = db.session()
-    ring = keys.keyring()
-    resuming = len(ring.master) > 1
-    try:
-        target = ring.master_version if resuming else keys.add_master_key(app)
-    except keys.MissingKeyError as error:
-        _fail(error)
-    audit.record(
-        store, "keys.rotation_started", details={"to_version": target, "resuming": resuming}
-    )
-    store.commit()
-    click.echo(f"{'resuming rotation' if resuming else 'new master key'}: version {target}")
-    moved = datakeys.rewrap(store, target)
-    in_use = datakeys.versions_in_use(store)
-    retired = [v for v in keys.keyring().master if v != target and not in_use.get(v)]
-    for version in retired:
-        keys.retire_master_key(app, version)
-    audit.record(
-        store,
-        "keys.rotated",
-        details={"to_version": target, "rewrapped": moved, "retired": retired},
-    )
-    store.commit()
-    click.echo(f"re-wrapped {moved} data keys; retired master key versions {retired or 'none'}")
-    leftover = [v for v in keys.keyring().master if v != target]
-    if leftover:
-        click.echo(f"remove versions {leftover} from PASSAGE_MASTER_KEYS to finish", err=True)

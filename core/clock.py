@@ -34,7 +34,12 @@ def init_app(app: Flask, clock: Clock | None = None) -> None:
     app.extensions["passage.clock"] = clock or Clock()
 
 
+def of(app: Flask) -> Clock:
+    """The clock of ``app`` (for code that holds the app outside an app context)."""
+    clock: Clock = app.extensions["passage.clock"]
+    return clock
+
+
 def now() -> datetime:
     """The current app's idea of now."""
-    clock: Clock = current_app.extensions["passage.clock"]
-    return clock.now()
+    return of(current_app).now()

@@ -2,7 +2,9 @@
 
 :func:`create` gives a new subject its key; :func:`cipher` opens it again to seal and open
 that subject's fields; :func:`shred` destroys it; :func:`rewrap` moves keys to the newest
-master key in committed batches, so an interrupted rotation resumes where it stopped.
+master key in committed batches, so an interrupted rotation resumes where it stopped. A data
+key wrapped by a master key destroyed on purpose (a backup restored after its retention
+window) counts as shredded (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -96,7 +98,12 @@ def cipher(store: Session, key_id: uuid.UUID) -> Cipher:
     row = store.get(DataKey, key_id)
     if row is None or row.wrapped is None or row.master_version is None:
         raise ShreddedError(f"data key {key_id} is gone")
-    master = keys.keyring().master.get(row.master_version)
+    ring = keys.keyring()
+    if row.master_version not in ring.master:
+        ring = keys.keyring(refresh=True)  # made by a rotation since the last look
+    master = ring.master.get(row.master_version)
+    if master is None and row.master_version in ring.destroyed:
+        raise ShreddedError(f"master key version {row.master_version} was destroyed")
     if master is None:
         raise keys.MissingKeyError(f"master key version {row.master_version} is missing")
     opened = Cipher(key_id, crypto.unwrap(master, row.wrapped, key_id, row.master_version))
@@ -139,14 +146,16 @@ def versions_in_use(store: Session) -> dict[int, int]:
 
 def rewrap(store: Session, target: int, batch: int = 500) -> int:
     """Re-wrap every live data key not yet under master version ``target``; commits each
-    batch, so an interruption loses nothing and a re-run finishes the job. Returns how many
-    keys moved."""
+    batch, so an interruption loses nothing and a re-run finishes the job. Keys under a
+    master version this installation does not hold (destroyed, or missing) stay as they are.
+    Returns how many keys moved."""
     ring = keys.keyring()
+    held = [version for version in ring.master if version != target]
     moved = 0
-    while True:
+    while held:
         rows = store.scalars(
             sa.select(DataKey)
-            .where(DataKey.master_version.is_not(None), DataKey.master_version != target)
+            .where(DataKey.master_version.in_(held))
             .order_by(DataKey.id)
             .limit(batch)
         ).all()
@@ -159,3 +168,4 @@ def rewrap(store: Session, target: int, batch: int = 500) -> int:
             row.master_version = target
         store.commit()
         moved += len(rows)
+    return moved

@@ -2,7 +2,9 @@
 blind-index key and the versioned master keys that wrap data keys.
 
 Each comes from an environment variable or a file in ``<instance>/keys`` (mode 600, created
-by ``init-db``). Nothing here touches the disk at import time.
+by ``init-db``). Nothing here touches the disk at import time. A running app reloads the
+keyring when the key folder changes, so a ``keys rotate`` run from cron reaches every worker
+without a restart (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -18,11 +22,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask, current_app
 
-from core import settings
+from core import clock, key_ledger, settings
 from core.settings import ConfigError
 
 KEY_BYTES = 32
 MASTER_PREFIX = "master-v"
+MASTER_ENV = "PASSAGE_MASTER_KEYS"
+# How often a running app looks whether `keys rotate` changed the key folder.
+CHECK_SECONDS = 1.0
 # (name, file in <instance>/keys, environment variable holding it in base64)
 SINGLE_KEYS = (
     ("audit", "audit.key", "PASSAGE_AUDIT_KEY"),
@@ -31,18 +38,28 @@ SINGLE_KEYS = (
 )
 
 
+Stamp = frozenset[tuple[str, int]] | None
+
+
 class MissingKeyError(ConfigError):
     """A key is missing or malformed; the message names it and how to provide it."""
 
 
 @dataclass
 class Keyring:
-    """Every key Passage holds. ``master`` maps a version to its 32-byte key."""
+    """Every key Passage holds. ``master`` maps a version to its 32-byte key; ``destroyed``
+    holds the versions the ledger says were destroyed on purpose."""
 
     audit: bytes
     checkpoint: Ed25519PrivateKey
     index: bytes
     master: dict[int, bytes] = field(default_factory=dict)
+    destroyed: frozenset[int] = frozenset()
+    # Where it was read from, what that folder held then and when that was last compared
+    # with the folder (see keyring()).
+    directory: Path | None = None
+    stamp: Stamp = None
+    checked_at: float = field(default_factory=time.monotonic)
 
     @property
     def master_version(self) -> int:
@@ -74,8 +91,14 @@ def _read(path: Path, env: str) -> bytes | None:
     return None
 
 
+def from_environment() -> bool:
+    """Whether the master keys come from ``PASSAGE_MASTER_KEYS`` (the operator adds and
+    removes versions there; Passage cannot)."""
+    return bool(os.environ.get(MASTER_ENV))
+
+
 def _master_keys(directory: Path) -> dict[int, bytes]:
-    value = os.environ.get("PASSAGE_MASTER_KEYS")
+    value = os.environ.get(MASTER_ENV)
     if value:  # "1:base64,2:base64"
         pairs = (item.split(":", 1) for item in value.split(",") if item.strip())
         return {int(v): _decode(k, f"PASSAGE_MASTER_KEYS version {v}") for v, k in pairs}
@@ -92,8 +115,27 @@ def load(app: Flask) -> Keyring | None:
     return load_from(key_dir(app))
 
 
+def _changed(ring: Keyring, refresh: bool) -> bool:
+    now = time.monotonic()
+    if not refresh and now - ring.checked_at < CHECK_SECONDS:
+        return False
+    ring.checked_at = now
+    return ring.directory is None or ring.stamp != _stamp(ring.directory)
+
+
+def _stamp(directory: Path) -> Stamp:
+    # Names and inode numbers, not times (too coarse): key files are only ever added or
+    # removed, and the ledger is replaced by a new file, so any change shows here.
+    try:
+        with os.scandir(directory) as entries:
+            return frozenset((entry.name, entry.inode()) for entry in entries)
+    except FileNotFoundError:
+        return None
+
+
 def load_from(directory: Path) -> Keyring | None:
     """Read the keyring from the environment and ``directory``; None when a key is missing."""
+    stamp = _stamp(directory)  # before reading: a change made meanwhile is seen next time
     single = {name: _read(directory / filename, env) for name, filename, env in SINGLE_KEYS}
     master = _master_keys(directory)
     audit, checkpoint, index = single["audit"], single["checkpoint"], single["index"]
@@ -104,6 +146,13 @@ def load_from(directory: Path) -> Keyring | None:
         checkpoint=Ed25519PrivateKey.from_private_bytes(checkpoint),
         index=index,
         master=master,
+        destroyed=frozenset(
+            version
+            for version, entry in key_ledger.read(directory).items()
+            if entry.destroyed is not None and version not in master
+        ),
+        directory=directory,
+        stamp=stamp,
     )
 
 
@@ -116,27 +165,37 @@ def missing(app: Flask) -> list[str]:
         if _read(directory / filename, env) is None
     ]
     if not _master_keys(directory):
-        names.append(f"master key (PASSAGE_MASTER_KEYS or keys/{MASTER_PREFIX}1.key)")
+        names.append(f"master key ({MASTER_ENV} or keys/{MASTER_PREFIX}1.key)")
     return names
 
 
 def _write_new(path: Path, data: bytes) -> None:
-    # O_EXCL: never overwrite a key, even if two processes race to create it.
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(base64.b64encode(data).decode() + "\n")
+    # Written whole under another name, then linked into place: a worker reloading its
+    # keyring never reads a key file half written, and link() never overwrites a key, even
+    # if two processes race to create it.
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(8)}.partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(base64.b64encode(data).decode() + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(partial, path)
+    finally:
+        partial.unlink()
 
 
 def create_missing(app: Flask) -> list[str]:
     """Create ``app``'s missing key files and load the keyring; return the files' names."""
-    created = create_missing_in(key_dir(app))
+    created = create_missing_in(key_dir(app), clock.of(app).now())
     app.extensions["passage.keys"] = load(app)
     return created
 
 
-def create_missing_in(directory: Path) -> list[str]:
+def create_missing_in(directory: Path, now: datetime | None = None) -> list[str]:
     """Create whichever key files are missing in ``directory`` (and not given by the
-    environment); return their names."""
+    environment); return their names. A first master key is entered in the ledger as created
+    ``now``."""
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     created = []
     for _name, filename, env in SINGLE_KEYS:
@@ -146,26 +205,32 @@ def create_missing_in(directory: Path) -> list[str]:
     if not _master_keys(directory):
         _write_new(directory / f"{MASTER_PREFIX}1.key", secrets.token_bytes(KEY_BYTES))
         created.append(f"{MASTER_PREFIX}1.key")
+        if now is not None:
+            key_ledger.note(directory, 1, created=now)
     return created
 
 
 def add_master_key(app: Flask) -> int:
-    """Write a new master key file one version above the newest; return its version."""
-    if os.environ.get("PASSAGE_MASTER_KEYS"):
-        raise MissingKeyError(
-            "master keys come from PASSAGE_MASTER_KEYS: add the new version there"
-        )
-    version = keyring().master_version + 1
+    """Write a new master key file one version above the newest (and above any destroyed
+    one), enter its creation in the ledger and return its version."""
+    if from_environment():
+        raise MissingKeyError(f"master keys come from {MASTER_ENV}: add the new version there")
+    ring = keyring(refresh=True)
+    # A destroyed version's number is never given again: a restored backup may still name it.
+    version = max(ring.master.keys() | ring.destroyed) + 1
     _write_new(key_dir(app) / f"{MASTER_PREFIX}{version}.key", secrets.token_bytes(KEY_BYTES))
+    key_ledger.note(key_dir(app), version, created=clock.of(app).now())
     app.extensions["passage.keys"] = load(app)
     return version
 
 
 def retire_master_key(app: Flask, version: int) -> None:
-    """Delete a master key file that no data key uses any more (keys given by the
-    environment are left for the operator to remove)."""
-    if not os.environ.get("PASSAGE_MASTER_KEYS"):
+    """Destroy a master key file that no data key uses any more, and enter it in the ledger
+    as destroyed (keys given by the environment are left for the operator to remove).
+    ``core.rotation.destroy`` is the checked way: it refuses a key still in use."""
+    if not from_environment():
         (key_dir(app) / f"{MASTER_PREFIX}{version}.key").unlink(missing_ok=True)
+        key_ledger.note(key_dir(app), version, destroyed=clock.of(app).now())
     app.extensions["passage.keys"] = load(app)
 
 
@@ -190,10 +255,13 @@ def init_app(app: Flask) -> None:
         )
 
 
-def keyring() -> Keyring:
-    """The current app's keyring; raises when keys are missing, so nothing runs unaudited
-    or unencrypted."""
+def keyring(refresh: bool = False) -> Keyring:
+    """The current app's keyring; raises when keys are missing, so nothing runs unaudited or
+    unencrypted. It is read again when the key folder has changed: compared at most every
+    CHECK_SECONDS, or at once with ``refresh`` (a data key under a version not yet seen)."""
     ring: Keyring | None = current_app.extensions.get("passage.keys")
+    if ring is None or _changed(ring, refresh):
+        ring = current_app.extensions["passage.keys"] = load(current_app)
     if ring is None:
         raise MissingKeyError(
             "keys are missing: run `flask --app wsgi init-db` or set "

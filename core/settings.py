@@ -35,6 +35,8 @@ DEV_HOSTS = ("127.0.0.1", "localhost")
 # Policy floor for Argon2id (OWASP / RFC 9106 second recommendation).
 ARGON2_MIN = {"ARGON2_TIME_COST": 3, "ARGON2_MEMORY_COST": 65536, "ARGON2_PARALLELISM": 1}
 
+KEY_PERIODS = ("MASTER_KEY_PERIOD_DAYS", "BACKUP_RETENTION_DAYS")
+
 DEFAULTS: dict[str, Any] = {
     "ENV": "production",
     "SECRET_KEY": None,
@@ -69,6 +71,12 @@ DEFAULTS: dict[str, Any] = {
     # Days an account change waits for a second person's approval before it expires.
     "ACCOUNT_CHANGE_DAYS": 3,
     "RETENTION_DAYS": 730,
+    # `keys rotate` (core/rotation.py, docs/operations.md): a new master key once the newest
+    # is this many days old; a master key retired (its last data key moved to a newer one)
+    # for BACKUP_RETENTION_DAYS is destroyed, so backups older than that cannot be read and a
+    # shredded person is gone from every backup within the sum of the two.
+    "MASTER_KEY_PERIOD_DAYS": 30,
+    "BACKUP_RETENTION_DAYS": 35,
     # Statistics: counts under this many people are never published (docs/reporting.md §3);
     # 10 at the least, whatever is configured.
     "STATS_THRESHOLD": 10,
@@ -192,6 +200,11 @@ def check(config: Any, instance_path: str | None = None) -> None:
         raise ConfigError(f"AUDIT_SEALER must be one of {', '.join(SEALERS)}")
     if not 10 <= _whole(config, "AUDIT_SEAL_MAX_DELAY_MS") <= 3_600_000:
         raise ConfigError("AUDIT_SEAL_MAX_DELAY_MS must be from 10 to 3600000 (an hour)")
+    for name in KEY_PERIODS:
+        if _whole(config, name) < 1:
+            # Zero would make every `keys rotate` run make a key, or destroy the key of the
+            # backup taken a minute ago.
+            raise ConfigError(f"{name} must be a whole number of days, at least 1")
     if env != "production":
         return
     problems = list(_production_problems(config))

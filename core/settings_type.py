@@ -54,6 +54,8 @@ class Settings:
     password_link_hours: int
     account_change_days: int
     retention_days: int
+    master_key_period_days: int
+    backup_retention_days: int
     stats_threshold: int
     red_flag_protocols: Mapping[str, Any]
     excessive_hours_per_day: int

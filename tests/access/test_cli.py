@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
-from access.models import ApiToken, AuditEvent, User
+from access.models import ApiToken, User
 from core import db
 from tests.helpers import replace_settings
 
@@ -143,35 +143,3 @@ def test_demo_loads_users_who_can_sign_in(make_app: Any, clock: Any) -> None:
     assert browser.password_step(account).location.endswith("/login/code")
     assert browser.post("/login/code", {"code": code}).location.endswith("/")
     assert run(app, "demo", "code", "nobody@test.passage.example").exit_code == 1
-
-
-def test_keys_rotate_keeps_second_factors_working(
-    app: Flask, make_account: Any, clock: Any
-) -> None:
-    from core import keys
-    from tests.helpers import Client
-
-    account = make_account("screener")
-    first = run(app, "keys", "rotate")
-    assert first.exit_code == 0, first.output
-    assert "re-wrapped 1 data keys; retired master key versions [1]" in first.output
-    assert sorted(p.name for p in keys.key_dir(app).glob("master-v*.key")) == ["master-v2.key"]
-    second = run(app, "keys", "rotate")
-    assert "version 3" in second.output
-    client = Client(app, clock)
-    client.sign_in(account)
-    assert client.get("/").status_code == 200
-    with app.app_context():
-        recorded = db.session().scalars(sa.select(AuditEvent.action)).all()
-    assert recorded.count("keys.rotated") == 2
-
-
-def test_keys_rotate_resumes_an_interrupted_run(app: Flask, make_account: Any) -> None:
-    from core import keys
-
-    make_account("auditor")
-    with app.app_context():
-        keys.add_master_key(app)  # a rotation that stopped right after making its key
-    result = run(app, "keys", "rotate")
-    assert "resuming rotation: version 2" in result.output
-    assert sorted(p.name for p in keys.key_dir(app).glob("master-v*.key")) == ["master-v2.key"]

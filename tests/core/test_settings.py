@@ -66,6 +66,29 @@ def test_production_is_the_default_environment(tmp_path: Any, monkeypatch: Any) 
         build(tmp_path)
 
 
+@pytest.mark.parametrize("environment", ["production", "development", "testing"])
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("MASTER_KEY_PERIOD_DAYS", 0),
+        ("MASTER_KEY_PERIOD_DAYS", -30),
+        ("BACKUP_RETENTION_DAYS", 0),
+        ("BACKUP_RETENTION_DAYS", "a month"),
+    ],
+)
+def test_key_periods_must_be_whole_days_everywhere(
+    tmp_path: Any, environment: str, setting: str, value: Any
+) -> None:
+    with pytest.raises(ConfigError, match=setting):
+        build(tmp_path, **{**SAFE_PRODUCTION, "ENV": environment, setting: value})
+
+
+def test_key_periods_may_be_set_in_either_order(tmp_path: Any) -> None:
+    app = build(tmp_path, **SAFE_PRODUCTION, MASTER_KEY_PERIOD_DAYS=90, BACKUP_RETENTION_DAYS=7)
+    assert app.config["MASTER_KEY_PERIOD_DAYS"] == 90
+    assert app.config["BACKUP_RETENTION_DAYS"] == 7
+
+
 def test_unknown_environment_is_refused(tmp_path: Any) -> None:
     with pytest.raises(ConfigError, match="PASSAGE_ENV"):
         build(tmp_path, ENV="staging")

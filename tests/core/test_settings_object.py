@@ -51,6 +51,8 @@ FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
     "password_link_hours": int,
     "account_change_days": int,
     "retention_days": int,
+    "master_key_period_days": int,
+    "backup_retention_days": int,
     "stats_threshold": int,
     "red_flag_protocols": Mapping,
     "excessive_hours_per_day": int,
@@ -92,6 +94,7 @@ def test_every_field_has_its_type_under_the_default_configuration(app: Any) -> N
         assert kind is bool or not isinstance(value, bool), name
     assert values.languages == ("en", "fr", "es")
     assert values.retention_days == 730
+    assert (values.master_key_period_days, values.backup_retention_days) == (30, 35)
     assert values.base_url == "http://127.0.0.1:5000"
     assert values.mail_use_tls is True
 
