@@ -68,25 +68,29 @@ def _sealer(app: Flask, database_url: str, *args: str) -> subprocess.Popen[bytes
     )
 
 
-def _state(app: Flask) -> tuple[int, int, int]:
-    with app.app_context():
-        store = db.session()
-        head, _ = audit_chain.head(store)
-        sealed = store.scalar(sa.select(sa.func.count()).where(events.c.seq.is_not(None)))
-        total = store.scalar(sa.select(sa.func.count()).select_from(events))
-        store.rollback()
-    return head, int(sealed or 0), int(total or 0)
+def _state(database_url: str) -> tuple[int, int, int]:
+    # A plain engine: Passage's SQLite transactions begin IMMEDIATE, and a reader queued
+    # behind the sealer's write lock would only see the chain once every batch was done.
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            head = connection.scalar(sa.text("SELECT seq FROM audit_head WHERE id = 1"))
+            sealed = connection.scalar(sa.select(sa.func.count()).where(events.c.seq.is_not(None)))
+            total = connection.scalar(sa.select(sa.func.count()).select_from(events))
+    finally:
+        engine.dispose()
+    return int(head or 0), int(sealed or 0), int(total or 0)
 
 
 def test_a_sealer_killed_mid_batch_loses_nothing(app: Flask, database_url: str) -> None:
     _write_unsealed(app, EVENTS)
     sealer = _sealer(app, database_url, "--watch")
     deadline = time.monotonic() + 120
-    while _state(app)[0] == 0 and time.monotonic() < deadline and sealer.poll() is None:
+    while _state(database_url)[0] == 0 and time.monotonic() < deadline and sealer.poll() is None:
         time.sleep(0.005)
     sealer.kill()  # SIGKILL: no clean-up of any kind
     sealer.communicate()
-    head, sealed, total = _state(app)
+    head, sealed, total = _state(database_url)
     assert 0 < head < EVENTS, "the kill should land while batches remain"
     assert (sealed, total) == (head, EVENTS)
     assert head % BATCH == 0  # whole batches only: the one it was sealing left no trace
@@ -98,7 +102,7 @@ def test_a_sealer_killed_mid_batch_loses_nothing(app: Flask, database_url: str) 
     output, errors = restarted.communicate(timeout=300)
     assert restarted.returncode == 0, errors.decode()
     assert output.decode().strip() == f"sealed {EVENTS - head} events"
-    assert _state(app) == (EVENTS, EVENTS, EVENTS)
+    assert _state(database_url) == (EVENTS, EVENTS, EVENTS)
     with app.app_context():
         result = audit_chain.verify(db.session(), keys.keyring().audit, clock.now(), 60)
         object_ids = db.session().scalars(sa.select(events.c.object_id).order_by(events.c.seq))
