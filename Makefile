@@ -58,12 +58,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Run every benchmark in bench/ with its default sizes; each prints one JSON object.
+# Every benchmark, one JSON document of figures and goals (bench/README.md); set
+# BENCH_DATABASE_URL=postgresql+psycopg://… to measure PostgreSQL too, BENCH_ONLY=a,b for some.
 bench: $(STAMP)
-	@status=0; for script in bench/*.py; do \
-		name=$$(basename $$script .py); \
-		[ "$$name" = __init__ ] || $(BIN)/python -m bench.$$name || status=1; \
-	done; exit $$status
+	$(BIN)/python -m bench.run_all
 
 # The report catalogue at 10,000 and 1,000,000 facts on PostgreSQL (about a minute; a
 # throwaway database on the local server, or pass BENCH_ARGS="--database-url URL").

@@ -1,12 +1,13 @@
 """Who seals the audit chain, and when (docs/security.md, The audit log).
 
 With ``AUDIT_SEALER = "thread"`` every web worker runs a :class:`Sealer` thread, started by the
-first commit that added events in that process (so after gunicorn forks): each commit wakes
-it, and it also looks every quarter of ``AUDIT_SEAL_MAX_DELAY_MS`` for events other processes
-committed. The workers take turns through the chain head's lock (whoever holds it seals what
-is committed; the others skip the round). A command (no request) seals its own events right
-after its commit, so the chain never waits for a web worker to start. With ``"external"``
-nothing runs in-process: ``flask --app wsgi audit seal --watch`` runs :meth:`Sealer.watch`.
+first commit that added events in that process (so after gunicorn forks). It seals every
+quarter of ``AUDIT_SEAL_MAX_DELAY_MS``, in batches: waking it on every commit would add a
+write transaction per request. The workers take turns through the chain head's lock
+(whoever holds it seals what is committed; the others skip the round). A command (no
+request) seals its own events right after its commit, so the chain never waits for a web
+worker to start. With ``"external"`` nothing runs in-process:
+``flask --app wsgi audit seal --watch`` runs :meth:`Sealer.watch`.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class Sealer:
         # sealer must not keep its app alive.
         self._factory, self._extensions = factory, extensions
         self.poll = max_delay / 4
-        self._wake, self._stop = threading.Event(), threading.Event()
+        self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pid = 0
 
@@ -51,32 +52,27 @@ class Sealer:
         with self._factory() as store:
             return audit_chain.seal_all(store, ring.audit, BATCH)
 
-    def wake(self) -> None:
-        """Ask this process's thread to seal now, starting it if this process has none."""
+    def start(self) -> None:
+        """Start this process's sealing thread unless it runs already."""
         if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
             self._pid = os.getpid()
             self._stop.clear()
             self._thread = threading.Thread(target=self.watch, name="audit-sealer", daemon=True)
             self._thread.start()
-        self._wake.set()
 
     def watch(self) -> None:
-        """Seal whenever woken and every :attr:`poll` seconds until :meth:`stop`. A failed
+        """Seal every :attr:`poll` seconds until :meth:`stop`. A failed
         round (the database away, say) is logged and tried again: nothing is lost, the
         events wait unsealed, and ``audit verify`` reports how long."""
-        while not self._stop.is_set():
-            self._wake.wait(self.poll)
-            self._wake.clear()
+        while not self._stop.wait(self.poll):
             try:
                 self.seal_now()
             except Exception:
                 _log.exception("audit sealing failed; trying again")
-                self._stop.wait(self.poll)
 
     def stop(self) -> None:
         """End the loop (and this process's thread) after the current round."""
         self._stop.set()
-        self._wake.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=30)
 
@@ -88,7 +84,7 @@ def _after_commit(sealer_ref: weakref.ref[Sealer], store: Session) -> None:
     if sealer is None:
         return
     if has_request_context():
-        sealer.wake()
+        sealer.start()
     else:
         sealer.seal_now()
 
@@ -104,7 +100,7 @@ def of(app: Flask) -> Sealer:
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its sealer and, with ``AUDIT_SEALER = "thread"``, wake it on commits."""
+    """Give the app its sealer and, with ``AUDIT_SEALER = "thread"``, start it on commits."""
     config = settings.of(app)
     factory: sessionmaker[Session] = app.extensions["passage.sessionmaker"]
     sealer = Sealer(factory, app.extensions, config.audit_seal_max_delay_ms / 1000)

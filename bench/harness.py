@@ -58,7 +58,7 @@ def settings_for(url: str, folder: Path, **extra: Any) -> dict[str, Any]:
         **UNLIMITED,
         "DATABASE_URL": url,
         "INSTANCE_PATH": str(folder / "instance"),
-        "AUDIT_SEALER": "thread",
+        "AUDIT_SEALER": os.environ.get("BENCH_AUDIT_SEALER", "thread"),
         **extra,
     }
 
