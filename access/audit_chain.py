@@ -82,13 +82,13 @@ def _ordered(names: tuple[str, ...], values: Mapping[Any, Any]) -> list[Any]:
     return [timestamp(values[name]) if name == "at" else values[name] for name in names]
 
 
-def canonical(values: Mapping[str, Any]) -> bytes:
+def canonical(values: Mapping[Any, Any]) -> bytes:
     """The canonical serialisation of a sealed event's fields: sorted-key compact JSON, UTC
     timestamps with microseconds, ASCII only."""
     return _json(SORTED, _ordered(SORTED, values))
 
 
-def compute_mac(key: bytes, prev_mac: str, values: Mapping[str, Any]) -> str:
+def compute_mac(key: bytes, prev_mac: str, values: Mapping[Any, Any]) -> str:
     """The chain MAC: HMAC-SHA256 over the domain tag, the previous MAC and the event."""
     return _chain_mac(key, prev_mac, canonical(values))
 
