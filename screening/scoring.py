@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 from screening import rule
@@ -89,8 +89,20 @@ class Result:
     reasons: builtins.list[str] = field(default_factory=builtins.list)
 
     def as_dict(self) -> dict[str, Any]:
-        """The result as stored and as the API returns it."""
-        return asdict(self)
+        """The result as stored and as the API returns it (what ``dataclasses.asdict`` gives,
+        without its deep copy of every string: the lists and dicts are new, their items not)."""
+        plain: dict[str, Any] = _plain(self)
+        return plain
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def weight(indicator: Indicator, list_name: str, child: bool) -> str | None:
