@@ -155,7 +155,10 @@ def window(store: Session, query: Query, keyset: Keyset, page: Page) -> Window:
     filtered to the caller's rows, not ordered) that ``page`` asks for: by cursor, read
     from the key on; by number (the first page, or the interface before cursors), by
     offset. Two statements: the page and the capped count."""
-    total, exact = count(store, query.with_only_columns(keyset.columns[-1]))
+    # Counted along the list's own index, in its order: the LIMIT then bounds the work
+    # whatever the table holds and however its rows lie on disk.
+    ids = query.with_only_columns(keyset.columns[-1]).order_by(*keyset.ordered())
+    total, exact = count(store, ids)
     cursor = page.after or page.before
     if cursor is None:
         return _by_number(store, query, keyset, page, total, exact)

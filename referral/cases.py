@@ -29,6 +29,8 @@ from screening.models import Person, Screening
 REASON_MIN = 20  # characters: a real sentence, not "x"
 # The statuses of a case still being worked on (HTCDS Active and FollowUp); docs/case-work.md.
 OPEN = OPEN_CASE_STATUSES
+CLOSED = ("closed", "closed_referred")
+ALL = (*OPEN, *CLOSED)  # every case of the list (a merged case is the earlier one's)
 # The case list: urgent first, then the most recently active (indexes ix_cases_*_list and
 # _open serve it), showing these columns only.
 LIST_ORDER = keyset.Keyset("cases", (Case.urgent, Case.updated_at, Case.id), descending=True)

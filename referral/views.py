@@ -38,8 +38,8 @@ LIST_FILTERS = {
     "open": cases.OPEN,
     "active": ("active",),
     "follow_up": ("follow_up",),
-    "closed": ("closed", "closed_referred"),
-    "all": (*cases.OPEN, "closed", "closed_referred"),
+    "closed": cases.CLOSED,
+    "all": cases.ALL,
 }
 
 
