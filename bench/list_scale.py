@@ -1,5 +1,6 @@
 """Lists at scale: the p95 time of each list page with 100,000 referrals against 1,000
-(issue 14 point 4: within 1.2 times), on SQLite and, when asked, PostgreSQL.
+(issue 14 point 4: within 1.2 times), on SQLite and, when asked, PostgreSQL
+(docs/architecture.md, "Lists at scale"; bench/README.md).
 
 Run from the project root::
 

@@ -4,7 +4,7 @@ of one page — where ``OFFSET`` reads and throws away every row before the page
 written into an opaque cursor (``next``, ``prev``, ``last``) that the caller hands back as
 ``after`` or ``before`` (read by ``core.paging``). Totals are counted up to
 :data:`COUNT_LIMIT` rows, so no page counts a whole large list (docs/architecture.md,
-"Paging and next").
+"Lists at scale").
 """
 
 from __future__ import annotations

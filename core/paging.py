@@ -2,7 +2,7 @@
 query string in one place, with one set of limits and one refusal for a value out of them
 (400, naming the field). A list whose page size is fixed reads ``page`` only. A list paged by
 its sort key (``core.keyset``) also reads the cursors ``after`` and ``before`` it handed out;
-here they are only checked for their shape (docs/architecture.md, "Paging and next")."""
+here they are only checked for their shape (docs/architecture.md, "Lists at scale")."""
 
 from __future__ import annotations
 

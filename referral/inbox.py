@@ -2,7 +2,7 @@
 to, a team's for its supervisors and the team's overdue referrals. Each is paged by its sort
 key (``core.keyset``) along an index of the same order (migration 0018), and read as plain
 rows of the columns a list shows: never the sealed packet, never an object per row
-(docs/architecture.md, "Paging and next"). With referral/referrals.py and
+(docs/architecture.md, "Lists at scale"). With referral/referrals.py and
 referral/endings.py, the only module that queries referrals."""
 
 from __future__ import annotations

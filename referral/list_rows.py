@@ -1,7 +1,7 @@
 """The rows of the list pages (the case list, the referral inbox), made ready to print in one
 pass: dates formatted and labels translated once per page, with the user's language and time
 zone looked up once, so the template only writes out strings. A list page's time then barely
-depends on how many rows it shows (docs/architecture.md, "Paging and next")."""
+depends on how many rows it shows (docs/architecture.md, "Lists at scale")."""
 
 from __future__ import annotations
 

@@ -6,7 +6,8 @@ data key, packets of random bytes as long as real ones), on SQLite or PostgreSQL
 The shape is fixed by a seed: referrals spread over two years, a share of them to the one
 partner organisation whose inbox is read, the rest to others; teams of screeners, each
 screener owning cases of their team; states, urgency and overdue referrals in proportions
-like a busy service's. Nothing here is personal data, real or synthetic."""
+like a busy service's (docs/architecture.md, "Lists at scale"). Nothing here is personal
+data, real or synthetic."""
 
 from __future__ import annotations
 

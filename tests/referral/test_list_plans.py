@@ -1,6 +1,6 @@
 """The lists' queries read their indexes, on PostgreSQL, with tables full enough that the
 planner would rather scan a table than use a poor index (migration 0018; docs/architecture.md,
-"Paging and next").
+"Lists at scale").
 
 The test asks the planner for its own choice: 20,000 referrals of one team (10,000 of them to
 the one partner) with their cases and the partner's notices, analysed as autovacuum would. Switching

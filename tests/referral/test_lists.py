@@ -1,4 +1,4 @@
-"""Lists at any length (docs/architecture.md, "Paging and next"): paging by cursor through a
+"""Lists at any length (docs/architecture.md, "Lists at scale"): paging by cursor through a
 partner's referrals gives every row once, in order, forwards and back, and the pages the
 page numbers give; a cursor the list did not hand out is refused; a total past 1,000 says
 so; a page costs the same statements whatever it shows; a case page reads the partner
