@@ -219,7 +219,9 @@ def _framed(
         rows=rows,
         number=position // page.size + 1,
         size=page.size,
-        total=max(total, position + len(rows)) if exact else total,
+        # Rows before the page and on it exist, whatever was counted (a deep page of a long
+        # list, or rows added since its total was exact).
+        total=max(total, position + len(rows)),
         exact=exact,
         next=keyset.encode(keyset.key_of(rows[-1]), False, position + len(rows))
         if more and rows

@@ -133,7 +133,17 @@ def test_pages_say_their_direction(client: Client) -> None:
 def test_a_list_writes_dates_as_the_template_filter_does(
     app: Any, language: str, written: str
 ) -> None:
-    moment = datetime(2026, 3, 2, 9, 5, tzinfo=UTC)
+    filtered = app.jinja_env.from_string("{{ d|datetimeformat(width) }}")
+    moments = [datetime(2026, 3, 2, 9, 5, tzinfo=UTC)] + [
+        datetime(year, month, day, hour, minute, 7, tzinfo=UTC)
+        for year, month, day in ((999, 1, 1), (2009, 12, 31), (2026, 7, 4))
+        for hour in range(24)
+        for minute in (0, 9, 59)
+    ]
     with app.test_request_context("/", headers={"Accept-Language": language}):
-        filtered = app.jinja_env.from_string("{{ d|datetimeformat('short') }}").render(d=moment)
-        assert i18n.datetime_format()(moment) == filtered == written
+        assert i18n.datetime_format()(moments[0]) == written
+        for width in ("short", "medium", "long"):
+            write = i18n.datetime_format(width)
+            assert [write(m) for m in moments] == [
+                filtered.render(d=m, width=width) for m in moments
+            ]
