@@ -1,19 +1,32 @@
 """The rows of the list pages (the case list, the referral inbox), made ready to print in one
-pass: dates formatted and labels translated once per page, with the user's language and time
-zone looked up once, so the template only writes out strings. A list page's time then barely
-depends on how many rows it shows (docs/architecture.md, "Lists at scale")."""
+pass: dates formatted with the user's language and time zone looked up once, labels
+translated and the rows' route built once per page, so the template only writes out strings.
+A list page's time then barely depends on how many rows it shows (docs/architecture.md,
+"Lists at scale")."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from flask import url_for
 
 from core import i18n
 from referral.case_forms import CASE_OUTCOME_LABELS, CASE_STATUS_LABELS, URGENCY_LABELS
 from screening.explain import CLASS_LABELS
 from screening.forms import SERVICE_LABELS
+
+# An id no row has, to build a page's links once and put each row's id in.
+_SOME_ID = uuid.UUID(int=0)
+
+
+def links(endpoint: str, name: str) -> Callable[[uuid.UUID], str]:
+    """The address of ``endpoint`` for each row's id (the route's ``name``): the route is
+    built once per page, where ``url_for`` for every row cost as much as the rest of it."""
+    built = url_for(endpoint, **{name: _SOME_ID})
+    return lambda row_id: built.replace(str(_SOME_ID), str(row_id))
 
 
 def translated(labels: Mapping[str, Any]) -> dict[str, str]:
@@ -25,7 +38,7 @@ def translated(labels: Mapping[str, Any]) -> dict[str, str]:
 class CaseRow:
     """A case as the case list shows it."""
 
-    id: uuid.UUID
+    link: str
     opened: str
     status: str
     outcome: str
@@ -37,12 +50,12 @@ class CaseRow:
 
 def case_rows(rows: Iterable[Any]) -> list[CaseRow]:
     """The case list's rows (``referral.cases.LIST_COLUMNS``) ready to print."""
-    when = i18n.datetime_format()
+    when, link = i18n.datetime_format(), links("cases.show", "case_id")
     status, outcome = translated(CASE_STATUS_LABELS), translated(CASE_OUTCOME_LABELS)
     result, service = translated(CLASS_LABELS), translated(SERVICE_LABELS)
     return [
         CaseRow(
-            id=row.id,
+            link=link(row.id),
             opened=when(row.opened_at),
             status=status[row.status],
             outcome=outcome.get(row.outcome or "", ""),
@@ -59,7 +72,7 @@ def case_rows(rows: Iterable[Any]) -> list[CaseRow]:
 class ReferralRow:
     """A referral as the inbox shows it."""
 
-    id: uuid.UUID
+    link: str
     reference: str
     sent: str
     state: str
@@ -76,12 +89,12 @@ def referral_rows(
 ) -> list[ReferralRow]:
     """The inbox's rows (``referral.inbox.COLUMNS``) ready to print, with partner names from
     ``names`` and states labelled by ``state_labels``."""
-    when = i18n.datetime_format()
+    when, link = i18n.datetime_format(), links("referrals.show", "referral_id")
     state, urgency = translated(state_labels), translated(URGENCY_LABELS)
     service = translated(SERVICE_LABELS)
     return [
         ReferralRow(
-            id=row.id,
+            link=link(row.id),
             reference=row.reference or "",
             sent=when(row.created_at),
             state=state[row.state],
