@@ -25,7 +25,8 @@ _SOME_ID = uuid.UUID(int=0)
 def links(endpoint: str, name: str) -> Callable[[uuid.UUID], str]:
     """The address of ``endpoint`` for each row's id (the route's ``name``): the route is
     built once per page, where ``url_for`` for every row cost as much as the rest of it."""
-    built = url_for(endpoint, **{name: _SOME_ID})
+    values: dict[str, Any] = {name: _SOME_ID}
+    built = url_for(endpoint, **values)
     return lambda row_id: built.replace(str(_SOME_ID), str(row_id))
 
 

@@ -7,7 +7,7 @@ SQLite cannot add a stored generated column to a table, so it rebuilds referrals
 (migrations/env.py turns foreign keys off for that).
 
 Revision ID: 0018
-Revises: 0017
+Revises: 0020
 Create Date: 2026-12-10
 """
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0018'
-down_revision: str | Sequence[str] | None = '0017'
+down_revision: str | Sequence[str] | None = '0020'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
