@@ -29,4 +29,7 @@ def post_fork(server, worker):
     none (``create_app`` connects lazily), but a connection it ever opened would otherwise
     be shared by every worker, their conversations mixed on one socket."""
     app = worker.app.wsgi()  # built by the master already (preload): no second build
-    app.extensions["passage.engine"].dispose(close=False)
+    # Gunicorn reads this file for any app started here (bench/bare_app.py among them).
+    engine = getattr(app, "extensions", {}).get("passage.engine")
+    if engine is not None:
+        engine.dispose(close=False)

@@ -44,3 +44,8 @@ def test_a_worker_starts_a_pool_of_its_own(conf: dict[str, Any], app: Flask) -> 
     worker = SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app))
     conf["post_fork"](None, worker)
     assert engine.pool.checkedin() == 0
+
+
+def test_another_app_served_from_here_is_left_alone(conf: dict[str, Any]) -> None:
+    worker = SimpleNamespace(app=SimpleNamespace(wsgi=lambda: Flask("bare")))
+    conf["post_fork"](None, worker)  # no Passage engine: nothing to do, nothing raised
