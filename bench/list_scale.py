@@ -21,8 +21,9 @@ rule, audit event, commit, template):
 - ``partner_inbox``: ``GET /referrals/`` as a partner whose organisation receives half the
   referrals (25 a page);
 - ``referrals_api``: ``GET /api/v1/referrals`` as the same partner (50 a page);
-- ``screener_cases``: ``GET /cases/`` as a screener owning one case in twenty (50 a page);
-- ``overdue``: ``GET /referrals/?overdue=1`` as the supervisor of a team of four.
+- ``screener_cases``: ``GET /cases/`` as one of the four screeners of the one team, owning a
+  quarter of the cases (50 a page);
+- ``overdue``: ``GET /referrals/?overdue=1`` as the team's supervisor (25 a page).
 
 For each, three pages: ``page_1``; ``deep``, the page in the middle of the list; ``last``,
 the final page; the last two reached through cursors (``after=``/``before=``), as a client
@@ -113,7 +114,7 @@ def _prepare(url: str, instance: Path, referrals: int, clock: FrozenClock) -> Si
     keys.create_missing(app)
     upgrade(app)
     started = time.perf_counter()
-    seeded = bulk.seed(app, bulk.Shape(referrals), clock.now())
+    seeded = bulk.seed(app, bulk.Shape(referrals, teams=TEAMS, screeners=SCREENERS), clock.now())
     seconds = time.perf_counter() - started
     web = {}
     for name in ("partner", "screener", "supervisor"):

@@ -62,6 +62,13 @@ def test_a_partner_pages_through_its_referrals_by_cursor_forwards_and_back(
     assert urgent["urgency"] == "urgent"
 
 
+def test_the_openapi_document_describes_the_cursors(api: API) -> None:
+    listing = api("partner", "GET", "/openapi.json").get_json()["paths"]["/referrals"]["get"]
+    assert {p["name"] for p in listing["parameters"]} == {"page", "per_page", "after", "before"}
+    answer = listing["responses"]["200"]["content"]["application/json"]["schema"]
+    assert {"next", "prev", "last", "total_exact"} <= set(answer["required"])
+
+
 def _token(*content: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(content).encode()).rstrip(b"=").decode()
 
@@ -148,6 +155,9 @@ def test_a_page_costs_the_same_statements_whatever_it_shows(
 
     api = new_client()
     bearer = {"Authorization": f"Bearer {issue_token(seeded.partner)}"}
+    with statements(engine) as listed:
+        api.raw.get("/api/v1/referrals", headers=bearer)
+    assert not [s.sql for s in listed if "packet" in s.sql]  # a list never reads the packet
     five, body = counted(api, "/api/v1/referrals?per_page=5", **bearer)
     assert len(json.loads(body)["items"]) == 5
     fifty, body = counted(api, "/api/v1/referrals?per_page=50", **bearer)
