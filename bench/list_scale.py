@@ -68,6 +68,10 @@ GOAL = 1.2  # issue 14 point 4: p95 at the large size over p95 at the small one
 FIGURES = ("page_1", "deep", "last")
 NEXT_LINK = re.compile(r'href="([^"]+)" rel="next"')
 WALK_SIZE = 500  # rows a page while walking the API to a deep page (its most)
+# One team of four screeners: at 1,000 referrals every list read is at least a page long, so
+# both sizes show full pages; at 100,000 the team holds everything, the hardest case for the
+# indexes that pick its rows out.
+TEAMS, SCREENERS = 1, 4
 
 
 @dataclass
