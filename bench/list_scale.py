@@ -68,9 +68,9 @@ GOAL = 1.2  # issue 14 point 4: p95 at the large size over p95 at the small one
 FIGURES = ("page_1", "deep", "last")
 NEXT_LINK = re.compile(r'href="([^"]+)" rel="next"')
 WALK_SIZE = 500  # rows a page while walking the API to a deep page (its most)
-# One team of four screeners: at 1,000 referrals every list read is at least a page long, so
-# both sizes show full pages; at 100,000 the team holds everything, the hardest case for the
-# indexes that pick its rows out.
+# One team of four screeners, and every referral waiting for an answer overdue: at 1,000
+# referrals every list read is a few pages long, so both sizes compare full pages; at 100,000
+# the team holds everything, the hardest case for the indexes that pick its rows out.
 TEAMS, SCREENERS = 1, 4
 
 
@@ -118,7 +118,8 @@ def _prepare(url: str, instance: Path, referrals: int, clock: FrozenClock) -> Si
     keys.create_missing(app)
     upgrade(app)
     started = time.perf_counter()
-    seeded = bulk.seed(app, bulk.Shape(referrals, teams=TEAMS, screeners=SCREENERS), clock.now())
+    shape = bulk.Shape(referrals, teams=TEAMS, screeners=SCREENERS, overdue_share=1.0)
+    seeded = bulk.seed(app, shape, clock.now())
     seconds = time.perf_counter() - started
     web = {}
     for name in ("partner", "screener", "supervisor"):

@@ -38,7 +38,6 @@ STATES = (
     ("expired", 0.10),
     ("withdrawn", 0.15),
 )
-OVERDUE_SHARE = 0.3  # of pending referrals
 URGENT_SHARE = 0.2
 UNREAD_SHARE = 0.1  # of the partner's notices
 OPEN_CASE_SHARE = 0.3  # of cases whose referral has ended
@@ -56,6 +55,7 @@ class Shape:
     screeners: int = 5  # per team
     partners: int = 4
     partner_share: float = 0.5
+    overdue_share: float = 0.3  # of the referrals waiting for an answer
     packet_bytes: int = 2300
     seed: int = 2026
 
@@ -144,6 +144,7 @@ def seed(app: Flask, shape: Shape, now: datetime) -> Seeded:
             owner = screeners[team][(number // shape.teams) % shape.screeners]
             sent = now - timedelta(seconds=rng.randrange(int(SPREAD.total_seconds())))
             state = rng.choices([s for s, _ in STATES], [w for _, w in STATES])[0]
+            overdue = state == "pending" and rng.random() < shape.overdue_share
             to_partner = rng.random() < shape.partner_share
             partner = organisations[0 if to_partner else 1 + number % (len(organisations) - 1)]
             person_id, case_id, referral_id = (uuid.UUID(int=rng.getrandbits(128)) for _ in "pcr")
@@ -154,6 +155,7 @@ def seed(app: Flask, shape: Shape, now: datetime) -> Seeded:
             )
             batch[Referral].append(
                 _referral(referral_id, case_id, partner, team_ids[team], owner, sent, state, rng)
+                | {"overdue_at": sent + timedelta(hours=72) if overdue else None}
                 | {"reference": f"{number // 10_000:04d}-{number % 10_000:04d}", "packet": packet}
             )
             if to_partner:
@@ -231,7 +233,6 @@ def _referral(
     rng: random.Random,
 ) -> dict[str, Any]:
     answered = at + timedelta(hours=rng.randrange(1, 72)) if state != "pending" else None
-    overdue = state == "pending" and rng.random() < OVERDUE_SHARE
     return {
         "id": referral_id,
         "case_id": case_id,
@@ -249,7 +250,6 @@ def _referral(
         "updated_at": answered or at,
         "due_at": at + timedelta(hours=72),
         "answered_at": answered if state in ("accepted", "declined", "closed") else None,
-        "overdue_at": at + timedelta(hours=72) if overdue else None,
     }
 
 
