@@ -40,10 +40,12 @@ def test_a_worker_starts_a_pool_of_its_own(conf: dict[str, Any], app: Flask) -> 
     engine = app.extensions["passage.engine"]
     with engine.connect() as connection:  # one the master would hand down
         connection.execute(sa.select(1))
+        masters = connection.connection.driver_connection
     assert engine.pool.checkedin() == 1
     worker = SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app))
     conf["post_fork"](None, worker)
     assert engine.pool.checkedin() == 0
+    masters.close()  # the master's to close, not the worker's
 
 
 def test_another_app_served_from_here_is_left_alone(conf: dict[str, Any]) -> None:
