@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from flask import request
 
-from core import paging
+from core import keyset, paging
 from core.errors import ERROR_CODES, MalformedRequest
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -154,11 +154,41 @@ def openapi_document(specs: Iterable[ApiSpec], title: str, version: str) -> dict
 
 # The query parameters every list endpoint takes, read by core.paging.
 PAGE_PARAMETERS = paging.PARAMETERS
+# And those of a list paged by its sort key (core.keyset): the cursors it hands out.
+CURSOR = {"type": "string", "pattern": paging.CURSOR_PATTERN.pattern}
+CURSOR_PARAMETERS = PAGE_PARAMETERS + [
+    {
+        "name": name,
+        "in": "query",
+        "description": f"the page {where} a cursor of this list: the {given} of a page it "
+        "answered; wins over page",
+        "schema": CURSOR,
+    }
+    for name, where, given in (
+        ("after", "after", "next"),
+        ("before", "before", "prev or last"),
+    )
+]
+_CURSOR_FIELDS = {
+    "total": {
+        "type": "integer",
+        "description": f"rows in the list, counted up to {keyset.COUNT_LIMIT}: past that, "
+        "a lower bound (total_exact false)",
+    },
+    "total_exact": {"type": "boolean"},
+    "next": {"description": "after= this for the next page; null on the last", **CURSOR},
+    "prev": {"description": "before= this for the previous page; null on the first", **CURSOR},
+    "last": {
+        "description": "before= this for the last page; null on it, or when the total is not exact",
+        **CURSOR,
+    },
+}
 
 
-def page_schema(item: dict[str, Any]) -> dict[str, Any]:
-    """The OpenAPI schema of a page of ``item``: the shape every list endpoint answers with."""
-    return {
+def page_schema(item: dict[str, Any], *, cursors: bool = False) -> dict[str, Any]:
+    """The OpenAPI schema of a page of ``item``: the shape every list endpoint answers with;
+    with ``cursors``, that of a list paged by its sort key (core.keyset.Window)."""
+    schema: dict[str, Any] = {
         "type": "object",
         "required": ["items", "page", "per_page", "total"],
         "properties": {
@@ -167,4 +197,27 @@ def page_schema(item: dict[str, Any]) -> dict[str, Any]:
             "per_page": {"type": "integer"},
             "total": {"type": "integer"},
         },
+    }
+    if cursors:
+        schema["required"] += ["total_exact", "next", "prev", "last"]
+        for name, field in _CURSOR_FIELDS.items():
+            nullable = name in ("next", "prev", "last")
+            schema["properties"][name] = (
+                {**field, "type": ["string", "null"]} if nullable else field
+            )
+    return schema
+
+
+def page_body(shown: keyset.Window, items: list[Any]) -> dict[str, Any]:
+    """The answer of a list paged by its sort key, holding ``items`` (``shown``'s rows as
+    the list presents them)."""
+    return {
+        "items": items,
+        "page": shown.number,
+        "per_page": shown.size,
+        "total": shown.total,
+        "total_exact": shown.exact,
+        "next": shown.next,
+        "prev": shown.prev,
+        "last": shown.last,
     }

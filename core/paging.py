@@ -1,9 +1,12 @@
 """Paging of every list, on the pages and in the API: ``page`` and ``per_page`` read from the
 query string in one place, with one set of limits and one refusal for a value out of them
-(400, naming the field). A list whose page size is fixed reads ``page`` only."""
+(400, naming the field). A list whose page size is fixed reads ``page`` only. A list paged by
+its sort key (``core.keyset``) also reads the cursors ``after`` and ``before`` it handed out;
+here they are only checked for their shape (docs/architecture.md, "Lists at scale")."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -16,6 +19,10 @@ MAX_PAGE = 1_000_000
 MAX_PER_PAGE = 500
 PER_PAGE = 50
 LIMITS = {"page": MAX_PAGE, "per_page": MAX_PER_PAGE}
+# Cursors are short base64url texts (core.keyset writes them); anything else is refused
+# before it is decoded.
+CURSORS = ("after", "before")
+CURSOR_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,300}")
 
 # The same parameters as the OpenAPI document declares them for every list endpoint.
 PARAMETERS = [
@@ -25,10 +32,13 @@ PARAMETERS = [
 
 
 class Page(NamedTuple):
-    """Which page of a list to show, and how many rows a page holds."""
+    """Which page of a list to show, and how many rows a page holds; for a list paged by
+    its sort key, the cursor asked for, if any (which wins over ``number``)."""
 
     number: int
     size: int
+    after: str | None = None
+    before: str | None = None
 
     @property
     def offset(self) -> int:
@@ -61,7 +71,14 @@ def problems(
             values[name] = int(text)
         else:
             wrong[name] = f"a whole number from 1 to {high}"
-    return Page(values["page"], values["per_page"]), wrong
+    cursors = {name: args.get(name) for name in CURSORS}
+    for name, raw in cursors.items():
+        if raw is not None and not CURSOR_PATTERN.fullmatch(str(raw)):
+            wrong[name] = "a cursor this list gave (its next or prev)"
+    if all(cursors.values()):
+        wrong["before"] = "give after or before, not both"
+    after, before = (str(cursors[n]) if cursors[n] and n not in wrong else None for n in CURSORS)
+    return Page(values["page"], values["per_page"], after, before), wrong
 
 
 def read(

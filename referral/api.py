@@ -11,10 +11,10 @@ from flask_login import current_user
 
 from access.policy import requires
 from core import clock, db, paging, settings
-from core.api import PAGE_PARAMETERS, ApiSpec, F, json_body, page_schema
+from core.api import CURSOR_PARAMETERS, ApiSpec, F, json_body, page_body, page_schema
 from core.errors import MalformedRequest
 from core.ratelimit import limit_api
-from referral import cases, matching, overview, referrals
+from referral import cases, inbox, matching, overview, referrals
 from referral.presenting import case_body, referral_body
 from screening import services as screenings
 
@@ -236,12 +236,15 @@ def send_referral(case_id: uuid.UUID) -> Any:
     "/referrals",
     "get",
     summary="Referrals: a partner's inbox, or what was sent",
-    parameters=PAGE_PARAMETERS,
+    description="Open and urgent first, the longest waiting on top. Follow next (as after=) "
+    "to page through: every page then costs the same, however deep; page=N still works, "
+    "but reads every row before the page.",
+    parameters=CURSOR_PARAMETERS,
     errors=(400, 401, 403),
     responses={
         "200": {
             "description": "a page of referrals",
-            "content": {"application/json": {"schema": page_schema(REFERRAL_SCHEMA)}},
+            "content": {"application/json": {"schema": page_schema(REFERRAL_SCHEMA, cursors=True)}},
         }
     },
 )
@@ -249,15 +252,10 @@ def list_referrals() -> Any:
     """Open and urgent first, the longest waiting on top."""
     page = paging.read()
     store = db.session()
-    rows, total = referrals.list_for(store, current_user, page.number, page.size)
+    shown = inbox.list_for(store, current_user, page)
     names = matching.partner_names(store)
     store.commit()
-    return jsonify(
-        items=[referrals.summary(r, names) for r in rows],
-        page=page.number,
-        per_page=page.size,
-        total=total,
-    )
+    return jsonify(page_body(shown, [referrals.summary(r, names) for r in shown.rows]))
 
 
 @bp.route("/referrals/<uuid:referral_id>")

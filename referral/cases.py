@@ -17,17 +17,33 @@ from sqlalchemy.orm import Session
 from access import audit, grants
 from access.models import CaseAccessGrant
 from access.policy import authorize, found, require, state_rule, visible
-from core import clock, db, settings
+from core import clock, db, keyset, settings
 from core.errors import RefusedError
+from core.keyset import Window
 from core.paging import Page
-from referral.models import Case, Referral
+from referral.models import OPEN_CASE_STATUSES, Case, Referral
 from screening import people, retention
 from screening import services as screenings
 from screening.models import Person, Screening
 
 REASON_MIN = 20  # characters: a real sentence, not "x"
 # The statuses of a case still being worked on (HTCDS Active and FollowUp); docs/case-work.md.
-OPEN = ("active", "follow_up")
+OPEN = OPEN_CASE_STATUSES
+CLOSED = ("closed", "closed_referred")
+ALL = (*OPEN, *CLOSED)  # every case of the list (a merged case is the earlier one's)
+# The case list: urgent first, then the most recently active (indexes ix_cases_*_list and
+# _open serve it), showing these columns only.
+LIST_ORDER = keyset.Keyset("cases", (Case.urgent, Case.updated_at, Case.id), descending=True)
+LIST_COLUMNS = (
+    Case.id,
+    Case.opened_at,
+    Case.status,
+    Case.outcome,
+    Case.classification,
+    Case.urgent,
+    Case.needs,
+    Case.updated_at,
+)
 
 
 class CaseError(RefusedError):
@@ -203,17 +219,20 @@ def recent_grants(store: Session, page: Page) -> tuple[list[CaseAccessGrant], in
     return found, total
 
 
-def list_for(
-    store: Session, user: Any, statuses: tuple[str, ...] = OPEN, limit: int = 100
-) -> list[Case]:
-    """Cases in these statuses (open ones unless asked) that the user is in charge of (the
-    policy's list scope: their own, or their team's for a supervisor); urgent first, then
-    the most recently active."""
-    query = sa.select(Case).where(visible(user, "cases.read", Case), Case.status.in_(statuses))
-    found = list(
-        store.scalars(query.order_by(Case.urgent.desc(), Case.updated_at.desc()).limit(limit))
+def list_for(store: Session, user: Any, page: Page, statuses: tuple[str, ...] = OPEN) -> Window:
+    """A page of the cases in these statuses (open ones unless asked) that the user is in
+    charge of (the policy's list scope: their own, or their team's for a supervisor);
+    urgent first, then the most recently active. Rows carry :data:`LIST_COLUMNS`."""
+    # The statuses written into the SQL: PostgreSQL matches the partial index of open cases
+    # only by constants it sees in any plan.
+    shown: sa.BindParameter[str] = sa.bindparam(
+        "statuses", statuses, expanding=True, literal_execute=True
     )
-    audit.record(store, "cases.listed", details={"count": len(found)})
+    query = sa.select(*LIST_COLUMNS).where(
+        visible(user, "cases.read", Case), Case.status.in_(shown)
+    )
+    found = keyset.window(store, query, LIST_ORDER, page)
+    audit.record(store, "cases.listed", details={"count": len(found.rows)})
     return found
 
 

@@ -151,6 +151,7 @@ def import_partners(store: Session, data: Any, now: datetime) -> dict[str, int]:
 
 
 def _save(store: Session, entry: dict[str, Any], now: datetime) -> bool:
+    store.info.pop(READ, None)  # the directory read before may lack this partner
     organisation = access_services.ensure_partner_organisation(store, entry["slug"], entry["name"])
     organisation.name = entry["name"]
     profile = store.scalar(
@@ -200,11 +201,22 @@ def _standing_ended(store: Session, organisation_id: uuid.UUID, now: datetime) -
     endings.end_with_standing(store, organisation_id, now)
 
 
+# Session.info key: the directory as read in the session's current transaction, with that
+# transaction. A page asks for it several times (ranking partners, their names, their
+# slugs); it is read once, and again in the next transaction or after a partner is saved.
+READ = "passage.directory"
+
+
 def profiles(store: Session) -> list[PartnerProfile]:
-    """Every partner in the directory, by name."""
-    return sorted(
+    """Every partner in the directory, by name (read once per transaction)."""
+    held = store.info.get(READ)
+    if held is not None and held[0] is store.get_transaction():
+        return list(held[1])
+    found = sorted(
         store.scalars(sa.select(PartnerProfile)), key=lambda p: p.organisation.name.casefold()
     )
+    store.info[READ] = (store.get_transaction(), found)
+    return list(found)
 
 
 def for_routing(profile: PartnerProfile) -> routing.Partner:

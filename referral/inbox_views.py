@@ -24,7 +24,8 @@ from werkzeug.exceptions import NotFound
 from access.forms import ActionForm
 from access.policy import NotNow, requires
 from core import clock, db, paging, settings
-from referral import matching, notices, referrals, workflow
+from referral import inbox as referral_lists
+from referral import list_rows, matching, notices, referrals, workflow
 from referral.case_forms import (
     CASE_OUTCOME_LABELS,
     CASE_STATUS_LABELS,
@@ -81,24 +82,23 @@ NOTICE_LABELS = {
 @bp.route("/referrals/")
 @requires("referrals.read")
 def inbox() -> str:
-    """Open and urgent first, the longest waiting on top; pages of 25."""
-    page_number = paging.read(per_page=PER_PAGE, fixed=True).number
+    """Open and urgent first, the longest waiting on top; pages of 25, each a cursor away
+    from the next (core.keyset)."""
+    page = paging.read(per_page=PER_PAGE, fixed=True)
     overdue = request.args.get("overdue") == "1"
     reference = request.args.get("reference", "")[:20].strip() or None
     store = db.session()
-    rows, total = referrals.list_for(store, current_user, page_number, PER_PAGE, overdue, reference)
+    shown = referral_lists.list_for(store, current_user, page, overdue, reference)
     names = matching.partner_names(store)
     store.commit()
     return render_template(
         "referral/inbox.html",
-        rows=rows,
-        total=total,
-        page=page_number,
-        pages=max(1, -(-total // PER_PAGE)),
-        names=names,
+        rows=list_rows.referral_rows(shown.rows, names, STATE_LABELS),
+        shown=shown,
         overdue=overdue,
         reference=reference or "",
-        now=clock.now(),
+        # Every link of the page keeps the filters.
+        filters={"overdue": 1 if overdue else None, "reference": reference},
     )
 
 
@@ -245,4 +245,5 @@ def referral_labels() -> dict[str, Any]:
         "case_outcome_labels": CASE_OUTCOME_LABELS,
         "answer_labels": {choice.value: choice.label for choice in ANSWER_CHOICES},
         "unread_notices": unread_notices,
+        "unread_limit": notices.UNREAD_LIMIT,
     }

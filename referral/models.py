@@ -70,6 +70,15 @@ class PartnerArea(Base):
     region: Mapped[str | None] = mapped_column(sa.String(100))
 
 
+# The statuses of a case still being worked on (referral.cases.OPEN), and the partial
+# indexes of the case list's open cases.
+OPEN_CASE_STATUSES = ("active", "follow_up")
+OPEN_CASES: dict[str, Any] = {
+    f"{dialect}_where": sa.text(workflow.sql_in("status", OPEN_CASE_STATUSES))
+    for dialect in ("postgresql", "sqlite")
+}
+
+
 class Case(Base):
     """Everything done for one person after a screening: their consent, what they need, their
     screenings (through the person record) and referrals. One case per person record.
@@ -114,6 +123,14 @@ class Case(Base):
             "status IN ('active', 'follow_up', 'closed', 'closed_referred', 'merged')",
             name="status",
         ),
+        # The case list, in its order (urgent first, then the most recently active): a
+        # screener's (whose scope names their team too) and a team's, for open cases alone
+        # (the list's default) and for any status.
+        *(
+            sa.Index(f"ix_cases_{scope}_{shown}", *columns, "urgent", "updated_at", "id", **where)
+            for scope, columns in (("owner", ("team_id", "owner_id")), ("team", ("team_id",)))
+            for shown, where in (("list", {}), ("open", OPEN_CASES))
+        ),
     )
 
 
@@ -154,6 +171,12 @@ class CaseTask(Base):
     overdue_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+URGENT = "urgent"
+# Overdue: past the answer deadline and still waiting (Referral.overdue), as the partial
+# index of overdue referrals is written.
+OVERDUE = "overdue_at IS NOT NULL AND state = 'pending'"
+
+
 class Referral(Base):
     """A case sent to one partner organisation. The packet (the consented fields the screener
     chose to send, and the note) is sealed with the person's data key; the state, urgency and
@@ -188,6 +211,11 @@ class Referral(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Its place in an inbox (workflow.sql_inbox_rank), kept by the database from the state
+    # and urgency, so that the inbox indexes below serve the inbox's order.
+    inbox_rank: Mapped[int] = mapped_column(
+        sa.SmallInteger, sa.Computed(workflow.sql_inbox_rank(URGENT), persisted=True)
+    )
 
     # The case it was sent from. Whoever is in charge of the case now is in charge of its
     # referrals, whoever sent them (``sent_by`` is history): the policy reads the owner here.
@@ -202,12 +230,28 @@ class Referral(Base):
     @overdue.inplace.expression
     @classmethod
     def _overdue_expression(cls) -> sa.ColumnElement[bool]:
-        return sa.and_(cls.overdue_at.is_not(None), cls.state == "pending")
+        # The state written into the SQL, not bound: PostgreSQL matches a query to the
+        # partial index of overdue referrals only by a constant it can see in any plan.
+        pending = sa.literal("pending", literal_execute=True)
+        return sa.and_(cls.overdue_at.is_not(None), cls.state == pending)
 
     __table_args__ = (
         sa.CheckConstraint(workflow.sql_in("state", workflow.STATES), name="state"),
         sa.CheckConstraint("urgency IN ('normal', 'urgent')", name="urgency"),
         sa.Index("ix_referrals_partner_state", "partner_id", "state"),
+        # The inboxes, in their order (referral.inbox): a partner's, a team's, and the
+        # team's overdue referrals for its supervisors.
+        sa.Index("ix_referrals_partner_inbox", "partner_id", "inbox_rank", "created_at", "id"),
+        sa.Index("ix_referrals_team_inbox", "team_id", "inbox_rank", "created_at", "id"),
+        sa.Index(
+            "ix_referrals_team_overdue",
+            "team_id",
+            "inbox_rank",
+            "created_at",
+            "id",
+            postgresql_where=sa.text(OVERDUE),
+            sqlite_where=sa.text(OVERDUE),
+        ),
         # One open referral per case and partner, enforced by the database for every worker.
         sa.Index(
             "uq_referrals_open_per_partner",
@@ -233,6 +277,17 @@ class Notice(Base):
     case_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("cases.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # A user's unread notices, newest first: the header's count reads only these.
+    __table_args__ = (
+        sa.Index(
+            "ix_notices_unread",
+            "user_id",
+            "created_at",
+            postgresql_where=sa.text("read_at IS NULL"),
+            sqlite_where=sa.text("read_at IS NULL"),
+        ),
+    )
 
 
 class OutboxMessage(Base):

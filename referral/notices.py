@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 from access import audit
 from access.models import User
 from access.policy import found, require, visible
-from core import mail, settings
+from core import keyset, mail, settings
 from referral import outbox
 from referral.models import Notice
 
+# Unread notices the header counts exactly; past this many it says "more than".
+UNREAD_LIMIT = 99
 KINDS = (
     "referral.received",
     "referral.accepted",
@@ -107,15 +109,13 @@ def for_user(store: Session, user: Any, limit: int = 50) -> list[Notice]:
 
 
 def unread(store: Session, user: Any) -> int:
-    """How many notices the user has not opened."""
-    return (
-        store.scalar(
-            sa.select(sa.func.count())
-            .select_from(Notice)
-            .where(visible(user, "notices.read", Notice), Notice.read_at.is_(None))
-        )
-        or 0
+    """How many notices the user has not opened, counted up to :data:`UNREAD_LIMIT` + 1
+    (the header says "more than" past the limit). Every page asks, so it reads at most that
+    many entries of the index of unread notices, however many wait."""
+    query = sa.select(Notice.user_id).where(
+        visible(user, "notices.read", Notice), Notice.read_at.is_(None)
     )
+    return keyset.count(store, query, UNREAD_LIMIT + 1)[0]
 
 
 def open_notice(store: Session, user: Any, notice_id: uuid.UUID, now: datetime) -> Notice:

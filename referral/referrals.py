@@ -1,7 +1,8 @@
 """Referrals: sending a case to a vetted partner with only the consented fields the screener
-chose, the partner's inbox and packet, and moving a referral through the state machine
+chose, the packet a partner reads, and moving a referral through the state machine
 (accepting exactly once, even with many workers). How referrals end without a partner's
-answer is in referral/endings.py; the two are the only modules that query referrals."""
+answer is in referral/endings.py, the lists of referrals in referral/inbox.py; the three are
+the only modules that query referrals."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from access import audit
 from access.models import User
-from access.policy import authorize, found, require, visible
+from access.policy import authorize, found, require
 from core import datakeys, db
 from core.errors import RefusedError
 from core.settings_type import Settings
@@ -262,44 +263,6 @@ def questions(packet_: dict[str, Any], language: str) -> list[tuple[str, str]]:
         text = indicator.label.get(language) if indicator else indicator_id
         pairs.append((text, answer))
     return pairs
-
-
-def list_for(
-    store: Session,
-    user: Any,
-    page: int = 1,
-    per_page: int = 50,
-    overdue_only: bool = False,
-    reference: str | None = None,
-) -> tuple[list[Referral], int]:
-    """A page of the referrals the user may see: a partner's organisation inbox, what a
-    screener sent, their team's for a supervisor; only the one with ``reference`` when
-    given (as said on the phone: any case, dash or none). Open ones first, urgent first,
-    oldest first, so what has waited longest is on top. Which rows is the policy's list
-    scope."""
-    where = [visible(user, "referrals.read", Referral)]
-    if overdue_only:
-        where.append(Referral.overdue)
-    if reference:
-        where.append(Referral.reference == receipts.normalise(reference))
-    total = store.scalar(sa.select(sa.func.count()).select_from(Referral).where(*where)) or 0
-    rows = list(
-        store.scalars(
-            sa.select(Referral)
-            .where(*where)
-            .order_by(
-                Referral.state.not_in(OPEN),
-                Referral.state != "pending",
-                Referral.urgency != "urgent",
-                Referral.created_at,
-                Referral.id,
-            )
-            .offset((page - 1) * per_page)
-            .limit(per_page)
-        )
-    )
-    audit.record(store, "referrals.listed", details={"count": len(rows), "page": page})
-    return rows, total
 
 
 def to_partner(store: Session, organisation_id: uuid.UUID) -> list[Referral]:

@@ -24,22 +24,22 @@ from werkzeug.exceptions import NotFound
 from access.forms import ActionForm
 from access.policy import NotNow, authorize, requires
 from core import clock, db, paging, settings
-from referral import basis, case_page, cases, endings, matching, referrals
+from referral import basis, case_page, cases, endings, list_rows, matching, referrals
 from referral import person_copy as person_copy_module
 from referral.case_forms import BreakGlassForm, LinkForm, ReferForm
 from screening import services as screenings
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 GRANTS_PER_PAGE = 50
-
+PER_PAGE = 50  # cases a page of the case list
 
 # The case list's filters: open cases unless asked (docs/case-work.md).
 LIST_FILTERS = {
     "open": cases.OPEN,
     "active": ("active",),
     "follow_up": ("follow_up",),
-    "closed": ("closed", "closed_referred"),
-    "all": (*cases.OPEN, "closed", "closed_referred"),
+    "closed": cases.CLOSED,
+    "all": cases.ALL,
 }
 
 
@@ -54,11 +54,16 @@ def index() -> Any:
         shown, status = "open", 400
     else:
         status = 200
+    page = paging.read(per_page=PER_PAGE, fixed=True)
     store = db.session()
-    rows = cases.list_for(store, current_user, LIST_FILTERS[shown])
+    found = cases.list_for(store, current_user, page, LIST_FILTERS[shown])
     store.commit()
     return render_template(
-        "referral/cases.html", rows=rows, shown=shown, filters=list(LIST_FILTERS)
+        "referral/cases.html",
+        rows=list_rows.case_rows(found.rows),
+        found=found,
+        shown=shown,
+        filters=list(LIST_FILTERS),
     ), status
 
 

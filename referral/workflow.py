@@ -28,6 +28,18 @@ def sql_in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(value) for value in values)})"
 
 
+def sql_inbox_rank(urgent: str) -> str:
+    """Where a referral stands in an inbox, as SQL over its ``state`` and ``urgency``: open
+    before ended, waiting for an answer before accepted (the order of :data:`OPEN`), and
+    ``urgent`` first within each; 0 (urgent, waiting) to 5 (normal, ended). The database
+    keeps it in a generated column, so an index serves the inbox's order."""
+    ranks = " ".join(f"WHEN {state!r} THEN {2 * n}" for n, state in enumerate(OPEN))
+    return (
+        f"CASE state {ranks} ELSE {2 * len(OPEN)} END"
+        f" + CASE urgency WHEN {urgent!r} THEN 0 ELSE 1 END"
+    )
+
+
 # Why the system revokes a referral: the partner was suspended, set back to pending, or its
 # vetting lapsed; in each case it may no longer hold or answer for the person.
 PARTNER_SUSPENDED = "partner_suspended"

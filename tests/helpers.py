@@ -1,4 +1,5 @@
-"""Test helpers: a test-client wrapper that carries CSRF tokens and signs in like a person."""
+"""Test helpers: a test-client wrapper that carries CSRF tokens and signs in like a person,
+and a record of the SQL statements an engine runs (to count them, or to explain them)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from werkzeug.test import TestResponse
 
 from access import audit_sealer, services, totp
@@ -173,3 +176,35 @@ def replace_settings(app: Flask, **changes: Any) -> Settings:
 def seal_audit(app: Flask) -> int:
     """Seal every committed audit event now, as the sealer would within its delay."""
     return audit_sealer.of(app).seal_now()
+
+
+@dataclass
+class Statement:
+    """One SQL statement as the driver received it, with its parameters."""
+
+    sql: str
+    parameters: Any
+
+
+@contextmanager
+def statements(engine: Engine) -> Iterator[list[Statement]]:
+    """Record every statement ``engine`` sends to the database while the block runs (an
+    ``executemany`` is one statement), in order: ``len()`` counts them. The listener is
+    removed at the end, since SQLAlchemy would otherwise keep it, and the app, for good."""
+    seen: list[Statement] = []
+
+    def record(
+        _connection: Any,
+        _cursor: Any,
+        sql: str,
+        parameters: Any,
+        _context: Any,
+        _executemany: bool,
+    ) -> None:
+        seen.append(Statement(sql, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

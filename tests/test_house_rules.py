@@ -27,7 +27,7 @@ REPOSITORIES = {
     "Case": {"referral/cases.py"},
     "CaseTask": {"referral/tasks.py"},
     "CaseAccessGrant": {"access/grants.py"},
-    "Referral": {"referral/referrals.py", "referral/endings.py"},
+    "Referral": {"referral/referrals.py", "referral/endings.py", "referral/inbox.py"},
     "Notice": {"referral/notices.py"},
     "OutboxMessage": {"referral/outbox.py"},
     "PartnerProfile": {"referral/directory.py"},

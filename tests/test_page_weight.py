@@ -12,8 +12,8 @@ from tests.heavy_pages import weigh_all
 
 # Each list's rows on the page weighed: proof that the page is full, not just light.
 FULL = {
-    "case list": 100,
-    "case list, all": 100,
+    "case list": 50,
+    "case list, all": 50,
     "partner inbox": 25,
     "sent referrals": 25,
     "follow-ups": 200,

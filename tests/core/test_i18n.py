@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from babel.messages.pofile import read_po
 
+from core import i18n
 from tests.helpers import Account, Client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,3 +124,26 @@ def test_the_page_direction_follows_the_language(app: Any) -> None:
 def test_pages_say_their_direction(client: Client) -> None:
     body = client.get("/login", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert '<html lang="fr" dir="ltr">' in body
+
+
+@pytest.mark.parametrize(
+    ("language", "written"),
+    [("en", "3/2/26, 9:05\u202fAM"), ("fr", "02/03/2026 09:05"), ("es", "2/3/26, 9:05")],
+)
+def test_a_list_writes_dates_as_the_template_filter_does(
+    app: Any, language: str, written: str
+) -> None:
+    filtered = app.jinja_env.from_string("{{ d|datetimeformat(width) }}")
+    moments = [datetime(2026, 3, 2, 9, 5, tzinfo=UTC)] + [
+        datetime(year, month, day, hour, minute, 7, tzinfo=UTC)
+        for year, month, day in ((999, 1, 1), (2009, 12, 31), (2026, 7, 4))
+        for hour in range(24)
+        for minute in (0, 9, 59)
+    ]
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        assert i18n.datetime_format()(moments[0]) == written
+        for width in ("short", "medium", "long"):
+            write = i18n.datetime_format(width)
+            assert [write(m) for m in moments] == [
+                filtered.render(d=m, width=width) for m in moments
+            ]

@@ -5,14 +5,11 @@ or a flush per event fails here rather than in production."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask
 
-from tests.helpers import Client
+from tests.helpers import Client, statements
 from tests.screening.payloads import body
 
 # Statements of one completed submission through the API, sign-in and token check included
@@ -20,29 +17,14 @@ from tests.screening.payloads import body
 STATEMENT_BUDGET = 12
 
 
-@contextmanager
-def statements(app: Flask) -> Iterator[list[str]]:
-    """Every SQL statement the app's engine runs inside the block."""
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    engine = app.extensions["passage.engine"]
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-
-
 def test_a_submission_stays_within_its_statement_budget(
     app: Flask, client: Client, accounts: Any, issue_token: Any
 ) -> None:
     headers = {"Authorization": f"Bearer {issue_token(accounts['screener'])}"}
     client.raw.post("/api/v1/screenings", json=body(), headers=headers)  # warm caches
-    with statements(app) as seen:
+    with statements(app.extensions["passage.engine"]) as sent:
         response = client.raw.post("/api/v1/screenings", json=body(), headers=headers)
+    seen = [statement.sql for statement in sent]
     assert response.status_code == 201
     assert len(seen) <= STATEMENT_BUDGET, "\n".join(seen)
     # Five events (person and screening created, answers, completion, case opened): one
