@@ -1,6 +1,6 @@
 """The lists of referrals: a partner organisation's inbox, what a screener's cases were sent
 to, a team's for its supervisors and the team's overdue referrals. Each is paged by its sort
-key (``core.keyset``) along an index of the same order (migration 0018), and read as plain
+key (``core.keyset``) along an index of the same order (migration 0021), and read as plain
 rows of the columns a list shows: never the sealed packet, never an object per row
 (docs/architecture.md, "Lists at scale"). With referral/referrals.py and
 referral/endings.py, the only module that queries referrals."""

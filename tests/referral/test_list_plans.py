@@ -1,5 +1,5 @@
 """The lists' queries read their indexes, on PostgreSQL, with tables full enough that the
-planner would rather scan a table than use a poor index (migration 0018; docs/architecture.md,
+planner would rather scan a table than use a poor index (migration 0021; docs/architecture.md,
 "Lists at scale").
 
 The test asks the planner for its own choice: 20,000 referrals of one team (10,000 of them to

@@ -6,7 +6,7 @@ unread notices — so that a page reads one range of an index whatever the table
 SQLite cannot add a stored generated column to a table, so it rebuilds referrals
 (migrations/env.py turns foreign keys off for that).
 
-Revision ID: 0018
+Revision ID: 0021
 Revises: 0020
 Create Date: 2026-12-10
 """
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0018'
+revision: str = '0021'
 down_revision: str | Sequence[str] | None = '0020'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
