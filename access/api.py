@@ -13,7 +13,7 @@ from access.forms import AuditFilterForm
 from access.policy import requires
 from access.roles import Role
 from core import db, paging
-from core.api import PAGE_PARAMETERS, ApiSpec, page_schema
+from core.api import CURSOR_PARAMETERS, ApiSpec, page_body, page_schema
 from core.errors import MalformedRequest
 from core.ratelimit import limit_api
 
@@ -103,7 +103,7 @@ EVENT_SCHEMA = {
 FILTER_PARAMETERS = [
     {"name": name, "in": "query", "schema": {"type": "string"}}
     for name in ("actor", "action", "object_type", "object_id", "outcome", "since", "until")
-] + PAGE_PARAMETERS
+] + CURSOR_PARAMETERS
 VERIFICATION_SCHEMA = {
     "type": "object",
     "required": ["ok", "entries_checked"],
@@ -128,12 +128,15 @@ VERIFICATION_SCHEMA = {
     "/audit/events",
     "get",
     summary="Audit events, filtered and paginated",
+    description="Newest first. Follow next (as after=) to page back through the log: every "
+    "page then costs the same, however deep; page=N still works, but reads every row before "
+    "the page.",
     parameters=FILTER_PARAMETERS,
     errors=(400, 401, 403),
     responses={
         "200": {
             "description": "a page of events",
-            "content": {"application/json": {"schema": page_schema(EVENT_SCHEMA)}},
+            "content": {"application/json": {"schema": page_schema(EVENT_SCHEMA, cursors=True)}},
         }
     },
 )
@@ -152,14 +155,9 @@ def audit_events() -> Any:
         raise MalformedRequest("invalid filters", {**filters, **paging.problems()[1]})
     page = paging.read()
     store = db.session()
-    rows, total = audit.read_page(store, form.filters(), page.number, page.size, via="api")
+    shown = audit.read_page(store, form.filters(), page, via="api")
     store.commit()
-    return jsonify(
-        items=[audit.as_dict(row) for row in rows],
-        page=page.number,
-        per_page=page.size,
-        total=total,
-    )
+    return jsonify(page_body(shown, [audit.as_dict(row) for row in shown.rows]))
 
 
 @bp.route("/audit/verify")

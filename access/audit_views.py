@@ -50,6 +50,9 @@ def _form() -> AuditFilterForm:
     return form
 
 
+PAGE_ARGUMENTS = ("page", "after", "before")  # the pages' links carry their own
+
+
 @bp.route("/events")
 @requires("audit.read")
 def events() -> Any:
@@ -57,31 +60,19 @@ def events() -> Any:
     its errors (400), as the reports do."""
     form = _form()
     page, wrong = paging.problems(most=WEB_MOST_PER_PAGE)
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = {k: v for k, v in request.args.items() if k not in PAGE_ARGUMENTS}
     if not form.validate() or wrong:
-        return render_template(
-            "audit/events.html",
-            form=form,
-            rows=[],
-            total=0,
-            page=1,
-            per_page=page.size,
-            args=args,
-            refused={},
-        ), 400
+        return render_template("audit/events.html", form=form, shown=None, args=args), 400
     store = db.session()
-    rows, total = audit.read_page(store, form.filters(), page.number, page.size, via="web")
+    shown = audit.read_page(store, form.filters(), page, via="web")
     refused = refusals.refused_counts(
-        store, [audit.window_of(row) for row in rows if row.action == "rate_limited"]
+        store, [audit.window_of(row) for row in shown.rows if row.action == "rate_limited"]
     )
     store.commit()
     return render_template(
         "audit/events.html",
         form=form,
-        rows=rows,
-        total=total,
-        page=page.number,
-        per_page=page.size,
+        shown=shown,
         args=args,
         refused=refused,
         window_of=audit.window_of,
@@ -94,9 +85,7 @@ def export() -> Any:
     """The filtered events as CSV, streamed in the order they were written."""
     form = _form()
     if not form.validate():
-        return render_template(
-            "audit/events.html", form=form, rows=[], total=0, page=1, per_page=50, args={}
-        ), 400
+        return render_template("audit/events.html", form=form, shown=None, args={}), 400
     store = db.session()
     audit.record(
         store, "audit.exported", details={k: str(v) for k, v in form.filters().items() if v}
