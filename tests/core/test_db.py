@@ -12,6 +12,7 @@ from flask import Flask
 from access import audit
 from access.policy import public
 from core import db
+from core.paging import Page
 
 SECRET = "Synthetic-Person-Zed"
 
@@ -33,8 +34,7 @@ def _app(make_app: Callable[..., Flask], commits: bool) -> Flask:
 
 def _reads(app: Flask) -> int:
     with app.app_context():
-        _rows, total = audit.events(db.session(), {"action": "case.read"}, 1, 10)
-        return total
+        return audit.events(db.session(), {"action": "case.read"}, Page(1, 10)).total
 
 
 def test_a_view_that_forgets_to_commit_its_audit_event_is_refused(
