@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
 
-from access import audit, refusals
+from access import audit, audit_chain, refusals
 from access.forms import AuditFilterForm
 from access.policy import requires
 from core import db, paging
@@ -21,23 +21,7 @@ from core.csvcells import safe_cell
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
-CSV_COLUMNS = (
-    "id",
-    "seq",
-    "at",
-    "actor_id",
-    "actor_role",
-    "actor_org",
-    "action",
-    "object_type",
-    "object_id",
-    "outcome",
-    "client_ip",
-    "request_id",
-    "details",
-    "prev_mac",
-    "mac",
-)
+CSV_COLUMNS = ("id", *audit_chain.FIELDS, "prev_mac", "mac")
 
 
 # The web page shows at most this many events (about 45 KB of HTML); the API up to 500.

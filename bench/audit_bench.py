@@ -68,6 +68,24 @@ def _prepared_app(url: str, instance: Path) -> Iterator[Flask]:
         app.extensions["passage.engine"].dispose()
 
 
+def _event(seq: int, number: int) -> dict[str, Any]:
+    """The fields of a benchmark's event, as the sealer chains them."""
+    return {
+        "seq": seq,
+        "at": datetime.now(UTC),
+        "actor_id": None,
+        "actor_role": "cli",
+        "actor_org": None,
+        "action": "bench.event",
+        "object_type": "bench",
+        "object_id": str(number),
+        "outcome": "allowed",
+        "client_ip": None,
+        "request_id": None,
+        "details": "{}",
+    }
+
+
 def _fill(app: Flask, count: int) -> None:
     """Extend the chain by ``count`` sealed events, built and MACed exactly as the sealer
     does, but inserted in batches so that preparing a long chain stays quick."""
@@ -82,20 +100,7 @@ def _fill(app: Flask, count: int) -> None:
         rows: list[dict[str, Any]] = []
         for number in range(count):
             seq += 1
-            values = {
-                "seq": seq,
-                "at": datetime.now(UTC),
-                "actor_id": None,
-                "actor_role": "cli",
-                "actor_org": None,
-                "action": "bench.event",
-                "object_type": "bench",
-                "object_id": str(number),
-                "outcome": "allowed",
-                "client_ip": None,
-                "request_id": None,
-                "details": "{}",
-            }
+            values = _event(seq, number)
             new_mac = audit_chain.compute_mac(key, mac, values)
             rows.append({**values, "prev_mac": mac, "mac": new_mac})
             mac = new_mac
@@ -150,23 +155,7 @@ def _measure_verify(app: Flask) -> dict[str, Any]:
 def _raw_chain_events_per_second(key: bytes, count: int) -> float:
     """The floor of any verifier: the same HMAC-SHA256 chaining over canonical bytes already
     in memory, in plain Python (no database, no decoding)."""
-    sample = {
-        "seq": 1,
-        "at": datetime.now(UTC),
-        "actor_id": None,
-        "actor_role": "cli",
-        "actor_org": None,
-        "action": "bench.event",
-        "object_type": "bench",
-        "object_id": "0",
-        "outcome": "allowed",
-        "client_ip": None,
-        "request_id": None,
-        "details": "{}",
-    }
-    bodies = [
-        audit_chain.canonical({**sample, "seq": n, "object_id": str(n)}) for n in range(count)
-    ]
+    bodies = [audit_chain.canonical(_event(n, n)) for n in range(count)]
     started = time.perf_counter()
     mac = audit_chain.GENESIS
     for body in bodies:
