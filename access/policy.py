@@ -32,8 +32,6 @@ from core.web import safe_next
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
-_TEAM = TEAM_ROLES
-_PARTNER = PARTNER_ROLES
 
 # Role -> action permission table. Every action a view or service names must be here.
 PERMISSIONS: dict[str, frozenset[Role]] = {
@@ -54,38 +52,38 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # The release register: what statistics left the service, when, by whom.
     "stats.releases": frozenset({Role.AUDITOR}),
     "instruments.read": ALL_ROLES,
-    "screenings.create": _TEAM,
-    "screenings.read": _TEAM,
+    "screenings.create": TEAM_ROLES,
+    "screenings.read": TEAM_ROLES,
     "partners.manage": frozenset({Role.ADMIN}),
-    "cases.read": _TEAM,
+    "cases.read": TEAM_ROLES,
     # Referring, withdrawing consent: changes made for the person.
-    "cases.manage": _TEAM,
+    "cases.manage": TEAM_ROLES,
     # Merging two records of one person: irreversible (the duplicate record is shredded).
-    "cases.link": _TEAM,
+    "cases.link": TEAM_ROLES,
     "cases.break_glass": frozenset({Role.SUPERVISOR}),
     # Closing a case with an outcome, and reopening it with a reason (docs/case-work.md).
-    "cases.close": _TEAM,
-    "cases.reopen": _TEAM,
+    "cases.close": TEAM_ROLES,
+    "cases.reopen": TEAM_ROLES,
     # Writing and reading the case's sealed notes: the team in charge, never break-glass.
-    "cases.notes": _TEAM,
+    "cases.notes": TEAM_ROLES,
     # The person's own copy of everything held, with its disclosure log: for the person,
     # through the caseworker in charge or the team's supervisor (never under break-glass).
-    "cases.copy": _TEAM,
+    "cases.copy": TEAM_ROLES,
     # Putting another screener of the team in charge of a case (docs/case-work.md).
     "cases.hand_over": frozenset({Role.SUPERVISOR}),
     # Correcting the person's details on a case, and reading the previous values the
     # corrections keep (docs/case-work.md): the caseworker in charge or the team's supervisor,
     # never under break-glass.
-    "cases.correct": _TEAM,
-    "cases.history": _TEAM,
-    "referrals.read": _TEAM | _PARTNER,
+    "cases.correct": TEAM_ROLES,
+    "cases.history": TEAM_ROLES,
+    "referrals.read": TEAM_ROLES | PARTNER_ROLES,
     # The role gate of the routes where partners answer; what they may do to one referral
     # now is the accept, decline or close action below.
-    "referrals.respond": _PARTNER,
-    "referrals.accept": _PARTNER,
-    "referrals.decline": _PARTNER,
-    "referrals.close": _PARTNER,
-    "referrals.withdraw": _TEAM,
+    "referrals.respond": PARTNER_ROLES,
+    "referrals.accept": PARTNER_ROLES,
+    "referrals.decline": PARTNER_ROLES,
+    "referrals.close": PARTNER_ROLES,
+    "referrals.withdraw": TEAM_ROLES,
     # Watching the team's referral deadlines (the overdue list).
     "referrals.oversee": frozenset({Role.SUPERVISOR}),
     "notices.read": ALL_ROLES,

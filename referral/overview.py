@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from referral import cases, matching, referrals, routing
+from referral import cases, matching, referrals, routing, workflow
 from referral.models import Case, Referral
 from referral.presenting import identity_or_none
 from screening import people
@@ -34,7 +34,7 @@ class Overview:
     @property
     def open_referrals(self) -> list[Referral]:
         """Referrals waiting for an answer or accepted."""
-        return [r for r in self.referrals if r.state in referrals.OPEN]
+        return [r for r in self.referrals if r.state in workflow.OPEN]
 
 
 def of(store: Session, case: Case, today: date) -> Overview:

@@ -41,7 +41,6 @@ URGENCIES = ("normal", "urgent")
 DECLINE_REASONS = ("no_capacity", "not_eligible", "out_of_area", "service_unavailable", "other")
 OUTCOMES = ("services_provided", "person_declined", "lost_contact", "referred_on", "other")
 NOTE_MAX = 2000
-OPEN = workflow.OPEN
 ALREADY_OPEN = "this partner already has an open referral"
 
 
@@ -126,7 +125,7 @@ def _check(store: Session, case: Case, request: Send, today: Any) -> tuple[Partn
         .where(
             Referral.case_id == case.id,
             Referral.partner_id == profile.organisation_id,
-            Referral.state.in_(OPEN),
+            Referral.state.in_(workflow.OPEN),
         )
     ):
         raise workflow.IllegalTransition.on("partner", ALREADY_OPEN)
