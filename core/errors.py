@@ -18,7 +18,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
-from core import db
+from core import datakeys, db
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +141,7 @@ def init_app(app: Flask) -> None:
     """Register the handlers that turn every error into the JSON shape or a generic page."""
     app.register_error_handler(ApiError, _handle_api_error)
     app.register_error_handler(RefusedError, _handle_refusal)
+    app.register_error_handler(datakeys.ShreddedError, _handle_erased)
     app.register_error_handler(HTTPException, _handle_http_error)
     app.register_error_handler(Exception, _handle_unexpected)
 
@@ -164,6 +165,21 @@ def _handle_refusal(error: RefusedError) -> Any:
         status=error.status,
         mimetype="text/html",
     )
+
+
+ERASED = _l("This record was erased at the end of its retention period.")
+
+
+def _handle_erased(_error: datakeys.ShreddedError) -> Any:
+    # Past retention a person's data key is destroyed: what it sealed can never be read, nor
+    # sealed again. Said as such wherever it is met (409 in the API: the record's state;
+    # 410 on a page: gone), and nothing the request did before is kept.
+    db.discard()
+    if is_api_request():
+        message = "this record was erased at the end of its retention"
+        return json_error(409, message, {"status": "erased"})
+    page = render_template("errors/error.html", status=410, title=ERASED)
+    return Response(page, status=410, mimetype="text/html")
 
 
 def _handle_http_error(error: HTTPException) -> Any:

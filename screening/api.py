@@ -12,7 +12,7 @@ from flask_login import current_user
 from access.policy import requires
 from core import clock, datakeys, db, settings
 from core.api import ApiSpec, json_body
-from core.errors import MalformedRequest, json_error
+from core.errors import MalformedRequest
 from core.ratelimit import limit_api
 from screening import (
     instruments,
@@ -43,16 +43,6 @@ spec.link(
     "get_screening",
     parameters={"screening_id": "$response.body#/id"},
 )
-
-
-@bp.errorhandler(datakeys.ShreddedError)
-def _erased(_error: datakeys.ShreddedError) -> Any:
-    # Past retention the person's data key is destroyed: the answers of a draft, and the
-    # texts of red-flag actions, can no longer be read nor sealed.
-    db.discard()  # nothing the request did before is kept, as for any refusal
-    return json_error(
-        409, "this screening's record was erased at the end of its retention", {"status": "erased"}
-    )
 
 
 def _language() -> str:

@@ -23,7 +23,7 @@ from flask_login import current_user
 from access import audit
 from access.forms import ActionForm
 from access.policy import requires
-from core import clock, datakeys, db, settings
+from core import clock, db, settings
 from core.web import safe_next
 from screening import consent as consents
 from screening import explain, instruments, interview, people, protocols, red_flags, services
@@ -331,18 +331,6 @@ def neutral_exit() -> Any:
     audit.record(store, "screening.hidden")
     store.commit()
     return redirect(url_for("screening.neutral"))
-
-
-@bp.errorhandler(datakeys.ShreddedError)
-def erased(_error: datakeys.ShreddedError) -> Any:
-    """A screening whose person was erased at the end of retention: its answers and result
-    cannot be read any more (the key is destroyed); say so instead of failing."""
-    db.discard()  # nothing the request did before is kept, as for any refusal
-    return render_template(
-        "errors/error.html",
-        status=410,
-        title=_l("This record was erased at the end of its retention period."),
-    ), 410
 
 
 @bp.app_context_processor

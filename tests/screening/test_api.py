@@ -718,7 +718,7 @@ def test_a_screening_erased_at_the_end_of_its_retention_answers_without_a_500(
         "error": {
             "code": "conflict",
             "fields": {"status": "erased"},
-            "message": "this screening's record was erased at the end of its retention",
+            "message": "this record was erased at the end of its retention",
         }
     }
     late = action(["rf_in_danger_now"], acted_at=clock.now().isoformat())
