@@ -67,13 +67,7 @@ def keep_within_consent(store: Session, case: Case, now: datetime) -> int:
             continue
         if referral.state in workflow.OPEN:
             referrals.move(store, referral, "withdraw", "sender", None, now)
-            notices.notify(
-                store,
-                notices.partner_staff(store, referral.partner_id),
-                "referral.withdrawn",
-                now,
-                referral_id=referral.id,
-            )
+            _tell_withdrawn(store, referral, now)
             withdrawn += 1
         elif referral.packet is not None:
             _clear_packet(store, referral, now)
@@ -141,14 +135,19 @@ def end_open(store: Session, case: Case, now: datetime, reason: str | None = Non
             referrals.move(store, referral, "withdraw", "sender", None, now)
         else:
             referrals.move(store, referral, "revoke", "system", reason, now)
-        notices.notify(
-            store,
-            notices.partner_staff(store, referral.partner_id),
-            "referral.withdrawn",
-            now,
-            referral_id=referral.id,
-        )
+        _tell_withdrawn(store, referral, now)
     return len(ended)
+
+
+def _tell_withdrawn(store: Session, referral: Referral, now: datetime) -> None:
+    # The receiving partner's staff learn that a referral no longer stands (a link only).
+    notices.notify(
+        store,
+        notices.partner_staff(store, referral.partner_id),
+        "referral.withdrawn",
+        now,
+        referral_id=referral.id,
+    )
 
 
 def forget_packets(store: Session, case: Case, now: datetime) -> None:
