@@ -28,7 +28,6 @@ from core import clock, db, keys, keyset, settings
 from core.paging import Page
 
 OUTCOMES = ("allowed", "denied", "failed")
-FIELDS = audit_chain.FIELDS
 # Set on a session that added events, so its commit can wake the sealer.
 APPENDED = "passage.audit_appended"
 # In a session's info: the events of its transaction, written in one statement at commit.
@@ -131,7 +130,7 @@ def events(store: Session, filters: Mapping[str, Any], page: Page) -> keyset.Win
 
 def as_dict(event: Any) -> dict[str, Any]:
     """An event as the API and exports show it."""
-    data = {name: getattr(event, name) for name in FIELDS}
+    data = {name: getattr(event, name) for name in audit_chain.FIELDS}
     data["at"] = audit_chain.timestamp(event.at)
     data["details"] = json.loads(event.details)
     return {"id": event.id, **data, "prev_mac": event.prev_mac, "mac": event.mac}
@@ -206,7 +205,8 @@ def record(
 ) -> None:
     """Append an event for the current request or command in ``store``'s transaction.
 
-    Raises when the event cannot be written: the caller's change or read must then fail too.
+    The event is written with the transaction's commit, which fails when it cannot be: the
+    caller's change or read then fails too.
     """
     in_request = has_request_context()
     append(
