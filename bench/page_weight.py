@@ -20,32 +20,22 @@ import platform
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stdout
+from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
+from bench import harness
 from core import keys
 from core.cli import upgrade
 from core.clock import FrozenClock
 from tests.conftest import START, TEST_CONFIG
 from tests.heavy_pages import GOAL_BYTES, Weight, weigh_all
-from tests.helpers import throwaway_postgres_database
 from wsgi import create_app
-
-
-@contextmanager
-def _database(url: str | None, folder: Path) -> Iterator[str]:
-    if url is None:
-        yield f"sqlite:///{folder / 'passage.sqlite3'}"
-        return
-    with throwaway_postgres_database(url, prefix="passage_bench") as made:
-        yield made
 
 
 def weigh(url: str | None) -> list[Weight]:
     """Seed a fresh app and weigh its heavy pages."""
-    with tempfile.TemporaryDirectory() as folder, _database(url, Path(folder)) as database:
+    with tempfile.TemporaryDirectory() as folder, harness.database(url, Path(folder)) as database:
         clock = FrozenClock(START)
         app = create_app(
             {**TEST_CONFIG, "DATABASE_URL": database, "INSTANCE_PATH": f"{folder}/instance"}, clock
