@@ -368,6 +368,7 @@ def _guard() -> Any:
         store.commit()
         flash(_l("Confirm it is you before going on."), "info")
         return redirect(url_for("access.reauth", next=safe_next(request.full_path)))
+    db.end_sign_in_reads(db.session())
     return None
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from core import settings
+from core import settings, sqlite_writer
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -67,9 +67,11 @@ def new_id() -> uuid.UUID:
 def create_engine(url: str) -> Engine:
     """Create an engine for ``url`` with the settings Passage needs on each database."""
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
-        database = sa.make_url(url).database
-        if database and database != ":memory:" and not database.startswith("file:"):
+        named = sa.make_url(url).database or ""
+        database = named if named != ":memory:" and not named.startswith("file:") else None
+        queued = sqlite_writer.factory(database)
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "factory": queued})
+        if database:
             event.listen(engine, "do_connect", _private_files(Path(database)))
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -77,7 +79,7 @@ def create_engine(url: str) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
-SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal", "-writer")  # -writer: core.sqlite_writer
 
 
 def _private_files(path: Path) -> Any:
@@ -88,7 +90,8 @@ def _private_files(path: Path) -> Any:
         if not path.parent.is_dir():
             return  # SQLite will say it cannot open the file
         # Created empty, private, before SQLite creates it with the umask's mode; SQLite
-        # gives its -wal, -shm and -journal files the database file's mode.
+        # gives its -wal, -shm and -journal files the database file's mode, and the writers'
+        # lock file is made private when it is made.
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         for candidate in (path, *(path.with_name(path.name + end) for end in SQLITE_COMPANIONS)):
             if candidate.exists():
@@ -109,8 +112,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(connection: Any) -> None:
     # IMMEDIATE takes the write lock at the start, so two writers queue instead of
-    # failing half-way with "database is locked" when one upgrades a read lock.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # failing half-way with "database is locked" when one upgrades a read lock; they queue
+    # in the kernel (core.sqlite_writer), not in SQLite's polling busy handler.
+    connection.connection.dbapi_connection.begin_immediate()
+
+
+def end_sign_in_reads(store: Session) -> None:
+    """Commit what checking the caller took (a token, a session), on SQLite only: there
+    every transaction holds the database's one write lock from its ``BEGIN IMMEDIATE``, and
+    holding it while a view parses and works out what to write would make the workers take
+    turns for the whole request. The view's own statements begin a new transaction. On
+    PostgreSQL, which locks rows, the request keeps one transaction (docs/architecture.md,
+    Transactions)."""
+    if store.get_bind().dialect.name == "sqlite" and store.in_transaction():
+        store.commit()
 
 
 def init_app(app: Flask) -> None:
@@ -149,6 +164,16 @@ def keep(store: Session, row: T) -> T:
 def created_here(store: Session, row: Any) -> bool:
     """Whether ``store``'s open transaction created ``row``: nobody else can see it yet."""
     return row in store.new or id(row) in store.info.get(INSERTED, {})
+
+
+def pending(store: Session, model: type[T], **values: Any) -> T | None:
+    """The row of ``model`` with these ``values`` that this session is about to insert, if
+    any. A query would find it only by flushing every pending row first, starting the
+    transaction (on SQLite, taking the write lock) long before the commit needs it."""
+    for row in store.new:
+        if isinstance(row, model) and all(getattr(row, k) == v for k, v in values.items()):
+            return row
+    return None
 
 
 def lock(store: Session, row: Any) -> None:

@@ -49,7 +49,11 @@ def test_init_db_makes_instance_private(tmp_path: Path, umask: int) -> None:
         connection.execute(sa.text("CREATE TABLE scratch (x INTEGER)"))
         connection.commit()
         companions = {path.name: mode(path) for path in instance.glob("passage.sqlite3-*")}
-        assert companions == {"passage.sqlite3-wal": 0o600, "passage.sqlite3-shm": 0o600}
+        assert companions == {
+            "passage.sqlite3-wal": 0o600,
+            "passage.sqlite3-shm": 0o600,
+            "passage.sqlite3-writer": 0o600,
+        }
     engine.dispose()
 
 
@@ -66,7 +70,7 @@ def test_init_db_tightens_an_existing_open_instance(tmp_path: Path, umask: int) 
     app.extensions["passage.engine"].dispose()
 
 
-@pytest.mark.parametrize("suffix", ["", "-wal", "-shm", "-journal"])
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm", "-journal", "-writer"])
 def test_connecting_makes_database_files_private(tmp_path: Path, umask: int, suffix: str) -> None:
     database = tmp_path / "other.sqlite3"
     if suffix:

@@ -1,0 +1,152 @@
+"""SQLite writers queue for the write lock in the kernel (core/sqlite_writer.py,
+docs/architecture.md "SQLite: one writer at a time"): a second writer waits while the first
+holds its transaction and goes on once it commits or rolls back, and a writer killed while
+holding it does not block the others."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from core import db
+
+HOLDER = """
+import sys, time
+import pytest
+import sqlalchemy as sa
+from core import db
+engine = db.create_engine(sys.argv[1])
+connection = engine.connect()
+connection.begin()
+connection.execute(sa.text("INSERT INTO marks (who) VALUES ('killed')"))
+print("holding", flush=True)
+time.sleep(600)
+"""
+
+
+def _engine(path: Path) -> sa.Engine:
+    return db.create_engine(f"sqlite:///{path}")
+
+
+def _table(path: Path) -> None:
+    engine = _engine(path)
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE marks (who TEXT)"))
+    engine.dispose()
+
+
+def _marks(path: Path) -> list[str]:
+    engine = _engine(path)
+    with engine.connect() as connection:
+        found = [row[0] for row in connection.execute(sa.text("SELECT who FROM marks"))]
+    engine.dispose()
+    return found
+
+
+def _second_writer(path: Path, done: threading.Event) -> threading.Thread:
+    def write() -> None:
+        engine = _engine(path)
+        with engine.begin() as connection:
+            connection.execute(sa.text("INSERT INTO marks (who) VALUES ('second')"))
+        engine.dispose()
+        done.set()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    return thread
+
+
+def test_a_second_writer_waits_for_the_first_to_commit(tmp_path: Path) -> None:
+    path = tmp_path / "queue.sqlite3"
+    _table(path)
+    first = _engine(path)
+    done = threading.Event()
+    with first.connect() as connection:
+        connection.begin()
+        connection.execute(sa.text("INSERT INTO marks (who) VALUES ('first')"))
+        second = _second_writer(path, done)
+        assert not done.wait(0.5)  # still queued behind the open transaction
+        connection.commit()
+    second.join(timeout=30)
+    first.dispose()
+    assert done.is_set()
+    assert _marks(path) == ["first", "second"]
+
+
+def _lock_is_free(path: Path) -> bool:
+    descriptor = os.open(f"{path}-writer", os.O_RDWR)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(descriptor)  # closing drops the probe's own lock
+    return True
+
+
+@pytest.mark.parametrize("end", ["commit", "rollback"])
+def test_the_queue_is_held_from_begin_to_the_end_of_the_transaction(
+    tmp_path: Path, end: str
+) -> None:
+    path = tmp_path / "queue.sqlite3"
+    _table(path)
+    engine = _engine(path)
+    with engine.connect() as connection:
+        assert _lock_is_free(path)
+        connection.begin()
+        assert not _lock_is_free(path)
+        connection.execute(sa.text("INSERT INTO marks (who) VALUES ('one')"))
+        getattr(connection, end)()
+        assert _lock_is_free(path)
+    engine.dispose()
+
+
+def test_a_rollback_lets_the_next_writer_in(tmp_path: Path) -> None:
+    path = tmp_path / "queue.sqlite3"
+    _table(path)
+    first = _engine(path)
+    done = threading.Event()
+    with first.connect() as connection:
+        connection.begin()
+        connection.execute(sa.text("INSERT INTO marks (who) VALUES ('dropped')"))
+        second = _second_writer(path, done)
+        assert not done.wait(0.5)
+        connection.rollback()
+    second.join(timeout=30)
+    first.dispose()
+    assert _marks(path) == ["second"]
+
+
+def test_a_writer_killed_holding_the_lock_does_not_block_the_others(tmp_path: Path) -> None:
+    path = tmp_path / "queue.sqlite3"
+    _table(path)
+    holder = subprocess.Popen(  # noqa: S603 - this interpreter, a script of this test
+        [sys.executable, "-c", HOLDER, f"sqlite:///{path}"],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "holding"
+        done = threading.Event()
+        second = _second_writer(path, done)
+        assert not done.wait(0.5)
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=30)
+        second.join(timeout=30)
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
+    assert done.is_set()
+    assert _marks(path) == ["second"]  # the killed writer's row went with it
