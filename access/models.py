@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from access.roles import Role
 from access.standing import in_standing
 from core import clock
-from core.datakeys import DataKey  # noqa: F401 - users.data_key_id refers to its table
+from core.datakeys import DataKey
 from core.db import Base, UTCDateTime, new_id
 
 
@@ -65,6 +65,9 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     # The second-factor secret, sealed with the user's own data key (core.datakeys).
     data_key_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("data_keys.id"))
+    # Set on a new row, it makes the unit of work insert the new key first
+    # (docs/architecture.md, "One flush").
+    data_key: Mapped[DataKey | None] = relationship(lazy="raise")
     totp_secret_sealed: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int] = mapped_column(sa.BigInteger, default=0)

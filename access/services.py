@@ -227,7 +227,7 @@ def change_role(
 def _new_totp_secret(store: Session, user: User, now: datetime) -> None:
     if user.data_key_id is None:
         cipher = datakeys.create(store, "user", now)
-        user.data_key_id = cipher.key_id
+        user.data_key_id, user.data_key = cipher.key_id, datakeys.created(store, cipher)
     else:
         cipher = datakeys.cipher(store, user.data_key_id)
     user.totp_secret_sealed = cipher.seal("users", "totp_secret", user.id, totp.new_secret())

@@ -19,7 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core import crypto, keys
-from core.db import Base, UTCDateTime, new_id, rowcount
+from core.db import Base, UTCDateTime, new_id, pending, rowcount
 
 
 class DataKey(Base):
@@ -68,7 +68,9 @@ class Cipher:
 
 
 def create(store: Session, purpose: str, now: datetime) -> Cipher:
-    """A new data key for a new subject, wrapped by the newest master key."""
+    """A new data key for a new subject, wrapped by the newest master key. Inserted with the
+    rows sealed with it at the next flush, before them when their ``data_key`` is set to
+    :func:`created` (docs/architecture.md, "One flush")."""
     ring = keys.keyring()
     key_id, key = uuid.uuid4(), crypto.new_data_key()
     version = ring.master_version
@@ -81,10 +83,16 @@ def create(store: Session, purpose: str, now: datetime) -> Cipher:
             wrapped=crypto.wrap(ring.master[version], key, key_id, version),
         )
     )
-    # Rows that refer to the key follow; the unit of work orders inserts by relationships,
-    # and there is none to the key, so it goes to the database first.
-    store.flush()
     return _remember(store, Cipher(key_id, key))
+
+
+def created(store: Session, cipher: Cipher) -> DataKey:
+    """The row of a key :func:`create` made in this transaction, for the ``data_key``
+    relationship of the row sealed with it (docs/architecture.md, "One flush")."""
+    row = pending(store, DataKey, id=cipher.key_id)
+    if row is None:
+        raise LookupError(f"data key {cipher.key_id} was not created in this transaction")
+    return row
 
 
 def cipher(store: Session, key_id: uuid.UUID) -> Cipher:

@@ -85,7 +85,8 @@ def open_for_screening(
     if case is None:
         case = Case(
             id=uuid.uuid4(),
-            person_id=screening.person_id,
+            person_id=person.id,
+            person=person,
             team_id=screening.team_id,
             owner_id=screening.screener_id,
             status="active",
@@ -137,7 +138,9 @@ def narrowed(first: Consent, second: Consent) -> Consent:
 
 def of_person(store: Session, person_id: uuid.UUID) -> Case | None:
     """The case opened for a person record, if any (a merged one included)."""
-    return store.scalar(sa.select(Case).where(Case.person_id == person_id))
+    return db.pending(store, Case, person_id=person_id) or store.scalar(
+        sa.select(Case).where(Case.person_id == person_id)
+    )
 
 
 def case_of_person(store: Session, person_id: uuid.UUID) -> uuid.UUID | None:

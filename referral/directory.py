@@ -161,7 +161,10 @@ def _save(store: Session, entry: dict[str, Any], now: datetime) -> bool:
     if profile is None:
         cipher = datakeys.create(store, "partner", now)
         profile = PartnerProfile(
-            id=uuid.uuid4(), organisation_id=organisation.id, data_key_id=cipher.key_id
+            id=uuid.uuid4(),
+            organisation_id=organisation.id,
+            data_key_id=cipher.key_id,
+            data_key=datakeys.created(store, cipher),
         )
         store.add(profile)
     else:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from access.models import PartnerOrganisation
 from core.columns import JSONObject, StringList
+from core.datakeys import DataKey
 from core.db import Base, UTCDateTime, new_id
 from referral import workflow
 from screening.models import Person
@@ -36,6 +37,9 @@ class PartnerProfile(Base):
     languages: Mapped[tuple[str, ...]] = mapped_column(StringList(100), default=())
     capacity: Mapped[int] = mapped_column(default=0)
     data_key_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("data_keys.id"))
+    # Set on a new row, it makes the unit of work insert the new key first
+    # (docs/architecture.md, "One flush").
+    data_key: Mapped[DataKey] = relationship(lazy="raise")
     contact: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -109,9 +113,10 @@ class Case(Base):
     outcome: Mapped[str | None] = mapped_column(sa.String(24))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    # The person record, read only: whether it is still kept decides what the case allows
-    # (a shredded record takes no note and is not reopened; referral.case_status).
-    person: Mapped[Person] = relationship(viewonly=True)
+    # The person record: whether it is still kept decides what the case allows (a shredded
+    # record takes no note and is not reopened; referral.case_status). Set on a new case, it
+    # makes the unit of work insert a new person first (docs/architecture.md, "One flush").
+    person: Mapped[Person] = relationship()
 
     @property
     def record_kept(self) -> bool:

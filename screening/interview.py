@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from flask import g, has_app_context
 from sqlalchemy.orm import Session
 
 from core import db
@@ -78,21 +79,35 @@ def problems(instrument: Instrument, given: Mapping[str, Any]) -> dict[str, str]
     return found
 
 
+def derived(
+    instrument: Instrument, given: Mapping[str, str], people_: engine.Population, final: bool
+) -> engine.Derived:
+    """``engine.derive``, worked out once per request for the same answers: one submission
+    asks for it up to five times (red flags before and after saving, waiting flags, the
+    score). Kept in the request's ``g`` only, never across requests: answers are a person's
+    data (docs/architecture.md, Performance)."""
+    if not has_app_context():
+        return engine.derive(instrument, given, people_, final=final)
+    memo: dict[Any, engine.Derived] = g.setdefault("passage_derived", {})
+    key = (instrument.id, instrument.version, tuple(sorted(given.items())), people_, final)
+    if key not in memo:
+        memo[key] = engine.derive(instrument, given, people_, final=final)
+    return memo[key]
+
+
 def urgent(instrument: Instrument, screening: Screening, given: Mapping[str, str]) -> bool:
     """Whether the answers so far make the screening urgent: a red flag, or any "yes" from
     a child (or possibly a child)."""
     if raised(instrument, screening, given):
         return True
-    derived = engine.derive(instrument, given, population(screening), final=False)
-    return population(screening).child and "yes" in derived.values.values()
+    found = derived(instrument, given, population(screening), final=False)
+    return population(screening).child and "yes" in found.values.values()
 
 
 def raised(instrument: Instrument, screening: Screening, given: Mapping[str, str]) -> list[str]:
     """The red flags these answers raise, and the interpreter's link from the safety check."""
-    derived = engine.derive(instrument, given, population(screening), final=False)
-    flags = [
-        i.id for i in instrument.indicators if i.red_flag and derived.values.get(i.id) == "yes"
-    ]
+    values = derived(instrument, given, population(screening), final=False).values if given else {}
+    flags = [i.id for i in instrument.indicators if i.red_flag and values.get(i.id) == "yes"]
     return flags + ([INTERPRETER_FLAG] if interpreter_linked(screening) else [])
 
 
@@ -178,16 +193,15 @@ def finish(
             {"red_flags": ", ".join(pending)},
         )
     people_ = population(screening, age)
-    given = services.answers(store, screening)
-    derived = engine.derive(instrument, given, people_)
+    found = derived(instrument, services.answers(store, screening), people_, final=True)
     result = scoring.score(
         instrument,
-        derived.values,
+        found.values,
         people_.child,
-        derived.sexual,
+        found.sexual,
         extra_red_flags=(INTERPRETER_FLAG,) if people_.interpreter_linked else (),
-        derived=derived.sources,
-        lower_bound=derived.handed_over,
+        derived=found.sources,
+        lower_bound=found.handed_over,
     )
     return services.complete(store, screening, instrument, result, now, explain_in)
 
@@ -254,11 +268,11 @@ def indicator_answers(
     """What the person said, indicator by indicator (a concept's answer filled in for each
     phase it covers): the form a referral shares, without the interview's own keys and
     without the values the interview only derived."""
-    derived = engine.derive(instrument, services.answers(store, screening), population(screening))
+    found = derived(instrument, services.answers(store, screening), population(screening), True)
     return {
         item: value
-        for item, value in derived.values.items()
-        if value in scoring.GIVEN and derived.sources.get(item) != "unreached"
+        for item, value in found.values.items()
+        if value in scoring.GIVEN and found.sources.get(item) != "unreached"
     }
 
 

@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.columns import JSONObject, StringList
+from core.datakeys import DataKey
 from core.db import Base, UTCDateTime, new_id
 
 SEALED_FIELDS = ("given_name", "family_name", "birth_date", "age", "region", "contact", "notes")
@@ -28,6 +29,9 @@ class Person(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     data_key_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("data_keys.id"))
+    # Set on a new row, it makes the unit of work insert the new key first
+    # (docs/architecture.md, "One flush").
+    data_key: Mapped[DataKey] = relationship(lazy="raise")
     team_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("teams.id"), index=True)
     created_by: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
     # Keyed HMAC of name and year of birth, to find an earlier screening of the same person.
@@ -84,6 +88,9 @@ class Screening(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    # Set on a new row, it makes the unit of work insert the new person first
+    # (docs/architecture.md, "One flush").
+    person: Mapped[Person] = relationship(lazy="raise")
     team_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("teams.id"), index=True)
     screener_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
     instrument: Mapped[str] = mapped_column(sa.String(64))
@@ -122,6 +129,9 @@ class RedFlagAction(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     screening_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("screenings.id"), index=True)
+    # Set on a new row, it makes the unit of work insert the new screening first
+    # (docs/architecture.md, "One flush").
+    screening: Mapped[Screening] = relationship(lazy="raise")
     flags: Mapped[tuple[str, ...]] = mapped_column(StringList(500))  # red-flag ids
     protocols: Mapped[tuple[str, ...]] = mapped_column(StringList(120))  # protocol kinds
     contacted: Mapped[tuple[str, ...]] = mapped_column(StringList(120), default=())  # codes

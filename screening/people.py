@@ -127,6 +127,7 @@ def register(
     person = Person(
         id=uuid.uuid4(),
         data_key_id=cipher.key_id,
+        data_key=datakeys.created(store, cipher),
         team_id=team_id,
         created_by=created_by,
         identity_index=identity_index(identity, now.date()),
@@ -173,7 +174,7 @@ def read(store: Session, person: Person) -> Identity:
 
 def get(store: Session, person_id: uuid.UUID) -> Person:
     """A person record by id (callers have already checked the user may reach it)."""
-    person = store.get(Person, person_id)
+    person = db.pending(store, Person, id=person_id) or store.get(Person, person_id)
     if person is None:
         raise LookupError("no such person")
     return db.keep(store, person)

@@ -108,6 +108,7 @@ def record_action(
     row = RedFlagAction(
         id=uuid.uuid4(),
         screening_id=screening.id,
+        screening=screening,
         flags=tuple(flags),
         protocols=tuple(kinds),
         contacted=tuple(contacted),

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from access import audit
 from access.policy import found, require, visible
-from core import datakeys
+from core import datakeys, db
 from core.errors import MalformedRequest, NotNow, RefusedError
 from core.hooks import Hook
 from screening import explain, people, scoring
@@ -252,6 +252,7 @@ def start(
     screening = Screening(
         id=uuid.uuid4(),
         person_id=person.id,
+        person=person,
         team_id=user.team_id,
         screener_id=user.id,
         instrument=request.instrument.id,
@@ -371,7 +372,7 @@ def get(store: Session, user: Any, screening_id: uuid.UUID) -> Screening:
 
 def completed(store: Session, screening_id: uuid.UUID) -> Screening | None:
     """A completed screening by id, for the case it opens (no user: the system acts)."""
-    screening = store.get(Screening, screening_id)
+    screening = db.pending(store, Screening, id=screening_id) or store.get(Screening, screening_id)
     return screening if screening is not None and screening.status == "completed" else None
 
 

@@ -34,3 +34,12 @@ def test_a_submission_stays_within_its_statement_budget(
     reads = [re.search(r"\bFROM\s+(\w+)", s)[1] for s in seen if s.startswith("SELECT")]
     assert reads.count("data_keys") == 0
     assert reads.count("screenings") == 0
+    assert reads.count("people") == 0
+    assert reads.count("cases") == 0
+    # One flush, at the commit: each row is inserted once, complete, and never updated.
+    assert [s for s in seen if s.startswith("UPDATE")] == []
+    inserted = [re.search(r"^INSERT INTO (\w+)", s)[1] for s in seen if s.startswith("INSERT")]
+    assert sorted(inserted) == ["audit_events", "cases", "data_keys", "people", "screenings"]
+    position = {table: inserted.index(table) for table in inserted}
+    assert position["data_keys"] < position["people"] < position["screenings"]
+    assert position["people"] < position["cases"]
