@@ -16,7 +16,8 @@ import base64
 import hmac
 import json
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -27,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy.orm import Session
 
 from access.models import AuditEvent, AuditHead
+from core import row_stream
 
 GENESIS = "0" * 64
 DOMAIN = b"passage-audit-v1\x00"
@@ -238,6 +240,22 @@ def verify(
 
 
 def _walk_chain(store: Session, key: bytes, walk: _Walk, batch: int) -> Verification | None:
+    while True:
+        found = _walk_stream(store, key, walk, batch)
+        if not isinstance(found, tuple):
+            return found  # the end of the chain, or a break
+        # The database's bytes did not give the MAC: the bytes built here, as the sealer
+        # built them, decide (with the stream stopped: it held the connection).
+        seq, prev_mac, mac = found
+        problem = _recheck(store, key, seq, prev_mac, mac, walk.checked)
+        if problem is not None:
+            return problem
+        walk.checked, walk.prev_mac = seq, mac
+
+
+def _walk_stream(
+    store: Session, key: bytes, walk: _Walk, batch: int
+) -> Verification | tuple[int, str, str] | None:
     columns = [_EVENTS.c.seq, _EVENTS.c.prev_mac, _EVENTS.c.mac, _body_sql(store)]
     # Locals and no calls but the MAC's: this loop runs once per event.
     checked, previous, digest, compare = (
@@ -246,25 +264,28 @@ def _walk_chain(store: Session, key: bytes, walk: _Walk, batch: int) -> Verifica
         hmac.digest,
         hmac.compare_digest,
     )
-    for rows in _sealed_batches(store, columns, batch):
-        for seq, prev_mac, mac, body in rows:
-            problem = None
-            if seq != checked + 1:
-                problem = Verification(
-                    False, checked, checked + 1, "sequence_gap", str(checked + 1), str(seq)
-                )
-            elif prev_mac != previous:
-                problem = Verification(False, checked, seq, "link_broken", previous, prev_mac)
-            elif mac is None:
-                problem = Verification(False, checked, seq, "mac_mismatch", "a MAC", "none")
-            elif not compare(
-                digest(key, DOMAIN + prev_mac.encode() + b"\x00" + body, "sha256").hex(), mac
-            ):
-                problem = _recheck(store, key, seq, prev_mac, mac, checked)
-            if problem is not None:
-                walk.checked, walk.prev_mac = checked, previous
-                return problem
-            checked, previous = checked + 1, mac
+    sealed = _EVENTS.c.seq.is_not(None)
+    stream = row_stream.batches(store, columns, _EVENTS.c.seq, sealed, batch, after=checked)
+    with closing(stream):
+        for rows in stream:
+            for seq, prev_mac, mac, body in rows:
+                problem: Verification | tuple[int, str, str] | None = None
+                if seq != checked + 1:
+                    problem = Verification(
+                        False, checked, checked + 1, "sequence_gap", str(checked + 1), str(seq)
+                    )
+                elif prev_mac != previous:
+                    problem = Verification(False, checked, seq, "link_broken", previous, prev_mac)
+                elif mac is None:
+                    problem = Verification(False, checked, seq, "mac_mismatch", "a MAC", "none")
+                elif not compare(
+                    digest(key, DOMAIN + prev_mac.encode() + b"\x00" + body, "sha256").hex(), mac
+                ):
+                    problem = (seq, prev_mac, mac)
+                if problem is not None:
+                    walk.checked, walk.prev_mac = checked, previous
+                    return problem
+                checked, previous = checked + 1, mac
     walk.checked, walk.prev_mac = checked, previous
     return None
 
@@ -298,7 +319,6 @@ def _body_sql(store: Session) -> Any:
 def _recheck(
     store: Session, key: bytes, seq: int, prev_mac: str, mac: str, checked: int
 ) -> Verification | None:
-    # The canonical bytes built here, as the sealer built them, decide.
     row = store.execute(
         sa.select(*(_EVENTS.c[name] for name in SORTED)).where(_EVENTS.c.seq == seq)
     ).one()
@@ -306,34 +326,6 @@ def _recheck(
     if hmac.compare_digest(expected, mac):
         return None
     return Verification(False, checked, seq, "mac_mismatch", expected, mac)
-
-
-def _sealed_batches(store: Session, columns: list[Any], batch: int) -> Iterator[Sequence[Any]]:
-    # Rows by keyset on seq (the first column), in batches: memory stays flat however long
-    # the chain. Read through the driver's own cursor as plain tuples: SQLAlchemy's row
-    # objects cost as much as the MAC itself.
-    query = (
-        sa.select(*columns)
-        .where(_EVENTS.c.seq > sa.bindparam("last"))
-        .order_by(_EVENTS.c.seq)
-        .limit(sa.bindparam("batch"))
-    )
-    compiled = query.compile(store.get_bind())
-    sql = str(compiled)
-    cursor = store.connection().connection.cursor()
-    try:
-        last = 0
-        while True:
-            values = compiled.construct_params({"last": last, "batch": batch})
-            order = compiled.positiontup
-            cursor.execute(sql, tuple(values[k] for k in order) if order else values)
-            rows = cursor.fetchall()
-            if not rows:
-                return
-            yield rows
-            last = rows[-1][0]
-    finally:
-        cursor.close()
 
 
 def _unsealed(store: Session, key: bytes, batch: int) -> tuple[int, datetime | None, int | None]:
