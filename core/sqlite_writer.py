@@ -1,5 +1,5 @@
-"""SQLite connections that queue for the write lock in the kernel (docs/architecture.md,
-Transactions).
+"""SQLite connections that take turns for the write lock through a lock file, each waking
+within a millisecond of its release (docs/architecture.md, Transactions).
 
 Every Passage transaction on SQLite begins ``IMMEDIATE``, taking the database's one write
 lock. A connection that finds it taken waits in SQLite's busy handler, which polls: it sleeps
@@ -7,10 +7,11 @@ lock. A connection that finds it taken waits in SQLite's busy handler, which pol
 sleeps on after the lock is free while the other takes it again. Here each connection first
 takes an exclusive ``flock`` on a file beside the database (``<database>-writer``, private like
 the database) before its ``BEGIN IMMEDIATE`` and gives it back right after its ``COMMIT`` or
-``ROLLBACK``: waiting writers sleep in the kernel and the next one wakes as the lock is
-released. The kernel drops the lock of a process that dies, SIGKILL included, so a crashed
-worker never blocks the others; SQLite's own lock and busy timeout stay underneath, for any
-other program that opens the file.
+``ROLLBACK``: a waiting writer tries again within a millisecond of the lock being freed, and
+gives up with SQLite's own "database is locked" after the same timeout. The kernel drops the
+lock of a process that dies, SIGKILL included, so a crashed worker never blocks the others;
+SQLite's own lock and busy timeout stay underneath, for any other program that opens the
+file.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
+import time
 from typing import Any
+
+MAX_PAUSE = 0.001  # seconds between two tries at most: SQLite's own handler goes to 0.1
 
 
 class QueuedConnection(sqlite3.Connection):
@@ -28,12 +32,17 @@ class QueuedConnection(sqlite3.Connection):
     _fd: int | None = None
     _held = False
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # As long as SQLite's own busy timeout (``sqlite3.connect``'s ``timeout``).
+        self.patience = float(kwargs.get("timeout", 5.0))
+
     def begin_immediate(self) -> None:
         """Queue for the write lock, then begin the transaction holding it."""
         if self.lock_path is not None and not self._held:
             if self._fd is None:
                 self._fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            self._take(self._fd)
             self._held = True
         try:
             self.execute("BEGIN IMMEDIATE")
@@ -61,6 +70,21 @@ class QueuedConnection(sqlite3.Connection):
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None
+
+    def _take(self, fd: int) -> None:
+        # Tries a few times a millisecond rather than blocking in flock(): a wait must end,
+        # like SQLite's, with "database is locked" (a connection of the same thread holding
+        # the lock would otherwise wait for ever), and flock() takes no timeout.
+        deadline, pause = time.monotonic() + self.patience, 0.00005
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise sqlite3.OperationalError("database is locked") from None
+                time.sleep(pause)
+                pause = min(pause * 2, MAX_PAUSE)
 
     def _release(self) -> None:
         if self._held and self._fd is not None:

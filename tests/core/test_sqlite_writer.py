@@ -8,6 +8,7 @@ from __future__ import annotations
 import fcntl
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -16,13 +17,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from core import db
+from core import db, sqlite_writer
 
 HOLDER = """
 import sys, time
 import pytest
 import sqlalchemy as sa
-from core import db
+from core import db, sqlite_writer
 engine = db.create_engine(sys.argv[1])
 connection = engine.connect()
 connection.begin()
@@ -150,3 +151,22 @@ def test_a_writer_killed_holding_the_lock_does_not_block_the_others(tmp_path: Pa
             holder.stdout.close()
     assert done.is_set()
     assert _marks(path) == ["second"]  # the killed writer's row went with it
+
+
+def test_a_writer_that_cannot_get_the_lock_gives_up_as_sqlite_would(tmp_path: Path) -> None:
+    # Two connections of one thread: waiting for ever would hang the thread for good.
+    path = tmp_path / "queue.sqlite3"
+    _table(path)
+    queued = sqlite_writer.factory(str(path))
+    first = sqlite3.connect(path, timeout=0.2, factory=queued, isolation_level=None)
+    second = sqlite3.connect(path, timeout=0.2, factory=queued, isolation_level=None)
+    try:
+        first.begin_immediate()
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            second.begin_immediate()
+        first.rollback()
+        second.begin_immediate()  # free again: the refused writer holds nothing
+        second.rollback()
+    finally:
+        first.close()
+        second.close()
