@@ -227,14 +227,17 @@ def record(
 def run_verification(
     store: Session, via: str, checkpoint: Mapping[str, Any] | None = None
 ) -> audit_chain.Verification:
-    """Verify the chain and audit the verification run (its outcome included)."""
-    result = audit_chain.verify(
-        store,
-        keys.keyring().audit,
-        clock.now(),
-        settings.current().audit_seal_max_delay_ms / 1000,
-        checkpoint,
-    )
+    """Verify the chain and audit the verification run (its outcome included). The walk
+    reads in a session of its own (``db.reading``): on SQLite it then holds no write lock,
+    and requests go on while a long chain is checked."""
+    with db.reading(store) as reader:
+        result = audit_chain.verify(
+            reader,
+            keys.keyring().audit,
+            clock.now(),
+            settings.current().audit_seal_max_delay_ms / 1000,
+            checkpoint,
+        )
     record(
         store,
         "audit.verified",

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -110,11 +112,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READS_ONLY = "passage_reads_only"  # an execution option: see reading()
+
+
 def _sqlite_begin(connection: Any) -> None:
     # IMMEDIATE takes the write lock at the start, so two writers queue instead of
-    # failing half-way with "database is locked" when one upgrades a read lock; they queue
-    # in the kernel (core.sqlite_writer), not in SQLite's polling busy handler.
-    connection.connection.dbapi_connection.begin_immediate()
+    # failing half-way with "database is locked" when one upgrades a read lock; they take
+    # turns through core.sqlite_writer, not SQLite's polling busy handler. A reader's plain
+    # BEGIN takes no write lock at all.
+    dbapi = connection.connection.dbapi_connection
+    if connection.get_execution_options().get(READS_ONLY):
+        dbapi.execute("BEGIN")
+    else:
+        dbapi.begin_immediate()
+
+
+@contextmanager
+def reading(store: Session) -> Iterator[Session]:
+    """A session of its own, on ``store``'s database, for a long read such as ``audit
+    verify``'s walk: one consistent view, and on SQLite a plain ``BEGIN`` that takes no write
+    lock, so every writer goes on meanwhile (docs/architecture.md, Transactions). Nothing may
+    be written through it; it is rolled back at the end."""
+    reader = Session(bind=store.get_bind(), expire_on_commit=False)
+    try:
+        reader.connection(execution_options={READS_ONLY: True})
+        yield reader
+    finally:
+        reader.rollback()
+        reader.close()
 
 
 def end_sign_in_reads(store: Session) -> None:

@@ -7,9 +7,11 @@ import logging
 from collections.abc import Callable
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
 from access import audit
+from access.models import AuditEvent
 from access.policy import public
 from core import db
 from core.paging import Page
@@ -69,3 +71,16 @@ def test_an_error_page_drops_the_unfinished_access_quietly(make_app: Callable[..
     response = app.test_client().get("/_test/gone")
     assert response.status_code == 500
     assert _reads(app) == 0
+
+
+def test_a_long_read_lets_writers_go_on(app: Flask) -> None:
+    # audit verify walks the chain in such a session: on SQLite its transaction must not
+    # hold the write lock, or every request would wait for the whole walk.
+    with app.app_context():
+        store = db.session()
+        with db.reading(store) as reader:
+            before = _reads(app)
+            assert reader.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) is not None
+            audit.record(store, "case.read", object_type="case", object_id="c-2")
+            store.commit()  # a writer, while the reader's transaction is open
+        assert _reads(app) == before + 1
