@@ -201,6 +201,12 @@ def pending(store: Session, model: type[T], **values: Any) -> T | None:
     return None
 
 
+def get(store: Session, model: type[T], row_id: Any) -> T | None:
+    """``store.get``, a row this session is about to insert included, found without the
+    flush that ``store.get`` would start for it (see :func:`pending`)."""
+    return pending(store, model, id=row_id) or store.get(model, row_id)
+
+
 def lock(store: Session, row: Any) -> None:
     """Read ``row`` again holding its lock (``FOR UPDATE``) to the end of the transaction, so
     that two requests changing it at once take turns; a row this transaction created needs

@@ -174,7 +174,7 @@ def read(store: Session, person: Person) -> Identity:
 
 def get(store: Session, person_id: uuid.UUID) -> Person:
     """A person record by id (callers have already checked the user may reach it)."""
-    person = db.pending(store, Person, id=person_id) or store.get(Person, person_id)
+    person = db.get(store, Person, person_id)
     if person is None:
         raise LookupError("no such person")
     return db.keep(store, person)

@@ -372,7 +372,7 @@ def get(store: Session, user: Any, screening_id: uuid.UUID) -> Screening:
 
 def completed(store: Session, screening_id: uuid.UUID) -> Screening | None:
     """A completed screening by id, for the case it opens (no user: the system acts)."""
-    screening = db.pending(store, Screening, id=screening_id) or store.get(Screening, screening_id)
+    screening = db.get(store, Screening, screening_id)
     return screening if screening is not None and screening.status == "completed" else None
 
 
