@@ -81,9 +81,13 @@ def append(
         "request_id": request_id,
         "details": json.dumps(dict(details or {}), sort_keys=True, separators=(",", ":")),
     }
-    # The event belongs to a transaction: begin one if none is open, so that a rollback
-    # (a refusal, an error) drops the event with everything else.
-    store.connection()
+    # The event belongs to a transaction: begin the session's if none is open, so that a
+    # rollback (a refusal, an error) drops the event with everything else. Only the
+    # session's: the database's begins with the first statement, which on SQLite takes the
+    # one write lock (docs/architecture.md, Transactions), and a submission's first
+    # statement is its commit's.
+    if not store.in_transaction():
+        store.begin()
     store.info.setdefault(QUEUE, []).append(
         {**values, "entry_mac": audit_chain.entry_mac(key, values)}
     )

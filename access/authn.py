@@ -347,7 +347,9 @@ def _load_bearer(request: Request) -> User | None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
-    return tokens.authenticate_token(db.session(), token.strip(), clock.now())
+    store = db.session()
+    db.begin_sign_in_reads(store)
+    return tokens.authenticate_token(store, token.strip(), clock.now())
 
 
 # Flask-Login ships no type hints, so LoginManager is Any to mypy.

@@ -84,3 +84,21 @@ def test_a_long_read_lets_writers_go_on(app: Flask) -> None:
             audit.record(store, "case.read", object_type="case", object_id="c-2")
             store.commit()  # a writer, while the reader's transaction is open
         assert _reads(app) == before + 1
+
+
+def test_nothing_is_written_through_a_read_only_transaction(app: Flask) -> None:
+    # On SQLite such a transaction holds no write lock: a write would take it late and fail
+    # whenever another writer came between, so it is refused every time instead.
+    if app.extensions["passage.engine"].dialect.name != "sqlite":
+        pytest.skip("read-only transactions are begun on SQLite only")
+    with app.app_context():
+        store = db.session()
+        with db.reading(store) as reader:
+            assert reader.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) is not None
+            with pytest.raises(RuntimeError, match="a write in a read-only transaction"):
+                reader.execute(sa.delete(AuditEvent))
+        db.begin_sign_in_reads(store)
+        with pytest.raises(RuntimeError, match="a write in a read-only transaction"):
+            store.execute(sa.update(AuditEvent).values(outcome="denied"))
+        store.rollback()
+        assert store.scalar(sa.select(sa.func.count()).where(AuditEvent.outcome == "denied")) == 0

@@ -7,8 +7,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from flask import Flask
+from sqlalchemy import event
 
+from core import db
 from tests.helpers import Client, statements
 from tests.screening.payloads import body
 
@@ -43,3 +46,57 @@ def test_a_submission_stays_within_its_statement_budget(
     position = {table: inserted.index(table) for table in inserted}
     assert position["data_keys"] < position["people"] < position["screenings"]
     assert position["people"] < position["cases"]
+
+
+def test_on_sqlite_a_submission_holds_the_write_lock_for_its_inserts_alone(
+    app: Flask, client: Client, accounts: Any, issue_token: Any
+) -> None:
+    # SQLite has one write lock for the whole database: held while a view parses, scores
+    # and encrypts, it would make every worker wait (docs/architecture.md, Transactions).
+    engine = app.extensions["passage.engine"]
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL locks rows, not the database")
+    headers = {"Authorization": f"Bearer {issue_token(accounts['screener'])}"}
+    client.raw.post("/api/v1/screenings", json=body(), headers=headers)  # warm caches
+    log: list[str] = []
+
+    def began(connection: Any) -> None:
+        reads = connection.get_execution_options().get(db.READS_ONLY)
+        log.append("BEGIN (reads only)" if reads else "BEGIN IMMEDIATE")
+
+    def sent(_connection: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        table = re.search(r"\b(?:FROM|INTO)\s+(\w+)", sql)
+        log.append(f"{sql.split()[0]} {table[1] if table else '?'}")
+
+    def committed(_connection: Any) -> None:
+        log.append("COMMIT")
+
+    def flushing(*_args: Any) -> None:
+        log.append("flush")
+
+    factory = app.extensions["passage.sessionmaker"]
+    listeners = [
+        (engine, "begin", began),
+        (engine, "before_cursor_execute", sent),
+        (engine, "commit", committed),
+        (factory, "before_flush", flushing),
+    ]
+    for target, name, listener in listeners:
+        event.listen(target, name, listener)
+    try:
+        response = client.raw.post("/api/v1/screenings", json=body(), headers=headers)
+    finally:
+        for target, name, listener in listeners:
+            event.remove(target, name, listener)
+    assert response.status_code == 201
+    # The token is checked without the write lock; the lock is taken at the commit.
+    assert log[:3] == ["BEGIN (reads only)", "SELECT api_tokens", "COMMIT"]
+    assert log[3:5] == ["flush", "BEGIN IMMEDIATE"]
+    assert sorted(log[5:-1]) == [
+        "INSERT audit_events",
+        "INSERT cases",
+        "INSERT data_keys",
+        "INSERT people",
+        "INSERT screenings",
+    ]
+    assert log[-1] == "COMMIT"
