@@ -89,6 +89,10 @@ DEFAULTS: dict[str, Any] = {
     # for numbers, not a judgement): this many hours a day, or this many days a week.
     "EXCESSIVE_HOURS_PER_DAY": 12,
     "EXCESSIVE_DAYS_PER_WEEK": 7,
+    # The pay in a month, in the local money, under which the pay a person gives counts as
+    # very low pay (ec_low_pay): a legal minimum wage is the usual choice. 0 means not set,
+    # and the interview then asks for the pay as a yes or no only; pay of 0 is "no pay".
+    "LOW_PAY_PER_MONTH": 0,
     # Hours a partner has to answer a referral before the sender's supervisor is told, and
     # after which an unanswered referral expires so the sender can try the next partner.
     "REFERRAL_HOURS_URGENT": 24,
@@ -205,6 +209,8 @@ def check(config: Any, instance_path: str | None = None) -> None:
             # Zero would make every `keys rotate` run make a key, or destroy the key of the
             # backup taken a minute ago.
             raise ConfigError(f"{name} must be a whole number of days, at least 1")
+    if _whole(config, "LOW_PAY_PER_MONTH") < 0:
+        raise ConfigError("LOW_PAY_PER_MONTH must be 0 (not set) or a whole amount of money")
     if env != "production":
         return
     problems = list(_production_problems(config))

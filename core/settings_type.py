@@ -60,6 +60,7 @@ class Settings:
     red_flag_protocols: Mapping[str, Any]
     excessive_hours_per_day: int
     excessive_days_per_week: int
+    low_pay_per_month: int
     referral_hours_urgent: int
     referral_hours_normal: int
     referral_expire_hours: int

@@ -360,7 +360,8 @@ WHEN_UNKNOWN = "unknown"
 class AnswerForm(FlaskForm):
     """One question of the interview: Yes / No / Don't know / Prefers not to say. None is
     mandatory; "Save and continue" with nothing chosen records "Don't know" (shown and left
-    blank is unknown, docs/screening.md §3)."""
+    blank is unknown, docs/screening.md §3). Where the question takes numbers, the hours or
+    the pay the person gives decide the answer instead."""
 
     answer = RadioField(choices=ANSWER_CHOICES, validators=[Optional()])
     hours_per_day = IntegerField(
@@ -368,6 +369,10 @@ class AnswerForm(FlaskForm):
     )
     days_per_week = IntegerField(
         _l("Days a week"), validators=[Optional(), NumberRange(min=0, max=7)]
+    )
+    pay_per_month = IntegerField(
+        _l("Pay in a month, in the local money"),
+        validators=[Optional(), NumberRange(min=0, max=1_000_000_000)],
     )
 
 

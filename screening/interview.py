@@ -32,6 +32,13 @@ def hours_answer(
     return "yes" if hours >= hours_limit or days >= days_limit else "no"
 
 
+def pay_answer(pay_per_month: int, low_pay_limit: int) -> str:
+    """The answer to "very low or no pay" from the pay a person gives for a month, in the
+    local money (docs/screening.md, Numbers for hours and pay): yes when nothing was paid
+    or the pay is under the deployment's line, no otherwise."""
+    return "yes" if pay_per_month == 0 or pay_per_month < low_pay_limit else "no"
+
+
 def is_child(screening: Screening, age: int | None = None) -> bool:
     """Possibly a minor, or under 18: the child instrument, the safety check's "under 18,
     or might be", or an age under 18. A claimed adult age never lifts the presumption."""

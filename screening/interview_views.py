@@ -29,6 +29,7 @@ BLOCK_TITLES = {
     "closing": _l("Closing"),
 }
 HOURS_ITEM = "ec_excessive_hours"
+PAY_ITEM = "ec_low_pay"
 
 
 def _answer(step: engine.Step, form: AnswerForm) -> str:
@@ -42,7 +43,20 @@ def _answer(step: engine.Step, form: AnswerForm) -> str:
             config.excessive_hours_per_day,
             config.excessive_days_per_week,
         )
-    return form.answer.data or "unknown"
+    return _paid(step, form) or form.answer.data or "unknown"
+
+
+def _asks_pay(step: engine.Step) -> bool:
+    """Whether the page takes the pay as a number: where very low pay is asked, once the
+    deployment has set its line (docs/screening.md, Numbers for hours and pay)."""
+    asked = step.key == PAY_ITEM or (step.kind == "list" and PAY_ITEM in step.members)
+    return asked and settings.current().low_pay_per_month > 0
+
+
+def _paid(step: engine.Step, form: AnswerForm) -> str | None:
+    if not _asks_pay(step) or form.pay_per_month.data is None:
+        return None
+    return interview.pay_answer(form.pay_per_month.data, settings.current().low_pay_per_month)
 
 
 def _given(step: engine.Step) -> tuple[dict[str, str], Any]:
@@ -53,11 +67,14 @@ def _given(step: engine.Step) -> tuple[dict[str, str], Any]:
         choice = request.form.get("handover")
         return ({step.key: choice} if choice in engine.HANDOVER else {}), ActionForm()
     if step.kind == "list":  # ticked: yes; the others as the screener confirms
+        listed = AnswerForm()
         others = request.form.get("others")
-        if others not in ("no", *scoring.OPEN):
-            return {}, ActionForm()
+        if not listed.validate_on_submit() or others not in ("no", *scoring.OPEN):
+            return {}, listed
         ticked = set(request.form.getlist("yes"))
-        return {m: "yes" if m in ticked else others for m in step.members}, ActionForm()
+        given = {m: "yes" if m in ticked else others for m in step.members}
+        paid = _paid(step, listed)
+        return (given | {PAY_ITEM: paid} if paid else given), listed
     if step.kind == "when":  # phases ticked, or none: don't know when
         chosen = [w for w in request.form.getlist("when") if w in instruments.WHEN]
         return {step.key: " ".join(chosen) or WHEN_UNKNOWN}, ActionForm()
@@ -96,7 +113,7 @@ def ask(screening_id: uuid.UUID) -> Any:
             store.commit()
             return redirect(here)
         given, form = _given(step)
-        if not given and step.kind == "list":
+        if not given and step.kind == "list" and not form.errors:
             flash(_l("Say what the answer is for the ones not ticked."), "error")
         if given:
             raised = interview.record(store, screening, instrument, given, clock.now())
@@ -138,6 +155,7 @@ def _page(
         else None,
         about=concept.label.get(language, feminine) if concept and step.kind == "when" else None,
         hours=step.key == HOURS_ITEM,
+        pay=_asks_pay(step),
         blocks=interview.progress(step),
         listed=listed,
         block_titles=BLOCK_TITLES,

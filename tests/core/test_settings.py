@@ -83,6 +83,12 @@ def test_key_periods_must_be_whole_days_everywhere(
         build(tmp_path, **{**SAFE_PRODUCTION, "ENV": environment, setting: value})
 
 
+@pytest.mark.parametrize("value", [-1, "a minimum wage"])
+def test_the_low_pay_line_is_an_amount_or_zero(tmp_path: Any, value: Any) -> None:
+    with pytest.raises(ConfigError, match="LOW_PAY_PER_MONTH must be"):
+        build(tmp_path, **{**SAFE_PRODUCTION, "ENV": "testing", "LOW_PAY_PER_MONTH": value})
+
+
 def test_key_periods_may_be_set_in_either_order(tmp_path: Any) -> None:
     app = build(tmp_path, **SAFE_PRODUCTION, MASTER_KEY_PERIOD_DAYS=90, BACKUP_RETENTION_DAYS=7)
     assert app.config["MASTER_KEY_PERIOD_DAYS"] == 90
