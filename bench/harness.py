@@ -190,13 +190,32 @@ def load(
         connection.close()
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    began = time.monotonic()
+    began, cpu = time.monotonic(), cpu_times()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - began
-    return summary(tally, elapsed)
+    return {**summary(tally, elapsed), "machine_busy_share": busy_share(cpu, cpu_times())}
+
+
+def cpu_times() -> tuple[int, int] | None:
+    """The whole machine's CPU time so far and the idle part of it (Linux's /proc/stat, in
+    clock ticks over all cores); None elsewhere."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            ticks = [int(t) for t in stat.readline().split()[1:]]
+    except OSError:
+        return None
+    return sum(ticks), ticks[3] + ticks[4]  # idle and waiting for I/O
+
+
+def busy_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    """How busy all the machine's cores were between two :func:`cpu_times` (0 to 1): a run
+    at 1 had no spare core, whatever else held it up."""
+    if before is None or after is None or after[0] == before[0]:
+        return None
+    return round(1 - (after[1] - before[1]) / (after[0] - before[0]), 2)
 
 
 def percentile(values: list[float], share: float) -> float:
