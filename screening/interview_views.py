@@ -5,7 +5,7 @@ finish and the result. No page needs JavaScript (docs/screening.md §4, §6, §7
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -14,8 +14,17 @@ from flask_babel import lazy_gettext as _l
 from access.forms import ActionForm
 from access.policy import requires
 from core import clock, db, settings
-from screening import engine, explain, instruments, interview, red_flags, scoring, services
-from screening.forms import WHEN_UNKNOWN, AnswerForm, when_form
+from screening import (
+    engine,
+    explain,
+    instruments,
+    interview,
+    red_flags,
+    revisit,
+    scoring,
+    services,
+)
+from screening.forms import ANSWER_LABELS, WHEN_UNKNOWN, AnswerForm, when_form
 from screening.instruments import Instrument
 from screening.models import Screening
 from screening.views import bp, load
@@ -212,9 +221,76 @@ def review(screening_id: uuid.UUID) -> Any:
         form=form,
         screening=screening,
         answered=len(services.answers(store, screening)),
+        rows=_answered(store, screening, instrument),
         finished=step.kind == "done",
         waiting=interview.waiting(store, screening, instrument),
     )
+
+
+@bp.route("/<uuid:screening_id>/change", methods=["POST"])
+@requires("screenings.read")
+def change(screening_id: uuid.UUID) -> Any:
+    """Ask again from one answer on: it and every answer given after it are cleared
+    (screening.revisit), and the questions go on from there."""
+    screening, instrument = load(screening_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if screening.status != "draft":
+        flash(_l("This screening is already completed."), "error")
+        return redirect(url_for("screening.show", screening_id=screening_id))
+    store = db.session()
+    if not revisit.change(store, screening, instrument, request.form.get("key", ""), clock.now()):
+        flash(_l("That answer is no longer part of this interview."), "error")
+        return redirect(url_for("screening.review", screening_id=screening_id))
+    store.commit()
+    return redirect(url_for("screening.ask", screening_id=screening_id))
+
+
+PAUSE_ANSWERS = {
+    ("interpreter_replaced", "yes"): _l("An independent interpreter is now present"),
+    ("handover", "done"): _l("Stop and hand over: finish with what is known"),
+    ("handover", "continued"): _l("Child-protection staff are present and continue the interview"),
+}
+PAUSE_QUESTIONS = {
+    "interpreter_replaced": _l("Interpreter"),
+    "handover": _l("Hand-over to child protection"),
+}
+
+
+class Row(NamedTuple):
+    """One answer on the review page. A ``*_lang`` is the interview's language where the
+    words are the instrument's, None where they are the page's."""
+
+    question: str
+    question_lang: str | None
+    answer: str
+    answer_lang: str | None
+    key: str  # the key that asks its page again
+
+
+def _answered(store: Any, screening: Screening, instrument: Instrument) -> list[Row]:
+    """The answers so far, in the order they were asked."""
+    language, feminine = screening.language, services.feminine(store, screening)
+    given = services.answers(store, screening)
+    rows = []
+    for step, keys in revisit.path(instrument, given, interview.population(screening)):
+        for key in keys:
+            value = given[key]
+            asked = engine.Step("member", key=key, ask=key) if step.kind == "list" else step
+            if key in PAUSE_QUESTIONS:
+                question, question_lang = str(PAUSE_QUESTIONS[key]), None
+            else:
+                question = interview.wording(instrument, asked, language, feminine)
+                question_lang = language
+            if (key, value) in PAUSE_ANSWERS:
+                answer, answer_lang = str(PAUSE_ANSWERS[key, value]), None
+            elif key.endswith("_when") and value not in scoring.OPEN:
+                phases = [instrument.when[w].get(language, feminine) for w in value.split()]
+                answer, answer_lang = ", ".join(phases), language
+            else:
+                answer, answer_lang = str(ANSWER_LABELS.get(value, value)), None
+            rows.append(Row(question, question_lang, answer, answer_lang, keys[0]))
+    return rows
 
 
 @bp.route("/<uuid:screening_id>")

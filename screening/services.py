@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -296,14 +296,19 @@ def answers(store: Session, screening: Screening) -> dict[str, str]:
 
 
 def save_answers(
-    store: Session, screening: Screening, given: Mapping[str, str], now: datetime
+    store: Session,
+    screening: Screening,
+    given: Mapping[str, str],
+    now: datetime,
+    cleared: Collection[str] = (),
 ) -> None:
-    """Add or change answers of a draft (a paused interview resumes from here)."""
+    """Add or change answers of a draft (a paused interview resumes from here), or clear
+    those under ``cleared`` so that they are asked again."""
     if screening.status != "draft":
         raise ScreeningConflict(
             "this screening is completed; its answers cannot change", {"status": screening.status}
         )
-    merged = {**answers(store, screening), **given}
+    merged = {k: v for k, v in answers(store, screening).items() if k not in cleared} | dict(given)
     screening.answers = _cipher(store, screening).seal(
         TABLE, "answers", screening.id, json.dumps(merged, sort_keys=True)
     )
@@ -313,7 +318,7 @@ def save_answers(
         "screening.updated",
         object_type="screening",
         object_id=screening.id,
-        details={"answers": len(given)},
+        details={"answers": len(given), **({"cleared": len(cleared)} if cleared else {})},
     )
 
 

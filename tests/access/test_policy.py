@@ -139,6 +139,7 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "screening.person": TEAM,
     "screening.red_flag": TEAM,
     "screening.review": TEAM,
+    "screening.change": TEAM,
     "screening.show": TEAM,
     "screening.ask": TEAM,
     "screening.stop": TEAM,
