@@ -176,6 +176,33 @@ def test_a_red_flag_on_the_first_answer_interrupts_and_its_action_shows_on_the_r
     expect(page.get_by_role("main")).to_contain_text(DISCLAIMER)
 
 
+def test_a_mistaken_answer_is_changed_from_the_review_page(
+    page_without_js: Page,
+    live_server: str,
+    make_account: Callable[..., Account],
+    clock: FrozenClock,
+) -> None:
+    page = page_without_js
+    sign_in(page, live_server, make_account("screener"), clock)
+    safety_check(page, live_server)
+    consent(page)
+    person(page, "Canarybrowserchange", "29")
+    answer(page, "No", DANGER_NOW)
+    controller = CATALOGUE["adult"].gate("a2").question.get("en")
+    answer(page, "Don't know", controller)
+    page.get_by_role("link", name="Finish early").click()
+
+    answers = page.get_by_role("table")
+    expect(answers.get_by_role("row")).to_have_count(3)  # the heading and two answers
+    expect(answers.get_by_role("row").nth(2)).to_contain_text("Don't know")
+    answers.get_by_role("button", name="Change").nth(1).click()
+
+    expect(page).to_have_url(ASK)
+    answer(page, "No", controller)
+    page.get_by_role("link", name="Finish early").click()
+    expect(page.get_by_role("table").get_by_role("row").nth(2)).to_contain_text("No")
+
+
 def test_a_childs_first_disclosure_stops_the_questions_for_a_hand_over(
     page_without_js: Page,
     live_server: str,
