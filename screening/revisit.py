@@ -27,7 +27,7 @@ def path(
     """Each step the interview took to reach ``given``, with the keys it answered there, in
     order; it ends at the first step with no stored answer."""
     so_far: dict[str, str] = {}
-    steps = []
+    steps: list[tuple[engine.Step, tuple[str, ...]]] = []
     while True:
         step = engine.next_question(instrument, so_far, population)
         if step.kind == "done":
