@@ -20,6 +20,7 @@ from screening import (
     payload,
     protocols,
     red_flags,
+    revisit,
     services,
 )
 from screening.api_schemas import (
@@ -268,6 +269,51 @@ def post_answers(screening_id: uuid.UUID) -> Any:
     raised = interview.record(store, screening, instrument, body["answers"], clock.now())
     store.commit()
     return jsonify({**_draft(store, screening, instrument), "raised": raised})
+
+
+@bp.route("/screenings/<uuid:screening_id>/reopen", methods=["POST"])
+@requires("screenings.read")
+@spec.operation(
+    "/screenings/{screening_id}/reopen",
+    "post",
+    summary="Ask again from one answer on",
+    parameters=ID_PARAMETER,
+    requestBody={
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["key"],
+                    "additionalProperties": False,
+                    "properties": {"key": {"type": "string", "maxLength": 100}},
+                }
+            }
+        },
+    },
+    errors=(400, 401, 403, 404, 409),
+    responses={
+        "200": {
+            "description": "cleared; the next step is the reopened question",
+            "content": {"application/json": {"schema": DRAFT_SCHEMA}},
+        }
+    },
+)
+def reopen(screening_id: uuid.UUID) -> Any:
+    """Clear the answer stored under ``key`` and every answer given after it, as the review
+    page's "Change" does (docs/screening.md §4.1.1); ``next`` then asks that question."""
+    body = json_body()
+    if not isinstance(body, dict) or set(body) != {"key"} or not isinstance(body["key"], str):
+        raise MalformedRequest("invalid key", {"key": "required string: an answer's key"})
+    store, screening, instrument = _draft_of(screening_id)
+    services.still_draft(screening)
+    if not revisit.change(store, screening, instrument, body["key"], clock.now()):
+        raise services.ScreeningConflict(
+            "no answer of this interview is stored under that key",
+            {"key": "not the key of an answer given in this interview"},
+        )
+    store.commit()
+    return jsonify(_draft(store, screening, instrument))
 
 
 @bp.route("/screenings/<uuid:screening_id>/red-flag-actions", methods=["POST"])

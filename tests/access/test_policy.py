@@ -147,6 +147,7 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "screening_api.get_screening": TEAM,
     "screening_api.next_question": TEAM,
     "screening_api.post_answers": TEAM,
+    "screening_api.reopen": TEAM,
     "screening_api.post_red_flag_action": TEAM,
     "screening_api.complete": TEAM,
     "screening_api.list_instruments": ALL,

@@ -369,6 +369,36 @@ def test_answers_are_checked_key_by_key(api: Api) -> None:
     assert more.status_code == 200
 
 
+def test_an_answer_is_reopened_and_asked_again_from_there(app: Flask, api: Api) -> None:
+    screening_id = draft(api)
+    for page in ({"rf_in_danger_now": "no"}, {"rf_controller_nearby": "unknown"}):
+        answered = api("screener", "POST", f"/screenings/{screening_id}/answers", {"answers": page})
+        assert answered.status_code == 200
+    reopened = api(
+        "screener", "POST", f"/screenings/{screening_id}/reopen", {"key": "rf_in_danger_now"}
+    )
+    assert reopened.status_code == 200
+    assert reopened.get_json()["next"]["key"] == "rf_in_danger_now"
+    after = api("screener", "GET", f"/screenings/{screening_id}/next").get_json()
+    assert after["next"]["key"] == "rf_in_danger_now"
+    # Not answered (or not a key at all): nothing is cleared.
+    for key in ("rf_controller_nearby", "b2", "no_such_key"):
+        refused = api("screener", "POST", f"/screenings/{screening_id}/reopen", {"key": key})
+        assert refused.status_code == 409
+        assert refused.get_json()["error"]["fields"] == {
+            "key": "not the key of an answer given in this interview"
+        }
+    for data in ({}, {"key": 1}, {"key": "a1", "more": 1}, ["a1"]):
+        malformed = api("screener", "POST", f"/screenings/{screening_id}/reopen", data)
+        assert malformed.status_code == 400
+        assert malformed.get_json()["error"]["fields"] == {
+            "key": "required string: an answer's key"
+        }
+    completed = api("screener", "POST", "/screenings", body()).get_json()
+    late = api("screener", "POST", f"/screenings/{completed['id']}/reopen", {"key": "b2"})
+    assert late.status_code == 409
+
+
 @pytest.mark.parametrize(
     "data",
     [
