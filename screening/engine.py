@@ -75,6 +75,8 @@ class Derived:
     sources: dict[str, str] = field(default_factory=dict)
     sexual: bool = True
     handed_over: bool = False
+    # Topics answered "yes" whose time is not known: a yes somewhere, though to no item.
+    unplaced: tuple[str, ...] = ()
 
 
 def gate_key(instrument: Instrument, gate: Gate) -> str:
@@ -104,6 +106,7 @@ class _State:
         self.sources: dict[str, str] = {}
         self.crossed: bool | None = None
         self.sexual: bool = True
+        self.unplaced: list[str] = []
         for gate in instrument.gates:
             self._gate(gate)
         if self.crossed is False:  # no border crossed: nothing of the journey is smuggling
@@ -200,6 +203,8 @@ class _State:
         if answer is None:
             return
         when = _when(self.given.get(f"{member}_when"))
+        if answer == "yes" and when is None:
+            self.unplaced.append(member)
         for item in concept.indicators:
             if answer != "yes":
                 self.set(item, answer, f"concept:{member}")
@@ -238,10 +243,21 @@ def derive(
                 state.set(indicator.id, "not_needed", "handover")
             else:
                 state.set(indicator.id, "unknown", "unreached")
-    return Derived(state.values, state.sources, state.sexual, handed_over)
+    return Derived(
+        state.values, state.sources, state.sexual, handed_over, tuple(dict.fromkeys(state.unplaced))
+    )
 
 
-def _disclosed(instrument: Instrument, values: Mapping[str, str]) -> bool:
+def _disclosed(instrument: Instrument, state: _State) -> bool:
+    # A topic said "yes" to, at a time the child does not know or will not say, may be
+    # coercion: protection comes first (docs/screening.md §2.3, Stop on disclosure).
+    for member in state.unplaced:
+        if state.given.get(f"{member}_when") in OPEN and any(
+            instrument.by_id[i].dimension in DISCLOSURE_DIMENSIONS
+            for i in instrument.concepts[member].indicators
+        ):
+            return True
+    values = state.values
     for indicator in instrument.indicators:
         value = values.get(indicator.id)
         if indicator.id in SUFFICIENT_FOR_CHILD and value not in (None, "no", "no_by_gate"):
@@ -254,7 +270,7 @@ def _disclosed(instrument: Instrument, values: Mapping[str, str]) -> bool:
 def next_question(instrument: Instrument, given: Mapping[str, str], population: Population) -> Step:
     """What to ask next, following the gate plan in order (docs/screening.md §4.1)."""
     state = _State(instrument, given, population)
-    if population.child and given.get("handover") is None and _disclosed(instrument, state.values):
+    if population.child and given.get("handover") is None and _disclosed(instrument, state):
         return Step("handover", key="handover", block="closing")
     if given.get("handover") == HANDED_OVER:
         return DONE

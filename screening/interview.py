@@ -108,7 +108,7 @@ def urgent(instrument: Instrument, screening: Screening, given: Mapping[str, str
     if raised(instrument, screening, given):
         return True
     found = derived(instrument, given, population(screening), final=False)
-    return population(screening).child and "yes" in found.values.values()
+    return population(screening).child and ("yes" in found.values.values() or bool(found.unplaced))
 
 
 def raised(instrument: Instrument, screening: Screening, given: Mapping[str, str]) -> list[str]:
@@ -209,6 +209,7 @@ def finish(
         extra_red_flags=(INTERPRETER_FLAG,) if people_.interpreter_linked else (),
         derived=found.sources,
         lower_bound=found.handed_over,
+        unplaced_yes=bool(found.unplaced),
     )
     return services.complete(store, screening, instrument, result, now, explain_in)
 

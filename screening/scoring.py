@@ -204,12 +204,15 @@ def score(
     extra_red_flags: tuple[str, ...] = (),
     derived: Mapping[str, str] | None = None,
     lower_bound: bool = False,
+    unplaced_yes: bool = False,
 ) -> Result:
     """Score the value of every indicator (a missing one is unknown) for a person who is, or
     may be, a child (``child``), under the labour list and, when ``sexual``, the sexual list
     too. ``extra_red_flags`` are raised outside the questions (the interpreter linked to the
     exploiter); ``derived`` says which gate or rule filled each value not given;
-    ``lower_bound`` marks a child's interview handed over before its end."""
+    ``lower_bound`` marks a child's interview handed over before its end;
+    ``unplaced_yes``, a topic answered "yes" at a time not known, which is a "yes" to no
+    item but still one for a child's urgency and route."""
     value = {i.id: values.get(i.id, "unknown") for i in instrument.indicators}
     said_yes = [i for i in instrument.indicators if value[i.id] == "yes"]
     smuggling_yes = [i.id for i in said_yes if i.dimension == "smuggling"]
@@ -223,7 +226,7 @@ def score(
     chosen = _stronger(results)
     classification, incomplete = rule.settle(chosen.lower, chosen.upper)
     red_flags = [i.id for i in said_yes if i.red_flag] + list(extra_red_flags)
-    any_yes = bool(said_yes)
+    any_yes = bool(said_yes) or unplaced_yes
     changing = [
         d for d, r in chosen.dimensions.items() if r.status != "positive" and r.could_be_positive
     ]

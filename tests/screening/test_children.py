@@ -457,6 +457,35 @@ def test_the_api_records_a_childs_consent(app: Flask, post: Any, child: dict[str
     assert consent["child"] == {"assent": False, "guardian_consent": False, "basis": None, **child}
 
 
+def test_a_child_who_cannot_say_when_is_handed_over_urgent_through_the_api(post: Any) -> None:
+    answers = {
+        "rf_in_danger_now": "no",
+        "rf_controller_nearby": "no",
+        "rf_cannot_leave": "no",
+        "rf_injury_illness": "no",
+        "a5": "yes",
+        "rf_detention_or_removal": "no",
+        "rf_child_separated": "no",
+        "ec_excessive_hours": "no",
+        "b2": "no",
+        "b3": "no",
+        "violence": "yes",
+        "violence_when": "unknown",
+    }
+    # Stopped at the disclosure: a draft whose next step is the hand-over, urgent already.
+    draft = post(child_body(answers=answers, complete=False))
+    assert draft.status_code == 201
+    assert (draft.get_json()["next"]["kind"], draft.get_json()["urgent"]) == ("handover", True)
+    done = post(child_body(answers={**answers, "handover": "done"}))
+    assert done.status_code == 201
+    result = done.get_json()["result"]
+    assert (result["urgent"], result["route"], result["lower_bound"]) == (
+        True,
+        "child_protection",
+        True,
+    )
+
+
 def test_a_child_is_not_screened_with_the_adult_instrument(app: Flask, post: Any) -> None:
     response = post(body(subject={"given_name": "Canaryapi", "age": 15}))
     assert response.status_code == 422

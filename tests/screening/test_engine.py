@@ -60,6 +60,7 @@ def result_of(
         population.child,
         derived.sexual,
         lower_bound=derived.handed_over,
+        unplaced_yes=bool(derived.unplaced),
     )
 
 
@@ -414,6 +415,74 @@ def test_a_child_disclosing_exploitation_is_handed_over_to_child_protection() ->
     assert result.lower_bound
     assert result.classification == "indicators_present"
     assert (result.urgent, result.route) == (True, "child_protection")
+
+
+CHILD_BEFORE_CONTROL = {
+    "rf_in_danger_now": "no",
+    "rf_controller_nearby": "no",
+    "rf_cannot_leave": "no",
+    "rf_injury_illness": "no",
+    "a5": "yes",
+    "rf_detention_or_removal": "no",
+    "rf_child_separated": "no",
+    "ec_excessive_hours": "no",
+    "b2": "no",
+    "b3": "no",
+}
+
+
+@pytest.mark.parametrize("when", ["unknown", "declined"])
+def test_a_child_saying_yes_to_a_topic_at_a_time_not_known_is_handed_over(when: str) -> None:
+    # "When?" says which items a topic's "yes" is. A child who cannot or will not say
+    # when has still said yes to being controlled: that is a disclosure.
+    population = Population(child=True)
+    given_ = {**CHILD_BEFORE_CONTROL, "documents": "yes"}
+    assert next_question(CHILD, given_, population).key == "documents_when"
+    given_["documents_when"] = when
+    step = next_question(CHILD, given_, population)
+    assert (step.kind, step.key) == ("handover", "handover")
+    given_["handover"] = "done"
+    derived = derive(CHILD, given_, population)
+    assert derived.unplaced == ("documents",)
+    assert [derived.values[i] for i in ("cr_documents", "sm_documents_held", "cd_documents")] == [
+        "unknown",
+        "unknown",
+        "unknown",
+    ]
+    result = result_of(CHILD, given_, population)
+    assert result.lower_bound
+    assert (result.urgent, result.route) == (True, "child_protection")
+
+
+def test_a_topic_whose_time_is_known_is_placed_on_its_items() -> None:
+    population = Population(child=True)
+    given_ = {**CHILD_BEFORE_CONTROL, "documents": "yes", "documents_when": "work"}
+    derived = derive(CHILD, given_, population, final=False)
+    assert derived.unplaced == ()
+    assert [derived.values[i] for i in ("cr_documents", "sm_documents_held", "cd_documents")] == [
+        "no",
+        "no",
+        "yes",
+    ]
+
+
+def test_an_adults_topic_at_a_time_not_known_is_no_hand_over_and_not_urgent() -> None:
+    given_ = {
+        "rf_in_danger_now": "no",
+        "rf_controller_nearby": "no",
+        "rf_cannot_leave": "no",
+        "rf_injury_illness": "no",
+        "a5": "yes",
+        "rf_detention_or_removal": "no",
+        "ec_excessive_hours": "no",
+        "b2": "no",
+        "b3": "no",
+        "documents": "yes",
+        "documents_when": "unknown",
+    }
+    population = Population(child=False)
+    assert next_question(ADULT, given_, population).kind != "handover"
+    assert result_of(ADULT, given_, population).urgent is False
 
 
 def test_an_adult_saying_yes_is_not_handed_over() -> None:
