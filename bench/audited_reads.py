@@ -57,18 +57,19 @@ def run(server_url: str | None, seconds: float, rounds: int) -> dict[str, Any]:
                     runs["four"].append(harness.load(server.port, read, seconds, 4))
     one = harness.median([r["requests_per_second"] for r in runs["one"]])
     four = harness.median([r["requests_per_second"] for r in runs["four"]])
-    busy = [r["machine_busy_share"] for r in runs["one"]]
-    share = harness.median(busy) if None not in busy else None
+
+    def busy(measured: list[dict[str, Any]]) -> float | None:
+        shares = [r["machine_busy_share"] for r in measured]
+        return harness.median(shares) if None not in shares else None
+
     return {
         "reads_per_second_one_client": one,
         "reads_per_second_four_clients": four,
         "four_over_one": round(four / one, 2),
         # What one client leaves idle is what four can add: once four keep every core
         # busy, more clients cannot raise the ratio, only a cheaper request can.
-        "machine_busy_one_client": share,
-        "machine_busy_four_clients": harness.median(
-            [r["machine_busy_share"] or 0.0 for r in runs["four"]]
-        ),
+        "machine_busy_one_client": busy(runs["one"]),
+        "machine_busy_four_clients": busy(runs["four"]),
         "goal": GOAL,
         "rounds": runs,
     }
