@@ -22,7 +22,7 @@ from wtforms.validators import (
 from access.passwords import MAX_LENGTH
 from access.roles import Role
 from core import paging
-from core.i18n import LANGUAGE_NAMES
+from core.languages import LANGUAGE_NAMES
 
 # Longer than any allowed password, so an over-long one gets the policy's clear message
 # rather than being cut; far below anything that would make hashing a burden.

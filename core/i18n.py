@@ -1,5 +1,5 @@
-"""The languages Passage speaks, defined here once (docs/architecture.md, "How to add…"), and
-the choice among them: the user's setting, then the visitor's choice, then Accept-Language."""
+"""The choice among the languages Passage speaks (core/languages.py): the user's setting, then
+the visitor's choice, then Accept-Language; dates and numbers formatted in that language."""
 
 from __future__ import annotations
 
@@ -13,19 +13,7 @@ from flask_babel import Babel, get_locale, get_timezone
 from flask_login import current_user
 
 from core import settings
-
-# The interface's and the questionnaires' languages, each with a catalogue in translations/
-# and wordings in the instruments; English first, the fallback.
-LANGUAGES: tuple[str, ...] = ("en", "fr", "es")
-
-
-def _own_name(code: str) -> str:
-    name = Locale.parse(code).get_display_name(code) or code
-    return name[:1].upper() + name[1:]
-
-
-# Each language by its own name (CLDR), as the switcher and the questionnaire offer it.
-LANGUAGE_NAMES = {code: _own_name(code) for code in LANGUAGES}
+from core.languages import LANGUAGE_NAMES, LANGUAGES
 
 
 def select_locale() -> str:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
-from core import i18n
+from core import languages
 from core.protocol_defaults import RED_FLAG_PROTOCOLS
 from core.settings_type import (
     ConfigError as ConfigError,
@@ -43,7 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,
     "DEBUG": False,
     "TESTING": False,
-    "LANGUAGES": list(i18n.LANGUAGES),
+    "LANGUAGES": list(languages.LANGUAGES),
     "BABEL_DEFAULT_LOCALE": "en",
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "TRUSTED_PROXIES": 0,

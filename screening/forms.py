@@ -33,7 +33,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from core.i18n import LANGUAGE_NAMES
+from core.languages import LANGUAGE_NAMES
 from screening import people
 from screening.consent import CHILD_BASES, EXPLAINED, PRESENT, presence_problem
 from screening.instruments import WHEN

@@ -23,9 +23,9 @@ from typing import Any
 
 from flask import current_app
 
-from core import i18n
+from core import languages
 
-LANGUAGES = i18n.LANGUAGES  # every instrument has its wordings in each
+LANGUAGES = languages.LANGUAGES  # every instrument has its wordings in each
 VARIANTS = ("fr-f",)  # a feminine French wording, where it differs
 TRAFFICKING_DIMENSIONS = (
     "deceptive_recruitment",
