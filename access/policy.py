@@ -42,7 +42,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit.read": frozenset({Role.AUDITOR}),
     # Disclosure-controlled statistics (docs/reporting.md): every team's for auditors and
     # analysts; a supervisor's own team's and partner staff their organisation's
-    # (reporting.catalogue.for_user forces them); administrators the usage report. Which
+    # (reporting.definition.for_user forces them); administrators the usage report. Which
     # report each role reads is the catalogue's ``readers``.
     "stats.read": frozenset(
         {Role.AUDITOR, Role.ANALYST, Role.SUPERVISOR, Role.PARTNER, Role.ADMIN}

@@ -44,7 +44,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from reporting import aggregates, catalogue, disclosure
-from reporting.catalogue import CATALOGUE, Filters, Report
+from reporting.catalogue import CATALOGUE
+from reporting.definition import Filters, Report
 from reporting.models import (
     FORCED_LABOUR,
     MEANS_OF_CONTROL,

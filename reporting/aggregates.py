@@ -1,6 +1,6 @@
 """The report catalogue's pre-aggregates (docs/reporting.md §2, "Pre-aggregates and cache"):
 per report, the exact count and cell key of each of its cells in each month, overall, by
-team, by country and by both (``stat_aggregates``, the grains of ``catalogue.GRAINS``), so
+team, by country and by both (``stat_aggregates``, the grains of ``definition.GRAINS``), so
 that a report reads a few rows per month whatever the number of facts.
 
 They are derived from the facts and kept in step with them in the transaction that writes
@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from reporting.catalogue import GRAINS, PARTITION, Cells, Filters, Report
+from reporting.definition import GRAINS, PARTITION, Cells, Filters, Report
 from reporting.models import aggregate_state, aggregates
 from reporting.tables import Count
 

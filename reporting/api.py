@@ -14,7 +14,7 @@ from core import clock, db
 from core.api import ApiSpec
 from core.errors import ApiError, MalformedRequest
 from core.ratelimit import limit_api
-from reporting import catalogue, disclosure, output
+from reporting import catalogue, definition, disclosure, output
 from reporting.forms import ReportFilterForm
 
 bp = limit_api(Blueprint("reporting_api", __name__, url_prefix="/api/v1"))
@@ -138,14 +138,14 @@ def get_report(name: str) -> Any:
         raise ApiError(404, "no such report")
     store = db.session()
     form = ReportFilterForm(formdata=request.args).with_teams(
-        store, current_user.role in catalogue.ALL_TEAMS
+        store, current_user.role in definition.ALL_TEAMS
     )
     if not form.validate():
         raise MalformedRequest(
             "invalid filters",
             {field: " ".join(map(str, errors)) for field, errors in form.errors.items()},
         )
-    filters = catalogue.for_user(current_user, form.filters())
+    filters = definition.for_user(current_user, form.filters())
     table = catalogue.published(store, report, filters, catalogue.threshold())
     body = output.document(report.name, report.version, filters.as_dict(), table)
     response = jsonify(body)

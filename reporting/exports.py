@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from access import services as access_services
 from referral import cases, referrals
-from reporting import catalogue, ctdc, disclosure, htcds, output
-from reporting.catalogue import Filters
+from reporting import ctdc, definition, disclosure, htcds, output
+from reporting.definition import Filters
 from reporting.facts import as_mapping, fact_of
 from reporting.models import screening_facts
 from screening import people
@@ -35,7 +35,7 @@ def ctdc_file(store: Session, filters: Filters, k: int) -> tuple[str, int]:
     ``filters``: its text and its row count."""
     query = (
         sa.select(screening_facts)
-        .where(*catalogue.where(filters))
+        .where(*definition.where(filters))
         .order_by(screening_facts.c.fact_id)
     )  # random ids: an order that says nothing
     rows = [ctdc.row(as_mapping(found._mapping)) for found in store.execute(query)]

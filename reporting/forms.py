@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import Optional, Regexp, ValidationError
 
 from access.models import Team
-from reporting.catalogue import Filters
+from reporting.definition import Filters
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 

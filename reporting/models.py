@@ -129,6 +129,11 @@ releases = sa.Table(
     sa.Column("sha256", sa.String(64), nullable=False),
 )
 
+# How long a partner took to answer (accept or decline), in bands: the time to answer is
+# published as counts per band, never as a figure of one referral (the referral facts'
+# ``hours_band``).
+ANSWER_BANDS = ((24, "0-24h"), (72, "24-72h"), (168, "72-168h"), (None, "168h+"))
+
 # One row per step of a referral whose person agreed to be counted (docs/reporting.md §1):
 # the partner's own figures and the service's, never the case or the referral.
 referral_facts = sa.Table(
@@ -171,7 +176,7 @@ need_facts = sa.Table(
 # The pre-aggregates (reporting.aggregates): per report, the exact count and cell key of each
 # of its cells in each month, team and country, so that a report sums a few rows per month
 # instead of reading every fact. ``grain`` says which of team and country a row is broken
-# down by (catalogue.GRAINS): a request reads the coarsest rows its filters allow, and NULL
+# down by (definition.GRAINS): a request reads the coarsest rows its filters allow, and NULL
 # there means "all", while at the finest grain it means "none recorded". One long table for
 # every report: ``cell`` holds the cell's dimension values as a JSON array, so a new report
 # needs no new table. No primary key on the report's own columns (team and country may be

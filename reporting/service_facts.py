@@ -15,13 +15,10 @@ from sqlalchemy.orm import Session
 from core import clock, db
 from referral import matching, routing
 from reporting.facts import enqueue, month_of
-from reporting.models import SERVICES
+from reporting.models import ANSWER_BANDS, SERVICES
 from screening import instruments, people, services
 from screening.models import Screening
 
-# How long a partner took to answer (accept or decline), in bands: the time to answer is
-# published as counts per band, never as a figure of one referral.
-ANSWER_BANDS = ((24, "0-24h"), (72, "24-72h"), (168, "72-168h"), (None, "168h+"))
 ANSWERS = ("accepted", "declined")
 
 

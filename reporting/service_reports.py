@@ -15,10 +15,9 @@ from access.models import AuditEvent, PartnerOrganisation, User
 from access.roles import Role
 from referral.referrals import DECLINE_REASONS, OUTCOMES
 from referral.routing import GAPS
-from reporting import catalogue
-from reporting.catalogue import REFERRAL_READERS, SEEN, USAGE_READERS, Filters, Report
-from reporting.models import SERVICES, need_facts, referral_facts, releases
-from reporting.service_facts import ANSWER_BANDS
+from reporting import definition
+from reporting.definition import REFERRAL_READERS, SEEN, USAGE_READERS, Filters, Report
+from reporting.models import ANSWER_BANDS, SERVICES, need_facts, referral_facts, releases
 from reporting.tables import Count
 
 STEPS = ("sent", "accepted", "declined", "expired", "withdrawn", "closed", "overdue")
@@ -35,7 +34,7 @@ MEASURES = (
 
 def _by_partner(store: Session, filters: Filters) -> dict[tuple[str, ...], Count]:
     """Referral steps by partner, the partner named by its slug (never its id)."""
-    cells = catalogue.grouped(store, ("partner_id", "event"), filters, referral_facts).get((), {})
+    cells = definition.grouped(store, ("partner_id", "event"), filters, referral_facts).get((), {})
     slugs = {
         str(organisation_id): slug
         for organisation_id, slug in store.execute(

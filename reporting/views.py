@@ -11,8 +11,8 @@ from flask_login import current_user
 
 from access.policy import requires
 from core import clock, db, paging
-from reporting import catalogue, disclosure, exports, findings, labels, output
-from reporting.catalogue import Report
+from reporting import catalogue, definition, disclosure, exports, findings, labels, output
+from reporting.definition import Report
 from reporting.forms import ReportFilterForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -28,7 +28,7 @@ def _report(name: str) -> Report:
 
 def _form() -> ReportFilterForm:
     return ReportFilterForm(formdata=request.args).with_teams(
-        db.session(), current_user.role in catalogue.ALL_TEAMS
+        db.session(), current_user.role in definition.ALL_TEAMS
     )
 
 
@@ -51,7 +51,7 @@ def show(name: str) -> Any:
         ), 400
     asked = form.filters()
     table = catalogue.published(
-        db.session(), report, catalogue.for_user(current_user, asked), catalogue.threshold()
+        db.session(), report, definition.for_user(current_user, asked), catalogue.threshold()
     )
     return render_template(
         "reporting/report.html",
@@ -82,7 +82,7 @@ def download(name: str) -> Any:
     form = _form()
     if not form.validate():
         abort(400)
-    filters = catalogue.for_user(current_user, form.filters())
+    filters = definition.for_user(current_user, form.filters())
     store = db.session()
     table = catalogue.published(store, report, filters, catalogue.threshold())
     content = output.to_csv(table).encode()

@@ -24,8 +24,9 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from core import db
-from reporting import aggregates, catalogue, disclosure, facts
-from reporting.catalogue import CATALOGUE, Filters, Report, TableCache
+from reporting import aggregates, catalogue, definition, disclosure, facts
+from reporting.catalogue import CATALOGUE, TableCache
+from reporting.definition import Filters, Report
 from reporting.demo import load_demo_facts
 from reporting.models import aggregate_state, screening_facts
 from reporting.models import aggregates as aggregate_rows
@@ -208,7 +209,7 @@ def test_the_pre_aggregates_hold_each_month_team_and_country_with_its_cell_key(
     ],
 )
 def test_a_request_reads_the_coarsest_grain_its_filters_allow(filters: Filters, grain: str) -> None:
-    assert catalogue.grain_of(filters) == grain
+    assert definition.grain_of(filters) == grain
 
 
 @pytest.mark.usefixtures("tiny")
@@ -248,10 +249,10 @@ def test_every_report_from_pre_aggregates_equals_the_count_of_the_facts(
 ) -> None:
     rng = random.Random(seed)
     insert(store, *(synthetic_fact(rng) for _ in range(400)))
-    assert catalogue.data_version(store, CATALOGUE["needs"]) is None  # not built yet
+    assert definition.data_version(store, CATALOGUE["needs"]) is None  # not built yet
     rebuild(store)
     for report in catalogue.aggregated():
-        assert catalogue.data_version(store, report) is not None
+        assert definition.data_version(store, report) is not None
         for filters in FILTERS:
             expected = report.direct(store, filters)
             assert report.raw(store, filters) == expected, (report.name, filters)
@@ -297,12 +298,12 @@ def test_a_new_report_or_version_is_built_whole_by_the_next_refresh(store: Sessi
         "test",
         1,
         ("month", "country", "population"),
-        (catalogue.MONTHS, catalogue.SEEN, ("adult", "child")),
+        (definition.MONTHS, definition.SEEN, ("adult", "child")),
         group_by=("month", "country", "population"),
     )
     newer = dataclasses.replace(CATALOGUE["needs"], version=2)
-    assert catalogue.data_version(store, wide) is None
-    assert catalogue.data_version(store, newer) is None  # built for version 1 only
+    assert definition.data_version(store, wide) is None
+    assert definition.data_version(store, newer) is None  # built for version 1 only
     aggregates.refresh(store, [wide, newer], months={"2026-03"})
     store.commit()
     for report in (wide, newer):
@@ -321,7 +322,7 @@ def test_a_flush_refreshes_the_months_it_files_and_moves_the_numbers(store: Sess
     queue(store, 3, month="2025-12", classification="likely_trafficking")
     facts.count_refusal(store, TEAM_A, "adult", START)  # filed in the batch, never counted
     assert flush(store) == 16
-    first = catalogue.data_version(store, report)
+    first = definition.data_version(store, report)
     assert first is not None
     assert {key: c.n for key, c in report.raw(store, Filters()).cells.items()} == {
         ("2026-01", "no_indicators"): 12,
@@ -333,7 +334,7 @@ def test_a_flush_refreshes_the_months_it_files_and_moves_the_numbers(store: Sess
     queue(store, 5)
     queue(store, 2, classification="possible_trafficking", need_legal=True)
     assert flush(store) == 7
-    assert catalogue.data_version(store, report) not in (None, first)
+    assert definition.data_version(store, report) not in (None, first)
     assert {key: c.n for key, c in report.raw(store, Filters()).cells.items()} == {
         ("2026-01", "no_indicators"): 17,
         ("2026-01", "possible_trafficking"): 2,
@@ -376,7 +377,7 @@ def test_demo_facts_come_with_their_pre_aggregates(store: Session) -> None:
     load_demo_facts(store, START)
     store.commit()
     for report in catalogue.aggregated():
-        assert catalogue.data_version(store, report) is not None
+        assert definition.data_version(store, report) is not None
         assert report.raw(store, Filters()) == report.direct(store, Filters())
 
 
