@@ -1,11 +1,14 @@
 """House rules checked on the source itself: queries on sensitive models only in their
 repository modules (R22), parameterised SQL only (R29), markup marked safe only where the
-content is ours (R28), no weak randomness or hashes (R40)."""
+content is ours (R28), no weak randomness or hashes (R40), each vocabulary written once, and
+every module importable first (no import cycle that works only in one order)."""
 
 from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,7 +111,7 @@ def test_the_rules_can_fail(tmp_path: Path) -> None:
 # Vocabularies written once (docs/architecture.md, "How to add…"): a literal list of these
 # values anywhere else is a second copy that will drift.
 VOCABULARIES = {
-    "languages": ({"en", "fr", "es"}, {"core/i18n.py"}),
+    "languages": ({"en", "fr", "es"}, {"core/languages.py"}),
     "referral states": (
         {"pending", "accepted", "declined", "expired", "withdrawn"},
         {"referral/workflow.py"},
@@ -178,3 +181,67 @@ def test_each_vocabulary_is_written_once(name: str) -> None:
                 if values <= literal:
                     found.add(relative(path))
     assert found == homes
+
+
+# A cycle of module-level imports works in one order and breaks in another: a command
+# (`python -m bench.screening_questions`, a worker, a test run alone) may start anywhere. So
+# each module on such a cycle must import as the first module of a process.
+IMPORT_EACH_FIRST = """
+import importlib, sys
+ours = {"core", "access", "screening", "referral", "reporting", "bench", "wsgi", "tests"}
+failed = []
+for name in sys.argv[1:]:
+    for loaded in [m for m in sys.modules if m.split(".")[0] in ours]:
+        del sys.modules[loaded]
+    try:
+        importlib.import_module(name)
+    except Exception as error:
+        failed.append(f"{name}: {error!r}")
+print("\\n".join(failed))
+"""
+MODULES = {
+    ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
+    for p in [*SOURCES, *sorted((ROOT / "bench").glob("*.py"))]
+}
+
+
+def imported_at_load(name: str) -> set[str]:
+    """The modules of ours that ``name`` imports when it loads (not those imported inside
+    functions or only for type checking)."""
+    found = set()
+    for node in ast.parse(MODULES[name].read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found |= {f"{node.module}.{alias.name}" for alias in node.names} | {node.module}
+    return (found & MODULES.keys()) - {name}
+
+
+def on_a_cycle() -> list[str]:
+    """Every module from which an import chain leads back to itself."""
+    graph = {name: imported_at_load(name) for name in MODULES}
+    cyclic = []
+    for start in graph:
+        seen, todo = set(), list(graph[start])
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo.extend(graph[name])
+        if start in seen:
+            cyclic.append(start)
+    return sorted(cyclic)
+
+
+def test_every_module_on_an_import_cycle_imports_first() -> None:
+    cyclic = on_a_cycle()
+    assert "screening.views" in cyclic  # it registers interview_views, which imports it
+    done = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-W", "error", "-c", IMPORT_EACH_FIRST, *cyclic],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, ""), done.stderr[-2000:]
