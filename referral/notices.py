@@ -97,15 +97,21 @@ def supervisors(store: Session, team_id: uuid.UUID) -> list[User]:
 
 
 def for_user(store: Session, user: Any, limit: int = 50) -> list[Notice]:
-    """The user's notices, unread first, newest first."""
-    return list(
+    """The user's notices, unread first, newest first, at most ``limit``. Two reads, each
+    along an index of the user's notices by time (``ix_notices_unread``, then
+    ``ix_notices_user_time`` for the read ones) that stops at the page's end: a page costs
+    its rows, never a sort of everything the user was ever told (docs/architecture.md,
+    "Lists at scale")."""
+    mine = sa.select(Notice).where(visible(user, "notices.read", Notice))
+    shown = list(
         store.scalars(
-            sa.select(Notice)
-            .where(visible(user, "notices.read", Notice))
-            .order_by(Notice.read_at.is_not(None), Notice.created_at.desc())
-            .limit(limit)
+            mine.where(Notice.read_at.is_(None)).order_by(Notice.created_at.desc()).limit(limit)
         )
     )
+    if len(shown) < limit:
+        read = mine.where(Notice.read_at.is_not(None)).order_by(Notice.created_at.desc())
+        shown += store.scalars(read.limit(limit - len(shown)))
+    return shown
 
 
 def unread(store: Session, user: Any) -> int:

@@ -5,7 +5,9 @@ when SMTP is set."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +15,7 @@ from flask import Flask
 
 from access.models import AuditEvent, PartnerOrganisation, User
 from core import db, settings
+from referral import notices
 from referral.models import Notice
 from tests.helpers import Account, Client, replace_settings
 from tests.referral.conftest import FULL_CONSENT
@@ -142,6 +145,33 @@ def test_notices_say_only_that_something_awaits(
     opened = client.post(f"/notices/{notice_id}/open", {}, form_page="/notices/")
     assert opened.location.endswith(f"/referrals/{referral_id}")
     assert "1 notice" not in client.get("/").get_data(as_text=True)
+
+
+def test_the_notices_page_lists_unread_first_then_newest_first_up_to_its_limit(
+    app: Flask, referral: Callable[..., str], accounts: dict[str, Account]
+) -> None:
+    referral_id = uuid.UUID(referral())
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    with app.app_context():
+        store = db.session()
+        store.execute(sa.delete(Notice))
+        user = store.get(User, accounts["partner"].id)
+        assert user is not None
+        for day, opened in [(1, False), (2, True), (3, False), (4, True), (5, True), (6, False)]:
+            moment = start + timedelta(days=day)
+            notices.notify(store, [user], "referral.received", moment, referral_id=referral_id)
+            store.flush()
+            if opened:
+                store.execute(
+                    sa.update(Notice).where(Notice.created_at == moment).values(read_at=moment)
+                )
+        store.commit()
+        days = [n.created_at.day for n in notices.for_user(store, user)]
+        assert days == [8, 5, 3, 7, 6, 4]  # unread 8, 5, 3; then read 7, 6, 4
+        assert [n.created_at.day for n in notices.for_user(store, user, limit=2)] == [8, 5]
+        assert [n.created_at.day for n in notices.for_user(store, user, limit=4)] == [8, 5, 3, 7]
+        other = store.get(User, accounts["partner_b"].id)
+        assert notices.for_user(store, other) == []
 
 
 def test_a_notice_of_someone_else_is_not_found(

@@ -30,6 +30,7 @@ from core.clock import FrozenClock
 from core.keyset import Window
 from core.paging import Page
 from referral import cases, inbox, notices
+from referral.models import Notice
 from tests.helpers import Statement, statements
 from tests.referral import bulk
 
@@ -150,3 +151,38 @@ def test_the_unread_count_reads_only_unread_notices(app: Flask, seeded: bulk.See
             "ix_notices_unread"
         ]
         db.session().rollback()
+
+
+def test_the_notices_page_reads_the_users_notices_by_time(app: Flask, seeded: bulk.Seeded) -> None:
+    """Ten unread and thousands read: the page reads the ten along the unread index, then
+    the rest of a page along the index by time, newest first, sorting nothing."""
+    with app.test_request_context("/"):
+        user = _user(seeded.partner.email)
+        store = db.session()
+        newest_unread = (
+            sa.select(Notice.id)
+            .where(Notice.user_id == user.id, Notice.read_at.is_(None))
+            .order_by(Notice.created_at.desc())
+            .limit(10)
+        )
+        store.execute(
+            sa.update(Notice)
+            .where(
+                Notice.user_id == user.id,
+                Notice.read_at.is_(None),
+                Notice.id.not_in(newest_unread.scalar_subquery()),
+            )
+            .values(read_at=Notice.created_at)
+        )
+        store.execute(sa.text("ANALYZE notices"))
+        with statements(app.extensions["passage.engine"]) as seen:
+            shown = notices.for_user(store, user)
+        assert [n.read_at is None for n in shown] == [True] * 10 + [False] * 40
+        for statement, index in zip(
+            seen, ["ix_notices_unread", "ix_notices_user_time"], strict=True
+        ):
+            nodes = _explained(app, statement)
+            kinds = {node["Node Type"] for node in nodes}
+            assert not kinds & (SORTS | {"Seq Scan"}), (index, kinds)
+            assert [n["Index Name"] for n in nodes if n["Node Type"] in INDEX_SCANS] == [index]
+        store.rollback()
