@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 # types-WTForms 3.2 predates SelectChoice (WTForms 3.3), so its hints lack it.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
-from access import approvals, authn, services
+from access import approvals, authn, passwords, services
 from access.forms import ActionForm, RoleForm, UserForm
 from access.models import User
 from access.policy import requires
@@ -214,7 +214,7 @@ def password_link(user_id: uuid.UUID) -> Response:
     user = _user_or_404(user_id)
     if ActionForm().validate_on_submit():
         store = db.session()
-        if services.send_password_link(store, user, clock.now(), settings.current()):
+        if passwords.send_password_link(store, user, clock.now(), settings.current()):
             store.commit()
             flash(
                 _l(

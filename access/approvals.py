@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from access import audit, services
+from access import audit, passwords, services
 from access.models import RESET_SECOND_FACTOR, AccountChange, User
 from access.policy import NotNow, authorize, state_rule
 from access.roles import Role
@@ -209,7 +209,7 @@ def approve(
             partner=change.partner,
         )
         change.user_id = user.id
-        services.send_password_link(store, user, now, config)
+        passwords.send_password_link(store, user, now, config)
     elif change.kind == CHANGE:
         user = _account(change)
         services.change_role(

@@ -271,12 +271,12 @@ def complete_password_link(
     for a wrong or delayed code, whose failure must be committed to count.
     """
     user = link.user
-    services.check_new_password(user, password)
+    passwords.check_new_password(user, password)
     if user.totp_confirmed_at is not None and not check_code(
         store, user, code, now, config, via="password_link"
     ):
         raise services.UserError.on("code", _l("The code is wrong or has already been used."))
-    services.use_password_link(store, link, password, now)
+    passwords.use_password_link(store, link, password, now)
     clear_failures(store, user, config)
 
 
@@ -290,12 +290,12 @@ def change_password(
     Raises ``PasswordRejected`` before anything is written, and :class:`services.UserError`
     for a wrong or delayed credential, whose failure must be committed to count.
     """
-    services.check_new_password(user, new)
+    passwords.check_new_password(user, new)
     if check_password(store, user.email, current, now, config) is None or not check_code(
         store, user, code, now, config
     ):
         raise services.UserError.on("current", _l("The current password or the code is wrong."))
-    services.set_password(store, user, new, via="account", now=now)
+    passwords.set_password(store, user, new, via="account", now=now)
 
 
 def unlock(store: Session, user: User, config: Settings) -> None:

@@ -15,7 +15,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from access import approvals, audit, audit_chain, audit_sealer, services, tokens, totp
+from access import approvals, audit, audit_chain, audit_sealer, passwords, services, tokens, totp
 from access.models import User
 from access.passwords import PasswordRejected
 from access.roles import Role
@@ -109,9 +109,9 @@ def password_link_command(email: str) -> None:
     if user.disabled_at is not None:
         _fail("the account is disabled")
     hours = settings.current().password_link_hours
-    token = services.issue_password_link(store, user, clock.now(), hours)
+    token = passwords.issue_password_link(store, user, clock.now(), hours)
     store.commit()
-    click.echo(services.password_link_url(settings.current(), token))
+    click.echo(passwords.password_link_url(settings.current(), token))
     click.echo(f"single use, expires in {hours} hours; give it to {user.email} only", err=True)
 
 

@@ -1,21 +1,31 @@
-"""Password rules and hashing: 12 to 128 characters after NFKC, no composition rules, a
-blocklist of common and context words, Argon2id with parameters from the configuration."""
+"""Passwords: the rules (12 to 128 characters after NFKC, no composition rules, a blocklist
+of common and context words), hashing with Argon2id at the configured cost, setting a user's
+password, and the single-use links by which a user chooses one (docs/security.md, R1 to R4
+and R9). Functions that take a session never commit."""
 
 from __future__ import annotations
 
 import re
 import secrets
 import unicodedata
+import uuid
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
 
-from core import settings
+from access import audit
+from access.models import PasswordLink, User
+from access.sessions import end_all_sessions
+from access.tokens import digest, revoke_all
+from core import mail, settings
 from core.errors import RefusedError
 from core.settings_type import Settings
 
@@ -137,3 +147,109 @@ def _safe_verify(hasher: PasswordHasher, password_hash: str, password: str) -> b
 def needs_rehash(password_hash: str) -> bool:
     """True when ``password_hash`` was made with parameters below the current policy."""
     return _hasher().check_needs_rehash(password_hash)
+
+
+def _partner_words(user: User) -> tuple[str, ...]:
+    return (user.partner.slug, user.partner.name) if user.partner else ()
+
+
+def set_password(store: Session, user: User, password: str, via: str, now: datetime) -> None:
+    """Replace ``user``'s password after checking the policy; ends all their sessions and
+    revokes their API tokens."""
+    check_policy(password, user.email, _partner_words(user))
+    user.password_hash = hash_password(password)
+    end_all_sessions(store, user.id)
+    revoke_all(store, user.id, now)
+    audit.record(
+        store,
+        "password.changed",
+        object_type="user",
+        object_id=user.id,
+        actor=audit.actor_for(user),
+        details={"via": via},
+    )
+
+
+def issue_password_link(store: Session, user: User, now: datetime, hours: int) -> str:
+    """Create a single-use link token for ``user`` to choose a password; return the token.
+
+    Earlier unused links of the user stop working. Only the token's SHA-256 is stored.
+    """
+    store.execute(
+        sa.update(PasswordLink)
+        .where(PasswordLink.user_id == user.id, PasswordLink.used_at.is_(None))
+        .values(used_at=now)
+    )
+    token = secrets.token_urlsafe(32)
+    store.add(
+        PasswordLink(
+            id=uuid.uuid4(),
+            user_id=user.id,
+            token_hash=digest(token),
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    audit.record(store, "password_link.issued", object_type="user", object_id=user.id)
+    return token
+
+
+def send_password_link(store: Session, user: User, now: datetime, config: Settings) -> bool:
+    """E-mail ``user`` a fresh link to choose a password, once the transaction commits.
+
+    False, issuing nothing, when no mail server is configured: then only the operator at the
+    console can hand out a link (``users link``). The link is never shown to whoever asked.
+    """
+    if not mail.configured(config):
+        return False
+    token = issue_password_link(store, user, now, config.password_link_hours)
+    mail.queue(
+        store,
+        user.email,
+        "Passage: choose your password",
+        "Choose your Passage password with this single-use link. It expires in "
+        f"{config.password_link_hours} hours:\n{password_link_url(config, token)}\n"
+        "If you did not expect this message, tell your administrator.\n",
+    )
+    return True
+
+
+def password_link_url(config: Settings, token: str) -> str:
+    """The address of a password link, under ``BASE_URL`` whatever Host a request named."""
+    return mail.absolute_url(config, f"/password/{token}")
+
+
+def find_password_link(store: Session, token: str, now: datetime) -> PasswordLink | None:
+    """The usable link for ``token``: unknown, used or expired links answer None."""
+    link = store.scalar(sa.select(PasswordLink).where(PasswordLink.token_hash == digest(token)))
+    if link is None or link.used_at is not None or link.expires_at <= now:
+        return None
+    if link.user.disabled_at is not None:
+        return None
+    return link
+
+
+def check_new_password(user: User, password: str) -> None:
+    """Raise ``PasswordRejected`` unless ``user`` may choose ``password``."""
+    check_policy(password, user.email, _partner_words(user))
+
+
+def use_password_link(store: Session, link: PasswordLink, password: str, now: datetime) -> None:
+    """Set the password through ``link`` and spend it; the caller has checked the second
+    factor (``access.authn.complete_password_link``). A lock-out is lifted: the link came
+    from an administrator, and the user proved they hold it (and their second factor, once
+    enrolled), which no one guessing passwords can."""
+    user = link.user
+    set_password(store, user, password, via="link", now=now)
+    link.used_at = now
+    if user.locked_at is not None:
+        user.locked_at = None
+        audit.record(
+            store,
+            "user.unlocked",
+            object_type="user",
+            object_id=user.id,
+            actor=audit.actor_for(user),
+            details={"via": "link"},
+        )
+    user.failed_logins = 0

@@ -1,5 +1,6 @@
-"""Managing users: create, disable, enable, unlock, reset the second factor, change passwords,
-single-use password links. Each function takes a session and values, and never commits.
+"""Managing users: create, disable, enable, unlock, reset the second factor, change roles, end
+sessions. Setting a password and single-use password links are in ``access.passwords``. Each
+function takes a session and values, and never commits.
 
 Disabling an account is announced on :data:`user_disabled` so that the packages that hand
 work to staff (``referral``: the leaver's open cases, docs/case-work.md) can act on it
@@ -7,9 +8,8 @@ without this package knowing them: dependencies point one way."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -17,15 +17,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from access import audit, passwords, totp
-from access.models import ApiToken, PartnerOrganisation, PasswordLink, Team, User, WebSession
+from access.models import ApiToken, PartnerOrganisation, Team, User, WebSession
 from access.roles import PARTNER_ROLES, TEAM_ROLES, Role
 from access.sessions import end_all_sessions
-from access.tokens import digest, revoke_all
-from core import datakeys, db, mail
+from access.tokens import revoke_all
+from core import datakeys, db
 from core.errors import RefusedError
 from core.hooks import Hook
 from core.paging import Page
-from core.settings_type import Settings
 
 # Told with ``store``, ``user_id`` and ``now`` once an account is disabled, in the same
 # transaction: what receivers write is committed with the change or not at all (the referral
@@ -144,7 +143,7 @@ def create_user(
     _new_totp_secret(store, user, now)
     _assign(store, user, role, team, partner)
     if password is not None:
-        passwords.check_policy(password, address, _partner_words(user))
+        passwords.check_new_password(user, password)
         user.password_hash = passwords.hash_password(password)
     store.add(user)
     store.flush()
@@ -281,27 +280,6 @@ def ensure_team(store: Session, name: str) -> Team:
     return team
 
 
-def _partner_words(user: User) -> tuple[str, ...]:
-    return (user.partner.slug, user.partner.name) if user.partner else ()
-
-
-def set_password(store: Session, user: User, password: str, via: str, now: datetime) -> None:
-    """Replace ``user``'s password after checking the policy; ends all their sessions and
-    revokes their API tokens."""
-    passwords.check_policy(password, user.email, _partner_words(user))
-    user.password_hash = passwords.hash_password(password)
-    end_all_sessions(store, user.id)
-    revoke_all(store, user.id, now)
-    audit.record(
-        store,
-        "password.changed",
-        object_type="user",
-        object_id=user.id,
-        actor=audit.actor_for(user),
-        details={"via": via},
-    )
-
-
 def _audit_user(store: Session, action: str, user: User) -> None:
     audit.record(store, action, object_type="user", object_id=user.id)
 
@@ -373,88 +351,3 @@ def end_sessions(store: Session, user: User) -> None:
     """End every session of ``user`` (a lost device, a leaver)."""
     end_all_sessions(store, user.id)
     _audit_user(store, "sessions.ended", user)
-
-
-def issue_password_link(store: Session, user: User, now: datetime, hours: int) -> str:
-    """Create a single-use link token for ``user`` to choose a password; return the token.
-
-    Earlier unused links of the user stop working. Only the token's SHA-256 is stored.
-    """
-    store.execute(
-        sa.update(PasswordLink)
-        .where(PasswordLink.user_id == user.id, PasswordLink.used_at.is_(None))
-        .values(used_at=now)
-    )
-    token = secrets.token_urlsafe(32)
-    store.add(
-        PasswordLink(
-            id=uuid.uuid4(),
-            user_id=user.id,
-            token_hash=digest(token),
-            created_at=now,
-            expires_at=now + timedelta(hours=hours),
-        )
-    )
-    _audit_user(store, "password_link.issued", user)
-    return token
-
-
-def send_password_link(store: Session, user: User, now: datetime, config: Settings) -> bool:
-    """E-mail ``user`` a fresh link to choose a password, once the transaction commits.
-
-    False, issuing nothing, when no mail server is configured: then only the operator at the
-    console can hand out a link (``users link``). The link is never shown to whoever asked.
-    """
-    if not mail.configured(config):
-        return False
-    token = issue_password_link(store, user, now, config.password_link_hours)
-    mail.queue(
-        store,
-        user.email,
-        "Passage: choose your password",
-        "Choose your Passage password with this single-use link. It expires in "
-        f"{config.password_link_hours} hours:\n{password_link_url(config, token)}\n"
-        "If you did not expect this message, tell your administrator.\n",
-    )
-    return True
-
-
-def password_link_url(config: Settings, token: str) -> str:
-    """The address of a password link, under ``BASE_URL`` whatever Host a request named."""
-    return mail.absolute_url(config, f"/password/{token}")
-
-
-def find_password_link(store: Session, token: str, now: datetime) -> PasswordLink | None:
-    """The usable link for ``token``: unknown, used or expired links answer None."""
-    link = store.scalar(sa.select(PasswordLink).where(PasswordLink.token_hash == digest(token)))
-    if link is None or link.used_at is not None or link.expires_at <= now:
-        return None
-    if link.user.disabled_at is not None:
-        return None
-    return link
-
-
-def check_new_password(user: User, password: str) -> None:
-    """Raise ``PasswordRejected`` unless ``user`` may choose ``password``."""
-    passwords.check_policy(password, user.email, _partner_words(user))
-
-
-def use_password_link(store: Session, link: PasswordLink, password: str, now: datetime) -> None:
-    """Set the password through ``link`` and spend it; the caller has checked the second
-    factor (``access.authn.complete_password_link``). A lock-out is lifted: the link came
-    from an administrator, and the user proved they hold it (and their second factor, once
-    enrolled), which no one guessing passwords can."""
-    user = link.user
-    set_password(store, user, password, via="link", now=now)
-    link.used_at = now
-    if user.locked_at is not None:
-        user.locked_at = None
-        audit.record(
-            store,
-            "user.unlocked",
-            object_type="user",
-            object_id=user.id,
-            actor=audit.actor_for(user),
-            details={"via": "link"},
-        )
-    user.failed_logins = 0

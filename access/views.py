@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from access import audit, authn, services, totp
+from access import audit, authn, passwords, services, totp
 from access.forms import (
     ActionForm,
     ChangePasswordForm,
@@ -175,7 +175,7 @@ def logout() -> Response:
 def set_password(token: str) -> Any:
     """Choose a password through a single-use link from an administrator."""
     store, now = db.session(), clock.now()
-    link = services.find_password_link(store, token, now)
+    link = passwords.find_password_link(store, token, now)
     if link is None:
         return render_template("access/link_invalid.html"), 404
     form = NewPasswordForm()

@@ -12,7 +12,7 @@ import argon2
 import pytest
 import sqlalchemy as sa
 
-from access import services
+from access import passwords, services
 from access.models import AuditEvent, User
 from core import db
 from tests.helpers import Account, Client
@@ -256,7 +256,7 @@ def _password_link(app: Any, account: Account, clock: Any) -> str:
     with app.app_context():
         store = db.session()
         user = services.get_user(store, account.id)
-        token = services.issue_password_link(store, user, clock.now(), 24)
+        token = passwords.issue_password_link(store, user, clock.now(), 24)
         store.commit()
     return f"/password/{token}"
 

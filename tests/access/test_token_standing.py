@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
-from access import services
+from access import passwords, services
 from access.models import ApiToken, AuditEvent, User
 from core import db
 from tests.helpers import Account, Client
@@ -91,7 +91,7 @@ def test_password_set_through_a_link_revokes_tokens(
     token = issue_token(account)
     with app.app_context():
         store = db.session()
-        link = services.issue_password_link(
+        link = passwords.issue_password_link(
             store, services.get_user(store, account.id), client.clock.now(), 24
         )
         store.commit()
