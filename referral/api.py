@@ -16,6 +16,7 @@ from core.errors import MalformedRequest
 from core.ratelimit import limit_api
 from referral import cases, inbox, matching, overview, referrals
 from referral.presenting import case_body, referral_body
+from screening import opening
 from screening import services as screenings
 
 bp = limit_api(Blueprint("referral_api", __name__, url_prefix="/api/v1"))
@@ -53,7 +54,7 @@ SEND_SCHEMA = {
             "minItems": 1,
             "items": {"type": "string", "enum": list(screenings.SERVICES)},
         },
-        "share": {"type": "array", "items": {"type": "string", "enum": list(screenings.SHAREABLE)}},
+        "share": {"type": "array", "items": {"type": "string", "enum": list(opening.SHAREABLE)}},
         "urgency": {"type": "string", "enum": list(referrals.URGENCIES)},
         "note": {"type": "string", "maxLength": referrals.NOTE_MAX},
     },

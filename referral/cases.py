@@ -22,7 +22,7 @@ from core.errors import RefusedError
 from core.keyset import Window
 from core.paging import Page
 from referral.models import OPEN_CASE_STATUSES, Case, Referral
-from screening import people, retention
+from screening import opening, people, retention
 from screening import services as screenings
 from screening.models import Person, Screening
 
@@ -112,7 +112,7 @@ def open_for_screening(
 
 def _apply(case: Case, screening: Screening, now: datetime) -> None:
     # A new screening is the person speaking for themselves: their consent now applies.
-    given = screenings.consent_of(screening)
+    given = opening.consent_of(screening)
     _set_consent(case, Consent(bool(given.purposes.get("referral", False)), tuple(given.share)))
     _absorb(case, screening, now)
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from core.hooks import Hook
 from referral import cases, matching
 from referral.models import Case
-from screening import services as screenings
+from screening import opening
 from screening.models import Screening
 
 referral_event = Hook("referral.step")
@@ -53,7 +53,7 @@ def counted(store: Session, case: Case) -> bool:
     case's most recent completed screening (asked at each step, so a later "no" counts)."""
     done = [s for s in cases.screenings_of(store, case) if s.completed_at is not None]
     latest = max(done, key=_completed_at, default=None)
-    return latest is not None and bool(screenings.consent_of(latest).purposes.get("statistics"))
+    return latest is not None and bool(opening.consent_of(latest).purposes.get("statistics"))
 
 
 def announce(

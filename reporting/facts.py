@@ -44,7 +44,7 @@ from reporting.models import (
     screening_facts,
 )
 from reporting.tables import Rule
-from screening import engine, instruments, interview, people, services
+from screening import engine, instruments, interview, opening, people, services
 from screening.instruments import Instrument
 from screening.models import Person, Screening
 
@@ -169,7 +169,7 @@ def enqueue(store: Session, kind: str, fact: Mapping[str, Any]) -> None:
 def record_completed(store: Session, screening: Screening) -> bool:
     """Queue the fact of a just-completed screening when its person agreed to be counted;
     returns whether a fact was queued. Called in the completing transaction."""
-    if not services.consent_of(screening).purposes.get("statistics"):
+    if not opening.consent_of(screening).purposes.get("statistics"):
         return False
     age = people.read(store, people.get(store, screening.person_id)).age
     enqueue(store, "screening", fact_of(store, screening, age))

@@ -16,7 +16,7 @@ from core import clock, db
 from referral import matching, routing
 from reporting.facts import enqueue, month_of
 from reporting.models import ANSWER_BANDS, SERVICES
-from screening import instruments, people, services
+from screening import instruments, opening, people, services
 from screening.models import Screening
 
 ANSWERS = ("accepted", "declined")
@@ -87,7 +87,7 @@ def on_completed(screening_id: uuid.UUID) -> None:
 def record_needs(store: Session, screening: Screening, today: date) -> int:
     """Queue the need facts of a completed screening whose person agreed to be counted;
     returns how many were queued."""
-    if not services.consent_of(screening).purposes.get("statistics"):
+    if not opening.consent_of(screening).purposes.get("statistics"):
         return 0
     facts = need_facts(
         screening, people.get(store, screening.person_id), matching.partners(store), today

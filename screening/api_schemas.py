@@ -9,6 +9,7 @@ from screening import (
     consent,
     engine,
     instruments,
+    opening,
     people,
     red_flags,
     services,
@@ -130,9 +131,9 @@ CONSENT_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     # Screening without the person's agreement is refused: true is the only value accepted.
     "properties": {
-        **{purpose: {"type": "boolean"} for purpose in services.PURPOSES},
+        **{purpose: {"type": "boolean"} for purpose in opening.PURPOSES},
         "screening": {"type": "boolean", "enum": [True]},
-        "share": {"type": "array", "items": {"type": "string", "enum": list(services.SHAREABLE)}},
+        "share": {"type": "array", "items": {"type": "string", "enum": list(opening.SHAREABLE)}},
     },
 }
 CREATE_SCHEMA: dict[str, Any] = {
@@ -158,7 +159,7 @@ CREATE_SCHEMA: dict[str, Any] = {
                 "possibly_minor": {"type": "boolean"},
                 "interpreter_independent": {
                     "type": "string",
-                    "enum": list(services.INTERPRETER_INDEPENDENT),
+                    "enum": list(opening.INTERPRETER_INDEPENDENT),
                 },
                 "interpreter_language": {"type": "string", "pattern": "^[a-z]{2}$"},
             },

@@ -37,10 +37,11 @@ from core.languages import LANGUAGE_NAMES
 from screening import people
 from screening.consent import CHILD_BASES, EXPLAINED, PRESENT, presence_problem
 from screening.instruments import WHEN
+from screening.opening import PURPOSES, SHAREABLE
 from screening.people import AGE_SOURCES
 from screening.red_flags import ACTIONS, CONTACTS, NOTE_MAX, OUTCOME_MAX
 from screening.scoring import GIVEN
-from screening.services import PURPOSES, SERVICES, SHAREABLE
+from screening.services import SERVICES
 
 # The answers a person can give (scoring.GIVEN), as the interview page words them.
 ANSWER_LABELS = {
@@ -62,7 +63,7 @@ SERVICE_LABELS = {
     "livelihood": _l("Work and income"),
     "interpretation": _l("Interpretation"),
 }
-# What the person agrees to, purpose by purpose (services.PURPOSES), and what the screener
+# What the person agrees to, purpose by purpose (opening.PURPOSES), and what the screener
 # says of one where it needs saying.
 PURPOSE_LABELS = {
     "screening": _l("Answer questions about their journey, work and living conditions"),
@@ -225,7 +226,7 @@ class SafetyForm(FlaskForm):
 class ConsentForm(FlaskForm):
     """Consent, purpose by purpose, asked after reading the script and explaining each
     point; for a child, their assent and who consents for them. Each purpose of
-    ``services.PURPOSES`` is a checkbox of its own name, added below the class."""
+    ``opening.PURPOSES`` is a checkbox of its own name, added below the class."""
 
     share = MultiCheckboxField(
         _l("If they agree to referral: what may be shared with the organisation?"),
@@ -247,7 +248,7 @@ class ConsentForm(FlaskForm):
     )
 
 
-# One checkbox per purpose, named as the purpose, so a purpose added to services.PURPOSES is
+# One checkbox per purpose, named as the purpose, so a purpose added to opening.PURPOSES is
 # asked without touching the form (a purpose without a label stops the import here).
 for _purpose in PURPOSES:
     setattr(ConsentForm, _purpose, BooleanField(PURPOSE_LABELS[_purpose]))

@@ -19,6 +19,7 @@ from screening import (
     explain,
     instruments,
     interview,
+    opening,
     red_flags,
     revisit,
     scoring,
@@ -204,7 +205,7 @@ def review(screening_id: uuid.UUID) -> Any:
                 clock.now(),
                 explain_in=str(get_locale() or screening.language),
             )
-        except services.ScreeningError as error:
+        except opening.ScreeningError as error:
             store.rollback()
             flash(
                 _l("Record what was done about each red flag before finishing.")

@@ -9,16 +9,8 @@ from typing import Any, TypeGuard
 from screening import interview, people
 from screening.consent import CHILD_BASES, EXPLAINED, PRESENT, ChildConsent, presence_problem
 from screening.instruments import LANGUAGES, Instrument
-from screening.services import (
-    INTERPRETER_INDEPENDENT,
-    PURPOSES,
-    SERVICES,
-    SHAREABLE,
-    Consent,
-    Safety,
-    ScreeningMalformed,
-    Start,
-)
+from screening.opening import INTERPRETER_INDEPENDENT, PURPOSES, SHAREABLE, Consent, Safety, Start
+from screening.services import SERVICES, ScreeningMalformed
 
 COUNTRY = re.compile(r"[A-Z]{2}")  # ISO 3166-1 alpha-2
 LANGUAGE = re.compile(r"[a-z]{2}")  # ISO 639-1

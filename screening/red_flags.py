@@ -23,7 +23,7 @@ from access.policy import require
 from core import datakeys
 from screening import instruments, people, protocols
 from screening.models import RedFlagAction, Screening
-from screening.services import ScreeningError
+from screening.opening import ScreeningError
 
 TABLE = "red_flag_actions"
 SEALED = ("contacted_note", "outcome")

@@ -26,7 +26,16 @@ from access.policy import requires
 from core import clock, db, settings
 from core.web import safe_next
 from screening import consent as consents
-from screening import explain, instruments, interview, people, protocols, red_flags, services
+from screening import (
+    explain,
+    instruments,
+    interview,
+    opening,
+    people,
+    protocols,
+    red_flags,
+    services,
+)
 from screening.forms import (
     ACTION_LABELS,
     CONTACT_LABELS,
@@ -62,9 +71,9 @@ def new() -> Any:
         present = list(form.present.data or []) if child else None
         linked = form.linked_present.data == "yes" if child else None
         safe = (
-            services.safe_for_child(linked, form.safe_to_talk.data == "yes")
+            opening.safe_for_child(linked, form.safe_to_talk.data == "yes")
             if child
-            else services.safe_to_screen(form.alone.data == "yes", form.safe_to_talk.data == "yes")
+            else opening.safe_to_screen(form.alone.data == "yes", form.safe_to_talk.data == "yes")
         )
         if not safe:
             session.pop(SETUP, None)
@@ -76,7 +85,7 @@ def new() -> Any:
                 "alone": present == [consents.NOBODY] if child else True,
                 "safe_to_talk": True,
                 "interpreter_language": form.interpreter_language.data or None,
-                "interpreter_independent": services.INTERPRETER_INDEPENDENT[
+                "interpreter_independent": opening.INTERPRETER_INDEPENDENT[
                     form.interpreter_independent.data
                 ],
                 "possibly_minor": child,
@@ -146,7 +155,7 @@ def consent() -> Any:
                 )
             ]
         else:
-            setup["consent"] = {p: bool(form[p].data) for p in services.PURPOSES}
+            setup["consent"] = {p: bool(form[p].data) for p in opening.PURPOSES}
             setup["share"] = list(form.share.data or []) if form["referral"].data else []
             setup["child_consent"] = given.as_dict() if given else None
             setup["explained"] = list(form.explained.data or [])
@@ -159,7 +168,7 @@ def consent() -> Any:
         child=child,
         script=script,
         language=setup["language"],
-        purposes=services.PURPOSES,
+        purposes=opening.PURPOSES,
         purpose_hints=PURPOSE_HINTS,
     )
 
@@ -182,20 +191,20 @@ def _now_a_child(setup: dict[str, Any]) -> Any:
     return redirect(url_for("screening.consent"))
 
 
-def _start_request(setup: dict[str, Any], form: PersonForm) -> services.Start:
+def _start_request(setup: dict[str, Any], form: PersonForm) -> opening.Start:
     child = setup.get("child_consent")
-    return services.Start(
+    return opening.Start(
         instrument=instruments.catalogue()[setup["instrument"]],
         language=setup["language"],
         identity=identity_of(form),
-        consent=services.Consent(
+        consent=opening.Consent(
             setup["consent"],
             tuple(setup.get("share", ())),
             consents.ChildConsent(**child) if child else None,
             tuple(setup.get("explained", ())),
             setup.get("script_version"),
         ),
-        safety=services.Safety(**setup["safety"]),
+        safety=opening.Safety(**setup["safety"]),
         needs=tuple(form.needs.data or ()),
     )
 
@@ -222,7 +231,7 @@ def person() -> Any:
                 clock.now(),
                 settings.current().retention_days,
             )
-        except services.ScreeningError:
+        except opening.ScreeningError:
             store.rollback()
             session.pop(SETUP, None)
             flash(
@@ -303,7 +312,7 @@ def _record(screening: Screening, form: RedFlagActionForm) -> int:
             clock.now(),
             contacted_note=form.contacted_note.data or None,
         )
-    except services.ScreeningError as error:
+    except opening.ScreeningError as error:
         store.rollback()
         for name, problem in error.fields.items():
             if name in form:

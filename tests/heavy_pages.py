@@ -26,7 +26,7 @@ from referral import cases, directory, notes, notices, tasks
 from referral.models import OutboxMessage
 from reporting.catalogue import CATALOGUE
 from reporting.demo import load_demo_facts
-from screening import instruments
+from screening import instruments, opening
 from screening import services as screenings
 from screening.forms import SERVICES
 from tests.helpers import Account, Client, create_account, replace_settings
@@ -265,12 +265,12 @@ def interview_steps(app: Flask, clock: FrozenClock, account: Account) -> Iterato
         started = screenings.start(
             store,
             services.get_user(store, account.id),
-            screenings.Start(
+            opening.Start(
                 instrument=instruments.catalogue()["adult"],
                 language="fr",
                 identity=ADULT_CANARY,
-                consent=screenings.Consent(dict.fromkeys(screenings.PURPOSES, True)),
-                safety=screenings.Safety(alone=True, safe_to_talk=True, possibly_minor=False),
+                consent=opening.Consent(dict.fromkeys(opening.PURPOSES, True)),
+                safety=opening.Safety(alone=True, safe_to_talk=True, possibly_minor=False),
             ),
             clock.now(),
             365,

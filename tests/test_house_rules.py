@@ -118,7 +118,7 @@ VOCABULARIES = {
     ),
     "consent purposes": (
         {"screening", "storing", "referral", "statistics", "recontact"},
-        {"screening/services.py"},
+        {"screening/opening.py"},
     ),
     "sexes": ({"female", "male", "other", "unknown"}, {"screening/people.py"}),
     # An enum (access.roles.Role), so no literal list of them anywhere.
@@ -165,7 +165,7 @@ VOCABULARIES = {
     ),
     "shareable fields": (
         {"given_name", "sex", "nationality", "location", "needs", "answers"},
-        {"screening/services.py"},
+        {"screening/opening.py"},
     ),
 }
 

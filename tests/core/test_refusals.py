@@ -18,8 +18,9 @@ from access.policy import public
 from core import db, paging
 from core.errors import STATUS_OF_KIND, MalformedRequest, NotNow, RefusedError
 from referral.workflow import IllegalTransition
+from screening.opening import ScreeningError
 from screening.payload import PayloadError
-from screening.services import ScreeningConflict, ScreeningError
+from screening.services import ScreeningConflict
 
 REFUSALS = {
     "shape": MalformedRequest("the body is not an object", {"body": "must be an object"}),

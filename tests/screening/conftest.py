@@ -15,7 +15,7 @@ from flask import Flask
 from access import services as access_services
 from access.models import Team
 from core import db
-from screening import consent, instruments, people, services
+from screening import consent, instruments, opening, people, services
 from screening.models import Person
 from tests.helpers import Account
 
@@ -64,17 +64,17 @@ def start_screening(app: Flask, clock: Any, accounts: dict[str, Account]) -> Cal
         with app.app_context():
             store = db.session()
             user = access_services.get_user(store, accounts[by].id)
-            request = services.Start(
+            request = opening.Start(
                 instrument=instruments.catalogue()["child" if child else "adult"],
                 language=language,
                 identity=CANARY if child else ADULT_CANARY,
-                consent=services.Consent(
-                    dict.fromkeys(services.PURPOSES, True),
+                consent=opening.Consent(
+                    dict.fromkeys(opening.PURPOSES, True),
                     child=consent.ChildConsent(assent=True, guardian_consent=True)
                     if child
                     else None,
                 ),
-                safety=services.Safety(
+                safety=opening.Safety(
                     alone=True,
                     safe_to_talk=True,
                     possibly_minor=child,

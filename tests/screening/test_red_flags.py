@@ -22,7 +22,7 @@ from access.models import AuditEvent
 from core import datakeys, db
 from screening import instruments, interview, red_flags, services
 from screening.models import RedFlagAction, Screening
-from screening.services import ScreeningError
+from screening.opening import ScreeningError
 from tests.helpers import Account, Client, raw_database_bytes
 
 OUTCOME = "Canaryoutcome: taken to the shelter on Canarystreet"
