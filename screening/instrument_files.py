@@ -54,6 +54,13 @@ def _texts(value: Any, where: str) -> Texts:
         or not all(isinstance(t, str) and t.strip() for t in value.values())
     ):
         raise InstrumentError(f"{where}: needs non-empty text in each of {', '.join(LANGUAGES)}")
+    young = {key for key in value if key.endswith("-y")}
+    if young and young != {f"{language}-y" for language in LANGUAGES}:
+        raise InstrumentError(f"{where}: a younger child's wording needs each of {LANGUAGES}")
+    if {"fr-f", "fr-y"} <= set(value) and "fr-fy" not in value:
+        raise InstrumentError(f"{where}: a feminine French text needs its younger variant fr-fy")
+    if "fr-fy" in value and not {"fr-f", "fr-y"} <= set(value):
+        raise InstrumentError(f"{where}: fr-fy is the feminine of fr-y, beside fr-f")
     return Texts({language: text.strip() for language, text in value.items()})
 
 

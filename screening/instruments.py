@@ -26,7 +26,10 @@ from flask import current_app
 from core import languages
 
 LANGUAGES = languages.LANGUAGES  # every instrument has its wordings in each
-VARIANTS = ("fr-f",)  # a feminine French wording, where it differs
+# Variants of a wording, where they differ: feminine French ("-f"), and for a younger child
+# under 12 ("-y", in every language, with "fr-fy" where the French is gendered) in simpler
+# words (docs/screening.md §2.3, "Wording for younger children").
+VARIANTS = ("fr-f", *(f"{language}-y" for language in LANGUAGES), "fr-fy")
 TRAFFICKING_DIMENSIONS = (
     "deceptive_recruitment",
     "coercive_recruitment",
@@ -93,17 +96,22 @@ class InstrumentError(ValueError):
 
 @dataclass(frozen=True)
 class Texts:
-    """One text in every supported language, with a feminine French variant if it differs."""
+    """One text in every supported language, with its variants where they differ
+    (:data:`VARIANTS`)."""
 
     values: dict[str, str]
 
     def __getitem__(self, language: str) -> str:
         return self.values[language]
 
-    def get(self, language: str, feminine: bool = False) -> str:
-        """The text in ``language``; the feminine variant when asked for and there is one."""
-        if feminine and f"{language}-f" in self.values:
-            return self.values[f"{language}-f"]
+    def get(self, language: str, feminine: bool = False, young: bool = False) -> str:
+        """The text in ``language``: for a younger child its simpler variant when there is
+        one, feminine if asked for and there is one; otherwise the plain text."""
+        variants = (["fy", "y"] if feminine else ["y"]) if young else []
+        variants += ["f"] if feminine else []
+        for variant in variants:
+            if f"{language}-{variant}" in self.values:
+                return self.values[f"{language}-{variant}"]
         return self.values.get(language) or self.values["en"]
 
 

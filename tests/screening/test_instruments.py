@@ -307,6 +307,7 @@ def test_no_text_names_sexual_orientation(instrument_id: str) -> None:
 # --- a broken file ---------------------------------------------------------------------------
 
 TEXT = {"en": "Q?", "fr": "Q ?", "es": "¿Q?"}
+YOUNG = {**TEXT, "en-y": "Qy?", "fr-y": "Qy ?", "es-y": "¿Qy?"}
 LABOUR_M = {"adult_labour": {"grade": "M", "verified": "secondary_only"}}
 
 
@@ -532,6 +533,28 @@ def test_a_valid_file_in_a_directory_loads(tmp_path: Path) -> None:
             "broken.json.indicators: duplicate ids ['q1']",
         ),
         (_instrument(indicators=[]), "broken.json.indicators: must be a non-empty list"),
+        (
+            _instrument(
+                indicators=[
+                    _item("q1", question={**TEXT, "en-y": "Q?", "fr-y": "Q ?"}),
+                    _item("q2"),
+                ]
+            ),
+            "broken.json.indicators[0] (q1).question: a younger child's wording needs each of",
+        ),
+        (
+            _instrument(
+                indicators=[
+                    _item("q1", question={**YOUNG, "fr-f": "Qe ?"}),
+                    _item("q2"),
+                ]
+            ),
+            "broken.json.indicators[0] (q1).question: a feminine French text needs its younger",
+        ),
+        (
+            _instrument(indicators=[_item("q1", question={**TEXT, "fr-fy": "Q ?"}), _item("q2")]),
+            "broken.json.indicators[0] (q1).question: fr-fy is the feminine of fr-y, beside fr-f",
+        ),
     ],
     ids=[
         "invalid-json",
@@ -554,6 +577,9 @@ def test_a_valid_file_in_a_directory_loads(tmp_path: Path) -> None:
         "missing-spanish",
         "duplicate-id",
         "empty-indicators",
+        "younger-child-wording-missing-spanish",
+        "younger-child-wording-missing-feminine-french",
+        "feminine-younger-wording-without-its-pair",
     ],
 )
 def test_a_broken_file_stops_loading_naming_the_file_and_the_field(
@@ -577,3 +603,15 @@ def test_app_refuses_to_start_with_a_broken_catalogue(make_app: Any, tmp_path: P
     (broken / "adult.json").write_text('{"id": "adult"')
     with pytest.raises(InstrumentError, match="adult.json"):
         make_app(INSTRUMENTS_PATH=str(broken))
+
+
+def test_a_younger_child_hears_the_simpler_wording_where_there_is_one() -> None:
+    both = Texts({**YOUNG, "fr-f": "Qe ?", "fr-fy": "Qye ?"})
+    assert both.get("fr") == "Q ?"
+    assert both.get("fr", feminine=True) == "Qe ?"
+    assert both.get("fr", young=True) == "Qy ?"
+    assert both.get("fr", feminine=True, young=True) == "Qye ?"
+    assert both.get("es", feminine=True, young=True) == "¿Qy?"
+    feminine_only = Texts({**TEXT, "fr-f": "Qe ?"})
+    assert feminine_only.get("fr", feminine=True, young=True) == "Qe ?"
+    assert Texts(TEXT).get("en", young=True) == "Q?"
