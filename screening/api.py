@@ -147,9 +147,7 @@ def _draft(store: Any, screening: Any, instrument: instruments.Instrument) -> di
         "red_flags": flags,
         "waiting": interview.waiting(store, screening, instrument),
         "protocols": protocols.protocols(flags, child, screening.language, protocols.configured()),
-        "next": interview.describe(
-            instrument, step, screening.language, services.feminine(store, screening)
-        ),
+        "next": interview.describe(instrument, step, services.voice(store, screening)),
         "created_at": screening.created_at.isoformat(),
         "completed_at": None,
     }

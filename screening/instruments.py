@@ -116,6 +116,20 @@ class Texts:
 
 
 @dataclass(frozen=True)
+class Voice:
+    """How one screening's questions are worded: in its language, with feminine French
+    agreements for a woman or girl, in simpler words for a younger child."""
+
+    language: str
+    feminine: bool = False
+    young: bool = False
+
+    def say(self, texts: Texts) -> str:
+        """``texts`` as this screening puts them."""
+        return texts.get(self.language, self.feminine, self.young)
+
+
+@dataclass(frozen=True)
 class Grade:
     """An indicator's grade on one list, and how far that grade was checked."""
 

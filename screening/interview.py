@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from core import db
 from screening import engine, people, red_flags, scoring, services
-from screening.instruments import BLOCKS, CHILD, WHEN, Instrument
+from screening.instruments import BLOCKS, CHILD, WHEN, Instrument, Voice
 from screening.models import Screening
 
 INTERPRETER_FLAG = "rf_interpreter_linked"
@@ -214,24 +214,20 @@ def finish(
     return services.complete(store, screening, instrument, result, now, explain_in)
 
 
-def wording(
-    instrument: Instrument, step: engine.Step, language: str, feminine: bool = False
-) -> str:
-    """The words to read out for this step, in the interview language."""
+def wording(instrument: Instrument, step: engine.Step, voice: Voice) -> str:
+    """The words to read out for this step, as this screening words its questions."""
     if step.kind == "gate" and step.gate is not None:
-        return step.gate.question.get(language, feminine)
+        return voice.say(step.gate.question)
     if step.kind == "when":
-        return instrument.when["question"].get(language, feminine)
+        return voice.say(instrument.when["question"])
     concept = instrument.concepts.get(step.ask)
     if concept is not None:
-        return concept.question.get(language, feminine)
+        return voice.say(concept.question)
     indicator = instrument.indicator(step.ask)
-    return indicator.question.get(language, feminine) if indicator else ""
+    return voice.say(indicator.question) if indicator else ""
 
 
-def describe(
-    instrument: Instrument, step: engine.Step, language: str, feminine: bool = False
-) -> dict[str, Any]:
+def describe(instrument: Instrument, step: engine.Step, voice: Voice) -> dict[str, Any]:
     """A step as the API gives it: what to ask, where the answer goes, which values."""
     if step.kind == "done":
         return {"kind": "done"}
@@ -250,7 +246,7 @@ def describe(
         "gate": step.gate.id if step.gate else None,
         "gate_kind": step.gate.kind if step.gate else None,
         "values": values,
-        "question": wording(instrument, step, language, feminine)
+        "question": wording(instrument, step, voice)
         if step.kind not in engine.PAUSES and step.kind not in ("interpreter", "handover")
         else None,
     }
@@ -260,13 +256,11 @@ def describe(
         body["members"] = [
             {
                 "key": m,
-                "question": wording(
-                    instrument, engine.Step("member", key=m, ask=m), language, feminine
-                ),
+                "question": wording(instrument, engine.Step("member", key=m, ask=m), voice),
             }
             for m in step.members
         ]
-        body["question"] = step.gate.question.get(language, feminine) if step.gate else None
+        body["question"] = voice.say(step.gate.question) if step.gate else None
     return body
 
 

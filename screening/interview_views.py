@@ -142,16 +142,15 @@ def ask(screening_id: uuid.UUID) -> Any:
 def _page(
     store: Any, screening: Screening, instrument: Instrument, step: engine.Step, posted: Any = None
 ) -> str:
-    language = screening.language
-    feminine = services.feminine(store, screening)
+    voice = services.voice(store, screening)
     form: Any = ActionForm()
     if step.kind == "when":
-        form = when_form({w: instrument.when[w].get(language, feminine) for w in instruments.WHEN})
+        form = when_form({w: voice.say(instrument.when[w]) for w in instruments.WHEN})
     elif step.kind not in ("interpreter", "handover"):
         form = posted if isinstance(posted, AnswerForm) else AnswerForm()
     concept = instrument.concepts.get(step.ask)
     listed = [
-        (m, interview.wording(instrument, engine.Step("member", key=m, ask=m), language, feminine))
+        (m, interview.wording(instrument, engine.Step("member", key=m, ask=m), voice))
         for m in step.members
     ]
     return render_template(
@@ -159,11 +158,11 @@ def _page(
         screening=screening,
         step=step,
         form=form,
-        question=interview.wording(instrument, step, language, feminine),
-        help=step.gate.help.get(language, feminine)
+        question=interview.wording(instrument, step, voice),
+        help=voice.say(step.gate.help)
         if step.gate and step.gate.help and step.kind == "gate"
         else None,
-        about=concept.label.get(language, feminine) if concept and step.kind == "when" else None,
+        about=voice.say(concept.label) if concept and step.kind == "when" else None,
         hours=step.key == HOURS_ITEM,
         pay=_asks_pay(step),
         blocks=interview.progress(step),
@@ -271,7 +270,7 @@ class Row(NamedTuple):
 
 def _answered(store: Any, screening: Screening, instrument: Instrument) -> list[Row]:
     """The answers so far, in the order they were asked."""
-    language, feminine = screening.language, services.feminine(store, screening)
+    voice = services.voice(store, screening)
     given = services.answers(store, screening)
     rows = []
     for step, keys in revisit.path(instrument, given, interview.population(screening)):
@@ -281,13 +280,13 @@ def _answered(store: Any, screening: Screening, instrument: Instrument) -> list[
             if key in PAUSE_QUESTIONS:
                 question, question_lang = str(PAUSE_QUESTIONS[key]), None
             else:
-                question = interview.wording(instrument, asked, language, feminine)
-                question_lang = language
+                question = interview.wording(instrument, asked, voice)
+                question_lang = voice.language
             if (key, value) in PAUSE_ANSWERS:
                 answer, answer_lang = str(PAUSE_ANSWERS[key, value]), None
             elif key.endswith("_when") and value not in scoring.OPEN:
-                phases = [instrument.when[w].get(language, feminine) for w in value.split()]
-                answer, answer_lang = ", ".join(phases), language
+                phases = [voice.say(instrument.when[w]) for w in value.split()]
+                answer, answer_lang = ", ".join(phases), voice.language
             else:
                 answer, answer_lang = str(ANSWER_LABELS.get(value, value)), None
             rows.append(Row(question, question_lang, answer, answer_lang, keys[0]))

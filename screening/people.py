@@ -27,6 +27,7 @@ AGE_SOURCES = ("document", "claimed", "estimated")
 # How the person describes their sex, kept in the clear for routing and statistics.
 SEXES = ("female", "male", "other", "unknown")
 ADULT_AGE = 18
+YOUNGER_CHILD_AGE = 12  # under it, a child hears the simpler wording (docs/screening.md §2.3)
 AGE_BANDS = (
     (0, 11, "0-11"),
     (12, 17, "12-17"),
@@ -74,6 +75,14 @@ def child_on_record(person: Person) -> bool:
     """:func:`is_child` from a person's clear facts (the flag and the age band), without
     opening the sealed age; still true after the record is shredded."""
     return is_child(person.possibly_minor, _band_floor(person.age_band))
+
+
+def younger_child_on_record(person: Person) -> bool:
+    """Whether the person's recorded age band lies under :data:`YOUNGER_CHILD_AGE`; an
+    unknown age is not (the usual child wording then)."""
+    return any(
+        label == person.age_band and high < YOUNGER_CHILD_AGE for _low, high, label in AGE_BANDS
+    )
 
 
 def age_band(age: int | None) -> str | None:

@@ -20,7 +20,7 @@ from core import datakeys, db
 from core.errors import MalformedRequest, NotNow
 from core.hooks import Hook
 from screening import explain, people, scoring
-from screening.instruments import Instrument
+from screening.instruments import Instrument, Voice
 from screening.models import Person, Screening
 from screening.opening import ScreeningError, Start, checked
 
@@ -119,10 +119,12 @@ def _person(store: Session, screening: Screening) -> Person:
     return people.get(store, screening.person_id)
 
 
-def feminine(store: Session, screening: Screening) -> bool:
-    """Whether French questions take their feminine wording: the person's recorded sex
-    (kept in the clear, non-identifying) is female."""
-    return _person(store, screening).sex == "female"
+def voice(store: Session, screening: Screening) -> Voice:
+    """How this screening's questions are worded, from the person's facts kept in the clear
+    (no sealed detail is opened): feminine French for a recorded sex of female, simpler
+    words for a child whose age band is under 12."""
+    person = _person(store, screening)
+    return Voice(screening.language, person.sex == "female", people.younger_child_on_record(person))
 
 
 def subject(store: Session, screening: Screening) -> people.Identity:
