@@ -615,3 +615,48 @@ def test_a_younger_child_hears_the_simpler_wording_where_there_is_one() -> None:
     feminine_only = Texts({**TEXT, "fr-f": "Qe ?"})
     assert feminine_only.get("fr", feminine=True, young=True) == "Qe ?"
     assert Texts(TEXT).get("en", young=True) == "Q?"
+
+
+def test_every_child_gate_concept_and_when_question_has_a_younger_childs_wording() -> None:
+    # What every child hears: the "when?" question, each gate's and each concept's question.
+    child = CATALOGUE["child"]
+    gates = ("a1", "a2", "a3", "a4", "a5", "a6", "a7", "b1", "b2", "b3", "c1", "c2", "c3", "c4")
+    gates += ("c5", "c6", "c7", "c8", "d1", "d2", "d3", "d4", "e0", "e1", "e2", "e3", "e4", "f1")
+    gates += ("g1", "g2")
+    concepts = ("money_kept", "documents", "debt", "confinement", "violence", "threats")
+    concepts += ("denunciation", "exposure", "family_threats")
+    feminine = {"a4", "c3", "c4", "c7", "c8", "d2", "d3", "e2", "e3", "f1", "g1"}
+    feminine |= {"confinement", "violence"}
+    texts = {"when": child.when["question"]}
+    for gate_id in gates:
+        gate = child.gate(gate_id)
+        assert gate is not None, gate_id
+        texts[gate_id] = gate.question
+    for concept_id in concepts:
+        texts[concept_id] = child.concepts[concept_id].question
+    assert len(texts) == 40
+    for where, question in texts.items():
+        values = question.values
+        assert {"en-y", "fr-y", "es-y"} <= set(values), where
+        for language in ("en-y", "fr-y", "es-y", "fr-fy"):
+            assert language not in values or values[language].endswith("?"), (where, language)
+        assert values["es-y"].startswith("¿"), where
+        assert ("fr-f" in values) == (where in feminine), where
+        assert ("fr-fy" in values) == (where in feminine), where
+    for option in ("before", "way", "work"):
+        assert {"en-y", "fr-y", "es-y"} <= set(child.when[option].values), option
+
+    assert texts["a1"]["en-y"] == (
+        "Right now, do you feel in danger? Do you feel that someone or something could hurt you?"
+    )
+    assert texts["money_kept"]["en-y"] == (
+        "Did someone take your money, or keep it? Or not give you the money you earned?"
+    )
+    assert texts["c3"].get("fr", feminine=True, young=True) == (
+        "Est-ce qu'on t'a déjà enfermée ? Est-ce qu'on te surveillait tout le temps ? "
+        "Ou est-ce qu'on ne te laissait pas sortir, ou parler à d'autres personnes ?"
+    )
+    # An umbrella's "no" closes every item it names: the simpler words still name them all.
+    c7 = texts["c7"]["es-y"].lower()
+    for item in ("robar", "llevar drogas", "pedir dinero", "contra otros", "mentir", "obedecer"):
+        assert item in c7, item
