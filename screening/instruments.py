@@ -28,7 +28,7 @@ from core import languages
 LANGUAGES = languages.LANGUAGES  # every instrument has its wordings in each
 # Variants of a wording, where they differ: feminine French ("-f"), and for a younger child
 # under 12 ("-y", in every language, with "fr-fy" where the French is gendered) in simpler
-# words (docs/screening.md §2.3, "Wording for younger children").
+# words (docs/screening.md §8, "Wording for younger children").
 VARIANTS = ("fr-f", *(f"{language}-y" for language in LANGUAGES), "fr-fy")
 TRAFFICKING_DIMENSIONS = (
     "deceptive_recruitment",

@@ -639,3 +639,55 @@ def test_a_bad_age_source_gets_a_field_error(post: Any, subject: dict[str, Any])
     assert response.get_json()["error"]["fields"] == {
         "subject.age_source": "must be one of document, claimed, estimated"
     }
+
+
+FIRST_QUESTION = "Right now, do you feel you are in danger?"
+FIRST_QUESTION_YOUNGER = (
+    "Right now, do you feel in danger? Do you feel that someone or something could hurt you?"
+)
+NO_DANGER = {"rf_in_danger_now": "no", "rf_controller_nearby": "no", "rf_cannot_leave": "no"}
+
+
+@pytest.mark.parametrize(
+    ("subject", "language", "answers", "question"),
+    [
+        ({"age": 9, "age_source": "estimated"}, "en", {}, FIRST_QUESTION_YOUNGER),
+        ({"age": 11, "age_source": "claimed"}, "en", {}, FIRST_QUESTION_YOUNGER),
+        ({"age": 12, "age_source": "document"}, "en", {}, FIRST_QUESTION),
+        ({"age_source": "estimated"}, "en", {}, FIRST_QUESTION),  # no age: the usual words
+        (
+            {"age": 9, "age_source": "estimated", "sex": "female"},
+            "fr",
+            NO_DANGER,
+            "Est-ce que tu as besoin d'un médecin ou d'une infirmière aujourd'hui, "
+            "parce que tu es blessée ou malade ?",
+        ),
+        (
+            {"age": 9, "age_source": "estimated", "sex": "male"},
+            "fr",
+            NO_DANGER,
+            "Est-ce que tu as besoin d'un médecin ou d'une infirmière aujourd'hui, "
+            "parce que tu es blessé ou malade ?",
+        ),
+        (
+            {"age": 15, "age_source": "claimed", "sex": "female"},
+            "fr",
+            NO_DANGER,
+            "Est-ce que tu es blessée ou malade, et tu as besoin d'un médecin ou d'une "
+            "infirmière aujourd'hui ?",
+        ),
+    ],
+)
+def test_a_child_under_12_hears_the_simpler_wording(
+    post: Any, subject: dict[str, Any], language: str, answers: dict[str, str], question: str
+) -> None:
+    draft = post(
+        child_body(
+            language=language,
+            subject={"given_name": "Canaryyoung", **subject},
+            answers=answers,
+            complete=False,
+        )
+    )
+    assert draft.status_code == 201, draft.get_json()
+    assert draft.get_json()["next"]["question"] == question

@@ -640,7 +640,7 @@ def test_every_child_gate_concept_and_when_question_has_a_younger_childs_wording
         assert {"en-y", "fr-y", "es-y"} <= set(values), where
         for language in ("en-y", "fr-y", "es-y", "fr-fy"):
             assert language not in values or values[language].endswith("?"), (where, language)
-        assert values["es-y"].startswith("¿"), where
+        assert "¿" in values["es-y"], where
         assert ("fr-f" in values) == (where in feminine), where
         assert ("fr-fy" in values) == (where in feminine), where
     for option in ("before", "way", "work"):
