@@ -129,7 +129,10 @@ def test_instruments_are_listed_in_the_requested_language(client: Client, token_
     english = client.get("/api/v1/instruments", headers=token_for("partner")).get_json()
     french = client.get("/api/v1/instruments?language=fr", headers=token_for("partner")).get_json()
     assert {i["id"] for i in english["items"]} == {"adult", "child"}
-    assert {i["version"] for i in english["items"]} == {"2026.2"}
+    assert {i["id"]: i["version"] for i in english["items"]} == {
+        "adult": "2026.2",
+        "child": "2026.3",
+    }
     first_en = english["items"][0]["indicators"][0]
     first_fr = french["items"][0]["indicators"][0]
     assert first_en["id"] == first_fr["id"]

@@ -1,4 +1,4 @@
-"""The shipped instrument catalogue, version 2026.2 (docs/screening.md §2.2, §4):
+"""The shipped instrument catalogue, 2026.2 (adult) and 2026.3 (child; docs/screening.md §2.2, §4):
 both instruments load; the labour grades follow docs/screening.md §2.4 per population, with the
 two adult grades changed in 2026.2 noted; every sexual-list grade is provisional and no labour
 grade is; questions avoid the words that label a person, speak to a child as *tu*/*tú*, and
@@ -51,11 +51,13 @@ def test_the_shipped_catalogue_holds_the_adult_and_child_instruments() -> None:
     for population in INSTRUMENTS:
         instrument = CATALOGUE[population]
         assert (instrument.id, instrument.population) == (population, population)
-        assert (instrument.version, instrument.rules) == ("2026.2", "ilo-ec-2009")
+        assert instrument.rules == "ilo-ec-2009"
         assert (instrument.labour_list, instrument.sexual_list) == (
             f"{population}_labour",
             f"{population}_sexual",
         )
+    # 2026.3: the child's simpler wording for a child under 12 (docs/screening.md §8).
+    assert (CATALOGUE["adult"].version, CATALOGUE["child"].version) == ("2026.2", "2026.3")
 
 
 # (indicator, adult labour grade, child labour grade), None when not on the list: the table of
