@@ -36,7 +36,8 @@ from referral.case_forms import (
     DeclineForm,
 )
 from referral.forms import POPULATION_LABELS
-from screening.forms import ANSWER_CHOICES, SERVICE_LABELS, SHARE_LABELS
+from screening.forms import SERVICE_LABELS, SHARE_LABELS
+from screening.interview_forms import ANSWER_CHOICES
 
 bp = Blueprint("referrals", __name__)
 PER_PAGE = 25

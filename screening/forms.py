@@ -1,6 +1,6 @@
-"""Forms of the questionnaire: safety check, consent, the person's details (and their
-correction on a case, docs/case-work.md), and the questions of one step, built from the
-instrument."""
+"""Forms of the start of a screening: safety check, consent and the person's details
+(docs/screening.md §8.1), and their correction on a case (docs/case-work.md), with the
+pieces other forms share. The interview's own forms are in screening/interview_forms.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DateTimeLocalField,
     IntegerField,
     RadioField,
     SelectField,
@@ -36,21 +35,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from core.languages import LANGUAGE_NAMES
 from screening import people
 from screening.consent import CHILD_BASES, EXPLAINED, PRESENT, presence_problem
-from screening.instruments import WHEN
 from screening.opening import PURPOSES, SHAREABLE
 from screening.people import AGE_SOURCES
-from screening.red_flags import ACTIONS, CONTACTS, NOTE_MAX, OUTCOME_MAX
-from screening.scoring import GIVEN
 from screening.services import SERVICES
 
-# The answers a person can give (scoring.GIVEN), as the interview page words them.
-ANSWER_LABELS = {
-    "yes": _l("Yes"),
-    "no": _l("No"),
-    "unknown": _l("Don't know"),
-    "declined": _l("Prefers not to say"),
-}
-ANSWER_CHOICES = [SelectChoice(a, ANSWER_LABELS[a]) for a in GIVEN]
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
 LANGUAGE_CHOICES = [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
 SERVICE_LABELS = {
@@ -126,25 +114,6 @@ AGE_SOURCE_LABELS = {
     "estimated": _l("Estimated by you"),
 }
 ANSWER_THIS = _l("Answer this question.")
-
-CONTACT_LABELS = {
-    "emergency_services": _l("Emergency services"),
-    "medical": _l("Doctor, nurse or clinic"),
-    "child_protection": _l("Child protection"),
-    "supervisor": _l("Supervisor or duty protection officer"),
-    "partner": _l("A partner organisation"),
-    "other": _l("Someone else (say who below)"),
-}
-ACTION_LABELS = {
-    "called": _l("Called for help"),
-    "referred": _l("Referred to a service"),
-    "escorted": _l("Went with the person to safety or care"),
-    "safety_plan": _l("Agreed a safety plan with the person"),
-    "none_possible": _l("No action was possible"),
-}
-# The form's time field, as a browser's datetime-local input sends it.
-TIME_FORMAT = "%Y-%m-%dT%H:%M"
-
 
 # A browser must keep nothing typed about a person (names, contacts, notes): on a shared or
 # seized device its saved form entries would name the people screened on it.
@@ -353,83 +322,3 @@ def identity_of(form: PersonForm) -> people.Identity:
         languages=languages,
         age_source=form.age_source.data or None,
     )
-
-
-WHEN_UNKNOWN = "unknown"
-
-
-class AnswerForm(FlaskForm):
-    """One question of the interview: Yes / No / Don't know / Prefers not to say. None is
-    mandatory; "Save and continue" with nothing chosen records "Don't know" (shown and left
-    blank is unknown, docs/screening.md §3). Where the question takes numbers, the hours or
-    the pay the person gives decide the answer instead."""
-
-    answer = RadioField(choices=ANSWER_CHOICES, validators=[Optional()])
-    hours_per_day = IntegerField(
-        _l("Hours a day"), validators=[Optional(), NumberRange(min=0, max=24)]
-    )
-    days_per_week = IntegerField(
-        _l("Days a week"), validators=[Optional(), NumberRange(min=0, max=7)]
-    )
-    pay_per_month = IntegerField(
-        _l("Pay in a month, in the local money"),
-        validators=[Optional(), NumberRange(min=0, max=1_000_000_000)],
-    )
-
-
-class WhenForm(FlaskForm):
-    """ "When did this happen?": one or more phases, or don't know."""
-
-    when = MultiCheckboxField(validators=[Optional()])
-
-
-def when_form(texts: dict[str, str], formdata: Any = None) -> WhenForm:
-    """The "when?" form with the instrument's wording for each phase."""
-    form = WhenForm(formdata=formdata)
-    form.when.choices = [SelectChoice(w, texts[w]) for w in WHEN] + [
-        SelectChoice(WHEN_UNKNOWN, _l("Don't know"))
-    ]
-    return form
-
-
-def _at_least_one(form: FlaskForm, field: Any) -> None:
-    # Not DataRequired: its "required" attribute on each checkbox would ask for all of them.
-    if not field.data:
-        raise StopValidation(str(_l("Tick at least one red flag.")))
-
-
-class RedFlagActionForm(FlaskForm):
-    """What was done about the red flags just raised. The flags to choose from are set by
-    the view (:meth:`for_flags`); all are ticked at first."""
-
-    flags = MultiCheckboxField(_l("Red flags this action answers"), validators=[_at_least_one])
-    contacted = MultiCheckboxField(
-        _l("Who was contacted?"),
-        choices=[SelectChoice(c, CONTACT_LABELS[c]) for c in CONTACTS],
-        validators=[Optional()],
-    )
-    contacted_note = StringField(
-        _l("Who else (optional)"),
-        validators=[Optional(), Length(max=NOTE_MAX)],
-        render_kw=NOT_REMEMBERED,
-    )
-    acted_at = DateTimeLocalField(
-        _l("When (UTC)"), format=TIME_FORMAT, validators=[InputRequired()]
-    )
-    action = RadioField(
-        _l("What was done?"),
-        choices=[SelectChoice(a, ACTION_LABELS[a]) for a in ACTIONS],
-        validators=[InputRequired()],
-    )
-    outcome = TextAreaField(
-        _l("Outcome (kept confidential)"),
-        validators=[Optional(), Length(max=OUTCOME_MAX)],
-        render_kw=NOT_REMEMBERED,
-    )
-
-    @classmethod
-    def for_flags(cls, flags: list[str], now: Any) -> RedFlagActionForm:
-        """The form for ``flags``, every one ticked and the time set to ``now`` at first."""
-        form = cls(flags=flags, acted_at=now.replace(second=0, microsecond=0, tzinfo=None))
-        form.flags.choices = [SelectChoice(f, f) for f in flags]
-        return form

@@ -25,8 +25,8 @@ from screening import (
     scoring,
     services,
 )
-from screening.forms import ANSWER_LABELS, WHEN_UNKNOWN, AnswerForm, when_form
 from screening.instruments import Instrument
+from screening.interview_forms import ANSWER_LABELS, WHEN_UNKNOWN, AnswerForm, when_form
 from screening.models import Screening
 from screening.views import bp, load
 

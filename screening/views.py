@@ -36,16 +36,8 @@ from screening import (
     red_flags,
     services,
 )
-from screening.forms import (
-    ACTION_LABELS,
-    CONTACT_LABELS,
-    PURPOSE_HINTS,
-    ConsentForm,
-    PersonForm,
-    RedFlagActionForm,
-    SafetyForm,
-    identity_of,
-)
+from screening.forms import PURPOSE_HINTS, ConsentForm, PersonForm, SafetyForm, identity_of
+from screening.interview_forms import ACTION_LABELS, CONTACT_LABELS, RedFlagActionForm
 from screening.models import Screening
 
 bp = Blueprint("screening", __name__, url_prefix="/screenings")
