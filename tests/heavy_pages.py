@@ -28,7 +28,7 @@ from reporting.catalogue import CATALOGUE
 from reporting.demo import load_demo_facts
 from screening import instruments, opening
 from screening import services as screenings
-from screening.forms import SERVICES
+from screening.services import SERVICES
 from tests.helpers import Account, Client, create_account, replace_settings
 from tests.screening.conftest import ADULT_CANARY
 from tests.screening.payloads import body
