@@ -120,18 +120,19 @@ def create_screening() -> Any:
     screening = services.start(store, current_user, start, now, settings.current().retention_days)
     interview.record(store, screening, start.instrument, answers, now)
     for action in body.get("red_flag_actions") or []:
-        _record_action(store, screening, action)
+        record_action(store, screening, action)
     if body.get("complete", True) is False or interview.waiting(store, screening, start.instrument):
         store.commit()
-        draft = _draft(store, screening, start.instrument)
+        draft = draft_body(store, screening, start.instrument)
         return jsonify(draft), 202 if draft["waiting"] else 201
     result = interview.finish(store, screening, start.instrument, start.identity.age, now)
     case_id = services.case_of(screening)
     store.commit()
-    return jsonify(_screening(screening, result, case_id)), 201
+    return jsonify(screening_body(screening, result, case_id)), 201
 
 
-def _draft(store: Any, screening: Any, instrument: instruments.Instrument) -> dict[str, Any]:
+def draft_body(store: Any, screening: Any, instrument: instruments.Instrument) -> dict[str, Any]:
+    """A draft as the API gives it: its flags, urgency, what waits and the next step."""
     flags = interview.raised(instrument, screening, services.answers(store, screening))
     child = interview.is_child(screening)
     step = interview.next_step(store, screening, instrument)
@@ -152,7 +153,8 @@ def _draft(store: Any, screening: Any, instrument: instruments.Instrument) -> di
     }
 
 
-def _record_action(store: Any, screening: Any, data: Any) -> None:
+def record_action(store: Any, screening: Any, data: Any) -> None:
+    """Record one red-flag action from a request body, checked first."""
     # Fields of the wrong type are the body's shape (400); what the service refuses of
     # well-typed values (a time in the future, an unknown flag) is its rule (422).
     if not isinstance(data, dict):
@@ -222,14 +224,15 @@ def get_screening(screening_id: uuid.UUID) -> Any:
         result = services.result(store, screening)
     except datakeys.ShreddedError:
         result = None  # erased at the end of its retention: the clear facts stay
-    body = _screening(screening, result, services.case_of(screening))
+    body = screening_body(screening, result, services.case_of(screening))
     store.commit()
     return jsonify(body)
 
 
-def _screening(
+def screening_body(
     screening: Any, result: dict[str, Any] | None, case_id: uuid.UUID | None
 ) -> dict[str, Any]:
+    """A completed screening as the API gives it, with its result and case."""
     return {
         "id": str(screening.id),
         "case_id": str(case_id) if case_id else None,

@@ -17,7 +17,7 @@ from core import clock, db
 from core.api import json_body
 from core.errors import MalformedRequest
 from screening import instruments, interview, revisit, services
-from screening.api import _draft, _record_action, _screening, bp, spec
+from screening.api import bp, draft_body, record_action, screening_body, spec
 from screening.api_schemas import (
     ACTION_SCHEMA,
     ANSWERS_SCHEMA,
@@ -53,7 +53,7 @@ def next_question(screening_id: uuid.UUID) -> Any:
     language, with the red flags raised so far and those still waiting for an action."""
     store, screening, instrument = _draft_of(screening_id)
     services.still_draft(screening)
-    body = _draft(store, screening, instrument)
+    body = draft_body(store, screening, instrument)
     store.commit()
     return jsonify(body)
 
@@ -100,7 +100,7 @@ def post_answers(screening_id: uuid.UUID) -> Any:
     services.still_draft(screening)
     raised = interview.record(store, screening, instrument, body["answers"], clock.now())
     store.commit()
-    return jsonify({**_draft(store, screening, instrument), "raised": raised})
+    return jsonify({**draft_body(store, screening, instrument), "raised": raised})
 
 
 @bp.route("/screenings/<uuid:screening_id>/reopen", methods=["POST"])
@@ -145,7 +145,7 @@ def reopen(screening_id: uuid.UUID) -> Any:
             {"key": "not the key of an answer given in this interview"},
         )
     store.commit()
-    return jsonify(_draft(store, screening, instrument))
+    return jsonify(draft_body(store, screening, instrument))
 
 
 @bp.route("/screenings/<uuid:screening_id>/red-flag-actions", methods=["POST"])
@@ -171,7 +171,7 @@ def post_red_flag_action(screening_id: uuid.UUID) -> Any:
     if not isinstance(body, dict):
         raise MalformedRequest("invalid action", {"body": "must be a JSON object"})
     store, screening, _instrument = _draft_of(screening_id)
-    _record_action(store, screening, body)
+    record_action(store, screening, body)
     store.commit()
     return jsonify({"recorded": True, "flags": body.get("flags")}), 201
 
@@ -200,4 +200,4 @@ def complete(screening_id: uuid.UUID) -> Any:
     result = interview.finish(store, screening, instrument, age, clock.now())
     case_id = services.case_of(screening)
     store.commit()
-    return jsonify(_screening(screening, result, case_id))
+    return jsonify(screening_body(screening, result, case_id))
