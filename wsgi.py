@@ -16,7 +16,16 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
 
-from access import admin_views, approval_views, audit_sealer, audit_views, authn, policy, sessions
+from access import (
+    admin_views,
+    approval_views,
+    audit_sealer,
+    audit_views,
+    authn,
+    guard,
+    policy,
+    sessions,
+)
 from access import api as access_api
 from access import views as access_views
 from access.cli import audit_cli, demo_cli, demo_data, tokens_cli, users_cli
@@ -96,7 +105,7 @@ def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None
     authn.init_app(app)
     i18n.init_app(app)
     charts.register(app)
-    policy.init_app(app)
+    guard.init_app(app)
     csrf = CSRFProtect(app)
     for blueprint in API_BLUEPRINTS:
         csrf.exempt(blueprint)  # bearer tokens only; browsers' cookies never reach the API
@@ -116,7 +125,7 @@ def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None
 def _attach_hooks(app: Flask) -> None:
     # Every place a lower package reaches an upper one (core/hooks.py): a port answers the
     # caller and must have its one receiver; an event calls its receivers in this order.
-    ratelimit.breached.attach(app, policy.audit_rate_limited)
+    ratelimit.breached.attach(app, guard.audit_rate_limited)
     user_disabled.attach(app, handover.on_user_disabled)
     demo_data.attach(app, load_demo_directory)
     demo_data.attach(app, load_demo_facts)
@@ -180,7 +189,7 @@ def _can(action: str, obj: Any = None) -> bool:
     return policy.authorize(current_user, action, obj)
 
 
-@policy.public
+@guard.public
 def healthz() -> Any:
     """``200 {"status": "ok"}`` when the database answers, else 503."""
     try:
@@ -193,7 +202,7 @@ def healthz() -> Any:
 def _register_test_routes(app: Flask) -> None:
     # Exists only under ENV=testing: proves a crash shows a generic page and that the log
     # keeps the exception's message (which may quote a person's data) out.
-    @policy.public
+    @guard.public
     def boom() -> Any:
         value = "-".join(("canary", "secret", "in", "exception"))
         raise RuntimeError(f"{value} Traceback")

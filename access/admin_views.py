@@ -24,8 +24,8 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 from access import approvals, authn, passwords, services
 from access.forms import ActionForm, RoleForm, UserForm
+from access.guard import requires
 from access.models import User
-from access.policy import requires
 from core import clock, db, paging, settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

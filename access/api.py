@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from access import audit
 from access.forms import AuditFilterForm
-from access.policy import requires
+from access.guard import requires
 from access.roles import Role
 from core import db, paging
 from core.api import CURSOR_PARAMETERS, ApiSpec, page_body, page_schema

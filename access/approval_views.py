@@ -13,9 +13,10 @@ from flask_login import current_user
 
 from access import approvals, services
 from access.forms import ActionForm
+from access.guard import requires
 from access.models import AccountChange
 from access.passwords import PasswordRejected
-from access.policy import authorize, found, require, requires
+from access.policy import authorize, found, require
 from core import clock, db, settings
 
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 
 from access import audit, audit_chain, refusals
 from access.forms import AuditFilterForm
-from access.policy import requires
+from access.guard import requires
 from core import db, paging
 from core.csvcells import safe_cell
 

@@ -1,35 +1,30 @@
 """The access policy, in one place: which role may take which action, which objects a user
 may touch (their team's, their organisation's, or a case under a live break-glass grant,
-read only), in which state an object allows an action, the same scopes as SQL filters for
-lists, and the guard that refuses every endpoint that has not declared a rule.
+read only), in which state an object allows an action, and the same scopes as SQL filters for
+lists.
 
-A view declares its rule with :func:`public` or :func:`requires`; the guard runs before every
-request. ``authorize`` answers "may this user do this to this object now?" for pages (through
+``authorize`` answers "may this user do this to this object now?" for pages (through
 ``can()`` in templates), the API and services alike, so a button a page hides is a request
-the service refuses. See docs/access-policy.md.
+the service refuses; ``require`` answers an object outside the user's scope as a missing one,
+and audits the refusal. Views declare the action they need with :mod:`access.guard`, which
+enforces it before every request. See docs/access-policy.md.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask, current_app, flash, redirect, request, session, url_for
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user
-from werkzeug.exceptions import Forbidden, NotFound
+from flask import request
+from werkzeug.exceptions import NotFound
 
-from access import audit, grants, refusals
+from access import audit, grants
 from access.roles import ALL_ROLES, PARTNER_ROLES, TEAM_ROLES, Role
-from core import clock, db, settings
+from core import clock, db
 from core.errors import ApiError, is_api_request
 from core.errors import NotNow as NotNow  # re-exported: the state kind of the refusals
-from core.web import safe_next
 
-F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
 
@@ -217,40 +212,6 @@ def state_rule(action: str, allows: Callable[[Any], bool]) -> None:
     STATE_RULES[action] = allows
 
 
-@dataclass(frozen=True)
-class Rule:
-    """What an endpoint needs: nothing (public), or an action, perhaps with a recent re-auth."""
-
-    action: str | None
-    step_up: bool = False
-
-
-def public(view: F) -> F:
-    """Declare ``view`` reachable without signing in."""
-    # mypy cannot type an attribute set on a function; rule_for() reads it back.
-    view.passage_rule = Rule(None)  # type: ignore[attr-defined]
-    return view
-
-
-def requires(action: str, *, step_up: bool = False) -> Callable[[F], F]:
-    """Declare that ``view`` needs ``action`` (and, with ``step_up``, a recent re-auth)."""
-    if action not in PERMISSIONS:
-        raise KeyError(f"unknown action {action!r}: add it to access.policy.PERMISSIONS")
-
-    def declare(view: F) -> F:
-        view.passage_rule = Rule(action, step_up)  # type: ignore[attr-defined]
-        return view
-
-    return declare
-
-
-def rule_for(app: Flask, endpoint: str) -> Rule | None:
-    """The rule ``endpoint`` declared, or None when it declared none."""
-    if endpoint == "static":
-        return Rule(None)
-    return getattr(app.view_functions.get(endpoint), "passage_rule", None)
-
-
 def basis(user: Any, action: str, obj: Any = None) -> str | None:
     """Why ``user`` may take ``action`` (on ``obj``, when given), state aside: ``"role"`` when
     no object is named, ``"scope"`` when the object is theirs to touch, ``"grant"`` when only
@@ -297,7 +258,7 @@ def require(
     """
     found = basis(user, action, obj) if obj is not None else None
     if found is None:
-        _audit_denial(action, request.endpoint, object_type, object_id)
+        audit_denial(action, request.endpoint, object_type, object_id)
         if is_api_request():
             raise ApiError(404, "not found")
         raise NotFound()
@@ -322,9 +283,11 @@ def visible(user: Any, action: str, model: Any) -> Any:
     return LIST_SCOPES[action](user, model)
 
 
-def _audit_denial(
+def audit_denial(
     action: str | None, endpoint: str | None, object_type: str | None = None, object_id: Any = None
 ) -> None:
+    """Record a refusal of ``action`` at ``endpoint`` (on an object, when named) as an
+    ``access.denied`` event."""
     # Committed on its own: the refused request changes nothing else.
     store = db.session()
     store.rollback()
@@ -337,76 +300,3 @@ def _audit_denial(
         details={"action": action, "endpoint": endpoint},
     )
     store.commit()
-
-
-def recently_authenticated(now: datetime) -> bool:
-    """Whether the current web session proved both factors within ``STEP_UP_MAX_AGE``."""
-    proved = session.get("auth_at")
-    limit = timedelta(seconds=settings.current().step_up_max_age)
-    return proved is not None and now - datetime.fromisoformat(proved) <= limit
-
-
-def _guard() -> Any:
-    if request.endpoint is None:
-        return None  # no route: routing answers 404/405
-    rule = rule_for(current_app, request.endpoint)
-    if rule is None:
-        current_app.logger.error("endpoint %s declares no access rule", request.endpoint)
-        raise Forbidden()
-    if rule.action is None:
-        return None
-    if not current_user.is_authenticated:
-        return _not_signed_in()
-    if not authorize(current_user, rule.action):
-        _audit_denial(rule.action, request.endpoint)
-        if is_api_request():
-            raise ApiError(403, "not allowed for your role")
-        raise Forbidden()
-    if rule.step_up and not recently_authenticated(clock.now()):
-        store = db.session()
-        audit.record(store, "step_up.required", "denied", details={"endpoint": request.endpoint})
-        store.commit()
-        flash(_l("Confirm it is you before going on."), "info")
-        return redirect(url_for("access.reauth", next=safe_next(request.full_path)))
-    db.end_sign_in_reads(db.session())
-    return None
-
-
-def _not_signed_in() -> Any:
-    if is_api_request():
-        raise ApiError(401, "a valid bearer token is required")
-    expired = getattr(session, "expired", None)
-    if expired:
-        flash(
-            _l("You were signed out after a period of inactivity. Please sign in again.")
-            if expired == "idle"
-            else _l("Your session has ended. Please sign in again."),
-            "info",
-        )
-    pending = session.get("pending_step")
-    if pending in ("code", "enrol"):
-        return redirect(url_for(f"access.{pending}"))
-    target = safe_next(request.full_path) if request.method == "GET" else None
-    return redirect(url_for("access.login", next=target))
-
-
-def audit_rate_limited(limit: str, seconds: int) -> None:
-    """Record a request refused by a rate limit (committed on its own): one audit event per
-    client, limit and window, and a count of the refusals (``access.refusals``)."""
-    store = db.session()
-    store.rollback()
-    refusals.record_refusal(
-        store,
-        client=request.remote_addr,
-        limit=limit,
-        window_seconds=seconds,
-        endpoint=request.endpoint,
-        now=clock.now(),
-        secret_key=settings.current().secret_key,
-    )
-    store.commit()
-
-
-def init_app(app: Flask) -> None:
-    """Install the deny-by-default guard in front of every endpoint."""
-    app.before_request(_guard)

@@ -29,9 +29,10 @@ from access.forms import (
     NewPasswordForm,
     ReauthForm,
 )
+from access.guard import public, requires
 from access.models import User
 from access.passwords import MIN_LENGTH, PasswordRejected
-from access.policy import public, require, requires
+from access.policy import require
 from access.sessions import current_session, end_all_sessions, end_session, list_sessions
 from core import clock, db, settings
 from core.ratelimit import limiter

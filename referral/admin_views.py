@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import NotFound
 
-from access.policy import requires
+from access.guard import requires
 from core import clock, db
 from referral import directory
 from referral.forms import VETTING_LABELS, NewPartnerForm, PartnerForm, VettingForm

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask_login import current_user
 
-from access.policy import requires
+from access.guard import requires
 from core import clock, db, paging, settings
 from core.api import CURSOR_PARAMETERS, ApiSpec, F, json_body, page_body, page_schema
 from core.errors import MalformedRequest

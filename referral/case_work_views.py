@@ -14,7 +14,8 @@ from flask_wtf import FlaskForm
 from werkzeug.exceptions import NotFound
 
 from access.forms import ActionForm
-from access.policy import NotNow, requires
+from access.guard import requires
+from access.policy import NotNow
 from core import clock, db, settings
 from core.errors import RefusedError
 from referral import case_page, case_status, cases, notes

@@ -12,7 +12,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from access.policy import NotNow, requires
+from access.guard import requires
+from access.policy import NotNow
 from core import clock, datakeys, db, settings
 from referral import cases, corrections
 from screening import people

@@ -21,8 +21,8 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import UUID, InputRequired
 
 from access import services as access_services
+from access.guard import requires
 from access.models import User
-from access.policy import requires
 from core import clock, db
 from referral import case_page, cases, handover
 

@@ -22,7 +22,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import NotFound
 
 from access.forms import ActionForm
-from access.policy import NotNow, requires
+from access.guard import requires
+from access.policy import NotNow
 from core import clock, db, paging, settings
 from referral import inbox as referral_lists
 from referral import list_rows, matching, notices, referrals, workflow

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 
 from access.forms import ActionForm
-from access.policy import requires
+from access.guard import requires
 from core import clock, db, paging
 from referral import outbox
 from referral.inbox_views import NOTICE_LABELS

@@ -20,8 +20,9 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import InputRequired, Length
 
 from access.forms import ROLE_LABELS, ActionForm
+from access.guard import requires
 from access.models import User
-from access.policy import authorize, basis, requires
+from access.policy import authorize, basis
 from core import clock, db
 from referral import case_page, cases, tasks
 from screening.forms import NOT_REMEMBERED

@@ -22,7 +22,8 @@ from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from access.forms import ActionForm
-from access.policy import NotNow, authorize, requires
+from access.guard import requires
+from access.policy import NotNow, authorize
 from core import clock, db, paging, settings
 from referral import basis, case_page, cases, endings, list_rows, matching, referrals
 from referral import person_copy as person_copy_module

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
-from access.policy import requires
+from access.guard import requires
 from core import clock, db
 from core.api import ApiSpec
 from core.errors import ApiError, MalformedRequest

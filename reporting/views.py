@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
-from access.policy import requires
+from access.guard import requires
 from core import clock, db, paging
 from reporting import catalogue, definition, disclosure, exports, findings, labels, output
 from reporting.definition import Report

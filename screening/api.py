@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
-from access.policy import requires
+from access.guard import requires
 from core import clock, datakeys, db, settings
 from core.api import ApiSpec, json_body
 from core.errors import MalformedRequest

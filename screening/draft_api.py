@@ -12,7 +12,7 @@ from typing import Any
 from flask import jsonify
 from flask_login import current_user
 
-from access.policy import requires
+from access.guard import requires
 from core import clock, db
 from core.api import json_body
 from core.errors import MalformedRequest

@@ -12,7 +12,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from access.forms import ActionForm
-from access.policy import requires
+from access.guard import requires
 from core import clock, db, settings
 from screening import (
     engine,

@@ -22,7 +22,7 @@ from flask_login import current_user
 
 from access import audit
 from access.forms import ActionForm
-from access.policy import requires
+from access.guard import requires
 from core import clock, db, settings
 from core.web import safe_next
 from screening import consent as consents

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask, url_for
 from sqlalchemy import event
 
-from access import policy
+from access import guard
 from access.models import User
 from core import db
 from tests.conftest import ROLES
@@ -37,12 +37,12 @@ def endpoints(app: Flask) -> Iterator[tuple[str, Any]]:
 
 
 def test_every_endpoint_declares_a_rule(app: Flask) -> None:
-    missing = [e for e, _r in endpoints(app) if policy.rule_for(app, e) is None]
+    missing = [e for e, _r in endpoints(app) if guard.rule_for(app, e) is None]
     assert missing == []
 
 
 def test_only_the_short_list_is_public(app: Flask) -> None:
-    public = {e for e, _r in endpoints(app) if policy.rule_for(app, e).action is None}
+    public = {e for e, _r in endpoints(app) if guard.rule_for(app, e).action is None}
     assert public == PUBLIC_ENDPOINTS
 
 
@@ -54,7 +54,7 @@ def test_endpoint_without_a_rule_is_refused(make_app: Any) -> None:
 
 def test_unknown_action_cannot_be_declared() -> None:
     with pytest.raises(KeyError):
-        policy.requires("cases.read.everything")
+        guard.requires("cases.read.everything")
 
 
 ALL = {"screener", "supervisor", "partner", "auditor", "analyst", "admin"}
@@ -268,7 +268,7 @@ def test_auditor_cannot_change_anything(
     for rule in protected_rules(app):
         if "POST" not in rule.methods or rule.rule.startswith("/api/"):
             continue
-        if policy.rule_for(app, rule.endpoint).action in ("account.manage", "notices.read"):
+        if guard.rule_for(app, rule.endpoint).action in ("account.manage", "notices.read"):
             continue  # their own account (language, password, sessions) and notices
         response = client.post(_url(app, rule, target), form_page="/")
         assert response.status_code == 403, rule.rule

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from access import audit
+from access.guard import public
 from access.models import AuditEvent
-from access.policy import public
 from core import db
 from core.paging import Page
 

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from flask import Flask
 
 from access import audit
+from access.guard import public
 from access.models import AuditEvent
 from access.policy import NotNow as PolicyNotNow
-from access.policy import public
 from core import db, paging
 from core.errors import STATUS_OF_KIND, MalformedRequest, NotNow, RefusedError
 from referral.workflow import IllegalTransition
