@@ -16,7 +16,7 @@ from access.guard import requires
 from access.policy import NotNow
 from core import clock, datakeys, db, settings
 from referral import cases, corrections
-from screening import people
+from screening import people, person_changes
 from screening.forms import CorrectionForm, identity_of
 
 bp = Blueprint("corrections", __name__, url_prefix="/cases")
@@ -36,13 +36,13 @@ LABELS = {
     "nationality": _l("Nationality"),
     "country": _l("Country"),
     "languages": _l("Languages"),
-    people.MINOR_FLAG: _l("May be under 18"),
+    person_changes.MINOR_FLAG: _l("May be under 18"),
 }
 # What the service refuses, said to the screener (the service's own words are the API's).
 PROBLEMS = {
     "given_name": _l("Write the name the person uses."),
     "birth_date": _l("The date of birth cannot be in the future, nor more than 120 years ago."),
-    people.MINOR_FLAG: _l(
+    person_changes.MINOR_FLAG: _l(
         "The person may still be under 18: only an identity document "
         "showing they are 18 or more lifts this. Keep the box ticked, or "
         "record the age from the document."
@@ -56,7 +56,7 @@ def _prefilled(case: Any) -> CorrectionForm | None:
         who = cases.identity(store, case)
     except datakeys.ShreddedError:
         return None
-    data = {name: getattr(who, name) for name in people.CORRECTABLE}
+    data = {name: getattr(who, name) for name in person_changes.CORRECTABLE}
     data.update(
         languages=" ".join(who.languages),
         age_source=who.age_source or "",
@@ -94,7 +94,7 @@ def correct(case_id: uuid.UUID) -> Any:
             settings.current().retention_days,
             possibly_minor=form.possibly_minor.data,
         )
-    except people.CorrectionError as error:
+    except person_changes.CorrectionError as error:
         store.rollback()
         for name, problem in error.fields.items():
             target = form._fields.get(name, form.given_name)
@@ -153,7 +153,7 @@ def _shown(form: CorrectionForm, name: str, value: Any) -> str:
     # Values as the form offers them: a code by its label, a list joined, a flag as yes/no.
     if value is None or value in ("", []):
         return "—"
-    if name == people.MINOR_FLAG:
+    if name == person_changes.MINOR_FLAG:
         return str(_("Yes") if value else _("No"))
     if isinstance(value, list):
         return ", ".join(value)

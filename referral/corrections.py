@@ -17,7 +17,7 @@ from access.policy import require, state_rule
 from access.roles import Role
 from referral import case_status, cases, endings
 from referral.models import Case
-from screening import people
+from screening import people, person_changes
 
 # A closed case may still be put right (a wrong name would follow the person into the
 # statistics and their own copy); a case linked into another has no record of its own left.
@@ -37,7 +37,7 @@ class Correction:
 class Entry:
     """One correction as the history page shows it."""
 
-    change: people.Change
+    change: person_changes.Change
     by_role: Role | None
     by_email: str | None
 
@@ -51,15 +51,15 @@ def correct_person(
     retention_days: int,
     possibly_minor: bool | None = None,
 ) -> Correction:
-    """Correct the person's details on ``case`` (``people.correct``). The case's row is
+    """Correct the person's details on ``case`` (``person_changes.correct``). The case's row is
     locked and the user's authority asked again under it, so a case handed over or linked
     away meanwhile answers 404 or 409. When anything changed, whether the person is a child
     may have changed with it: the case's referrals are held to their legal basis again, and
-    the case counts as active. Raises ``people.CorrectionError`` (nothing changed) when the
+    the case counts as active. Raises ``person_changes.CorrectionError`` (nothing changed) when the
     details cannot be taken as they are."""
     cases.lock(store, case)
     require(user, "cases.correct", case, "case", case.id)
-    changed = people.correct(
+    changed = person_changes.correct(
         store, cases.person(store, case), identity, user.id, now, possibly_minor=possibly_minor
     )
     if not changed:
@@ -74,7 +74,7 @@ def history(store: Session, case: Case) -> list[Entry]:
     has checked ``cases.history``). Raises ``datakeys.ShreddedError`` once the record is
     shredded."""
     entries = []
-    for change in people.history(store, cases.person(store, case)):
+    for change in person_changes.history(store, cases.person(store, case)):
         by = access_services.get_user(store, change.by) if change.by else None
         entries.append(Entry(change, by.role if by else None, by.email if by else None))
     return entries

@@ -17,7 +17,7 @@ from access import services as access_services
 from referral import cases, notes, referrals, tasks
 from referral.models import Case
 from referral.presenting import identity_or_none, person_body
-from screening import explain, instruments, interview, people, services
+from screening import explain, instruments, interview, person_changes, services
 
 # What counts as opening the record: reading the case, the person, a screening or a referral
 # (a partner reading its packet included), and a supervisor's break-glass.
@@ -62,7 +62,7 @@ def copy_of(store: Session, case: Case, now: datetime) -> dict[str, Any]:
                 "fields": list(c.fields),
                 "previous": c.previous,
             }
-            for c in (people.history(store, cases.person(store, case)) if who else [])
+            for c in (person_changes.history(store, cases.person(store, case)) if who else [])
         ],
         "follow_ups": [
             {"title": t.title, "due_on": t.due_on.isoformat(), "done": t.done_at is not None}

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from access import audit
 from core import datakeys
 from core.hooks import Hook
-from screening import people
+from screening import person_changes
 from screening.models import SEALED_FIELDS, Person
 
 # Told by a retention run before each person is shredded, in the run's transaction, with
@@ -44,7 +44,7 @@ def due(store: Session, now: datetime) -> list[uuid.UUID]:
 def shred(store: Session, person: Person, now: datetime) -> None:
     """Crypto-shred one person (audited with their pseudonymous id)."""
     datakeys.shred(store, person.data_key_id, now)
-    people.forget_history(store, person)
+    person_changes.forget_history(store, person)
     for name in SEALED_FIELDS:
         setattr(person, name, None)
     person.identity_index = None

@@ -22,7 +22,7 @@ SOURCES = sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*.py
 # Model -> the only modules that may query it (each takes the acting user or is a system job).
 REPOSITORIES = {
     "Person": {"screening/people.py", "screening/services.py", "screening/retention.py"},
-    "PersonChange": {"screening/people.py"},
+    "PersonChange": {"screening/person_changes.py"},
     "Screening": {"screening/services.py"},
     "RedFlagAction": {"screening/red_flags.py"},
     "AuditEvent": {"access/audit.py"},

@@ -17,7 +17,7 @@ from flask import Flask
 
 from access.models import AuditEvent, Team
 from core import db
-from screening import people, retention
+from screening import people, person_changes, retention
 from screening.models import Person, PersonChange
 from tests.helpers import raw_database_bytes
 
@@ -75,7 +75,7 @@ def correct(
 ) -> tuple[str, ...]:
     with app.app_context():
         store = db.session()
-        changed = people.correct(
+        changed = person_changes.correct(
             store,
             held_by(store, person_id),
             identity,
@@ -112,7 +112,7 @@ def test_a_correction_reseals_what_changed_and_keeps_the_previous_values_sealed(
         store = db.session()
         held = held_by(store, person_id)
         assert people.read(store, held) == new
-        [change] = people.history(store, held)
+        [change] = person_changes.history(store, held)
         store.commit()
     assert (change.at, change.by, change.fields) == (clock.now(), None, ("given_name", "contact"))
     assert change.previous == {"given_name": "Canarygiven", "contact": "+00 0000 canarycontact"}
@@ -193,7 +193,7 @@ def test_a_correction_of_the_contact_leaves_the_blind_index_alone(
 def test_minority_is_presumed_while_in_doubt(
     was_child: bool, ages: tuple[int, ...], source: str, wanted: bool | None, after: bool
 ) -> None:
-    assert people.minor_after(was_child, ages, source, wanted) is after
+    assert person_changes.minor_after(was_child, ages, source, wanted) is after
 
 
 @pytest.mark.parametrize(
@@ -202,8 +202,8 @@ def test_minority_is_presumed_while_in_doubt(
 def test_only_a_document_showing_an_adult_lifts_the_presumption(
     ages: tuple[int, ...], source: str | None
 ) -> None:
-    with pytest.raises(people.CorrectionError) as refused:
-        people.minor_after(True, ages, source, False)
+    with pytest.raises(person_changes.CorrectionError) as refused:
+        person_changes.minor_after(True, ages, source, False)
     assert set(refused.value.fields) == {"possibly_minor"}
 
 
@@ -244,7 +244,7 @@ def test_a_claimed_adult_age_keeps_the_presumption(
     app: Flask, clock: Any, person: Callable[..., Any]
 ) -> None:
     person_id = person(replace(ADULT, age=16), possibly_minor=True)
-    with pytest.raises(people.CorrectionError):
+    with pytest.raises(person_changes.CorrectionError):
         correct(app, clock, person_id, replace(ADULT, age=25), possibly_minor=False)
     assert correct(app, clock, person_id, replace(ADULT, age=25), possibly_minor=True) == ("age",)
     with app.app_context():
@@ -265,7 +265,7 @@ def test_a_documented_adult_age_lifts_the_presumption_when_asked(
         store = db.session()
         held = held_by(store, person_id)
         assert people.child_on_record(held) is False
-        [change] = people.history(store, held)
+        [change] = person_changes.history(store, held)
     assert change.previous == {"age": 16, "age_source": "claimed", "possibly_minor": True}
     assert events(app, "person.minor_presumption") == [
         ("person.minor_presumption", {"possibly_minor": False})
@@ -286,7 +286,7 @@ def test_impossible_details_are_refused(
     app: Flask, clock: Any, person: Callable[..., Any], change: dict[str, Any], field: str
 ) -> None:
     person_id = person()
-    with pytest.raises(people.CorrectionError) as refused:
+    with pytest.raises(person_changes.CorrectionError) as refused:
         correct(app, clock, person_id, replace(ADULT, **change))
     assert set(refused.value.fields) == {field}
 
@@ -304,4 +304,4 @@ def test_the_history_goes_with_the_persons_key(
         store.commit()
         # Shredding deletes the rows: what they sealed could never be read again.
         assert store.scalars(sa.select(PersonChange)).all() == []
-        assert people.forget_history(store, held) == 0
+        assert person_changes.forget_history(store, held) == 0
