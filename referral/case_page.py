@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from access.forms import ActionForm
 from access.policy import authorize
 from core import clock, db
-from referral import basis, cases, matching, notes, overview
+from referral import basis, case_links, matching, notes, overview
 from referral.case_forms import CloseCaseForm, LinkForm, NoteForm, ReferForm, ReopenForm
 
 # The forms of the case page, each blank unless a refused one is handed back.
@@ -42,7 +42,9 @@ def render(case: Any, status: int = 200, **refused_forms: FlaskForm) -> tuple[st
     if not refer.services.data:
         refer.services.data = list(seen.needs)
     earlier = (
-        cases.earlier_cases(store, current_user, case, seen.who, now.date()) if seen.who else []
+        case_links.earlier_cases(store, current_user, case, seen.who, now.date())
+        if seen.who
+        else []
     )
     body = render_template(
         "referral/case.html",

@@ -1,14 +1,15 @@
 """Cases: opened when a screening completes, read by their owner and the owner's supervisor
 (or by another team's supervisor through break-glass, with a written reason), and linked to
-the earlier case of a person screened again. The only module that queries cases. Who may do
-what to a case, break-glass included, is ``access.policy``'s to say (docs/access-policy.md)."""
+the earlier case of a person screened again (``referral.case_links`` finds and links it).
+The only module that queries cases. Who may do what to a case, break-glass included, is
+``access.policy``'s to say (docs/access-policy.md)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,13 +17,13 @@ from sqlalchemy.orm import Session
 
 from access import audit, grants
 from access.models import CaseAccessGrant
-from access.policy import authorize, found, require, state_rule, visible
+from access.policy import found, require, state_rule, visible
 from core import clock, db, keyset, settings
 from core.errors import RefusedError
 from core.keyset import Window
 from core.paging import Page
-from referral.models import OPEN_CASE_STATUSES, Case, Referral
-from screening import opening, people, retention
+from referral.models import OPEN_CASE_STATUSES, Case
+from screening import opening, people
 from screening import services as screenings
 from screening.models import Person, Screening
 
@@ -113,18 +114,20 @@ def open_for_screening(
 def _apply(case: Case, screening: Screening, now: datetime) -> None:
     # A new screening is the person speaking for themselves: their consent now applies.
     given = opening.consent_of(screening)
-    _set_consent(case, Consent(bool(given.purposes.get("referral", False)), tuple(given.share)))
-    _absorb(case, screening, now)
+    set_consent(case, Consent(bool(given.purposes.get("referral", False)), tuple(given.share)))
+    absorb(case, screening, now)
 
 
-def _absorb(case: Case, screening: Screening, now: datetime) -> None:
+def absorb(case: Case, screening: Screening, now: datetime) -> None:
+    """Add a screening's needs, urgency and classification to the case."""
     case.needs = tuple(sorted(set(needs(case)) | set(screening.needs)))
     case.urgent = case.urgent or screening.urgent
     case.classification = screening.classification
     case.updated_at = now
 
 
-def _set_consent(case: Case, given: Consent) -> None:
+def set_consent(case: Case, given: Consent) -> None:
+    """Write a consent onto the case."""
     case.consent = {"referral": given.referral, "share": sorted(given.share)}
 
 
@@ -284,99 +287,18 @@ def screenings_of(store: Session, case: Case) -> list[Screening]:
     return screenings.of_person(store, case.person_id)
 
 
-def _has_referrals(store: Session, case: Case) -> bool:
-    return bool(
-        store.scalar(
-            sa.select(sa.func.count()).select_from(Referral).where(Referral.case_id == case.id)
-        )
-    )
-
-
-def earlier_cases(
-    store: Session, user: Any, case: Case, who: people.Identity, today: date
+def open_of_people(
+    store: Session, person_ids: Collection[uuid.UUID], team_id: uuid.UUID
 ) -> list[Case]:
-    """Open cases of the same team, which the user may link, whose person has the same name
-    and year of birth (the identity blind index): maybe the same person, screened before.
-    Nothing is offered for a case the user may not link or that has referrals already. The
-    screener confirms before anything is linked."""
-    if not authorize(user, "cases.link", case) or _has_referrals(store, case):
-        return []
-    others = [p.id for p in people.find_earlier(store, who, today) if p.id != case.person_id]
-    if not others:
-        return []
-    found = store.scalars(
-        sa.select(Case).where(
-            Case.person_id.in_(others), Case.team_id == case.team_id, Case.status.in_(OPEN)
+    """The open cases of a team opened for any of these person records (the caller checks
+    each against the user)."""
+    return list(
+        store.scalars(
+            sa.select(Case).where(
+                Case.person_id.in_(person_ids), Case.team_id == team_id, Case.status.in_(OPEN)
+            )
         )
     )
-    return [c for c in found if authorize(user, "cases.link", c)]
-
-
-def _same_person(store: Session, case: Case, earlier: Case, today: date) -> bool:
-    who = identity(store, case)
-    return earlier.person_id in {p.id for p in people.find_earlier(store, who, today)}
-
-
-def link(
-    store: Session,
-    user: Any,
-    case: Case,
-    earlier_id: uuid.UUID,
-    now: datetime,
-    retention_days: int,
-    carry: Callable[[Case, Case], None] | None = None,
-) -> Case:
-    """Confirmed by the screener: this case's person is the earlier case's person. The
-    screenings move to the earlier record; the duplicate record is shredded and this case
-    points at the earlier one.
-
-    Only two open cases of one team whose people share the identity blind index may be
-    linked, by someone in charge of both (never under break-glass: linking cannot be undone),
-    and only before the newer case was referred. The earlier case keeps the most restrictive
-    of the two consents until the person consents anew on a new screening. ``carry`` moves
-    what else the newer case holds (its notes, sealed with the key about to be shredded)
-    onto the earlier one first."""
-    require(user, "cases.link", case, "case", case.id)
-    earlier = get(store, user, earlier_id, "cases.link")
-    # Both rows locked, in one order for every worker (no deadlock), and both read again:
-    # a withdrawal or a referral on either case meanwhile is seen, never overwritten.
-    for row in sorted({case.id: case, earlier.id: earlier}.values(), key=lambda c: str(c.id)):
-        lock(store, row)
-        require(user, "cases.link", row, "case", row.id)
-    if (
-        earlier.id == case.id
-        or earlier.team_id != case.team_id
-        or not _same_person(store, case, earlier, now.date())
-    ):
-        raise CaseError(
-            "these cases cannot be linked",
-            {"earlier": "not an open case of the same person in your team"},
-        )
-    if _has_referrals(store, case):
-        raise CaseError(
-            "this case already has referrals; it cannot be linked",
-            {"earlier": "referrals were already sent from this case"},
-        )
-    target = person(store, earlier)
-    for screening in reversed(screenings_of(store, case)):
-        screenings.move_to(store, screening, target, now)
-        _absorb(earlier, screening, now)
-    _set_consent(earlier, narrowed(consent(earlier), consent(case)))
-    earlier.consent_withdrawn_at = earlier.consent_withdrawn_at or case.consent_withdrawn_at
-    earlier.urgent = earlier.urgent or case.urgent
-    case.status, case.merged_into_id, case.updated_at = "merged", earlier.id, now
-    if carry is not None:
-        carry(case, earlier)
-    retention.shred(store, person(store, case), now)
-    people.touch(target, now, retention_days)
-    audit.record(
-        store,
-        "case.linked",
-        object_type="case",
-        object_id=earlier.id,
-        details={"from": str(case.id)},
-    )
-    return earlier
 
 
 def touch(store: Session, case: Case, now: datetime, retention_days: int) -> None:

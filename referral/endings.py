@@ -16,7 +16,17 @@ from access import audit
 from access import services as access_services
 from access.policy import require
 from access.standing import in_standing
-from referral import cases, directory, matching, notes, notices, referrals, tasks, workflow
+from referral import (
+    case_links,
+    cases,
+    directory,
+    matching,
+    notes,
+    notices,
+    referrals,
+    tasks,
+    workflow,
+)
 from referral.basis import legal_basis
 from referral.models import Case, Referral
 
@@ -108,15 +118,15 @@ def _change(
 def link_cases(
     store: Session, user: Any, case: Case, earlier_id: uuid.UUID, now: datetime, retention_days: int
 ) -> Case:
-    """Link a person screened again to their earlier case (:func:`cases.link`), carrying its
-    notes and follow-ups over; the earlier case's referrals are then held to the narrowed
-    consent."""
+    """Link a person screened again to their earlier case (:func:`case_links.link`),
+    carrying its notes and follow-ups over; the earlier case's referrals are then held to the
+    narrowed consent."""
 
     def carry(newer: Case, older: Case) -> None:
         notes.move(store, newer, older)
         tasks.move(store, newer, older)
 
-    earlier = cases.link(store, user, case, earlier_id, now, retention_days, carry)
+    earlier = case_links.link(store, user, case, earlier_id, now, retention_days, carry)
     keep_within_consent(store, earlier, now)
     return earlier
 
