@@ -26,7 +26,7 @@ from access.guard import requires
 from access.policy import NotNow
 from core import clock, db, paging, settings
 from referral import inbox as referral_lists
-from referral import list_rows, matching, notices, referrals, workflow
+from referral import list_rows, matching, notices, packets, referrals, workflow
 from referral.case_forms import (
     CASE_OUTCOME_LABELS,
     CASE_STATUS_LABELS,
@@ -117,12 +117,12 @@ def show(referral_id: uuid.UUID) -> Any:
     """The packet: exactly the fields the person agreed to share and the screener sent."""
     store = db.session()
     referral = referrals.get(store, current_user, referral_id)
-    packet = referrals.packet(store, referral)
+    packet = packets.packet(store, referral)
     body = render_template(
         "referral/referral.html",
         referral=referral,
         packet=packet,
-        answers=referrals.questions(packet, str(get_locale() or "en")),
+        answers=packets.questions(packet, str(get_locale() or "en")),
         names=matching.partner_names(store),
         # Every move a person may make from this state; the page shows those `can` allows.
         moves=[m for side in workflow.PEOPLE for m in workflow.moves(referral.state, side)],

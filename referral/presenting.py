@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from access.policy import authorize
 from core import datakeys
-from referral import cases, matching, referrals
+from referral import cases, matching, packets, referrals
 from referral.models import Case, Referral
 from screening import people
 
@@ -77,7 +77,7 @@ def referral_body(store: Session, referral: Referral, user: Any) -> dict[str, An
     """A referral with its packet. The receiving partner gets the summary, the fields sent
     and the note, nothing of the case beyond; the sender also gets the case id."""
     body = referrals.summary(referral, matching.partner_names(store))
-    packet = referrals.packet(store, referral)
+    packet = packets.packet(store, referral)
     body["fields"], body["note"] = packet.get("fields", {}), packet.get("note")
     if authorize(user, "cases.read"):
         body["case_id"] = str(referral.case_id)

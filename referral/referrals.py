@@ -1,12 +1,12 @@
 """Referrals: sending a case to a vetted partner with only the consented fields the screener
-chose, the packet a partner reads, and moving a referral through the state machine
-(accepting exactly once, even with many workers). How referrals end without a partner's
-answer is in referral/endings.py, the lists of referrals in referral/inbox.py; the three are
-the only modules that query referrals."""
+chose, and moving a referral through the state machine (accepting exactly once, even with
+many workers). The sealed packet a referral carries to the partner is built and opened in
+referral/packets.py. How referrals end without a partner's answer is in referral/endings.py,
+the lists of referrals in referral/inbox.py; the three are the only modules that query
+referrals."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from access import audit
 from access.models import User
 from access.policy import authorize, found, require
-from core import datakeys, db
+from core import db
 from core.errors import RefusedError
 from core.settings_type import Settings
 from referral import (
@@ -27,16 +27,15 @@ from referral import (
     directory,
     matching,
     notices,
+    packets,
     receipts,
     steps,
     workflow,
 )
 from referral.basis import NO_CONSENT_CHILD, legal_basis
 from referral.models import Case, PartnerProfile, Referral
-from screening import instruments, interview
 from screening import services as screenings
 
-TABLE = "referrals"
 URGENCIES = ("normal", "urgent")
 DECLINE_REASONS = ("no_capacity", "not_eligible", "out_of_area", "service_unavailable", "other")
 OUTCOMES = ("services_provided", "person_declined", "lost_contact", "referred_on", "other")
@@ -132,37 +131,6 @@ def _check(store: Session, case: Case, request: Send, today: Any) -> tuple[Partn
     return profile, cast(str, basis)  # None was refused above
 
 
-def _packet(store: Session, case: Case, share: tuple[str, ...], note: str) -> dict[str, Any]:
-    who = cases.identity(store, case)
-    values: dict[str, Any] = {
-        "given_name": who.given_name,
-        "family_name": who.family_name,
-        "age": who.age,
-        "sex": who.sex,
-        "nationality": who.nationality,
-        "location": {"country": who.country, "region": who.region},
-        "languages": list(who.languages),
-        "contact": who.contact,
-        "needs": list(cases.needs(case)),
-    }
-    fields = {name: values[name] for name in share if name in values}
-    if "answers" in share:
-        latest = next(iter(cases.screenings_of(store, case)), None)
-        if latest is not None:
-            instrument = instruments.catalogue()[latest.instrument]
-            fields["answers"] = {
-                "instrument": latest.instrument,
-                "language": latest.language,
-                "classification": latest.classification,
-                "given": interview.indicator_answers(store, latest, instrument),
-            }
-    return {"fields": fields, "note": note.strip() or None}
-
-
-def _cipher(store: Session, case: Case) -> datakeys.Cipher:
-    return datakeys.cipher(store, cases.person(store, case).data_key_id)
-
-
 def send(
     store: Session,
     user: Any,
@@ -194,12 +162,7 @@ def send(
         updated_at=now,
         due_at=deadlines.due(request.urgency, now),
     )
-    referral.packet = _cipher(store, case).seal(
-        TABLE,
-        "packet",
-        referral.id,
-        json.dumps(_packet(store, case, request.share, request.note), sort_keys=True),
-    )
+    referral.packet = packets.seal(store, case, referral.id, request.share, request.note)
     store.add(referral)
     try:
         store.flush()
@@ -237,31 +200,6 @@ def get(
     require(user, action, referral, "referral", referral_id)
     audit.record(store, "referral.read", object_type="referral", object_id=referral_id)
     return found(referral)
-
-
-def packet(store: Session, referral: Referral) -> dict[str, Any]:
-    """The fields sent with the referral and the note; nothing else of the case."""
-    case = cases.holding(store, referral.case_id)
-    try:
-        opened = _cipher(store, case).open(TABLE, "packet", referral.id, referral.packet)
-    except datakeys.ShreddedError:
-        opened = None  # past retention: the person's key, and so the packet, is gone
-    return json.loads(opened) if opened else {"fields": {}, "note": None}
-
-
-def questions(packet_: dict[str, Any], language: str) -> list[tuple[str, str]]:
-    """The shared answers as (the sign's short label in ``language``, answer): never the
-    verbatim questions, which may be graphic (docs/screening.md §6)."""
-    shared = packet_.get("fields", {}).get("answers")
-    if not shared:
-        return []
-    instrument = instruments.catalogue().get(shared["instrument"])
-    pairs = []
-    for indicator_id, answer in sorted(shared["given"].items()):
-        indicator = instrument.indicator(indicator_id) if instrument else None
-        text = indicator.label.get(language) if indicator else indicator_id
-        pairs.append((text, answer))
-    return pairs
 
 
 def to_partner(store: Session, organisation_id: uuid.UUID) -> list[Referral]:
