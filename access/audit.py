@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -168,6 +168,22 @@ def openings(store: Session, object_ids: Iterable[str], actions: Iterable[str]) 
             .order_by(table.c.id)
         ).all()
     )
+
+
+def count(
+    store: Session,
+    action: str,
+    outcome: str | None = None,
+    period: Callable[[Any], list[Any]] = lambda _at: [],
+) -> int:
+    """How many events of ``action`` (with ``outcome``, when given) the log holds, within
+    the criteria ``period`` builds on the events' time (for the usage report: a count, no
+    event's details)."""
+    query = sa.select(sa.func.count()).select_from(AuditEvent)
+    query = query.where(AuditEvent.action == action, *period(AuditEvent.at))
+    if outcome is not None:
+        query = query.where(AuditEvent.outcome == outcome)
+    return int(store.scalar(query) or 0)
 
 
 def iter_all(store: Session, filters: Mapping[str, Any], batch: int = 1000) -> Iterator[Any]:

@@ -11,23 +11,14 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from access import audit
 from access.policy import authorize, require
-from referral import cases
-from referral.models import Case, Referral
+from referral import cases, referrals
+from referral.models import Case
 from screening import people, retention
 from screening import services as screenings
-
-
-def _has_referrals(store: Session, case: Case) -> bool:
-    return bool(
-        store.scalar(
-            sa.select(sa.func.count()).select_from(Referral).where(Referral.case_id == case.id)
-        )
-    )
 
 
 def earlier_cases(
@@ -37,7 +28,7 @@ def earlier_cases(
     and year of birth (the identity blind index): maybe the same person, screened before.
     Nothing is offered for a case the user may not link or that has referrals already. The
     screener confirms before anything is linked."""
-    if not authorize(user, "cases.link", case) or _has_referrals(store, case):
+    if not authorize(user, "cases.link", case) or referrals.any_of_case(store, case):
         return []
     others = [p.id for p in people.find_earlier(store, who, today) if p.id != case.person_id]
     if not others:
@@ -86,7 +77,7 @@ def link(
             "these cases cannot be linked",
             {"earlier": "not an open case of the same person in your team"},
         )
-    if _has_referrals(store, case):
+    if referrals.any_of_case(store, case):
         raise cases.CaseError(
             "this case already has referrals; it cannot be linked",
             {"earlier": "referrals were already sent from this case"},

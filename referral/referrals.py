@@ -214,6 +214,15 @@ def to_partner(store: Session, organisation_id: uuid.UUID) -> list[Referral]:
     )
 
 
+def any_of_case(store: Session, case: Case) -> bool:
+    """Whether any referral was ever sent from ``case``."""
+    return bool(
+        store.scalar(
+            sa.select(sa.func.count()).select_from(Referral).where(Referral.case_id == case.id)
+        )
+    )
+
+
 def of_case(store: Session, case: Case) -> list[Referral]:
     """A case's referrals, newest first (the case's reader is already checked)."""
     return list(

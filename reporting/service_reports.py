@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from access.models import AuditEvent, PartnerOrganisation, User
+from access import audit
+from access.models import PartnerOrganisation, User
 from access.roles import Role
 from referral.referrals import DECLINE_REASONS, OUTCOMES
 from referral.routing import GAPS
@@ -59,20 +60,13 @@ def _usage(store: Session, filters: Filters) -> dict[tuple[str, ...], Count]:
         ).all()
     )
     cells = {(f"users_{role.value}",): Count(int(users.get(role, 0))) for role in Role}
-    period = _period(AuditEvent.at, filters)
     for measure, action, outcome in (
         ("sign_ins", "sign_in", None),
         ("audit_verified", "audit.verified", "allowed"),
         ("audit_verification_failed", "audit.verified", "failed"),
     ):
-        query = (
-            sa.select(sa.func.count())
-            .select_from(AuditEvent)
-            .where(AuditEvent.action == action, *period)
-        )
-        if outcome:
-            query = query.where(AuditEvent.outcome == outcome)
-        cells[(measure,)] = Count(int(store.scalar(query) or 0))
+        counted = audit.count(store, action, outcome, lambda at: _period(at, filters))
+        cells[(measure,)] = Count(counted)
     cells[("statistics_released",)] = Count(
         int(
             store.scalar(

@@ -44,7 +44,7 @@ def relative(path: Path) -> str:
 
 @pytest.mark.parametrize("model", sorted(REPOSITORIES))
 def test_sensitive_models_are_queried_only_in_their_repository(model: str) -> None:
-    pattern = re.compile(rf"\b(select|get|query|delete|update)\(\s*{model}\b")
+    pattern = re.compile(rf"\b(select|select_from|get|query|delete|update)\(\s*{model}\b")
     offenders = [
         relative(p)
         for p in SOURCES
