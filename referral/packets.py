@@ -18,24 +18,14 @@ from sqlalchemy.orm import Session
 from core import datakeys
 from referral import cases
 from referral.models import Case, Referral
-from screening import instruments, interview
+from screening import instruments, interview, people
 
 TABLE = "referrals"
 
 
 def _packet(store: Session, case: Case, share: tuple[str, ...], note: str) -> dict[str, Any]:
     who = cases.identity(store, case)
-    values: dict[str, Any] = {
-        "given_name": who.given_name,
-        "family_name": who.family_name,
-        "age": who.age,
-        "sex": who.sex,
-        "nationality": who.nationality,
-        "location": {"country": who.country, "region": who.region},
-        "languages": list(who.languages),
-        "contact": who.contact,
-        "needs": list(cases.needs(case)),
-    }
+    values = {**people.details(who), "needs": list(cases.needs(case))}
     fields = {name: values[name] for name in share if name in values}
     if "answers" in share:
         latest = next(iter(cases.screenings_of(store, case)), None)

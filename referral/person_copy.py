@@ -16,8 +16,8 @@ from access import audit
 from access import services as access_services
 from referral import cases, notes, referrals, tasks
 from referral.models import Case
-from referral.presenting import identity_or_none, person_body
-from screening import explain, instruments, interview, person_changes, services
+from referral.presenting import identity_or_none
+from screening import explain, instruments, interview, people, person_changes, services
 
 # What counts as opening the record: reading the case, the person, a screening or a referral
 # (a partner reading its packet included), and a supervisor's break-glass.
@@ -43,7 +43,7 @@ def copy_of(store: Session, case: Case, now: datetime) -> dict[str, Any]:
         "produced_at": now.isoformat(timespec="minutes"),
         "language": language_of(store, case),
         "person": {
-            **person_body(who),
+            **people.details(who),
             "birth_date": who.birth_date.isoformat() if who.birth_date else None,
             "notes": who.notes,
         }

@@ -17,20 +17,6 @@ if TYPE_CHECKING:  # the overview reads identities through this module
     from referral.overview import Overview
 
 
-def person_body(who: people.Identity) -> dict[str, Any]:
-    """A person's details as the case's own team sees them."""
-    return {
-        "given_name": who.given_name,
-        "family_name": who.family_name,
-        "age": who.age,
-        "sex": who.sex,
-        "nationality": who.nationality,
-        "location": {"country": who.country, "region": who.region},
-        "languages": list(who.languages),
-        "contact": who.contact,
-    }
-
-
 def identity_or_none(store: Session, case: Case) -> people.Identity | None:
     """The person's details, or None once the record is shredded (or merged away)."""
     if case.status == "merged":
@@ -57,7 +43,7 @@ def case_body(store: Session, seen: Overview) -> dict[str, Any]:
         "urgent": case.urgent,
         "classification": case.classification,
         "opened_at": case.opened_at.isoformat(),
-        "person": person_body(seen.who) if seen.who else None,
+        "person": people.details(seen.who) if seen.who else None,
         "screenings": [
             {
                 "id": str(s.id),

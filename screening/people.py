@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -79,6 +80,21 @@ def younger_child_on_record(person: Person) -> bool:
     return any(
         label == person.age_band and high < YOUNGER_CHILD_AGE for _low, high, label in AGE_BANDS
     )
+
+
+def details(who: Identity) -> dict[str, Any]:
+    """A person's details as the case's team sees them and a referral packet may carry
+    them (each field only when shared)."""
+    return {
+        "given_name": who.given_name,
+        "family_name": who.family_name,
+        "age": who.age,
+        "sex": who.sex,
+        "nationality": who.nationality,
+        "location": {"country": who.country, "region": who.region},
+        "languages": list(who.languages),
+        "contact": who.contact,
+    }
 
 
 def age_band(age: int | None) -> str | None:
