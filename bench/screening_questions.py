@@ -32,7 +32,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from screening.engine import Population, Step, derive, gate_key
+from screening.derivation import Population, derive, gate_key
+from screening.engine import Step
 from screening.instrument_files import load_catalogue
 from screening.instruments import Instrument
 from screening.scoring import OPEN, score

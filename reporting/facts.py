@@ -44,7 +44,7 @@ from reporting.models import (
     screening_facts,
 )
 from reporting.tables import Rule
-from screening import engine, instruments, interview, opening, people, services
+from screening import derivation, instruments, interview, opening, people, services
 from screening.instruments import Instrument
 from screening.models import Person, Screening
 
@@ -179,7 +179,7 @@ def record_completed(store: Session, screening: Screening) -> bool:
 def fact_of(store: Session, screening: Screening, age: int | None) -> dict[str, Any]:
     """The fact of a completed screening (``age`` None leaves the CTDC band empty)."""
     instrument = instruments.catalogue()[screening.instrument]
-    values = engine.derive(
+    values = derivation.derive(
         instrument, services.answers(store, screening), interview.population(screening, age)
     ).values
     return screening_fact(

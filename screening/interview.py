@@ -16,7 +16,7 @@ from flask import g, has_app_context
 from sqlalchemy.orm import Session
 
 from core import db
-from screening import engine, people, red_flags, scoring, services
+from screening import derivation, engine, people, red_flags, scoring, services
 from screening.instruments import BLOCKS, CHILD, WHEN, Instrument, Voice
 from screening.models import Screening
 
@@ -51,9 +51,9 @@ def interpreter_linked(screening: Screening) -> bool:
     return screening.safety.get("interpreter_independent") is False
 
 
-def population(screening: Screening, age: int | None = None) -> engine.Population:
+def population(screening: Screening, age: int | None = None) -> derivation.Population:
     """Who is answering this screening, as the engine needs it."""
-    return engine.Population(
+    return derivation.Population(
         child=is_child(screening, age), interpreter_linked=interpreter_linked(screening)
     )
 
@@ -61,10 +61,10 @@ def population(screening: Screening, age: int | None = None) -> engine.Populatio
 def keys(instrument: Instrument) -> set[str]:
     """Every key an answer may be stored under. Only a child's interview is handed over
     to child protection: for an adult, questions not reached stay unknown (§3)."""
-    found = {engine.gate_key(instrument, g) for g in instrument.gates}
+    found = {derivation.gate_key(instrument, g) for g in instrument.gates}
     found |= {i.id for i in instrument.indicators}
     found |= set(instrument.concepts) | {f"{c}_when" for c in instrument.concepts}
-    pauses = {p for p in engine.PAUSES if p != "handover" or instrument.population == CHILD}
+    pauses = {p for p in derivation.PAUSES if p != "handover" or instrument.population == CHILD}
     return found | pauses
 
 
@@ -80,25 +80,25 @@ def problems(instrument: Instrument, given: Mapping[str, Any]) -> dict[str, str]
                 "must be phases among before, way, work, or unknown or declined"
                 if key.endswith("_when")
                 else "must be one of yes, no, unknown, declined"
-                if key not in engine.PAUSES
+                if key not in derivation.PAUSES
                 else "not an accepted value"
             )
     return found
 
 
 def derived(
-    instrument: Instrument, given: Mapping[str, str], people_: engine.Population, final: bool
-) -> engine.Derived:
-    """``engine.derive``, worked out once per request for the same answers: one submission
+    instrument: Instrument, given: Mapping[str, str], people_: derivation.Population, final: bool
+) -> derivation.Derived:
+    """``derivation.derive``, worked out once per request for the same answers: one submission
     asks for it up to five times (red flags before and after saving, waiting flags, the
     score). Kept in the request's ``g`` only, never across requests: answers are a person's
     data (docs/architecture.md, Performance)."""
     if not has_app_context():
-        return engine.derive(instrument, given, people_, final=final)
-    memo: dict[Any, engine.Derived] = g.setdefault("passage_derived", {})
+        return derivation.derive(instrument, given, people_, final=final)
+    memo: dict[Any, derivation.Derived] = g.setdefault("passage_derived", {})
     key = (instrument.id, instrument.version, tuple(sorted(given.items())), people_, final)
     if key not in memo:
-        memo[key] = engine.derive(instrument, given, people_, final=final)
+        memo[key] = derivation.derive(instrument, given, people_, final=final)
     return memo[key]
 
 
@@ -161,8 +161,8 @@ def group(
     given = services.answers(store, screening)
     filled = engine.fill_group(instrument, given, population(screening), gate_id, value)
     gate = instrument.gate(gate_id)
-    if gate is not None and engine.gate_key(instrument, gate) not in given:
-        filled[engine.gate_key(instrument, gate)] = value  # pressed on the umbrella's page
+    if gate is not None and derivation.gate_key(instrument, gate) not in given:
+        filled[derivation.gate_key(instrument, gate)] = value  # pressed on the umbrella's page
     if filled:
         services.save_answers(store, screening, filled, now)
 
@@ -236,7 +236,7 @@ def describe(instrument: Instrument, step: engine.Step, voice: Voice) -> dict[st
     elif step.kind == "interpreter":
         values = ["yes"]
     elif step.kind == "handover":
-        values = list(engine.HANDOVER)
+        values = list(derivation.HANDOVER)
     else:
         values = list(scoring.GIVEN)
     body: dict[str, Any] = {
@@ -247,7 +247,7 @@ def describe(instrument: Instrument, step: engine.Step, voice: Voice) -> dict[st
         "gate_kind": step.gate.kind if step.gate else None,
         "values": values,
         "question": wording(instrument, step, voice)
-        if step.kind not in engine.PAUSES and step.kind not in ("interpreter", "handover")
+        if step.kind not in derivation.PAUSES and step.kind not in ("interpreter", "handover")
         else None,
     }
     if step.kind == "gate" and step.gate is not None and step.gate.kind == "umbrella":

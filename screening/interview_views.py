@@ -15,6 +15,7 @@ from access.forms import ActionForm
 from access.guard import requires
 from core import clock, db, settings
 from screening import (
+    derivation,
     engine,
     explain,
     instruments,
@@ -75,7 +76,7 @@ def _given(step: engine.Step) -> tuple[dict[str, str], Any]:
         return {step.key: "yes"}, ActionForm()
     if step.kind == "handover":
         choice = request.form.get("handover")
-        return ({step.key: choice} if choice in engine.HANDOVER else {}), ActionForm()
+        return ({step.key: choice} if choice in derivation.HANDOVER else {}), ActionForm()
     if step.kind == "list":  # ticked: yes; the others as the screener confirms
         listed = AnswerForm()
         others = request.form.get("others")

@@ -3,7 +3,7 @@ not yet answered can still change the result, under every list of grades that ma
 An item that cannot is skipped as ``not_needed`` (rule a: its element is already positive;
 b: the other elements leave it nothing to change; c: it is not pivotal in its dimension).
 A pure function of the instrument and the values derived so far; the engine
-(screening.engine) asks it."""
+(screening.engine) and the derivation (screening.derivation) ask it."""
 
 from __future__ import annotations
 

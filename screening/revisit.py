@@ -16,13 +16,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from screening import engine, interview, services
+from screening import derivation, engine, interview, services
 from screening.instruments import Instrument
 from screening.models import Screening
 
 
 def path(
-    instrument: Instrument, given: Mapping[str, str], population: engine.Population
+    instrument: Instrument, given: Mapping[str, str], population: derivation.Population
 ) -> list[tuple[engine.Step, tuple[str, ...]]]:
     """Each step the interview took to reach ``given``, with the keys it answered there, in
     order; it ends at the first step with no stored answer."""

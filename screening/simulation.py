@@ -9,7 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from screening.engine import DONE, Population, Step, fill_group, gate_key, next_question
+from screening.derivation import Population, gate_key
+from screening.engine import DONE, Step, fill_group, next_question
 from screening.instruments import WHEN, Gate, Instrument
 from screening.scoring import GIVEN, OPEN
 

@@ -165,7 +165,7 @@ VOCABULARIES = {
         {"safety", "work", "control", "start", "journey", "closing"},
         {"screening/instruments.py"},
     ),
-    "hand-over answers": ({"done", "continued"}, {"screening/engine.py"}),
+    "hand-over answers": ({"done", "continued"}, {"screening/derivation.py"}),
     "interview steps": (
         {"gate", "member", "list", "when", "followup", "interpreter", "handover", "done"},
         {"screening/engine.py"},

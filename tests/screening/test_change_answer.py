@@ -13,7 +13,7 @@ from flask import Flask
 
 from access.models import AuditEvent
 from core import db
-from screening import engine, revisit
+from screening import derivation, engine, revisit
 from tests.helpers import Account, Client
 from tests.screening.test_views import (
     ADULT,
@@ -31,7 +31,7 @@ from tests.screening.test_views import (
     walk,
 )
 
-ADULT_POPULATION = engine.Population(child=False)
+ADULT_POPULATION = derivation.Population(child=False)
 # An adult's first questions: the six safety gates, then the hours.
 BEFORE_THE_MONEY = (
     "rf_in_danger_now",

@@ -19,16 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screening import rule, scoring, simulation
-from screening.engine import (
-    DONE,
-    Population,
-    Step,
-    derive,
-    fill_group,
-    gate_key,
-    next_question,
-    valid_answer,
-)
+from screening.derivation import Population, derive, gate_key
+from screening.engine import DONE, Step, fill_group, next_question, valid_answer
 from screening.instrument_files import load_catalogue
 from screening.instruments import Instrument
 
