@@ -108,7 +108,7 @@ def urgent(instrument: Instrument, screening: Screening, given: Mapping[str, str
     if raised(instrument, screening, given):
         return True
     found = derived(instrument, given, population(screening), final=False)
-    return population(screening).child and ("yes" in found.values.values() or bool(found.unplaced))
+    return population(screening).child and scoring.said_yes(found.values, bool(found.unplaced))
 
 
 def raised(instrument: Instrument, screening: Screening, given: Mapping[str, str]) -> list[str]:

@@ -196,6 +196,14 @@ def _element_status(dimensions: Mapping[str, DimensionResult]) -> dict[str, str]
     return status
 
 
+def said_yes(values: Mapping[str, str], unplaced_yes: bool) -> bool:
+    """Whether the person said "yes" to anything: an item, or a topic at a time not known
+    (``unplaced_yes``, a "yes" to no item). A child's "yes" makes the screening urgent and
+    routes it to child protection (docs/screening.md §2.1); a draft's urgency and the
+    result's both ask here."""
+    return unplaced_yes or "yes" in values.values()
+
+
 def score(
     instrument: Instrument,
     values: Mapping[str, str],
@@ -214,8 +222,8 @@ def score(
     ``unplaced_yes``, a topic answered "yes" at a time not known, which is a "yes" to no
     item but still one for a child's urgency and route."""
     value = {i.id: values.get(i.id, "unknown") for i in instrument.indicators}
-    said_yes = [i for i in instrument.indicators if value[i.id] == "yes"]
-    smuggling_yes = [i.id for i in said_yes if i.dimension == "smuggling"]
+    yes = [i for i in instrument.indicators if value[i.id] == "yes"]
+    smuggling_yes = [i.id for i in yes if i.dimension == "smuggling"]
     smuggling = value.get(FACILITATION) == "yes"
     smuggling_open = value.get(FACILITATION) in OPEN
     lists = [instrument.labour_list] + ([instrument.sexual_list] if sexual else [])
@@ -225,8 +233,8 @@ def score(
     ]
     chosen = _stronger(results)
     classification, incomplete = rule.settle(chosen.lower, chosen.upper)
-    red_flags = [i.id for i in said_yes if i.red_flag] + list(extra_red_flags)
-    any_yes = bool(said_yes) or unplaced_yes
+    red_flags = [i.id for i in yes if i.red_flag] + list(extra_red_flags)
+    any_yes = said_yes(value, unplaced_yes)
     changing = [
         d for d, r in chosen.dimensions.items() if r.status != "positive" and r.could_be_positive
     ]
