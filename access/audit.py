@@ -1,6 +1,7 @@
 """The tamper-evident audit log as the rest of Passage uses it: recording events, reading
 them back for auditors and exports, and running a verification (docs/security.md, The audit
-log). The chain itself (MACs, sealing, verifying, checkpoints) is in ``access.audit_chain``.
+log). The chain itself (MACs, sealing, checkpoints) is in ``access.audit_chain``, and its
+verifier in ``access.audit_verify``.
 
 An event is written in the same transaction as the change or read it records, so an access
 that cannot be audited fails with it; it is written unsealed, with no lock, and a sealer
@@ -22,7 +23,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from access import audit_chain
+from access import audit_chain, audit_verify
 from access.models import AuditEvent
 from core import clock, db, keys, keyset, settings
 from core.paging import Page
@@ -246,12 +247,12 @@ def record(
 
 def run_verification(
     store: Session, via: str, checkpoint: Mapping[str, Any] | None = None
-) -> audit_chain.Verification:
+) -> audit_verify.Verification:
     """Verify the chain and audit the verification run (its outcome included). The walk
     reads in a session of its own (``db.reading``): on SQLite it then holds no write lock,
     and requests go on while a long chain is checked."""
     with db.reading(store) as reader:
-        result = audit_chain.verify(
+        result = audit_verify.verify(
             reader,
             keys.keyring().audit,
             clock.now(),

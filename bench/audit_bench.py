@@ -34,7 +34,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
-from access import audit, audit_chain, audit_sealer
+from access import audit, audit_chain, audit_sealer, audit_verify
 from access.models import AuditEvent, AuditHead
 from core import clock, db, keys
 from core.cli import upgrade
@@ -129,7 +129,7 @@ def _measure_verify(app: Flask) -> dict[str, Any]:
         seconds, raw = float("inf"), 0.0
         for _ in range(3):
             started = time.perf_counter()
-            result = audit_chain.verify(store, key, now, 3600)
+            result = audit_verify.verify(store, key, now, 3600)
             seconds = min(seconds, time.perf_counter() - started)
             store.rollback()
             raw = max(raw, _raw_chain_events_per_second(key, result.entries_checked))
@@ -137,7 +137,7 @@ def _measure_verify(app: Flask) -> dict[str, Any]:
         try:
             tracemalloc.reset_peak()
             baseline = tracemalloc.get_traced_memory()[0]
-            traced = audit_chain.verify(store, key, now, 3600)
+            traced = audit_verify.verify(store, key, now, 3600)
             peak = tracemalloc.get_traced_memory()[1] - baseline
         finally:
             tracemalloc.stop()
@@ -182,7 +182,7 @@ def bench_verify(url: str, instance: Path, events: int) -> dict[str, Any]:
         ),
         # verify() streams rows in batches of this size; its peak holds about two batches,
         # so memory at N and N/4 match once N/4 spans at least two batches.
-        "verify_batch_size": inspect.signature(audit_chain.verify).parameters["batch"].default,
+        "verify_batch_size": inspect.signature(audit_verify.verify).parameters["batch"].default,
         "verify_full": full,
         "verify_quarter": small,
         "verify_peak_memory_ratio_full_over_quarter": (
@@ -248,7 +248,7 @@ def _run_appends(url: str, instance: Path, workers: int, per_worker: int) -> dic
 def _chain_ok(app: Flask, expected: int) -> bool:
     audit_sealer.of(app).seal_now()
     with app.app_context():
-        result = audit_chain.verify(db.session(), keys.keyring().audit, clock.now(), 3600)
+        result = audit_verify.verify(db.session(), keys.keyring().audit, clock.now(), 3600)
     return result.ok and result.entries_checked == expected
 
 

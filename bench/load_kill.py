@@ -38,7 +38,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from access import audit_chain, audit_sealer, tokens
+from access import audit_sealer, audit_verify, tokens
 from access.models import AuditEvent
 from access.services import get_user
 from bench import harness
@@ -194,7 +194,7 @@ def _checks(app: Any, work: Workload) -> dict[str, Any]:
                 sa.select(AuditEvent.object_id).where(AuditEvent.action == "referral.accepted")
             )
         )
-        verified = audit_chain.verify(store, keys.keyring().audit, clock.now(), 3600)
+        verified = audit_verify.verify(store, keys.keyring().audit, clock.now(), 3600)
         store.rollback()
     answered_twice = [r for r, n in work.accepted.items() if n != 1]
     return {

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from access import audit, audit_chain
+from access import audit, audit_chain, audit_verify
 from access.models import AuditEvent, AuditHead
 from core import clock, db, keys
 from tests.helpers import Account, Client, seal_audit
@@ -49,10 +49,10 @@ def fill(app: Flask, count: int) -> None:
     seal_audit(app)
 
 
-def verify(app: Flask, checkpoint: dict[str, Any] | None = None) -> audit_chain.Verification:
+def verify(app: Flask, checkpoint: dict[str, Any] | None = None) -> audit_verify.Verification:
     with app.app_context():
         store, key = db.session(), keys.keyring().audit
-        return audit_chain.verify(store, key, clock.now(), 1.0, checkpoint)
+        return audit_verify.verify(store, key, clock.now(), 1.0, checkpoint)
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.exc import DBAPIError
 
-from access import audit, audit_chain, audit_sealer
+from access import audit, audit_chain, audit_sealer, audit_verify
 from access.models import AuditEvent
 from core import clock, db, keys
 from tests.access.test_audit import tampering
@@ -40,10 +40,10 @@ def rows(app: Flask) -> list[Any]:
         return list(db.session().execute(sa.select(events).order_by(events.c.id)).all())
 
 
-def verify(app: Flask) -> audit_chain.Verification:
+def verify(app: Flask) -> audit_verify.Verification:
     with app.app_context():
         store, key = db.session(), keys.keyring().audit
-        return audit_chain.verify(store, key, clock.now(), 1.0)
+        return audit_verify.verify(store, key, clock.now(), 1.0)
 
 
 def unsealed(app: Flask) -> int:

@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from access import audit, audit_chain
+from access import audit, audit_verify
 from access.models import AuditEvent, AuditHead
 from core import clock, db, keys
 from tests.helpers import seal_audit
@@ -67,7 +67,7 @@ def _assert_one_chain(app: Flask, total: int) -> None:
     seal_audit(app)
     with app.app_context():
         store = db.session()
-        result = audit_chain.verify(store, keys.keyring().audit, clock.now(), 60)
+        result = audit_verify.verify(store, keys.keyring().audit, clock.now(), 60)
         assert result.ok, result.as_dict()
         assert result.entries_checked == total
         seqs = store.scalars(sa.select(AuditEvent.seq).order_by(AuditEvent.seq)).all()

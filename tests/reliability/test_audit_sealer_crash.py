@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from access import audit_chain
+from access import audit_chain, audit_verify
 from access.audit_sealer import BATCH
 from access.models import AuditEvent
 from core import clock, db, keys
@@ -95,7 +95,7 @@ def test_a_sealer_killed_mid_batch_loses_nothing(app: Flask, database_url: str) 
     assert (sealed, total) == (head, EVENTS)
     assert head % BATCH == 0  # whole batches only: the one it was sealing left no trace
     with app.app_context():
-        result = audit_chain.verify(db.session(), keys.keyring().audit, clock.now(), 60)
+        result = audit_verify.verify(db.session(), keys.keyring().audit, clock.now(), 60)
     assert (result.ok, result.entries_checked, result.unsealed) == (True, head, EVENTS - head)
 
     restarted = _sealer(app, database_url)
@@ -104,7 +104,7 @@ def test_a_sealer_killed_mid_batch_loses_nothing(app: Flask, database_url: str) 
     assert output.decode().strip() == f"sealed {EVENTS - head} events"
     assert _state(database_url) == (EVENTS, EVENTS, EVENTS)
     with app.app_context():
-        result = audit_chain.verify(db.session(), keys.keyring().audit, clock.now(), 60)
+        result = audit_verify.verify(db.session(), keys.keyring().audit, clock.now(), 60)
         object_ids = db.session().scalars(sa.select(events.c.object_id).order_by(events.c.seq))
         assert sorted(int(i) for i in object_ids) == list(range(EVENTS))
     assert (result.ok, result.entries_checked, result.unsealed) == (True, EVENTS, 0)
