@@ -1,4 +1,4 @@
-"""Who seals the audit chain, and when (docs/security.md, The audit log).
+"""Who seals the audit chain, and when (docs/security.md, Audit trail).
 
 With ``AUDIT_SEALER = "thread"`` every web worker runs a :class:`Sealer` thread, started by the
 first commit that added events in that process (so after gunicorn forks). It seals every

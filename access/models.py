@@ -253,7 +253,7 @@ class AuditEvent(Base):
     while it waited. The sealer then gives each event its place in the chain: ``seq``, and
     ``mac``, an HMAC-SHA256 over ``prev_mac`` (the previous event's ``mac``) and this event's
     canonical serialisation. Triggers refuse any other change, and any change once sealed
-    (docs/security.md, The audit log).
+    (docs/security.md, Audit trail).
     """
 
     __tablename__ = "audit_events"

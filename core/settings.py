@@ -113,7 +113,7 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_RETRY_DELAY": 60,
     "MAIL_RETRY_DELAY_MAX": 60 * 60,
     # The audit sealer chains each committed event within AUDIT_SEAL_MAX_DELAY_MS
-    # (docs/security.md, The audit log): "thread" runs it in every web worker (they take
+    # (docs/security.md, Audit trail): "thread" runs it in every web worker (they take
     # turns) and lets commands seal their own events; "external" leaves it to
     # `flask --app wsgi audit seal --watch`, run as a service of its own.
     "AUDIT_SEALER": "thread",

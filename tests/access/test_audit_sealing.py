@@ -1,4 +1,4 @@
-"""Sealing the audit chain (docs/security.md, The audit log): requests write events unsealed
+"""Sealing the audit chain (docs/security.md, Audit trail): requests write events unsealed
 and never wait for the chain head; the sealer numbers and chains what is committed, refuses
 what was altered while it waited, and ``verify`` fails once an event waits past the delay.
 The sealer killed mid-batch is in tests/reliability/test_audit_sealer_crash.py."""

@@ -1,5 +1,5 @@
 """A sealer killed with SIGKILL mid-batch loses nothing and leaves no half-sealed batch
-(docs/security.md, The audit log): every batch is one transaction, so after the kill the chain
+(docs/security.md, Audit trail): every batch is one transaction, so after the kill the chain
 holds whole batches, verifies, and a restarted sealer seals the rest."""
 
 from __future__ import annotations
