@@ -1,6 +1,6 @@
 """The tamper-evident audit log as the rest of Passage uses it: recording events, reading
-them back for auditors and exports, and running a verification (docs/security.md, The audit
-log). The chain itself (MACs, sealing, checkpoints) is in ``access.audit_chain``, and its
+them back for auditors and exports, and running a verification (docs/security.md, Audit
+trail). The chain itself (MACs, sealing, checkpoints) is in ``access.audit_chain``, and its
 verifier in ``access.audit_verify``.
 
 An event is written in the same transaction as the change or read it records, so an access
