@@ -1,7 +1,7 @@
 """The typed, frozen settings the application reads: :class:`Settings` and :func:`build`.
 
 ``core.settings`` merges the sources into ``app.config`` and checks them (docs/architecture.md,
-Configuration); :func:`build` then turns the merged values into one :class:`Settings`, a field
+"…a setting"); :func:`build` then turns the merged values into one :class:`Settings`, a field
 per setting named in lower case (``RETENTION_DAYS`` is ``retention_days``). A value of the wrong
 type stops start-up with a :class:`ConfigError` naming the setting; text from an environment
 variable becomes the number or switch the setting needs. Flask and its extensions keep reading

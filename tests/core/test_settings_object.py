@@ -1,6 +1,6 @@
 """The typed settings object: frozen, typed at start-up (bad values stop start-up naming the
 setting), and the only way the application reads its settings (docs/architecture.md,
-Configuration)."""
+"…a setting")."""
 
 from __future__ import annotations
 
