@@ -2,7 +2,8 @@
 or the README names as proof (``tests/…py::test_name``) exists and defines that test function,
 and docs/security.md has an entry for each requirement R1 to R60. The repository explains
 itself: no file cites a document kept outside it, every ``docs/*.md`` a file cites exists
-(with the ``§`` section it names), and every requirement number cited has its entry."""
+(with the ``§`` section it names), a section cited by name is a heading or a paragraph's
+bold lead on its page, and every requirement number cited has its entry."""
 
 from __future__ import annotations
 
@@ -176,3 +177,55 @@ def test_every_cited_requirement_has_an_entry() -> None:
         if int(number) not in entries
     }
     assert sorted(cited) == []
+
+
+# "docs/architecture.md, Transactions" or "(docs/security.md, "Audit trail")": a page and a
+# section named in words, which must be a heading of that page or the bold lead of one of
+# its paragraphs (``**One flush.**``). Numbered sections and requirements are checked above.
+NAMED_CITATION = re.compile(r"\bdocs/([a-z][a-z-]*)\.md,\s+[\"“]?([A-Z…][^,;:)\"”]*)")
+TITLE = re.compile(
+    r"^#{1,4} (?:§[\d.]+ )?(.+)$|^(?:[-*] |\d+\. )?\*\*([^*]+?)\.?\*\*", re.MULTILINE
+)
+
+
+def titles(page: Path) -> list[str]:
+    """The headings and bold paragraph leads of a page, lower case, without section numbers."""
+    return [" ".join((a or b).split()).lower() for a, b in TITLE.findall(read(page))]
+
+
+def unknown_sections(text: str, docs: Path) -> list[str]:
+    """The sections ``text`` cites by name that the pages in ``docs`` do not have."""
+    missing = []
+    for name, cited in NAMED_CITATION.findall(text):
+        words = " ".join(re.sub(r"\n\s*#", " ", cited).split()).rstrip(".").lower()
+        page = docs / f"{name}.md"
+        if re.match(r"r\d|§", words) or not page.is_file():
+            continue  # requirements and numbered sections; a missing page fails above
+        if not any(title.startswith(words) for title in titles(page)):
+            missing.append(f"docs/{name}.md, {words}")
+    return missing
+
+
+def test_every_section_cited_by_name_exists() -> None:
+    missing = [
+        f"{path.relative_to(ROOT).as_posix()}: {section}"
+        for path in text_files()
+        if path.suffix in {".py", ".html", ".md", ".cfg", ".toml"}
+        for section in unknown_sections(read(path), ROOT / "docs")
+    ]
+    assert missing == []
+
+
+def test_a_section_cited_by_a_name_it_does_not_have_is_found(tmp_path: Path) -> None:
+    (tmp_path / "page.md").write_text(
+        "# Page\n\n## Transactions\n\n- **One flush.** Rows are written once.\n"
+    )
+    page = "docs" + "/page.md"  # in two parts, so that this file does not cite it itself
+    text = (
+        f"(see {page}, Transactions) ({page}, One flush) ({page},\n    # One flush)"
+        f' ({page}, "The audit\n    # log") ({page}, Transactions and locks) ({page}, R1 to R4)'
+    )
+    assert unknown_sections(text, tmp_path) == [
+        f"{page}, the audit log",
+        f"{page}, transactions and locks",
+    ]
