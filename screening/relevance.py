@@ -43,6 +43,9 @@ class Relevance:
                 self.open[name, dimension] = [
                     i for i in items if values.get(i.id, "unknown") in OPEN
                 ]
+        # The answers do not change while the rule is asked: each element's state is
+        # worked out once, not once per unanswered item.
+        self._elements: dict[tuple[str, str, str], bool] = {}
 
     def _positive(self, name: str, dimension: str) -> bool:
         return rule.clause_for(self.yes[name, dimension]) is not None
@@ -57,10 +60,15 @@ class Relevance:
         )
 
     def element(self, name: str, element: str, test: str) -> bool:
-        dims = rule.ELEMENTS[element]
-        if test == "positive":
-            return any(self._positive(name, d) for d in dims)
-        return not any(self._alive(name, d) for d in dims)  # dead
+        known = self._elements.get((name, element, test))
+        if known is None:
+            dims = rule.ELEMENTS[element]
+            if test == "positive":
+                known = any(self._positive(name, d) for d in dims)
+            else:
+                known = not any(self._alive(name, d) for d in dims)  # dead
+            self._elements[name, element, test] = known
+        return known
 
     def why_not_needed(self, indicator: Indicator) -> str | None:
         """The clause (a, b or c) that makes an item unable to change the result under
