@@ -3,9 +3,8 @@ the visitor's choice, then Accept-Language; dates and numbers formatted in that 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Literal
 
 from babel import Locale, dates
 from flask import Flask, has_request_context, request, session
@@ -34,6 +33,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
     app.jinja_env.globals["text_direction"] = text_direction
+    app.jinja_env.filters["moment"] = moment
 
 
 def text_direction() -> str:
@@ -43,10 +43,12 @@ def text_direction() -> str:
     return locale.text_direction if locale is not None else "ltr"
 
 
+DAY = "yMMMd"  # CLDR's skeleton: year, abbreviated month name, day, in the language's order
+
 # CLDR date fields written directly, as babel writes them (a zero-padded number as wide as the
-# field, a two-digit year for "yy"): a list formats two dates a row, and babel's general
-# machinery takes some 12 µs a date, as much as the rest of the row. Any other field is
-# babel's.
+# field, a two-digit year for "yy", the month's abbreviated name for "MMM"): a list formats
+# two dates a row, and babel's general machinery takes some 12 µs a date, as much as the rest
+# of the row. Any other field is babel's.
 _NUMBERS: dict[str, Callable[[datetime], str]] = {
     "d": lambda v: str(v.day),
     "dd": lambda v: f"{v.day:02d}",
@@ -55,49 +57,45 @@ _NUMBERS: dict[str, Callable[[datetime], str]] = {
     "y": lambda v: str(v.year),
     "yy": lambda v: f"{v.year % 100:02d}",
     "yyyy": lambda v: f"{v.year:04d}",
-    "H": lambda v: str(v.hour),
-    "HH": lambda v: f"{v.hour:02d}",
-    "h": lambda v: str(v.hour % 12 or 12),
-    "hh": lambda v: f"{v.hour % 12 or 12:02d}",
-    "m": lambda v: str(v.minute),
-    "mm": lambda v: f"{v.minute:02d}",
-    "ss": lambda v: f"{v.second:02d}",
 }
 
 
 class _Fields:
     """The fields of one datetime, by their CLDR letters, for a pattern's %-format."""
 
-    def __init__(self, value: datetime, locale: Locale, periods: tuple[str, str]) -> None:
-        self.value, self.locale, self.periods = value, locale, periods
+    def __init__(self, value: datetime, locale: Locale, months: Mapping[int, str]) -> None:
+        self.value, self.locale, self.months = value, locale, months
 
     def __getitem__(self, field: str) -> str:
         number = _NUMBERS.get(field)
         if number is not None:
             return number(self.value)
-        if field == "a":
-            return self.periods[self.value.hour >= 12]
+        if field == "MMM":
+            return str(self.months[self.value.month])
         return str(dates.DateTimeFormat(self.value, self.locale)[field])
 
 
-Width = Literal["full", "long", "medium", "short"]
-
-
-def datetime_format(width: Width = "short") -> Callable[[datetime], str]:
-    """A formatter writing datetimes exactly as the ``datetimeformat`` filter does (CLDR's
-    ``width`` pattern in the user's language and time zone), for a list's many rows: the
-    language, zone and patterns are looked up once, the common fields written directly."""
+def datetime_format() -> Callable[[datetime], str]:
+    """Passage's one way of writing a moment on a page: the day with the month by name, in
+    the user's language, a 24-hour time and the zone ("Mar 2, 2026, 09:05 UTC", "2 mars 2026,
+    09:05 UTC"). A date written with numbers only, such as "3/2/26", is read as 3 February by
+    some and 2 March by others; a referral's due date must not be (docs/architecture.md,
+    Dates on pages). The language, zone and pattern are looked up once, for a list's many
+    rows; the common fields are written directly."""
     locale, zone = get_locale() or Locale.parse(LANGUAGES[0]), get_timezone()
-    whole = str(dates.get_datetime_format(width, locale=locale)).replace("'", "")
-    # A pattern's %-format, such as "%(M)s/%(d)s/%(yy)s" (typed as babel's formatter).
-    day = str(dates.get_date_format(width, locale=locale).format)
-    hour = str(dates.get_time_format(width, locale=locale).format)
-    periods = tuple(
-        str(dates.DateTimeFormat(datetime(2000, 1, 1, h), locale)["a"]) for h in (0, 12)
-    )
+    whole = str(dates.get_datetime_format("medium", locale=locale)).replace("'", "")
+    # The day's %-format, such as "%(MMM)s %(d)s, %(y)s" (typed as babel's formatter).
+    day = str(locale.datetime_skeletons[DAY].format)
+    months = locale.months["format"]["abbreviated"]
 
     def write(value: datetime) -> str:
-        fields = _Fields(value.astimezone(zone), locale, (periods[0], periods[1]))
-        return whole.replace("{0}", hour % fields).replace("{1}", day % fields)
+        here = value.astimezone(zone)
+        hour = f"{here.hour:02d}:{here.minute:02d} {here.tzname() or zone}"
+        return whole.replace("{0}", hour).replace("{1}", day % _Fields(here, locale, months))
 
     return write
+
+
+def moment(value: datetime | None) -> str:
+    """The template filter ``moment``: :func:`datetime_format` for one value ("" for none)."""
+    return datetime_format()(value) if value is not None else ""

@@ -3,6 +3,7 @@ browser; and catalogues that translate every string the code shows."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from babel import dates
 from babel.messages.pofile import read_po
 
 from core import i18n
@@ -128,22 +130,43 @@ def test_pages_say_their_direction(client: Client) -> None:
 
 @pytest.mark.parametrize(
     ("language", "written"),
-    [("en", "3/2/26, 9:05\u202fAM"), ("fr", "02/03/2026 09:05"), ("es", "2/3/26, 9:05")],
+    [
+        ("en", "Mar 2, 2026, 09:05 UTC"),
+        ("fr", "2 mars 2026, 09:05 UTC"),
+        ("es", "2 mar 2026, 09:05 UTC"),
+    ],
 )
-def test_a_list_writes_dates_as_the_template_filter_does(
-    app: Any, language: str, written: str
-) -> None:
-    filtered = app.jinja_env.from_string("{{ d|datetimeformat(width) }}")
-    moments = [datetime(2026, 3, 2, 9, 5, tzinfo=UTC)] + [
+def test_a_date_names_its_month_and_its_zone(app: Any, language: str, written: str) -> None:
+    # "3/2/26" is 3 February to some readers and 2 March to others (docs/architecture.md,
+    # Dates on pages).
+    moment = datetime(2026, 3, 2, 9, 5, tzinfo=UTC)
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        assert i18n.datetime_format()(moment) == written
+        assert app.jinja_env.from_string("{{ d|moment }}").render(d=moment) == written
+
+
+def test_a_list_writes_dates_as_babel_does(app: Any) -> None:
+    # The list's fast path writes the common fields itself: it must agree with babel's own
+    # formatting of the same pattern, over years, months, days and hours.
+    moments = [
         datetime(year, month, day, hour, minute, 7, tzinfo=UTC)
-        for year, month, day in ((999, 1, 1), (2009, 12, 31), (2026, 7, 4))
+        for year, month, day in ((999, 1, 1), (2009, 12, 31), (2026, 7, 4), (2026, 5, 9))
         for hour in range(24)
         for minute in (0, 9, 59)
     ]
-    with app.test_request_context("/", headers={"Accept-Language": language}):
-        assert i18n.datetime_format()(moments[0]) == written
-        for width in ("short", "medium", "long"):
-            write = i18n.datetime_format(width)
+    for language in ("en", "fr", "es"):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            write = i18n.datetime_format()
             assert [write(m) for m in moments] == [
-                filtered.render(d=m, width=width) for m in moments
+                dates.get_datetime_format("medium", locale=language)
+                .replace("{0}", f"{m:%H:%M} UTC")
+                .replace("{1}", dates.format_skeleton("yMMMd", m, locale=language))
+                for m in moments
             ]
+
+
+def test_a_page_shows_no_date_of_numbers_only(client: Client, accounts: Any) -> None:
+    client.sign_in(accounts["screener"])
+    body = client.get("/account").get_data(as_text=True)
+    assert re.search(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b", body) is None
+    assert re.search(r"\w{3} \d{1,2}, 20\d\d, \d\d:\d\d UTC", body) is not None
