@@ -584,7 +584,10 @@ def test_an_opened_group_is_asked_on_one_which_of_these_page(app: Flask, signed_
         "ec_no_social_protection",
     ):
         assert f'name="yes" value="{member}"' in page
-    # The ones not ticked need the screener's word: nothing is saved without it.
+    # The ones not ticked need the screener's word, and the page says so rather than promise
+    # that a blank is "don't know" as on a single question: nothing is saved without it.
+    assert "Left blank, the answer is" not in page
+    assert "then choose the answer for the ones not ticked" in page
     assert client.post(url, {"key": "b2_list", "yes": "ec_low_pay"}).status_code == 200
     assert "ec_low_pay" not in stored_answers(app, url)
     assert client.post(url, {"key": "b2_list", "yes": "ec_low_pay", "others": "no"}).location == url
