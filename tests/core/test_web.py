@@ -67,7 +67,9 @@ def test_a_server_header_set_by_a_view_is_dropped(app: Flask) -> None:
 def test_signed_in_pages_are_not_cached(signed_in: Any) -> None:
     client = signed_in("screener")
     for path in ("/", "/account", "/account/password"):
-        assert client.get(path).headers["Cache-Control"] == "no-store"
+        headers = client.get(path).headers
+        assert headers["Cache-Control"] == "no-store"
+        assert headers["Pragma"] == "no-cache"
 
 
 def test_crash_shows_generic_page_without_details(client: Client, caplog: Any) -> None:
