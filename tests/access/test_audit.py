@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from access import audit, audit_chain
-from access.models import AuditEvent, AuditHead
+from access.models import AuditEvent, AuditHead, User
 from core import clock, db, keys
 from tests.helpers import Account, Client, seal_audit
 
@@ -149,6 +149,24 @@ def test_admin_actions_are_audited_with_actor_and_object(
         assert row["object_id"] == str(accounts["screener"].id)
         assert row["request_id"]
         assert row["client_ip"] == "127.0.0.1"
+
+
+def test_events_name_the_actors_team_or_partner_organisation(
+    app: Flask, new_client: Any, accounts: dict[str, Account]
+) -> None:
+    with app.app_context():
+        screener = db.session().get(User, accounts["screener"].id)
+        partner = db.session().get(User, accounts["partner"].id)
+        assert screener is not None
+        assert partner is not None
+        team, organisation = str(screener.team_id), str(partner.partner_id)
+    for name, expected in (("screener", team), ("partner", organisation)):
+        client = new_client()
+        client.sign_in(accounts[name])
+        assert client.get("/admin/users").status_code == 403
+        row = all_rows(app)[-1]
+        assert (row["action"], row["actor_id"]) == ("access.denied", str(accounts[name].id))
+        assert row["actor_org"] == expected
 
 
 def test_access_denials_are_audited(app: Flask, signed_in: Any) -> None:
