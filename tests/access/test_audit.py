@@ -259,6 +259,26 @@ def test_auditor_view_fails_closed_without_audit(
     assert "sign_in" not in response.get_data(as_text=True)
 
 
+def test_auditor_view_fails_closed_when_the_database_refuses_its_event(
+    app: Flask, signed_in: Any
+) -> None:
+    client = signed_in("auditor")
+    engine = app.extensions["passage.engine"]
+
+    def refuse_audit_inserts(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS"):
+            raise OSError("audit store unavailable")
+
+    sa.event.listen(engine, "before_cursor_execute", refuse_audit_inserts)
+    try:
+        response = client.get("/audit/events")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", refuse_audit_inserts)
+    assert response.status_code == 500
+    assert "sign_in" not in response.get_data(as_text=True)
+    assert "audit.viewed" not in [action for action, _ in actions(app)]
+
+
 # The chain and its verifier ---------------------------------------------------------------
 
 
