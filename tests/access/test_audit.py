@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from access import audit, audit_chain
+from access import audit, audit_chain, passwords, services
 from access.models import AuditEvent, AuditHead, User
 from core import clock, db, keys
 from tests.helpers import Account, Client, seal_audit
@@ -127,6 +127,30 @@ def test_enrolment_and_expiry_are_audited(app: Flask, client: Client, make_accou
     recorded = actions(app)
     assert ("second_factor.enrolled", "allowed") in recorded
     assert recorded[-1] == ("session.expired_idle", "denied")
+
+
+def test_password_role_and_second_factor_changes_are_audited(
+    app: Flask, clock: Any, accounts: dict[str, Account]
+) -> None:
+    user_id = accounts["screener"].id
+    with app.app_context():
+        store = db.session()
+        user = store.get(User, user_id)
+        assert user is not None
+        passwords.set_password(store, user, "another synthetic passphrase", "account", clock.now())
+        services.change_role(store, user, "supervisor", clock.now(), team="Team A")
+        services.reset_second_factor(store, user, clock.now())
+        store.commit()
+    changes = [
+        (row["action"], row["object_id"], row["details"])
+        for row in all_rows(app)
+        if row["action"] in ("password.changed", "user.role_changed", "second_factor.reset")
+    ]
+    assert changes == [
+        ("password.changed", str(user_id), {"via": "account"}),
+        ("user.role_changed", str(user_id), {"role": "supervisor"}),
+        ("second_factor.reset", str(user_id), {}),
+    ]
 
 
 def test_admin_actions_are_audited_with_actor_and_object(
