@@ -201,6 +201,18 @@ def test_access_denials_are_audited(app: Flask, signed_in: Any) -> None:
     assert row["details"] == {"action": "users.manage", "endpoint": "admin.users"}
 
 
+def test_api_role_refusals_are_audited(
+    app: Flask, client: Client, accounts: dict[str, Account], issue_token: Any
+) -> None:
+    token = issue_token(accounts["partner"])
+    response = client.get("/api/v1/audit/events", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403
+    row = all_rows(app)[-1]
+    assert (row["action"], row["outcome"]) == ("access.denied", "denied")
+    assert row["actor_id"] == str(accounts["partner"].id)
+    assert row["details"] == {"action": "audit.read", "endpoint": "access_api.audit_events"}
+
+
 def test_object_refusal_is_a_404_and_audited(
     app: Flask, signed_in: Any, accounts: dict[str, Account]
 ) -> None:
