@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -316,6 +317,39 @@ def test_auditor_view_fails_closed_when_the_database_refuses_its_event(
 
 
 # The chain and its verifier ---------------------------------------------------------------
+
+
+def test_chain_and_entry_macs_are_domain_separated_hmacs_of_the_canonical_json() -> None:
+    # Worked out apart from audit_chain, with json.dumps(sort_keys=True, separators=(",", ":"))
+    # and hmac: the chain MAC over b"passage-audit-v1\x00", the previous MAC, b"\x00" and the
+    # event; the entry MAC over b"passage-audit-entry-v1\x00" and the event without seq.
+    event = {
+        "seq": 1,
+        "at": datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
+        "actor_id": "u-1",
+        "actor_role": "admin",
+        "actor_org": None,
+        "action": "test.event",
+        "object_type": "thing",
+        "object_id": "t-1",
+        "outcome": "allowed",
+        "client_ip": "192.0.2.1",
+        "request_id": "r-1",
+        "details": "{}",
+    }
+    key = bytes(range(32))
+    assert audit_chain.canonical(event) == (
+        b'{"action":"test.event","actor_id":"u-1","actor_org":null,"actor_role":"admin",'
+        b'"at":"2026-01-02T03:04:05.000006Z","client_ip":"192.0.2.1","details":"{}",'
+        b'"object_id":"t-1","object_type":"thing","outcome":"allowed","request_id":"r-1",'
+        b'"seq":1}'
+    )
+    assert audit_chain.compute_mac(key, "0" * 64, event) == (
+        "840682a7d3465bf9d88f93e33acd35d3129eac182dbe1c1cc6169dd3171cad96"
+    )
+    assert audit_chain.entry_mac(key, event) == (
+        "4f6d6ee8a5eeee922c1acb8020f457ffac89a0f2d90f5193e6c66a8892e8c68c"
+    )
 
 
 def test_intact_chain_verifies(app: Flask) -> None:
