@@ -490,7 +490,10 @@ def test_checkpoint_signature(app: Flask, clock: Any) -> None:
         private = keys.keyring().checkpoint
         statement = audit_chain.checkpoint(db.session(), private, clock.now())
     assert audit_chain.checkpoint_is_authentic(statement, private.public_key())
-    assert not audit_chain.checkpoint_is_authentic({**statement, "seq": 2}, private.public_key())
+    for altered in ({"seq": 2}, {"mac": "0" * 64}, {"at": "2001-01-01T00:00:00Z"}):
+        assert not audit_chain.checkpoint_is_authentic(
+            {**statement, **altered}, private.public_key()
+        )
 
 
 def test_events_cannot_be_updated_or_deleted_by_the_app(app: Flask) -> None:
