@@ -642,6 +642,40 @@ def test_api_verify(
     assert body["entries_checked"] >= 3
 
 
+def test_api_verify_reports_every_field_of_a_break_and_is_audited(
+    app: Flask, client: Client, accounts: dict[str, Account], issue_token: Any
+) -> None:
+    fill(app, 4)
+    seal_audit(app)
+    with tampering(app) as connection:
+        connection.execute(events.update().where(events.c.seq == 2).values(action="x"))
+    token = issue_token(accounts["auditor"])
+    body = client.get(
+        "/api/v1/audit/verify", headers={"Authorization": f"Bearer {token}"}
+    ).get_json()
+    assert set(body) == {
+        "ok",
+        "entries_checked",
+        "first_bad_seq",
+        "reason",
+        "expected",
+        "found",
+        "last_checkpoint_seq",
+        "unsealed",
+        "oldest_unsealed_seconds",
+        "first_bad_id",
+    }
+    assert (body["ok"], body["entries_checked"], body["first_bad_seq"], body["reason"]) == (
+        False,
+        1,
+        2,
+        "mac_mismatch",
+    )
+    assert body["expected"] != body["found"]
+    verified = [row for row in all_rows(app) if row["action"] == "audit.verified"]
+    assert [(row["outcome"], row["details"]["via"]) for row in verified] == [("failed", "api")]
+
+
 def test_verify_page_shows_the_break(app: Flask, signed_in: Any) -> None:
     fill(app, 4)
     client = signed_in("auditor")
