@@ -122,6 +122,23 @@ def test_the_weak_crypto_rule_can_fail() -> None:
     assert not WEAK_CRYPTO.search("hmac.new(key, message, hashlib.sha256)\nAESGCM(key)\n")
 
 
+def test_ruff_checks_application_code_with_its_security_rules() -> None:
+    """``ruff check .``, with the repository's configuration, flags a weak hash in a module of
+    the application: its ``S`` rules are selected."""
+    planted = 'import hashlib\n\nhashlib.md5(b"x")\n'
+    result = subprocess.run(  # noqa: S603 - ruff from this environment, fixed arguments
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise"]
+        + ["--stdin-filename", "core/planted.py", "-"],
+        input=planted,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "core/planted.py:3:1: S324" in result.stdout
+
+
 def test_the_rules_can_fail(tmp_path: Path) -> None:
     """The checks above find what they look for (a planted offender)."""
     planted = "store.execute(text(f'SELECT * FROM people WHERE id = {x}'))\n"
