@@ -173,6 +173,11 @@ def test_production_registers_no_test_shortcuts(tmp_path: Any) -> None:
     assert not [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/_test")]
 
 
+def test_development_registers_no_test_shortcuts(tmp_path: Any) -> None:
+    app = build(tmp_path, ENV="development")
+    assert not [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/_test")]
+
+
 def test_requests_naming_another_host_are_refused(make_app: Any) -> None:
     app = make_app(BASE_URL="https://passage.example.org")
     client = app.test_client()
