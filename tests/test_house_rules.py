@@ -91,17 +91,52 @@ def test_markup_is_marked_safe_only_for_our_own_content() -> None:
     assert templates == []
 
 
+WEAK_CRYPTO = re.compile(
+    r"^\s*(import random|from random import)"  # security values come from secrets, os.urandom
+    r"|\b(md5|sha1)\b"  # called, passed as a digest, named for hashlib.new or hashes.SHA1()
+    r"|\bmodes\.(ECB|CBC|CTR|OFB|CFB|CFB8|XTS)\b",  # unauthenticated: AES-GCM only
+    re.MULTILINE | re.IGNORECASE,
+)
+
+
 def test_no_weak_randomness_or_hashes() -> None:
-    offenders = [
-        relative(p)
-        for p in SOURCES
-        if re.search(
-            r"^\s*(import random|from random import)|hashlib\.(md5|sha1)\(",
-            p.read_text(),
-            re.MULTILINE,
-        )
-    ]
+    offenders = [relative(p) for p in SOURCES if WEAK_CRYPTO.search(p.read_text())]
     assert offenders == []
+
+
+def test_the_weak_crypto_rule_can_fail() -> None:
+    """The check above finds each way of asking for weak randomness, hashes or modes."""
+    for planted in (
+        "import random\n",
+        "    from random import randbytes\n",
+        "digest = hashlib.md5(data).digest()\n",
+        "hmac.new(key, message, hashlib.sha1)\n",
+        'hmac.new(key, message, "sha1")\n',
+        'hashlib.new("md5", data)\n',
+        "from hashlib import md5\n",
+        "hashes.SHA1()\n",
+        "Cipher(algorithms.AES(key), modes.CTR(nonce))\n",
+        "Cipher(algorithms.AES(key), modes.ECB())\n",
+    ):
+        assert WEAK_CRYPTO.search(planted), planted
+    assert not WEAK_CRYPTO.search("hmac.new(key, message, hashlib.sha256)\nAESGCM(key)\n")
+
+
+def test_ruff_checks_application_code_with_its_security_rules() -> None:
+    """``ruff check .``, with the repository's configuration, flags a weak hash in a module of
+    the application: its ``S`` rules are selected."""
+    planted = 'import hashlib\n\nhashlib.md5(b"x")\n'
+    result = subprocess.run(  # noqa: S603 - ruff from this environment, fixed arguments
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise"]
+        + ["--stdin-filename", "core/planted.py", "-"],
+        input=planted,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "core/planted.py:3:1: S324" in result.stdout
 
 
 def test_the_rules_can_fail(tmp_path: Path) -> None:

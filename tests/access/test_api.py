@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
@@ -120,6 +121,25 @@ def test_api_rate_limit_answers_429(
     statuses = [browser.get("/api/v1/me", headers=bearer(token)).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     assert_error_shape(browser.get("/api/v1/me", headers=bearer(token)), 429, "too_many_requests")
+
+
+@pytest.mark.parametrize(
+    ("role", "path"),
+    [
+        ("auditor", "/api/v1/me"),
+        ("screener", "/api/v1/instruments"),
+        ("partner", "/api/v1/referrals"),
+        ("supervisor", "/api/v1/stats"),
+    ],
+)
+def test_every_api_blueprint_is_rate_limited(
+    make_app: Any, make_account: Any, issue_token: Any, role: str, path: str
+) -> None:
+    app = make_app(API_RATE_LIMIT="1 per minute")
+    token = issue_token(make_account(role))
+    browser = app.test_client()
+    statuses = [browser.get(path, headers=bearer(token)).status_code for _ in range(2)]
+    assert statuses == [200, 429]
 
 
 def test_openapi_document_describes_every_api_route(

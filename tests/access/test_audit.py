@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,8 +15,8 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from access import audit, audit_chain, audit_verify
-from access.models import AuditEvent, AuditHead
+from access import audit, audit_chain, audit_verify, passwords, services
+from access.models import AuditEvent, AuditHead, User
 from core import clock, db, keys
 from tests.helpers import Account, Client, seal_audit
 
@@ -129,6 +130,30 @@ def test_enrolment_and_expiry_are_audited(app: Flask, client: Client, make_accou
     assert recorded[-1] == ("session.expired_idle", "denied")
 
 
+def test_password_role_and_second_factor_changes_are_audited(
+    app: Flask, clock: Any, accounts: dict[str, Account]
+) -> None:
+    user_id = accounts["screener"].id
+    with app.app_context():
+        store = db.session()
+        user = store.get(User, user_id)
+        assert user is not None
+        passwords.set_password(store, user, "another synthetic passphrase", "account", clock.now())
+        services.change_role(store, user, "supervisor", clock.now(), team="Team A")
+        services.reset_second_factor(store, user, clock.now())
+        store.commit()
+    changes = [
+        (row["action"], row["object_id"], row["details"])
+        for row in all_rows(app)
+        if row["action"] in ("password.changed", "user.role_changed", "second_factor.reset")
+    ]
+    assert changes == [
+        ("password.changed", str(user_id), {"via": "account"}),
+        ("user.role_changed", str(user_id), {"role": "supervisor"}),
+        ("second_factor.reset", str(user_id), {}),
+    ]
+
+
 def test_admin_actions_are_audited_with_actor_and_object(
     app: Flask, client: Client, accounts: dict[str, Account]
 ) -> None:
@@ -151,12 +176,42 @@ def test_admin_actions_are_audited_with_actor_and_object(
         assert row["client_ip"] == "127.0.0.1"
 
 
+def test_events_name_the_actors_team_or_partner_organisation(
+    app: Flask, new_client: Any, accounts: dict[str, Account]
+) -> None:
+    with app.app_context():
+        screener = db.session().get(User, accounts["screener"].id)
+        partner = db.session().get(User, accounts["partner"].id)
+        assert screener is not None
+        assert partner is not None
+        team, organisation = str(screener.team_id), str(partner.partner_id)
+    for name, expected in (("screener", team), ("partner", organisation)):
+        client = new_client()
+        client.sign_in(accounts[name])
+        assert client.get("/admin/users").status_code == 403
+        row = all_rows(app)[-1]
+        assert (row["action"], row["actor_id"]) == ("access.denied", str(accounts[name].id))
+        assert row["actor_org"] == expected
+
+
 def test_access_denials_are_audited(app: Flask, signed_in: Any) -> None:
     client = signed_in("screener")
     assert client.get("/admin/users").status_code == 403
     row = all_rows(app)[-1]
     assert (row["action"], row["outcome"]) == ("access.denied", "denied")
     assert row["details"] == {"action": "users.manage", "endpoint": "admin.users"}
+
+
+def test_api_role_refusals_are_audited(
+    app: Flask, client: Client, accounts: dict[str, Account], issue_token: Any
+) -> None:
+    token = issue_token(accounts["partner"])
+    response = client.get("/api/v1/audit/events", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403
+    row = all_rows(app)[-1]
+    assert (row["action"], row["outcome"]) == ("access.denied", "denied")
+    assert row["actor_id"] == str(accounts["partner"].id)
+    assert row["details"] == {"action": "audit.read", "endpoint": "access_api.audit_events"}
 
 
 def test_object_refusal_is_a_404_and_audited(
@@ -241,7 +296,60 @@ def test_auditor_view_fails_closed_without_audit(
     assert "sign_in" not in response.get_data(as_text=True)
 
 
+def test_auditor_view_fails_closed_when_the_database_refuses_its_event(
+    app: Flask, signed_in: Any
+) -> None:
+    client = signed_in("auditor")
+    engine = app.extensions["passage.engine"]
+
+    def refuse_audit_inserts(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS"):
+            raise OSError("audit store unavailable")
+
+    sa.event.listen(engine, "before_cursor_execute", refuse_audit_inserts)
+    try:
+        response = client.get("/audit/events")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", refuse_audit_inserts)
+    assert response.status_code == 500
+    assert "sign_in" not in response.get_data(as_text=True)
+    assert "audit.viewed" not in [action for action, _ in actions(app)]
+
+
 # The chain and its verifier ---------------------------------------------------------------
+
+
+def test_chain_and_entry_macs_are_domain_separated_hmacs_of_the_canonical_json() -> None:
+    # Worked out apart from audit_chain, with json.dumps(sort_keys=True, separators=(",", ":"))
+    # and hmac: the chain MAC over b"passage-audit-v1\x00", the previous MAC, b"\x00" and the
+    # event; the entry MAC over b"passage-audit-entry-v1\x00" and the event without seq.
+    event = {
+        "seq": 1,
+        "at": datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
+        "actor_id": "u-1",
+        "actor_role": "admin",
+        "actor_org": None,
+        "action": "test.event",
+        "object_type": "thing",
+        "object_id": "t-1",
+        "outcome": "allowed",
+        "client_ip": "192.0.2.1",
+        "request_id": "r-1",
+        "details": "{}",
+    }
+    key = bytes(range(32))
+    assert audit_chain.canonical(event) == (
+        b'{"action":"test.event","actor_id":"u-1","actor_org":null,"actor_role":"admin",'
+        b'"at":"2026-01-02T03:04:05.000006Z","client_ip":"192.0.2.1","details":"{}",'
+        b'"object_id":"t-1","object_type":"thing","outcome":"allowed","request_id":"r-1",'
+        b'"seq":1}'
+    )
+    assert audit_chain.compute_mac(key, "0" * 64, event) == (
+        "840682a7d3465bf9d88f93e33acd35d3129eac182dbe1c1cc6169dd3171cad96"
+    )
+    assert audit_chain.entry_mac(key, event) == (
+        "4f6d6ee8a5eeee922c1acb8020f457ffac89a0f2d90f5193e6c66a8892e8c68c"
+    )
 
 
 def test_intact_chain_verifies(app: Flask) -> None:
@@ -382,7 +490,10 @@ def test_checkpoint_signature(app: Flask, clock: Any) -> None:
         private = keys.keyring().checkpoint
         statement = audit_chain.checkpoint(db.session(), private, clock.now())
     assert audit_chain.checkpoint_is_authentic(statement, private.public_key())
-    assert not audit_chain.checkpoint_is_authentic({**statement, "seq": 2}, private.public_key())
+    for altered in ({"seq": 2}, {"mac": "0" * 64}, {"at": "2001-01-01T00:00:00Z"}):
+        assert not audit_chain.checkpoint_is_authentic(
+            {**statement, **altered}, private.public_key()
+        )
 
 
 def test_events_cannot_be_updated_or_deleted_by_the_app(app: Flask) -> None:
@@ -529,6 +640,40 @@ def test_api_verify(
     ).get_json()
     assert body["ok"] is True
     assert body["entries_checked"] >= 3
+
+
+def test_api_verify_reports_every_field_of_a_break_and_is_audited(
+    app: Flask, client: Client, accounts: dict[str, Account], issue_token: Any
+) -> None:
+    fill(app, 4)
+    seal_audit(app)
+    with tampering(app) as connection:
+        connection.execute(events.update().where(events.c.seq == 2).values(action="x"))
+    token = issue_token(accounts["auditor"])
+    body = client.get(
+        "/api/v1/audit/verify", headers={"Authorization": f"Bearer {token}"}
+    ).get_json()
+    assert set(body) == {
+        "ok",
+        "entries_checked",
+        "first_bad_seq",
+        "reason",
+        "expected",
+        "found",
+        "last_checkpoint_seq",
+        "unsealed",
+        "oldest_unsealed_seconds",
+        "first_bad_id",
+    }
+    assert (body["ok"], body["entries_checked"], body["first_bad_seq"], body["reason"]) == (
+        False,
+        1,
+        2,
+        "mac_mismatch",
+    )
+    assert body["expected"] != body["found"]
+    verified = [row for row in all_rows(app) if row["action"] == "audit.verified"]
+    assert [(row["outcome"], row["details"]["via"]) for row in verified] == [("failed", "api")]
 
 
 def test_verify_page_shows_the_break(app: Flask, signed_in: Any) -> None:

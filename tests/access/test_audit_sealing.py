@@ -141,6 +141,29 @@ def test_the_database_lets_an_event_be_sealed_once_and_changed_in_no_other_way(
     assert [(r.action, r.seq, r.mac) for r in rows(app)] == [("test.event", 1, "a" * 64)]
 
 
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("at", datetime(2001, 1, 1, tzinfo=UTC)),
+        ("actor_id", "someone-else"),
+        ("actor_role", "admin"),
+        ("actor_org", "another-org"),
+        ("action", "rewritten"),
+        ("object_type", "another-type"),
+        ("object_id", "another-id"),
+        ("outcome", "failed"),
+        ("client_ip", "192.0.2.99"),
+        ("request_id", "another-request"),
+        ("details", '{"rewritten":true}'),
+        ("entry_mac", "0" * 64),
+    ],
+)
+def test_no_field_of_a_waiting_event_may_change(app: Flask, column: str, value: Any) -> None:
+    record(app, 1)
+    with pytest.raises(DBAPIError), app.extensions["passage.engine"].begin() as connection:
+        connection.execute(events.update().values({column: value}))
+
+
 def test_a_request_never_waits_for_the_chain_head(
     app: Flask, client: Client, accounts: dict[str, Account]
 ) -> None:

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from access import passwords, services
-from access.models import AuditEvent, User
+from access.models import AuditEvent, SignInThrottle, User
 from core import db
 from tests.helpers import Account, Client
 
@@ -110,6 +110,19 @@ def _fail_password(client: Client, email: str, times: int) -> None:
     for _ in range(times):
         response = client.post("/login", {"email": email, "password": "wrong password here"})
         assert response.status_code == 200
+
+
+def test_the_throttle_keeps_no_name_typed(
+    app: Any, client: Client, accounts: dict[str, Account]
+) -> None:
+    _fail_password(client, accounts["screener"].email, 1)
+    _fail_password(client, "canary.nobody@test.passage.example", 1)
+    with app.app_context():
+        rows = db.session().execute(sa.select(SignInThrottle.__table__)).all()
+    assert len(rows) == 2
+    stored = repr(rows).lower()
+    assert "canary" not in stored
+    assert "test.passage.example" not in stored
 
 
 def test_sixth_attempt_within_a_minute_is_refused_even_when_right(

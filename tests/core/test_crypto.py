@@ -93,6 +93,14 @@ def test_blind_index_separates_keys_purposes_and_values() -> None:
     assert crypto.blind_index(one, "p", "ab", "c") != crypto.blind_index(one, "p", "a", "bc")
 
 
+def test_blind_index_is_a_truncated_hmac_sha256_of_the_tagged_normal_form() -> None:
+    # Worked out apart from core.crypto: HKDF-SHA256 of bytes 0..31 with info
+    # b"passage|blind-index|person", then HMAC-SHA256 of b"n1\x00amina diallo\x1f1999",
+    # its first 16 bytes.
+    index = crypto.blind_index(bytes(range(32)), "person", " Amina  DIALLO", "1999")
+    assert index == bytes.fromhex("27e7baa3d591e0533033e49d27d5faf1")
+
+
 def test_derived_keys_differ_by_purpose() -> None:
     secret = crypto.new_data_key()
     assert crypto.derive_key(secret, "a") != crypto.derive_key(secret, "b")

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from core import datakeys, db, keys
+from core import crypto, datakeys, db, keys
 from core.datakeys import DataKey
 
 
@@ -51,6 +51,18 @@ def test_data_keys_are_stored_only_wrapped(app: Flask, clock: Any) -> None:
     assert cipher.key not in (row.wrapped or b"")
     assert len(row.wrapped or b"") == 1 + 12 + 32 + 16
     assert entropy(row.wrapped or b"") > 5
+
+
+def test_a_subjects_value_opens_only_in_the_row_and_column_it_was_sealed_for(
+    app: Flask, clock: Any
+) -> None:
+    with app.app_context():
+        cipher = datakeys.create(db.session(), "test", clock.now())
+        sealed = cipher.seal("tests", "value", 1, "canary-1")
+        assert cipher.open("tests", "value", 1, sealed) == "canary-1"
+        for table, column, row_id in [("tests", "value", 2), ("tests", "other", 1)]:
+            with pytest.raises(crypto.DecryptionError):
+                cipher.open(table, column, row_id, sealed)
 
 
 def test_rotation_rewraps_everything_and_old_master_can_go(app: Flask, clock: Any) -> None:

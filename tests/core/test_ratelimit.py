@@ -38,6 +38,17 @@ def test_sign_in_is_limited_per_address(make_app: Any, clock: Any) -> None:
     assert json.loads(last.details)["endpoint"] == "access.login"
 
 
+@pytest.mark.parametrize(
+    "path", ["/login", "/login/code", "/login/enrol", "/password/no-such-link-token"]
+)
+def test_every_sign_in_step_is_limited_per_address(make_app: Any, clock: Any, path: str) -> None:
+    client = Client(make_app(LOGIN_RATE_LIMIT="1 per minute"), clock)
+    first = client.post(path, {"code": "123456"}, form_page="/login")
+    second = client.post(path, {"code": "123456"}, form_page="/login")
+    assert first.status_code != 429
+    assert second.status_code == 429
+
+
 def test_addresses_are_limited_separately(make_app: Any, clock: Any) -> None:
     app = make_app(LOGIN_RATE_LIMIT="2 per minute")
     first = Client(app, clock)

@@ -60,6 +60,14 @@ def test_production_refuses_unsafe_setting(
         build(tmp_path, **{**SAFE_PRODUCTION, setting: value})
 
 
+def test_production_refuses_flask_debug_from_the_environment(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    with pytest.raises(ConfigError, match="DEBUG must be off"):
+        build(tmp_path, **SAFE_PRODUCTION)
+
+
 def test_production_is_the_default_environment(tmp_path: Any, monkeypatch: Any) -> None:
     monkeypatch.delenv("PASSAGE_ENV", raising=False)
     with pytest.raises(ConfigError, match="SECRET_KEY"):
@@ -162,6 +170,11 @@ def test_keys_may_come_from_the_environment(tmp_path: Any, monkeypatch: Any) -> 
 
 def test_production_registers_no_test_shortcuts(tmp_path: Any) -> None:
     app = build(tmp_path, **SAFE_PRODUCTION)
+    assert not [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/_test")]
+
+
+def test_development_registers_no_test_shortcuts(tmp_path: Any) -> None:
+    app = build(tmp_path, ENV="development")
     assert not [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/_test")]
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, Response
 
-from core.web import CONTENT_SECURITY_POLICY
+from access import guard
 from tests.helpers import Account, Client
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -18,14 +18,21 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 def assert_security_headers(response: Any) -> None:
     headers = response.headers
-    assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert headers["Content-Security-Policy"] == (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+        "frame-ancestors 'none'"
+    )
     assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "no-referrer"
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
     assert headers["Cross-Origin-Resource-Policy"] == "same-origin"
-    assert "camera=()" in headers["Permissions-Policy"]
+    assert headers["Permissions-Policy"] == (
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+        "interest-cohort=(), browsing-topics=()"
+    )
     assert "Server" not in headers
 
 
@@ -46,10 +53,23 @@ def test_every_response_carries_security_headers(client: Client, path: str) -> N
         assert_security_headers(response)
 
 
+def test_a_server_header_set_by_a_view_is_dropped(app: Flask) -> None:
+    @guard.public
+    def banner() -> Response:
+        return Response("ok", headers={"Server": "Canary/9.9"})
+
+    app.add_url_rule("/_test/banner", "test_banner", banner)
+    response = app.test_client().get("/_test/banner")
+    assert response.status_code == 200
+    assert "Server" not in response.headers
+
+
 def test_signed_in_pages_are_not_cached(signed_in: Any) -> None:
     client = signed_in("screener")
     for path in ("/", "/account", "/account/password"):
-        assert client.get(path).headers["Cache-Control"] == "no-store"
+        headers = client.get(path).headers
+        assert headers["Cache-Control"] == "no-store"
+        assert headers["Pragma"] == "no-cache"
 
 
 def test_crash_shows_generic_page_without_details(client: Client, caplog: Any) -> None:
