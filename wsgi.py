@@ -105,11 +105,13 @@ def create_app(config: dict[str, Any] | None = None, clock_: Clock | None = None
     authn.init_app(app)
     i18n.init_app(app)
     charts.register(app)
+    # The limits count every request of an address, refused or not, so they come before the
+    # guard: a flood of unsigned, mistyped or forbidden calls is limited too (R59).
+    ratelimit.init_app(app)
     guard.init_app(app)
     csrf = CSRFProtect(app)
     for blueprint in API_BLUEPRINTS:
         csrf.exempt(blueprint)  # bearer tokens only; browsers' cookies never reach the API
-    ratelimit.init_app(app)
     facts.init_app(app)
     mail.init_app(app)
     _attach_hooks(app)

@@ -124,6 +124,25 @@ def test_api_rate_limit_answers_429(
 
 
 @pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer psg_not-a-real-token"}, "screener's token"],
+    ids=["no token", "unknown token", "forbidden role"],
+)
+def test_refused_calls_count_towards_the_api_limit(
+    make_app: Any, make_account: Any, issue_token: Any, headers: Any
+) -> None:
+    # A flood of calls the guard refuses (401, 403) is a flood too: refused before the
+    # limit counted them, it went on for ever, each guess at a token answered.
+    app = make_app(API_RATE_LIMIT="3 per minute")
+    if headers == "screener's token":
+        headers = bearer(issue_token(make_account("screener")))
+    browser = app.test_client()
+    statuses = [browser.get("/api/v1/audit/events", headers=headers).status_code for _ in range(5)]
+    assert statuses[3:] == [429, 429]
+    assert set(statuses[:3]) <= {401, 403}
+
+
+@pytest.mark.parametrize(
     ("role", "path"),
     [
         ("auditor", "/api/v1/me"),
