@@ -29,8 +29,12 @@ def test_length_is_counted_in_code_points(length: int, accepted: bool) -> None:
 
 
 def test_length_is_measured_after_nfkc() -> None:
-    # Eleven full-width letters plus a ligature that NFKC expands to two letters: 12 after NFKC.
-    check_policy("ｑｕｉｅｔｒｉｖｅｒｂ" + "ﬀ", EMAIL)
+    # Ten full-width letters plus a ligature that NFKC expands to two letters: 11 code points
+    # as typed, 12 after NFKC.
+    check_policy("ｑｕｉｅｔｒｉｖｅｒ" + "ﬀ", EMAIL)
+    # 127 characters, then "e" and a combining acute accent that NFKC composes into one "é":
+    # 129 code points as typed, 128 after NFKC.
+    check_policy(("zq7 " * 32)[:127] + "e\u0301", EMAIL)
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
