@@ -205,6 +205,18 @@ def test_failures_are_forgotten_a_day_after_the_last_one(
     assert [d["seconds"] for _, d in audited(app, "sign_in.delayed")] == [60]
 
 
+def test_a_successful_sign_in_forgets_earlier_failures(
+    client: Client, new_client: Any, app: Any, accounts: dict[str, Account]
+) -> None:
+    account = accounts["screener"]
+    _fail_password(client, account.email, 4)
+    client.sign_in(account)
+    other = new_client()
+    _fail_password(other, account.email, 4)
+    assert other.password_step(account).status_code == 302
+    assert audited(app, "sign_in.delayed") == []
+
+
 def test_variants_of_an_address_share_one_count(client: Client, make_account: Any) -> None:
     account = make_account("screener", email="variant.person@test.passage.example")
     for typed in (
