@@ -10,6 +10,7 @@ import hashlib
 import re
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
@@ -363,6 +364,17 @@ def test_fresh_install_has_no_users_and_reserved_names_are_refused(app: Flask, c
             except UserError:
                 continue
             raise AssertionError(f"{name} was accepted")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["Admin@test.passage.example", "ROOT@test.passage.example", " system@test.passage.example"],
+)
+def test_reserved_names_are_refused_however_they_are_typed(
+    app: Flask, clock: Any, typed: str
+) -> None:
+    with app.app_context(), pytest.raises(UserError, match="reserved"):
+        create_user(db.session(), typed, "auditor", clock.now())
 
 
 def test_admin_pages_show_no_password_fields_or_hashes(
