@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import argon2
 import pytest
@@ -515,6 +516,27 @@ def test_sign_in_renews_the_session_id(
     replay = new_client()
     replay.raw.set_cookie(client.app.config["SESSION_COOKIE_NAME"], before)
     assert replay.get("/").status_code == 302
+
+
+def test_every_step_of_signing_in_and_stepping_up_renews_the_session_id(
+    client: Client, new_client: Any, accounts: dict[str, Account]
+) -> None:
+    account = accounts["admin"]
+    client.get("/login")
+    client.post("/language", {"locale": "fr", "next": "/login"}, form_page="/login")
+    anonymous = client.cookie()
+    client.password_step(account)
+    pending = client.cookie()
+    client.clock.advance(seconds=30)
+    client.post("/login/code", {"code": client.code_for(account)})
+    signed_in = client.cookie()
+    client.reauth(account)
+    stepped_up = client.cookie()
+    assert len({anonymous, pending, signed_in, stepped_up}) == 4
+    for old in (pending, signed_in):
+        replay = new_client()
+        replay.raw.set_cookie(client.app.config["SESSION_COOKIE_NAME"], old or "")
+        assert urlsplit(replay.get("/account").location).path == "/login"
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil"])
