@@ -395,6 +395,18 @@ def test_non_ascii_digits_are_a_counted_wrong_code_at_sign_in(
     assert stored_user(app, account).failed_logins == 1
 
 
+def test_wrong_passwords_at_reauth_are_counted_and_delayed(
+    client: Client, app: Any, accounts: dict[str, Account]
+) -> None:
+    account = accounts["screener"]
+    client.sign_in(account)
+    for _ in range(5):
+        wrong = client.post("/reauth", {"password": "not the right passphrase", "code": "000000"})
+        assert wrong.status_code == 200
+    assert client.reauth(account).status_code == 200  # delayed, right as it is
+    assert audited(app, "sign_in.delayed") == [("denied", {"failures": 5, "seconds": 60})]
+
+
 @pytest.mark.parametrize("code", NON_ASCII_CODES)
 def test_non_ascii_digits_are_a_counted_wrong_code_at_reauth(
     client: Client, app: Any, accounts: dict[str, Account], code: str
