@@ -120,6 +120,18 @@ def test_logout_ends_session_on_server(
     assert replay.get("/").status_code == 302
 
 
+def test_logout_deletes_the_session_on_the_server(
+    client: Client, app: Any, accounts: dict[str, Account]
+) -> None:
+    client.sign_in(accounts["screener"])
+    with app.app_context():
+        before = db.session().scalar(sa.select(sa.func.count()).select_from(WebSession))
+    client.post("/logout", form_page="/")
+    with app.app_context():
+        after = db.session().scalar(sa.select(sa.func.count()).select_from(WebSession))
+    assert (before, after) == (1, 0)
+
+
 def test_logout_without_csrf_token_is_refused(client: Client, accounts: dict[str, Account]) -> None:
     client.sign_in(accounts["screener"])
     assert client.raw.post("/logout").status_code == 400
@@ -199,6 +211,41 @@ def test_disabling_a_user_ends_their_sessions(
         store.commit()
     assert first.get("/").status_code == 302
     assert second.get("/").status_code == 302
+
+
+def test_enabling_a_disabled_user_does_not_revive_their_sessions(
+    new_client: Any, app: Any, clock: Any, accounts: dict[str, Account]
+) -> None:
+    from access import services
+
+    first, second = _two_browsers(new_client, accounts["screener"])
+    with app.app_context():
+        store = db.session()
+        user = services.get_user(store, accounts["screener"].id)
+        services.disable_user(store, user, clock.now())
+        store.commit()
+        services.enable_user(store, user)
+        store.commit()
+    assert first.get("/").status_code == 302
+    assert second.get("/").status_code == 302
+
+
+def test_a_role_change_ends_every_session_and_token(
+    new_client: Any, app: Any, clock: Any, accounts: dict[str, Account], issue_token: Any
+) -> None:
+    from access import services
+
+    first, second = _two_browsers(new_client, accounts["screener"])
+    token = issue_token(accounts["screener"])
+    with app.app_context():
+        store = db.session()
+        user = services.get_user(store, accounts["screener"].id)
+        services.change_role(store, user, "supervisor", clock.now(), team="Team A")
+        store.commit()
+    assert first.get("/").status_code == 302
+    assert second.get("/").status_code == 302
+    me = first.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 401
 
 
 def test_second_factor_reset_ends_their_sessions(
