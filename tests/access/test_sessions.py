@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_login import current_user
 
-from access.models import WebSession
+from access.models import AuditEvent, WebSession
+from access.tokens import digest
 from core import db
 from tests.helpers import Account, Client, replace_settings
 
@@ -300,6 +301,57 @@ def test_user_ends_another_of_their_sessions(
     assert response.status_code == 302
     assert second.get("/").status_code == 302
     assert first.get("/").status_code == 200
+
+
+def test_ending_one_of_ones_own_sessions_is_audited(
+    new_client: Any, app: Any, accounts: dict[str, Account]
+) -> None:
+    account = accounts["screener"]
+    first, second = _two_browsers(new_client, account)
+    first.reauth(account)
+    with app.app_context():
+        other = db.session().scalar(
+            sa.select(WebSession.id).where(
+                WebSession.user_id == account.id, WebSession.id != digest(first.cookie() or "")
+            )
+        )
+    first.post(f"/account/sessions/{other}/end", form_page="/account")
+    assert second.get("/").status_code == 302
+    with app.app_context():
+        last = db.session().scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert last is not None
+    assert (last.action, last.outcome, last.object_id) == (
+        "session.ended",
+        "allowed",
+        str(account.id),
+    )
+
+
+def test_user_ends_all_their_other_sessions_but_this_one(
+    new_client: Any, accounts: dict[str, Account]
+) -> None:
+    account = accounts["screener"]
+    first, second = _two_browsers(new_client, account)
+    third = new_client()
+    third.sign_in(account)
+    first.reauth(account)
+    first.post("/account/sessions/end-others", form_page="/account")
+    assert second.get("/").status_code == 302
+    assert third.get("/").status_code == 302
+    assert first.get("/").status_code == 200
+
+
+def test_an_administrator_ends_every_session_of_an_account(
+    new_client: Any, accounts: dict[str, Account]
+) -> None:
+    first, second = _two_browsers(new_client, accounts["screener"])
+    admin = new_client()
+    admin.sign_in(accounts["admin"])
+    admin.reauth(accounts["admin"])
+    target = f"/admin/users/{accounts['screener'].id}"
+    admin.post(f"{target}/end-sessions", form_page=target)
+    assert first.get("/").status_code == 302
+    assert second.get("/").status_code == 302
 
 
 def test_user_cannot_end_someone_elses_session(
