@@ -74,9 +74,16 @@ def check_policy(password: str, email: str, extra_words: Iterable[str] = ()) -> 
     if len(name) >= 3 and name in lowered:
         raise PasswordRejected(_l("The password must not contain your user name."))
     letters = re.sub(r"[\W\d_]+", "", lowered)
-    words = [w.casefold() for w in (*CONTEXT_WORDS, *extra_words) if w]
+    # A slug or name ("demo-shelter", "Demo Shelter Network") counts word by word, its
+    # letters taken as the password's are.
+    words = [
+        w for phrase in (*CONTEXT_WORDS, *extra_words) for w in _LETTERS.findall(phrase.casefold())
+    ]
     if letters and _made_of(letters, words):
         raise PasswordRejected(_l("This password is too easy to guess. Choose another."))
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def _made_of(letters: str, words: list[str]) -> bool:

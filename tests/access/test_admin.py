@@ -5,17 +5,20 @@ person's approval (tests/access/test_approvals.py has the rules of approval)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from access import services
+from access import passwords, services
 from access.models import AccountChange, PasswordLink, User
 from access.services import UserError, create_user
 from core import db
-from tests.helpers import Account, Client
+from tests.helpers import Account, Client, raw_database_bytes
 
 
 def admin_client(client: Client, accounts: dict[str, Account]) -> Client:
@@ -168,6 +171,43 @@ def test_password_link_expires_after_a_day(
     link = link_in(mail_relay[0])
     client.clock.advance(hours=25)
     assert new_client().get(link).status_code == 404
+
+
+def test_a_password_link_works_once_and_a_newer_one_cancels_it(
+    app: Flask, client: Client, new_client: Any, accounts: dict[str, Account], mail_relay: list[Any]
+) -> None:
+    admin = admin_client(client, accounts)
+    target = f"/admin/users/{accounts['screener'].id}"
+    admin.post(f"{target}/password-link", form_page=target)
+    admin.post(f"{target}/password-link", form_page=target)
+    first, second = (link_in(message) for message in mail_relay)
+    person = new_client()
+    assert person.get(first).status_code == 404
+    person.clock.advance(seconds=30)
+    used = person.post(
+        second,
+        {
+            "password": "a brand new passphrase",
+            "confirm": "a brand new passphrase",
+            "code": person.code_for(accounts["screener"]),
+        },
+    )
+    assert used.status_code == 302
+    assert person.get(second).status_code == 404
+
+
+def test_a_password_link_is_256_random_bits_stored_only_as_its_sha256(
+    app: Flask, clock: Any, accounts: dict[str, Account]
+) -> None:
+    with app.app_context():
+        store = db.session()
+        user = services.get_user(store, accounts["screener"].id)
+        token = passwords.issue_password_link(store, user, clock.now(), 24)
+        store.commit()
+        stored = store.scalars(sa.select(PasswordLink.token_hash)).all()
+    assert len(base64.urlsafe_b64decode(token + "=")) == 32
+    assert stored == [hashlib.sha256(token.encode()).hexdigest()]
+    assert token.encode() not in raw_database_bytes(app)
 
 
 def test_password_reset_for_an_enrolled_user_needs_a_code(
@@ -324,6 +364,17 @@ def test_fresh_install_has_no_users_and_reserved_names_are_refused(app: Flask, c
             except UserError:
                 continue
             raise AssertionError(f"{name} was accepted")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["Admin@test.passage.example", "ROOT@test.passage.example", " system@test.passage.example"],
+)
+def test_reserved_names_are_refused_however_they_are_typed(
+    app: Flask, clock: Any, typed: str
+) -> None:
+    with app.app_context(), pytest.raises(UserError, match="reserved"):
+        create_user(db.session(), typed, "auditor", clock.now())
 
 
 def test_admin_pages_show_no_password_fields_or_hashes(

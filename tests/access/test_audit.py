@@ -194,6 +194,15 @@ def test_events_name_the_actors_team_or_partner_organisation(
         assert row["actor_org"] == expected
 
 
+def test_a_missing_step_up_is_audited(app: Flask, signed_in: Any) -> None:
+    client = signed_in("admin")
+    client.clock.advance(minutes=6)
+    assert "/reauth" in client.get("/admin/users").location
+    row = all_rows(app)[-1]
+    assert (row["action"], row["outcome"]) == ("step_up.required", "denied")
+    assert row["details"] == {"endpoint": "admin.users"}
+
+
 def test_access_denials_are_audited(app: Flask, signed_in: Any) -> None:
     client = signed_in("screener")
     assert client.get("/admin/users").status_code == 403

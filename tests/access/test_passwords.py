@@ -10,8 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from access import passwords
+from access import passwords, services
 from access.passwords import PasswordRejected, check_policy
+from core import db
 
 EMAIL = "kim.tester@test.passage.example"
 
@@ -29,8 +30,12 @@ def test_length_is_counted_in_code_points(length: int, accepted: bool) -> None:
 
 
 def test_length_is_measured_after_nfkc() -> None:
-    # Eleven full-width letters plus a ligature that NFKC expands to two letters: 12 after NFKC.
-    check_policy("ｑｕｉｅｔｒｉｖｅｒｂ" + "ﬀ", EMAIL)
+    # Ten full-width letters plus a ligature that NFKC expands to two letters: 11 code points
+    # as typed, 12 after NFKC.
+    check_policy("ｑｕｉｅｔｒｉｖｅｒ" + "ﬀ", EMAIL)
+    # 127 characters, then "e" and a combining acute accent that NFKC composes into one "é":
+    # 129 code points as typed, 128 after NFKC.
+    check_policy(("zq7 " * 32)[:127] + "e\u0301", EMAIL)
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
@@ -90,6 +95,35 @@ def test_context_words_are_refused(candidate: str) -> None:
 def test_password_containing_the_user_name_is_refused() -> None:
     with pytest.raises(PasswordRejected, match="user name"):
         check_policy("my name is kim.tester ok", EMAIL)
+
+
+@pytest.mark.parametrize(
+    "candidate", ["harbour-house-2026", "Harbour House Refuge!!", "refuge harbour 1234"]
+)
+def test_partner_staff_cannot_build_a_password_from_their_organisation(
+    app: Any, clock: Any, candidate: str
+) -> None:
+    with app.app_context():
+        store = db.session()
+        services.ensure_partner_organisation(store, "harbour-house", "Harbour House Refuge")
+        with pytest.raises(PasswordRejected, match="guess"):
+            services.create_user(
+                store,
+                "staff.member@test.passage.example",
+                "partner",
+                clock.now(),
+                partner="harbour-house",
+                password=candidate,
+            )
+        # Someone outside the organisation may choose the same password.
+        services.create_user(
+            store,
+            "screener.member@test.passage.example",
+            "screener",
+            clock.now(),
+            team="Team A",
+            password=candidate,
+        )
 
 
 def test_hashes_are_argon2id_meeting_policy(make_app: Any) -> None:

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_login import current_user
 
-from access.models import WebSession
+from access.models import AuditEvent, WebSession
+from access.tokens import digest
 from core import db
 from tests.helpers import Account, Client, replace_settings
 
@@ -120,6 +121,18 @@ def test_logout_ends_session_on_server(
     assert replay.get("/").status_code == 302
 
 
+def test_logout_deletes_the_session_on_the_server(
+    client: Client, app: Any, accounts: dict[str, Account]
+) -> None:
+    client.sign_in(accounts["screener"])
+    with app.app_context():
+        before = db.session().scalar(sa.select(sa.func.count()).select_from(WebSession))
+    client.post("/logout", form_page="/")
+    with app.app_context():
+        after = db.session().scalar(sa.select(sa.func.count()).select_from(WebSession))
+    assert (before, after) == (1, 0)
+
+
 def test_logout_without_csrf_token_is_refused(client: Client, accounts: dict[str, Account]) -> None:
     client.sign_in(accounts["screener"])
     assert client.raw.post("/logout").status_code == 400
@@ -201,6 +214,41 @@ def test_disabling_a_user_ends_their_sessions(
     assert second.get("/").status_code == 302
 
 
+def test_enabling_a_disabled_user_does_not_revive_their_sessions(
+    new_client: Any, app: Any, clock: Any, accounts: dict[str, Account]
+) -> None:
+    from access import services
+
+    first, second = _two_browsers(new_client, accounts["screener"])
+    with app.app_context():
+        store = db.session()
+        user = services.get_user(store, accounts["screener"].id)
+        services.disable_user(store, user, clock.now())
+        store.commit()
+        services.enable_user(store, user)
+        store.commit()
+    assert first.get("/").status_code == 302
+    assert second.get("/").status_code == 302
+
+
+def test_a_role_change_ends_every_session_and_token(
+    new_client: Any, app: Any, clock: Any, accounts: dict[str, Account], issue_token: Any
+) -> None:
+    from access import services
+
+    first, second = _two_browsers(new_client, accounts["screener"])
+    token = issue_token(accounts["screener"])
+    with app.app_context():
+        store = db.session()
+        user = services.get_user(store, accounts["screener"].id)
+        services.change_role(store, user, "supervisor", clock.now(), team="Team A")
+        store.commit()
+    assert first.get("/").status_code == 302
+    assert second.get("/").status_code == 302
+    me = first.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 401
+
+
 def test_second_factor_reset_ends_their_sessions(
     new_client: Any, app: Any, clock: Any, accounts: dict[str, Account]
 ) -> None:
@@ -253,6 +301,57 @@ def test_user_ends_another_of_their_sessions(
     assert response.status_code == 302
     assert second.get("/").status_code == 302
     assert first.get("/").status_code == 200
+
+
+def test_ending_one_of_ones_own_sessions_is_audited(
+    new_client: Any, app: Any, accounts: dict[str, Account]
+) -> None:
+    account = accounts["screener"]
+    first, second = _two_browsers(new_client, account)
+    first.reauth(account)
+    with app.app_context():
+        other = db.session().scalar(
+            sa.select(WebSession.id).where(
+                WebSession.user_id == account.id, WebSession.id != digest(first.cookie() or "")
+            )
+        )
+    first.post(f"/account/sessions/{other}/end", form_page="/account")
+    assert second.get("/").status_code == 302
+    with app.app_context():
+        last = db.session().scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert last is not None
+    assert (last.action, last.outcome, last.object_id) == (
+        "session.ended",
+        "allowed",
+        str(account.id),
+    )
+
+
+def test_user_ends_all_their_other_sessions_but_this_one(
+    new_client: Any, accounts: dict[str, Account]
+) -> None:
+    account = accounts["screener"]
+    first, second = _two_browsers(new_client, account)
+    third = new_client()
+    third.sign_in(account)
+    first.reauth(account)
+    first.post("/account/sessions/end-others", form_page="/account")
+    assert second.get("/").status_code == 302
+    assert third.get("/").status_code == 302
+    assert first.get("/").status_code == 200
+
+
+def test_an_administrator_ends_every_session_of_an_account(
+    new_client: Any, accounts: dict[str, Account]
+) -> None:
+    first, second = _two_browsers(new_client, accounts["screener"])
+    admin = new_client()
+    admin.sign_in(accounts["admin"])
+    admin.reauth(accounts["admin"])
+    target = f"/admin/users/{accounts['screener'].id}"
+    admin.post(f"{target}/end-sessions", form_page=target)
+    assert first.get("/").status_code == 302
+    assert second.get("/").status_code == 302
 
 
 def test_user_cannot_end_someone_elses_session(

@@ -49,6 +49,24 @@ def test_every_sign_in_step_is_limited_per_address(make_app: Any, clock: Any, pa
     assert second.status_code == 429
 
 
+@pytest.mark.parametrize(
+    ("path", "answered"),
+    [
+        ("/login/code", 302),
+        ("/login/enrol", 302),
+        ("/password/a-synthetic-link-token-that-was-never-issued", 404),
+    ],
+)
+def test_code_enrolment_and_password_link_pages_are_limited_per_address(
+    make_app: Any, clock: Any, path: str, answered: int
+) -> None:
+    client = Client(make_app(LOGIN_RATE_LIMIT="3 per minute"), clock)
+    statuses = [
+        client.post(path, {"code": "000000"}, form_page="/login").status_code for _ in range(4)
+    ]
+    assert statuses == [answered, answered, answered, 429]
+
+
 def test_addresses_are_limited_separately(make_app: Any, clock: Any) -> None:
     app = make_app(LOGIN_RATE_LIMIT="2 per minute")
     first = Client(app, clock)

@@ -68,6 +68,19 @@ def test_production_refuses_flask_debug_from_the_environment(
         build(tmp_path, **SAFE_PRODUCTION)
 
 
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("ARGON2_MEMORY_COST", 65535), ("ARGON2_TIME_COST", 2), ("ARGON2_PARALLELISM", 0)],
+)
+def test_production_refuses_argon2_below_64_mib_3_passes_1_lane(
+    tmp_path: Any, setting: str, value: int
+) -> None:
+    at_the_floor = {"ARGON2_MEMORY_COST": 65536, "ARGON2_TIME_COST": 3, "ARGON2_PARALLELISM": 1}
+    build(tmp_path, **SAFE_PRODUCTION, **at_the_floor)
+    with pytest.raises(ConfigError, match=setting):
+        build(tmp_path, **{**SAFE_PRODUCTION, **at_the_floor, setting: value})
+
+
 def test_production_is_the_default_environment(tmp_path: Any, monkeypatch: Any) -> None:
     monkeypatch.delenv("PASSAGE_ENV", raising=False)
     with pytest.raises(ConfigError, match="SECRET_KEY"):

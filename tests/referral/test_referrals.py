@@ -18,7 +18,7 @@ from access.models import AuditEvent
 from core import db
 from referral import directory, referrals
 from referral.models import Referral
-from tests.helpers import Client, raw_database_bytes, replace_settings
+from tests.helpers import Account, Client, raw_database_bytes, replace_settings
 from tests.referral.conftest import FULL_CONSENT, SHARED
 from tests.screening.payloads import body, child_body
 
@@ -214,6 +214,16 @@ def test_another_organisation_never_sees_a_referral(
             .all()
         )
     assert len(denied) == 3
+
+
+def test_a_screener_lists_only_the_referrals_of_cases_in_their_charge(
+    api: API, referral: Callable[..., str], accounts: dict[str, Account], make_account: Any
+) -> None:
+    accounts["colleague"] = make_account("screener", team="Team A")
+    referral()
+    assert api("screener", "GET", "/referrals").get_json()["total"] == 1
+    assert api("supervisor", "GET", "/referrals").get_json()["total"] == 1
+    assert api("colleague", "GET", "/referrals").get_json()["total"] == 0
 
 
 def test_the_state_machine_allows_only_legal_moves(api: API, referral: Callable[..., str]) -> None:
