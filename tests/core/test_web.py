@@ -12,6 +12,7 @@ from flask import Flask, Response
 
 from access import guard
 from tests.helpers import Account, Client
+from tests.screening import payloads
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -133,6 +134,23 @@ def test_autoescaping_of_user_supplied_text(client: Client) -> None:
     body = response.get_data(as_text=True)
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;" in body
+
+
+def test_autoescaping_of_text_a_person_gave(
+    client: Client, accounts: dict[str, Account], issue_token: Any
+) -> None:
+    # Rendered by a template's {{ }}, not by a form widget, which escapes on its own.
+    token = issue_token(accounts["screener"])
+    data = payloads.body()
+    data["subject"]["given_name"] = "<script>alert(1)</script>"
+    created = client.raw.post(
+        "/api/v1/screenings", json=data, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert created.status_code == 201, created.get_json()
+    client.sign_in(accounts["screener"])
+    page = client.get(f"/cases/{created.get_json()['case_id']}").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 @pytest.mark.parametrize("path", ["/login?next=%00", "/api/v1/audit/events?action=a%00b"])

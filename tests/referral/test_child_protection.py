@@ -152,6 +152,7 @@ def test_an_adults_referral_is_still_refused_without_consent(
         {"partner": "org-a", "services": ["child_protection"]},
         {"services": ["child_protection", "shelter"]},  # more than child protection
         {"share": ["given_name", "contact"]},  # more than the minimum
+        {"share": ["given_name", "family_name"]},
         {"share": ["answers"]},
     ],
 )
