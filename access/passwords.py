@@ -45,6 +45,7 @@ CONTEXT_WORDS = (
     "password",
     "welcome",
 )
+_LETTERS = re.compile(r"[^\W\d_]+")  # runs of letters, as a context word is split
 
 
 class PasswordRejected(RefusedError):
@@ -81,9 +82,6 @@ def check_policy(password: str, email: str, extra_words: Iterable[str] = ()) -> 
     ]
     if letters and _made_of(letters, words):
         raise PasswordRejected(_l("This password is too easy to guess. Choose another."))
-
-
-_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def _made_of(letters: str, words: list[str]) -> bool:
