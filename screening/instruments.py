@@ -239,6 +239,14 @@ class Instrument:
     gates: tuple[Gate, ...]
     when: dict[str, Texts]
 
+    @cached_property
+    def memo(self) -> dict[Any, Any]:
+        """Tables that other modules work out from this instrument once and keep with it
+        (the grades by list and dimension, each gate's items): an instrument never changes
+        once loaded, and a submission would otherwise rebuild them hundreds of times
+        (docs/architecture.md, Performance)."""
+        return {}
+
     def indicator(self, indicator_id: str) -> Indicator | None:
         """The indicator with ``indicator_id``, if the instrument has it."""
         return self.by_id.get(indicator_id)

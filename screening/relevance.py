@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from screening import rule
 from screening.instruments import Indicator, Instrument
-from screening.scoring import OPEN, weight
+from screening.scoring import OPEN, Graded, graded, weight
 
 
 def lists_for(instrument: Instrument, sexual: bool) -> list[str]:
@@ -28,21 +28,21 @@ class Relevance:
     ) -> None:
         self.instrument, self.child = instrument, child
         self.lists = lists_for(instrument, sexual)
-        trafficking = [i for i in instrument.indicators if i.trafficking]
-        self.any_yes = any(values.get(i.id) == "yes" for i in trafficking)
+        self.any_yes = any(
+            values.get(i.id) == "yes" for i in instrument.indicators if i.trafficking
+        )
         self.yes: dict[tuple[str, str], rule.Counts] = {}
-        self.open: dict[tuple[str, str], list[Indicator]] = {}
+        self.open: dict[tuple[str, str], Graded] = {}
         for name in self.lists:
+            table = graded(instrument, name, child)
             for dimension in rule.ELEMENT_OF:
-                items = [
-                    i for i in trafficking if i.dimension == dimension and weight(i, name, child)
-                ]
+                items = table.get(dimension, ())
                 self.yes[name, dimension] = rule.counts(
-                    weight(i, name, child) for i in items if values.get(i.id) == "yes"
+                    w for i, w in items if values.get(i.id) == "yes"
                 )
-                self.open[name, dimension] = [
-                    i for i in items if values.get(i.id, "unknown") in OPEN
-                ]
+                self.open[name, dimension] = tuple(
+                    (i, w) for i, w in items if values.get(i.id, "unknown") in OPEN
+                )
         # The answers do not change while the rule is asked: each element's state is
         # worked out once, not once per unanswered item.
         self._elements: dict[tuple[str, str, str], bool] = {}
@@ -51,7 +51,7 @@ class Relevance:
         return rule.clause_for(self.yes[name, dimension]) is not None
 
     def _alive(self, name: str, dimension: str) -> bool:
-        upper = rule.counts(weight(i, name, self.child) for i in self.open[name, dimension])
+        upper = rule.counts(w for _, w in self.open[name, dimension])
         return (
             rule.clause_for(
                 rule.as_counts(a + b for a, b in zip(self.yes[name, dimension], upper, strict=True))
@@ -97,10 +97,10 @@ class Relevance:
             )
         ):
             return "b"
-        open_ = [i for i in self.open[name, indicator.dimension] if i.id != indicator.id]
+        others_open = (w for i, w in self.open[name, indicator.dimension] if i.id != indicator.id)
         if not rule.pivotal(
             self.yes[name, indicator.dimension],
-            rule.counts(weight(i, name, self.child) for i in open_),
+            rule.counts(others_open),
             weight(indicator, name, self.child),
         ):
             return "c"

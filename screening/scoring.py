@@ -13,7 +13,7 @@ and one answer is never counted twice because every indicator is one concept in 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
@@ -116,30 +116,50 @@ def weight(indicator: Indicator, list_name: str, child: bool) -> str | None:
     return indicator.grade(list_name)
 
 
+Graded = tuple[tuple[Indicator, str], ...]  # indicators of one dimension with their weight
+
+
+def _memo(instrument: Instrument, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    found = instrument.memo.get(key)
+    if found is None:
+        found = instrument.memo[key] = build()
+    return found
+
+
+def graded(instrument: Instrument, list_name: str, child: bool) -> dict[str, Graded]:
+    """The trafficking indicators ``list_name`` grades, with what a "yes" to each counts
+    as (:func:`weight`), by dimension in the order of the instrument; worked out once per
+    instrument (the score and the relevance rule read it for every answer set)."""
+
+    def build() -> dict[str, Graded]:
+        weighed = [(i, weight(i, list_name, child)) for i in instrument.indicators]
+        return {
+            d: tuple((i, w) for i, w in weighed if w is not None and i.dimension == d)
+            for d in TRAFFICKING_DIMENSIONS
+        }
+
+    table: dict[str, Graded] = _memo(instrument, ("graded", list_name, child), build)
+    return table
+
+
 def _one_more(yes: rule.Counts) -> list[str]:
     if rule.clause_for(yes) is not None or not any(yes):
         return []
     return [w for w in ("strong", "medium", "weak") if rule.pivotal(yes, (0, 0, 0, 0), w)]
 
 
-def _dimension(
-    items: list[Indicator], values: Mapping[str, str], list_name: str, child: bool
-) -> DimensionResult:
-    graded = [i for i in items if weight(i, list_name, child)]
-    fired = [i for i in graded if values.get(i.id) == "yes"]
-    open_ = [i for i in graded if values.get(i.id, "unknown") in OPEN]
-    yes = rule.counts(weight(i, list_name, child) for i in fired)
+def _dimension(items: Graded, values: Mapping[str, str]) -> DimensionResult:
+    fired = [(i, w) for i, w in items if values.get(i.id) == "yes"]
+    open_ = [(i, w) for i, w in items if values.get(i.id, "unknown") in OPEN]
+    yes = rule.counts(w for _, w in fired)
     clause = rule.clause_for(yes)
-    assessed = any(values.get(i.id, "unknown") != "not_needed" for i in graded)
+    assessed = any(values.get(i.id, "unknown") != "not_needed" for i, _ in items)
     return DimensionResult(
         status="positive" if clause else "negative" if assessed else "not_assessed",
         clause=clause,
-        fired=[i.id for i in fired],
-        unanswered=[i.id for i in open_],
-        could_be_positive=rule.clause_for(
-            rule.counts(weight(i, list_name, child) for i in fired + open_)
-        )
-        is not None,
+        fired=[i.id for i, _ in fired],
+        unanswered=[i.id for i, _ in open_],
+        could_be_positive=rule.clause_for(rule.counts(w for _, w in fired + open_)) is not None,
         counts=dict(zip(rule.WEIGHTS, yes, strict=True)),
         one_more=_one_more(yes),
     )
@@ -153,13 +173,13 @@ def _assess(
     smuggling_lower: bool,
     smuggling_upper: bool,
 ) -> ListResult:
-    by_dimension = {
-        d: [i for i in instrument.indicators if i.dimension == d] for d in TRAFFICKING_DIMENSIONS
-    }
-    dimensions = {
-        d: _dimension(items, values, list_name, child) for d, items in by_dimension.items()
-    }
-    listed = [i for i in instrument.indicators if weight(i, list_name, child)]
+    table = graded(instrument, list_name, child)
+    dimensions = {d: _dimension(items, values) for d, items in table.items()}
+    listed = _memo(
+        instrument,
+        ("listed", list_name, child),
+        lambda: tuple(i for i in instrument.indicators if weight(i, list_name, child)),
+    )
     trafficking_yes = any(values.get(i.id) == "yes" for i in listed)
     trafficking_open = any(values.get(i.id, "unknown") in OPEN for i in listed)
     lower = rule.classify(
