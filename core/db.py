@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from core import settings, sqlite_writer
+from core import direct_insert, settings, sqlite_writer
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -155,6 +155,15 @@ def reading(store: Session) -> Iterator[Session]:
         reader.close()
 
 
+def begin_reads(store: Session) -> None:
+    """On SQLite, begin ``store``'s transaction with a plain ``BEGIN``, which takes no write
+    lock, for reads that should not make writers wait (the sealer's batch, a token check);
+    a write inside it fails loudly (:func:`_refuse_writes`). On PostgreSQL, which locks
+    rows, nothing changes."""
+    if store.get_bind().dialect.name == "sqlite" and not store.in_transaction():
+        store.connection(execution_options={READS_ONLY: True})
+
+
 def begin_sign_in_reads(store: Session) -> None:
     """On SQLite, begin the transaction that checks a bearer token with a plain ``BEGIN``,
     which takes no write lock: checking the token and the access rule only reads, and
@@ -162,8 +171,7 @@ def begin_sign_in_reads(store: Session) -> None:
     comes after a rollback, in a transaction of its own; a write inside this one fails
     loudly (:func:`_refuse_writes`) rather than rarely, when another writer came between.
     On PostgreSQL nothing changes: the request keeps one transaction."""
-    if store.get_bind().dialect.name == "sqlite" and not store.in_transaction():
-        store.connection(execution_options={READS_ONLY: True})
+    begin_reads(store)
 
 
 def end_sign_in_reads(store: Session) -> None:
@@ -242,6 +250,14 @@ def lock(store: Session, row: Any) -> None:
 @event.listens_for(Session, "after_flush")
 def _note_inserted(store: Session, _context: Any) -> None:
     store.info.setdefault(INSERTED, {}).update((id(row), row) for row in store.new)
+
+
+@event.listens_for(Session, "before_commit")
+def _insert_new_rows(store: Session) -> None:
+    # Registered before any other module's (access.audit writes its queue after the rows
+    # whose access it records): core.direct_insert.
+    inserted = direct_insert.write(store)
+    store.info.setdefault(INSERTED, {}).update((id(row), row) for row in inserted)
 
 
 @event.listens_for(Session, "after_commit")
