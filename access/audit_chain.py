@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy.orm import Session
 
 from access.models import AuditEvent, AuditHead
+from core import db
 
 GENESIS = "0" * 64
 DOMAIN = b"passage-audit-v1\x00"
@@ -115,24 +116,29 @@ def _lock_head(store: Session) -> Any:
 
 
 def seal(store: Session, key: bytes, batch: int = 1000) -> int | None:
-    """Seal up to ``batch`` committed unsealed events in ``store``'s transaction (the caller
-    commits). Returns how many were sealed, or None when another sealer holds the head.
+    """Seal up to ``batch`` committed unsealed events (the caller commits). Returns how many
+    were sealed, or None when another sealer holds the head or sealed first.
 
-    An event whose entry MAC does not match its content stays unsealed, so that ``verify``
-    names it; it is logged by id.
+    The events are read and their MACs worked out before the head is locked: on SQLite the
+    lock is the whole database's, and every request's commit would wait while a batch is
+    MACed. Under the lock the head must still be the one the MACs chain from; if another
+    sealer moved it meanwhile, this round is left to it. An event whose entry MAC does not
+    match its content stays unsealed, so that ``verify`` names it; it is logged by id.
     """
-    head = _lock_head(store)
-    if head is None:
-        if store.scalar(sa.select(HEAD.c.id)) is None:
-            raise RuntimeError("the audit chain head row is missing")
-        return None
+    began = not store.in_transaction()
+    if began:
+        db.begin_reads(store)
+    seq, mac = head(store)
+    start = (seq, mac)
     rows = store.execute(
         sa.select(EVENTS.c.id, EVENTS.c.entry_mac, *(EVENTS.c[name] for name in CONTENT))
         .where(EVENTS.c.seq.is_(None))
         .order_by(EVENTS.c.id)
         .limit(batch)
     ).all()
-    seq, mac, sealed = head.seq, head.mac, []
+    if began:
+        store.rollback()  # only read: the write lock is taken below, for the writes alone
+    sealed = []
     for row in rows:
         values = row._mapping
         if not hmac.compare_digest(entry_mac(key, values), row.entry_mac or ""):
@@ -142,18 +148,26 @@ def seal(store: Session, key: bytes, batch: int = 1000) -> int | None:
         new_mac = compute_mac(key, mac, {**values, "seq": seq})
         sealed.append({"event_id": row.id, "new_seq": seq, "new_prev": mac, "new_mac": new_mac})
         mac = new_mac
-    if sealed:
-        store.execute(
-            sa.update(EVENTS)
-            .where(EVENTS.c.id == sa.bindparam("event_id"))
-            .values(
-                seq=sa.bindparam("new_seq"),
-                prev_mac=sa.bindparam("new_prev"),
-                mac=sa.bindparam("new_mac"),
-            ),
-            sealed,
-        )
-        store.execute(sa.update(HEAD).where(HEAD.c.id == 1).values(seq=seq, mac=mac))
+    if not sealed:
+        return 0
+    locked = _lock_head(store)
+    if locked is None:
+        if store.scalar(sa.select(HEAD.c.id)) is None:
+            raise RuntimeError("the audit chain head row is missing")
+        return None
+    if (locked.seq, locked.mac) != start:
+        return None
+    store.execute(
+        sa.update(EVENTS)
+        .where(EVENTS.c.id == sa.bindparam("event_id"))
+        .values(
+            seq=sa.bindparam("new_seq"),
+            prev_mac=sa.bindparam("new_prev"),
+            mac=sa.bindparam("new_mac"),
+        ),
+        sealed,
+    )
+    store.execute(sa.update(HEAD).where(HEAD.c.id == 1).values(seq=seq, mac=mac))
     return len(sealed)
 
 

@@ -253,3 +253,31 @@ def test_verify_walks_on_past_text_the_database_encodes_otherwise(app: Flask) ->
     seal_audit(app)
     result = verify(app)
     assert (result.ok, result.entries_checked, result.reason) == (True, 6, None)
+
+
+def test_a_sealer_whose_head_moved_while_it_maced_leaves_the_round_to_the_other(
+    app: Flask,
+) -> None:
+    # A sealer reads and MACs its batch before it locks the head (docs/security.md,
+    # "Batches are MACed before the lock"). Here a second sealer seals those events and one
+    # more in between: writing its batch then would move the head back over the fourth.
+    record(app, 3)
+    moved: list[int] = []
+
+    def second_sealer(_store: Any) -> None:
+        if not moved:
+            record(app, 1)
+            moved.append(seal_audit(app))
+
+    with app.app_context():
+        store, key = db.session(), keys.keyring().audit
+        sa.event.listen(store, "after_rollback", second_sealer)
+        try:
+            assert audit_chain.seal(store, key) is None
+            store.commit()
+        finally:
+            sa.event.remove(store, "after_rollback", second_sealer)
+        assert moved == [4]
+        assert audit_chain.head(store)[0] == 4
+    assert [r.seq for r in rows(app)] == [1, 2, 3, 4]
+    assert verify(app).ok
