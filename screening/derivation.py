@@ -75,7 +75,11 @@ class State:
     """One pass over the gates: values as far as the given answers decide them."""
 
     def __init__(
-        self, instrument: Instrument, given: Mapping[str, str], population: Population
+        self,
+        instrument: Instrument,
+        given: Mapping[str, str],
+        population: Population,
+        done: Derived | None = None,
     ) -> None:
         self.instrument, self.given, self.population = instrument, given, population
         self.values: dict[str, str] = {}
@@ -83,6 +87,10 @@ class State:
         self.crossed: bool | None = None
         self.sexual: bool = True
         self.unplaced: list[str] = []
+        if done is not None:  # the pass over the gates was made already, for these answers
+            self.values, self.sources = dict(done.values), dict(done.sources)
+            self.sexual, self.unplaced = done.sexual, list(done.unplaced)
+            return
         for gate in instrument.gates:
             self._gate(gate)
         if self.crossed is False:  # no border crossed: nothing of the journey is smuggling
@@ -206,12 +214,18 @@ def relevance_for(instrument: Instrument, state: State, population: Population) 
 
 
 def derive(
-    instrument: Instrument, given: Mapping[str, str], population: Population, final: bool = True
+    instrument: Instrument,
+    given: Mapping[str, str],
+    population: Population,
+    final: bool = True,
+    so_far: Derived | None = None,
 ) -> Derived:
     """The value of every indicator from the answers ``given``. With ``final``, questions
     not reached are settled: not needed when they cannot change the result, otherwise
-    unknown (adult) or, after a hand-over to child protection, no."""
-    state = State(instrument, given, population)
+    unknown (adult) or, after a hand-over to child protection, no. ``so_far``, the
+    derivation of the same answers for the same population without ``final``, spares
+    working the gates out again."""
+    state = State(instrument, given, population, so_far)
     handed_over = given.get("handover") == HANDED_OVER
     if final:
         relevance = relevance_for(instrument, state, population)

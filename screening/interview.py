@@ -96,10 +96,11 @@ def derived(
     if not has_app_context():
         return derivation.derive(instrument, given, people_, final=final)
     memo: dict[Any, derivation.Derived] = g.setdefault("passage_derived", {})
-    key = (instrument.id, instrument.version, tuple(sorted(given.items())), people_, final)
-    if key not in memo:
-        memo[key] = derivation.derive(instrument, given, people_, final=final)
-    return memo[key]
+    key = (instrument.id, instrument.version, tuple(sorted(given.items())), people_)
+    if (*key, final) not in memo:
+        so_far = memo.get((*key, False)) if final else None
+        memo[(*key, final)] = derivation.derive(instrument, given, people_, final, so_far)
+    return memo[(*key, final)]
 
 
 def urgent(instrument: Instrument, screening: Screening, given: Mapping[str, str]) -> bool:

@@ -109,6 +109,30 @@ def test_the_adaptive_interview_gives_the_result_of_the_full_questionnaire(
     assert outcome(adaptive) == outcome(full)
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+    profile=st.sampled_from(sorted(simulation.PROFILES)),
+    child=st.booleans(),
+    cut=st.integers(min_value=0, max_value=60),
+)
+def test_settling_from_the_derivation_so_far_equals_deriving_afresh(
+    seed: int, profile: str, child: bool, cut: int
+) -> None:
+    # A submission derives its answers twice, for the red flags and for the score: the
+    # second starts from the first (screening.interview.derived), which must not change it.
+    instrument = CHILD if child else ADULT
+    population = Population(child=child)
+    person = simulation.respondent(instrument, random.Random(seed), simulation.PROFILES[profile])
+    answers, _ = simulation.interview(instrument, person, population)
+    given_ = dict(list(answers.items())[:cut])  # an interview stopped part of the way, too
+    so_far = derive(instrument, given_, population, final=False)
+    before = (dict(so_far.values), dict(so_far.sources))
+    resumed = derive(instrument, given_, population, final=True, so_far=so_far)
+    assert resumed == derive(instrument, given_, population, final=True)
+    assert (so_far.values, so_far.sources) == before  # the first is left as it was
+
+
 # --- (2) a wrong "no" to one umbrella -----------------------------------------------------
 
 
