@@ -22,7 +22,7 @@ from flask import Flask, current_app, g, request
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient, sessionmaker
 
 from core import direct_insert, settings, sqlite_writer
 
@@ -207,6 +207,7 @@ def insert(store: Session, model: Any) -> Any:
 
 KEPT = "passage.kept"
 INSERTED = "passage.inserted"  # in a session's info: the rows its transaction inserted
+DIRECT = "passage.direct"  # those of them core.direct_insert wrote
 T = TypeVar("T")
 
 
@@ -258,12 +259,26 @@ def _insert_new_rows(store: Session) -> None:
     # whose access it records): core.direct_insert.
     inserted = direct_insert.write(store)
     store.info.setdefault(INSERTED, {}).update((id(row), row) for row in inserted)
+    store.info.setdefault(DIRECT, []).extend(inserted)
 
 
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_inserted(store: Session, *_: Any) -> None:
     store.info.pop(INSERTED, None)
+    store.info.pop(DIRECT, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_inserted(store: Session) -> None:
+    # Rows of a transaction that did not commit are not in the database: they leave the
+    # session as new objects never saved, values kept, as the unit of work leaves the rows
+    # it flushed (core.direct_insert joined its rows to the session as if they were stored).
+    # Done before the session expires what it holds, which would clear their values.
+    for row in store.info.pop(DIRECT, []):
+        if row in store:
+            store.expunge(row)
+        make_transient(row)
 
 
 def engine() -> Engine:

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import event
@@ -138,3 +139,25 @@ def test_rows_are_inserted_after_the_rows_they_refer_to(app: Flask) -> None:
         store.commit()
     inserts = [s.sql.split()[2] for s in sent if s.sql.startswith("INSERT")]
     assert inserts[:2] == ["teams", "users"]
+
+
+def test_rows_of_a_transaction_that_did_not_commit_leave_the_session(app: Flask) -> None:
+    engine = app.extensions["passage.engine"]
+
+    def refuse(_connection: Any) -> None:
+        raise RuntimeError("the disk is full")
+
+    with app.app_context():
+        store = db.session()
+        team = Team(id=uuid.uuid4(), name="Team Lost")
+        store.add(team)
+        event.listen(engine, "commit", refuse)
+        try:
+            with pytest.raises(RuntimeError, match="disk is full"):
+                store.commit()
+        finally:
+            event.remove(engine, "commit", refuse)
+        store.rollback()
+        assert team not in store
+        assert sa.inspect(team).transient
+        assert store.get(Team, team.id) is None
