@@ -171,16 +171,20 @@ def seal(store: Session, key: bytes, batch: int = 1000) -> int | None:
     return len(sealed)
 
 
-def seal_all(store: Session, key: bytes, batch: int = 1000) -> int:
-    """Seal every committed unsealed event, a committed transaction per batch; stops early
-    when another sealer holds the head (it will seal them). Returns how many this sealed."""
+def seal_all(store: Session, key: bytes, batch: int = 1000, wait: float = 0.0) -> int:
+    """Seal every committed unsealed event, a committed transaction per batch; returns how
+    many this sealed. Another sealer at work (another web worker's thread, a command)
+    has the turn (``db.turn``): this one waits up to ``wait`` seconds for it, then leaves
+    the round to it rather than read and MAC the same batch only to find the head moved."""
     total = 0
-    while True:
-        count = seal(store, key, batch)
-        store.commit()
-        total += count or 0
-        if not count or count < batch:
-            return total
+    with db.turn(store, "audit-sealer", wait) as mine:
+        while mine:
+            count = seal(store, key, batch)
+            store.commit()
+            total += count or 0
+            if not count or count < batch:
+                break
+    return total
 
 
 def head(store: Session) -> tuple[int, str]:

@@ -3,8 +3,8 @@
 With ``AUDIT_SEALER = "thread"`` every web worker runs a :class:`Sealer` thread, started by the
 first commit that added events in that process (so after gunicorn forks). It seals every
 quarter of ``AUDIT_SEAL_MAX_DELAY_MS``, in batches: waking it on every commit would add a
-write transaction per request. The workers take turns through the chain head's lock
-(whoever holds it seals what is committed; the others skip the round). A command (no
+write transaction per request. The workers take turns (``audit_chain.seal_all``: whoever
+has the turn seals what is committed; the others skip the round). A command (no
 request) seals its own events right after its commit, so the chain never waits for a web
 worker to start. With ``"external"`` nothing runs in-process:
 ``flask --app wsgi audit seal --watch`` runs :meth:`Sealer.watch`.
@@ -28,6 +28,7 @@ from core import keys, settings
 
 _log = logging.getLogger(__name__)
 BATCH = 1000
+PATIENCE = 30.0  # seconds a command waits for its turn to seal: SQLite's busy timeout
 
 
 class Sealer:
@@ -44,13 +45,16 @@ class Sealer:
         self._thread: threading.Thread | None = None
         self._pid = 0
 
-    def seal_now(self) -> int:
-        """Seal every committed event another sealer is not sealing; how many this sealed."""
+    def seal_now(self, wait: float = PATIENCE) -> int:
+        """Seal every committed event, waiting up to ``wait`` seconds while another sealer
+        has the turn; how many this sealed. A command waits, so that what it committed
+        is sealed when it ends (and a checkpoint covers it); the watching loop does not,
+        since the sealer at work seals for everyone."""
         ring = self._extensions.get("passage.keys")
         if ring is None:
             raise keys.MissingKeyError("the audit key is missing: nothing can be sealed")
         with self._factory() as store:
-            return audit_chain.seal_all(store, ring.audit, BATCH)
+            return audit_chain.seal_all(store, ring.audit, BATCH, wait)
 
     def start(self) -> None:
         """Start this process's sealing thread unless it runs already."""
@@ -66,7 +70,7 @@ class Sealer:
         events wait unsealed, and ``audit verify`` reports how long."""
         while not self._stop.wait(self.poll):
             try:
-                self.seal_now()
+                self.seal_now(wait=0)
             except Exception:
                 _log.exception("audit sealing failed; trying again")
 

@@ -9,7 +9,9 @@ and a response that would go out with an access's audit event uncommitted is ref
 
 from __future__ import annotations
 
+import hashlib
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -82,7 +84,8 @@ def create_engine(url: str) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
-SQLITE_COMPANIONS = ("-wal", "-shm", "-journal", "-writer")  # -writer: core.sqlite_writer
+# -writer and -audit-sealer: lock files of core.sqlite_writer (writers' turns, turn()).
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal", "-writer", "-audit-sealer")
 
 
 def _private_files(path: Path) -> Any:
@@ -138,6 +141,38 @@ def _refuse_writes(connection: Any, _cursor: Any, statement: str, *_args: Any) -
     read_only = connection.get_execution_options().get(READS_ONLY)
     if read_only and not statement.lstrip()[:7].upper().startswith(READ_STATEMENTS):
         raise RuntimeError("a write in a read-only transaction")
+
+
+@contextmanager
+def turn(store: Session, name: str, wait: float = 0.0) -> Iterator[bool]:
+    """Whether this process has the turn at the work called ``name`` (``audit-sealer``) for
+    the block, no other worker or machine doing it meanwhile: True when nobody else had it
+    or let it go within ``wait`` seconds, False otherwise. A lock file beside an SQLite
+    database (:func:`core.sqlite_writer.turn`); a session-level advisory lock on PostgreSQL,
+    held on a connection of its own. Either ends with a process that dies."""
+    bind = store.get_bind()
+    if not isinstance(bind, Engine):
+        raise TypeError("a turn is taken on a session bound to an engine")
+    if bind.dialect.name == "sqlite":
+        database = bind.url.database
+        if not database or database == ":memory:":
+            yield True  # no other process can open it
+            return
+        with sqlite_writer.turn(f"{database}-{name}", wait) as mine:
+            yield mine
+        return
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    deadline = time.monotonic() + wait
+    with bind.connect() as connection:
+        mine = bool(connection.scalar(sa.select(sa.func.pg_try_advisory_lock(key))))
+        while not mine and time.monotonic() < deadline:
+            time.sleep(0.01)
+            mine = bool(connection.scalar(sa.select(sa.func.pg_try_advisory_lock(key))))
+        try:
+            yield mine
+        finally:
+            if mine:
+                connection.scalar(sa.select(sa.func.pg_advisory_unlock(key)))
 
 
 @contextmanager

@@ -20,6 +20,8 @@ import fcntl
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 MAX_PAUSE = 0.001  # seconds between two tries at most: SQLite's own handler goes to 0.1
@@ -90,6 +92,32 @@ class QueuedConnection(sqlite3.Connection):
         if self._held and self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
         self._held = False
+
+
+@contextmanager
+def turn(lock_path: str, wait: float = 0.0) -> Iterator[bool]:
+    """Whether this process has ``lock_path``'s exclusive turn for the block: True when
+    nobody else held it, or let it go within ``wait`` seconds; False otherwise. Like the
+    writers' lock, the kernel ends the turn of a process that dies."""
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline, pause = time.monotonic() + wait, 0.00005
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(pause)
+                pause = min(pause * 2, MAX_PAUSE)
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def factory(database: str | None) -> Any:

@@ -281,3 +281,42 @@ def test_a_sealer_whose_head_moved_while_it_maced_leaves_the_round_to_the_other(
         assert audit_chain.head(store)[0] == 4
     assert [r.seq for r in rows(app)] == [1, 2, 3, 4]
     assert verify(app).ok
+
+
+def test_a_sealer_leaves_the_round_to_the_one_that_has_the_turn(app: Flask) -> None:
+    # Each web worker runs a sealer; one at a time reads and MACs a batch, the others skip
+    # the round at once (docs/security.md, "Batches are MACed before the lock").
+    record(app, 2)
+    with app.app_context():
+        holder = db.session()
+        with db.turn(holder, "audit-sealer") as mine:
+            assert mine is True
+            assert audit_sealer.of(app).seal_now(wait=0) == 0  # as the watching loop
+            assert unsealed(app) == 2
+            started = time.monotonic()
+            assert audit_sealer.of(app).seal_now(wait=0.3) == 0  # a command waits first
+            assert time.monotonic() - started >= 0.3
+        assert seal_audit(app) == 2
+    assert unsealed(app) == 0
+    assert verify(app).ok
+
+
+def test_a_command_waits_for_the_turn_and_seals_what_it_committed(app: Flask) -> None:
+    # A command's events are sealed before it ends, even while a web worker's sealer has
+    # the turn (docs/security.md, "Who seals"): it waits for it, then seals.
+    record(app, 3)
+    taken, release = threading.Event(), threading.Event()
+
+    def worker_sealer() -> None:
+        with app.app_context(), db.turn(db.session(), "audit-sealer") as mine:
+            assert mine is True
+            taken.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=worker_sealer)
+    holder.start()
+    assert taken.wait(10)
+    threading.Timer(0.2, release.set).start()
+    assert audit_sealer.of(app).seal_now(wait=10) == 3
+    holder.join(10)
+    assert unsealed(app) == 0
