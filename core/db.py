@@ -172,7 +172,13 @@ def turn(store: Session, name: str, wait: float = 0.0) -> Iterator[bool]:
             yield mine
         finally:
             if mine:
-                connection.scalar(sa.select(sa.func.pg_advisory_unlock(key)))
+                try:
+                    connection.scalar(sa.select(sa.func.pg_advisory_unlock(key)))
+                except Exception:
+                    # Never back into the pool still holding the turn: closing the database
+                    # session is the other way to end it.
+                    connection.invalidate()
+                    raise
 
 
 @contextmanager
