@@ -74,24 +74,31 @@ class QueuedConnection(sqlite3.Connection):
                 self._fd = None
 
     def _take(self, fd: int) -> None:
-        # Tries a few times a millisecond rather than blocking in flock(): a wait must end,
-        # like SQLite's, with "database is locked" (a connection of the same thread holding
-        # the lock would otherwise wait for ever), and flock() takes no timeout.
-        deadline, pause = time.monotonic() + self.patience, 0.00005
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise sqlite3.OperationalError("database is locked") from None
-                time.sleep(pause)
-                pause = min(pause * 2, MAX_PAUSE)
+        if not _lock(fd, self.patience):
+            raise sqlite3.OperationalError("database is locked")
 
     def _release(self) -> None:
         if self._held and self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
         self._held = False
+
+
+def _lock(fd: int, wait: float) -> bool:
+    """Take ``fd``'s exclusive ``flock`` within ``wait`` seconds; whether it was taken.
+
+    Tries a few times a millisecond rather than blocking in flock(): a wait must end, like
+    SQLite's with "database is locked" (a connection of the same thread holding the lock
+    would otherwise wait for ever), and flock() takes no timeout."""
+    deadline, pause = time.monotonic() + wait, 0.00005
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, MAX_PAUSE)
 
 
 @contextmanager
@@ -101,17 +108,9 @@ def turn(lock_path: str, wait: float = 0.0) -> Iterator[bool]:
     writers' lock, the kernel ends the turn of a process that dies."""
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        deadline, pause = time.monotonic() + wait, 0.00005
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    yield False
-                    return
-                time.sleep(pause)
-                pause = min(pause * 2, MAX_PAUSE)
+        if not _lock(fd, wait):
+            yield False
+            return
         try:
             yield True
         finally:
