@@ -163,22 +163,27 @@ def turn(store: Session, name: str, wait: float = 0.0) -> Iterator[bool]:
         return
     key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
     deadline = time.monotonic() + wait
-    with bind.connect() as connection:
-        mine = bool(connection.scalar(sa.select(sa.func.pg_try_advisory_lock(key))))
-        while not mine and time.monotonic() < deadline:
-            time.sleep(0.01)
-            mine = bool(connection.scalar(sa.select(sa.func.pg_try_advisory_lock(key))))
-        try:
-            yield mine
-        finally:
-            if mine:
+    while True:
+        # A connection is held only while trying and while the turn is ours: waiters
+        # holding one each could leave the holder none for its own work.
+        # In autocommit: no transaction stays open while the turn is held.
+        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            if connection.scalar(sa.select(sa.func.pg_try_advisory_lock(key))):
                 try:
-                    connection.scalar(sa.select(sa.func.pg_advisory_unlock(key)))
-                except Exception:
-                    # Never back into the pool still holding the turn: closing the database
-                    # session is the other way to end it.
-                    connection.invalidate()
-                    raise
+                    yield True
+                finally:
+                    try:
+                        connection.scalar(sa.select(sa.func.pg_advisory_unlock(key)))
+                    except Exception:
+                        # Never back into the pool still holding the turn: closing the
+                        # database session is the other way to end it.
+                        connection.invalidate()
+                        raise
+                return
+        if time.monotonic() >= deadline:
+            yield False
+            return
+        time.sleep(0.01)
 
 
 @contextmanager
