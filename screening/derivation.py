@@ -117,13 +117,14 @@ class State:
     def control_open(self) -> bool:
         # Only gates that are always asked, so the answer is the same however short the
         # interview was.
-        topics = self.instrument.memo.get("control_topics")
-        if topics is None:
-            topics = self.instrument.memo["control_topics"] = tuple(
+        topics = self.instrument.remember(
+            "control_topics",
+            lambda: tuple(
                 g
                 for g in self.instrument.gates
                 if g.block in ("control", "journey") and g.always and g.kind != "filter"
-            )
+            ),
+        )
         return any(
             self.given.get(gate_key(self.instrument, g)) not in (None, "no") for g in topics
         ) or any(
@@ -202,11 +203,13 @@ class State:
 
     def items(self, gate: Gate) -> tuple[str, ...]:
         # Asked several times per gate on every pass: worked out once per instrument.
-        found: tuple[str, ...] | None = self.instrument.memo.get(("items", gate.id))
-        if found is None:
-            members = [i for m in gate.members for i in self.instrument.member_indicators(m)]
-            found = self.instrument.memo[("items", gate.id)] = (*members, *gate.followups)
-        return found
+        return self.instrument.remember(
+            ("items", gate.id),
+            lambda: (
+                *(i for m in gate.members for i in self.instrument.member_indicators(m)),
+                *gate.followups,
+            ),
+        )
 
 
 def relevance_for(instrument: Instrument, state: State, population: Population) -> Relevance:

@@ -17,14 +17,16 @@ red-flag follow-up); a red flag sits only in gates that are always asked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app
 
 from core import languages
 
+T = TypeVar("T")
 LANGUAGES = languages.LANGUAGES  # every instrument has its wordings in each
 # Variants of a wording, where they differ: feminine French ("-f"), and for a younger child
 # under 12 ("-y", in every language, with "fr-fy" where the French is gendered) in simpler
@@ -240,12 +242,18 @@ class Instrument:
     when: dict[str, Texts]
 
     @cached_property
-    def memo(self) -> dict[Any, Any]:
-        """Tables that other modules work out from this instrument once and keep with it
-        (the grades by list and dimension, each gate's items): an instrument never changes
-        once loaded, and a submission would otherwise rebuild them hundreds of times
-        (docs/architecture.md, Performance)."""
+    def _tables(self) -> dict[Any, Any]:
         return {}
+
+    def remember(self, key: Any, build: Callable[[], T]) -> T:
+        """``build()``, worked out once per instrument and kept with it under ``key``: tables
+        other modules derive from it (the grades by list and dimension, each gate's items).
+        An instrument never changes once loaded, and a submission would otherwise rebuild
+        them hundreds of times (docs/architecture.md, Performance)."""
+        if key not in self._tables:
+            self._tables[key] = build()
+        found: T = self._tables[key]
+        return found
 
     def indicator(self, indicator_id: str) -> Indicator | None:
         """The indicator with ``indicator_id``, if the instrument has it."""

@@ -13,7 +13,7 @@ and one answer is never counted twice because every indicator is one concept in 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
@@ -119,13 +119,6 @@ def weight(indicator: Indicator, list_name: str, child: bool) -> str | None:
 Graded = tuple[tuple[Indicator, str], ...]  # indicators of one dimension with their weight
 
 
-def _memo(instrument: Instrument, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
-    found = instrument.memo.get(key)
-    if found is None:
-        found = instrument.memo[key] = build()
-    return found
-
-
 def graded(instrument: Instrument, list_name: str, child: bool) -> dict[str, Graded]:
     """The trafficking indicators ``list_name`` grades, with what a "yes" to each counts
     as (:func:`weight`), by dimension in the order of the instrument; worked out once per
@@ -138,8 +131,7 @@ def graded(instrument: Instrument, list_name: str, child: bool) -> dict[str, Gra
             for d in TRAFFICKING_DIMENSIONS
         }
 
-    table: dict[str, Graded] = _memo(instrument, ("graded", list_name, child), build)
-    return table
+    return instrument.remember(("graded", list_name, child), build)
 
 
 def _one_more(yes: rule.Counts) -> list[str]:
@@ -175,8 +167,7 @@ def _assess(
 ) -> ListResult:
     table = graded(instrument, list_name, child)
     dimensions = {d: _dimension(items, values) for d, items in table.items()}
-    listed = _memo(
-        instrument,
+    listed = instrument.remember(
         ("listed", list_name, child),
         lambda: tuple(i for i in instrument.indicators if weight(i, list_name, child)),
     )
