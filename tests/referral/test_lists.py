@@ -2,7 +2,8 @@
 partner's referrals gives every row once, in order, forwards and back, and the pages the
 page numbers give; a cursor the list did not hand out is refused; a total past 1,000 says
 so; a page costs the same statements whatever it shows; a case page reads the partner
-directory once; the header counts unread notices up to 99."""
+directory once, and the person and their data key with the case; the header counts unread
+notices up to 99."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import pytest
 from flask import Flask
 
 from core.clock import FrozenClock
-from tests.helpers import Client, statements
+from tests.helpers import Account, Client, statements
 from tests.referral import bulk
 
 API = Callable[..., Any]
@@ -201,3 +202,27 @@ def test_the_header_counts_unread_notices_up_to_99(
     home = client.get("/").get_data(as_text=True)
     assert "More than 99 notices" in home
     assert "100 notices" not in home
+
+
+@pytest.mark.parametrize("path", ["/cases/{id}", "/api/v1/cases/{id}"])
+def test_a_case_read_loads_the_person_and_their_key_with_the_case(
+    app: Flask,
+    open_case: Callable[..., str],
+    signed_in: Callable[[str], Client],
+    issue_token: Callable[..., str],
+    accounts: dict[str, Account],
+    path: str,
+) -> None:
+    case_id = open_case()
+    client = signed_in("screener")
+    bearer = f"Bearer {issue_token(accounts['screener'])}"
+    headers = {"Authorization": bearer} if path.startswith("/api") else {}
+    url = path.format(id=case_id)
+    client.raw.get(url, headers=headers)
+    with statements(app.extensions["passage.engine"]) as seen:
+        assert client.raw.get(url, headers=headers).status_code == 200
+    keyed = [s.sql for s in seen if "FROM data_keys" in s.sql or "JOIN data_keys" in s.sql]
+    assert len(keyed) == 1
+    assert "FROM cases" in keyed[0]
+    assert "JOIN people" in keyed[0]
+    assert not [s.sql for s in seen if "WHERE people.id =" in s.sql]
