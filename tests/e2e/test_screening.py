@@ -29,7 +29,7 @@ DANGER_NOW = "Right now, do you feel you are in danger?"
 SAFE_PLACE_TONIGHT = "Tonight, do you have a safe place to sleep?"  # a "no" is a red flag
 OUTCOME = "Canaryoutcome: the duty officer took the person to the shelter."
 DISCLAIMER = "Screening indication for referral, not an identification."
-AXE_RULES = ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]
+AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
 @pytest.fixture
