@@ -20,7 +20,7 @@ translations: $(STAMP)
 
 # Re-extract every user-facing string and merge it into the French and Spanish catalogues.
 catalogues: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 -o translations/messages.pot --no-location \
 		--omit-header --sort-output --ignore-dirs='.* tests' .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap \
 		--ignore-obsolete

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
+
 if TYPE_CHECKING:
     from referral.cases import Consent
 
@@ -19,10 +21,10 @@ CONSENT, CHILD_PROTECTION = "consent", "child_protection"
 # people who control the child to them or their family, nor their answers: child-protection
 # staff hear a child's account from the child, it is not forwarded.
 PROTECTION_FIELDS = ("given_name", "age", "location", "languages", "needs")
-NO_CONSENT_CHILD = (
-    "no consent to referral: a child may still be referred to a partner "
-    "offering child protection, for child protection only, sharing at most "
-    + ", ".join(PROTECTION_FIELDS)
+NO_CONSENT_CHILD = _l(
+    "no consent to referral: a child may still be referred to a partner offering child "
+    "protection, for child protection only, sharing at most %(fields)s",
+    fields=", ".join(PROTECTION_FIELDS),
 )
 
 

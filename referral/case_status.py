@@ -16,6 +16,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy.orm import Session
 
 from access import audit
@@ -72,15 +74,19 @@ def close(
     require(user, "cases.close", case, "case", case.id)
     if outcome not in OUTCOMES:
         raise CaseStatusError(
-            "choose how the case ended", {"outcome": "must be one of " + ", ".join(OUTCOMES)}
+            "choose how the case ended",
+            {"outcome": _l("must be one of %(choices)s", choices=", ".join(OUTCOMES))},
         )
     waiting = endings.still_open(store, case)
     if waiting and not withdraw_open:
         raise CaseStatusError(
             "referrals are still open",
             {
-                "withdraw": f"{len(waiting)} referrals are still open: "
-                "withdraw them to close the case"
+                "withdraw": lazy_ngettext(
+                    "%(num)d referral is still open: withdraw it to close the case.",
+                    "%(num)d referrals are still open: withdraw them to close the case.",
+                    len(waiting),
+                )
             },
         )
     withdrawn = endings.end_open(store, case, now)
@@ -106,7 +112,8 @@ def reopen(
     text = notes.clean(reason, "reason")
     if len(" ".join(text.split())) < cases.REASON_MIN:
         raise CaseStatusError(
-            "write why the case is reopened", {"reason": f"at least {cases.REASON_MIN} characters"}
+            "write why the case is reopened",
+            {"reason": _l("at least %(count)d characters", count=cases.REASON_MIN)},
         )
     note = notes.write(store, user, case, text, now, kind="reopened")
     before, outcome = case.status, case.outcome

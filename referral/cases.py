@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, joinedload
 
 from access import audit, grants
@@ -209,7 +210,8 @@ def break_glass(
     reason = " ".join(reason.split())
     if len(reason) < REASON_MIN:
         raise CaseError(
-            "write why you need this case", {"reason": f"at least {REASON_MIN} characters"}
+            "write why you need this case",
+            {"reason": _l("at least %(count)d characters", count=REASON_MIN)},
         )
     grant = grants.give(store, user.id, case_id, reason, now, minutes)
     audit.record(

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from access import audit
@@ -52,9 +53,11 @@ def clean(text: str | None, field: str = "text") -> str:
     """The note's text without surrounding blanks; refuses an empty or overlong note."""
     text = (text or "").strip()
     if not text:
-        raise NoteError("write the note", {field: "must not be empty"})
+        raise NoteError("write the note", {field: _l("must not be empty")})
     if len(text) > NOTE_MAX:
-        raise NoteError("the note is too long", {field: f"at most {NOTE_MAX} characters"})
+        raise NoteError(
+            "the note is too long", {field: _l("at most %(count)d characters", count=NOTE_MAX)}
+        )
     return text
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -94,28 +95,30 @@ def services_offered(profile: PartnerProfile | None) -> frozenset[str]:
 def _check(store: Session, case: Case, request: Send, today: Any) -> tuple[PartnerProfile, str]:
     given = cases.consent(case)
     if not cases.is_open(case):
-        raise ReferralError("this case is not open", {"case": "not open"})
+        raise ReferralError("this case is not open", {"case": _l("the case is not open")})
     profile = directory.by_slug(store, request.partner)
     child = matching.is_child(store, case)
     basis = legal_basis(given, child, request.services, services_offered(profile), request.share)
     if basis is None and not given.referral:
         raise ReferralError(
             "the person did not consent to referral",
-            {"consent": NO_CONSENT_CHILD if child else "no consent to referral"},
+            {"consent": NO_CONSENT_CHILD if child else _l("no consent to referral")},
         )
     problems = {}
     if basis is None:  # consent to referral, but not to sharing all of this
         outside = sorted(set(request.share) - set(given.share))
-        problems["share"] = "outside the person's consent: " + ", ".join(outside)
+        problems["share"] = _l(
+            "outside the person's consent: %(fields)s", fields=", ".join(outside)
+        )
     if request.urgency not in URGENCIES:
-        problems["urgency"] = "must be normal or urgent"
+        problems["urgency"] = _l("must be normal or urgent")
     if not request.services or set(request.services) - set(screenings.SERVICES):
-        problems["services"] = "choose at least one known service"
+        problems["services"] = _l("choose at least one known service")
     if len(request.note) > NOTE_MAX:
-        problems["note"] = f"at most {NOTE_MAX} characters"
+        problems["note"] = _l("at most %(count)d characters", count=NOTE_MAX)
     offered = {m.slug for m in matching.matches(store, case, today)}
     if profile is None or request.partner not in offered:
-        problems["partner"] = "not a vetted partner in date that serves this case"
+        problems["partner"] = _l("not a vetted partner in date that serves this case")
     if problems or profile is None:  # no profile is a problem named above
         raise ReferralError("the referral cannot be sent as it is", problems)
     if store.scalar(
@@ -298,8 +301,9 @@ def answer(
         raise ReferralError(
             f"{action} needs one of the listed reasons",
             {
-                "reason" if action == "decline" else "outcome": "must be one of "
-                + ", ".join(allowed)
+                "reason" if action == "decline" else "outcome": _l(
+                    "must be one of %(choices)s", choices=", ".join(allowed)
+                )
             },
         )
     move(store, referral, action, _side(user), detail, now)

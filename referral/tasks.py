@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from access import audit
@@ -100,13 +101,13 @@ def add(
     assignee = access_services.get_user(store, assignee_id) if assignee_id else None
     problems = {}
     if not text:
-        problems["title"] = "write what is to be done"
+        problems["title"] = _l("write what is to be done")
     elif len(text) > TITLE_MAX:
-        problems["title"] = f"at most {TITLE_MAX} characters"
+        problems["title"] = _l("at most %(count)d characters", count=TITLE_MAX)
     if due_on < now.date():
-        problems["due_on"] = "today or a later day"
+        problems["due_on"] = _l("today or a later day")
     if assignee is None or not may_work_on(assignee, case):
-        problems["assignee"] = "someone of the case's team who works on it"
+        problems["assignee"] = _l("someone of the case's team who works on it")
     if problems:
         raise TaskError("the follow-up cannot be added as it is", problems)
     assert assignee is not None  # noqa: S101 - refused above otherwise

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from access import audit
@@ -54,29 +55,29 @@ def _problems(
     action: str,
     outcome: str | None,
     now: datetime,
-) -> dict[str, str]:
+) -> dict[str, Any]:
     problems = {}
     unknown = [f for f in flags if not protocols.is_red_flag(f)]
     if not flags or unknown:
         problems["flags"] = (
-            f"not red flags: {', '.join(unknown)}"
+            _l("not red flags: %(flags)s", flags=", ".join(unknown))
             if unknown
-            else "name at least one red flag this action answers"
+            else _l("name at least one red flag this action answers")
         )
     if any(c not in CONTACTS for c in contacted):
-        problems["contacted"] = f"each must be one of {', '.join(CONTACTS)}"
+        problems["contacted"] = _l("each must be one of %(choices)s", choices=", ".join(CONTACTS))
     elif "other" in contacted and not (contacted_note or "").strip():
-        problems["contacted_note"] = "say who else was contacted"
+        problems["contacted_note"] = _l("say who else was contacted")
     if len(contacted_note or "") > NOTE_MAX:
-        problems["contacted_note"] = f"at most {NOTE_MAX} characters"
+        problems["contacted_note"] = _l("at most %(count)d characters", count=NOTE_MAX)
     if action not in ACTIONS:
-        problems["action"] = f"must be one of {', '.join(ACTIONS)}"
+        problems["action"] = _l("must be one of %(choices)s", choices=", ".join(ACTIONS))
     if len(outcome or "") > OUTCOME_MAX:
-        problems["outcome"] = f"at most {OUTCOME_MAX} characters"
+        problems["outcome"] = _l("at most %(count)d characters", count=OUTCOME_MAX)
     if acted_at > now:
-        problems["acted_at"] = "cannot be in the future"
+        problems["acted_at"] = _l("cannot be in the future")
     elif acted_at < screening.created_at.replace(second=0, microsecond=0):
-        problems["acted_at"] = "cannot be before the screening started"
+        problems["acted_at"] = _l("cannot be before the screening started")
     return problems
 
 

@@ -74,12 +74,14 @@ def test_error_pages_are_translated(client: Client) -> None:
 
 
 def _messages(path: Path) -> dict[str, bool]:
-    """Each message id (the singular of a plural) and whether every form is translated."""
+    """Each message id (the singular of a plural) and whether every form is translated. A
+    fuzzy entry is not: ``pybabel compile`` leaves it out, and its text is a guess made
+    from another message (the update once offered "No partner in the area" for "cannot be
+    in the future")."""
     with path.open("rb") as handle:
         return {
-            (m.id if isinstance(m.id, str) else m.id[0]): all(m.string)
-            if isinstance(m.string, tuple)
-            else bool(m.string)
+            (m.id if isinstance(m.id, str) else m.id[0]): not m.fuzzy
+            and (all(m.string) if isinstance(m.string, tuple) else bool(m.string))
             for m in read_po(handle)
             if m.id
         }
@@ -96,6 +98,8 @@ def test_catalogue_translates_every_string_in_the_code(tmp_path: Path, language:
             "babel.cfg",
             "-k",
             "_l",
+            "-k",
+            "lazy_ngettext:1,2",
             "-o",
             str(pot),
             "--ignore-dirs=.* tests",

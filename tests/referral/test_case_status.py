@@ -108,7 +108,9 @@ def test_closing_is_refused_while_referrals_are_open_unless_they_are_withdrawn(
         f"/cases/{case_id}/close", {"outcome": "services_provided"}, form_page=f"/cases/{case_id}"
     )
     assert refused.status_code == 422
-    assert "1 referrals are still open" in refused.get_data(as_text=True)
+    assert "1 referral is still open: withdraw it to close the case." in refused.get_data(
+        as_text=True
+    )
     assert case_of(api, case_id)["status"] == "active"
     assert api("partner", "GET", f"/referrals/{referral_id}").get_json()["state"] == "pending"
     done = screener.post(
@@ -130,6 +132,23 @@ def test_closing_is_refused_while_referrals_are_open_unless_they_are_withdrawn(
         assert "referral.withdrawn" in set(told)
     [closed] = events(app, "case.closed")
     assert json.loads(closed.details) == {"outcome": "services_provided", "withdrawn": 1}
+
+
+def test_a_refusal_of_the_service_is_written_in_the_screener_s_language(
+    open_case: Callable[..., str], api: Callable[..., Any], signed_in: Any
+) -> None:
+    case_id = open_case(consent=SHARED)
+    refer(api, case_id)
+    refer(api, case_id, partner="org-b")
+    screener = signed_in("screener")
+    screener.post("/account", {"locale": "fr"})
+    refused = screener.post(
+        f"/cases/{case_id}/close", {"outcome": "services_provided"}, form_page=f"/cases/{case_id}"
+    )
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "2 orientations sont encore ouvertes : retirez-les pour clôturer le dossier." in page
+    assert "still open" not in page
 
 
 def test_a_closed_case_leaves_the_default_list_and_the_filters_show_it(

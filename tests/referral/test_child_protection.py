@@ -17,7 +17,7 @@ from flask import Flask
 
 from access.models import AuditEvent
 from core import db
-from referral.basis import CHILD_PROTECTION, CONSENT, NO_CONSENT_CHILD, legal_basis
+from referral.basis import CHILD_PROTECTION, CONSENT, legal_basis
 from referral.cases import Consent
 from tests.helpers import Account, Client
 from tests.screening.payloads import CHILD_CONSENT, body, child_body
@@ -34,6 +34,13 @@ PROTECTION = {
     "services": ["child_protection"],
     "share": ["given_name", "age", "location", "languages", "needs"],
 }
+
+# What the refusal says, literally (referral/basis.py words it).
+NO_CONSENT_CHILD = (
+    "no consent to referral: a child may still be referred to a partner offering child "
+    "protection, for child protection only, sharing at most given_name, age, location, "
+    "languages, needs"
+)
 
 
 @pytest.fixture
