@@ -47,6 +47,7 @@ TITLES = {
     404: _l("Page not found"),
     405: _l("This action is not available here"),
     413: _l("What you sent is too large"),
+    415: _l("This page takes only what its own form sends"),
     429: _l("Too many attempts; please wait a moment"),
     500: _l("Something went wrong on our side"),
     503: _l("The service is unavailable for a moment"),

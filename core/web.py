@@ -1,4 +1,5 @@
-"""HTTP hardening applied to every response: security headers, caching rules, trusted proxies;
+"""HTTP hardening applied to every request and response: security headers, caching rules,
+trusted proxies, bodies refused at the door (NUL characters; JSON or files sent to a page);
 and the one check of every ``next`` address a page redirects to."""
 
 from __future__ import annotations
@@ -8,10 +9,10 @@ import uuid
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import settings
+from core import errors, settings
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -56,6 +57,16 @@ def init_app(app: Flask) -> None:
             request.is_json and b"\\u0000" in request.get_data()
         ):
             raise BadRequest("NUL characters are not allowed")
+
+    @app.before_request
+    def refuse_what_no_form_sends() -> None:
+        # A page's form sends text fields. Flask-WTF would also read a JSON body, or an
+        # uploaded file, as a form's fields: numbers, lists, objects, lone surrogates or files
+        # where every form and service expects text. The API takes JSON; the pages take none.
+        if request.method in ("GET", "HEAD", "OPTIONS") or errors.is_api_request():
+            return
+        if request.is_json or request.files:
+            raise UnsupportedMediaType()
 
     @app.before_request
     def assign_request_id() -> None:

@@ -3,6 +3,7 @@ limits (R30) and templates that need no inline script."""
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 from flask import Flask, Response
 
 from access import guard
-from tests.helpers import Account, Client
+from tests.helpers import Account, Client, csrf_from
 from tests.screening import payloads
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -166,3 +167,45 @@ def test_nul_characters_in_forms_and_json_are_refused(client: Client) -> None:
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 400
+
+
+def test_a_json_body_to_a_form_is_refused_as_the_wrong_kind(
+    client: Client, accounts: dict[str, Account]
+) -> None:
+    # Flask-WTF reads JSON as form data when the CSRF token comes in its header: a number or
+    # an object where the form expects text made /login (and every form) answer 500.
+    token = csrf_from(client.get("/login"))
+    for body in ({"email": 5, "password": {"a": 1}}, [1, 2], {"email": "\ud800", "password": "p"}):
+        response = client.raw.post("/login", json=body, headers={"X-CSRFToken": token})
+        assert response.status_code == 415
+        assert "This page takes only what its own form sends" in response.get_data(as_text=True)
+
+
+def test_a_file_sent_to_a_form_is_refused_as_the_wrong_kind(
+    client: Client, accounts: dict[str, Account]
+) -> None:
+    # No form takes a file: one sent as a text field reached the form as a file object (500).
+    token = csrf_from(client.get("/login"))
+    response = client.raw.post(
+        "/login",
+        data={"csrf_token": token, "email": (io.BytesIO(b"Canaryfile"), "a.txt"), "password": "p"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 415
+    # A multipart form of text fields only, as a browser may send, is read as usual.
+    response = client.raw.post(
+        "/login",
+        data={"csrf_token": token, "email": "canaryform@test.passage.example", "password": "p"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+
+
+def test_the_api_still_takes_json(
+    client: Client, accounts: dict[str, Account], issue_token: Any
+) -> None:
+    token = issue_token(accounts["screener"])
+    response = client.raw.post(
+        "/api/v1/screenings", json=payloads.body(), headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code != 415
