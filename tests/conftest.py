@@ -23,6 +23,7 @@ from access.roles import Role
 from core import db, keys
 from core.cli import upgrade
 from core.clock import FrozenClock
+from tests import form_world
 from tests.helpers import (
     Account,
     Client,
@@ -254,3 +255,17 @@ def compiled_catalogues() -> None:
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
             with po.open("rb") as source, mo.open("wb") as target:
                 write_mo(target, read_po(source))
+
+
+@pytest.fixture
+def world(
+    app: Flask,
+    clock: FrozenClock,
+    accounts: dict[str, Account],
+    make_account: Callable[..., Account],
+    new_client: Callable[[], Client],
+    issue_token: Callable[..., str],
+    mail_relay: list[Any],
+) -> Any:
+    """The synthetic rows and signed-in browsers the form sweep points at (tests/form_world)."""
+    return form_world.build(app, clock, accounts, make_account, new_client, issue_token, mail_relay)
