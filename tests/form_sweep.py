@@ -158,8 +158,12 @@ def bodies(route: Route) -> Iterator[tuple[str, Body]]:
                 ),
             )
         yield (
-            f"{name}: repeated",
+            f"{name}: repeated, hostile last",
             lambda t, valid, n=name, v=HOSTILE[kind][1][1]: csrf(t) + valid + [(n, v)],
+        )
+        yield (
+            f"{name}: repeated, hostile first",
+            lambda t, valid, n=name, v=HOSTILE[kind][1][1]: csrf(t) + [(n, v)] + valid,
         )
     yield "unknown fields", lambda t, valid: csrf(t) + valid + [(k, quote(v)) for k, v in EXTRA]
 
@@ -178,7 +182,6 @@ def sweep(world: World, routes: list[Route]) -> list[str]:
             browser.reauth(world.accounts[role])
     before = stored(world.app)
     for route in routes:
-        path = route.path.format(**world.ids)
         if "{" in route.path:
             unknown = route.path.format(**dict.fromkeys(world.ids, UNKNOWN))
             token = [("csrf_token", quote(world.token(route.role), safe=""))]
@@ -191,7 +194,7 @@ def sweep(world: World, routes: list[Route]) -> list[str]:
                 route.prepare(world, world.browsers[route.role])
                 before = stored(world.app)
             pairs = make(world.token(route.role), plain(route.valid, world.ids))
-            response = post(world, route, path, pairs)
+            response = post(world, route, route.path.format(**world.ids), pairs)
             after = stored(world.app)
             status = response.status_code
             if status >= 500:

@@ -90,14 +90,16 @@ def build(
         "organisation": str(column(app, "partner_organisations", "id", slug="org-c")[0]),
         "session": session_of(second),
         "message": str(column(app, "outbox_messages", "id")[0]),
-        "screening": draft_screening(browsers["screener"]),
+        "screening": (screening := draft_screening(browsers["screener"])),
+        # The first question's key, answered by the sweep of "ask" before "change" asks again.
+        "first_key": key_of(screener.get(f"/screenings/{screening}/ask").get_data(as_text=True)),
         "flagged": draft_screening(browsers["screener"], danger="yes"),
         "link": password_link(browsers["admin"], target, mail_relay),
         "screener": str(accounts["screener"].id),
         "supervisor": str(accounts["supervisor"].id),
         "target": str(target.id),
     }
-    return World(app, {**ids, "key": "", "flag": ""}, browsers, accounts, clock)
+    return World(app, {**ids, "key": "", "flag": "", "acted_at": ""}, browsers, accounts, clock)
 
 
 def session_of(browser: Client) -> str:
@@ -161,8 +163,13 @@ def at_question(world: World, browser: Client) -> None:
 
 
 def flag_waiting(world: World, browser: Client) -> None:
-    """The red-flag route's valid body names the flag waiting on its page."""
+    """The red-flag route's valid body names the flag waiting on its page, acted on now; once
+    a body was taken as the action, another screening raises the flag again."""
     page = browser.get(f"/screenings/{world.ids['flagged']}/red-flag").get_data(as_text=True)
-    world.ids["flag"] = (re.findall(r'name="flags" type="checkbox" value="([^"]+)"', page) or [""])[
-        0
-    ]
+    flags = re.findall(r'name="flags" type="checkbox" value="([^"]+)"', page)
+    if not flags:
+        world.ids["flagged"] = draft_screening(browser, danger="yes")
+        page = browser.get(f"/screenings/{world.ids['flagged']}/red-flag").get_data(as_text=True)
+        flags = re.findall(r'name="flags" type="checkbox" value="([^"]+)"', page)
+    world.ids["flag"] = flags[0] if flags else ""
+    world.ids["acted_at"] = world.clock.now().strftime("%Y-%m-%dT%H:%M")

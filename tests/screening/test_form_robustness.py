@@ -65,7 +65,7 @@ ROUTES = [
         "screening.change",
         "screener",
         "/screenings/{screening}/change",
-        {"key": "a1"},
+        {"key": "{first_key}"},
         {"key": TEXT},
     ),
     Route(
@@ -76,7 +76,7 @@ ROUTES = [
             "flags": "{flag}",
             "contacted": ["emergency_services"],
             "contacted_note": "",
-            "acted_at": "2026-03-02T09:00",
+            "acted_at": "{acted_at}",
             "action": "called",
             "outcome": "Canaryform",
         },
