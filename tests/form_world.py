@@ -157,9 +157,13 @@ def consent_done(world: World, browser: Client) -> None:
 
 
 def at_question(world: World, browser: Client) -> None:
-    """The ``ask`` route's valid body answers the question now asked."""
-    page = browser.get(f"/screenings/{world.ids['screening']}/ask").get_data(as_text=True)
-    world.ids["key"] = key_of(page)
+    """The ``ask`` route's valid body answers the question now asked; once every question
+    was answered, or a red flag waits, another screening starts."""
+    shown = browser.get(f"/screenings/{world.ids['screening']}/ask")
+    if shown.status_code != 200 or 'name="key"' not in shown.get_data(as_text=True):
+        world.ids["screening"] = draft_screening(browser)
+        shown = browser.get(f"/screenings/{world.ids['screening']}/ask")
+    world.ids["key"] = key_of(shown.get_data(as_text=True))
 
 
 def flag_waiting(world: World, browser: Client) -> None:

@@ -4,16 +4,27 @@ exit, swept by tests/form_sweep.py."""
 
 from __future__ import annotations
 
-from tests.form_sweep import CHOICE, DATE, PERSON_KINDS, TEXT, Route, World, reread, sweep
+from tests.form_sweep import CHOICE, DATE, NUMBER, PERSON_KINDS, TEXT, Route, World, reread, sweep
 from tests.form_world import at_question, consent_done, flag_waiting, safety_done
 from tests.screening.test_views import CONSENT, PERSON, SAFE
 
+# The fields of the other kinds of step (a list, "when?", the hand-over, numbers): as bodies
+# are taken the interview moves on, and each kind of step meets them.
+STEP_FIELDS = {
+    "yes": CHOICE,
+    "others": CHOICE,
+    "when": CHOICE,
+    "handover": CHOICE,
+    "hours_per_day": NUMBER,
+    "days_per_week": NUMBER,
+    "pay_per_month": NUMBER,
+}
 ASK = Route(
     "screening.ask",
     "screener",
     "/screenings/{screening}/ask",
     {"key": "{key}", "answer": "no", "then": "next"},
-    {"key": TEXT, "answer": CHOICE, "then": CHOICE, "group": CHOICE},
+    {"key": TEXT, "answer": CHOICE, "then": CHOICE, "group": CHOICE, **STEP_FIELDS},
     at_question,
 )
 
