@@ -129,6 +129,40 @@ def test_break_glass_needs_a_reason_is_flagged_and_lapses(
     assert case_id in review
 
 
+def test_a_case_read_by_break_glass_links_only_to_pages_the_grant_opens(
+    open_case: Callable[..., str],
+    api: Callable[..., Any],
+    signed_in: Callable[[str], Client],
+    new_client: Callable[[], Client],
+    accounts: dict[str, Account],
+) -> None:
+    case_id = open_case(consent=FULL_CONSENT)
+    sent = api(
+        "screener",
+        "POST",
+        f"/cases/{case_id}/referrals",
+        {"partner": "org-a", "services": ["shelter"], "share": ["given_name"]},
+    )
+    assert sent.status_code == 201
+    screening_id = api("screener", "GET", f"/cases/{case_id}").get_json()["screenings"][0]["id"]
+    referral_id = sent.get_json()["id"]
+    own = signed_in("supervisor").get(f"/cases/{case_id}").get_data(as_text=True)
+    assert f'href="/screenings/{screening_id}"' in own
+    assert f'href="/referrals/{referral_id}"' in own
+
+    other = new_client()
+    other.sign_in(accounts["supervisor_b"])
+    page = f"/cases/{case_id}/break-glass"
+    reason = {"reason": "Duty night: the person called our hotline and team A cannot be reached."}
+    assert other.post(page, reason, form_page=page).status_code == 302
+    shown = other.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "Canaryapi" in shown
+    assert f"/screenings/{screening_id}" not in shown
+    assert f"/referrals/{referral_id}" not in shown
+    assert other.get(f"/screenings/{screening_id}").status_code == 404
+    assert other.get(f"/referrals/{referral_id}").status_code == 404
+
+
 def test_auditors_read_the_break_glass_log_fifty_grants_a_page(
     app: Flask,
     open_case: Callable[..., str],
