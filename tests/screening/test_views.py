@@ -406,7 +406,9 @@ def test_an_answer_not_accepted_is_shown_as_an_error(app: Flask, signed_in: Any)
     assert "Not a valid integer value." in page
     assert "Number must be between 0 and 7." in page
     assert 'aria-invalid="true"' in page
-    assert "Not a valid choice." in main(answer(client, url, "maybe"))
+    refused = main(answer(client, url, "maybe"))
+    assert '<p class="error" id="answer-error">Not a valid choice.</p>' in refused
+    assert 'aria-describedby="answer-error"' in refused  # the question's group names it
     assert "ec_excessive_hours" not in stored_answers(app, url)
 
 
