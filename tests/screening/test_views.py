@@ -295,6 +295,20 @@ def test_the_questions_wait_until_every_point_is_explained(signed_in: Any) -> No
     assert client.get("/screenings/new/person").location == "/screenings/new"
 
 
+def test_a_consent_tick_box_is_described_by_what_agreeing_means(signed_in: Any) -> None:
+    client = signed_in("screener")
+    client.post("/screenings/new", SAFE)
+    page = client.get("/screenings/new/consent").get_data(as_text=True)
+    assert (
+        '<input aria-describedby="statistics-hint" id="statistics" name="statistics" '
+        'type="checkbox" value="y">'
+    ) in page
+    assert '<p class="hint" id="statistics-hint">Only the month, the country' in page
+    safety = client.get("/screenings/new").get_data(as_text=True)  # fields without a hint
+    assert 'aria-describedby=""' not in safety
+    assert 'aria-describedby=""' not in page
+
+
 def test_unsafe_conversation_stops_before_anything_is_stored(app: Flask, signed_in: Any) -> None:
     client = signed_in("screener")
     response = client.post("/screenings/new", {**SAFE, "safe_to_talk": "no"})
