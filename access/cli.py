@@ -330,8 +330,13 @@ def checkpoint_audit_command(out: str | None) -> None:
     statement = audit_chain.checkpoint(store, ring.checkpoint, clock.now())
     statement["public_key"] = keys.public_key_text(ring.checkpoint)
     audit.record(store, "audit.checkpoint", details={"seq": statement["seq"]})
-    store.commit()
     text = json.dumps(statement, indent=2)
     if out:
-        Path(out).write_text(text + "\n")
+        # Written before the record is committed: a file that cannot be written records nothing.
+        try:
+            Path(out).write_text(text + "\n")
+        except OSError as error:
+            store.rollback()
+            raise click.ClickException(f"cannot write {out}: {error.strerror}") from error
+    store.commit()
     click.echo(text)

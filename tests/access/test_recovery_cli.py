@@ -205,3 +205,13 @@ def test_backup_refuses_to_overwrite_and_says_so(app: Flask, tmp_path: Path) -> 
     result = run(app, "backup", "create", "--out", str(out))
     assert result.exit_code == 1
     assert "a backup never overwrites" in result.output
+
+
+def test_a_checkpoint_that_cannot_be_written_is_refused_and_not_recorded(
+    app: Flask, tmp_path: Path
+) -> None:
+    result = run(app, "audit", "checkpoint", "--out", str(tmp_path / "nowhere" / "c.json"))
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "c.json: No such file or directory" in result.output
+    assert "audit.checkpoint" not in actions(app)
