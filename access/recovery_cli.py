@@ -100,7 +100,12 @@ def create_backup_command(out: Path) -> None:
     url = settings.current().database_url
     store = db.session()
     try:
+        # Refused before anything is recorded: a file name that cannot be used is not a backup.
+        backup.check_new_file(out)
         kind = backup.engine_name(url)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    try:
         # Recorded first, so the backup holds the record of its own making.
         audit.record(store, "backup.created", details={"engine": kind})
         store.commit()

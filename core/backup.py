@@ -34,10 +34,17 @@ def engine_name(url: str) -> str:
     return name
 
 
-def create(url: str, out: Path) -> None:
-    """Write a backup of the database at ``url`` to ``out`` (mode 600), which must not exist."""
+def check_new_file(out: Path) -> None:
+    """Refuse ``out`` before a backup starts: it must not exist, and its folder must."""
     if out.exists():
         raise BackupError(f"{out} exists: choose a new file name (a backup never overwrites)")
+    if not out.parent.is_dir():
+        raise BackupError(f"cannot write {out}: there is no folder {out.parent}")
+
+
+def create(url: str, out: Path) -> None:
+    """Write a backup of the database at ``url`` to ``out`` (mode 600), which must not exist."""
+    check_new_file(out)
     partial = out.with_name(f".{out.name}.partial")
     try:
         partial.unlink(missing_ok=True)

@@ -215,3 +215,16 @@ def test_a_checkpoint_that_cannot_be_written_is_refused_and_not_recorded(
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "c.json: No such file or directory" in result.output
     assert "audit.checkpoint" not in actions(app)
+
+
+def test_a_backup_to_an_unusable_file_name_is_refused_before_anything_is_recorded(
+    app: Flask, tmp_path: Path
+) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("")
+    for out in (taken, tmp_path / "nowhere" / "passage.backup"):
+        result = run(app, "backup", "create", "--out", str(out))
+        assert result.exit_code == 1
+        assert str(out) in result.output
+    assert "there is no folder" in result.output
+    assert actions(app) == []
