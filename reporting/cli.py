@@ -73,6 +73,14 @@ def refresh_command() -> None:
     click.echo(f"wrote {written} pre-aggregated rows for {len(reports)} reports")
 
 
+def _open_now(out: TextIO) -> None:
+    """Open a lazily opened --out file now (click.File opens a file to write on its first
+    write): one that cannot be written is refused before the release is recorded."""
+    opener = getattr(out, "open", None)
+    if callable(opener):
+        opener()
+
+
 @reports_cli.command("export")
 @click.argument("name")
 @click.option("--format", "form", type=click.Choice(["csv", "json"]), default="csv")
@@ -118,9 +126,10 @@ def export_command(
                 )
             )
         filters = filters_form.filters()
+        if report is None and form != "csv":
+            raise click.UsageError("the CTDC file is CSV only")
+        _open_now(out)
         if report is None:
-            if form != "csv":
-                raise click.UsageError("the CTDC file is CSV only")
             text, _digest = exports.release_ctdc(store, None, "cli", filters, k, clock.now())
             store.commit()
             out.write(text)
