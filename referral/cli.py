@@ -31,6 +31,9 @@ def import_partners_command(file: Any) -> None:
     """Create or update the partners in FILE (a JSON list, HSDS-shaped); all or nothing."""
     try:
         data = json.load(file)
+    except UnicodeDecodeError:
+        click.echo("error: not UTF-8 text", err=True)
+        sys.exit(1)
     except ValueError as error:
         click.echo(f"error: not JSON ({error})", err=True)
         sys.exit(1)

@@ -119,6 +119,15 @@ def test_not_json_is_refused(app: Flask, tmp_path: Path) -> None:
     assert "not JSON" in result.output
 
 
+def test_a_file_not_in_utf8_is_refused_as_such(app: Flask, tmp_path: Path) -> None:
+    (tmp_path / "partners.json").write_bytes(b'[{"name": "Caf\xe9 Synthetic"}]')
+    result = app.test_cli_runner().invoke(
+        args=["partners", "import", str(tmp_path / "partners.json")]
+    )
+    assert result.exit_code == 1
+    assert result.output == "error: not UTF-8 text\n"
+
+
 def test_contact_details_are_sealed_and_reads_audited(app: Flask, tmp_path: Path) -> None:
     run(app, tmp_path, "import", data=PARTNERS)
     assert b"canary-intake" not in raw_database_bytes(app)
