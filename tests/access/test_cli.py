@@ -85,6 +85,24 @@ def test_users_create_refuses_weak_password_and_bad_membership(app: Flask) -> No
         assert db.session().scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 
+def test_users_create_refuses_a_team_name_longer_than_its_column(app: Flask) -> None:
+    result = run(
+        app,
+        "users",
+        "create",
+        "long.team@test.passage.example",
+        "--role",
+        "screener",
+        "--team",
+        "Synthetic " * 9,
+        "--password-stdin",
+        stdin="a synthetic cli passphrase\n",
+    )
+    assert result.exit_code == 1
+    assert result.output == "error: a team name has at most 80 characters\n"
+    assert "long.team@test.passage.example" not in run(app, "users", "list").output
+
+
 def test_users_list_and_disable(app: Flask, make_account: Any) -> None:
     account = make_account("auditor")
     listed = run(app, "users", "list")
