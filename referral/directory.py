@@ -30,6 +30,7 @@ from screening.services import SERVICES
 
 POPULATIONS = ("women", "men", "children", "families", "lgbtqi")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
+REGION_MAX = 100  # PartnerArea.region's column
 FIELDS = {
     "slug",
     "name",
@@ -106,10 +107,15 @@ def _check(item: Any, where: str, problems: dict[str, str]) -> dict[str, Any] | 
         isinstance(a, dict)
         and isinstance(a.get("country"), str)
         and COUNTRY.fullmatch(a["country"])
-        and (a.get("region") is None or isinstance(a.get("region"), str))
+        and (
+            a.get("region") is None
+            or (isinstance(a.get("region"), str) and len(a["region"]) <= REGION_MAX)
+        )
         for a in areas
     ):
-        problems[f"{where}.areas"] = "each needs an ISO country code and maybe a region"
+        problems[f"{where}.areas"] = (
+            f"each needs an ISO country code and maybe a region of at most {REGION_MAX} characters"
+        )
         areas = []
     contact = item.get("contact")
     if contact is not None and not isinstance(contact, dict):

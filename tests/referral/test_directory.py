@@ -151,3 +151,26 @@ def test_demo_loads_a_synthetic_directory_with_offered_partners(make_app: Any) -
     assert "demo-shelter\tvetted" in listing
     assert listing.count("(offered)") == 3
     assert "demo-pending\tpending" in listing
+
+
+def test_a_region_longer_than_its_column_is_refused(app: Flask, tmp_path: Path) -> None:
+    partner = {
+        "slug": "synthetic-region",
+        "name": "Synthetic Region Org",
+        "vetting": {"status": "vetted", "valid_until": "2099-12-31"},
+        "services": ["legal"],
+        "areas": [{"country": "GR", "region": "R" * 101}],
+        "populations": ["women"],
+        "languages": ["en"],
+    }
+    (tmp_path / "partners.json").write_text(json.dumps([partner]))
+    result = app.test_cli_runner().invoke(
+        args=["partners", "import", str(tmp_path / "partners.json")]
+    )
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: [0].areas: each needs an ISO country code and maybe a region "
+        "of at most 100 characters\n"
+    )
+    with app.app_context():
+        assert directory.profiles(db.session()) == []
