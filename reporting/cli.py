@@ -57,6 +57,9 @@ def export_htcds_command(recipient: str, out_dir: str) -> None:
         raise click.UsageError(str(error)) from None
     except FileExistsError as error:
         raise click.UsageError(f"{error.filename} exists already: give a new folder") from None
+    except OSError as error:
+        store.rollback()
+        raise click.ClickException(f"cannot write {out_dir}: {error.strerror}") from None
     store.commit()
     for name, entry in manifest.items():
         click.echo(f"{name}\t{entry['rows']}\t{entry['sha256']}")

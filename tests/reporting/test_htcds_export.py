@@ -176,3 +176,18 @@ def test_an_unknown_recipient_or_a_used_folder_is_refused(
     again = run_cli("reports", "export-htcds", "--recipient", "org-a", "--out", str(tmp_path / "b"))
     assert again.exit_code != 0
     assert "exists already" in again.output
+
+
+def test_a_folder_that_cannot_be_made_is_refused_and_no_release_recorded(
+    app: Flask, run_cli: Callable[..., Any], tmp_path: Path, accounts: Any
+) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    result = run_cli(
+        "reports", "export-htcds", "--recipient", "org-a", "--out", str(a_file / "export")
+    )
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.output == f"Error: cannot write {a_file / 'export'}: Not a directory\n"
+    with app.app_context():
+        assert db.session().scalar(sa.select(sa.func.count()).select_from(releases)) == 0
