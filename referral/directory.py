@@ -30,7 +30,7 @@ from screening.services import SERVICES
 
 POPULATIONS = ("women", "men", "children", "families", "lgbtqi")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
-REGION_MAX = 100  # PartnerArea.region's column
+REGION_MAX = 100  # the width of partner_areas.region (the admin form checks it too)
 FIELDS = {
     "slug",
     "name",
@@ -88,6 +88,8 @@ def _check(item: Any, where: str, problems: dict[str, str]) -> dict[str, Any] | 
         problems[f"{where}.slug"] = "must be a lower-case slug"
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= 200:
         problems[f"{where}.name"] = "required, at most 200 characters"
+    elif not name.isprintable():
+        problems[f"{where}.name"] = "must not hold control characters"
     vetting = item.get("vetting")
     if not isinstance(vetting, dict):
         vetting = {}
@@ -109,7 +111,11 @@ def _check(item: Any, where: str, problems: dict[str, str]) -> dict[str, Any] | 
         and COUNTRY.fullmatch(a["country"])
         and (
             a.get("region") is None
-            or (isinstance(a.get("region"), str) and len(a["region"]) <= REGION_MAX)
+            or (
+                isinstance(a.get("region"), str)
+                and len(a["region"]) <= REGION_MAX
+                and a["region"].isprintable()
+            )
         )
         for a in areas
     ):
@@ -118,8 +124,11 @@ def _check(item: Any, where: str, problems: dict[str, str]) -> dict[str, Any] | 
         )
         areas = []
     contact = item.get("contact")
-    if contact is not None and not isinstance(contact, dict):
-        problems[f"{where}.contact"] = "must be an object"
+    if contact is not None and not (
+        isinstance(contact, dict)
+        and all(value is None or isinstance(value, str) for value in contact.values())
+    ):
+        problems[f"{where}.contact"] = "must be an object whose values are texts"
     return {
         "slug": slug,
         "name": name.strip() if isinstance(name, str) else "",

@@ -51,7 +51,7 @@ VETTING_LABELS = {
 # The directory stores languages comma-joined in 100 characters: 30 codes fit with room.
 MAX_LANGUAGES = 30
 MAX_AREAS = 100
-REGION_MAX = 100  # the width of partner_areas.region
+REGION_MAX = directory.REGION_MAX  # the width of partner_areas.region
 
 
 def _languages(_form: FlaskForm, field: StringField) -> None:

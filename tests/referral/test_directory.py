@@ -153,24 +153,47 @@ def test_demo_loads_a_synthetic_directory_with_offered_partners(make_app: Any) -
     assert "demo-pending\tpending" in listing
 
 
-def test_a_region_longer_than_its_column_is_refused(app: Flask, tmp_path: Path) -> None:
+def import_one(app: Flask, tmp_path: Path, **changes: Any) -> Any:
+    """Import one synthetic partner, changed as given."""
     partner = {
         "slug": "synthetic-region",
         "name": "Synthetic Region Org",
         "vetting": {"status": "vetted", "valid_until": "2099-12-31"},
         "services": ["legal"],
-        "areas": [{"country": "GR", "region": "R" * 101}],
+        "areas": [{"country": "GR"}],
         "populations": ["women"],
         "languages": ["en"],
+        **changes,
     }
     (tmp_path / "partners.json").write_text(json.dumps([partner]))
-    result = app.test_cli_runner().invoke(
+    return app.test_cli_runner().invoke(
         args=["partners", "import", str(tmp_path / "partners.json")]
     )
+
+
+def test_a_region_longer_than_its_column_is_refused(app: Flask, tmp_path: Path) -> None:
+    result = import_one(app, tmp_path, areas=[{"country": "GR", "region": "R" * 101}])
     assert result.exit_code == 1
     assert result.output == (
         "error: [0].areas: each needs an ISO country code and maybe a region "
         "of at most 100 characters\n"
     )
+    with app.app_context():
+        assert directory.profiles(db.session()) == []
+
+
+def test_control_characters_and_contact_values_not_texts_are_refused(
+    app: Flask, tmp_path: Path
+) -> None:
+    # A NUL was a DataError traceback on PostgreSQL; a list as a phone number was stored.
+    named = import_one(app, tmp_path, name="Synthetic\u0000Org")
+    assert named.exit_code == 1
+    assert named.output == "error: [0].name: must not hold control characters\n"
+    region = import_one(app, tmp_path, areas=[{"country": "GR", "region": "North\u0000"}])
+    assert region.exit_code == 1
+    assert "[0].areas" in region.output
+    contact = import_one(app, tmp_path, contact={"phone": [1, {}]})
+    assert contact.exit_code == 1
+    assert contact.output == "error: [0].contact: must be an object whose values are texts\n"
     with app.app_context():
         assert directory.profiles(db.session()) == []
