@@ -169,6 +169,9 @@ CASES: list[tuple[tuple[str, ...], int, str | dict[str, str]]] = [
     (("partners", "import", "{list_of_junk}"), REFUSED, "error:"),
     (("partners", "import", "{long_region}"), REFUSED, "error:"),
     (("partners", "import", "{bad_date}"), REFUSED, "must be a date like 2027-01-31"),
+    (("partners", "import", "{twice}"), REFUSED, "error:"),
+    (("partners", "import", "{nul_name}"), REFUSED, "must not hold control characters"),
+    (("partners", "import", "{odd_contact}"), REFUSED, "values are texts"),
     (("partners", "list", "extra"), USAGE, "Got unexpected extra argument (extra)"),
     (("referrals", "escalate", "--bogus"), USAGE, "No such option '--bogus'"),
     (("notices", "send", "--interval", "0"), USAGE, "0 is not in the range x>=0.1"),
@@ -203,6 +206,9 @@ CASES: list[tuple[tuple[str, ...], int, str | dict[str, str]]] = [
     (("reports", "export", "ctdc", "--team", UNKNOWN_UUID), USAGE, "team"),
     (("reports", "export", "ctdc", "--team", str(10**30)), USAGE, "team"),
     (("reports", "export", "ctdc", "--country", "Narnia"), USAGE, "country"),
+    (("reports", "export", "usage", "--since", "2026-05", "--until", "2026-01"), USAGE, "until"),
+    (("reports", "export", "usage", "--since", "0000-01"), 0, "measure,count"),
+    (("reports", "export", "usage", "--until", "99999-01"), USAGE, "until"),
     (("reports", "export", "ctdc", "--out", "{folder}"), REFUSED, "Is a directory"),
     (("reports", "export", "ctdc", "--out", "{no_folder}/c.csv"), REFUSED, "No such file"),
     (("reports", "export", "usage", "--out", "{no_folder}/c.csv"), REFUSED, "No such file"),
@@ -214,6 +220,8 @@ PARTNER = (
     b'"areas": [{"country": "GR", "region": "%s"}], "populations": ["women"], '
     b'"languages": ["en"]}]'
 )
+
+GOOD_PARTNER = PARTNER % (b"2099-12-31", b"North")
 
 
 @pytest.fixture
@@ -228,6 +236,9 @@ def files(tmp_path: Path) -> dict[str, str]:
         "list_of_junk": b'[1, "two", null, {"name": 3}]',
         "long_region": PARTNER % (b"2099-12-31", b"R" * 300),
         "bad_date": PARTNER % (b"2026-02-30", b"North"),
+        "twice": b"[" + GOOD_PARTNER[1:-1] + b", " + GOOD_PARTNER[1:],
+        "nul_name": GOOD_PARTNER.replace(b"Synthetic Org", b"Synthetic \\u0000 Org"),
+        "odd_contact": GOOD_PARTNER.replace(b'"capacity": 1', b'"contact": {"phone": [1, {}]}'),
     }
     where = {"missing": str(tmp_path / "missing.json"), "no_folder": str(tmp_path / "nowhere")}
     for name, content in made.items():
