@@ -109,6 +109,21 @@ CASES: list[tuple[tuple[str, ...], int, str | dict[str, str]]] = [
         REFUSED,
         "team",
     ),
+    (
+        ("users", "create", "x@" + "d" * 70 + ".example", "--role", "auditor", "--password-stdin"),
+        REFUSED,
+        "e-mail",
+    ),
+    (
+        ("users", "create", "x@xn--zz.example", "--role", "auditor", "--password-stdin"),
+        REFUSED,
+        "e-mail",
+    ),
+    (
+        ("users", "create", "x@b\u00fccher..example", "--role", "auditor", "--password-stdin"),
+        REFUSED,
+        "e-mail",
+    ),
     (("users", "disable"), USAGE, "Missing argument 'EMAIL'"),
     (("users", "disable", "not-an-email"), REFUSED, "no such user"),
     (("users", "disable", UNKNOWN_EMAIL), REFUSED, "no such user"),
@@ -190,6 +205,7 @@ CASES: list[tuple[tuple[str, ...], int, str | dict[str, str]]] = [
         "no-such-org",
     ),
     (("reports", "export-htcds", "--recipient", "x", "--out", "{empty}"), USAGE, "is a file"),
+    (("reports", "export-htcds", "--recipient", "", "--out", "{no_folder}"), USAGE, "no partner"),
     (
         ("reports", "export-htcds", "--recipient", "org-cli", "--out", "{empty}/x"),
         REFUSED,
