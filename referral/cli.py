@@ -112,7 +112,8 @@ def _summary(counts: dict[str, int]) -> str:
 )
 @click.option(
     "--interval",
-    type=click.FloatRange(min=0.1),
+    # At most a day: a longer wait overflows the platform's timer (an OverflowError).
+    type=click.FloatRange(min=0.1, max=86_400),
     default=10.0,
     show_default=True,
     help="Seconds between looks with --watch.",
