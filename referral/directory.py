@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -76,6 +77,12 @@ def _subset(
     return sorted(set(values))
 
 
+def _has_control(text: str) -> bool:
+    # Control characters only (NUL above all, which PostgreSQL refuses): a no-break space,
+    # which French puts before a colon, is not "printable" to str.isprintable but is text.
+    return any(unicodedata.category(character) == "Cc" for character in text)
+
+
 def _check(item: Any, where: str, problems: dict[str, str]) -> dict[str, Any] | None:
     if not isinstance(item, dict):
         problems[where] = "must be an object"
@@ -88,7 +95,7 @@ def _check(item: Any, where: str, problems: dict[str, str]) -> dict[str, Any] | 
         problems[f"{where}.slug"] = "must be a lower-case slug"
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= 200:
         problems[f"{where}.name"] = "required, at most 200 characters"
-    elif not name.isprintable():
+    elif _has_control(name):
         problems[f"{where}.name"] = "must not hold control characters"
     vetting = item.get("vetting")
     if not isinstance(vetting, dict):
@@ -114,7 +121,7 @@ def _check(item: Any, where: str, problems: dict[str, str]) -> dict[str, Any] | 
             or (
                 isinstance(a.get("region"), str)
                 and len(a["region"]) <= REGION_MAX
-                and a["region"].isprintable()
+                and not _has_control(a["region"])
             )
         )
         for a in areas

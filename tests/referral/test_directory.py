@@ -192,8 +192,12 @@ def test_control_characters_and_contact_values_not_texts_are_refused(
     region = import_one(app, tmp_path, areas=[{"country": "GR", "region": "North\u0000"}])
     assert region.exit_code == 1
     assert "[0].areas" in region.output
+    spaced = import_one(app, tmp_path, name="Synthetic\u00a0Org", slug="synthetic-spaced")
+    assert spaced.exit_code == 0, spaced.output  # a no-break space is text, not control
     contact = import_one(app, tmp_path, contact={"phone": [1, {}]})
     assert contact.exit_code == 1
     assert contact.output == "error: [0].contact: must be an object whose values are texts\n"
     with app.app_context():
-        assert directory.profiles(db.session()) == []
+        assert [p.organisation.name for p in directory.profiles(db.session())] == [
+            "Synthetic\u00a0Org"
+        ]
