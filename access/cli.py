@@ -26,9 +26,6 @@ from core.hooks import Hook
 # directory, the statistics' facts) without access importing them (core/hooks.py).
 demo_data = Hook("demo.data")
 
-# The column's length, as the web form limits it (access/forms.py, RoleForm).
-TEAM_NAME_MAX = 80
-
 users_cli = AppGroup("users", help="Create, disable and list users.")
 tokens_cli = AppGroup("tokens", help="Issue, list and revoke API tokens.")
 
@@ -65,8 +62,6 @@ def create_user_command(
     Takes effect at once, whatever the role: the operator at the console already holds the
     database and the keys, so the console is itself the second channel that the web's
     approvals provide (and the first administrator can only be made here)."""
-    if team is not None and len(team.strip()) > TEAM_NAME_MAX:
-        _fail(f"a team name has at most {TEAM_NAME_MAX} characters")
     store = db.session()
     try:
         user = services.create_user(

@@ -19,6 +19,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from access.models import TEAM_NAME_MAX
 from access.passwords import MAX_LENGTH
 from access.roles import Role
 from core import paging
@@ -121,7 +122,7 @@ class RoleForm(FlaskForm):
         _l("Role"), choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
     )
     team = StringField(
-        _l("Team (screeners and supervisors)"), validators=[Optional(), Length(max=80)]
+        _l("Team (screeners and supervisors)"), validators=[Optional(), Length(max=TEAM_NAME_MAX)]
     )
     partner = SelectField(
         _l("Partner organisation (partner staff)"), choices=[], validators=[Optional()]

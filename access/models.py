@@ -16,6 +16,9 @@ from core import clock
 from core.datakeys import DataKey
 from core.db import Base, UTCDateTime, new_id
 
+# The width of a team's name, wherever a team is named (the team, an account change).
+TEAM_NAME_MAX = 80
+
 
 class Team(Base):
     """A team of screeners and their supervisors; cases are scoped to a team."""
@@ -23,7 +26,7 @@ class Team(Base):
     __tablename__ = "teams"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(TEAM_NAME_MAX), unique=True)
 
 
 class PartnerOrganisation(Base):
@@ -196,7 +199,7 @@ class AccountChange(Base):
     # What the account is to become (creation and change); the e-mail only for a creation.
     email: Mapped[str | None] = mapped_column(sa.String(254))
     role: Mapped[str | None] = mapped_column(sa.String(20))
-    team: Mapped[str | None] = mapped_column(sa.String(80))
+    team: Mapped[str | None] = mapped_column(sa.String(TEAM_NAME_MAX))
     partner: Mapped[str | None] = mapped_column(sa.String(64))
     requested_by: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from access import audit, passwords, totp
-from access.models import ApiToken, PartnerOrganisation, Team, User, WebSession
+from access.models import TEAM_NAME_MAX, ApiToken, PartnerOrganisation, Team, User, WebSession
 from access.roles import PARTNER_ROLES, TEAM_ROLES, Role
 from access.sessions import end_all_sessions
 from access.tokens import revoke_all
@@ -178,6 +178,11 @@ def check_membership(
         raise UserError.on("team", _l("Screeners and supervisors belong to a team; name it."))
     if role not in TEAM_ROLES and team:
         raise UserError.on("team", _l("Only screeners and supervisors belong to a team."))
+    if team and len(team.strip()) > TEAM_NAME_MAX:
+        # Wider than its column: PostgreSQL would refuse it at the commit, SQLite keep it.
+        raise UserError.on(
+            "team", _l("a team name has at most %(count)d characters", count=TEAM_NAME_MAX)
+        )
     if (
         role in PARTNER_ROLES
         and store.scalar(

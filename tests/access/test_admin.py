@@ -259,6 +259,22 @@ def test_admin_creation_refuses_weak_or_inconsistent_input(
         assert db.session().scalar(sa.select(sa.func.count()).select_from(AccountChange)) == 0
 
 
+def test_a_role_change_refuses_a_team_name_wider_than_its_column(
+    app: Flask, accounts: dict[str, Account], clock: Any
+) -> None:
+    # The service itself refuses it, whoever calls: the console, an approval, a form.
+    with app.app_context():
+        store = db.session()
+        user = services.get_user(store, accounts["auditor"].id)
+        with pytest.raises(UserError) as refused:
+            services.change_role(store, user, "screener", clock.now(), team="Synthetic " * 9)
+        assert {k: str(v) for k, v in refused.value.fields.items()} == {
+            "team": "a team name has at most 80 characters"
+        }
+        store.rollback()
+        assert services.get_user(store, accounts["auditor"].id).role == "auditor"
+
+
 def test_mass_assignment_is_ignored(
     app: Flask, client: Client, accounts: dict[str, Account], make_account: Any
 ) -> None:
