@@ -21,6 +21,8 @@ from typing import IO
 
 import sqlalchemy as sa
 
+from core import sqlite_files
+
 
 class BackupError(RuntimeError):
     """A backup or restore could not be done; the message says why and what to do."""
@@ -86,7 +88,7 @@ def restore(url: str, file: Path) -> None:
     if engine_name(url) == "sqlite":
         target = _sqlite_path(url)
         try:
-            os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o600))
+            sqlite_files.create_private(target)
             with (
                 closing(sqlite3.connect(_read_only(file), uri=True)) as source,
                 closing(sqlite3.connect(target, timeout=30)) as destination,

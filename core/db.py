@@ -10,7 +10,6 @@ and a response that would go out with an access's audit event uncommitted is ref
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient, sessionmaker
 
-from core import direct_insert, settings, sqlite_writer
+from core import direct_insert, settings, sqlite_files, sqlite_writer
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -76,34 +75,12 @@ def create_engine(url: str) -> Engine:
         queued = sqlite_writer.factory(database)
         engine = sa.create_engine(url, connect_args={"timeout": 30, "factory": queued})
         if database:
-            event.listen(engine, "do_connect", _private_files(Path(database)))
+            event.listen(engine, "do_connect", sqlite_files.private_on_connect(Path(database)))
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "before_cursor_execute", _refuse_writes)
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
-
-
-# -writer and -audit-sealer: lock files of core.sqlite_writer (writers' turns, turn()).
-SQLITE_COMPANIONS = ("-wal", "-shm", "-journal", "-writer", "-audit-sealer")
-
-
-def _private_files(path: Path) -> Any:
-    """A ``do_connect`` hook making the SQLite file and its companions 0600 whatever the
-    umask: the database holds everything Passage knows about people in danger."""
-
-    def before_connect(*_args: Any) -> None:
-        if not path.parent.is_dir():
-            return  # SQLite will say it cannot open the file
-        # Created empty, private, before SQLite creates it with the umask's mode; SQLite
-        # gives its -wal, -shm and -journal files the database file's mode, and the writers'
-        # lock file is made private when it is made.
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        for candidate in (path, *(path.with_name(path.name + end) for end in SQLITE_COMPANIONS)):
-            if candidate.exists():
-                candidate.chmod(0o600)
-
-    return before_connect
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

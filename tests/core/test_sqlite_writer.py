@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,50 @@ def test_a_writer_that_cannot_get_the_lock_gives_up_as_sqlite_would(tmp_path: Pa
     finally:
         first.close()
         second.close()
+
+
+LAST_ONE_OUT = """
+import sqlite3, sys
+other = sqlite3.connect(sys.argv[1], isolation_level=None)
+other.execute("INSERT INTO marks (who) VALUES ('other process')")
+other.close()  # the last connection to close checkpoints and deletes the -wal and -shm
+"""
+READ_MARKS = """
+import sqlite3, sys
+for (who,) in sqlite3.connect(sys.argv[1]).execute("SELECT who FROM marks ORDER BY rowid"):
+    print(who.replace(" ", "-"))
+"""
+
+
+def test_a_new_connection_keeps_the_locks_of_the_open_ones(tmp_path: Path) -> None:
+    # Closing any descriptor of a file drops every POSIX lock the process holds on it, SQLite's
+    # included (sqlite.org/howtocorrupt.html, 2.2). Opening the database file to make it
+    # private on each new connection dropped the shared lock of the connections already open,
+    # so another process closing its own connection believed it was the last, checkpointed
+    # and deleted the write-ahead log under them: their later writes were lost and the server
+    # read "database disk image is malformed".
+    path = tmp_path / "p.sqlite3"
+    _table(path)
+    engine = _engine(path)
+    first = engine.connect()
+    first.execute(sa.text("INSERT INTO marks (who) VALUES ('first')"))
+    first.commit()
+    engine.connect().close()  # a second connection of this process: the pool opens one
+    other = [sys.executable, "-c", LAST_ONE_OUT, str(path)]
+    subprocess.run(other, check=True, timeout=60)  # noqa: S603 - this interpreter, our script
+
+    assert path.with_name(path.name + "-wal").exists()
+    first.execute(sa.text("INSERT INTO marks (who) VALUES ('first again')"))
+    first.commit()
+    reader = [sys.executable, "-c", READ_MARKS, str(path)]
+    seen = subprocess.run(reader, check=True, timeout=60, capture_output=True)  # noqa: S603
+    assert seen.stdout.split() == [b"first", b"other-process", b"first-again"]
+    first.close()
+    engine.dispose()
+    with closing(sqlite3.connect(path)) as check:
+        assert check.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert check.execute("SELECT who FROM marks ORDER BY rowid").fetchall() == [
+            ("first",),
+            ("other process",),
+            ("first again",),
+        ]
