@@ -64,6 +64,7 @@ from referral import (
 )
 from referral import views as referral_views
 from referral.cli import load_demo_directory, notices_cli, partners_cli, referrals_cli
+from referral.demo_cases import load_demo_cases
 from referral.task_cli import tasks_cli
 from reporting import api as reporting_api
 from reporting import charts, facts, service_facts
@@ -131,6 +132,7 @@ def _attach_hooks(app: Flask) -> None:
     user_disabled.attach(app, handover.on_user_disabled)
     demo_data.attach(app, load_demo_directory)
     demo_data.attach(app, load_demo_facts)
+    demo_data.attach(app, load_demo_cases)
     screenings.open_case.attach(app, cases.on_completed)
     screenings.find_case.attach(app, cases.on_case_wanted)
     screenings.completed_event.attach(app, facts.on_completed)

@@ -222,8 +222,6 @@ def _load_demo() -> None:
     now = clock.now()
     for slug, name in DEMO_PARTNERS:
         services.ensure_partner_organisation(store, slug, name)
-    # Later packages (the partner directory) add their demo data without access importing them.
-    demo_data.tell(store=store, now=now)
     for email, role, membership in DEMO_USERS:
         user = services.find_user(store, email)
         if user is None:
@@ -231,6 +229,9 @@ def _load_demo() -> None:
                 store, email, role, now, password=DEMO_PASSWORD, **membership
             )
             user.totp_confirmed_at = now
+    # Later packages (the partner directory, cases screened by the demo screener) add their
+    # demo data without access importing them.
+    demo_data.tell(store=store, now=now)
     store.commit()
     click.echo("Demo data (synthetic, never real people). Sign in at http://127.0.0.1:5000 as:")
     for email, role, _membership in DEMO_USERS:
