@@ -104,7 +104,8 @@ def referral_rows(
             urgent=row.urgency == "urgent",
             services=", ".join(service[s] for s in row.services),
             partner=names.get(row.partner_id, ""),
-            due=when(row.due_at),
+            # Only a referral waiting for its answer has one due; the state says the rest.
+            due=when(row.due_at) if row.state == "pending" else "—",
         )
         for row in rows
     ]

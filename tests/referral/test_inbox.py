@@ -264,3 +264,21 @@ def test_the_sender_withdraws_from_the_page_and_a_partner_cannot(
     assert screener.post(f"{page}/accept", {}, form_page=page).status_code == 403
     assert screener.post(f"{page}/withdraw", {}, form_page=page).status_code == 302
     assert api("partner", "GET", page).get_json()["state"] == "withdrawn"
+
+
+def test_an_answer_is_due_only_while_the_referral_waits_for_one(
+    api: API, referral: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
+    referral_id = referral()  # normal urgency, sent at 9:00 on 2 March: due three days later
+    partner = signed_in("partner")
+    due = "Mar 5, 2026, 09:00 UTC"
+    assert due in partner.get("/referrals/").get_data(as_text=True)
+    assert due in partner.get(f"/referrals/{referral_id}").get_data(as_text=True)
+    assert api("partner", "POST", f"/referrals/{referral_id}/accept").status_code == 200
+    inbox = partner.get("/referrals/").get_data(as_text=True)
+    page = partner.get(f"/referrals/{referral_id}").get_data(as_text=True)
+    receipt = partner.get(f"/referrals/{referral_id}/receipt").get_data(as_text=True)
+    for shown in (inbox, page, receipt):
+        assert due not in shown
+        assert "Answer due</dt>" not in shown
+    assert '<td data-label="Answer due">—</td>' in inbox
