@@ -42,6 +42,7 @@ LIST_COLUMNS = (
     Case.status,
     Case.outcome,
     Case.classification,
+    Case.act_established,
     Case.urgent,
     Case.needs,
     Case.updated_at,
@@ -124,6 +125,7 @@ def absorb(case: Case, screening: Screening, now: datetime) -> None:
     case.needs = tuple(sorted(set(needs(case)) | set(screening.needs)))
     case.urgent = case.urgent or screening.urgent
     case.classification = screening.classification
+    case.act_established = screening.act_established
     case.updated_at = now
 
 

@@ -6,6 +6,7 @@ A list page's time then barely depends on how many rows it shows (docs/architect
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from flask import url_for
 
 from core import i18n
 from referral.case_forms import CASE_OUTCOME_LABELS, CASE_STATUS_LABELS, URGENCY_LABELS
-from screening.explain import CLASS_LABELS
+from screening.explain import class_label
 from screening.forms import SERVICE_LABELS
 
 # An id no row has, to build a page's links once and put each row's id in.
@@ -53,14 +54,14 @@ def case_rows(rows: Iterable[Any]) -> list[CaseRow]:
     """The case list's rows (``referral.cases.LIST_COLUMNS``) ready to print."""
     when, link = i18n.datetime_format(), links("cases.show", "case_id")
     status, outcome = translated(CASE_STATUS_LABELS), translated(CASE_OUTCOME_LABELS)
-    result, service = translated(CLASS_LABELS), translated(SERVICE_LABELS)
+    result, service = functools.cache(class_label), translated(SERVICE_LABELS)  # once a label
     return [
         CaseRow(
             link=link(row.id),
             opened=when(row.opened_at),
             status=status[row.status],
             outcome=outcome.get(row.outcome or "", ""),
-            result=result.get(row.classification or "", ""),
+            result=result(row.classification, row.act_established),
             urgent=row.urgent,
             needs=", ".join(service[n] for n in row.needs),
             last_activity=when(row.updated_at),

@@ -106,6 +106,7 @@ class Case(Base):
     needs: Mapped[tuple[str, ...]] = mapped_column(StringList(200), default=())
     urgent: Mapped[bool] = mapped_column(default=False)
     classification: Mapped[str | None] = mapped_column(sa.String(24))
+    act_established: Mapped[bool | None] = mapped_column()  # as its latest screening's
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

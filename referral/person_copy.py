@@ -110,6 +110,7 @@ def _screening(store: Session, screening: Any) -> dict[str, Any]:
         if screening.completed_at
         else None,
         "classification": screening.classification,
+        "result": explain.headline(result) if result.get("classification") else "",
         "red_flags": [
             explain.label(instrument, f, screening.language) for f in result.get("red_flags", [])
         ],

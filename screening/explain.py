@@ -92,15 +92,18 @@ REVIEW_TEXT = {
 DISCLAIMER = _l("Screening indication for referral, not an identification.")
 
 
-def headline(result: dict[str, Any]) -> str:
-    """The class as the result page and the case show it."""
-    if (
-        result.get("child")
-        and result.get("act_established") is False
-        and result["classification"] == "likely_trafficking"
-    ):
+def class_label(classification: str | None, act_established: bool | None = None) -> str:
+    """The class as every page and list shows it: a child's exploitation with no recorded
+    act is not called trafficking (docs/screening.md §2.3)."""
+    if classification == "likely_trafficking" and act_established is False:
         return str(CHILD_NO_ACT)
-    return str(CLASS_LABELS[result["classification"]])
+    return str(CLASS_LABELS[classification]) if classification in CLASS_LABELS else ""
+
+
+def headline(result: dict[str, Any]) -> str:
+    """The class of a stored result, as :func:`class_label` words it."""
+    act = result.get("act_established") if result.get("child") else None
+    return class_label(result["classification"], act)
 
 
 def label(instrument: Instrument | None, indicator_id: str, language: str) -> str:

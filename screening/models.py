@@ -102,6 +102,10 @@ class Screening(Base):
     answers: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     result: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     classification: Mapped[str | None] = mapped_column(sa.String(24))
+    # For a child, whether an act (recruitment, transport, harbouring…) was recorded: without
+    # one, "likely" is shown as child exploitation, act to be established (None: an adult,
+    # or completed before migration 0024).
+    act_established: Mapped[bool | None] = mapped_column()
     urgent: Mapped[bool] = mapped_column(default=False)
     incomplete: Mapped[bool] = mapped_column(default=False)
     smuggling: Mapped[bool] = mapped_column(default=False)

@@ -193,6 +193,7 @@ def complete(
     screening.rules = result.rules
     screening.instrument_version = result.instrument_version
     screening.classification, screening.route = result.classification, result.route
+    screening.act_established = result.act_established
     screening.urgent, screening.incomplete = result.urgent, result.incomplete
     screening.smuggling = result.smuggling
     screening.status, screening.completed_at, screening.updated_at = "completed", now, now

@@ -345,6 +345,7 @@ def labels() -> dict[str, Any]:
         "red_flag_action_labels": ACTION_LABELS,
         "protocol_title": _protocol_title,
         "headline": explain.headline,
+        "class_label": explain.class_label,
         "element_labels": explain.ELEMENT_TEXT,
         "element_hints": explain.ELEMENT_HINT,
         "element_status": explain.ELEMENT_STATUS,

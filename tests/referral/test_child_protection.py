@@ -317,3 +317,32 @@ def test_matching_treats_as_a_child_whom_is_child_says(
     case_id = open_case(**body(**changes))
     found = api("screener", "GET", f"/cases/{case_id}/matches").get_json()["items"]
     assert [m["partner"] for m in found] == slugs
+
+
+def test_a_childs_exploitation_with_no_recorded_act_is_worded_alike_everywhere(
+    api: API, open_case: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
+    # Long hours, out of school, kept in at work: a child's exploitation, but no act (no
+    # recruitment, transport or separation recorded), so not called trafficking on any page.
+    answers = {
+        "ec_excessive_hours": "yes",
+        "ec_no_education": "yes",
+        "confinement": "yes",
+        "confinement_when": "work",
+    }
+    case_id = open_case(**child_body(answers=answers))
+    client = signed_in("screener")
+    screening_id = api("screener", "GET", f"/cases/{case_id}").get_json()["screenings"][0]["id"]
+    pages = {
+        url: client.get(url).get_data(as_text=True)
+        for url in (
+            f"/screenings/{screening_id}",
+            "/screenings/",
+            f"/cases/{case_id}",
+            "/cases/",
+            f"/cases/{case_id}/copy",
+        )
+    }
+    for url, page in pages.items():
+        assert "Child exploitation, act to be established" in page, url
+        assert "Likely trafficking in persons" not in page, url
