@@ -46,8 +46,8 @@ def flush_command(force: bool) -> None:
     help="A new folder for the CSV files and datadictionary.json.",
 )
 def export_htcds_command(recipient: str, out_dir: str) -> None:
-    """Write the HTCDS 2.0 export for one partner organisation: the cases referred to it
-    whose person still agrees, with only what each consent shares with it."""
+    """Write the HTCDS 2.0 export for one partner organisation in standing: the cases
+    referred to it whose person still agrees, with only what each consent shares with it."""
     store = db.session()
     try:
         manifest = exports.release_htcds(
@@ -55,6 +55,8 @@ def export_htcds_command(recipient: str, out_dir: str) -> None:
         )
     except LookupError as error:
         raise click.UsageError(str(error)) from None
+    except exports.NotInStanding as error:
+        raise click.ClickException(str(error)) from None
     except FileExistsError as error:
         raise click.UsageError(f"{error.filename} exists already: give a new folder") from None
     except OSError as error:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import json
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from access import services as access_services
+from access.standing import in_standing
 from referral import cases, referrals
 from reporting import ctdc, definition, disclosure, htcds, output
 from reporting.definition import Filters
@@ -73,14 +74,26 @@ HTCDS_VERSION = 2  # HTCDS 2.0
 IDENTIFYING = {"given_name": "first_name", "family_name": "second_name"}
 
 
-def htcds_records(store: Session, partner_slug: str) -> htcds.ExportRecords:
+class NotInStanding(Exception):
+    """The recipient is not a partner in standing ``today``: nothing is exported to it."""
+
+
+def htcds_records(store: Session, partner_slug: str, today: date) -> htcds.ExportRecords:
     """What an HTCDS 2.0 export for one partner organisation may hold: the cases referred
     to it whose person still agrees to referral, their referrals to it, the person's
     non-identifying facts, their names only where the consent shares them, and the
-    victim context only where the answers are shared (docs/reporting.md §5)."""
+    victim context only where the answers are shared (docs/reporting.md §5). Raises
+    :class:`NotInStanding` when the organisation is not in standing ``today``."""
     organisation = access_services.find_partner_organisation(store, partner_slug)
     if organisation is None:
         raise LookupError(f"no partner organisation {partner_slug!r}")
+    # Asked at every export, as at every read by its staff: a partner suspended, or whose
+    # vetting lapsed overnight, may no longer read what was sent to it, in a file or not.
+    if not in_standing(organisation, today):
+        raise NotInStanding(
+            f"partner organisation {partner_slug!r} is not in standing (vetted and in date):"
+            " nothing is exported to it"
+        )
     sent = referrals.to_partner(store, organisation.id)
     people_: list[htcds.PersonRecord] = []
     case_rows: list[htcds.CaseRecord] = []
@@ -130,9 +143,11 @@ def _person(store: Session, case: Any, share: tuple[str, ...]) -> htcds.PersonRe
 def release_htcds(
     store: Session, partner_slug: str, out_dir: Path, passage_version: str, k: int, now: datetime
 ) -> dict[str, Any]:
-    """Write the HTCDS export for one partner into ``out_dir`` and record the release (its
-    hash is that of the manifest, which holds every file's); returns the manifest."""
-    manifest = htcds.export(htcds_records(store, partner_slug), out_dir, passage_version)
+    """Write the HTCDS export for one partner in standing into ``out_dir`` and record the
+    release (its hash is that of the manifest, which holds every file's); returns the
+    manifest."""
+    records = htcds_records(store, partner_slug, now.date())
+    manifest = htcds.export(records, out_dir, passage_version)
     content = json.dumps(manifest, sort_keys=True).encode()
     output.record_release(
         store,

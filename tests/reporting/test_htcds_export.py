@@ -1,6 +1,7 @@
 """The HTCDS 2.0 export for one partner organisation (docs/reporting.md §5): only the cases
 referred to it whose person still agrees, names only where the consent shares them, the
-victim context only where the answers are shared; audited and registered."""
+victim context only where the answers are shared, and only while the organisation is in
+standing; audited and registered."""
 
 from __future__ import annotations
 
@@ -8,15 +9,19 @@ import csv
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
 from access.models import AuditEvent, PartnerOrganisation
 from core import db
+from referral import directory
 from reporting.models import releases
+from tests.referral.conftest import PARTNERS
 
 
 def read(folder: Path, name: str) -> list[dict[str, str]]:
@@ -157,6 +162,70 @@ def test_a_person_who_withdrew_consent_is_left_out(
     )
     assert result.exit_code == 0, result.output
     assert read(tmp_path / "out", "person.csv") == []
+
+
+@pytest.mark.parametrize("how", ["suspended", "lapsed"])
+def test_a_partner_out_of_standing_gets_no_export(
+    how: str,
+    app: Flask,
+    clock: Any,
+    screen: Any,
+    api: Callable[..., Any],
+    run_cli: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    # org-a is vetted through today only, so passing midnight lapses it with no event at all.
+    with app.app_context():
+        store = db.session()
+        today = clock.now().date().isoformat()
+        directory.import_partners(
+            store,
+            [{**PARTNERS[0], "vetting": {"status": "vetted", "valid_until": today}}],
+            clock.now(),
+        )
+        store.commit()
+    case_id = screen(consent={"screening": True, "referral": True, "share": ["given_name"]})[
+        "case_id"
+    ]
+    refer(api, case_id, "org-a")
+    first = run_cli("reports", "export-htcds", "--recipient", "org-a", "--out", str(tmp_path / "a"))
+    assert first.exit_code == 0, first.output
+    assert [p["prs_FirstName"] for p in read(tmp_path / "a", "person.csv")] == ["Canaryapi"]
+    if how == "lapsed":
+        midnight = datetime.combine(clock.now().date() + timedelta(days=1), time(), UTC)
+        clock.advance(seconds=(midnight - clock.now()).total_seconds() + 60)
+    else:
+        with app.app_context():
+            store = db.session()
+            profile = directory.by_slug(store, "org-a")
+            assert profile is not None
+            directory.set_vetting(store, profile, "suspended", None, clock.now())
+            store.commit()
+    with app.app_context():
+        store = db.session()
+        reads_before = store.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "person.read")
+        )
+    refused = run_cli(
+        "reports", "export-htcds", "--recipient", "org-a", "--out", str(tmp_path / "b")
+    )
+    assert refused.exit_code == 1
+    assert refused.output == (
+        "Error: partner organisation 'org-a' is not in standing (vetted and in date):"
+        " nothing is exported to it\n"
+    )
+    assert not (tmp_path / "b").exists()
+    with app.app_context():
+        store = db.session()
+        assert store.scalar(sa.select(sa.func.count()).select_from(releases)) == 1
+        reads_after = store.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "person.read")
+        )
+    assert reads_after == reads_before  # no name was opened for it
 
 
 def test_an_unknown_recipient_or_a_used_folder_is_refused(
