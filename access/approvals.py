@@ -5,8 +5,10 @@ role, team or partner organisation, and resetting its second factor are only *re
 administrator. They take effect when someone else approves: another administrator, or for an
 account in a screener or supervisor role, a supervisor of the team it is to belong to. Nobody
 decides on a change they asked for or on a change to their own account. A change nobody
-approves expires after ``ACCOUNT_CHANGE_DAYS``. The password link of a new account goes to its
-owner by e-mail (or from the operator's console), never to the people who asked or approved.
+approves expires after ``ACCOUNT_CHANGE_DAYS``, and one whose requester may no longer ask
+(disabled, locked, no longer an administrator) is not carried out. The password link of a new
+account goes to its owner by e-mail (or from the operator's console), never to the people who
+asked or approved.
 """
 
 from __future__ import annotations
@@ -195,10 +197,12 @@ def approve(
 
     A new account gets its password link by e-mail when mail is configured; without mail the
     operator issues one at the console. Raises :class:`ChangeRefused` when ``approver`` may
-    not decide, and ``services.UserError`` when the change no longer fits (the caller rolls
-    back, and the change stays pending).
+    not decide or whoever asked may no longer ask (disabled, locked, no longer an
+    administrator), and ``services.UserError`` when the change no longer fits (the caller
+    rolls back, and the change stays pending).
     """
     _claim(store, approver, change, now, "approved")
+    _still_asked(change)
     if change.kind == CREATE:
         user = services.create_user(
             store,
@@ -221,6 +225,20 @@ def approve(
     store.flush()
     _record(store, change, "approved")
     return user
+
+
+def _still_asked(change: AccountChange) -> None:
+    # Two people make the change, so the authority of the one who asked is asked again when
+    # it takes effect, not only when they asked: a requester disabled, locked or no longer an
+    # administrator since then asks for nothing any more (refusing it is still possible).
+    if not authorize(change.requester, "users.manage"):
+        raise ChangeRefused.on(
+            "change",
+            _l(
+                "The person who asked for this change may no longer ask for it: refuse it or "
+                "let it expire."
+            ),
+        )
 
 
 def refuse(store: Session, decider: User, change: AccountChange, now: datetime) -> None:

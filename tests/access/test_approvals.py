@@ -9,9 +9,11 @@ import json
 import re
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from access import services
 from access.models import AccountChange, ApiToken, AuditEvent, User
 from core import db, settings
 from tests.helpers import Account, Client, replace_settings
@@ -187,6 +189,47 @@ def test_a_refused_change_does_nothing_and_cannot_be_approved_later(
     assert decide(second, change).status_code == 409
     assert decide(browser(app, clock, accounts["supervisor_b"]), change).status_code == 409
     assert user_row(app, "refused.one@test.passage.example") is None
+    assert change_row(app, change).outcome == "refused"
+
+
+@pytest.mark.parametrize("how", ["disabled", "no longer an administrator"])
+def test_a_change_is_not_carried_out_once_its_requester_may_no_longer_ask(
+    how: str, app: Flask, clock: Any, accounts: dict[str, Account], make_account: Any
+) -> None:
+    asker = make_account("admin")
+    change = ask_for_account(
+        browser(app, clock, asker), "asked.then.gone@test.passage.example", "supervisor", "Team A"
+    )
+    with app.app_context():
+        store = db.session()
+        user = services.get_user(store, asker.id)
+        assert user is not None
+        if how == "disabled":
+            services.disable_user(store, user, clock.now())
+        else:
+            services.change_role(store, user, "auditor", clock.now())
+        store.commit()
+    supervisor = browser(app, clock, accounts["supervisor"])
+    response = decide(supervisor, change)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/approvals"
+    assert (
+        "The person who asked for this change may no longer ask for it: refuse it or let it"
+        " expire." in supervisor.get("/approvals").get_data(as_text=True)
+    )
+    assert user_row(app, "asked.then.gone@test.passage.example") is None
+    assert change_row(app, change).outcome is None
+    with app.app_context():
+        assert (
+            db.session().scalar(
+                sa.select(sa.func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "account_change.approved")
+            )
+            == 0
+        )
+    # Closing it without carrying it out is still possible.
+    assert decide(supervisor, change, "refuse").status_code == 302
     assert change_row(app, change).outcome == "refused"
 
 
