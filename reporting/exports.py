@@ -80,10 +80,11 @@ class NotInStanding(Exception):
 
 def htcds_records(store: Session, partner_slug: str, today: date) -> htcds.ExportRecords:
     """What an HTCDS 2.0 export for one partner organisation may hold: the cases referred
-    to it whose person still agrees to referral, their referrals to it, the person's
-    non-identifying facts, their names only where the consent shares them, and the
-    victim context only where the answers are shared (docs/reporting.md §5). Raises
-    :class:`NotInStanding` when the organisation is not in standing ``today``."""
+    to it whose person still agrees to referral and is not past retention (shredded), their
+    referrals to it, the person's non-identifying facts, their names only where the consent
+    shares them, and the victim context only where the answers are shared
+    (docs/reporting.md §5). Raises :class:`NotInStanding` when the organisation is not in
+    standing ``today``."""
     organisation = access_services.find_partner_organisation(store, partner_slug)
     if organisation is None:
         raise LookupError(f"no partner organisation {partner_slug!r}")
@@ -101,6 +102,10 @@ def htcds_records(store: Session, partner_slug: str, today: date) -> htcds.Expor
         case = cases.holding(store, case_id)
         consent = cases.consent(case)
         if case.status == "merged" or not consent.referral:
+            continue
+        if cases.person(store, case).shredded_at is not None:
+            # Past retention a partner keeps only that the referral existed and how it ended
+            # (docs/case-work.md): nothing of the person, in a packet or in a file.
             continue
         people_.append(_person(store, case, consent.share))
         case_rows.append(htcds.CaseRecord(case.id, case.person_id, case.status, case.owner_id))

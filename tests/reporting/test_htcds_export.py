@@ -164,6 +164,43 @@ def test_a_person_who_withdrew_consent_is_left_out(
     assert read(tmp_path / "out", "person.csv") == []
 
 
+def test_a_person_past_retention_is_left_out(
+    app: Flask,
+    clock: Any,
+    screen: Any,
+    api: Callable[..., Any],
+    run_cli: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    named = screen(consent={"screening": True, "referral": True, "share": ["given_name", "sex"]})[
+        "case_id"
+    ]
+    unnamed = screen(
+        consent={"screening": True, "referral": True, "share": ["sex", "nationality", "answers"]}
+    )["case_id"]
+    refer(api, named, "org-a")
+    api(
+        "screener",
+        "POST",
+        f"/cases/{unnamed}/referrals",
+        {"partner": "org-a", "services": ["shelter"], "urgency": "normal", "share": ["sex"]},
+    )
+    first = run_cli("reports", "export-htcds", "--recipient", "org-a", "--out", str(tmp_path / "a"))
+    assert first.exit_code == 0, first.output
+    assert len(read(tmp_path / "a", "person.csv")) == 2
+    clock.advance(days=800)
+    shredded = app.test_cli_runner().invoke(args=["retention", "apply"])
+    assert shredded.output.startswith("shredded 2 records"), shredded.output
+    # Retention leaves a partner only that the referral existed and how it ended: nothing of
+    # the person goes in an export either.
+    second = run_cli(
+        "reports", "export-htcds", "--recipient", "org-a", "--out", str(tmp_path / "b")
+    )
+    assert second.exit_code == 0, second.output
+    for name in ("person.csv", "victim_context.csv", "case.csv", "referral.csv"):
+        assert read(tmp_path / "b", name) == [], name
+
+
 @pytest.mark.parametrize("how", ["suspended", "lapsed"])
 def test_a_partner_out_of_standing_gets_no_export(
     how: str,
