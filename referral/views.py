@@ -208,7 +208,7 @@ def _held(case_id: uuid.UUID) -> tuple[Any, Any, dict[str, Any]]:
 
 
 @bp.route("/<uuid:case_id>/copy")
-@requires("cases.copy")
+@requires("cases.copy", step_up=True)
 def person_copy(case_id: uuid.UUID) -> Any:
     """The person's own copy, for print, in their interview language; audited."""
     store, case, held = _held(case_id)
@@ -219,7 +219,7 @@ def person_copy(case_id: uuid.UUID) -> Any:
 
 
 @bp.route("/<uuid:case_id>/copy.json")
-@requires("cases.copy")
+@requires("cases.copy", step_up=True)
 def person_copy_json(case_id: uuid.UUID) -> Any:
     """The person's own copy as JSON, to download; audited."""
     store, _case, held = _held(case_id)

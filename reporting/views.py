@@ -75,7 +75,7 @@ def _words(report: Report) -> dict[str, Any]:
 
 
 @bp.route("/<name>.csv")
-@requires("stats.read")
+@requires("stats.read", step_up=True)
 def download(name: str) -> Any:
     """The published table as CSV; the release is audited and registered."""
     report = _report(name)
@@ -107,7 +107,7 @@ def download(name: str) -> Any:
 
 
 @bp.route("/exports/ctdc.csv")
-@requires("stats.export")
+@requires("stats.export", step_up=True)
 def ctdc_download() -> Any:
     """The CTDC contribution file, k-anonymous; the release is audited and registered."""
     form = _form()

@@ -62,6 +62,8 @@ STEP_UP_ENDPOINTS = {
     "approvals.index",
     "approvals.refuse",
     "audit.export",
+    "cases.person_copy",
+    "cases.person_copy_json",
     "outbox.dismiss",
     "outbox.index",
     "outbox.retry",
@@ -69,6 +71,8 @@ STEP_UP_ENDPOINTS = {
     "partners_admin.index",
     "partners_admin.new",
     "partners_admin.vetting",
+    "reports.ctdc_download",
+    "reports.download",
 }
 
 

@@ -117,3 +117,21 @@ def test_only_the_team_in_charge_produces_the_copy(
         client = new_client()
         client.sign_in(accounts[name])
         assert client.get(f"/cases/{case_id}/copy.json").status_code == status, name
+
+
+def test_the_copy_is_an_export_and_needs_a_recent_reauth(
+    open_case: Callable[..., str], signed_in: Any, accounts: dict[str, Account]
+) -> None:
+    # R17: exports need the password and code proved within the last five minutes.
+    case_id = open_case(consent=SHARED)
+    client = signed_in("screener")
+    client.clock.advance(minutes=6)
+    for url in (f"/cases/{case_id}/copy", f"/cases/{case_id}/copy.json"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert "/reauth" in response.location, url
+    client.reauth(accounts["screener"])
+    assert "Canaryapi" in client.get(f"/cases/{case_id}/copy").get_data(as_text=True)
+    assert client.get(f"/cases/{case_id}/copy.json").get_json()["person"]["given_name"] == (
+        "Canaryapi"
+    )

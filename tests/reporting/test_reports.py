@@ -467,3 +467,19 @@ def test_a_value_outside_the_vocabulary_is_counted_as_unknown(api: Callable[...,
     # The seeded answers carry no time band: counted under "unknown", never dropped.
     rows = api("auditor", "GET", "/stats/answer_times").get_json()["rows"]
     assert "unknown" in {r["answer_time"] for r in rows}
+
+
+@pytest.mark.parametrize("url", ["/reports/needs.csv", "/reports/exports/ctdc.csv"])
+def test_files_of_statistics_are_exports_and_need_a_recent_reauth(
+    signed_in: Any, accounts: dict[str, Account], url: str
+) -> None:
+    # R17: exports need the password and code proved within the last five minutes.
+    client = signed_in("analyst")
+    client.clock.advance(minutes=6)
+    refused = client.get(url)
+    assert refused.status_code == 302
+    assert "/reauth" in refused.location
+    client.reauth(accounts["analyst"])
+    answered = client.get(url)
+    assert answered.status_code == 200
+    assert answered.headers["Content-Type"].startswith("text/csv")
