@@ -3,6 +3,7 @@ and the API alike (one parser for every way in)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -19,7 +20,33 @@ from wtforms.validators import Optional, Regexp, ValidationError
 from access.models import Team
 from reporting.definition import Filters
 
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
+# Months compare as text, so any four digits would do for a filter: only the years the
+# statistics can hold are taken (Passage holds nothing before 2000; 0000-01 is a slip).
+FIRST_YEAR, LAST_YEAR = 2000, 2999
+
+
+def is_month(text: str) -> bool:
+    """Whether ``text`` is a month as YYYY-MM, from FIRST_YEAR to LAST_YEAR: the one test of
+    a month for the report pages, their API and ``reports export`` alike."""
+    found = MONTH.fullmatch(text)
+    return found is not None and FIRST_YEAR <= int(found[1]) <= LAST_YEAR
+
+
+class _Month:
+    """A field validator: empty, or a month :func:`is_month` takes."""
+
+    def __init__(self, example: str) -> None:
+        self.message = _l(
+            "A month as YYYY-MM from %(first)d-01 to %(last)d-12, for example %(example)s.",
+            first=FIRST_YEAR,
+            last=LAST_YEAR,
+            example=example,
+        )
+
+    def __call__(self, _form: Any, field: Any) -> None:
+        if field.data and not is_month(field.data):
+            raise ValidationError(self.message)
 
 
 class ReportFilterForm(FlaskForm):
@@ -30,17 +57,11 @@ class ReportFilterForm(FlaskForm):
 
     since = StringField(
         _l("From month (YYYY-MM)"),
-        validators=[
-            Optional(),
-            Regexp(MONTH, message=_l("A month as YYYY-MM, for example 2026-01.")),
-        ],
+        validators=[Optional(), _Month("2026-01")],
     )
     until = StringField(
         _l("Until month (YYYY-MM)"),
-        validators=[
-            Optional(),
-            Regexp(MONTH, message=_l("A month as YYYY-MM, for example 2026-12.")),
-        ],
+        validators=[Optional(), _Month("2026-12")],
     )
     country = StringField(
         _l("Country (two-letter code)"),

@@ -228,7 +228,12 @@ CASES: list[tuple[tuple[str, ...], int, str | dict[str, str]]] = [
     (("reports", "export", "ctdc", "--team", str(10**30)), USAGE, "team"),
     (("reports", "export", "ctdc", "--country", "Narnia"), USAGE, "country"),
     (("reports", "export", "usage", "--since", "2026-05", "--until", "2026-01"), USAGE, "until"),
-    (("reports", "export", "usage", "--since", "0000-01"), 0, "measure,count"),
+    # Months compare as text: one before 2000 (or after 2999) is refused, not taken.
+    (("reports", "export", "usage", "--since", "0000-01"), USAGE, "since: A month as YYYY-MM"),
+    (("reports", "export", "usage", "--since", "1999-12"), USAGE, "from 2000-01 to 2999-12"),
+    (("reports", "export", "usage", "--until", "3000-01"), USAGE, "until: A month as YYYY-MM"),
+    (("reports", "export", "usage", "--since", "2026-01\n"), USAGE, "since"),
+    (("reports", "export", "usage", "--since", "2000-01"), 0, "measure,count"),
     (("reports", "export", "usage", "--until", "99999-01"), USAGE, "until"),
     (("reports", "export", "ctdc", "--out", "{folder}"), REFUSED, "Is a directory"),
     (("reports", "export", "ctdc", "--out", "{no_folder}/c.csv"), REFUSED, "No such file"),

@@ -19,6 +19,7 @@ from flask import Flask
 from access.models import AuditEvent, PartnerOrganisation, Team
 from core import db
 from reporting.catalogue import CATALOGUE
+from reporting.forms import is_month
 from reporting.models import need_facts, referral_facts, releases
 from tests.helpers import Account
 
@@ -276,6 +277,41 @@ def test_bad_filters_get_clear_errors(signed_in: Any, api: Callable[..., Any]) -
     page = signed_in("auditor").get("/reports/needs?until=May")
     assert page.status_code == 400
     assert "A month as YYYY-MM" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "taken"),
+    [
+        ("2000-01", True),
+        ("2026-12", True),
+        ("2999-12", True),
+        ("0000-01", False),  # months compare as text: this one sorted before every other
+        ("1999-12", False),
+        ("3000-01", False),
+        ("2026-00", False),
+        ("2026-13", False),
+        ("2026-1", False),
+        ("2026-01\n", False),
+        ("\u0662\u0660\u0662\u0666-01", False),  # Arabic-Indic digits are not a month here
+    ],
+)
+def test_a_month_is_a_real_one_from_2000(text: str, taken: bool) -> None:
+    assert is_month(text) is taken
+
+
+def test_a_month_before_2000_is_refused_by_the_pages_and_the_api(
+    signed_in: Any, api: Callable[..., Any]
+) -> None:
+    answer = api("auditor", "GET", "/stats/needs?since=0000-01")
+    assert answer.status_code == 400
+    assert answer.get_json()["error"]["fields"] == {
+        "since": "A month as YYYY-MM from 2000-01 to 2999-12, for example 2026-01."
+    }
+    page = signed_in("auditor").get("/reports/needs?until=1999-12")
+    assert page.status_code == 400
+    assert "A month as YYYY-MM from 2000-01 to 2999-12, for example 2026-12." in (
+        page.get_data(as_text=True)
+    )
 
 
 @pytest.mark.usefixtures("small_population")
