@@ -23,6 +23,7 @@ from access.models import TEAM_NAME_MAX
 from access.passwords import MAX_LENGTH
 from access.roles import Role
 from core import paging
+from core.forms import AppForm
 from core.languages import LANGUAGE_NAMES
 
 # Longer than any allowed password, so an over-long one gets the policy's clear message
@@ -51,11 +52,11 @@ def _code() -> StringField:
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(AppForm):
     """A button that changes something: it carries only the CSRF token."""
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     """First step of signing in."""
 
     email = StringField(
@@ -66,20 +67,20 @@ class LoginForm(FlaskForm):
     password = _password(_l("Password"))
 
 
-class CodeForm(FlaskForm):
+class CodeForm(AppForm):
     """Second step of signing in, and enrolment of a new second factor."""
 
     code = _code()
 
 
-class ReauthForm(FlaskForm):
+class ReauthForm(AppForm):
     """Both factors again before a sensitive action."""
 
     password = _password(_l("Password"))
     code = _code()
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(AppForm):
     """Choosing a password through a single-use link."""
 
     password = _password(_l("New password"))
@@ -94,7 +95,7 @@ class NewPasswordForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(AppForm):
     """Changing one's own password."""
 
     current = _password(_l("Current password"))
@@ -106,7 +107,7 @@ class ChangePasswordForm(FlaskForm):
     code = _code()
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(AppForm):
     """The language switcher and the language setting."""
 
     locale = SelectField(
@@ -115,7 +116,7 @@ class LanguageForm(FlaskForm):
     next = HiddenField()
 
 
-class RoleForm(FlaskForm):
+class RoleForm(AppForm):
     """An administrator asking to change an account's role, team or partner organisation."""
 
     role = SelectField(
@@ -161,7 +162,7 @@ def _paging(form: FlaskForm, field: StringField) -> None:
         raise ValidationError(field.gettext(OUT_OF_RANGE) % {"min": 1, "max": limits[field.name]})
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(AppForm):
     """Filters for the audit log, read from the query string by the pages and the API."""
 
     class Meta:

@@ -14,6 +14,7 @@ from core import clock, db, paging, settings
 from core.api import CURSOR_PARAMETERS, ApiSpec, F, json_body, page_body, page_schema
 from core.errors import MalformedRequest
 from core.ratelimit import limit_api
+from core.text import CONTROL_PROBLEM, has_control
 from referral import cases, inbox, matching, overview, referrals
 from referral.presenting import case_body, referral_body
 from screening import opening
@@ -184,6 +185,8 @@ def _send_request(body: Any) -> referrals.Send:
         for name, value in (("partner", partner), ("urgency", urgency), ("note", note))
         if not isinstance(value, str)
     }
+    if isinstance(note, str) and has_control(note, multiline=True):  # a textarea on the page
+        fields["note"] = CONTROL_PROBLEM
     if fields or not isinstance(partner, str):  # a partner not a string is in fields
         raise MalformedRequest("invalid referral", fields)
     return referrals.Send(

@@ -4,13 +4,13 @@ record, closing and reopening a case, a case note, and a partner's answer to a r
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 
 # types-WTForms 3.2 predates SelectChoice (WTForms 3.3), so its hints lack it.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import UUID, InputRequired, Length, Optional
 
+from core.forms import AppForm
 from referral import case_status, notes, referrals
 from referral.cases import REASON_MIN
 from screening.forms import NOT_REMEMBERED, SERVICE_LABELS, SHARE_LABELS, MultiCheckboxField
@@ -49,7 +49,7 @@ CASE_OUTCOME_LABELS = {
 }
 
 
-class ReferForm(FlaskForm):
+class ReferForm(AppForm):
     """Refer the case to one partner. The partner and share choices are set per case: only
     offered partners, only fields the person agreed to share."""
 
@@ -80,7 +80,7 @@ class ReferForm(FlaskForm):
         self.share.choices = [SelectChoice(f, SHARE_LABELS[f]) for f in shareable]
 
 
-class BreakGlassForm(FlaskForm):
+class BreakGlassForm(AppForm):
     """Why a supervisor needs a case outside their team."""
 
     reason = TextAreaField(
@@ -90,7 +90,7 @@ class BreakGlassForm(FlaskForm):
     )
 
 
-class LinkForm(FlaskForm):
+class LinkForm(AppForm):
     """Confirm that an earlier case is the same person."""
 
     earlier = HiddenField(validators=[InputRequired(), UUID()])
@@ -101,7 +101,7 @@ class LinkForm(FlaskForm):
     )
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(AppForm):
     """Why the partner cannot take the referral."""
 
     reason = SelectField(
@@ -112,7 +112,7 @@ class DeclineForm(FlaskForm):
     )
 
 
-class CloseForm(FlaskForm):
+class CloseForm(AppForm):
     """How the referral ended."""
 
     outcome = SelectField(
@@ -123,7 +123,7 @@ class CloseForm(FlaskForm):
     )
 
 
-class CloseCaseForm(FlaskForm):
+class CloseCaseForm(AppForm):
     """How the case ended; open referrals are withdrawn only when the box is ticked."""
 
     outcome = SelectField(
@@ -134,7 +134,7 @@ class CloseCaseForm(FlaskForm):
     withdraw = BooleanField(_l("Withdraw the open referrals (their partners are told)"))
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(AppForm):
     """Why a closed case is opened again."""
 
     reason = TextAreaField(
@@ -144,7 +144,7 @@ class ReopenForm(FlaskForm):
     )
 
 
-class NoteForm(FlaskForm):
+class NoteForm(AppForm):
     """A caseworker's note on the case."""
 
     text = TextAreaField(

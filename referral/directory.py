@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -24,6 +23,7 @@ from access.standing import VETTING as VETTING  # re-exported: the directory's v
 from access.standing import in_standing
 from core import datakeys
 from core.errors import RefusedError
+from core.text import CONTROL_PROBLEM, has_control
 from referral import routing
 from referral.models import PartnerArea, PartnerProfile
 from screening.payload import COUNTRY, LANGUAGE
@@ -77,12 +77,6 @@ def _subset(
     return sorted(set(values))
 
 
-def _has_control(text: str) -> bool:
-    # Control characters only (NUL above all, which PostgreSQL refuses): a no-break space,
-    # which French puts before a colon, is not "printable" to str.isprintable but is text.
-    return any(unicodedata.category(character) == "Cc" for character in text)
-
-
 def _check(item: Any, where: str, problems: dict[str, str]) -> dict[str, Any] | None:
     if not isinstance(item, dict):
         problems[where] = "must be an object"
@@ -95,8 +89,8 @@ def _check(item: Any, where: str, problems: dict[str, str]) -> dict[str, Any] | 
         problems[f"{where}.slug"] = "must be a lower-case slug"
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= 200:
         problems[f"{where}.name"] = "required, at most 200 characters"
-    elif _has_control(name):
-        problems[f"{where}.name"] = "must not hold control characters"
+    elif has_control(name):  # core.text: NUL above all, which PostgreSQL refuses
+        problems[f"{where}.name"] = CONTROL_PROBLEM
     vetting = item.get("vetting")
     if not isinstance(vetting, dict):
         vetting = {}
@@ -121,7 +115,7 @@ def _check(item: Any, where: str, problems: dict[str, str]) -> dict[str, Any] | 
             or (
                 isinstance(a.get("region"), str)
                 and len(a["region"]) <= REGION_MAX
-                and not _has_control(a["region"])
+                and not has_control(a["region"])
             )
         )
         for a in areas
@@ -136,6 +130,10 @@ def _check(item: Any, where: str, problems: dict[str, str]) -> dict[str, Any] | 
         and all(value is None or isinstance(value, str) for value in contact.values())
     ):
         problems[f"{where}.contact"] = "must be an object whose values are texts"
+    elif contact and any(
+        value and has_control(value, multiline=key == "address") for key, value in contact.items()
+    ):
+        problems[f"{where}.contact"] = CONTROL_PROBLEM  # the address may hold line breaks
     return {
         "slug": slug,
         "name": name.strip() if isinstance(name, str) else "",

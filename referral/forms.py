@@ -31,6 +31,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from core.forms import AppForm
 from referral import directory
 from screening.forms import SERVICE_LABELS, MultiCheckboxField
 from screening.payload import COUNTRY, LANGUAGE
@@ -83,7 +84,7 @@ def _areas(_form: FlaskForm, field: TextAreaField) -> None:
     field.data = "\n".join(dict.fromkeys(areas))  # without repeats, in the order written
 
 
-class PartnerForm(FlaskForm):
+class PartnerForm(AppForm):
     """A partner's details as an administrator edits them. The slug and the vetting are not
     here: the slug never changes, and vetting changes only by suspending or re-vetting."""
 
@@ -197,7 +198,7 @@ class NewPartnerForm(PartnerForm):
         }
 
 
-class VettingForm(FlaskForm):
+class VettingForm(AppForm):
     """Suspend a partner, or re-vet it until a date (the service requires one after today)."""
 
     action = HiddenField(validators=[InputRequired(), Regexp(r"(suspend|revet)\Z")])

@@ -13,7 +13,6 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 
 # types-WTForms 3.2 predates SelectChoice (WTForms 3.3), so its hints lack it.
@@ -24,6 +23,7 @@ from access import services as access_services
 from access.guard import requires
 from access.models import User
 from core import clock, db
+from core.forms import AppForm
 from referral import case_page, cases, handover
 
 bp = Blueprint("handover", __name__, url_prefix="/cases")
@@ -32,7 +32,7 @@ bp = Blueprint("handover", __name__, url_prefix="/cases")
 CHOOSE_OWNER = _l("Choose someone from the list.")
 
 
-class _Owner(FlaskForm):
+class _Owner(AppForm):
     # The choices are for the page; the service decides who may take a case, at the POST.
     owner = SelectField(
         _l("Hand over to"),

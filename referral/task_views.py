@@ -11,7 +11,6 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.exceptions import NotFound
 from wtforms import DateField, SelectField, StringField
 
@@ -24,6 +23,7 @@ from access.guard import requires
 from access.models import User
 from access.policy import authorize, basis
 from core import clock, db
+from core.forms import AppForm
 from referral import case_page, cases, tasks
 from screening.forms import NOT_REMEMBERED
 
@@ -36,7 +36,7 @@ PROBLEMS = {
 }
 
 
-class TaskForm(FlaskForm):
+class TaskForm(AppForm):
     """A follow-up: what to do (the person's data: never remembered by the browser), by
     when, and who does it (only those who may work on the case are offered)."""
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from wtforms import SelectField, StringField
 
@@ -18,6 +17,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import Optional, Regexp, ValidationError
 
 from access.models import Team
+from core.forms import AppForm
 from reporting.definition import Filters
 
 MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
@@ -49,7 +49,7 @@ class _Month:
             raise ValidationError(self.message)
 
 
-class ReportFilterForm(FlaskForm):
+class ReportFilterForm(AppForm):
     """Period (months, both included), country and team."""
 
     class Meta:

@@ -17,6 +17,7 @@ from core import clock, datakeys, db, settings
 from core.api import ApiSpec, json_body
 from core.errors import MalformedRequest
 from core.ratelimit import limit_api
+from core.text import CONTROL_PROBLEM, has_control
 from screening import (
     instruments,
     interview,
@@ -180,6 +181,14 @@ def record_action(store: Any, screening: Any, data: Any) -> None:
         raise services.ScreeningMalformed(
             "invalid action", {"action": "action, outcome and contacted_note must be text"}
         )
+    # The same rule as the page's form: the note is one line, the outcome may be several.
+    controls = {
+        name: CONTROL_PROBLEM
+        for name, multiline in (("contacted_note", False), ("outcome", True))
+        if has_control(texts[name] or "", multiline=multiline)
+    }
+    if controls:
+        raise services.ScreeningMalformed("invalid action", controls)
     red_flags.record_action(
         store,
         current_user,

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -32,6 +31,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from core.forms import AppForm
 from core.languages import LANGUAGE_NAMES
 from screening import people
 from screening.consent import CHILD_BASES, EXPLAINED, PRESENT, presence_problem
@@ -139,7 +139,7 @@ class AskedWhen:
             raise StopValidation("" if form.child.data != self.child else ANSWER_THIS)
 
 
-class SafetyForm(FlaskForm):
+class SafetyForm(AppForm):
     """Before anything else: can this conversation happen safely, and with whom? An adult
     must be alone; a child may keep a trusted adult, but nobody linked to their exploiters."""
 
@@ -192,7 +192,7 @@ class SafetyForm(FlaskForm):
             raise ValidationError(_l('Tick who is present, or only "Nobody".'))
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(AppForm):
     """Consent, purpose by purpose, asked after reading the script and explaining each
     point; for a child, their assent and who consents for them. Each purpose of
     ``opening.PURPOSES`` is a checkbox of its own name, added below the class."""
@@ -223,7 +223,7 @@ for _purpose in PURPOSES:
     setattr(ConsentForm, _purpose, BooleanField(PURPOSE_LABELS[_purpose]))
 
 
-class PersonForm(FlaskForm):
+class PersonForm(AppForm):
     """Who is being screened. Only the given name is required."""
 
     given_name = StringField(

@@ -15,6 +15,7 @@ from wtforms import DateTimeLocalField, IntegerField, RadioField, StringField, T
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 
+from core.forms import AppForm
 from screening.forms import NOT_REMEMBERED, MultiCheckboxField
 from screening.instruments import WHEN
 from screening.red_flags import ACTIONS, CONTACTS, NOTE_MAX, OUTCOME_MAX
@@ -50,7 +51,7 @@ ACTION_LABELS = {
 TIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(AppForm):
     """One question of the interview: Yes / No / Don't know / Prefers not to say. None is
     mandatory; "Save and continue" with nothing chosen records "Don't know" (shown and left
     blank is unknown, docs/screening.md §3). Where the question takes numbers, the hours or
@@ -69,7 +70,7 @@ class AnswerForm(FlaskForm):
     )
 
 
-class WhenForm(FlaskForm):
+class WhenForm(AppForm):
     """ "When did this happen?": one or more phases, or don't know."""
 
     when = MultiCheckboxField(validators=[Optional()])
@@ -90,7 +91,7 @@ def _at_least_one(form: FlaskForm, field: Any) -> None:
         raise StopValidation(str(_l("Tick at least one red flag.")))
 
 
-class RedFlagActionForm(FlaskForm):
+class RedFlagActionForm(AppForm):
     """What was done about the red flags just raised. The flags to choose from are set by
     the view (:meth:`for_flags`); all are ticked at first."""
 

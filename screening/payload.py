@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any, TypeGuard
 
+from core.text import CONTROL_PROBLEM, has_control
 from screening import interview, people
 from screening.consent import CHILD_BASES, EXPLAINED, PRESENT, ChildConsent, presence_problem
 from screening.instruments import LANGUAGES, Instrument
@@ -53,6 +54,9 @@ def _text(
         return None
     if not isinstance(value, str) or len(value) > limit:
         errors[name] = f"must be text of at most {limit} characters"
+        return None
+    if has_control(value):  # every text of the body is one line, as on the pages' forms
+        errors[name] = CONTROL_PROBLEM
         return None
     return value.strip()
 

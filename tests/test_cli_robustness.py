@@ -187,6 +187,7 @@ CASES: list[tuple[tuple[str, ...], int, str | dict[str, str]]] = [
     (("partners", "import", "{twice}"), REFUSED, "error:"),
     (("partners", "import", "{nul_name}"), REFUSED, "must not hold control characters"),
     (("partners", "import", "{odd_contact}"), REFUSED, "values are texts"),
+    (("partners", "import", "{escape_region}"), REFUSED, "error: [0].areas"),
     (("partners", "list", "extra"), USAGE, "Got unexpected extra argument (extra)"),
     (("referrals", "escalate", "--bogus"), USAGE, "No such option '--bogus'"),
     (("notices", "send", "--interval", "0"), USAGE, "0 is not in the range 0.1<=x<=86400"),
@@ -265,6 +266,7 @@ def files(tmp_path: Path) -> dict[str, str]:
         "twice": b"[" + GOOD_PARTNER[1:-1] + b", " + GOOD_PARTNER[1:],
         "nul_name": GOOD_PARTNER.replace(b"Synthetic Org", b"Synthetic \\u0000 Org"),
         "odd_contact": GOOD_PARTNER.replace(b'"capacity": 1', b'"contact": {"phone": [1, {}]}'),
+        "escape_region": PARTNER % (b"2099-12-31", b"North\\u001b[2J"),
     }
     where = {"missing": str(tmp_path / "missing.json"), "no_folder": str(tmp_path / "nowhere")}
     for name, content in made.items():

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
@@ -201,3 +202,38 @@ def test_control_characters_and_contact_values_not_texts_are_refused(
         assert [p.organisation.name for p in directory.profiles(db.session())] == [
             "Synthetic\u00a0Org"
         ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "output"),
+    [
+        (
+            {"contact": {"phone": "+00\t123"}},
+            "error: [0].contact: must not hold control characters\n",
+        ),
+        (
+            {"contact": {"address": "Main street\x1b[2J"}},
+            "error: [0].contact: must not hold control characters\n",
+        ),
+    ],
+)
+def test_the_import_refuses_control_characters_in_contact_details(
+    app: Flask, tmp_path: Path, changes: dict[str, Any], output: str
+) -> None:
+    result = import_one(app, tmp_path, **changes)
+    assert result.exit_code == 1
+    assert result.output == output
+    with app.app_context():
+        assert directory.profiles(db.session()) == []
+
+
+def test_the_import_keeps_tabs_and_line_breaks_in_an_address(app: Flask, tmp_path: Path) -> None:
+    result = import_one(
+        app,
+        tmp_path,
+        contact={"address": "Main street 1\r\n\tBack door", "phone": "+00\u00a0123"},
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        [profile] = directory.profiles(db.session())
+        assert profile.organisation.name == "Synthetic Region Org"

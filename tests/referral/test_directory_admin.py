@@ -260,6 +260,11 @@ def test_revetting_until_a_future_date_offers_the_partner_again(
         {"services": ["spa"]},
         {"populations": ["everyone"]},
         {"phone": "1" * 51},
+        # Control characters: refused by every form's text fields (core.forms).
+        {"name": "Delta\x1b[2J Refuge"},
+        {"phone": "+00\t123"},
+        {"address": "Main street\x07"},
+        {"areas": "XK/No\x01rth"},
     ],
 )
 def test_bad_input_shows_errors_and_saves_nothing(

@@ -15,6 +15,7 @@ from flask import Flask
 from core import db
 from screening.models import Person
 from tests.helpers import Client
+from tests.referral.conftest import FULL_CONSENT
 from tests.screening.payloads import body
 
 API = Callable[..., Any]
@@ -184,3 +185,25 @@ def test_control_characters_in_next_lead_home(client: Client, target: str) -> No
     response = client.post("/language", {"locale": "fr", "next": target}, form_page="/login")
     assert response.status_code == 302
     assert response.location == "/"
+
+
+@pytest.mark.parametrize("note", ["call first\x1b[2J", "bell\x07", "next\x85line"])
+def test_control_characters_in_a_referral_note_are_refused(
+    app: Flask, api: API, open_case: Callable[..., str], note: str
+) -> None:
+    case_id = open_case("screener", consent=FULL_CONSENT)
+    sent = {"partner": "org-a", "services": ["shelter"], "share": ["given_name"], "note": note}
+    response = api("screener", "POST", f"/cases/{case_id}/referrals", sent)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"] == {"note": "must not hold control characters"}
+    assert api("screener", "GET", f"/cases/{case_id}").get_json()["referrals"] == []
+
+
+def test_a_referral_note_keeps_its_tabs_and_line_breaks(
+    api: API, open_case: Callable[..., str]
+) -> None:
+    case_id = open_case("screener", consent=FULL_CONSENT)
+    note = "Arrives Monday.\r\n\tNeeds an interpreter\u00a0: Tigrinya."
+    sent = {"partner": "org-a", "services": ["shelter"], "share": ["given_name"], "note": note}
+    response = api("screener", "POST", f"/cases/{case_id}/referrals", sent)
+    assert response.status_code == 201, response.get_json()

@@ -89,6 +89,22 @@ def test_an_empty_or_overlong_note_is_refused_with_a_form_error(
         assert db.session().scalar(sa.select(sa.func.count()).select_from(CaseNote)) == 0
 
 
+def test_a_note_with_control_characters_is_refused_with_a_form_error(
+    app: Flask, open_case: Callable[..., str], signed_in: Any
+) -> None:
+    case_id = open_case()
+    screener = signed_in("screener")
+    refused = write(screener, case_id, "She said:\x1b[2J nothing")
+    assert refused.status_code == 400
+    assert "Remove the control characters: only tabs and line breaks may stay." in (
+        refused.get_data(as_text=True)
+    )
+    with app.app_context():
+        assert db.session().scalar(sa.select(sa.func.count()).select_from(CaseNote)) == 0
+    kept = write(screener, case_id, "Rendez-vous\u00a0: lundi.\r\n\tPrévoir un interprète.")
+    assert kept.status_code == 302
+
+
 def test_notes_are_not_shown_under_break_glass(
     app: Flask,
     open_case: Callable[..., str],

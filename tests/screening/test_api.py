@@ -648,6 +648,12 @@ def test_a_bad_red_flag_action_gets_422_and_completion_stays_refused(
         ({"acted_at": 5}, {"acted_at": "must be an ISO 8601 date and time"}),
         ({"flags": "rf_in_danger_now"}, {"flags": "must be a list of ids"}),
         ({"action": 3}, {"action": "action, outcome and contacted_note must be text"}),
+        # Control characters: the note is one line, the outcome keeps only tabs and breaks.
+        ({"outcome": "taken\x1b[2J away"}, {"outcome": "must not hold control characters"}),
+        (
+            {"contacted": ["other"], "contacted_note": "the\tmayor"},
+            {"contacted_note": "must not hold control characters"},
+        ),
     ],
 )
 def test_a_red_flag_action_of_the_wrong_shape_gets_400_and_completion_stays_refused(
@@ -1039,6 +1045,31 @@ def test_bad_input_gets_a_field_error(
     assert response.status_code == 400
     assert field in response.get_json()["error"]["fields"]
     assert stored(app, Person) == 0
+
+
+@pytest.mark.parametrize(
+    ("subject", "field"),
+    [
+        ({"given_name": "Ama\x1b[2J"}, "subject.given_name"),
+        ({"given_name": "A", "family_name": "Ofori\nMensah"}, "subject.family_name"),
+        ({"given_name": "A", "contact": "call\x85me"}, "subject.contact"),
+        ({"given_name": "A", "location": {"region": "North\x7f"}}, "subject.location.region"),
+    ],
+)
+def test_control_characters_in_the_subject_get_a_field_error(
+    app: Flask, client: Client, token_for: Any, subject: dict[str, Any], field: str
+) -> None:
+    response = post(client, token_for("screener"), body(subject=subject))
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"] == {field: "must not hold control characters"}
+    assert stored(app, Person) == 0
+
+
+def test_a_no_break_space_in_a_name_is_text(app: Flask, client: Client, token_for: Any) -> None:
+    subject = {"given_name": "Marie\u00a0Claire", "family_name": "N\u2019Diaye"}
+    response = post(client, token_for("screener"), body(subject=subject))
+    assert response.status_code in (201, 202), response.get_json()
+    assert stored(app, Person) == 1
 
 
 def test_bad_answer_value_gets_a_field_error(client: Client, token_for: Any) -> None:

@@ -1,0 +1,56 @@
+"""The base of every page's form: what every text field refuses whatever the form, so that
+no form can forget it. Control characters (``core.text``) are refused with a field error: any
+in a one-line field, all but tabs and line breaks in a textarea. Passwords (checked by
+``access.passwords``) and hidden fields (nobody types them; each has its own check) are
+left as they are."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.validators import ValidationError
+
+from core.text import has_control
+
+ONE_LINE = _l("Write this on one line, without tabs or other control characters.")
+MULTI_LINE = _l("Remove the control characters: only tabs and line breaks may stay.")
+
+
+def _one_line(_form: Any, field: Field) -> None:
+    if isinstance(field.data, str) and has_control(field.data):
+        raise ValidationError(ONE_LINE)
+
+
+def _multi_line(_form: Any, field: Field) -> None:
+    if isinstance(field.data, str) and has_control(field.data, multiline=True):
+        raise ValidationError(MULTI_LINE)
+
+
+def text_check(field: Field) -> Callable[[Any, Field], None] | None:
+    """The control-character check ``field`` gets, or None for a field that is not typed
+    text (a choice, a number, a date, a password, a hidden field)."""
+    if isinstance(field, TextAreaField):
+        return _multi_line
+    if isinstance(field, StringField) and not isinstance(field, PasswordField | HiddenField):
+        return _one_line
+    return None
+
+
+class AppForm(FlaskForm):
+    """A Flask-WTF form whose text fields refuse control characters. Every form of the
+    pages derives from it (tests/core/test_forms.py checks that none is left out)."""
+
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
+        """Validate as Flask-WTF does, each text field also checked by :func:`text_check`
+        after its own validators (so after any filter or normalising validator)."""
+        extra = {name: list(checks) for name, checks in (extra_validators or {}).items()}
+        for name, field in self._fields.items():
+            check = text_check(field)
+            if check is not None:
+                extra.setdefault(name, []).append(check)
+        valid: bool = super().validate(extra)
+        return valid
