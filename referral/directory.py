@@ -32,6 +32,11 @@ from screening.services import SERVICES
 POPULATIONS = ("women", "men", "children", "families", "lgbtqi")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
 REGION_MAX = 100  # the width of partner_areas.region (the admin form checks it too)
+# The most a partner lists, for the import and the admin form alike: its languages are
+# stored comma-joined in 100 characters (30 codes fit with room), and no partner serves
+# more than a hundred distinct areas.
+MAX_LANGUAGES = 30
+MAX_AREAS = 100
 FIELDS = {
     "slug",
     "name",
@@ -124,6 +129,12 @@ def _check(item: Any, where: str, problems: dict[str, str]) -> dict[str, Any] | 
             f"each needs an ISO country code and maybe a region of at most {REGION_MAX} characters"
         )
         areas = []
+    areas = [(a["country"], (a.get("region") or "").strip() or None) for a in areas]
+    if len(set(areas)) > MAX_AREAS:
+        problems[f"{where}.areas"] = f"at most {MAX_AREAS} areas"
+    languages = _subset(item, "languages", LANGUAGE, where, problems)
+    if len(languages) > MAX_LANGUAGES:
+        problems[f"{where}.languages"] = f"at most {MAX_LANGUAGES} languages"
     contact = item.get("contact")
     if contact is not None and not (
         isinstance(contact, dict)
@@ -142,8 +153,8 @@ def _check(item: Any, where: str, problems: dict[str, str]) -> dict[str, Any] | 
         "capacity": capacity,
         "services": _subset(item, "services", SERVICES, where, problems),
         "populations": _subset(item, "populations", POPULATIONS, where, problems),
-        "languages": _subset(item, "languages", LANGUAGE, where, problems),
-        "areas": [(a["country"], (a.get("region") or "").strip() or None) for a in areas],
+        "languages": languages,
+        "areas": areas,
         "contact": contact,
     }
 

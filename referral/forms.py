@@ -49,9 +49,9 @@ VETTING_LABELS = {
     "pending": _l("Waiting for vetting"),
     "suspended": _l("Suspended"),
 }
-# The directory stores languages comma-joined in 100 characters: 30 codes fit with room.
-MAX_LANGUAGES = 30
-MAX_AREAS = 100
+# The directory's caps (its import holds to them too), checked here to say so on the field.
+MAX_LANGUAGES = directory.MAX_LANGUAGES
+MAX_AREAS = directory.MAX_AREAS
 REGION_MAX = directory.REGION_MAX  # the width of partner_areas.region
 
 

@@ -187,6 +187,7 @@ CASES: list[tuple[tuple[str, ...], int, str | dict[str, str]]] = [
     (("partners", "import", "{twice}"), REFUSED, "error:"),
     (("partners", "import", "{nul_name}"), REFUSED, "must not hold control characters"),
     (("partners", "import", "{odd_contact}"), REFUSED, "values are texts"),
+    (("partners", "import", "{many_areas}"), REFUSED, "[0].areas: at most 100 areas"),
     (("partners", "import", "{escape_region}"), REFUSED, "error: [0].areas"),
     (("partners", "list", "extra"), USAGE, "Got unexpected extra argument (extra)"),
     (("referrals", "escalate", "--bogus"), USAGE, "No such option '--bogus'"),
@@ -266,6 +267,12 @@ def files(tmp_path: Path) -> dict[str, str]:
         "twice": b"[" + GOOD_PARTNER[1:-1] + b", " + GOOD_PARTNER[1:],
         "nul_name": GOOD_PARTNER.replace(b"Synthetic Org", b"Synthetic \\u0000 Org"),
         "odd_contact": GOOD_PARTNER.replace(b'"capacity": 1', b'"contact": {"phone": [1, {}]}'),
+        "many_areas": GOOD_PARTNER.replace(
+            b'"areas": [{"country": "GR", "region": "North"}]',
+            b'"areas": ['
+            + b", ".join(b'{"country": "GR", "region": "R%d"}' % n for n in range(101))
+            + b"]",
+        ),
         "escape_region": PARTNER % (b"2099-12-31", b"North\\u001b[2J"),
     }
     where = {"missing": str(tmp_path / "missing.json"), "no_folder": str(tmp_path / "nowhere")}

@@ -208,6 +208,14 @@ def test_control_characters_and_contact_values_not_texts_are_refused(
     ("changes", "output"),
     [
         (
+            {"areas": [{"country": "GR", "region": f"Region {n}"} for n in range(101)]},
+            "error: [0].areas: at most 100 areas\n",
+        ),
+        (
+            {"languages": [a + b for a in "abcdef" for b in "abcdef"][:31]},
+            "error: [0].languages: at most 30 languages\n",
+        ),
+        (
             {"contact": {"phone": "+00\t123"}},
             "error: [0].contact: must not hold control characters\n",
         ),
@@ -217,7 +225,7 @@ def test_control_characters_and_contact_values_not_texts_are_refused(
         ),
     ],
 )
-def test_the_import_refuses_control_characters_in_contact_details(
+def test_the_import_holds_to_the_admin_forms_bounds(
     app: Flask, tmp_path: Path, changes: dict[str, Any], output: str
 ) -> None:
     result = import_one(app, tmp_path, **changes)
@@ -227,13 +235,15 @@ def test_the_import_refuses_control_characters_in_contact_details(
         assert directory.profiles(db.session()) == []
 
 
-def test_the_import_keeps_tabs_and_line_breaks_in_an_address(app: Flask, tmp_path: Path) -> None:
+def test_the_import_takes_what_is_just_within_the_bounds(app: Flask, tmp_path: Path) -> None:
     result = import_one(
         app,
         tmp_path,
+        areas=[{"country": "GR", "region": f"Region {n}"} for n in range(100)],
+        languages=[a + b for a in "abcdef" for b in "abcdef"][:30],
         contact={"address": "Main street 1\r\n\tBack door", "phone": "+00\u00a0123"},
     )
     assert result.exit_code == 0, result.output
     with app.app_context():
         [profile] = directory.profiles(db.session())
-        assert profile.organisation.name == "Synthetic Region Org"
+        assert (len(profile.areas), len(profile.languages)) == (100, 30)
