@@ -53,7 +53,7 @@ PARTNER = {
     "slug": "org-load",
     "name": "Load Test Shelter",
     "capacity": 1_000_000,
-    "vetting": {"status": "vetted", "valid_until": "2099-12-31"},
+    "vetting": {"status": "vetted", "valid_until": "2035-12-31"},
     "services": ["shelter", "legal"],
     "areas": [{"country": "XK"}],
     "populations": ["women", "men"],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import Flask, current_app
 
@@ -27,6 +27,15 @@ class FrozenClock(Clock):
     def advance(self, **delta: float) -> None:
         """Move the clock forward by a ``timedelta(**delta)``."""
         self._now += timedelta(**delta)
+
+
+def years_after(day: date, years: int) -> date:
+    """The same day ``years`` later; 28 February for 29 February in a year with no leap day.
+    For bounds such as "at most five years ahead"."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 def init_app(app: Flask, clock: Clock | None = None) -> None:

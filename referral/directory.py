@@ -22,6 +22,7 @@ from access.models import PartnerOrganisation
 from access.standing import VETTING as VETTING  # re-exported: the directory's vocabulary
 from access.standing import in_standing
 from core import datakeys
+from core.clock import years_after
 from core.errors import RefusedError
 from core.text import CONTROL_PROBLEM, has_control
 from referral import routing
@@ -55,6 +56,11 @@ SLUG_TAKEN = _l("Another partner already has this short name.")
 SLUG_FIXED = _l("A partner's short name cannot change.")
 VETTING_FIXED = _l("Change vetting by suspending or re-vetting.")
 EXPIRY_NEEDED = _l("Vetting needs an expiry date after today.")
+# How far ahead a vetting may run: a partner is vetted again at least this often, and a date
+# further off (9999-12-31) is a slip of the keyboard or a way round re-vetting. Checked where
+# an expiry is set (adding a partner, re-vetting, the import), not on an edit that keeps it.
+VETTING_YEARS_MAX = 10
+EXPIRY_TOO_FAR = _l("Vetting can run at most %(years)d years from today.", years=VETTING_YEARS_MAX)
 
 
 class DirectoryError(RefusedError):
@@ -171,6 +177,9 @@ def import_partners(store: Session, data: Any, now: datetime) -> dict[str, int]:
             earlier = first.setdefault(entry["slug"], n)
             if earlier != n:
                 problems.setdefault(f"[{n}].slug", f"the same slug as [{earlier}]")
+    for n, entry in enumerate(checked):
+        if entry is not None and _too_far(entry["valid_until"], now):
+            problems[f"[{n}].vetting.valid_until"] = f"at most {VETTING_YEARS_MAX} years from today"
     if problems:
         raise DirectoryError(problems)
     counts = {"created": 0, "updated": 0}
@@ -352,7 +361,13 @@ def _new_partner_problems(store: Session, entry: dict[str, Any], now: datetime) 
         entry["valid_until"] is None or entry["valid_until"] <= now.date()
     ):
         problems["partner.vetting.valid_until"] = EXPIRY_NEEDED
+    elif _too_far(entry["valid_until"], now):
+        problems["partner.vetting.valid_until"] = EXPIRY_TOO_FAR
     return problems
+
+
+def _too_far(valid_until: date | None, now: datetime) -> bool:
+    return valid_until is not None and valid_until > years_after(now.date(), VETTING_YEARS_MAX)
 
 
 def _edit_problems(profile: PartnerProfile, entry: dict[str, Any]) -> dict[str, str]:
@@ -384,6 +399,8 @@ def set_vetting(
     if status == "vetted":
         if valid_until is None or valid_until <= now.date():
             raise DirectoryError({"partner.vetting.valid_until": EXPIRY_NEEDED})
+        if _too_far(valid_until, now):
+            raise DirectoryError({"partner.vetting.valid_until": EXPIRY_TOO_FAR})
         organisation.vetting_valid_until = valid_until
         action = "partner.revetted"
     elif status == "suspended":

@@ -34,6 +34,8 @@ PROBLEMS = {
     "due_on": _l("Choose today or a later day."),
     "assignee": _l("Choose the person in charge of the case or a supervisor of its team."),
 }
+# The service tells a due date too far ahead from one in the past (tasks.DUE_TOO_FAR).
+DUE_TOO_FAR = _l("Choose a day at most %(years)d years ahead.", years=tasks.DUE_YEARS_MAX)
 
 
 class TaskForm(AppForm):
@@ -89,7 +91,8 @@ def add(case_id: uuid.UUID) -> Any:
     except tasks.TaskError as error:
         store.rollback()
         for name, problem in error.fields.items():
-            form[name].errors = [*form[name].errors, PROBLEMS.get(name, problem)]
+            words = DUE_TOO_FAR if problem is tasks.DUE_TOO_FAR else PROBLEMS.get(name, problem)
+            form[name].errors = [*form[name].errors, words]
         return _refused(cases.get(store, current_user, case_id, "cases.manage"), form, 422)
     store.commit()
     flash(_l("Follow-up added."), "success")

@@ -22,12 +22,17 @@ from access.models import User
 from access.policy import basis, require, visible
 from access.roles import Role
 from core import datakeys, db
+from core.clock import years_after
 from core.errors import RefusedError
 from referral import cases, notices
 from referral.models import Case, CaseTask
 
 TABLE = "case_tasks"
 TITLE_MAX = 300
+# How far ahead a follow-up may be due: further off than the case itself is likely to stay
+# open (9999-12-31 is a slip, and would never be reminded of).
+DUE_YEARS_MAX = 5
+DUE_TOO_FAR = _l("at most %(years)d years ahead", years=DUE_YEARS_MAX)
 
 
 class TaskError(RefusedError):
@@ -93,7 +98,8 @@ def add(
     assignee_id: uuid.UUID | None,
     now: datetime,
 ) -> CaseTask:
-    """Give someone working on an open case something to do by ``due_on`` (today or later).
+    """Give someone working on an open case something to do by ``due_on`` (today or later,
+    at most ``DUE_YEARS_MAX`` years ahead).
     The case's row is locked and its state asked again, so a case closed meanwhile gets no
     new task (409). Audited without the title."""
     require(user, "cases.manage", cases.lock(store, case), "case", case.id)
@@ -106,6 +112,8 @@ def add(
         problems["title"] = _l("at most %(count)d characters", count=TITLE_MAX)
     if due_on < now.date():
         problems["due_on"] = _l("today or a later day")
+    elif due_on > years_after(now.date(), DUE_YEARS_MAX):
+        problems["due_on"] = DUE_TOO_FAR
     if assignee is None or not may_work_on(assignee, case):
         problems["assignee"] = _l("someone of the case's team who works on it")
     if problems:

@@ -84,7 +84,7 @@ def directory_entries() -> list[dict[str, Any]]:
             "slug": f"org-{n:02d}" if n else "org-a",
             "name": f"Partner organisation number {n:02d} with a long official name",
             "capacity": 500,
-            "vetting": {"status": "vetted", "valid_until": "2099-12-31"},
+            "vetting": {"status": "vetted", "valid_until": "2035-12-31"},
             "services": list(SERVICES),
             "areas": [{"country": COUNTRY}],
             "populations": ["women", "men", "children", "families", "lgbtqi"],

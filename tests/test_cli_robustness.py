@@ -187,6 +187,11 @@ CASES: list[tuple[tuple[str, ...], int, str | dict[str, str]]] = [
     (("partners", "import", "{twice}"), REFUSED, "error:"),
     (("partners", "import", "{nul_name}"), REFUSED, "must not hold control characters"),
     (("partners", "import", "{odd_contact}"), REFUSED, "values are texts"),
+    (
+        ("partners", "import", "{far_expiry}"),
+        REFUSED,
+        "[0].vetting.valid_until: at most 10 years from today",
+    ),
     (("partners", "import", "{many_areas}"), REFUSED, "[0].areas: at most 100 areas"),
     (("partners", "import", "{escape_region}"), REFUSED, "error: [0].areas"),
     (("partners", "list", "extra"), USAGE, "Got unexpected extra argument (extra)"),
@@ -249,7 +254,7 @@ PARTNER = (
     b'"languages": ["en"]}]'
 )
 
-GOOD_PARTNER = PARTNER % (b"2099-12-31", b"North")
+GOOD_PARTNER = PARTNER % (b"2035-12-31", b"North")
 
 
 @pytest.fixture
@@ -262,18 +267,19 @@ def files(tmp_path: Path) -> dict[str, str]:
         "list_json": b"[1, 2, 3]",
         "object_json": b'{"seq": "many", "mac": 7}',
         "list_of_junk": b'[1, "two", null, {"name": 3}]',
-        "long_region": PARTNER % (b"2099-12-31", b"R" * 300),
+        "long_region": PARTNER % (b"2035-12-31", b"R" * 300),
         "bad_date": PARTNER % (b"2026-02-30", b"North"),
         "twice": b"[" + GOOD_PARTNER[1:-1] + b", " + GOOD_PARTNER[1:],
         "nul_name": GOOD_PARTNER.replace(b"Synthetic Org", b"Synthetic \\u0000 Org"),
         "odd_contact": GOOD_PARTNER.replace(b'"capacity": 1', b'"contact": {"phone": [1, {}]}'),
+        "far_expiry": PARTNER % (b"9999-12-31", b"North"),
         "many_areas": GOOD_PARTNER.replace(
             b'"areas": [{"country": "GR", "region": "North"}]',
             b'"areas": ['
             + b", ".join(b'{"country": "GR", "region": "R%d"}' % n for n in range(101))
             + b"]",
         ),
-        "escape_region": PARTNER % (b"2099-12-31", b"North\\u001b[2J"),
+        "escape_region": PARTNER % (b"2035-12-31", b"North\\u001b[2J"),
     }
     where = {"missing": str(tmp_path / "missing.json"), "no_folder": str(tmp_path / "nowhere")}
     for name, content in made.items():

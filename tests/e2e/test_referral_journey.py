@@ -29,7 +29,7 @@ PARTNERS = [
         "slug": "org-journey",
         "name": PARTNER_NAME,
         "capacity": 2,
-        "vetting": {"status": "vetted", "valid_until": "2099-12-31"},
+        "vetting": {"status": "vetted", "valid_until": "2035-12-31"},
         "services": ["shelter", "legal"],
         "areas": [{"country": "XK"}],
         "populations": ["women", "men"],

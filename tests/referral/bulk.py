@@ -86,7 +86,7 @@ def _people(
             {
                 "slug": f"org-{n}",
                 "name": f"Organisation {n}",
-                "vetting": {"status": "vetted", "valid_until": "2099-12-31"},
+                "vetting": {"status": "vetted", "valid_until": "2035-12-31"},
                 "services": ["shelter", "legal"],
                 "areas": [{"country": "XK"}],
             }

@@ -159,7 +159,7 @@ def import_one(app: Flask, tmp_path: Path, **changes: Any) -> Any:
     partner = {
         "slug": "synthetic-region",
         "name": "Synthetic Region Org",
-        "vetting": {"status": "vetted", "valid_until": "2099-12-31"},
+        "vetting": {"status": "vetted", "valid_until": "2035-12-31"},
         "services": ["legal"],
         "areas": [{"country": "GR"}],
         "populations": ["women"],
@@ -208,6 +208,14 @@ def test_control_characters_and_contact_values_not_texts_are_refused(
     ("changes", "output"),
     [
         (
+            {"vetting": {"status": "vetted", "valid_until": "9999-12-31"}},
+            "error: [0].vetting.valid_until: at most 10 years from today\n",
+        ),
+        (
+            {"vetting": {"status": "pending", "valid_until": "2036-03-03"}},
+            "error: [0].vetting.valid_until: at most 10 years from today\n",
+        ),
+        (
             {"areas": [{"country": "GR", "region": f"Region {n}"} for n in range(101)]},
             "error: [0].areas: at most 100 areas\n",
         ),
@@ -239,6 +247,7 @@ def test_the_import_takes_what_is_just_within_the_bounds(app: Flask, tmp_path: P
     result = import_one(
         app,
         tmp_path,
+        vetting={"status": "vetted", "valid_until": "2036-03-02"},
         areas=[{"country": "GR", "region": f"Region {n}"} for n in range(100)],
         languages=[a + b for a in "abcdef" for b in "abcdef"][:30],
         contact={"address": "Main street 1\r\n\tBack door", "phone": "+00\u00a0123"},

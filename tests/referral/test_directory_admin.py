@@ -177,7 +177,7 @@ def test_admin_edits_details_while_slug_and_vetting_stay(
     saved = profile_of(app, "org-a")
     assert saved["slug"] == "org-a"
     assert saved["name"] == "Alpha Shelter and Clinic"
-    assert saved["vetting"] == {"status": "vetted", "valid_until": "2099-12-31"}
+    assert saved["vetting"] == {"status": "vetted", "valid_until": "2035-12-31"}
     assert (saved["services"], saved["populations"], saved["languages"]) == (
         ["medical"],
         [],
@@ -220,7 +220,7 @@ def test_revetting_needs_a_date_after_today(
     assert response.status_code in (400, 422)
     assert 'class="error"' in response.get_data(as_text=True)
     saved = profile_of(app, "org-c")
-    assert saved["vetting"] == {"status": "suspended", "valid_until": "2099-12-31"}
+    assert saved["vetting"] == {"status": "suspended", "valid_until": "2035-12-31"}
     assert not saved["offered"]
 
 
@@ -282,6 +282,8 @@ def test_bad_input_shows_errors_and_saves_nothing(
         ({"slug": "org-a"}, "Another partner already has this short name."),
         ({"valid_until": "2026-03-01"}, "Vetting needs an expiry date after today."),
         ({"valid_until": ""}, "Vetting needs an expiry date after today."),
+        ({"valid_until": "2036-03-03"}, "Vetting can run at most 10 years from today."),
+        ({"valid_until": "9999-12-31"}, "Vetting can run at most 10 years from today."),
     ],
 )
 def test_directory_rules_show_on_their_fields(
@@ -408,11 +410,56 @@ def stored(app: Flask, partners: None) -> Any:
         store.rollback()
 
 
+def test_revetting_beyond_ten_years_is_refused_on_its_field(
+    app: Flask, admin: Client, urls: Callable[..., str], org_id: Callable[[str], uuid.UUID]
+) -> None:
+    response = admin.post(
+        urls("vetting", organisation_id=org_id("org-c")),
+        {"action": "revet", "valid_until": "9999-12-31"},
+        form_page=urls("index"),
+    )
+    assert response.status_code == 422
+    assert "Vetting can run at most 10 years from today." in response.get_data(as_text=True)
+    assert profile_of(app, "org-c")["vetting"] == {
+        "status": "suspended",
+        "valid_until": "2035-12-31",
+    }
+
+
+def test_a_partner_is_added_vetted_for_ten_years_at_most(
+    app: Flask, admin: Client, urls: Callable[..., str]
+) -> None:
+    response = admin.post(urls("new"), {**NEW_PARTNER, "valid_until": "2036-03-02"})
+    assert response.status_code == 302
+    assert profile_of(app, "org-d")["vetting"] == {"status": "vetted", "valid_until": "2036-03-02"}
+
+
+def test_set_vetting_refuses_an_expiry_past_its_bound_whoever_calls_it(
+    stored: Any, clock: Any
+) -> None:
+    store, profile = stored
+    with pytest.raises(directory.DirectoryError) as refused:
+        directory.set_vetting(store, profile, "vetted", date(2036, 3, 3), clock.now())
+    assert {k: str(v) for k, v in refused.value.fields.items()} == {
+        "partner.vetting.valid_until": "Vetting can run at most 10 years from today."
+    }
+    assert profile.organisation.vetting_valid_until == date(2035, 12, 31)
+
+
+def test_an_edit_keeps_an_expiry_set_before_the_bound(stored: Any, clock: Any) -> None:
+    # The bound is checked where an expiry is set; a partner vetted further ahead before it
+    # existed can still have its details edited.
+    store, profile = stored
+    profile.organisation.vetting_valid_until = date(2099, 12, 31)
+    entry = {**directory.entry_of(profile), "capacity": 9}
+    assert directory.save_partner(store, entry, clock.now(), profile).capacity == 9
+
+
 @pytest.mark.parametrize(
     "change",
     [
         {"slug": "org-z"},
-        {"vetting": {"status": "suspended", "valid_until": "2099-12-31"}},
+        {"vetting": {"status": "suspended", "valid_until": "2035-12-31"}},
         {"vetting": {"status": "vetted", "valid_until": "2100-01-01"}},
         {"capacity": -1},
     ],

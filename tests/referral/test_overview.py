@@ -17,7 +17,7 @@ REGIONAL = {
     "slug": "org-r",
     "name": "Rho Regional Shelter",
     "capacity": 3,
-    "vetting": {"status": "vetted", "valid_until": "2099-12-31"},
+    "vetting": {"status": "vetted", "valid_until": "2035-12-31"},
     "services": ["shelter", "legal", "medical", "psychosocial"],
     "areas": [{"country": "XK", "region": "Canaryregionapi"}],
     "populations": ["women", "men"],

@@ -413,7 +413,7 @@ def test_a_partner_of_the_persons_region_ranks_first(
                     "slug": "org-r",
                     "name": "Regional Rho",
                     "capacity": 1,
-                    "vetting": {"status": "vetted", "valid_until": "2099-12-31"},
+                    "vetting": {"status": "vetted", "valid_until": "2035-12-31"},
                     "services": ["shelter", "legal"],
                     "languages": ["fr"],
                     "areas": [{"country": "XK", "region": "canaryregionapi"}],

@@ -271,6 +271,41 @@ def test_bad_input_answers_with_form_errors_and_adds_nothing(
     assert task_rows(app) == []
 
 
+@pytest.mark.parametrize("due", ["2031-03-03", "9999-12-31"])
+def test_a_due_date_more_than_five_years_ahead_is_refused(
+    app: Flask,
+    case_id: str,
+    signed_in: Callable[[str], Client],
+    accounts: dict[str, Account],
+    due: str,
+) -> None:
+    response = add(signed_in("screener"), case_id, accounts["screener"].id, due=due)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="due_on-error"' in page
+    assert "Choose a day at most 5 years ahead." in page
+    assert task_rows(app) == []
+
+
+def test_the_service_refuses_a_due_date_past_its_bound_whoever_calls_it(
+    app: Flask, case_id: str, accounts: dict[str, Account]
+) -> None:
+    with pytest.raises(tasks.TaskError) as refused:
+        service_add(app, accounts["screener"], case_id, accounts["screener"].id, date(9999, 12, 31))
+    assert {k: str(v) for k, v in refused.value.fields.items()} == {
+        "due_on": "at most 5 years ahead"
+    }
+    assert task_rows(app) == []
+
+
+def test_a_due_date_five_years_ahead_is_allowed(
+    app: Flask, case_id: str, signed_in: Callable[[str], Client], accounts: dict[str, Account]
+) -> None:
+    client = signed_in("screener")
+    assert add(client, case_id, accounts["screener"].id, due="2031-03-02").status_code == 302
+    assert only_task(app).due_on == date(2031, 3, 2)
+
+
 def test_today_is_a_due_date_allowed(
     app: Flask, case_id: str, signed_in: Callable[[str], Client], accounts: dict[str, Account]
 ) -> None:
