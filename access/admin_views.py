@@ -27,6 +27,8 @@ from access.forms import ActionForm, RoleForm, UserForm
 from access.guard import requires
 from access.models import User
 from core import clock, db, paging, settings
+from core.errors import RefusedError
+from core.web import form_status
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 USERS_PER_PAGE = 100  # keeps the page light (docs/architecture.md, "Page weight and static files")
@@ -73,6 +75,7 @@ def new_user() -> Any:
     store = db.session()
     form = UserForm()
     _partner_choices(form)
+    status = form_status(form)
     if form.validate_on_submit():
         try:
             approvals.request_creation(
@@ -87,17 +90,28 @@ def new_user() -> Any:
             )
         except (services.UserError, approvals.ChangeRefused) as error:
             store.rollback()
-            form.email.errors = [*form.email.errors, str(error)]
+            status = _show_refusal(form, error)
         else:
             store.commit()
             flash(WAITS, "success")
             return redirect(url_for("approvals.index"))
-    return render_template("admin/new_user.html", form=form)
+    return render_template("admin/new_user.html", form=form), status
+
+
+def _show_refusal(form: UserForm | RoleForm, error: RefusedError) -> int:
+    """Put the service's refusal on the fields it names; one about no field of the form
+    (``user``: one's own account) is said above it. Returns the refusal's status."""
+    for name, problem in error.fields.items():
+        if name in form:
+            form[name].errors = [*form[name].errors, problem]
+        else:
+            flash(problem, "error")
+    return error.status
 
 
 @bp.route("/users/<uuid:user_id>")
 @requires("users.manage", step_up=True)
-def user(user_id: uuid.UUID) -> str:
+def user(user_id: uuid.UUID) -> Any:
     """One account and the actions an administrator may take on it."""
     user = _user_or_404(user_id)
     form = RoleForm(
@@ -106,13 +120,18 @@ def user(user_id: uuid.UUID) -> str:
         partner=user.partner.slug if user.partner else "",
     )
     _partner_choices(form)
+    return _user_page(user, form)
+
+
+def _user_page(user: User, role_form: RoleForm, status: int = 200) -> Any:
+    """The account's page, its role form as given (a refused one shows its errors)."""
     return render_template(
         "admin/user.html",
         user=user,
         action=ActionForm(),
-        role_form=form,
-        is_self=user_id == current_user.id,
-    )
+        role_form=role_form,
+        is_self=user.id == current_user.id,
+    ), status
 
 
 @bp.route("/users/<uuid:user_id>/role", methods=["POST"])
@@ -122,27 +141,25 @@ def change_role(user_id: uuid.UUID) -> Any:
     user = _user_or_404(user_id)
     form = RoleForm()
     _partner_choices(form)
-    if form.validate_on_submit():
-        store = db.session()
-        try:
-            approvals.request_role_change(
-                store,
-                current_user,
-                user,
-                form.role.data,
-                clock.now(),
-                _days(),
-                team=form.team.data or None,
-                partner=form.partner.data or None,
-            )
-        except (services.UserError, approvals.ChangeRefused) as error:
-            store.rollback()
-            flash(str(error), "error")
-        else:
-            store.commit()
-            flash(WAITS, "success")
-    else:
-        flash(_l("Choose one of the roles."), "error")
+    if not form.validate_on_submit():
+        return _user_page(user, form, 400)  # the form's own checks: a role not on the list
+    store = db.session()
+    try:
+        approvals.request_role_change(
+            store,
+            current_user,
+            user,
+            form.role.data,
+            clock.now(),
+            _days(),
+            team=form.team.data or None,
+            partner=form.partner.data or None,
+        )
+    except (services.UserError, approvals.ChangeRefused) as error:
+        store.rollback()
+        return _user_page(user, form, _show_refusal(form, error))
+    store.commit()
+    flash(WAITS, "success")
     return redirect(url_for("admin.user", user_id=user_id))
 
 

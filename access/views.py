@@ -36,7 +36,7 @@ from access.policy import require
 from access.sessions import current_session, end_all_sessions, end_session, list_sessions
 from core import clock, db, settings
 from core.ratelimit import limiter
-from core.web import safe_next
+from core.web import form_status, safe_next
 
 bp = Blueprint("access", __name__)
 
@@ -67,8 +67,16 @@ def login() -> Any:
             step = "code" if user.totp_confirmed_at else "enrol"
             _start_pending(user, step, now, safe_next(request.args.get("next")))
             return redirect(url_for(f"access.{step}"))
-        flash(SIGN_IN_FAILED, "error")
-    return render_template("access/login.html", form=form)
+        return _sign_in_failed("access/login.html", form=form)
+    return render_template("access/login.html", form=form), form_status(form)
+
+
+def _sign_in_failed(template: str, **context: Any) -> tuple[str, int]:
+    """The page again after a wrong password or code: one message and one status (422)
+    whatever failed, an unknown account, a delay or a lock included, so that neither says
+    which (R8). The failure itself was counted and committed, as it must be."""
+    flash(SIGN_IN_FAILED, "error")
+    return render_template(template, **context), 422
 
 
 def _start_pending(user: User, step: str, now: datetime, next_url: str | None) -> None:
@@ -107,7 +115,7 @@ def code() -> Any:
     form = CodeForm()
     if form.validate_on_submit():
         return _check_code_and_finish(user, form)
-    return render_template("access/code.html", form=form)
+    return render_template("access/code.html", form=form), form_status(form)
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
@@ -121,7 +129,8 @@ def enrol() -> Any:
     form = CodeForm()
     if form.validate_on_submit():
         return _check_code_and_finish(user, form)
-    return render_template("access/enrol.html", form=form, **_enrol_context(user))
+    page = render_template("access/enrol.html", form=form, **_enrol_context(user))
+    return page, form_status(form)
 
 
 def _check_code_and_finish(user: User, form: CodeForm) -> Any:
@@ -129,10 +138,10 @@ def _check_code_and_finish(user: User, form: CodeForm) -> Any:
     accepted = authn.check_code(store, user, form.code.data or "", now, settings.current())
     if not accepted:
         store.commit()
-        flash(SIGN_IN_FAILED, "error")
         if user.locked_at is not None:
+            flash(SIGN_IN_FAILED, "error")
             return _restart()
-        return render_template(
+        return _sign_in_failed(
             f"access/{session['pending_step']}.html", form=form, **_enrol_context(user)
         )
     authn.signed_in(store, user, settings.current())
@@ -180,6 +189,7 @@ def set_password(token: str) -> Any:
     if link is None:
         return render_template("access/link_invalid.html"), 404
     form = NewPasswordForm()
+    status = form_status(form)
     if form.validate_on_submit():
         try:
             authn.complete_password_link(
@@ -188,9 +198,11 @@ def set_password(token: str) -> Any:
         except PasswordRejected as error:
             store.rollback()
             form.password.errors = [*form.password.errors, str(error)]
+            status = error.status
         except services.UserError as error:
             store.commit()  # the wrong code counts towards delays and lock-out, audited
             form.code.errors = [*form.code.errors, str(error)]
+            status = error.status
         else:
             store.commit()
             flash(_l("Your password is set. Sign in with it now."), "success")
@@ -200,7 +212,7 @@ def set_password(token: str) -> Any:
         form=form,
         min_length=MIN_LENGTH,
         needs_code=link.user.totp_confirmed_at is not None,
-    )
+    ), status
 
 
 @bp.route("/language", methods=["POST"])
@@ -248,8 +260,8 @@ def reauth() -> Any:
             session["auth_at"] = now.isoformat()
             return redirect(safe_next(request.args.get("next")) or url_for("access.account"))
         store.commit()
-        flash(SIGN_IN_FAILED, "error")
-    return render_template("access/reauth.html", form=form)
+        return _sign_in_failed("access/reauth.html", form=form)
+    return render_template("access/reauth.html", form=form), form_status(form)
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -269,7 +281,7 @@ def account() -> Any:
         sessions=sessions,
         current_session=getattr(session, "row_id", None),
         action=ActionForm(),
-    )
+    ), form_status(form)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -277,6 +289,7 @@ def account() -> Any:
 def change_password() -> Any:
     """Change one's own password with the current password and a fresh code."""
     form = ChangePasswordForm()
+    status = form_status(form)
     if form.validate_on_submit():
         store = db.session()
         try:
@@ -292,9 +305,11 @@ def change_password() -> Any:
         except PasswordRejected as error:
             store.rollback()
             form.password.errors = [*form.password.errors, str(error)]
+            status = error.status
         except services.UserError as error:
             store.commit()  # the failure counts towards delays and lock-out, audited
             form.current.errors = [*form.current.errors, str(error)]
+            status = error.status
         else:
             store.commit()
             logout_user()
@@ -302,7 +317,8 @@ def change_password() -> Any:
             current_session().renew()
             flash(_l("Your password is changed. Sign in with the new one."), "success")
             return redirect(url_for("access.login"))
-    return render_template("access/change_password.html", form=form, min_length=MIN_LENGTH)
+    page = render_template("access/change_password.html", form=form, min_length=MIN_LENGTH)
+    return page, status
 
 
 @bp.route("/account/sessions/<session_id>/end", methods=["POST"])

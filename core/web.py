@@ -1,11 +1,13 @@
 """HTTP hardening applied to every request and response: security headers, caching rules,
 trusted proxies, bodies refused at the door (NUL characters; JSON or files sent to a page);
-and the one check of every ``next`` address a page redirects to."""
+the one check of every ``next`` address a page redirects to, and the status of a page whose
+form its own checks sent back."""
 
 from __future__ import annotations
 
 import re
 import uuid
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
@@ -13,6 +15,9 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import errors, settings
+
+if TYPE_CHECKING:
+    from flask_wtf import FlaskForm
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -109,3 +114,11 @@ def safe_next(target: str | None, within: str = "/") -> str | None:
     ):
         return None
     return target.rstrip("?")
+
+
+def form_status(form: FlaskForm) -> int:
+    """The status of a page showing ``form``: 200 when it is only shown, 400 when it was sent
+    and its own checks refused it (a field missing, too long, not one of its choices: the
+    request's shape). A view whose service then refuses the form answers the refusal's status
+    instead (docs/architecture.md, "Refusals and errors")."""
+    return 400 if form.is_submitted() else 200

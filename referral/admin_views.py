@@ -15,6 +15,7 @@ from werkzeug.exceptions import NotFound
 
 from access.guard import requires
 from core import clock, db
+from core.web import form_status
 from referral import directory
 from referral.forms import VETTING_LABELS, NewPartnerForm, PartnerForm, VettingForm
 from referral.models import PartnerProfile
@@ -73,7 +74,7 @@ def new() -> Any:
         store.commit()
         flash(_l("The partner is added to the directory."), "success")
         return redirect(url_for("partners_admin.index"))
-    return _form_page(form, status=400 if form.is_submitted() else 200)
+    return _form_page(form, status=form_status(form))
 
 
 @bp.route("/<uuid:organisation_id>/edit", methods=["GET", "POST"])
@@ -95,9 +96,7 @@ def edit(organisation_id: uuid.UUID) -> Any:
         store.commit()
         flash(_l("The partner's details are saved."), "success")
         return redirect(url_for("partners_admin.index"))
-    return _form_page(
-        form if form.is_submitted() else None, profile, status=400 if form.is_submitted() else 200
-    )
+    return _form_page(form if form.is_submitted() else None, profile, status=form_status(form))
 
 
 @bp.route("/<uuid:organisation_id>/vetting", methods=["POST"])

@@ -4,6 +4,7 @@ and a record of the SQL statements an engine runs (to count them, or to explain 
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 import uuid
 from collections.abc import Iterator
@@ -45,6 +46,17 @@ def csrf_from(response: TestResponse) -> str:
     match = CSRF_PATTERN.search(response.get_data(as_text=True))
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+def error_of(page: str, field: str) -> str:
+    """The error a page shows for the input or group whose id is ``field`` (unescaped), or ""
+    when it shows none; a shown error must describe its field (aria-describedby)."""
+    shown = re.search(rf'<p class="error" id="{re.escape(field)}-error">([^<]*)</p>', page)
+    if shown is None:
+        return ""
+    tied = re.search(rf'aria-describedby="[^"]*\b{re.escape(field)}-error\b', page)
+    assert tied is not None, f"the error of {field} describes nothing"
+    return html.unescape(shown.group(1))
 
 
 class Client:

@@ -18,7 +18,7 @@ from access import passwords, services
 from access.models import AccountChange, PasswordLink, User
 from access.services import UserError, create_user
 from core import db
-from tests.helpers import Account, Client, raw_database_bytes
+from tests.helpers import Account, Client, error_of, raw_database_bytes
 
 
 def admin_client(client: Client, accounts: dict[str, Account]) -> Client:
@@ -66,7 +66,7 @@ def test_reauth_with_wrong_code_does_not_unlock_admin_pages(
     client.sign_in(accounts["admin"])
     client.clock.advance(minutes=6)
     response = client.post("/reauth", {"password": accounts["admin"].password, "code": "000000"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "/reauth" in client.get("/admin/users").location
 
 
@@ -228,7 +228,7 @@ def test_password_reset_for_an_enrolled_user_needs_a_code(
             "code": "000000",
         },
     )
-    assert refused.status_code == 200
+    assert refused.status_code == 422
     person.clock.advance(seconds=30)
     accepted = person.post(
         link,
@@ -241,20 +241,105 @@ def test_password_reset_for_an_enrolled_user_needs_a_code(
     assert accepted.status_code == 302
 
 
+@pytest.mark.parametrize(
+    ("data", "status", "field", "message"),
+    [
+        ({"email": "not-an-address"}, 422, "email", "Enter a valid e-mail address."),
+        (
+            {"role": "screener", "team": ""},
+            422,
+            "team",
+            "Screeners and supervisors belong to a team; name it.",
+        ),
+        (
+            {"role": "partner", "partner": ""},
+            422,
+            "partner",
+            "Partner staff belong to a known partner organisation; choose it.",
+        ),
+        (
+            {"email": "root@test.passage.example"},
+            422,
+            "email",
+            "This address is reserved. Choose another.",
+        ),
+        ({"email": "{auditor}"}, 422, "email", "A user with this e-mail address already exists."),
+        ({"role": "superuser"}, 400, "role", "Not a valid choice."),
+        ({"email": ""}, 400, "email", "This field is required."),
+    ],
+)
 def test_admin_creation_refuses_weak_or_inconsistent_input(
+    app: Flask,
+    client: Client,
+    accounts: dict[str, Account],
+    data: dict[str, str],
+    status: int,
+    field: str,
+    message: str,
+) -> None:
+    """The form comes back with the problem next to its field: 400 when the form's own checks
+    refuse it, 422 when the account rules do; nothing is asked for."""
+    admin = admin_client(client, accounts)
+    valid = {"email": "new.one@test.passage.example", "role": "auditor", "team": "", "partner": ""}
+    sent = {k: v.format(auditor=accounts["auditor"].email) for k, v in {**valid, **data}.items()}
+    response = admin.post("/admin/users/new", sent)
+    assert response.status_code == status
+    assert error_of(response.get_data(as_text=True), field) == message
+    with app.app_context():
+        assert db.session().scalar(sa.select(sa.func.count()).select_from(AccountChange)) == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "field", "message"),
+    [
+        (
+            {"role": "screener", "team": "Team A"},
+            422,
+            "role",
+            "The account already has this role and membership.",
+        ),
+        (
+            {"role": "screener", "team": ""},
+            422,
+            "team",
+            "Screeners and supervisors belong to a team; name it.",
+        ),
+        ({"role": "superuser", "team": "Team A"}, 400, "role", "Not a valid choice."),
+    ],
+)
+def test_a_refused_role_change_shows_the_user_page_with_its_error(
+    app: Flask,
+    client: Client,
+    accounts: dict[str, Account],
+    data: dict[str, str],
+    status: int,
+    field: str,
+    message: str,
+) -> None:
+    """The account's page again, the refused choice kept and the problem next to its field
+    (400 for the form's own checks, 422 for the account rules); nothing is asked for."""
+    admin = admin_client(client, accounts)
+    target = f"/admin/users/{accounts['screener'].id}"
+    response = admin.post(f"{target}/role", {"partner": "", **data}, form_page=target)
+    assert response.status_code == status
+    page = response.get_data(as_text=True)
+    assert error_of(page, field) == message
+    assert accounts["screener"].email in page  # the same account's page
+    with app.app_context():
+        assert db.session().scalar(sa.select(sa.func.count()).select_from(AccountChange)) == 0
+    assert user_row(app, accounts["screener"].email).role == "screener"
+
+
+def test_a_role_change_of_ones_own_account_is_refused_on_the_page(
     app: Flask, client: Client, accounts: dict[str, Account]
 ) -> None:
+    """An administrator's own page offers no role form, so the refusal is said above it."""
     admin = admin_client(client, accounts)
-    for data in (
-        {"email": "not-an-address", "role": "auditor"},
-        {"email": "screener.x@test.passage.example", "role": "screener", "team": ""},
-        {"email": "partner.x@test.passage.example", "role": "partner", "partner": ""},
-        {"email": "root@test.passage.example", "role": "auditor"},
-        {"email": accounts["auditor"].email, "role": "auditor"},
-        {"email": "odd.role@test.passage.example", "role": "superuser"},
-    ):
-        response = admin.post("/admin/users/new", {"team": "", "partner": "", **data})
-        assert response.status_code == 200
+    own = f"/admin/users/{accounts['admin'].id}"
+    data = {"role": "supervisor", "team": "Team A", "partner": ""}
+    response = admin.post(f"{own}/role", data, form_page=own)
+    assert response.status_code == 422
+    assert "You cannot do this to your own account." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session().scalar(sa.select(sa.func.count()).select_from(AccountChange)) == 0
 
@@ -317,7 +402,7 @@ def test_admin_disables_and_enables_a_user(
     target = f"/admin/users/{accounts['screener'].id}"
     assert admin.post(f"{target}/disable", form_page=target).status_code == 302
     assert victim.get("/").status_code == 302
-    assert new_client().password_step(accounts["screener"]).status_code == 200
+    assert new_client().password_step(accounts["screener"]).status_code == 422
     admin.post(f"{target}/enable", form_page=target)
     assert new_client().password_step(accounts["screener"]).status_code == 302
 

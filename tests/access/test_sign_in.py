@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from access import passwords, services
 from access.models import AuditEvent, SignInThrottle, User
 from core import db
-from tests.helpers import Account, Client
+from tests.helpers import PASSWORD, Account, Client, error_of
 
 
 def stored_user(app: Any, account: Account) -> User:
@@ -55,7 +55,7 @@ def test_unenrolled_user_must_enrol_before_anything(
     grouped = " ".join(account.secret[i : i + 4] for i in range(0, len(account.secret), 4))
     assert grouped in page
     wrong = client.post("/login/enrol", {"code": "000000"})
-    assert wrong.status_code == 200
+    assert wrong.status_code == 422
     assert stored_user(app, account).totp_confirmed_at is None
     client.clock.advance(seconds=30)
     done = client.post("/login/enrol", {"code": client.code_for(account)})
@@ -66,7 +66,7 @@ def test_unenrolled_user_must_enrol_before_anything(
 def test_code_two_steps_ahead_is_refused(client: Client, accounts: dict[str, Account]) -> None:
     client.password_step(accounts["screener"])
     response = client.post("/login/code", {"code": client.code_for(accounts["screener"], 2)})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Sign-in failed" in response.get_data(as_text=True)
 
 
@@ -92,7 +92,7 @@ def test_code_cannot_be_used_twice(
     assert client.post("/login/code", {"code": code}).status_code == 302
     other = new_client()
     other.password_step(accounts["screener"])
-    assert other.post("/login/code", {"code": code}).status_code == 200
+    assert other.post("/login/code", {"code": code}).status_code == 422
 
 
 def test_older_code_refused_after_newer_one(
@@ -104,13 +104,13 @@ def test_older_code_refused_after_newer_one(
     assert client.post("/login/code", {"code": newer}).status_code == 302
     other = new_client()
     other.password_step(accounts["screener"])
-    assert other.post("/login/code", {"code": older}).status_code == 200
+    assert other.post("/login/code", {"code": older}).status_code == 422
 
 
 def _fail_password(client: Client, email: str, times: int) -> None:
     for _ in range(times):
         response = client.post("/login", {"email": email, "password": "wrong password here"})
-        assert response.status_code == 200
+        assert response.status_code == 422
 
 
 def test_the_throttle_keeps_no_name_typed(
@@ -131,7 +131,7 @@ def test_sixth_attempt_within_a_minute_is_refused_even_when_right(
 ) -> None:
     account = accounts["screener"]
     _fail_password(client, account.email, 5)
-    assert client.password_step(account).status_code == 200
+    assert client.password_step(account).status_code == 422
     client.clock.advance(seconds=61)
     assert client.password_step(account).status_code == 302
 
@@ -157,7 +157,7 @@ def test_unknown_account_names_are_throttled_alike(
     known_page = known.post(
         "/login", {"email": accounts["screener"].email, "password": "wrong password here"}
     )
-    assert unknown_page.status_code == known_page.status_code == 200
+    assert unknown_page.status_code == known_page.status_code == 422
     assert _flash(unknown_page.get_data(as_text=True)) == _flash(known_page.get_data(as_text=True))
     client.clock.advance(seconds=61)
     _fail_password(client, "nobody@test.passage.example", 1)  # the next delay doubles
@@ -186,11 +186,11 @@ def test_delays_double_after_five_failures_up_to_fifteen_minutes(
     _fail_password(client, account.email, 5)
     for delay in (60, 120, 240, 480, 900, 900):
         client.clock.advance(seconds=delay - 1)
-        assert client.password_step(account).status_code == 200  # still refused
+        assert client.password_step(account).status_code == 422  # still refused
         client.clock.advance(seconds=2)
         _fail_password(client, account.email, 1)  # counted: the delay has passed
     client.clock.advance(seconds=899)
-    assert client.password_step(account).status_code == 200
+    assert client.password_step(account).status_code == 422
     client.clock.advance(seconds=2)
     assert client.password_step(account).status_code == 302
     delays = [details["seconds"] for _, details in audited(app, "sign_in.delayed")]
@@ -241,7 +241,7 @@ def test_variants_of_an_address_share_one_count(client: Client, make_account: An
         "VARIANT.PERSON@test.passage.example",
     ):
         _fail_password(client, typed, 1)
-    assert client.password_step(account).status_code == 200
+    assert client.password_step(account).status_code == 422
     client.clock.advance(seconds=61)
     assert client.password_step(account).status_code == 302
 
@@ -295,7 +295,7 @@ def test_hundred_consecutive_failures_lock_until_a_password_link_unlocks(
     assert stored_user(app, account).locked_at is None
     _fail_slowly(client, account.email, 1)
     assert stored_user(app, account).locked_at is not None
-    assert client.password_step(account).status_code == 200
+    assert client.password_step(account).status_code == 422
     assert audited(app, "account.locked") == [("denied", {})]
     link = _password_link(app, account, clock)
     person = new_client()
@@ -326,7 +326,7 @@ def test_a_wrong_code_on_a_password_link_neither_unlocks_nor_spends_it(
         person.post(
             link, {"password": new_password, "confirm": new_password, "code": "000000"}
         ).status_code
-        == 200
+        == 422
     )
     assert stored_user(app, account).locked_at is not None
     assert stored_user(app, account).failed_logins == 101
@@ -345,7 +345,7 @@ def test_wrong_codes_on_a_password_link_count_and_are_audited(
             person.post(
                 link, {"password": new_password, "confirm": new_password, "code": "000000"}
             ).status_code
-            == 200
+            == 422
         )
     assert [(o, d["reason"]) for o, d in audited(app, "password_link.code")] == [
         ("failed", "wrong_code")
@@ -353,11 +353,11 @@ def test_wrong_codes_on_a_password_link_count_and_are_audited(
     assert [d["seconds"] for _, d in audited(app, "sign_in.delayed")] == [60]
     assert stored_user(app, account).failed_logins == 5
     # The delay holds at sign-in, and on the link itself even with the right code.
-    assert client.password_step(account).status_code == 200
+    assert client.password_step(account).status_code == 422
     right = person.post(
         link, {"password": new_password, "confirm": new_password, "code": person.code_for(account)}
     )
-    assert right.status_code == 200
+    assert right.status_code == 422
     assert audited(app, "password_link.code")[-1] == ("denied", {"reason": "throttled"})
     person.clock.advance(seconds=61)
     assert (
@@ -382,7 +382,7 @@ def test_sign_in_failures_delay_the_password_link_code(
             link,
             {"password": new_password, "confirm": new_password, "code": person.code_for(account)},
         ).status_code
-        == 200
+        == 422
     )
     assert audited(app, "password_link.code") == [("denied", {"reason": "throttled"})]
 
@@ -402,7 +402,7 @@ def test_non_ascii_digits_are_a_counted_wrong_code_at_sign_in(
     account = make_account("screener", enrolled=step == "code")
     client.password_step(account)
     response = client.post(f"/login/{step}", {"code": code})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Sign-in failed" in response.get_data(as_text=True)
     assert audited(app, "sign_in.code") == [("failed", {"reason": "wrong_code"})]
     assert stored_user(app, account).failed_logins == 1
@@ -415,8 +415,8 @@ def test_wrong_passwords_at_reauth_are_counted_and_delayed(
     client.sign_in(account)
     for _ in range(5):
         wrong = client.post("/reauth", {"password": "not the right passphrase", "code": "000000"})
-        assert wrong.status_code == 200
-    assert client.reauth(account).status_code == 200  # delayed, right as it is
+        assert wrong.status_code == 422
+    assert client.reauth(account).status_code == 422  # delayed, right as it is
     assert audited(app, "sign_in.delayed") == [("denied", {"failures": 5, "seconds": 60})]
 
 
@@ -427,7 +427,7 @@ def test_non_ascii_digits_are_a_counted_wrong_code_at_reauth(
     account = accounts["screener"]
     client.sign_in(account)
     response = client.post("/reauth", {"password": account.password, "code": code})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert audited(app, "sign_in.code") == [("failed", {"reason": "wrong_code"})]
     assert stored_user(app, account).failed_logins == 1
 
@@ -440,7 +440,7 @@ def test_non_ascii_digits_are_a_counted_wrong_code_on_a_password_link(
     link = _password_link(app, account, clock)
     new_password = "another synthetic passphrase"
     response = client.post(link, {"password": new_password, "confirm": new_password, "code": code})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert audited(app, "password_link.code") == [("failed", {"reason": "wrong_code"})]
     assert stored_user(app, account).failed_logins == 1
 
@@ -452,7 +452,7 @@ def test_the_right_code_in_non_ascii_digits_is_refused(
     client.password_step(account)
     right = client.code_for(account)
     fullwidth = "".join(chr(0xFF10 + int(ch)) for ch in right)
-    assert client.post("/login/code", {"code": fullwidth}).status_code == 200
+    assert client.post("/login/code", {"code": fullwidth}).status_code == 422
     assert client.get("/").status_code == 302
 
 
@@ -462,7 +462,7 @@ def test_wrong_codes_count_towards_throttling(client: Client, accounts: dict[str
     for _ in range(5):
         client.post("/login/code", {"code": "000000"})
     response = client.post("/login/code", {"code": client.code_for(account)})
-    assert response.status_code in (200, 302)
+    assert response.status_code in (422, 302)
     assert client.get("/").status_code == 302
 
 
@@ -655,9 +655,9 @@ def test_changing_the_password_counts_wrong_passwords_and_codes(
     account = accounts["screener"]
     client.sign_in(account)
     for _ in range(3):
-        assert _change_password(client, "not my password at all", "000000").status_code == 200
+        assert _change_password(client, "not my password at all", "000000").status_code == 422
     for _ in range(2):
-        assert _change_password(client, account.password, "000000").status_code == 200
+        assert _change_password(client, account.password, "000000").status_code == 422
     assert [(o, d.get("reason")) for o, d in audited(app, "sign_in.password")] == [
         ("allowed", None),
         ("failed", "wrong_password"),
@@ -672,7 +672,7 @@ def test_changing_the_password_counts_wrong_passwords_and_codes(
     assert [d["seconds"] for _, d in audited(app, "sign_in.delayed")] == [60]
     client.clock.advance(seconds=30)
     delayed = _change_password(client, account.password, client.code_for(account))
-    assert delayed.status_code == 200
+    assert delayed.status_code == 422
     client.clock.advance(seconds=31)
     assert _change_password(client, account.password, client.code_for(account)).status_code == 302
 
@@ -683,6 +683,156 @@ def test_non_ascii_digits_are_a_counted_wrong_code_when_changing_the_password(
 ) -> None:
     account = accounts["screener"]
     client.sign_in(account)
-    assert _change_password(client, account.password, code).status_code == 200
+    assert _change_password(client, account.password, code).status_code == 422
     assert audited(app, "sign_in.code") == [("failed", {"reason": "wrong_code"})]
     assert stored_user(app, account).failed_logins == 1
+
+
+def _throttles(app: Any) -> int:
+    with app.app_context():
+        return db.session().scalar(sa.select(sa.func.count()).select_from(SignInThrottle)) or 0
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"email": "", "password": PASSWORD}, "email"),
+        ({"email": "{screener}", "password": ""}, "password"),
+        ({"email": "a" * 255, "password": PASSWORD}, "email"),
+    ],
+)
+def test_a_sign_in_form_with_a_field_missing_is_sent_back_with_400_and_counts_nothing(
+    client: Client, app: Any, accounts: dict[str, Account], data: dict[str, str], field: str
+) -> None:
+    """The form's own checks refuse it before any password is tried: 400, the problem next to
+    its field, and no failure counted, audited or delayed."""
+    sent = {k: v.format(screener=accounts["screener"].email) for k, v in data.items()}
+    response = client.post("/login", sent)
+    assert response.status_code == 400
+    assert error_of(response.get_data(as_text=True), field)
+    assert "Sign-in failed" not in response.get_data(as_text=True)
+    assert _throttles(app) == 0
+    assert audited(app, "sign_in.password") == []
+    assert stored_user(app, accounts["screener"]).failed_logins == 0
+
+
+def test_wrong_credentials_answer_422_with_one_message_and_are_counted(
+    client: Client, app: Any, accounts: dict[str, Account]
+) -> None:
+    """A well-formed sign-in the credentials refuse: 422 and the one message, tied to no field
+    (naming one would say which factor failed); the failure is counted all the same."""
+    account = accounts["screener"]
+    response = client.password_step(account, "not the right passphrase")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Sign-in failed" in _flash(page)
+    assert (error_of(page, "email"), error_of(page, "password")) == ("", "")
+    assert stored_user(app, account).failed_logins == 1
+
+
+@pytest.mark.parametrize("step", ["code", "enrol"])
+def test_a_code_step_without_a_code_is_sent_back_with_400_and_counts_nothing(
+    client: Client, app: Any, make_account: Any, step: str
+) -> None:
+    account = make_account("screener", enrolled=step == "code")
+    client.password_step(account)
+    response = client.post(f"/login/{step}", {"code": ""})
+    assert response.status_code == 400
+    assert error_of(response.get_data(as_text=True), "code") == "This field is required."
+    assert audited(app, "sign_in.code") == []
+    assert stored_user(app, account).failed_logins == 0
+
+
+def test_reauth_without_a_code_is_sent_back_with_400_and_counts_nothing(
+    client: Client, app: Any, accounts: dict[str, Account]
+) -> None:
+    account = accounts["screener"]
+    client.sign_in(account)
+    response = client.post("/reauth", {"password": account.password, "code": ""})
+    assert response.status_code == 400
+    assert error_of(response.get_data(as_text=True), "code") == "This field is required."
+    assert audited(app, "sign_in.code") == []
+    assert stored_user(app, account).failed_logins == 0
+
+
+def test_an_unknown_language_on_the_account_page_is_sent_back_with_400(
+    client: Client, app: Any, accounts: dict[str, Account]
+) -> None:
+    account = accounts["screener"]
+    client.sign_in(account)
+    response = client.post("/account", {"locale": "xx"})
+    assert response.status_code == 400
+    assert error_of(response.get_data(as_text=True), "locale") == "Not a valid choice."
+    assert stored_user(app, account).locale in (None, "en")
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "field", "message"),
+    [
+        ({"confirm": "something else entirely"}, 400, "confirm", "The passwords differ."),
+        ({"password": "short", "confirm": "short"}, 422, "password", "at least"),
+        ({"current": "not my password at all"}, 422, "current", "The current password or"),
+    ],
+)
+def test_a_refused_password_change_is_sent_back_with_its_error_and_changes_nothing(
+    client: Client,
+    app: Any,
+    accounts: dict[str, Account],
+    data: dict[str, str],
+    status: int,
+    field: str,
+    message: str,
+) -> None:
+    """400 for the form's own checks, 422 for the password rules or wrong credentials; the
+    password stays as it was."""
+    account = accounts["screener"]
+    client.sign_in(account)
+    before = stored_user(app, account).password_hash
+    client.clock.advance(seconds=30)
+    new_password = "another synthetic passphrase"
+    sent = {
+        "current": account.password,
+        "password": new_password,
+        "confirm": new_password,
+        "code": client.code_for(account),
+        **data,
+    }
+    response = client.post("/account/password", sent)
+    assert response.status_code == status
+    assert message.lower() in error_of(response.get_data(as_text=True), field).lower()
+    assert stored_user(app, account).password_hash == before
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "field", "message"),
+    [
+        ({"confirm": "something else entirely"}, 400, "confirm", "The passwords differ."),
+        ({"password": "short", "confirm": "short"}, 422, "password", "at least"),
+        ({"code": "000000"}, 422, "code", "The code is wrong or has already been used."),
+    ],
+)
+def test_a_refused_password_link_is_sent_back_with_its_error_and_is_not_spent(
+    client: Client,
+    app: Any,
+    clock: Any,
+    accounts: dict[str, Account],
+    data: dict[str, str],
+    status: int,
+    field: str,
+    message: str,
+) -> None:
+    account = accounts["screener"]
+    link = _password_link(app, account, clock)
+    before = stored_user(app, account).password_hash
+    new_password = "another synthetic passphrase"
+    sent = {
+        "password": new_password,
+        "confirm": new_password,
+        "code": client.code_for(account),
+        **data,
+    }
+    response = client.post(link, sent)
+    assert response.status_code == status
+    assert message.lower() in error_of(response.get_data(as_text=True), field).lower()
+    assert stored_user(app, account).password_hash == before
+    assert client.get(link).status_code == 200  # still usable

@@ -24,7 +24,7 @@ def login_attempt(client: Client) -> int:
 
 def test_sign_in_is_limited_per_address(make_app: Any, clock: Any) -> None:
     client = Client(make_app(LOGIN_RATE_LIMIT="3 per minute"), clock)
-    assert [login_attempt(client) for _ in range(3)] == [200, 200, 200]
+    assert [login_attempt(client) for _ in range(3)] == [422, 422, 422]
     refused = client.post(
         "/login", {"email": "someone@test.passage.example", "password": "a wrong passphrase"}
     )
@@ -72,8 +72,8 @@ def test_addresses_are_limited_separately(make_app: Any, clock: Any) -> None:
     first = Client(app, clock)
     second = Client(app, clock)
     second.raw.environ_base["REMOTE_ADDR"] = "192.0.2.7"
-    assert [login_attempt(first) for _ in range(3)] == [200, 200, 429]
-    assert login_attempt(second) == 200
+    assert [login_attempt(first) for _ in range(3)] == [422, 422, 429]
+    assert login_attempt(second) == 422
 
 
 def test_trusted_proxy_address_is_used(make_app: Any, clock: Any) -> None:
@@ -83,8 +83,8 @@ def test_trusted_proxy_address_is_used(make_app: Any, clock: Any) -> None:
         client = Client(app, clock)
         client.raw.environ_base["HTTP_X_FORWARDED_FOR"] = address
         clients.append(client)
-    assert [login_attempt(clients[0]) for _ in range(3)] == [200, 200, 429]
-    assert login_attempt(clients[1]) == 200
+    assert [login_attempt(clients[0]) for _ in range(3)] == [422, 422, 429]
+    assert login_attempt(clients[1]) == 422
 
 
 @pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL not set")
@@ -95,9 +95,9 @@ def test_redis_storage_is_shared_between_workers(make_app: Any, clock: Any) -> N
         "LOGIN_RATE_LIMIT": "3 per minute",
     }
     worker_one = Client(make_app(**shared), clock)
-    assert [login_attempt(worker_one) for _ in range(2)] == [200, 200]
+    assert [login_attempt(worker_one) for _ in range(2)] == [422, 422]
     worker_two = Client(make_app(**shared), clock)
-    assert [login_attempt(worker_two) for _ in range(2)] == [200, 429]
+    assert [login_attempt(worker_two) for _ in range(2)] == [422, 429]
 
 
 def rate_limited_events(app: Any) -> list[dict[str, Any]]:
@@ -124,7 +124,7 @@ def test_a_flood_leaves_one_audit_event_per_client_and_window(
     app = make_app(LOGIN_RATE_LIMIT="3 per minute")
     flooder = Client(app, clock)
     flooder.raw.environ_base["REMOTE_ADDR"] = "192.0.2.7"
-    assert [login_attempt(flooder) for _ in range(3)] == [200, 200, 200]
+    assert [login_attempt(flooder) for _ in range(3)] == [422, 422, 422]
     assert {login_attempt(flooder) for _ in range(50)} == {429}
     assert rate_limited_events(app) == [
         {
@@ -137,7 +137,7 @@ def test_a_flood_leaves_one_audit_event_per_client_and_window(
     ]
     other = Client(app, clock)
     other.raw.environ_base["REMOTE_ADDR"] = "192.0.2.8"
-    assert [login_attempt(other) for _ in range(5)] == [200, 200, 200, 429, 429]
+    assert [login_attempt(other) for _ in range(5)] == [422, 422, 422, 429, 429]
     assert [e["client_ip"] for e in rate_limited_events(app)] == ["192.0.2.7", "192.0.2.8"]
     # Auditors see how many requests each event stands for.
     reader = Client(app, clock)
@@ -160,7 +160,7 @@ def test_refusal_counts_keep_no_client_address(make_app: Any, clock: Any) -> Non
     app = make_app(LOGIN_RATE_LIMIT="1 per minute")
     flooder = Client(app, clock)
     flooder.raw.environ_base["REMOTE_ADDR"] = "192.0.2.77"
-    assert [login_attempt(flooder) for _ in range(3)] == [200, 429, 429]
+    assert [login_attempt(flooder) for _ in range(3)] == [422, 429, 429]
     with app.app_context():
         rows = db.session().execute(sa.select(RateLimitWindow.__table__)).all()
     assert [(row.refused, row.rate_limit, row.endpoint) for row in rows] == [

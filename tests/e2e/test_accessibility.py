@@ -287,8 +287,9 @@ def test_axe_finds_no_violation_on_forms_sent_back_with_errors(
     issue_token: Callable[..., str],
     clock: FrozenClock,
 ) -> None:
-    """Each form of the case page, the corrections, a password, a new account, a new partner
-    and a break-glass reason, sent empty or wrong: the page again, with its errors."""
+    """Each form of the case page, the corrections, a password, a new account, an account's
+    role, a new partner and a break-glass reason, sent empty or wrong: the page again, with
+    its errors."""
     accounts, cases = seed(app, clock, make_account, issue_token)
     found: list[str] = []
     case = f"{live_server}/cases/{cases['waiting']}"
@@ -308,6 +309,7 @@ def test_axe_finds_no_violation_on_forms_sent_back_with_errors(
     found += check(page) + untied_errors(page)
     for role, address, button in (
         ("admin", "/admin/users/new", "Ask for this account"),
+        ("admin", f"/admin/users/{accounts['screener'].id}", "Ask for this change"),
         ("admin", "/admin/partners/new", "Add"),
         (ELSEWHERE, f"/cases/{cases['again']}/break-glass", "Open the case"),
     ):

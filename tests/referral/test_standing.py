@@ -150,7 +150,7 @@ def test_staff_sign_in_fails_like_any_failed_sign_in(
         "/login", {"email": "nobody@test.passage.example", "password": staff.password}
     )
     assert _normalised(refused, staff.email) == _normalised(unknown, "nobody@test.passage.example")
-    assert refused.status_code == 200
+    assert refused.status_code == 422
     assert "suspended" not in refused.get_data(as_text=True)
 
 
