@@ -24,7 +24,7 @@ from access import audit
 from access.forms import ActionForm
 from access.guard import requires
 from core import clock, db, settings
-from core.web import safe_next
+from core.web import form_status, safe_next
 from screening import consent as consents
 from screening import (
     explain,
@@ -94,7 +94,7 @@ def new() -> Any:
                 "error",
             )
         return redirect(url_for("screening.consent"))
-    return render_template("screening/safety.html", form=form)
+    return render_template("screening/safety.html", form=form), form_status(form)
 
 
 @bp.route("/stop")
@@ -122,6 +122,7 @@ def consent() -> Any:
     child = setup["instrument"] == instruments.CHILD
     script = consents.script(child, setup["language"])
     form = ConsentForm()
+    status = form_status(form)
     if form.validate_on_submit():
         if not (form["screening"].data and form["storing"].data):
             session.pop(SETUP, None)
@@ -154,6 +155,7 @@ def consent() -> Any:
             setup["script_version"] = script.version
             session[SETUP] = setup
             return redirect(url_for("screening.person"))
+        status = 422  # well formed, but a rule of consent refuses it
     return render_template(
         "screening/consent.html",
         form=form,
@@ -162,7 +164,7 @@ def consent() -> Any:
         language=setup["language"],
         purposes=opening.PURPOSES,
         purpose_hints=PURPOSE_HINTS,
-    )
+    ), status
 
 
 def _now_a_child(setup: dict[str, Any]) -> Any:
@@ -234,7 +236,7 @@ def person() -> Any:
         store.commit()
         session.pop(SETUP, None)
         return redirect(url_for("screening.ask", screening_id=screening.id))
-    return render_template("screening/person.html", form=form)
+    return render_template("screening/person.html", form=form), form_status(form)
 
 
 def load(screening_id: uuid.UUID) -> tuple[Screening, instruments.Instrument]:

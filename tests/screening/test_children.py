@@ -220,7 +220,7 @@ def test_the_presence_check_must_be_answered(
     signed_in: Any, changes: dict[str, Any], errors: int
 ) -> None:
     response = signed_in("screener").post("/screenings/new", {**CHILD_SAFE, **changes})
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert page.count('class="error"') == errors
     if changes.get("present"):
@@ -365,7 +365,7 @@ def test_a_child_starts_on_assent_with_consent_or_a_statutory_basis(
     if starts:
         assert response.location.endswith("/new/person")
     else:
-        assert response.status_code == 200
+        assert response.status_code == 422
         assert (
             "For a child, record their assent and the consent of a parent, guardian or "
             "representative, or the legal basis for going on without it."
@@ -545,7 +545,7 @@ def test_the_screening_cannot_start_before_every_point_is_explained(
     client = signed_in("screener")
     client.post("/screenings/new", SAFE)
     response = client.post("/screenings/new/consent", {**CONSENT, "explained": explained})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert EXPLAIN_EVERY_POINT in response.get_data(as_text=True)
     assert client.get("/screenings/new/person").location.endswith("/screenings/new")
     assert count_people(app) == 0

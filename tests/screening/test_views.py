@@ -19,7 +19,7 @@ from screening import red_flags, services
 from screening.consent import EXPLAINED
 from screening.instrument_files import load_catalogue
 from screening.models import Person, Screening
-from tests.helpers import Account, Client
+from tests.helpers import Account, Client, error_of
 
 CATALOGUE = load_catalogue()
 ADULT, CHILD = CATALOGUE["adult"], CATALOGUE["child"]
@@ -275,7 +275,7 @@ def test_a_child_needs_assent_with_consent_or_a_legal_basis(signed_in: Any) -> N
     client = signed_in("screener")
     client.post("/screenings/new", CHILD_SAFE)
     refused = client.post("/screenings/new/consent", {**CONSENT, "assent": "y"})
-    assert refused.status_code == 200
+    assert refused.status_code == 422
     assert (
         "For a child, record their assent and the consent of a parent, guardian or "
         "representative, or the legal basis for going on without it."
@@ -290,7 +290,7 @@ def test_the_questions_wait_until_every_point_is_explained(signed_in: Any) -> No
     response = client.post(
         "/screenings/new/consent", {**CONSENT, "explained": list(EXPLAINED[:-1])}
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Explain every point, then tick it." in response.get_data(as_text=True)
     assert client.get("/screenings/new/person").location == "/screenings/new"
 
@@ -328,15 +328,42 @@ def test_without_consent_nothing_is_stored(app: Flask, signed_in: Any) -> None:
         assert db.session().scalar(sa.select(sa.func.count()).select_from(Person)) == 0
 
 
-def test_person_form_errors_are_shown(signed_in: Any) -> None:
+def test_person_form_errors_are_shown(app: Flask, signed_in: Any) -> None:
+    """The form's own checks send it back (400), each error next to its field; no record."""
     client = signed_in("screener")
     client.post("/screenings/new", SAFE)
     client.post("/screenings/new/consent", CONSENT)
     page = client.post(
         "/screenings/new/person", {"given_name": "", "age": "200", "nationality": "France"}
     )
-    assert page.status_code == 200
-    assert page.get_data(as_text=True).count('class="error"') == 3
+    assert page.status_code == 400
+    body = page.get_data(as_text=True)
+    assert body.count('class="error"') == 3
+    assert error_of(body, "given_name") == "This field is required."
+    assert error_of(body, "age")
+    with app.app_context():
+        assert db.session().scalar(sa.select(sa.func.count()).select_from(Person)) == 0
+
+
+def test_a_safety_check_left_unanswered_is_sent_back_with_400(signed_in: Any) -> None:
+    """Nothing is kept of it: the consent page still sends back to the safety check."""
+    client = signed_in("screener")
+    response = client.post("/screenings/new", {**SAFE, "safe_to_talk": ""})
+    assert response.status_code == 400
+    assert error_of(response.get_data(as_text=True), "safe_to_talk") == "This field is required."
+    assert client.get("/screenings/new/consent").location == "/screenings/new"
+
+
+def test_a_consent_form_its_rules_refuse_is_sent_back_with_422_on_its_field(
+    signed_in: Any,
+) -> None:
+    client = signed_in("screener")
+    client.post("/screenings/new", SAFE)
+    response = client.post("/screenings/new/consent", {**CONSENT, "explained": []})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert error_of(page, "explained") == "Explain every point, then tick it."
+    assert client.get("/screenings/new/person").location == "/screenings/new"
 
 
 # --- one question per page ---------------------------------------------------------------
