@@ -136,7 +136,8 @@ def ask(screening_id: uuid.UUID) -> Any:
             if raised:
                 return redirect(url_for("screening.red_flag", screening_id=screening_id, next=then))
             return redirect(then)
-        return _page(store, screening, instrument, step, form)
+        # No answer, or one the question's form refuses: the question again with its error.
+        return _page(store, screening, instrument, step, form), 400
     return _page(store, screening, instrument, step)
 
 

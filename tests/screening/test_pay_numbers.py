@@ -79,7 +79,7 @@ def test_a_pay_that_is_no_amount_is_shown_as_an_error(
     client = signed_in("screener")
     url = money_group_opened(client)
     response = client.post(url, {"key": "b2_list", "others": "no", "pay_per_month": pay})
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = html.unescape(main(response))
     assert error in page
     assert 'aria-invalid="true"' in page
