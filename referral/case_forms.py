@@ -97,7 +97,9 @@ class LinkForm(AppForm):
     # Linking shreds the newer record: the screener says they asked, every time.
     confirm = BooleanField(
         _l("I asked the person: it is the same person. This cannot be undone."),
-        validators=[InputRequired()],
+        validators=[
+            InputRequired(_l("Tick the box to confirm it is the same person before linking."))
+        ],
     )
 
 

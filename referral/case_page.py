@@ -1,7 +1,8 @@
 """The case page, put together for every view that shows it: after a GET, and again with
-the errors of a form that was refused (referring, closing, reopening, a note, a follow-up,
-a hand-over). A refused form is handed to :func:`render` by name; the page's own forms are
-built here, and a section built elsewhere (follow-ups, hand-over) asks :func:`refused`."""
+the errors of a form that was refused (referring, linking an earlier case, closing,
+reopening, a note, a follow-up, a hand-over). A refused form is handed to :func:`render` by
+name; the page's own forms are built here, and a section built elsewhere (follow-ups,
+hand-over) asks :func:`refused`."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ FORMS: dict[str, type[FlaskForm]] = {
     "close": CloseCaseForm,
     "reopen": ReopenForm,
     "note": NoteForm,
+    "link": LinkForm,
 }
 
 
@@ -61,7 +63,6 @@ def render(case: Any, status: int = 200, **refused_forms: FlaskForm) -> tuple[st
         matches=seen.matches,
         suggestion=seen.suggestion,
         earlier=earlier,
-        link=LinkForm(formdata=None),
         action=ActionForm(formdata=None),
         case_notes=notes.of_case(store, case)
         if authorize(current_user, "cases.notes", case)

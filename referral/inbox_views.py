@@ -104,17 +104,16 @@ def inbox() -> str:
     )
 
 
-def _forms() -> dict[str, Any]:
-    return {
-        "action": ActionForm(formdata=None),
-        "move_forms": {name: form(formdata=None) for name, form in MOVE_FORMS.items()},
-    }
-
-
 @bp.route("/referrals/<uuid:referral_id>")
 @requires("referrals.read")
 def show(referral_id: uuid.UUID) -> Any:
     """The packet: exactly the fields the person agreed to share and the screener sent."""
+    return _page(referral_id)
+
+
+def _page(referral_id: uuid.UUID, status: int = 200, **refused: FlaskForm) -> Any:
+    """The referral's page; a move's form in ``refused`` (by move) is shown with its errors,
+    every other one blank."""
     store = db.session()
     referral = referrals.get(store, current_user, referral_id)
     packet = packets.packet(store, referral)
@@ -126,10 +125,13 @@ def show(referral_id: uuid.UUID) -> Any:
         names=matching.partner_names(store),
         # Every move a person may make from this state; the page shows those `can` allows.
         moves=[m for side in workflow.PEOPLE for m in workflow.moves(referral.state, side)],
-        **_forms(),
+        action=ActionForm(formdata=None),
+        move_forms={
+            name: refused.get(name) or form(formdata=None) for name, form in MOVE_FORMS.items()
+        },
     )
     store.commit()
-    return body
+    return body, status
 
 
 @bp.route("/referrals/<uuid:referral_id>/receipt")
@@ -155,9 +157,8 @@ def answer(referral_id: uuid.UUID, move: str) -> Any:
     """The receiving partner accepts, declines with a reason, or closes with an outcome."""
     kind: type[FlaskForm] = MOVE_FORMS.get(move, ActionForm)
     form = kind()
-    if not form.validate_on_submit():
-        flash(_l("Choose a reason before sending."), "error")
-        return redirect(url_for("referrals.show", referral_id=referral_id))
+    if not form.validate_on_submit():  # no reason, or one not on the list: shown on its field
+        return _page(referral_id, 400, **{move: form})
     detail = getattr(getattr(form, "reason", None) or getattr(form, "outcome", None), "data", None)
     return _move(referral_id, move, detail)
 

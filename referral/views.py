@@ -25,6 +25,7 @@ from access.forms import ActionForm
 from access.guard import requires
 from access.policy import NotNow, authorize
 from core import clock, db, paging, settings
+from core.web import form_status
 from referral import basis, case_page, cases, endings, list_rows, matching, referrals
 from referral import person_copy as person_copy_module
 from referral.case_forms import BreakGlassForm, LinkForm, ReferForm
@@ -158,10 +159,8 @@ def link(case_id: uuid.UUID) -> Any:
     """The screener confirms an earlier case is the same person: the records become one."""
     case = _manage(case_id, "cases.link")
     form = LinkForm()
-    if not form.validate():
-        db.session().rollback()  # nothing was linked, nor shown
-        flash(_l("Tick the box to confirm it is the same person before linking."), "error")
-        return redirect(url_for("cases.show", case_id=case_id))
+    if not form.validate():  # the box not ticked: said next to it
+        return case_page.render(case, 400, link=form)
     store, now = db.session(), clock.now()
     try:
         earlier = endings.link_cases(
@@ -238,6 +237,7 @@ def break_glass(case_id: uuid.UUID) -> Any:
     if authorize(current_user, "cases.read", case):
         return redirect(url_for("cases.show", case_id=case_id))
     form = BreakGlassForm()
+    status = form_status(form)
     if form.validate_on_submit():
         try:
             cases.break_glass(
@@ -251,6 +251,7 @@ def break_glass(case_id: uuid.UUID) -> Any:
         except cases.CaseError as error:
             store.rollback()
             form.reason.errors = [*form.reason.errors, *error.fields.values()]
+            status = error.status
         else:
             store.commit()
             return redirect(url_for("cases.show", case_id=case_id))
@@ -260,4 +261,4 @@ def break_glass(case_id: uuid.UUID) -> Any:
         form=form,
         case_id=case_id,
         minutes=settings.current().break_glass_minutes,
-    )
+    ), status

@@ -16,7 +16,7 @@ from flask import Flask
 from core import db
 from referral.models import Case, Referral
 from screening.models import Person
-from tests.helpers import Client
+from tests.helpers import Client, error_of
 from tests.referral.conftest import FULL_CONSENT
 
 API = Callable[..., Any]
@@ -141,7 +141,12 @@ def test_linking_needs_the_box_ticked(
     unticked = client.post(
         f"/cases/{second}/link", {"earlier": first}, form_page=f"/cases/{second}"
     )
-    assert unticked.status_code == 302
+    # The case page again (400: the form's own check), the error next to that case's box.
+    assert unticked.status_code == 400
+    page = unticked.get_data(as_text=True)
+    message = "Tick the box to confirm it is the same person before linking."
+    assert error_of(page, "confirm-1") == message
+    assert page.count(message) == 1
     assert api("screener", "GET", f"/cases/{second}").get_json()["status"] == "active"
     assert _live_people(app) == 2
 

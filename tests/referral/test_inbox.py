@@ -17,7 +17,7 @@ from access.models import AuditEvent, PartnerOrganisation, User
 from core import db, settings
 from referral import notices
 from referral.models import Notice
-from tests.helpers import Account, Client, replace_settings
+from tests.helpers import Account, Client, error_of, replace_settings
 from tests.referral.conftest import FULL_CONSENT
 
 API = Callable[..., Any]
@@ -78,13 +78,36 @@ def test_a_refer_form_outside_consent_shows_errors_and_sends_nothing(
     assert api("screener", "GET", f"/cases/{case_id}").get_json()["referrals"] == []
 
 
+def test_an_answer_with_a_reason_not_on_the_list_is_sent_back_on_the_referral_page(
+    api: API, referral: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
+    """A decline or close with a reason or outcome not on the list: the referral's page again
+    (400: the form's own check) with the error next to the field; the referral stays open."""
+    referral_id = referral()
+    client = signed_in("partner")
+    page = f"/referrals/{referral_id}"
+    refused = client.post(f"{page}/decline", {"reason": "canaryform"}, form_page=page)
+    assert refused.status_code == 400
+    body = refused.get_data(as_text=True)
+    assert error_of(body, "reason") == "Not a valid choice."
+    assert "Decline the referral" in body
+    assert api("partner", "GET", page).get_json()["state"] == "pending"
+    assert client.post(f"{page}/accept", {}, form_page=page).status_code == 302
+    refused = client.post(f"{page}/close", {"outcome": "canaryform"}, form_page=page)
+    assert refused.status_code == 400
+    assert error_of(refused.get_data(as_text=True), "outcome") == "Not a valid choice."
+    assert api("partner", "GET", page).get_json()["state"] == "accepted"
+
+
 def test_the_partner_declines_with_a_reason_from_the_page(
     api: API, referral: Callable[..., str], signed_in: Callable[[str], Client]
 ) -> None:
     referral_id = referral()
     client = signed_in("partner")
     page = f"/referrals/{referral_id}"
-    assert client.post(f"{page}/decline", {}, form_page=page).status_code == 302
+    refused = client.post(f"{page}/decline", {}, form_page=page)
+    assert refused.status_code == 400  # the referral's page again, the error on its field
+    assert error_of(refused.get_data(as_text=True), "reason") == "This field is required."
     assert api("partner", "GET", page).get_json()["state"] == "pending"
     client.post(f"{page}/decline", {"reason": "out_of_area"}, form_page=page)
     assert api("partner", "GET", page).get_json()["decline_reason"] == "out_of_area"
