@@ -41,6 +41,8 @@ LEASE = timedelta(minutes=5)
 STATES = ("pending", "sending", "sent", "dead", "unknown", "dismissed")
 ATTENTION = ("dead", "unknown")  # what waits for an administrator
 RESULTS = ("sent", "retry", "dead", "unknown")
+# The last error of an e-mail whose recipient's account can no longer be used.
+RECIPIENT_GONE = "recipient's account disabled"
 
 
 def body(link: str) -> str:
@@ -84,6 +86,13 @@ class Claim:
     link: str
 
 
+@dataclass(frozen=True)
+class Unsendable:
+    """A due row that went dead unsent: its recipient's account can no longer be used."""
+
+    id: uuid.UUID
+
+
 def _locked(
     query: sa.Select[OutboxMessage], *, skip_locked: bool = False
 ) -> sa.Select[OutboxMessage]:
@@ -119,9 +128,17 @@ def expire_claims(store: Session, now: datetime) -> int:
     return len(stale)
 
 
-def claim_next(store: Session, due_by: datetime, now: datetime) -> Claim | None:
+def may_receive(user: User | None, now: datetime) -> bool:
+    """Whether notice e-mails still go to ``user``: not to an account disabled, or whose
+    organisation lost its standing. A lock is left out: it stops signing in after failed
+    attempts, not the person's work, and the notice waits for them."""
+    return user is not None and user.active_on(now.date(), lock_counts=False)
+
+
+def claim_next(store: Session, due_by: datetime, now: datetime) -> Claim | Unsendable | None:
     """Claim the longest-waiting row due by ``due_by`` and commit the claim before anything
-    is sent; None when no row is due (or every due row is another sender's)."""
+    is sent; None when no row is due (or every due row is another sender's). A row whose
+    recipient can no longer be used is made dead instead, and committed."""
     row = store.scalar(
         _locked(
             sa.select(OutboxMessage)
@@ -134,6 +151,12 @@ def claim_next(store: Session, due_by: datetime, now: datetime) -> Claim | None:
     if row is None:
         store.commit()
         return None
+    # Asked at the send, not when the notice was written.
+    if not may_receive(store.get(User, row.user_id), now):
+        row.state, row.attempted_at, row.last_error = "dead", now, RECIPIENT_GONE
+        log.warning("notice e-mail %s is dead: its recipient's account cannot be used", row.id)
+        store.commit()
+        return Unsendable(row.id)
     token = uuid.uuid4()
     row.state, row.claimed_by, row.lease_until = "sending", token, now + LEASE
     row.attempts, row.attempted_at = row.attempts + 1, now
@@ -215,6 +238,9 @@ def send_due(
         claim = claim_next(store, due_by, now())
         if claim is None:
             break
+        if isinstance(claim, Unsendable):
+            counts["dead"] += 1
+            continue
         delivery = mail.deliver(config, message_for(config, claim))
         state = record(store, claim, delivery, now(), config)
         if state is not None:
@@ -230,7 +256,8 @@ class NotWaiting(Exception):
 
 
 class RecipientGone(Exception):
-    """The notice's user is disabled: their e-mail can only be dismissed."""
+    """The notice's user may no longer receive e-mails (:func:`may_receive`): theirs can only
+    be dismissed."""
 
 
 def get(store: Session, message_id: uuid.UUID) -> OutboxMessage | None:
@@ -272,7 +299,7 @@ def retry(store: Session, message_id: uuid.UUID, now: datetime) -> OutboxMessage
     checked that it did not arrive: otherwise this sends a second copy."""
     row = _waiting(store, message_id)
     user = store.get(User, row.user_id)
-    if user is None or not user.is_active:
+    if user is None or not may_receive(user, now):
         raise RecipientGone(str(message_id))
     audit.record(
         store,

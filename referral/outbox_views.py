@@ -70,8 +70,8 @@ def _decide(message_id: uuid.UUID, decide: Callable[[Session], object], done: st
         store.rollback()
         flash(
             _l(
-                "The recipient's account cannot be used now (disabled, locked or its "
-                "partner out of standing): dismiss this e-mail instead."
+                "The recipient's account cannot be used now (disabled, or its partner "
+                "out of standing): dismiss this e-mail instead."
             ),
             "error",
         )

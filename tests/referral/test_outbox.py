@@ -471,3 +471,45 @@ def test_nothing_about_the_person_reaches_the_outbox_or_the_logs(
         assert canary not in caplog.text
     assert "scripted" in caplog.text  # the failures were logged, by kind only
     assert accounts["partner"].email not in caplog.text
+
+
+def test_an_account_disabled_after_its_notice_gets_no_e_mail(
+    app: Flask,
+    queue_notices: Callable[..., None],
+    relay: ScriptedRelay,
+    clock: FrozenClock,
+    accounts: dict[str, Account],
+) -> None:
+    # Whether the recipient may still use the service is asked at the send: the e-mail waits
+    # in front of an administrator instead (its "Send again" is refused while it lasts).
+    queue_notices(2)
+    with app.app_context():
+        store = db.session()
+        user = services.get_user(store, accounts["partner"].id)
+        services.disable_user(store, user, clock.now())
+        store.commit()
+    assert send(app).output == "0 sent, 0 retry, 2 dead, 0 unknown\n"
+    assert relay.offered == []
+    assert [(row.state, row.attempts, row.last_error) for row in rows(app)] == [
+        ("dead", 0, "recipient's account disabled"),
+        ("dead", 0, "recipient's account disabled"),
+    ]
+    assert send(app).output == "0 sent, 0 retry, 0 dead, 0 unknown\n"
+
+
+def test_a_locked_account_still_gets_its_e_mail(
+    app: Flask,
+    queue_notices: Callable[..., None],
+    relay: ScriptedRelay,
+    clock: FrozenClock,
+    accounts: dict[str, Account],
+) -> None:
+    # A lock stops signing in after failed attempts; the person still works here.
+    queue_notices()
+    with app.app_context():
+        store = db.session()
+        user = services.get_user(store, accounts["partner"].id)
+        user.locked_at = clock.now()
+        store.commit()
+    assert send(app).output == "1 sent, 0 retry, 0 dead, 0 unknown\n"
+    assert [message.to for message in relay.offered] == [accounts["partner"].email]
