@@ -125,6 +125,14 @@ def _referral_reader(user: Any, referral: Any) -> bool:
     )
 
 
+def _screening_in_charge(screening: Any) -> Any:
+    # A completed screening is part of its person's case (``screening.case``, the case row):
+    # whoever is in charge of the case now reads it, as with the case's referrals. A draft,
+    # or a screening whose person has no case, is the screener's who interviews.
+    case = screening.case if screening.status == "completed" else None
+    return case.owner_id if case is not None else screening.screener_id
+
+
 def _may_decide(user: Any, change: Any) -> bool:
     # Never on one's own request or one's own account: that is the second person's job.
     if user.id in (change.requested_by, change.user_id):
@@ -142,8 +150,9 @@ def _may_decide(user: Any, change: Any) -> bool:
 # answers 404, exactly as one that does not exist.
 SCOPES: dict[str, Callable[[Any, Any], bool]] = {
     "account.manage": lambda user, obj: getattr(obj, "user_id", None) == user.id,
-    # A screener sees their own screenings; a supervisor those of their team.
-    "screenings.read": lambda user, obj: _in_team(user, obj, obj.screener_id),
+    # A screener sees their drafts and the completed screenings of the cases in their charge
+    # now; a supervisor those of their team.
+    "screenings.read": lambda user, obj: _in_team(user, obj, _screening_in_charge(obj)),
     "cases.read": _case_team,
     "cases.copy": _case_team,
     "cases.manage": _case_team,
@@ -175,6 +184,17 @@ def _team_rows(user: Any, model: Any, in_charge: Any) -> Any:
     return rows if user.role == Role.SUPERVISOR else sa.and_(rows, in_charge == user.id)
 
 
+def _screening_rows(user: Any, m: Any) -> Any:
+    # The SQL of ``_screening_in_charge``: completed ones through their case when there is
+    # one (an EXISTS over ``m.case``), the others by who interviews.
+    mine = sa.or_(
+        sa.and_(m.status == "completed", m.case.has(owner_id=user.id)),
+        sa.and_(m.screener_id == user.id, sa.or_(m.status != "completed", ~m.case.has())),
+    )
+    rows = m.team_id == user.team_id
+    return rows if user.role == Role.SUPERVISOR else sa.and_(rows, mine)
+
+
 def _referral_rows(user: Any, m: Any) -> Any:
     if user.role == Role.PARTNER:
         return m.partner_id == user.partner_id
@@ -186,7 +206,7 @@ def _referral_rows(user: Any, m: Any) -> Any:
 # The same scopes as SQL criteria over a model's columns, for lists: a list shows exactly the
 # rows whose objects SCOPES lets the user open (break-glass never widens a list).
 LIST_SCOPES: dict[str, Callable[[Any, Any], Any]] = {
-    "screenings.read": lambda user, m: _team_rows(user, m, m.screener_id),
+    "screenings.read": _screening_rows,
     "cases.read": lambda user, m: _team_rows(user, m, m.owner_id),
     "referrals.read": _referral_rows,
     # The team's cases, for their supervisor to hand over.

@@ -12,14 +12,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from access.models import PartnerOrganisation
 from core.columns import JSONObject, StringList
 from core.datakeys import DataKey
 from core.db import Base, UTCDateTime, new_id
 from referral import workflow
-from screening.models import Person
+from screening.models import Person, Screening
 
 
 class PartnerProfile(Base):
@@ -118,6 +118,16 @@ class Case(Base):
     # record takes no note and is not reopened; referral.case_status). Set on a new case, it
     # makes the unit of work insert a new person first (docs/architecture.md, "One flush").
     person: Mapped[Person] = relationship()
+    # The person's screenings, and from each of them its case (``Screening.case``): a completed
+    # screening is part of the case, so whoever is in charge of the case reads it, and after a
+    # hand-over the previous owner no longer does (docs/access-policy.md). Declared here, since
+    # the screening package knows nothing of cases; read only, never written through.
+    screenings: Mapped[list[Screening]] = relationship(
+        primaryjoin="foreign(Screening.person_id) == Case.person_id",
+        viewonly=True,
+        lazy="raise",
+        backref=backref("case", uselist=False, viewonly=True, lazy="select"),
+    )
 
     @property
     def record_kept(self) -> bool:

@@ -24,6 +24,7 @@ from referral import handover
 from referral.models import Case, Notice, OutboxMessage, Referral
 from tests.helpers import Account, Client, csrf_from
 from tests.referral.conftest import FULL_CONSENT
+from tests.screening.payloads import body
 
 API = Callable[..., Any]
 CANARIES = ("Canaryapi", "Testperson", "Canaryregionapi", "canary-api-contact")
@@ -567,3 +568,55 @@ def test_the_previous_owner_s_notice_leads_to_their_list_not_to_a_closed_door(
     opened = previous.post(f"/notices/{notice_id}/open", form_page="/notices/")
     assert opened.status_code == 302
     assert opened.location.endswith("/cases/")
+
+
+def test_the_case_s_screenings_follow_it_to_the_new_owner(
+    app: Flask,
+    accounts: dict[str, Account],
+    colleague: Account,
+    new_client: Callable[[], Client],
+    call: API,
+    partners: None,
+    clock: Any,
+) -> None:
+    # A completed screening is part of its case: after a hand-over the new caseworker reads
+    # it and its answers, and the previous owner no longer does (docs/access-policy.md).
+    created = call(accounts["screener"], "POST", "/screenings", body()).get_json()
+    screening_id, case_id = created["id"], created["case_id"]
+    draft = call(accounts["screener"], "POST", "/screenings", body(complete=False)).get_json()
+    action = {
+        "flags": ["rf_in_danger_now"],
+        "contacted": ["supervisor"],
+        "acted_at": clock.now().isoformat(),
+        "action": "called",
+        "outcome": "Synthetic outcome",
+    }
+    assert call(colleague, "GET", f"/screenings/{screening_id}").status_code == 404
+    supervisor = browser(new_client, accounts["supervisor"])
+    assert hand_over(supervisor, case_id, colleague.id).status_code == 302
+
+    newcomer = browser(new_client, colleague)
+    assert call(colleague, "GET", f"/screenings/{screening_id}").status_code == 200
+    assert newcomer.get(f"/screenings/{screening_id}").status_code == 200
+    case_page = newcomer.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert f'href="/screenings/{screening_id}"' in case_page
+    assert f'href="/screenings/{screening_id}"' in newcomer.get("/screenings/").get_data(
+        as_text=True
+    )
+    recorded = call(colleague, "POST", f"/screenings/{screening_id}/red-flag-actions", action)
+    assert recorded.status_code == 201, recorded.get_json()
+
+    previous = browser(new_client, accounts["screener"])
+    assert call(accounts["screener"], "GET", f"/screenings/{screening_id}").status_code == 404
+    assert previous.get(f"/screenings/{screening_id}").status_code == 404
+    assert screening_id not in previous.get("/screenings/").get_data(as_text=True)
+    refused = call(
+        accounts["screener"], "POST", f"/screenings/{screening_id}/red-flag-actions", action
+    )
+    assert refused.status_code == 404
+
+    # A draft has no case yet: it stays with the screener interviewing.
+    assert call(accounts["screener"], "GET", f"/screenings/{draft['id']}").status_code == 200
+    assert draft["id"] in previous.get("/screenings/").get_data(as_text=True)
+    assert call(colleague, "GET", f"/screenings/{draft['id']}").status_code == 404
+    assert draft["id"] not in newcomer.get("/screenings/").get_data(as_text=True)
