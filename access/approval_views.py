@@ -25,7 +25,8 @@ bp = Blueprint("approvals", __name__, url_prefix="/approvals")
 @bp.route("")
 @requires("account_changes.decide", step_up=True)
 def index() -> str:
-    """Pending account changes, with approve and refuse buttons where the user may decide."""
+    """Pending account changes, with approve and refuse buttons where the user may decide;
+    a change whose requester may no longer ask offers refusing only, and says why."""
     now = clock.now()
     changes = approvals.waiting(db.session(), current_user, now)
     return render_template(
@@ -33,6 +34,7 @@ def index() -> str:
         changes=changes,
         action=ActionForm(),
         may_decide={c.id: authorize(current_user, "account_changes.decide", c) for c in changes},
+        still_asked={c.id: approvals.requester_may_ask(c) for c in changes},
     )
 
 

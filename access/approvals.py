@@ -227,11 +227,19 @@ def approve(
     return user
 
 
-def _still_asked(change: AccountChange) -> None:
+def requester_may_ask(change: AccountChange) -> bool:
+    """Whether whoever asked for ``change`` may still ask for it: their account is active
+    (not disabled, not locked) and still holds ``users.manage``. The approvals page asks it
+    to offer approving at all; :func:`approve` asks it again and refuses otherwise."""
     # Two people make the change, so the authority of the one who asked is asked again when
     # it takes effect, not only when they asked: a requester disabled, locked or no longer an
     # administrator since then asks for nothing any more (refusing it is still possible).
-    if not authorize(change.requester, "users.manage"):
+    # ``authorize`` asks the account's state too (``basis`` refuses an inactive user).
+    return authorize(change.requester, "users.manage")
+
+
+def _still_asked(change: AccountChange) -> None:
+    if not requester_may_ask(change):
         raise ChangeRefused.on(
             "change",
             _l(

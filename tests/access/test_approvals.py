@@ -233,6 +233,41 @@ def test_a_change_is_not_carried_out_once_its_requester_may_no_longer_ask(
     assert change_row(app, change).outcome == "refused"
 
 
+@pytest.mark.parametrize("how", ["disabled", "locked", "no longer an administrator"])
+def test_the_page_offers_only_refusing_a_change_whose_requester_may_no_longer_ask(
+    how: str, app: Flask, clock: Any, accounts: dict[str, Account], make_account: Any
+) -> None:
+    asker = make_account("admin")
+    gone = ask_for_account(
+        browser(app, clock, asker), "asked.then.gone@test.passage.example", "screener", "Team A"
+    )
+    normal = ask_for_account(
+        browser(app, clock, accounts["admin"]),
+        "asked.normally@test.passage.example",
+        "screener",
+        "Team A",
+    )
+    with app.app_context():
+        store = db.session()
+        user = services.get_user(store, asker.id)
+        assert user is not None
+        if how == "disabled":
+            services.disable_user(store, user, clock.now())
+        elif how == "locked":
+            user.locked_at = clock.now()
+        else:
+            services.change_role(store, user, "auditor", clock.now())
+        store.commit()
+    page = browser(app, clock, accounts["supervisor"]).get("/approvals").get_data(as_text=True)
+    # The same rule as the approval itself: no Approve form for the one it would refuse, a
+    # line saying why, and Refuse still offered.
+    assert f'action="/approvals/{gone}/approve"' not in page
+    assert f'action="/approvals/{gone}/refuse"' in page
+    assert page.count("The administrator who asked can no longer ask for changes.") == 1
+    assert f'action="/approvals/{normal}/approve"' in page
+    assert f'action="/approvals/{normal}/refuse"' in page
+
+
 def test_a_change_expires_unapproved(
     app: Flask, clock: Any, accounts: dict[str, Account], make_account: Any
 ) -> None:
