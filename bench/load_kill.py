@@ -43,7 +43,7 @@ from access.models import AuditEvent
 from access.services import get_user
 from bench import harness
 from core import clock, db, keys
-from referral import directory
+from referral import directory_import
 from referral.models import Case, Referral
 from screening.models import Screening
 from tests.helpers import create_account
@@ -148,7 +148,7 @@ def _auditor(work: Workload) -> None:
 def _tokens(app: Any, clock_: Any) -> dict[str, str]:
     with app.app_context():
         store = db.session()
-        directory.import_partners(store, [PARTNER], clock_.now())
+        directory_import.import_partners(store, [PARTNER], clock_.now())
         store.commit()
     accounts = {
         "screener": create_account(app, clock_, "screener"),

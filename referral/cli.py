@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from core import clock, db, mail, settings
-from referral import directory, endings, outbox, referrals
+from referral import directory, directory_import, endings, outbox, referrals
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def import_partners_command(file: Any) -> None:
         sys.exit(1)
     store = db.session()
     try:
-        counts = directory.import_partners(store, data, clock.now())
+        counts = directory_import.import_partners(store, data, clock.now())
     except directory.DirectoryError as error:
         store.rollback()
         for where, problem in error.fields.items():
@@ -70,7 +70,9 @@ DEMO_DIRECTORY = Path(__file__).parent / "data" / "demo_partners.json"
 
 def load_demo_directory(store: Session, now: datetime) -> None:
     """The synthetic partner directory ``demo`` loads for ``make run``."""
-    counts = directory.import_partners(store, json.loads(DEMO_DIRECTORY.read_text("utf-8")), now)
+    counts = directory_import.import_partners(
+        store, json.loads(DEMO_DIRECTORY.read_text("utf-8")), now
+    )
     click.echo(
         f"Demo partner directory: {sum(counts.values())} partners working in GR, IT, "
         "ES and FR; give one of those as the person's country to see partners matched."

@@ -1,8 +1,9 @@
-"""The partner directory: importing it from HSDS-shaped JSON, adding and editing one partner,
-suspending and re-vetting it, listing it, and turning it into the plain values routing ranks.
-Only partners in standing (vetted and in date, ``access.standing``) are ever offered; one that
-loses its standing through an import or a suspension loses its open referrals and its staff's
-sessions and tokens at once."""
+"""The partner directory: checking and saving a partner entry (shaped as in the import file,
+which ``referral.directory_import`` reads), adding and editing one partner, suspending and
+re-vetting it, listing it, and turning it into the plain values routing ranks. Only partners
+in standing (vetted and in date, ``access.standing``) are ever offered; one that loses its
+standing through an import or a suspension loses its open referrals and its staff's sessions
+and tokens at once."""
 
 from __future__ import annotations
 
@@ -88,7 +89,9 @@ def _subset(
     return sorted(set(values))
 
 
-def _check(item: Any, where: str, problems: dict[str, str]) -> dict[str, Any] | None:
+def check_entry(item: Any, where: str, problems: dict[str, str]) -> dict[str, Any] | None:
+    """``item`` (one partner, shaped as in the import file) as the values to save; each
+    problem goes into ``problems`` under ``where`` and the field's name."""
     if not isinstance(item, dict):
         problems[where] = "must be an object"
         return None
@@ -165,32 +168,9 @@ def _check(item: Any, where: str, problems: dict[str, str]) -> dict[str, Any] | 
     }
 
 
-def import_partners(store: Session, data: Any, now: datetime) -> dict[str, int]:
-    """Create or update every partner in ``data`` (a JSON list), all or nothing."""
-    if not isinstance(data, list):
-        raise DirectoryError({"file": "must hold a JSON list of partners"})
-    problems: dict[str, str] = {}
-    checked = [_check(item, f"[{n}]", problems) for n, item in enumerate(data)]
-    first: dict[Any, int] = {}
-    for n, entry in enumerate(checked):
-        if entry is not None and isinstance(entry["slug"], str):
-            earlier = first.setdefault(entry["slug"], n)
-            if earlier != n:
-                problems.setdefault(f"[{n}].slug", f"the same slug as [{earlier}]")
-    for n, entry in enumerate(checked):
-        if entry is not None and _too_far(entry["valid_until"], now):
-            problems[f"[{n}].vetting.valid_until"] = f"at most {VETTING_YEARS_MAX} years from today"
-    if problems:
-        raise DirectoryError(problems)
-    counts = {"created": 0, "updated": 0}
-    for entry in checked:
-        assert entry is not None  # noqa: S101 - no problems means every entry parsed
-        counts["created" if _save(store, entry, now) else "updated"] += 1
-    audit.record(store, "partners.imported", details=counts)
-    return counts
-
-
-def _save(store: Session, entry: dict[str, Any], now: datetime) -> bool:
+def save_entry(store: Session, entry: dict[str, Any], now: datetime) -> bool:
+    """Create or update the partner of ``entry`` (from :func:`check_entry`, with no problem);
+    audited. Return whether it was created."""
     store.info.pop(READ, None)  # the directory read before may lack this partner
     organisation = access_services.ensure_partner_organisation(store, entry["slug"], entry["name"])
     organisation.name = entry["name"]
@@ -336,7 +316,7 @@ def save_partner(
     :func:`set_vetting`, so that every suspension and re-vetting is its own audit event. A
     new partner vetted at once needs an expiry date after today."""
     problems: dict[str, str] = {}
-    entry = _check(data, "partner", problems)
+    entry = check_entry(data, "partner", problems)
     if entry is not None and not problems:
         if profile is None:
             problems.update(_new_partner_problems(store, entry, now))
@@ -345,9 +325,9 @@ def save_partner(
     if problems:
         raise DirectoryError(problems)
     assert entry is not None  # noqa: S101 - no problems means the entry parsed
-    _save(store, entry, now)
+    save_entry(store, entry, now)
     saved = by_slug(store, entry["slug"])
-    assert saved is not None  # noqa: S101 - _save has just written it
+    assert saved is not None  # noqa: S101 - save_entry has just written it
     return saved
 
 
@@ -361,12 +341,13 @@ def _new_partner_problems(store: Session, entry: dict[str, Any], now: datetime) 
         entry["valid_until"] is None or entry["valid_until"] <= now.date()
     ):
         problems["partner.vetting.valid_until"] = EXPIRY_NEEDED
-    elif _too_far(entry["valid_until"], now):
+    elif too_far(entry["valid_until"], now):
         problems["partner.vetting.valid_until"] = EXPIRY_TOO_FAR
     return problems
 
 
-def _too_far(valid_until: date | None, now: datetime) -> bool:
+def too_far(valid_until: date | None, now: datetime) -> bool:
+    """Whether a vetting expiry runs past ``VETTING_YEARS_MAX`` years from today."""
     return valid_until is not None and valid_until > years_after(now.date(), VETTING_YEARS_MAX)
 
 
@@ -399,7 +380,7 @@ def set_vetting(
     if status == "vetted":
         if valid_until is None or valid_until <= now.date():
             raise DirectoryError({"partner.vetting.valid_until": EXPIRY_NEEDED})
-        if _too_far(valid_until, now):
+        if too_far(valid_until, now):
             raise DirectoryError({"partner.vetting.valid_until": EXPIRY_TOO_FAR})
         organisation.vetting_valid_until = valid_until
         action = "partner.revetted"

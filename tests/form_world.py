@@ -13,7 +13,7 @@ from flask import Flask
 
 from access import tokens
 from core import db
-from referral import directory
+from referral import directory_import
 from tests.form_sweep import World, column
 from tests.helpers import Account, Client, create_account
 from tests.referral.conftest import FULL_CONSENT, PARTNERS
@@ -42,7 +42,7 @@ def build(
     partner, an administrator and an auditor (each with a fresh step-up)."""
     with app.app_context():
         store = db.session()
-        directory.import_partners(store, PARTNERS, clock.now())
+        directory_import.import_partners(store, PARTNERS, clock.now())
         store.commit()
     target = make_account("screener", email="canaryform.target@test.passage.example")
     browsers = {"anonymous": new_client()}

@@ -22,7 +22,7 @@ from flask import Flask
 from access import approvals, grants, services, tokens
 from core import db
 from core.clock import FrozenClock
-from referral import cases, directory, notes, notices, tasks
+from referral import cases, directory_import, notes, notices, tasks
 from referral.models import OutboxMessage
 from reporting.catalogue import CATALOGUE
 from reporting.demo import load_demo_facts
@@ -160,7 +160,7 @@ class Seeder:
             create_account(self.app, self.clock, "screener", team=f"Team number {n % 12}")
         with self.app.app_context():
             store = db.session()
-            directory.import_partners(store, directory_entries(), self.clock.now())
+            directory_import.import_partners(store, directory_entries(), self.clock.now())
             load_demo_facts(store, self.clock.now())
             store.commit()
         made = [

@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from core import db
-from referral import directory
+from referral import directory_import
 from tests.helpers import Account
 from tests.referral.conftest import PARTNERS
 from tests.screening.payloads import body
@@ -62,7 +62,7 @@ def partners(app: Flask, clock: Any) -> None:
     """The synthetic partner directory, so screenings find matches to refer to."""
     with app.app_context():
         store = db.session()
-        directory.import_partners(store, PARTNERS, clock.now())
+        directory_import.import_partners(store, PARTNERS, clock.now())
         store.commit()
 
 

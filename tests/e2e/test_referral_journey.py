@@ -15,7 +15,7 @@ from flask import Flask
 
 from core import db
 from core.clock import FrozenClock
-from referral import directory
+from referral import directory_import
 from screening.consent import EXPLAINED
 from tests.e2e.test_sign_in import sign_in
 from tests.helpers import Account
@@ -56,7 +56,7 @@ UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 def load_directory(app: Flask, clock: FrozenClock) -> None:
     with app.app_context():
         store = db.session()
-        directory.import_partners(store, PARTNERS, clock.now())
+        directory_import.import_partners(store, PARTNERS, clock.now())
         store.commit()
 
 

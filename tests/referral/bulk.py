@@ -23,7 +23,7 @@ from flask import Flask
 
 from access import services
 from core import datakeys, db
-from referral import directory
+from referral import directory, directory_import
 from referral.models import Case, Notice, Referral
 from screening.models import Person
 from tests.helpers import PASSWORD, Account
@@ -80,7 +80,7 @@ def _people(
     """The partners, teams and accounts; the screeners' ids by team, the partner
     organisations' ids, the measured partner's staff id and a data key for every person."""
     store = db.session()
-    directory.import_partners(
+    directory_import.import_partners(
         store,
         [
             {

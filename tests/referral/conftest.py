@@ -14,7 +14,7 @@ from flask import Flask
 from access import services
 from core import db
 from core.clock import FrozenClock
-from referral import directory, notices
+from referral import directory_import, notices
 from referral.models import OutboxMessage
 from tests.helpers import Account, Client
 from tests.screening.payloads import body
@@ -68,7 +68,7 @@ def partners(app: Flask, clock: Any, accounts: dict[str, Account]) -> None:
     accounts."""
     with app.app_context():
         store = db.session()
-        directory.import_partners(store, PARTNERS, clock.now())
+        directory_import.import_partners(store, PARTNERS, clock.now())
         store.commit()
 
 

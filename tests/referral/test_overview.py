@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 
 from core import db
-from referral import directory
+from referral import directory_import
 
 # Ranked above org-a and org-b only for a person in its region (the payload's region).
 REGIONAL = {
@@ -31,7 +31,7 @@ def test_the_page_and_the_api_suggest_the_same_next_partner(
 ) -> None:
     with app.app_context():
         store = db.session()
-        directory.import_partners(store, [REGIONAL], clock.now())
+        directory_import.import_partners(store, [REGIONAL], clock.now())
         store.commit()
     case_id = open_case(consent=SHARED)
     ranked = [

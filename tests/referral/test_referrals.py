@@ -16,7 +16,7 @@ from flask import Flask
 
 from access.models import AuditEvent
 from core import db
-from referral import directory, referrals
+from referral import directory_import, referrals
 from referral.models import Referral
 from tests.helpers import Account, Client, raw_database_bytes, replace_settings
 from tests.referral.conftest import FULL_CONSENT, SHARED
@@ -406,7 +406,7 @@ def test_a_partner_of_the_persons_region_ranks_first(
 ) -> None:
     with app.app_context():
         store = db.session()
-        directory.import_partners(
+        directory_import.import_partners(
             store,
             [
                 {

@@ -19,7 +19,7 @@ from flask import Flask
 
 from access.models import AuditEvent
 from core import db
-from referral import directory
+from referral import directory, directory_import
 from referral.models import Notice, Referral
 from tests.conftest import START
 from tests.helpers import Account, Client
@@ -38,7 +38,7 @@ def short_vetting(app: Flask, clock: Any, partners: None) -> None:
     assert clock.now() == datetime(2026, 3, 2, 23, 45, tzinfo=UTC)
     with app.app_context():
         store = db.session()
-        directory.import_partners(store, [LAST_DAY], clock.now())
+        directory_import.import_partners(store, [LAST_DAY], clock.now())
         store.commit()
 
 
@@ -56,7 +56,7 @@ def lose_standing(app: Flask, clock: Any, how: str) -> None:
             assert profile is not None
             directory.set_vetting(store, profile, "suspended", None, clock.now())
         else:
-            directory.import_partners(
+            directory_import.import_partners(
                 store, [{**LAST_DAY, "vetting": {"status": "pending"}}], clock.now()
             )
         store.commit()

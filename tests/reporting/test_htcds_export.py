@@ -19,7 +19,7 @@ from flask import Flask
 
 from access.models import AuditEvent, PartnerOrganisation
 from core import db
-from referral import directory
+from referral import directory, directory_import
 from reporting.models import releases
 from tests.referral.conftest import PARTNERS
 
@@ -215,7 +215,7 @@ def test_a_partner_out_of_standing_gets_no_export(
     with app.app_context():
         store = db.session()
         today = clock.now().date().isoformat()
-        directory.import_partners(
+        directory_import.import_partners(
             store,
             [{**PARTNERS[0], "vetting": {"status": "vetted", "valid_until": today}}],
             clock.now(),
