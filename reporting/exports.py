@@ -23,6 +23,7 @@ from reporting.definition import Filters
 from reporting.facts import as_mapping, fact_of
 from reporting.models import screening_facts
 from screening import people
+from screening.models import Person
 
 CTDC = "ctdc"
 CTDC_VERSION = 1
@@ -103,11 +104,12 @@ def htcds_records(store: Session, partner_slug: str, today: date) -> htcds.Expor
         consent = cases.consent(case)
         if case.status == "merged" or not consent.referral:
             continue
-        if cases.person(store, case).shredded_at is not None:
+        person = cases.person(store, case)  # read once: the check and the record both use it
+        if person.shredded_at is not None:
             # Past retention a partner keeps only that the referral existed and how it ended
             # (docs/case-work.md): nothing of the person, in a packet or in a file.
             continue
-        people_.append(_person(store, case, consent.share))
+        people_.append(_person(store, case, person, consent.share))
         case_rows.append(htcds.CaseRecord(case.id, case.person_id, case.status, case.owner_id))
     kept = {c.key for c in case_rows}
     return htcds.ExportRecords(
@@ -121,8 +123,9 @@ def htcds_records(store: Session, partner_slug: str, today: date) -> htcds.Expor
     )
 
 
-def _person(store: Session, case: Any, share: tuple[str, ...]) -> htcds.PersonRecord:
-    person = cases.person(store, case)
+def _person(
+    store: Session, case: Any, person: Person, share: tuple[str, ...]
+) -> htcds.PersonRecord:
     names: dict[str, str | None] = {}
     if any(field in share for field in IDENTIFYING):
         identity = people.read(store, person)  # audited: a person's data is opened
