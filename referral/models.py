@@ -121,12 +121,14 @@ class Case(Base):
     # The person's screenings, and from each of them its case (``Screening.case``): a completed
     # screening is part of the case, so whoever is in charge of the case reads it, and after a
     # hand-over the previous owner no longer does (docs/access-policy.md). Declared here, since
-    # the screening package knows nothing of cases; read only, never written through.
+    # the screening package knows nothing of cases; read only, never written through. Loaded
+    # with the screenings in one more statement ("selectin"): a list asks the policy of each
+    # row, and a join would bar the ``FOR UPDATE`` that locks a screening on PostgreSQL.
     screenings: Mapped[list[Screening]] = relationship(
         primaryjoin="foreign(Screening.person_id) == Case.person_id",
         viewonly=True,
         lazy="raise",
-        backref=backref("case", uselist=False, viewonly=True, lazy="select"),
+        backref=backref("case", uselist=False, viewonly=True, lazy="selectin"),
     )
 
     @property

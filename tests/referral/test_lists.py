@@ -226,3 +226,34 @@ def test_a_case_read_loads_the_person_and_their_key_with_the_case(
     assert "FROM cases" in keyed[0]
     assert "JOIN people" in keyed[0]
     assert not [s.sql for s in seen if "WHERE people.id =" in s.sql]
+
+
+def test_a_case_page_costs_the_same_statements_with_more_screenings(
+    app: Flask, open_case: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
+    # Each screening's link is offered by asking the policy, which reads the screening's
+    # case: with the screenings, not once per screening (docs/access-policy.md).
+    client = signed_in("screener")
+
+    def link(case_id: str, earlier: str) -> None:
+        done = client.post(
+            f"/cases/{case_id}/link",
+            {"earlier": earlier, "confirm": "y"},
+            form_page=f"/cases/{case_id}",
+        )
+        assert done.status_code == 302
+
+    def counted(case_id: str, screenings: int) -> int:
+        client.get(f"/cases/{case_id}")
+        with statements(app.extensions["passage.engine"]) as seen:
+            page = client.get(f"/cases/{case_id}")
+        assert page.status_code == 200
+        shown = re.findall(r'href="/screenings/[0-9a-f-]{36}"', page.get_data(as_text=True))
+        assert len(shown) == screenings
+        return len(seen)
+
+    case_id = open_case()
+    link(open_case(needs=["medical"]), case_id)
+    two = counted(case_id, 2)
+    link(open_case(needs=["legal"]), case_id)
+    assert counted(case_id, 3) == two
