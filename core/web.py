@@ -1,12 +1,13 @@
 """HTTP hardening applied to every request and response: security headers, caching rules,
 trusted proxies, bodies refused at the door (NUL characters; JSON or files sent to a page);
-the one check of every ``next`` address a page redirects to, and the status of a page whose
-form its own checks sent back."""
+the one check of every ``next`` address a page redirects to; the status of a page whose form
+its own checks sent back, and the one way a page puts a service's refusal on its form."""
 
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -18,6 +19,8 @@ from core import errors, settings
 
 if TYPE_CHECKING:
     from flask_wtf import FlaskForm
+
+    from core.errors import RefusedError
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -120,5 +123,38 @@ def form_status(form: FlaskForm) -> int:
     """The status of a page showing ``form``: 200 when it is only shown, 400 when it was sent
     and its own checks refused it (a field missing, too long, not one of its choices: the
     request's shape). A view whose service then refuses the form answers the refusal's status
-    instead (docs/architecture.md, "Refusals and errors")."""
+    instead (:func:`show_refusal`; docs/architecture.md, "Refusals and errors")."""
     return 400 if form.is_submitted() else 200
+
+
+def show_refusal(
+    form: FlaskForm,
+    error: RefusedError,
+    *,
+    fallback: str | None = None,
+    names: Mapping[str, str | None] | None = None,
+    instead: str | None = None,
+) -> int:
+    """Put a service's refusal on the page's ``form`` and return its status (422 for a rule,
+    409 for a state: docs/architecture.md, "Refusals and errors"). Each problem goes, in the
+    service's own words, on the field it names; ``names`` maps the service's names to the
+    form's where they differ (None: about the form as a whole). A problem naming no field of
+    the form goes on the ``fallback`` field, or else above the form (``form.form_errors``,
+    which the page shows or the view flashes), said as ``instead`` when the service's words
+    for it are not this page's. Each message is said once in each place."""
+    names = names or {}
+    for name, problem in error.fields.items():
+        if name in names:
+            target, words = names[name], problem
+        elif name in form:
+            target, words = name, problem
+        else:
+            target, words = fallback, instead or problem
+        if target is not None and target in form:
+            field = form[target]
+            if words not in field.errors:
+                # A new list: a field no validator has run on holds WTForms' shared tuple.
+                field.errors = [*field.errors, words]
+        elif words not in form.form_errors:
+            form.form_errors.append(words)
+    return error.status
