@@ -27,8 +27,7 @@ from access.forms import ActionForm, RoleForm, UserForm
 from access.guard import requires
 from access.models import User
 from core import clock, db, paging, settings
-from core.errors import RefusedError
-from core.web import form_status
+from core.web import form_status, show_refusal
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 USERS_PER_PAGE = 100  # keeps the page light (docs/architecture.md, "Page weight and static files")
@@ -72,41 +71,42 @@ WAITS = _l(
 @requires("users.manage", step_up=True)
 def new_user() -> Any:
     """Ask for a new account; it is created only when a second person approves."""
-    store = db.session()
     form = UserForm()
     _partner_choices(form)
     status = form_status(form)
     if form.validate_on_submit():
-        try:
-            approvals.request_creation(
-                store,
-                current_user,
-                form.email.data or "",
-                form.role.data,
-                clock.now(),
-                _days(),
-                team=form.team.data or None,
-                partner=form.partner.data or None,
-            )
-        except (services.UserError, approvals.ChangeRefused) as error:
-            store.rollback()
-            status = _show_refusal(form, error)
-        else:
-            store.commit()
-            flash(WAITS, "success")
+        refused = _ask_for(form, approvals.request_creation, form.email.data or "")
+        if refused is None:
             return redirect(url_for("approvals.index"))
+        status = refused
     return render_template("admin/new_user.html", form=form), status
 
 
-def _show_refusal(form: UserForm | RoleForm, error: RefusedError) -> int:
-    """Put the service's refusal on the fields it names; one about no field of the form
-    (``user``: one's own account) is said above it. Returns the refusal's status."""
-    for name, problem in error.fields.items():
-        if name in form:
-            form[name].errors = [*form[name].errors, problem]
-        else:
+def _ask_for(form: UserForm | RoleForm, ask: Callable[..., object], *subject: object) -> int | None:
+    """Ask, with ``ask``, for the role and membership ``form`` gives ``subject`` (a new
+    address, or an account). None when asked; else the refusal is on the form, one about no
+    field of it (``user``: one's own account) said above it, and its status returned."""
+    store = db.session()
+    try:
+        ask(
+            store,
+            current_user,
+            *subject,
+            form.role.data,
+            clock.now(),
+            _days(),
+            team=form.team.data or None,
+            partner=form.partner.data or None,
+        )
+    except (services.UserError, approvals.ChangeRefused) as error:
+        store.rollback()
+        status = show_refusal(form, error)
+        for problem in form.form_errors:
             flash(problem, "error")
-    return error.status
+        return status
+    store.commit()
+    flash(WAITS, "success")
+    return None
 
 
 @bp.route("/users/<uuid:user_id>")
@@ -143,23 +143,9 @@ def change_role(user_id: uuid.UUID) -> Any:
     _partner_choices(form)
     if not form.validate_on_submit():
         return _user_page(user, form, 400)  # the form's own checks: a role not on the list
-    store = db.session()
-    try:
-        approvals.request_role_change(
-            store,
-            current_user,
-            user,
-            form.role.data,
-            clock.now(),
-            _days(),
-            team=form.team.data or None,
-            partner=form.partner.data or None,
-        )
-    except (services.UserError, approvals.ChangeRefused) as error:
-        store.rollback()
-        return _user_page(user, form, _show_refusal(form, error))
-    store.commit()
-    flash(WAITS, "success")
+    refused = _ask_for(form, approvals.request_role_change, user)
+    if refused is not None:
+        return _user_page(user, form, refused)
     return redirect(url_for("admin.user", user_id=user_id))
 
 
