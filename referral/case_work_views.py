@@ -18,19 +18,25 @@ from access.guard import requires
 from access.policy import NotNow
 from core import clock, db, settings
 from core.errors import RefusedError
+from core.web import show_refusal
 from referral import case_page, case_status, cases, notes
 from referral.case_forms import CloseCaseForm, NoteForm, ReopenForm
 
 bp = Blueprint("case_work", __name__, url_prefix="/cases")
 
 
-def _refused(case_id: uuid.UUID, name: str, form: FlaskForm, error: Exception | None = None) -> Any:
+# Where a problem about no field of a form is said: on its one question.
+FALLBACK = {"close": "outcome", "reopen": "reason", "note": "text"}
+
+
+def _refused(
+    case_id: uuid.UUID, name: str, form: FlaskForm, error: RefusedError | None = None
+) -> Any:
+    """The case page with ``form`` (``name`` on the page) refused: by its own checks (400),
+    else by the service, its problems on their fields (core.web.show_refusal)."""
     store = db.session()
     store.rollback()
-    for field, problem in getattr(error, "fields", {}).items():
-        target = form[field] if field in form else next(iter(form))
-        target.errors = [*target.errors, problem]
-    status = 409 if isinstance(error, NotNow) else 422 if error else 400
+    status = show_refusal(form, error, fallback=FALLBACK[name]) if error else 400
     flash(_l("Nothing was changed. See what to fix below."), "error")
     case = cases.get(store, current_user, case_id, "cases.read")
     return case_page.render(case, status, **{name: form})

@@ -18,7 +18,7 @@ from core import db
 from referral.models import Case, CaseNote, Notice, Referral
 from screening import retention
 from screening.models import Person
-from tests.helpers import Account, seal_audit
+from tests.helpers import Account, error_of, seal_audit
 
 REASON = "Canaryreason: the person came back and asked for help again"
 
@@ -108,8 +108,9 @@ def test_closing_is_refused_while_referrals_are_open_unless_they_are_withdrawn(
         f"/cases/{case_id}/close", {"outcome": "services_provided"}, form_page=f"/cases/{case_id}"
     )
     assert refused.status_code == 422
-    assert "1 referral is still open: withdraw it to close the case." in refused.get_data(
-        as_text=True
+    assert (
+        error_of(refused.get_data(as_text=True), "withdraw")
+        == "1 referral is still open: withdraw it to close the case."
     )
     assert case_of(api, case_id)["status"] == "active"
     assert api("partner", "GET", f"/referrals/{referral_id}").get_json()["state"] == "pending"

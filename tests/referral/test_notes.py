@@ -17,7 +17,7 @@ from core import db
 from referral.models import Case, CaseNote, Notice, OutboxMessage
 from screening import retention
 from screening.models import Person
-from tests.helpers import Account
+from tests.helpers import Account, error_of
 
 CANARY = "Canarynote she fears the man at the border"
 
@@ -81,7 +81,7 @@ def test_an_empty_or_overlong_note_is_refused_with_a_form_error(
     screener = signed_in("screener")
     blank = write(screener, case_id, "   ")
     assert blank.status_code == 422
-    assert "must not be empty" in blank.get_data(as_text=True)
+    assert error_of(blank.get_data(as_text=True), "text") == "must not be empty"
     too_long = write(screener, case_id, "x" * 4001)
     assert too_long.status_code == 400
     assert "4000" in too_long.get_data(as_text=True)
