@@ -15,6 +15,7 @@ from flask_login import current_user
 from access.guard import requires
 from access.policy import NotNow
 from core import clock, datakeys, db, settings
+from core.web import show_refusal
 from referral import cases, corrections
 from screening import people, person_changes
 from screening.forms import CorrectionForm, identity_of
@@ -37,16 +38,6 @@ LABELS = {
     "country": _l("Country"),
     "languages": _l("Languages"),
     person_changes.MINOR_FLAG: _l("May be under 18"),
-}
-# What the service refuses, said to the screener (the service's own words are the API's).
-PROBLEMS = {
-    "given_name": _l("Write the name the person uses."),
-    "birth_date": _l("The date of birth cannot be in the future, nor more than 120 years ago."),
-    person_changes.MINOR_FLAG: _l(
-        "The person may still be under 18: only an identity document "
-        "showing they are 18 or more lifts this. Keep the box ticked, or "
-        "record the age from the document."
-    ),
 }
 
 
@@ -96,11 +87,9 @@ def correct(case_id: uuid.UUID) -> Any:
         )
     except person_changes.CorrectionError as error:
         store.rollback()
-        for name, problem in error.fields.items():
-            target = form._fields.get(name, form.given_name)
-            target.errors = [*target.errors, PROBLEMS.get(name, problem)]
+        status = show_refusal(form, error, fallback="given_name")
         flash(NOT_CORRECTED, "error")
-        return _page(cases.get(store, current_user, case_id, "cases.correct"), form, 422)
+        return _page(cases.get(store, current_user, case_id, "cases.correct"), form, status)
     except datakeys.ShreddedError as error:
         raise NotNow("the person's details are no longer kept") from error
     store.commit()

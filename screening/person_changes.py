@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from access import audit
@@ -83,16 +84,18 @@ def _checked(identity: Identity, today: date) -> Identity:
     # counts when judging minority (minor_after).
     problems: dict[str, str] = {}
     if not identity.given_name.strip():
-        problems["given_name"] = "required"
+        problems["given_name"] = _l("Write the name the person uses.")
     if identity.age is not None and not 0 <= identity.age <= OLDEST:
-        problems["age"] = f"must be a whole number from 0 to {OLDEST}"
+        problems["age"] = _l("The age is a whole number from 0 to %(max)d.", max=OLDEST)
     if identity.age_source is not None and identity.age_source not in AGE_SOURCES:
-        problems["age_source"] = "must be one of " + ", ".join(AGE_SOURCES)
-    if identity.birth_date is not None:
-        if identity.birth_date > today:
-            problems["birth_date"] = "cannot be in the future"
-        elif age_on(identity.birth_date, today) > OLDEST:
-            problems["birth_date"] = f"more than {OLDEST} years ago"
+        problems["age_source"] = _l("Choose how the age is known.")
+    if identity.birth_date is not None and (
+        identity.birth_date > today or age_on(identity.birth_date, today) > OLDEST
+    ):
+        problems["birth_date"] = _l(
+            "The date of birth cannot be in the future, nor more than %(max)d years ago.",
+            max=OLDEST,
+        )
     if problems:
         raise CorrectionError("the details cannot be corrected as they are", problems)
     if identity.age is None and identity.birth_date is not None:
@@ -126,7 +129,13 @@ def minor_after(
         return False
     raise CorrectionError(
         "the presumption of minority stays",
-        {MINOR_FLAG: "only an identity document showing 18 or more lifts it"},
+        {
+            MINOR_FLAG: _l(
+                "The person may still be under 18: only an identity document "
+                "showing they are 18 or more lifts this. Keep the box ticked, or "
+                "record the age from the document."
+            )
+        },
     )
 
 

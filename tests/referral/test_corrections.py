@@ -23,7 +23,7 @@ from referral import matching
 from referral.models import Case, Notice
 from screening import retention
 from screening.models import Person, PersonChange
-from tests.helpers import Account, Client, csrf_from
+from tests.helpers import Account, Client, csrf_from, error_of
 from tests.screening.payloads import body, child_body
 
 API = Callable[..., Any]
@@ -285,8 +285,9 @@ def test_a_claimed_adult_age_keeps_the_presumption_and_the_form_says_why(
     )
     unticked = client.post(f"/cases/{case_id}/person", {**child_details, "age": "25"})
     assert unticked.status_code == 422
-    assert "only an identity document showing they are 18 or more lifts this" in unticked.get_data(
-        as_text=True
+    assert error_of(unticked.get_data(as_text=True), "possibly_minor") == (
+        "The person may still be under 18: only an identity document showing they are 18 or "
+        "more lifts this. Keep the box ticked, or record the age from the document."
     )
     assert changes(app) == 0
     assert child(app, case_id) is True
@@ -338,8 +339,12 @@ def test_a_documented_adult_age_lifts_the_presumption_and_ends_what_rested_on_it
 @pytest.mark.parametrize(
     ("change", "status", "message"),
     [
-        ({"age": "abc"}, 400, "Not a valid integer value."),
-        ({"birth_date": "2026-03-03"}, 422, "The date of birth cannot be in the future"),
+        ({"age": "abc"}, 400, "Not a valid integer value. Number must be between 0 and 120."),
+        (
+            {"birth_date": "2026-03-03"},
+            422,
+            "The date of birth cannot be in the future, nor more than 120 years ago.",
+        ),
         ({"birth_date": "yesterday"}, 400, "Not a valid date value."),
         ({"nationality": "Zedland"}, 400, "Invalid input."),
     ],
@@ -356,7 +361,8 @@ def test_bad_details_are_form_errors_and_change_nothing(
     before = person_of(app, case_id)
     refused = correct(signed_in("screener"), case_id, given_name="Canarynewname", **change)
     assert refused.status_code == status
-    assert message in refused.get_data(as_text=True)
+    [field] = change
+    assert error_of(refused.get_data(as_text=True), field) == message
     after = person_of(app, case_id)
     assert (after.given_name, after.age, after.identity_index) == (
         before.given_name,
