@@ -24,18 +24,11 @@ from access.models import User
 from access.policy import authorize, basis
 from core import clock, db
 from core.forms import AppForm
+from core.web import show_refusal
 from referral import case_page, cases, tasks
 from screening.forms import NOT_REMEMBERED
 
 bp = Blueprint("tasks", __name__)
-# What the service refuses, field by field, said in the user's language.
-PROBLEMS = {
-    "title": _l("Write what is to be done, in at most %(max)d characters.", max=tasks.TITLE_MAX),
-    "due_on": _l("Choose today or a later day."),
-    "assignee": _l("Choose the person in charge of the case or a supervisor of its team."),
-}
-# The service tells a due date too far ahead from one in the past (tasks.DUE_TOO_FAR).
-DUE_TOO_FAR = _l("Choose a day at most %(years)d years ahead.", years=tasks.DUE_YEARS_MAX)
 
 
 class TaskForm(AppForm):
@@ -90,10 +83,8 @@ def add(case_id: uuid.UUID) -> Any:
         )
     except tasks.TaskError as error:
         store.rollback()
-        for name, problem in error.fields.items():
-            words = DUE_TOO_FAR if problem is tasks.DUE_TOO_FAR else PROBLEMS.get(name, problem)
-            form[name].errors = [*form[name].errors, words]
-        return _refused(cases.get(store, current_user, case_id, "cases.manage"), form, 422)
+        status = show_refusal(form, error, fallback="title")
+        return _refused(cases.get(store, current_user, case_id, "cases.manage"), form, status)
     store.commit()
     flash(_l("Follow-up added."), "success")
     return _on_case(case_id)

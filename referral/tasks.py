@@ -32,7 +32,6 @@ TITLE_MAX = 300
 # How far ahead a follow-up may be due: further off than the case itself is likely to stay
 # open (9999-12-31 is a slip, and would never be reminded of).
 DUE_YEARS_MAX = 5
-DUE_TOO_FAR = _l("at most %(years)d years ahead", years=DUE_YEARS_MAX)
 
 
 class TaskError(RefusedError):
@@ -106,16 +105,18 @@ def add(
     text = (title or "").strip()
     assignee = access_services.get_user(store, assignee_id) if assignee_id else None
     problems = {}
-    if not text:
-        problems["title"] = _l("write what is to be done")
-    elif len(text) > TITLE_MAX:
-        problems["title"] = _l("at most %(count)d characters", count=TITLE_MAX)
+    if not text or len(text) > TITLE_MAX:
+        problems["title"] = _l(
+            "Write what is to be done, in at most %(max)d characters.", max=TITLE_MAX
+        )
     if due_on < now.date():
-        problems["due_on"] = _l("today or a later day")
+        problems["due_on"] = _l("Choose today or a later day.")
     elif due_on > years_after(now.date(), DUE_YEARS_MAX):
-        problems["due_on"] = DUE_TOO_FAR
+        problems["due_on"] = _l("Choose a day at most %(years)d years ahead.", years=DUE_YEARS_MAX)
     if assignee is None or not may_work_on(assignee, case):
-        problems["assignee"] = _l("someone of the case's team who works on it")
+        problems["assignee"] = _l(
+            "Choose the person in charge of the case or a supervisor of its team."
+        )
     if problems:
         raise TaskError("the follow-up cannot be added as it is", problems)
     assert assignee is not None  # noqa: S101 - refused above otherwise

@@ -27,7 +27,7 @@ from core import db
 from core.clock import FrozenClock
 from referral import cases, tasks
 from referral.models import Case, CaseTask, Notice, OutboxMessage
-from tests.helpers import Account, Client, raw_database_bytes
+from tests.helpers import Account, Client, error_of, raw_database_bytes
 
 TITLE = "Call back about the canary-task-title shelter place"
 TODAY = date(2026, 3, 2)  # the test clock's day
@@ -225,7 +225,9 @@ def test_a_disabled_supervisor_cannot_be_given_one(
         store.commit()
     with pytest.raises(tasks.TaskError) as refused:
         service_add(app, accounts["screener"], case_id, accounts["supervisor"].id)
-    assert refused.value.fields == {"assignee": "someone of the case's team who works on it"}
+    assert refused.value.fields == {
+        "assignee": "Choose the person in charge of the case or a supervisor of its team."
+    }
 
 
 @pytest.mark.parametrize(
@@ -263,11 +265,14 @@ def test_bad_input_answers_with_form_errors_and_adds_nothing(
     assert response.status_code == status
     page = response.get_data(as_text=True)
     assert f'id="{field}-error"' in page
-    if status == 422:  # refused by the service, said in the user's words
-        assert {
-            "due_on": "Choose today or a later day.",
-            "title": "Write what is to be done, in at most 300 characters.",
-        }[field] in page
+    if status == 422:  # refused by the service, said in its words on the field
+        assert (
+            error_of(page, field)
+            == {
+                "due_on": "Choose today or a later day.",
+                "title": "Write what is to be done, in at most 300 characters.",
+            }[field]
+        )
     assert task_rows(app) == []
 
 
@@ -282,8 +287,7 @@ def test_a_due_date_more_than_five_years_ahead_is_refused(
     response = add(signed_in("screener"), case_id, accounts["screener"].id, due=due)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert 'id="due_on-error"' in page
-    assert "Choose a day at most 5 years ahead." in page
+    assert error_of(page, "due_on") == "Choose a day at most 5 years ahead."
     assert task_rows(app) == []
 
 
@@ -293,7 +297,7 @@ def test_the_service_refuses_a_due_date_past_its_bound_whoever_calls_it(
     with pytest.raises(tasks.TaskError) as refused:
         service_add(app, accounts["screener"], case_id, accounts["screener"].id, date(9999, 12, 31))
     assert {k: str(v) for k, v in refused.value.fields.items()} == {
-        "due_on": "at most 5 years ahead"
+        "due_on": "Choose a day at most 5 years ahead."
     }
     assert task_rows(app) == []
 
