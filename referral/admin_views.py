@@ -15,7 +15,7 @@ from werkzeug.exceptions import NotFound
 
 from access.guard import requires
 from core import clock, db
-from core.web import form_status
+from core.web import form_status, show_refusal
 from referral import directory
 from referral.forms import VETTING_LABELS, NewPartnerForm, PartnerForm, VettingForm
 from referral.models import PartnerProfile
@@ -33,20 +33,16 @@ ON_FORM = {
 NOT_SAVED = _l("The partner could not be saved as it is. Check each field.")
 
 
+def _refused(form: FlaskForm, error: directory.DirectoryError) -> int:
+    """The directory's refusal on ``form`` (as :data:`ON_FORM` says); its status."""
+    return show_refusal(form, error, names=ON_FORM, instead=NOT_SAVED)
+
+
 def _profile_or_404(organisation_id: uuid.UUID) -> PartnerProfile:
     profile = directory.get_profile(db.session(), organisation_id)
     if profile is None:
         raise NotFound()
     return profile
-
-
-def _show_problems(form: FlaskForm, error: directory.DirectoryError) -> None:
-    for where, problem in error.fields.items():
-        name, message = (ON_FORM[where], problem) if where in ON_FORM else (None, NOT_SAVED)
-        field = form[name] if name and name in form else None
-        errors = field.errors if field is not None else form.form_errors
-        if message not in errors:
-            errors.append(message)
 
 
 @bp.route("/")
@@ -69,8 +65,7 @@ def new() -> Any:
             directory.save_partner(store, form.entry(), clock.now())
         except directory.DirectoryError as error:
             store.rollback()
-            _show_problems(form, error)
-            return _form_page(form, status=422)
+            return _form_page(form, status=_refused(form, error))
         store.commit()
         flash(_l("The partner is added to the directory."), "success")
         return redirect(url_for("partners_admin.index"))
@@ -91,8 +86,7 @@ def edit(organisation_id: uuid.UUID) -> Any:
             directory.save_partner(store, entry, clock.now(), profile)
         except directory.DirectoryError as error:
             store.rollback()
-            _show_problems(form, error)
-            return _form_page(form, profile, status=422)
+            return _form_page(form, profile, status=_refused(form, error))
         store.commit()
         flash(_l("The partner's details are saved."), "success")
         return redirect(url_for("partners_admin.index"))
@@ -119,8 +113,7 @@ def vetting(organisation_id: uuid.UUID) -> Any:
         )
     except directory.DirectoryError as error:
         store.rollback()
-        _show_problems(form, error)
-        return _form_page(None, profile, form, status=422)
+        return _form_page(None, profile, form, status=_refused(form, error))
     store.commit()
     flash(
         _l("The partner is vetted again and can be offered.")
