@@ -24,7 +24,7 @@ from access import audit
 from access.forms import ActionForm
 from access.guard import requires
 from core import clock, db, settings
-from core.web import form_status, safe_next
+from core.web import form_status, safe_next, show_refusal
 from screening import consent as consents
 from screening import (
     explain,
@@ -287,8 +287,8 @@ def _protocols_for(screening: Screening, flags: list[str]) -> list[dict[str, Any
 
 
 def _record(screening: Screening, form: RedFlagActionForm) -> int:
-    """Record the form's action: 302 when done, 422 with the service's objections shown on
-    the form's fields."""
+    """Record the form's action: 302 when done, else the refusal's status with the service's
+    objections shown on the form's fields (one about no field of it on the red flags)."""
     store = db.session()
     acted_at = form.acted_at.data
     if acted_at is None:  # InputRequired has already refused a form without a time
@@ -308,10 +308,7 @@ def _record(screening: Screening, form: RedFlagActionForm) -> int:
         )
     except opening.ScreeningError as error:
         store.rollback()
-        for name, problem in error.fields.items():
-            if name in form:
-                form[name].errors = [*form[name].errors, problem]
-        return 422
+        return show_refusal(form, error, fallback="flags")
     store.commit()
     return 302
 

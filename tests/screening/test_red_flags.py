@@ -23,7 +23,7 @@ from core import datakeys, db
 from screening import instruments, interview, red_flags, services
 from screening.models import RedFlagAction, Screening
 from screening.opening import ScreeningError
-from tests.helpers import Account, Client, raw_database_bytes
+from tests.helpers import Account, Client, error_of, raw_database_bytes
 
 OUTCOME = "Canaryoutcome: taken to the shelter on Canarystreet"
 NOTE = "Canarynote the night nurse"
@@ -399,6 +399,29 @@ def test_bad_input_gives_form_errors_and_records_nothing(
     response = screener.post(url, form_data(clock, **changes))
     assert response.status_code == status
     assert message in response.get_data(as_text=True)
+    assert opened(app, screening_id) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"acted_at": "2099-01-01T00:00"}, "acted_at", "cannot be in the future"),
+        ({"contacted": ["other"]}, "contacted_note", "say who else was contacted"),
+    ],
+)
+def test_a_refused_action_shows_the_services_problem_on_its_field(
+    app: Flask,
+    screener: Client,
+    page_of: Any,
+    clock: Any,
+    changes: dict[str, Any],
+    field: str,
+    message: str,
+) -> None:
+    screening_id, url, _step = page_of("rf_in_danger_now,rf_self_harm")
+    response = screener.post(url, form_data(clock, **changes))
+    assert response.status_code == 422
+    assert error_of(response.get_data(as_text=True), field) == message
     assert opened(app, screening_id) == []
 
 
