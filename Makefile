@@ -5,12 +5,18 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PASSAGE_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: install run test test-fast lint bench bench-reporting translations catalogues demo-code clean
+LOCK := requirements.lock
+LOCK_TOOLS := .venv-lock
 
-$(STAMP): setup.cfg pyproject.toml
+.PHONY: install run test test-fast lint bench bench-reporting translations catalogues demo-code clean lock sbom audit-deps
+
+# Every dependency, pip and the build backend included, is installed at the exact version
+# and from a file with the hash that requirements.lock names: pip refuses anything unpinned
+# or altered (docs/security.md, R55). The project itself goes in last, with nothing more.
+$(STAMP): setup.cfg pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP) translations
@@ -68,6 +74,22 @@ bench: $(STAMP)
 bench-reporting: $(STAMP)
 	$(BIN)/python -m bench.reporting_scale $(BENCH_ARGS)
 
+# Resolve setup.cfg's ranges again into requirements.lock, with hashes (after changing a
+# dependency; needs the package index). The resolver has a virtual environment of its own.
+lock:
+	$(PYTHON) -m venv $(LOCK_TOOLS)
+	$(LOCK_TOOLS)/bin/pip install --quiet pip-tools==7.7.0
+	$(LOCK_TOOLS)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --all-build-deps \
+		--extra dev --strip-extras --no-emit-index-url --no-emit-find-links -o $(LOCK) setup.cfg
+
+# The software bill of materials (CycloneDX JSON) of what requirements.lock installs.
+sbom: $(STAMP)
+	$(BIN)/cyclonedx-py requirements --of JSON --output-reproducible -o sbom.cdx.json $(LOCK)
+
+# Known vulnerabilities in the locked dependencies: one fails, an unreachable service warns.
+audit-deps: $(STAMP)
+	$(BIN)/python .ci/audit_deps.py $(LOCK)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) $(LOCK_TOOLS) .pytest_cache .ruff_cache .mypy_cache
 	find . -name '__pycache__' -type d -prune -exec rm -rf {} +
