@@ -15,7 +15,7 @@ from access.roles import Role
 from core import db, paging
 from core.api import CURSOR_PARAMETERS, ApiSpec, page_body, page_schema
 from core.errors import MalformedRequest
-from core.ratelimit import limit_api
+from core.ratelimit import limit_api, per_user_and_address
 
 bp = limit_api(Blueprint("access_api", __name__, url_prefix="/api/v1"))
 spec = ApiSpec()
@@ -123,6 +123,7 @@ VERIFICATION_SCHEMA = {
 
 
 @bp.route("/audit/events")
+@per_user_and_address("audit_rate_limit")
 @requires("audit.read")
 @spec.operation(
     "/audit/events",
@@ -161,6 +162,7 @@ def audit_events() -> Any:
 
 
 @bp.route("/audit/verify")
+@per_user_and_address("audit_rate_limit")
 @requires("audit.read")
 @spec.operation(
     "/audit/verify",

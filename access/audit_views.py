@@ -18,6 +18,7 @@ from access.forms import AuditFilterForm
 from access.guard import requires
 from core import db, paging
 from core.csvcells import safe_cell
+from core.ratelimit import per_user_and_address
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -38,6 +39,7 @@ PAGE_ARGUMENTS = ("page", "after", "before")  # the pages' links carry their own
 
 
 @bp.route("/events")
+@per_user_and_address("audit_rate_limit")
 @requires("audit.read")
 def events() -> Any:
     """Audit events, newest first, with filters; bad filters or paging show the form with
@@ -64,6 +66,8 @@ def events() -> Any:
 
 
 @bp.route("/events.csv")
+@per_user_and_address("audit_rate_limit")
+@per_user_and_address("export_rate_limit")
 @requires("audit.read", step_up=True)
 def export() -> Any:
     """The filtered events as CSV, streamed in the order they were written."""
@@ -95,6 +99,7 @@ def _csv_lines(filters: dict[str, Any]) -> Iterator[str]:
 
 
 @bp.route("/verify")
+@per_user_and_address("audit_rate_limit")
 @requires("audit.read")
 def verify() -> str:
     """Walk the chain now and show whether it holds."""

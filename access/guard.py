@@ -119,14 +119,16 @@ def _not_signed_in() -> Any:
     return redirect(url_for("access.login", next=target))
 
 
-def audit_rate_limited(limit: str, seconds: int) -> None:
+def audit_rate_limited(limit: str, seconds: int, client: str, per: str) -> None:
     """Record a request refused by a rate limit (committed on its own): one audit event per
-    client, limit and window, and a count of the refusals (``access.refusals``)."""
+    client (an address, or ``user:<id>`` for a limit per user), limit and window, and a count
+    of the refusals (``access.refusals``); ``per`` says which the limit counts."""
     store = db.session()
     store.rollback()
     refusals.record_refusal(
         store,
-        client=request.remote_addr,
+        client=client,
+        per=per,
         limit=limit,
         window_seconds=seconds,
         endpoint=request.endpoint,

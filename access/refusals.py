@@ -42,14 +42,16 @@ def record_refusal(
     store: Session,
     *,
     client: str | None,
+    per: str = "address",
     limit: str,
     window_seconds: int,
     endpoint: str | None,
     now: datetime,
     secret_key: str,
 ) -> bool:
-    """Count one refused request; the first of its window also appends the ``rate_limited``
-    audit event. True when this refusal wrote the event."""
+    """Count one refused request of ``client`` (an address, or ``user:<id>`` when the limit is
+    ``per`` user); the first of its window also appends the ``rate_limited`` audit event. True
+    when this refusal wrote the event."""
     start = window_start(now, window_seconds)
     row_id = _window_id(secret_key, client or "", limit, endpoint or "", start)
     # The primary key decides which refusal is first, even between workers at once.
@@ -73,6 +75,7 @@ def record_refusal(
             "denied",
             details={
                 "limit": limit,
+                "per": per,
                 "endpoint": endpoint,
                 "window_start": start.isoformat(),
                 "window_seconds": int(window_seconds),

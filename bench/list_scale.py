@@ -58,6 +58,7 @@ from flask import Flask
 
 from access import tokens
 from access.models import User
+from bench.harness import UNLIMITED
 from core import db, keys, keyset
 from core.cli import upgrade
 from core.clock import FrozenClock
@@ -111,7 +112,7 @@ def _config(url: str, instance: Path) -> dict[str, Any]:
         **TEST_CONFIG,
         "DATABASE_URL": url,
         "INSTANCE_PATH": str(instance),
-        "API_RATE_LIMIT": "1000000 per minute",
+        **UNLIMITED,
     }
 
 

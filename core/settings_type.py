@@ -46,6 +46,9 @@ class Settings:
     lockout_threshold: int
     login_rate_limit: str
     api_rate_limit: str
+    export_rate_limit: str
+    search_rate_limit: str
+    audit_rate_limit: str
     argon2_time_cost: int
     argon2_memory_cost: int
     argon2_parallelism: int

@@ -13,7 +13,7 @@ from access.guard import requires
 from core import clock, db, paging, settings
 from core.api import CURSOR_PARAMETERS, ApiSpec, F, json_body, page_body, page_schema
 from core.errors import MalformedRequest
-from core.ratelimit import limit_api
+from core.ratelimit import limit_api, per_user_and_address
 from core.text import CONTROL_PROBLEM, has_control
 from referral import cases, inbox, matching, overview, referrals
 from referral.presenting import case_body, referral_body
@@ -235,6 +235,7 @@ def send_referral(case_id: uuid.UUID) -> Any:
 
 
 @bp.route("/referrals")
+@per_user_and_address("search_rate_limit")
 @requires("referrals.read")
 @spec.operation(
     "/referrals",

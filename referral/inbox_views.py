@@ -25,6 +25,7 @@ from access.forms import ActionForm
 from access.guard import requires
 from access.policy import NotNow
 from core import clock, db, paging, settings
+from core.ratelimit import per_user_and_address
 from referral import inbox as referral_lists
 from referral import list_rows, matching, notices, packets, referrals, workflow
 from referral.case_forms import (
@@ -82,6 +83,7 @@ NOTICE_LABELS = {
 
 
 @bp.route("/referrals/")
+@per_user_and_address("search_rate_limit")
 @requires("referrals.read")
 def inbox() -> str:
     """Open and urgent first, the longest waiting on top; pages of 25, each a cursor away

@@ -24,6 +24,7 @@ from access.models import User
 from access.policy import authorize, basis
 from core import clock, db
 from core.forms import AppForm
+from core.ratelimit import per_user_and_address
 from core.web import show_refusal
 from referral import case_page, cases, tasks
 from screening.forms import NOT_REMEMBERED
@@ -107,6 +108,7 @@ def done(case_id: uuid.UUID, task_id: uuid.UUID) -> Any:
 
 
 @bp.route("/tasks/")
+@per_user_and_address("search_rate_limit")
 @requires("cases.read")
 def index() -> str:
     """My follow-ups: open ones on open cases, soonest due first; the case holds the rest."""

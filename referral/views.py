@@ -25,6 +25,7 @@ from access.forms import ActionForm
 from access.guard import requires
 from access.policy import NotNow, authorize
 from core import clock, db, paging, settings
+from core.ratelimit import per_user_and_address
 from core.web import form_status
 from referral import basis, case_page, cases, endings, list_rows, matching, referrals
 from referral import person_copy as person_copy_module
@@ -46,6 +47,7 @@ LIST_FILTERS = {
 
 
 @bp.route("/")
+@per_user_and_address("search_rate_limit")
 @requires("cases.read")
 def index() -> Any:
     """Cases: the screener's own, or the team's for a supervisor; urgent first. Open ones
@@ -70,6 +72,7 @@ def index() -> Any:
 
 
 @bp.route("/break-glass")
+@per_user_and_address("audit_rate_limit")
 @requires("audit.read")
 def break_glass_log() -> str:
     """For auditors: every break-glass access, who asked, when, and the reason written; a
@@ -95,6 +98,7 @@ def for_screening(screening_id: uuid.UUID) -> Any:
 
 
 @bp.route("/<uuid:case_id>")
+@per_user_and_address("search_rate_limit")
 @requires("cases.read")
 def show(case_id: uuid.UUID) -> Any:
     """One case, with everything needed to refer it."""
@@ -207,6 +211,7 @@ def _held(case_id: uuid.UUID) -> tuple[Any, Any, dict[str, Any]]:
 
 
 @bp.route("/<uuid:case_id>/copy")
+@per_user_and_address("export_rate_limit")
 @requires("cases.copy", step_up=True)
 def person_copy(case_id: uuid.UUID) -> Any:
     """The person's own copy, for print, in their interview language; audited."""
@@ -218,6 +223,7 @@ def person_copy(case_id: uuid.UUID) -> Any:
 
 
 @bp.route("/<uuid:case_id>/copy.json")
+@per_user_and_address("export_rate_limit")
 @requires("cases.copy", step_up=True)
 def person_copy_json(case_id: uuid.UUID) -> Any:
     """The person's own copy as JSON, to download; audited."""

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from access.guard import requires
 from core import clock, db, paging
+from core.ratelimit import per_user_and_address
 from reporting import catalogue, definition, disclosure, exports, findings, labels, output
 from reporting.definition import Report
 from reporting.forms import ReportFilterForm
@@ -75,6 +76,7 @@ def _words(report: Report) -> dict[str, Any]:
 
 
 @bp.route("/<name>.csv")
+@per_user_and_address("export_rate_limit")
 @requires("stats.read", step_up=True)
 def download(name: str) -> Any:
     """The published table as CSV; the release is audited and registered."""
@@ -107,6 +109,7 @@ def download(name: str) -> Any:
 
 
 @bp.route("/exports/ctdc.csv")
+@per_user_and_address("export_rate_limit")
 @requires("stats.export", step_up=True)
 def ctdc_download() -> Any:
     """The CTDC contribution file, k-anonymous; the release is audited and registered."""

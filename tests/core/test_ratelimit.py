@@ -130,6 +130,7 @@ def test_a_flood_leaves_one_audit_event_per_client_and_window(
         {
             "client_ip": "192.0.2.7",
             "limit": "3 per 1 minute",
+            "per": "address",
             "endpoint": "access.login",
             "window_start": "2026-03-02T09:00:00+00:00",
             "window_seconds": 60,
