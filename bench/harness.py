@@ -42,8 +42,11 @@ UNLIMITED = {
         "API_RATE_LIMIT",
         "LOGIN_RATE_LIMIT",
         "EXPORT_RATE_LIMIT",
+        "EXPORT_ADDRESS_RATE_LIMIT",
         "SEARCH_RATE_LIMIT",
+        "SEARCH_ADDRESS_RATE_LIMIT",
         "AUDIT_RATE_LIMIT",
+        "AUDIT_ADDRESS_RATE_LIMIT",
     )
 }
 

@@ -51,14 +51,23 @@ def limits_of_view() -> tuple[str, ...]:
     return tuple(getattr(view, "passage_limits", ()))
 
 
-def _costly_limit(setting: str, key_func: Callable[[], str], per: str) -> ApplicationLimit:
+def address_setting(setting: str) -> str:
+    """The setting of the per-address twin of a per-user limit: ``export_rate_limit`` per user
+    has ``export_address_rate_limit`` per address, higher, as colleagues behind one office
+    address share it."""
+    return setting.removesuffix("_rate_limit") + "_address_rate_limit"
+
+
+def _costly_limit(setting: str, per: str) -> ApplicationLimit:
     # Application limits are counted before any before_request of the app's own, the access
     # guard included (wsgi.py), as the per-address limits of the API are; a limit decorated
     # on a view would only be counted once the guard let the request through. The scope
     # names the endpoint: each view has its own budget under each setting.
+    per_user = per == PER_USER
+    value = setting if per_user else address_setting(setting)
     return ApplicationLimit(
-        limit_provider=lambda: str(getattr(settings.current(), setting)),
-        key_function=key_func,
+        limit_provider=lambda: str(getattr(settings.current(), value)),
+        key_function=user_or_address if per_user else get_remote_address,
         scope=lambda endpoint: f"{endpoint}:{setting}:{per}",
         exempt_when=lambda: setting not in limits_of_view(),
     )
@@ -69,9 +78,7 @@ limiter = Limiter(
     key_func=get_remote_address,
     default_limits=[],
     application_limits=[
-        _costly_limit(setting, key_func, per)
-        for setting in COSTLY_LIMITS
-        for key_func, per in ((user_or_address, PER_USER), (get_remote_address, PER_ADDRESS))
+        _costly_limit(setting, per) for setting in COSTLY_LIMITS for per in (PER_USER, PER_ADDRESS)
     ],
     on_breach=_on_breach,
 )
@@ -91,8 +98,8 @@ def limit_api(blueprint: Blueprint) -> Blueprint:
 
 
 def per_user_and_address(setting: str) -> Callable[[F], F]:
-    """Limit a view by the limit in ``setting`` (one of :data:`COSTLY_LIMITS`, such as
-    ``export_rate_limit``) twice, counted apart: per signed-in user, and per client address.
+    """Limit a view per signed-in user by ``setting`` (one of :data:`COSTLY_LIMITS`, such as
+    ``export_rate_limit``) and per client address by its twin (:func:`address_setting`).
 
     A view may name several settings (the audit export is an export and an audit page): each
     is counted on its own. The limits add to a blueprint's own (the API's).

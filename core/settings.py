@@ -62,12 +62,16 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_RATE_LIMIT": "30 per minute",
     "API_RATE_LIMIT": "600 per minute",
-    # Costly endpoints, each limit counted per signed-in user and per client address (R59):
-    # exports (CSV downloads, the person's copy), searches (lists with filters, a case page's
-    # look for an earlier record of its person), and the audit log's pages, export and checks.
+    # Costly endpoints, limited per signed-in user and, higher as an office's colleagues
+    # share one address, per client address (R59): exports (CSV downloads, the person's
+    # copy), searches (lists with filters, a case page's look for an earlier record of its
+    # person), and the audit log's pages, export and checks.
     "EXPORT_RATE_LIMIT": "30 per hour",
+    "EXPORT_ADDRESS_RATE_LIMIT": "300 per hour",
     "SEARCH_RATE_LIMIT": "300 per minute",
+    "SEARCH_ADDRESS_RATE_LIMIT": "3000 per minute",
     "AUDIT_RATE_LIMIT": "60 per minute",
+    "AUDIT_ADDRESS_RATE_LIMIT": "600 per minute",
     "ARGON2_TIME_COST": 3,
     "ARGON2_MEMORY_COST": 65536,
     "ARGON2_PARALLELISM": 4,

@@ -47,8 +47,11 @@ class Settings:
     login_rate_limit: str
     api_rate_limit: str
     export_rate_limit: str
+    export_address_rate_limit: str
     search_rate_limit: str
+    search_address_rate_limit: str
     audit_rate_limit: str
+    audit_address_rate_limit: str
     argon2_time_cost: int
     argon2_memory_cost: int
     argon2_parallelism: int

@@ -45,8 +45,11 @@ TEST_CONFIG: dict[str, Any] = {
     "LOGIN_RATE_LIMIT": "1000 per minute",
     "API_RATE_LIMIT": "1000 per minute",
     "EXPORT_RATE_LIMIT": "1000 per minute",
+    "EXPORT_ADDRESS_RATE_LIMIT": "1000 per minute",
     "SEARCH_RATE_LIMIT": "1000 per minute",
+    "SEARCH_ADDRESS_RATE_LIMIT": "1000 per minute",
     "AUDIT_RATE_LIMIT": "1000 per minute",
+    "AUDIT_ADDRESS_RATE_LIMIT": "1000 per minute",
     # Tests seal the audit chain when they mean to (tests.helpers.seal_audit), not a thread.
     "AUDIT_SEALER": "external",
 }
