@@ -1,4 +1,5 @@
-"""``flask --app wsgi init-db``: create missing keys, then create or migrate the schema."""
+"""``flask --app wsgi init-db``: create missing keys, then create or migrate the schema, and on
+PostgreSQL give the service's own role its rights (core/grants.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
 
-from core import keys
+from core import grants, keys
 
 
 def alembic_config(app: Flask) -> Config:
@@ -36,13 +37,27 @@ def upgrade(app: Flask, revision: str = "head") -> None:
 
 
 @click.command("init-db")
-def init_db_command() -> None:
-    """Create missing key files, then create or migrate the schema (Alembic upgrade head)."""
+@click.option(
+    "--service-role",
+    metavar="NAME",
+    help="PostgreSQL: the role the service runs as; it is given exactly its rights (R51).",
+)
+def init_db_command(service_role: str | None) -> None:
+    """Create missing key files, then create or migrate the schema (Alembic upgrade head);
+    with ``--service-role``, grant that role what the service needs and nothing more."""
     private_instance(current_app)
     for name in keys.create_missing(current_app):
         click.echo(f"created key {keys.key_dir(current_app) / name}")
     upgrade(current_app)
     click.echo("database is at the latest schema")
+    if service_role is not None:
+        try:
+            count = grants.grant_service_role(
+                current_app.extensions["passage.engine"], service_role
+            )
+        except grants.GrantError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"role {service_role} may use the {count} tables as the service needs, no more")
 
 
 def init_app(app: Flask) -> None:
