@@ -26,7 +26,11 @@ FORMAT = b"\x01"  # first byte of every sealed value: the layout below
 NONCE_BYTES = 12
 KEY_BYTES = 32
 INDEX_BYTES = 16
-NORMALISATION = b"n1"  # bump when normalise() changes; old indexes then need rebuilding
+# Bump when normalise() changes; old indexes then need rebuilding. Still n1 after normalise()
+# was made idempotent and folded the dotless i: that changed only text n1 left unfolded (a
+# capital from a compatibility decomposition, ı), and there is no rebuild yet; a person's
+# index over such a name is written anew when their identity is next saved.
+NORMALISATION = b"n1"
 
 
 class DecryptionError(Exception):
@@ -75,11 +79,22 @@ def unwrap(master: bytes, wrapped: bytes, key_id: Any, master_version: int) -> b
     return unseal(master, wrapped, wrap_aad(key_id, master_version))
 
 
+# The dotless i is the one letter whose capital (I) folds to another letter (i): folded to i,
+# as the dot of an accented i is dropped, so that IŞIK and Işık match.
+DOTLESS_I = {ord("ı"): "i"}
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(DOTLESS_I))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def normalise(value: str) -> str:
-    """Normal form for exact matching: NFKC, case-folded, accents dropped, single spaces."""
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", stripped)).strip()
+    """Normal form for exact matching: NFKC, case-folded, accents dropped, single spaces.
+
+    Idempotent: folded twice, because a compatibility decomposition can yield a capital that
+    the first case folding did not see (ℌ and 𝐀, copied from styled text, give H and A)."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", _fold(_fold(value)))).strip()
 
 
 def blind_index(index_key: bytes, purpose: str, *parts: str) -> bytes:
