@@ -114,10 +114,13 @@ def birth_year(identity: Identity, today: date) -> int | None:
 def identity_index(identity: Identity, today: date) -> bytes | None:
     """The blind index of name and year of birth, or None when either is unknown."""
     year = birth_year(identity, today)
-    if year is None or not identity.family_name:
+    family_name = identity.family_name or ""
+    # A family name of spaces alone is no family name: indexed, it would match every person
+    # of that given name and year whose family name was left as blank.
+    if year is None or not crypto.normalise(family_name):
         return None
     return crypto.blind_index(
-        keys.keyring().index, "person", identity.given_name, identity.family_name, str(year)
+        keys.keyring().index, "person", identity.given_name, family_name, str(year)
     )
 
 
