@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from hypothesis import settings
 
 from access import audit_chain, audit_sealer, services
 from access.models import AuditHead
@@ -32,6 +33,12 @@ from tests.helpers import (
     throwaway_postgres_database,
 )
 from wsgi import create_app
+
+# Hypothesis profiles (R57). The normal run keeps Hypothesis's bounds: 100 examples for a
+# property that does not set its own. The nightly run, `HYPOTHESIS_PROFILE=nightly`, tries
+# far more, with no time limit per example (docs/security.md, R57; README, Tests).
+settings.register_profile("nightly", max_examples=5000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 
