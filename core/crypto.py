@@ -29,7 +29,7 @@ INDEX_BYTES = 16
 # Bump when normalise() changes; old indexes then need rebuilding. Still n1 after normalise()
 # was made idempotent and folded the dotless i: that changed only text n1 left unfolded (a
 # capital from a compatibility decomposition, ı), and there is no rebuild yet; a person's
-# index over such a name is written anew when their identity is next saved.
+# index over such a name is written anew when their name, birth date or age is corrected.
 NORMALISATION = b"n1"
 
 
