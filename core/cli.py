@@ -1,5 +1,5 @@
 """``flask --app wsgi init-db``: create missing keys, then create or migrate the schema, and on
-PostgreSQL give the service's own role its rights (core/grants.py)."""
+PostgreSQL give the service's own role its rights (core/db_grants.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
 
-from core import grants, keys
+from core import db_grants, keys
 
 
 def alembic_config(app: Flask) -> Config:
@@ -52,10 +52,10 @@ def init_db_command(service_role: str | None) -> None:
     click.echo("database is at the latest schema")
     if service_role is not None:
         try:
-            count = grants.grant_service_role(
+            count = db_grants.grant_service_role(
                 current_app.extensions["passage.engine"], service_role
             )
-        except grants.GrantError as error:
+        except db_grants.GrantError as error:
             raise click.ClickException(str(error)) from None
         click.echo(f"role {service_role} may use the {count} tables as the service needs, no more")
 
