@@ -7,6 +7,11 @@ export PASSAGE_INSTANCE_PATH ?= $(CURDIR)/instance
 
 LOCK := requirements.lock
 LOCK_TOOLS := .venv-lock
+# Semgrep's in-repo rules (.semgrep/, docs/security.md R54) run over the application, as the
+# house rules do: tests and bench are left out (tests/fixtures/semgrep/ plants an offender
+# for each rule, which tests/test_semgrep.py scans). No metrics and no version check: nothing
+# leaves the machine.
+SEMGREP_TARGETS := core access screening referral reporting wsgi.py templates
 
 .PHONY: install run test test-fast lint bench bench-reporting translations catalogues demo-code clean lock sbom audit-deps
 
@@ -50,6 +55,7 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/semgrep scan --metrics off --disable-version-check --error --config .semgrep/ $(SEMGREP_TARGETS)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The everyday loop: everything but browser, fuzzing, concurrency and timing tests.
@@ -57,12 +63,14 @@ test-fast: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/semgrep scan --metrics off --disable-version-check --error --config .semgrep/ $(SEMGREP_TARGETS)
 	$(BIN)/pytest -m "not browser and not fuzz and not concurrency and not slow" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/semgrep scan --metrics off --disable-version-check --error --config .semgrep/ $(SEMGREP_TARGETS)
 
 # Every benchmark, one JSON document of figures and goals (bench/README.md); set
 # BENCH_DATABASE_URL=postgresql+psycopg://… to measure PostgreSQL too, BENCH_ONLY=a,b for some.
