@@ -95,15 +95,34 @@ def test_sql_is_never_built_from_strings() -> None:
     assert offenders == []
 
 
+MARKED_SAFE = re.compile(r"\|\s*safe\b|autoescape\s+false")  # in a template
+
+
+def marks_markup_safe(path: str, source: str) -> bool:
+    """Whether the module at ``path`` makes ``Markup`` without being listed as safe."""
+    return "Markup(" in source and path not in SAFE_MARKUP
+
+
 def test_markup_is_marked_safe_only_for_our_own_content() -> None:
-    python = [relative(p) for p in SOURCES if "Markup(" in p.read_text()]
-    assert set(python) <= SAFE_MARKUP
+    python = [relative(p) for p in SOURCES if marks_markup_safe(relative(p), p.read_text())]
+    assert python == []
     templates = [
         relative(p)
         for p in (ROOT / "templates").rglob("*.html")
-        if re.search(r"\|\s*safe\b|autoescape\s+false", p.read_text())
+        if MARKED_SAFE.search(p.read_text())
     ]
     assert templates == []
+
+
+def test_the_markup_rule_can_fail() -> None:
+    """A module not listed, or a template marking a value safe, is caught; the listed
+    module and an escaped value are not."""
+    assert marks_markup_safe("screening/views.py", "banner = Markup(f'<b>{name}</b>')\n")
+    assert not marks_markup_safe("access/totp.py", "return Markup(svg)\n")
+    assert not marks_markup_safe("screening/views.py", "return escape(name)\n")
+    assert MARKED_SAFE.search("<p>{{ person.note | safe }}</p>")
+    assert MARKED_SAFE.search("{% autoescape false %}{{ note }}{% endautoescape %}")
+    assert not MARKED_SAFE.search("<p>{{ person.note }}</p>{# safe to show #}")
 
 
 WEAK_CRYPTO = re.compile(
@@ -232,17 +251,32 @@ VOCABULARIES = {
 }
 
 
+def writes_out(values: set[str], source: str) -> bool:
+    """Whether ``source`` holds a literal tuple, list or set of all of ``values``."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Tuple | ast.List | ast.Set):
+            literal = {e.value for e in node.elts if isinstance(e, ast.Constant)}
+            if values <= literal:
+                return True
+    return False
+
+
 @pytest.mark.parametrize("name", sorted(VOCABULARIES))
 def test_each_vocabulary_is_written_once(name: str) -> None:
     values, homes = VOCABULARIES[name]
-    found = set()
-    for path in SOURCES:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Tuple | ast.List | ast.Set):
-                literal = {e.value for e in node.elts if isinstance(e, ast.Constant)}
-                if values <= literal:
-                    found.add(relative(path))
+    found = {relative(p) for p in SOURCES if writes_out(values, p.read_text(encoding="utf-8"))}
     assert found == homes
+
+
+def test_the_vocabulary_rule_can_fail() -> None:
+    """A second copy of a vocabulary is caught as a tuple, a list or a set, in any order and
+    among other values; a part of it, or its values only in strings, is not."""
+    languages = VOCABULARIES["languages"][0]
+    assert writes_out(languages, 'LANGUAGES = ("en", "fr", "es")\n')
+    assert writes_out(languages, 'def pick(code):\n    return code in ["es", "en", "de", "fr"]\n')
+    assert writes_out(languages, 'OFFERED = {"fr", "en", "es"}\n')
+    assert not writes_out(languages, 'OFFERED = ("en", "fr")\n')
+    assert not writes_out(languages, 'HELP = "en, fr or es"\n')
 
 
 # A cycle of module-level imports works in one order and breaks in another: a command
@@ -279,9 +313,11 @@ def imported_at_load(name: str) -> set[str]:
     return (found & MODULES.keys()) - {name}
 
 
-def on_a_cycle() -> list[str]:
-    """Every module from which an import chain leads back to itself."""
-    graph = {name: imported_at_load(name) for name in MODULES}
+def on_a_cycle(graph: dict[str, set[str]] | None = None) -> list[str]:
+    """Every module from which an import chain leads back to itself (in ``graph``, module →
+    what it imports at load; ours by default)."""
+    if graph is None:
+        graph = {name: imported_at_load(name) for name in MODULES}
     cyclic = []
     for start in graph:
         seen, todo = set(), list(graph[start])
@@ -295,15 +331,40 @@ def on_a_cycle() -> list[str]:
     return sorted(cyclic)
 
 
-def test_every_module_on_an_import_cycle_imports_first() -> None:
-    cyclic = on_a_cycle()
-    assert "screening.views" in cyclic  # it registers interview_views, which imports it
+def import_each_first(names: list[str], where: Path = ROOT) -> str:
+    """The modules of ``names`` that fail to import as the first module of a process run in
+    ``where``, each with its error ('' when none fails)."""
     done = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-W", "error", "-c", IMPORT_EACH_FIRST, *cyclic],
-        cwd=ROOT,
+        [sys.executable, "-W", "error", "-c", IMPORT_EACH_FIRST, *names],
+        cwd=where,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
-    assert (done.returncode, done.stdout.strip()) == (0, ""), done.stderr[-2000:]
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip()
+
+
+def test_every_module_on_an_import_cycle_imports_first() -> None:
+    cyclic = on_a_cycle()
+    assert "screening.views" in cyclic  # it registers interview_views, which imports it
+    assert import_each_first(cyclic) == ""
+
+
+def test_the_import_cycle_rule_can_fail(tmp_path: Path) -> None:
+    """A planted cycle that works in one order only: ``b`` first imports ``a`` whole, but
+    ``a`` first asks ``b`` for a name ``a`` has not defined yet. Both are found on the cycle,
+    and importing each first fails on ``a``."""
+    planted = tmp_path / "core"  # shadows ours: the script runs in tmp_path, first on the path
+    planted.mkdir()
+    (planted / "__init__.py").write_text("")
+    (planted / "a.py").write_text("from core import b\n\nVALUE = 1\n")
+    (planted / "b.py").write_text("from core.a import VALUE\n")
+    assert on_a_cycle({"core.a": {"core.b"}, "core.b": {"core.a"}, "core.c": {"core.a"}}) == [
+        "core.a",
+        "core.b",
+    ]
+    failed = import_each_first(["core.b", "core.a"], where=tmp_path)
+    assert failed.startswith("core.a: ImportError(\"cannot import name 'VALUE' from ")
+    assert len(failed.splitlines()) == 1  # core.b imports first
