@@ -88,7 +88,7 @@ lock:
 	$(PYTHON) -m venv $(LOCK_TOOLS)
 	$(LOCK_TOOLS)/bin/pip install --quiet pip-tools==7.7.0
 	$(LOCK_TOOLS)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --all-build-deps \
-		--extra dev --strip-extras --no-emit-index-url --no-emit-find-links -o $(LOCK) setup.cfg
+		--extra dev --no-strip-extras --no-emit-index-url --no-emit-find-links -o $(LOCK) setup.cfg
 
 # The software bill of materials (CycloneDX JSON) of what requirements.lock installs.
 sbom: $(STAMP)

@@ -33,11 +33,12 @@ def pins() -> dict[str, tuple[str, list[str]]]:
         if not line:
             continue
         requirement, *options = line.split()
-        name, _, version = requirement.partition("==")
-        found[canonicalize_name(name)] = (
-            version,
-            re.findall(r"--hash=sha256:([0-9a-f]{64})", line),
-        )
+        # Extras stay on the pin (jsonschema[format-nongpl]==…): pip in hash mode takes a
+        # dependency's extra as a requirement of its own, which must be pinned too.
+        pinned = Requirement(requirement)
+        version = str(pinned.specifier).removeprefix("==")
+        hashes = re.findall(r"--hash=sha256:([0-9a-f]{64})", line)
+        found[canonicalize_name(pinned.name)] = (version, hashes)
         assert all(o.startswith("--hash=sha256:") for o in options), line
     return found
 
