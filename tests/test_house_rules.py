@@ -234,8 +234,8 @@ SYSTEM_FUNCTIONS: dict[str, dict[str, str]] = {
         "events": "audit.read is role-only: the guard checked it on audit_views.events and "
         "api.audit_events (through read_page)",
         "iter_all": "audit.read is role-only: the guard checked it on audit_views.export",
-        "count": "the usage report (reporting.service_reports._usage), whose view the guard "
-        "checked for stats.read and the catalogue for its readers",
+        "count": "a count of events, no row, for the usage report "
+        "(reporting.service_reports._usage)",
         "openings": "person_copy.copy_of, after referral.views._held's cases.get(cases.copy)",
     },
     "access/audit_chain.py": {
@@ -246,7 +246,8 @@ SYSTEM_FUNCTIONS: dict[str, dict[str, str]] = {
         "recent": "cases.recent_grants for views.break_glass_log, guarded by role-only audit.read",
     },
     "core/datakeys.py": {
-        "cipher": "opens the key of a row its caller already holds (no personal data)",
+        "cipher": "the data key of a row its caller already holds and checked; a key is "
+        "no person's data",
         "shred": "retention (screening.retention.apply), a command-line job",
         "versions_in_use": "key rotation (core.rotation) and recovery_cli, operator jobs",
         "rewrap": "key rotation (core.rotation), an operator job",
@@ -274,7 +275,8 @@ SYSTEM_FUNCTIONS: dict[str, dict[str, str]] = {
     "referral/endings.py": {
         "_change": "ends or clears referrals its caller holds: keep_within_consent after "
         "corrections.correct_person's require, forget_packets for retention",
-        "end_with_standing": "a partner's standing lapsed (directory, escalate job)",
+        "end_with_standing": "a partner's standing ended: directory.set_vetting (role-only "
+        "partners.manage), the directory import command, the escalate job",
         "escalate": "the referral deadline job (referral.cli escalate)",
     },
     "referral/outbox.py": {
