@@ -213,7 +213,13 @@ def break_glass(
     if len(reason) < REASON_MIN:
         raise CaseError(
             "write why you need this case",
-            {"reason": _l("at least %(count)d characters", count=REASON_MIN)},
+            {
+                "reason": _l(
+                    "Say why you need this case in at least %(count)d characters; "
+                    "repeated spaces count as one.",
+                    count=REASON_MIN,
+                )
+            },
         )
     grant = grants.give(store, user.id, case_id, reason, now, minutes)
     audit.record(

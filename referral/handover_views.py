@@ -24,6 +24,7 @@ from access.guard import requires
 from access.models import User
 from core import clock, db
 from core.forms import AppForm
+from core.web import show_refusal
 from referral import case_page, cases, handover
 
 bp = Blueprint("handover", __name__, url_prefix="/cases")
@@ -97,8 +98,7 @@ def hand_over(case_id: uuid.UUID) -> Any:
             handover.hand_over(store, current_user, case, uuid.UUID(form.owner.data), clock.now())
         except handover.HandOverError as error:
             store.rollback()
-            form.owner.errors = [*form.owner.errors, *error.fields.values()]
-            status = 422
+            status = show_refusal(form, error, fallback="owner")
         else:
             store.commit()
             flash(
@@ -157,9 +157,10 @@ def reassign_all() -> Any:
         )
     except handover.HandOverError as error:
         store.rollback()
-        form.owner.errors = [*form.owner.errors, *error.fields.values()]
+        # ``former`` is hidden on the page: a problem with it is said above the form instead.
+        status = show_refusal(form, error, fallback="owner", names={"former": None})
         flash(_l("Nothing was handed over. See what to fix below."), "error")
-        return _reassign_page(form, 422)
+        return _reassign_page(form, status)
     store.commit()
     if count:
         flash(

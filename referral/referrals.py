@@ -41,7 +41,7 @@ URGENCIES = ("normal", "urgent")
 DECLINE_REASONS = ("no_capacity", "not_eligible", "out_of_area", "service_unavailable", "other")
 OUTCOMES = ("services_provided", "person_declined", "lost_contact", "referred_on", "other")
 NOTE_MAX = 2000
-ALREADY_OPEN = "this partner already has an open referral"
+ALREADY_OPEN = _l("This partner already has an open referral of this case.")
 
 
 def announce(store: Session, referral: Referral, event: str, now: datetime) -> None:

@@ -26,7 +26,7 @@ from access.guard import requires
 from access.policy import NotNow, authorize
 from core import clock, db, paging, settings
 from core.ratelimit import per_user_and_address
-from core.web import form_status
+from core.web import form_status, show_refusal
 from referral import basis, case_page, cases, endings, list_rows, matching, referrals
 from referral import person_copy as person_copy_module
 from referral.case_forms import BreakGlassForm, LinkForm, ReferForm
@@ -144,13 +144,11 @@ def refer(case_id: uuid.UUID) -> Any:
         )
     except (referrals.ReferralError, NotNow) as error:
         store.rollback()
-        for name, problem in (error.fields or {"partner": str(error)}).items():
-            if name not in form:
-                name = "partner"  # consent: about the referral as a whole
-            form[name].errors = [*form[name].errors, problem]
+        # Consent and the case's state are about the referral as a whole: said at the partner.
+        status = show_refusal(form, error, fallback="partner")
         flash(_l("The referral was not sent. See what to fix below."), "error")
         return case_page.render(
-            cases.get(store, current_user, case_id, "cases.manage"), error.status, refer=form
+            cases.get(store, current_user, case_id, "cases.manage"), status, refer=form
         )
     store.commit()
     flash(_l("Referral sent. The partner has been told that something awaits them."), "success")
@@ -256,8 +254,7 @@ def break_glass(case_id: uuid.UUID) -> Any:
             )
         except cases.CaseError as error:
             store.rollback()
-            form.reason.errors = [*form.reason.errors, *error.fields.values()]
-            status = error.status
+            status = show_refusal(form, error, fallback="reason")
         else:
             store.commit()
             return redirect(url_for("cases.show", case_id=case_id))

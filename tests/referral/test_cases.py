@@ -103,7 +103,9 @@ def test_break_glass_needs_a_reason_is_flagged_and_lapses(
     assert "20" in error_of(short.get_data(as_text=True), "reason")
     padded = client.post(page, {"reason": "need      it      " * 2}, form_page=page)
     assert padded.status_code == 422  # long enough for the form, not once its spaces are out
-    assert error_of(padded.get_data(as_text=True), "reason") == "at least 20 characters"
+    assert error_of(padded.get_data(as_text=True), "reason") == (
+        "Say why you need this case in at least 20 characters; repeated spaces count as one."
+    )
     assert client.get(f"/cases/{case_id}").status_code == 404
     granted = client.post(
         page,

@@ -22,7 +22,7 @@ from access.models import AuditEvent, Team, User
 from core import db
 from referral import handover
 from referral.models import Case, Notice, OutboxMessage, Referral
-from tests.helpers import Account, Client, csrf_from
+from tests.helpers import Account, Client, csrf_from, error_of
 from tests.referral.conftest import FULL_CONSENT
 from tests.screening.payloads import body
 
@@ -326,11 +326,11 @@ def test_the_new_owner_must_be_an_active_member_of_the_team(
     assert refused.status_code == 422
     text = refused.get_data(as_text=True)
     assert "The case was not handed over." in text
-    assert (
+    assert error_of(text, "owner") == (
         "This person is already in charge."
         if who == "screener"
-        else "Choose an active screener or supervisor of the case"
-    ) in text
+        else "Choose an active screener or supervisor of the case's team."
+    )
     assert owner(app, case_id) == str(accounts["screener"].id)
     assert events(app, "case.handed_over") == []
     with app.app_context():
@@ -463,6 +463,37 @@ def test_a_disabled_account_tells_the_supervisors_and_its_cases_move_at_once(
     assert [kind for kind, _c in notices_of(app, colleague)] == ["case.handed_over"]
     assert notices_of(app, accounts["screener"]) == []
     assert "Nothing to hand over" in client.get("/cases/reassign").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("to", "said"),
+    [
+        ("unknown", "Choose an active screener or supervisor of the case's team."),
+        ("former", "This person is already in charge."),
+    ],
+)
+def test_moving_all_to_someone_who_may_not_take_them_is_said_on_the_row(
+    app: Flask,
+    open_case: Callable[..., str],
+    accounts: dict[str, Account],
+    signed_in: Callable[[str], Client],
+    clock: Any,
+    to: str,
+    said: str,
+) -> None:
+    case_id = open_case()
+    former = accounts["screener"]
+    disable(app, former, clock)
+    client = signed_in("supervisor")
+    target = former.id if to == "former" else uuid.uuid4()
+    refused = client.post("/cases/reassign", {"former": str(former.id), "owner": str(target)})
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert "Nothing was handed over." in text
+    # The refused form is the former owner's row, the service's words on its "Move all to".
+    assert error_of(text, "owner-1") == said
+    assert owner(app, case_id) == str(former.id)
+    assert events(app, "case.handed_over") == []
 
 
 def test_moving_every_case_of_one_owner_is_for_a_supervisor_and_to_someone_else(

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.helpers import Account, Client
+from tests.helpers import Account, Client, error_of
 from tests.referral.conftest import SHARED
 from tests.screening.payloads import body
 
@@ -111,8 +111,8 @@ def test_a_referral_state_answers_409_from_sending_and_from_answering(
         {
             "error": {
                 "code": "conflict",
-                "message": "this partner already has an open referral",
-                "fields": {"partner": "this partner already has an open referral"},
+                "message": "This partner already has an open referral of this case.",
+                "fields": {"partner": "This partner already has an open referral of this case."},
             }
         },
     )
@@ -128,6 +128,25 @@ def test_a_referral_state_answers_409_from_sending_and_from_answering(
             }
         },
     )
+
+
+def test_the_case_page_says_a_referral_state_refusal_at_the_partner_with_409(
+    api: API, referral: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
+    referral_id = referral()
+    case_id = api("screener", "GET", f"/referrals/{referral_id}").get_json()["case_id"]
+    page = f"/cases/{case_id}"
+    again = signed_in("screener").post(
+        f"{page}/referrals",
+        {"partner": "org-a", "services": ["shelter"], "share": SHARED, "urgency": "normal"},
+        form_page=page,
+    )
+    assert again.status_code == 409
+    assert (
+        error_of(again.get_data(as_text=True), "partner")
+        == "This partner already has an open referral of this case."
+    )
+    assert len(api("screener", "GET", page).get_json()["referrals"]) == 1  # nothing stored
 
 
 def test_a_completed_screening_answers_409_from_every_draft_view(api: API) -> None:
