@@ -36,7 +36,7 @@ from access.policy import require
 from access.sessions import current_session, end_all_sessions, end_session, list_sessions
 from core import clock, db, settings
 from core.ratelimit import limiter
-from core.web import form_status, safe_next
+from core.web import form_status, safe_next, show_refusal
 
 bp = Blueprint("access", __name__)
 
@@ -197,12 +197,10 @@ def set_password(token: str) -> Any:
             )
         except PasswordRejected as error:
             store.rollback()
-            form.password.errors = [*form.password.errors, str(error)]
-            status = error.status
+            status = show_refusal(form, error)
         except services.UserError as error:
             store.commit()  # the wrong code counts towards delays and lock-out, audited
-            form.code.errors = [*form.code.errors, str(error)]
-            status = error.status
+            status = show_refusal(form, error)
         else:
             store.commit()
             flash(_l("Your password is set. Sign in with it now."), "success")
@@ -304,12 +302,10 @@ def change_password() -> Any:
             )
         except PasswordRejected as error:
             store.rollback()
-            form.password.errors = [*form.password.errors, str(error)]
-            status = error.status
+            status = show_refusal(form, error)
         except services.UserError as error:
             store.commit()  # the failure counts towards delays and lock-out, audited
-            form.current.errors = [*form.current.errors, str(error)]
-            status = error.status
+            status = show_refusal(form, error)
         else:
             store.commit()
             logout_user()
