@@ -496,6 +496,32 @@ def test_moving_all_to_someone_who_may_not_take_them_is_said_on_the_row(
     assert events(app, "case.handed_over") == []
 
 
+def test_a_refusal_about_the_former_owner_is_said_above_the_row_not_on_its_hidden_field(
+    app: Flask,
+    open_case: Callable[..., str],
+    accounts: dict[str, Account],
+    colleague: Account,
+    signed_in: Callable[[str], Client],
+    clock: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No rule names the former owner today; should one, the user still reads it."""
+    open_case()
+    former = accounts["screener"]
+    disable(app, former, clock)
+
+    def refuse(*_args: Any) -> int:
+        raise handover.HandOverError("synthetic", {"former": "Synthetic: not this owner."})
+
+    monkeypatch.setattr(handover, "hand_over_all", refuse)
+    client = signed_in("supervisor")
+    refused = client.post("/cases/reassign", {"former": str(former.id), "owner": str(colleague.id)})
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert '<p class="error" role="alert">Synthetic: not this owner.</p>' in text
+    assert error_of(text, "owner-1") == ""
+
+
 def test_moving_every_case_of_one_owner_is_for_a_supervisor_and_to_someone_else(
     app: Flask,
     open_case: Callable[..., str],
