@@ -34,6 +34,26 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
     app.jinja_env.globals["text_direction"] = text_direction
     app.jinja_env.filters["moment"] = moment
+    app.jinja_env.filters["language_name"] = language_name
+    app.jinja_env.filters["country_name"] = country_name
+
+
+def language_name(code: str | None) -> str:
+    """A language's name in the reader's language ("Arabic", "arabe"), from the ISO 639 code
+    people's records keep; the code itself where CLDR has no name for it."""
+    if not code:
+        return ""
+    locale = get_locale() or Locale.parse(LANGUAGES[0])
+    return str(locale.languages.get(code.lower(), code))
+
+
+def country_name(code: str | None) -> str:
+    """A country's name in the reader's language ("Greece", "Grèce"), from the ISO 3166 code
+    people's records keep; the code itself where CLDR has no name for it."""
+    if not code:
+        return ""
+    locale = get_locale() or Locale.parse(LANGUAGES[0])
+    return str(locale.territories.get(code.upper(), code))
 
 
 def text_direction() -> str:

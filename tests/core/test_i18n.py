@@ -174,3 +174,29 @@ def test_a_page_shows_no_date_of_numbers_only(client: Client, accounts: Any) -> 
     body = client.get("/account").get_data(as_text=True)
     assert re.search(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b", body) is None
     assert re.search(r"\w{3} \d{1,2}, 20\d\d, \d\d:\d\d UTC", body) is not None
+
+
+@pytest.mark.parametrize(
+    ("language", "names"),
+    [
+        ("en", ("Arabic", "Tigrinya", "Greece", "Kosovo")),
+        ("fr", ("arabe", "tigrigna", "Grèce", "Kosovo")),
+        ("es", ("árabe", "tigriña", "Grecia", "Kosovo")),
+    ],
+)
+def test_codes_are_named_in_the_reader_s_language(
+    app: Any, language: str, names: tuple[str, ...]
+) -> None:
+    # Records keep ISO codes; a caseworker reads names, in their own language.
+    from flask_babel import force_locale
+
+    with app.test_request_context("/"), force_locale(language):
+        shown = (
+            i18n.language_name("ar"),
+            i18n.language_name("TI"),
+            i18n.country_name("gr"),
+            i18n.country_name("XK"),
+        )
+        assert shown == names
+        assert (i18n.language_name("qq"), i18n.country_name("QQ")) == ("qq", "QQ")
+        assert (i18n.language_name(None), i18n.country_name("")) == ("", "")

@@ -171,6 +171,35 @@ def test_the_partner_packet_carries_only_the_shared_fields(
     assert "Canaryapi" in page
 
 
+def test_pages_name_languages_and_countries_rather_than_their_codes(
+    api: API,
+    open_case: Callable[..., str],
+    signed_in: Callable[[str], Client],
+    new_client: Callable[[], Client],
+    accounts: dict[str, Account],
+) -> None:
+    # The record keeps ISO codes (fr, XK, ZZ); the caseworker and the partner read names.
+    share = ["given_name", "languages", "location"]
+    case_id = open_case(consent={"screening": True, "referral": True, "share": share})
+    sent = api(
+        "screener",
+        "POST",
+        f"/cases/{case_id}/referrals",
+        {"partner": "org-a", "services": ["shelter"], "share": share},
+    )
+    assert sent.status_code == 201, sent.get_json()
+    partner = signed_in("partner")
+    page = partner.get(f"/referrals/{sent.get_json()['id']}").get_data(as_text=True)
+    assert "<dd>French</dd>" in page
+    assert "<dd>Kosovo, Canaryregionapi</dd>" in page
+    screener = new_client()
+    screener.sign_in(accounts["screener"])
+    case_page = screener.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "<dt>Nationality</dt><dd>Unknown Region</dd>" in case_page
+    assert "<dd>Kosovo, Canaryregionapi</dd>" in case_page
+    assert "<dt>Languages they speak</dt><dd>French</dd>" in case_page
+
+
 def test_screening_answers_reach_the_partner_only_when_shared(
     api: API, referral: Callable[..., str], signed_in: Callable[[str], Client]
 ) -> None:
