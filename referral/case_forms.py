@@ -107,7 +107,7 @@ class DeclineForm(AppForm):
     """Why the partner cannot take the referral."""
 
     reason = SelectField(
-        _l("Reason"),
+        _l("Why you decline it"),
         choices=[SelectChoice(r, DECLINE_LABELS[r]) for r in referrals.DECLINE_REASONS],
         validators=[InputRequired()],
         render_kw=NOT_REMEMBERED,
