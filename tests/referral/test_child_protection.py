@@ -347,3 +347,29 @@ def test_a_childs_exploitation_with_no_recorded_act_is_worded_alike_everywhere(
     for url, page in pages.items():
         assert "Child exploitation, act to be established" in page, url
         assert "Likely trafficking in persons" not in page, url
+
+
+def test_an_urgent_case_says_what_it_needs_next(
+    api: API, open_case: Callable[..., str], partner_k: str, signed_in: Callable[[str], Client]
+) -> None:
+    # "Refer now" until a referral is sent; then that it waits for the answer; then that a
+    # partner took it: an urgent banner never asks for a referral already made. (Any "yes"
+    # from a child makes the case urgent.)
+    case_id = open_case(**child_body(consent=NO_REFERRAL, answers={"ec_excessive_hours": "yes"}))
+    screener = signed_in("screener")
+
+    def banner() -> str:
+        page = screener.get(f"/cases/{case_id}").get_data(as_text=True)
+        shown = page.split('role="alert">', 1)[1].split("</p>", 1)[0]
+        return " ".join(shown.replace("<strong>", "").replace("</strong>", "").split())
+
+    assert banner() == "Urgent. Refer to a partner now."
+    sent = api("screener", "POST", f"/cases/{case_id}/referrals", PROTECTION)
+    assert sent.status_code == 201, sent.get_json()
+    assert banner() == (
+        "Urgent. A referral waits for the partner's answer: call them if it does not come soon."
+    )
+    assert api(partner_k, "POST", f"/referrals/{sent.get_json()['id']}/accept").status_code == 200
+    assert banner() == (
+        "Urgent. A partner has accepted the referral: follow up that the person was taken in."
+    )
