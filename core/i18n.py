@@ -3,8 +3,11 @@ the visitor's choice, then Accept-Language; dates and numbers formatted in that 
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import cache
 
 from babel import Locale, dates
 from flask import Flask, has_request_context, request, session
@@ -45,6 +48,48 @@ def language_name(code: str | None) -> str:
         return ""
     locale = get_locale() or Locale.parse(LANGUAGES[0])
     return str(locale.languages.get(code.lower(), code))
+
+
+def _folded(text: str) -> str:
+    # Case, accents and spacing aside: "Érythrée", "erythree" and "ERYTHRÉE" are one name.
+    decomposed = unicodedata.normalize("NFKD", " ".join(text.split()).casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@cache
+def _codes_by_name(language: str, kind: str) -> dict[str, str]:
+    names = getattr(Locale.parse(language), kind)
+    return {
+        _folded(name): code for code, name in names.items() if re.fullmatch("[A-Za-z]{2}", code)
+    }
+
+
+def _code(text: str, kind: str) -> str | None:
+    cleaned = " ".join(text.split())
+    if re.fullmatch("[A-Za-z]{2}", cleaned):
+        return cleaned
+    reader = str(get_locale() or LANGUAGES[0])
+    for language in dict.fromkeys((reader, *LANGUAGES)):
+        code = _codes_by_name(language, kind).get(_folded(cleaned))
+        if code is not None:
+            return code
+    return None
+
+
+def language_code(text: str) -> str | None:
+    """The two-letter ISO 639-1 code a screener means: the code itself, or the language's
+    name in the reader's language or another Passage speaks ("Tigrinya", "tigrigna" → "ti");
+    None when it is neither (a language with no two-letter code included)."""
+    code = _code(text, "languages")
+    return code.lower() if code else None
+
+
+def country_code(text: str) -> str | None:
+    """The two-letter ISO 3166 code a screener means: the code itself, or the country's name
+    in the reader's language or another Passage speaks ("Eritrea", "Érythrée" → "ER"); None
+    otherwise."""
+    code = _code(text, "territories")
+    return code.upper() if code else None
 
 
 def country_name(code: str | None) -> str:

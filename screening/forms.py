@@ -4,6 +4,7 @@ pieces other forms share. The interview's own forms are in screening/interview_f
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -31,6 +32,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from core import i18n
 from core.forms import AppForm
 from core.languages import LANGUAGE_NAMES
 from screening import people
@@ -251,22 +253,25 @@ class PersonForm(AppForm):
         validators=[Optional()],
         render_kw=NOT_REMEMBERED,
     )
+    # Names or codes: a screener with an interpreter knows "Eritrea" and "Tigrinya", not ER
+    # and ti; the record keeps the codes (core/i18n.py reads the names, in any language
+    # Passage speaks, the page's first).
     nationality = StringField(
-        _l("Nationality (two-letter country code)"),
-        validators=[Optional(), Regexp(r"^[A-Za-z]{2}$")],
+        _l("Nationality (the country's name or its two-letter code)"),
+        validators=[Optional(), Length(max=100)],
         render_kw=NOT_REMEMBERED,
     )
     country = StringField(
-        _l("Country where they are now (two-letter code)"),
-        validators=[Optional(), Regexp(r"^[A-Za-z]{2}$")],
+        _l("Country where they are now (its name or two-letter code)"),
+        validators=[Optional(), Length(max=100)],
         render_kw=NOT_REMEMBERED,
     )
     region = StringField(
         _l("Region or town"), validators=[Optional(), Length(max=100)], render_kw=NOT_REMEMBERED
     )
     languages = StringField(
-        _l("Languages they speak (two-letter codes, separated by spaces)"),
-        validators=[Optional(), Regexp(r"^([a-zA-Z]{2}[ ,]*){0,8}$")],
+        _l("Languages they speak (names or two-letter codes, separated by commas)"),
+        validators=[Optional(), Length(max=300)],
         render_kw=NOT_REMEMBERED,
     )
     contact = StringField(
@@ -286,6 +291,24 @@ class PersonForm(AppForm):
         render_kw=NOT_REMEMBERED,
     )
 
+    def validate_nationality(self, field: Any) -> None:
+        """A country the screener named or coded."""
+        if field.data and i18n.country_code(field.data) is None:
+            raise ValidationError(UNKNOWN_COUNTRY)
+
+    def validate_country(self, field: Any) -> None:
+        """A country the screener named or coded."""
+        if field.data and i18n.country_code(field.data) is None:
+            raise ValidationError(UNKNOWN_COUNTRY)
+
+    def validate_languages(self, field: Any) -> None:
+        """Languages the screener named or coded, eight at most."""
+        codes, unknown = languages_of(field.data or "")
+        if unknown:
+            raise ValidationError(UNKNOWN_LANGUAGE % {"names": ", ".join(unknown)})
+        if len(codes) > MAX_LANGUAGES:
+            raise ValidationError(TOO_MANY_LANGUAGES % {"count": MAX_LANGUAGES})
+
 
 class CorrectionForm(PersonForm):
     """Correcting the person's details on their case: the same fields as when they were
@@ -302,11 +325,35 @@ class CorrectionForm(PersonForm):
     possibly_minor = BooleanField(_l("May be under 18"), render_kw=NOT_REMEMBERED)
 
 
+MAX_LANGUAGES = 8
+UNKNOWN_COUNTRY = _l("Not a country we know: write its name or its two-letter code.")
+UNKNOWN_LANGUAGE = _l(
+    "Not a language we know: %(names)s. Write each one's name or its two-letter code."
+)
+TOO_MANY_LANGUAGES = _l("Write at most %(count)d languages.")
+
+
+def languages_of(text: str) -> tuple[tuple[str, ...], list[str]]:
+    """The codes of the languages written in ``text`` (names or two-letter codes separated by
+    commas; codes may also be separated by spaces, as before), and what was not recognised."""
+    codes: list[str] = []
+    unknown: list[str] = []
+    for part in text.split(","):
+        words = part.split()
+        coded = all(re.fullmatch("[A-Za-z]{2}", word) for word in words)
+        for piece in words if coded else [part.strip()] if words else []:
+            code = i18n.language_code(piece)
+            if code is None:
+                unknown.append(piece)
+            else:
+                codes.append(code)
+    return tuple(dict.fromkeys(codes)), unknown
+
+
 def identity_of(form: PersonForm) -> people.Identity:
-    """The person's details as the form holds them (the date of birth when it asks it)."""
-    languages = tuple(
-        code.lower() for code in (form.languages.data or "").replace(",", " ").split()
-    )
+    """The person's details as the form holds them (the date of birth when it asks it), the
+    countries and languages as their codes."""
+    languages = languages_of(form.languages.data or "")[0]
     birth_date = getattr(form, "birth_date", None)
     return people.Identity(
         given_name=(form.given_name.data or "").strip(),
@@ -314,8 +361,8 @@ def identity_of(form: PersonForm) -> people.Identity:
         birth_date=birth_date.data if birth_date is not None else None,
         age=form.age.data,
         sex=form.sex.data or None,
-        nationality=(form.nationality.data or "").upper() or None,
-        country=(form.country.data or "").upper() or None,
+        nationality=i18n.country_code(form.nationality.data or ""),
+        country=i18n.country_code(form.country.data or ""),
         region=form.region.data or None,
         contact=form.contact.data or None,
         notes=form.notes.data or None,

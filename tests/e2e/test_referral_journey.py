@@ -96,9 +96,12 @@ def screen_the_person(page: Page, base: str) -> None:
     page.get_by_label("Given name or the name they use").fill(GIVEN_NAME)
     page.get_by_label("Family name").fill(HIDDEN["family_name"])
     page.get_by_label("Age (leave empty if unknown)").fill("31")
-    page.get_by_label("Country where they are now (two-letter code)").fill("XK")
+    # Names, as a screener knows them; the record keeps XK and en.
+    page.get_by_label("Country where they are now (its name or two-letter code)").fill("Kosovo")
     page.get_by_label("Region or town").fill(HIDDEN["region"])
-    page.get_by_label("Languages they speak (two-letter codes, separated by spaces)").fill("en")
+    page.get_by_label("Languages they speak (names or two-letter codes, separated by commas)").fill(
+        "English"
+    )
     page.get_by_label("A safe way to contact them, if they agree").fill(HIDDEN["contact"])
     page.get_by_label("What do they need now?").select_option(["shelter"])
     page.get_by_label("Notes (kept confidential)").fill(HIDDEN["notes"])

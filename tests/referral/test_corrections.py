@@ -346,7 +346,11 @@ def test_a_documented_adult_age_lifts_the_presumption_and_ends_what_rested_on_it
             "The date of birth cannot be in the future, nor more than 120 years ago.",
         ),
         ({"birth_date": "yesterday"}, 400, "Not a valid date value."),
-        ({"nationality": "Zedland"}, 400, "Invalid input."),
+        (
+            {"nationality": "Zedland"},
+            400,
+            "Not a country we know: write its name or its two-letter code.",
+        ),
     ],
 )
 def test_bad_details_are_form_errors_and_change_nothing(

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from core import db
-from screening import red_flags, services
+from screening import people, red_flags, services
 from screening.consent import EXPLAINED
 from screening.instrument_files import load_catalogue
 from screening.models import Person, Screening
@@ -334,13 +334,16 @@ def test_person_form_errors_are_shown(app: Flask, signed_in: Any) -> None:
     client.post("/screenings/new", SAFE)
     client.post("/screenings/new/consent", CONSENT)
     page = client.post(
-        "/screenings/new/person", {"given_name": "", "age": "200", "nationality": "France"}
+        "/screenings/new/person", {"given_name": "", "age": "200", "nationality": "Zedland"}
     )
     assert page.status_code == 400
     body = page.get_data(as_text=True)
     assert body.count('class="error"') == 3
     assert error_of(body, "given_name") == "This field is required."
     assert error_of(body, "age")
+    assert error_of(body, "nationality") == (
+        "Not a country we know: write its name or its two-letter code."
+    )
     with app.app_context():
         assert db.session().scalar(sa.select(sa.func.count()).select_from(Person)) == 0
 
@@ -973,3 +976,47 @@ def test_bad_input_after_the_last_question_never_gives_a_server_error(
         assert client.get(path).status_code == 404, path
     assert client.raw.post(url, data={"key": "b1", "answer": "yes"}).status_code == 400
     assert status_of(app, url) == "draft"
+
+
+def test_countries_and_languages_may_be_named_and_are_kept_as_codes(
+    app: Flask, signed_in: Any
+) -> None:
+    # A screener with an interpreter knows "Eritrea" and "Tigrinya", rarely ER and ti; names
+    # are read in any language Passage speaks (Grèce is French), and codes still do.
+    client = signed_in("screener")
+    url = begin(
+        client,
+        person={
+            "nationality": "eritrea",
+            "country": "Grèce",
+            "languages": "Tigrinya, arabic, fr en",
+        },
+    )
+    with app.app_context():
+        store = db.session()
+        screening = store.get(Screening, screening_id(url))
+        person = store.get(Person, screening.person_id)
+        assert (person.nationality, person.country) == ("ER", "GR")
+        assert people.read(store, person).languages == ("ti", "ar", "fr", "en")
+
+
+def test_an_unknown_country_or_language_is_sent_back_on_its_field(signed_in: Any) -> None:
+    client = signed_in("screener")
+    assert client.post("/screenings/new", SAFE).location == "/screenings/new/consent"
+    assert client.post("/screenings/new/consent", CONSENT).location == "/screenings/new/person"
+    refused = client.post(
+        "/screenings/new/person",
+        {**PERSON, "country": "Atlantis", "languages": "Tigrinya, Klingon, Elvish"},
+    )
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert error_of(page, "country") == (
+        "Not a country we know: write its name or its two-letter code."
+    )
+    assert error_of(page, "languages") == (
+        "Not a language we know: Klingon, Elvish. Write each one's name or its two-letter code."
+    )
+    many = client.post(
+        "/screenings/new/person", {**PERSON, "languages": "aa bb cc dd ee ff gg hh ii"}
+    )
+    assert error_of(many.get_data(as_text=True), "languages") == "Write at most 8 languages."
