@@ -135,6 +135,18 @@ def may_receive(user: User | None, now: datetime) -> bool:
     return user is not None and user.active_on(now.date(), lock_counts=False)
 
 
+def reachable(store: Session, rows: list[OutboxMessage], now: datetime) -> set[uuid.UUID]:
+    """The ids of ``rows`` whose recipient may still receive e-mails (:func:`may_receive`),
+    their users read in one statement: the outbox page offers Send again for those alone,
+    as :func:`retry` refuses the others."""
+    ids = {row.user_id for row in rows}
+    if not ids:
+        return set()
+    users = store.scalars(sa.select(User).where(User.id.in_(ids)))
+    able = {user.id for user in users if may_receive(user, now)}
+    return {row.id for row in rows if row.user_id in able}
+
+
 def claim_next(store: Session, due_by: datetime, now: datetime) -> Claim | Unsendable | None:
     """Claim the longest-waiting row due by ``due_by`` and commit the claim before anything
     is sent; None when no row is due (or every due row is another sender's). A row whose

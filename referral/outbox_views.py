@@ -31,6 +31,10 @@ STATE_LABELS = {
     "unknown": _l("May not have arrived"),
     "dismissed": _l("Dismissed"),
 }
+RECIPIENT_GONE = _l(
+    "The recipient's account cannot be used now (disabled, or its partner "
+    "out of standing): dismiss this e-mail instead."
+)
 NOT_WAITING = _l("This e-mail no longer needs a decision; someone may have acted on it meanwhile.")
 
 
@@ -42,10 +46,13 @@ def index() -> str:
     page = paging.read(per_page=PER_PAGE, fixed=True)
     store = db.session()
     counts = outbox.counts_by_state(store)
+    rows = outbox.needing_attention(store, page)
     return render_template(
         "referral/outbox.html",
         counts=counts,
-        rows=outbox.needing_attention(store, page),
+        rows=rows,
+        reachable=outbox.reachable(store, rows, clock.now()),
+        gone=RECIPIENT_GONE,
         page=page,
         waiting=sum(counts.get(state, 0) for state in outbox.ATTENTION),
         kinds=NOTICE_LABELS,
@@ -68,13 +75,7 @@ def _decide(message_id: uuid.UUID, decide: Callable[[Session], object], done: st
         flash(NOT_WAITING, "error")
     except outbox.RecipientGone:
         store.rollback()
-        flash(
-            _l(
-                "The recipient's account cannot be used now (disabled, or its partner "
-                "out of standing): dismiss this e-mail instead."
-            ),
-            "error",
-        )
+        flash(RECIPIENT_GONE, "error")
     else:
         store.commit()
         flash(done, "success")

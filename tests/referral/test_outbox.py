@@ -424,6 +424,11 @@ def test_an_e_mail_for_a_disabled_account_can_only_be_dismissed(
             sa.update(User).where(User.id == accounts["partner"].id).values(disabled_at=clock.now())
         )
         store.commit()
+    # The page asks the rule the service keeps: no Send again for either row, and why.
+    page = admin.get(PAGE).get_data(as_text=True)
+    assert "/retry" not in page
+    assert page.count("dismiss this e-mail instead") == 2
+    assert page.count("/dismiss") == 2
     admin.post(f"{PAGE}{waiting[0]}/retry", form_page=PAGE)
     assert "dismiss this e-mail instead" in admin.get(PAGE).get_data(as_text=True)
     assert {row.state for row in rows(app)} == {"dead", "unknown"}
