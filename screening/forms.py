@@ -291,15 +291,12 @@ class PersonForm(AppForm):
         render_kw=NOT_REMEMBERED,
     )
 
-    def validate_nationality(self, field: Any) -> None:
-        """A country the screener named or coded."""
+    def validate_country(self, field: Any) -> None:
+        """A country the screener named or coded (the nationality too)."""
         if field.data and i18n.country_code(field.data) is None:
             raise ValidationError(UNKNOWN_COUNTRY)
 
-    def validate_country(self, field: Any) -> None:
-        """A country the screener named or coded."""
-        if field.data and i18n.country_code(field.data) is None:
-            raise ValidationError(UNKNOWN_COUNTRY)
+    validate_nationality = validate_country
 
     def validate_languages(self, field: Any) -> None:
         """Languages the screener named or coded, eight at most."""
