@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from reporting import ctdc
+from screening.instruments import HTCDS_CONTROL
 
 SEPARATOR = ";"  # how HTCDS joins the values of a multi-select field
 EMPTY = ""
@@ -27,27 +28,12 @@ GENDER = {
 # A screening indicates; it never decides that someone is, or is not, a victim.
 POSSIBLE_VICTIM = "PossibleVictimOfTrafficking"
 TRAFFICKING = ("likely_trafficking", "possible_trafficking")
-METHODS_OF_CONTROL = (
-    "PhysicalThreats",
-    "ThreatsLawEnforcement",
-    "ThreatensChildrenFamily",
-    "DebtBondage",
-    "FalsePromises",
-    "PhysicalAbuse",
-    "SexualAbuse",
-    "TakesEarnings",
-    "RestrictsFinancialAccess",
-    "RestrictsMedicalCare",
-    "WithholdsNecessities",
-    "PsychologicalAbuse",
-    "PsychoactiveSubstance",
-    "ExcessiveWorkingHours",
-    "WithholdsDocuments",
-    "Other",
-)
 # Passage asks about restricted movement; HTCDS has no such value, so it is exported as
 # Other and, to keep what Other stands for, in an extension column of its own.
 RESTRICTS_MOVEMENT = "RestrictsMovement"
+# The field sheet's methods of control: the catalogue's tags in their order, Other in place
+# of Passage's own restricted movement.
+METHODS_OF_CONTROL = (*(v for v in HTCDS_CONTROL if v != RESTRICTS_MOVEMENT), "Other")
 EXTENSION_MOVEMENT = "passage_RestrictsMovement"
 EXPLOITATION = {"labour": "ForcedLabour", "sexual": "SexualExploitation"}
 ILLICIT = "Other"  # made to commit crimes: HTCDS has no forced-criminality value
