@@ -1,5 +1,7 @@
 """The choice among the languages Passage speaks (core/languages.py): the user's setting, then
-the visitor's choice, then Accept-Language; dates and numbers formatted in that language."""
+the visitor's choice, then Accept-Language; dates and numbers formatted in that language; and
+countries and languages between the ISO codes records keep and the names people read and write
+(docs/architecture.md, "Countries and languages on pages")."""
 
 from __future__ import annotations
 
@@ -90,6 +92,23 @@ def country_code(text: str) -> str | None:
     otherwise."""
     code = _code(text, "territories")
     return code.upper() if code else None
+
+
+def languages_of(text: str) -> tuple[tuple[str, ...], list[str]]:
+    """The codes of the languages written in ``text`` (names or two-letter codes separated by
+    commas; codes may also be separated by spaces, as before), and what was not recognised."""
+    codes: list[str] = []
+    unknown: list[str] = []
+    for part in text.split(","):
+        words = part.split()
+        coded = all(re.fullmatch("[A-Za-z]{2}", word) for word in words)
+        for piece in words if coded else [part.strip()] if words else []:
+            code = language_code(piece)
+            if code is None:
+                unknown.append(piece)
+            else:
+                codes.append(code)
+    return tuple(dict.fromkeys(codes)), unknown
 
 
 def country_name(code: str | None) -> str:

@@ -4,7 +4,6 @@ rules across fields (a free slug, an expiry after today) are the directory servi
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -31,10 +30,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from core import i18n
 from core.forms import AppForm
 from referral import directory
-from screening.forms import SERVICE_LABELS, MultiCheckboxField
-from screening.payload import COUNTRY, LANGUAGE
+from screening.forms import SERVICE_LABELS, UNKNOWN_LANGUAGE, MultiCheckboxField
 from screening.services import SERVICES
 
 POPULATION_LABELS = {
@@ -56,26 +55,25 @@ REGION_MAX = directory.REGION_MAX  # the width of partner_areas.region
 
 
 def _languages(_form: FlaskForm, field: StringField) -> None:
-    codes = [c.lower() for c in re.split(r"[\s,;]+", field.data or "") if c]
-    if not all(LANGUAGE.fullmatch(c) for c in codes):
-        raise ValidationError(
-            _l("Use two-letter ISO 639-1 codes such as en or fr, separated by spaces or commas.")
-        )
-    if len(set(codes)) > MAX_LANGUAGES:
+    codes, unknown = i18n.languages_of(field.data or "")
+    if unknown:
+        raise ValidationError(UNKNOWN_LANGUAGE % {"names": ", ".join(unknown)})
+    if len(codes) > MAX_LANGUAGES:
         raise ValidationError(_l("At most %(num)d languages.", num=MAX_LANGUAGES))
-    field.data = " ".join(sorted(set(codes)))
+    field.data = " ".join(sorted(codes))
 
 
 def _areas(_form: FlaskForm, field: TextAreaField) -> None:
     areas = []
     for line in filter(None, (line.strip() for line in (field.data or "").splitlines())):
-        country, _slash, region = line.partition("/")
-        country, region = country.strip().upper(), region.strip()
-        if not COUNTRY.fullmatch(country) or len(region) > REGION_MAX:
+        written, _slash, region = line.partition("/")
+        country, region = i18n.country_code(written), region.strip()
+        if country is None or len(region) > REGION_MAX:
             raise ValidationError(
                 _l(
-                    "Write one area per line: a country code such as XK, or "
-                    "a country code and a region such as XK/North."
+                    "Write one area per line: a country (its name or two-letter code), or a "
+                    "country and a region such as Kosovo/North. Not understood: %(line)s",
+                    line=line,
                 )
             )
         areas.append(f"{country}/{region}" if region else country)
@@ -103,12 +101,14 @@ class PartnerForm(AppForm):
         choices=[SelectChoice(p, POPULATION_LABELS[p]) for p in directory.POPULATIONS],
         validators=[Optional()],
     )
+    # Names or codes, as on the person's form (docs/architecture.md, "Countries and languages
+    # on pages"); the directory keeps the codes.
     languages = StringField(
-        _l("Languages spoken (ISO 639-1 codes, such as en fr)"),
+        _l("Languages spoken (names or two-letter codes, separated by commas)"),
         validators=[Length(max=200), _languages],
     )
     areas = TextAreaField(
-        _l("Areas served, one per line (XK, or XK/North for a region)"),
+        _l("Areas served, one per line: a country, or a country and a region (Kosovo/North)"),
         validators=[Length(max=10_000), _areas],
     )
     capacity = IntegerField(

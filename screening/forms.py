@@ -4,7 +4,6 @@ pieces other forms share. The interview's own forms are in screening/interview_f
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -300,7 +299,7 @@ class PersonForm(AppForm):
 
     def validate_languages(self, field: Any) -> None:
         """Languages the screener named or coded, eight at most."""
-        codes, unknown = languages_of(field.data or "")
+        codes, unknown = i18n.languages_of(field.data or "")
         if unknown:
             raise ValidationError(UNKNOWN_LANGUAGE % {"names": ", ".join(unknown)})
         if len(codes) > MAX_LANGUAGES:
@@ -330,27 +329,10 @@ UNKNOWN_LANGUAGE = _l(
 TOO_MANY_LANGUAGES = _l("Write at most %(count)d languages.")
 
 
-def languages_of(text: str) -> tuple[tuple[str, ...], list[str]]:
-    """The codes of the languages written in ``text`` (names or two-letter codes separated by
-    commas; codes may also be separated by spaces, as before), and what was not recognised."""
-    codes: list[str] = []
-    unknown: list[str] = []
-    for part in text.split(","):
-        words = part.split()
-        coded = all(re.fullmatch("[A-Za-z]{2}", word) for word in words)
-        for piece in words if coded else [part.strip()] if words else []:
-            code = i18n.language_code(piece)
-            if code is None:
-                unknown.append(piece)
-            else:
-                codes.append(code)
-    return tuple(dict.fromkeys(codes)), unknown
-
-
 def identity_of(form: PersonForm) -> people.Identity:
     """The person's details as the form holds them (the date of birth when it asks it), the
     countries and languages as their codes."""
-    languages = languages_of(form.languages.data or "")[0]
+    languages = i18n.languages_of(form.languages.data or "")[0]
     birth_date = getattr(form, "birth_date", None)
     return people.Identity(
         given_name=(form.given_name.data or "").strip(),

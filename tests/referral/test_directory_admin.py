@@ -249,9 +249,10 @@ def test_revetting_until_a_future_date_offers_the_partner_again(
         {"capacity": "-1"},
         {"capacity": "many"},
         {"capacity": ""},
-        {"languages": "english"},
+        {"languages": "Elvish"},
         {"languages": "e1"},
-        {"areas": "Kosovo"},
+        {"areas": "Atlantis"},
+        {"areas": "XK\nAtlantis/North"},
         {"areas": "XK/" + "r" * 101},
         {"email": "not-an-address"},
         {"valid_until": "soon"},
@@ -294,6 +295,47 @@ def test_directory_rules_show_on_their_fields(
     [field] = change
     assert error_of(response.get_data(as_text=True), field) == message
     assert profile_of(app, "org-a")["name"] == "Alpha Shelter"
+    assert profile_of(app, "org-d") == {}
+
+
+def test_languages_and_areas_may_be_named_and_are_kept_as_codes(
+    app: Flask, admin: Client, urls: Callable[..., str]
+) -> None:
+    # As on the person's form: names in any language Passage speaks (Grèce is French), or
+    # codes; a region keeps what was written after the slash.
+    response = admin.post(
+        urls("new"),
+        {
+            **NEW_PARTNER,
+            "languages": "Tigrinya, arabe, fr en",
+            "areas": "Kosovo/North\nGrèce\ngr\nXK/North",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    saved = profile_of(app, "org-d")
+    assert saved["languages"] == ["ar", "en", "fr", "ti"]
+    assert saved["areas"] == [
+        {"country": "GR", "region": None},
+        {"country": "XK", "region": "North"},
+    ]
+
+
+def test_an_unknown_language_or_area_is_sent_back_on_its_field(
+    app: Flask, admin: Client, urls: Callable[..., str]
+) -> None:
+    response = admin.post(
+        urls("new"),
+        {**NEW_PARTNER, "languages": "Tigrinya, Klingon", "areas": "XK\nAtlantis/North"},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert error_of(page, "languages") == (
+        "Not a language we know: Klingon. Write each one's name or its two-letter code."
+    )
+    assert error_of(page, "areas") == (
+        "Write one area per line: a country (its name or two-letter code), or a country and "
+        "a region such as Kosovo/North. Not understood: Atlantis/North"
+    )
     assert profile_of(app, "org-d") == {}
 
 
