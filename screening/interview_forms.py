@@ -5,6 +5,7 @@ them, are in screening/forms.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -121,8 +122,11 @@ class RedFlagActionForm(AppForm):
     )
 
     @classmethod
-    def for_flags(cls, flags: list[str], now: Any) -> RedFlagActionForm:
-        """The form for ``flags``, every one ticked and the time set to ``now`` at first."""
+    def for_flags(
+        cls, flags: list[str], now: Any, label: Callable[[str], str]
+    ) -> RedFlagActionForm:
+        """The form for ``flags``, every one ticked and the time set to ``now`` at first; each
+        flag is shown by its ``label`` (the catalogue's words), its code is what is posted."""
         form = cls(flags=flags, acted_at=now.replace(second=0, microsecond=0, tzinfo=None))
-        form.flags.choices = [SelectChoice(f, f) for f in flags]
+        form.flags.choices = [SelectChoice(f, label(f)) for f in flags]
         return form

@@ -260,7 +260,13 @@ def red_flag(screening_id: uuid.UUID) -> Any:
         "screening.index"
     )
     flags = protocols.known(interview.waiting(db.session(), screening, instrument))
-    form = RedFlagActionForm.for_flags(flags, clock.now()) if flags else None
+    # The screener reads each flag in the page's language; the form posts its code.
+    language = str(get_locale() or "en")
+
+    def label(flag: str) -> str:
+        return explain.label(instrument, flag, language)
+
+    form = RedFlagActionForm.for_flags(flags, clock.now(), label) if flags else None
     status = 200
     if request.method == "POST":
         valid = form is not None and form.validate_on_submit()
@@ -275,6 +281,7 @@ def red_flag(screening_id: uuid.UUID) -> Any:
         protocols=_protocols_for(screening, flags),
         screening=screening,
         now=clock.now(),
+        label=label,
     ), status
 
 

@@ -447,16 +447,17 @@ def test_the_result_partial_lists_recorded_actions(
             screening=screening,
             red_flag_actions=red_flags.actions(store, screening),
             unacknowledged_flags=["rf_self_harm"],
+            label={"rf_injury_illness": "Injured", "rf_self_harm": "Self-harm"}.get,
         )
     assert clock.now().strftime("%Y-%m-%d %H:%M") in html
     for text in (
-        "rf_injury_illness",
+        '<td data-label="Red flags">Injured</td>',
         "Medical care needed",
         "Doctor, nurse or clinic",
         NOTE,
         "Went with the person to safety or care",
         OUTCOME.replace("'", ""),
-        "No action recorded yet for: rf_self_harm",
+        "No action recorded yet for: Self-harm",
     ):
         assert text in html, text
 
