@@ -25,7 +25,6 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
     StopValidation,
     ValidationError,
 )
@@ -176,9 +175,10 @@ class SafetyForm(AppForm):
         validators=[InputRequired()],
     )
     language = SelectField(_l("Language of the questions"), choices=LANGUAGE_CHOICES)
+    # A name as the person form takes one ("Arabic", "arabe") or a code, kept as the code.
     interpreter_language = StringField(
-        _l("Interpreter's language (two-letter code), if any"),
-        validators=[Optional(), Regexp(r"^[a-z]{2}$")],
+        _l("Interpreter's language (its name or two-letter code), if any"),
+        validators=[Optional(), Length(max=100)],
         render_kw=NOT_REMEMBERED,
     )
     interpreter_independent = RadioField(
@@ -186,6 +186,15 @@ class SafetyForm(AppForm):
         choices=[*YES_NO, SelectChoice("none", _l("No interpreter"))],
         validators=[InputRequired()],
     )
+
+    def validate_interpreter_language(self, field: Any) -> None:
+        """A language the screener named or coded."""
+        if field.data and i18n.language_code(field.data) is None:
+            raise ValidationError(UNKNOWN_INTERPRETER_LANGUAGE)
+
+    def interpreter_code(self) -> str | None:
+        """The interpreter's language as its ISO 639-1 code, None when none was given."""
+        return i18n.language_code(self.interpreter_language.data or "")
 
     def validate_present(self, field: MultiCheckboxField) -> None:
         """For a child: "Nobody" alone (AskedWhen requires an answer)."""
@@ -326,6 +335,7 @@ UNKNOWN_COUNTRY = _l("Not a country we know: write its name or its two-letter co
 UNKNOWN_LANGUAGE = _l(
     "Not a language we know: %(names)s. Write each one's name or its two-letter code."
 )
+UNKNOWN_INTERPRETER_LANGUAGE = _l("Not a language we know: write its name or its two-letter code.")
 TOO_MANY_LANGUAGES = _l("Write at most %(count)d languages.")
 
 

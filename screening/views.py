@@ -76,7 +76,7 @@ def new() -> Any:
             "safety": {
                 "alone": present == [consents.NOBODY] if child else True,
                 "safe_to_talk": True,
-                "interpreter_language": form.interpreter_language.data or None,
+                "interpreter_language": form.interpreter_code(),
                 "interpreter_independent": opening.INTERPRETER_INDEPENDENT[
                     form.interpreter_independent.data
                 ],

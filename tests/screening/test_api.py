@@ -1036,6 +1036,19 @@ def test_without_a_token_the_steps_are_refused(client: Client, api: Api) -> None
             "subject.location.street",
         ),
         ({"consent": {"screening": True, "forever": True}}, "consent.forever"),
+        # The web form takes a language's name; the API stays code-only.
+        (
+            {
+                "safety": {
+                    "alone": True,
+                    "safe_to_talk": True,
+                    "possibly_minor": False,
+                    "interpreter_independent": "yes",
+                    "interpreter_language": "Arabic",
+                }
+            },
+            "safety.interpreter_language",
+        ),
     ],
 )
 def test_bad_input_gets_a_field_error(
