@@ -287,11 +287,10 @@ class PersonForm(AppForm):
         validators=[Optional(), Length(max=200)],
         render_kw=NOT_REMEMBERED,
     )
-    needs = SelectMultipleField(
+    needs = MultiCheckboxField(
         _l("What do they need now?"),
         choices=[SelectChoice(s, SERVICE_LABELS[s]) for s in SERVICES],
         validators=[Optional()],
-        render_kw=NOT_REMEMBERED,
     )
     notes = TextAreaField(
         _l("Notes (kept confidential)"),

@@ -103,7 +103,9 @@ def screen_the_person(page: Page, base: str) -> None:
         "English"
     )
     page.get_by_label("A safe way to contact them, if they agree").fill(HIDDEN["contact"])
-    page.get_by_label("What do they need now?").select_option(["shelter"])
+    page.get_by_role("group", name="What do they need now?").get_by_label(
+        "Safe place to stay"
+    ).check()
     page.get_by_label("Notes (kept confidential)").fill(HIDDEN["notes"])
     page.get_by_role("button", name="Start the questions").click()
     expect(page).to_have_url(re.compile(f"/screenings/{UUID}/ask$"))
