@@ -26,7 +26,7 @@ from screening import (
     scoring,
     services,
 )
-from screening.instruments import Instrument
+from screening.instruments import Instrument, Voice
 from screening.interview_forms import ANSWER_LABELS, WHEN_UNKNOWN, AnswerForm, when_form
 from screening.models import Screening
 from screening.views import bp, load
@@ -166,12 +166,21 @@ def _page(
         else None,
         about=voice.say(concept.label) if concept and step.kind == "when" else None,
         hours=step.key == HOURS_ITEM,
+        hours_question=_item_question(instrument, step, voice),
         pay=_asks_pay(step),
         blocks=interview.progress(step),
         listed=listed,
         block_titles=BLOCK_TITLES,
         group=_offers_group(step),
     )
+
+
+def _item_question(instrument: Instrument, step: engine.Step, voice: Voice) -> str | None:
+    """The item's own question where its gate asks for numbers instead (b1: "how many hours
+    a day?"): the yes or no answers it, so that "Yes" means too much to rest."""
+    if step.key != HOURS_ITEM or step.kind != "gate":
+        return None
+    return interview.wording(instrument, engine.Step("member", key=step.key, ask=step.key), voice)
 
 
 def _offers_group(step: engine.Step) -> bool:
@@ -268,6 +277,7 @@ class Row(NamedTuple):
     answer: str
     answer_lang: str | None
     key: str  # the key that asks its page again
+    about: str | None = None  # the topic a "when?" asks about (papers, debt…), as asked
 
 
 def _answered(store: Any, screening: Screening, instrument: Instrument) -> list[Row]:
@@ -279,11 +289,16 @@ def _answered(store: Any, screening: Screening, instrument: Instrument) -> list[
         for key in keys:
             value = given[key]
             asked = engine.Step("member", key=key, ask=key) if step.kind == "list" else step
+            about = None
             if key in PAUSE_QUESTIONS:
                 question, question_lang = str(PAUSE_QUESTIONS[key]), None
             else:
-                question = interview.wording(instrument, asked, voice)
+                question = _item_question(instrument, asked, voice) or interview.wording(
+                    instrument, asked, voice
+                )
                 question_lang = voice.language
+                concept = instrument.concepts.get(asked.ask) if asked.kind == "when" else None
+                about = voice.say(concept.label) if concept else None
             if (key, value) in PAUSE_ANSWERS:
                 answer, answer_lang = str(PAUSE_ANSWERS[key, value]), None
             elif key.endswith("_when") and value not in scoring.OPEN:
@@ -291,7 +306,7 @@ def _answered(store: Any, screening: Screening, instrument: Instrument) -> list[
                 answer, answer_lang = ", ".join(phases), voice.language
             else:
                 answer, answer_lang = str(ANSWER_LABELS.get(value, value)), None
-            rows.append(Row(question, question_lang, answer, answer_lang, keys[0]))
+            rows.append(Row(question, question_lang, answer, answer_lang, keys[0], about))
     return rows
 
 
@@ -316,8 +331,16 @@ def show(screening_id: uuid.UUID) -> Any:
         unacknowledged_flags=red_flags.unacknowledged(store, screening, result["red_flags"]),
         label=lambda i: explain.label(instrument, i, str(get_locale() or "en")),
         grade=lambda i: _grade(instrument, result, i),
+        grades_shown=_grades_shown(instrument, result),
         one_more_text=lambda grades: " / ".join(str(explain.STRENGTH_TEXT[g]) for g in grades),
     )
+
+
+def _grades_shown(instrument: Instrument, result: dict[str, Any]) -> list[str]:
+    """The strengths the result page marks a sign with, strongest first, for its legend."""
+    fired = [i for d in result.get("dimensions", {}).values() for i in d.get("fired", [])]
+    shown = {_grade(instrument, result, i) for i in fired}
+    return [g for g in explain.STRENGTH_TEXT if g in shown]
 
 
 def _grade(instrument: Instrument, result: dict[str, Any], indicator_id: str) -> str | None:
