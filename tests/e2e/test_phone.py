@@ -91,3 +91,26 @@ def test_on_a_phone_a_long_address_does_not_widen_the_page(
     page.get_by_role("link", name=admin.email).click()
     expect(page.get_by_role("heading", name=admin.email)).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_on_a_phone_the_review_pages_change_button_is_read_once(
+    new_context: Callable[..., Any],
+    live_server: str,
+    make_account: Callable[..., Account],
+    clock: FrozenClock,
+) -> None:
+    # Each stacked row used to read "Change: Change": the column's label before the button.
+    page = new_context(viewport=PHONE).new_page()
+    sign_in(page, live_server, make_account("screener"), clock)
+    safety_check(page, live_server)
+    consent(page)
+    person(page, "Canaryphone", "33")
+    answer(page, "No")
+    page.get_by_role("link", name="Finish early").click()
+    row = page.locator("table.answers tbody tr").first
+    expect(row.get_by_role("button", name="Change")).to_be_visible()
+    assert "Change: Change" not in row.inner_text()
+    cell = row.locator("td").nth(2)
+    assert cell.evaluate("td => getComputedStyle(td, '::before').content") == "none"
+    question = row.locator("td").first
+    assert question.evaluate("td => getComputedStyle(td, '::before').content") == '"Question: "'

@@ -166,7 +166,7 @@ def test_a_red_flag_on_the_first_answer_interrupts_and_its_action_shows_on_the_r
     row = actions.get_by_role("row").nth(1)
     for text in (
         clock.now().strftime("%Y-%m-%d %H:%M"),
-        "rf_in_danger_now",
+        "In danger now",
         "Immediate danger",
         "Emergency services; Supervisor or duty protection officer",
         "Called for help",
