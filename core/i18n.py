@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from babel import Locale, dates
 from flask import Flask, has_request_context, request, session
@@ -178,6 +179,23 @@ def datetime_format() -> Callable[[datetime], str]:
         return whole.replace("{0}", hour).replace("{1}", day % _Fields(here, locale, months))
 
     return write
+
+
+def local_zone() -> ZoneInfo:
+    """The deployment's time zone (``PASSAGE_TIME_ZONE``), in which a form takes a time."""
+    return ZoneInfo(settings.current().time_zone)
+
+
+def to_local(value: datetime) -> datetime:
+    """A stored (aware UTC) moment as the deployment's wall-clock time, to the minute and
+    without a zone, as a form's date-and-time field shows it."""
+    return value.astimezone(local_zone()).replace(second=0, microsecond=0, tzinfo=None)
+
+
+def from_local(value: datetime) -> datetime:
+    """A wall-clock time written in a form, in the deployment's time zone, as an aware
+    moment (stored as UTC). In the hour a clock goes back, the earlier of the two."""
+    return value.replace(tzinfo=local_zone())
 
 
 def moment(value: datetime | None) -> str:

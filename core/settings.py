@@ -15,6 +15,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, current_app
 
@@ -45,6 +46,10 @@ DEFAULTS: dict[str, Any] = {
     "TESTING": False,
     "LANGUAGES": list(languages.LANGUAGES),
     "BABEL_DEFAULT_LOCALE": "en",
+    # The deployment's time zone (IANA, such as Europe/Athens): pages show moments in it and
+    # a red-flag action's time is written in it; stored times stay UTC, and the audit log
+    # keeps UTC on its pages, as the servers' own logs do.
+    "TIME_ZONE": "UTC",
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "TRUSTED_PROXIES": 0,
     "SESSION_IDLE_TIMEOUT": 30 * 60,
@@ -184,6 +189,7 @@ def _derive(app: Flask) -> None:
     config["SESSION_COOKIE_PATH"] = "/"
     config["SESSION_COOKIE_DOMAIN"] = None
     config["PREFERRED_URL_SCHEME"] = "https" if secure else "http"
+    config["BABEL_DEFAULT_TIMEZONE"] = config["TIME_ZONE"]  # what flask_babel.get_timezone says
     _derive_hosts(config)
 
 
@@ -219,6 +225,8 @@ def check(config: Any, instance_path: str | None = None) -> None:
             # Zero would make every `keys rotate` run make a key, or destroy the key of the
             # backup taken a minute ago.
             raise ConfigError(f"{name} must be a whole number of days, at least 1")
+    if not _zone(config["TIME_ZONE"]):
+        raise ConfigError("TIME_ZONE must be an IANA time zone name, such as Europe/Athens or UTC")
     if _whole(config, "LOW_PAY_PER_MONTH") < 0:
         raise ConfigError("LOW_PAY_PER_MONTH must be 0 (not set) or a whole amount of money")
     if env != "production":
@@ -228,6 +236,14 @@ def check(config: Any, instance_path: str | None = None) -> None:
         problems.extend(_instance_problems(Path(instance_path)))
     if problems:
         raise ConfigError("refusing to start in production: " + "; ".join(problems))
+
+
+def _zone(name: Any) -> bool:
+    try:
+        ZoneInfo(str(name))
+    except (ValueError, ZoneInfoNotFoundError):
+        return False
+    return True
 
 
 def _instance_problems(folder: Path) -> Any:

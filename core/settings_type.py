@@ -33,6 +33,7 @@ class Settings:
     base_url: str
     languages: tuple[str, ...]
     babel_default_locale: str
+    time_zone: str
     trusted_proxies: int
     session_cookie_secure: bool
     session_idle_timeout: int

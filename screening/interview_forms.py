@@ -16,6 +16,7 @@ from wtforms import DateTimeLocalField, IntegerField, RadioField, StringField, T
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 
+from core import i18n
 from core.forms import AppForm
 from screening.forms import NOT_REMEMBERED, MultiCheckboxField
 from screening.instruments import WHEN
@@ -107,9 +108,8 @@ class RedFlagActionForm(AppForm):
         validators=[Optional(), Length(max=NOTE_MAX)],
         render_kw=NOT_REMEMBERED,
     )
-    acted_at = DateTimeLocalField(
-        _l("When (UTC)"), format=TIME_FORMAT, validators=[InputRequired()]
-    )
+    # In the deployment's time zone, as the screener's clock shows it (core.i18n.from_local).
+    acted_at = DateTimeLocalField(_l("When"), format=TIME_FORMAT, validators=[InputRequired()])
     action = RadioField(
         _l("What was done?"),
         choices=[SelectChoice(a, ACTION_LABELS[a]) for a in ACTIONS],
@@ -125,8 +125,9 @@ class RedFlagActionForm(AppForm):
     def for_flags(
         cls, flags: list[str], now: Any, label: Callable[[str], str]
     ) -> RedFlagActionForm:
-        """The form for ``flags``, every one ticked and the time set to ``now`` at first; each
-        flag is shown by its ``label`` (the catalogue's words), its code is what is posted."""
-        form = cls(flags=flags, acted_at=now.replace(second=0, microsecond=0, tzinfo=None))
+        """The form for ``flags``, every one ticked and the time set to ``now`` (the
+        deployment's local time) at first; each flag is shown by its ``label`` (the
+        catalogue's words), its code is what is posted."""
+        form = cls(flags=flags, acted_at=i18n.to_local(now))
         form.flags.choices = [SelectChoice(f, label(f)) for f in flags]
         return form

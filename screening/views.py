@@ -23,7 +23,7 @@ from flask_login import current_user
 from access import audit
 from access.forms import ActionForm
 from access.guard import requires
-from core import clock, db, settings
+from core import clock, db, i18n, settings
 from core.web import form_status, safe_next, show_refusal
 from screening import consent as consents
 from screening import (
@@ -280,7 +280,8 @@ def red_flag(screening_id: uuid.UUID) -> Any:
         form=form,
         protocols=_protocols_for(screening, flags),
         screening=screening,
-        now=clock.now(),
+        local_now=i18n.to_local(clock.now()),
+        time_zone=settings.current().time_zone,
         label=label,
     ), status
 
@@ -307,7 +308,7 @@ def _record(screening: Screening, form: RedFlagActionForm) -> int:
             screening,
             form.flags.data or [],
             form.contacted.data or [],
-            acted_at,
+            i18n.from_local(acted_at),
             form.action.data,
             form.outcome.data or None,
             clock.now(),

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from core import keys
+from core import keys, settings
 from core.settings import ConfigError
 from wsgi import create_app
 
@@ -108,6 +108,19 @@ def test_key_periods_must_be_whole_days_everywhere(
 def test_the_low_pay_line_is_an_amount_or_zero(tmp_path: Any, value: Any) -> None:
     with pytest.raises(ConfigError, match="LOW_PAY_PER_MONTH must be"):
         build(tmp_path, **{**SAFE_PRODUCTION, "ENV": "testing", "LOW_PAY_PER_MONTH": value})
+
+
+@pytest.mark.parametrize("value", ["Athens", "Europe/Nowhere", "../../etc/passwd", ""])
+def test_the_time_zone_is_an_iana_name(tmp_path: Any, value: str) -> None:
+    with pytest.raises(ConfigError, match="TIME_ZONE must be an IANA time zone name"):
+        build(tmp_path, **{**SAFE_PRODUCTION, "ENV": "testing", "TIME_ZONE": value})
+
+
+def test_the_time_zone_comes_from_the_environment(tmp_path: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("PASSAGE_TIME_ZONE", "Europe/Athens")
+    app = build(tmp_path, **{**SAFE_PRODUCTION, "ENV": "testing"})
+    assert settings.of(app).time_zone == "Europe/Athens"
+    assert app.config["BABEL_DEFAULT_TIMEZONE"] == "Europe/Athens"
 
 
 def test_key_periods_may_be_set_in_either_order(tmp_path: Any) -> None:

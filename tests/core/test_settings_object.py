@@ -30,6 +30,7 @@ FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
     "base_url": str,
     "languages": tuple,
     "babel_default_locale": str,
+    "time_zone": str,
     "trusted_proxies": int,
     "session_cookie_secure": bool,
     "session_idle_timeout": int,
