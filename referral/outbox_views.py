@@ -16,7 +16,7 @@ from werkzeug.exceptions import NotFound
 
 from access.forms import ActionForm
 from access.guard import requires
-from core import clock, db, paging
+from core import clock, db, mail, paging, settings
 from referral import outbox
 from referral.inbox_views import NOTICE_LABELS
 
@@ -58,6 +58,7 @@ def index() -> str:
         kinds=NOTICE_LABELS,
         states=STATE_LABELS,
         action=ActionForm(formdata=None),
+        mail_on=mail.configured(settings.current()),
     )
 
 

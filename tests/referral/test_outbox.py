@@ -518,3 +518,21 @@ def test_a_locked_account_still_gets_its_e_mail(
         store.commit()
     assert send(app).output == "1 sent, 0 retry, 0 dead, 0 unknown\n"
     assert [message.to for message in relay.offered] == [accounts["partner"].email]
+
+
+def test_the_page_says_e_mail_is_set_up_when_a_mail_server_is(admin: Client) -> None:
+    page = admin.get(PAGE).get_data(as_text=True)
+    assert "E-mail sending is set up: each notice is also sent by e-mail." in page
+    assert "E-mail sending is not set up" not in page
+
+
+def test_without_a_mail_server_the_page_says_notices_show_only_inside_passage(
+    app: Flask, admin: Client
+) -> None:
+    replace_settings(app, mail_server="")
+    page = admin.get(PAGE).get_data(as_text=True)
+    assert (
+        "E-mail sending is not set up (PASSAGE_MAIL_SERVER is empty), so no e-mail is written "
+        "or sent: notices show only inside Passage, on each person's Notices page."
+    ) in page
+    assert "E-mail sending is set up: each notice" not in page
