@@ -109,12 +109,44 @@ def _drop_queue(store: Session, _previous: Any) -> None:
     store.info.pop(QUEUE, None)
 
 
+HEX_DIGITS = frozenset("0123456789abcdef")
+SHORTEST_PREFIX = 8  # hex digits: what the pages show of an id
+UUID_GROUPS = ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32))
+UUID_TEXT = 36  # a UUID as the log stores it: 32 hex digits and four dashes
+
+
+def id_prefix(text: str) -> str | None:
+    """The start of a UUID as the log stores it (lower-case, dashed) that ``text`` gives: at
+    least ``SHORTEST_PREFIX`` hex digits, with or without dashes, in either case; the whole
+    UUID when all 32 are given. None when ``text`` is not that."""
+    digits = text.strip().lower().replace("-", "")
+    if not SHORTEST_PREFIX <= len(digits) <= 32 or not set(digits) <= HEX_DIGITS:
+        return None
+    return "-".join(digits[start:end] for start, end in UUID_GROUPS if digits[start:end])
+
+
+def _id_matches(column: Any, value: str) -> Any:
+    """The criterion for an id filter: the id as typed, or any UUID it begins."""
+    prefix = id_prefix(value)
+    if prefix is None:
+        return column == value
+    if len(prefix) == UUID_TEXT:
+        return column == prefix
+    # A range rather than LIKE or a function of the column, so the (column, id) index serves
+    # it on SQLite and PostgreSQL alike. "g" sorts after every hex digit, in C order and in
+    # the usual collations (which skip the dashes, placed alike in every stored UUID).
+    return sa.or_(column == value, sa.and_(column >= prefix, column < prefix + "g"))
+
+
 def _filtered(filters: Mapping[str, Any]) -> sa.Select[Any]:
     table = AuditEvent.__table__
     query = sa.select(table)
-    for name in ("actor_id", "action", "object_type", "object_id", "outcome"):
+    for name in ("action", "object_type", "outcome"):
         if filters.get(name):
             query = query.where(table.c[name] == filters[name])
+    for name in ("actor_id", "object_id"):
+        if filters.get(name):
+            query = query.where(_id_matches(table.c[name], str(filters[name])))
     if filters.get("since"):
         query = query.where(table.c.at >= filters["since"])
     if filters.get("until"):

@@ -11,7 +11,6 @@ from wtforms import Field, HiddenField, PasswordField, SelectField, StringField
 # types-WTForms 3.2 predates SelectChoice (WTForms 3.3), so its hints lack it.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import (
-    UUID,
     DataRequired,
     EqualTo,
     Length,
@@ -19,6 +18,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from access.audit import id_prefix
 from access.models import TEAM_NAME_MAX
 from access.passwords import MAX_LENGTH
 from access.roles import Role
@@ -162,6 +162,16 @@ def _paging(form: FlaskForm, field: StringField) -> None:
         raise ValidationError(field.gettext(OUT_OF_RANGE) % {"min": 1, "max": limits[field.name]})
 
 
+def _actor_id(_form: FlaskForm, field: Field) -> None:
+    if field.data and id_prefix(field.data) is None:
+        raise ValidationError(
+            _l(
+                "Write the id as the table shows it, its first 8 characters or more "
+                "(for example b9ae4ac5), or the whole id."
+            )
+        )
+
+
 class AuditFilterForm(AppForm):
     """Filters for the audit log, read from the query string by the pages and the API."""
 
@@ -169,7 +179,7 @@ class AuditFilterForm(AppForm):
         csrf = False  # a GET search that changes nothing
 
     most_per_page = paging.MAX_PER_PAGE  # the API's; the web page shows fewer (audit_views)
-    actor = StringField(_l("Actor id"), validators=[Optional(), UUID()])
+    actor = StringField(_l("Actor id"), validators=[Optional(), Length(max=64), _actor_id])
     action = StringField(_l("Action"), validators=[Optional(), Length(max=60)])
     object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=40)])
     object_id = StringField(_l("Object id"), validators=[Optional(), Length(max=64)])

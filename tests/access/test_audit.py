@@ -605,6 +605,106 @@ def test_invalid_filters_are_form_errors(signed_in: Any) -> None:
     assert response.get_data(as_text=True).count('class="error"') == 3
 
 
+# Three objects: two whose ids share their first eight characters, and one other.
+TWINS = (
+    "b9ae4ac5-0000-4000-8000-000000000001",
+    "b9ae4ac5-ffff-4000-8000-000000000002",
+    "b9ae4ac6-0000-4000-8000-000000000003",
+)
+
+
+def fill_ids(app: Flask) -> None:
+    with app.app_context():
+        store = db.session()
+        for object_id in TWINS:
+            audit.record(store, "test.event", object_type="thing", object_id=object_id)
+        store.commit()
+    seal_audit(app)
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("b9ae4ac5", TWINS[:2]),
+        ("B9AE4AC5", TWINS[:2]),
+        ("b9ae4ac5-ffff", TWINS[1:2]),
+        ("b9ae4ac5ffff", TWINS[1:2]),
+        ("b9ae4ac6", TWINS[2:]),
+        ("b9ae4ac6-0000-4000-8000-000000000003", TWINS[2:]),
+        ("b9ae4ac60000400080000000000000003", ()),
+        ("b9ae4ac7", ()),
+    ],
+)
+def test_an_object_id_as_the_table_shows_it_finds_its_events(
+    app: Flask, signed_in: Any, typed: str, found: tuple[str, ...]
+) -> None:
+    fill_ids(app)
+    client = signed_in("auditor")
+    response = client.get("/audit/events", query_string={"object_id": typed, "per_page": 100})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    shown = sorted(re.findall(r'title="(b9ae4ac[0-9a-f-]+)"', body))
+    assert shown == list(found)
+
+
+def test_the_auditors_own_short_id_finds_their_reads_and_the_reads_stay_audited(
+    app: Flask, signed_in: Any, accounts: dict[str, Account]
+) -> None:
+    client = signed_in("auditor")
+    short = str(accounts["auditor"].id)[:8]
+    client.get("/audit/events")
+    response = client.get(f"/audit/events?actor={short}&action=audit.viewed")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f'title="{accounts["auditor"].id}">{short}</a> auditor' in body
+    assert "0 events" not in body
+    with app.app_context():
+        viewed = db.session().scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "audit.viewed")
+        )
+    assert viewed == 2
+
+
+def test_a_too_short_actor_id_says_what_to_write(signed_in: Any) -> None:
+    client = signed_in("auditor")
+    response = client.get("/audit/events?actor=b9ae4a")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert (
+        "Write the id as the table shows it, its first 8 characters or more "
+        "(for example b9ae4ac5), or the whole id."
+    ) in body
+    assert "Invalid UUID" not in body
+
+
+def test_an_object_id_that_matches_nothing_says_how_ids_are_written(
+    app: Flask, signed_in: Any
+) -> None:
+    fill_ids(app)
+    client = signed_in("auditor")
+    body = client.get("/audit/events?object_id=b9ae").get_data(as_text=True)
+    assert "0 events" in body
+    assert (
+        "No event has this id. An id can be shortened to its first 8 characters or more, "
+        "as the table shows it; fewer match nothing."
+    ) in body
+
+
+def test_the_api_takes_a_short_object_id(
+    app: Flask, client: Client, accounts: dict[str, Account], issue_token: Any
+) -> None:
+    fill_ids(app)
+    token = issue_token(accounts["auditor"])
+    response = client.get(
+        "/api/v1/audit/events?object_id=b9ae4ac5&per_page=10",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200
+    assert sorted(item["object_id"] for item in response.get_json()["items"]) == list(TWINS[:2])
+
+
 def test_the_web_log_shows_at_most_a_hundred_events_a_page(app: Flask, signed_in: Any) -> None:
     fill(app, 120)
     client = signed_in("auditor")
