@@ -73,6 +73,7 @@ CATALOGUE: dict[str, Report] = {
             ("means_of_control",),
             (tuple(MOC),),
             flags=MOC,
+            summed=(),
         ),
         Report(
             "forced_labour_indicators",
@@ -81,6 +82,7 @@ CATALOGUE: dict[str, Report] = {
             ("forced_labour_indicator",),
             (tuple(FL),),
             flags=FL,
+            summed=(),
         ),
         Report(
             "needs",
@@ -90,6 +92,7 @@ CATALOGUE: dict[str, Report] = {
             (tuple(NEEDS),),
             flags=NEEDS,
             flag_value=True,
+            summed=(),
         ),
         *SERVICE_REPORTS,
     )
@@ -172,16 +175,20 @@ def published(
     is narrower than k (disclosure.protect): for a table published once with its totals,
     from the command line, never in a request (docs/reporting.md §3)."""
     if audited:
-        return disclosure.protect(report.raw(store, filters), Rule("suppress", k=k))
+        return report.meaningful(
+            disclosure.protect(report.raw(store, filters), Rule("suppress", k=k))
+        )
     rule = rule_of(report, k)
     version = definition.data_version(store, report) if report.aggregated else None
     if version is None:
-        return disclosure.publish(report.direct(store, filters), rule)
+        return report.meaningful(disclosure.publish(report.direct(store, filters), rule))
     key = (report.name, report.version, filters, k, version)
     table = CACHE.get(key)
     if table is None:
-        table = disclosure.publish(
-            report.table(definition.stored(store, report, filters), filters), rule
+        table = report.meaningful(
+            disclosure.publish(
+                report.table(definition.stored(store, report, filters), filters), rule
+            )
         )
         CACHE.put(key, table)
     return table

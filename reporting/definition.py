@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from access.roles import Role
 from reporting.models import aggregate_state, aggregates, screening_facts
-from reporting.tables import Count, RawTable
+from reporting.tables import TOTAL, Count, PublishedTable, RawTable
 
 ALL_TEAMS = frozenset({Role.AUDITOR, Role.ANALYST})
 READERS = ALL_TEAMS | {Role.SUPERVISOR}
@@ -237,6 +237,10 @@ class Report:
     chart: str = "bar"
     source: sa.Table = screening_facts
     only: tuple[tuple[str, tuple[Any, ...]], ...] = ()  # (column, values kept)
+    # The dimensions whose values are parts of one whole, so that a total over them counts
+    # something (None: all). Steps of one referral, or means of control reported together,
+    # are not: a total across them would count the same referral or screening again.
+    summed: tuple[str, ...] | None = None
     # A report not declared by columns (usage, steps by partner) counts with its own function.
     counter: Callable[[Session, Filters], dict[tuple[str, ...], Count]] | None = None
 
@@ -273,6 +277,21 @@ class Report:
         if not self.aggregated or data_version(store, self) is None:
             return self.direct(store, filters)
         return self.table(stored(store, self, filters), filters)
+
+    def meaningful(self, table: PublishedTable) -> PublishedTable:
+        """``table`` without the totals over a dimension whose values are not parts of one
+        whole (``summed``); every other cell as published."""
+        if self.summed is None:
+            return table
+        kept = {
+            key: cell
+            for key, cell in table.cells.items()
+            if all(
+                value != TOTAL or name in self.summed
+                for name, value in zip(self.dimensions, key, strict=True)
+            )
+        }
+        return replace(table, cells=kept)
 
     def table(self, cells: Cells, filters: Filters) -> RawTable:
         """The report's ``RawTable`` of ``cells``, with its categories for ``filters``."""

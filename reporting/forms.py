@@ -14,11 +14,13 @@ from wtforms import SelectField, StringField
 
 # types-WTForms 3.2 predates SelectChoice (WTForms 3.3), so its hints lack it.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
-from wtforms.validators import Optional, Regexp, ValidationError
+from wtforms.validators import Length, Optional, ValidationError
 
 from access.models import Team
+from core import i18n
 from core.forms import AppForm
 from reporting.definition import Filters
+from screening.forms import UNKNOWN_COUNTRY
 
 MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 # Months compare as text, so any four digits would do for a filter: only the years the
@@ -63,12 +65,10 @@ class ReportFilterForm(AppForm):
         _l("Until month (YYYY-MM)"),
         validators=[Optional(), _Month("2026-12")],
     )
+    # A name in any language Passage speaks, or the code; the facts keep the code.
     country = StringField(
-        _l("Country (two-letter code)"),
-        validators=[
-            Optional(),
-            Regexp(r"^[A-Z]{2}$", message=_l("A two-letter country code, such as NG.")),
-        ],
+        _l("Country (its name or two-letter code)"),
+        validators=[Optional(), Length(max=100)],
     )
     team = SelectField(_l("Team"), validators=[Optional()])
 
@@ -84,6 +84,11 @@ class ReportFilterForm(AppForm):
         ]
         return self
 
+    def validate_country(self, field: Any) -> None:
+        """A country named or coded."""
+        if field.data and i18n.country_code(field.data) is None:
+            raise ValidationError(UNKNOWN_COUNTRY)
+
     def validate_until(self, field: Any) -> None:
         if field.data and self.since.data and field.data < self.since.data:
             raise ValidationError(_l("The last month cannot come before the first."))
@@ -93,6 +98,6 @@ class ReportFilterForm(AppForm):
         return Filters(
             self.since.data or None,
             self.until.data or None,
-            self.country.data or None,
+            i18n.country_code(self.country.data) if self.country.data else None,
             uuid.UUID(self.team.data) if self.team.data else None,
         )

@@ -98,6 +98,7 @@ SERVICE_REPORTS = (
         ("partner", "step"),
         (SEEN, STEPS),
         counter=_by_partner,
+        summed=("partner",),
         readers=REFERRAL_READERS,
         chart="small_multiples",
         source=referral_facts,
@@ -175,6 +176,7 @@ SERVICE_REPORTS = (
         ("measure",),
         (MEASURES,),
         counter=_usage,
+        summed=(),
         readers=USAGE_READERS,
     ),
 )

@@ -9,12 +9,14 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
+from access import services
 from access.guard import requires
-from core import clock, db, paging
+from core import clock, db, i18n, paging
 from core.ratelimit import per_user_and_address
 from reporting import catalogue, definition, disclosure, exports, findings, labels, output
 from reporting.definition import Report
 from reporting.forms import ReportFilterForm
+from reporting.tables import PublishedTable
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 PER_PAGE = 50  # entries of the release register a page shows
@@ -61,18 +63,26 @@ def show(name: str) -> Any:
         table=table,
         rule_text=disclosure.rule_text(table.rule),
         args=asked.as_dict(),
-        **_words(report),
+        **_words(report, table),
     )
 
 
-def _words(report: Report) -> dict[str, Any]:
-    return {
-        "labels": {
-            code: word for d in report.dimensions for code, word in labels.for_dimension(d).items()
-        },
-        "dimension_labels": labels.DIMENSIONS,
-        "finding": findings.finding,
+def _words(report: Report, table: PublishedTable | None = None) -> dict[str, Any]:
+    # The page shows names where the table (and its CSV) keep codes: a partner's slug, a
+    # country's ISO code.
+    words: dict[str, Any] = {
+        code: word for d in report.dimensions for code, word in labels.for_dimension(d).items()
     }
+    if "partner" in report.dimensions:
+        words.update((p.slug, p.name) for p in services.list_partner_organisations(db.session()))
+    if table is not None and "country" in report.dimensions:
+        at = report.dimensions.index("country")
+        words.update(
+            (code, i18n.country_name(code))
+            for code in (table.categories[at] if len(table.categories) > at else ())
+            if code != "unknown"
+        )
+    return {"labels": words, "dimension_labels": labels.DIMENSIONS, "finding": findings.finding}
 
 
 @bp.route("/<name>.csv")

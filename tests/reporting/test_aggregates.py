@@ -256,8 +256,8 @@ def test_every_report_from_pre_aggregates_equals_the_count_of_the_facts(
         for filters in FILTERS:
             expected = report.direct(store, filters)
             assert report.raw(store, filters) == expected, (report.name, filters)
-            assert catalogue.published(store, report, filters, 10) == disclosure.publish(
-                expected, Rule(report.method)
+            assert catalogue.published(store, report, filters, 10) == report.meaningful(
+                disclosure.publish(expected, Rule(report.method))
             )
         assert report.direct(store, Filters()).cells  # the check compared something
 
