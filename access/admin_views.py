@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 # types-WTForms 3.2 predates SelectChoice (WTForms 3.3), so its hints lack it.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
-from access import approvals, authn, passwords, services
+from access import approvals, authn, passwords, services, teams
 from access.forms import ActionForm, RoleForm, UserForm
 from access.guard import requires
 from access.models import User
@@ -50,6 +50,9 @@ def users() -> str:
 
 
 def _partner_choices(form: UserForm | RoleForm) -> None:
+    form.team.choices = [SelectChoice("", "—")] + [
+        SelectChoice(name, name) for name in teams.names(db.session())
+    ]
     form.partner.choices = [SelectChoice("", "—")] + [
         SelectChoice(p.slug, p.name)
         for p in services.list_partner_organisations(db.session())
@@ -87,6 +90,7 @@ def _ask_for(form: UserForm | RoleForm, ask: Callable[..., object], *subject: ob
     address, or an account). None when asked; else the refusal is on the form, one about no
     field of it (``user``: one's own account) said above it, and its status returned."""
     store = db.session()
+    team, new_team = form.chosen_team()
     try:
         ask(
             store,
@@ -95,8 +99,9 @@ def _ask_for(form: UserForm | RoleForm, ask: Callable[..., object], *subject: ob
             form.role.data,
             clock.now(),
             _days(),
-            team=form.team.data or None,
+            team=team,
             partner=form.partner.data or None,
+            new_team=new_team,
         )
     except (services.UserError, approvals.ChangeRefused) as error:
         store.rollback()

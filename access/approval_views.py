@@ -11,7 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from access import approvals, services
+from access import approvals, services, teams
 from access.forms import ActionForm
 from access.guard import requires
 from access.models import AccountChange
@@ -35,6 +35,7 @@ def index() -> str:
         action=ActionForm(),
         may_decide={c.id: authorize(current_user, "account_changes.decide", c) for c in changes},
         still_asked={c.id: approvals.requester_may_ask(c) for c in changes},
+        teams=set(teams.names(db.session())),
     )
 
 

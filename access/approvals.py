@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from access import audit, passwords, services
+from access import audit, passwords, services, teams
 from access.models import RESET_SECOND_FACTOR, AccountChange, User
 from access.policy import NotNow, authorize, state_rule
 from access.roles import Role
@@ -88,9 +88,11 @@ def request_creation(
     *,
     team: str | None = None,
     partner: str | None = None,
+    new_team: bool = False,
 ) -> AccountChange:
-    """Ask for a new account; nothing is created until someone else approves."""
-    address, role = services.check_new_user(store, email, role, team, partner)
+    """Ask for a new account; nothing is created until someone else approves. ``team`` is
+    an existing team's name, or with ``new_team`` one no team has in any spelling."""
+    address, role = services.check_new_user(store, email, role, team, partner, new_team=new_team)
     waiting = store.scalar(
         _pending(store, now).where(AccountChange.kind == CREATE, AccountChange.email == address)
     )
@@ -128,10 +130,12 @@ def request_role_change(
     *,
     team: str | None = None,
     partner: str | None = None,
+    new_team: bool = False,
 ) -> AccountChange:
-    """Ask to give ``user`` another role, team or partner organisation."""
+    """Ask to give ``user`` another role, team or partner organisation (``team`` as for
+    :func:`request_creation`)."""
     _not_own(requester, user)
-    role = services.check_membership(store, role, team, partner)
+    role = services.check_membership(store, role, team, partner, new_team=new_team)
     team = team.strip() if team else None
     current = (
         user.role,
@@ -203,6 +207,9 @@ def approve(
     """
     _claim(store, approver, change, now, "approved")
     _still_asked(change)
+    # A change names its team; one no team had when it was asked is a new team, made now
+    # unless a team of that name in another spelling was made meanwhile.
+    new_team = bool(change.team) and not teams.exists(store, change.team or "")
     if change.kind == CREATE:
         user = services.create_user(
             store,
@@ -211,13 +218,20 @@ def approve(
             now,
             team=change.team,
             partner=change.partner,
+            new_team=new_team,
         )
         change.user_id = user.id
         passwords.send_password_link(store, user, now, config)
     elif change.kind == CHANGE:
         user = _account(change)
         services.change_role(
-            store, user, change.role or "", now, team=change.team, partner=change.partner
+            store,
+            user,
+            change.role or "",
+            now,
+            team=change.team,
+            partner=change.partner,
+            new_team=new_team,
         )
     else:
         user = _account(change)

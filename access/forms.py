@@ -122,12 +122,25 @@ class RoleForm(AppForm):
     role = SelectField(
         _l("Role"), choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
     )
-    team = StringField(
-        _l("Team (screeners and supervisors)"), validators=[Optional(), Length(max=TEAM_NAME_MAX)]
+    # A list, so a misspelt name cannot make a team nobody else is in; a new team is named
+    # on its own field, on purpose.
+    team = SelectField(_l("Team (screeners and supervisors)"), choices=[], validators=[Optional()])
+    new_team = StringField(
+        _l("Or a new team (only to create one)"),
+        validators=[Optional(), Length(max=TEAM_NAME_MAX)],
     )
     partner = SelectField(
         _l("Partner organisation (partner staff)"), choices=[], validators=[Optional()]
     )
+
+    def validate_new_team(self, field: Field) -> None:
+        if field.data and field.data.strip() and self.team.data:
+            raise ValidationError(_l("Choose a team from the list or name a new one, not both."))
+
+    def chosen_team(self) -> tuple[str | None, bool]:
+        """The team's name and whether it is a new team."""
+        new = (self.new_team.data or "").strip()
+        return (new, True) if new else (self.team.data or None, False)
 
 
 class UserForm(RoleForm):

@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from access import audit, passwords, totp
+from access import audit, passwords, teams, totp
 from access.models import TEAM_NAME_MAX, ApiToken, PartnerOrganisation, Team, User, WebSession
 from access.roles import PARTNER_ROLES, TEAM_ROLES, Role
 from access.sessions import end_all_sessions
@@ -133,10 +133,11 @@ def create_user(
     team: str | None = None,
     partner: str | None = None,
     password: str | None = None,
+    new_team: bool | None = None,
 ) -> User:
     """Create a user with a pending second factor; ``password`` is optional (a set-up link
-    can be issued instead)."""
-    address, role = check_new_user(store, email, role, team, partner)
+    can be issued instead). ``new_team`` as for :func:`check_membership`."""
+    address, role = check_new_user(store, email, role, team, partner, new_team=new_team)
     user = User(
         id=uuid.uuid4(), email=address, role=role, created_at=now, totp_last_step=0, failed_logins=0
     )
@@ -154,7 +155,13 @@ def create_user(
 
 
 def check_new_user(
-    store: Session, email: str, role: Role | str, team: str | None, partner: str | None
+    store: Session,
+    email: str,
+    role: Role | str,
+    team: str | None,
+    partner: str | None,
+    *,
+    new_team: bool | None = None,
 ) -> tuple[str, Role]:
     """The normalised address and role of an account that could be created with these
     details now; raises :class:`UserError` naming what is wrong. Changes nothing."""
@@ -164,16 +171,25 @@ def check_new_user(
         raise UserError.on("email", _l("This address is reserved. Choose another."))
     if store.scalar(sa.select(User.id).where(User.email == address)) is not None:
         raise UserError.on("email", _l("A user with this e-mail address already exists."))
-    check_membership(store, role, team, partner)
+    check_membership(store, role, team, partner, new_team=new_team)
     return address, role
 
 
 def check_membership(
-    store: Session, role: Role | str, team: str | None, partner: str | None
+    store: Session,
+    role: Role | str,
+    team: str | None,
+    partner: str | None,
+    *,
+    new_team: bool | None = None,
 ) -> Role:
     """``role`` if the team or partner organisation given suits it; raises
-    :class:`UserError` otherwise. Changes nothing (a new team is made only when used)."""
+    :class:`UserError` otherwise. Changes nothing (a new team is made only when used).
+    ``new_team`` False: the team must exist; True: it must not, in any spelling; None (the
+    operator's console): either."""
     role = _role(role)
+    if team and team.strip() and new_team is not None:
+        _check_team_choice(store, team.strip(), new_team)
     if role in TEAM_ROLES and (not team or not team.strip()):
         raise UserError.on("team", _l("Screeners and supervisors belong to a team; name it."))
     if role not in TEAM_ROLES and team:
@@ -198,6 +214,17 @@ def check_membership(
     return role
 
 
+def _check_team_choice(store: Session, team: str, new_team: bool) -> None:
+    if not new_team and not teams.exists(store, team):
+        raise UserError.on("team", _l("Choose one of the teams, or name a new team."))
+    existing = teams.same_team(store, team) if new_team else None
+    if existing is not None:
+        raise UserError.on(
+            "new_team",
+            _l("There is already a team called %(name)s: choose it from the list.", name=existing),
+        )
+
+
 def change_role(
     store: Session,
     user: User,
@@ -206,10 +233,11 @@ def change_role(
     *,
     team: str | None = None,
     partner: str | None = None,
+    new_team: bool | None = None,
 ) -> None:
     """Give ``user`` a new role, team or partner organisation. What they could reach before
     ends with it: every session and API token."""
-    role = check_membership(store, role, team, partner)
+    role = check_membership(store, role, team, partner, new_team=new_team)
     # Role and membership change together: flushing between them would break the table's
     # rule that exactly the team roles have a team.
     with store.no_autoflush:
