@@ -226,7 +226,13 @@ def _load_demo() -> None:
         user = services.find_user(store, email)
         if user is None:
             user = services.create_user(
-                store, email, role, now, password=DEMO_PASSWORD, **membership
+                store,
+                email,
+                role,
+                now,
+                password=DEMO_PASSWORD,
+                team=membership.get("team"),
+                partner=membership.get("partner"),
             )
             user.totp_confirmed_at = now
     # Later packages (the partner directory, cases screened by the demo screener) add their
