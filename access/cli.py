@@ -190,13 +190,21 @@ def revoke_token_command(token_id: uuid.UUID) -> None:
 
 
 DEMO_PASSWORD = "synthetic demo data only"  # noqa: S105 - published on purpose; demo only
-DEMO_PARTNERS = (("demo-shelter", "Demo Shelter Network"), ("demo-legal", "Demo Legal Aid"))
+# Every vetted demo partner has a staff account: a partner nobody can answer for is never
+# offered (referral.routing), and the demo must show partners that are.
+DEMO_PARTNERS = (
+    ("demo-shelter", "Demo Shelter Network"),
+    ("demo-legal", "Demo Legal Aid"),
+    ("demo-children", "Demo Child Protection Service"),
+)
 DEMO_USERS: tuple[tuple[str, Role, dict[str, str]], ...] = (
     ("ada.admin@demo.passage.example", Role.ADMIN, {}),
     ("screener@demo.passage.example", Role.SCREENER, {"team": "Demo North"}),
     ("supervisor@demo.passage.example", Role.SUPERVISOR, {"team": "Demo North"}),
     ("screener.south@demo.passage.example", Role.SCREENER, {"team": "Demo South"}),
     ("partner@demo.passage.example", Role.PARTNER, {"partner": "demo-shelter"}),
+    ("partner.legal@demo.passage.example", Role.PARTNER, {"partner": "demo-legal"}),
+    ("partner.children@demo.passage.example", Role.PARTNER, {"partner": "demo-children"}),
     ("auditor@demo.passage.example", Role.AUDITOR, {}),
     ("analyst@demo.passage.example", Role.ANALYST, {}),
 )

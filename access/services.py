@@ -109,6 +109,24 @@ def organisation_names(store: Session) -> dict[str, str]:
     return {str(i): name for i, name in [*teams, *partners]}
 
 
+def answering_organisations(store: Session) -> set[uuid.UUID]:
+    """The partner organisations with at least one staff account that may answer referrals:
+    a partner-staff account of the organisation, not disabled. A locked account counts: a
+    lock ends on its own or at an administrator's word, and failed sign-ins alone must not
+    take a partner out of routing. Read at each use, never kept."""
+    return set(
+        store.scalars(
+            sa.select(User.partner_id)
+            .where(
+                User.partner_id.is_not(None),
+                User.role.in_([r.value for r in PARTNER_ROLES]),
+                User.disabled_at.is_(None),
+            )
+            .distinct()
+        )
+    )
+
+
 def find_partner_organisation(store: Session, slug: str) -> PartnerOrganisation | None:
     """The partner organisation ``slug``, if there is one."""
     return store.scalar(sa.select(PartnerOrganisation).where(PartnerOrganisation.slug == slug))

@@ -48,9 +48,11 @@ def _profile_or_404(organisation_id: uuid.UUID) -> PartnerProfile:
 @bp.route("/")
 @requires("partners.manage", step_up=True)
 def index() -> str:
-    """Every partner with its vetting, capacity and whether routing offers it today."""
-    today = clock.now().date()
-    rows = [(p, directory.offered(p, today)) for p in directory.profiles(db.session())]
+    """Every partner with its vetting, capacity and whether routing offers it today, or why
+    not."""
+    today, store = clock.now().date(), db.session()
+    answering = directory.staffed(store)
+    rows = [(p, directory.not_offered(p, today, answering)) for p in directory.profiles(store)]
     return render_template("referral/partners.html", rows=rows, vetting_labels=VETTING_LABELS)
 
 
@@ -62,12 +64,21 @@ def new() -> Any:
     if form.validate_on_submit():
         store = db.session()
         try:
-            directory.save_partner(store, form.entry(), clock.now())
+            saved = directory.save_partner(store, form.entry(), clock.now())
         except directory.DirectoryError as error:
             store.rollback()
             return _form_page(form, status=_refused(form, error))
+        unstaffed = saved.organisation_id not in directory.staffed(store)
         store.commit()
-        flash(_l("The partner is added to the directory."), "success")
+        flash(
+            _l(
+                "The partner is added to the directory. It is not offered to screeners until "
+                "it has a staff account to answer referrals."
+            )
+            if unstaffed
+            else _l("The partner is added to the directory."),
+            "success",
+        )
         return redirect(url_for("partners_admin.index"))
     return _form_page(form, status=form_status(form))
 
@@ -142,7 +153,8 @@ def _form_page(
         profile=profile,
         vetting=vetting_form or VettingForm(formdata=None),
         vetting_labels=VETTING_LABELS,
-        offered=profile is not None and directory.offered(profile, clock.now().date()),
+        not_offered=profile is None
+        or directory.not_offered(profile, clock.now().date(), directory.staffed(store)),
     )
     store.commit()  # keeps the audit event of the contact read
     return body, status

@@ -228,7 +228,7 @@ def send_referral(case_id: uuid.UUID) -> Any:
         now,
         referrals.Deadlines.from_settings(settings.current()),
         settings.current().retention_days,
-    )
+    ).referral
     body = referral_body(store, referral, current_user)
     store.commit()
     return jsonify(body), 201
@@ -318,7 +318,7 @@ def _answer(referral_id: uuid.UUID, action: str) -> Any:
         detail,
         clock.now(),
         settings.current().retention_days,
-    )
+    ).referral
     result = referral_body(store, referral, current_user)
     store.commit()
     return jsonify(result)

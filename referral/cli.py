@@ -52,10 +52,14 @@ def import_partners_command(file: Any) -> None:
 @partners_cli.command("list")
 def list_partners_command() -> None:
     """List partners with vetting, services, areas and free capacity."""
-    today = clock.now().date()
-    for profile in directory.profiles(db.session()):
-        partner = directory.for_routing(profile)
-        state = "offered" if directory.offered(profile, today) else "not offered"
+    today, store = clock.now().date(), db.session()
+    answering = directory.staffed(store)
+    for profile in directory.profiles(store):
+        partner = directory.for_routing(profile, answering)
+        why = directory.not_offered(profile, today, answering)
+        state = {None: "offered", "no_staff": "not offered: no staff account yet"}.get(
+            why, "not offered"
+        )
         areas = " ".join(f"{c}/{r}" if r else c for c, r in partner.areas) or "-"
         click.echo(
             f"{partner.slug}\t{profile.vetting_status} until "

@@ -137,7 +137,7 @@ def load_demo_cases(store: Session, now: datetime) -> None:
         case = cases.get(store, screener, case_id, "cases.manage")
         referral = referrals.send(
             store, screener, case, send, now, deadlines, current.retention_days
-        )
+        ).referral
         if accepted:
             referrals.answer(
                 store, partner, referral.id, "accept", None, now, current.retention_days

@@ -1,9 +1,9 @@
 """The partner directory: checking and saving a partner entry (shaped as in the import file,
 which ``referral.directory_import`` reads), adding and editing one partner, suspending and
 re-vetting it, listing it, and turning it into the plain values routing ranks. Only partners
-in standing (vetted and in date, ``access.standing``) are ever offered; one that loses its
-standing through an import or a suspension loses its open referrals and its staff's sessions
-and tokens at once."""
+in standing (vetted and in date, ``access.standing``) with a staff account that can answer
+are ever offered; one that loses its standing through an import or a suspension loses its
+open referrals and its staff's sessions and tokens at once."""
 
 from __future__ import annotations
 
@@ -242,9 +242,13 @@ def profiles(store: Session) -> list[PartnerProfile]:
     return list(found)
 
 
-def for_routing(profile: PartnerProfile) -> routing.Partner:
-    """The plain values routing ranks."""
+def staffed(store: Session) -> set[uuid.UUID]:
+    """The organisations with a staff account that can answer a referral, read now."""
+    return access_services.answering_organisations(store)
 
+
+def for_routing(profile: PartnerProfile, answering: set[uuid.UUID]) -> routing.Partner:
+    """The plain values routing ranks; ``answering`` is :func:`staffed`."""
     return routing.Partner(
         slug=profile.organisation.slug,
         name=profile.organisation.name,
@@ -255,6 +259,7 @@ def for_routing(profile: PartnerProfile) -> routing.Partner:
         populations=frozenset(profile.populations),
         languages=frozenset(profile.languages),
         capacity=profile.capacity,
+        staffed=profile.organisation_id in answering,
     )
 
 
@@ -395,6 +400,10 @@ def set_vetting(
         _standing_ended(store, organisation.id, now)
 
 
-def offered(profile: PartnerProfile, today: date) -> bool:
-    """Whether routing may offer ``profile`` today: its organisation is in standing."""
-    return in_standing(profile.organisation, today)
+def not_offered(profile: PartnerProfile, today: date, answering: set[uuid.UUID]) -> str | None:
+    """Why routing may not offer ``profile`` today: ``vetting`` (out of standing) or
+    ``no_staff`` (no staff account can answer; ``answering`` is :func:`staffed`); None when
+    it may."""
+    if not in_standing(profile.organisation, today):
+        return "vetting"
+    return None if profile.organisation_id in answering else "no_staff"

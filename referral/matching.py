@@ -1,7 +1,7 @@
 """Matching a case with partners: what the case asks of a partner (from its clear,
-non-identifying facts), the vetted partners in date ranked for it, the next partner to offer
-after a decline, an expiry or a partner's suspension, and partner names for lists. Reads the
-directory; queries no referral."""
+non-identifying facts), the vetted partners in date with staff ranked for it, the next
+partner to offer after a decline, an expiry or a partner's suspension, and partner names for
+lists. Reads the directory; queries no referral."""
 
 from __future__ import annotations
 
@@ -50,8 +50,10 @@ def need_of(
 
 
 def partners(store: Session) -> list[routing.Partner]:
-    """Every partner of the directory as routing sees it (standing is routing's check)."""
-    return [directory.for_routing(p) for p in directory.profiles(store)]
+    """Every partner of the directory as routing sees it (standing and staff are routing's
+    check); who can answer is read afresh each time, so a referral is checked as it is sent."""
+    answering = directory.staffed(store)
+    return [directory.for_routing(p, answering) for p in directory.profiles(store)]
 
 
 def matches(

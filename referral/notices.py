@@ -47,18 +47,21 @@ def notify(
     *,
     referral_id: uuid.UUID | None = None,
     case_id: uuid.UUID | None = None,
-) -> None:
+) -> int:
     """Leave a notice about a referral or a case for each active user and, when SMTP is
-    configured, its e-mail in the outbox, both in ``store``'s transaction."""
+    configured, its e-mail in the outbox, both in ``store``'s transaction; return how many
+    users it reached."""
     if kind not in KINDS:
         raise ValueError(f"unknown notice kind {kind!r}")
     if (referral_id is None) == (case_id is None):
         raise ValueError("a notice is about one referral or one case")
     config = settings.current()
     link = mail.absolute_url(config, where(kind, referral_id, case_id))
+    told = 0
     for user in users:
         if not user.is_active:
             continue
+        told += 1
         notice = Notice(
             id=uuid.uuid4(),
             user_id=user.id,
@@ -70,6 +73,7 @@ def notify(
         store.add(notice)
         if mail.configured(config):
             outbox.queue(store, notice_id=notice.id, user=user, kind=kind, link=link, now=now)
+    return told
 
 
 def where(kind: str, referral_id: uuid.UUID | None, case_id: uuid.UUID | None) -> str:

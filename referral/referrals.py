@@ -42,6 +42,10 @@ DECLINE_REASONS = ("no_capacity", "not_eligible", "out_of_area", "service_unavai
 OUTCOMES = ("services_provided", "person_declined", "lost_contact", "referred_on", "other")
 NOTE_MAX = 2000
 ALREADY_OPEN = _l("This partner already has an open referral of this case.")
+NO_STAFF = _l(
+    "nobody at this partner can answer a referral now (no active staff account); "
+    "choose another partner"
+)
 
 
 def announce(store: Session, referral: Referral, event: str, now: datetime) -> None:
@@ -117,7 +121,10 @@ def _check(store: Session, case: Case, request: Send, today: Any) -> tuple[Partn
     if len(request.note) > NOTE_MAX:
         problems["note"] = _l("at most %(count)d characters", count=NOTE_MAX)
     offered = {m.slug for m in matching.matches(store, case, today)}
-    if profile is None or request.partner not in offered:
+    if profile is not None and profile.organisation_id not in directory.staffed(store):
+        # Read as the referral is sent: staff may have left since the page was drawn.
+        problems["partner"] = NO_STAFF
+    elif profile is None or request.partner not in offered:
         problems["partner"] = _l("not a vetted partner in date that serves this case")
     if problems or profile is None:  # no profile is a problem named above
         raise ReferralError("the referral cannot be sent as it is", problems)
@@ -134,6 +141,16 @@ def _check(store: Session, case: Case, request: Send, today: Any) -> tuple[Partn
     return profile, cast(str, basis)  # None was refused above
 
 
+@dataclass(frozen=True)
+class Notified:
+    """A referral just sent or moved, and how many people were told of it (notices reach
+    only accounts in use: a locked or disabled one is not told, so pages say "told" only
+    when ``told`` is above nought)."""
+
+    referral: Referral
+    told: int
+
+
 def send(
     store: Session,
     user: Any,
@@ -142,10 +159,11 @@ def send(
     now: datetime,
     deadlines: Deadlines,
     retention_days: int,
-) -> Referral:
+) -> Notified:
     """Refer the case to a partner with the consented fields the screener chose (or, for a
     child without consent, the child-protection minimum: ``basis.legal_basis``, recorded on
     the referral and in the audit trail); the partner's staff are told something awaits them.
+    Only a partner with a staff account that can answer is referred to, checked here.
     The case's row is locked first and the consent re-read under the lock, so a withdrawal
     that committed meanwhile wins."""
     profile, basis = _check(store, cases.lock(store, case), request, now.date())
@@ -185,14 +203,14 @@ def send(
             "basis": basis,
         },
     )
-    notices.notify(
+    told = notices.notify(
         store,
         notices.partner_staff(store, profile.organisation_id),
         "referral.received",
         now,
         referral_id=referral.id,
     )
-    return referral
+    return Notified(referral, told)
 
 
 def get(
@@ -291,9 +309,10 @@ def answer(
     detail: str | None,
     now: datetime,
     retention_days: int,
-) -> Referral:
-    """The receiving partner accepts, declines (with a reason) or closes (with an outcome);
-    the sending side (whoever is in charge of the case now) withdraws. Illegal moves raise
+) -> Notified:
+    """The receiving partner accepts, declines (with a reason) or closes (with an outcome),
+    and the caseworker in charge of the case is told; the sending side (whoever is in charge
+    of the case now) withdraws, and the partner's staff are told. Illegal moves raise
     :class:`workflow.IllegalTransition` (409)."""
     referral = get(store, user, referral_id, f"referrals.{action}")
     allowed = {"decline": DECLINE_REASONS, "close": OUTCOMES}.get(action)
@@ -309,7 +328,7 @@ def answer(
     move(store, referral, action, _side(user), detail, now)
     cases.touch(store, cases.holding(store, referral.case_id), now, retention_days)
     if action == "withdraw":
-        notices.notify(
+        told = notices.notify(
             store,
             notices.partner_staff(store, referral.partner_id),
             "referral.withdrawn",
@@ -317,14 +336,14 @@ def answer(
             referral_id=referral.id,
         )
     else:
-        notices.notify(
+        told = notices.notify(
             store,
             [in_charge(store, referral)],
             f"referral.{referral.state}",
             now,
             referral_id=referral.id,
         )
-    return referral
+    return Notified(referral, told)
 
 
 def in_charge(store: Session, referral: Referral) -> User:

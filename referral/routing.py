@@ -1,7 +1,8 @@
 """Routing: which vetted partners can help with a case, best first, each with the reasons it
 matched and what it lacks. A pure function over plain values.
 
-Only partners vetted and in date are ever offered. A child goes only to partners that serve
+Only partners vetted and in date, with at least one staff account that can answer, are ever
+offered. A child goes only to partners that serve
 children and offer child protection; an adult never to a partner that serves only children,
 nor to one serving only women (or only men) when the person is known to be a man (a woman).
 A partner must work in the person's country.
@@ -28,6 +29,9 @@ class Partner:
     populations: frozenset[str]
     languages: frozenset[str]
     capacity: int  # free places now
+    # Whether at least one active staff account of the partner can answer a referral now
+    # (access.services.answering_organisations): without one, a referral would wait unseen.
+    staffed: bool
 
 
 @dataclass(frozen=True)
@@ -54,9 +58,9 @@ class Match:
 
 
 def offerable(partner: Partner, today: date) -> bool:
-    """In standing (vetted and in date, the rule its staff's sign-in follows too): the only
-    partners ever offered or referred to."""
-    return vetted_in_date(partner.vetting, partner.valid_until, today)
+    """In standing (vetted and in date, the rule its staff's sign-in follows too) and staffed:
+    the only partners ever offered or referred to."""
+    return partner.staffed and vetted_in_date(partner.vetting, partner.valid_until, today)
 
 
 def _area(partner: Partner, need: Need) -> str | None:
@@ -139,6 +143,7 @@ def rank(need: Need, partners: list[Partner], today: date) -> list[Match]:
 # counted by the statistics: docs/reporting.md §1).
 GAPS = (
     "vetting_lapsed",
+    "no_staff_account",
     "no_capacity",
     "language_not_covered",
     "population_not_served",
@@ -170,8 +175,10 @@ def coverage(service: str, need: Need, partners: list[Partner], today: date) -> 
             elif in_area and serves:
                 found.add("service_not_offered")
             continue
-        if not offerable(partner, today):
+        if not vetted_in_date(partner.vetting, partner.valid_until, today):
             found.add("vetting_lapsed")
+        elif not partner.staffed:
+            found.add("no_staff_account")
         elif partner.capacity <= 0:
             found.add("no_capacity")
         elif need.languages and not need.languages & partner.languages:

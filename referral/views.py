@@ -127,7 +127,7 @@ def refer(case_id: uuid.UUID) -> Any:
         return case_page.render(case, 400, refer=form)
     store, now, config = db.session(), clock.now(), settings.current()
     try:
-        referrals.send(
+        sent = referrals.send(
             store,
             current_user,
             case,
@@ -151,7 +151,19 @@ def refer(case_id: uuid.UUID) -> Any:
             cases.get(store, current_user, case_id, "cases.manage"), status, refer=form
         )
     store.commit()
-    flash(_l("Referral sent. The partner has been told that something awaits them."), "success")
+    if sent.told:
+        flash(
+            _l("Referral sent. The partner's staff have been told that it awaits them."), "success"
+        )
+    else:
+        # Every account that could answer is locked just now: the referral waits unseen.
+        flash(
+            _l(
+                "Referral sent, but nobody at the partner could be told now. Call the partner "
+                "and quote the referral's reference."
+            ),
+            "error",
+        )
     return redirect(url_for("cases.show", case_id=case_id))
 
 

@@ -64,6 +64,7 @@ AFTER_DECLINE = {
 }
 GAPS = {
     "vetting_lapsed": _l("The partner's vetting has lapsed"),
+    "no_staff_account": _l("The partner has no staff account yet"),
     "no_capacity": _l("No free place"),
     "language_not_covered": _l("No shared language"),
     "population_not_served": _l("Nobody serves this person's group"),

@@ -63,9 +63,13 @@ PARTNERS = [
 
 
 @pytest.fixture
-def partners(app: Flask, clock: Any, accounts: dict[str, Account]) -> None:
+def partners(
+    app: Flask, clock: Any, accounts: dict[str, Account], make_account: Callable[..., Account]
+) -> None:
     """The synthetic directory; org-a and org-b are the organisations of the partner
-    accounts."""
+    accounts, and org-k has a staff account of its own (a partner without one is never
+    offered)."""
+    make_account("partner", partner="org-k")
     with app.app_context():
         store = db.session()
         directory_import.import_partners(store, PARTNERS, clock.now())

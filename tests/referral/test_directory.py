@@ -4,6 +4,7 @@ details sealed, and only vetted partners in date offered."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from flask import Flask
 from access.models import AuditEvent, PartnerOrganisation
 from core import db
 from referral import directory
-from tests.helpers import raw_database_bytes
+from tests.helpers import Account, raw_database_bytes
 
 PARTNERS = [
     {
@@ -56,10 +57,15 @@ def run(app: Flask, tmp_path: Path, *args: str, data: Any = None) -> Any:
     return app.test_cli_runner().invoke(args=["partners", *args])
 
 
-def test_import_then_list(app: Flask, tmp_path: Path) -> None:
+def test_import_then_list(
+    app: Flask, tmp_path: Path, make_account: Callable[..., Account]
+) -> None:
     result = run(app, tmp_path, "import", data=PARTNERS)
     assert result.exit_code == 0, result.output
     assert "3 partners created, 0 updated" in result.output
+    listing = run(app, tmp_path, "list").output.splitlines()
+    assert "vetted until 2027-01-31 (not offered: no staff account yet)" in listing[1]
+    make_account("partner", partner="north-shelter")
     listing = run(app, tmp_path, "list").output.splitlines()
     assert [line.split("\t")[0] for line in listing] == ["new-clinic", "north-shelter", "old-legal"]
     assert "vetted until 2027-01-31 (offered)" in listing[1]

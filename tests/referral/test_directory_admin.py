@@ -1,19 +1,21 @@
 """The partner directory's admin pages: administrators add and edit partners (contact details
 sealed, slug and vetting fixed on edit), suspend and re-vet them (only to a date after
-today), and only vetted partners in date are offered; other roles are refused, a recent
+today), and only vetted partners in date with a staff account are offered (the list says
+why one is not); other roles are refused, a recent
 re-authentication is needed, bad input shows errors, and audit events hold ids only."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask, url_for
 
+from access import services as access_services
 from access.models import AuditEvent, PartnerOrganisation
 from core import db
 from referral import directory, routing
@@ -91,7 +93,8 @@ def profile_of(app: Flask, slug: str) -> dict[str, Any]:
         if profile is None:
             return {}
         entry = directory.entry_of(profile, directory.contact(store, profile))
-        entry["offered"] = routing.offerable(directory.for_routing(profile), date(2026, 3, 2))
+        partner = directory.for_routing(profile, directory.staffed(store))
+        entry["offered"] = routing.offerable(partner, date(2026, 3, 2))
         store.rollback()  # the read above is the test's, not the system's
         return entry
 
@@ -131,13 +134,36 @@ def test_admin_adds_a_partner_whose_contact_is_sealed(
     ]
     assert saved["capacity"] == 4
     assert saved["contact"] == {"phone": CANARY_PHONE, "email": CANARY_EMAIL}
-    assert saved["offered"]
     stored = raw_database_bytes(app)
     assert CANARY_PHONE.encode() not in stored
     assert CANARY_EMAIL.encode() not in stored
     page = admin.get(urls("index")).get_data(as_text=True)
     assert "Delta Refuge" in page
-    assert "not offered" not in row_of(page, "org-d")
+
+
+def test_a_new_partner_is_offered_only_once_it_has_a_staff_account(
+    app: Flask, admin: Client, urls: Callable[..., str], make_account: Callable[..., Account]
+) -> None:
+    added = admin.post(urls("new"), NEW_PARTNER, follow_redirects=True)
+    assert (
+        "The partner is added to the directory. It is not offered to screeners until it has "
+        "a staff account to answer referrals." in added.get_data(as_text=True)
+    )
+    assert not profile_of(app, "org-d")["offered"]
+    page = admin.get(urls("index")).get_data(as_text=True)
+    assert "not offered: no staff account yet" in row_of(page, "org-d")
+    staff = make_account("partner", partner="org-d")
+    assert profile_of(app, "org-d")["offered"]
+    assert "not offered" not in row_of(admin.get(urls("index")).get_data(as_text=True), "org-d")
+    with app.app_context():
+        store = db.session()
+        access_services.disable_user(
+            store, access_services.get_user(store, staff.id), datetime(2026, 3, 2, 9, tzinfo=UTC)
+        )
+        store.commit()
+    assert not profile_of(app, "org-d")["offered"]
+    page = admin.get(urls("index")).get_data(as_text=True)
+    assert "not offered: no staff account yet" in row_of(page, "org-d")
 
 
 def test_partners_list_shows_vetting_and_who_is_offered(
@@ -225,8 +251,13 @@ def test_revetting_needs_a_date_after_today(
 
 
 def test_revetting_until_a_future_date_offers_the_partner_again(
-    app: Flask, admin: Client, urls: Callable[..., str], org_id: Callable[[str], uuid.UUID]
+    app: Flask,
+    admin: Client,
+    urls: Callable[..., str],
+    org_id: Callable[[str], uuid.UUID],
+    make_account: Callable[..., Account],
 ) -> None:
+    make_account("partner", partner="org-c")  # staffed: only vetting kept it from routing
     url = urls("vetting", organisation_id=org_id("org-c"))
     response = admin.post(
         url, {"action": "revet", "valid_until": "2026-09-30"}, form_page=urls("index")

@@ -27,8 +27,14 @@ SHARED = {"screening": True, "referral": True, "share": ["given_name", "needs"]}
 
 
 def test_the_page_and_the_api_suggest_the_same_next_partner(
-    app: Flask, clock: Any, open_case: Callable[..., str], api: Callable[..., Any], signed_in: Any
+    app: Flask,
+    clock: Any,
+    open_case: Callable[..., str],
+    api: Callable[..., Any],
+    signed_in: Any,
+    make_account: Callable[..., Any],
 ) -> None:
+    make_account("partner", partner="org-r")  # a partner is offered only with staff
     with app.app_context():
         store = db.session()
         directory_import.import_partners(store, [REGIONAL], clock.now())

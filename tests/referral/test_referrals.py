@@ -431,8 +431,13 @@ def test_after_retention_the_case_and_packet_show_nothing_of_the_person(
 
 
 def test_a_partner_of_the_persons_region_ranks_first(
-    app: Flask, api: API, open_case: Callable[..., str], clock: Any
+    app: Flask,
+    api: API,
+    open_case: Callable[..., str],
+    clock: Any,
+    make_account: Callable[..., Account],
 ) -> None:
+    make_account("partner", partner="org-r")
     with app.app_context():
         store = db.session()
         directory_import.import_partners(

@@ -1,4 +1,4 @@
-"""Routing: only vetted partners in date, children only to child protection, country first,
+"""Routing: only vetted partners in date with a staff account that can answer, children only to child protection, country first,
 then needs, region, population, language and capacity, each with its reasons."""
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ def partner(slug: str, **changes: object) -> Partner:
         "populations": frozenset({"women", "men"}),
         "languages": frozenset({"fr", "en"}),
         "capacity": 3,
+        "staffed": True,
     }
     values.update(changes)
     return Partner(**values)  # type: ignore[arg-type]
@@ -50,6 +51,8 @@ CHILD = Need(
         ({"valid_until": date(2026, 3, 1)}, False),
         ({"valid_until": TODAY}, True),
         ({"valid_until": None}, False),
+        # Nobody could answer: a referral would wait unseen.
+        ({"staffed": False}, False),
     ],
 )
 def test_only_vetted_partners_in_date_are_offered(
@@ -168,6 +171,9 @@ def test_ranking_prefers_all_needs_then_fit_then_capacity() -> None:
         ([{"languages": frozenset({"ar"})}], "language_not_covered"),
         ([{"capacity": 0}], "no_capacity"),
         ([{"vetting": "suspended"}], "vetting_lapsed"),
+        ([{"staffed": False}], "no_staff_account"),
+        ([{"staffed": False, "vetting": "suspended"}], "vetting_lapsed"),
+        ([{"staffed": False}, {"capacity": 0}], "no_staff_account"),
         # The gap nearest to a match wins; any full match wins outright.
         ([{"capacity": 0}, {"services": frozenset({"legal"})}], "no_capacity"),
         ([{"vetting": "suspended"}, {"capacity": 0}], "vetting_lapsed"),
