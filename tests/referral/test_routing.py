@@ -1,5 +1,6 @@
-"""Routing: only vetted partners in date with a staff account that can answer, children only to child protection, country first,
-then needs, region, population, language and capacity, each with its reasons."""
+"""Routing: only vetted partners in date with a staff account that can answer, children only
+to child protection, country first, then needs, region, population, language and capacity,
+each with its reasons."""
 
 from __future__ import annotations
 
