@@ -97,6 +97,12 @@ def team_members(store: Session, team_id: uuid.UUID) -> list[User]:
     )
 
 
+def team_name(store: Session, team_id: uuid.UUID) -> str | None:
+    """The name of the team ``team_id``, if there is one."""
+    team = store.get(Team, team_id)
+    return team.name if team is not None else None
+
+
 def list_partner_organisations(store: Session) -> list[PartnerOrganisation]:
     """Every partner organisation, by name."""
     return list(store.scalars(sa.select(PartnerOrganisation).order_by(PartnerOrganisation.name)))

@@ -106,10 +106,12 @@ class LinkForm(AppForm):
 class DeclineForm(AppForm):
     """Why the partner cannot take the referral."""
 
+    # No reason is chosen for the partner: one left as it came would be recorded untrue.
     reason = SelectField(
         _l("Why you decline it"),
-        choices=[SelectChoice(r, DECLINE_LABELS[r]) for r in referrals.DECLINE_REASONS],
-        validators=[InputRequired()],
+        choices=[SelectChoice("", _l("Choose a reason"))]
+        + [SelectChoice(r, DECLINE_LABELS[r]) for r in referrals.DECLINE_REASONS],
+        validators=[InputRequired(message=_l("Choose why you decline the referral."))],
         render_kw=NOT_REMEMBERED,
     )
 

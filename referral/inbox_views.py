@@ -21,9 +21,10 @@ from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import NotFound
 
+from access import services as access_services
 from access.forms import ActionForm
 from access.guard import requires
-from access.policy import NotNow
+from access.policy import NotNow, authorize
 from core import clock, db, paging, settings
 from core.ratelimit import per_user_and_address
 from referral import inbox as referral_lists
@@ -62,6 +63,37 @@ MOVE_LABELS = {
 MOVE_HEADINGS = {"accept": _l("Your answer"), "close": _l("Close the referral")}
 # The form of a move that carries something (its field is named as the move's ``needs``).
 MOVE_FORMS = {"decline": DeclineForm, "close": CloseForm}
+# What the page says once a move is made, by move and by whether anyone was told of it
+# (referrals.answer: the caseworker in charge of a partner's answer, the partner's staff of
+# a withdrawal).
+MOVE_DONE = {
+    ("accept", True): _l(
+        "You accepted the referral. The sending team has been told. Close it with an outcome "
+        "when your work with the person ends."
+    ),
+    ("accept", False): _l(
+        "You accepted the referral. Nobody at the sending team could be told now: call them "
+        "and quote the reference. Close it with an outcome when your work with the person ends."
+    ),
+    ("decline", True): _l(
+        "You declined the referral. The sending team has been told and may refer the person "
+        "elsewhere. The details shared with you are no longer available."
+    ),
+    ("decline", False): _l(
+        "You declined the referral. Nobody at the sending team could be told now: call them "
+        "and quote the reference. The details shared with you are no longer available."
+    ),
+    ("close", True): _l("You closed the referral. The sending team has been told the outcome."),
+    ("close", False): _l(
+        "You closed the referral. Nobody at the sending team could be told now: call them "
+        "and quote the reference."
+    ),
+    ("withdraw", True): _l("The referral is withdrawn. The partner's staff have been told."),
+    ("withdraw", False): _l(
+        "The referral is withdrawn. Nobody at the partner could be told now: call them and "
+        "quote the reference."
+    ),
+}
 NOTICE_LABELS = {
     "referral.received": _l("A new referral is waiting for your answer."),
     "referral.accepted": _l("A referral you sent was accepted."),
@@ -125,6 +157,11 @@ def _page(referral_id: uuid.UUID, status: int = 200, **refused: FlaskForm) -> An
         packet=packet,
         answers=packets.questions(packet, str(get_locale() or "en")),
         names=matching.partner_names(store),
+        # The receiving partner is told who sent it (the team, never the screener), to know
+        # whom to call; the referral carries its team, the packet nothing of it.
+        sent_by=access_services.team_name(store, referral.team_id)
+        if authorize(current_user, "referrals.respond")
+        else None,
         # Every move a person may make from this state; the page shows those `can` allows.
         moves=[m for side in workflow.PEOPLE for m in workflow.moves(referral.state, side)],
         action=ActionForm(formdata=None),
@@ -178,7 +215,7 @@ def _move(referral_id: uuid.UUID, move: str, detail: str | None) -> Any:
     # Anything the state machine refuses says so and changes nothing.
     store = db.session()
     try:
-        referrals.answer(
+        done = referrals.answer(
             store,
             current_user,
             referral_id,
@@ -195,7 +232,8 @@ def _move(referral_id: uuid.UUID, move: str, detail: str | None) -> Any:
         )
         return redirect(url_for("referrals.show", referral_id=referral_id)), 303
     store.commit()
-    flash(_l("Done."), "success")
+    told = bool(done.told)
+    flash(MOVE_DONE[move, told], "success" if told else "error")
     return redirect(url_for("referrals.show", referral_id=referral_id))
 
 

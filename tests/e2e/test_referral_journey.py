@@ -196,11 +196,18 @@ def test_screener_refers_partner_accepts_screener_sees_it_accepted(
     expect(page.get_by_role("heading", name="Referrals")).to_be_visible()
     expect(page.get_by_role("main")).to_contain_text("Waiting for an answer")
     expect(page.get_by_role("main")).not_to_contain_text(GIVEN_NAME)
-    page.goto(referral_url)
+    # The referral opens from its reference, the name that identifies it in the list.
+    page.get_by_role("main").get_by_role(
+        "link", name=re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$")
+    ).click()
+    expect(page).to_have_url(referral_url)
 
     page.get_by_role("button", name="Accept the referral").click()
     expect(page).to_have_url(referral_url)
-    expect(page.get_by_role("status")).to_have_text("Done.")
+    expect(page.get_by_role("status")).to_have_text(
+        "You accepted the referral. The sending team has been told. Close it with an outcome "
+        "when your work with the person ends."
+    )
     expect(page.locator("p.headline")).to_have_text("Accepted")
     expect(page.get_by_role("button", name="Accept the referral")).to_have_count(0)
     expect(nav.get_by_role("link", name="Notices", exact=True)).to_be_visible()

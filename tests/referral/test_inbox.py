@@ -107,7 +107,9 @@ def test_the_partner_declines_with_a_reason_from_the_page(
     page = f"/referrals/{referral_id}"
     refused = client.post(f"{page}/decline", {}, form_page=page)
     assert refused.status_code == 400  # the referral's page again, the error on its field
-    assert error_of(refused.get_data(as_text=True), "reason") == "This field is required."
+    assert error_of(refused.get_data(as_text=True), "reason") == (
+        "Choose why you decline the referral."
+    )
     assert api("partner", "GET", page).get_json()["state"] == "pending"
     client.post(f"{page}/decline", {"reason": "out_of_area"}, form_page=page)
     assert api("partner", "GET", page).get_json()["decline_reason"] == "out_of_area"
