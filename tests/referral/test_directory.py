@@ -57,9 +57,7 @@ def run(app: Flask, tmp_path: Path, *args: str, data: Any = None) -> Any:
     return app.test_cli_runner().invoke(args=["partners", *args])
 
 
-def test_import_then_list(
-    app: Flask, tmp_path: Path, make_account: Callable[..., Account]
-) -> None:
+def test_import_then_list(app: Flask, tmp_path: Path, make_account: Callable[..., Account]) -> None:
     result = run(app, tmp_path, "import", data=PARTNERS)
     assert result.exit_code == 0, result.output
     assert "3 partners created, 0 updated" in result.output
