@@ -1,6 +1,7 @@
 """The referral's page as the partner acts on it: no decline reason is chosen for them, each
 answer says what happened and who was told, the partner sees who sent the referral (the
-team, not its own name), and the inbox opens a referral by its reference."""
+team, not its own name), the inbox opens a referral by its reference, and a supervisor's
+overdue list says it is one."""
 
 from __future__ import annotations
 
@@ -125,3 +126,16 @@ def test_the_inbox_opens_a_referral_by_its_reference(
     reference = api("partner", "GET", f"/referrals/{referral_id}").get_json()["reference"]
     inbox = signed_in("partner").get("/referrals/").get_data(as_text=True)
     assert f'<a href="/referrals/{referral_id}"><code>{reference}</code></a>' in inbox
+
+
+def test_the_overdue_list_says_it_is_one(
+    referral: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
+    supervisor = signed_in("supervisor")
+    empty = supervisor.get("/referrals/?overdue=1").get_data(as_text=True)
+    assert "<h1>Overdue referrals</h1>" in empty
+    assert "No overdue referrals." in empty
+    assert "No referrals here." not in empty
+    everything = supervisor.get("/referrals/").get_data(as_text=True)
+    assert "<h1>Referrals</h1>" in everything
+    assert "No referrals here." in everything
