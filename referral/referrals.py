@@ -121,11 +121,15 @@ def _check(store: Session, case: Case, request: Send, today: Any) -> tuple[Partn
     if len(request.note) > NOTE_MAX:
         problems["note"] = _l("at most %(count)d characters", count=NOTE_MAX)
     offered = {m.slug for m in matching.matches(store, case, today)}
-    if profile is not None and profile.organisation_id not in directory.staffed(store):
-        # Read as the referral is sent: staff may have left since the page was drawn.
-        problems["partner"] = NO_STAFF
-    elif profile is None or request.partner not in offered:
-        problems["partner"] = _l("not a vetted partner in date that serves this case")
+    if profile is None or request.partner not in offered:
+        # Who can answer is read as the referral is sent (matching.matches above): staff may
+        # have left since the page was drawn, and then that is what the sender must hear.
+        unstaffed = profile is not None and (
+            directory.not_offered(profile, today, directory.staffed(store)) == "no_staff"
+        )
+        problems["partner"] = (
+            NO_STAFF if unstaffed else _l("not a vetted partner in date that serves this case")
+        )
     if problems or profile is None:  # no profile is a problem named above
         raise ReferralError("the referral cannot be sent as it is", problems)
     if store.scalar(

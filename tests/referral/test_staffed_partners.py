@@ -154,3 +154,14 @@ def test_a_partner_whose_staff_are_all_disabled_drops_out_of_routing(
     assert uuid.UUID(
         api("screener", "POST", f"/cases/{case_id}/referrals", TO_ORG_A).get_json()["id"]
     )
+
+
+def test_a_suspended_partner_without_staff_is_refused_for_its_vetting(
+    api: API, open_case: Callable[..., str]
+) -> None:
+    case_id = open_case(consent=FULL_CONSENT)
+    sent = api("screener", "POST", f"/cases/{case_id}/referrals", {**TO_ORG_A, "partner": "org-c"})
+    assert (sent.status_code, sent.get_json()["error"]["fields"]) == (
+        422,
+        {"partner": "not a vetted partner in date that serves this case"},
+    )
