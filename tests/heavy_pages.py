@@ -158,6 +158,8 @@ class Seeder:
         self.accounts["admin_b"] = create_account(self.app, self.clock, "admin")
         for n in range(ACCOUNTS):
             create_account(self.app, self.clock, "screener", team=f"Team number {n % 12}")
+        for n in range(1, PARTNERS):  # a partner is ranked only with a staff account to answer
+            create_account(self.app, self.clock, "partner", partner=f"org-{n:02d}")
         with self.app.app_context():
             store = db.session()
             directory_import.import_partners(store, directory_entries(), self.clock.now())
