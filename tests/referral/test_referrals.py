@@ -461,6 +461,44 @@ def test_a_partner_of_the_persons_region_ranks_first(
     assert (best["partner"], "area:region" in best["matched"]) == ("org-r", True)
 
 
+def test_a_partner_of_other_regions_of_the_country_is_shown_as_such(
+    app: Flask,
+    open_case: Callable[..., str],
+    signed_in: Callable[[str], Client],
+    clock: Any,
+    make_account: Callable[..., Account],
+) -> None:
+    # The person's region is written freely ("Athens" for a partner of "Attica"): Passage
+    # knows only that the names differ, so it says so and leaves the judgement to the reader.
+    make_account("partner", partner="org-n")
+    with app.app_context():
+        store = db.session()
+        directory_import.import_partners(
+            store,
+            [
+                {
+                    "slug": "org-n",
+                    "name": "Northern Nu",
+                    "capacity": 1,
+                    "vetting": {"status": "vetted", "valid_until": "2035-12-31"},
+                    "services": ["shelter", "legal"],
+                    "languages": ["fr"],
+                    "areas": [{"country": "XK", "region": "North"}],
+                }
+            ],
+            clock.now(),
+        )
+        store.commit()
+    case_id = open_case()
+    page = signed_in("screener").get(f"/cases/{case_id}").get_data(as_text=True)
+    nu = page.split("<strong>Northern Nu</strong>", 1)[1].split("</ul>", 1)[0]
+    assert (
+        '<li class="matched">Works in some regions of the person\'s country: check that it '
+        "covers theirs</li>"
+    ) in nu
+    assert "Works elsewhere" not in page
+
+
 def test_the_database_refuses_a_second_open_referral_to_the_same_partner(
     app: Flask, api: API, referral: Callable[..., str], clock: Any
 ) -> None:
