@@ -119,10 +119,13 @@ class DeclineForm(AppForm):
 class CloseForm(AppForm):
     """How the referral ended."""
 
+    # As the decline's reason: nothing chosen for the partner, or an outcome left as it came
+    # would be recorded as what happened.
     outcome = SelectField(
         _l("Outcome"),
-        choices=[SelectChoice(o, OUTCOME_LABELS[o]) for o in referrals.OUTCOMES],
-        validators=[InputRequired()],
+        choices=[SelectChoice("", _l("Choose the outcome"))]
+        + [SelectChoice(o, OUTCOME_LABELS[o]) for o in referrals.OUTCOMES],
+        validators=[InputRequired(message=_l("Choose how the referral ended."))],
         render_kw=NOT_REMEMBERED,
     )
 
@@ -132,8 +135,9 @@ class CloseCaseForm(AppForm):
 
     outcome = SelectField(
         _l("How did the case end?"),
-        choices=[SelectChoice(o, CASE_OUTCOME_LABELS[o]) for o in case_status.OUTCOMES],
-        validators=[InputRequired()],
+        choices=[SelectChoice("", _l("Choose the outcome"))]
+        + [SelectChoice(o, CASE_OUTCOME_LABELS[o]) for o in case_status.OUTCOMES],
+        validators=[InputRequired(message=_l("Choose how the case ended."))],
     )
     withdraw = BooleanField(_l("Withdraw the open referrals (their partners are told)"))
 

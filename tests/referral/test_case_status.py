@@ -84,6 +84,23 @@ def test_closing_asks_for_an_outcome_from_the_list(
     assert body["closed_at"] is not None
 
 
+def test_no_outcome_is_chosen_for_the_screener_closing_a_case(
+    open_case: Callable[..., str], api: Callable[..., Any], signed_in: Any
+) -> None:
+    case_id = open_case()
+    screener = signed_in("screener")
+    page = screener.get(f"/cases/{case_id}").get_data(as_text=True)
+    select = page.split('name="outcome"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="">Choose the outcome</option>' in select
+    assert "selected" not in select
+    refused = screener.post(
+        f"/cases/{case_id}/close", {"outcome": ""}, form_page=f"/cases/{case_id}"
+    )
+    assert refused.status_code == 400
+    assert error_of(refused.get_data(as_text=True), "outcome") == "Choose how the case ended."
+    assert case_of(api, case_id)["status"] == "active"
+
+
 def test_referred_on_closes_as_closed_referred(
     open_case: Callable[..., str], api: Callable[..., Any], signed_in: Any
 ) -> None:

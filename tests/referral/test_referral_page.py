@@ -49,6 +49,25 @@ def test_no_decline_reason_is_chosen_for_the_partner(
     assert api("partner", "GET", page).get_json()["state"] == "pending"
 
 
+def test_no_outcome_is_chosen_for_the_partner_closing_a_referral(
+    api: API, referral: Callable[..., str], signed_in: Callable[[str], Client]
+) -> None:
+    referral_id = referral()
+    client = signed_in("partner")
+    page = f"/referrals/{referral_id}"
+    client.post(f"{page}/accept", {}, form_page=page)
+    found = re.search(
+        r'<select[^>]*name="outcome".*?</select>', client.get(page).get_data(as_text=True), re.S
+    )
+    assert found is not None
+    assert re.findall(r'<option[^>]*value="([^"]*)"', found.group(0))[0] == ""
+    assert "selected" not in found.group(0)
+    refused = client.post(f"{page}/close", {"outcome": ""}, form_page=page)
+    assert refused.status_code == 400
+    assert error_of(refused.get_data(as_text=True), "outcome") == ("Choose how the referral ended.")
+    assert api("partner", "GET", page).get_json()["state"] == "accepted"
+
+
 def test_each_answer_says_what_happened_and_that_the_sender_was_told(
     referral: Callable[..., str], signed_in: Callable[[str], Client]
 ) -> None:
