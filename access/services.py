@@ -85,24 +85,6 @@ def list_users(store: Session, page: Page | None = None) -> tuple[list[User], in
     return list(store.scalars(query)), store.scalar(sa.select(sa.func.count(User.id))) or 0
 
 
-def team_members(store: Session, team_id: uuid.UUID) -> list[User]:
-    """The screeners and supervisors of a team, by e-mail address (whether they may act now
-    is ``User.is_active``'s to say, at each use)."""
-    return list(
-        store.scalars(
-            sa.select(User)
-            .where(User.team_id == team_id, User.role.in_([r.value for r in TEAM_ROLES]))
-            .order_by(User.email)
-        )
-    )
-
-
-def team_name(store: Session, team_id: uuid.UUID) -> str | None:
-    """The name of the team ``team_id``, if there is one."""
-    team = store.get(Team, team_id)
-    return team.name if team is not None else None
-
-
 def list_partner_organisations(store: Session) -> list[PartnerOrganisation]:
     """Every partner organisation, by name."""
     return list(store.scalars(sa.select(PartnerOrganisation).order_by(PartnerOrganisation.name)))
@@ -110,9 +92,9 @@ def list_partner_organisations(store: Session) -> list[PartnerOrganisation]:
 
 def organisation_names(store: Session) -> dict[str, str]:
     """The name of every team and partner organisation, by id as the audit log writes it."""
-    teams = store.execute(sa.select(Team.id, Team.name)).all()
+    named = store.execute(sa.select(Team.id, Team.name)).all()
     partners = store.execute(sa.select(PartnerOrganisation.id, PartnerOrganisation.name)).all()
-    return {str(i): name for i, name in [*teams, *partners]}
+    return {str(i): name for i, name in [*named, *partners]}
 
 
 def answering_organisations(store: Session) -> set[uuid.UUID]:
@@ -312,7 +294,7 @@ def _assign(store: Session, user: User, role: Role, team: str | None, partner: s
     if role in TEAM_ROLES:
         if not team or not team.strip():
             raise UserError.on("team", _l("Screeners and supervisors belong to a team; name it."))
-        user.team = ensure_team(store, team.strip())
+        user.team = teams.ensure_team(store, team.strip())
     elif team:
         raise UserError.on("team", _l("Only screeners and supervisors belong to a team."))
     if role in PARTNER_ROLES:
@@ -326,15 +308,6 @@ def _assign(store: Session, user: User, role: Role, team: str | None, partner: s
         user.partner = organisation
     elif partner:
         raise UserError.on("partner", _l("Only partner staff belong to a partner organisation."))
-
-
-def ensure_team(store: Session, name: str) -> Team:
-    """The team of this name, created if it does not exist yet."""
-    team = store.scalar(sa.select(Team).where(Team.name == name))
-    if team is None:
-        team = Team(id=uuid.uuid4(), name=name)
-        store.add(team)
-    return team
 
 
 def _audit_user(store: Session, action: str, user: User) -> None:

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import Forbidden
 
-from access import audit
+from access import audit, teams
 from access import services as access_services
 from access.models import User
 from access.policy import authorize, require
@@ -58,7 +58,7 @@ def works_in(user: User | None, team_id: uuid.UUID, today: date) -> TypeGuard[Us
 
 def candidates(store: Session, team_id: uuid.UUID, today: date) -> list[User]:
     """Who may take over a case of the team: its active screeners and supervisors."""
-    return [u for u in access_services.team_members(store, team_id) if works_in(u, team_id, today)]
+    return [u for u in teams.team_members(store, team_id) if works_in(u, team_id, today)]
 
 
 def _new_owner(store: Session, team_id: uuid.UUID, new_owner_id: uuid.UUID, today: date) -> User:
@@ -178,10 +178,10 @@ def tell_supervisors(store: Session, owner_id: uuid.UUID, now: datetime) -> int:
     are told once (``case.owner_disabled``, about its most urgent case; the page of cases to
     hand over lists them all). Audited with counts. Returns how many open cases it held."""
     held = cases.open_of_owner(store, owner_id)
-    teams: dict[uuid.UUID, Case] = {}
+    first_by_team: dict[uuid.UUID, Case] = {}
     for case in held:
-        teams.setdefault(case.team_id, case)
-    for team_id, first in teams.items():
+        first_by_team.setdefault(case.team_id, case)
+    for team_id, first in first_by_team.items():
         notices.notify(
             store, notices.supervisors(store, team_id), "case.owner_disabled", now, case_id=first.id
         )
@@ -191,7 +191,7 @@ def tell_supervisors(store: Session, owner_id: uuid.UUID, now: datetime) -> int:
             "cases.owner_disabled",
             object_type="user",
             object_id=owner_id,
-            details={"open_cases": len(held), "teams": len(teams)},
+            details={"open_cases": len(held), "teams": len(first_by_team)},
         )
     return len(held)
 

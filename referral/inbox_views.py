@@ -21,7 +21,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import NotFound
 
-from access import services as access_services
+from access import teams
 from access.forms import ActionForm
 from access.guard import requires
 from access.policy import NotNow, authorize
@@ -159,7 +159,7 @@ def _page(referral_id: uuid.UUID, status: int = 200, **refused: FlaskForm) -> An
         names=matching.partner_names(store),
         # The receiving partner is told who sent it (the team, never the screener), to know
         # whom to call; the referral carries its team, the packet nothing of it.
-        sent_by=access_services.team_name(store, referral.team_id)
+        sent_by=teams.team_name(store, referral.team_id)
         if authorize(current_user, "referrals.respond")
         else None,
         # Every move a person may make from this state; the page shows those `can` allows.

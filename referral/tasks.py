@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from access import audit
+from access import audit, teams
 from access import services as access_services
 from access.models import User
 from access.policy import basis, require, visible
@@ -81,7 +81,7 @@ def may_complete(user: Any, task: CaseTask | Task, case: Case) -> bool:
 
 def assignable(store: Session, case: Case) -> list[User]:
     """Who a follow-up on ``case`` may be given to now, by e-mail address."""
-    return [u for u in access_services.team_members(store, case.team_id) if may_work_on(u, case)]
+    return [u for u in teams.team_members(store, case.team_id) if may_work_on(u, case)]
 
 
 def _cipher(store: Session, case: Case) -> datakeys.Cipher:

@@ -14,7 +14,7 @@ import click
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from access import services
+from access import services, teams
 from referral.referrals import DECLINE_REASONS, OUTCOMES
 from reporting import aggregates, catalogue
 from reporting.models import (
@@ -115,18 +115,20 @@ def load_demo_facts(store: Session, now: datetime) -> None:
     pre-aggregates of their months, as ``facts.flush`` files real ones."""
     if store.scalar(sa.select(sa.func.count()).select_from(screening_facts)):
         return
-    teams = [services.ensure_team(store, name) for name in TEAMS]
+    demo_teams = [teams.ensure_team(store, name) for name in TEAMS]
     store.flush()
-    rows = [fact(n, now, [t.id for t in teams]) for n in range(FACTS)]
+    rows = [fact(n, now, [t.id for t in demo_teams]) for n in range(FACTS)]
     store.execute(screening_facts.insert(), rows)
     aggregates.refresh(store, catalogue.aggregated(), {row["month"] for row in rows})
     partners = [p.id for p in services.list_partner_organisations(store)]
     if partners:
         store.execute(
             referral_facts.insert(),
-            [referral(n, now, [t.id for t in teams], partners) for n in range(REFERRALS)],
+            [referral(n, now, [t.id for t in demo_teams], partners) for n in range(REFERRALS)],
         )
-    store.execute(need_facts.insert(), [need(n, now, [t.id for t in teams]) for n in range(NEEDS)])
+    store.execute(
+        need_facts.insert(), [need(n, now, [t.id for t in demo_teams]) for n in range(NEEDS)]
+    )
     click.echo(
         f"Demo statistics: {FACTS} synthetic screenings, {REFERRALS} referral steps and "
         f"{NEEDS} needs over twelve months; sign in as analyst@demo.passage.example "

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, request
 
-from access import guard, services
+from access import guard, teams
 from core import db
 from core.clock import FrozenClock
 from tests.access.test_form_robustness import ROUTES as ACCESS
@@ -51,7 +51,7 @@ def test_the_sweep_finds_a_500_and_a_refusal_that_changed_something(
     @guard.public
     def corrupt() -> Any:
         store = db.session()
-        services.ensure_team(store, f"Canaryform {len(request.form)}")
+        teams.ensure_team(store, f"Canaryform {len(request.form)}")
         store.commit()
         return "", 400
 

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from access import approvals, services
+from access import approvals, services, teams
 from access.models import AccountChange, Team, User
 from core import clock, db, settings
 from tests.helpers import Account, Client
@@ -24,7 +24,7 @@ def browser(app: Flask, clock: Any, account: Account) -> Client:
     return person
 
 
-def teams(app: Flask) -> list[str]:
+def team_names(app: Flask) -> list[str]:
     with app.app_context():
         return list(db.session().scalars(sa.select(Team.name).order_by(Team.name)))
 
@@ -48,13 +48,13 @@ def test_the_new_user_form_offers_the_existing_teams_as_a_list(
 def test_a_misspelt_team_is_refused_and_no_team_is_made(
     app: Flask, clock: Any, accounts: dict[str, Account]
 ) -> None:
-    before = teams(app)
+    before = team_names(app)
     response = ask(browser(app, clock, accounts["admin"]), team="Team Aa", new_team="")
     assert response.status_code == 400
     assert "Not a valid choice." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session().scalar(sa.select(sa.func.count()).select_from(AccountChange)) == 0
-    assert teams(app) == before
+    assert team_names(app) == before
 
 
 @pytest.mark.parametrize("typed", ["team a", "TEAM  A", "Team-A", " Team A "])
@@ -83,7 +83,7 @@ def test_a_new_team_is_asked_for_shown_as_new_and_made_on_approval(
 ) -> None:
     admin = browser(app, clock, accounts["admin"])
     assert ask(admin, team="", new_team="Team North").status_code == 302
-    assert "Team North" not in teams(app)
+    assert "Team North" not in team_names(app)
     second = browser(app, clock, make_account("admin"))
     assert "Team North (a new team)" in second.get("/approvals").get_data(as_text=True)
     with app.app_context():
@@ -114,7 +114,7 @@ def test_an_approval_refuses_a_new_team_someone_made_meanwhile_in_another_spelli
             new_team=True,
         )
         store.commit()
-        services.ensure_team(store, "team north")
+        teams.ensure_team(store, "team north")
         store.commit()
         approver = store.get(User, make_account("admin").id)
         with pytest.raises(services.UserError) as refused:

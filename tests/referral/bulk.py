@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
-from access import services
+from access import services, teams
 from core import datakeys, db
 from referral import directory, directory_import
 from referral.models import Case, Notice, Referral
@@ -137,7 +137,7 @@ def seed(app: Flask, shape: Shape, now: datetime) -> Seeded:
     with app.app_context():
         seeded, screeners, organisations, staff, key_id = _people(app, shape, now)
         store = db.session()
-        team_ids = [services.ensure_team(store, f"Team {n}").id for n in range(shape.teams)]
+        team_ids = [teams.ensure_team(store, f"Team {n}").id for n in range(shape.teams)]
         batch: dict[Any, list[dict[str, Any]]] = {t: [] for t in (Person, Case, Referral, Notice)}
         for number in range(shape.referrals):
             team = number % shape.teams

@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from access import services
+from access import services, teams
 from access.models import AuditEvent, User
 from core import clock as app_clock
 from core import db
@@ -396,7 +396,7 @@ def test_authority_is_asked_at_every_use(
         store = db.session()
         moved = store.get(User, accounts["supervisor"].id)
         assert moved is not None
-        moved.team = services.ensure_team(store, "Team B")
+        moved.team = teams.ensure_team(store, "Team B")
         store.commit()
     refused = supervisor.post(f"/cases/{case_id}/tasks/{task_id}/done", form_page="/")
     assert refused.status_code == 404
