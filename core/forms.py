@@ -2,7 +2,10 @@
 no form can forget it. Control characters (``core.text``) are refused with a field error: any
 in a one-line field, all but tabs and line breaks in a textarea. Passwords (checked by
 ``access.passwords``) and hidden fields (nobody types them; each has its own check) are
-left as they are."""
+left as they are.
+
+Also the checks of a country or language a person names or codes (docs/architecture.md,
+"Countries and languages on pages"), one way for every form that takes one."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
+from core import i18n
 from core.text import has_control
 
 ONE_LINE = _l("Write this on one line, without tabs or other control characters.")
@@ -38,6 +42,26 @@ def text_check(field: Field) -> Callable[[Any, Field], None] | None:
     if isinstance(field, StringField) and not isinstance(field, PasswordField | HiddenField):
         return _one_line
     return None
+
+
+UNKNOWN_COUNTRY = _l("Not a country we know: write its name or its two-letter code.")
+UNKNOWN_ONE_LANGUAGE = _l("Not a language we know: write its name or its two-letter code.")
+# Several languages, each unknown one named.
+UNKNOWN_LANGUAGE = _l(
+    "Not a language we know: %(names)s. Write each one's name or its two-letter code."
+)
+
+
+def known_country(_form: Any, field: Field) -> None:
+    """A country written by its name, in any language Passage speaks, or its code."""
+    if field.data and i18n.country_code(field.data) is None:
+        raise ValidationError(UNKNOWN_COUNTRY)
+
+
+def known_language(_form: Any, field: Field) -> None:
+    """One language written by its name, in any language Passage speaks, or its code."""
+    if field.data and i18n.language_code(field.data) is None:
+        raise ValidationError(UNKNOWN_ONE_LANGUAGE)
 
 
 class AppForm(FlaskForm):

@@ -31,9 +31,9 @@ from wtforms.validators import (
 )
 
 from core import i18n
-from core.forms import AppForm
+from core.forms import UNKNOWN_LANGUAGE, AppForm
 from referral import directory
-from screening.forms import SERVICE_LABELS, UNKNOWN_LANGUAGE, MultiCheckboxField
+from screening.forms import SERVICE_LABELS, MultiCheckboxField
 from screening.services import SERVICES
 
 POPULATION_LABELS = {

@@ -18,9 +18,8 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from access.models import Team
 from core import i18n
-from core.forms import AppForm
+from core.forms import AppForm, known_country
 from reporting.definition import Filters
-from screening.forms import UNKNOWN_COUNTRY
 
 MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 # Months compare as text, so any four digits would do for a filter: only the years the
@@ -68,7 +67,7 @@ class ReportFilterForm(AppForm):
     # A name in any language Passage speaks, or the code; the facts keep the code.
     country = StringField(
         _l("Country (its name or two-letter code)"),
-        validators=[Optional(), Length(max=100)],
+        validators=[Optional(), Length(max=100), known_country],
     )
     team = SelectField(_l("Team"), validators=[Optional()])
 
@@ -83,11 +82,6 @@ class ReportFilterForm(AppForm):
             SelectChoice(str(team_id), name) for team_id, name in teams
         ]
         return self
-
-    def validate_country(self, field: Any) -> None:
-        """A country named or coded."""
-        if field.data and i18n.country_code(field.data) is None:
-            raise ValidationError(UNKNOWN_COUNTRY)
 
     def validate_until(self, field: Any) -> None:
         if field.data and self.since.data and field.data < self.since.data:

@@ -31,7 +31,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core import i18n
-from core.forms import AppForm
+from core.forms import UNKNOWN_LANGUAGE, AppForm, known_country, known_language
 from core.languages import LANGUAGE_NAMES
 from screening import people
 from screening.consent import CHILD_BASES, EXPLAINED, PRESENT, presence_problem
@@ -178,7 +178,7 @@ class SafetyForm(AppForm):
     # A name as the person form takes one ("Arabic", "arabe") or a code, kept as the code.
     interpreter_language = StringField(
         _l("Interpreter's language (its name or two-letter code), if any"),
-        validators=[Optional(), Length(max=100)],
+        validators=[Optional(), Length(max=100), known_language],
         render_kw=NOT_REMEMBERED,
     )
     interpreter_independent = RadioField(
@@ -186,11 +186,6 @@ class SafetyForm(AppForm):
         choices=[*YES_NO, SelectChoice("none", _l("No interpreter"))],
         validators=[InputRequired()],
     )
-
-    def validate_interpreter_language(self, field: Any) -> None:
-        """A language the screener named or coded."""
-        if field.data and i18n.language_code(field.data) is None:
-            raise ValidationError(UNKNOWN_INTERPRETER_LANGUAGE)
 
     def interpreter_code(self) -> str | None:
         """The interpreter's language as its ISO 639-1 code, None when none was given."""
@@ -266,12 +261,12 @@ class PersonForm(AppForm):
     # Passage speaks, the page's first).
     nationality = StringField(
         _l("Nationality (the country's name or its two-letter code)"),
-        validators=[Optional(), Length(max=100)],
+        validators=[Optional(), Length(max=100), known_country],
         render_kw=NOT_REMEMBERED,
     )
     country = StringField(
         _l("Country where they are now (its name or two-letter code)"),
-        validators=[Optional(), Length(max=100)],
+        validators=[Optional(), Length(max=100), known_country],
         render_kw=NOT_REMEMBERED,
     )
     region = StringField(
@@ -298,13 +293,6 @@ class PersonForm(AppForm):
         render_kw=NOT_REMEMBERED,
     )
 
-    def validate_country(self, field: Any) -> None:
-        """A country the screener named or coded (the nationality too)."""
-        if field.data and i18n.country_code(field.data) is None:
-            raise ValidationError(UNKNOWN_COUNTRY)
-
-    validate_nationality = validate_country
-
     def validate_languages(self, field: Any) -> None:
         """Languages the screener named or coded, eight at most."""
         codes, unknown = i18n.languages_of(field.data or "")
@@ -330,11 +318,6 @@ class CorrectionForm(PersonForm):
 
 
 MAX_LANGUAGES = 8
-UNKNOWN_COUNTRY = _l("Not a country we know: write its name or its two-letter code.")
-UNKNOWN_LANGUAGE = _l(
-    "Not a language we know: %(names)s. Write each one's name or its two-letter code."
-)
-UNKNOWN_INTERPRETER_LANGUAGE = _l("Not a language we know: write its name or its two-letter code.")
 TOO_MANY_LANGUAGES = _l("Write at most %(count)d languages.")
 
 
