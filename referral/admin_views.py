@@ -16,7 +16,7 @@ from werkzeug.exceptions import NotFound
 from access.guard import requires
 from core import clock, db
 from core.web import form_status, show_refusal
-from referral import directory
+from referral import directory, routing
 from referral.forms import VETTING_LABELS, NewPartnerForm, PartnerForm, VettingForm
 from referral.models import PartnerProfile
 
@@ -52,7 +52,10 @@ def index() -> str:
     not."""
     today, store = clock.now().date(), db.session()
     answering = directory.staffed(store)
-    rows = [(p, directory.not_offered(p, today, answering)) for p in directory.profiles(store)]
+    rows = [
+        (p, routing.not_offered(directory.for_routing(p, answering), today))
+        for p in directory.profiles(store)
+    ]
     return render_template("referral/partners.html", rows=rows, vetting_labels=VETTING_LABELS)
 
 
@@ -154,7 +157,9 @@ def _form_page(
         vetting=vetting_form or VettingForm(formdata=None),
         vetting_labels=VETTING_LABELS,
         not_offered=profile is None
-        or directory.not_offered(profile, clock.now().date(), directory.staffed(store)),
+        or routing.not_offered(
+            directory.for_routing(profile, directory.staffed(store)), clock.now().date()
+        ),
     )
     store.commit()  # keeps the audit event of the contact read
     return body, status

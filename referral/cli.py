@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from core import clock, db, mail, settings
-from referral import directory, directory_import, endings, outbox, referrals
+from referral import directory, directory_import, endings, outbox, referrals, routing
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def list_partners_command() -> None:
     answering = directory.staffed(store)
     for profile in directory.profiles(store):
         partner = directory.for_routing(profile, answering)
-        why = directory.not_offered(profile, today, answering)
+        why = routing.not_offered(partner, today)
         state = {None: "offered", "no_staff": "not offered: no staff account yet"}.get(
             why, "not offered"
         )

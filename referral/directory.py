@@ -398,12 +398,3 @@ def set_vetting(
     audit.record(store, action, object_type="partner", object_id=profile.organisation_id)
     if status == "suspended" or not was_in_standing:
         _standing_ended(store, organisation.id, now)
-
-
-def not_offered(profile: PartnerProfile, today: date, answering: set[uuid.UUID]) -> str | None:
-    """Why routing may not offer ``profile`` today: ``vetting`` (out of standing) or
-    ``no_staff`` (no staff account can answer; ``answering`` is :func:`staffed`); None when
-    it may."""
-    if not in_standing(profile.organisation, today):
-        return "vetting"
-    return None if profile.organisation_id in answering else "no_staff"

@@ -30,6 +30,7 @@ from referral import (
     notices,
     packets,
     receipts,
+    routing,
     steps,
     workflow,
 )
@@ -125,7 +126,8 @@ def _check(store: Session, case: Case, request: Send, today: Any) -> tuple[Partn
         # Who can answer is read as the referral is sent (matching.matches above): staff may
         # have left since the page was drawn, and then that is what the sender must hear.
         unstaffed = profile is not None and (
-            directory.not_offered(profile, today, directory.staffed(store)) == "no_staff"
+            routing.not_offered(directory.for_routing(profile, directory.staffed(store)), today)
+            == "no_staff"
         )
         problems["partner"] = (
             NO_STAFF if unstaffed else _l("not a vetted partner in date that serves this case")

@@ -57,10 +57,18 @@ class Match:
     lacking: list[str] = field(default_factory=list)
 
 
+def not_offered(partner: Partner, today: date) -> str | None:
+    """Why ``partner`` may not be offered today: ``vetting`` (out of standing: not vetted
+    and in date, the rule its staff's sign-in follows too) or ``no_staff`` (no staff account
+    can answer); None when it may."""
+    if not vetted_in_date(partner.vetting, partner.valid_until, today):
+        return "vetting"
+    return None if partner.staffed else "no_staff"
+
+
 def offerable(partner: Partner, today: date) -> bool:
-    """In standing (vetted and in date, the rule its staff's sign-in follows too) and staffed:
-    the only partners ever offered or referred to."""
-    return partner.staffed and vetted_in_date(partner.vetting, partner.valid_until, today)
+    """In standing and staffed: the only partners ever offered or referred to."""
+    return not_offered(partner, today) is None
 
 
 def _area(partner: Partner, need: Need) -> str | None:
@@ -175,10 +183,9 @@ def coverage(service: str, need: Need, partners: list[Partner], today: date) -> 
             elif in_area and serves:
                 found.add("service_not_offered")
             continue
-        if not vetted_in_date(partner.vetting, partner.valid_until, today):
-            found.add("vetting_lapsed")
-        elif not partner.staffed:
-            found.add("no_staff_account")
+        why = not_offered(partner, today)
+        if why is not None:
+            found.add("vetting_lapsed" if why == "vetting" else "no_staff_account")
         elif partner.capacity <= 0:
             found.add("no_capacity")
         elif need.languages and not need.languages & partner.languages:
