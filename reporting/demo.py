@@ -71,7 +71,7 @@ def _month(now: datetime, back: int) -> str:
     return f"{year:04d}-{month + 1:02d}"
 
 
-def fact(number: int, now: datetime, teams: list[uuid.UUID]) -> dict[str, Any]:
+def fact(number: int, now: datetime, team_ids: list[uuid.UUID]) -> dict[str, Any]:
     """The ``number``-th synthetic fact."""
     digest = hashlib.sha256(f"passage-demo-fact:{number}".encode()).digest()
     row: dict[str, Any] = {
@@ -83,7 +83,7 @@ def fact(number: int, now: datetime, teams: list[uuid.UUID]) -> dict[str, Any]:
         record_key=digest[8],
         month=_month(now, digest[9] % 12),
         outcome="completed",
-        team_id=teams[digest[10] % len(teams)],
+        team_id=team_ids[digest[10] % len(team_ids)],
         instrument=instruments.for_population(row["population"] == instruments.CHILD),
         instrument_version="2026.2",
         rules="passage-scoring/2+ilo-ec-2009",
@@ -141,7 +141,7 @@ def _digest(kind: str, number: int) -> bytes:
 
 
 def referral(
-    number: int, now: datetime, teams: list[uuid.UUID], partners: list[uuid.UUID]
+    number: int, now: datetime, team_ids: list[uuid.UUID], partners: list[uuid.UUID]
 ) -> dict[str, Any]:
     """The ``number``-th synthetic referral step."""
     digest = _digest("referral", number)
@@ -151,7 +151,7 @@ def referral(
         "fact_id": uuid.uuid4(),
         "record_key": digest[2],
         "month": _month(now, digest[3] % 12),
-        "team_id": teams[digest[4] % len(teams)],
+        "team_id": team_ids[digest[4] % len(team_ids)],
         "partner_id": partners[digest[5] % len(partners)],
         "country": _draw(digest, 6, CHOICES["country"]),
         "population": instruments.for_population(digest[7] < 40),
@@ -169,14 +169,14 @@ def referral(
     }
 
 
-def need(number: int, now: datetime, teams: list[uuid.UUID]) -> dict[str, Any]:
+def need(number: int, now: datetime, team_ids: list[uuid.UUID]) -> dict[str, Any]:
     """The ``number``-th synthetic need, with what routing found for it."""
     digest = _digest("need", number)
     return {
         "fact_id": uuid.uuid4(),
         "record_key": digest[0],
         "month": _month(now, digest[1] % 12),
-        "team_id": teams[digest[2] % len(teams)],
+        "team_id": team_ids[digest[2] % len(team_ids)],
         "country": _draw(digest, 3, CHOICES["country"]),
         "population": instruments.for_population(digest[4] < 40),
         "sex": _draw(digest, 5, CHOICES["sex"]),
