@@ -68,22 +68,24 @@ MOVE_FORMS = {"decline": DeclineForm, "close": CloseForm}
 # a withdrawal).
 MOVE_DONE = {
     ("accept", True): _l(
-        "You accepted the referral. The sending team has been told. Close it with an outcome "
-        "when your work with the person ends."
+        "You accepted the referral. The caseworker in charge of the case has been told. Close "
+        "it with an outcome when your work with the person ends."
     ),
     ("accept", False): _l(
         "You accepted the referral. Nobody at the sending team could be told now: call them "
         "and quote the reference. Close it with an outcome when your work with the person ends."
     ),
     ("decline", True): _l(
-        "You declined the referral. The sending team has been told and may refer the person "
-        "elsewhere. The details shared with you are no longer available."
+        "You declined the referral. The caseworker in charge of the case has been told and may "
+        "refer the person elsewhere. The details shared with you are no longer available."
     ),
     ("decline", False): _l(
         "You declined the referral. Nobody at the sending team could be told now: call them "
         "and quote the reference. The details shared with you are no longer available."
     ),
-    ("close", True): _l("You closed the referral. The sending team has been told the outcome."),
+    ("close", True): _l(
+        "You closed the referral. The caseworker in charge of the case has been told the outcome."
+    ),
     ("close", False): _l(
         "You closed the referral. Nobody at the sending team could be told now: call them "
         "and quote the reference."

@@ -205,8 +205,8 @@ def test_screener_refers_partner_accepts_screener_sees_it_accepted(
     page.get_by_role("button", name="Accept the referral").click()
     expect(page).to_have_url(referral_url)
     expect(page.get_by_role("status")).to_have_text(
-        "You accepted the referral. The sending team has been told. Close it with an outcome "
-        "when your work with the person ends."
+        "You accepted the referral. The caseworker in charge of the case has been told. Close "
+        "it with an outcome when your work with the person ends."
     )
     expect(page.locator("p.headline")).to_have_text("Accepted")
     expect(page.get_by_role("button", name="Accept the referral")).to_have_count(0)

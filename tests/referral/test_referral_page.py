@@ -80,15 +80,16 @@ def test_each_answer_says_what_happened_and_that_the_sender_was_told(
         return flashed(done.get_data(as_text=True))
 
     assert answer(accepted, "accept", {}) == [
-        "You accepted the referral. The sending team has been told. Close it with an outcome "
-        "when your work with the person ends."
+        "You accepted the referral. The caseworker in charge of the case has been told. Close "
+        "it with an outcome when your work with the person ends."
     ]
     assert answer(accepted, "close", {"outcome": "services_provided"}) == [
-        "You closed the referral. The sending team has been told the outcome."
+        "You closed the referral. The caseworker in charge of the case has been told the "
+        "outcome."
     ]
     assert answer(declined, "decline", {"reason": "out_of_area"}) == [
-        "You declined the referral. The sending team has been told and may refer the person "
-        "elsewhere. The details shared with you are no longer available."
+        "You declined the referral. The caseworker in charge of the case has been told and "
+        "may refer the person elsewhere. The details shared with you are no longer available."
     ]
 
 
