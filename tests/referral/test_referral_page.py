@@ -84,8 +84,7 @@ def test_each_answer_says_what_happened_and_that_the_sender_was_told(
         "it with an outcome when your work with the person ends."
     ]
     assert answer(accepted, "close", {"outcome": "services_provided"}) == [
-        "You closed the referral. The caseworker in charge of the case has been told the "
-        "outcome."
+        "You closed the referral. The caseworker in charge of the case has been told the outcome."
     ]
     assert answer(declined, "decline", {"reason": "out_of_area"}) == [
         "You declined the referral. The caseworker in charge of the case has been told and "
