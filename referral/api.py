@@ -36,10 +36,19 @@ def _id(name: str) -> list[dict[str, Any]]:
 
 
 MATCH_SCHEMA = {"type": "object", "required": ["partner", "name", "score", "matched", "lacking"]}
+REFERRAL_REQUIRED = ["id", "reference", "state", "urgency", "services", "created_at", "due_at"]
+REFERENCE = {"type": "string", "pattern": "^[A-Z0-9]{4}-[A-Z0-9]{4}$"}
 REFERRAL_SCHEMA = {
     "type": "object",
-    "required": ["id", "reference", "state", "urgency", "services", "created_at", "due_at"],
-    "properties": {"reference": {"type": "string", "pattern": "^[A-Z0-9]{4}-[A-Z0-9]{4}$"}},
+    "required": REFERRAL_REQUIRED,
+    "properties": {"reference": REFERENCE},
+}
+# A referral just sent or moved also says how many people were told of it (referrals.Notified):
+# 0 means nobody could be, and the caller should phone the other side with the reference.
+MOVED_SCHEMA = {
+    "type": "object",
+    "required": [*REFERRAL_REQUIRED, "notified"],
+    "properties": {"reference": REFERENCE, "notified": {"type": "integer", "minimum": 0}},
 }
 CASE_SCHEMA = {
     "type": "object",
@@ -209,8 +218,8 @@ def _send_request(body: Any) -> referrals.Send:
     errors=(400, 401, 403, 404, 409, 422),
     responses={
         "201": {
-            "description": "the referral",
-            "content": {"application/json": {"schema": REFERRAL_SCHEMA}},
+            "description": "the referral, and how many people were told of it",
+            "content": {"application/json": {"schema": MOVED_SCHEMA}},
         }
     },
 )
@@ -220,7 +229,7 @@ def send_referral(case_id: uuid.UUID) -> Any:
     send = _send_request(json_body())
     store, now = db.session(), clock.now()
     case = cases.get(store, current_user, case_id, "cases.manage")
-    referral = referrals.send(
+    sent = referrals.send(
         store,
         current_user,
         case,
@@ -228,8 +237,8 @@ def send_referral(case_id: uuid.UUID) -> Any:
         now,
         referrals.Deadlines.from_settings(settings.current()),
         settings.current().retention_days,
-    ).referral
-    body = referral_body(store, referral, current_user)
+    )
+    body = {**referral_body(store, sent.referral, current_user), "notified": sent.told}
     store.commit()
     return jsonify(body), 201
 
@@ -310,7 +319,7 @@ def _answer(referral_id: uuid.UUID, action: str) -> Any:
     # does not allow too (409); core.errors answers both, as for sending.
     detail = _answer_detail(action)
     store = db.session()
-    referral = referrals.answer(
+    moved = referrals.answer(
         store,
         current_user,
         referral_id,
@@ -318,8 +327,8 @@ def _answer(referral_id: uuid.UUID, action: str) -> Any:
         detail,
         clock.now(),
         settings.current().retention_days,
-    ).referral
-    result = referral_body(store, referral, current_user)
+    )
+    result = {**referral_body(store, moved.referral, current_user), "notified": moved.told}
     store.commit()
     return jsonify(result)
 
@@ -348,8 +357,8 @@ def _answer_operation(action: str, who: str) -> Callable[[F], F]:
         errors=(400, 401, 403, 404, 409, 422),
         responses={
             "200": {
-                "description": "the referral",
-                "content": {"application/json": {"schema": REFERRAL_SCHEMA}},
+                "description": "the referral, and how many people were told of it",
+                "content": {"application/json": {"schema": MOVED_SCHEMA}},
             }
         },
         **extra,

@@ -1,7 +1,8 @@
 """A referral goes only to a partner someone can answer for: a partner with no active staff
 account is not offered, and sending to one is refused when the referral is made, on the web
 and through the API alike (the staff may have left since the page was drawn); the sender is
-told the partner was notified only when a notice reached someone."""
+told the partner was notified only when a notice reached someone, and the API says how many
+people were told of a send or an answer."""
 
 from __future__ import annotations
 
@@ -137,6 +138,25 @@ def test_the_sender_reads_that_the_partner_was_told_only_when_someone_was(
         "Referral sent, but nobody at the partner could be told now. Call the partner and "
         "quote the referral's reference."
     ]
+
+
+def test_the_api_says_how_many_people_were_told_of_a_send_and_of_each_answer(
+    app: Flask,
+    api: API,
+    open_case: Callable[..., str],
+    accounts: dict[str, Account],
+) -> None:
+    case_id = open_case(consent=FULL_CONSENT)
+    sent = api("screener", "POST", f"/cases/{case_id}/referrals", TO_ORG_A).get_json()
+    assert (sent["state"], sent["notified"]) == ("pending", 1)
+    accepted = api("partner", "POST", f"/referrals/{sent['id']}/accept").get_json()
+    assert (accepted["state"], accepted["notified"]) == ("accepted", 1)
+    # The caseworker in charge can no longer be reached: the partner learns nobody was told.
+    lock(app, accounts["screener"])
+    closed = api(
+        "partner", "POST", f"/referrals/{sent['id']}/close", {"outcome": "services_provided"}
+    ).get_json()
+    assert (closed["state"], closed["notified"]) == ("closed", 0)
 
 
 def test_a_partner_whose_staff_are_all_disabled_drops_out_of_routing(
