@@ -5,7 +5,9 @@ ever receive (docs/reporting.md §3)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 TOTAL = "*"  # a dimension value meaning "all values of this dimension"
 SUPPRESSED = "<10"  # how a suppressed cell is shown, whatever the threshold
@@ -91,3 +93,25 @@ class PublishedTable:
     def totals(self) -> list[tuple[tuple[str, ...], Cell]]:
         """Every published total (keys holding ``TOTAL``), grand total last."""
         return [(key, cell) for key, cell in self.cells.items() if TOTAL in key]
+
+
+def ordered_by_name(
+    table: PublishedTable, dimension: int, names: Mapping[str, str]
+) -> PublishedTable:
+    """``table`` with one dimension's values in the alphabetical order of the names a page
+    shows for them (a country's name, not its code), case and accents aside; values without
+    a name ("unknown") and the totals follow in their own order. Cells are untouched."""
+    if len(table.categories) <= dimension:
+        return table
+    values = table.categories[dimension]
+    named = sorted((v for v in values if v in names), key=lambda v: _sort_key(names[v]))
+    rest = [v for v in values if v not in names]
+    categories = list(table.categories)
+    categories[dimension] = (*named, *rest)
+    return replace(table, categories=tuple(categories))
+
+
+def _sort_key(name: str) -> str:
+    # "Égypte" sorts with the E's: drop the accents, then ignore case.
+    letters = unicodedata.normalize("NFD", name)
+    return "".join(c for c in letters if not unicodedata.combining(c)).casefold()

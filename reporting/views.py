@@ -13,13 +13,14 @@ from access import services
 from access.guard import requires
 from core import clock, db, i18n, paging
 from core.ratelimit import per_user_and_address
-from reporting import catalogue, definition, disclosure, exports, findings, labels, output
+from reporting import catalogue, definition, disclosure, exports, findings, labels, output, tables
 from reporting.definition import Report
 from reporting.forms import ReportFilterForm
 from reporting.tables import PublishedTable
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 PER_PAGE = 50  # entries of the release register a page shows
+NAMED = ("partner", "country")  # dimensions the pages show by name where the CSV keeps codes
 
 
 def _report(name: str) -> Report:
@@ -56,6 +57,12 @@ def show(name: str) -> Any:
     table = catalogue.published(
         db.session(), report, definition.for_user(current_user, asked), catalogue.threshold()
     )
+    words = _words(report, table)
+    # Rows go in the order of the names shown, not of the codes the CSV keeps.
+    for dimension in NAMED:
+        if dimension in report.dimensions:
+            at = report.dimensions.index(dimension)
+            table = tables.ordered_by_name(table, at, words["labels"])
     return render_template(
         "reporting/report.html",
         report=report,
@@ -63,7 +70,7 @@ def show(name: str) -> Any:
         table=table,
         rule_text=disclosure.rule_text(table.rule),
         args=asked.as_dict(),
-        **_words(report, table),
+        **words,
     )
 
 

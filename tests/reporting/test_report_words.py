@@ -17,6 +17,7 @@ from flask import Flask
 from access.models import PartnerOrganisation, Team
 from core import db
 from reporting.models import referral_facts
+from reporting.tables import Cell, PublishedTable, Rule, ordered_by_name
 from tests.helpers import Account
 
 TOTAL_COLUMN = '<th scope="col" class="num">Total</th>'
@@ -121,6 +122,8 @@ def test_countries_are_named_on_the_page_and_coded_in_the_csv(
     assert '<th scope="row" data-label="Country">Nigeria</th>' in page
     assert ">XK<" not in page
     assert ">NG<" not in page
+    # In the order of the names shown (Kosovo before Nigeria), not of the codes (NG, XK).
+    assert page.index(">Kosovo</th>") < page.index(">Nigeria</th>")
     assert "Country (its name or two-letter code)" in page
     assert "Country (two-letter code)" not in page
     client.reauth(accounts["analyst"])
@@ -146,3 +149,16 @@ def test_an_unknown_country_is_sent_back_saying_what_to_write(signed_in: Any) ->
     assert "Not a country we know: write its name or its two-letter code." in response.get_data(
         as_text=True
     )
+
+
+def test_rows_follow_the_names_case_and_accents_aside_with_unknown_and_totals_last() -> None:
+    table = PublishedTable(
+        ("country", "population"),
+        {("CH", "adult"): Cell(10), ("EG", "adult"): Cell(15)},
+        Rule("round"),
+        (("CH", "DE", "EG", "unknown", "*"), ("adult", "*")),
+    )
+    names = {"CH": "Suisse", "DE": "allemagne", "EG": "Égypte"}
+    ordered = ordered_by_name(table, 0, names)
+    assert ordered.categories == (("DE", "EG", "CH", "unknown", "*"), ("adult", "*"))
+    assert ordered.cells == table.cells
