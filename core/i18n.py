@@ -198,6 +198,9 @@ def from_local(value: datetime) -> datetime:
     return value.replace(tzinfo=local_zone())
 
 
-def moment(value: datetime | None) -> str:
-    """The template filter ``moment``: :func:`datetime_format` for one value ("" for none)."""
-    return datetime_format()(value) if value is not None else ""
+def moment(value: datetime | str | None) -> str:
+    """The template filter ``moment``: :func:`datetime_format` for one value, a moment or
+    the ISO text of one as a document such as the person's copy keeps it ("" for none)."""
+    if value is None or value == "":
+        return ""
+    return datetime_format()(datetime.fromisoformat(value) if isinstance(value, str) else value)
