@@ -23,6 +23,7 @@ from core import clock, db, keyset, settings
 from core.errors import RefusedError
 from core.keyset import Window
 from core.paging import Page
+from referral import receipts
 from referral.models import OPEN_CASE_STATUSES, Case
 from screening import opening, people
 from screening import services as screenings
@@ -38,6 +39,7 @@ ALL = (*OPEN, *CLOSED)  # every case of the list (a merged case is the earlier o
 LIST_ORDER = keyset.Keyset("cases", (Case.urgent, Case.updated_at, Case.id), descending=True)
 LIST_COLUMNS = (
     Case.id,
+    Case.reference,
     Case.opened_at,
     Case.status,
     Case.outcome,
@@ -92,6 +94,7 @@ def open_for_screening(
             person=person,
             team_id=screening.team_id,
             owner_id=screening.screener_id,
+            reference=receipts.new_reference(),
             status="active",
             opened_at=now,
             needs=(),
@@ -240,10 +243,17 @@ def recent_grants(store: Session, page: Page) -> tuple[list[CaseAccessGrant], in
     return found, total
 
 
-def list_for(store: Session, user: Any, page: Page, statuses: tuple[str, ...] = OPEN) -> Window:
+def list_for(
+    store: Session,
+    user: Any,
+    page: Page,
+    statuses: tuple[str, ...] = OPEN,
+    reference: str | None = None,
+) -> Window:
     """A page of the cases in these statuses (open ones unless asked) that the user is in
     charge of (the policy's list scope: their own, or their team's for a supervisor);
-    urgent first, then the most recently active. Rows carry :data:`LIST_COLUMNS`."""
+    urgent first, then the most recently active; only the one with ``reference`` (as said
+    on the phone: any case, dashes optional) when given. Rows carry :data:`LIST_COLUMNS`."""
     # The statuses written into the SQL: PostgreSQL matches the partial index of open cases
     # only by constants it sees in any plan.
     shown: sa.BindParameter[str] = sa.bindparam(
@@ -252,6 +262,8 @@ def list_for(store: Session, user: Any, page: Page, statuses: tuple[str, ...] = 
     query = sa.select(*LIST_COLUMNS).where(
         visible(user, "cases.read", Case), Case.status.in_(shown)
     )
+    if reference:
+        query = query.where(Case.reference == receipts.normalise(reference))
     found = keyset.window(store, query, LIST_ORDER, page)
     audit.record(store, "cases.listed", details={"count": len(found.rows)})
     return found

@@ -41,6 +41,7 @@ class CaseRow:
     """A case as the case list shows it."""
 
     link: str
+    reference: str
     opened: str
     status: str
     outcome: str
@@ -58,6 +59,7 @@ def case_rows(rows: Iterable[Any]) -> list[CaseRow]:
     return [
         CaseRow(
             link=link(row.id),
+            reference=row.reference or "",
             opened=when(row.opened_at),
             status=status[row.status],
             outcome=outcome.get(row.outcome or "", ""),

@@ -100,6 +100,10 @@ class Case(Base):
     # HTCDS cas_Status (docs/case-work.md): active, follow_up, closed, closed_referred; and
     # merged, for the newer case of a person recorded twice.
     status: Mapped[str] = mapped_column(sa.String(16), default="active")
+    # A short reference to find and speak of the case without naming the person: random
+    # (referral.receipts), never derived from the id. Every case gets one when opened; NULL
+    # is possible only because SQLite cannot make the column NOT NULL in a migration (0025).
+    reference: Mapped[str | None] = mapped_column(sa.String(9), index=True, unique=True)
     # Set when a screener confirmed this was a person already known: the earlier case.
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("cases.id"))
     consent: Mapped[dict[str, Any]] = mapped_column(JSONObject, default=dict)

@@ -33,6 +33,7 @@ def case_body(store: Session, seen: Overview) -> dict[str, Any]:
     case, names = seen.case, matching.partner_names(store)
     return {
         "id": str(case.id),
+        "reference": case.reference,
         "status": case.status,
         "outcome": case.outcome,
         "closed_at": case.closed_at.isoformat() if case.closed_at else None,

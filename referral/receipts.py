@@ -1,5 +1,6 @@
-"""Referral references and receipts (README "Referral references"): a short reference a
-screener and a partner can say on the phone instead of the person's name — random, from
+"""Referral and case references, and receipts (README "Referral references"): a short
+reference a screener and a partner (or a screener and their supervisor, for a case) can say
+on the phone instead of the person's name — random, from
 letters and digits that cannot be mistaken for one another, never derived from an id — and a
 printable receipt of the referral that holds no personal data."""
 

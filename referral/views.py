@@ -59,14 +59,18 @@ def index() -> Any:
     else:
         status = 200
     page = paging.read(per_page=PER_PAGE, fixed=True)
+    # A case sought by its reference is found whatever its status.
+    reference = request.args.get("reference", "")[:20].strip() or None
+    statuses = cases.ALL if reference else LIST_FILTERS[shown]
     store = db.session()
-    found = cases.list_for(store, current_user, page, LIST_FILTERS[shown])
+    found = cases.list_for(store, current_user, page, statuses, reference)
     store.commit()
     return render_template(
         "referral/cases.html",
         rows=list_rows.case_rows(found.rows),
         found=found,
         shown=shown,
+        reference=reference or "",
         filters=list(LIST_FILTERS),
     ), status
 
