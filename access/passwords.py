@@ -165,6 +165,7 @@ def set_password(store: Session, user: User, password: str, via: str, now: datet
     user.password_hash = hash_password(password)
     end_all_sessions(store, user.id)
     revoke_all(store, user.id, now)
+    cancel_password_links(store, user, now)
     audit.record(
         store,
         "password.changed",
@@ -180,11 +181,7 @@ def issue_password_link(store: Session, user: User, now: datetime, hours: int) -
 
     Earlier unused links of the user stop working. Only the token's SHA-256 is stored.
     """
-    store.execute(
-        sa.update(PasswordLink)
-        .where(PasswordLink.user_id == user.id, PasswordLink.used_at.is_(None))
-        .values(used_at=now)
-    )
+    cancel_password_links(store, user, now)
     token = secrets.token_urlsafe(32)
     store.add(
         PasswordLink(
@@ -197,6 +194,19 @@ def issue_password_link(store: Session, user: User, now: datetime, hours: int) -
     )
     audit.record(store, "password_link.issued", object_type="user", object_id=user.id)
     return token
+
+
+def cancel_password_links(store: Session, user: User, now: datetime) -> None:
+    """Every unused password link of ``user`` stops working: a link is issued for the
+    account as it stood then, and must not outlive a new link, a new password, a disabled
+    account or a reset second factor (docs/security.md, R9). A link of an account with no
+    confirmed second factor sets a password with no code, so one issued before a reset
+    would otherwise hand the account to whoever holds it."""
+    store.execute(
+        sa.update(PasswordLink)
+        .where(PasswordLink.user_id == user.id, PasswordLink.used_at.is_(None))
+        .values(used_at=now)
+    )
 
 
 def send_password_link(store: Session, user: User, now: datetime, config: Settings) -> bool:

@@ -315,11 +315,13 @@ def _audit_user(store: Session, action: str, user: User) -> None:
 
 
 def disable_user(store: Session, user: User, now: datetime) -> None:
-    """Stop ``user`` signing in; ends all their sessions and revokes all their tokens, so
-    enabling the account again revives neither. Announced on :data:`user_disabled`."""
+    """Stop ``user`` signing in; ends all their sessions, revokes all their tokens and
+    cancels their unused password links, so enabling the account again revives none.
+    Announced on :data:`user_disabled`."""
     user.disabled_at = now
     end_all_sessions(store, user.id)
     revoke_all(store, user.id, now)
+    passwords.cancel_password_links(store, user, now)
     _audit_user(store, "user.disabled", user)
     user_disabled.tell(store=store, user_id=user.id, now=now)
 
@@ -339,12 +341,14 @@ def unlock_user(store: Session, user: User) -> None:
 
 def reset_second_factor(store: Session, user: User, now: datetime) -> None:
     """Replace the second factor with a fresh, unconfirmed one; the user enrols again at the
-    next sign-in. Ends all their sessions and revokes their API tokens."""
+    next sign-in. Ends all their sessions, revokes their API tokens and cancels their unused
+    password links (each would now set a password with no code)."""
     _new_totp_secret(store, user, now)
     user.totp_confirmed_at = None
     user.totp_last_step = 0
     end_all_sessions(store, user.id)
     revoke_all(store, user.id, now)
+    passwords.cancel_password_links(store, user, now)
     _audit_user(store, "second_factor.reset", user)
 
 
