@@ -160,6 +160,19 @@ def case_of_person(store: Session, person_id: uuid.UUID) -> uuid.UUID | None:
     return case.id if case is not None else None
 
 
+def merged_into(store: Session, case: Case) -> list[Case]:
+    """Every case linked into ``case`` as the same person, however many links deep (a
+    case that absorbed another and was then linked on): their ids and their shredded person
+    records still name what was opened before the link."""
+    found: list[Case] = []
+    wanted = [case.id]
+    while wanted:
+        more = list(store.scalars(sa.select(Case).where(Case.merged_into_id.in_(wanted))))
+        found += more
+        wanted = [c.id for c in more]
+    return found
+
+
 _WITH_PERSON = (joinedload(Case.person).joinedload(Person.data_key),)
 
 

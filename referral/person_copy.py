@@ -7,6 +7,7 @@ audited by the caller."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -19,9 +20,19 @@ from referral.models import Case
 from referral.presenting import identity_or_none
 from screening import explain, instruments, interview, people, person_changes, services
 
-# What counts as opening the record: reading the case, the person, a screening or a referral
-# (a partner reading its packet included), and a supervisor's break-glass.
-OPENINGS = ("case.read", "person.read", "screening.read", "referral.read", "case.break_glass")
+# What counts as opening the record: reading the case (its page, its follow-ups, the history
+# of corrections), the person (their details, their former details), a screening or a
+# referral (a partner reading its packet included), and a supervisor's break-glass.
+OPENINGS = (
+    "case.read",
+    "case.history",
+    "case.tasks_read",
+    "person.read",
+    "person.history_read",
+    "screening.read",
+    "referral.read",
+    "case.break_glass",
+)
 WHAT = {"case": "case", "person": "record", "screening": "screening", "referral": "referral"}
 
 
@@ -85,17 +96,20 @@ def copy_of(store: Session, case: Case, now: datetime) -> dict[str, Any]:
                 "role": event.actor_role or "system",
                 "organisation": names.get(event.actor_org or "", ""),
                 "what": WHAT.get(event.object_type or "", event.object_type or ""),
-                "break_glass": '"break_glass": true' in (event.details or ""),
+                "break_glass": json.loads(event.details or "{}").get("break_glass") is True,
             }
-            for event in audit.openings(store, _ids(case, screened, sent), OPENINGS)
+            for event in audit.openings(store, _ids(store, case, screened, sent), OPENINGS)
         ],
     }
 
 
-def _ids(case: Case, screened: list[Any], sent: list[Any]) -> list[str]:
+def _ids(store: Session, case: Case, screened: list[Any], sent: list[Any]) -> list[str]:
+    # A case linked into this one keeps its own id and person record: what was opened
+    # through them before the link is still an opening of this person's record.
+    linked = (case, *cases.merged_into(store, case))
     return [
-        str(case.id),
-        str(case.person_id),
+        *(str(c.id) for c in linked),
+        *(str(c.person_id) for c in linked),
         *(str(s.id) for s in screened),
         *(str(r.id) for r in sent),
     ]

@@ -13,7 +13,7 @@ from flask import Flask
 
 from access.models import AuditEvent
 from core import db
-from tests.helpers import Account
+from tests.helpers import Account, Client
 
 SHARED = {"screening": True, "referral": True, "share": ["given_name", "needs"]}
 
@@ -135,3 +135,79 @@ def test_the_copy_is_an_export_and_needs_a_recent_reauth(
     assert client.get(f"/cases/{case_id}/copy.json").get_json()["person"]["given_name"] == (
         "Canaryapi"
     )
+
+
+def opened(client: Client, case_id: str) -> list[dict[str, Any]]:
+    held = client.get(f"/cases/{case_id}/copy.json")
+    assert held.status_code == 200, held.status_code
+    return list(held.get_json()["opened"])
+
+
+def test_reading_the_history_of_corrections_is_in_the_disclosure_log(
+    open_case: Callable[..., str],
+    signed_in: Callable[[str], Client],
+    accounts: dict[str, Account],
+    new_client: Callable[[], Client],
+) -> None:
+    case_id = open_case(consent=SHARED)
+    screener = signed_in("screener")
+    corrected = screener.post(
+        f"/cases/{case_id}/person",
+        {
+            "given_name": "Canarynew",
+            "family_name": "Testperson",
+            "age": "34",
+            "sex": "female",
+            "nationality": "ZZ",
+            "country": "XK",
+            "region": "Canaryregionapi",
+            "languages": "fr",
+            "contact": "canary-api-contact",
+            "needs": ["shelter", "legal"],
+        },
+    )
+    assert corrected.status_code == 302
+    screener.reauth(accounts["screener"])
+    before = len(opened(screener, case_id))
+    # The team's supervisor opens only the history page, which shows the former name.
+    supervisor = new_client()
+    supervisor.sign_in(accounts["supervisor"])
+    page = supervisor.get(f"/cases/{case_id}/person/history")
+    assert "Canaryapi" in page.get_data(as_text=True)
+    added = opened(screener, case_id)[before:]
+    assert [(o["role"], o["what"]) for o in added if o["role"] == "supervisor"] == [
+        ("supervisor", "case"),
+        ("supervisor", "record"),
+    ]
+
+
+def test_a_break_glass_read_stays_in_the_disclosure_log_after_the_case_is_linked(
+    open_case: Callable[..., str],
+    signed_in: Callable[[str], Client],
+    accounts: dict[str, Account],
+    new_client: Callable[[], Client],
+) -> None:
+    first = open_case(consent=SHARED)
+    second = open_case(consent=SHARED)  # the same person screened again: linkable
+    outsider = new_client()
+    outsider.sign_in(accounts["supervisor_b"])
+    granted = outsider.post(
+        f"/cases/{second}/break-glass",
+        {"reason": "Emergency call from the shelter about this person tonight"},
+    )
+    assert granted.status_code == 302
+    assert outsider.get(f"/cases/{second}").status_code == 200  # their name, contact, ...
+    screener = signed_in("screener")
+    screener.reauth(accounts["screener"])
+    emergency = [o for o in opened(screener, second) if o["break_glass"]]
+    assert [(o["role"], o["organisation"], o["what"]) for o in emergency] == [
+        ("supervisor", "Team B", "case"),
+        ("supervisor", "Team B", "case"),
+    ]
+    linked = screener.post(
+        f"/cases/{second}/link", {"earlier": first, "confirm": "y"}, form_page=f"/cases/{second}"
+    )
+    assert linked.status_code == 302
+    screener.reauth(accounts["screener"])
+    after_link = [o for o in opened(screener, first) if o["break_glass"]]
+    assert after_link == emergency
