@@ -170,9 +170,10 @@ def send(
     child without consent, the child-protection minimum: ``basis.legal_basis``, recorded on
     the referral and in the audit trail); the partner's staff are told something awaits them.
     Only a partner with a staff account that can answer is referred to, checked here.
-    The case's row is locked first and the consent re-read under the lock, so a withdrawal
-    that committed meanwhile wins."""
-    profile, basis = _check(store, cases.lock(store, case), request, now.date())
+    The case's row is locked first and the case re-read under the lock, so a withdrawal or
+    a hand-over that committed meanwhile wins: the sender must still be in charge."""
+    require(user, "cases.manage", cases.lock(store, case), "case", case.id)
+    profile, basis = _check(store, case, request, now.date())
     referral = Referral(
         id=uuid.uuid4(),
         case_id=case.id,
