@@ -46,6 +46,19 @@ def give(
     return grant
 
 
+def end_all(store: Session, user_id: uuid.UUID, now: datetime) -> int:
+    """End every grant ``user_id`` still holds, as of ``now`` (kept for the auditors, with
+    the time it ended): a grant was given to the holder as they stood then, and must not
+    come back to life if they are made supervisor again before it would have lapsed. How
+    many ended."""
+    ended = store.execute(
+        sa.update(CaseAccessGrant)
+        .where(CaseAccessGrant.user_id == user_id, CaseAccessGrant.expires_at > now)
+        .values(expires_at=now)
+    )
+    return int(getattr(ended, "rowcount", 0) or 0)
+
+
 def recent(store: Session, page: Page) -> tuple[list[CaseAccessGrant], int]:
     """A page of grants, newest first, with their reasons; and how many there are."""
     query = sa.select(CaseAccessGrant).order_by(

@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from access import audit, passwords, teams, totp
+from access import audit, grants, passwords, teams, totp
 from access.models import TEAM_NAME_MAX, ApiToken, PartnerOrganisation, Team, User, WebSession
 from access.roles import PARTNER_ROLES, TEAM_ROLES, Role
 from access.sessions import end_all_sessions
@@ -242,7 +242,7 @@ def change_role(
     new_team: bool | None = None,
 ) -> None:
     """Give ``user`` a new role, team or partner organisation. What they could reach before
-    ends with it: every session and API token."""
+    ends with it: every session, API token and break-glass grant."""
     role = check_membership(store, role, team, partner, new_team=new_team)
     # Role and membership change together: flushing between them would break the table's
     # rule that exactly the team roles have a team.
@@ -252,6 +252,7 @@ def change_role(
         user.role = role
     end_all_sessions(store, user.id)
     revoke_all(store, user.id, now)
+    grants.end_all(store, user.id, now)
     store.flush()
     audit.record(
         store,
@@ -315,12 +316,14 @@ def _audit_user(store: Session, action: str, user: User) -> None:
 
 
 def disable_user(store: Session, user: User, now: datetime) -> None:
-    """Stop ``user`` signing in; ends all their sessions, revokes all their tokens and
-    cancels their unused password links, so enabling the account again revives none.
+    """Stop ``user`` signing in; ends all their sessions, revokes all their tokens, ends
+    their break-glass grants and cancels their unused password links, so enabling the
+    account again revives none.
     Announced on :data:`user_disabled`."""
     user.disabled_at = now
     end_all_sessions(store, user.id)
     revoke_all(store, user.id, now)
+    grants.end_all(store, user.id, now)
     passwords.cancel_password_links(store, user, now)
     _audit_user(store, "user.disabled", user)
     user_disabled.tell(store=store, user_id=user.id, now=now)

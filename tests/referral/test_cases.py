@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from access import grants
+from access import services as access_services
 from access.models import AuditEvent
 from core import db
 from screening.consent import EXPLAINED
@@ -356,3 +357,34 @@ def test_other_roles_cannot_change_a_case(
         form_page="/",
     )
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("ended_by", ["role_change", "disabled"])
+def test_a_break_glass_grant_ends_with_its_holders_role_or_account(
+    app: Flask,
+    open_case: Callable[..., str],
+    signed_in: Callable[[str], Client],
+    clock: Any,
+    accounts: dict[str, Account],
+    ended_by: str,
+) -> None:
+    case_id = open_case()
+    client = signed_in("supervisor_b")
+    page = f"/cases/{case_id}/break-glass"
+    reason = {"reason": "Duty night: the person called our hotline and team A cannot be reached."}
+    assert client.post(page, reason, form_page=page).status_code == 302
+    assert client.get(f"/cases/{case_id}").status_code == 200
+    with app.app_context():
+        store = db.session()
+        holder = access_services.get_user(store, accounts["supervisor_b"].id)
+        assert holder is not None
+        if ended_by == "role_change":  # made a screener, then supervisor again at once
+            access_services.change_role(store, holder, "screener", clock.now(), team="Team B")
+            access_services.change_role(store, holder, "supervisor", clock.now(), team="Team B")
+        else:  # disabled, then enabled again at once
+            access_services.disable_user(store, holder, clock.now())
+            access_services.enable_user(store, holder)
+        store.commit()
+    client.sign_in(accounts["supervisor_b"])  # the change ended their sessions
+    assert client.get(f"/cases/{case_id}").status_code == 404
+    assert client.get(page).status_code == 200  # a new grant needs a new reason
