@@ -349,7 +349,23 @@ def _load_bearer(request: Request) -> User | None:
         return None
     store = db.session()
     db.begin_sign_in_reads(store)
-    return tokens.authenticate_token(store, token.strip(), clock.now())
+    checked = tokens.check_token(store, token.strip(), clock.now())
+    if checked.refused is not None:
+        # A token Passage issued, used after it stopped working: perhaps a stolen copy
+        # replayed, so auditors see each use. The caller is not its holder, as far as anyone
+        # knows. A token never issued leaves nothing, or anyone could fill the log.
+        store.rollback()
+        audit.record(
+            store,
+            "token.refused",
+            "denied",
+            object_type="api_token",
+            object_id=checked.refused.id,
+            details={"reason": checked.reason},
+            actor=audit.Actor(),
+        )
+        store.commit()
+    return checked.user
 
 
 # Flask-Login ships no type hints, so LoginManager is Any to mypy.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -43,16 +44,31 @@ def issue_token(store: Session, user: User, now: datetime, days: int) -> tuple[A
 _BY_DIGEST = sa.select(ApiToken).where(ApiToken.token_hash == sa.bindparam("digest"))
 
 
-def authenticate_token(store: Session, token: str, now: datetime) -> User | None:
-    """The active user behind a live token, or None for an unknown, expired or revoked one."""
+@dataclass(frozen=True)
+class Checked:
+    """What a bearer token is worth: the active user behind a live token; or, for a token
+    Passage issued that no longer works, that token and why (``revoked``, ``expired``, or
+    ``account`` when its holder may not sign in now); neither for a token never issued."""
+
+    user: User | None
+    refused: ApiToken | None = None
+    reason: str = ""
+
+
+def check_token(store: Session, token: str, now: datetime) -> Checked:
+    """Check a bearer token as presented (see :class:`Checked`)."""
     if not token.startswith(PREFIX) or len(token) > 100:
-        return None
+        return Checked(None)
     row = store.scalar(_BY_DIGEST, {"digest": digest(token)})
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
-        return None
+    if row is None:
+        return Checked(None)
+    if row.revoked_at is not None:
+        return Checked(None, row, "revoked")
+    if row.expires_at <= now:
+        return Checked(None, row, "expired")
     if not row.user.is_active:
-        return None
-    return row.user
+        return Checked(None, row, "account")
+    return Checked(row.user)
 
 
 def list_tokens(store: Session, user: User) -> list[ApiToken]:

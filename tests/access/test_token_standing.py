@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
-from access import passwords, services
+from access import passwords, services, tokens
 from access.models import ApiToken, AuditEvent, User
 from core import db
 from tests.helpers import Account, Client
@@ -153,3 +153,44 @@ def test_tokens_of_a_disabled_account_are_refused_even_if_not_revoked(
         )
         store.commit()
     assert me(client, token) == 401
+
+
+def refusals(app: Flask) -> list[tuple[str, str | None, str | None, str | None]]:
+    """The ``token.refused`` events: outcome, actor, the token's id and the details."""
+    with app.app_context():
+        return [
+            (e.outcome, e.actor_id, e.object_id, e.details)
+            for e in db.session().scalars(
+                sa.select(AuditEvent)
+                .where(AuditEvent.action == "token.refused")
+                .order_by(AuditEvent.id)
+            )
+        ]
+
+
+def test_each_use_of_a_dead_token_is_audited_and_an_unknown_one_leaves_nothing(
+    app: Flask, client: Client, accounts: dict[str, Account], issue_token: Any
+) -> None:
+    revoked, expiring = issue_token(accounts["screener"]), issue_token(accounts["screener"], 1)
+    with app.app_context():
+        store = db.session()
+        ids = {row.token_hash: str(row.id) for row in store.scalars(sa.select(ApiToken))}
+        store.execute(
+            sa.update(ApiToken)
+            .where(ApiToken.token_hash == tokens.digest(revoked))
+            .values(revoked_at=client.clock.now())
+        )
+        store.commit()
+    assert me(client, revoked) == 401
+    assert me(client, revoked) == 401
+    client.clock.advance(days=2)
+    assert me(client, expiring) == 401
+    assert me(client, "psg_" + "x" * 40) == 401  # never issued
+    assert me(client, "not even a token") == 401
+    revoked_id, expired_id = ids[tokens.digest(revoked)], ids[tokens.digest(expiring)]
+    # Nobody proved who is calling: the events name the token, not its holder.
+    assert refusals(app) == [
+        ("denied", None, revoked_id, '{"reason":"revoked"}'),
+        ("denied", None, revoked_id, '{"reason":"revoked"}'),
+        ("denied", None, expired_id, '{"reason":"expired"}'),
+    ]
