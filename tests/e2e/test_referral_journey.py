@@ -124,7 +124,10 @@ def refer_the_case(page: Page) -> str:
     expect(page).to_have_url(re.compile(f"/cases/{UUID}$"))
     case_url = page.url
     main = page.get_by_role("main")
-    expect(page.get_by_role("heading", name="Case", exact=True)).to_be_visible()
+    # Named by the case's reference, which is never derived from the person.
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        re.compile(r"^Case [A-Z0-9]{4}-[A-Z0-9]{4}$")
+    )
     expect(main).to_contain_text(GIVEN_NAME)  # the screener sees the whole person
     expect(main).to_contain_text("They agreed to share: Given name, What they need")
     expect(main.locator("ol.matches")).to_contain_text(PARTNER_NAME)
