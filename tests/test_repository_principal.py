@@ -190,6 +190,8 @@ SYSTEM_FUNCTIONS: dict[str, dict[str, str]] = {
     "access/grants.py": {
         "live": "access.policy.basis itself, asking whether a grant lets the user read",
         "recent": "cases.recent_grants for views.break_glass_log, guarded by role-only audit.read",
+        "end_all": "the holder's role changed or account disabled (services.change_role, "
+        "disable_user): an approved account change or an operator's command",
     },
     "core/datakeys.py": {
         "cipher": "the data key of a row its caller already holds and checked; a key is "
@@ -199,6 +201,7 @@ SYSTEM_FUNCTIONS: dict[str, dict[str, str]] = {
         "rewrap": "key rotation (core.rotation), an operator job",
     },
     "referral/cases.py": {
+        "merged_into": "person_copy.copy_of, after referral.views._held's cases.get(cases.copy)",
         "open_for_screening": "on_completed, receiver of a screening completed after "
         "screening.services.get(user)",
         "of_person": "receivers of screening hooks (on_case_wanted) and retention "
@@ -236,7 +239,6 @@ SYSTEM_FUNCTIONS: dict[str, dict[str, str]] = {
         "dismiss": "outbox_views, guarded by role-only notices.outbox",
     },
     "referral/referrals.py": {
-        "_check": "inside send, whose callers got the case from cases.get(cases.manage)",
         "any_of_case": "case_links.earlier_cases and link, after authorize and require",
         "of_case": "a case its caller holds: overview.of and person_copy after cases.get; "
         "endings after require or for retention",
