@@ -11,6 +11,7 @@ that cannot be audited fails with it; it is written unsealed, with no lock, and 
 from __future__ import annotations
 
 import json
+import secrets
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -81,6 +82,7 @@ def append(
         "client_ip": client_ip,
         "request_id": request_id,
         "details": json.dumps(dict(details or {}), sort_keys=True, separators=(",", ":")),
+        "nonce": secrets.token_hex(16),
     }
     # The event belongs to a transaction: begin the session's if none is open, so that a
     # rollback (a refusal, an error) drops the event with everything else. Only the

@@ -31,7 +31,8 @@ from core import db
 
 GENESIS = "0" * 64
 DOMAIN = b"passage-audit-v1\x00"
-ENTRY_DOMAIN = b"passage-audit-entry-v1\x00"
+ENTRY_DOMAIN = b"passage-audit-entry-v1\x00"  # events written before they had a nonce
+BOUND_DOMAIN = b"passage-audit-entry-v2\x00"
 FIELDS = (
     "seq",
     "at",
@@ -49,6 +50,8 @@ FIELDS = (
 # The canonical serialisation is sorted-key JSON: the fields in that order, seq or not.
 SORTED = tuple(sorted(FIELDS))
 CONTENT = tuple(name for name in SORTED if name != "seq")
+# What an entry MAC covers since events carry a nonce: their content and the nonce.
+BOUND = tuple(sorted((*CONTENT, "nonce")))
 _SEQ = SORTED.index("seq")
 _ENCODE = json.encoder.encode_basestring_ascii  # what json.dumps(ensure_ascii=True) uses
 # The two tables, as Core reads and writes them here and in access.audit_verify.
@@ -66,7 +69,7 @@ def _template(names: Sequence[str]) -> str:
     return "{" + ",".join(f'"{name}":%s' for name in names) + "}"
 
 
-_TEMPLATES = {SORTED: _template(SORTED), CONTENT: _template(CONTENT)}
+_TEMPLATES = {names: _template(names) for names in (SORTED, CONTENT, BOUND)}
 
 
 def _json(names: tuple[str, ...], values: Sequence[Any]) -> bytes:
@@ -100,10 +103,32 @@ def _chain_mac(key: bytes, prev_mac: str, body: bytes) -> str:
 
 
 def entry_mac(key: bytes, values: Mapping[Any, Any]) -> str:
-    """The entry MAC an event carries from its insertion: its content without ``seq``, under
-    its own domain tag, so the sealer can refuse an event altered while it waited."""
-    body = _json(CONTENT, _ordered(CONTENT, values))
-    return hmac.digest(key, ENTRY_DOMAIN + body, "sha256").hex()
+    """The entry MAC an event carries from its insertion: its content without ``seq`` and
+    its nonce, under their own domain tag, so the sealer can refuse an event altered while
+    it waited (an event from before nonces: its content alone, under the older tag)."""
+    if values.get("nonce") is None:
+        return hmac.digest(
+            key, ENTRY_DOMAIN + _json(CONTENT, _ordered(CONTENT, values)), "sha256"
+        ).hex()
+    body = _json(BOUND, _ordered(BOUND, values))
+    return hmac.digest(key, BOUND_DOMAIN + body, "sha256").hex()
+
+
+def refusal(key: bytes, values: Mapping[Any, Any], unbound_until: int) -> str | None:
+    """Why the sealer leaves an unsealed event out, and the verifier names it, or None: its
+    content no longer matches its entry MAC (``entry_altered``), or it has no nonce though it
+    came after events had one (``entry_unbound``: a copy of an older event, which the unique
+    index on entry MACs cannot catch)."""
+    if not hmac.compare_digest(entry_mac(key, values), values["entry_mac"] or ""):
+        return "entry_altered"
+    if values["nonce"] is None and values["id"] > unbound_until:
+        return "entry_unbound"
+    return None
+
+
+def unbound_until(store: Session) -> int:
+    """The last event id written before events carried a nonce (``AuditHead``)."""
+    return int(store.scalar(sa.select(HEAD.c.unbound_until).where(HEAD.c.id == 1)) or 0)
 
 
 def _lock_head(store: Session) -> Any:
@@ -122,16 +147,17 @@ def seal(store: Session, key: bytes, batch: int = 1000) -> int | None:
     The events are read and their MACs worked out before the head is locked: on SQLite the
     lock is the whole database's, and every request's commit would wait while a batch is
     MACed. Under the lock the head must still be the one the MACs chain from; if another
-    sealer moved it meanwhile, this round is left to it. An event whose entry MAC does not
-    match its content stays unsealed, so that ``verify`` names it; it is logged by id.
+    sealer moved it meanwhile, this round is left to it. An event the sealer refuses (its
+    entry MAC does not match its content, or it is a copy: :func:`refusal`) stays unsealed,
+    so that ``verify`` names it; it is logged by id.
     """
     began = not store.in_transaction()
     if began:
         db.begin_reads(store)
     seq, mac = head(store)
-    start = (seq, mac)
+    start, legacy = (seq, mac), unbound_until(store)
     rows = store.execute(
-        sa.select(EVENTS.c.id, EVENTS.c.entry_mac, *(EVENTS.c[name] for name in CONTENT))
+        sa.select(EVENTS.c.id, EVENTS.c.entry_mac, EVENTS.c.nonce, *(EVENTS.c[n] for n in CONTENT))
         .where(EVENTS.c.seq.is_(None))
         .order_by(EVENTS.c.id)
         .limit(batch)
@@ -141,8 +167,9 @@ def seal(store: Session, key: bytes, batch: int = 1000) -> int | None:
     sealed = []
     for row in rows:
         values = row._mapping
-        if not hmac.compare_digest(entry_mac(key, values), row.entry_mac or ""):
-            _log.error("audit event %s was altered before it was sealed; left unsealed", row.id)
+        refused = refusal(key, values, legacy)
+        if refused is not None:
+            _log.error("audit event %s left unsealed: %s", row.id, refused)
             continue
         seq += 1
         new_mac = compute_mac(key, mac, {**values, "seq": seq})

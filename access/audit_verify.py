@@ -24,7 +24,8 @@ from access.audit_chain import (
     HEAD,
     SORTED,
     compute_mac,
-    entry_mac,
+    refusal,
+    unbound_until,
 )
 from core import row_stream
 
@@ -76,10 +77,10 @@ def verify(
     result = walk.problem or _check_head(store, walk)
     if result is None and checkpoint is not None:
         result = _check_checkpoint(store, walk, checkpoint)
-    unsealed, oldest, altered = _unsealed(store, key, batch)
+    unsealed, oldest, refused = _unsealed(store, key, batch)
     age = (now - oldest).total_seconds() if oldest is not None else None
-    if result is None and altered is not None:
-        result = Verification(False, walk.checked, None, "entry_altered", first_bad_id=altered)
+    if result is None and refused is not None:
+        result = Verification(False, walk.checked, None, refused[1], first_bad_id=refused[0])
     if result is None and age is not None and age > max_delay:
         result = Verification(
             False, walk.checked, None, "sealing_overdue", f"{max_delay:g} s", f"{age:g} s"
@@ -187,10 +188,19 @@ def _recheck(
     return Verification(False, checked, seq, "mac_mismatch", expected, mac)
 
 
-def _unsealed(store: Session, key: bytes, batch: int) -> tuple[int, datetime | None, int | None]:
-    # How many wait, since when, and the first whose content no longer matches its entry MAC.
-    count, oldest, altered, last = 0, None, None, 0
-    columns = [EVENTS.c.id, EVENTS.c.entry_mac, *(EVENTS.c[name] for name in CONTENT)]
+def _unsealed(
+    store: Session, key: bytes, batch: int
+) -> tuple[int, datetime | None, tuple[int, str] | None]:
+    # How many wait, since when, and the first the sealer refuses, with why: its content no
+    # longer matches its entry MAC, or it is a copy of an event from before nonces.
+    count, oldest, refused, last = 0, None, None, 0
+    legacy = unbound_until(store)
+    columns = [
+        EVENTS.c.id,
+        EVENTS.c.entry_mac,
+        EVENTS.c.nonce,
+        *(EVENTS.c[name] for name in CONTENT),
+    ]
     while True:
         rows = store.execute(
             sa.select(*columns)
@@ -201,11 +211,11 @@ def _unsealed(store: Session, key: bytes, batch: int) -> tuple[int, datetime | N
         for row in rows:
             count += 1
             oldest = row.at if oldest is None else min(oldest, row.at)
-            good = hmac.compare_digest(entry_mac(key, row._mapping), row.entry_mac or "")
-            if not good and altered is None:
-                altered = row.id
+            why = refusal(key, row._mapping, legacy) if refused is None else None
+            if why is not None:
+                refused = (row.id, why)
         if len(rows) < batch:
-            return count, oldest, altered
+            return count, oldest, refused
         last = rows[-1].id
 
 

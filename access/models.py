@@ -277,6 +277,10 @@ class AuditEvent(Base):
     request_id: Mapped[str | None] = mapped_column(sa.String(64))
     details: Mapped[str] = mapped_column(sa.Text, default="{}")
     entry_mac: Mapped[str | None] = mapped_column(sa.String(64))
+    # 128 random bits under the entry MAC, so that no two events' entry MACs are alike and a
+    # copy of an event, entry MAC and all, is refused at its INSERT (the unique index below).
+    # NULL only on events written before it existed (0026: ``AuditHead.unbound_until``).
+    nonce: Mapped[str | None] = mapped_column(sa.String(32))
     prev_mac: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     mac: Mapped[str | None] = mapped_column(sa.String(64))
 
@@ -286,6 +290,13 @@ class AuditEvent(Base):
         sa.Index("ix_audit_events_action_id", "action", "id"),
         sa.Index("ix_audit_events_actor_id_id", "actor_id", "id"),
         sa.Index("ix_audit_events_object_id_id", "object_id", "id"),
+        sa.Index(
+            "ux_audit_events_entry_mac",
+            "entry_mac",
+            unique=True,
+            postgresql_where=sa.text("nonce IS NOT NULL"),
+            sqlite_where=sa.text("nonce IS NOT NULL"),
+        ),
         # The sealer's queue: only unsealed events are in it, so it stays small.
         sa.Index(
             "ix_audit_events_unsealed",
@@ -305,3 +316,6 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(sa.BigInteger)
     mac: Mapped[str] = mapped_column(sa.String(64))
+    # The last event id written before events carried a nonce (migration 0026): an event
+    # without one above it is a copy, and is never sealed.
+    unbound_until: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")

@@ -359,6 +359,88 @@ def test_chain_and_entry_macs_are_domain_separated_hmacs_of_the_canonical_json()
     assert audit_chain.entry_mac(key, event) == (
         "4f6d6ee8a5eeee922c1acb8020f457ffac89a0f2d90f5193e6c66a8892e8c68c"
     )
+    # Since events carry a nonce, their entry MAC covers it, under b"passage-audit-entry-v2\x00";
+    # the chain MAC is unchanged.
+    nonced = {**event, "nonce": "00112233445566778899aabbccddeeff"}
+    assert audit_chain.entry_mac(key, nonced) == (
+        "4e92f86cd4bc94f7867d05874c1813b9aa804ea8b12b661f9316608f82cefbe3"
+    )
+    assert audit_chain.compute_mac(key, "0" * 64, nonced) == (
+        "840682a7d3465bf9d88f93e33acd35d3129eac182dbe1c1cc6169dd3171cad96"
+    )
+
+
+def stored(app: Flask) -> list[dict[str, Any]]:
+    """The event rows as stored, every column."""
+    with app.app_context():
+        rows = db.session().execute(sa.select(events).order_by(events.c.id)).mappings().all()
+        return [dict(row) for row in rows]
+
+
+def test_every_event_gets_a_nonce_of_its_own(app: Flask) -> None:
+    fill(app, 20)
+    nonces = [row["nonce"] for row in stored(app)]
+    assert len(set(nonces)) == 20
+    assert all(len(n) == 32 and set(n) <= set("0123456789abcdef") for n in nonces)
+
+
+def test_a_copy_of_an_event_with_its_entry_mac_is_refused_at_its_insert(app: Flask) -> None:
+    fill(app, 3)
+    original = stored(app)[1]
+    copy = {k: v for k, v in original.items() if k not in ("id", "seq", "prev_mac", "mac")}
+    engine = app.extensions["passage.engine"]
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(events.insert().values(**copy))  # a plain INSERT, as the role may
+    seal_audit(app)
+    assert verify(app).ok
+    assert len(stored(app)) == 3
+
+
+OLDER = {
+    "at": datetime(2026, 3, 1, 9, tzinfo=UTC),
+    "actor_id": None,
+    "actor_role": "cli",
+    "actor_org": None,
+    "action": "test.older",
+    "object_type": "thing",
+    "object_id": "o-1",
+    "outcome": "allowed",
+    "client_ip": None,
+    "request_id": None,
+    "details": "{}",
+}
+
+
+def test_an_event_written_before_nonces_and_waiting_at_the_upgrade_is_sealed(app: Flask) -> None:
+    # Migration 0026 notes the last event id it found: those events have no nonce and are
+    # sealed as before.
+    with app.app_context():
+        older = {**OLDER, "entry_mac": audit_chain.entry_mac(keys.keyring().audit, OLDER)}
+    engine = app.extensions["passage.engine"]
+    with engine.begin() as connection:
+        written = connection.execute(events.insert().values(**older)).inserted_primary_key[0]
+        connection.execute(sa.update(AuditHead).values(unbound_until=written))
+    seal_audit(app)
+    assert verify(app).ok
+    assert [row["seq"] for row in stored(app)] == [1]
+
+
+def test_a_copy_of_an_event_from_before_nonces_is_never_sealed_and_is_named(app: Flask) -> None:
+    # An event written before events had a nonce, as migration 0026 found it: its entry MAC
+    # over its content alone. A copy of it, made after, is left unsealed and named.
+    fill(app, 2)
+    with app.app_context():
+        older = {**OLDER, "entry_mac": audit_chain.entry_mac(keys.keyring().audit, OLDER)}
+    engine = app.extensions["passage.engine"]
+    with engine.begin() as connection:
+        connection.execute(events.insert().values(**older))
+    result = verify(app)
+    seal_audit(app)
+    after = verify(app)
+    copy_id = max(row["id"] for row in stored(app))
+    assert [row["seq"] for row in stored(app) if row["id"] == copy_id] == [None]
+    assert (result.ok, result.reason, result.first_bad_id) == (False, "entry_unbound", copy_id)
+    assert (after.ok, after.reason, after.first_bad_id) == (False, "entry_unbound", copy_id)
 
 
 def test_intact_chain_verifies(app: Flask) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -46,6 +47,7 @@ def _write_unsealed(app: Flask, count: int) -> None:
                 "client_ip": None,
                 "request_id": None,
                 "details": json.dumps({}),
+                "nonce": secrets.token_hex(16),
             }
             batch.append({**values, "entry_mac": audit_chain.entry_mac(key, values)})
         store = db.session()
