@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from access import audit
 from access import services as access_services
 from access.standing import in_standing
 from referral import cases, referrals
@@ -80,12 +81,13 @@ class NotInStanding(Exception):
 
 
 def htcds_records(store: Session, partner_slug: str, today: date) -> htcds.ExportRecords:
-    """What an HTCDS 2.0 export for one partner organisation may hold: the cases referred
-    to it whose person still agrees to referral and is not past retention (shredded), their
-    referrals to it, the person's non-identifying facts, their names only where the consent
-    shares them, and the victim context only where the answers are shared
-    (docs/reporting.md §5). Raises :class:`NotInStanding` when the organisation is not in
-    standing ``today``."""
+    """What an HTCDS 2.0 export for one partner organisation may hold: the cases whose
+    referral to it the partner still holds (pending or accepted: one declined, withdrawn,
+    expired or finished keeps nothing of the person), whose person still agrees to referral
+    and is not past retention (shredded); those referrals; and of the person only what those
+    referrals shared and the consent still allows: names, facts, and the victim context only
+    where the answers are shared (docs/reporting.md §5). Raises :class:`NotInStanding` when
+    the organisation is not in standing ``today``."""
     organisation = access_services.find_partner_organisation(store, partner_slug)
     if organisation is None:
         raise LookupError(f"no partner organisation {partner_slug!r}")
@@ -96,7 +98,8 @@ def htcds_records(store: Session, partner_slug: str, today: date) -> htcds.Expor
             f"partner organisation {partner_slug!r} is not in standing (vetted and in date):"
             " nothing is exported to it"
         )
-    sent = referrals.to_partner(store, organisation.id)
+    # A file gives the partner nothing its packets no longer hold (referral.referrals.move).
+    sent = [r for r in referrals.to_partner(store, organisation.id) if r.packet is not None]
     people_: list[htcds.PersonRecord] = []
     case_rows: list[htcds.CaseRecord] = []
     for case_id in dict.fromkeys(r.case_id for r in sent):
@@ -109,7 +112,9 @@ def htcds_records(store: Session, partner_slug: str, today: date) -> htcds.Expor
             # Past retention a partner keeps only that the referral existed and how it ended
             # (docs/case-work.md): nothing of the person, in a packet or in a file.
             continue
-        people_.append(_person(store, case, person, consent.share))
+        shared = {field for r in sent if r.case_id == case_id for field in r.share}
+        allowed = tuple(field for field in consent.share if field in shared)
+        people_.append(_person(store, case, person, allowed))
         case_rows.append(htcds.CaseRecord(case.id, case.person_id, case.status, case.owner_id))
     kept = {c.key for c in case_rows}
     return htcds.ExportRecords(
@@ -136,6 +141,8 @@ def _person(
         done = [s for s in cases.screenings_of(store, case) if s.completed_at is not None]
         if done:
             latest = max(done, key=lambda s: s.completed_at)  # type: ignore[arg-type,return-value]
+            # Opening the answers is a read of the person's screening, audited as any other.
+            audit.record(store, "screening.read", object_type="screening", object_id=latest.id)
             victim = htcds.VictimRecord.from_mapping(as_mapping(fact_of(store, latest, None)))
     return htcds.PersonRecord(
         person.id,

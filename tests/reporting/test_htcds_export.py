@@ -23,13 +23,17 @@ from referral import directory, directory_import
 from reporting.models import releases
 from tests.referral.conftest import PARTNERS
 
+FULL = ("given_name", "family_name", "sex", "nationality", "languages", "answers")
+
 
 def read(folder: Path, name: str) -> list[dict[str, str]]:
     with open(folder / name, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
 
-def refer(api: Callable[..., Any], case_id: str, partner: str) -> None:
+def refer(
+    api: Callable[..., Any], case_id: str, partner: str, share: tuple[str, ...] = ("given_name",)
+) -> str:
     sent = api(
         "screener",
         "POST",
@@ -38,11 +42,13 @@ def refer(api: Callable[..., Any], case_id: str, partner: str) -> None:
             "partner": partner,
             "services": ["shelter"],
             "urgency": "normal",
-            "share": ["given_name"],
+            "share": list(share),
             "note": "synthetic note that never leaves",
         },
     )
     assert sent.status_code == 201, sent.get_json()
+    referral_id: str = sent.get_json()["id"]
+    return referral_id
 
 
 def test_the_export_holds_only_what_each_consent_shares_with_the_partner(
@@ -71,8 +77,8 @@ def test_the_export_holds_only_what_each_consent_shares_with_the_partner(
         consent={"screening": True, "referral": True, "share": ["given_name"]},
         subject={"given_name": "Canaryelsewhere", "age": 40, "location": {"country": "XK"}},
     )["case_id"]
-    refer(api, names_only, "org-a")
-    refer(api, everything, "org-a")
+    refer(api, names_only, "org-a", ("given_name", "sex"))
+    refer(api, everything, "org-a", FULL)
     refer(api, elsewhere, "org-b")
     folder = tmp_path / "htcds"
     result = run_cli("reports", "export-htcds", "--recipient", "org-a", "--out", str(folder))
@@ -297,3 +303,68 @@ def test_a_folder_that_cannot_be_made_is_refused_and_no_release_recorded(
     assert result.output == f"Error: cannot write {a_file / 'export'}: Not a directory\n"
     with app.app_context():
         assert db.session().scalar(sa.select(sa.func.count()).select_from(releases)) == 0
+
+
+def test_a_partner_that_declined_or_saw_the_referral_withdrawn_gets_nothing_of_the_person(
+    screen: Any, api: Callable[..., Any], run_cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    declined = screen(consent={"screening": True, "referral": True, "share": ["given_name"]})
+    withdrawn = screen(
+        consent={"screening": True, "referral": True, "share": ["given_name"]},
+        subject={"given_name": "Canarywithdrawn", "age": 30, "location": {"country": "XK"}},
+    )
+    kept = screen(
+        consent={"screening": True, "referral": True, "share": ["given_name"]},
+        subject={"given_name": "Canarykept", "age": 30, "location": {"country": "XK"}},
+    )
+    first = refer(api, declined["case_id"], "org-a")
+    second = refer(api, withdrawn["case_id"], "org-a")
+    refer(api, kept["case_id"], "org-a")
+    declining = api("partner", "POST", f"/referrals/{first}/decline", {"reason": "no_capacity"})
+    assert declining.status_code == 200
+    assert api("screener", "POST", f"/referrals/{second}/withdraw").status_code == 200
+    folder = tmp_path / "htcds"
+    result = run_cli("reports", "export-htcds", "--recipient", "org-a", "--out", str(folder))
+    assert result.exit_code == 0, result.output
+    assert [p["prs_FirstName"] for p in read(folder, "person.csv")] == ["Canarykept"]
+    assert len(read(folder, "referral.csv")) == 1
+    text = "".join(path.read_text(encoding="utf-8") for path in folder.iterdir())
+    assert "Canaryapi" not in text
+    assert "Canarywithdrawn" not in text
+
+
+def test_the_export_holds_only_what_the_referrals_shared_within_the_consent(
+    screen: Any, api: Callable[..., Any], run_cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    # The person agreed to share everything; the screener sent the partner the needs alone.
+    case_id = screen(consent={"screening": True, "referral": True, "share": list(FULL)})["case_id"]
+    refer(api, case_id, "org-a", ("languages",))
+    folder = tmp_path / "htcds"
+    result = run_cli("reports", "export-htcds", "--recipient", "org-a", "--out", str(folder))
+    assert result.exit_code == 0, result.output
+    [person] = read(folder, "person.csv")
+    assert (person["prs_FirstName"], person["prs_SecondName"], person["prs_Gender"]) == ("", "", "")
+    assert person["prs_PrimaryLanguage"] == "fra"
+    assert read(folder, "victim_context.csv") == []
+
+
+def test_opening_the_answers_for_the_export_is_audited_as_a_read_of_the_screening(
+    app: Flask, screen: Any, api: Callable[..., Any], run_cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    made = screen(consent={"screening": True, "referral": True, "share": ["answers"]})
+    refer(api, made["case_id"], "org-a", ("answers",))
+    folder = tmp_path / "htcds"
+    result = run_cli("reports", "export-htcds", "--recipient", "org-a", "--out", str(folder))
+    assert result.exit_code == 0, result.output
+    assert len(read(folder, "victim_context.csv")) == 1
+    with app.app_context():
+        reads = (
+            db.session()
+            .execute(
+                sa.select(AuditEvent.object_id, AuditEvent.actor_role).where(
+                    AuditEvent.action == "screening.read", AuditEvent.actor_role == "cli"
+                )
+            )
+            .all()
+        )
+    assert [tuple(r) for r in reads] == [(made["id"], "cli")]
