@@ -59,6 +59,19 @@ def end_all(store: Session, user_id: uuid.UUID, now: datetime) -> int:
     return int(getattr(ended, "rowcount", 0) or 0)
 
 
+def forget_reasons(store: Session, case_id: uuid.UUID) -> int:
+    """Erase the written reasons of every grant on a case whose person is being shredded: a
+    reason is free text about the person ("she called from the bus station"), and would
+    outlive them. Who opened the case, when and until when stay for the auditors. How many
+    reasons were erased."""
+    erased = store.execute(
+        sa.update(CaseAccessGrant)
+        .where(CaseAccessGrant.case_id == case_id, CaseAccessGrant.reason != "")
+        .values(reason="")
+    )
+    return int(getattr(erased, "rowcount", 0) or 0)
+
+
 def recent(store: Session, page: Page) -> tuple[list[CaseAccessGrant], int]:
     """A page of grants, newest first, with their reasons; and how many there are."""
     query = sa.select(CaseAccessGrant).order_by(

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy.orm import Session
 
-from access import audit
+from access import audit, grants
 from access.policy import require, state_rule
 from core import db
 from core.errors import RefusedError
@@ -151,15 +151,16 @@ def follow_up(
 
 def close_for_retention(store: Session, case: Case, now: datetime) -> int:
     """Before the person's record is shredded: open referrals are withdrawn (partners told),
-    no partner keeps a packet, the case closes as ``retention`` and its notes and
-    follow-ups go. Returns
-    how many referrals were withdrawn."""
+    no partner keeps a packet, the case closes as ``retention``, and its notes, follow-ups
+    and the reasons written for break-glass access to it go. Returns how many referrals
+    were withdrawn."""
     withdrawn = endings.end_open(store, case, now, reason=RETENTION)
     endings.forget_packets(store, case, now)
     if cases.is_open(case):
         _end(case, RETENTION, now)
     forgotten = notes.forget(store, case.id)
     dropped = tasks.forget(store, case)
+    reasons = grants.forget_reasons(store, case.id)
     audit.record(
         store,
         "case.closed",
@@ -170,6 +171,7 @@ def close_for_retention(store: Session, case: Case, now: datetime) -> int:
             "withdrawn": withdrawn,
             "notes": forgotten,
             "tasks": dropped,
+            "grant_reasons": reasons,
         },
     )
     return withdrawn

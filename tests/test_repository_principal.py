@@ -192,6 +192,7 @@ SYSTEM_FUNCTIONS: dict[str, dict[str, str]] = {
         "recent": "cases.recent_grants for views.break_glass_log, guarded by role-only audit.read",
         "end_all": "the holder's role changed or account disabled (services.change_role, "
         "disable_user): an approved account change or an operator's command",
+        "forget_reasons": "retention (case_status.close_for_retention), a command-line job",
     },
     "core/datakeys.py": {
         "cipher": "the data key of a row its caller already holds and checked; a key is "

@@ -15,7 +15,7 @@ from flask import Flask
 
 from access import grants
 from access import services as access_services
-from access.models import AuditEvent
+from access.models import AuditEvent, CaseAccessGrant
 from core import db
 from screening.consent import EXPLAINED
 from screening.models import Person
@@ -388,3 +388,35 @@ def test_a_break_glass_grant_ends_with_its_holders_role_or_account(
     client.sign_in(accounts["supervisor_b"])  # the change ended their sessions
     assert client.get(f"/cases/{case_id}").status_code == 404
     assert client.get(page).status_code == 200  # a new grant needs a new reason
+
+
+def test_a_break_glass_reason_is_erased_when_the_person_is_shredded(
+    app: Flask,
+    open_case: Callable[..., str],
+    signed_in: Callable[[str], Client],
+    clock: Any,
+    accounts: dict[str, Account],
+    new_client: Callable[[], Client],
+) -> None:
+    case_id = open_case()
+    client = signed_in("supervisor_b")
+    page = f"/cases/{case_id}/break-glass"
+    reason = "Canaryapi Testperson called from the bus station; her trafficker is near"
+    assert client.post(page, {"reason": reason}, form_page=page).status_code == 302
+    clock.advance(days=app.config["RETENTION_DAYS"] + 1)
+    assert app.test_cli_runner().invoke(args=["retention", "apply"]).exit_code == 0
+    with app.app_context():
+        store = db.session()
+        [grant] = store.scalars(sa.select(CaseAccessGrant)).all()
+    [closed] = [e for e in events(app, "case.closed") if e.object_id == case_id]
+    assert (str(grant.user_id), str(grant.case_id), grant.reason) == (
+        str(accounts["supervisor_b"].id),
+        case_id,
+        "",
+    )
+    assert json.loads(closed.details)["grant_reasons"] == 1
+    auditor = new_client()
+    auditor.sign_in(accounts["auditor"])
+    review = auditor.get("/cases/break-glass").get_data(as_text=True)
+    assert "Canaryapi" not in review
+    assert "<em>Erased with the person's record.</em>" in review
