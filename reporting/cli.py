@@ -5,6 +5,7 @@ registered like a download."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from importlib.metadata import version
 from pathlib import Path
@@ -80,10 +81,13 @@ def refresh_command() -> None:
 
 def _open_now(out: TextIO) -> None:
     """Open a lazily opened --out file now (click.File opens a file to write on its first
-    write): one that cannot be written is refused before the release is recorded."""
+    write): one that cannot be written is refused before the release is recorded. The file
+    is made private (0600) before anything is written to it, whatever the umask, as the
+    HTCDS files and backups are: a CTDC file holds a row per person."""
     opener = getattr(out, "open", None)
     if callable(opener):
         opener()
+        os.chmod(out.name, 0o600)
 
 
 @reports_cli.command("export")
