@@ -17,7 +17,7 @@ from flask.cli import AppGroup
 from werkzeug.datastructures import MultiDict
 
 from core import clock, db
-from reporting import aggregates, catalogue, exports, facts, output
+from reporting import aggregates, catalogue, exports, facts, output, overlap
 from reporting.forms import ReportFilterForm
 
 reports_cli = AppGroup(
@@ -137,6 +137,18 @@ def export_command(
         filters = filters_form.filters()
         if report is None and form != "csv":
             raise click.UsageError("the CTDC file is CSV only")
+        # Before the file is opened: a refused release leaves no file behind either.
+        if report is None or suppress:
+            try:
+                overlap.refuse_overlap(
+                    store,
+                    exports.CTDC if report is None else report.name,
+                    "k_anonymous" if report is None else "suppress",
+                    filters.as_dict(),
+                    clock.now(),
+                )
+            except overlap.ReleasedBefore as error:
+                raise click.ClickException(str(error)) from None
         _open_now(out)
         if report is None:
             text, _digest = exports.release_ctdc(store, None, "cli", filters, k, clock.now())

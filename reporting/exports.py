@@ -19,7 +19,7 @@ from access import audit
 from access import services as access_services
 from access.standing import in_standing
 from referral import cases, referrals
-from reporting import ctdc, definition, disclosure, htcds, output
+from reporting import ctdc, definition, disclosure, htcds, output, overlap
 from reporting.definition import Filters
 from reporting.facts import as_mapping, fact_of
 from reporting.models import screening_facts
@@ -50,7 +50,10 @@ def ctdc_file(store: Session, filters: Filters, k: int) -> tuple[str, int]:
 def release_ctdc(
     store: Session, user_id: uuid.UUID | None, channel: str, filters: Filters, k: int, now: datetime
 ) -> tuple[str, str]:
-    """Build the CTDC file and record its release; returns the text and its SHA-256."""
+    """Build the CTDC file and record its release; returns the text and its SHA-256. Refused
+    (:class:`reporting.overlap.ReleasedBefore`) when an earlier CTDC file covers any of
+    these months: the two could be subtracted."""
+    overlap.refuse_overlap(store, CTDC, "k_anonymous", filters.as_dict(), now)
     text, count = ctdc_file(store, filters, k)
     digest = output.record_release(
         store,

@@ -6,14 +6,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from access import services
 from access.guard import requires
 from core import clock, db, i18n, paging
 from core.ratelimit import per_user_and_address
-from reporting import catalogue, definition, disclosure, exports, findings, labels, output, tables
+from reporting import (
+    catalogue,
+    definition,
+    disclosure,
+    exports,
+    findings,
+    labels,
+    output,
+    overlap,
+    tables,
+)
 from reporting.definition import Report
 from reporting.forms import ReportFilterForm
 from reporting.tables import PublishedTable
@@ -134,9 +144,14 @@ def ctdc_download() -> Any:
     if not form.validate():
         abort(400)
     store = db.session()
-    text, digest = exports.release_ctdc(
-        store, current_user.id, "web", form.filters(), catalogue.threshold(), clock.now()
-    )
+    try:
+        text, digest = exports.release_ctdc(
+            store, current_user.id, "web", form.filters(), catalogue.threshold(), clock.now()
+        )
+    except overlap.ReleasedBefore as refused:
+        store.rollback()
+        flash(str(refused), "error")
+        return redirect(url_for("reports.index")), 303
     store.commit()
     response = Response(text, mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="passage-ctdc.csv"'
