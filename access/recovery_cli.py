@@ -155,9 +155,21 @@ def restore_backup_command(file: Path, yes: bool) -> None:
         raise click.ClickException(str(error)) from error
     db.engine().dispose()
     upgrade(app)
-    audit.record(store, "backup.restored", details={"revision": revision})
+    # The restored data keys go under the newest master key at once, before the service
+    # starts and before any backup of the restored database can be taken: then no copy made
+    # from now on holds them under an older master key, and that key's retirement date, kept
+    # in the ledger, stands. Left to the next `keys rotate`, they would restart it, and every
+    # older backup under that key would outlive the erasure bound (docs/operations.md).
+    target = keys.keyring().master_version
+    moved = datakeys.rewrap(store, target)
+    audit.record(
+        store,
+        "backup.restored",
+        details={"revision": revision, "rewrapped": moved, "master_version": target},
+    )
     store.commit()
     click.echo(f"restored {file} (schema {revision}, now migrated to the latest)")
+    click.echo(f"moved {moved} restored data keys under master key version {target}")
     _report_data_keys(store)
 
 

@@ -70,3 +70,38 @@ def test_a_person_shredded_after_a_backup_is_gone_from_it_once_the_window_has_pa
     shred(app, clock, newcomer.id)
     run(app, "backup", "restore", str(after), "--yes")
     assert given_name(app, newcomer.id) == "Canarygiven"
+
+
+def test_restoring_a_later_backup_does_not_keep_an_old_master_key_past_the_bound(
+    app: Flask, register: Any, clock: Any, tmp_path: Path
+) -> None:
+    # Day 0: a backup holding the person, then the person is shredded (S = day 0).
+    shredded = register()
+    oldest = tmp_path / "day-0.backup"
+    run(app, "backup", "create", "--out", str(oldest))
+    shred(app, clock, shredded.id)
+    clock.advance(days=10)
+    register()
+    middle = tmp_path / "day-10.backup"  # still under master key v1
+    run(app, "backup", "create", "--out", str(middle))
+    for _day in range(30):  # cron, daily: v2 made on day 30, v1 retired then
+        clock.advance(days=1)
+        run(app, "keys", "rotate")
+    # Day 41, an incident: the drill restores the day-10 backup. Its data keys go under the
+    # newest master key at once, so the next rotation does not restart v1's retirement.
+    clock.advance(days=1)
+    restored = run(app, "backup", "restore", str(middle), "--yes")
+    assert "moved 2 restored data keys under master key version 2" in restored.stdout
+    run(app, "retention", "apply")
+    run(app, "keys", "rotate")
+    master_v1 = keys.key_dir(app) / "master-v1.key"
+    for _day in range(23):  # to day 64
+        clock.advance(days=1)
+        run(app, "keys", "rotate")
+    assert master_v1.exists()
+    clock.advance(days=1)
+    run(app, "keys", "rotate")
+    assert not master_v1.exists()  # day 65 = S + period + retention, as without the restore
+    run(app, "backup", "restore", str(oldest), "--yes")
+    with pytest.raises(datakeys.ShreddedError):
+        given_name(app, shredded.id)
