@@ -26,6 +26,7 @@ from core import db
 from core.errors import RefusedError
 from referral import cases, endings, notes, tasks
 from referral.models import Case
+from screening import retention
 
 OUTCOMES = (
     "services_provided",
@@ -193,8 +194,16 @@ state_rule("cases.notes", _takes_notes)
 
 
 def on_shredding(person_id: uuid.UUID, now: datetime) -> None:
-    """Receiver of ``screening.retention.shredding``: the person's case closes first."""
+    """Receiver of ``screening.retention.shredding``: the person's case closes first. Its
+    row is locked before anything is read, as a referral being sent locks it, and the person
+    is asked again whether they are still due: a referral sent meanwhile has committed (and
+    moved the retention date on) or waits until the case is closed, and is then refused."""
     store = db.session()
     case = cases.of_person(store, person_id)
-    if case is not None and case.status != "merged":
+    if case is None or case.status == "merged":
+        return
+    cases.lock(store, case)
+    person = cases.person(store, case)
+    db.lock(store, person)
+    if retention.still_due(person, now):
         close_for_retention(store, case, now)

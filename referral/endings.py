@@ -16,6 +16,7 @@ from access import audit
 from access import services as access_services
 from access.policy import require
 from access.standing import in_standing
+from core import db
 from referral import (
     case_links,
     cases,
@@ -139,14 +140,31 @@ def still_open(store: Session, case: Case) -> list[Referral]:
 def end_open(store: Session, case: Case, now: datetime, reason: str | None = None) -> int:
     """Withdraw each of the case's open referrals and tell its partner: by the sender when
     the case closes (no reason), by the system with a reason (retention). Returns how many."""
-    ended = still_open(store, case)
-    for referral in ended:
+    ended = 0
+    for referral in still_open(store, case):
         if reason is None:
-            referrals.move(store, referral, "withdraw", "sender", None, now)
+            done = _still_open_then(store, referral, "withdraw", "sender", None, now)
         else:
-            referrals.move(store, referral, "revoke", "system", reason, now)
-        _tell_withdrawn(store, referral, now)
-    return len(ended)
+            done = _still_open_then(store, referral, "revoke", "system", reason, now)
+        if done:
+            _tell_withdrawn(store, referral, now)
+            ended += 1
+    return ended
+
+
+def _still_open_then(
+    store: Session, referral: Referral, action: str, by: str, detail: str | None, now: datetime
+) -> bool:
+    """Take ``action`` on a referral read as open, from whatever open state it is in now: a
+    partner may have accepted it, or another run ended it, since it was read (the move's
+    state check says so, in the database). False when it is no longer open: nothing to do."""
+    try:
+        referrals.move(store, referral, action, by, detail, now)
+    except workflow.IllegalTransition:
+        if referral.state not in workflow.OPEN:  # ended meanwhile: its own notices went out
+            return False
+        referrals.move(store, referral, action, by, detail, now)
+    return True
 
 
 def _tell_withdrawn(store: Session, referral: Referral, now: datetime) -> None:
@@ -184,13 +202,11 @@ def end_with_standing(store: Session, organisation_id: uuid.UUID, now: datetime)
             Referral.partner_id == organisation_id, Referral.state.in_(workflow.OPEN)
         )
     ).all():
-        try:
-            referrals.move(store, referral, "revoke", "system", workflow.PARTNER_SUSPENDED, now)
-        except workflow.IllegalTransition:
-            # Answered meanwhile by a request already under way: accepted is still open.
-            if referral.state not in workflow.OPEN:
-                continue
-            referrals.move(store, referral, "revoke", "system", workflow.PARTNER_SUSPENDED, now)
+        # Answered meanwhile by a request already under way: accepted is still open.
+        if not _still_open_then(
+            store, referral, "revoke", "system", workflow.PARTNER_SUSPENDED, now
+        ):
+            continue
         told = {
             u.id: u
             for u in [
@@ -221,7 +237,10 @@ def escalate(store: Session, now: datetime, deadlines: referrals.Deadlines) -> d
     for referral in store.scalars(
         sa.select(Referral).where(Referral.state == "pending", Referral.created_at <= stale)
     ).all():
-        referrals.move(store, referral, "expire", "system", None, now)
+        try:
+            referrals.move(store, referral, "expire", "system", None, now)
+        except workflow.IllegalTransition:
+            continue  # answered, withdrawn or expired by another run meanwhile
         notices.notify(
             store,
             [referrals.in_charge(store, referral)],
@@ -235,7 +254,21 @@ def escalate(store: Session, now: datetime, deadlines: referrals.Deadlines) -> d
             Referral.state == "pending", Referral.due_at <= now, Referral.overdue_at.is_(None)
         )
     ).all():
-        referral.overdue_at = now
+        # Marked only if still pending and unmarked, in the database: a run at the same
+        # moment, or an answer meanwhile, leaves nothing to mark (and nobody told twice).
+        marked = store.execute(
+            sa.update(Referral)
+            .where(
+                Referral.id == referral.id,
+                Referral.state == "pending",
+                Referral.overdue_at.is_(None),
+            )
+            .values(overdue_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if db.rowcount(marked) != 1:
+            continue
+        store.expire(referral)
         referrals.announce(store, referral, "overdue", now)
         audit.record(store, "referral.overdue", object_type="referral", object_id=referral.id)
         notices.notify(

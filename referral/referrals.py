@@ -332,8 +332,12 @@ def answer(
                 )
             },
         )
+    # The case's row first, as sending and closing for retention take it: locks always in
+    # the order case, then referral, so an answer and a retention run take turns instead of
+    # deadlocking (the answer then finds the referral withdrawn: 409).
+    case = cases.lock(store, cases.holding(store, referral.case_id))
     move(store, referral, action, _side(user), detail, now)
-    cases.touch(store, cases.holding(store, referral.case_id), now, retention_days)
+    cases.touch(store, case, now, retention_days)
     if action == "withdraw":
         told = notices.notify(
             store,

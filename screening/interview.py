@@ -143,6 +143,7 @@ def record(
             "some answers are not accepted",
             {f"answers.{key}": problem for key, problem in wrong.items()},
         )
+    services.lock_draft(store, screening)
     before = services.answers(store, screening)
     services.save_answers(store, screening, given, now)
     earlier = set(raised(instrument, screening, before))
@@ -159,6 +160,7 @@ def group(
 ) -> None:
     """The whole-group button: ``value`` (unknown or declined) for every still-relevant
     member of the umbrella ``gate_id``."""
+    services.lock_draft(store, screening)
     given = services.answers(store, screening)
     filled = engine.fill_group(instrument, given, population(screening), gate_id, value)
     gate = instrument.gate(gate_id)

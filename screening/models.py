@@ -116,6 +116,10 @@ class Screening(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The random key of the web form's setup that started it: the person form sent twice
+    # (a slow connection, a second click) finds the draft the first made instead of
+    # recording the person again (migration 0027). None through the API.
+    start_key: Mapped[str | None] = mapped_column(sa.String(32), index=True, unique=True)
 
     def __repr__(self) -> str:
         return f"<Screening {self.id} {self.status}>"

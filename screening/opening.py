@@ -122,6 +122,7 @@ class Start:
     consent: Consent
     safety: Safety
     needs: tuple[str, ...] = field(default_factory=tuple)
+    key: str | None = None  # the web form's start key (Screening.start_key)
 
 
 def _child_safety(safety: Safety, problems: dict[str, str]) -> Safety:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from access import audit
-from core import datakeys
+from core import datakeys, db
 from core.hooks import Hook
 from screening import person_changes
 from screening.models import SEALED_FIELDS, Person
@@ -41,6 +41,18 @@ def due(store: Session, now: datetime) -> list[uuid.UUID]:
     )
 
 
+def still_due(person: Person, now: datetime) -> bool:
+    """Whether ``person``, as read now, is past retention, not on legal hold and not yet
+    shredded: asked again under the row's lock before shredding, since a request may have
+    worked on the record (moving its retention date on) after the run listed it."""
+    return (
+        person.shredded_at is None
+        and not person.legal_hold
+        and person.retention_until is not None
+        and person.retention_until <= now
+    )
+
+
 def shred(store: Session, person: Person, now: datetime) -> None:
     """Crypto-shred one person (audited with their pseudonymous id)."""
     datakeys.shred(store, person.data_key_id, now)
@@ -53,13 +65,23 @@ def shred(store: Session, person: Person, now: datetime) -> None:
 
 
 def apply(store: Session, now: datetime, dry_run: bool) -> list[uuid.UUID]:
-    """Shred everyone due (or, with ``dry_run``, only list them); audited either way."""
+    """Shred everyone due (or, with ``dry_run``, only list them); audited either way. Each
+    is asked again under their row's lock (:func:`still_due`): a record worked on since the
+    run listed it is kept. The receivers of :data:`shredding` lock the person's case first,
+    in the order requests take them (the case, then the person), and ask the same."""
     ids = due(store, now)
+    shredded: list[uuid.UUID] = []
+    for person_id in ids if not dry_run else []:
+        person = store.get(Person, person_id)
+        if person is None:
+            continue
+        shredding.tell(person_id=person_id, now=now)
+        db.lock(store, person)
+        if still_due(person, now):
+            shred(store, person, now)
+            shredded.append(person_id)
+    details = {"due": len(ids), "dry_run": dry_run}
     if not dry_run:
-        for person_id in ids:
-            person = store.get(Person, person_id)
-            if person is not None:
-                shredding.tell(person_id=person_id, now=now)
-                shred(store, person, now)
-    audit.record(store, "retention.applied", details={"due": len(ids), "dry_run": dry_run})
-    return ids
+        details["shredded"] = len(shredded)
+    audit.record(store, "retention.applied", details=details)
+    return ids if dry_run else shredded

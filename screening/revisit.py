@@ -49,6 +49,7 @@ def change(
 ) -> bool:
     """Clear the answer of the step that stored ``key`` and every answer given after it, so
     the interview asks again from there; False when no step of the path stored ``key``."""
+    services.lock_draft(store, screening)
     given = services.answers(store, screening)
     steps = path(instrument, given, interview.population(screening))
     for index, (_step, keys) in enumerate(steps):

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from access import audit
-from access.policy import found, require, visible
+from access.policy import authorize, found, require, visible
 from core import datakeys, db
 from core.errors import MalformedRequest, NotNow
 from core.hooks import Hook
@@ -78,6 +78,25 @@ def still_draft(screening: Screening) -> None:
         raise ScreeningConflict("this screening is completed", {"status": screening.status})
 
 
+def started_with(store: Session, user: Any, key: str) -> Screening | None:
+    """The screening a web form's start key made, if the user may read it: the form sent a
+    second time leads there instead of recording the person twice."""
+    screening = store.scalar(sa.select(Screening).where(Screening.start_key == key))
+    if screening is None or not authorize(user, "screenings.read", screening):
+        return None
+    return screening
+
+
+def lock_draft(store: Session, screening: Screening) -> None:
+    """Take the draft's row lock for the rest of the transaction and read it again, before
+    its answers are read to be changed: two answers saved at once, a reopening and a
+    completion then take turns, so none overwrites another and nothing is written into a
+    screening completed meanwhile (:class:`ScreeningConflict`). A draft made in this
+    transaction needs no lock and costs no statement (``core.db.lock``)."""
+    db.lock(store, screening)
+    still_draft(screening)
+
+
 def start(
     store: Session, user: Any, request: Start, now: datetime, retention_days: int
 ) -> Screening:
@@ -109,6 +128,7 @@ def start(
         needs=tuple(request.needs),
         created_at=now,
         updated_at=now,
+        start_key=request.key,
     )
     store.add(screening)
     audit.record(store, "screening.created", object_type="screening", object_id=screening.id)

@@ -3,6 +3,7 @@ drafts and red-flag interruptions, then the result. No page needs JavaScript."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from typing import Any
 
@@ -19,6 +20,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from access import audit
 from access.forms import ActionForm
@@ -71,6 +73,8 @@ def new() -> Any:
             session.pop(SETUP, None)
             return redirect(url_for("screening.stop"))
         session[SETUP] = {
+            # One screening per setup, however often its last form is sent (Screening.start_key).
+            "start_key": secrets.token_hex(16),
             "instrument": instruments.for_population(child),
             "language": form.language.data,
             "safety": {
@@ -200,6 +204,7 @@ def _start_request(setup: dict[str, Any], form: PersonForm) -> opening.Start:
         ),
         safety=opening.Safety(**setup["safety"]),
         needs=tuple(form.needs.data or ()),
+        key=setup.get("start_key"),
     )
 
 
@@ -233,7 +238,16 @@ def person() -> Any:
                 "error",
             )
             return redirect(url_for("screening.new"))
-        store.commit()
+        try:
+            store.commit()
+        except IntegrityError:
+            # The same form sent again while the first was being written: go on with the
+            # draft it made (the person is recorded once).
+            store.rollback()
+            earlier = services.started_with(store, current_user, setup.get("start_key") or "")
+            if earlier is None:
+                raise
+            screening = earlier
         session.pop(SETUP, None)
         return redirect(url_for("screening.ask", screening_id=screening.id))
     return render_template("screening/person.html", form=form), form_status(form)
