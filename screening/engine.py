@@ -65,12 +65,22 @@ def _disclosed(instrument: Instrument, state: State) -> bool:
     return False
 
 
+def handover_offered(
+    instrument: Instrument, given: Mapping[str, str], population: Population
+) -> bool:
+    """Whether these answers offer a child's hand-over to child protection: only after a
+    disclosure (docs/screening.md §2.3). A hand-over recorded without one is refused where
+    answers are saved, and would end nothing here."""
+    return population.child and _disclosed(instrument, State(instrument, given, population))
+
+
 def next_question(instrument: Instrument, given: Mapping[str, str], population: Population) -> Step:
     """What to ask next, following the gate plan in order (docs/screening.md §4.1)."""
     state = State(instrument, given, population)
-    if population.child and given.get("handover") is None and _disclosed(instrument, state):
+    disclosed = population.child and _disclosed(instrument, state)
+    if disclosed and given.get("handover") is None:
         return Step("handover", key="handover", block="closing")
-    if given.get("handover") == HANDED_OVER:
+    if disclosed and given.get("handover") == HANDED_OVER:
         return DONE
     relevance = relevance_for(instrument, state, population)
 

@@ -16,7 +16,7 @@ from flask import g, has_app_context
 from sqlalchemy.orm import Session
 
 from core import db
-from screening import derivation, engine, people, red_flags, scoring, services
+from screening import derivation, engine, opening, people, red_flags, scoring, services
 from screening.instruments import BLOCKS, CHILD, WHEN, Instrument, Voice
 from screening.models import Screening
 
@@ -145,6 +145,13 @@ def record(
         )
     services.lock_draft(store, screening)
     before = services.answers(store, screening)
+    if "handover" in given and not engine.handover_offered(
+        instrument, {**before, **given}, population(screening)
+    ):
+        raise opening.ScreeningError(
+            "the hand-over to child protection comes only after a disclosure",
+            {"answers.handover": "not offered: nothing was disclosed"},
+        )
     services.save_answers(store, screening, given, now)
     earlier = set(raised(instrument, screening, before))
     return [f for f in raised(instrument, screening, {**before, **given}) if f not in earlier]

@@ -486,6 +486,27 @@ def test_a_child_who_cannot_say_when_is_handed_over_urgent_through_the_api(post:
     )
 
 
+def test_a_hand_over_without_a_disclosure_is_refused_in_one_call_and_in_a_draft(
+    app: Flask, post: Any, client: Client, token_for: Any
+) -> None:
+    # Nothing was disclosed, so no hand-over was offered: a "done" cannot end a child's
+    # screening before a single question and pass as "no indicators".
+    refused = post(child_body(answers={"handover": "done"}))
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["fields"] == {
+        "answers.handover": "not offered: nothing was disclosed"
+    }
+    assert count_people(app) == 0
+    draft = post(child_body(complete=False))
+    url = f"/api/v1/screenings/{draft.get_json()['id']}"
+    saved = client.raw.post(
+        f"{url}/answers", json={"answers": {"handover": "done"}}, headers=token_for("screener")
+    )
+    assert saved.status_code == 422
+    asked = client.raw.get(f"{url}/next", headers=token_for("screener")).get_json()["next"]
+    assert (asked["kind"], asked["key"]) == ("gate", "rf_in_danger_now")
+
+
 def test_a_child_is_not_screened_with_the_adult_instrument(app: Flask, post: Any) -> None:
     response = post(body(subject={"given_name": "Canaryapi", "age": 15}))
     assert response.status_code == 422
