@@ -230,7 +230,8 @@ def _placed(
     source: str,
 ) -> tuple[Indicator, ...]:
     """Each indicator with its gate, concept and follow-up parent, checking that it sits in
-    exactly one gate and that a red flag sits only where it is always asked."""
+    exactly one gate (a red-flag follow-up may follow several) and that a red flag sits only
+    where it is always asked."""
     by_id = {i.id: i for i in indicators}
     placed: dict[str, dict[str, Any]] = {}
 
@@ -238,6 +239,16 @@ def _placed(
         if indicator_id not in by_id:
             raise InstrumentError(f"{source}.gates ({gate.id}): unknown indicator {indicator_id!r}")
         earlier = placed.get(indicator_id)
+        if (
+            earlier
+            and "followup_of" in earlier
+            and "followup_of" in how
+            and by_id[indicator_id].red_flag
+        ):
+            # A red-flag follow-up may follow more than one gate ("money demanded with
+            # threats now?" after threats to the family and after a ransom on the way): it is
+            # asked once, after the first that opens it, and placed at the first.
+            return
         if earlier and earlier["gate"] != gate.id:
             raise InstrumentError(
                 f"{source}.indicators ({indicator_id}): in two gates, "

@@ -130,8 +130,8 @@ def test_instruments_are_listed_in_the_requested_language(client: Client, token_
     french = client.get("/api/v1/instruments?language=fr", headers=token_for("partner")).get_json()
     assert {i["id"] for i in english["items"]} == {"adult", "child"}
     assert {i["id"]: i["version"] for i in english["items"]} == {
-        "adult": "2026.2",
-        "child": "2026.3",
+        "adult": "2026.3",
+        "child": "2026.4",
     }
     first_en = english["items"][0]["indicators"][0]
     first_fr = french["items"][0]["indicators"][0]
@@ -166,12 +166,12 @@ def test_screening_is_scored_stored_and_read_back(
     assert (data["status"], data["instrument"], data["instrument_version"]) == (
         "completed",
         "adult",
-        "2026.2",
+        "2026.3",
     )
     result = data["result"]
     assert result["classification"] == "likely_trafficking"
     assert result["rules"] == "passage-scoring/2+ilo-ec-2009"
-    assert result["instrument_version"] == "2026.2"
+    assert result["instrument_version"] == "2026.3"
     assert (result["urgent"], result["incomplete"], result["smuggling"]) == (False, False, False)
     assert result["range"] == {"lower": "likely_trafficking", "upper": "likely_trafficking"}
     assert result["route"] == "specialised_assistance"

@@ -1,4 +1,4 @@
-"""The shipped instrument catalogue, 2026.2 (adult) and 2026.3 (child; docs/screening.md §2.2, §4):
+"""The shipped instrument catalogue, 2026.3 (adult) and 2026.4 (child; docs/screening.md §2.2, §4):
 both instruments load; the labour grades follow docs/screening.md §2.4 per population, with the
 two adult grades changed in 2026.2 noted; every sexual-list grade is provisional and no labour
 grade is; questions avoid the words that label a person, speak to a child as *tu*/*tú*, and
@@ -56,8 +56,9 @@ def test_the_shipped_catalogue_holds_the_adult_and_child_instruments() -> None:
             f"{population}_labour",
             f"{population}_sexual",
         )
-    # 2026.3: the child's simpler wording for a child under 12 (docs/screening.md §8).
-    assert (CATALOGUE["adult"].version, CATALOGUE["child"].version) == ("2026.2", "2026.3")
+    # Child 2026.3: the child's simpler wording for a child under 12 (docs/screening.md §8);
+    # adult 2026.3 and child 2026.4: "money demanded with threats now?" after a ransom too.
+    assert (CATALOGUE["adult"].version, CATALOGUE["child"].version) == ("2026.3", "2026.4")
 
 
 # (indicator, adult labour grade, child labour grade), None when not on the list: the table of
