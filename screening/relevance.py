@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from screening import rule
 from screening.instruments import Indicator, Instrument
-from screening.scoring import OPEN, Graded, graded, weight
+from screening.scoring import ACT_ITEMS, OPEN, Graded, graded, weight
 
 
 def lists_for(instrument: Instrument, sexual: bool) -> list[str]:
@@ -43,6 +43,13 @@ class Relevance:
                 self.open[name, dimension] = tuple(
                     (i, w) for i, w in items if values.get(i.id, "unknown") in OPEN
                 )
+        # For a child, any "yes" to a recruitment item records the act, which the headline
+        # needs (docs/screening.md §2.3): until one is recorded, none of them can be skipped.
+        self.act_open = child and not any(
+            values.get(i.id) == "yes"
+            for i in instrument.indicators
+            if i.id in ACT_ITEMS or rule.ELEMENT_OF.get(i.dimension) == "recruitment"
+        )
         # The answers do not change while the rule is asked: each element's state is
         # worked out once, not once per unanswered item.
         self._elements: dict[tuple[str, str, str], bool] = {}
@@ -81,6 +88,8 @@ class Relevance:
 
     def _reason(self, indicator: Indicator, name: str) -> str | None:
         element = rule.ELEMENT_OF[indicator.dimension]
+        if self.act_open and element == "recruitment":
+            return None
         if self.element(name, element, "positive"):
             return "a"
         others = [e for e in rule.ELEMENTS if e != element]
