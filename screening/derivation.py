@@ -87,12 +87,19 @@ class State:
         self.crossed: bool | None = None
         self.sexual: bool = True
         self.unplaced: list[str] = []
+        # A follow-up of several gates ("money demanded now?" after threats and after a
+        # ransom) is "no" by gate only once every gate that may open it is closed.
+        self.closed: dict[str, int] = {}
         if done is not None:  # the pass over the gates was made already, for these answers
             self.values, self.sources = dict(done.values), dict(done.sources)
             self.sexual, self.unplaced = done.sexual, list(done.unplaced)
             return
         for gate in instrument.gates:
             self._gate(gate)
+        shared = self.shared_followups()
+        for item, closed in self.closed.items():
+            if closed == shared[item]:
+                self.set(item, "no_by_gate", "gates:all")
         if self.crossed is False:  # no border crossed: nothing of the journey is smuggling
             for indicator in instrument.indicators:
                 if indicator.dimension == "smuggling":
@@ -100,6 +107,9 @@ class State:
                     self.sources[indicator.id] = "gate:e0"
 
     def set(self, item: str, value: str, source: str) -> None:
+        if value == "no_by_gate" and source.startswith("gate:") and item in self.shared_followups():
+            self.closed[item] = self.closed.get(item, 0) + 1
+            return
         if item not in self.values:
             self.values[item] = value
             if source != "answer":
@@ -200,6 +210,18 @@ class State:
             else:
                 chosen = any(item in concept.phases.get(w, ()) for w in when)
                 self.set(item, "yes" if chosen else "no", f"concept:{member}")
+
+    def shared_followups(self) -> dict[str, int]:
+        """The follow-ups listed by more than one gate, with how many list them."""
+
+        def count() -> dict[str, int]:
+            listed: dict[str, int] = {}
+            for gate in self.instrument.gates:
+                for followup in gate.followups:
+                    listed[followup] = listed.get(followup, 0) + 1
+            return {item: n for item, n in listed.items() if n > 1}
+
+        return self.instrument.remember("shared_followups", count)
 
     def items(self, gate: Gate) -> tuple[str, ...]:
         # Asked several times per gate on every pass: worked out once per instrument.

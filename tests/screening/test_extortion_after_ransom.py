@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 import pytest
 
-from screening.derivation import Population
+from screening.derivation import Population, derive
 from screening.engine import DONE, next_question
 from screening.instrument_files import load_catalogue
 from screening.instruments import Instrument
@@ -55,3 +55,20 @@ def test_extortion_now_is_asked_once_after_threats_to_the_family_and_a_ransom(na
 @pytest.mark.parametrize("name", ["adult", "child"])
 def test_no_ransom_no_extortion_question_from_the_journey(name: str) -> None:
     assert "rf_extortion_now" not in asked(CATALOGUE[name], {"e0": "yes"})
+
+
+@pytest.mark.parametrize(
+    ("given", "value"),
+    [
+        ({"c5": "no", "e0": "yes", "sm_ransom": "yes", "rf_extortion_now": "yes"}, "yes"),
+        # Opened by the ransom and left blank: open, not a "no" because threats were denied.
+        ({"c5": "no", "e0": "yes", "sm_ransom": "yes"}, "unknown"),
+        ({"c5": "no", "e0": "yes", "sm_ransom": "no"}, "no_by_gate"),
+        ({"c5": "no", "e0": "no"}, "no_by_gate"),
+    ],
+)
+def test_extortion_now_is_no_by_gate_only_when_every_gate_that_opens_it_is_closed(
+    given: dict[str, str], value: str
+) -> None:
+    found = derive(CATALOGUE["adult"], given, Population(child=False))
+    assert found.values["rf_extortion_now"] == value
