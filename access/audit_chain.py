@@ -106,12 +106,10 @@ def entry_mac(key: bytes, values: Mapping[Any, Any]) -> str:
     """The entry MAC an event carries from its insertion: its content without ``seq`` and
     its nonce, under their own domain tag, so the sealer can refuse an event altered while
     it waited (an event from before nonces: its content alone, under the older tag)."""
-    if values.get("nonce") is None:
-        return hmac.digest(
-            key, ENTRY_DOMAIN + _json(CONTENT, _ordered(CONTENT, values)), "sha256"
-        ).hex()
-    body = _json(BOUND, _ordered(BOUND, values))
-    return hmac.digest(key, BOUND_DOMAIN + body, "sha256").hex()
+    names, domain = (
+        (CONTENT, ENTRY_DOMAIN) if values.get("nonce") is None else (BOUND, BOUND_DOMAIN)
+    )
+    return hmac.digest(key, domain + _json(names, _ordered(names, values)), "sha256").hex()
 
 
 def refusal(key: bytes, values: Mapping[Any, Any], unbound_until: int) -> str | None:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from access.models import CaseAccessGrant
+from core import db
 from core.paging import Page
 
 
@@ -56,7 +57,7 @@ def end_all(store: Session, user_id: uuid.UUID, now: datetime) -> int:
         .where(CaseAccessGrant.user_id == user_id, CaseAccessGrant.expires_at > now)
         .values(expires_at=now)
     )
-    return int(getattr(ended, "rowcount", 0) or 0)
+    return db.rowcount(ended)
 
 
 def forget_reasons(store: Session, case_id: uuid.UUID) -> int:
@@ -69,7 +70,7 @@ def forget_reasons(store: Session, case_id: uuid.UUID) -> int:
         .where(CaseAccessGrant.case_id == case_id, CaseAccessGrant.reason != "")
         .values(reason="")
     )
-    return int(getattr(erased, "rowcount", 0) or 0)
+    return db.rowcount(erased)
 
 
 def recent(store: Session, page: Page) -> tuple[list[CaseAccessGrant], int]:
