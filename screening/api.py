@@ -6,11 +6,13 @@ spec; the bodies both answer with, and the red-flag action both record, are buil
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from access.guard import requires
 from core import clock, datakeys, db, settings
@@ -19,6 +21,7 @@ from core.errors import MalformedRequest
 from core.ratelimit import limit_api
 from core.text import CONTROL_PROBLEM, has_control
 from screening import (
+    idempotency,
     instruments,
     interview,
     payload,
@@ -95,8 +98,18 @@ def list_instruments() -> Any:
     "/screenings",
     "post",
     summary="Start, or score and store, a screening",
+    parameters=[
+        {
+            "name": idempotency.HEADER,
+            "in": "header",
+            "required": False,
+            "description": "a new random key per screening, such as a UUID: sent again with "
+            "the same body, the screening the first call stored is answered again",
+            "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{8,100}$"},
+        }
+    ],
     requestBody={"required": True, "content": {"application/json": {"schema": CREATE_SCHEMA}}},
-    errors=(400, 401, 403, 422),
+    errors=(400, 401, 403, 409, 422),
     responses={
         "201": {
             "description": "the stored screening (a draft when complete is false)",
@@ -116,8 +129,29 @@ def create_screening() -> Any:
     # Refusals (a malformed body, no consent, a bad red-flag action) reach the one handler
     # in core.errors, which answers by their kind and rolls back what was started.
     body = json_body()
+    claimed = idempotency.claim(request.headers.get(idempotency.HEADER), current_user.id, body)
+    store = db.session()
+    earlier = idempotency.earlier(store, current_user, claimed)
+    if earlier is not None:
+        return replay(store, earlier)
     start, answers = payload.parse(body, instruments.catalogue())
-    store, now = db.session(), clock.now()
+    if claimed is not None:
+        start = replace(start, key=claimed.key, digest=claimed.digest)
+    try:
+        return create(store, body, start, answers)
+    except IntegrityError:
+        # The same key sent again while the first was being written: answer with what the
+        # first stored (the person is recorded once).
+        store.rollback()
+        earlier = idempotency.earlier(store, current_user, claimed)
+        if earlier is None:
+            raise
+        return replay(store, earlier)
+
+
+def create(store: Any, body: Any, start: Any, answers: dict[str, str]) -> tuple[Response, int]:
+    """Store a new screening as asked, and the answer to give."""
+    now = clock.now()
     screening = services.start(store, current_user, start, now, settings.current().retention_days)
     interview.record(store, screening, start.instrument, answers, now)
     for action in body.get("red_flag_actions") or []:
@@ -130,6 +164,20 @@ def create_screening() -> Any:
     case_id = services.case_of(screening)
     store.commit()
     return jsonify(screening_body(screening, result, case_id)), 201
+
+
+def replay(store: Any, screening: Any) -> tuple[Response, int]:
+    """The answer to a screening sent again with its key: the screening as it is now, read
+    (and audited) as ``GET /screenings/{id}`` would, marked ``Idempotent-Replayed``."""
+    screening = services.get(store, current_user, screening.id)
+    if screening.status == "draft":
+        draft = draft_body(store, screening, instruments.catalogue()[screening.instrument])
+        response, status = jsonify(draft), 202 if draft["waiting"] else 201
+    else:
+        response, status = jsonify(stored_body(store, screening)), 201
+    store.commit()
+    response.headers["Idempotent-Replayed"] = "true"
+    return response, status
 
 
 def draft_body(store: Any, screening: Any, instrument: instruments.Instrument) -> dict[str, Any]:
@@ -228,14 +276,18 @@ def record_action(store: Any, screening: Any, data: Any) -> None:
 def get_screening(screening_id: uuid.UUID) -> Any:
     """One screening the caller may see."""
     store = db.session()
-    screening = services.get(store, current_user, screening_id)
+    body = stored_body(store, services.get(store, current_user, screening_id))
+    store.commit()
+    return jsonify(body)
+
+
+def stored_body(store: Any, screening: Any) -> dict[str, Any]:
+    """A stored screening as the API gives it, its result opened."""
     try:
         result = services.result(store, screening)
     except datakeys.ShreddedError:
         result = None  # erased at the end of its retention: the clear facts stay
-    body = screening_body(screening, result, services.case_of(screening))
-    store.commit()
-    return jsonify(body)
+    return screening_body(screening, result, services.case_of(screening))
 
 
 def screening_body(

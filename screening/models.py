@@ -118,8 +118,11 @@ class Screening(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The random key of the web form's setup that started it: the person form sent twice
     # (a slow connection, a second click) finds the draft the first made instead of
-    # recording the person again (migration 0027). None through the API.
+    # recording the person again (migration 0027). Through the API, a keyed hash of the
+    # caller's Idempotency-Key, with a keyed digest of the body it came with (migration 0028;
+    # screening/idempotency.py); None without the header.
     start_key: Mapped[str | None] = mapped_column(sa.String(32), index=True, unique=True)
+    start_digest: Mapped[str | None] = mapped_column(sa.String(32))
 
     def __repr__(self) -> str:
         return f"<Screening {self.id} {self.status}>"

@@ -122,7 +122,8 @@ class Start:
     consent: Consent
     safety: Safety
     needs: tuple[str, ...] = field(default_factory=tuple)
-    key: str | None = None  # the web form's start key (Screening.start_key)
+    key: str | None = None  # the web form's start key, or the API's (Screening.start_key)
+    digest: str | None = None  # the API body's digest (screening/idempotency.py)
 
 
 def _child_safety(safety: Safety, problems: dict[str, str]) -> Safety:

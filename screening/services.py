@@ -87,6 +87,11 @@ def started_with(store: Session, user: Any, key: str) -> Screening | None:
     return screening
 
 
+def key_taken(store: Session, key: str) -> bool:
+    """Whether a screening was started with this key, whoever may read it."""
+    return store.scalar(sa.select(Screening.id).where(Screening.start_key == key)) is not None
+
+
 def lock_draft(store: Session, screening: Screening) -> None:
     """Take the draft's row lock for the rest of the transaction and read it again, before
     its answers are read to be changed: two answers saved at once, a reopening and a
@@ -129,6 +134,7 @@ def start(
         created_at=now,
         updated_at=now,
         start_key=request.key,
+        start_digest=request.digest,
     )
     store.add(screening)
     audit.record(store, "screening.created", object_type="screening", object_id=screening.id)

@@ -276,6 +276,7 @@ SYSTEM_FUNCTIONS: dict[str, dict[str, str]] = {
     "screening/services.py": {
         "completed": "reporting's receivers of a screening completed after services.get",
         "of_person": "cases.screenings_of, for a case its caller holds",
+        "key_taken": "idempotency.earlier: whether a key is used, never what it started",
     },
 }
 
