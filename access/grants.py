@@ -1,18 +1,23 @@
 """Break-glass grants: a supervisor's time-limited, reasoned access to read a case outside
 their team. The only module that queries grants; ``access.policy`` asks it at every use, so
-a grant counts only while it lasts."""
+a grant counts only while it lasts. The written reason is sealed with the data key of the
+person whose case was opened: shredding their record erases it, in every backup too
+(docs/security.md, R38)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from access.models import CaseAccessGrant
-from core import db
+from core import datakeys, db
 from core.paging import Page
+
+TABLE = "case_access_grants"
 
 
 def live(store: Session, user_id: uuid.UUID, case_id: uuid.UUID, now: datetime) -> bool:
@@ -31,14 +36,24 @@ def live(store: Session, user_id: uuid.UUID, case_id: uuid.UUID, now: datetime) 
 
 
 def give(
-    store: Session, user_id: uuid.UUID, case_id: uuid.UUID, reason: str, now: datetime, minutes: int
+    store: Session,
+    user_id: uuid.UUID,
+    case_id: uuid.UUID,
+    key_id: uuid.UUID,
+    reason: str,
+    now: datetime,
+    minutes: int,
 ) -> CaseAccessGrant:
-    """Record a grant lasting ``minutes`` from ``now``; the caller has checked the reason."""
+    """Record a grant lasting ``minutes`` from ``now``, its reason sealed with ``key_id``,
+    the data key of the case's person; the caller has checked the reason."""
+    grant_id = uuid.uuid4()
     grant = CaseAccessGrant(
-        id=uuid.uuid4(),
+        id=grant_id,
         case_id=case_id,
         user_id=user_id,
-        reason=reason,
+        reason="",
+        reason_sealed=datakeys.cipher(store, key_id).seal(TABLE, "reason", grant_id, reason),
+        data_key_id=key_id,
         created_at=now,
         expires_at=now + timedelta(minutes=minutes),
     )
@@ -60,15 +75,47 @@ def end_all(store: Session, user_id: uuid.UUID, now: datetime) -> int:
     return db.rowcount(ended)
 
 
-def forget_reasons(store: Session, case_id: uuid.UUID) -> int:
-    """Erase the written reasons of every grant on a case whose person is being shredded: a
-    reason is free text about the person ("she called from the bus station"), and would
-    outlive them. Who opened the case, when and until when stay for the auditors. How many
-    reasons were erased."""
+def reason_of(store: Session, grant: CaseAccessGrant) -> str | None:
+    """The reason as written, or None once it went with the person's record."""
+    if grant.reason_sealed is None or grant.data_key_id is None:
+        return grant.reason or None  # written before reasons were sealed (migration 0029)
+    try:
+        cipher = datakeys.cipher(store, grant.data_key_id)
+    except datakeys.ShreddedError:
+        return None
+    return cipher.open(TABLE, "reason", grant.id, grant.reason_sealed)
+
+
+def reseal(store: Session, old_key_id: uuid.UUID, new_key_id: uuid.UUID) -> int:
+    """Seal again with ``new_key_id`` every reason sealed with ``old_key_id``: a confirmed
+    link moves the person to their earlier record, whose key stays when the duplicate's
+    goes; the grant still names the case that was opened. How many were sealed again."""
+    rows = list(
+        store.scalars(sa.select(CaseAccessGrant).where(CaseAccessGrant.data_key_id == old_key_id))
+    )
+    if rows:
+        opener, sealer = datakeys.cipher(store, old_key_id), datakeys.cipher(store, new_key_id)
+        for row in rows:
+            text = opener.open(TABLE, "reason", row.id, row.reason_sealed)
+            row.reason_sealed = sealer.seal(TABLE, "reason", row.id, text)
+            row.data_key_id = new_key_id
+        store.flush()
+    return len(rows)
+
+
+def forget_reasons(store: Session, case_ids: Collection[uuid.UUID]) -> int:
+    """Erase the written reasons of every grant on these cases (one person's, being
+    shredded, with the cases linked into theirs): a reason is free text that may be about
+    the person ("she called from the bus station"), and must not outlive them. Sealed ones
+    could no longer be read anyway; the clear ones written before sealing would. Who opened
+    the case, when and until when stay for the auditors. How many reasons were erased."""
     erased = store.execute(
         sa.update(CaseAccessGrant)
-        .where(CaseAccessGrant.case_id == case_id, CaseAccessGrant.reason != "")
-        .values(reason="")
+        .where(
+            CaseAccessGrant.case_id.in_(list(case_ids)),
+            sa.or_(CaseAccessGrant.reason != "", CaseAccessGrant.reason_sealed.is_not(None)),
+        )
+        .values(reason="", reason_sealed=None)
     )
     return db.rowcount(erased)
 

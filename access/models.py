@@ -122,7 +122,12 @@ class CaseAccessGrant(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("cases.id"), index=True)
     user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    # The reason, sealed with the data key of the person whose case was opened (migration
+    # 0029): it goes with their record. ``reason`` holds, in the clear, only those written
+    # before, until the person's shredding erases them; "" otherwise.
     reason: Mapped[str] = mapped_column(sa.Text)
+    reason_sealed: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    data_key_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("data_keys.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

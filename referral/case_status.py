@@ -161,7 +161,9 @@ def close_for_retention(store: Session, case: Case, now: datetime) -> int:
         _end(case, RETENTION, now)
     forgotten = notes.forget(store, case.id)
     dropped = tasks.forget(store, case)
-    reasons = grants.forget_reasons(store, case.id)
+    # The cases linked into this one were the same person's: their reasons go too.
+    linked = [c.id for c in cases.merged_into(store, case)]
+    reasons = grants.forget_reasons(store, [case.id, *linked])
     audit.record(
         store,
         "case.closed",

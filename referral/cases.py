@@ -224,7 +224,7 @@ def break_glass(
 ) -> CaseAccessGrant:
     """Give a supervisor time-limited access to read a case outside their team, with a
     written reason (kept for auditors; the event is flagged)."""
-    for_break_glass(store, user, case_id)
+    case = for_break_glass(store, user, case_id)
     reason = " ".join(reason.split())
     if len(reason) < REASON_MIN:
         raise CaseError(
@@ -237,7 +237,9 @@ def break_glass(
                 )
             },
         )
-    grant = grants.give(store, user.id, case_id, reason, now, minutes)
+    grant = grants.give(
+        store, user.id, case_id, person(store, case).data_key_id, reason, now, minutes
+    )
     audit.record(
         store,
         "case.break_glass",
@@ -248,12 +250,28 @@ def break_glass(
     return grant
 
 
-def recent_grants(store: Session, page: Page) -> tuple[list[CaseAccessGrant], int]:
+@dataclass(frozen=True)
+class GrantShown:
+    """A break-glass grant as auditors review it; ``reason`` None once it went with the
+    person's record."""
+
+    created_at: datetime
+    user_id: uuid.UUID
+    case_id: uuid.UUID
+    expires_at: datetime
+    reason: str | None
+
+
+def recent_grants(store: Session, page: Page) -> tuple[list[GrantShown], int]:
     """A page of break-glass grants, newest first, with their reasons, for auditors to
     review; and how many there are."""
     found, total = grants.recent(store, page)
     audit.record(store, "break_glass.reviewed", details={"count": len(found)})
-    return found, total
+    shown = [
+        GrantShown(g.created_at, g.user_id, g.case_id, g.expires_at, grants.reason_of(store, g))
+        for g in found
+    ]
+    return shown, total
 
 
 def list_for(

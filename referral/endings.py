@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from access import audit
+from access import audit, grants
 from access import services as access_services
 from access.policy import require
 from access.standing import in_standing
@@ -120,12 +120,16 @@ def link_cases(
     store: Session, user: Any, case: Case, earlier_id: uuid.UUID, now: datetime, retention_days: int
 ) -> Case:
     """Link a person screened again to their earlier case (:func:`case_links.link`),
-    carrying its notes and follow-ups over; the earlier case's referrals are then held to the
-    narrowed consent."""
+    carrying its notes and follow-ups over, and the break-glass reasons written for it
+    sealed again with the earlier record's key; the earlier case's referrals are then held
+    to the narrowed consent."""
 
     def carry(newer: Case, older: Case) -> None:
         notes.move(store, newer, older)
         tasks.move(store, newer, older)
+        grants.reseal(
+            store, cases.person(store, newer).data_key_id, cases.person(store, older).data_key_id
+        )
 
     earlier = case_links.link(store, user, case, earlier_id, now, retention_days, carry)
     keep_within_consent(store, earlier, now)

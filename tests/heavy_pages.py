@@ -23,7 +23,7 @@ from access import approvals, grants, services, tokens
 from core import db
 from core.clock import FrozenClock
 from referral import cases, directory_import, notes, notices, tasks
-from referral.models import OutboxMessage
+from referral.models import Case, OutboxMessage
 from reporting.catalogue import CATALOGUE
 from reporting.demo import load_demo_facts
 from screening import instruments, opening
@@ -214,8 +214,10 @@ class Seeder:
                     state="dead", attempts=8, attempted_at=now, last_error="SMTPRecipientsRefused"
                 )
             )
+            opened = store.get(Case, uuid.UUID(case_id))
+            key_id = cases.person(store, opened).data_key_id
             for _ in range(GRANTS):
-                grants.give(store, other.id, uuid.UUID(case_id), text(REASON), now, 60)
+                grants.give(store, other.id, uuid.UUID(case_id), key_id, text(REASON), now, 60)
             for n in range(APPROVALS):
                 approvals.request_creation(
                     store,

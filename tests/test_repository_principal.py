@@ -193,6 +193,7 @@ SYSTEM_FUNCTIONS: dict[str, dict[str, str]] = {
         "end_all": "the holder's role changed or account disabled (services.change_role, "
         "disable_user): an approved account change or an operator's command",
         "forget_reasons": "retention (case_status.close_for_retention), a command-line job",
+        "reseal": "endings.link_cases, after case_links.link required cases.link on both",
     },
     "core/datakeys.py": {
         "cipher": "the data key of a row its caller already holds and checked; a key is "

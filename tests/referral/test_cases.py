@@ -17,6 +17,8 @@ from access import grants
 from access import services as access_services
 from access.models import AuditEvent, CaseAccessGrant
 from core import db
+from referral import cases
+from referral.models import Case
 from screening.consent import EXPLAINED
 from screening.models import Person
 from tests.helpers import Account, Client, error_of
@@ -177,10 +179,13 @@ def test_auditors_read_the_break_glass_log_fifty_grants_a_page(
     case_id = uuid.UUID(open_case())
     with app.app_context():
         store = db.session()
+        key_id = cases.person(store, store.get(Case, case_id)).data_key_id
         for n in range(53):
             clock.advance(minutes=1)
             reason = f"Reason number {n:02d}: the person called the hotline at night."
-            grants.give(store, accounts["supervisor_b"].id, case_id, reason, clock.now(), 60)
+            grants.give(
+                store, accounts["supervisor_b"].id, case_id, key_id, reason, clock.now(), 60
+            )
         store.commit()
     auditor = signed_in("auditor")
     first = auditor.get("/cases/break-glass").get_data(as_text=True)
