@@ -15,7 +15,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -112,9 +112,17 @@ def _typed(column: Any, value: Any) -> Any:
         found = datetime.fromisoformat(value) if isinstance(value, str) else None
         if found is None or found.tzinfo is None:
             raise ValueError(value)
+        # Stored in UTC: an instant that cannot be (year 1 or 9999 at the edge) is no key.
+        try:
+            found.astimezone(UTC)
+        except OverflowError as error:
+            raise ValueError(value) from error
         return found
     if kind is uuid.UUID:
         return uuid.UUID(hex=value) if isinstance(value, str) else _refuse(value)
+    # A number no column holds (64 bits on every database) is no key.
+    if kind is int and type(value) is int and not -(2**63) <= value < 2**63:
+        raise ValueError(value)
     # bool is an int to isinstance: the exact type, so true is no rank and 1 no flag.
     return value if type(value) is kind and kind in (int, bool, str) else _refuse(value)
 
