@@ -51,8 +51,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "screenings.read": TEAM_ROLES,
     "partners.manage": frozenset({Role.ADMIN}),
     "cases.read": TEAM_ROLES,
-    # Referring, withdrawing consent: changes made for the person.
+    # Referring and other changes made for the person, on open cases.
     "cases.manage": TEAM_ROLES,
+    # The person withdraws consent to referral: on a closed case too, so that no partner
+    # keeps their details after they said no (docs/case-work.md, "Status").
+    "cases.withdraw_consent": TEAM_ROLES,
     # Merging two records of one person: irreversible (the duplicate record is shredded).
     "cases.link": TEAM_ROLES,
     "cases.break_glass": frozenset({Role.SUPERVISOR}),
@@ -156,6 +159,7 @@ SCOPES: dict[str, Callable[[Any, Any], bool]] = {
     "cases.read": _case_team,
     "cases.copy": _case_team,
     "cases.manage": _case_team,
+    "cases.withdraw_consent": _case_team,
     "cases.link": _case_team,
     "cases.close": _case_team,
     "cases.reopen": _case_team,

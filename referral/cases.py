@@ -387,3 +387,6 @@ def is_open(case: Case) -> bool:
 state_rule("cases.manage", is_open)
 state_rule("cases.link", is_open)
 state_rule("cases.hand_over", is_open)
+# Consent is withdrawn on a closed case too, while the record is kept; a merged case's
+# consent went to the earlier case.
+state_rule("cases.withdraw_consent", lambda case: case.status != "merged" and case.record_kept)

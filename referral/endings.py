@@ -38,9 +38,13 @@ def withdraw_consent(
     """The person withdrew consent to referral: nothing more may be shared, every open
     referral is withdrawn (its partner told), and no partner keeps a packet, closed referrals
     included: partners keep only a referral's existence and outcome. Serialised with sending
-    on the case's row lock. Returns how many referrals were withdrawn."""
+    on the case's row lock. Withdrawn already (a second tab, the form sent twice), nothing
+    changes: the record keeps when the person withdrew. Returns how many referrals were
+    withdrawn."""
     cases.lock(store, case)
-    require(user, "cases.manage", case, "case", case.id)  # linked away meanwhile: 409
+    require(user, "cases.withdraw_consent", case, "case", case.id)  # linked away meanwhile: 409
+    if case.consent_withdrawn_at is not None and cases.consent(case) == cases.Consent(False, ()):
+        return 0
     case.consent = {"referral": False, "share": []}
     case.consent_withdrawn_at = now
     withdrawn = keep_within_consent(store, case, now)
@@ -214,7 +218,7 @@ def end_with_standing(store: Session, organisation_id: uuid.UUID, now: datetime)
         told = {
             u.id: u
             for u in [
-                referrals.in_charge(store, referral),
+                *referrals.in_charge(store, referral),
                 *notices.supervisors(store, referral.team_id),
             ]
         }
@@ -247,7 +251,7 @@ def escalate(store: Session, now: datetime, deadlines: referrals.Deadlines) -> d
             continue  # answered, withdrawn or expired by another run meanwhile
         notices.notify(
             store,
-            [referrals.in_charge(store, referral)],
+            referrals.in_charge(store, referral),
             "referral.expired",
             now,
             referral_id=referral.id,

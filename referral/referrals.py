@@ -336,6 +336,9 @@ def answer(
     # the order case, then referral, so an answer and a retention run take turns instead of
     # deadlocking (the answer then finds the referral withdrawn: 409).
     case = cases.lock(store, cases.holding(store, referral.case_id))
+    # Asked again on the locked row: a hand-over committed since the first check leaves the
+    # former owner nothing to withdraw (404, as for any referral no longer theirs).
+    require(user, f"referrals.{action}", referral, "referral", referral.id)
     move(store, referral, action, _side(user), detail, now)
     cases.touch(store, case, now, retention_days)
     if action == "withdraw":
@@ -349,7 +352,7 @@ def answer(
     else:
         told = notices.notify(
             store,
-            [in_charge(store, referral)],
+            in_charge(store, referral),
             f"referral.{referral.state}",
             now,
             referral_id=referral.id,
@@ -357,13 +360,15 @@ def answer(
     return Notified(referral, told)
 
 
-def in_charge(store: Session, referral: Referral) -> User:
-    """The caseworker in charge of the referral's case now."""
-    # Told of answers: the caseworker in charge of the case now (after a hand-over, not the
-    # sender, who may no longer open the referral; access.policy).
+def in_charge(store: Session, referral: Referral) -> list[User]:
+    """Who is told of the referral's answers and ends: the caseworker in charge of its case
+    now (after a hand-over, not the sender); or, when they may no longer open it (moved to
+    another team, a role without cases), the case team's supervisors, who can act, as for a
+    follow-up's reminder (``tasks.tell``)."""
     owner = store.get(User, referral.case.owner_id)
-    assert owner is not None  # noqa: S101 - a foreign key guarantees it
-    return owner
+    if owner is not None and owner.is_active and authorize(owner, "referrals.read", referral):
+        return [owner]
+    return notices.supervisors(store, referral.case.team_id)
 
 
 def summary(referral: Referral, names: dict[uuid.UUID, str]) -> dict[str, Any]:

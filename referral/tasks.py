@@ -323,7 +323,9 @@ def remind(store: Session, today: date, now: datetime) -> dict[str, int]:
 def move(store: Session, source: Case, target: Case) -> int:
     """Move a case's follow-ups onto another case of the same person and team (a confirmed
     link), sealing each title again with the target person's key: the source's key is about
-    to be shredded. Returns how many moved."""
+    to be shredded. An open one whose assignee cannot work on the target (the newer case's
+    screener, when another screener holds the earlier case) goes to the target's owner, who
+    is reminded afresh, as at a hand-over. Returns how many moved."""
     rows = list(store.scalars(sa.select(CaseTask).where(CaseTask.case_id == source.id)))
     if rows:
         opener, sealer = _cipher(store, source), _cipher(store, target)
@@ -331,6 +333,13 @@ def move(store: Session, source: Case, target: Case) -> int:
             text = opener.open(TABLE, "title", row.id, row.title)
             row.case_id, row.team_id = target.id, target.team_id
             row.title = sealer.seal(TABLE, "title", row.id, text)
+            assignee = access_services.get_user(store, row.assignee_id)
+            if row.done_at is None and (assignee is None or not may_work_on(assignee, target)):
+                row.assignee_id, row.due_notice_at, row.overdue_notice_at = (
+                    target.owner_id,
+                    None,
+                    None,
+                )
         store.flush()
     return len(rows)
 

@@ -199,10 +199,11 @@ def link(case_id: uuid.UUID) -> Any:
 
 
 @bp.route("/<uuid:case_id>/consent/withdraw", methods=["POST"])
-@requires("cases.manage")
+@requires("cases.withdraw_consent")
 def withdraw_consent(case_id: uuid.UUID) -> Any:
-    """The person no longer agrees to referral: open referrals are withdrawn."""
-    case = _manage(case_id)
+    """The person no longer agrees to referral: open referrals are withdrawn, and no partner
+    keeps their details, whether the case is open or closed."""
+    case = _manage(case_id, "cases.withdraw_consent")
     if not ActionForm().validate():
         raise NotFound()
     store = db.session()

@@ -1,7 +1,8 @@
 """A break-glass reason is free text that may be about the person: it is sealed with their
 data key and goes with their record, in the database and its backups; a confirmed link moves
 it to the earlier record's key, and the earlier record's shredding erases it, with the clear
-reasons written before sealing (docs/security.md, R38; docs/case-work.md, "Retention closes the loop")."""
+reasons written before sealing (docs/security.md, R38; docs/case-work.md, "Retention closes
+the loop")."""
 
 from __future__ import annotations
 
@@ -125,8 +126,10 @@ def test_a_clear_reason_from_before_sealing_goes_with_a_linked_record_too(
     assert REASON in review(new_client, accounts)
     shred_everything(app, clock)
     with app.app_context():
-        kept = db.session().execute(
-            sa.select(CaseAccessGrant.reason, CaseAccessGrant.reason_sealed)
-        ).all()
+        kept = (
+            db.session()
+            .execute(sa.select(CaseAccessGrant.reason, CaseAccessGrant.reason_sealed))
+            .all()
+        )
     assert [tuple(row) for row in kept] == [("", None)]
     assert "Canaryglassqx" not in review(new_client, accounts)

@@ -1,7 +1,7 @@
-"""A referral is sent only by someone still in charge of the case when its row is locked
-(docs/case-work.md "Hand-over"): a hand-over that commits after the send read the case but
-before it locked the row is seen, and the former owner's send is refused (404, as for any
-case no longer theirs). On PostgreSQL the two transactions really overlap; SQLite queues
+"""A referral is sent, or withdrawn, only by someone still in charge of the case when its row
+is locked (docs/case-work.md "Hand-over"): a hand-over that commits after the request read the
+case but before it locked the row is seen, and the former owner's send or withdrawal is
+refused (404, as for any case no longer theirs). On PostgreSQL the two transactions really overlap; SQLite queues
 every writer from its BEGIN IMMEDIATE, so no hand-over can come between there."""
 
 from __future__ import annotations
@@ -78,3 +78,56 @@ def test_a_send_by_an_owner_handed_off_before_the_lock_is_refused(
             .all()
         )
     assert made == []
+
+
+def test_a_withdrawal_by_an_owner_handed_off_before_the_lock_is_refused(
+    app: Flask,
+    referral: Callable[..., str],
+    api: Callable[..., Any],
+    accounts: dict[str, Account],
+    make_account: Callable[..., Account],
+    new_client: Callable[[], Client],
+) -> None:
+    """referrals.answer asks the policy (referrals.get) before it takes the case's row lock
+    and never again under it. A hand-over that commits in between leaves the former owner's
+    withdrawal standing: a referral the new caseworker is following up is withdrawn by
+    someone no longer in charge (docs/case-work.md: authority is checked again on the locked
+    row; sending does it, test_send_after_handover.py). On PostgreSQL only: SQLite queues
+    every writer from BEGIN IMMEDIATE."""
+    engine = app.extensions["passage.engine"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite queues writers from BEGIN IMMEDIATE: nothing can come between")
+    colleague = make_account("screener", email="colleague.b@test.passage.example", team="Team A")
+    referral_id = referral()
+    case_id = api("screener", "GET", f"/referrals/{referral_id}").get_json()["case_id"]
+    supervisor = new_client()
+    supervisor.sign_in(accounts["supervisor"])
+    handed: list[int] = []
+
+    def hand_over_first(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not handed and "FOR UPDATE" in statement and "cases" in statement:
+            handed.append(0)
+            worker = threading.Thread(
+                target=lambda: handed.append(
+                    supervisor.post(
+                        f"/cases/{case_id}/owner",
+                        {"owner": str(colleague.id)},
+                        form_page=f"/cases/{case_id}",
+                    ).status_code
+                )
+            )
+            worker.start()
+            worker.join(30)
+
+    sa.event.listen(engine, "before_cursor_execute", hand_over_first)
+    try:
+        withdrawn = api("screener", "POST", f"/referrals/{referral_id}/withdraw")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", hand_over_first)
+    assert handed == [0, 302]
+    assert withdrawn.status_code == 404, withdrawn.get_json()
+    with app.app_context():
+        state = db.session().scalar(
+            sa.select(Referral.state).where(Referral.id == uuid.UUID(referral_id))
+        )
+    assert state == "pending"

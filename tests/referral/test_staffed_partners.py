@@ -151,8 +151,11 @@ def test_the_api_says_how_many_people_were_told_of_a_send_and_of_each_answer(
     assert (sent["state"], sent["notified"]) == ("pending", 1)
     accepted = api("partner", "POST", f"/referrals/{sent['id']}/accept").get_json()
     assert (accepted["state"], accepted["notified"]) == ("accepted", 1)
-    # The caseworker in charge can no longer be reached: the partner learns nobody was told.
+    # Neither the caseworker in charge nor the team's supervisor can be reached (locked; the
+    # supervisors are told when the caseworker alone cannot be): the partner learns nobody
+    # was told.
     lock(app, accounts["screener"])
+    lock(app, accounts["supervisor"])
     closed = api(
         "partner", "POST", f"/referrals/{sent['id']}/close", {"outcome": "services_provided"}
     ).get_json()

@@ -762,3 +762,38 @@ def test_the_person_s_copy_lists_the_follow_ups(
     service_add(app, accounts["screener"], case_id, accounts["screener"].id)
     held = signed_in("screener").get(f"/cases/{case_id}/copy.json").get_json()
     assert held["follow_ups"] == [{"title": TITLE, "due_on": TODAY.isoformat(), "done": False}]
+
+
+def test_linking_leaves_no_follow_up_with_someone_who_cannot_open_the_case(
+    app: Flask,
+    open_case: Callable[..., str],
+    accounts: dict[str, Account],
+    make_account: Callable[..., Account],
+    signed_in: Callable[[str], Client],
+) -> None:
+    """Two screeners of Team A screened the same (synthetic) person; the supervisor links the
+    newer case into the earlier one. tasks.move re-seals the newer case's follow-ups onto the
+    earlier case but keeps their assignee, the newer case's owner, who cannot open the
+    earlier case: the follow-up is listed on it under someone who will never see it (and
+    tasks.add would have refused them as assignee). A hand-over moves such follow-ups to the
+    new person in charge (tasks.reassign); a link should too."""
+    accounts["colleague"] = make_account("screener", team="Team A")
+    earlier = open_case("screener")
+    newer = open_case("colleague")
+    with app.app_context():
+        store = db.session()
+        colleague = services.get_user(store, accounts["colleague"].id)
+        case = cases.get(store, colleague, uuid.UUID(newer), "cases.manage")
+        tasks.add(
+            store, colleague, case, "Synthetic call-back", TODAY, colleague.id, app_clock.now()
+        )
+        store.commit()
+    supervisor = signed_in("supervisor")
+    linked = supervisor.post(
+        f"/cases/{newer}/link", {"earlier": earlier, "confirm": "y"}, form_page=f"/cases/{newer}"
+    )
+    assert linked.status_code == 302, linked.get_data(as_text=True)[:300]
+    with app.app_context():
+        [task] = db.session().scalars(sa.select(CaseTask)).all()
+        assert str(task.case_id) == earlier
+        assert task.assignee_id != accounts["colleague"].id
