@@ -188,8 +188,8 @@ ACTIONS: dict[str, tuple[Callable[[Session, User, datetime], object], str]] = {
         _l("The account is unlocked."),
     ),
     "end-sessions": (
-        lambda store, user, now: services.end_sessions(store, user),
-        _l("All sessions of this account have ended."),
+        lambda store, user, now: services.end_sessions(store, user, now),
+        _l("All sessions of this account have ended, and its API tokens are revoked."),
     ),
 }
 NOT_ON_SELF = frozenset({"disable", "end-sessions"})

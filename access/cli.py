@@ -155,6 +155,8 @@ def issue_token_command(email: str, days: int | None) -> None:
     user = services.find_user(store, email)
     if user is None or not user.is_active:
         _fail("no such active user")
+    if user.totp_confirmed_at is None:
+        _fail("the account has no confirmed second factor: it must sign in and enrol first")
     row, token = tokens.issue_token(
         store, user, clock.now(), days or settings.current().api_token_days
     )

@@ -384,7 +384,9 @@ def end_partner_staff_authority(
     return counts
 
 
-def end_sessions(store: Session, user: User) -> None:
-    """End every session of ``user`` (a lost device, a leaver)."""
+def end_sessions(store: Session, user: User, now: datetime) -> None:
+    """End every session of ``user`` and revoke their API tokens (a lost device, a leaver):
+    a token on the lost device would otherwise go on reading the API."""
     end_all_sessions(store, user.id)
+    revoke_all(store, user.id, now)
     _audit_user(store, "sessions.ended", user)

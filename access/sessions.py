@@ -40,6 +40,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         row_id: str | None = None,
         last_seen: datetime | None = None,
         expired: str | None = None,
+        signed_in: tuple[uuid.UUID, datetime] | None = None,
     ) -> None:
         def on_update(_self: Any) -> None:
             self.modified = True
@@ -48,6 +49,10 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.row_id = row_id
         self.last_seen = last_seen
         self.expired = expired  # "idle" or "absolute" when the previous session timed out
+        # Who had signed in on the stored row, and since when: a new id for the same
+        # person's sign-in (re-authenticating) keeps its start, so the absolute timeout
+        # counts from signing in however often the id is renewed (R14).
+        self.signed_in = signed_in
         self.modified = False
         self.renewing = False
         self.destroyed = False
@@ -98,7 +103,14 @@ class ServerSessionInterface(SessionInterface):
             store.delete(row)
             store.commit()
             return ServerSession(expired=expired)
-        return ServerSession(json.loads(row.data), row_id=row.id, last_seen=row.last_seen_at)
+        data = json.loads(row.data)
+        signed_in = data.get("_user_id")  # signed in fully: both steps done
+        return ServerSession(
+            data,
+            row_id=row.id,
+            last_seen=row.last_seen_at,
+            signed_in=(uuid.UUID(signed_in), row.created_at) if signed_in else None,
+        )
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if request.path.startswith(API_PREFIX) or not isinstance(session, ServerSession):
@@ -118,10 +130,13 @@ class ServerSessionInterface(SessionInterface):
         if session.row_id is None:
             token = secrets.token_urlsafe(TOKEN_BYTES)
             session.row_id = digest(token)
+            started = now
+            if session.signed_in is not None and session.signed_in[0] == _user_id(session):
+                started = session.signed_in[1]
             store.add(
                 WebSession(
                     id=session.row_id,
-                    created_at=now,
+                    created_at=started,
                     last_seen_at=now,
                     data="{}",
                     user_agent=request.user_agent.string[:200],

@@ -48,7 +48,8 @@ _BY_DIGEST = sa.select(ApiToken).where(ApiToken.token_hash == sa.bindparam("dige
 class Checked:
     """What a bearer token is worth: the active user behind a live token; or, for a token
     Passage issued that no longer works, that token and why (``revoked``, ``expired``, or
-    ``account`` when its holder may not sign in now); neither for a token never issued."""
+    ``account`` when its holder may not sign in now or has no confirmed second factor);
+    neither for a token never issued."""
 
     user: User | None
     refused: ApiToken | None = None
@@ -66,7 +67,9 @@ def check_token(store: Session, token: str, now: datetime) -> Checked:
         return Checked(None, row, "revoked")
     if row.expires_at <= now:
         return Checked(None, row, "expired")
-    if not row.user.is_active:
+    # Until a second factor is confirmed (a new account, or one whose factor was reset)
+    # nothing but signing in and enrolling is open to its holder (R5): a token neither.
+    if not row.user.is_active or row.user.totp_confirmed_at is None:
         return Checked(None, row, "account")
     return Checked(row.user)
 

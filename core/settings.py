@@ -257,6 +257,16 @@ def _instance_problems(folder: Path) -> Any:
         )
 
 
+# What production accepts for the session rules, in seconds: an idle session for two hours
+# at most, a sign-in for a day, a re-authentication for a quarter of an hour (docs/security.md,
+# R14, R17).
+SESSION_BOUNDS = {
+    "SESSION_IDLE_TIMEOUT": (60, 2 * 60 * 60),
+    "SESSION_ABSOLUTE_TIMEOUT": (60 * 60, 24 * 60 * 60),
+    "STEP_UP_MAX_AGE": (60, 15 * 60),
+}
+
+
 def _production_problems(config: Any) -> Any:
     key = config["SECRET_KEY"]
     if not key or len(str(key).encode()) < 32:
@@ -300,6 +310,10 @@ def _production_problems(config: Any) -> Any:
     for name, floor in ARGON2_MIN.items():
         if _whole(config, name) < floor:
             yield f"{name} must be at least {floor}"
+    # One mistyped variable must not turn the session rules off for everyone (R14, R17).
+    for name, (low, high) in SESSION_BOUNDS.items():
+        if not low <= _whole(config, name) <= high:
+            yield f"{name} must be from {low} to {high} seconds"
 
 
 def _whole(config: Any, name: str) -> int:

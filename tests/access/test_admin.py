@@ -509,3 +509,22 @@ def test_admin_unlock_also_lifts_a_current_delay(
     target = f"/admin/users/{accounts['screener'].id}"
     admin.post(f"{target}/unlock", form_page=target)
     assert new_client().password_step(accounts["screener"]).status_code == 302
+
+
+def test_an_administrator_ending_every_session_also_stops_the_accounts_api_tokens(
+    client: Client, new_client: Any, accounts: dict[str, Account], issue_token: Any
+) -> None:
+    # The admin page's "end sessions" is there for a lost device or a leaver
+    # (access.services.end_sessions); the account's bearer tokens keep reading the API.
+    token = issue_token(accounts["screener"])
+    assert me(client, token) == 200
+    admin = new_client()
+    admin.sign_in(accounts["admin"])
+    target = f"/admin/users/{accounts['screener'].id}"
+    assert admin.post(f"{target}/end-sessions", form_page=target).status_code == 302
+    assert me(client, token) == 401
+
+
+def me(client: Client, token: str) -> int:
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    return int(response.status_code)

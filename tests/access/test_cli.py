@@ -161,3 +161,16 @@ def test_demo_loads_users_who_can_sign_in(make_app: Any, clock: Any) -> None:
     assert browser.password_step(account).location.endswith("/login/code")
     assert browser.post("/login/code", {"code": code}).location.endswith("/")
     assert run(app, "demo", "code", "nobody@test.passage.example").exit_code == 1
+
+
+def test_tokens_issue_refuses_an_account_without_a_confirmed_second_factor(
+    app: Flask, make_account: Any
+) -> None:
+    account = make_account("screener", enrolled=False)
+    result = run(app, "tokens", "issue", account.email)
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: the account has no confirmed second factor: it must sign in and enrol first\n"
+    )
+    with app.app_context():
+        assert db.session().scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0

@@ -404,3 +404,21 @@ def test_signing_in_sets_no_remember_me_cookie(
     response = client.sign_in(accounts["screener"])
     assert "remember_token" not in response.headers.get("Set-Cookie", "")
     assert client.raw.get_cookie("remember_token") is None
+
+
+def test_step_up_does_not_restart_the_absolute_session_timeout(
+    client: Client, accounts: dict[str, Account]
+) -> None:
+    # R14: a session ends 12 hours after sign-in, whatever happens in it. Stepping up
+    # renews the session id (R13), and the renewed row is stamped as created now, so the
+    # 12 hours start again: a step-up every 11 hours keeps one sign-in alive for good.
+    account = accounts["supervisor"]
+    client.sign_in(account)
+    for _ in range(35):  # a request every 20 minutes for 11 h 40 min
+        client.clock.advance(minutes=20)
+        assert client.get("/").status_code == 200
+    assert client.reauth(account).status_code == 302
+    client.clock.advance(minutes=21)  # 12 h 02 min after signing in
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.location.startswith("/login")

@@ -194,3 +194,14 @@ def test_each_use_of_a_dead_token_is_audited_and_an_unknown_one_leaves_nothing(
         ("denied", None, revoked_id, '{"reason":"revoked"}'),
         ("denied", None, expired_id, '{"reason":"expired"}'),
     ]
+
+
+def test_an_api_token_needs_a_confirmed_second_factor(
+    client: Client, make_account: Any, issue_token: Any
+) -> None:
+    # R5: until a second factor is enrolled and confirmed nothing but signing in and
+    # enrolment is reachable. A bearer token of an account that never confirmed one (new,
+    # or whose factor was reset) reads the API all the same.
+    account = make_account("screener", enrolled=False)
+    token = issue_token(account)
+    assert me(client, token) == 401

@@ -235,3 +235,29 @@ def test_production_starts_with_a_private_instance_folder(tmp_path: Any) -> None
         create_app({"INSTANCE_PATH": str(tmp_path), **SAFE_PRODUCTION}).config["ENV"]
         == "production"
     )
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("SESSION_IDLE_TIMEOUT", 7 * 24 * 3600),
+        ("SESSION_ABSOLUTE_TIMEOUT", 365 * 24 * 3600),
+        ("STEP_UP_MAX_AGE", 24 * 3600),
+    ],
+)
+def test_production_refuses_session_limits_far_beyond_the_policy(
+    tmp_path: Any, setting: str, value: int
+) -> None:
+    # One mistyped variable must not turn R14 or R17 off: production refuses sessions idle
+    # for a week, alive for a year, or a step-up valid for a day.
+    keys.create_missing_in(tmp_path / "keys")
+    config = {
+        "INSTANCE_PATH": str(tmp_path),
+        "ENV": "production",
+        "SECRET_KEY": "k" * 48,
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+        "BASE_URL": "https://passage.example.org",
+        setting: value,
+    }
+    with pytest.raises(ConfigError, match=setting):
+        create_app(config)

@@ -1,8 +1,9 @@
 """A referral is sent, or withdrawn, only by someone still in charge of the case when its row
 is locked (docs/case-work.md "Hand-over"): a hand-over that commits after the request read the
 case but before it locked the row is seen, and the former owner's send or withdrawal is
-refused (404, as for any case no longer theirs). On PostgreSQL the two transactions really overlap; SQLite queues
-every writer from its BEGIN IMMEDIATE, so no hand-over can come between there."""
+refused (404, as for any case no longer theirs). On PostgreSQL the two transactions really
+overlap; SQLite queues every writer from its BEGIN IMMEDIATE, so no hand-over can come between
+there."""
 
 from __future__ import annotations
 
