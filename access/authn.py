@@ -243,11 +243,10 @@ def check_code(
         _failed(store, user, action, "throttled", "denied")
         return False
     step = totp.accepted_step(totp_secret(store, user), code, now, user.totp_last_step)
-    if step is None:
+    if step is None or not _claim_step(store, user, step):
         record_failure(store, key, now, user, config)
         _failed(store, user, action, "wrong_code")
         return False
-    user.totp_last_step = step
     if user.totp_confirmed_at is None:
         user.totp_confirmed_at = now
         audit.record(
@@ -258,6 +257,22 @@ def check_code(
             actor=audit.actor_for(user),
         )
     return True
+
+
+def _claim_step(store: Session, user: User, step: int) -> bool:
+    """Take the code's time step for the account, once (R6): the condition is in the UPDATE,
+    so of two requests sending the same code at the same moment the second finds the step
+    taken once the first commits (PostgreSQL asks the condition again under the row lock),
+    however stale its own copy of the account."""
+    claimed = store.execute(
+        sa.update(User)
+        .where(
+            User.id == user.id,
+            sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+    )
+    return db.rowcount(claimed) == 1
 
 
 def complete_password_link(
