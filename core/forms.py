@@ -9,13 +9,14 @@ Also the checks of a country or language a person names or codes (docs/architect
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, PasswordField, StringField, TextAreaField
-from wtforms.validators import ValidationError
+from wtforms.validators import Optional, Regexp, ValidationError
 
 from core import i18n
 from core.text import has_control
@@ -78,3 +79,17 @@ class AppForm(FlaskForm):
                 extra.setdefault(name, []).append(check)
         valid: bool = super().validate(extra)
         return valid
+
+
+class OnceField(HiddenField):
+    """A random key made when the form is shown and sent back with it: the same form sent
+    twice (a slow connection, a second click) carries the same key, and the row it made,
+    unique by that key, is not made again (docs/architecture.md, "Locks, and their order").
+    A form sent without one (a page from before) is taken as it is."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            default=lambda: secrets.token_hex(16),
+            validators=[Optional(), Regexp(r"^[0-9a-f]{32}$")],
+            **kwargs,
+        )

@@ -10,7 +10,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextArea
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import UUID, InputRequired, Length, Optional
 
-from core.forms import AppForm
+from core.forms import AppForm, OnceField
 from referral import case_status, notes, referrals
 from referral.cases import REASON_MIN
 from screening.forms import NOT_REMEMBERED, SERVICE_LABELS, SHARE_LABELS, MultiCheckboxField
@@ -153,10 +153,11 @@ class ReopenForm(AppForm):
 
 
 class NoteForm(AppForm):
-    """A caseworker's note on the case."""
+    """A caseworker's note on the case; sent twice, written once (``once``)."""
 
     text = TextAreaField(
         _l("New note"),
         validators=[InputRequired(), Length(max=notes.NOTE_MAX)],
         render_kw=NOT_REMEMBERED,
     )
+    once = OnceField()

@@ -120,10 +120,16 @@ def add_note(case_id: uuid.UUID) -> Any:
         return _refused(case_id, "note", form)
     try:
         notes.add(
-            store, current_user, case, form.text.data or "", now, settings.current().retention_days
+            store,
+            current_user,
+            case,
+            form.text.data or "",
+            now,
+            settings.current().retention_days,
+            form_key=form.once.data or None,
         )
+        store.commit()
     except (RefusedError, NotNow) as error:
         return _refused(case_id, "note", form, error)
-    store.commit()
     flash(_l("Note saved."), "success")
     return redirect(url_for("cases.show", case_id=case_id) + "#notes")

@@ -169,6 +169,8 @@ class CaseNote(Base):
     kind: Mapped[str] = mapped_column(sa.String(10), default="note")
     body: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The key of the form that wrote it: sent twice, it is written once (migration 0030).
+    form_key: Mapped[str | None] = mapped_column(sa.String(32), index=True, unique=True)
 
     __table_args__ = (sa.CheckConstraint("kind IN ('note', 'reopened')", name="kind"),)
 
@@ -191,6 +193,8 @@ class CaseTask(Base):
     # When the assignee was told the task is due today, and that it is overdue: once each.
     due_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     overdue_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The key of the form that added it: sent twice, it is added once (migration 0030).
+    form_key: Mapped[str | None] = mapped_column(sa.String(32), index=True, unique=True)
 
 
 URGENT = "urgent"

@@ -23,6 +23,7 @@ from referral.models import Case, CaseNote
 
 TABLE = "case_notes"
 NOTE_MAX = 4000
+FORM_USED = _l("This form was already sent. Open the case again and write the note there.")
 KINDS = ("note", "reopened")
 
 
@@ -62,14 +63,27 @@ def clean(text: str | None, field: str = "text") -> str:
 
 
 def write(
-    store: Session, user: Any, case: Case, text: str, now: datetime, kind: str = "note"
+    store: Session,
+    user: Any,
+    case: Case,
+    text: str,
+    now: datetime,
+    kind: str = "note",
+    form_key: str | None = None,
 ) -> CaseNote:
     """Add a sealed note to the case; audited with the note's id and kind only. The caller
     has checked the user may act on the case (``cases.notes``, or reopening)."""
     if kind not in KINDS:
         raise ValueError(f"unknown note kind {kind!r}")
     text = clean(text)
-    note = CaseNote(id=uuid.uuid4(), case_id=case.id, author_id=user.id, kind=kind, created_at=now)
+    note = CaseNote(
+        id=uuid.uuid4(),
+        case_id=case.id,
+        author_id=user.id,
+        kind=kind,
+        created_at=now,
+        form_key=form_key,
+    )
     try:
         note.body = _cipher(store, case).seal(TABLE, "body", note.id, text)
     except datakeys.ShreddedError as error:
@@ -87,13 +101,36 @@ def write(
 
 
 def add(
-    store: Session, user: Any, case: Case, text: str, now: datetime, retention_days: int
+    store: Session,
+    user: Any,
+    case: Case,
+    text: str,
+    now: datetime,
+    retention_days: int,
+    form_key: str | None = None,
 ) -> CaseNote:
-    """A caseworker's note on a case in their charge (checked now, on the locked row)."""
+    """A caseworker's note on a case in their charge (checked now, on the locked row). The
+    form sent again (``form_key``, ``core.forms.OnceField``) finds the note it wrote and
+    writes nothing: asked under the case's lock, so a second send at the same moment waits
+    for the first and finds its note (the unique key is the last guard)."""
     cases.lock(store, case)
     require(user, "cases.notes", case, "case", case.id)
-    note = write(store, user, case, text, now)
+    earlier = written_with(store, case, form_key)
+    if earlier is not None:
+        return earlier
+    note = write(store, user, case, text, now, form_key=form_key)
     cases.touch(store, case, now, retention_days)
+    return note
+
+
+def written_with(store: Session, case: Case, form_key: str | None) -> CaseNote | None:
+    """The note the form with this key wrote on this case, if any; a key that wrote on
+    another case (a form copied from another page) is refused (422)."""
+    if not form_key:
+        return None
+    note = store.scalar(sa.select(CaseNote).where(CaseNote.form_key == form_key))
+    if note is not None and note.case_id != case.id:
+        raise NoteError("this form was sent before", {"text": FORM_USED})
     return note
 
 

@@ -23,7 +23,7 @@ from access.guard import requires
 from access.models import User
 from access.policy import authorize, basis
 from core import clock, db
-from core.forms import AppForm
+from core.forms import AppForm, OnceField
 from core.ratelimit import per_user_and_address
 from core.web import show_refusal
 from referral import case_page, cases, tasks
@@ -43,6 +43,7 @@ class TaskForm(AppForm):
     )
     due_on = DateField(_l("Due on"), validators=[InputRequired()])
     assignee = SelectField(_l("Who does it"), choices=[], validators=[InputRequired()])
+    once = OnceField()  # sent twice, added once
 
     def offer(self, people: list[User], default: uuid.UUID | None = None) -> None:
         """Offer these people; ``default`` is chosen when nothing was chosen yet."""
@@ -81,12 +82,13 @@ def add(case_id: uuid.UUID) -> Any:
             form.due_on.data,
             uuid.UUID(form.assignee.data),
             clock.now(),
+            form_key=form.once.data or None,
         )
+        store.commit()
     except tasks.TaskError as error:
         store.rollback()
         status = show_refusal(form, error, fallback="title")
         return _refused(cases.get(store, current_user, case_id, "cases.manage"), form, status)
-    store.commit()
     flash(_l("Follow-up added."), "success")
     return _on_case(case_id)
 

@@ -96,12 +96,17 @@ def add(
     due_on: date,
     assignee_id: uuid.UUID | None,
     now: datetime,
+    form_key: str | None = None,
 ) -> CaseTask:
     """Give someone working on an open case something to do by ``due_on`` (today or later,
     at most ``DUE_YEARS_MAX`` years ahead).
     The case's row is locked and its state asked again, so a case closed meanwhile gets no
-    new task (409). Audited without the title."""
+    new task (409). Audited without the title. The form sent again (``form_key``) finds the
+    follow-up it added and adds nothing."""
     require(user, "cases.manage", cases.lock(store, case), "case", case.id)
+    earlier = added_with(store, case, form_key)
+    if earlier is not None:
+        return earlier
     text = (title or "").strip()
     assignee = access_services.get_user(store, assignee_id) if assignee_id else None
     problems = {}
@@ -128,6 +133,7 @@ def add(
         assignee_id=assignee.id,
         due_on=due_on,
         created_at=now,
+        form_key=form_key,
     )
     task.title = _cipher(store, case).seal(TABLE, "title", task.id, text)
     store.add(task)
@@ -318,6 +324,20 @@ def remind(store: Session, today: date, now: datetime) -> dict[str, int]:
             counts["to_supervisors"] += to_supervisors
     audit.record(store, "tasks.reminded", details=counts)
     return counts
+
+
+def added_with(store: Session, case: Case, form_key: str | None) -> CaseTask | None:
+    """The follow-up the form with this key added to this case, if any; a key that added
+    one to another case (a form copied from another page) is refused (422)."""
+    if not form_key:
+        return None
+    task = store.scalar(sa.select(CaseTask).where(CaseTask.form_key == form_key))
+    if task is not None and task.case_id != case.id:
+        raise TaskError(
+            "this form was sent before",
+            {"title": _l("This form was already sent. Open the case again and add it there.")},
+        )
+    return task
 
 
 def move(store: Session, source: Case, target: Case) -> int:

@@ -255,6 +255,7 @@ SYSTEM_FUNCTIONS: dict[str, dict[str, str]] = {
         "move": "endings.link_cases.carry, inside case_links.link after require",
         "reassign": "handover._move, after require in hand_over and hand_over_all",
         "forget": "case_status.close_for_retention, the retention job",
+        "added_with": "tasks.add, after require(cases.manage) on the locked case",
     },
     "screening/people.py": {
         "get": "the person of a case or screening its caller holds (cases.person, "

@@ -82,7 +82,7 @@ def offences(source: str) -> list[str]:
 
 def test_no_migration_reaches_a_key_or_decrypts() -> None:
     revisions = sorted(VERSIONS.glob("*.py"))
-    assert len(revisions) == 27
+    assert len(revisions) == 28
     assert {path.name: offences(path.read_text()) for path in revisions} == {
         path.name: [] for path in revisions
     }
