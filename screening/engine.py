@@ -79,7 +79,12 @@ def next_question(instrument: Instrument, given: Mapping[str, str], population: 
     state = State(instrument, given, population)
     disclosed = population.child and _disclosed(instrument, state)
     if disclosed and given.get("handover") is None:
-        return Step("handover", key="handover", block="closing")
+        # Safety first: a red-flag follow-up of a gate already answered (others held with
+        # the child, violence in the last days) is asked before the hand-over, which could
+        # end the interview before it (docs/screening.md §2.3).
+        return _pending_followup(instrument, given) or Step(
+            "handover", key="handover", block="closing"
+        )
     if disclosed and given.get("handover") == HANDED_OVER:
         return DONE
     relevance = relevance_for(instrument, state, population)
@@ -106,6 +111,21 @@ def next_question(instrument: Instrument, given: Mapping[str, str], population: 
         if step is not None:
             return step
     return DONE
+
+
+def _pending_followup(instrument: Instrument, given: Mapping[str, str]) -> Step | None:
+    """The first red-flag follow-up not yet asked of a gate answered otherwise than "no"."""
+    for gate in instrument.gates:
+        answer = given.get(gate_key(instrument, gate))
+        if answer is None or answer == "no":
+            continue
+        for followup in gate.followups:
+            if followup not in given and followup not in gate.after:
+                return Step("followup", key=followup, gate=gate, ask=followup, block=gate.block)
+        for followup, member in gate.after.items():
+            if followup not in given and given.get(member) not in (None, "no"):
+                return Step("followup", key=followup, gate=gate, ask=followup, block=gate.block)
+    return None
 
 
 def _in_gate(

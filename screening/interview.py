@@ -25,11 +25,16 @@ INTERPRETER_FLAG = "rf_interpreter_linked"
 
 def hours_answer(
     hours_per_day: int | None, days_per_week: int | None, hours_limit: int, days_limit: int
-) -> str:
+) -> str | None:
     """The answer to "excessive hours" from the numbers the person gives (the deployment
-    sets the limits): yes at or past either limit, no otherwise."""
-    hours, days = hours_per_day or 0, days_per_week or 0
-    return "yes" if hours >= hours_limit or days >= days_limit else "no"
+    sets the limits): yes at or past either limit; no when both are given and under them;
+    None when one is missing and the other is under its limit, since the missing one could
+    still be long (the answer the screener ticked decides then)."""
+    if (hours_per_day or 0) >= hours_limit or (days_per_week or 0) >= days_limit:
+        return "yes"
+    if hours_per_day is not None and days_per_week is not None:
+        return "no"
+    return None
 
 
 def pay_answer(pay_per_month: int, low_pay_limit: int) -> str:
@@ -154,7 +159,15 @@ def record(
         )
     services.save_answers(store, screening, given, now)
     earlier = set(raised(instrument, screening, before))
-    return [f for f in raised(instrument, screening, {**before, **given}) if f not in earlier]
+    flags = raised(instrument, screening, {**before, **given})
+    mark_urgent(screening, flags)
+    return [f for f in flags if f not in earlier]
+
+
+def mark_urgent(screening: Screening, flags: list[str]) -> None:
+    """A draft is urgent while its answers raise a red flag, so the list of screenings
+    shows it before it is completed (completing scores it afresh)."""
+    screening.urgent = bool(flags)
 
 
 def group(

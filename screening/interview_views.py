@@ -44,16 +44,16 @@ PAY_ITEM = "ec_low_pay"
 
 
 def _answer(step: engine.Step, form: AnswerForm) -> str:
-    if step.key == HOURS_ITEM and (
-        form.hours_per_day.data is not None or form.days_per_week.data is not None
-    ):
+    if step.key == HOURS_ITEM:
         config = settings.current()
-        return interview.hours_answer(
+        decided = interview.hours_answer(
             form.hours_per_day.data,
             form.days_per_week.data,
             config.excessive_hours_per_day,
             config.excessive_days_per_week,
         )
+        if decided is not None:
+            return decided
     return _paid(step, form) or form.answer.data or "unknown"
 
 
@@ -102,10 +102,14 @@ def ask(screening_id: uuid.UUID) -> Any:
     resume anywhere; an answer that raises a red flag goes straight to its protocol."""
     screening, instrument = load(screening_id)
     if screening.status != "draft":
+        if request.method == "POST":  # a page left open (second tab, back button)
+            flash(_l("This screening is already completed. That answer was not saved."), "error")
         return redirect(url_for("screening.show", screening_id=screening_id))
     store = db.session()
     step = interview.next_step(store, screening, instrument)
     if step.kind == "done":
+        if request.method == "POST":  # the interview ended meanwhile (a hand-over, a tab)
+            flash(_l("The interview is over. That answer was not saved."), "error")
         return redirect(url_for("screening.review", screening_id=screening_id))
     here = url_for("screening.ask", screening_id=screening_id)
     if request.method == "POST":

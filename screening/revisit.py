@@ -56,5 +56,7 @@ def change(
         if key in keys:
             cleared = [k for _later, later_keys in steps[index:] for k in later_keys]
             services.save_answers(store, screening, {}, now, cleared=cleared)
+            kept = {k: v for k, v in given.items() if k not in cleared}
+            interview.mark_urgent(screening, interview.raised(instrument, screening, kept))
             return True
     return False

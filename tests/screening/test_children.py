@@ -472,9 +472,16 @@ def test_a_child_who_cannot_say_when_is_handed_over_urgent_through_the_api(post:
         "violence": "yes",
         "violence_when": "unknown",
     }
-    # Stopped at the disclosure: a draft whose next step is the hand-over, urgent already.
+    # Stopped at the disclosure: the violence's red-flag follow-ups come first (safety
+    # first), then the hand-over; urgent already.
     draft = post(child_body(answers=answers, complete=False))
     assert draft.status_code == 201
+    assert (draft.get_json()["next"]["kind"], draft.get_json()["next"]["key"]) == (
+        "followup",
+        "rf_recent_violence",
+    )
+    answers |= {"rf_recent_violence": "no", "rf_sexual_assault": "no"}
+    draft = post(child_body(answers=answers, complete=False))
     assert (draft.get_json()["next"]["kind"], draft.get_json()["urgent"]) == ("handover", True)
     done = post(child_body(answers={**answers, "handover": "done"}))
     assert done.status_code == 201

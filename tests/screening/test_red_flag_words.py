@@ -4,6 +4,7 @@ table of what was done, while the form still posts, and the record keeps, the co
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -96,4 +97,4 @@ def test_the_result_table_names_the_flags_an_action_answers(
     screener.post(url(app, "screening.review", screening_id=screening_id), {})
     page = main(screener.get(url(app, "screening.show", screening_id=screening_id)))
     assert '<td data-label="Red flags">Needs medical care today, Thoughts of self-harm</td>' in page
-    assert "rf_" not in page
+    assert re.search(r"\brf_", page) is None  # no flag's code ("csrf_token" is no code)
