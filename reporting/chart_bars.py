@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from reporting.chart_cells import categories, cell, expect_dimensions, expect_series, largest
+from reporting.chart_cells import MAX_SERIES, categories, cell, expect_dimensions, largest
 from reporting.chart_scale import LEGEND_ROW, PAD, STUB, WIDTH, Scale, value_scale
 from reporting.tables import SUPPRESSED, TOTAL, Cell, PublishedTable
 
@@ -196,10 +196,13 @@ def bar_layout(table: PublishedTable) -> BarChart:
 
 def stacked_layout(table: PublishedTable) -> BarChart:
     """One bar per first-dimension value, stacked by the second; the scale is the largest
-    sum of a bar's published parts, and a bar ends with its published row total if any."""
+    sum of a bar's published parts, and a bar ends with its published row total if any.
+    With more series than patterns tell apart (a value outside the vocabulary counted as
+    "unknown" beside five classes), small multiples instead: one panel per bar."""
     expect_dimensions(table, 2, "stacked bar")
     rows, series = categories(table, 0), categories(table, 1)
-    expect_series(series, "stacked bar")
+    if len(series) > MAX_SERIES:
+        return multiples_layout(table)
     grid = {
         r: [((r, s), cell(table, (r, s)), n) for n, s in enumerate(series, start=1)] for r in rows
     }

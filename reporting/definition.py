@@ -195,8 +195,14 @@ def data_version(store: Session, report: Report) -> uuid.UUID | None:
     )
 
 
+# The longest period a table lists month by month, empty months included; a longer one
+# lists the months from the first to the last that hold data.
+MAX_MONTHS = 240
+
+
 def _months(cells: dict[tuple[str, ...], Count], filters: Filters) -> tuple[str, ...]:
-    """Every month from the first to the last (of the filters, else of the data)."""
+    """Every month from the first to the last (of the filters, else of the data); of a
+    period longer than :data:`MAX_MONTHS`, those from the first to the last with data."""
     seen = sorted({key[0] for key in cells})
     first, last = (
         filters.since or (seen[0] if seen else None),
@@ -204,9 +210,14 @@ def _months(cells: dict[tuple[str, ...], Count], filters: Filters) -> tuple[str,
     )
     if first is None or last is None:
         return ()
+    span = 12 * (int(last[:4]) - int(first[:4])) + int(last[5:]) - int(first[5:])
+    if span >= MAX_MONTHS:  # since=2000-01: never a month of data left out of the table
+        if not seen:
+            return ()
+        first, last = max(first, seen[0]), min(last, seen[-1])
     year, month = int(first[:4]), int(first[5:])
     months = []
-    while f"{year:04d}-{month:02d}" <= last and len(months) < 240:
+    while f"{year:04d}-{month:02d}" <= last:
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return tuple(months)

@@ -160,13 +160,28 @@ def small_rows(exact: Mapping[Key, Count], categories: Categories, k: int) -> se
     if len(categories) != 2 or len(categories[1]) < 2:
         return set()
     hidden: set[Key] = set()
+    rows: set[str] = set()
     for row in categories[0]:
         line = [(row, column) for column in categories[1]]
         filled = [key for key in line if exact[key].n]
         if len(filled) == 1 and exact[filled[0]].n < 2 * k:
             hidden.update(line)
             hidden.update(key for key in [(row, TOTAL)] if key in exact)
+            rows.add(row)
+    # A column total the hidden rows alone make (every other row 0 there) repeats what they
+    # hide: the table narrowed to one month, or one country, would show 15 in one column
+    # and 0 in the others. It goes too, the grand total with it.
+    others = [row for row in categories[0] if row not in rows]
+    for column in (*categories[1], TOTAL) if rows else ():
+        total = (TOTAL, column)
+        if total in exact and not any(_n(exact, (row, column)) for row in others):
+            hidden.add(total)
     return hidden
+
+
+def _n(exact: Mapping[Key, Count], key: Key) -> int:
+    found = exact.get(key)
+    return found.n if found is not None else 0
 
 
 def protect_count(count: Count, rule: Rule) -> int | None:

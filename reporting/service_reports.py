@@ -51,7 +51,12 @@ def _by_partner(store: Session, filters: Filters) -> dict[tuple[str, ...], Count
 
 def _usage(store: Session, filters: Filters) -> dict[tuple[str, ...], Count]:
     """Active accounts by role now; sign-ins, statistics released and audit verifications
-    in the period (months of ``filters``)."""
+    in the period (months of ``filters``). Usage records no country and no team: a filter
+    on either selects nothing rather than everything (docs/reporting.md §2)."""
+    if filters.country or filters.team:
+        names = [f"users_{role.value}" for role in Role]
+        names += ["sign_ins", "audit_verified", "audit_verification_failed"]
+        return {(name,): Count(0) for name in [*names, "statistics_released"]}
     users = dict(
         store.execute(
             sa.select(User.role, sa.func.count())

@@ -486,22 +486,19 @@ def test_the_axis_ends_at_a_round_number_at_or_above_the_largest_value(
     assert chart_scale.nice_maximum(largest) == expected
 
 
-@pytest.mark.parametrize(
-    ("layout", "table"),
-    [
-        (
-            chart_bars.stacked_layout,
-            PublishedTable(("a", "b"), {("x", str(i)): Cell(1) for i in range(6)}, RULE),
-        ),
-        (
-            chart_lines.line_layout,
-            PublishedTable(("month", "b"), {("2026-01", str(i)): Cell(1) for i in range(6)}, RULE),
-        ),
-    ],
-)
-def test_more_series_than_distinct_styles_is_refused(layout: Any, table: PublishedTable) -> None:
+def test_more_lines_than_distinct_styles_are_refused() -> None:
+    table = PublishedTable(("month", "b"), {("2026-01", str(i)): Cell(1) for i in range(6)}, RULE)
     with pytest.raises(ValueError, match="at most 5 series"):
-        layout(table)
+        chart_lines.line_layout(table)
+
+
+def test_a_stacked_bar_of_more_series_than_styles_is_drawn_as_small_multiples() -> None:
+    cells = {(row, str(i)): Cell(10) for row in ("x", "y") for i in range(6)}
+    chart = chart_bars.stacked_layout(PublishedTable(("a", "b"), cells, RULE))
+    # One panel per bar, each with one bar per series and no legend of patterns.
+    assert [p.heading for p in chart.panels] == ["x", "y"]
+    assert [len(p.rows) for p in chart.panels] == [6, 6]
+    assert chart.legend == ()
 
 
 @pytest.mark.parametrize(
