@@ -21,6 +21,10 @@ from reporting.models import releases
 
 # The first month of every period that has none, as YYYY-MM compares.
 EARLIEST = "0000-00"
+# PostgreSQL advisory lock held by every release check until its transaction ends ("passrel1"
+# in ASCII): two releases at the same moment would otherwise both find the register without
+# the other and both go out. SQLite needs none: BEGIN IMMEDIATE already queues its writers.
+RELEASE_LOCK = 0x7061737372656C31
 
 
 class ReleasedBefore(NotNow):
@@ -38,7 +42,10 @@ def refuse_overlap(
 ) -> None:
     """Raise :class:`ReleasedBefore` when an earlier release of ``report`` by ``method``
     covers any of the months ``filters`` ask for, whatever their other filters (a country
-    or a team less the whole is a difference too)."""
+    or a team less the whole is a difference too). Asked under a lock held to the end of
+    the transaction that records the release, so two at once take turns."""
+    if store.get_bind().dialect.name == "postgresql":
+        store.execute(sa.select(sa.func.pg_advisory_xact_lock(RELEASE_LOCK)))
     first, last = months(filters, now)
     earlier = store.execute(
         sa.select(releases.c.released_at, releases.c.filters)

@@ -10,12 +10,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
 from core import db
+from reporting import exports, overlap
+from reporting.definition import Filters
 from reporting.models import releases
 from tests.helpers import Account
+from tests.referral.test_races import meanwhile, postgres_only
 
 LIKELY = {"classification": "likely_trafficking", "sex": "female", "nationality": "NG"}
 REFUSED = (
@@ -98,3 +102,31 @@ def test_an_exact_table_over_months_already_released_exactly_is_refused_a_rounde
         ("screenings_by_country", "suppress"),
         ("screenings_by_country", "cellkey"),
     ]
+
+
+@pytest.mark.concurrency
+def test_two_ctdc_files_over_the_same_months_at_once_release_one(app: Flask, clock: Any) -> None:
+    engine = postgres_only(app)
+    span = Filters(since="2026-01", until="2026-02")
+
+    def release() -> str:
+        with app.app_context():
+            store = db.session()
+            try:
+                exports.release_ctdc(store, None, "cli", span, 10, clock.now())
+            except overlap.ReleasedBefore:
+                store.rollback()
+                return "refused"
+            store.commit()
+            return "released"
+
+    # The other release runs while this one is about to record itself: it waits for this
+    # one's lock, then finds its row in the register.
+    with meanwhile(
+        engine, lambda s: s.lstrip().startswith("INSERT INTO stat_releases"), release
+    ) as done:
+        mine = release()
+    assert done[0] == "fired"
+    assert len(done) == 2, done
+    assert sorted([mine, done[1]]) == ["refused", "released"]
+    assert [r[:2] for r in registered(app)] == [("ctdc", "k_anonymous")]
