@@ -207,6 +207,16 @@ def approve(
     """
     _claim(store, approver, change, now, "approved")
     _still_asked(change)
+    if change.partner and services.partner_suspended(store, change.partner):
+        # Asked while it was in standing: its staff would sign in the day it is vetted again.
+        raise ChangeRefused.on(
+            "change", _l("The partner organisation was suspended after this was asked: refuse it.")
+        )
+    if change.user is not None and change.user.disabled_at is not None:
+        # The person left meanwhile: enabling the account later must give back nothing new.
+        raise ChangeRefused.on(
+            "change", _l("The account was disabled after this was asked: refuse it.")
+        )
     # A change names its team; one no team had when it was asked is a new team, made now
     # unless a team of that name in another spelling was made meanwhile.
     new_team = bool(change.team) and not teams.exists(store, change.team or "")

@@ -223,6 +223,11 @@ class AccountChange(Base):
         if self.kind == RESET_SECOND_FACTOR:
             user = self.user
             return user.team.name if user is not None and user.team is not None else None
+        # Taking an administrator, auditor, analyst or partner's staff out of that role is
+        # not a team's decision: another administrator's.
+        user = self.user
+        if user is not None and user.role not in ("screener", "supervisor"):
+            return None
         return self.team if self.role in ("screener", "supervisor") else None
 
 

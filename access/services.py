@@ -54,13 +54,28 @@ class UserError(RefusedError):
     ``code`` or ``current`` for a credential)."""
 
 
+EMAIL_MAX = 254  # the width of users.email and account_changes.email (RFC 5321)
+
+
 def normalise_email(email: str) -> str:
     """Lower-case, NFKC, validated form of ``email``; raises :class:`UserError` when invalid."""
     try:
         valid = validate_email(email.strip(), check_deliverability=False)
     except EmailNotValidError as error:
         raise UserError.on("email", _l("Enter a valid e-mail address.")) from error
-    return valid.normalized.casefold()
+    address = valid.normalized.casefold()
+    # Case folding can lengthen an address past what was checked (and past its column).
+    if len(address) > EMAIL_MAX:
+        raise UserError.on("email", _l("Enter a valid e-mail address."))
+    return address
+
+
+def partner_suspended(store: Session, slug: str | None) -> bool:
+    """Whether the partner organisation ``slug`` names is suspended."""
+    status = store.scalar(
+        sa.select(PartnerOrganisation.vetting_status).where(PartnerOrganisation.slug == slug)
+    )
+    return status == "suspended"
 
 
 def find_user(store: Session, email: str) -> User | None:
@@ -155,9 +170,23 @@ def create_user(
     store.add(user)
     store.flush()
     audit.record(
-        store, "user.created", object_type="user", object_id=user.id, details={"role": str(role)}
+        store,
+        "user.created",
+        object_type="user",
+        object_id=user.id,
+        details=_membership(user, role),
     )
     return user
+
+
+def _membership(user: User, role: Role) -> dict[str, str]:
+    # Who was let into which team's cases, or which partner's inbox: ids, never names.
+    details = {"role": str(role)}
+    if user.team_id is not None:
+        details["team"] = str(user.team_id)
+    if user.partner_id is not None:
+        details["partner"] = str(user.partner_id)
+    return details
 
 
 def check_new_user(
@@ -259,7 +288,7 @@ def change_role(
         "user.role_changed",
         object_type="user",
         object_id=user.id,
-        details={"role": str(role)},
+        details=_membership(user, role),
     )
 
 

@@ -16,7 +16,7 @@ from flask import Flask
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from access import audit, audit_chain, audit_verify, passwords, services
-from access.models import AuditEvent, AuditHead, User
+from access.models import AuditEvent, AuditHead, Team, User
 from core import clock, db, keys
 from tests.helpers import Account, Client, seal_audit
 
@@ -142,6 +142,7 @@ def test_password_role_and_second_factor_changes_are_audited(
         services.change_role(store, user, "supervisor", clock.now(), team="Team A")
         services.reset_second_factor(store, user, clock.now())
         store.commit()
+        team_a = str(store.scalar(sa.select(Team.id).where(Team.name == "Team A")))
     changes = [
         (row["action"], row["object_id"], row["details"])
         for row in all_rows(app)
@@ -149,7 +150,7 @@ def test_password_role_and_second_factor_changes_are_audited(
     ]
     assert changes == [
         ("password.changed", str(user_id), {"via": "account"}),
-        ("user.role_changed", str(user_id), {"role": "supervisor"}),
+        ("user.role_changed", str(user_id), {"role": "supervisor", "team": team_a}),
         ("second_factor.reset", str(user_id), {}),
     ]
 
