@@ -30,8 +30,16 @@ def json_body() -> Any:
     """
     if not request.is_json:
         return None
+    raw = request.get_data(cache=True)
     try:
-        body = json.loads(request.get_data(cache=True))
+        # UTF-8 only (RFC 8259 §8.1); json.loads would also read UTF-16 and UTF-32.
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedRequest(
+            "the JSON body is not UTF-8", {"body": "send JSON encoded as UTF-8"}
+        ) from None
+    try:
+        body = json.loads(raw)
     except RecursionError:
         raise MalformedRequest(
             "the JSON body is nested too deeply", {"body": f"at most {MAX_DEPTH} levels of nesting"}

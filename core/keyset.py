@@ -227,9 +227,10 @@ def _framed(
         rows=rows,
         number=position // page.size + 1,
         size=page.size,
-        # Rows before the page and on it exist, whatever was counted (a deep page of a long
-        # list, or rows added since its total was exact).
-        total=max(total, position + len(rows)),
+        # Rows before a page that has rows, and those on it, exist, whatever was counted (a
+        # deep page of a long list, or rows added since its total was exact). A page past
+        # the end proves nothing: the count stands.
+        total=max(total, position + len(rows)) if rows else total,
         exact=exact,
         next=keyset.encode(keyset.key_of(rows[-1]), False, position + len(rows))
         if more and rows

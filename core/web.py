@@ -5,6 +5,7 @@ its own checks sent back, and the one way a page puts a service's refusal on its
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Mapping
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, MethodNotAllowed, UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import errors, settings
@@ -45,6 +46,15 @@ HSTS = "max-age=31536000; includeSubDomains"
 REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 
+def _json_text(raw: bytes) -> str:
+    # In whichever encoding json.loads would read it (UTF-8, -16 or -32), so that a NUL
+    # escaped in UTF-16 is seen as one in UTF-8 is; bytes no encoding reads say nothing.
+    try:
+        return raw.decode(json.detect_encoding(raw))
+    except UnicodeDecodeError:
+        return ""
+
+
 def init_app(app: Flask) -> None:
     """Trust ``TRUSTED_PROXIES`` reverse proxies and add the headers to every response."""
     config = settings.of(app)
@@ -62,9 +72,17 @@ def init_app(app: Flask) -> None:
         # door rather than fail deep inside a query.
         values = [*request.args.values(), *request.form.values()]
         if any("\x00" in value for value in values) or (
-            request.is_json and b"\\u0000" in request.get_data()
+            request.is_json and "\\u0000" in _json_text(request.get_data())
         ):
             raise BadRequest("NUL characters are not allowed")
+
+    @app.before_request
+    def refuse_options_on_the_api() -> None:
+        # The API answers JSON only, and serves no other site (no CORS): Flask's automatic
+        # answer to OPTIONS, an empty page labelled HTML, gives way to the JSON 405.
+        if request.method == "OPTIONS" and errors.is_api_request() and request.url_rule:
+            allowed = sorted((request.url_rule.methods or set()) - {"OPTIONS"})
+            raise MethodNotAllowed(valid_methods=allowed)
 
     @app.before_request
     def refuse_what_no_form_sends() -> None:

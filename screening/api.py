@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user
@@ -30,6 +30,7 @@ from screening import (
     services,
 )
 from screening.api_schemas import (
+    ACTION_SCHEMA,
     CREATE_SCHEMA,
     DRAFT_SCHEMA,
     INSTRUMENT_SCHEMA,
@@ -208,6 +209,13 @@ def record_action(store: Any, screening: Any, data: Any) -> None:
     # well-typed values (a time in the future, an unknown flag) is its rule (422).
     if not isinstance(data, dict):
         raise services.ScreeningMalformed("invalid action", {"action": "must be an object"})
+    # A misspelt field ("outcomes") would be dropped while the answer says recorded: what was
+    # done for a person in danger must not vanish unnoticed.
+    unknown = sorted(set(data) - set(cast(dict[str, Any], ACTION_SCHEMA["properties"])))
+    if unknown:
+        raise services.ScreeningMalformed(
+            "invalid action", {name: "unknown field" for name in unknown}
+        )
     try:
         acted_at = datetime.fromisoformat(str(data.get("acted_at")))
     except ValueError as error:

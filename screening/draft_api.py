@@ -78,7 +78,7 @@ def next_question(screening_id: uuid.UUID) -> Any:
             }
         },
     },
-    errors=(400, 401, 403, 404, 409),
+    errors=(400, 401, 403, 404, 409, 422),
     responses={
         "200": {
             "description": "saved; the red flags this answer raised and the next step",
