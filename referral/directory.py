@@ -27,6 +27,7 @@ from core.clock import years_after
 from core.errors import RefusedError
 from core.text import CONTROL_PROBLEM, has_control
 from referral import routing
+from referral.basis import CHILD_PROTECTION
 from referral.models import PartnerArea, PartnerProfile
 from screening.payload import COUNTRY, LANGUAGE
 from screening.services import SERVICES
@@ -190,6 +191,7 @@ def save_entry(store: Session, entry: dict[str, Any], now: datetime) -> bool:
     else:
         cipher = datakeys.cipher(store, profile.data_key_id)
     was_in_standing = in_standing(organisation, now.date())
+    protected = CHILD_PROTECTION in profile.services if not created else False
     organisation.vetting_status = entry["status"]
     organisation.vetting_valid_until = entry["valid_until"]
     profile.services, profile.populations = tuple(entry["services"]), tuple(entry["populations"])
@@ -211,6 +213,10 @@ def save_entry(store: Session, entry: dict[str, Any], now: datetime) -> bool:
     )
     if not (was_in_standing and in_standing(organisation, now.date())):
         _standing_ended(store, organisation.id, now)
+    elif protected and CHILD_PROTECTION not in profile.services:
+        from referral import endings  # see _standing_ended
+
+        endings.end_without_protection(store, organisation.id, now)
     return created
 
 

@@ -28,6 +28,7 @@ from referral import (
     tasks,
     workflow,
 )
+from referral.basis import CHILD_PROTECTION as CHILD_PROTECTION_BASIS
 from referral.basis import legal_basis
 from referral.models import Case, Referral
 
@@ -204,16 +205,45 @@ def end_with_standing(store: Session, organisation_id: uuid.UUID, now: datetime)
     its packet cleared; the case's caseworker and the team's supervisors are told, and the
     case page offers them the next partner. Its staff's sessions end and their tokens are revoked.
     Returns how many referrals were withdrawn; running it again withdraws none."""
+    open_ones = Referral.partner_id == organisation_id, Referral.state.in_(workflow.OPEN)
+    withdrawn = _revoke(store, open_ones, workflow.PARTNER_SUSPENDED, now)
+    access_services.end_partner_staff_authority(store, organisation_id, now)
+    return withdrawn
+
+
+def end_without_staff(store: Session, organisation_id: uuid.UUID, now: datetime) -> int:
+    """The partner's last staff account that could open a referral was disabled: nobody can
+    see its open referrals any more, so each is withdrawn (reason ``partner_unavailable``,
+    packet cleared) and the caseworker and the team's supervisors are told, as when a
+    partner loses its standing; sending to it is refused alike. None while anyone is left."""
+    if organisation_id in access_services.answering_organisations(store):
+        return 0
+    open_ones = Referral.partner_id == organisation_id, Referral.state.in_(workflow.OPEN)
+    return _revoke(store, open_ones, workflow.PARTNER_UNAVAILABLE, now)
+
+
+def end_without_protection(store: Session, organisation_id: uuid.UUID, now: datetime) -> int:
+    """The partner no longer offers child protection: a child's referral to it that rests on
+    the child-protection basis (made without consent) no longer rests on anything, and is
+    withdrawn as :func:`end_without_staff` withdraws."""
+    open_ones = (
+        Referral.partner_id == organisation_id,
+        Referral.state.in_(workflow.OPEN),
+        Referral.basis == CHILD_PROTECTION_BASIS,
+    )
+    return _revoke(store, open_ones, workflow.PARTNER_UNAVAILABLE, now)
+
+
+def _revoke(store: Session, criteria: tuple[Any, ...], reason: str, now: datetime) -> int:
+    # The system withdraws each open referral matching ``criteria`` for ``reason``; whoever
+    # is in charge of its case and the team's supervisors are told.
+    kind = {workflow.PARTNER_SUSPENDED: "referral.partner_suspended"}.get(
+        reason, "referral.partner_unavailable"
+    )
     withdrawn = 0
-    for referral in store.scalars(
-        sa.select(Referral).where(
-            Referral.partner_id == organisation_id, Referral.state.in_(workflow.OPEN)
-        )
-    ).all():
+    for referral in store.scalars(sa.select(Referral).where(*criteria)).all():
         # Answered meanwhile by a request already under way: accepted is still open.
-        if not _still_open_then(
-            store, referral, "revoke", "system", workflow.PARTNER_SUSPENDED, now
-        ):
+        if not _still_open_then(store, referral, "revoke", "system", reason, now):
             continue
         told = {
             u.id: u
@@ -222,11 +252,8 @@ def end_with_standing(store: Session, organisation_id: uuid.UUID, now: datetime)
                 *notices.supervisors(store, referral.team_id),
             ]
         }
-        notices.notify(
-            store, list(told.values()), "referral.partner_suspended", now, referral_id=referral.id
-        )
+        notices.notify(store, list(told.values()), kind, now, referral_id=referral.id)
         withdrawn += 1
-    access_services.end_partner_staff_authority(store, organisation_id, now)
     return withdrawn
 
 

@@ -25,7 +25,7 @@ from access.models import User
 from access.policy import authorize, require
 from access.roles import TEAM_ROLES
 from core.errors import RefusedError
-from referral import cases, notices, tasks
+from referral import cases, endings, notices, tasks
 from referral.models import Case
 
 NOT_IN_TEAM = _l("Choose an active screener or supervisor of the case's team.")
@@ -198,5 +198,9 @@ def tell_supervisors(store: Session, owner_id: uuid.UUID, now: datetime) -> int:
 
 def on_user_disabled(store: Session, user_id: uuid.UUID, now: datetime) -> None:
     """Receiver of ``access.services.user_disabled``: the supervisors are asked to hand
-    over the open cases the account held."""
+    over the open cases the account held; a partner's last staff account takes its
+    organisation's open referrals with it (``endings.end_without_staff``)."""
     tell_supervisors(store, user_id, now)
+    user = access_services.get_user(store, user_id)
+    if user is not None and user.partner_id is not None:
+        endings.end_without_staff(store, user.partner_id, now)

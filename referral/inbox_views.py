@@ -108,6 +108,10 @@ NOTICE_LABELS = {
         "A referral from your team was withdrawn: the partner "
         "is no longer vetted. Choose another partner."
     ),
+    "referral.partner_unavailable": _l(
+        "A referral from your team was withdrawn: the partner "
+        "can no longer take it. Choose another partner."
+    ),
     "case.handed_over": _l("A case was handed over to you."),
     "case.taken_over": _l("A case of yours was handed over to someone else in your team."),
     "case.owner_disabled": _l("A screener of your team left: their open cases need someone new."),

@@ -31,6 +31,7 @@ KINDS = (
     "referral.expired",
     "referral.overdue",
     "referral.partner_suspended",
+    "referral.partner_unavailable",
     "case.handed_over",
     "case.taken_over",
     "case.owner_disabled",

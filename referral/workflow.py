@@ -43,6 +43,10 @@ def sql_inbox_rank(urgent: str) -> str:
 # Why the system revokes a referral: the partner was suspended, set back to pending, or its
 # vetting lapsed; in each case it may no longer hold or answer for the person.
 PARTNER_SUSPENDED = "partner_suspended"
+# ...or the partner can no longer take it while in standing: no staff account left that can
+# open it, or it no longer offers child protection, the basis of a child's referral made
+# without consent.
+PARTNER_UNAVAILABLE = "partner_unavailable"
 
 
 @dataclass(frozen=True)
@@ -110,9 +114,10 @@ def move(state: str, action: str, by: str, detail: str | None = None) -> str:
 
 def suggests_next_partner(state: str, withdraw_reason: str | None = None) -> bool:
     """Whether the sender should be offered the next matching partner: declined, expired,
-    or withdrawn because the partner lost its standing (not when the sender withdrew)."""
+    or withdrawn because the partner lost its standing or can no longer take it (not when the
+    sender withdrew)."""
     return state in ("declined", "expired") or (
-        state == "withdrawn" and withdraw_reason == PARTNER_SUSPENDED
+        state == "withdrawn" and withdraw_reason in (PARTNER_SUSPENDED, PARTNER_UNAVAILABLE)
     )
 
 

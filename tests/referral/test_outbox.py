@@ -484,9 +484,12 @@ def test_an_account_disabled_after_its_notice_gets_no_e_mail(
     relay: ScriptedRelay,
     clock: FrozenClock,
     accounts: dict[str, Account],
+    make_account: Any,
 ) -> None:
     # Whether the recipient may still use the service is asked at the send: the e-mail waits
-    # in front of an administrator instead (its "Send again" is refused while it lasts).
+    # in front of an administrator instead (its "Send again" is refused while it lasts). A
+    # colleague stays at the partner, so its referrals stand (endings.end_without_staff).
+    make_account("partner", email="colleague.staff@test.passage.example", partner="org-a")
     queue_notices(2)
     with app.app_context():
         store = db.session()
