@@ -20,21 +20,19 @@ from referral import directory_import
 from referral.models import Notice, Referral
 from tests.helpers import Account
 from tests.referral.conftest import PARTNERS
+from tests.referral.test_child_protection import NO_REFERRAL, PROTECTION
 from tests.screening.payloads import child_body
 
 API = Callable[..., Any]
-NO_REFERRAL = {
-    "screening": True,
-    "referral": False,
-    "share": [],
-    "child": {"assent": True, "guardian_consent": True, "basis": None},
-}
-PROTECTION = {
-    "partner": "org-k",
-    "services": ["child_protection"],
-    "share": ["given_name", "age", "location", "languages"],
-    "note": "synthetic note",
-}
+
+
+def disable(app: Flask, account: Account, clock: Any) -> None:
+    with app.app_context():
+        store = db.session()
+        user = access_services.get_user(store, account.id)
+        assert user is not None
+        access_services.disable_user(store, user, clock.now())
+        store.commit()
 
 
 def ended(app: Flask, referral_id: str) -> tuple[str, str | None, bool]:
@@ -72,12 +70,7 @@ def test_disabling_a_partners_last_staff_account_leaves_no_referral_unseen(
     wait unseen until the overdue sweep (sending to such a partner is refused alike)."""
     referral_id = referral(urgency="urgent")
     before = notices_about(app, accounts["screener"].id, referral_id)
-    with app.app_context():
-        store = db.session()
-        user = access_services.get_user(store, accounts["partner"].id)
-        assert user is not None
-        access_services.disable_user(store, user, clock.now())
-        store.commit()
+    disable(app, accounts["partner"], clock)
     assert notices_about(app, accounts["screener"].id, referral_id) > before
     assert ended(app, referral_id) == ("withdrawn", "partner_unavailable", True)
     assert "referral.partner_unavailable" in kinds_told(app, accounts["screener"].id, referral_id)
@@ -93,12 +86,7 @@ def test_disabling_one_of_a_partners_staff_leaves_its_referrals_with_the_others(
 ) -> None:
     make_account("partner", email="second.staff@test.passage.example", partner="org-a")
     referral_id = referral(urgency="urgent")
-    with app.app_context():
-        store = db.session()
-        user = access_services.get_user(store, accounts["partner"].id)
-        assert user is not None
-        access_services.disable_user(store, user, clock.now())
-        store.commit()
+    disable(app, accounts["partner"], clock)
     assert ended(app, referral_id) == ("pending", None, False)
 
 
