@@ -226,8 +226,9 @@ SYSTEM_FUNCTIONS: dict[str, dict[str, str]] = {
     "referral/endings.py": {
         "_change": "ends or clears referrals its caller holds: keep_within_consent after "
         "corrections.correct_person's require, forget_packets for retention",
-        "end_with_standing": "a partner's standing ended: directory.set_vetting (role-only "
-        "partners.manage), the directory import command, the escalate job",
+        "_revoke": "a partner that can no longer take referrals: its standing ended "
+        "(directory.set_vetting, role-only partners.manage; the directory import command; the "
+        "escalate job), its last staff account disabled or moved, child protection dropped",
         "escalate": "the referral deadline job (referral.cli escalate)",
     },
     "referral/outbox.py": {
