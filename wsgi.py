@@ -31,7 +31,7 @@ from access import views as access_views
 from access.cli import audit_cli, demo_cli, demo_data, tokens_cli, users_cli
 from access.forms import ROLE_LABELS
 from access.recovery_cli import backup_cli, keys_cli
-from access.services import user_disabled
+from access.services import user_disabled, user_moved
 from core import cli as core_cli
 from core import (
     clock,
@@ -130,6 +130,7 @@ def _attach_hooks(app: Flask) -> None:
     # caller and must have its one receiver; an event calls its receivers in this order.
     ratelimit.breached.attach(app, guard.audit_rate_limited)
     user_disabled.attach(app, handover.on_user_disabled)
+    user_moved.attach(app, handover.on_user_moved)
     demo_data.attach(app, load_demo_directory)
     demo_data.attach(app, load_demo_facts)
     demo_data.attach(app, load_demo_cases)

@@ -30,6 +30,11 @@ from core.paging import Page
 # transaction: what receivers write is committed with the change or not at all (the referral
 # package asks the team's supervisors to hand over the open cases; core/hooks.py).
 user_disabled = Hook("access.user-disabled")
+# Told with ``store``, ``user_id``, ``partner_before`` (the partner organisation the account
+# belonged to, or None) and ``now`` once an account's role, team or partner organisation
+# changed, in the same transaction (the referral package withdraws the referrals of a partner
+# left with nobody to open them).
+user_moved = Hook("access.user-moved")
 
 RESERVED_NAMES = frozenset(
     {
@@ -271,8 +276,10 @@ def change_role(
     new_team: bool | None = None,
 ) -> None:
     """Give ``user`` a new role, team or partner organisation. What they could reach before
-    ends with it: every session, API token and break-glass grant."""
+    ends with it: every session, API token and break-glass grant. Announced on
+    :data:`user_moved`."""
     role = check_membership(store, role, team, partner, new_team=new_team)
+    partner_before = user.partner_id
     # Role and membership change together: flushing between them would break the table's
     # rule that exactly the team roles have a team.
     with store.no_autoflush:
@@ -290,6 +297,7 @@ def change_role(
         object_id=user.id,
         details=_membership(user, role),
     )
+    user_moved.tell(store=store, user_id=user.id, partner_before=partner_before, now=now)
 
 
 def _new_totp_secret(store: Session, user: User, now: datetime) -> None:

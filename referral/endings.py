@@ -212,10 +212,11 @@ def end_with_standing(store: Session, organisation_id: uuid.UUID, now: datetime)
 
 
 def end_without_staff(store: Session, organisation_id: uuid.UUID, now: datetime) -> int:
-    """The partner's last staff account that could open a referral was disabled: nobody can
-    see its open referrals any more, so each is withdrawn (reason ``partner_unavailable``,
-    packet cleared) and the caseworker and the team's supervisors are told, as when a
-    partner loses its standing; sending to it is refused alike. None while anyone is left."""
+    """The partner's last staff account that could open a referral was disabled or moved
+    elsewhere: nobody can see its open referrals any more, so each is withdrawn (reason
+    ``partner_unavailable``, packet cleared) and the caseworker and the team's supervisors
+    are told, as when a partner loses its standing; sending to it is refused alike. None
+    while anyone is left."""
     if organisation_id in access_services.answering_organisations(store):
         return 0
     open_ones = Referral.partner_id == organisation_id, Referral.state.in_(workflow.OPEN)

@@ -204,3 +204,14 @@ def on_user_disabled(store: Session, user_id: uuid.UUID, now: datetime) -> None:
     user = access_services.get_user(store, user_id)
     if user is not None and user.partner_id is not None:
         endings.end_without_staff(store, user.partner_id, now)
+
+
+def on_user_moved(
+    store: Session, user_id: uuid.UUID, partner_before: uuid.UUID | None, now: datetime
+) -> None:
+    """Receiver of ``access.services.user_moved``: an account that left a partner
+    organisation may have been the last to open its referrals
+    (``endings.end_without_staff``)."""
+    user = access_services.get_user(store, user_id)
+    if partner_before is not None and (user is None or user.partner_id != partner_before):
+        endings.end_without_staff(store, partner_before, now)

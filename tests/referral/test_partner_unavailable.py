@@ -116,3 +116,17 @@ def test_a_childs_referral_without_consent_ends_when_its_partner_drops_child_pro
         store.commit()
     assert ended(app, referral_id) == ("withdrawn", "partner_unavailable", True)
     assert "referral.partner_unavailable" in kinds_told(app, accounts["screener"].id, referral_id)
+
+
+def test_moving_a_partners_last_staff_account_elsewhere_leaves_no_referral_unseen(
+    app: Flask, referral: Callable[..., str], accounts: dict[str, Account], clock: Any
+) -> None:
+    referral_id = referral(urgency="urgent")
+    with app.app_context():
+        store = db.session()
+        user = access_services.get_user(store, accounts["partner"].id)
+        assert user is not None
+        access_services.change_role(store, user, "partner", clock.now(), partner="org-b")
+        store.commit()
+    assert ended(app, referral_id) == ("withdrawn", "partner_unavailable", True)
+    assert "referral.partner_unavailable" in kinds_told(app, accounts["screener"].id, referral_id)
