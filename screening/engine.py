@@ -119,12 +119,25 @@ def _pending_followup(instrument: Instrument, given: Mapping[str, str]) -> Step 
         answer = given.get(gate_key(instrument, gate))
         if answer is None or answer == "no":
             continue
-        for followup in gate.followups:
-            if followup not in given and followup not in gate.after:
-                return Step("followup", key=followup, gate=gate, ask=followup, block=gate.block)
-        for followup, member in gate.after.items():
-            if followup not in given and given.get(member) not in (None, "no"):
-                return Step("followup", key=followup, gate=gate, ask=followup, block=gate.block)
+        step = _gate_followup(gate, given) or _member_followup(gate, given)
+        if step is not None:
+            return step
+    return None
+
+
+def _gate_followup(gate: Gate, given: Mapping[str, str]) -> Step | None:
+    """The first follow-up of the gate itself not yet asked (the gate said other than no)."""
+    for followup in gate.followups:
+        if followup not in given and followup not in gate.after:
+            return Step("followup", key=followup, gate=gate, ask=followup, block=gate.block)
+    return None
+
+
+def _member_followup(gate: Gate, given: Mapping[str, str]) -> Step | None:
+    """The first follow-up hung on a member (``after``) that answered other than no."""
+    for followup, member in gate.after.items():
+        if followup not in given and given.get(member) not in (None, "no"):
+            return Step("followup", key=followup, gate=gate, ask=followup, block=gate.block)
     return None
 
 
@@ -155,9 +168,9 @@ def _in_gate(
         step = _when_step(instrument, gate, gate.members[0], given, matters)
         if step:
             return step
-    for followup in gate.followups:
-        if followup not in given and followup not in gate.after:
-            return Step("followup", key=followup, gate=gate, ask=followup, block=gate.block)
+    step = _gate_followup(gate, given)
+    if step is not None:
+        return step
     if gate.kind in ("umbrella", "filter"):
 
         def answered(member: str) -> bool:
@@ -177,10 +190,7 @@ def _in_gate(
                     return step
             elif member in pending:
                 return Step("member", key=member, gate=gate, ask=member, block=gate.block)
-    for followup, member in gate.after.items():
-        if followup not in given and given.get(member) not in (None, "no"):
-            return Step("followup", key=followup, gate=gate, ask=followup, block=gate.block)
-    return None
+    return _member_followup(gate, given)
 
 
 def _when_step(
