@@ -235,12 +235,17 @@ def end_without_protection(store: Session, organisation_id: uuid.UUID, now: date
     return _revoke(store, open_ones, workflow.PARTNER_UNAVAILABLE, now)
 
 
+# The notice each system withdrawal sends to the caseworker and supervisors.
+NOTICE_OF_REASON = {
+    workflow.PARTNER_SUSPENDED: "referral.partner_suspended",
+    workflow.PARTNER_UNAVAILABLE: "referral.partner_unavailable",
+}
+
+
 def _revoke(store: Session, criteria: tuple[Any, ...], reason: str, now: datetime) -> int:
     # The system withdraws each open referral matching ``criteria`` for ``reason``; whoever
     # is in charge of its case and the team's supervisors are told.
-    kind = {workflow.PARTNER_SUSPENDED: "referral.partner_suspended"}.get(
-        reason, "referral.partner_unavailable"
-    )
+    kind = NOTICE_OF_REASON[reason]
     withdrawn = 0
     for referral in store.scalars(sa.select(Referral).where(*criteria)).all():
         # Answered meanwhile by a request already under way: accepted is still open.
