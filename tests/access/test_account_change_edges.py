@@ -43,10 +43,9 @@ def decide(person: Client, change_id: Any, decision: str = "approve") -> Any:
 def test_a_change_to_an_account_disabled_since_it_was_asked_is_not_carried_out(
     app: Flask, clock: Any, accounts: dict[str, Account]
 ) -> None:
-    """Disabling an account leaves its pending changes approvable, and approving one changes
-    the disabled account's role: the approvals page does not even say it is disabled, and a
-    later "enable" (one administrator, README: "gives nobody access to anything new") then
-    hands out the new role."""
+    """A change asked before the account was disabled is not carried out: a later "enable"
+    (one administrator, README: "gives nobody access to anything new") would otherwise hand
+    out the new role."""
     admin = browser(app, clock, accounts["admin"])
     target = f"/admin/users/{accounts['screener'].id}"
     admin.post(
@@ -62,9 +61,8 @@ def test_a_change_to_an_account_disabled_since_it_was_asked_is_not_carried_out(
 def test_a_partner_account_is_not_made_for_a_partner_suspended_since_it_was_asked(
     app: Flask, clock: Any, accounts: dict[str, Account], make_account: Any
 ) -> None:
-    """The web refuses to ask for staff of a suspended partner (it is not on the list), but
-    an approval given after the suspension creates the account all the same
-    (``services.check_membership`` never asks the partner's vetting)."""
+    """The web refuses to ask for staff of a suspended partner (it is not on the list); an
+    approval given after the suspension is refused alike (``approvals.approve``)."""
     with app.app_context():
         store = db.session()
         directory_import.import_partners(store, PARTNERS, clock.now())
@@ -96,9 +94,9 @@ def test_an_address_wider_than_its_column_once_normalised_is_refused(
 ) -> None:
     """``normalise_email`` casefolds after email_validator checked the length: 30 x U+0390
     (one character, three after casefolding) in a 219-character address becomes 279
-    characters, wider than ``users.email``/``account_changes.email`` (254). SQLite keeps it;
-    PostgreSQL refuses it at the commit, a 500 instead of the form's "Enter a valid e-mail
-    address"."""
+    characters, wider than ``users.email``/``account_changes.email`` (254). It is refused
+    with the form's "Enter a valid e-mail address", never stored (SQLite) or a 500
+    (PostgreSQL)."""
     domain = "d" * 50 + "." + "d" * 50 + "." + "d" * 50 + "." + "d" * 27 + ".example"
     address = "\u0390" * 30 + "@" + domain
     assert len(address) == 219
@@ -115,11 +113,9 @@ def test_an_address_wider_than_its_column_once_normalised_is_refused(
 def test_a_team_supervisor_does_not_alone_take_an_auditor_out_of_their_role(
     app: Flask, clock: Any, accounts: dict[str, Account]
 ) -> None:
-    """A change whose new role is a team role is decided by that team's
-    supervisor whatever the account is now: an administrator and one supervisor turn the
-    auditor (who reviews break-glass) or another administrator into a screener, with no
-    second administrator. Making an auditor needs another administrator (README); ending
-    one does not."""
+    """Taking the auditor (who reviews break-glass) or an administrator out of that role is
+    another administrator's decision, as making one is (README): not the supervisor of the
+    team the account would join."""
     admin = browser(app, clock, accounts["admin"])
     target = f"/admin/users/{accounts['auditor'].id}"
     admin.post(
@@ -133,10 +129,8 @@ def test_a_team_supervisor_does_not_alone_take_an_auditor_out_of_their_role(
 def test_the_audit_log_names_the_team_an_account_is_moved_to(
     app: Flask, clock: Any, accounts: dict[str, Account]
 ) -> None:
-    """Moving a screener from Team A to Team B is audited as
-    ``user.role_changed`` {"role": "screener"} and ``account_change.*`` with kind and user
-    only: nothing in the tamper-evident log says which team (or partner organisation) the
-    account was given, so auditors cannot tell who was let into which team's cases."""
+    """Moving a screener from Team A to Team B names Team B's id in the tamper-evident log,
+    so auditors can tell who was let into which team's cases."""
     admin = browser(app, clock, accounts["admin"])
     target = f"/admin/users/{accounts['screener'].id}"
     admin.post(

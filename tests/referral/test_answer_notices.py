@@ -45,11 +45,8 @@ def test_a_partners_answer_reaches_someone_who_can_open_it_once_the_owner_moved_
     app: Flask, api: API, referral: Callable[..., str], accounts: dict[str, Account]
 ) -> None:
     """The screener who owns the case moves to Team B (no hand-over yet). The partner
-    accepts: referrals.answer tells referrals.in_charge (the case's owner_id) without asking
-    whether they may still open the referral, so the notice goes to someone in another team
-    who gets 404 on its link, nobody in Team A is told, and the partner reads that "the
-    caseworker in charge of the case has been told". Follow-up reminders (tasks.tell) fall
-    back to the team's supervisors in exactly this situation; referral answers do not."""
+    accepts: the owner, who could no longer open the referral, is not told; Team A's
+    supervisor, who can act, is (referrals.in_charge), as for a follow-up's reminder."""
     referral_id = referral()
     move_to_team(app, accounts["screener"], "Team B")
     accepted = api("partner", "POST", f"/referrals/{referral_id}/accept")

@@ -25,11 +25,8 @@ def test_a_second_withdrawal_of_consent_keeps_the_moment_of_the_first(
     signed_in: Callable[[str], Client],
     clock: Any,
 ) -> None:
-    """endings.withdraw_consent writes consent_withdrawn_at = now on every call, and the view
-    asks nothing of the consent already recorded. A double submission (a second tab, a
-    resubmitted form) minutes later overwrites when the person withdrew
-    consent, a fact of their consent record that case_links.link takes care to keep
-    (``earlier.consent_withdrawn_at or ...``), and audits a second withdrawal."""
+    """A double submission (a second tab, a resubmitted form) minutes later changes nothing:
+    the record keeps when the person withdrew consent, as case_links.link keeps it too."""
     case_id = open_case(consent=FULL_CONSENT)
     client = signed_in("screener")
     first = client.post(f"/cases/{case_id}/consent/withdraw", form_page=f"/cases/{case_id}")
@@ -49,11 +46,9 @@ def test_consent_withdrawn_after_the_case_closed_still_clears_what_partners_hold
     api: API, referral: Callable[..., str], signed_in: Callable[[str], Client]
 ) -> None:
     """A partner accepted and closed its referral (a closed referral keeps its packet), then
-    the caseworker closed the case. The person later withdraws consent: the withdrawal is
-    cases.manage, which the state rule allows on open cases only, so it answers 409 and the
-    partner keeps the person's details, although withdrawal is to leave "no partner keeping
-    a packet, closed referrals included" (README, docs/access-policy.md). The caseworker must
-    first reopen the case with a written reason, which nothing on the page says."""
+    the caseworker closed the case. The person later withdraws consent: withdrawal is its own
+    permission (cases.withdraw_consent), allowed on a closed case, so no partner keeps a
+    packet, closed referrals included."""
     referral_id = referral()
     assert api("partner", "POST", f"/referrals/{referral_id}/accept").status_code == 200
     closed = api("partner", "POST", f"/referrals/{referral_id}/close", {"outcome": "other"})

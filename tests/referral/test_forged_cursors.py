@@ -35,9 +35,9 @@ FORGED = [
 def test_a_forged_cursor_with_out_of_range_keys_is_refused_not_a_server_error(
     api: API, referral: Callable[..., str], cursor: str
 ) -> None:
-    """core.keyset.decode checks each key's type but not its range: an integer too big for
-    the database, or an instant that overflows on its way to UTC, reaches the driver, and
-    the partner's inbox answers 500 instead of the 400 of any cursor the list did not give."""
+    """core.keyset.decode checks each key's range as well as its type: an integer too big for
+    the database, or an instant that overflows on its way to UTC, gets the 400 of any cursor
+    the list did not give, never reaching the driver."""
     referral()
     response = api("partner", "GET", f"/referrals?after={cursor}")
     assert response.status_code == 400, response.get_json()
@@ -47,8 +47,8 @@ def test_a_forged_cursor_with_out_of_range_keys_is_refused_not_a_server_error(
 def test_a_forged_cursor_on_the_case_list_page_is_refused_not_a_server_error(
     signed_in: Callable[[str], Client], open_case: Callable[..., str]
 ) -> None:
-    """The case list's cursor: a last-activity instant that overflows when made UTC gives a
-    500 page where a cursor the list did not hand out must answer 400."""
+    """The case list's cursor: a last-activity instant that overflows when made UTC answers
+    400, as any cursor the list did not hand out."""
     open_case()
     client = signed_in("screener")
     cursor = token("cases", "a", 2, True, "9999-12-31T23:00:00-05:00", "0" * 32)

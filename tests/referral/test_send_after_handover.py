@@ -89,12 +89,10 @@ def test_a_withdrawal_by_an_owner_handed_off_before_the_lock_is_refused(
     make_account: Callable[..., Account],
     new_client: Callable[[], Client],
 ) -> None:
-    """referrals.answer asks the policy (referrals.get) before it takes the case's row lock
-    and never again under it. A hand-over that commits in between leaves the former owner's
-    withdrawal standing: a referral the new caseworker is following up is withdrawn by
-    someone no longer in charge (docs/case-work.md: authority is checked again on the locked
-    row; sending does it, test_send_after_handover.py). On PostgreSQL only: SQLite queues
-    every writer from BEGIN IMMEDIATE."""
+    """referrals.answer asks the policy again once it holds the case's row lock: a hand-over
+    that commits between the first check and the lock leaves the former owner's withdrawal
+    refused (404), as a send is (docs/case-work.md, "Hand-over"). On PostgreSQL only: SQLite
+    queues every writer from BEGIN IMMEDIATE."""
     engine = app.extensions["passage.engine"]
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite queues writers from BEGIN IMMEDIATE: nothing can come between")

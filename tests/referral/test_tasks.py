@@ -773,10 +773,8 @@ def test_linking_leaves_no_follow_up_with_someone_who_cannot_open_the_case(
 ) -> None:
     """Two screeners of Team A screened the same (synthetic) person; the supervisor links the
     newer case into the earlier one. tasks.move re-seals the newer case's follow-ups onto the
-    earlier case but keeps their assignee, the newer case's owner, who cannot open the
-    earlier case: the follow-up is listed on it under someone who will never see it (and
-    tasks.add would have refused them as assignee). A hand-over moves such follow-ups to the
-    new person in charge (tasks.reassign); a link should too."""
+    earlier case, and one whose assignee (the newer case's owner) cannot open the earlier
+    case goes to its owner, as a hand-over moves them (tasks.reassign)."""
     accounts["colleague"] = make_account("screener", team="Team A")
     earlier = open_case("screener")
     newer = open_case("colleague")

@@ -29,8 +29,8 @@ def test_a_small_row_hidden_whole_is_not_given_away_by_its_column_totals(
     """docs/reporting.md §3.5: a row of fewer than 20 people all in one column is hidden
     whole, because showing it "gives away something about every one of its members". With
     the period narrowed to that one month the table has that one row, and its column totals
-    are published anyway: 15 under "smuggling indications" and 0 under every other result,
-    which says again that everyone counted in March 2026 had the same result."""
+    would say it again (15 under "smuggling indications", 0 under every other result): they
+    are hidden too."""
     seed_facts(15, month="2026-03", classification="smuggling_indicators", country="XK")
     rows = api(
         "auditor", "GET", "/stats/screenings_by_month?since=2026-03&until=2026-03"
@@ -49,9 +49,8 @@ def test_a_filter_usage_does_not_record_selects_nothing(
     accounts: dict[str, Any], api: Callable[..., Any]
 ) -> None:
     """docs/reporting.md §2: "A filter on something a report does not record (a country for
-    usage) selects nothing rather than everything". The usage counter ignores the country
-    and team filters, so a table labelled "country XK" counts every account and every
-    sign-in of the whole service."""
+    usage) selects nothing rather than everything": a table labelled "country XK" must not
+    count every account and every sign-in of the whole service."""
     rows = api("auditor", "GET", "/stats/usage?country=XK").get_json()["rows"]
     counts = {r["measure"]: r["count"] for r in rows}
     assert set(counts.values()) == {0}, counts

@@ -161,9 +161,9 @@ def test_an_answer_posted_after_the_screening_was_completed_says_it_was_not_save
 def test_a_child_is_asked_whether_others_are_held_before_the_hand_over(
     signed_in: Any,
 ) -> None:
-    # A child says they were locked in at work. The adult interview asks at once whether
-    # others (other children) are there who cannot leave (rf_others_held, emergency); the
-    # child's goes straight to the hand-over, and "done" ends it with that flag "no".
+    # A child says they were locked in at work. Whether others (other children) are there
+    # who cannot leave (rf_others_held, emergency) is asked before the hand-over, which
+    # "done" would end the interview with.
     client = signed_in("screener")
     url = begin_child(client)
     answer_until(client, url, "confinement")
